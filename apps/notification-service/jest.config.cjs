@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'notification-service',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'system-e2e',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'ws-gateway',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

@@ -1,0 +1,84 @@
+import nx from '@nx/eslint-plugin';
+import prettier from 'eslint-config-prettier';
+
+const nodeBuiltins = [
+  'node:*', 'fs', 'path', 'os', 'crypto', 'http', 'https', 'net', 'tls', 'child_process', 'stream',
+  'events', 'util', 'buffer', 'url', 'zlib', 'worker_threads', 'cluster', 'dns', 'readline',
+];
+
+export default [
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  prettier,
+  { ignores: ['**/dist', '**/node_modules', '**/coverage', '**/.nx', '**/tmp', '**/*.cjs', '**/*.js'] },
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          banTransitiveDependencies: false,
+          allow: [],
+          depConstraints: [
+            // Contracts are browser-safe and depend on nothing but zod.
+            {
+              sourceTag: 'type:contracts',
+              onlyDependOnLibsWithTags: [],
+              allowedExternalImports: ['zod'],
+            },
+            // The client runs in browsers: contracts, zod and socket.io-client only.
+            {
+              sourceTag: 'type:client',
+              onlyDependOnLibsWithTags: ['type:contracts'],
+              allowedExternalImports: ['zod', 'socket.io-client'],
+            },
+            { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:contracts', 'type:infra'] },
+            {
+              sourceTag: 'type:testing',
+              onlyDependOnLibsWithTags: ['type:contracts', 'type:infra', 'type:client', 'type:testing'],
+            },
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:contracts', 'type:infra'] },
+            {
+              sourceTag: 'type:e2e',
+              onlyDependOnLibsWithTags: ['type:contracts', 'type:client', 'type:testing'],
+            },
+            { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+            { sourceTag: 'scope:api-gateway', onlyDependOnLibsWithTags: ['scope:shared', 'scope:api-gateway'] },
+            { sourceTag: 'scope:ws-gateway', onlyDependOnLibsWithTags: ['scope:shared', 'scope:ws-gateway'] },
+            { sourceTag: 'scope:geo-service', onlyDependOnLibsWithTags: ['scope:shared', 'scope:geo-service'] },
+            {
+              sourceTag: 'scope:audit-log-worker',
+              onlyDependOnLibsWithTags: ['scope:shared', 'scope:audit-log-worker'],
+            },
+            {
+              sourceTag: 'scope:notification-service',
+              onlyDependOnLibsWithTags: ['scope:shared', 'scope:notification-service'],
+            },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-console': 'error',
+    },
+  },
+  {
+    // Browser-safe libraries: no Node built-ins.
+    files: ['libs/contracts/src/**/*.ts', 'libs/client/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: nodeBuiltins.map((name) => ({ group: [name], message: 'libs/contracts and libs/client must run in a browser' })) }],
+    },
+  },
+  {
+    // Only libs/config reads the environment.
+    files: ['apps/**/src/**/*.ts', 'libs/**/src/**/*.ts'],
+    ignores: ['libs/config/src/**/*.ts', 'libs/testing/src/**/*.ts'],
+    rules: {
+      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'read configuration through @gad/config' }],
+    },
+  },
+  {
+    files: ['tools/**/*.ts', '**/*.spec.ts', '**/*.integration-spec.ts', '**/*.e2e-spec.ts', '**/test/**/*.ts'],
+    rules: { 'no-console': 'off' },
+  },
+];

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+
+/** Environment values arrive as strings: these helpers parse them strictly. */
+export const envInt = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+export const envBool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => value === 'true' || value === '1');
+
+export const envUrl = (protocols: readonly string[]) =>
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol.replace(/:$/, ''));
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL with scheme ${protocols.join(' or ')}` },
+  );
+
+/** Variables every service reads. Each app extends this with its own. */
+export const serviceEnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  REDIS_URL: envUrl(['redis', 'rediss']).default('redis://127.0.0.1:6379'),
+  /** Prefix of every Redis key, stream and queue this deployment uses (isolates tests and tenants of a shared Redis). */
+  REDIS_KEY_PREFIX: z.string().regex(/^[a-z0-9:_-]*$/).default(''),
+  SHUTDOWN_TIMEOUT_MS: envInt(10_000, 100, 120_000),
+  OTEL_EXPORTER_OTLP_ENDPOINT: envUrl(['http', 'https']).optional(),
+  /** `memory` keeps spans in process (tests); `otlp` needs OTEL_EXPORTER_OTLP_ENDPOINT; `none` disables export. */
+  OTEL_TRACES_EXPORTER: z.enum(['otlp', 'memory', 'none']).default('none'),
+});
+
+export const databaseEnvSchema = z.object({
+  DATABASE_URL: envUrl(['postgres', 'postgresql']).default('postgres://postgres@127.0.0.1:5432/gad'),
+  DATABASE_POOL_SIZE: envInt(10, 1, 200),
+  DATABASE_STATEMENT_TIMEOUT_MS: envInt(5_000, 100, 600_000),
+});
+
+export type ServiceEnv = z.infer<typeof serviceEnvSchema>;
+export type DatabaseEnv = z.infer<typeof databaseEnvSchema>;

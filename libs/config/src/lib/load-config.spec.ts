@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { ConfigError, loadConfig } from './load-config';
+import { databaseEnvSchema, envInt, serviceEnvSchema } from './env-schemas';
+
+const schema = serviceEnvSchema.extend(databaseEnvSchema.shape).extend({
+  PORT: envInt(3000, 1, 65535),
+  JWT_SECRET: z.string().min(32),
+});
+
+describe('loadConfig', () => {
+  it('returns typed values with defaults applied', () => {
+    const sut = loadConfig('api-gateway', schema, { PORT: '8080', JWT_SECRET: 'x'.repeat(32) });
+    expect(sut.PORT).toBe(8080);
+    expect(sut.REDIS_URL).toBe('redis://127.0.0.1:6379');
+    expect(sut.LOG_LEVEL).toBe('info');
+  });
+
+  it('fails listing every bad variable by name, sorted, without echoing values', () => {
+    const secret = 'short-secret-value';
+    let error: unknown;
+    try {
+      loadConfig('api-gateway', schema, {
+        PORT: 'eighty',
+        JWT_SECRET: secret,
+        DATABASE_URL: 'mysql://nope',
+        LOG_LEVEL: 'loud',
+      });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const configError = error as ConfigError;
+    expect(configError.issues.map((issue) => issue.name)).toEqual([
+      'DATABASE_URL',
+      'JWT_SECRET',
+      'LOG_LEVEL',
+      'PORT',
+    ]);
+    expect(configError.message).toContain('api-gateway: invalid environment (4 problems)');
+    expect(configError.message).not.toContain(secret);
+    expect(configError.message).not.toContain('mysql://nope');
+  });
+
+  it('reports a missing required variable as required', () => {
+    expect(() => loadConfig('x', schema, {})).toThrow(/JWT_SECRET: is required/);
+  });
+});

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+
+/** One bad environment variable: its name and what is wrong with it (never its value). */
+export interface ConfigIssue {
+  readonly name: string;
+  readonly message: string;
+}
+
+/** Thrown at boot when the environment does not satisfy the app's schema; lists every bad name. */
+export class ConfigError extends Error {
+  constructor(
+    readonly service: string,
+    readonly issues: readonly ConfigIssue[],
+  ) {
+    super(
+      `${service}: invalid environment (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n` +
+        issues.map((issue) => `  - ${issue.name}: ${issue.message}`).join('\n'),
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+export type EnvSource = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Validates the environment once against an app's zod object schema and returns the typed result.
+ * Fails with a {@link ConfigError} naming every bad variable; values are never echoed, since they
+ * may be secrets. This and {@link readEnv} are the only readers of `process.env`.
+ */
+export function loadConfig<S extends z.ZodType<object>>(
+  service: string,
+  schema: S,
+  env: EnvSource = process.env,
+): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (result.success) {
+    return result.data;
+  }
+  const byName = new Map<string, string[]>();
+  for (const issue of result.error.issues) {
+    const name = issue.path.length > 0 ? issue.path.map(String).join('.') : '(environment)';
+    const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+    byName.set(name, [...(byName.get(name) ?? []), message]);
+  }
+  const issues = [...byName.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, messages]) => ({ name, message: messages.join('; ') }));
+  throw new ConfigError(service, issues);
+}
+
+/** The raw environment, for tools that hand it to child processes (tests, scripts). */
+export function readEnv(): EnvSource {
+  return process.env;
+}

@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { UUID_V7_PATTERN, uuidv7 } from './uuidv7';
+
+/** W3C Trace Context `traceparent` header value. */
+export const traceparentSchema = z
+  .string()
+  .regex(/^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/, 'must be a W3C traceparent');
+
+export const actorSchema = z.object({
+  kind: z.enum(['user', 'service', 'device', 'system']),
+  id: z.string().min(1).max(200),
+  roles: z.array(z.string()).optional(),
+});
+export type Actor = z.infer<typeof actorSchema>;
+
+/**
+ * Every message on a stream travels in this envelope. `id` is the idempotency key: consumers
+ * must treat a second delivery of the same id as already handled.
+ */
+export const envelopeSchema = z.object({
+  id: z.string().regex(UUID_V7_PATTERN, 'must be a UUIDv7'),
+  type: z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/, 'must look like noun.verb'),
+  version: z.number().int().min(1),
+  occurredAt: z.iso.datetime({ offset: true }),
+  agencyId: z.string().min(1).max(100),
+  actor: actorSchema,
+  traceparent: traceparentSchema.optional(),
+  data: z.unknown(),
+});
+export type Envelope<TData = unknown> = Omit<z.infer<typeof envelopeSchema>, 'data'> & { data: TData };
+
+export interface NewEnvelope<TData> {
+  type: string;
+  version?: number;
+  agencyId: string;
+  actor: Actor;
+  data: TData;
+  traceparent?: string;
+  occurredAt?: Date;
+  id?: string;
+}
+
+export function createEnvelope<TData>(input: NewEnvelope<TData>): Envelope<TData> {
+  const occurredAt = input.occurredAt ?? new Date();
+  return {
+    id: input.id ?? uuidv7(occurredAt.getTime()),
+    type: input.type,
+    version: input.version ?? 1,
+    occurredAt: occurredAt.toISOString(),
+    agencyId: input.agencyId,
+    actor: input.actor,
+    ...(input.traceparent ? { traceparent: input.traceparent } : {}),
+    data: input.data,
+  };
+}
+
+/** Trace id (32 hex) of a traceparent, for logs and tests. */
+export function traceIdOf(traceparent: string | undefined): string | undefined {
+  return traceparent?.split('-')[1];
+}

@@ -1,0 +1,40 @@
+import { z } from 'zod';
+
+/** One validation failure, located by an RFC 6901 JSON pointer into the request. */
+export const problemFieldErrorSchema = z.object({
+  pointer: z.string(),
+  message: z.string(),
+  code: z.string().optional(),
+});
+
+/** RFC 9457 problem details, as every REST error body (`application/problem+json`). */
+export const problemSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int().min(400).max(599),
+  detail: z.string().optional(),
+  instance: z.string().optional(),
+  /** Stable machine-readable code, e.g. `validation_failed`, `incident_not_found`. */
+  code: z.string(),
+  traceId: z.string().optional(),
+  errors: z.array(problemFieldErrorSchema).optional(),
+});
+export type Problem = z.infer<typeof problemSchema>;
+export type ProblemFieldError = z.infer<typeof problemFieldErrorSchema>;
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** Codes shared by every service; modules add their own. */
+export const CommonErrorCode = {
+  ValidationFailed: 'validation_failed',
+  Unauthenticated: 'unauthenticated',
+  Forbidden: 'forbidden',
+  NotFound: 'not_found',
+  Conflict: 'conflict',
+  PayloadTooLarge: 'payload_too_large',
+  RateLimited: 'rate_limited',
+  Overloaded: 'overloaded',
+  UpstreamTimeout: 'upstream_timeout',
+  Internal: 'internal_error',
+} as const;
+export type CommonErrorCode = (typeof CommonErrorCode)[keyof typeof CommonErrorCode];

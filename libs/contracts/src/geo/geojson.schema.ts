@@ -1,0 +1,13 @@
+import { z } from 'zod';
+
+export const longitudeSchema = z.number().min(-180).max(180);
+export const latitudeSchema = z.number().min(-90).max(90);
+
+/** RFC 7946 position: `[longitude, latitude]`. */
+export const positionSchema = z.tuple([longitudeSchema, latitudeSchema]);
+
+export const pointSchema = z.object({
+  type: z.literal('Point'),
+  coordinates: positionSchema,
+});
+export type GeoPoint = z.infer<typeof pointSchema>;

@@ -1,0 +1,14 @@
+import { z } from 'zod';
+import { nearestUnitsQuerySchema, nearestUnitsResponseSchema } from '../http/nearest.schema';
+
+/** RPC `geo.nearest` on `gad:rpc:geo-service`: the caller's agency scopes the search. */
+export const geoNearestRequestSchema = nearestUnitsQuerySchema.extend({
+  agencyId: z.string().min(1),
+});
+export type GeoNearestRequest = z.infer<typeof geoNearestRequestSchema>;
+export const geoNearestResponseSchema = nearestUnitsResponseSchema;
+export type GeoNearestResponse = z.infer<typeof geoNearestResponseSchema>;
+
+export const RpcPatterns = {
+  GeoNearest: 'geo.nearest',
+} as const;
