@@ -1,0 +1,5 @@
+export * from './lib/wait-for';
+export * from './lib/free-port';
+export * from './lib/stack-env';
+export * from './lib/test-database';
+export * from './lib/redis-server';

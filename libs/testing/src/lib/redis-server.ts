@@ -1,0 +1,77 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createConnection } from 'node:net';
+import { freePort } from './free-port';
+import { waitFor } from './wait-for';
+
+export interface RedisServerHandle {
+  readonly port: number;
+  readonly url: string;
+  /** Stops the server (SIGKILL when `hard`), keeping the port for a later {@link start}. */
+  stop(options?: { hard?: boolean }): Promise<void>;
+  /** Starts it again on the same port (empty: it keeps nothing on disk). */
+  start(): Promise<void>;
+  /** Stops it and removes its directory. */
+  dispose(): Promise<void>;
+}
+
+function ping(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    socket.setTimeout(500);
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('data', (data) => {
+      socket.destroy();
+      resolve(data.toString().startsWith('+PONG'));
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
+/**
+ * A private redis-server on a free high port, for tests that stop, kill or restart Redis. The
+ * machine's own Redis on 6379 is never touched.
+ */
+export async function startRedisServer(): Promise<RedisServerHandle> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'gad-redis-'));
+  let child: ChildProcess | undefined;
+
+  const start = async (): Promise<void> => {
+    child = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+      { stdio: 'ignore' },
+    );
+    await waitFor(() => ping(port), { description: `redis-server on port ${port}`, timeoutMs: 10_000 });
+  };
+
+  const stop = async ({ hard = false } = {}): Promise<void> => {
+    const running = child;
+    child = undefined;
+    if (!running || running.exitCode !== null) {
+      return;
+    }
+    const exited = new Promise((resolve) => running.once('exit', resolve));
+    running.kill(hard ? 'SIGKILL' : 'SIGTERM');
+    await exited;
+  };
+
+  await start();
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    stop,
+    start,
+    dispose: async () => {
+      await stop({ hard: true });
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
