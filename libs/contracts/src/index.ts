@@ -10,3 +10,7 @@ export * from './rpc/geo-nearest.schema';
 export * from './events/incident-created/v1';
 export * from './events/event-registry';
 export * from './realtime/dispatch-namespace';
+export * from './jobs/audit-entry.schema';
+export * from './http/audit.schema';
+export * from './rpc/audit.schema';
+export * from './events/audit-checkpoint/v1';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { incidentCreatedV1 } from './incident-created/v1';
+import { auditCheckpointV1 } from './audit-checkpoint/v1';
 
 /**
  * Every event type and version that travels on a stream, with its `data` schema. Consumers validate
@@ -7,6 +8,7 @@ import { incidentCreatedV1 } from './incident-created/v1';
  */
 export const EventSchemas = {
   'incident.created': { 1: incidentCreatedV1 },
+  'audit.checkpoint': { 1: auditCheckpointV1 },
 } as const satisfies Record<string, Record<number, z.ZodType>>;
 
 export type EventType = keyof typeof EventSchemas;
@@ -15,6 +17,7 @@ export type EventData<T extends EventType, V extends keyof (typeof EventSchemas)
 
 export const EventTypes = {
   IncidentCreated: 'incident.created',
+  AuditCheckpoint: 'audit.checkpoint',
 } as const satisfies Record<string, EventType>;
 
 export type EventDataResult =
