@@ -1,0 +1,27 @@
+import { Catch, type ArgumentsHost, type RpcExceptionFilter } from '@nestjs/common';
+import { RpcException } from '@nestjs/microservices';
+import { throwError, type Observable } from 'rxjs';
+import { toRpcError } from './rpc.client';
+
+/**
+ * Keeps an error's string `code` and message in bus RPC replies. Nest's default RPC filter turns
+ * every non-`RpcException` into "Internal server error" before the transport sees it; register this
+ * filter on the microservice (`app.useGlobalFilters(new BusRpcExceptionFilter())`) so
+ * `throw Object.assign(new Error('no unit'), { code: 'not_found' })` reaches the caller as
+ * `RpcRemoteError { code: 'not_found' }`. Event handlers are unaffected (their errors still fail the
+ * delivery).
+ */
+@Catch()
+export class BusRpcExceptionFilter implements RpcExceptionFilter<unknown> {
+  catch(exception: unknown, _host: ArgumentsHost): Observable<never> {
+    if (exception instanceof RpcException) {
+      const inner = exception.getError();
+      return throwError(() =>
+        typeof inner === 'object' && inner !== null
+          ? toRpcError(inner)
+          : { code: 'internal_error', message: String(inner) },
+      );
+    }
+    return throwError(() => toRpcError(exception));
+  }
+}

@@ -1,0 +1,228 @@
+import type { Redis } from 'ioredis';
+import type { Pool } from 'pg';
+import {
+  closeRedis,
+  DEFAULT_COMMAND_TIMEOUT_MS,
+  defaultLogger,
+  errorMessage,
+  openRedis,
+  sleep,
+  type BusLogger,
+  type RedisConnection,
+} from './redis-connection';
+import { StreamPublisher } from './stream.publisher';
+import { assertIdentifier, type SqlExecutor, type SqlTransactionRunner } from './outbox.writer';
+
+export interface OutboxRelayOptions {
+  runner: SqlTransactionRunner;
+  /** Schema holding the `outbox` table. */
+  schema: string;
+  redis: RedisConnection;
+  prefix?: string;
+  /** Poll period when idle. Default 500 ms (call `nudge()` after a commit to relay at once). */
+  pollIntervalMs?: number;
+  /** Rows per transaction. Default 500. */
+  batchSize?: number;
+  /** First retry delay after a failure, doubled up to `maxBackoffMs`. Default 200 ms. */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+  commandTimeoutMs?: number;
+  /** `XADD MAXLEN ~`. Default 100,000. */
+  maxLen?: number;
+  logger?: BusLogger;
+}
+
+interface OutboxRow {
+  id: string;
+  stream: string;
+  envelope: unknown;
+}
+
+function rowsOf(result: unknown): OutboxRow[] {
+  if (Array.isArray(result)) {
+    return result as OutboxRow[];
+  }
+  const rows = (result as { rows?: unknown } | null)?.rows;
+  return Array.isArray(rows) ? (rows as OutboxRow[]) : [];
+}
+
+/**
+ * Moves committed outbox rows to their streams: in id order, pipelined, marked sent in the same
+ * transaction. A transaction-scoped advisory lock keeps one relay per table active at a time. While
+ * Redis is down rows stay unsent and are retried with backoff (logged once per outage).
+ */
+export class OutboxRelay {
+  private readonly table: string;
+  private readonly logger: BusLogger;
+  private readonly pollIntervalMs: number;
+  private readonly batchSize: number;
+  private readonly minBackoffMs: number;
+  private readonly maxBackoffMs: number;
+  private redis?: Redis;
+  private publisher?: StreamPublisher;
+  private running = false;
+  private readonly stopSignal = new AbortController();
+  private wake = new AbortController();
+  private nudged = false;
+  private loopDone: Promise<void> = Promise.resolve();
+  private outageSince?: number;
+
+  constructor(private readonly options: OutboxRelayOptions) {
+    this.table = `${assertIdentifier(options.schema)}.outbox`;
+    this.logger = options.logger ?? defaultLogger(`OutboxRelay:${options.schema}`);
+    this.pollIntervalMs = options.pollIntervalMs ?? 500;
+    this.batchSize = options.batchSize ?? 500;
+    this.minBackoffMs = options.minBackoffMs ?? 200;
+    this.maxBackoffMs = options.maxBackoffMs ?? 10_000;
+  }
+
+  start(): void {
+    if (this.running) {
+      return;
+    }
+    this.redis = openRedis(this.options.redis, {
+      commandTimeoutMs: this.options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+      connectionName: `bus:outbox-relay:${this.options.schema}`,
+      logger: this.logger,
+    });
+    this.publisher = new StreamPublisher(this.redis, {
+      prefix: this.options.prefix,
+      maxLen: this.options.maxLen,
+    });
+    this.running = true;
+    this.loopDone = this.loop();
+  }
+
+  /** Relays now instead of at the next poll (call after committing rows). */
+  nudge(): void {
+    this.nudged = true;
+    this.wake.abort();
+  }
+
+  /** Stops after the current batch and closes the Redis connection. */
+  async stop(): Promise<void> {
+    if (!this.running) {
+      return;
+    }
+    this.running = false;
+    this.stopSignal.abort();
+    await this.loopDone;
+    if (this.redis) {
+      await closeRedis(this.redis);
+    }
+  }
+
+  /**
+   * One transaction: relays up to `batchSize` unsent rows. Returns how many were sent (0 when
+   * another relay holds the lock or nothing is pending).
+   */
+  async relayOnce(): Promise<number> {
+    const publisher = this.publisher;
+    if (!publisher) {
+      throw new Error('OutboxRelay.relayOnce() before start()');
+    }
+    return this.options.runner.transaction(async (q: SqlExecutor) => {
+      const locked = rowsOf(
+        await q.query('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked', [this.table]),
+      )[0] as unknown as { locked: boolean } | undefined;
+      if (!locked?.locked) {
+        return 0;
+      }
+      const rows = rowsOf(
+        await q.query(
+          `SELECT id, stream, envelope FROM ${this.table}
+           WHERE sent_at IS NULL ORDER BY id LIMIT $1`,
+          [this.batchSize],
+        ),
+      );
+      if (rows.length === 0) {
+        return 0;
+      }
+      await publisher.publishRaw(
+        rows.map((row) => ({
+          stream: row.stream,
+          json: typeof row.envelope === 'string' ? row.envelope : JSON.stringify(row.envelope),
+        })),
+      );
+      await q.query(`UPDATE ${this.table} SET sent_at = now() WHERE id = ANY($1::bigint[])`, [
+        rows.map((row) => row.id),
+      ]);
+      return rows.length;
+    });
+  }
+
+  private async loop(): Promise<void> {
+    let backoffMs = this.minBackoffMs;
+    while (this.running) {
+      let sent = 0;
+      try {
+        sent = await this.relayOnce();
+        if (this.outageSince !== undefined) {
+          this.logger.log(
+            `outbox relay recovered after ${Date.now() - this.outageSince} ms; relaying backlog`,
+          );
+          this.outageSince = undefined;
+        }
+        backoffMs = this.minBackoffMs;
+      } catch (error) {
+        if (this.outageSince === undefined) {
+          this.outageSince = Date.now();
+          this.logger.warn(
+            `outbox relay failing, rows stay unsent and are retried: ${errorMessage(error)}`,
+          );
+        }
+        // Nudges do not shorten the backoff: an outage must not turn every commit into a retry.
+        await sleep(backoffMs * (0.5 + Math.random()), this.stopSignal.signal);
+        backoffMs = Math.min(backoffMs * 2, this.maxBackoffMs);
+        continue;
+      }
+      if (sent < this.batchSize) {
+        await this.idle();
+      }
+    }
+  }
+
+  /** Waits for the next poll, a nudge or stop; returns at once if nudged since the last batch. */
+  private async idle(): Promise<void> {
+    if (this.nudged || !this.running) {
+      this.nudged = false;
+      return;
+    }
+    this.wake = new AbortController();
+    await sleep(this.pollIntervalMs, AbortSignal.any([this.wake.signal, this.stopSignal.signal]));
+    this.nudged = false;
+  }
+}
+
+export interface PgPoolRunnerOptions {
+  /** `SET LOCAL statement_timeout` for each transaction. Default 5,000 ms. */
+  statementTimeoutMs?: number;
+}
+
+/** A {@link SqlTransactionRunner} over a `pg` Pool: BEGIN / COMMIT / ROLLBACK on one client. */
+export function pgPoolTransactionRunner(
+  pool: Pool,
+  options: PgPoolRunnerOptions = {},
+): SqlTransactionRunner {
+  const statementTimeoutMs = Math.max(1, Math.floor(options.statementTimeoutMs ?? 5_000));
+  return {
+    async transaction<T>(fn: (executor: SqlExecutor) => Promise<T>): Promise<T> {
+      const client = await pool.connect();
+      let broken = false;
+      try {
+        await client.query('BEGIN');
+        await client.query(`SET LOCAL statement_timeout = ${statementTimeoutMs}`);
+        const result = await fn({ query: (sql, params) => client.query(sql, params) });
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {
+          broken = true;
+        });
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    },
+  };
+}

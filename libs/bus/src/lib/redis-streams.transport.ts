@@ -1,0 +1,209 @@
+import { rpcStreamOf, type Envelope } from '@gad/contracts';
+import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
+import type { Redis } from 'ioredis';
+import { lastValueFrom } from 'rxjs';
+import { BusContext } from './bus.context';
+import { busInstruments } from './bus.metrics';
+import {
+  closeRedis,
+  DEFAULT_COMMAND_TIMEOUT_MS,
+  defaultLogger,
+  openRedis,
+  type BusLogger,
+  type RedisConnection,
+} from './redis-connection';
+import { sendRpcReply, toRpcError, type RpcReply } from './rpc.client';
+import { Fields, StreamKeys } from './stream-keys';
+import { StreamConsumer, type ConsumerTuning, type Delivery } from './stream.consumer';
+
+export interface RedisStreamsTransportOptions extends ConsumerTuning {
+  redis: RedisConnection;
+  prefix?: string;
+  /** Consumer group of the event streams and RPC service name (`gad:rpc:<service>`). */
+  service: string;
+  /** This instance's consumer name (unique per replica). */
+  consumer: string;
+  /** Event streams to consume (without prefix). */
+  streams: readonly string[];
+  /** Serve `@MessagePattern` handlers on `gad:rpc:<service>`. Default true. */
+  rpc?: boolean;
+  /** RPC requests handled at the same time per instance. Default 16. */
+  rpcConcurrency?: number;
+  logger?: BusLogger;
+}
+
+type Status = 'connected' | 'disconnected';
+
+/**
+ * Nest custom transport over Redis Streams. `@EventPattern('incident.created')` handlers get the
+ * whole `Envelope` as payload (and a {@link BusContext}); their entry is acknowledged after they
+ * resolve, retried when they throw. `@MessagePattern('geo.nearest')` handlers get the request
+ * `data`; what they return (value, Promise or Observable's last value) is the reply, a thrown error
+ * becomes an `RpcRemoteError` at the caller.
+ */
+export class RedisStreamsTransport
+  extends Server<Record<string, never>, Status>
+  implements CustomTransportStrategy
+{
+  private readonly keys: StreamKeys;
+  private readonly busLogger: BusLogger;
+  private eventConsumer?: StreamConsumer;
+  private rpcConsumer?: StreamConsumer;
+  private replyRedis?: Redis;
+
+  constructor(private readonly options: RedisStreamsTransportOptions) {
+    super();
+    this.keys = new StreamKeys(options.prefix);
+    this.busLogger = options.logger ?? defaultLogger(`RedisStreamsTransport:${options.service}`);
+  }
+
+  async listen(callback: (...optionalParams: unknown[]) => unknown): Promise<void> {
+    try {
+      await this.start();
+      this._status$.next('connected');
+      callback();
+    } catch (error) {
+      callback(error);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.eventConsumer?.stop(), this.rpcConsumer?.stop()]);
+    if (this.replyRedis) {
+      await closeRedis(this.replyRedis);
+    }
+    this._status$.next('disconnected');
+  }
+
+  on(): never {
+    throw new Error('RedisStreamsTransport does not emit events; watch `status` instead');
+  }
+
+  unwrap<T>(): T {
+    return { events: this.eventConsumer, rpc: this.rpcConsumer } as T;
+  }
+
+  private async start(): Promise<void> {
+    const { options } = this;
+    const tuning: ConsumerTuning = { ...options };
+    const started: StreamConsumer[] = [];
+    try {
+      if (options.streams.length > 0) {
+        this.eventConsumer = new StreamConsumer({
+          ...tuning,
+          redis: options.redis,
+          prefix: options.prefix,
+          group: options.service,
+          consumer: options.consumer,
+          streams: options.streams,
+          handler: (envelope, delivery) => this.onEvent(envelope, delivery),
+          logger: this.busLogger,
+        });
+        await this.eventConsumer.start();
+        started.push(this.eventConsumer);
+      }
+      if (options.rpc ?? true) {
+        this.replyRedis = openRedis(options.redis, {
+          commandTimeoutMs: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+          connectionName: `bus:rpc-server:${options.service}:${options.consumer}`,
+          logger: this.busLogger,
+        });
+        this.rpcConsumer = new StreamConsumer({
+          ...tuning,
+          concurrency: options.rpcConcurrency ?? 16,
+          redis: options.redis,
+          prefix: options.prefix,
+          group: options.service,
+          consumer: options.consumer,
+          streams: [rpcStreamOf(options.service)],
+          handler: (envelope, delivery) => this.onRequest(envelope, delivery),
+          logger: this.busLogger,
+        });
+        await this.rpcConsumer.start();
+        started.push(this.rpcConsumer);
+      }
+    } catch (error) {
+      await Promise.all(started.map((consumer) => consumer.stop()));
+      if (this.replyRedis) {
+        await closeRedis(this.replyRedis);
+      }
+      throw error;
+    }
+  }
+
+  private async onEvent(envelope: Envelope, delivery: Delivery): Promise<void> {
+    const handler = this.getHandlerByPattern(envelope.type);
+    if (!handler || !handler.isEventHandler) {
+      busInstruments().unhandled.add(1, { stream: delivery.stream, group: delivery.group });
+      return;
+    }
+    await this.invoke(handler, envelope, new BusContext([envelope, delivery]));
+  }
+
+  private async onRequest(envelope: Envelope, delivery: Delivery): Promise<void> {
+    const replyTo = delivery.fields[Fields.ReplyTo];
+    if (!replyTo || !replyTo.startsWith(this.keys.rpcReply(''))) {
+      this.busLogger.warn(`rpc request ${delivery.id} without a valid reply stream; dropped`);
+      return;
+    }
+    const deadline = Number(delivery.fields[Fields.Deadline]);
+    if (Number.isFinite(deadline) && Date.now() > deadline) {
+      // The caller has given up already.
+      busInstruments().unhandled.add(1, { stream: delivery.stream, group: delivery.group });
+      return;
+    }
+    const handler = this.getHandlerByPattern(envelope.type);
+    let reply: RpcReply;
+    if (!handler || handler.isEventHandler) {
+      reply = {
+        ok: false,
+        error: { code: 'pattern_not_found', message: `no handler for ${envelope.type}` },
+      };
+    } else {
+      try {
+        const data = await this.invoke(
+          handler,
+          envelope.data,
+          new BusContext([envelope, delivery]),
+        );
+        reply = { ok: true, data: data ?? null };
+      } catch (error) {
+        reply = { ok: false, error: toRpcError(error) };
+      }
+    }
+    await sendRpcReply(this.replyRedis as Redis, replyTo, envelope.id, reply);
+  }
+
+  /** Runs a Nest handler to completion; rejects with what the handler (or its exception filter) threw. */
+  private async invoke(
+    handler: MessageHandler,
+    payload: unknown,
+    ctx: BusContext,
+  ): Promise<unknown> {
+    let outcome: { ok: true; value: unknown } | { ok: false; error: unknown } | undefined;
+    await this.onProcessingStartHook(this.transportId as symbol, ctx, async () => {
+      try {
+        const resultOrStream = await handler(payload, ctx);
+        const value = await lastValueFrom(this.transformToObservable(resultOrStream), {
+          defaultValue: undefined,
+        });
+        outcome = { ok: true, value };
+      } catch (error) {
+        outcome = { ok: false, error };
+      } finally {
+        this.onProcessingEndHook?.(this.transportId as symbol, ctx);
+      }
+    });
+    if (!outcome) {
+      throw new Error('the processing hook did not run the handler');
+    }
+    if (!outcome.ok) {
+      if (outcome.error instanceof Error) {
+        throw outcome.error;
+      }
+      const { code, message } = toRpcError(outcome.error);
+      throw Object.assign(new Error(message), { code });
+    }
+    return outcome.value;
+  }
+}
