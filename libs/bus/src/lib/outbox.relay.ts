@@ -5,8 +5,10 @@ import {
   DEFAULT_COMMAND_TIMEOUT_MS,
   defaultLogger,
   errorMessage,
+  NO_LATE_COMMANDS,
   openRedis,
   sleep,
+  waitReady,
   type BusLogger,
   type RedisConnection,
 } from './redis-connection';
@@ -84,6 +86,7 @@ export class OutboxRelay {
       commandTimeoutMs: this.options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
       connectionName: `bus:outbox-relay:${this.options.schema}`,
       logger: this.logger,
+      extra: NO_LATE_COMMANDS,
     });
     this.publisher = new StreamPublisher(this.redis, {
       prefix: this.options.prefix,
@@ -118,8 +121,12 @@ export class OutboxRelay {
    */
   async relayOnce(): Promise<number> {
     const publisher = this.publisher;
-    if (!publisher) {
+    if (!publisher || !this.redis) {
       throw new Error('OutboxRelay.relayOnce() before start()');
+    }
+    if (this.redis.status !== 'ready') {
+      // Checked before opening a transaction: no database work while Redis is away.
+      throw new Error(`redis is ${this.redis.status}`);
     }
     return this.options.runner.transaction(async (q: SqlExecutor) => {
       const locked = rowsOf(
@@ -152,6 +159,8 @@ export class OutboxRelay {
   }
 
   private async loop(): Promise<void> {
+    // Give the first connection a moment before counting it as an outage.
+    await waitReady(this.redis as Redis, 2_000, this.stopSignal.signal);
     let backoffMs = this.minBackoffMs;
     while (this.running) {
       let sent = 0;

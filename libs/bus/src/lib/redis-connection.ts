@@ -23,7 +23,19 @@ export interface OpenRedisOptions {
   /** `CLIENT SETNAME`, shown in `CLIENT LIST`. */
   connectionName: string;
   logger: BusLogger;
+  /** Extra ioredis options for connections the bus creates (ignored for factories). */
+  extra?: RedisOptions;
 }
+
+/**
+ * For connections whose commands must not run late: a command that timed out or failed during an
+ * outage is not queued or re-sent after reconnecting (that would duplicate or reorder XADDs, or
+ * deliver entries to a read nobody awaits any more).
+ */
+export const NO_LATE_COMMANDS: RedisOptions = {
+  enableOfflineQueue: false,
+  autoResendUnfulfilledCommands: false,
+};
 
 /**
  * Opens one connection. Connections from a URL/options get `commandTimeout` so no call waits
@@ -39,6 +51,7 @@ export function openRedis(connection: RedisConnection, options: OpenRedisOptions
       commandTimeout: options.commandTimeoutMs,
       connectionName: options.connectionName,
       maxRetriesPerRequest: 20,
+      ...options.extra,
     };
     redis =
       typeof connection === 'string'
@@ -59,6 +72,26 @@ export function openRedis(connection: RedisConnection, options: OpenRedisOptions
     }
   });
   return redis;
+}
+
+/** Resolves when the connection is ready, or false after `timeoutMs` / when `signal` aborts. */
+export function waitReady(redis: Redis, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+  if (redis.status === 'ready') {
+    return Promise.resolve(true);
+  }
+  return new Promise((resolve) => {
+    const finish = (ready: boolean): void => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+      signal?.removeEventListener('abort', onAbort);
+      resolve(ready);
+    };
+    const onReady = (): void => finish(true);
+    const onAbort = (): void => finish(false);
+    const timer = setTimeout(() => finish(false), timeoutMs);
+    redis.on('ready', onReady);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /** Closes a connection without waiting on a dead server. */

@@ -148,6 +148,7 @@ export class RpcClient {
       commandTimeoutMs: blockMs + (this.options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS),
       connectionName: `bus:rpc-reply:${this.options.instanceId}`,
       logger: this.logger,
+      extra: { autoResendUnfulfilledCommands: false },
     });
     this.readerDone = this.readReplies(this.reader, blockMs);
   }

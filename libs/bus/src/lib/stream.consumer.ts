@@ -8,8 +8,10 @@ import {
   DEFAULT_COMMAND_TIMEOUT_MS,
   defaultLogger,
   errorMessage,
+  NO_LATE_COMMANDS,
   openRedis,
   sleep,
+  waitReady,
   type BusLogger,
   type RedisConnection,
 } from './redis-connection';
@@ -158,10 +160,12 @@ export class StreamConsumer {
       commandTimeoutMs: this.blockMs + commandTimeoutMs,
       connectionName: `bus:${name}:read`,
       logger: this.logger,
+      extra: NO_LATE_COMMANDS,
     });
     this.tracer = trace.getTracer(TRACER_NAME);
     try {
       await this.ensureGroups(this.groupStartId);
+      await waitReady(this.blocking, commandTimeoutMs);
     } catch (error) {
       await Promise.all([closeRedis(this.redis), closeRedis(this.blocking)]);
       throw error;

@@ -1,0 +1,155 @@
+import {
+  OutboxRelay,
+  OutboxWriter,
+  outboxTableDdl,
+  pgPoolTransactionRunner,
+  type Delivery,
+} from '@gad/bus';
+import { StreamConsumer } from '@gad/bus';
+import type { Envelope } from '@gad/contracts';
+import {
+  createTestDatabase,
+  startRedisServer,
+  uniqueRedisPrefix,
+  waitFor,
+  type RedisServerHandle,
+  type TestDatabase,
+} from '@gad/testing';
+import { Redis } from 'ioredis';
+import { Pool } from 'pg';
+import { CapturingLogger, testEnvelope } from './bus-test-helpers';
+
+const prefix = uniqueRedisPrefix();
+const schema = 'dispatch';
+const stream = 'outbox:events';
+let database: TestDatabase;
+let pool: Pool;
+let server: RedisServerHandle;
+let redis: Redis;
+const relays: OutboxRelay[] = [];
+const consumers: StreamConsumer[] = [];
+const writer = new OutboxWriter(schema);
+
+beforeAll(async () => {
+  [database, server] = await Promise.all([createTestDatabase(), startRedisServer()]);
+  pool = new Pool({ connectionString: database.url, max: 5 });
+  await pool.query(outboxTableDdl(schema));
+  await pool.query(outboxTableDdl(schema)); // idempotent
+  redis = new Redis(server.url, { commandTimeout: 1_000 });
+  redis.on('error', () => undefined);
+});
+
+afterAll(async () => {
+  await Promise.all(consumers.map((consumer) => consumer.stop()));
+  await Promise.all(relays.map((relay) => relay.stop()));
+  redis.disconnect();
+  await pool.end();
+  await Promise.all([database.drop(), server.dispose()]);
+});
+
+function startRelay(logger = new CapturingLogger()): OutboxRelay {
+  const relay = new OutboxRelay({
+    runner: pgPoolTransactionRunner(pool),
+    schema,
+    redis: { port: server.port, host: '127.0.0.1' },
+    prefix,
+    pollIntervalMs: 50,
+    batchSize: 7,
+    minBackoffMs: 20,
+    maxBackoffMs: 200,
+    commandTimeoutMs: 500,
+    logger,
+  });
+  relays.push(relay);
+  relay.start();
+  return relay;
+}
+
+async function appendInTransaction(envelopes: Envelope[], commit = true): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await writer.append(client, stream, envelopes);
+    await client.query(commit ? 'COMMIT' : 'ROLLBACK');
+  } finally {
+    client.release();
+  }
+}
+
+async function unsentCount(): Promise<number> {
+  const { rows } = await pool.query<{ n: string }>(
+    `SELECT count(*) AS n FROM ${schema}.outbox WHERE sent_at IS NULL`,
+  );
+  return Number(rows[0].n);
+}
+
+describe('transactional outbox', () => {
+  it('relays committed rows in order with one active relay, never rolled-back ones', async () => {
+    const received: number[] = [];
+    const consumer = new StreamConsumer({
+      redis: server.url,
+      prefix,
+      group: 'reader',
+      consumer: 'c1',
+      streams: [stream],
+      blockMs: 50,
+      groupStartId: '0',
+      logger: new CapturingLogger(),
+      handler: (envelope: Envelope, _delivery: Delivery) => {
+        received.push((envelope.data as { n: number }).n);
+      },
+    });
+    consumers.push(consumer);
+    await consumer.start();
+    startRelay();
+    startRelay(); // competes for the advisory lock: must not duplicate or reorder
+
+    await appendInTransaction([testEnvelope({ n: -1 })], false);
+    for (let batch = 0; batch < 5; batch += 1) {
+      await appendInTransaction(
+        Array.from({ length: 6 }, (_, index) => testEnvelope({ n: batch * 6 + index })),
+      );
+    }
+    const expected = Array.from({ length: 30 }, (_, index) => index);
+    await waitFor(() => received.length >= 30, { description: '30 relayed events' });
+    await waitFor(async () => (await unsentCount()) === 0, { description: 'rows marked sent' });
+    expect(received).toEqual(expected);
+    expect(await redis.xlen(`${prefix}${stream}`)).toBe(30);
+  });
+
+  it('keeps events while Redis is down and relays them in order after it returns', async () => {
+    const logger = new CapturingLogger();
+    // Only this relay from now on.
+    await Promise.all(relays.splice(0).map((relay) => relay.stop()));
+    const relay = startRelay(logger);
+    const before = await redis.xlen(`${prefix}${stream}`);
+    expect(before).toBe(30);
+
+    await server.stop();
+    await appendInTransaction([testEnvelope({ n: 100 }), testEnvelope({ n: 101 })]);
+    relay.nudge();
+    await appendInTransaction([testEnvelope({ n: 102 })]);
+    relay.nudge();
+    await waitFor(() => logger.count(/outbox relay failing/) > 0, {
+      description: 'the relay to notice the outage',
+    });
+    // Several failed attempts later the rows are still there, logged once for the outage.
+    await waitFor(async () => logger.messages.length > 0 && (await unsentCount()) === 3, {
+      description: 'rows kept unsent',
+    });
+    expect(logger.count(/outbox relay failing/)).toBe(1);
+
+    await server.start(); // a fresh, empty Redis
+    await waitFor(async () => (await unsentCount()) === 0, {
+      description: 'rows relayed after Redis returned',
+      timeoutMs: 15_000,
+    });
+    const entries = (await redis.xrange(`${prefix}${stream}`, '-', '+')) as Array<
+      [string, string[]]
+    >;
+    const relayed = entries.map(([, fields]) => JSON.parse(fields[1]).data.n as number);
+    expect(relayed).toEqual([100, 101, 102]);
+    expect(logger.count(/outbox relay failing/)).toBe(1);
+    expect(logger.count(/recovered/)).toBeGreaterThanOrEqual(1);
+  });
+});

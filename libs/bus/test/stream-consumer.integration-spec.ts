@@ -1,0 +1,253 @@
+import {
+  IdempotencyGuard,
+  StreamConsumer,
+  StreamPublisher,
+  type Delivery,
+  type StreamConsumerOptions,
+} from '@gad/bus';
+import type { Envelope } from '@gad/contracts';
+import { testStack, uniqueRedisPrefix, waitFor } from '@gad/testing';
+import { Redis } from 'ioredis';
+import { CapturingLogger, entryRecords, testEnvelope } from './bus-test-helpers';
+
+const prefix = uniqueRedisPrefix();
+const redis = new Redis(testStack.redisUrl);
+const publisher = new StreamPublisher(redis, { prefix });
+const consumers: StreamConsumer[] = [];
+
+const fast = {
+  blockMs: 50,
+  reclaimIdleMs: 150,
+  reclaimIntervalMs: 50,
+  shutdownTimeoutMs: 300,
+  statsIntervalMs: 100,
+};
+
+async function startConsumer(
+  options: Omit<StreamConsumerOptions, 'redis' | 'prefix'>,
+): Promise<StreamConsumer> {
+  const consumer = new StreamConsumer({
+    ...fast,
+    logger: new CapturingLogger(),
+    ...options,
+    redis: testStack.redisUrl,
+    prefix,
+  });
+  consumers.push(consumer);
+  await consumer.start();
+  return consumer;
+}
+
+afterAll(async () => {
+  await Promise.all(consumers.map((consumer) => consumer.stop()));
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length > 0) {
+    await redis.del(...keys);
+  }
+  await redis.quit();
+});
+
+describe('StreamConsumer', () => {
+  it('delivers every entry to each group exactly once (two groups, three consumers each)', async () => {
+    const stream = 'once:events';
+    const seen = new Map<string, string[]>();
+    const handler = (group: string) => (envelope: Envelope, delivery: Delivery) => {
+      seen.set(group, [...(seen.get(group) ?? []), `${envelope.id}@${delivery.consumer}`]);
+    };
+    for (const group of ['alpha', 'beta']) {
+      for (const consumer of ['c1', 'c2', 'c3']) {
+        await startConsumer({
+          group,
+          consumer,
+          streams: [stream],
+          handler: handler(group),
+          batchSize: 5,
+        });
+      }
+    }
+    const envelopes = Array.from({ length: 60 }, (_, index) => testEnvelope({ index }));
+    const ids = await publisher.publish(stream, envelopes);
+    expect(ids).toHaveLength(60);
+
+    for (const group of ['alpha', 'beta']) {
+      await waitFor(() => (seen.get(group)?.length ?? 0) >= 60, {
+        description: `group ${group} to handle 60 entries`,
+      });
+    }
+    // Nothing more arrives and nothing stays pending.
+    await waitFor(
+      async () => {
+        const pending = await Promise.all(
+          ['alpha', 'beta'].map((group) => redis.xpending(`${prefix}${stream}`, group)),
+        );
+        return pending.every((summary) => Number(summary[0]) === 0);
+      },
+      { description: 'no pending entries' },
+    );
+    for (const group of ['alpha', 'beta']) {
+      const handled = (seen.get(group) ?? []).map((item) => item.split('@')[0]);
+      expect(handled).toHaveLength(60);
+      expect(new Set(handled)).toEqual(new Set(envelopes.map((envelope) => envelope.id)));
+    }
+  });
+
+  it('reclaims the entry of a consumer that died before acknowledging it', async () => {
+    const stream = 'reclaim:events';
+    const handledBy: string[] = [];
+    const stuck = await startConsumer({
+      group: 'workers',
+      consumer: 'doomed',
+      streams: [stream],
+      handler: () => new Promise(() => undefined), // never resolves: never acknowledged
+      reclaimIntervalMs: 60_000,
+    });
+    const envelope = testEnvelope({ job: 1 });
+    await publisher.publish(stream, envelope);
+    await waitFor(
+      async () => {
+        const [, , , consumers] = (await redis.xpending(`${prefix}${stream}`, 'workers')) as [
+          number,
+          string,
+          string,
+          Array<[string, string]> | null,
+        ];
+        return consumers?.some(([name]) => name === 'doomed');
+      },
+      { description: 'the entry pending at the doomed consumer' },
+    );
+    await stuck.stop(); // handler never finishes: connections are cut without an ack
+
+    await startConsumer({
+      group: 'workers',
+      consumer: 'survivor',
+      streams: [stream],
+      handler: (received: Envelope, delivery: Delivery) => {
+        handledBy.push(`${received.id}:${delivery.consumer}:${delivery.deliveries}`);
+      },
+    });
+    await waitFor(() => handledBy.length === 1, { description: 'the survivor to handle it' });
+    expect(handledBy[0]).toBe(`${envelope.id}:survivor:2`);
+    await waitFor(
+      async () => Number((await redis.xpending(`${prefix}${stream}`, 'workers'))[0]) === 0,
+      { description: 'the reclaimed entry acknowledged' },
+    );
+  });
+
+  it('dead-letters an entry after N failed deliveries and keeps later entries flowing', async () => {
+    const stream = 'poison:events';
+    const handled: number[] = [];
+    let attempts = 0;
+    await startConsumer({
+      group: 'strict',
+      consumer: 'c1',
+      streams: [stream],
+      maxDeliveries: 3,
+      handler: (envelope: Envelope) => {
+        const { index } = envelope.data as { index: number };
+        if (index === 0) {
+          attempts += 1;
+          throw new Error('cannot handle index 0');
+        }
+        handled.push(index);
+      },
+    });
+    const poison = testEnvelope({ index: 0 });
+    await publisher.publish(stream, [
+      poison,
+      testEnvelope({ index: 1 }),
+      testEnvelope({ index: 2 }),
+    ]);
+
+    const dlq = await waitFor(
+      async () => {
+        const entries = (await redis.xrange(`${prefix}${stream}:dlq`, '-', '+')) as Array<
+          [string, string[]]
+        >;
+        return entries.length > 0 ? entryRecords(entries) : undefined;
+      },
+      { description: 'the poison entry in the DLQ' },
+    );
+    expect(dlq).toHaveLength(1);
+    expect(JSON.parse(dlq[0]['envelope']).id).toBe(poison.id);
+    expect(dlq[0]['error']).toContain('cannot handle index 0');
+    expect(dlq[0]['attempts']).toBe('3');
+    expect(dlq[0]['group']).toBe('strict');
+    expect(attempts).toBe(3);
+    expect(handled).toEqual([1, 2]);
+
+    await publisher.publish(stream, testEnvelope({ index: 3 }));
+    await waitFor(() => handled.includes(3), { description: 'a later entry handled' });
+    expect(Number((await redis.xpending(`${prefix}${stream}`, 'strict'))[0])).toBe(0);
+  });
+
+  it('sends malformed entries to the DLQ at once and keeps the group flowing', async () => {
+    const stream = 'malformed:events';
+    const handled: string[] = [];
+    await startConsumer({
+      group: 'g',
+      consumer: 'c1',
+      streams: [stream],
+      handler: (envelope: Envelope) => {
+        handled.push(envelope.id);
+      },
+    });
+    const key = `${prefix}${stream}`;
+    await redis.xadd(key, '*', 'envelope', '{not json');
+    await redis.xadd(key, '*', 'envelope', JSON.stringify({ id: 'nope', type: 'x' }));
+    await redis.xadd(key, '*', 'something', 'else');
+    const good = testEnvelope({ ok: true });
+    await publisher.publish(stream, good);
+
+    await waitFor(() => handled.length === 1, { description: 'the valid entry handled' });
+    expect(handled).toEqual([good.id]);
+    const dlq = await waitFor(
+      async () => {
+        const entries = (await redis.xrange(`${key}:dlq`, '-', '+')) as Array<[string, string[]]>;
+        return entries.length === 3 ? entryRecords(entries) : undefined;
+      },
+      { description: 'three malformed entries in the DLQ' },
+    );
+    expect(dlq[0]['error']).toMatch(/^invalid_envelope: bad JSON/);
+    expect(dlq[0]['envelope']).toBe('{not json');
+    expect(dlq[1]['error']).toMatch(/^invalid_envelope: /);
+    expect(dlq[2]['error']).toContain('missing field');
+    expect(dlq.map((entry) => entry['attempts'])).toEqual(['1', '1', '1']);
+    expect(Number((await redis.xpending(key, 'g'))[0])).toBe(0);
+  });
+
+  it('recreates its group when Redis lost it (NOGROUP)', async () => {
+    const stream = 'nogroup:events';
+    const handled: number[] = [];
+    await startConsumer({
+      group: 'g',
+      consumer: 'c1',
+      streams: [stream],
+      handler: (envelope: Envelope) => {
+        handled.push((envelope.data as { index: number }).index);
+      },
+    });
+    await publisher.publish(stream, testEnvelope({ index: 1 }));
+    await waitFor(() => handled.length === 1, { description: 'first entry' });
+    await redis.del(`${prefix}${stream}`); // the stream and its group are gone, as after a restart
+    await publisher.publish(stream, testEnvelope({ index: 2 }));
+    await waitFor(() => handled.includes(2), { description: 'entry after the group was lost' });
+  });
+
+  it('lets a handler skip an envelope id it already handled (IdempotencyGuard)', async () => {
+    const guard = new IdempotencyGuard(redis, { prefix, ttlSeconds: 60 });
+    const envelope = testEnvelope({});
+    const runs: string[] = [];
+    expect(await guard.runOnce('g', envelope.id, () => runs.push('first'))).toBe(true);
+    expect(await guard.runOnce('g', envelope.id, () => runs.push('second'))).toBe(false);
+    expect(await guard.runOnce('other-group', envelope.id, () => runs.push('other'))).toBe(true);
+    const failing = testEnvelope({});
+    await expect(
+      guard.runOnce('g', failing.id, () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(await guard.claim('g', failing.id)).toBe(true); // released after the failure
+    expect(runs).toEqual(['first', 'other']);
+    expect(await redis.ttl(`${prefix}gad:idem:g:${envelope.id}`)).toBeGreaterThan(0);
+  });
+});
