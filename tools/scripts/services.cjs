@@ -1,0 +1,163 @@
+// The one description of how the five services run locally: names, default ports, health paths,
+// the command that starts a built app and the environment it gets. Used by `npm start`
+// (tools/scripts/start.mjs, through services.mjs) and by the e2e helper
+// `startServiceProcess()` in libs/testing (which loads this file at run time), so both agree.
+// CommonJS on purpose: Jest (CommonJS, no VM modules) can load it, ESM scripts can import it.
+'use strict';
+const path = require('node:path');
+
+const repoRoot = path.resolve(__dirname, '..', '..');
+
+/** The services in start order with their default ports (each reads `PORT`). */
+const services = Object.freeze(
+  [
+    { name: 'api-gateway', port: 3000 },
+    { name: 'ws-gateway', port: 3001 },
+    { name: 'geo-service', port: 3002 },
+    { name: 'audit-log-worker', port: 3003 },
+    { name: 'notification-service', port: 3004 },
+  ].map((service) => Object.freeze(service)),
+);
+
+/** Every service exposes these. */
+const healthPaths = Object.freeze({
+  live: '/health/live',
+  ready: '/health/ready',
+  metrics: '/metrics',
+});
+
+const defaults = Object.freeze({
+  host: '127.0.0.1',
+  databaseUrl: 'postgres://postgres@127.0.0.1:5432/gad',
+  redisUrl: 'redis://127.0.0.1:6379',
+  logLevel: 'info',
+  nodeEnv: 'development',
+});
+
+function findService(name) {
+  const service = services.find((candidate) => candidate.name === name);
+  if (!service) {
+    throw new Error(
+      `unknown service "${name}"; known: ${services.map((known) => known.name).join(', ')}`,
+    );
+  }
+  return service;
+}
+
+/** Absolute path of a built app's entry point, e.g. <repo>/dist/apps/geo-service/src/main.js. */
+function serviceEntry(app, rootDir = repoRoot) {
+  return path.join(rootDir, 'dist', 'apps', app, 'src', 'main.js');
+}
+
+/**
+ * THE command that runs a built app (cwd = repository root):
+ *
+ *   node -r ./tools/scripts/register-paths.js dist/apps/<app>/src/main.js
+ *
+ * register-paths.js maps `@gad/*` to dist/libs/<lib>/src/index.js. Local runners also preload
+ * exit-with-parent.js (`exitWithParent`, default true) so an app never outlives its runner.
+ * `rootDir` points at another tree holding dist/apps/<app> (the helper's own tests use it).
+ */
+function serviceCommand(app, { rootDir = repoRoot, exitWithParent = true } = {}) {
+  const entry = serviceEntry(app, rootDir);
+  const args = ['-r', './tools/scripts/register-paths.js'];
+  if (exitWithParent) {
+    args.push('-r', './tools/scripts/exit-with-parent.js');
+  }
+  args.push(rootDir === repoRoot ? path.relative(repoRoot, entry) : entry);
+  return { command: process.execPath, args, cwd: repoRoot, entry };
+}
+
+/** URLs of a service listening on `port`. */
+function serviceUrls(port, host = defaults.host) {
+  const base = `http://${host}:${port}`;
+  return {
+    base,
+    live: base + healthPaths.live,
+    ready: base + healthPaths.ready,
+    metrics: base + healthPaths.metrics,
+  };
+}
+
+// ═══════════════════════════════════════════════════════════════════════════════════════════
+// PER-SERVICE ENVIRONMENT: add here what one service needs beyond the common variables
+// (JWT keys, dev login, instance ids, outside-channel fakes, ...). `ctx` holds
+// { app, port, nodeEnv, databaseUrl, redisUrl, redisKeyPrefix, logLevel, repoRoot }.
+// No secrets in the repository: generate them (e.g. under .stack/, which git ignores) or take
+// them from the caller's environment. Whatever is returned here can still be overridden by the
+// caller's `overrides` (npm start: none; e2e tests: the `env` they pass).
+// ═══════════════════════════════════════════════════════════════════════════════════════════
+function perServiceEnv(app, ctx) {
+  void ctx;
+  switch (app) {
+    case 'api-gateway':
+      return {};
+    case 'ws-gateway':
+      return {};
+    case 'geo-service':
+      return {};
+    case 'audit-log-worker':
+      return {};
+    case 'notification-service':
+      return {};
+    default:
+      return {};
+  }
+}
+// ═══════════════════════════════════════════════════════════════════════════════════════════
+
+/**
+ * The complete environment of one service process: the inherited environment (PATH, ...), the
+ * variables every service reads, the per-service ones above, then `overrides`. Keys whose value
+ * is `undefined` are dropped.
+ *
+ * options: { port, databaseUrl, redisUrl, redisKeyPrefix, logLevel, nodeEnv, inherit, overrides }
+ */
+function serviceEnv(app, options = {}) {
+  const service = findService(app);
+  const inherit = options.inherit ?? process.env;
+  const ctx = {
+    app,
+    port: options.port ?? service.port,
+    nodeEnv: options.nodeEnv ?? defaults.nodeEnv,
+    databaseUrl: options.databaseUrl ?? defaults.databaseUrl,
+    redisUrl: options.redisUrl ?? defaults.redisUrl,
+    redisKeyPrefix: options.redisKeyPrefix ?? '',
+    logLevel: options.logLevel ?? defaults.logLevel,
+    repoRoot,
+  };
+  const env = {
+    ...inherit,
+    NODE_ENV: ctx.nodeEnv,
+    LOG_LEVEL: ctx.logLevel,
+    HOST: defaults.host,
+    PORT: String(ctx.port),
+    DATABASE_URL: ctx.databaseUrl,
+    REDIS_URL: ctx.redisUrl,
+    REDIS_KEY_PREFIX: ctx.redisKeyPrefix,
+    OTEL_TRACES_EXPORTER: inherit.OTEL_TRACES_EXPORTER ?? 'none',
+    // Plain output: runners prefix and reformat the lines.
+    NO_COLOR: '1',
+    FORCE_COLOR: '0',
+    ...perServiceEnv(app, ctx),
+    ...(options.overrides ?? {}),
+  };
+  for (const key of Object.keys(env)) {
+    if (env[key] === undefined) {
+      delete env[key];
+    }
+  }
+  return env;
+}
+
+module.exports = {
+  repoRoot,
+  services,
+  healthPaths,
+  defaults,
+  findService,
+  serviceEntry,
+  serviceCommand,
+  serviceUrls,
+  serviceEnv,
+};
