@@ -55,6 +55,7 @@ export const auditChainBreakSchema = z.object({
     'hash_mismatch',
     'prev_hash_mismatch',
     'missing_entry',
+    'duplicate_entry',
     'checkpoint_signature_invalid',
     'checkpoint_mismatch',
     'checkpoint_entry_missing',
@@ -70,8 +71,12 @@ export const auditVerifyReplySchema = z.object({
   entriesChecked: z.number().int(),
   firstSeq: z.number().int(),
   lastSeq: z.number().int(),
-  /** `genesis` when the range starts at sequence 1; `range` when it starts mid-chain. */
-  anchoredAt: z.enum(['genesis', 'range']),
+  /**
+   * Where the recomputation started: `genesis` (sequence 1, zero hash), `purge` (just after the
+   * entries retention removed, from the recorded hash) or `range` (mid-chain, trusting the first
+   * entry's `prevHash`).
+   */
+  anchoredAt: z.enum(['genesis', 'purge', 'range']),
   checkpointsChecked: z.number().int(),
   /** Last sequence a valid signed checkpoint vouches for (0 when none). */
   lastCheckpointSeq: z.number().int(),

@@ -1,0 +1,131 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { metrics } from '@opentelemetry/api';
+import { uuidv7, type AuditCheckpointV1 } from '@gad/contracts';
+import { CheckpointSigner } from '../chain/checkpoint-signer';
+import {
+  ChainRepository,
+  type ChainHead,
+  type ChainTransaction,
+  type CheckpointRecord,
+} from '../ingest/chain.repository';
+import { CHECKPOINT_PUBLISHER, type CheckpointPublisher } from './checkpoint.publisher';
+
+export interface CheckpointPolicy {
+  /** Sign after this many entries of one chain. */
+  every: number;
+  /** Or this long after the chain last moved. */
+  intervalMs: number;
+}
+
+export const CHECKPOINT_POLICY = Symbol('CHECKPOINT_POLICY');
+
+/**
+ * Signed checkpoints: inside a write transaction when a chain has grown by `every` entries since its
+ * last checkpoint, and on a timer for chains this replica extended since (so a quiet chain is sealed
+ * within `intervalMs`). Each is stored in `audit.checkpoints` and then published.
+ */
+@Injectable()
+export class CheckpointService implements OnModuleDestroy {
+  private readonly logger = new Logger(CheckpointService.name);
+  private readonly dirty = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly created = metrics
+    .getMeter('audit-log-worker')
+    .createCounter('gad_audit_checkpoints_total', {
+      description: 'Signed audit checkpoints stored',
+    });
+
+  constructor(
+    private readonly chains: ChainRepository,
+    private readonly signer: CheckpointSigner,
+    @Inject(CHECKPOINT_PUBLISHER) private readonly publisher: CheckpointPublisher,
+    @Inject(CHECKPOINT_POLICY) private readonly policy: CheckpointPolicy,
+  ) {}
+
+  /** Starts the interval timer. */
+  start(): void {
+    if (!this.timer) {
+      this.timer = setInterval(() => void this.sealDirty(), this.policy.intervalMs);
+      this.timer.unref();
+    }
+  }
+
+  onModuleDestroy(): void {
+    if (this.timer) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  /**
+   * Within a write transaction holding `agencyId`'s lock: signs and stores a checkpoint for `head`
+   * when the chain has grown by `every` since the last one (or by anything, when `force`).
+   */
+  async checkpointIfDue(
+    tx: ChainTransaction,
+    agencyId: string,
+    head: ChainHead,
+    force = false,
+  ): Promise<CheckpointRecord | undefined> {
+    const lastSeq = await tx.lastCheckpointSeq(agencyId);
+    const grown = head.seq - lastSeq;
+    if (grown <= 0 || (!force && grown < this.policy.every)) {
+      if (grown > 0) {
+        this.dirty.add(agencyId);
+      }
+      return undefined;
+    }
+    const payload = {
+      checkpointId: uuidv7(),
+      agencyId,
+      seq: head.seq,
+      headHash: head.hash,
+      count: grown,
+      prevCheckpointSeq: lastSeq,
+      createdAt: new Date().toISOString(),
+      keyId: this.signer.keyId,
+    };
+    const checkpoint: CheckpointRecord = { ...payload, signature: this.signer.sign(payload) };
+    await tx.insertCheckpoint(checkpoint);
+    this.dirty.delete(agencyId);
+    return checkpoint;
+  }
+
+  /** Signs a checkpoint now for every chain this replica extended since its last checkpoint. */
+  async sealDirty(): Promise<CheckpointRecord[]> {
+    const sealed: CheckpointRecord[] = [];
+    for (const agencyId of [...this.dirty]) {
+      try {
+        const checkpoint = await this.chains.withChains([agencyId], async (tx) => {
+          const head = await tx.head(agencyId);
+          return head ? this.checkpointIfDue(tx, agencyId, head, true) : undefined;
+        });
+        this.dirty.delete(agencyId);
+        if (checkpoint) {
+          sealed.push(checkpoint);
+        }
+      } catch (error) {
+        this.logger.error(`checkpoint of agency ${agencyId} failed: ${(error as Error).message}`);
+      }
+    }
+    await this.committed(sealed);
+    return sealed;
+  }
+
+  /** After commit: counts and publishes the checkpoints (publishing failures are logged, not thrown). */
+  async committed(checkpoints: readonly CheckpointRecord[]): Promise<void> {
+    if (checkpoints.length === 0) {
+      return;
+    }
+    this.created.add(checkpoints.length);
+    try {
+      await this.publisher.publish(checkpoints.map(toEvent));
+    } catch (error) {
+      this.logger.error(
+        `publishing ${checkpoints.length} audit checkpoint(s) failed (they are stored): ${(error as Error).message}`,
+      );
+    }
+  }
+}
+
+export const toEvent = (checkpoint: CheckpointRecord): AuditCheckpointV1 => ({ ...checkpoint });

@@ -1,0 +1,116 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { AUDIT_ENTRY_JOB, Queues, auditEntrySchema, type AuditEntry } from '@gad/contracts';
+import { auditQueuePrefix } from '@gad/audit';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { IngestService } from './ingest.service';
+import { MicroBatcher } from './micro-batcher';
+
+export interface AuditWorkerOptions {
+  redisUrl: string;
+  keyPrefix: string;
+  concurrency: number;
+  batchSize: number;
+  batchMaxWaitMs: number;
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+}
+
+export const AUDIT_WORKER_OPTIONS = Symbol('AUDIT_WORKER_OPTIONS');
+
+/**
+ * Consumes the BullMQ queue `audit`. OSS BullMQ has no batch processor, so this is a Worker with high
+ * concurrency whose processor puts each job's entry into a {@link MicroBatcher} and awaits the batch's
+ * commit: many jobs share one transaction, and a job completes only after its entry is stored. A
+ * worker that dies between commit and completion leaves its jobs locked; they are delivered again
+ * after the lock expires and skipped as already stored, so nothing is lost or duplicated.
+ */
+@Injectable()
+export class AuditBatchProcessor implements OnApplicationShutdown {
+  private readonly logger = new Logger(AuditBatchProcessor.name);
+  private readonly batcher: MicroBatcher<AuditEntry>;
+  private worker: Worker<AuditEntry> | undefined;
+  private connection: Redis | undefined;
+
+  constructor(
+    @Inject(IngestService) ingest: Pick<IngestService, 'append'>,
+    @Inject(AUDIT_WORKER_OPTIONS) private readonly options: AuditWorkerOptions,
+  ) {
+    this.batcher = new MicroBatcher<AuditEntry>(
+      async (entries) => {
+        try {
+          await ingest.append(entries);
+          return undefined;
+        } catch (error) {
+          if (entries.length === 1) {
+            throw error;
+          }
+          // One bad entry must not hold the others back: write them one by one.
+          return Promise.all(
+            entries.map((entry) =>
+              ingest.append([entry]).then(
+                () => undefined,
+                (single: unknown) => (single instanceof Error ? single : new Error(String(single))),
+              ),
+            ),
+          );
+        }
+      },
+      { maxSize: options.batchSize, maxWaitMs: options.batchMaxWaitMs },
+    );
+  }
+
+  /** Starts consuming. */
+  start(): void {
+    if (this.worker) {
+      return;
+    }
+    this.connection = new Redis(this.options.redisUrl, { maxRetriesPerRequest: null });
+    this.connection.on('error', () => undefined);
+    this.worker = new Worker<AuditEntry>(Queues.Audit, (job) => this.process(job), {
+      connection: this.connection,
+      prefix: auditQueuePrefix(this.options.keyPrefix),
+      concurrency: this.options.concurrency,
+      lockDuration: this.options.lockDurationMs,
+      stalledInterval: this.options.stalledIntervalMs,
+      // A crashed replica must never fail audit jobs: they are retried until stored.
+      maxStalledCount: 1_000,
+    });
+    this.worker.on('error', (error) => this.logger.error(`audit worker: ${error.message}`));
+    this.worker.on('failed', (job, error) =>
+      this.logger.error(`audit job ${job?.id ?? '?'} failed: ${error.message}`),
+    );
+  }
+
+  /** Stops taking jobs, waits for the batches in hand to commit, and disconnects. */
+  async close(): Promise<void> {
+    const worker = this.worker;
+    this.worker = undefined;
+    if (worker) {
+      await worker.close();
+    }
+    this.connection?.disconnect();
+    this.connection = undefined;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.close();
+  }
+
+  private async process(job: Job<AuditEntry>): Promise<void> {
+    if (job.name !== AUDIT_ENTRY_JOB) {
+      throw new UnrecoverableError(`unexpected job ${job.name} on the audit queue`);
+    }
+    const parsed = auditEntrySchema.safeParse(job.data);
+    if (!parsed.success) {
+      throw new UnrecoverableError(`invalid audit entry: ${parsed.error.message}`);
+    }
+    if (JSON.stringify(parsed.data).includes('\\u0000')) {
+      throw new UnrecoverableError('audit entry holds a NUL character (not storable as jsonb)');
+    }
+    if (parsed.data.id !== job.id) {
+      throw new UnrecoverableError(`audit job id ${job.id} is not its entry id ${parsed.data.id}`);
+    }
+    await this.batcher.add(parsed.data);
+  }
+}

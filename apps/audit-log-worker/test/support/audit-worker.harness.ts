@@ -1,0 +1,112 @@
+import { generateKeyPairSync } from 'node:crypto';
+import type { AuditCheckpointV1, AuditEntry } from '@gad/contracts';
+import { uuidv7 } from '@gad/contracts';
+import type { DataSource } from 'typeorm';
+import { CheckpointSigner } from '../../src/chain/checkpoint-signer';
+import type { CheckpointPublisher } from '../../src/checkpoint/checkpoint.publisher';
+import { CheckpointService } from '../../src/checkpoint/checkpoint.service';
+import { createAuditDataSource } from '../../src/database/data-source';
+import {
+  AuditBatchProcessor,
+  type AuditWorkerOptions,
+} from '../../src/ingest/audit-batch.processor';
+import { ChainRepository } from '../../src/ingest/chain.repository';
+import { IngestService } from '../../src/ingest/ingest.service';
+import { VerifyRepository } from '../../src/verify/verify.repository';
+import { VerifyService } from '../../src/verify/verify.service';
+
+/** A fresh Ed25519 key as the worker reads it from AUDIT_SIGNING_KEY (PEM PKCS#8). */
+export const newSigningKey = (): string =>
+  generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+
+export class CollectingPublisher implements CheckpointPublisher {
+  readonly published: AuditCheckpointV1[] = [];
+  async publish(checkpoints: readonly AuditCheckpointV1[]): Promise<void> {
+    this.published.push(...checkpoints);
+  }
+}
+
+export interface WorkerParts {
+  dataSource: DataSource;
+  signer: CheckpointSigner;
+  publisher: CollectingPublisher;
+  checkpoints: CheckpointService;
+  ingest: IngestService;
+  verifier: VerifyService;
+  processor: AuditBatchProcessor;
+  close(): Promise<void>;
+}
+
+export interface WorkerPartsOptions {
+  databaseUrl: string;
+  signingKey: string;
+  redisUrl: string;
+  keyPrefix: string;
+  checkpointEvery?: number;
+  worker?: Partial<AuditWorkerOptions>;
+  /** Run the migrations (only once per database). */
+  migrate?: boolean;
+}
+
+/** The worker's real parts wired by hand (what app.module wires through Nest). */
+export async function createWorkerParts(options: WorkerPartsOptions): Promise<WorkerParts> {
+  const dataSource = createAuditDataSource({ url: options.databaseUrl, poolSize: 4 });
+  await dataSource.initialize();
+  if (options.migrate) {
+    await dataSource.runMigrations();
+  }
+  const signer = new CheckpointSigner(options.signingKey);
+  const publisher = new CollectingPublisher();
+  const chains = new ChainRepository(dataSource);
+  const checkpoints = new CheckpointService(chains, signer, publisher, {
+    every: options.checkpointEvery ?? 5,
+    intervalMs: 60_000,
+  });
+  const ingest = new IngestService(chains, checkpoints);
+  const verifier = new VerifyService(new VerifyRepository(dataSource), signer);
+  const processor = new AuditBatchProcessor(ingest, {
+    redisUrl: options.redisUrl,
+    keyPrefix: options.keyPrefix,
+    concurrency: 50,
+    batchSize: 20,
+    batchMaxWaitMs: 10,
+    lockDurationMs: 30_000,
+    stalledIntervalMs: 30_000,
+    ...options.worker,
+  });
+  return {
+    dataSource,
+    signer,
+    publisher,
+    checkpoints,
+    ingest,
+    verifier,
+    processor,
+    close: async () => {
+      await processor.close();
+      checkpoints.onModuleDestroy();
+      await dataSource.destroy();
+    },
+  };
+}
+
+let counter = 0;
+
+/** A valid audit entry for `agencyId`. */
+export function makeEntry(agencyId: string, overrides: Partial<AuditEntry> = {}): AuditEntry {
+  counter += 1;
+  return {
+    id: uuidv7(),
+    occurredAt: new Date().toISOString(),
+    agencyId,
+    actor: { kind: 'user', id: `user-${counter % 3}`, roles: ['dispatcher'] },
+    service: 'api-gateway',
+    action: counter % 2 === 0 ? 'incident.create' : 'incident.update',
+    object: { type: 'incident', id: `inc-${counter}` },
+    outcome: 'success',
+    changes: { before: { status: 'new' }, after: { status: 'dispatched', n: counter } },
+    source: { ip: '10.0.0.1', userAgent: 'jest' },
+    traceId: 'a'.repeat(32),
+    ...overrides,
+  };
+}

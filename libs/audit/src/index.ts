@@ -1,0 +1,5 @@
+export * from './lib/audit-redaction';
+export * from './lib/audit-recorder.service';
+export * from './lib/audited.decorator';
+export * from './lib/audit.interceptor';
+export * from './lib/audit.module';

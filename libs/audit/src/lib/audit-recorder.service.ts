@@ -1,0 +1,348 @@
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { metrics } from '@opentelemetry/api';
+import {
+  AUDIT_ENTRY_JOB,
+  Queues,
+  auditEntrySchema,
+  uuidv7,
+  type Actor,
+  type AuditEntry,
+  type AuditOutcome,
+} from '@gad/contracts';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { redact, sanitizeText } from './audit-redaction';
+
+/** Structured log sink (pino-compatible shape); defaults to Nest's `Logger`. */
+export interface AuditLogger {
+  warn(context: Record<string, unknown>, message: string): void;
+  error(context: Record<string, unknown>, message: string): void;
+}
+
+export interface AuditRecorderOptions {
+  /** Name of the recording service, stored in every entry. */
+  service: string;
+  redisUrl: string;
+  /** `REDIS_KEY_PREFIX` of the deployment; the BullMQ prefix becomes `<keyPrefix>bull`. */
+  keyPrefix?: string;
+  /** Entries kept in memory while Redis is unreachable (default 10,000); beyond that they are counted and logged. */
+  bufferCapacity?: number;
+  /** Jobs per `addBulk` round trip (default 500). */
+  flushBatchSize?: number;
+  /** Deadline of one `addBulk` (default 5,000 ms); the batch stays buffered and is retried. */
+  enqueueTimeoutMs?: number;
+  /** Delay before retrying after a failure (doubles up to 5 s; default 200 ms). */
+  retryDelayMs?: number;
+  logger?: AuditLogger;
+}
+
+/** What a caller supplies; `id`, `occurredAt` and `service` are filled in when absent. */
+export interface AuditRecordInput {
+  agencyId: string;
+  actor: Actor;
+  action: string;
+  outcome?: AuditOutcome;
+  object?: { type: string; id?: string };
+  reason?: string;
+  changes?: { before?: unknown; after?: unknown };
+  source?: { ip?: string; userAgent?: string };
+  traceId?: string;
+  details?: Record<string, unknown>;
+  id?: string;
+  occurredAt?: Date;
+}
+
+/** Thrown synchronously by {@link AuditRecorder.record} when an entry cannot be valid (a caller bug). */
+export class AuditEntryInvalidError extends Error {
+  constructor(readonly issues: string) {
+    super(`invalid audit entry: ${issues}`);
+    this.name = 'AuditEntryInvalidError';
+  }
+}
+
+/** BullMQ prefix for a deployment's Redis key prefix (`''` -> `bull`, `test:x:` -> `test:x:bull`). */
+export const auditQueuePrefix = (keyPrefix = ''): string => `${keyPrefix}bull`;
+
+/** Job options of every audit job: the job id is the entry id, so a retried record is one job. */
+export const AUDIT_JOB_OPTIONS = {
+  attempts: 1_000,
+  backoff: { type: 'exponential', delay: 500 },
+  removeOnComplete: { age: 24 * 3600, count: 100_000 },
+  removeOnFail: false,
+} as const;
+
+const nestLogger = (): AuditLogger => {
+  const logger = new Logger('AuditRecorder');
+  return {
+    warn: (context, message) => logger.warn(`${message} ${JSON.stringify(context)}`),
+    error: (context, message) => logger.error(`${message} ${JSON.stringify(context)}`),
+  };
+};
+
+/**
+ * Records audit entries without blocking the caller: {@link record} validates and buffers the entry
+ * in memory and returns its id at once; a background flush sends buffered entries to the BullMQ
+ * queue `audit` with `addBulk` (job id = entry id). While Redis is unreachable entries stay in a
+ * bounded buffer and are flushed when it returns; an entry that finds the buffer full is counted
+ * (`gad_audit_record_overflow_total`, an alert metric) and logged with its identifying fields.
+ */
+export class AuditRecorder implements OnApplicationShutdown {
+  private readonly redis: Redis;
+  private readonly queue: Queue<AuditEntry>;
+  private readonly buffer: AuditEntry[] = [];
+  private readonly capacity: number;
+  private readonly batchSize: number;
+  private readonly enqueueTimeoutMs: number;
+  private readonly baseRetryMs: number;
+  private readonly logger: AuditLogger;
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight = false;
+  private failures = 0;
+  private closed = false;
+  private overflowed = 0;
+  private drainedWaiters: Array<() => void> = [];
+
+  private readonly overflowCounter = metrics
+    .getMeter('@gad/audit')
+    .createCounter('gad_audit_record_overflow_total', {
+      description: 'Audit entries lost because the in-memory buffer was full (alert on > 0)',
+    });
+  private readonly enqueuedCounter = metrics
+    .getMeter('@gad/audit')
+    .createCounter('gad_audit_record_enqueued_total', { description: 'Audit entries enqueued' });
+
+  constructor(private readonly options: AuditRecorderOptions) {
+    this.capacity = options.bufferCapacity ?? 10_000;
+    this.batchSize = options.flushBatchSize ?? 500;
+    this.enqueueTimeoutMs = options.enqueueTimeoutMs ?? 5_000;
+    this.baseRetryMs = options.retryDelayMs ?? 200;
+    this.logger = options.logger ?? nestLogger();
+    this.redis = new Redis(options.redisUrl, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectTimeout: 2_000,
+      retryStrategy: (times) => Math.min(100 * times, 2_000),
+    });
+    this.redis.on('error', () => undefined);
+    this.redis.on('ready', () => this.schedule(0));
+    this.queue = new Queue<AuditEntry>(Queues.Audit, {
+      connection: this.redis,
+      prefix: auditQueuePrefix(options.keyPrefix),
+    });
+    this.queue.on('error', () => undefined);
+    metrics
+      .getMeter('@gad/audit')
+      .createObservableGauge('gad_audit_record_buffered', {
+        description: 'Audit entries waiting in memory for Redis',
+      })
+      .addCallback((result) => result.observe(this.buffer.length));
+  }
+
+  /** Entries waiting in memory. */
+  get pending(): number {
+    return this.buffer.length;
+  }
+
+  /** Entries lost to a full buffer since start (each was logged). */
+  get overflowCount(): number {
+    return this.overflowed;
+  }
+
+  /**
+   * Buffers one entry for the `audit` queue and returns its id. Never waits for Redis. Throws
+   * {@link AuditEntryInvalidError} when the entry cannot be valid (missing agency, bad trace id...).
+   */
+  record(input: AuditRecordInput): string {
+    const entry = this.toEntry(input);
+    if (this.buffer.length >= this.capacity || this.closed) {
+      this.overflowed += 1;
+      this.overflowCounter.add(1, { service: this.options.service });
+      this.logger.error(
+        {
+          auditEntryId: entry.id,
+          agencyId: entry.agencyId,
+          action: entry.action,
+          actorId: entry.actor.id,
+          outcome: entry.outcome,
+          occurredAt: entry.occurredAt,
+          overflowCount: this.overflowed,
+        },
+        this.closed
+          ? 'audit recorder closed: entry not recorded'
+          : 'audit buffer full: entry not recorded',
+      );
+      return entry.id;
+    }
+    this.buffer.push(entry);
+    this.schedule(0);
+    return entry.id;
+  }
+
+  /** Waits until every buffered entry has reached Redis (or the deadline passes). */
+  async flush(timeoutMs = 10_000): Promise<boolean> {
+    if (this.buffer.length === 0 && !this.inFlight) {
+      return true;
+    }
+    this.schedule(0);
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.drainedWaiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  /** Flushes what it can within `timeoutMs`, logs what is left, and closes the Redis connection. */
+  async close(timeoutMs = 5_000): Promise<void> {
+    if (this.closed) {
+      return;
+    }
+    const drained = await this.flush(timeoutMs);
+    this.closed = true;
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (!drained && this.buffer.length > 0) {
+      this.logger.error(
+        { lost: this.buffer.length, firstId: this.buffer[0]?.id },
+        'audit recorder closing with entries not sent to Redis',
+      );
+    }
+    await this.queue.close().catch(() => undefined);
+    this.redis.disconnect();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.close();
+  }
+
+  private toEntry(input: AuditRecordInput): AuditEntry {
+    const occurredAt = input.occurredAt ?? new Date();
+    const candidate: Record<string, unknown> = {
+      id: input.id ?? uuidv7(occurredAt.getTime()),
+      occurredAt: occurredAt.toISOString(),
+      agencyId: input.agencyId,
+      actor: input.actor,
+      service: this.options.service,
+      action: input.action,
+      outcome: input.outcome ?? 'success',
+    };
+    if (input.object) {
+      candidate['object'] = input.object;
+    }
+    if (input.reason !== undefined) {
+      candidate['reason'] = sanitizeText(input.reason, 2_000);
+    }
+    if (input.changes) {
+      const changes: Record<string, unknown> = {};
+      if (input.changes.before !== undefined) {
+        changes['before'] = redact(input.changes.before);
+      }
+      if (input.changes.after !== undefined) {
+        changes['after'] = redact(input.changes.after);
+      }
+      candidate['changes'] = changes;
+    }
+    if (input.source) {
+      const source: Record<string, string> = {};
+      if (input.source.ip) {
+        source['ip'] = sanitizeText(input.source.ip, 100);
+      }
+      if (input.source.userAgent) {
+        source['userAgent'] = sanitizeText(input.source.userAgent, 500);
+      }
+      candidate['source'] = source;
+    }
+    if (input.traceId !== undefined) {
+      candidate['traceId'] = input.traceId;
+    }
+    if (input.details) {
+      candidate['details'] = redact(input.details);
+    }
+    const parsed = auditEntrySchema.safeParse(candidate);
+    if (!parsed.success) {
+      throw new AuditEntryInvalidError(
+        parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '),
+      );
+    }
+    return parsed.data;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.closed || this.timer || this.inFlight || this.buffer.length === 0) {
+      return;
+    }
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flushOnce();
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  private async flushOnce(): Promise<void> {
+    if (this.buffer.length === 0) {
+      this.notifyDrained();
+      return;
+    }
+    if (this.redis.status !== 'ready') {
+      this.schedule(this.retryDelay());
+      return;
+    }
+    this.inFlight = true;
+    const batch = this.buffer.slice(0, this.batchSize);
+    let deadline: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.queue.addBulk(
+          batch.map((entry) => ({
+            name: AUDIT_ENTRY_JOB,
+            data: entry,
+            opts: { jobId: entry.id, ...AUDIT_JOB_OPTIONS },
+          })),
+        ),
+        new Promise<never>((_, reject) => {
+          deadline = setTimeout(
+            () => reject(new Error(`addBulk timed out after ${this.enqueueTimeoutMs} ms`)),
+            this.enqueueTimeoutMs,
+          );
+        }),
+      ]);
+      this.buffer.splice(0, batch.length);
+      this.enqueuedCounter.add(batch.length, { service: this.options.service });
+      if (this.failures > 0) {
+        this.logger.warn({ pending: this.buffer.length }, 'audit queue reachable again');
+      }
+      this.failures = 0;
+    } catch (error) {
+      if (this.failures === 0) {
+        this.logger.warn(
+          { pending: this.buffer.length, error: (error as Error).message },
+          'audit queue unreachable: buffering entries',
+        );
+      }
+      this.failures += 1;
+    } finally {
+      clearTimeout(deadline);
+      this.inFlight = false;
+    }
+    if (this.buffer.length === 0) {
+      this.notifyDrained();
+    } else {
+      this.schedule(this.failures > 0 ? this.retryDelay() : 0);
+    }
+  }
+
+  private retryDelay(): number {
+    return Math.min(this.baseRetryMs * 2 ** Math.min(this.failures, 5), 5_000);
+  }
+
+  private notifyDrained(): void {
+    const waiters = this.drainedWaiters;
+    this.drainedWaiters = [];
+    for (const waiter of waiters) {
+      waiter();
+    }
+  }
+}

@@ -1,0 +1,75 @@
+/** Keys whose values never reach the audit trail (matched case-insensitively, anywhere in the name). */
+const SECRET_KEY =
+  /pass(word|wd|phrase)?$|secret|token|authorization|cookie|api[-_]?key|credential|private[-_]?key|otp|^pin$|signature/i;
+
+export const REDACTED = '[REDACTED]';
+
+const MAX_DEPTH = 8;
+const MAX_STRING = 4_000;
+const MAX_KEYS = 200;
+
+/**
+ * A JSON-safe deep copy of `value` for the audit trail: values under secret-looking keys become
+ * `[REDACTED]`; dates become ISO strings; `undefined`, functions and symbols are dropped; NUL
+ * characters are removed (PostgreSQL jsonb rejects them) and long strings, wide objects and deep
+ * nesting are cut so one entry stays small.
+ */
+export function redact(value: unknown, depth = 0): unknown {
+  if (value === null) {
+    return null;
+  }
+  switch (typeof value) {
+    case 'string':
+      return sanitizeText(value, MAX_STRING);
+    case 'number':
+      return Number.isFinite(value) ? value : null;
+    case 'boolean':
+      return value;
+    case 'bigint':
+      return value.toString();
+    case 'object':
+      break;
+    default:
+      return undefined;
+  }
+  if (depth >= MAX_DEPTH) {
+    return '[TRUNCATED]';
+  }
+  if (value instanceof Date) {
+    return Number.isNaN(value.getTime()) ? null : value.toISOString();
+  }
+  if (Array.isArray(value)) {
+    return value.slice(0, MAX_KEYS).map((item) => {
+      const copy = redact(item, depth + 1);
+      return copy === undefined ? null : copy;
+    });
+  }
+  if (Buffer.isBuffer(value)) {
+    return `[${value.length} bytes]`;
+  }
+  const out: Record<string, unknown> = {};
+  let kept = 0;
+  for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+    if (kept >= MAX_KEYS) {
+      break;
+    }
+    const safeKey = sanitizeText(key, 200);
+    if (SECRET_KEY.test(key)) {
+      out[safeKey] = REDACTED;
+    } else {
+      const copy = redact(item, depth + 1);
+      if (copy === undefined) {
+        continue;
+      }
+      out[safeKey] = copy;
+    }
+    kept += 1;
+  }
+  return out;
+}
+
+/** Removes NUL characters and cuts `value` to `max` characters. */
+export function sanitizeText(value: string, max: number): string {
+  const clean = value.includes('\u0000') ? value.split('\u0000').join('') : value;
+  return clean.length > max ? clean.slice(0, max) : clean;
+}

@@ -1,0 +1,251 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { isSpanContextValid, trace } from '@opentelemetry/api';
+import type { Actor, AuditOutcome } from '@gad/contracts';
+import type { Observable } from 'rxjs';
+import { tap } from 'rxjs/operators';
+import { AUDITED_METADATA, type AuditedOptions } from './audited.decorator';
+import { AuditRecorder, type AuditRecordInput } from './audit-recorder.service';
+
+/** The authenticated caller an auth guard puts on `request.user` (HTTP) or `socket.data.user`. */
+export interface AuditUser {
+  sub: string;
+  agencyId: string;
+  roles?: string[];
+}
+
+/** Chain used for entries without an authenticated agency (e.g. anonymous requests). */
+export const UNSCOPED_AGENCY = '_unscoped';
+
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const VERB: Record<string, string> = {
+  POST: 'create',
+  PUT: 'update',
+  PATCH: 'update',
+  DELETE: 'delete',
+};
+
+interface HttpRequestLike {
+  method?: string;
+  url?: string;
+  ip?: string;
+  headers?: Record<string, string | string[] | undefined>;
+  params?: Record<string, string | undefined>;
+  body?: unknown;
+  user?: AuditUser;
+  routeOptions?: { url?: string };
+  route?: { path?: string };
+  socket?: { remoteAddress?: string };
+}
+
+interface SocketLike {
+  data?: { user?: AuditUser };
+  user?: AuditUser;
+  handshake?: { address?: string; headers?: Record<string, string | string[] | undefined> };
+}
+
+interface Pending {
+  base: Omit<AuditRecordInput, 'outcome'>;
+  captureResult: boolean;
+  idParam: string;
+}
+
+const header = (value: string | string[] | undefined): string | undefined =>
+  Array.isArray(value) ? value[0] : value;
+
+/**
+ * Records every mutating HTTP request (POST/PUT/PATCH/DELETE), every `@Audited` handler and every
+ * socket command after it finishes: success, `denied` (401/403) or `failed` with the reason. Bind it
+ * globally (`AuditModule.forRoot({ interceptAll: true })` or `APP_INTERCEPTOR`).
+ */
+@Injectable()
+export class AuditInterceptor implements NestInterceptor {
+  private readonly logger = new Logger(AuditInterceptor.name);
+
+  constructor(
+    @Inject(AuditRecorder) private readonly recorder: AuditRecorder,
+    @Inject(Reflector) private readonly reflector: Reflector,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const options = this.reflector.getAllAndOverride<AuditedOptions | undefined>(AUDITED_METADATA, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (options?.skip) {
+      return next.handle();
+    }
+    const pending =
+      context.getType() === 'http'
+        ? this.fromHttp(context, options)
+        : context.getType() === 'ws'
+          ? this.fromSocket(context, options)
+          : undefined;
+    if (!pending) {
+      return next.handle();
+    }
+    let done = false;
+    const finish = (outcome: AuditOutcome, result?: unknown, reason?: string): void => {
+      if (done) {
+        return;
+      }
+      done = true;
+      this.safeRecord(pending, outcome, result, reason);
+    };
+    return next.handle().pipe(
+      tap({
+        next: (value) => finish('success', value),
+        complete: () => finish('success'),
+        error: (error: unknown) => {
+          const status = statusOf(error);
+          finish(
+            status === 401 || status === 403 ? 'denied' : 'failed',
+            undefined,
+            reasonOf(error, status),
+          );
+        },
+      }),
+    );
+  }
+
+  private fromHttp(
+    context: ExecutionContext,
+    options: AuditedOptions | undefined,
+  ): Pending | undefined {
+    const request = context.switchToHttp().getRequest<HttpRequestLike>();
+    const method = (request.method ?? 'GET').toUpperCase();
+    if (!MUTATING.has(method) && !options) {
+      return undefined;
+    }
+    const route =
+      request.routeOptions?.url ?? request.route?.path ?? request.url?.split('?')[0] ?? '';
+    const objectType = options?.objectType;
+    const verb = VERB[method] ?? 'read';
+    const idParam = options?.idParam ?? 'id';
+    const objectId = request.params?.[idParam];
+    return {
+      base: {
+        ...who(request.user),
+        action: options?.action ?? (objectType ? `${objectType}.${verb}` : `http.${verb}`),
+        ...(objectType
+          ? { object: { type: objectType, ...(objectId ? { id: objectId } : {}) } }
+          : {}),
+        source: {
+          ip: request.ip ?? request.socket?.remoteAddress,
+          userAgent: header(request.headers?.['user-agent']),
+        },
+        traceId: traceIdOf(header(request.headers?.['traceparent'])),
+        details: { method, route },
+      },
+      captureResult:
+        options?.captureResult ?? (method === 'POST' || method === 'PUT' || method === 'PATCH'),
+      idParam,
+    };
+  }
+
+  private fromSocket(context: ExecutionContext, options: AuditedOptions | undefined): Pending {
+    const ws = context.switchToWs();
+    const client = ws.getClient<SocketLike>();
+    const pattern = String(ws.getPattern());
+    const data = ws.getData<unknown>();
+    const idParam = options?.idParam ?? 'id';
+    const objectId =
+      isRecord(data) && typeof data[idParam] === 'string' ? data[idParam] : undefined;
+    const objectType = options?.objectType;
+    return {
+      base: {
+        ...who(client.data?.user ?? client.user),
+        action: options?.action ?? `socket.${pattern}`,
+        ...(objectType
+          ? { object: { type: objectType, ...(objectId ? { id: objectId } : {}) } }
+          : {}),
+        source: {
+          ip: client.handshake?.address,
+          userAgent: header(client.handshake?.headers?.['user-agent']),
+        },
+        traceId: traceIdOf(
+          isRecord(data) && typeof data['traceparent'] === 'string'
+            ? data['traceparent']
+            : undefined,
+        ),
+        details: { event: pattern },
+      },
+      captureResult: options?.captureResult ?? false,
+      idParam,
+    };
+  }
+
+  private safeRecord(
+    pending: Pending,
+    outcome: AuditOutcome,
+    result: unknown,
+    reason?: string,
+  ): void {
+    const input: AuditRecordInput = { ...pending.base, outcome };
+    if (reason) {
+      input.reason = reason;
+    }
+    if (outcome === 'success' && isRecord(result)) {
+      if (pending.captureResult) {
+        input.changes = { after: result };
+      }
+      const resultId = result[pending.idParam];
+      if (input.object && !input.object.id && typeof resultId === 'string') {
+        input.object = { ...input.object, id: resultId };
+      }
+    }
+    try {
+      this.recorder.record(input);
+    } catch (error) {
+      this.logger.error(
+        `audit entry not recorded for ${input.action}: ${(error as Error).message}`,
+      );
+    }
+  }
+}
+
+function who(user: AuditUser | undefined): Pick<AuditRecordInput, 'agencyId' | 'actor'> {
+  const actor: Actor = user
+    ? { kind: 'user', id: user.sub, ...(user.roles ? { roles: user.roles } : {}) }
+    : { kind: 'user', id: 'anonymous' };
+  return { agencyId: user?.agencyId ?? UNSCOPED_AGENCY, actor };
+}
+
+function traceIdOf(traceparent: string | undefined): string | undefined {
+  const span = trace.getActiveSpan()?.spanContext();
+  if (span && isSpanContextValid(span)) {
+    return span.traceId;
+  }
+  const fromHeader = traceparent?.split('-')[1];
+  return fromHeader && /^[0-9a-f]{32}$/.test(fromHeader) ? fromHeader : undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function statusOf(error: unknown): number | undefined {
+  if (!isRecord(error)) {
+    return undefined;
+  }
+  const getStatus = error['getStatus'];
+  if (typeof getStatus === 'function') {
+    const status: unknown = getStatus.call(error);
+    return typeof status === 'number' ? status : undefined;
+  }
+  const status = error['status'] ?? error['statusCode'];
+  return typeof status === 'number' ? status : undefined;
+}
+
+function reasonOf(error: unknown, status: number | undefined): string {
+  const code = isRecord(error) && typeof error['code'] === 'string' ? `${error['code']}: ` : '';
+  const message = error instanceof Error ? error.message : String(error);
+  return `${status ? `${status} ` : ''}${code}${message}`;
+}
