@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// Benchmark runner: `node tools/bench/run.mjs <name> [--flags]` (npm run bench -- <name>).
+// Benchmarks are TypeScript next to this file, loaded with ts-node (transpile only) and the
+// workspace path aliases, so they measure the libraries' source as the apps run it.
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const require = createRequire(import.meta.url);
+
+const benches = {
+  bus: { file: 'bus.bench.ts', describe: 'Redis Streams bus (@gad/bus) vs raw ioredis' },
+};
+
+const [name, ...args] = process.argv.slice(2);
+if (!name || !benches[name]) {
+  console.error(`usage: node tools/bench/run.mjs <${Object.keys(benches).join('|')}> [--flags]`);
+  for (const [key, { describe }] of Object.entries(benches)) {
+    console.error(`  ${key.padEnd(8)} ${describe}`);
+  }
+  process.exit(name ? 1 : 0);
+}
+
+require('ts-node').register({
+  project: join(root, 'tsconfig.base.json'),
+  transpileOnly: true,
+  compilerOptions: { module: 'commonjs' },
+});
+const tsconfig = require(join(root, 'tsconfig.base.json'));
+require('tsconfig-paths').register({ baseUrl: root, paths: tsconfig.compilerOptions.paths });
+
+const { main } = require(join(here, benches[name].file));
+main(args, { root }).then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
