@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { incidentCreatedV1 } from './incident-created/v1';
 import { auditCheckpointV1 } from './audit-checkpoint/v1';
+import { positionsReportedV1 } from './positions-reported/v1';
+import { unitMovedV1 } from './unit-moved/v1';
+import { unitStatusChangedV1 } from './unit-status-changed/v1';
+import { unitUpdatedV1 } from './unit-updated/v1';
+import { geofenceEnteredV1 } from './geofence-entered/v1';
+import { geofenceExitedV1 } from './geofence-exited/v1';
+import { geofenceDwellV1 } from './geofence-dwell/v1';
 
 /**
  * Every event type and version that travels on a stream, with its `data` schema. Consumers validate
@@ -9,6 +16,13 @@ import { auditCheckpointV1 } from './audit-checkpoint/v1';
 export const EventSchemas = {
   'incident.created': { 1: incidentCreatedV1 },
   'audit.checkpoint': { 1: auditCheckpointV1 },
+  'positions.reported': { 1: positionsReportedV1 },
+  'unit.moved': { 1: unitMovedV1 },
+  'unit.status_changed': { 1: unitStatusChangedV1 },
+  'unit.updated': { 1: unitUpdatedV1 },
+  'geofence.entered': { 1: geofenceEnteredV1 },
+  'geofence.exited': { 1: geofenceExitedV1 },
+  'geofence.dwell': { 1: geofenceDwellV1 },
 } as const satisfies Record<string, Record<number, z.ZodType>>;
 
 export type EventType = keyof typeof EventSchemas;
@@ -18,6 +32,13 @@ export type EventData<T extends EventType, V extends keyof (typeof EventSchemas)
 export const EventTypes = {
   IncidentCreated: 'incident.created',
   AuditCheckpoint: 'audit.checkpoint',
+  PositionsReported: 'positions.reported',
+  UnitMoved: 'unit.moved',
+  UnitStatusChanged: 'unit.status_changed',
+  UnitUpdated: 'unit.updated',
+  GeofenceEntered: 'geofence.entered',
+  GeofenceExited: 'geofence.exited',
+  GeofenceDwell: 'geofence.dwell',
 } as const satisfies Record<string, EventType>;
 
 export type EventDataResult =

@@ -7,6 +7,21 @@ export const nearestUnitsQuerySchema = z.strictObject({
   lat: z.coerce.number().pipe(latitudeSchema),
   limit: z.coerce.number().int().min(1).max(50).default(5),
   maxDistanceM: z.coerce.number().positive().max(500_000).optional(),
+  /** Required capabilities (all of them); `"als,k9"` in a query string. */
+  capabilities: z
+    .preprocess(
+      (value) =>
+        typeof value === 'string'
+          ? value
+              .split(',')
+              .map((part) => part.trim())
+              .filter((part) => part.length > 0)
+          : value,
+      z.array(z.string().min(1).max(64)).max(20),
+    )
+    .optional(),
+  /** Leave out units whose latest fix is older than this (seconds). */
+  maxAgeS: z.coerce.number().int().min(1).max(86_400).optional(),
 });
 export type NearestUnitsQuery = z.infer<typeof nearestUnitsQuerySchema>;
 
@@ -15,9 +30,26 @@ export const nearestUnitSchema = z.object({
   distanceM: z.number(),
   position: pointSchema,
   recordedAt: z.iso.datetime({ offset: true }),
+  /** Age of the position when answered, in seconds. */
+  ageS: z.number().optional(),
+  callSign: z.string().optional(),
+  capabilities: z.array(z.string()).optional(),
+});
+/** Units closer than the last answered one (or within the radius) that were left out, by reason. */
+export const nearestExclusionsSchema = z.object({
+  /** Position older than `maxAgeS`. */
+  stale: z.number().int(),
+  /** Status other than `available`. */
+  busy: z.number().int(),
+  /** Lacks a required capability. */
+  missingCapability: z.number().int(),
+  /** No status known yet (no dispatch event about the unit). */
+  unknownStatus: z.number().int(),
 });
 export const nearestUnitsResponseSchema = z.object({
   items: z.array(nearestUnitSchema),
+  excluded: nearestExclusionsSchema.optional(),
 });
+export type NearestExclusions = z.infer<typeof nearestExclusionsSchema>;
 export type NearestUnit = z.infer<typeof nearestUnitSchema>;
 export type NearestUnitsResponse = z.infer<typeof nearestUnitsResponseSchema>;

@@ -1,0 +1,136 @@
+import { z } from 'zod';
+import { pointSchema } from '../geo/geojson.schema';
+
+/** Largest batch of fixes accepted by `POST /v1/positions` and `geo.positions.ingest`. */
+export const MAX_POSITIONS_PER_BATCH = 500;
+
+/**
+ * A point whose coordinates are only required to be finite numbers: geo-service rejects fixes
+ * with out-of-range coordinates one by one (reason `out_of_range`) instead of failing the batch.
+ */
+export const reportedPointSchema = z.object({
+  type: z.literal('Point'),
+  coordinates: z.tuple([z.number(), z.number()]),
+});
+
+/** One fix from a field device or tracker. Device time (`recordedAt`) orders fixes, then `seq`. */
+export const positionFixSchema = z.object({
+  unitId: z.string().min(1).max(100),
+  position: reportedPointSchema,
+  /** Device time of the fix. */
+  recordedAt: z.iso.datetime({ offset: true }),
+  /** Per-device sequence number; breaks ties between fixes with the same device time. */
+  seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  /** Horizontal accuracy radius in metres (68 %). */
+  accuracyM: z.number().min(0).max(1_000_000).optional(),
+  speedMps: z.number().min(0).max(10_000).optional(),
+  /** Degrees clockwise from true north. */
+  headingDeg: z.number().min(0).max(360).optional(),
+  deviceId: z.string().min(1).max(200).optional(),
+});
+export type PositionFix = z.infer<typeof positionFixSchema>;
+
+/** Body of `POST /v1/positions` (trackers without a socket). */
+export const positionsBatchRequestSchema = z.strictObject({
+  positions: z.array(positionFixSchema).min(1).max(MAX_POSITIONS_PER_BATCH),
+});
+export type PositionsBatchRequest = z.infer<typeof positionsBatchRequestSchema>;
+
+export const positionRejectReasonSchema = z.enum([
+  'out_of_range',
+  'accuracy',
+  'teleport',
+  'future_timestamp',
+  'too_old',
+]);
+export type PositionRejectReason = z.infer<typeof positionRejectReasonSchema>;
+
+/** What happened to a batch: every fix is counted exactly once. */
+export const positionsIngestResultSchema = z.object({
+  /** Stored in the history (includes `late`). */
+  accepted: z.number().int(),
+  /** Stored in the history but older than the unit's latest fix, so the latest was kept. */
+  late: z.number().int(),
+  /** Already stored (same unit, device time and sequence) or repeated in the batch. */
+  duplicates: z.number().int(),
+  rejected: z.array(
+    z.object({
+      /** Index of the fix in the request. */
+      index: z.number().int(),
+      unitId: z.string(),
+      reason: positionRejectReasonSchema,
+    }),
+  ),
+});
+export type PositionsIngestResult = z.infer<typeof positionsIngestResultSchema>;
+
+/** `[minLon, minLat, maxLon, maxLat]` (RFC 7946 bbox). Accepts `"a,b,c,d"` in a query string. */
+export const bboxSchema = z.preprocess(
+  (value) => (typeof value === 'string' ? value.split(',').map((part) => Number(part)) : value),
+  z
+    .tuple([
+      z.number().min(-180).max(180),
+      z.number().min(-90).max(90),
+      z.number().min(-180).max(180),
+      z.number().min(-90).max(90),
+    ])
+    .refine(([minLon, minLat, maxLon, maxLat]) => minLon <= maxLon && minLat <= maxLat, {
+      message: 'bbox must be [minLon, minLat, maxLon, maxLat] with min <= max',
+    }),
+);
+
+/** Query string of `GET /v1/positions` (latest position of every unit inside a bbox). */
+export const positionsInBboxQuerySchema = z.strictObject({
+  bbox: bboxSchema,
+  /** Leave out units whose latest fix is older than this. */
+  maxAgeS: z.coerce.number().int().min(1).max(30 * 86_400).optional(),
+  limit: z.coerce.number().int().min(1).max(5_000).default(1_000),
+});
+export type PositionsInBboxQuery = z.infer<typeof positionsInBboxQuerySchema>;
+
+export const unitPositionSchema = z.object({
+  unitId: z.string(),
+  position: pointSchema,
+  recordedAt: z.iso.datetime({ offset: true }),
+  seq: z.number().int(),
+  accuracyM: z.number().nullable(),
+  speedMps: z.number().nullable(),
+  headingDeg: z.number().nullable(),
+  /** Last status known to geo-service (null before any dispatch event about the unit). */
+  status: z.string().nullable(),
+});
+export type UnitPosition = z.infer<typeof unitPositionSchema>;
+
+export const positionsInBboxResponseSchema = z.object({
+  items: z.array(unitPositionSchema),
+  /** True when more units matched than `limit`. */
+  truncated: z.boolean(),
+});
+export type PositionsInBboxResponse = z.infer<typeof positionsInBboxResponseSchema>;
+
+/** Query string of `GET /v1/units/:unitId/track`: `[from, to)` on device time, at most 7 days. */
+export const unitTrackQuerySchema = z.strictObject({
+  from: z.iso.datetime({ offset: true }),
+  to: z.iso.datetime({ offset: true }),
+  limit: z.coerce.number().int().min(1).max(10_000).default(1_000),
+});
+export type UnitTrackQuery = z.infer<typeof unitTrackQuerySchema>;
+
+export const trackPointSchema = z.object({
+  position: pointSchema,
+  recordedAt: z.iso.datetime({ offset: true }),
+  receivedAt: z.iso.datetime({ offset: true }),
+  seq: z.number().int(),
+  accuracyM: z.number().nullable(),
+  speedMps: z.number().nullable(),
+  headingDeg: z.number().nullable(),
+});
+export type TrackPoint = z.infer<typeof trackPointSchema>;
+
+/** Fixes in device-time order (then sequence). */
+export const unitTrackResponseSchema = z.object({
+  unitId: z.string(),
+  items: z.array(trackPointSchema),
+  truncated: z.boolean(),
+});
+export type UnitTrackResponse = z.infer<typeof unitTrackResponseSchema>;
