@@ -59,6 +59,7 @@ function serviceEntry(app, rootDir = repoRoot) {
  * `rootDir` points at another tree holding dist/apps/<app> (the helper's own tests use it).
  */
 function serviceCommand(app, { rootDir = repoRoot, exitWithParent = true } = {}) {
+  findService(app);
   const entry = serviceEntry(app, rootDir);
   const args = ['-r', './tools/scripts/register-paths.js'];
   if (exitWithParent) {

@@ -119,6 +119,8 @@ const steps = {
   stack: () => stackStep({ env, timeoutMs: within(15 * minute) }),
   lint: () =>
     step('lint and typecheck', async () => {
+      // The module-boundary rule needs Nx's project graph; without a fresh one it is skipped silently.
+      await mustRun(bin('nx'), ['show', 'projects'], { env, timeoutMs: within(5 * minute) });
       await mustRun(bin('eslint'), ['.', '--max-warnings', '0'], {
         env,
         timeoutMs: within(10 * minute),

@@ -3,3 +3,4 @@ export * from './lib/free-port';
 export * from './lib/stack-env';
 export * from './lib/test-database';
 export * from './lib/redis-server';
+export * from './lib/service-process';
