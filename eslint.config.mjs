@@ -2,7 +2,7 @@ import nx from '@nx/eslint-plugin';
 import prettier from 'eslint-config-prettier';
 
 const nodeBuiltins = [
-  'node:*', 'fs', 'path', 'os', 'crypto', 'http', 'https', 'net', 'tls', 'child_process', 'stream',
+  'fs', 'path', 'os', 'crypto', 'http', 'https', 'net', 'tls', 'child_process', 'stream',
   'events', 'util', 'buffer', 'url', 'zlib', 'worker_threads', 'cluster', 'dns', 'readline',
 ];
 
@@ -66,7 +66,13 @@ export default [
     // Browser-safe libraries: no Node built-ins.
     files: ['libs/contracts/src/**/*.ts', 'libs/client/src/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: nodeBuiltins.map((name) => ({ group: [name], message: 'libs/contracts and libs/client must run in a browser' })) }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: nodeBuiltins.map((name) => ({ name, message: 'libs/contracts and libs/client must run in a browser' })),
+          patterns: [{ group: ['node:*'], message: 'libs/contracts and libs/client must run in a browser' }],
+        },
+      ],
     },
   },
   {

@@ -14,3 +14,4 @@ export * from './lib/bus-rpc-exception.filter';
 export * from './lib/redis-streams.transport';
 export * from './lib/bus.client';
 export * from './lib/bus.module';
+export * from './lib/connect-bus-transport';

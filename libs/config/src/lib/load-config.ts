@@ -52,3 +52,19 @@ export function loadConfig<S extends z.ZodType<object>>(
 export function readEnv(): EnvSource {
   return process.env;
 }
+
+/**
+ * Runs an app's config loader at boot; on a {@link ConfigError} prints every bad variable to stderr
+ * and exits with status 1 (an unhandled rejection would hide the list behind a stack trace).
+ */
+export function exitOnConfigError<T>(load: () => T): T {
+  try {
+    return load();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}

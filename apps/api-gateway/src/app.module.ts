@@ -1,0 +1,50 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { AuditModule } from '@gad/audit';
+import { BusModule } from '@gad/bus';
+import { DatabaseModule } from '@gad/platform';
+import { API_GATEWAY_CONFIG, type ApiGatewayConfig } from './api-gateway.config';
+import { AuthModule } from './auth/auth.module';
+import { dispatchMigrations } from './database/data-source';
+import { GeoModule } from './geo/geo.module';
+import { IncidentsModule } from './incidents/incidents.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: ApiGatewayConfig, instanceId: string): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        {
+          module: class ConfigModule {},
+          global: true,
+          providers: [{ provide: API_GATEWAY_CONFIG, useValue: config }],
+          exports: [API_GATEWAY_CONFIG],
+        },
+        DatabaseModule.forRoot({
+          url: config.DATABASE_URL,
+          schema: 'dispatch',
+          migrations: dispatchMigrations,
+          migrationsRun: true,
+          poolSize: config.DATABASE_POOL_SIZE,
+          statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+          applicationName: 'api-gateway',
+        }),
+        BusModule.forRoot({
+          redis: config.REDIS_URL,
+          prefix: config.REDIS_KEY_PREFIX,
+          instanceId,
+          rpcTimeoutMs: config.RPC_TIMEOUT_MS,
+        }),
+        AuditModule.forRoot({
+          service: 'api-gateway',
+          redisUrl: config.REDIS_URL,
+          keyPrefix: config.REDIS_KEY_PREFIX,
+          interceptAll: true,
+        }),
+        AuthModule,
+        IncidentsModule,
+        GeoModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,8 @@
+import { startTelemetry } from '@gad/observability';
+
+// OpenTelemetry must patch http, pg and ioredis before anything requires them.
+startTelemetry({ serviceName: 'api-gateway' });
+
+import { bootstrap } from './bootstrap';
+
+void bootstrap();
