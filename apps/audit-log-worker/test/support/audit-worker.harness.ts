@@ -46,6 +46,8 @@ export interface WorkerPartsOptions {
   worker?: Partial<AuditWorkerOptions>;
   /** Run the migrations (only once per database). */
   migrate?: boolean;
+  /** Wraps what the processor writes with (the crash fixture hangs after a commit). */
+  wrapIngest?: (ingest: IngestService) => Pick<IngestService, 'append'>;
 }
 
 /** The worker's real parts wired by hand (what app.module wires through Nest). */
@@ -64,7 +66,7 @@ export async function createWorkerParts(options: WorkerPartsOptions): Promise<Wo
   });
   const ingest = new IngestService(chains, checkpoints);
   const verifier = new VerifyService(new VerifyRepository(dataSource), signer);
-  const processor = new AuditBatchProcessor(ingest, {
+  const processor = new AuditBatchProcessor(options.wrapIngest?.(ingest) ?? ingest, {
     redisUrl: options.redisUrl,
     keyPrefix: options.keyPrefix,
     concurrency: 50,

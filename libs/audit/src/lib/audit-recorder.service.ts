@@ -287,6 +287,7 @@ export class AuditRecorder implements OnApplicationShutdown {
       return;
     }
     if (this.redis.status !== 'ready') {
+      this.failed(`redis connection is ${this.redis.status}`);
       this.schedule(this.retryDelay());
       return;
     }
@@ -316,13 +317,7 @@ export class AuditRecorder implements OnApplicationShutdown {
       }
       this.failures = 0;
     } catch (error) {
-      if (this.failures === 0) {
-        this.logger.warn(
-          { pending: this.buffer.length, error: (error as Error).message },
-          'audit queue unreachable: buffering entries',
-        );
-      }
-      this.failures += 1;
+      this.failed((error as Error).message);
     } finally {
       clearTimeout(deadline);
       this.inFlight = false;
@@ -332,6 +327,16 @@ export class AuditRecorder implements OnApplicationShutdown {
     } else {
       this.schedule(this.failures > 0 ? this.retryDelay() : 0);
     }
+  }
+
+  private failed(reason: string): void {
+    if (this.failures === 0) {
+      this.logger.warn(
+        { pending: this.buffer.length, error: reason },
+        'audit queue unreachable: buffering entries',
+      );
+    }
+    this.failures += 1;
   }
 
   private retryDelay(): number {

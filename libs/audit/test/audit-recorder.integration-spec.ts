@@ -1,0 +1,145 @@
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { Queues, type AuditEntry } from '@gad/contracts';
+import { startRedisServer, uniqueId, waitFor, type RedisServerHandle } from '@gad/testing';
+import {
+  AuditEntryInvalidError,
+  AuditRecorder,
+  auditQueuePrefix,
+  type AuditLogger,
+  type AuditRecordInput,
+} from '@gad/audit';
+
+const entry = (agencyId: string, i: number): AuditRecordInput => ({
+  agencyId,
+  actor: { kind: 'user', id: `u${i}`, roles: ['dispatcher'] },
+  action: 'incident.update',
+  object: { type: 'incident', id: `inc-${i}` },
+  changes: { before: { status: 'new', apiKey: 'k-123' }, after: { status: 'closed' } },
+  source: { ip: '10.1.1.1', userAgent: 'jest' },
+});
+
+describe('AuditRecorder against a Redis that goes away (private redis-server)', () => {
+  let redis: RedisServerHandle;
+  let inspector: Redis;
+  let queue: Queue<AuditEntry>;
+  const keyPrefix = `test:${uniqueId()}:`;
+  const logged: Array<{ level: string; context: Record<string, unknown>; message: string }> = [];
+  const logger: AuditLogger = {
+    warn: (context, message) => logged.push({ level: 'warn', context, message }),
+    error: (context, message) => logged.push({ level: 'error', context, message }),
+  };
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    inspector = new Redis(redis.url, { maxRetriesPerRequest: null, retryStrategy: () => 100 });
+    inspector.on('error', () => undefined);
+    queue = new Queue<AuditEntry>(Queues.Audit, {
+      connection: inspector,
+      prefix: auditQueuePrefix(keyPrefix),
+    });
+    queue.on('error', () => undefined);
+  });
+
+  afterAll(async () => {
+    await queue.close();
+    inspector.disconnect();
+    await redis.dispose();
+  });
+
+  it('enqueues with the entry id as job id, redacting secrets', async () => {
+    const sut = new AuditRecorder({
+      service: 'api-gateway',
+      redisUrl: redis.url,
+      keyPrefix,
+      logger,
+    });
+    try {
+      const id = sut.record(entry('ag-1', 1));
+      expect(await sut.flush()).toBe(true);
+      const job = await queue.getJob(id);
+      expect(job?.id).toBe(id);
+      expect(job?.data).toMatchObject({
+        id,
+        agencyId: 'ag-1',
+        service: 'api-gateway',
+        outcome: 'success',
+        changes: { before: { status: 'new', apiKey: '[REDACTED]' } },
+      });
+      expect(job?.data.occurredAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+      // A retried record of the same entry is the same job.
+      sut.record({ ...entry('ag-1', 1), id });
+      expect(await sut.flush()).toBe(true);
+      expect(await queue.getJobCountByTypes('waiting')).toBe(1);
+    } finally {
+      await sut.close();
+    }
+  });
+
+  it('buffers while Redis is down and delivers every entry after it returns', async () => {
+    const sut = new AuditRecorder({
+      service: 'api-gateway',
+      redisUrl: redis.url,
+      keyPrefix,
+      logger,
+      retryDelayMs: 50,
+    });
+    try {
+      const before = sut.record(entry('ag-2', 0));
+      expect(await sut.flush()).toBe(true);
+      await redis.stop({ hard: true });
+      await waitFor(() => inspector.status !== 'ready', { description: 'redis seen down' });
+
+      const ids = Array.from({ length: 25 }, (_, i) => sut.record(entry('ag-2', i + 1)));
+      expect(sut.pending).toBe(25);
+
+      await redis.start();
+      await waitFor(async () => sut.pending === 0, {
+        description: 'buffer drained',
+        timeoutMs: 15_000,
+      });
+      await waitFor(() => inspector.status === 'ready', { description: 'inspector reconnected' });
+      const jobs = await Promise.all(ids.map((id) => queue.getJob(id)));
+      expect(jobs.map((job) => job?.id)).toEqual(ids);
+      // The private server restarted empty: only what was buffered can be there.
+      expect(await queue.getJob(before)).toBeUndefined();
+      expect(logged.some((line) => line.message.includes('unreachable'))).toBe(true);
+    } finally {
+      await sut.close();
+    }
+  });
+
+  it('counts and logs entries that find the buffer full, never dropping them silently', async () => {
+    await redis.stop({ hard: true });
+    const sut = new AuditRecorder({
+      service: 'api-gateway',
+      redisUrl: redis.url,
+      keyPrefix,
+      logger,
+      bufferCapacity: 3,
+    });
+    try {
+      const ids = Array.from({ length: 5 }, (_, i) => sut.record(entry('ag-3', i)));
+      expect(sut.pending).toBe(3);
+      expect(sut.overflowCount).toBe(2);
+      const overflow = logged.filter((line) => line.message.startsWith('audit buffer full'));
+      expect(overflow.map((line) => line.context['auditEntryId'])).toEqual(ids.slice(3));
+      expect(overflow[0]?.context).toMatchObject({ agencyId: 'ag-3', action: 'incident.update' });
+    } finally {
+      await redis.start();
+      await sut.close();
+    }
+  });
+
+  it('throws on an entry that cannot be valid', () => {
+    const sut = new AuditRecorder({ service: 'svc', redisUrl: redis.url, keyPrefix, logger });
+    try {
+      expect(() => sut.record({ ...entry('', 1) })).toThrow(AuditEntryInvalidError);
+      expect(() => sut.record({ ...entry('ag', 1), traceId: 'nope' })).toThrow(
+        AuditEntryInvalidError,
+      );
+    } finally {
+      void sut.close();
+    }
+  });
+});
