@@ -157,7 +157,10 @@ describe('AuditInterceptor', () => {
     const context = new ExecutionContextHost([socket, { id: 'cmd-1' }, 'command.ack']);
     context.setType('ws');
     Object.assign(context, {
-      getHandler: () => function handler() {},
+      getHandler: () =>
+        function handler() {
+          return undefined;
+        },
       getClass: () => class Gateway {},
     });
     await lastValueFrom(sut.intercept(context, { handle: () => of({ ok: true }) }));
