@@ -1,0 +1,36 @@
+import { loadConfig, serviceEnvSchema, type EnvSource } from '@gad/config';
+
+export const telemetryEnvSchema = serviceEnvSchema.pick({
+  NODE_ENV: true,
+  LOG_LEVEL: true,
+  OTEL_TRACES_EXPORTER: true,
+  OTEL_EXPORTER_OTLP_ENDPOINT: true,
+});
+
+export interface TelemetrySettings {
+  serviceName: string;
+  nodeEnv: 'development' | 'test' | 'production';
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  tracesExporter: 'otlp' | 'memory' | 'none';
+  otlpEndpoint?: string;
+}
+
+let current: TelemetrySettings | undefined;
+
+/** Validates the telemetry variables of `env` (default: the process environment) and remembers them. */
+export function loadTelemetrySettings(serviceName: string, env?: EnvSource): TelemetrySettings {
+  const config = loadConfig(serviceName, telemetryEnvSchema, env);
+  current = {
+    serviceName,
+    nodeEnv: config.NODE_ENV,
+    logLevel: config.LOG_LEVEL,
+    tracesExporter: config.OTEL_TRACES_EXPORTER,
+    otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+  };
+  return current;
+}
+
+/** Settings of the running process; loaded from the environment on first use if telemetry was not started. */
+export function telemetrySettings(): TelemetrySettings {
+  return current ?? loadTelemetrySettings('unknown-service');
+}

@@ -1,0 +1,173 @@
+import { ConfigError, type EnvSource } from '@gad/config';
+import { diag, metrics } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
+import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
+import { SocketIoInstrumentation } from '@opentelemetry/instrumentation-socket.io';
+import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import {
+  BatchSpanProcessor,
+  InMemorySpanExporter,
+  NoopSpanProcessor,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import { loadTelemetrySettings, type TelemetrySettings } from './telemetry-settings';
+
+export interface StartTelemetryOptions {
+  /** `service.name` of every span and metric, and the `service` field of every log line. */
+  serviceName: string;
+  /** Environment to read settings from; defaults to the process environment. */
+  env?: EnvSource;
+}
+
+export interface TelemetryHandle {
+  readonly settings: TelemetrySettings;
+}
+
+interface TelemetryState {
+  sdk: NodeSDK;
+  settings: TelemetrySettings;
+  prometheus: PrometheusExporter;
+  memoryExporter?: InMemorySpanExporter;
+  shutdown?: Promise<void>;
+}
+
+let state: TelemetryState | undefined;
+
+function spanProcessorFor(settings: TelemetrySettings): {
+  processor: SpanProcessor;
+  memoryExporter?: InMemorySpanExporter;
+} {
+  switch (settings.tracesExporter) {
+    case 'otlp': {
+      const url = settings.otlpEndpoint
+        ? `${settings.otlpEndpoint.replace(/\/+$/, '')}/v1/traces`
+        : undefined;
+      return { processor: new BatchSpanProcessor(new OTLPTraceExporter(url ? { url } : {})) };
+    }
+    case 'memory': {
+      const memoryExporter = new InMemorySpanExporter();
+      return { processor: new SimpleSpanProcessor(memoryExporter), memoryExporter };
+    }
+    case 'none':
+      // Spans are still created (sampled) so trace ids reach logs, headers and envelopes.
+      return { processor: new NoopSpanProcessor() };
+  }
+}
+
+function instrumentations() {
+  return [
+    new HttpInstrumentation(),
+    new NestInstrumentation(),
+    new PgInstrumentation({ requireParentSpan: true }),
+    // Blocking stream reads of idle consumers would otherwise make a root span every few seconds.
+    new IORedisInstrumentation({ requireParentSpan: true }),
+    new SocketIoInstrumentation(),
+    new RuntimeNodeInstrumentation(),
+  ];
+}
+
+/**
+ * Starts OpenTelemetry (traces, W3C propagation, Prometheus metrics). Call it first thing in
+ * `main.ts`, before Nest, pg, ioredis, http or fastify are loaded. Idempotent: later calls return the
+ * running instance. Invalid settings print every bad variable and exit the process with status 1.
+ */
+export function startTelemetry(options: StartTelemetryOptions): TelemetryHandle {
+  if (state) {
+    return { settings: state.settings };
+  }
+  let settings: TelemetrySettings;
+  try {
+    settings = loadTelemetrySettings(options.serviceName, options.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const { processor, memoryExporter } = spanProcessorFor(settings);
+  const prometheus = new PrometheusExporter({ preventServerStart: true });
+  const sdk = new NodeSDK({
+    serviceName: settings.serviceName,
+    autoDetectResources: false,
+    resource: defaultResource().merge(
+      resourceFromAttributes({ 'deployment.environment.name': settings.nodeEnv }),
+    ),
+    textMapPropagator: new W3CTraceContextPropagator(),
+    spanProcessors: [processor],
+    metricReaders: [prometheus],
+    instrumentations: instrumentations(),
+  });
+  sdk.start();
+  state = { sdk, settings, prometheus, memoryExporter };
+  return { settings };
+}
+
+/** Flushes and stops telemetry (spans, metrics). Safe to call more than once or without a start. */
+export function shutdownTelemetry(): Promise<void> {
+  if (!state) {
+    return Promise.resolve();
+  }
+  state.shutdown ??= state.sdk.shutdown().catch((error: unknown) => {
+    diag.error('telemetry shutdown failed', error);
+  });
+  return state.shutdown;
+}
+
+/** Whether {@link startTelemetry} ran in this process. */
+export function isTelemetryStarted(): boolean {
+  return state !== undefined;
+}
+
+function memoryExporter(): InMemorySpanExporter {
+  if (!state?.memoryExporter) {
+    throw new Error(
+      'getFinishedSpans/resetSpans need startTelemetry with OTEL_TRACES_EXPORTER=memory',
+    );
+  }
+  return state.memoryExporter;
+}
+
+/** Spans finished so far (only with `OTEL_TRACES_EXPORTER=memory`, for tests). */
+export function getFinishedSpans(): ReadableSpan[] {
+  return memoryExporter().getFinishedSpans();
+}
+
+/** Forgets the finished spans (only with `OTEL_TRACES_EXPORTER=memory`, for tests). */
+export function resetSpans(): void {
+  memoryExporter().reset();
+}
+
+export interface RenderedMetrics {
+  contentType: string;
+  body: string;
+}
+
+const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+const serializer = new PrometheusSerializer();
+
+/** Every metric of the global MeterProvider in Prometheus text format, for the `/metrics` route. */
+export async function renderMetrics(): Promise<RenderedMetrics> {
+  if (!state) {
+    return { contentType: PROMETHEUS_CONTENT_TYPE, body: '' };
+  }
+  const { resourceMetrics, errors } = await state.prometheus.collect();
+  for (const error of errors) {
+    diag.error('metric collection failed', error);
+  }
+  return { contentType: PROMETHEUS_CONTENT_TYPE, body: serializer.serialize(resourceMetrics) };
+}
+
+/** The global meter provider's meter (same as `metrics.getMeter` from `@opentelemetry/api`). */
+export function getMeter(name: string) {
+  return metrics.getMeter(name);
+}

@@ -1,0 +1,121 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { SpanKind } from '@opentelemetry/api';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- test-only helpers
+import { waitFor } from '@gad/testing';
+
+// Instrumentation hooks `require`, which Jest's module registry bypasses: the traced server runs
+// in a real Node process, started like an app's main.ts.
+const repoRoot = resolve(__dirname, '../../..');
+
+interface SpanView {
+  name: string;
+  kind: SpanKind;
+  traceId: string;
+  spanId: string;
+}
+
+describe('telemetry in a real process (OTEL_TRACES_EXPORTER=memory)', () => {
+  const lines: Record<string, unknown>[] = [];
+  const output: string[] = [];
+  let child: ChildProcess;
+  let exited: Promise<number | null>;
+  let baseUrl: string;
+
+  beforeAll(async () => {
+    child = spawn(
+      process.execPath,
+      [
+        '-r',
+        'ts-node/register/transpile-only',
+        '-r',
+        'tsconfig-paths/register',
+        join(__dirname, 'fixtures/traced-server.ts'),
+      ],
+      {
+        cwd: repoRoot,
+        env: {
+          PATH: process.env['PATH'] ?? '',
+          TS_NODE_PROJECT: join(repoRoot, 'tsconfig.spec.json'),
+          OTEL_TRACES_EXPORTER: 'memory',
+          LOG_LEVEL: 'info',
+          PORT: '0',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    exited = new Promise((resolveExit) => child.once('close', (code) => resolveExit(code)));
+    for (const stream of [child.stdout, child.stderr]) {
+      if (!stream) continue;
+      createInterface({ input: stream }).on('line', (text) => {
+        output.push(text);
+        if (text.startsWith('{')) lines.push(JSON.parse(text) as Record<string, unknown>);
+      });
+    }
+    const listening = await waitFor(
+      () => {
+        if (child.exitCode !== null) throw new Error(`exited:\n${output.join('\n')}`);
+        return lines.find((line) => line['msg'] === 'traced-server listening');
+      },
+      { description: 'the traced server to listen', timeoutMs: 30_000 },
+    );
+    baseUrl = String(listening['url']);
+  }, 40_000);
+
+  afterAll(async () => {
+    if (child.exitCode === null) {
+      child.kill('SIGTERM');
+    }
+    await exited;
+  });
+
+  async function spans(): Promise<SpanView[]> {
+    return (await (await fetch(`${baseUrl}/spans`)).json()) as SpanView[];
+  }
+
+  it('records a server span whose trace id is on the log line written during the request', async () => {
+    expect(await (await fetch(`${baseUrl}/traced`)).text()).toBe('ok');
+
+    const serverSpans = (await spans()).filter((span) => span.kind === SpanKind.SERVER);
+    const line = await waitFor(() => lines.find((entry) => entry['path'] === '/traced'), {
+      description: 'the log line of /traced',
+    });
+    expect(line).toMatchObject({ service: 'traced-server', logger: 'handler', msg: 'handling' });
+    expect(line['trace_id']).toMatch(/^[0-9a-f]{32}$/);
+    expect(serverSpans).toContainEqual(
+      expect.objectContaining({ traceId: line['trace_id'], spanId: line['span_id'] }),
+    );
+  });
+
+  it('continues an incoming W3C traceparent', async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    await (
+      await fetch(`${baseUrl}/child`, {
+        headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+      })
+    ).text();
+
+    const line = await waitFor(() => lines.find((entry) => entry['path'] === '/child'), {
+      description: 'the log line of /child',
+    });
+    expect(line['trace_id']).toBe(traceId);
+    expect(
+      (await spans()).some((span) => span.kind === SpanKind.SERVER && span.traceId === traceId),
+    ).toBe(true);
+  });
+
+  it('serves custom counters, runtime metrics and the HTTP server duration histogram', async () => {
+    await (await fetch(`${baseUrl}/metered`)).text();
+
+    const response = await fetch(`${baseUrl}/metrics`);
+    const body = await response.text();
+
+    expect(response.headers.get('content-type')).toContain('text/plain');
+    expect(body).toMatch(/^traced_server_widgets_total\{path="\/metered".*\} 1$/m);
+    expect(body).toMatch(
+      /^http_server_request_duration_count\{.*http_response_status_code="200".*\} \d+$/m,
+    );
+    expect(body).toContain('nodejs_eventloop_utilization');
+  });
+});
