@@ -89,21 +89,57 @@ function serviceUrls(port, host = defaults.host) {
 // caller's `overrides` (npm start: none; e2e tests: the `env` they pass).
 // ═══════════════════════════════════════════════════════════════════════════════════════════
 function perServiceEnv(app, ctx) {
-  void ctx;
   switch (app) {
     case 'api-gateway':
-      return {};
+      return {
+        JWT_PRIVATE_KEY: process.env.JWT_PRIVATE_KEY ?? devJwtKeys(ctx.repoRoot).privateKey,
+        AUTH_DEV_LOGIN: process.env.AUTH_DEV_LOGIN ?? (ctx.nodeEnv === 'production' ? 'false' : 'true'),
+      };
     case 'ws-gateway':
-      return {};
-    case 'geo-service':
-      return {};
+      return { JWT_PUBLIC_KEY: process.env.JWT_PUBLIC_KEY ?? devJwtKeys(ctx.repoRoot).publicKey };
     case 'audit-log-worker':
-      return {};
-    case 'notification-service':
-      return {};
+      return {
+        AUDIT_SIGNING_KEY: process.env.AUDIT_SIGNING_KEY ?? devAuditKey(ctx.repoRoot),
+      };
     default:
       return {};
   }
+}
+
+/**
+ * Development-only keys, generated once under .stack/ (git-ignored) so a fresh clone needs no
+ * secret: an ES256 pair for access tokens and an Ed25519 key for audit checkpoints. Production
+ * takes them from the environment (a Secret), where these are never used.
+ */
+function devKeyFile(repoRootDir, name, generate) {
+  const fs = require('node:fs');
+  const file = path.join(repoRootDir, '.stack', name);
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, generate(), { mode: 0o600 });
+  }
+  return fs.readFileSync(file, 'utf8');
+}
+
+function devJwtKeys(repoRootDir) {
+  const crypto = require('node:crypto');
+  const privateKey = devKeyFile(repoRootDir, 'dev-jwt-es256.pem', () =>
+    crypto
+      .generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' }),
+  );
+  const publicKey = crypto
+    .createPublicKey(privateKey)
+    .export({ type: 'spki', format: 'pem' })
+    .toString();
+  return { privateKey, publicKey };
+}
+
+function devAuditKey(repoRootDir) {
+  const crypto = require('node:crypto');
+  return devKeyFile(repoRootDir, 'dev-audit-ed25519.pem', () =>
+    crypto.generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }),
+  );
 }
 // ═══════════════════════════════════════════════════════════════════════════════════════════
 

@@ -3,10 +3,12 @@ import { AuditModule } from '@gad/audit';
 import { BusModule } from '@gad/bus';
 import { DatabaseModule } from '@gad/platform';
 import { API_GATEWAY_CONFIG, type ApiGatewayConfig } from './api-gateway.config';
+import { AuditTrailModule } from './audit/audit-trail.module';
 import { AuthModule } from './auth/auth.module';
 import { dispatchMigrations } from './database/data-source';
 import { GeoModule } from './geo/geo.module';
 import { IncidentsModule } from './incidents/incidents.module';
+import { RpcModule } from './rpc/rpc.module';
 
 @Module({})
 export class AppModule {
@@ -41,9 +43,11 @@ export class AppModule {
           keyPrefix: config.REDIS_KEY_PREFIX,
           interceptAll: true,
         }),
+        RpcModule,
         AuthModule,
         IncidentsModule,
         GeoModule,
+        AuditTrailModule,
       ],
     };
   }

@@ -18,7 +18,9 @@ export async function bootstrap(): Promise<void> {
     host: config.HOST,
     configure: async (app) => {
       const pub = app.get<Redis>(REDIS_CLIENT);
-      app.useWebSocketAdapter(new RedisIoAdapter(app, pub, pub.duplicate(), config.REDIS_KEY_PREFIX));
+      app.useWebSocketAdapter(
+        new RedisIoAdapter(app, pub, pub.duplicate(), config.REDIS_KEY_PREFIX),
+      );
       await connectBusTransport(app, {
         redis: config.REDIS_URL,
         prefix: config.REDIS_KEY_PREFIX,

@@ -1,10 +1,5 @@
 import { Module } from '@nestjs/common';
-import { GeoClient } from './geo.client';
 import { UnitsController } from './units.controller';
 
-@Module({
-  controllers: [UnitsController],
-  providers: [GeoClient],
-  exports: [GeoClient],
-})
+@Module({ controllers: [UnitsController] })
 export class GeoModule {}

@@ -1,5 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import {
+  GEO_RPC_SERVICE,
   geoNearestResponseSchema,
   nearestUnitsQuerySchema,
   RpcPatterns,
@@ -8,11 +9,11 @@ import {
   type NearestUnitsResponse,
 } from '@gad/contracts';
 import { CurrentUser, Roles, ZodPipe } from '@gad/platform';
-import { GeoClient } from './geo.client';
+import { ServiceRpcClient } from '../rpc/service-rpc.client';
 
 @Controller('v1/units')
 export class UnitsController {
-  constructor(private readonly geo: GeoClient) {}
+  constructor(private readonly rpc: ServiceRpcClient) {}
 
   /** Closest available units to a point, answered by geo-service's KNN query. */
   @Get('nearest')
@@ -21,7 +22,8 @@ export class UnitsController {
     @CurrentUser() user: AccessClaims,
     @Query(new ZodPipe(nearestUnitsQuerySchema, 'query')) query: NearestUnitsQuery,
   ): Promise<NearestUnitsResponse> {
-    return this.geo.call(
+    return this.rpc.call(
+      GEO_RPC_SERVICE,
       user,
       RpcPatterns.GeoNearest,
       { ...query, agencyId: user.agencyId },

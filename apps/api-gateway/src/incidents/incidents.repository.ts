@@ -43,7 +43,10 @@ export class IncidentsRepository {
   ) {}
 
   /** Inserts the incident and its domain event in one transaction (transactional outbox). */
-  async insertWithEvent(incident: NewIncident, event: (row: IncidentRow) => Envelope): Promise<IncidentRow> {
+  async insertWithEvent(
+    incident: NewIncident,
+    event: (row: IncidentRow) => Envelope,
+  ): Promise<IncidentRow> {
     return this.dataSource.transaction(async (manager) => {
       const rows: IncidentRow[] = await manager.query(
         `INSERT INTO dispatch.incidents

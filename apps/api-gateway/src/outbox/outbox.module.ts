@@ -1,4 +1,10 @@
-import { Inject, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Logger,
+  Module,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { OutboxRelay, OutboxWriter } from '@gad/bus';
 import { DataSource } from 'typeorm';
 import { API_GATEWAY_CONFIG, type ApiGatewayConfig } from '../api-gateway.config';

@@ -5,8 +5,6 @@ import { DomainException } from '@gad/platform';
 import type { z } from 'zod';
 import { API_GATEWAY_CONFIG, type ApiGatewayConfig } from '../api-gateway.config';
 
-export const GEO_SERVICE = 'geo-service';
-
 /** Maps remote error codes to the HTTP status the edge answers with. */
 function statusOf(code: string): number {
   if (code === 'validation_failed' || code.startsWith('invalid_')) {
@@ -21,22 +19,26 @@ function statusOf(code: string): number {
   return 502;
 }
 
-/** The api-gateway's port to geo-service: request/reply over the bus, errors as problem+json. */
+/**
+ * The api-gateway's port to the services behind it: request/reply over the bus with the caller's
+ * agency and identity, the reply validated against its contract, remote errors as problem+json.
+ */
 @Injectable()
-export class GeoClient {
+export class ServiceRpcClient {
   constructor(
     private readonly bus: BusClient,
     @Inject(API_GATEWAY_CONFIG) private readonly config: ApiGatewayConfig,
   ) {}
 
   async call<S extends z.ZodType>(
+    service: string,
     user: AccessClaims,
     pattern: string,
     data: unknown,
     replySchema: S,
   ): Promise<z.infer<S>> {
     try {
-      const reply = await this.bus.request<unknown>(GEO_SERVICE, pattern, data, {
+      const reply = await this.bus.request<unknown>(service, pattern, data, {
         timeoutMs: this.config.RPC_TIMEOUT_MS,
         agencyId: user.agencyId,
         actor: { kind: 'user', id: user.sub, roles: user.roles },
@@ -44,14 +46,14 @@ export class GeoClient {
       return replySchema.parse(reply);
     } catch (error) {
       if (error instanceof RpcTimeoutError) {
-        throw new DomainException('upstream_timeout', 504, 'geo-service did not answer in time');
+        throw new DomainException('upstream_timeout', 504, `${service} did not answer in time`);
       }
       if (error instanceof RpcRemoteError) {
         const status = statusOf(error.code);
         throw new DomainException(
           error.code,
           status,
-          status === 502 ? 'geo-service failed to answer' : error.message,
+          status === 502 ? `${service} failed to answer` : error.message,
         );
       }
       throw error;

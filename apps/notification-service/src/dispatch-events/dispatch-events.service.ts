@@ -1,4 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import { createLogger } from '@gad/observability';
 import type { Envelope, IncidentCreatedV1 } from '@gad/contracts';
 
 /**
@@ -8,16 +9,18 @@ import type { Envelope, IncidentCreatedV1 } from '@gad/contracts';
  */
 @Injectable()
 export class DispatchEventsService {
-  private readonly logger = new Logger(DispatchEventsService.name);
+  private readonly logger = createLogger('dispatch-events');
 
   onIncidentCreated(envelope: Envelope<IncidentCreatedV1>): void {
-    this.logger.log({
-      msg: 'incident notice prepared',
-      eventId: envelope.id,
-      type: envelope.type,
-      agencyId: envelope.agencyId,
-      incidentId: envelope.data.incidentId,
-      priority: envelope.data.priority,
-    });
+    this.logger.info(
+      {
+        eventId: envelope.id,
+        type: envelope.type,
+        agencyId: envelope.agencyId,
+        incidentId: envelope.data.incidentId,
+        priority: envelope.data.priority,
+      },
+      'incident notice prepared',
+    );
   }
 }

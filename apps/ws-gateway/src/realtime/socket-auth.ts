@@ -8,7 +8,12 @@ export interface SocketIdentity {
   expiresAt: number;
 }
 
-export type AuthedSocket = Socket<Record<string, never>, Record<string, never>, Record<string, never>, SocketIdentity>;
+export type AuthedSocket = Socket<
+  Record<string, never>,
+  Record<string, never>,
+  Record<string, never>,
+  SocketIdentity
+>;
 
 /**
  * socket.io middleware: the access token comes in the handshake `auth.token` (never the query string).
@@ -18,7 +23,11 @@ export function socketAuthMiddleware(verifier: JwtVerifier) {
   return (socket: Socket, next: (error?: Error) => void): void => {
     const token: unknown = socket.handshake.auth?.['token'];
     if (typeof token !== 'string' || token.length === 0) {
-      next(Object.assign(new Error('unauthenticated'), { data: { code: 'unauthenticated', message: 'token missing' } }));
+      next(
+        Object.assign(new Error('unauthenticated'), {
+          data: { code: 'unauthenticated', message: 'token missing' },
+        }),
+      );
       return;
     }
     verifier.verify(token).then(
@@ -28,7 +37,11 @@ export function socketAuthMiddleware(verifier: JwtVerifier) {
       },
       (error: unknown) => {
         const message = error instanceof Error ? error.message : 'invalid token';
-        next(Object.assign(new Error('unauthenticated'), { data: { code: 'unauthenticated', message } }));
+        next(
+          Object.assign(new Error('unauthenticated'), {
+            data: { code: 'unauthenticated', message },
+          }),
+        );
       },
     );
   };

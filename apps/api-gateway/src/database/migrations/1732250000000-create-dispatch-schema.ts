@@ -29,9 +29,7 @@ export class CreateDispatchSchema1732250000000 implements MigrationInterface {
     await queryRunner.query(
       `CREATE INDEX incidents_location_idx ON dispatch.incidents USING gist (location)`,
     );
-    for (const statement of outboxTableDdl('dispatch')) {
-      await queryRunner.query(statement);
-    }
+    await queryRunner.query(outboxTableDdl('dispatch'));
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
