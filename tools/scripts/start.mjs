@@ -74,7 +74,7 @@ function describeLine(text, name) {
 }
 
 // Colour-free: strip any ANSI escape a library printed anyway.
-const stripAnsi = (text) => text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, ''); // eslint-disable-line no-control-regex
+const stripAnsi = (text) => text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
 
 function print(name, raw) {
   const line = describeLine(stripAnsi(raw), name);
