@@ -1,9 +1,18 @@
 import {
+  auditQueryResponseSchema,
+  auditVerifyResponseSchema,
   incidentSchema,
+  positionsIngestResultSchema,
   nearestUnitsResponseSchema,
   tokenResponseSchema,
   uuidv7,
+  type AuditQueryParams,
+  type AuditQueryResponse,
+  type AuditVerifyParams,
+  type AuditVerifyResponse,
   type CreateIncidentRequest,
+  type PositionsBatchRequest,
+  type PositionsIngestResult,
   type DevLoginRequest,
   type Incident,
   type NearestUnitsResponse,
@@ -39,6 +48,8 @@ export interface NearestUnitsParams {
   lat: number;
   limit?: number;
   maxDistanceM?: number;
+  capabilities?: string[];
+  maxAgeS?: number;
 }
 
 /** Typed REST client for the api-gateway (`/v1`). Browser-safe. */
@@ -79,15 +90,21 @@ export class GadRestClient {
   };
 
   readonly units = {
-    nearest: (params: NearestUnitsParams): Promise<WithMeta<NearestUnitsResponse>> => {
-      const query = new URLSearchParams();
-      for (const [key, value] of Object.entries(params)) {
-        if (value !== undefined) {
-          query.set(key, String(value));
-        }
-      }
-      return this.send('GET', `/v1/units/nearest?${query.toString()}`, nearestUnitsResponseSchema);
-    },
+    nearest: (params: NearestUnitsParams): Promise<WithMeta<NearestUnitsResponse>> =>
+      this.send('GET', `/v1/units/nearest${queryString(params)}`, nearestUnitsResponseSchema),
+  };
+
+  readonly positions = {
+    /** A batch of fixes (trackers without a socket); each fix is accepted, late, duplicate or rejected. */
+    report: (batch: PositionsBatchRequest): Promise<WithMeta<PositionsIngestResult>> =>
+      this.send('POST', '/v1/positions', positionsIngestResultSchema, batch),
+  };
+
+  readonly audit = {
+    list: (params: Partial<AuditQueryParams> = {}): Promise<WithMeta<AuditQueryResponse>> =>
+      this.send('GET', `/v1/audit${queryString(params)}`, auditQueryResponseSchema),
+    verify: (params: AuditVerifyParams = {}): Promise<WithMeta<AuditVerifyResponse>> =>
+      this.send('GET', `/v1/audit/verify${queryString(params)}`, auditVerifyResponseSchema),
   };
 
   private async send<S extends z.ZodType>(
@@ -119,6 +136,17 @@ export class GadRestClient {
       meta: { status: response.status, traceId: response.headers.get('x-trace-id') ?? undefined },
     };
   }
+}
+
+function queryString(params: object): string {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined) {
+      query.set(key, Array.isArray(value) ? value.join(',') : String(value));
+    }
+  }
+  const text = query.toString();
+  return text ? `?${text}` : '';
 }
 
 export function createGadClient(options: GadClientOptions): GadRestClient {

@@ -8,7 +8,3 @@ export const geoNearestRequestSchema = nearestUnitsQuerySchema.extend({
 export type GeoNearestRequest = z.infer<typeof geoNearestRequestSchema>;
 export const geoNearestResponseSchema = nearestUnitsResponseSchema;
 export type GeoNearestResponse = z.infer<typeof geoNearestResponseSchema>;
-
-export const RpcPatterns = {
-  GeoNearest: 'geo.nearest',
-} as const;
