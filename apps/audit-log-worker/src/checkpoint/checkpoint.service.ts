@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
 import { metrics } from '@opentelemetry/api';
 import { uuidv7, type AuditCheckpointV1 } from '@gad/contracts';
 import { CheckpointSigner } from '../chain/checkpoint-signer';
@@ -25,7 +31,7 @@ export const CHECKPOINT_POLICY = Symbol('CHECKPOINT_POLICY');
  * within `intervalMs`). Each is stored in `audit.checkpoints` and then published.
  */
 @Injectable()
-export class CheckpointService implements OnModuleDestroy {
+export class CheckpointService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(CheckpointService.name);
   private readonly dirty = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
@@ -48,6 +54,10 @@ export class CheckpointService implements OnModuleDestroy {
       this.timer = setInterval(() => void this.sealDirty(), this.policy.intervalMs);
       this.timer.unref();
     }
+  }
+
+  onApplicationBootstrap(): void {
+    this.start();
   }
 
   onModuleDestroy(): void {

@@ -1,8 +1,11 @@
-import { DataSource } from 'typeorm';
+import { createDataSource, initializeDataSource } from '@gad/platform';
+import type { DataSource } from 'typeorm';
 import { CreateAuditSchema1763790000000 } from './migrations/1763790000000-create-audit-schema';
 
 /** Every migration of the `audit` schema, in order. */
 export const auditMigrations = [CreateAuditSchema1763790000000];
+
+export const AUDIT_SCHEMA = 'audit';
 
 export interface AuditDataSourceOptions {
   url: string;
@@ -11,19 +14,23 @@ export interface AuditDataSourceOptions {
   applicationName?: string;
 }
 
-/**
- * The worker's TypeORM DataSource (postgres driver, raw SQL only). Migrations are tracked in
- * `public.audit_log_worker_migrations` because the `audit` schema does not exist before the first one.
- */
+/** The `audit` schema's DataSource outside Nest (tests, the verify CLI): raw SQL only. */
 export function createAuditDataSource(options: AuditDataSourceOptions): DataSource {
-  return new DataSource({
-    type: 'postgres',
+  return createDataSource({
     url: options.url,
+    schema: AUDIT_SCHEMA,
     migrations: auditMigrations,
-    migrationsTableName: 'audit_log_worker_migrations',
-    migrationsTransactionMode: 'each',
     poolSize: options.poolSize ?? 10,
+    statementTimeoutMs: options.statementTimeoutMs ?? 5_000,
     applicationName: options.applicationName ?? 'audit-log-worker',
-    extra: { statement_timeout: options.statementTimeoutMs ?? 5_000 },
   });
+}
+
+/** Creates and initializes it (schema created; migrations applied when `migrate`). */
+export async function openAuditDataSource(
+  options: AuditDataSourceOptions & { migrate?: boolean },
+): Promise<DataSource> {
+  const dataSource = createAuditDataSource(options);
+  await initializeDataSource(dataSource, { migrationsRun: options.migrate ?? false });
+  return dataSource;
 }

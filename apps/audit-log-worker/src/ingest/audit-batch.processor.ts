@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { AUDIT_ENTRY_JOB, Queues, auditEntrySchema, type AuditEntry } from '@gad/contracts';
 import { auditQueuePrefix } from '@gad/audit';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
@@ -26,7 +32,7 @@ export const AUDIT_WORKER_OPTIONS = Symbol('AUDIT_WORKER_OPTIONS');
  * after the lock expires and skipped as already stored, so nothing is lost or duplicated.
  */
 @Injectable()
-export class AuditBatchProcessor implements OnApplicationShutdown {
+export class AuditBatchProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(AuditBatchProcessor.name);
   private readonly batcher: MicroBatcher<AuditEntry>;
   private worker: Worker<AuditEntry> | undefined;
@@ -93,7 +99,12 @@ export class AuditBatchProcessor implements OnApplicationShutdown {
     this.connection = undefined;
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  onApplicationBootstrap(): void {
+    this.start();
+  }
+
+  /** Before the DataSource closes: the batches in hand must still commit. */
+  async beforeApplicationShutdown(): Promise<void> {
     await this.close();
   }
 

@@ -1,16 +1,11 @@
 import { AuditErrorCode } from '@gad/contracts';
+import { DomainException } from '@gad/platform';
 
 export type AuditQueryErrorCode = (typeof AuditErrorCode)[keyof typeof AuditErrorCode];
 
 /** A bad `audit.query` / `audit.verify` request; `code` travels back as the typed remote error. */
-export class AuditQueryException extends Error {
-  readonly status = 400;
-
-  constructor(
-    readonly code: AuditQueryErrorCode,
-    readonly detail: string,
-  ) {
-    super(detail);
-    this.name = 'AuditQueryException';
+export class AuditQueryException extends DomainException {
+  constructor(code: AuditQueryErrorCode, detail: string) {
+    super(code, 400, detail);
   }
 }

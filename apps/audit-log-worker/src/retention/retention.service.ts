@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
 import { RetentionRepository } from './retention.repository';
 
 export interface RetentionPolicy {
@@ -29,7 +35,7 @@ export function retentionCutoff(now: Date, retentionMonths: number): string {
  * point in `audit.purges` so verification can start right after it.
  */
 @Injectable()
-export class RetentionService implements OnModuleDestroy {
+export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(RetentionService.name);
   private timer: NodeJS.Timeout | undefined;
 
@@ -47,6 +53,12 @@ export class RetentionService implements OnModuleDestroy {
       }, this.policy.intervalMs);
       this.timer.unref();
     }
+  }
+
+  /** Creates this month's and the coming partitions before the first job, then keeps at it. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.run();
+    this.start();
   }
 
   onModuleDestroy(): void {

@@ -5,7 +5,7 @@ import type { DataSource } from 'typeorm';
 import { CheckpointSigner } from '../../src/chain/checkpoint-signer';
 import type { CheckpointPublisher } from '../../src/checkpoint/checkpoint.publisher';
 import { CheckpointService } from '../../src/checkpoint/checkpoint.service';
-import { createAuditDataSource } from '../../src/database/data-source';
+import { openAuditDataSource } from '../../src/database/data-source';
 import {
   AuditBatchProcessor,
   type AuditWorkerOptions,
@@ -52,11 +52,11 @@ export interface WorkerPartsOptions {
 
 /** The worker's real parts wired by hand (what app.module wires through Nest). */
 export async function createWorkerParts(options: WorkerPartsOptions): Promise<WorkerParts> {
-  const dataSource = createAuditDataSource({ url: options.databaseUrl, poolSize: 4 });
-  await dataSource.initialize();
-  if (options.migrate) {
-    await dataSource.runMigrations();
-  }
+  const dataSource = await openAuditDataSource({
+    url: options.databaseUrl,
+    poolSize: 4,
+    migrate: options.migrate ?? false,
+  });
   const signer = new CheckpointSigner(options.signingKey);
   const publisher = new CollectingPublisher();
   const chains = new ChainRepository(dataSource);

@@ -1,0 +1,176 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Redis } from 'ioredis';
+import { AuditRecorder } from '@gad/audit';
+import { BusClient, RpcRemoteError, connectBusTransport } from '@gad/bus';
+import { loadConfig } from '@gad/config';
+import {
+  AUDIT_EVENTS_STREAM,
+  AUDIT_RPC_SERVICE,
+  AuditRpcPatterns,
+  envelopeSchema,
+  type AuditQueryReply,
+  type AuditVerifyReply,
+} from '@gad/contracts';
+import { bootstrapService } from '@gad/platform';
+// Test code may use the testing lib; the workspace's tag rules do not model test files yet.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import {
+  createTestDatabase,
+  freePort,
+  testStack,
+  uniqueId,
+  uniqueRedisPrefix,
+  waitFor,
+  type TestDatabase,
+} from '@gad/testing';
+import { AppModule } from '../src/app.module';
+import { auditLogWorkerEnvSchema } from '../src/audit-log-worker.config';
+import { newSigningKey } from './support/audit-worker.harness';
+
+describe('audit-log-worker app (Nest wiring and bus RPCs, real PostgreSQL and Redis)', () => {
+  let database: TestDatabase;
+  let app: NestFastifyApplication;
+  let recorder: AuditRecorder;
+  let bus: BusClient;
+  let inspector: Redis;
+  const keyPrefix = uniqueRedisPrefix();
+  const requestedBy = { actor: { kind: 'user' as const, id: 'auditor-9', roles: ['auditor'] } };
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const port = await freePort();
+    const env = {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      PORT: String(port),
+      DATABASE_URL: database.url,
+      REDIS_URL: testStack.redisUrl,
+      REDIS_KEY_PREFIX: keyPrefix,
+      AUDIT_SIGNING_KEY: newSigningKey(),
+      AUDIT_CHECKPOINT_EVERY: '3',
+    };
+    const config = loadConfig('audit-log-worker', auditLogWorkerEnvSchema, env);
+    app = await bootstrapService({
+      name: 'audit-log-worker',
+      module: AppModule.forRoot(config, 'audit-log-worker:test'),
+      port,
+      host: '127.0.0.1',
+      handleSignals: false,
+      env,
+      configure: async (nest) => {
+        await connectBusTransport(nest, {
+          redis: config.REDIS_URL,
+          prefix: keyPrefix,
+          service: AUDIT_RPC_SERVICE,
+          consumer: 'audit-log-worker:test',
+          streams: [],
+          rpc: true,
+        });
+      },
+    });
+    recorder = new AuditRecorder({
+      service: 'api-gateway',
+      redisUrl: testStack.redisUrl,
+      keyPrefix,
+    });
+    bus = new BusClient({
+      redis: testStack.redisUrl,
+      prefix: keyPrefix,
+      instanceId: uniqueId('caller'),
+    });
+    inspector = new Redis(testStack.redisUrl);
+  });
+
+  afterAll(async () => {
+    await recorder.close();
+    await bus.close();
+    await app.close();
+    const keys = await inspector.keys(`${keyPrefix}*`);
+    if (keys.length > 0) {
+      await inspector.del(...keys);
+    }
+    inspector.disconnect();
+    await database.drop();
+  });
+
+  it('stores recorded entries and answers audit.query and audit.verify over the bus', async () => {
+    const agencyId = uniqueId('ag');
+    for (let i = 0; i < 4; i += 1) {
+      recorder.record({
+        agencyId,
+        actor: { kind: 'user', id: 'u1', roles: ['dispatcher'] },
+        action: 'dispatch.decision',
+        object: { type: 'assignment', id: `as-${i}` },
+      });
+    }
+    const page = await waitFor(
+      async () => {
+        const reply = await bus.request<AuditQueryReply>(
+          AUDIT_RPC_SERVICE,
+          AuditRpcPatterns.Query,
+          {
+            agencyId,
+            requestedBy,
+            action: 'dispatch.decision',
+          },
+        );
+        return reply.items.length === 4 ? reply : undefined;
+      },
+      { description: 'four entries queryable', timeoutMs: 15_000 },
+    );
+    expect(page.items.map((item) => item.entry.object?.id).sort()).toEqual([
+      'as-0',
+      'as-1',
+      'as-2',
+      'as-3',
+    ]);
+    const seqs = page.items.map((item) => item.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => b - a));
+
+    const verified = await bus.request<AuditVerifyReply>(
+      AUDIT_RPC_SERVICE,
+      AuditRpcPatterns.Verify,
+      {
+        agencyId,
+        requestedBy,
+      },
+    );
+    expect(verified).toMatchObject({ agencyId, valid: true, anchoredAt: 'genesis' });
+    expect(verified.entriesChecked).toBeGreaterThanOrEqual(4);
+
+    // A checkpoint was signed at sequence 3 and published outside the database.
+    const published = await waitFor(
+      async () => {
+        const entries = await inspector.xrange(`${keyPrefix}${AUDIT_EVENTS_STREAM}`, '-', '+');
+        const envelopes = entries
+          .map(([, fields]) =>
+            envelopeSchema.parse(JSON.parse(fields[fields.indexOf('envelope') + 1] ?? '{}')),
+          )
+          .filter((envelope) => envelope.agencyId === agencyId);
+        return envelopes.length > 0 ? envelopes : undefined;
+      },
+      { description: 'audit.checkpoint published' },
+    );
+    expect(published[0]).toMatchObject({
+      type: 'audit.checkpoint',
+      data: { agencyId, seq: 3, count: 3 },
+    });
+  });
+
+  it('replies to a bad request with a typed error', async () => {
+    await expect(
+      bus.request(AUDIT_RPC_SERVICE, AuditRpcPatterns.Query, {
+        agencyId: 'x',
+        requestedBy,
+        limit: 0,
+      }),
+    ).rejects.toMatchObject({ name: RpcRemoteError.name, code: 'validation_failed' });
+    await expect(
+      bus.request(AUDIT_RPC_SERVICE, AuditRpcPatterns.Query, {
+        agencyId: 'x',
+        requestedBy,
+        cursor: 'zz',
+      }),
+    ).rejects.toMatchObject({ code: 'audit_invalid_cursor' });
+  });
+});
