@@ -1,0 +1,53 @@
+export {
+  bootstrapService,
+  DEFAULT_BODY_LIMIT_BYTES,
+  type BootstrapServiceOptions,
+} from './lib/bootstrap/bootstrap-service';
+export { DomainException, type DomainExceptionOptions } from './lib/errors/domain.exception';
+export {
+  ValidationException,
+  zodIssuesToFieldErrors,
+  type RequestLocation,
+} from './lib/errors/validation.exception';
+export { toJsonPointer, escapePointerToken } from './lib/errors/json-pointer';
+export {
+  toProblem,
+  problemType,
+  codeForStatus,
+  type ProblemContext,
+  type MappedProblem,
+} from './lib/errors/problem-details';
+export { ProblemDetailsFilter } from './lib/errors/problem-details.filter';
+export { ZodPipe } from './lib/validation/zod.pipe';
+export { HealthModule } from './lib/health/health.module';
+export {
+  HealthRegistry,
+  type HealthCheck,
+  type HealthCheckOptions,
+  type CheckResult,
+  type ReadinessReport,
+} from './lib/health/health.registry';
+export { Public, IS_PUBLIC_KEY } from './lib/health/public.decorator';
+export {
+  createDataSource,
+  initializeDataSource,
+  migrationsTableName,
+  type CreateDataSourceOptions,
+} from './lib/database/create-data-source';
+export { DatabaseModule, type DatabaseModuleOptions } from './lib/database/database.module';
+export {
+  RedisModule,
+  REDIS_CLIENT,
+  createRedisClient,
+  type RedisModuleOptions,
+} from './lib/redis/redis.module';
+export * from './auth/jwt-verifier';
+export * from './auth/auth.guard';
+export {
+  JwtVerifier,
+  AuthException,
+  bearerToken,
+  type JwtVerifierOptions,
+  type VerifiedToken,
+} from './auth/jwt-verifier';
+export { AuthGuard, Roles, CurrentUser, ROLES_KEY } from './auth/auth.guard';

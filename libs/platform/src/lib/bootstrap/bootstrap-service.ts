@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import { ConfigError, loadConfig, serviceEnvSchema, type EnvSource } from '@gad/config';
+import {
+  createLogger,
+  currentTraceId,
+  NestPinoLogger,
+  shutdownTelemetry,
+  type Logger,
+} from '@gad/observability';
+import { Module, type DynamicModule, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ProblemDetailsFilter } from '../errors/problem-details.filter';
+import { HealthModule } from '../health/health.module';
+import { HealthRegistry } from '../health/health.registry';
+
+export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+
+export interface BootstrapServiceOptions {
+  /** Service name: logger `service` field and the `"<name> listening"` line. */
+  name: string;
+  /** The app's root module; `HealthModule` is added beside it. */
+  module: Type<unknown> | DynamicModule;
+  port: number;
+  /** Default: `HOST` from the environment (127.0.0.1). */
+  host?: string;
+  /** Largest accepted request body (default 1 MiB); larger bodies get 413 problem+json. */
+  bodyLimitBytes?: number;
+  /** Runs after the app is created and before it listens (global pipes, guards, adapters...). */
+  configure?(app: NestFastifyApplication): void | Promise<void>;
+  /** Install SIGTERM/SIGINT handlers that shut down and exit the process (default true). */
+  handleSignals?: boolean;
+  /** Environment to read `HOST` and `SHUTDOWN_TIMEOUT_MS` from (default: the process environment). */
+  env?: EnvSource;
+}
+
+const bootstrapEnvSchema = serviceEnvSchema.pick({ HOST: true, SHUTDOWN_TIMEOUT_MS: true });
+
+@Module({})
+class ServiceRootModule {}
+
+function loadBootstrapConfig(name: string, env: EnvSource | undefined) {
+  try {
+    return loadConfig(name, bootstrapEnvSchema, env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+/**
+ * Creates the Nest app on Fastify with JSON logs, problem+json errors, `x-trace-id`/`x-request-id`
+ * response headers, health and metrics routes, starts listening and installs graceful shutdown.
+ */
+export async function bootstrapService(
+  options: BootstrapServiceOptions,
+): Promise<NestFastifyApplication> {
+  const config = loadBootstrapConfig(options.name, options.env);
+  const logger = createLogger(options.name);
+  const adapter = new FastifyAdapter({
+    bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    logger: false,
+  });
+  const root: DynamicModule = {
+    module: ServiceRootModule,
+    imports: [HealthModule, options.module],
+  };
+  const app = await NestFactory.create<NestFastifyApplication>(root, adapter, {
+    logger: new NestPinoLogger(createLogger('nest')),
+    abortOnError: false,
+  });
+  app.useGlobalFilters(new ProblemDetailsFilter(createLogger('problem-details')));
+  const health = app.get(HealthRegistry, { strict: false });
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onSend', async (request, reply, payload) => {
+      const traceId = currentTraceId();
+      if (traceId) {
+        void reply.header('x-trace-id', traceId);
+      }
+      void reply.header('x-request-id', request.id);
+      if (health.isShuttingDown) {
+        // Keep-alive sockets would hold the closing server open after the in-flight answers.
+        void reply.header('connection', 'close');
+      }
+      return payload;
+    });
+  await options.configure?.(app);
+  await app.listen({ port: options.port, host: options.host ?? config.HOST });
+  logger.info({ url: await app.getUrl() }, `${options.name} listening`);
+  if (options.handleSignals ?? true) {
+    installShutdown(app, health, logger, config.SHUTDOWN_TIMEOUT_MS);
+  }
+  return app;
+}
+
+function installShutdown(
+  app: NestFastifyApplication,
+  health: HealthRegistry,
+  logger: Logger,
+  timeoutMs: number,
+): void {
+  let started = false;
+  const shutdown = async (signal: NodeJS.Signals): Promise<void> => {
+    if (started) {
+      return;
+    }
+    started = true;
+    logger.info({ signal, timeoutMs }, 'shutting down');
+    const deadline = setTimeout(() => {
+      logger.error({ signal, timeoutMs }, 'shutdown timed out; forcing exit');
+      process.exit(1);
+    }, timeoutMs);
+    try {
+      health.markShuttingDown();
+      // Stop accepting connections; resolves once in-flight requests have been answered.
+      await app.getHttpAdapter().close();
+      // beforeApplicationShutdown / onApplicationShutdown: consumers drain, pools close.
+      await app.close();
+      logger.info({ signal }, 'stopped');
+      await shutdownTelemetry();
+      clearTimeout(deadline);
+      process.exit(0);
+    } catch (error) {
+      logger.error({ err: error, signal }, 'shutdown failed');
+      await shutdownTelemetry();
+      process.exit(1);
+    }
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, (received) => void shutdown(received));
+  }
+}

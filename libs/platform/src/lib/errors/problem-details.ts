@@ -1,0 +1,152 @@
+import { STATUS_CODES } from 'node:http';
+import { CommonErrorCode, type Problem, type ProblemFieldError } from '@gad/contracts';
+import { HttpException } from '@nestjs/common';
+import { DomainException } from './domain.exception';
+
+/** Problem `type` URI of a code. */
+export function problemType(code: string): string {
+  return `urn:gad:problem:${code}`;
+}
+
+const CODE_BY_STATUS: Readonly<Record<number, string>> = {
+  400: 'bad_request',
+  401: CommonErrorCode.Unauthenticated,
+  403: CommonErrorCode.Forbidden,
+  404: CommonErrorCode.NotFound,
+  405: 'method_not_allowed',
+  406: 'not_acceptable',
+  409: CommonErrorCode.Conflict,
+  412: 'precondition_failed',
+  413: CommonErrorCode.PayloadTooLarge,
+  415: 'unsupported_media_type',
+  422: CommonErrorCode.ValidationFailed,
+  428: 'precondition_required',
+  429: CommonErrorCode.RateLimited,
+  500: CommonErrorCode.Internal,
+  503: CommonErrorCode.Overloaded,
+  504: CommonErrorCode.UpstreamTimeout,
+};
+
+/** The stable code used for a bare HTTP status (framework errors without a domain code). */
+export function codeForStatus(status: number): string {
+  return CODE_BY_STATUS[status] ?? `http_${status}`;
+}
+
+export interface ProblemContext {
+  /** Request path, without the query string. */
+  instance?: string;
+  traceId?: string;
+}
+
+export interface MappedProblem {
+  problem: Problem & Record<string, unknown>;
+  /** True for errors the server did not expect (5xx): log them with their stack. */
+  unexpected: boolean;
+}
+
+const INTERNAL_DETAIL = 'An unexpected error occurred.';
+const STANDARD_MEMBERS = new Set([
+  'type',
+  'title',
+  'status',
+  'detail',
+  'instance',
+  'code',
+  'traceId',
+  'errors',
+]);
+
+function build(
+  status: number,
+  code: string,
+  detail: string | undefined,
+  context: ProblemContext,
+  errors?: ProblemFieldError[],
+  extensions?: Record<string, unknown>,
+): Problem & Record<string, unknown> {
+  const extra = Object.fromEntries(
+    Object.entries(extensions ?? {}).filter(([key]) => !STANDARD_MEMBERS.has(key)),
+  );
+  return {
+    ...extra,
+    type: problemType(code),
+    title: STATUS_CODES[status] ?? 'Error',
+    status,
+    ...(detail === undefined ? {} : { detail }),
+    ...(context.instance === undefined ? {} : { instance: context.instance }),
+    code,
+    ...(context.traceId === undefined ? {} : { traceId: context.traceId }),
+    ...(errors && errors.length > 0 ? { errors } : {}),
+  };
+}
+
+function httpExceptionDetail(exception: HttpException): string {
+  const response = exception.getResponse();
+  if (typeof response === 'string') {
+    return response;
+  }
+  const message = (response as { message?: unknown }).message;
+  if (typeof message === 'string') {
+    return message;
+  }
+  if (Array.isArray(message)) {
+    return message.map(String).join('; ');
+  }
+  return exception.message;
+}
+
+/** A client error raised by Fastify itself (content-type parsers, body limit) that Nest did not wrap. */
+function clientErrorStatus(exception: unknown): number | undefined {
+  if (!(exception instanceof Error)) {
+    return undefined;
+  }
+  const status = (exception as { statusCode?: unknown }).statusCode;
+  return typeof status === 'number' && status >= 400 && status < 500 ? status : undefined;
+}
+
+/** Maps any thrown value to an RFC 9457 problem; unknown errors reveal nothing internal. */
+export function toProblem(exception: unknown, context: ProblemContext): MappedProblem {
+  if (exception instanceof DomainException) {
+    const status = exception.status >= 400 && exception.status <= 599 ? exception.status : 500;
+    return {
+      problem: build(
+        status,
+        exception.code,
+        exception.detail,
+        context,
+        exception.errors,
+        exception.extensions,
+      ),
+      unexpected: status >= 500,
+    };
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const valid = status >= 400 && status <= 599;
+    const effective = valid ? status : 500;
+    const detail =
+      effective >= 500 && effective !== 503 && effective !== 504
+        ? INTERNAL_DETAIL
+        : httpExceptionDetail(exception);
+    return {
+      problem: build(effective, codeForStatus(effective), detail, context),
+      unexpected: effective >= 500,
+    };
+  }
+  const clientStatus = clientErrorStatus(exception);
+  if (clientStatus !== undefined) {
+    return {
+      problem: build(
+        clientStatus,
+        codeForStatus(clientStatus),
+        (exception as Error).message,
+        context,
+      ),
+      unexpected: false,
+    };
+  }
+  return {
+    problem: build(500, CommonErrorCode.Internal, INTERNAL_DETAIL, context),
+    unexpected: true,
+  };
+}

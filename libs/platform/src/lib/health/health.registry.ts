@@ -1,0 +1,78 @@
+import { Injectable } from '@nestjs/common';
+
+export type HealthCheck = () => Promise<void>;
+
+export interface HealthCheckOptions {
+  /** Per-check deadline; default 2000 ms. */
+  timeoutMs?: number;
+}
+
+export type CheckResult =
+  { status: 'up'; latencyMs: number } | { status: 'down'; latencyMs: number; error: string };
+
+export interface ReadinessReport {
+  status: 'ok' | 'error' | 'shutting_down';
+  checks: Record<string, CheckResult>;
+}
+
+const DEFAULT_TIMEOUT_MS = 2_000;
+
+/** Readiness checks registered by modules (database, redis, bus...) plus the shutdown flag. */
+@Injectable()
+export class HealthRegistry {
+  private readonly checks = new Map<string, { check: HealthCheck; timeoutMs: number }>();
+  private shuttingDown = false;
+
+  /** Registers (or replaces) a readiness check; it passes when the promise resolves in time. */
+  register(name: string, check: HealthCheck, options: HealthCheckOptions = {}): void {
+    this.checks.set(name, { check, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS });
+  }
+
+  unregister(name: string): void {
+    this.checks.delete(name);
+  }
+
+  /** From now on readiness reports `shutting_down` (503), so load balancers stop routing here. */
+  markShuttingDown(): void {
+    this.shuttingDown = true;
+  }
+
+  get isShuttingDown(): boolean {
+    return this.shuttingDown;
+  }
+
+  /** Runs every check concurrently, each bounded by its timeout. */
+  async readiness(): Promise<ReadinessReport> {
+    const entries = await Promise.all(
+      [...this.checks.entries()].map(
+        async ([name, { check, timeoutMs }]) => [name, await runCheck(check, timeoutMs)] as const,
+      ),
+    );
+    const checks = Object.fromEntries(entries);
+    const failed = entries.some(([, result]) => result.status === 'down');
+    return { status: this.shuttingDown ? 'shutting_down' : failed ? 'error' : 'ok', checks };
+  }
+}
+
+async function runCheck(check: HealthCheck, timeoutMs: number): Promise<CheckResult> {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      Promise.resolve().then(check),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+    return { status: 'up', latencyMs: elapsed(started) };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { status: 'down', latencyMs: elapsed(started), error: message };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function elapsed(started: number): number {
+  return Math.round((performance.now() - started) * 100) / 100;
+}

@@ -1,0 +1,86 @@
+import {
+  Inject,
+  Injectable,
+  Module,
+  type DynamicModule,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { HealthRegistry } from '../health/health.registry';
+
+/** Injection token of the ioredis client provided by {@link RedisModule}. */
+export const REDIS_CLIENT = 'gad:redis-client';
+
+export interface RedisModuleOptions {
+  /** `redis://host:port/db` */
+  url: string;
+  /** Prefix ioredis adds to every key (isolates deployments and tests). */
+  keyPrefix?: string;
+  /** A command not answered in time fails (default 5000 ms). */
+  commandTimeoutMs?: number;
+  /** Retries of a command across reconnects before it fails (default 3). */
+  maxRetriesPerRequest?: number;
+  /** Connection name shown by CLIENT LIST. */
+  connectionName?: string;
+}
+
+/** Creates an ioredis client with the platform's timeouts. */
+export function createRedisClient(options: RedisModuleOptions): Redis {
+  return new Redis(options.url, {
+    keyPrefix: options.keyPrefix || undefined,
+    commandTimeout: options.commandTimeoutMs ?? 5_000,
+    maxRetriesPerRequest: options.maxRetriesPerRequest ?? 3,
+    connectTimeout: 5_000,
+    connectionName: options.connectionName,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+  });
+}
+
+@Injectable()
+class RedisCloser implements OnApplicationShutdown {
+  constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.redis.status === 'end') {
+      return;
+    }
+    const ended = new Promise<void>((resolve) => this.redis.once('end', () => resolve()));
+    try {
+      await this.redis.quit();
+    } catch {
+      this.redis.disconnect();
+    }
+    await ended;
+  }
+}
+
+/**
+ * Provides an ioredis client under {@link REDIS_CLIENT}, registers the `redis` readiness check (PING)
+ * and quits the connection on application shutdown. Needs `HealthModule` (global).
+ */
+@Module({})
+export class RedisModule {
+  static forRoot(options: RedisModuleOptions): DynamicModule {
+    return {
+      module: RedisModule,
+      global: true,
+      providers: [
+        {
+          provide: REDIS_CLIENT,
+          inject: [HealthRegistry],
+          useFactory: (health: HealthRegistry): Redis => {
+            const redis = createRedisClient(options);
+            // Errors surface through commands and the readiness check; an unhandled 'error' event would crash.
+            redis.on('error', () => undefined);
+            health.register('redis', async () => {
+              await redis.ping();
+            });
+            return redis;
+          },
+        },
+        RedisCloser,
+      ],
+      exports: [REDIS_CLIENT],
+    };
+  }
+}
