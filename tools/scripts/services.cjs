@@ -93,7 +93,8 @@ function perServiceEnv(app, ctx) {
     case 'api-gateway':
       return {
         JWT_PRIVATE_KEY: process.env.JWT_PRIVATE_KEY ?? devJwtKeys(ctx.repoRoot).privateKey,
-        AUTH_DEV_LOGIN: process.env.AUTH_DEV_LOGIN ?? (ctx.nodeEnv === 'production' ? 'false' : 'true'),
+        AUTH_DEV_LOGIN:
+          process.env.AUTH_DEV_LOGIN ?? (ctx.nodeEnv === 'production' ? 'false' : 'true'),
       };
     case 'ws-gateway':
       return { JWT_PUBLIC_KEY: process.env.JWT_PUBLIC_KEY ?? devJwtKeys(ctx.repoRoot).publicKey };

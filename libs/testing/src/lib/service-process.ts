@@ -129,7 +129,8 @@ function installExitHook(): void {
     return;
   }
   exitHookInstalled = true;
-  // Best effort; the app also preloads exit-with-parent.js, which ends it when this process is gone.
+  // Best effort: Jest gives test files a copy of `process` that never emits 'exit'. What always
+  // works is the app's exit-with-parent.js preload, which ends it within a second of this process.
   process.once('exit', () => {
     for (const child of live) {
       child.kill('SIGKILL');
