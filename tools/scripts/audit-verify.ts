@@ -1,0 +1,105 @@
+/**
+ * Verifies an agency's audit chain straight from PostgreSQL: recomputes every hash, checks the
+ * sequence has no gap and every signed checkpoint's Ed25519 signature, and names the first broken
+ * entry.
+ *
+ *   npm run audit:verify -- --agency <id> [--from <seq|ISO time>] [--to <seq|ISO time>] [--json]
+ *
+ * Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/gad); trusted keys from
+ * AUDIT_SIGNING_KEY (the worker's private key, PEM or base64 PKCS#8) and/or AUDIT_VERIFY_PUBLIC_KEYS
+ * (`;`-separated SPKI PEM or base64), or `--public-key <file>`. Exit code 0 = intact, 1 = broken,
+ * 2 = usage or connection error.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { AuditVerifyRange } from '@gad/contracts';
+import { CheckpointSigner } from '../../apps/audit-log-worker/src/chain/checkpoint-signer';
+import { openAuditDataSource } from '../../apps/audit-log-worker/src/database/data-source';
+import { VerifyRepository } from '../../apps/audit-log-worker/src/verify/verify.repository';
+import { VerifyService } from '../../apps/audit-log-worker/src/verify/verify.service';
+
+const USAGE =
+  'usage: npm run audit:verify -- --agency <id> [--from <seq|ISO time>] [--to <seq|ISO time>] ' +
+  '[--public-key <file>] [--database-url <url>] [--json]';
+
+function bound(value: string | undefined, name: 'from' | 'to'): AuditVerifyRange {
+  if (value === undefined) {
+    return {};
+  }
+  if (/^\d+$/.test(value)) {
+    return name === 'from' ? { fromSeq: Number(value) } : { toSeq: Number(value) };
+  }
+  const time = new Date(value);
+  if (Number.isNaN(time.getTime())) {
+    throw new Error(`--${name} must be a sequence number or an ISO-8601 time, got "${value}"`);
+  }
+  return { [name]: time.toISOString() };
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      agency: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      'public-key': { type: 'string' },
+      'database-url': { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help || !values.agency) {
+    console.error(USAGE);
+    return 2;
+  }
+  const extraKeys = (process.env['AUDIT_VERIFY_PUBLIC_KEYS'] ?? '')
+    .split(';')
+    .map((key) => key.trim())
+    .filter((key) => key.length > 0);
+  if (values['public-key']) {
+    extraKeys.push(readFileSync(values['public-key'], 'utf8'));
+  }
+  const signer = new CheckpointSigner(process.env['AUDIT_SIGNING_KEY'] || undefined, extraKeys);
+  const range = { ...bound(values.from, 'from'), ...bound(values.to, 'to') };
+  const dataSource = await openAuditDataSource({
+    url:
+      values['database-url'] ??
+      process.env['DATABASE_URL'] ??
+      'postgres://postgres@127.0.0.1:5432/gad',
+    poolSize: 1,
+    statementTimeoutMs: 600_000,
+    applicationName: 'audit-verify',
+  });
+  try {
+    const report = await new VerifyService(new VerifyRepository(dataSource), signer).verify(
+      values.agency,
+      range,
+    );
+    if (values.json) {
+      console.log(JSON.stringify(report, null, 2));
+    } else if (report.valid) {
+      console.log(
+        `OK agency ${report.agencyId}: ${report.entriesChecked} entries (${report.firstSeq}..${report.lastSeq}, ` +
+          `anchored at ${report.anchoredAt}), ${report.checkpointsChecked} signed checkpoints, ` +
+          `last checkpoint at ${report.lastCheckpointSeq}`,
+      );
+    } else {
+      const broken = report.firstBreak;
+      console.log(
+        `BROKEN agency ${report.agencyId}: first broken entry seq ${broken?.seq}` +
+          `${broken?.entryId ? ` (id ${broken.entryId})` : ''}: ${broken?.reason}: ${broken?.detail}`,
+      );
+    }
+    return report.valid ? 0 : 1;
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`audit-verify: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(2);
+  },
+);
