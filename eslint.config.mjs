@@ -18,6 +18,8 @@ export default [
         'error',
         {
           enforceBuildableLibDependency: false,
+          // A lib's own tests import it as `@gad/<lib>`, like its users do.
+          allowCircularSelfDependency: true,
           banTransitiveDependencies: false,
           allow: [],
           depConstraints: [
@@ -33,12 +35,18 @@ export default [
               onlyDependOnLibsWithTags: ['type:contracts'],
               allowedExternalImports: ['zod', 'socket.io-client'],
             },
-            { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:contracts', 'type:infra'] },
+            {
+              sourceTag: 'type:infra',
+              onlyDependOnLibsWithTags: ['type:contracts', 'type:infra', 'type:testing'],
+            },
             {
               sourceTag: 'type:testing',
               onlyDependOnLibsWithTags: ['type:contracts', 'type:infra', 'type:client', 'type:testing'],
             },
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:contracts', 'type:infra'] },
+            {
+              sourceTag: 'type:app',
+              onlyDependOnLibsWithTags: ['type:contracts', 'type:infra', 'type:testing'],
+            },
             {
               sourceTag: 'type:e2e',
               onlyDependOnLibsWithTags: ['type:contracts', 'type:client', 'type:testing'],
@@ -73,6 +81,14 @@ export default [
           patterns: [{ group: ['node:*'], message: 'libs/contracts and libs/client must run in a browser' }],
         },
       ],
+    },
+  },
+  {
+    // @gad/testing is for tests only: production sources of apps and infra libs never import it.
+    files: ['apps/*/src/**/*.ts', 'libs/*/src/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/*.integration-spec.ts', '**/*.e2e-spec.ts', 'libs/testing/**', 'apps/system-e2e/**'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: '@gad/testing', message: 'test code only' }] }],
     },
   },
   {
