@@ -30,14 +30,16 @@ export function createLogger(name: string, options: CreateLoggerOptions = {}): L
   return pino(
     {
       level: options.level ?? settings.logLevel,
-      base: { service: settings.serviceName, logger: name },
+      // `service` is read per line, so loggers created before startTelemetry still get the right one.
+      base: { logger: name },
       messageKey: 'msg',
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       mixin() {
+        const service = telemetrySettings().serviceName;
         const traceId = currentTraceId();
-        return traceId ? { trace_id: traceId, span_id: currentSpanId() } : {};
+        return traceId ? { service, trace_id: traceId, span_id: currentSpanId() } : { service };
       },
     },
     options.destination ?? pino.destination({ dest: 1, sync: true }),
