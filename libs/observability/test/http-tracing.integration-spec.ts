@@ -2,7 +2,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { SpanKind } from '@opentelemetry/api';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- test-only helpers
 import { waitFor } from '@gad/testing';
 
 // Instrumentation hooks `require`, which Jest's module registry bypasses: the traced server runs

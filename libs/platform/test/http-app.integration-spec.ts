@@ -1,7 +1,6 @@
 import { problemSchema } from '@gad/contracts';
 import { shutdownTelemetry, startTelemetry } from '@gad/observability';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- test-only helpers
 import { freePort } from '@gad/testing';
 import { bootstrapService } from '../src';
 import { FixtureModule, FixtureState } from './fixtures/fixture.module';

@@ -1,5 +1,4 @@
 import { problemSchema } from '@gad/contracts';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- test-only helpers
 import { waitFor } from '@gad/testing';
 import { startFixtureProcess, type FixtureProcess } from './support/fixture-process';
 

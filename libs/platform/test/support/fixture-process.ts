@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- test-only helpers
 import { freePort, waitFor } from '@gad/testing';
 
 const repoRoot = resolve(__dirname, '../../../..');
