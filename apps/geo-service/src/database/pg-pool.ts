@@ -1,0 +1,48 @@
+import type { Pool, PoolClient, QueryResultRow } from 'pg';
+import type { DataSource } from 'typeorm';
+
+/**
+ * The pg Pool under the TypeORM DataSource. Hot paths use it directly for named (prepared)
+ * statements, which TypeORM's `query()` cannot issue.
+ */
+export function pgPoolOf(dataSource: DataSource): Pool {
+  const driver = dataSource.driver as unknown as { master?: Pool };
+  if (!driver.master) {
+    throw new Error('the DataSource is not initialized (no pg pool)');
+  }
+  return driver.master;
+}
+
+export interface NamedQuery {
+  /** Prepared once per connection under this name. */
+  name: string;
+  text: string;
+  values: unknown[];
+}
+
+/** Runs `fn` in one transaction on one pooled client (commit on resolve, rollback on throw). */
+export async function inTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {
+      broken = true;
+    });
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
+
+export async function queryRows<R extends QueryResultRow>(
+  executor: Pool | PoolClient,
+  query: NamedQuery,
+): Promise<R[]> {
+  const result = await executor.query<R>(query);
+  return result.rows;
+}

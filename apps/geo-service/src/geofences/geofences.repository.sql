@@ -1,0 +1,255 @@
+-- Geofences (geo-service). Every statement is scoped by agency ($1).
+
+-- name: validate_geometry
+-- $1 GeoJSON text. Parses with PostGIS and reports validity with the reason.
+SELECT ST_IsValid(g) AS valid,
+       ST_IsValidReason(g) AS reason,
+       ST_NPoints(g) AS vertices
+FROM (SELECT ST_SetSRID(ST_GeomFromGeoJSON($1::text), 4326) AS g) s;
+
+-- name: insert
+INSERT INTO geo.geofences (id, agency_id, name, kind, incident_id, geometry_type, area,
+                           vertex_count, min_inside_s, min_outside_s, dwell_threshold_s,
+                           accuracy_margin_m, expires_at)
+VALUES ($2::uuid, $1::text, $3::text, $4::text, $5::text, $6::text,
+        ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON($7::text), 4326))::geography,
+        ST_NPoints(ST_GeomFromGeoJSON($7::text)), $8::int, $9::int, $10::int, $11::real,
+        $12::timestamptz)
+RETURNING id;
+
+-- name: select_one
+SELECT id, agency_id, name, kind, incident_id, geometry_type,
+       CASE geometry_type
+         WHEN 'Polygon' THEN ST_AsGeoJSON(ST_GeometryN(area_geom, 1))
+         ELSE ST_AsGeoJSON(area_geom)
+       END AS geometry,
+       vertex_count, min_inside_s, min_outside_s, dwell_threshold_s, accuracy_margin_m,
+       expires_at, version, created_at, updated_at
+FROM geo.geofences
+WHERE agency_id = $1 AND id = $2;
+
+-- name: select_page
+-- Id order (UUIDv7, so creation order); $2 = cursor (exclusive) or null, $3 kind or null,
+-- $4 incident or null, $5 = limit + 1.
+SELECT id, agency_id, name, kind, incident_id, geometry_type,
+       CASE geometry_type
+         WHEN 'Polygon' THEN ST_AsGeoJSON(ST_GeometryN(area_geom, 1))
+         ELSE ST_AsGeoJSON(area_geom)
+       END AS geometry,
+       vertex_count, min_inside_s, min_outside_s, dwell_threshold_s, accuracy_margin_m,
+       expires_at, version, created_at, updated_at
+FROM geo.geofences
+WHERE agency_id = $1
+  AND ($2::uuid IS NULL OR id > $2::uuid)
+  AND ($3::text IS NULL OR kind = $3)
+  AND ($4::text IS NULL OR incident_id = $4)
+ORDER BY id
+LIMIT $5;
+
+-- name: update
+-- Columns whose "set" flag is false keep their value. $15 = expected version or null.
+UPDATE geo.geofences SET
+  name = CASE WHEN $3::bool THEN $4::text ELSE name END,
+  geometry_type = CASE WHEN $5::bool THEN $6::text ELSE geometry_type END,
+  area = CASE WHEN $5::bool THEN ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON($7::text), 4326))::geography ELSE area END,
+  vertex_count = CASE WHEN $5::bool THEN ST_NPoints(ST_GeomFromGeoJSON($7::text)) ELSE vertex_count END,
+  min_inside_s = COALESCE($8::int, min_inside_s),
+  min_outside_s = COALESCE($9::int, min_outside_s),
+  dwell_threshold_s = CASE WHEN $10::bool THEN $11::int ELSE dwell_threshold_s END,
+  accuracy_margin_m = CASE WHEN $12::bool THEN $13::real ELSE accuracy_margin_m END,
+  expires_at = CASE WHEN $14::bool THEN $16::timestamptz ELSE expires_at END,
+  version = version + 1,
+  updated_at = now()
+WHERE agency_id = $1 AND id = $2 AND ($15::int IS NULL OR version = $15::int)
+RETURNING id;
+
+-- name: version_of
+SELECT version FROM geo.geofences WHERE agency_id = $1 AND id = $2;
+
+-- name: delete
+DELETE FROM geo.geofences WHERE agency_id = $1 AND id = $2 RETURNING id;
+
+-- name: evaluate
+-- Enter/exit/dwell detection for the units whose latest position just moved, set-based. For each
+-- (unit, fence) that the fix is inside of, or that the unit has a membership row for:
+--   * fixes whose accuracy is worse than the fence's margin are ignored for that fence;
+--   * fixes not newer than the row's last evaluation never change it (late fixes do not flap);
+--   * a unit's first fix inside a fence reports the initial state at once (`initial`);
+--   * otherwise a change of side starts a pending state that is confirmed once the unit stayed
+--     there `min_inside_s` / `min_outside_s` (device time); confirmation emits entered/exited,
+--     timed from the first fix on the new side;
+--   * `dwell` fires once per stay when inside longer than `dwell_threshold_s`.
+-- Membership is sparse: rows exist while a unit is inside or pending; "no row" is outside.
+-- Events go into geo.outbox in the same transaction. Returns event counts by type.
+-- $2 unit ids, $3 device times, $4 lon, $5 lat, $6 accuracy m, $7 first report flags (arrays),
+-- $8 stream name, $9 traceparent or null.
+WITH fix AS (
+  SELECT f.unit_id, f.t, f.lon, f.lat, f.accuracy_m, f.first_report,
+         ST_SetSRID(ST_MakePoint(f.lon, f.lat), 4326) AS geom
+  FROM unnest($2::text[], $3::timestamptz[], $4::float8[], $5::float8[], $6::real[], $7::bool[])
+       AS f (unit_id, t, lon, lat, accuracy_m, first_report)
+),
+hit AS (
+  SELECT f.unit_id, g.id AS geofence_id
+  FROM fix f
+  JOIN geo.geofences g
+    ON g.agency_id = $1
+   AND ST_Intersects(g.area_geom, f.geom)
+   AND (g.expires_at IS NULL OR g.expires_at > now())
+),
+member AS (
+  SELECT m.*
+  FROM geo.geofence_membership m
+  WHERE m.agency_id = $1 AND m.unit_id = ANY($2::text[])
+),
+pair AS (
+  SELECT unit_id, geofence_id FROM hit
+  UNION
+  SELECT unit_id, geofence_id FROM member
+),
+observed AS (
+  SELECT f.unit_id, f.t, f.lon, f.lat, f.first_report,
+         g.id AS geofence_id, g.name, g.kind, g.incident_id,
+         g.min_inside_s, g.min_outside_s, g.dwell_threshold_s,
+         m.state AS old_state,
+         m.state_since AS old_state_since,
+         m.pending_state AS old_pending_state,
+         m.pending_since AS old_pending_since,
+         COALESCE(m.dwell_notified, false) AS old_dwell_notified,
+         COALESCE(m.state, 'outside') AS s0,
+         CASE WHEN h.geofence_id IS NULL THEN 'outside' ELSE 'inside' END AS target
+  FROM pair k
+  JOIN fix f ON f.unit_id = k.unit_id
+  JOIN geo.geofences g
+    ON g.id = k.geofence_id
+   AND g.agency_id = $1
+   AND (g.expires_at IS NULL OR g.expires_at > now())
+  LEFT JOIN member m ON m.unit_id = k.unit_id AND m.geofence_id = k.geofence_id
+  LEFT JOIN hit h ON h.unit_id = k.unit_id AND h.geofence_id = k.geofence_id
+  WHERE (g.accuracy_margin_m IS NULL OR f.accuracy_m IS NULL OR f.accuracy_m <= g.accuracy_margin_m)
+    AND (m.evaluated_at IS NULL OR f.t > m.evaluated_at)
+),
+pending AS (
+  SELECT o.*,
+         (o.old_state IS NULL AND o.first_report AND o.target = 'inside') AS initial,
+         CASE
+           WHEN o.target = o.s0 THEN NULL
+           WHEN o.old_pending_state = o.target THEN o.old_pending_since
+           ELSE o.t
+         END AS pend_since
+  FROM observed o
+),
+decided AS (
+  SELECT p.*,
+         p.initial OR (
+           p.target <> p.s0
+           AND p.t - p.pend_since >= make_interval(
+                 secs => CASE p.target WHEN 'inside' THEN p.min_inside_s ELSE p.min_outside_s END)
+         ) AS flip
+  FROM pending p
+),
+next AS (
+  SELECT d.*,
+         CASE WHEN d.flip THEN d.target ELSE d.s0 END AS new_state,
+         CASE
+           WHEN d.initial THEN d.t
+           WHEN d.flip THEN d.pend_since
+           ELSE COALESCE(d.old_state_since, d.t)
+         END AS new_state_since,
+         CASE WHEN d.flip OR d.target = d.s0 THEN NULL ELSE d.target END AS new_pending_state,
+         CASE WHEN d.flip OR d.target = d.s0 THEN NULL ELSE d.pend_since END AS new_pending_since
+  FROM decided d
+),
+final AS (
+  SELECT n.*,
+         (n.new_state = 'inside'
+          AND n.dwell_threshold_s IS NOT NULL
+          AND NOT (CASE WHEN n.flip THEN false ELSE n.old_dwell_notified END)
+          AND n.t - n.new_state_since >= make_interval(secs => n.dwell_threshold_s)) AS dwell_fire
+  FROM next n
+),
+upserted AS (
+  INSERT INTO geo.geofence_membership AS m (agency_id, geofence_id, unit_id, state, state_since,
+                                            pending_state, pending_since, dwell_notified,
+                                            evaluated_at)
+  SELECT $1, geofence_id, unit_id, new_state, new_state_since, new_pending_state,
+         new_pending_since,
+         CASE WHEN flip THEN dwell_fire ELSE old_dwell_notified OR dwell_fire END,
+         t
+  FROM final
+  WHERE new_state = 'inside' OR new_pending_state IS NOT NULL
+  ORDER BY geofence_id, unit_id
+  ON CONFLICT (agency_id, geofence_id, unit_id) DO UPDATE SET
+    state = EXCLUDED.state,
+    state_since = EXCLUDED.state_since,
+    pending_state = EXCLUDED.pending_state,
+    pending_since = EXCLUDED.pending_since,
+    dwell_notified = EXCLUDED.dwell_notified,
+    evaluated_at = EXCLUDED.evaluated_at
+  WHERE m.evaluated_at < EXCLUDED.evaluated_at
+  RETURNING 1
+),
+removed AS (
+  DELETE FROM geo.geofence_membership m
+  USING final s
+  WHERE m.agency_id = $1
+    AND m.geofence_id = s.geofence_id
+    AND m.unit_id = s.unit_id
+    AND s.new_state = 'outside'
+    AND s.new_pending_state IS NULL
+    AND m.evaluated_at < s.t
+  RETURNING 1
+),
+events AS (
+  SELECT e.type,
+         jsonb_strip_nulls(jsonb_build_object(
+           'geofenceId', s.geofence_id,
+           'geofenceName', s.name,
+           'kind', s.kind,
+           'incidentId', s.incident_id,
+           'unitId', s.unit_id,
+           'position', jsonb_build_object('type', 'Point',
+                                          'coordinates', jsonb_build_array(s.lon, s.lat))
+         )) || e.data AS data,
+         s.unit_id, s.geofence_id, e.ord
+  FROM final s
+  CROSS JOIN LATERAL (VALUES
+    (1, CASE WHEN s.flip AND s.new_state = 'inside' THEN 'geofence.entered' END,
+        jsonb_build_object('at', geo.iso_time(s.new_state_since), 'initial', s.initial)),
+    (2, CASE WHEN s.flip AND s.new_state = 'outside' THEN 'geofence.exited' END,
+        jsonb_build_object(
+          'at', geo.iso_time(s.new_state_since),
+          'enteredAt', geo.iso_time(s.old_state_since),
+          'dwellS', greatest(extract(epoch FROM s.new_state_since - s.old_state_since), 0))),
+    (3, CASE WHEN s.dwell_fire THEN 'geofence.dwell' END,
+        jsonb_build_object(
+          'at', geo.iso_time(s.t),
+          'enteredAt', geo.iso_time(s.new_state_since),
+          'dwellS', extract(epoch FROM s.t - s.new_state_since),
+          'thresholdS', s.dwell_threshold_s))
+  ) AS e (ord, type, data)
+  WHERE e.type IS NOT NULL
+),
+outboxed AS (
+  INSERT INTO geo.outbox (stream, envelope)
+  SELECT $8::text,
+         jsonb_build_object(
+           'id', geo.uuid_v7(),
+           'type', e.type,
+           'version', 1,
+           'occurredAt', geo.iso_time(clock_timestamp()),
+           'agencyId', $1::text,
+           'actor', jsonb_build_object('kind', 'service', 'id', 'geo-service'),
+           'data', e.data
+         ) || CASE WHEN $9::text IS NULL THEN '{}'::jsonb
+                   ELSE jsonb_build_object('traceparent', $9::text) END
+  FROM events e
+  ORDER BY e.unit_id, e.ord, e.geofence_id
+  RETURNING 1
+)
+SELECT e.type, count(*)::int AS count,
+       (SELECT count(*) FROM outboxed)::int AS outboxed,
+       (SELECT count(*) FROM upserted)::int AS upserted,
+       (SELECT count(*) FROM removed)::int AS removed
+FROM events e
+GROUP BY e.type;

@@ -1,0 +1,210 @@
+import { join } from 'node:path';
+import { Injectable } from '@nestjs/common';
+import type { GeofenceKind } from '@gad/contracts';
+import type { Pool, PoolClient } from 'pg';
+import { DataSource } from 'typeorm';
+import { pgPoolOf, queryRows } from '../database/pg-pool';
+import { loadSqlFile, sqlOf } from '../database/sql-file';
+import type { MovedUnit } from '../positions/positions.repository';
+
+const SQL = loadSqlFile(join(__dirname, 'geofences.repository.sql'));
+const VALIDATE = sqlOf(SQL, 'validate_geometry');
+const INSERT = sqlOf(SQL, 'insert');
+const SELECT_ONE = sqlOf(SQL, 'select_one');
+const SELECT_PAGE = sqlOf(SQL, 'select_page');
+const UPDATE = sqlOf(SQL, 'update');
+const VERSION_OF = sqlOf(SQL, 'version_of');
+const DELETE = sqlOf(SQL, 'delete');
+const EVALUATE = sqlOf(SQL, 'evaluate');
+
+export interface GeofenceRow {
+  id: string;
+  agency_id: string;
+  name: string;
+  kind: GeofenceKind;
+  incident_id: string | null;
+  geometry_type: 'Polygon' | 'MultiPolygon';
+  geometry: string;
+  vertex_count: number;
+  min_inside_s: number;
+  min_outside_s: number;
+  dwell_threshold_s: number | null;
+  accuracy_margin_m: number | null;
+  expires_at: Date | null;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface GeometryCheck {
+  valid: boolean;
+  reason: string;
+  vertices: number;
+}
+
+export interface NewGeofence {
+  id: string;
+  agencyId: string;
+  name: string;
+  kind: GeofenceKind;
+  incidentId: string | null;
+  geometryType: 'Polygon' | 'MultiPolygon';
+  geoJson: string;
+  minInsideS: number;
+  minOutsideS: number;
+  dwellThresholdS: number | null;
+  accuracyMarginM: number | null;
+  expiresAt: Date | null;
+}
+
+/** A field of an update: absent = unchanged. */
+export type Change<T> = { set: true; value: T } | { set: false };
+
+export interface GeofenceChanges {
+  name: Change<string>;
+  geometry: Change<{ type: 'Polygon' | 'MultiPolygon'; geoJson: string }>;
+  minInsideS?: number;
+  minOutsideS?: number;
+  dwellThresholdS: Change<number | null>;
+  accuracyMarginM: Change<number | null>;
+  expiresAt: Change<Date | null>;
+  expectedVersion?: number;
+}
+
+export type UpdateOutcome = { ok: true } | { ok: false; currentVersion?: number };
+
+/** The only place with SQL for geofences and membership. Every statement is scoped by agency. */
+@Injectable()
+export class GeofencesRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  private get pool(): Pool {
+    return pgPoolOf(this.dataSource);
+  }
+
+  /** PostGIS's view of a GeoJSON geometry (`ST_IsValid`, `ST_IsValidReason`); throws when unparsable. */
+  async checkGeometry(geoJson: string): Promise<GeometryCheck> {
+    const rows = await queryRows<GeometryCheck>(this.pool, {
+      name: 'geo_geofence_validate_v1',
+      text: VALIDATE,
+      values: [geoJson],
+    });
+    return rows[0];
+  }
+
+  async insert(fence: NewGeofence): Promise<void> {
+    await queryRows(this.pool, {
+      name: 'geo_geofence_insert_v1',
+      text: INSERT,
+      values: [
+        fence.agencyId,
+        fence.id,
+        fence.name,
+        fence.kind,
+        fence.incidentId,
+        fence.geometryType,
+        fence.geoJson,
+        fence.minInsideS,
+        fence.minOutsideS,
+        fence.dwellThresholdS,
+        fence.accuracyMarginM,
+        fence.expiresAt,
+      ],
+    });
+  }
+
+  async findById(agencyId: string, id: string): Promise<GeofenceRow | undefined> {
+    const rows = await queryRows<GeofenceRow>(this.pool, {
+      name: 'geo_geofence_select_one_v1',
+      text: SELECT_ONE,
+      values: [agencyId, id],
+    });
+    return rows[0];
+  }
+
+  async findPage(
+    agencyId: string,
+    filter: { after: string | null; kind: GeofenceKind | null; incidentId: string | null },
+    limit: number,
+  ): Promise<GeofenceRow[]> {
+    return queryRows<GeofenceRow>(this.pool, {
+      name: 'geo_geofence_select_page_v1',
+      text: SELECT_PAGE,
+      values: [agencyId, filter.after, filter.kind, filter.incidentId, limit],
+    });
+  }
+
+  /** `ok: false` without `currentVersion` when the fence does not exist. */
+  async update(agencyId: string, id: string, changes: GeofenceChanges): Promise<UpdateOutcome> {
+    const value = <T>(change: Change<T>): T | null => (change.set ? change.value : null);
+    const rows = await queryRows(this.pool, {
+      name: 'geo_geofence_update_v1',
+      text: UPDATE,
+      values: [
+        agencyId,
+        id,
+        changes.name.set,
+        value(changes.name),
+        changes.geometry.set,
+        changes.geometry.set ? changes.geometry.value.type : null,
+        changes.geometry.set ? changes.geometry.value.geoJson : null,
+        changes.minInsideS ?? null,
+        changes.minOutsideS ?? null,
+        changes.dwellThresholdS.set,
+        value(changes.dwellThresholdS),
+        changes.accuracyMarginM.set,
+        value(changes.accuracyMarginM),
+        changes.expiresAt.set,
+        changes.expectedVersion ?? null,
+        value(changes.expiresAt),
+      ],
+    });
+    if (rows.length > 0) {
+      return { ok: true };
+    }
+    const current = await queryRows<{ version: number }>(this.pool, {
+      name: 'geo_geofence_version_of_v1',
+      text: VERSION_OF,
+      values: [agencyId, id],
+    });
+    return { ok: false, currentVersion: current[0]?.version };
+  }
+
+  async delete(agencyId: string, id: string): Promise<boolean> {
+    const rows = await queryRows(this.pool, {
+      name: 'geo_geofence_delete_v1',
+      text: DELETE,
+      values: [agencyId, id],
+    });
+    return rows.length > 0;
+  }
+
+  /**
+   * Enter/exit/dwell detection for the units that just moved, inside the ingestion transaction;
+   * events are written to `geo.outbox`. Returns the number of events by type.
+   */
+  async evaluate(
+    tx: PoolClient,
+    agencyId: string,
+    moved: readonly MovedUnit[],
+    stream: string,
+    traceparent: string | undefined,
+  ): Promise<Map<string, number>> {
+    const rows = await queryRows<{ type: string; count: number }>(tx, {
+      name: 'geo_geofence_evaluate_v1',
+      text: EVALUATE,
+      values: [
+        agencyId,
+        moved.map((unit) => unit.unitId),
+        moved.map((unit) => unit.recordedAt),
+        moved.map((unit) => unit.lon),
+        moved.map((unit) => unit.lat),
+        moved.map((unit) => unit.accuracyM),
+        moved.map((unit) => unit.firstReport),
+        stream,
+        traceparent ?? null,
+      ],
+    });
+    return new Map(rows.map((row) => [row.type, row.count]));
+  }
+}

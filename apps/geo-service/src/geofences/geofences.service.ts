@@ -1,0 +1,174 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  uuidv7,
+  type Geofence,
+  type GeofenceGeometry,
+  type GeofenceListResponse,
+  type GeoGeofenceCreateRequest,
+  type GeoGeofenceListRequest,
+  type GeoGeofenceUpdateRequest,
+} from '@gad/contracts';
+import { CLOCK, type Clock } from '../clock.constants';
+import { GEO_SERVICE_CONFIG, type GeoServiceConfig } from '../geo-service.config';
+import { GeofenceException } from './geofences.exception';
+import { toGeofence } from './geofences.mapper';
+import { GeofencesRepository, type Change } from './geofences.repository';
+
+type Position = [number, number];
+
+/**
+ * Structural checks PostGIS would either reject with an unhelpful parse error or accept silently:
+ * ring size, closure and the vertex limit. Returns the reason, or `undefined` when they pass.
+ */
+export function geometryShapeProblem(geometry: GeofenceGeometry, maxVertices: number): string | undefined {
+  const polygons: Position[][][] =
+    geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates;
+  let vertices = 0;
+  for (const [p, polygon] of polygons.entries()) {
+    for (const [r, ring] of polygon.entries()) {
+      const where = geometry.type === 'Polygon' ? `ring ${r}` : `polygon ${p} ring ${r}`;
+      if (ring.length < 4) {
+        return `${where} has ${ring.length} positions; a linear ring needs at least 4`;
+      }
+      const first = ring[0];
+      const last = ring[ring.length - 1];
+      if (first[0] !== last[0] || first[1] !== last[1]) {
+        return `${where} is not closed (first and last positions differ)`;
+      }
+      vertices += ring.length;
+    }
+  }
+  if (vertices > maxVertices) {
+    return `${vertices} vertices exceed the limit of ${maxVertices}`;
+  }
+  return undefined;
+}
+
+const change = <T>(value: T | undefined): Change<T> =>
+  value === undefined ? { set: false } : { set: true, value };
+
+/** Geofence CRUD with geometry validation. Enter/exit detection runs in ingestion (SQL). */
+@Injectable()
+export class GeofencesService {
+  constructor(
+    private readonly repository: GeofencesRepository,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(GEO_SERVICE_CONFIG) private readonly config: GeoServiceConfig,
+  ) {}
+
+  async create(request: GeoGeofenceCreateRequest): Promise<Geofence> {
+    if (request.kind === 'perimeter' && !request.incidentId) {
+      throw GeofenceException.perimeterNeedsIncident();
+    }
+    const geoJson = await this.validGeoJson(request.geometry);
+    const id = uuidv7(this.clock.now().getTime());
+    await this.repository.insert({
+      id,
+      agencyId: request.agencyId,
+      name: request.name,
+      kind: request.kind,
+      incidentId: request.incidentId ?? null,
+      geometryType: request.geometry.type,
+      geoJson,
+      minInsideS: request.minInsideS,
+      minOutsideS: request.minOutsideS,
+      dwellThresholdS: request.dwellThresholdS ?? null,
+      accuracyMarginM: request.accuracyMarginM ?? null,
+      expiresAt: request.expiresAt ? new Date(request.expiresAt) : null,
+    });
+    return this.get(request.agencyId, id);
+  }
+
+  async get(agencyId: string, id: string): Promise<Geofence> {
+    const row = await this.repository.findById(agencyId, id);
+    if (!row) {
+      throw GeofenceException.notFound(id);
+    }
+    return toGeofence(row);
+  }
+
+  async list(request: GeoGeofenceListRequest): Promise<GeofenceListResponse> {
+    const after = request.cursor ? decodeCursor(request.cursor) : null;
+    const rows = await this.repository.findPage(
+      request.agencyId,
+      { after, kind: request.kind ?? null, incidentId: request.incidentId ?? null },
+      request.limit + 1,
+    );
+    const items = rows.slice(0, request.limit).map(toGeofence);
+    const last = items[items.length - 1];
+    return rows.length > request.limit && last
+      ? { items, nextCursor: encodeCursor(last.id) }
+      : { items };
+  }
+
+  async update(request: GeoGeofenceUpdateRequest): Promise<Geofence> {
+    const geometry = request.geometry
+      ? { type: request.geometry.type, geoJson: await this.validGeoJson(request.geometry) }
+      : undefined;
+    const outcome = await this.repository.update(request.agencyId, request.id, {
+      name: change(request.name),
+      geometry: change(geometry),
+      minInsideS: request.minInsideS,
+      minOutsideS: request.minOutsideS,
+      dwellThresholdS: change(request.dwellThresholdS),
+      accuracyMarginM: change(request.accuracyMarginM),
+      expiresAt: change(
+        request.expiresAt === undefined
+          ? undefined
+          : request.expiresAt === null
+            ? null
+            : new Date(request.expiresAt),
+      ),
+      expectedVersion: request.expectedVersion,
+    });
+    if (!outcome.ok) {
+      throw outcome.currentVersion === undefined
+        ? GeofenceException.notFound(request.id)
+        : GeofenceException.versionConflict(request.id, outcome.currentVersion);
+    }
+    return this.get(request.agencyId, request.id);
+  }
+
+  async delete(agencyId: string, id: string): Promise<{ deleted: true }> {
+    if (!(await this.repository.delete(agencyId, id))) {
+      throw GeofenceException.notFound(id);
+    }
+    return { deleted: true };
+  }
+
+  /** The geometry as GeoJSON text once it passed the shape checks and `ST_IsValid`. */
+  private async validGeoJson(geometry: GeofenceGeometry): Promise<string> {
+    const problem = geometryShapeProblem(geometry, this.config.GEOFENCE_MAX_VERTICES);
+    if (problem) {
+      throw GeofenceException.invalidGeometry(problem);
+    }
+    const geoJson = JSON.stringify(geometry);
+    let check;
+    try {
+      check = await this.repository.checkGeometry(geoJson);
+    } catch (error) {
+      // PostGIS reports unparsable geometries as internal_error / invalid_parameter_value.
+      const code = (error as { code?: string } | null)?.code;
+      if (code === 'XX000' || code === '22023') {
+        throw GeofenceException.invalidGeometry((error as Error).message);
+      }
+      throw error;
+    }
+    if (!check.valid) {
+      throw GeofenceException.invalidGeometry(check.reason);
+    }
+    return geoJson;
+  }
+}
+
+export function encodeCursor(id: string): string {
+  return Buffer.from(id, 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string): string {
+  const id = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) {
+    throw GeofenceException.invalidCursor();
+  }
+  return id;
+}

@@ -1,0 +1,165 @@
+import { join } from 'node:path';
+import { Injectable } from '@nestjs/common';
+import type { Pool, PoolClient } from 'pg';
+import { DataSource } from 'typeorm';
+import { inTransaction, pgPoolOf, queryRows } from '../database/pg-pool';
+import { loadSqlFile, sqlOf } from '../database/sql-file';
+
+const SQL = loadSqlFile(join(__dirname, 'positions.repository.sql'));
+const INGEST_BATCH = sqlOf(SQL, 'ingest_batch');
+const LATEST_OF_UNITS = sqlOf(SQL, 'latest_of_units');
+const LATEST_IN_BBOX = sqlOf(SQL, 'latest_in_bbox');
+const TRACK = sqlOf(SQL, 'track');
+
+/** A fix that passed validation, ready to store. */
+export interface StorableFix {
+  unitId: string;
+  recordedAt: Date;
+  seq: number;
+  lon: number;
+  lat: number;
+  accuracyM: number | null;
+  speedMps: number | null;
+  headingDeg: number | null;
+  deviceId: string | null;
+}
+
+/** A unit whose latest position moved forward in a batch. */
+export interface MovedUnit {
+  unitId: string;
+  recordedAt: string;
+  seq: number;
+  lon: number;
+  lat: number;
+  accuracyM: number | null;
+  speedMps: number | null;
+  headingDeg: number | null;
+  /** The unit had no position before this batch. */
+  firstReport: boolean;
+}
+
+export interface IngestOutcome {
+  /** Rows appended to the history. */
+  inserted: number;
+  /** Of those, older than the unit's latest fix before the batch. */
+  late: number;
+  moved: MovedUnit[];
+}
+
+export interface LatestFix {
+  unitId: string;
+  lon: number;
+  lat: number;
+  recordedAt: Date;
+  accuracyM: number | null;
+}
+
+export interface LatestPositionRow {
+  unit_id: string;
+  lon: number;
+  lat: number;
+  recorded_at: Date;
+  seq: string;
+  accuracy_m: number | null;
+  speed_mps: number | null;
+  heading_deg: number | null;
+  status: string | null;
+}
+
+export interface TrackRow {
+  lon: number;
+  lat: number;
+  recorded_at: Date;
+  received_at: Date;
+  seq: string;
+  accuracy_m: number | null;
+  speed_mps: number | null;
+  heading_deg: number | null;
+}
+
+/** Postgres error raised when no history partition covers a fix's device time. */
+export function isMissingPartitionError(error: unknown): boolean {
+  const pgError = error as { code?: string; message?: string } | null;
+  return pgError?.code === '23514' && /no partition/i.test(pgError.message ?? '');
+}
+
+/** The only place with SQL for positions. Every statement is scoped by agency. */
+@Injectable()
+export class PositionsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  get pool(): Pool {
+    return pgPoolOf(this.dataSource);
+  }
+
+  /** Runs `fn` in one transaction; `tx` is passed to the repositories' transactional methods. */
+  transaction<T>(fn: (tx: PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, fn);
+  }
+
+  /** One statement: history append + latest position per unit (see positions.repository.sql). */
+  async ingest(client: PoolClient, agencyId: string, fixes: readonly StorableFix[]): Promise<IngestOutcome> {
+    const rows = await queryRows<{ inserted: number; late: number; moved: MovedUnit[] }>(client, {
+      name: 'geo_positions_ingest_v1',
+      text: INGEST_BATCH,
+      values: [
+        agencyId,
+        fixes.map((fix) => fix.unitId),
+        fixes.map((fix) => fix.recordedAt),
+        fixes.map((fix) => fix.seq),
+        fixes.map((fix) => fix.lon),
+        fixes.map((fix) => fix.lat),
+        fixes.map((fix) => fix.accuracyM),
+        fixes.map((fix) => fix.speedMps),
+        fixes.map((fix) => fix.headingDeg),
+        fixes.map((fix) => fix.deviceId),
+      ],
+    });
+    const row = rows[0];
+    return { inserted: row.inserted, late: row.late, moved: row.moved };
+  }
+
+  async latestOf(agencyId: string, unitIds: readonly string[]): Promise<LatestFix[]> {
+    const rows = await queryRows<{
+      unit_id: string;
+      lon: number;
+      lat: number;
+      recorded_at: Date;
+      accuracy_m: number | null;
+    }>(this.pool, {
+      name: 'geo_positions_latest_of_v1',
+      text: LATEST_OF_UNITS,
+      values: [agencyId, unitIds],
+    });
+    return rows.map((row) => ({
+      unitId: row.unit_id,
+      lon: row.lon,
+      lat: row.lat,
+      recordedAt: row.recorded_at,
+      accuracyM: row.accuracy_m,
+    }));
+  }
+
+  async latestInBbox(
+    agencyId: string,
+    bbox: readonly [number, number, number, number],
+    latitudePadDeg: number,
+    oldest: Date | null,
+    limit: number,
+  ): Promise<LatestPositionRow[]> {
+    const [minLon, minLat, maxLon, maxLat] = bbox;
+    return queryRows<LatestPositionRow>(this.pool, {
+      name: 'geo_positions_bbox_v1',
+      text: LATEST_IN_BBOX,
+      values: [agencyId, minLon, minLat, maxLon, maxLat, latitudePadDeg, oldest ?? '-infinity', limit],
+    });
+  }
+
+  async track(agencyId: string, unitId: string, from: Date, to: Date, limit: number): Promise<TrackRow[]> {
+    return queryRows<TrackRow>(this.pool, {
+      name: 'geo_positions_track_v1',
+      text: TRACK,
+      values: [agencyId, unitId, from, to, limit],
+    });
+  }
+}

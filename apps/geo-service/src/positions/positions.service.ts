@@ -1,0 +1,286 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type {
+  GeoPositionsInBboxRequest,
+  GeoUnitTrackRequest,
+  PositionFix,
+  PositionRejectReason,
+  PositionsInBboxResponse,
+  PositionsIngestResult,
+  UnitTrackResponse,
+} from '@gad/contracts';
+import { Streams } from '@gad/contracts';
+import { ValidationException } from '@gad/platform';
+import { CLOCK, type Clock } from '../clock.constants';
+import { GEO_SERVICE_CONFIG, type GeoServiceConfig } from '../geo-service.config';
+import { GeofencesRepository } from '../geofences/geofences.repository';
+import { geoInstruments } from '../metrics/geo.metrics';
+import { GeoOutbox } from '../outbox/geo-outbox.service';
+import { RetentionService } from '../retention/retention.service';
+import {
+  isMissingPartitionError,
+  PositionsRepository,
+  type IngestOutcome,
+  type LatestFix,
+  type StorableFix,
+} from './positions.repository';
+import { toTrackPoint, toUnitPosition } from './positions.mapper';
+import { UnitMovedService } from './unit-moved.service';
+
+/** Longest track one query may ask for. */
+export const MAX_TRACK_RANGE_MS = 7 * 86_400_000;
+
+const EARTH_RADIUS_M = 6_371_008.8;
+
+/** Great-circle distance in metres. */
+export function haversineM(lon1: number, lat1: number, lon2: number, lat2: number): number {
+  const rad = Math.PI / 180;
+  const dLat = (lat2 - lat1) * rad;
+  const dLon = (lon2 - lon1) * rad;
+  const a =
+    Math.sin(dLat / 2) ** 2 + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(dLon / 2) ** 2;
+  return 2 * EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(a)));
+}
+
+export interface FixLimits {
+  maxAccuracyM: number;
+  maxSpeedMps: number;
+  maxFutureSkewMs: number;
+  maxFixAgeMs: number;
+}
+
+export interface ValidatedBatch {
+  fixes: StorableFix[];
+  rejected: PositionsIngestResult['rejected'];
+}
+
+/** Checks of one fix on its own; `undefined` when it passes. */
+export function staticRejectReason(
+  fix: PositionFix,
+  recordedAt: Date,
+  now: Date,
+  limits: FixLimits,
+): PositionRejectReason | undefined {
+  const [lon, lat] = fix.position.coordinates;
+  if (!Number.isFinite(lon) || !Number.isFinite(lat) || Math.abs(lon) > 180 || Math.abs(lat) > 90) {
+    return 'out_of_range';
+  }
+  if (fix.accuracyM !== undefined && fix.accuracyM > limits.maxAccuracyM) {
+    return 'accuracy';
+  }
+  if (recordedAt.getTime() > now.getTime() + limits.maxFutureSkewMs) {
+    return 'future_timestamp';
+  }
+  if (recordedAt.getTime() < now.getTime() - limits.maxFixAgeMs) {
+    return 'too_old';
+  }
+  return undefined;
+}
+
+/**
+ * Validates a batch: per-fix checks, then the teleport check per unit in device-time order, each
+ * fix against the newest accepted fix before it (initially the stored latest). The distance both
+ * fixes' accuracy radii can explain is forgiven; the time base is at least one second.
+ */
+export function validateBatch(
+  input: readonly PositionFix[],
+  latest: ReadonlyMap<string, LatestFix>,
+  now: Date,
+  limits: FixLimits,
+): ValidatedBatch {
+  const rejected: PositionsIngestResult['rejected'] = [];
+  const byUnit = new Map<string, Array<{ index: number; fix: StorableFix }>>();
+  input.forEach((fix, index) => {
+    const recordedAt = new Date(fix.recordedAt);
+    const reason = staticRejectReason(fix, recordedAt, now, limits);
+    if (reason) {
+      rejected.push({ index, unitId: fix.unitId, reason });
+      return;
+    }
+    const storable: StorableFix = {
+      unitId: fix.unitId,
+      recordedAt,
+      seq: fix.seq,
+      lon: fix.position.coordinates[0],
+      lat: fix.position.coordinates[1],
+      accuracyM: fix.accuracyM ?? null,
+      speedMps: fix.speedMps ?? null,
+      headingDeg: fix.headingDeg ?? null,
+      deviceId: fix.deviceId ?? null,
+    };
+    const list = byUnit.get(fix.unitId) ?? [];
+    list.push({ index, fix: storable });
+    byUnit.set(fix.unitId, list);
+  });
+
+  const fixes: StorableFix[] = [];
+  for (const [unitId, list] of byUnit) {
+    list.sort(
+      (a, b) => a.fix.recordedAt.getTime() - b.fix.recordedAt.getTime() || a.fix.seq - b.fix.seq,
+    );
+    const stored = latest.get(unitId);
+    let reference: { lon: number; lat: number; at: number; accuracyM: number } | undefined = stored
+      ? {
+          lon: stored.lon,
+          lat: stored.lat,
+          at: stored.recordedAt.getTime(),
+          accuracyM: stored.accuracyM ?? 0,
+        }
+      : undefined;
+    for (const { index, fix } of list) {
+      const at = fix.recordedAt.getTime();
+      if (reference) {
+        const distance = haversineM(reference.lon, reference.lat, fix.lon, fix.lat);
+        const unexplained = Math.max(0, distance - reference.accuracyM - (fix.accuracyM ?? 0));
+        const seconds = Math.max(Math.abs(at - reference.at) / 1000, 1);
+        if (unexplained / seconds > limits.maxSpeedMps) {
+          rejected.push({ index, unitId, reason: 'teleport' });
+          continue;
+        }
+      }
+      fixes.push(fix);
+      if (!reference || at >= reference.at) {
+        reference = { lon: fix.lon, lat: fix.lat, at, accuracyM: fix.accuracyM ?? 0 };
+      }
+    }
+  }
+  rejected.sort((a, b) => a.index - b.index);
+  return { fixes, rejected };
+}
+
+/**
+ * Position ingestion: validation, one set-based statement for history and latest positions,
+ * geofence evaluation in the same transaction (events through the outbox), then coalesced
+ * `unit.moved` events.
+ */
+@Injectable()
+export class PositionsService {
+  private readonly logger = new Logger(PositionsService.name);
+  private readonly limits: FixLimits;
+
+  constructor(
+    private readonly positions: PositionsRepository,
+    private readonly geofences: GeofencesRepository,
+    private readonly retention: RetentionService,
+    private readonly outbox: GeoOutbox,
+    private readonly unitMoved: UnitMovedService,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(GEO_SERVICE_CONFIG) config: GeoServiceConfig,
+  ) {
+    this.limits = {
+      maxAccuracyM: config.POSITION_MAX_ACCURACY_M,
+      maxSpeedMps: config.POSITION_MAX_SPEED_MPS,
+      maxFutureSkewMs: config.POSITION_MAX_FUTURE_SKEW_S * 1000,
+      maxFixAgeMs: config.POSITION_MAX_FIX_AGE_H * 3_600_000,
+    };
+  }
+
+  async ingest(
+    agencyId: string,
+    input: readonly PositionFix[],
+    traceparent?: string,
+  ): Promise<PositionsIngestResult> {
+    const instruments = geoInstruments();
+    const now = this.clock.now();
+    const unitIds = [...new Set(input.map((fix) => fix.unitId))];
+    const latest = new Map(
+      (await this.positions.latestOf(agencyId, unitIds)).map((fix) => [fix.unitId, fix]),
+    );
+    const { fixes, rejected } = validateBatch(input, latest, now, this.limits);
+    for (const rejection of rejected) {
+      instruments.rejected.add(1, { reason: rejection.reason });
+    }
+    if (fixes.length === 0) {
+      return { accepted: 0, late: 0, duplicates: 0, rejected };
+    }
+
+    const started = performance.now();
+    const outcome = await this.store(agencyId, fixes, traceparent);
+    instruments.batchDuration.record((performance.now() - started) / 1000);
+    instruments.batchSize.record(fixes.length);
+
+    const duplicates = fixes.length - outcome.inserted;
+    instruments.positions.add(outcome.inserted - outcome.late, { outcome: 'accepted' });
+    instruments.positions.add(outcome.late, { outcome: 'late' });
+    instruments.positions.add(duplicates, { outcome: 'duplicate' });
+    for (const moved of outcome.moved) {
+      this.unitMoved.offer(agencyId, moved);
+    }
+    return { accepted: outcome.inserted, late: outcome.late, duplicates, rejected };
+  }
+
+  /** Latest positions inside a bbox (the padding covers great-circle edges of the index box). */
+  async inBbox(request: GeoPositionsInBboxRequest): Promise<PositionsInBboxResponse> {
+    const [minLon, minLat, maxLon, maxLat] = request.bbox;
+    const latitudePadDeg = 0.01 + 0.01 * Math.max(maxLon - minLon, maxLat - minLat);
+    const oldest =
+      request.maxAgeS === undefined
+        ? null
+        : new Date(this.clock.now().getTime() - request.maxAgeS * 1000);
+    const rows = await this.positions.latestInBbox(
+      request.agencyId,
+      [minLon, minLat, maxLon, maxLat],
+      latitudePadDeg,
+      oldest,
+      request.limit + 1,
+    );
+    return {
+      items: rows.slice(0, request.limit).map(toUnitPosition),
+      truncated: rows.length > request.limit,
+    };
+  }
+
+  /** A unit's fixes in `[from, to)` by device time. */
+  async track(request: GeoUnitTrackRequest): Promise<UnitTrackResponse> {
+    const from = new Date(request.from);
+    const to = new Date(request.to);
+    const range = to.getTime() - from.getTime();
+    if (range <= 0 || range > MAX_TRACK_RANGE_MS) {
+      throw new ValidationException(
+        [{ pointer: '/query/to', message: 'must be after from and at most 7 days later', code: 'custom' }],
+        'The track range is invalid',
+      );
+    }
+    const rows = await this.positions.track(request.agencyId, request.unitId, from, to, request.limit + 1);
+    return {
+      unitId: request.unitId,
+      items: rows.slice(0, request.limit).map(toTrackPoint),
+      truncated: rows.length > request.limit,
+    };
+  }
+
+  private async store(
+    agencyId: string,
+    fixes: readonly StorableFix[],
+    traceparent: string | undefined,
+  ): Promise<IngestOutcome> {
+    const attempt = async (): Promise<IngestOutcome> => {
+      const { outcome, events } = await this.positions.transaction(async (tx) => {
+        const stored = await this.positions.ingest(tx, agencyId, fixes);
+        const counts =
+          stored.moved.length > 0
+            ? await this.geofences.evaluate(tx, agencyId, stored.moved, Streams.GeoEvents, traceparent)
+            : new Map<string, number>();
+        return { outcome: stored, events: counts };
+      });
+      let total = 0;
+      for (const [type, count] of events) {
+        geoInstruments().geofenceEvents.add(count, { type });
+        total += count;
+      }
+      if (total > 0) {
+        this.outbox.nudge();
+      }
+      return outcome;
+    };
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!isMissingPartitionError(error)) {
+        throw error;
+      }
+      this.logger.warn('a fix fell outside the history partitions; creating them and retrying');
+      await this.retention.ensurePartitionsFor(fixes.map((fix) => fix.recordedAt));
+      return attempt();
+    }
+  }
+}

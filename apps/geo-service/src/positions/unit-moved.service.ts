@@ -1,0 +1,99 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { BusClient } from '@gad/bus';
+import { createEnvelope, EventTypes, Streams, type Envelope, type UnitMovedV1 } from '@gad/contracts';
+import { GEO_SERVICE_CONFIG, type GeoServiceConfig } from '../geo-service.config';
+import { geoInstruments } from '../metrics/geo.metrics';
+import { toUnitMovedV1 } from './positions.mapper';
+import type { MovedUnit } from './positions.repository';
+
+/** Where coalesced `unit.moved` envelopes go (the bus; a fake in unit specs). */
+export abstract class UnitMovedSink {
+  abstract publish(stream: string, envelopes: readonly Envelope[]): Promise<unknown>;
+}
+
+export const UNIT_MOVED_SINK = UnitMovedSink;
+
+/** Published straight to the stream: `unit.moved` is superseded by the next one, so no outbox. */
+export class BusUnitMovedSink extends UnitMovedSink {
+  constructor(private readonly bus: BusClient) {
+    super();
+  }
+
+  publish(stream: string, envelopes: readonly Envelope[]): Promise<unknown> {
+    return this.bus.publish(stream, envelopes);
+  }
+}
+
+/**
+ * Coalesces `unit.moved`: keeps each unit's newest fix and publishes at most one event per unit per
+ * interval (trailing edge, so the last position is always sent). Bounded by the number of units.
+ */
+@Injectable()
+export class UnitMovedService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(UnitMovedService.name);
+  private pending = new Map<string, { agencyId: string; data: UnitMovedV1; at: number }>();
+  private timer?: NodeJS.Timeout;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly sink: UnitMovedSink,
+    @Inject(GEO_SERVICE_CONFIG) private readonly config: GeoServiceConfig,
+  ) {}
+
+  offer(agencyId: string, moved: MovedUnit): void {
+    const key = `${agencyId}\u0000${moved.unitId}`;
+    const at = Date.parse(moved.recordedAt);
+    const current = this.pending.get(key);
+    if (current && current.at > at) {
+      return;
+    }
+    this.pending.set(key, { agencyId, data: toUnitMovedV1(moved), at });
+  }
+
+  /** Publishes what is pending (one event per unit). */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(() => this.publishPending());
+    return this.flushing;
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.flush(), this.config.UNIT_MOVED_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+
+  private async publishPending(): Promise<void> {
+    if (this.pending.size === 0) {
+      return;
+    }
+    const batch = this.pending;
+    this.pending = new Map();
+    const envelopes = [...batch.values()].map((entry) =>
+      createEnvelope({
+        type: EventTypes.UnitMoved,
+        agencyId: entry.agencyId,
+        actor: { kind: 'service', id: 'geo-service' },
+        data: entry.data,
+      }),
+    );
+    try {
+      await this.sink.publish(Streams.GeoEvents, envelopes);
+      geoInstruments().unitMoved.add(envelopes.length);
+    } catch (error) {
+      // Dropped on purpose: the next fix of each unit produces a fresher event.
+      this.logger.warn(
+        `could not publish ${envelopes.length} unit.moved events: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
+}
