@@ -7,7 +7,8 @@ import {
 } from '@nestjs/common';
 import { AUDIT_ENTRY_JOB, Queues, auditEntrySchema, type AuditEntry } from '@gad/contracts';
 import { auditQueuePrefix } from '@gad/audit';
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { metrics } from '@opentelemetry/api';
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { IngestService } from './ingest.service';
 import { MicroBatcher } from './micro-batcher';
@@ -37,6 +38,7 @@ export class AuditBatchProcessor implements OnApplicationBootstrap, BeforeApplic
   private readonly batcher: MicroBatcher<AuditEntry>;
   private worker: Worker<AuditEntry> | undefined;
   private connection: Redis | undefined;
+  private queue: Queue<AuditEntry> | undefined;
 
   constructor(
     @Inject(IngestService) ingest: Pick<IngestService, 'append'>,
@@ -83,6 +85,26 @@ export class AuditBatchProcessor implements OnApplicationBootstrap, BeforeApplic
       maxStalledCount: 1_000,
     });
     this.worker.on('error', (error) => this.logger.error(`audit worker: ${error.message}`));
+    const queue = new Queue<AuditEntry>(Queues.Audit, {
+      connection: this.connection,
+      prefix: auditQueuePrefix(this.options.keyPrefix),
+    });
+    queue.on('error', () => undefined);
+    this.queue = queue;
+    metrics
+      .getMeter('audit-log-worker')
+      .createObservableGauge('gad_audit_queue_depth', {
+        description: 'Jobs on the audit queue by state (waiting, active, delayed, failed)',
+      })
+      .addCallback(async (result) => {
+        if (this.queue !== queue) {
+          return;
+        }
+        const counts = await queue.getJobCounts('wait', 'active', 'delayed', 'failed');
+        for (const [state, count] of Object.entries(counts)) {
+          result.observe(count, { state });
+        }
+      });
     this.worker.on('failed', (job, error) =>
       this.logger.error(`audit job ${job?.id ?? '?'} failed: ${error.message}`),
     );
@@ -95,6 +117,8 @@ export class AuditBatchProcessor implements OnApplicationBootstrap, BeforeApplic
     if (worker) {
       await worker.close();
     }
+    await this.queue?.close().catch(() => undefined);
+    this.queue = undefined;
     this.connection?.disconnect();
     this.connection = undefined;
   }
