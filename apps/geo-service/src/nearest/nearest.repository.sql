@@ -28,7 +28,7 @@ LIMIT $4;
 -- name: nearest_excluded
 -- Why units at most as far as the last answered one (or within the radius when fewer were
 -- found) were left out, one reason per unit, checked in this order: no status yet, busy, missing
--- capability, stale. The scan is capped at $8 units, closest first. $7 = that bound in metres.
+-- capability, stale. The scan is capped at $4 units, closest first. $7 = that bound in metres.
 SELECT count(*) FILTER (WHERE reason = 'unknown_status')::int AS unknown_status,
        count(*) FILTER (WHERE reason = 'busy')::int AS busy,
        count(*) FILTER (WHERE reason = 'missing_capability')::int AS missing_capability,
@@ -46,6 +46,6 @@ FROM (
     AND NOT removed
     AND ST_DWithin(location, ST_SetSRID(ST_MakePoint($2, $3), 4326)::geography, $7::float8, false)
   ORDER BY location <-> ST_SetSRID(ST_MakePoint($2, $3), 4326)::geography
-  LIMIT $8
+  LIMIT $4
 ) scanned
 WHERE reason IS NOT NULL;

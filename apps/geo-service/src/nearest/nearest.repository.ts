@@ -70,11 +70,10 @@ export class NearestRepository {
         search.agencyId,
         search.lon,
         search.lat,
-        search.limit,
+        scanLimit,
         search.capabilities,
         search.oldest ?? '-infinity',
         boundM,
-        scanLimit,
       ],
     });
     return rows[0];
