@@ -196,6 +196,11 @@ describe('audit chain (real PostgreSQL and Redis)', () => {
       admin.query(`DELETE FROM audit.entries WHERE agency_id = $1`, [agency]),
     ).rejects.toThrow(/append-only/);
     await expect(admin.query(`TRUNCATE audit.entries`)).rejects.toThrow(/append-only/);
+    const partition = await admin.query<{ name: string }>(
+      `SELECT tableoid::regclass::text AS name FROM audit.entries WHERE agency_id = $1`,
+      [agency],
+    );
+    await expect(admin.query(`TRUNCATE ${partition.rows[0]?.name}`)).rejects.toThrow(/append-only/);
     expect(await count(agency)).toBe(1);
   });
 

@@ -60,8 +60,13 @@ describe('audit workers as processes (real PostgreSQL and Redis)', () => {
       )
     ).rows;
 
-  const workerParts = async (keyPrefix: string, migrate = false): Promise<WorkerParts> => {
+  const workerParts = async (
+    keyPrefix: string,
+    migrate = false,
+    wrapIngest?: Parameters<typeof createWorkerParts>[0]['wrapIngest'],
+  ): Promise<WorkerParts> => {
     const parts = await createWorkerParts({
+      wrapIngest,
       databaseUrl: database.url,
       signingKey,
       redisUrl: testStack.redisUrl,
@@ -196,5 +201,41 @@ describe('audit workers as processes (real PostgreSQL and Redis)', () => {
         entriesChecked: 100,
       });
     }
+  });
+
+  it('waits out a database outage without failing or spending attempts of audit jobs', async () => {
+    const keyPrefix = uniqueRedisPrefix();
+    const queue = openQueue(keyPrefix);
+    const agency = uniqueId('ag');
+    let outages = 2;
+    const parts = await workerParts(keyPrefix, false, (ingest) => ({
+      append: async (entries) => {
+        if (outages > 0) {
+          outages -= 1;
+          throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {
+            code: 'ECONNREFUSED',
+          });
+        }
+        return ingest.append(entries);
+      },
+    }));
+    parts.processor.start();
+    const entries = Array.from({ length: 10 }, () => makeEntry(agency));
+    await enqueue(queue, entries);
+    await waitFor(async () => (await stored([agency])).length === entries.length || undefined, {
+      description: 'entries stored after the outage',
+      timeoutMs: 20_000,
+    });
+    expect(outages).toBe(0);
+    await waitFor(
+      async () => (await queue.getJobCounts('completed')).completed === entries.length || undefined,
+      {
+        description: 'jobs completed',
+      },
+    );
+    expect((await queue.getJobCounts('failed')).failed).toBe(0);
+    const jobs = await Promise.all(entries.map((entry) => queue.getJob(entry.id)));
+    // One attempt each: the one that succeeded (the outage put them back without counting).
+    expect(jobs.map((job) => job?.attemptsMade)).toEqual(entries.map(() => 1));
   });
 });

@@ -12,6 +12,7 @@ import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { IngestService } from './ingest.service';
 import { MicroBatcher } from './micro-batcher';
+import { isTransientDatabaseError } from './transient-error';
 
 export interface AuditWorkerOptions {
   redisUrl: string;
@@ -30,7 +31,10 @@ export const AUDIT_WORKER_OPTIONS = Symbol('AUDIT_WORKER_OPTIONS');
  * concurrency whose processor puts each job's entry into a {@link MicroBatcher} and awaits the batch's
  * commit: many jobs share one transaction, and a job completes only after its entry is stored. A
  * worker that dies between commit and completion leaves its jobs locked; they are delivered again
- * after the lock expires and skipped as already stored, so nothing is lost or duplicated.
+ * after the lock expires and skipped as already stored, so nothing is lost or duplicated. While the
+ * database is unavailable the worker rate-limits itself and puts the jobs back without spending
+ * their attempts; a batch that fails for another reason is retried entry by entry, so one bad entry
+ * fails alone (its job is retried, then kept in the failed set).
  */
 @Injectable()
 export class AuditBatchProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -39,6 +43,9 @@ export class AuditBatchProcessor implements OnApplicationBootstrap, BeforeApplic
   private worker: Worker<AuditEntry> | undefined;
   private connection: Redis | undefined;
   private queue: Queue<AuditEntry> | undefined;
+  /** Consecutive batches lost to an unavailable database. */
+  private outageStreak = 0;
+  private pausedUntil = 0;
 
   constructor(
     @Inject(IngestService) ingest: Pick<IngestService, 'append'>,
@@ -48,9 +55,10 @@ export class AuditBatchProcessor implements OnApplicationBootstrap, BeforeApplic
       async (entries) => {
         try {
           await ingest.append(entries);
+          this.outageStreak = 0;
           return undefined;
         } catch (error) {
-          if (entries.length === 1) {
+          if (entries.length === 1 || isTransientDatabaseError(error)) {
             throw error;
           }
           // One bad entry must not hold the others back: write them one by one.
@@ -146,6 +154,28 @@ export class AuditBatchProcessor implements OnApplicationBootstrap, BeforeApplic
     if (parsed.data.id !== job.id) {
       throw new UnrecoverableError(`audit job id ${job.id} is not its entry id ${parsed.data.id}`);
     }
-    await this.batcher.add(parsed.data);
+    try {
+      await this.batcher.add(parsed.data);
+    } catch (error) {
+      if (!isTransientDatabaseError(error) || !this.worker) {
+        throw error;
+      }
+      await this.backOff(this.worker, error);
+      // Back to waiting without spending an attempt: an outage never fails an audit job.
+      throw Worker.RateLimitError();
+    }
+  }
+
+  private async backOff(worker: Worker<AuditEntry>, error: unknown): Promise<void> {
+    const now = Date.now();
+    if (now >= this.pausedUntil) {
+      this.outageStreak += 1;
+      const delay = Math.min(500 * 2 ** Math.min(this.outageStreak - 1, 6), 30_000);
+      this.pausedUntil = now + delay;
+      this.logger.warn(
+        `database unavailable (${(error as Error).message}); audit intake paused for ${delay} ms`,
+      );
+      await worker.rateLimit(delay);
+    }
   }
 }

@@ -63,10 +63,14 @@ export class AuditEntryInvalidError extends Error {
 /** BullMQ prefix for a deployment's Redis key prefix (`''` -> `bull`, `test:x:` -> `test:x:bull`). */
 export const auditQueuePrefix = (keyPrefix = ''): string => `${keyPrefix}bull`;
 
-/** Job options of every audit job: the job id is the entry id, so a retried record is one job. */
+/**
+ * Job options of every audit job: the job id is the entry id, so a retried record is one job.
+ * Attempts are only spent by entries the worker cannot store (a database outage does not count);
+ * after them the job stays in the failed set (`gad_audit_queue_depth{state="failed"}`).
+ */
 export const AUDIT_JOB_OPTIONS = {
-  attempts: 1_000,
-  backoff: { type: 'exponential', delay: 500 },
+  attempts: 100,
+  backoff: { type: 'fixed', delay: 5_000, jitter: 0.5 },
   removeOnComplete: { age: 24 * 3600, count: 100_000 },
   removeOnFail: false,
 } as const;

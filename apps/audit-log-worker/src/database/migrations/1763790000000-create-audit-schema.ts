@@ -99,6 +99,11 @@ export class CreateAuditSchema1763790000000 implements MigrationInterface {
               'entries_p' || to_char(month_start, 'YYYYMM'),
               month_start::timestamp AT TIME ZONE 'UTC',
               (month_start + interval '1 month')::timestamp AT TIME ZONE 'UTC');
+            -- Row triggers are inherited from the parent; TRUNCATE of a partition needs its own.
+            EXECUTE format(
+              'CREATE TRIGGER no_truncate BEFORE TRUNCATE ON audit.%I '
+              'FOR EACH STATEMENT EXECUTE FUNCTION audit.reject_change()',
+              'entries_p' || to_char(month_start, 'YYYYMM'));
             created := created + 1;
           END IF;
         END LOOP;
