@@ -12,8 +12,6 @@ import {
   type AuditVerifyReply,
 } from '@gad/contracts';
 import { bootstrapService } from '@gad/platform';
-// Test code may use the testing lib; the workspace's tag rules do not model test files yet.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import {
   createTestDatabase,
   freePort,

@@ -1,6 +1,4 @@
 import { Client } from 'pg';
-// Test code may use the testing lib; the workspace's tag rules do not model test files yet.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import {
   createTestDatabase,
   testStack,

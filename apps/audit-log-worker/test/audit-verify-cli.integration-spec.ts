@@ -1,8 +1,6 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { Client } from 'pg';
-// Test code may use the testing lib; the workspace's tag rules do not model test files yet.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import {
   createTestDatabase,
   testStack,

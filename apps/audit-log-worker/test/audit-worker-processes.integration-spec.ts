@@ -5,8 +5,6 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { AUDIT_JOB_OPTIONS, auditQueuePrefix } from '@gad/audit';
 import { AUDIT_ENTRY_JOB, Queues, type AuditEntry } from '@gad/contracts';
-// Test code may use the testing lib; the workspace's tag rules do not model test files yet.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import {
   createTestDatabase,
   testStack,

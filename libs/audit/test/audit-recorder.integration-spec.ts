@@ -1,8 +1,6 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Queues, type AuditEntry } from '@gad/contracts';
-// Test code may use the testing lib; the workspace's tag rules do not model test files yet.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { startRedisServer, uniqueId, waitFor, type RedisServerHandle } from '@gad/testing';
 import {
   AuditEntryInvalidError,
@@ -10,7 +8,7 @@ import {
   auditQueuePrefix,
   type AuditLogger,
   type AuditRecordInput,
-} from '../src';
+} from '@gad/audit';
 
 const entry = (agencyId: string, i: number): AuditRecordInput => ({
   agencyId,
