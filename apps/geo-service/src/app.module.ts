@@ -1,0 +1,50 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { BusModule } from '@gad/bus';
+import { DatabaseModule } from '@gad/platform';
+import { CLOCK, systemClock } from './clock.constants';
+import { GEO_SCHEMA, geoMigrations } from './database/data-source';
+import { GEO_SERVICE_CONFIG, type GeoServiceConfig } from './geo-service.config';
+import { GeofencesModule } from './geofences/geofences.module';
+import { NearestModule } from './nearest/nearest.module';
+import { PositionsModule } from './positions/positions.module';
+import { RetentionModule } from './retention/retention.module';
+import { UnitsModule } from './units/units.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: GeoServiceConfig, instanceId: string): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        {
+          module: class GeoConfigModule {},
+          global: true,
+          providers: [
+            { provide: GEO_SERVICE_CONFIG, useValue: config },
+            { provide: CLOCK, useValue: systemClock },
+          ],
+          exports: [GEO_SERVICE_CONFIG, CLOCK],
+        },
+        DatabaseModule.forRoot({
+          url: config.DATABASE_URL,
+          schema: GEO_SCHEMA,
+          migrations: geoMigrations,
+          migrationsRun: true,
+          poolSize: config.DATABASE_POOL_SIZE,
+          statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+          applicationName: 'geo-service',
+        }),
+        BusModule.forRoot({
+          redis: config.REDIS_URL,
+          prefix: config.REDIS_KEY_PREFIX,
+          instanceId,
+        }),
+        RetentionModule,
+        UnitsModule,
+        GeofencesModule,
+        PositionsModule,
+        NearestModule,
+      ],
+    };
+  }
+}

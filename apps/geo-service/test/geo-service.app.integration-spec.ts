@@ -1,0 +1,176 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Redis } from 'ioredis';
+import { BusClient, RpcRemoteError } from '@gad/bus';
+import { loadConfig } from '@gad/config';
+import {
+  createEnvelope,
+  envelopeSchema,
+  EventTypes,
+  GEO_RPC_SERVICE,
+  GeoRpcPatterns,
+  Streams,
+  type Envelope,
+  type Geofence,
+  type GeoNearestResponse,
+  type PositionsIngestResult,
+} from '@gad/contracts';
+import {
+  createTestDatabase,
+  freePort,
+  testStack,
+  uniqueId,
+  uniqueRedisPrefix,
+  waitFor,
+  type TestDatabase,
+} from '@gad/testing';
+import { startGeoService } from '../src/bootstrap';
+import { geoServiceEnvSchema } from '../src/geo-service.config';
+
+describe('geo-service app (Nest wiring, streams and RPCs; real PostgreSQL and Redis)', () => {
+  let database: TestDatabase;
+  let app: NestFastifyApplication;
+  let bus: BusClient;
+  let inspector: Redis;
+  const keyPrefix = uniqueRedisPrefix();
+  const agencyId = uniqueId('ag');
+  const actor = { kind: 'service' as const, id: 'test' };
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const port = await freePort();
+    const env = {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      PORT: String(port),
+      DATABASE_URL: database.url,
+      REDIS_URL: testStack.redisUrl,
+      REDIS_KEY_PREFIX: keyPrefix,
+      UNIT_MOVED_INTERVAL_MS: '100',
+      OUTBOX_POLL_MS: '50',
+    };
+    const config = loadConfig('geo-service', geoServiceEnvSchema, env);
+    app = await startGeoService(config, { instanceId: 'geo-service:test', handleSignals: false, env });
+    bus = new BusClient({ redis: testStack.redisUrl, prefix: keyPrefix, instanceId: uniqueId('caller') });
+    inspector = new Redis(testStack.redisUrl);
+  });
+
+  afterAll(async () => {
+    await bus.close();
+    await app.close();
+    const keys = await inspector.keys(`${keyPrefix}*`);
+    if (keys.length > 0) {
+      await inspector.del(...keys);
+    }
+    inspector.disconnect();
+    await database.drop();
+  });
+
+  async function geoEvents(): Promise<Envelope[]> {
+    const entries = await inspector.xrange(`${keyPrefix}${Streams.GeoEvents}`, '-', '+');
+    return entries.flatMap(([, fields]) => {
+      const index = fields.indexOf('envelope');
+      return index >= 0 ? [envelopeSchema.parse(JSON.parse(fields[index + 1])) as Envelope] : [];
+    });
+  }
+
+  it('projects unit status, ingests positions from the stream and answers geo.nearest', async () => {
+    await bus.publish(
+      Streams.DispatchEvents,
+      createEnvelope({
+        type: EventTypes.UnitStatusChanged,
+        agencyId,
+        actor,
+        data: { unitId: 'u-app', status: 'available', capabilities: ['als'] },
+      }),
+    );
+    await bus.publish(
+      Streams.GeoPositions,
+      createEnvelope({
+        type: EventTypes.PositionsReported,
+        agencyId,
+        actor: { kind: 'device', id: 'u-app' },
+        data: {
+          positions: [
+            {
+              unitId: 'u-app',
+              position: { type: 'Point', coordinates: [-3.7, 40.4] },
+              recordedAt: new Date(Date.now() - 5_000).toISOString(),
+              seq: 1,
+              accuracyM: 5,
+            },
+          ],
+        },
+      }),
+    );
+    const reply = await waitFor(
+      async () => {
+        const answer = await bus.request<GeoNearestResponse>(GEO_RPC_SERVICE, GeoRpcPatterns.Nearest, {
+          agencyId,
+          lon: -3.7,
+          lat: 40.41,
+          limit: 3,
+          capabilities: ['als'],
+        });
+        return answer.items.length > 0 ? answer : undefined;
+      },
+      { description: 'the unit to be recommended', timeoutMs: 15_000 },
+    );
+    expect(reply.items[0]).toMatchObject({ unitId: 'u-app' });
+    expect(reply.items[0].distanceM).toBeGreaterThan(1_000);
+
+    const moved = await waitFor(
+      async () => (await geoEvents()).find((event) => event.type === EventTypes.UnitMoved),
+      { description: 'unit.moved on gad:geo:events' },
+    );
+    expect(moved).toMatchObject({ agencyId, data: { unitId: 'u-app', seq: 1 } });
+  });
+
+  it('answers invalid polygons with invalid_geometry and relays geofence events from the outbox', async () => {
+    await expect(
+      bus.request(GEO_RPC_SERVICE, GeoRpcPatterns.GeofenceCreate, {
+        agencyId,
+        name: 'bow tie',
+        kind: 'zone',
+        geometry: { type: 'Polygon', coordinates: [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]] },
+      }),
+    ).rejects.toMatchObject({ code: 'invalid_geometry' });
+    await expect(
+      bus.request(GEO_RPC_SERVICE, GeoRpcPatterns.GeofenceCreate, { agencyId, name: '' }),
+    ).rejects.toBeInstanceOf(RpcRemoteError);
+
+    const fence = await bus.request<Geofence>(GEO_RPC_SERVICE, GeoRpcPatterns.GeofenceCreate, {
+      agencyId,
+      name: 'Base',
+      kind: 'zone',
+      geometry: {
+        type: 'Polygon',
+        coordinates: [[[10, 10], [10.01, 10], [10.01, 10.01], [10, 10.01], [10, 10]]],
+      },
+    });
+    const result = await bus.request<PositionsIngestResult>(
+      GEO_RPC_SERVICE,
+      GeoRpcPatterns.PositionsIngest,
+      {
+        agencyId,
+        positions: [
+          {
+            unitId: 'u-fence',
+            position: { type: 'Point', coordinates: [10.005, 10.005] },
+            recordedAt: new Date().toISOString(),
+            seq: 1,
+          },
+        ],
+      },
+    );
+    expect(result).toEqual({ accepted: 1, late: 0, duplicates: 0, rejected: [] });
+    const entered = await waitFor(
+      async () => (await geoEvents()).find((event) => event.type === EventTypes.GeofenceEntered),
+      { description: 'geofence.entered relayed to gad:geo:events' },
+    );
+    expect(entered).toMatchObject({
+      agencyId,
+      actor: { kind: 'service', id: 'geo-service' },
+      data: { geofenceId: fence.id, unitId: 'u-fence', initial: true },
+    });
+  });
+});
