@@ -16,7 +16,7 @@ import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-hos
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { lastValueFrom, of } from 'rxjs';
-import { AuditInterceptor, UNSCOPED_AGENCY } from './audit.interceptor';
+import { AuditInterceptor, UNSCOPED_AGENCY, httpAuditContext } from './audit.interceptor';
 import { Audited } from './audited.decorator';
 import { AuditRecorder, type AuditRecordInput } from './audit-recorder.service';
 
@@ -173,5 +173,22 @@ describe('AuditInterceptor', () => {
         source: { ip: '10.9.9.9', userAgent: 'field-app' },
       }),
     ]);
+  });
+
+  it('gives services the who and where of a request for entries they record themselves', () => {
+    expect(
+      httpAuditContext({
+        ip: '10.0.0.9',
+        headers: {
+          'user-agent': 'ua',
+          traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+        },
+      }),
+    ).toEqual({
+      agencyId: UNSCOPED_AGENCY,
+      actor: { kind: 'user', id: 'anonymous' },
+      source: { ip: '10.0.0.9', userAgent: 'ua' },
+      traceId: '0af7651916cd43dd8448eb211c80319c',
+    });
   });
 });

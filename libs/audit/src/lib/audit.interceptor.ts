@@ -32,7 +32,8 @@ const VERB: Record<string, string> = {
   DELETE: 'delete',
 };
 
-interface HttpRequestLike {
+/** The parts of a Fastify/Express request the audit trail reads. */
+export interface HttpRequestLike {
   method?: string;
   url?: string;
   ip?: string;
@@ -132,16 +133,11 @@ export class AuditInterceptor implements NestInterceptor {
     const objectId = request.params?.[idParam];
     return {
       base: {
-        ...who(request.user),
+        ...httpAuditContext(request),
         action: options?.action ?? (objectType ? `${objectType}.${verb}` : `http.${verb}`),
         ...(objectType
           ? { object: { type: objectType, ...(objectId ? { id: objectId } : {}) } }
           : {}),
-        source: {
-          ip: request.ip ?? request.socket?.remoteAddress,
-          userAgent: header(request.headers?.['user-agent']),
-        },
-        traceId: traceIdOf(header(request.headers?.['traceparent'])),
         details: { method, route },
       },
       captureResult:
@@ -209,6 +205,23 @@ export class AuditInterceptor implements NestInterceptor {
       );
     }
   }
+}
+
+/**
+ * Who and where of an HTTP request, for services that record entries themselves (e.g. a failed
+ * login): `recorder.record({ ...httpAuditContext(request), action: AuditActions.LoginFailed, ... })`.
+ */
+export function httpAuditContext(
+  request: HttpRequestLike,
+): Pick<AuditRecordInput, 'agencyId' | 'actor' | 'source' | 'traceId'> {
+  return {
+    ...who(request.user),
+    source: {
+      ip: request.ip ?? request.socket?.remoteAddress,
+      userAgent: header(request.headers?.['user-agent']),
+    },
+    traceId: traceIdOf(header(request.headers?.['traceparent'])),
+  };
 }
 
 function who(user: AuditUser | undefined): Pick<AuditRecordInput, 'agencyId' | 'actor'> {
