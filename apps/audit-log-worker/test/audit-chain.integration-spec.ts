@@ -109,6 +109,24 @@ describe('audit chain (real PostgreSQL and Redis)', () => {
     });
   });
 
+  it('seals chains another (crashed) replica left without a checkpoint', async () => {
+    const agency = uniqueId('ag');
+    await parts.ingest.append([makeEntry(agency), makeEntry(agency)]);
+    const fresh = await createWorkerParts({
+      databaseUrl: database.url,
+      signingKey,
+      redisUrl: testStack.redisUrl,
+      keyPrefix,
+    });
+    try {
+      expect(await fresh.checkpoints.adoptRecentChains(60_000)).toBeGreaterThanOrEqual(1);
+      const sealed = await fresh.checkpoints.sealDirty();
+      expect(sealed.map((cp) => `${cp.agencyId}@${cp.seq}`)).toContain(`${agency}@2`);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('detects a row altered as superuser at exactly that entry', async () => {
     const agency = uniqueId('ag');
     await parts.ingest.append(Array.from({ length: 8 }, () => makeEntry(agency)));

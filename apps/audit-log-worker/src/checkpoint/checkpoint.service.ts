@@ -56,7 +56,24 @@ export class CheckpointService implements OnApplicationBootstrap, OnModuleDestro
     }
   }
 
-  onApplicationBootstrap(): void {
+  /**
+   * Adopts chains any replica extended recently (`lookbackMs`), so entries a crashed replica wrote
+   * after its last checkpoint are sealed by the next tick; the tick skips chains already sealed.
+   */
+  async adoptRecentChains(lookbackMs: number): Promise<number> {
+    const agencies = await this.chains.agenciesWrittenSince(new Date(Date.now() - lookbackMs));
+    for (const agencyId of agencies) {
+      this.dirty.add(agencyId);
+    }
+    return agencies.length;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    try {
+      await this.adoptRecentChains(Math.max(this.policy.intervalMs * 3, 10 * 60_000));
+    } catch (error) {
+      this.logger.error(`could not look for unsealed chains: ${(error as Error).message}`);
+    }
     this.start();
   }
 

@@ -51,6 +51,15 @@ export const AUDIT_WRITER_ROLE = 'gad_audit_writer';
 export class ChainRepository {
   constructor(private readonly dataSource: DataSource) {}
 
+  /** Agencies whose chains received entries since `since` (any replica). */
+  async agenciesWrittenSince(since: Date): Promise<string[]> {
+    const rows: Array<{ agency_id: string }> = await this.dataSource.query(
+      `SELECT DISTINCT agency_id FROM audit.entries WHERE recorded_at >= $1`,
+      [since],
+    );
+    return rows.map((row) => row.agency_id);
+  }
+
   async withChains<T>(
     agencyIds: readonly string[],
     work: (tx: ChainTransaction) => Promise<T>,

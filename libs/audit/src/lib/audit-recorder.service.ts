@@ -128,7 +128,14 @@ export class AuditRecorder implements OnApplicationShutdown {
       retryStrategy: (times) => Math.min(100 * times, 2_000),
     });
     this.redis.on('error', () => undefined);
-    this.redis.on('ready', () => this.schedule(0));
+    this.redis.on('ready', () => {
+      // Redis is back: flush now instead of waiting out the retry delay.
+      if (this.timer) {
+        clearTimeout(this.timer);
+        this.timer = undefined;
+      }
+      this.schedule(0);
+    });
     this.queue = new Queue<AuditEntry>(Queues.Audit, {
       connection: this.redis,
       prefix: auditQueuePrefix(options.keyPrefix),

@@ -34,6 +34,10 @@ export class CreateAuditSchema1763790000000 implements MigrationInterface {
         PRIMARY KEY (agency_id, seq, recorded_at)
       ) PARTITION BY RANGE (recorded_at)`);
     await queryRunner.query(`CREATE INDEX entries_id_idx ON audit.entries (id)`);
+    // recorded_at grows with insertion order: a BRIN index finds recent entries cheaply.
+    await queryRunner.query(
+      `CREATE INDEX entries_recorded_brin ON audit.entries USING brin (recorded_at)`,
+    );
     await queryRunner.query(
       `CREATE INDEX entries_agency_occurred_idx ON audit.entries (agency_id, occurred_at)`,
     );
