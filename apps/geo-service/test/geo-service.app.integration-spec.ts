@@ -49,8 +49,16 @@ describe('geo-service app (Nest wiring, streams and RPCs; real PostgreSQL and Re
       OUTBOX_POLL_MS: '50',
     };
     const config = loadConfig('geo-service', geoServiceEnvSchema, env);
-    app = await startGeoService(config, { instanceId: 'geo-service:test', handleSignals: false, env });
-    bus = new BusClient({ redis: testStack.redisUrl, prefix: keyPrefix, instanceId: uniqueId('caller') });
+    app = await startGeoService(config, {
+      instanceId: 'geo-service:test',
+      handleSignals: false,
+      env,
+    });
+    bus = new BusClient({
+      redis: testStack.redisUrl,
+      prefix: keyPrefix,
+      instanceId: uniqueId('caller'),
+    });
     inspector = new Redis(testStack.redisUrl);
   });
 
@@ -104,13 +112,17 @@ describe('geo-service app (Nest wiring, streams and RPCs; real PostgreSQL and Re
     );
     const reply = await waitFor(
       async () => {
-        const answer = await bus.request<GeoNearestResponse>(GEO_RPC_SERVICE, GeoRpcPatterns.Nearest, {
-          agencyId,
-          lon: -3.7,
-          lat: 40.41,
-          limit: 3,
-          capabilities: ['als'],
-        });
+        const answer = await bus.request<GeoNearestResponse>(
+          GEO_RPC_SERVICE,
+          GeoRpcPatterns.Nearest,
+          {
+            agencyId,
+            lon: -3.7,
+            lat: 40.41,
+            limit: 3,
+            capabilities: ['als'],
+          },
+        );
         return answer.items.length > 0 ? answer : undefined;
       },
       { description: 'the unit to be recommended', timeoutMs: 15_000 },
@@ -131,7 +143,18 @@ describe('geo-service app (Nest wiring, streams and RPCs; real PostgreSQL and Re
         agencyId,
         name: 'bow tie',
         kind: 'zone',
-        geometry: { type: 'Polygon', coordinates: [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]] },
+        geometry: {
+          type: 'Polygon',
+          coordinates: [
+            [
+              [0, 0],
+              [1, 1],
+              [1, 0],
+              [0, 1],
+              [0, 0],
+            ],
+          ],
+        },
       }),
     ).rejects.toMatchObject({ code: 'invalid_geometry' });
     await expect(
@@ -144,7 +167,15 @@ describe('geo-service app (Nest wiring, streams and RPCs; real PostgreSQL and Re
       kind: 'zone',
       geometry: {
         type: 'Polygon',
-        coordinates: [[[10, 10], [10.01, 10], [10.01, 10.01], [10, 10.01], [10, 10]]],
+        coordinates: [
+          [
+            [10, 10],
+            [10.01, 10],
+            [10.01, 10.01],
+            [10, 10.01],
+            [10, 10],
+          ],
+        ],
       },
     });
     const result = await bus.request<PositionsIngestResult>(

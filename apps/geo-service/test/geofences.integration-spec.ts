@@ -43,7 +43,13 @@ describe('geofences (PostGIS)', () => {
     return new Date(base + seconds * 1000);
   }
 
-  async function report(unitId: string, lon: number, lat: number, t: number, extra: Partial<PositionFix> = {}) {
+  async function report(
+    unitId: string,
+    lon: number,
+    lat: number,
+    t: number,
+    extra: Partial<PositionFix> = {},
+  ) {
     seq += 1;
     return h.positions.ingest(AGENCY, [
       {
@@ -122,7 +128,11 @@ describe('geofences (PostGIS)', () => {
       expect(perimeter.geometry.type).toBe('MultiPolygon');
       const page1 = await h.geofences.list({ agencyId: AGENCY, limit: 1 });
       expect(page1.items.map((fence) => fence.id)).toEqual([created.id]);
-      const page2 = await h.geofences.list({ agencyId: AGENCY, limit: 1, cursor: page1.nextCursor });
+      const page2 = await h.geofences.list({
+        agencyId: AGENCY,
+        limit: 1,
+        cursor: page1.nextCursor,
+      });
       expect(page2.items.map((fence) => fence.id)).toEqual([perimeter.id]);
       const perimeters = await h.geofences.list({ agencyId: AGENCY, kind: 'perimeter', limit: 10 });
       expect(perimeters.items.map((fence) => fence.id)).toEqual([perimeter.id]);
@@ -137,13 +147,47 @@ describe('geofences (PostGIS)', () => {
     it.each([
       [
         'an unclosed ring',
-        { type: 'Polygon', coordinates: [[[0, 0], [1, 0], [1, 1], [0, 1]]] },
+        {
+          type: 'Polygon',
+          coordinates: [
+            [
+              [0, 0],
+              [1, 0],
+              [1, 1],
+              [0, 1],
+            ],
+          ],
+        },
         /not closed/,
       ],
-      ['a ring with too few positions', { type: 'Polygon', coordinates: [[[0, 0], [1, 0], [0, 0]]] }, /at least 4/],
+      [
+        'a ring with too few positions',
+        {
+          type: 'Polygon',
+          coordinates: [
+            [
+              [0, 0],
+              [1, 0],
+              [0, 0],
+            ],
+          ],
+        },
+        /at least 4/,
+      ],
       [
         'a self-intersecting bow tie',
-        { type: 'Polygon', coordinates: [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]] },
+        {
+          type: 'Polygon',
+          coordinates: [
+            [
+              [0, 0],
+              [1, 1],
+              [1, 0],
+              [0, 1],
+              [0, 0],
+            ],
+          ],
+        },
         /Self-intersection/,
       ],
       [
@@ -154,19 +198,22 @@ describe('geofences (PostGIS)', () => {
         },
         /Hole lies outside shell/,
       ],
-    ] as const)('rejects %s with invalid_geometry and the reason', async (_name, geometry, reason) => {
-      const attempt = h.geofences.create({
-        agencyId: AGENCY,
-        name: 'bad',
-        kind: 'zone',
-        geometry: geometry as never,
-        minInsideS: 0,
-        minOutsideS: 0,
-      });
-      await expect(attempt).rejects.toBeInstanceOf(DomainException);
-      await expect(attempt).rejects.toMatchObject({ code: 'invalid_geometry', status: 422 });
-      await expect(attempt).rejects.toThrow(reason);
-    });
+    ] as const)(
+      'rejects %s with invalid_geometry and the reason',
+      async (_name, geometry, reason) => {
+        const attempt = h.geofences.create({
+          agencyId: AGENCY,
+          name: 'bad',
+          kind: 'zone',
+          geometry: geometry as never,
+          minInsideS: 0,
+          minOutsideS: 0,
+        });
+        await expect(attempt).rejects.toBeInstanceOf(DomainException);
+        await expect(attempt).rejects.toMatchObject({ code: 'invalid_geometry', status: 422 });
+        await expect(attempt).rejects.toThrow(reason);
+      },
+    );
 
     it('rejects geometries over the vertex limit and perimeters without an incident', async () => {
       const ring: Array<[number, number]> = [];

@@ -19,7 +19,12 @@ describe('geo.nearest (PostGIS)', () => {
     await h.close();
   });
 
-  function statusEvent(unitId: string, status: UnitStatus, capabilities?: string[], agencyId = AGENCY) {
+  function statusEvent(
+    unitId: string,
+    status: UnitStatus,
+    capabilities?: string[],
+    agencyId = AGENCY,
+  ) {
     eventTime += 1000;
     return createEnvelope({
       type: 'unit.status_changed',
@@ -66,7 +71,11 @@ describe('geo.nearest (PostGIS)', () => {
 
   it('orders available units by distance with distance in metres and position age', async () => {
     const reply = await h.nearest.nearest({ agencyId: AGENCY, ...ORIGIN, limit: 3 });
-    expect(reply.items.map((item) => item.unitId)).toEqual(['stale-close', 'basic-close', 'als-mid']);
+    expect(reply.items.map((item) => item.unitId)).toEqual([
+      'stale-close',
+      'basic-close',
+      'als-mid',
+    ]);
     expect(reply.items[0].distanceM).toBeGreaterThan(195);
     expect(reply.items[0].distanceM).toBeLessThan(205);
     expect(reply.items[0].ageS).toBeGreaterThanOrEqual(3_600);
@@ -97,19 +106,37 @@ describe('geo.nearest (PostGIS)', () => {
     });
     expect(reply.items.map((item) => item.unitId)).toEqual(['als-mid']);
     expect(reply.excluded).toEqual({ busy: 1, stale: 0, missingCapability: 2, unknownStatus: 1 });
-    const none = await h.nearest.nearest({ agencyId: AGENCY, ...ORIGIN, limit: 5, maxDistanceM: 50 });
+    const none = await h.nearest.nearest({
+      agencyId: AGENCY,
+      ...ORIGIN,
+      limit: 5,
+      maxDistanceM: 50,
+    });
     expect(none.items).toEqual([]);
   });
 
   it('follows status changes and ignores events older than the last applied one', async () => {
     const dispatched = statusEvent('als-mid', 'dispatched', ['als', 'k9']);
-    const stale = { ...statusEvent('als-mid', 'available'), occurredAt: new Date(eventTime - 10_000).toISOString() };
+    const stale = {
+      ...statusEvent('als-mid', 'available'),
+      occurredAt: new Date(eventTime - 10_000).toISOString(),
+    };
     await h.units.statusChanged(dispatched);
     expect(await h.units.statusChanged(stale as Envelope<never>)).toBe(false);
-    const reply = await h.nearest.nearest({ agencyId: AGENCY, ...ORIGIN, limit: 1, capabilities: ['k9'] });
+    const reply = await h.nearest.nearest({
+      agencyId: AGENCY,
+      ...ORIGIN,
+      limit: 1,
+      capabilities: ['k9'],
+    });
     expect(reply.items).toEqual([]);
     await h.units.statusChanged(statusEvent('als-mid', 'available'));
-    const back = await h.nearest.nearest({ agencyId: AGENCY, ...ORIGIN, limit: 1, capabilities: ['k9'] });
+    const back = await h.nearest.nearest({
+      agencyId: AGENCY,
+      ...ORIGIN,
+      limit: 1,
+      capabilities: ['k9'],
+    });
     // The capability set is kept when an event does not carry one.
     expect(back.items.map((item) => item.unitId)).toEqual(['als-mid']);
   });
@@ -130,7 +157,10 @@ describe('geo.nearest (PostGIS)', () => {
   });
 
   it('runs the prepared statement as a KNN scan of the GiST index', async () => {
-    const sql = sqlOf(loadSqlFile(join(__dirname, '../src/nearest/nearest.repository.sql')), 'nearest_available');
+    const sql = sqlOf(
+      loadSqlFile(join(__dirname, '../src/nearest/nearest.repository.sql')),
+      'nearest_available',
+    );
     const text = await h.dataSource.transaction(async (manager) => {
       // Few rows here: keep the planner from preferring a sequential scan.
       await manager.query('SET LOCAL enable_seqscan = off');

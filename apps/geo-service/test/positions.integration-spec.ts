@@ -4,7 +4,14 @@ import { createGeoHarness, type GeoHarness } from './geo-test-harness';
 const AGENCY = 'agency-a';
 const OTHER_AGENCY = 'agency-b';
 
-function fix(unitId: string, lon: number, lat: number, recordedAt: Date, seq: number, extra: Partial<PositionFix> = {}): PositionFix {
+function fix(
+  unitId: string,
+  lon: number,
+  lat: number,
+  recordedAt: Date,
+  seq: number,
+  extra: Partial<PositionFix> = {},
+): PositionFix {
   return {
     unitId,
     position: { type: 'Point', coordinates: [lon, lat] },
@@ -40,8 +47,8 @@ describe('position ingestion (PostGIS)', () => {
 
   it('keeps the newest fix by device time, whatever the arrival order, and stores all in history', async () => {
     const t0 = ago(300);
-    const newer = fix('u-order', -3.70, 40.41, new Date(t0.getTime() + 20_000), 3);
-    const older = fix('u-order', -3.71, 40.40, t0, 1);
+    const newer = fix('u-order', -3.7, 40.41, new Date(t0.getTime() + 20_000), 3);
+    const older = fix('u-order', -3.71, 40.4, t0, 1);
 
     const first = await h.positions.ingest(AGENCY, [newer]);
     expect(first).toEqual({ accepted: 1, late: 0, duplicates: 0, rejected: [] });
@@ -132,11 +139,17 @@ describe('position ingestion (PostGIS)', () => {
   it('scopes everything by agency', async () => {
     const t = ago(40);
     await h.positions.ingest(AGENCY, [fix('u-shared', 5, 5, t, 1)]);
-    await h.positions.ingest(OTHER_AGENCY, [fix('u-shared', 6, 6, new Date(t.getTime() - 5000), 1)]);
+    await h.positions.ingest(OTHER_AGENCY, [
+      fix('u-shared', 6, 6, new Date(t.getTime() - 5000), 1),
+    ]);
     expect((await latest(AGENCY, 'u-shared')).lon).toBeCloseTo(5, 6);
     expect((await latest(OTHER_AGENCY, 'u-shared')).lon).toBeCloseTo(6, 6);
 
-    const inBox = await h.positions.inBbox({ agencyId: OTHER_AGENCY, bbox: [4, 4, 7, 7], limit: 10 });
+    const inBox = await h.positions.inBbox({
+      agencyId: OTHER_AGENCY,
+      bbox: [4, 4, 7, 7],
+      limit: 10,
+    });
     expect(inBox.items.map((item) => item.unitId)).toEqual(['u-shared']);
     expect(inBox.items[0].position.coordinates[0]).toBeCloseTo(6, 6);
   });

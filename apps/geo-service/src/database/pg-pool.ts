@@ -21,7 +21,10 @@ export interface NamedQuery {
 }
 
 /** Runs `fn` in one transaction on one pooled client (commit on resolve, rollback on throw). */
-export async function inTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(
+  pool: Pool,
+  fn: (client: PoolClient) => Promise<T>,
+): Promise<T> {
   const client = await pool.connect();
   let broken = false;
   try {

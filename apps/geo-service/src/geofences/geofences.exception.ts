@@ -5,8 +5,8 @@ export const GeofenceErrorCode = {
   InvalidGeometry: GeoErrorCode.InvalidGeometry,
   NotFound: GeoErrorCode.GeofenceNotFound,
   VersionConflict: GeoErrorCode.GeofenceVersionConflict,
-  PerimeterNeedsIncident: 'perimeter_requires_incident',
-  InvalidCursor: 'invalid_cursor',
+  PerimeterNeedsIncident: GeoErrorCode.PerimeterRequiresIncident,
+  InvalidCursor: GeoErrorCode.InvalidCursor,
 } as const;
 
 export class GeofenceException extends DomainException {

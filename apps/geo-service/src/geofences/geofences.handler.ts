@@ -56,7 +56,8 @@ export class GeofencesHandler {
 
   @MessagePattern(GeoRpcPatterns.GeofenceDelete)
   delete(
-    @Payload(new ZodPipe(geoGeofenceDeleteRequestSchema, 'params')) request: GeoGeofenceDeleteRequest,
+    @Payload(new ZodPipe(geoGeofenceDeleteRequestSchema, 'params'))
+    request: GeoGeofenceDeleteRequest,
   ): Promise<{ deleted: true }> {
     return this.geofences.delete(request.agencyId, request.id);
   }

@@ -20,7 +20,10 @@ type Position = [number, number];
  * Structural checks PostGIS would either reject with an unhelpful parse error or accept silently:
  * ring size, closure and the vertex limit. Returns the reason, or `undefined` when they pass.
  */
-export function geometryShapeProblem(geometry: GeofenceGeometry, maxVertices: number): string | undefined {
+export function geometryShapeProblem(
+  geometry: GeofenceGeometry,
+  maxVertices: number,
+): string | undefined {
   const polygons: Position[][][] =
     geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates;
   let vertices = 0;

@@ -62,7 +62,11 @@ export class NearestRepository {
   }
 
   /** Reasons units within `boundM` were left out, scanning at most `scanLimit` units. */
-  async exclusions(search: NearestSearch, boundM: number, scanLimit: number): Promise<ExclusionRow> {
+  async exclusions(
+    search: NearestSearch,
+    boundM: number,
+    scanLimit: number,
+  ): Promise<ExclusionRow> {
     const rows = await queryRows<ExclusionRow>(pgPoolOf(this.dataSource), {
       name: 'geo_nearest_excluded_v1',
       text: NEAREST_EXCLUDED,

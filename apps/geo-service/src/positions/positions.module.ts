@@ -17,7 +17,11 @@ import { BusUnitMovedSink, UnitMovedService, UnitMovedSink } from './unit-moved.
     PositionsService,
     IngestBatcher,
     UnitMovedService,
-    { provide: UnitMovedSink, inject: [BusClient], useFactory: (bus: BusClient) => new BusUnitMovedSink(bus) },
+    {
+      provide: UnitMovedSink,
+      inject: [BusClient],
+      useFactory: (bus: BusClient) => new BusUnitMovedSink(bus),
+    },
   ],
 })
 export class PositionsModule {}

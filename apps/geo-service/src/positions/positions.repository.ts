@@ -98,7 +98,11 @@ export class PositionsRepository {
   }
 
   /** One statement: history append + latest position per unit (see positions.repository.sql). */
-  async ingest(client: PoolClient, agencyId: string, fixes: readonly StorableFix[]): Promise<IngestOutcome> {
+  async ingest(
+    client: PoolClient,
+    agencyId: string,
+    fixes: readonly StorableFix[],
+  ): Promise<IngestOutcome> {
     const rows = await queryRows<{ inserted: number; late: number; moved: MovedUnit[] }>(client, {
       name: 'geo_positions_ingest_v1',
       text: INGEST_BATCH,
@@ -151,11 +155,26 @@ export class PositionsRepository {
     return queryRows<LatestPositionRow>(this.pool, {
       name: 'geo_positions_bbox_v1',
       text: LATEST_IN_BBOX,
-      values: [agencyId, minLon, minLat, maxLon, maxLat, latitudePadDeg, oldest ?? '-infinity', limit],
+      values: [
+        agencyId,
+        minLon,
+        minLat,
+        maxLon,
+        maxLat,
+        latitudePadDeg,
+        oldest ?? '-infinity',
+        limit,
+      ],
     });
   }
 
-  async track(agencyId: string, unitId: string, from: Date, to: Date, limit: number): Promise<TrackRow[]> {
+  async track(
+    agencyId: string,
+    unitId: string,
+    from: Date,
+    to: Date,
+    limit: number,
+  ): Promise<TrackRow[]> {
     return queryRows<TrackRow>(this.pool, {
       name: 'geo_positions_track_v1',
       text: TRACK,

@@ -236,11 +236,23 @@ export class PositionsService {
     const range = to.getTime() - from.getTime();
     if (range <= 0 || range > MAX_TRACK_RANGE_MS) {
       throw new ValidationException(
-        [{ pointer: '/query/to', message: 'must be after from and at most 7 days later', code: 'custom' }],
+        [
+          {
+            pointer: '/query/to',
+            message: 'must be after from and at most 7 days later',
+            code: 'custom',
+          },
+        ],
         'The track range is invalid',
       );
     }
-    const rows = await this.positions.track(request.agencyId, request.unitId, from, to, request.limit + 1);
+    const rows = await this.positions.track(
+      request.agencyId,
+      request.unitId,
+      from,
+      to,
+      request.limit + 1,
+    );
     return {
       unitId: request.unitId,
       items: rows.slice(0, request.limit).map(toTrackPoint),
@@ -258,7 +270,13 @@ export class PositionsService {
         const stored = await this.positions.ingest(tx, agencyId, fixes);
         const counts =
           stored.moved.length > 0
-            ? await this.geofences.evaluate(tx, agencyId, stored.moved, Streams.GeoEvents, traceparent)
+            ? await this.geofences.evaluate(
+                tx,
+                agencyId,
+                stored.moved,
+                Streams.GeoEvents,
+                traceparent,
+              )
             : new Map<string, number>();
         return { outcome: stored, events: counts };
       });

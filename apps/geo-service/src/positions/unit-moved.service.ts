@@ -6,7 +6,13 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { BusClient } from '@gad/bus';
-import { createEnvelope, EventTypes, Streams, type Envelope, type UnitMovedV1 } from '@gad/contracts';
+import {
+  createEnvelope,
+  EventTypes,
+  Streams,
+  type Envelope,
+  type UnitMovedV1,
+} from '@gad/contracts';
 import { GEO_SERVICE_CONFIG, type GeoServiceConfig } from '../geo-service.config';
 import { geoInstruments } from '../metrics/geo.metrics';
 import { toUnitMovedV1 } from './positions.mapper';
@@ -16,8 +22,6 @@ import type { MovedUnit } from './positions.repository';
 export abstract class UnitMovedSink {
   abstract publish(stream: string, envelopes: readonly Envelope[]): Promise<unknown>;
 }
-
-export const UNIT_MOVED_SINK = UnitMovedSink;
 
 /** Published straight to the stream: `unit.moved` is superseded by the next one, so no outbox. */
 export class BusUnitMovedSink extends UnitMovedSink {

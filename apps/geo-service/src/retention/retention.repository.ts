@@ -18,7 +18,9 @@ export function partitionName(day: Date): string {
 /** The UTC day a partition name covers, or undefined for other tables. */
 export function dayOfPartition(name: string): Date | undefined {
   const match = PARTITION_NAME.exec(name);
-  return match ? new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]))) : undefined;
+  return match
+    ? new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])))
+    : undefined;
 }
 
 /** The operations the maintenance job runs while holding the maintenance lock. */
@@ -41,7 +43,9 @@ export class RetentionRepository {
    * Runs `fn` holding a session advisory lock, so one replica maintains partitions at a time.
    * Returns undefined when another replica holds it.
    */
-  async withMaintenanceLock<T>(fn: (session: MaintenanceSession) => Promise<T>): Promise<T | undefined> {
+  async withMaintenanceLock<T>(
+    fn: (session: MaintenanceSession) => Promise<T>,
+  ): Promise<T | undefined> {
     const client = await pgPoolOf(this.dataSource).connect();
     try {
       const locked = await client.query<{ locked: boolean }>(

@@ -62,7 +62,11 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
     const backDays = Math.ceil(this.config.POSITION_MAX_FIX_AGE_H / 24);
     return this.repository.withMaintenanceLock(async (session) => {
       const report: MaintenanceReport = { created: [], dropped: [], deleted: {} };
-      for (let offset = -backDays; offset <= this.config.POSITION_PARTITIONS_AHEAD_DAYS; offset += 1) {
+      for (
+        let offset = -backDays;
+        offset <= this.config.POSITION_PARTITIONS_AHEAD_DAYS;
+        offset += 1
+      ) {
         const day = new Date(today.getTime() + offset * DAY_MS);
         if (await session.createPartition(day)) {
           report.created.push(dayKey(day));

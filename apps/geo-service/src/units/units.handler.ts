@@ -18,7 +18,10 @@ export class UnitsHandler {
 
   @EventPattern(EventTypes.UnitStatusChanged)
   async onStatusChanged(@Payload() envelope: Envelope): Promise<void> {
-    await this.units.statusChanged({ ...envelope, data: this.parse<UnitStatusChangedV1>(envelope) });
+    await this.units.statusChanged({
+      ...envelope,
+      data: this.parse<UnitStatusChangedV1>(envelope),
+    });
   }
 
   @EventPattern(EventTypes.UnitUpdated)

@@ -26,7 +26,10 @@ export class UnitsService {
       capabilities: data.capabilities,
       at: new Date(envelope.occurredAt),
     });
-    geoInstruments().projection.add(1, { type: EventTypes.UnitStatusChanged, applied: String(applied) });
+    geoInstruments().projection.add(1, {
+      type: EventTypes.UnitStatusChanged,
+      applied: String(applied),
+    });
     return applied;
   }
 

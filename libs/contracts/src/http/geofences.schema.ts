@@ -25,7 +25,11 @@ export const geofenceGeometrySchema = z.discriminatedUnion('type', [
 ]);
 export type GeofenceGeometry = z.infer<typeof geofenceGeometrySchema>;
 
-const seconds = z.number().int().min(0).max(7 * 86_400);
+const seconds = z
+  .number()
+  .int()
+  .min(0)
+  .max(7 * 86_400);
 
 /** Body of `POST /v1/geofences`. */
 export const createGeofenceRequestSchema = z.strictObject({

@@ -83,7 +83,12 @@ export const bboxSchema = z.preprocess(
 export const positionsInBboxQuerySchema = z.strictObject({
   bbox: bboxSchema,
   /** Leave out units whose latest fix is older than this. */
-  maxAgeS: z.coerce.number().int().min(1).max(30 * 86_400).optional(),
+  maxAgeS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 86_400)
+    .optional(),
   limit: z.coerce.number().int().min(1).max(5_000).default(1_000),
 });
 export type PositionsInBboxQuery = z.infer<typeof positionsInBboxQuerySchema>;

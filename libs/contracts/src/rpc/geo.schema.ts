@@ -32,7 +32,7 @@ export const GeoRpcPatterns = {
 
 /** Error codes geo-service RPCs reply with (and the HTTP status a gateway maps them to). */
 export const GeoErrorCode = {
-  /** 400: the request does not match its schema. */
+  /** 422 (platform `ValidationException`): the request does not match its schema. */
   ValidationFailed: 'validation_failed',
   /** 422: polygon not closed, too few or too many vertices, or `ST_IsValid` false (reason in message). */
   InvalidGeometry: 'invalid_geometry',
@@ -40,6 +40,10 @@ export const GeoErrorCode = {
   GeofenceNotFound: 'geofence_not_found',
   /** 409: `expectedVersion` differs from the stored version. */
   GeofenceVersionConflict: 'geofence_version_conflict',
+  /** 422: `kind: perimeter` without `incidentId`. */
+  PerimeterRequiresIncident: 'perimeter_requires_incident',
+  /** 400: `cursor` of `geo.geofences.list` is not one this service issued. */
+  InvalidCursor: 'invalid_cursor',
 } as const;
 export type GeoErrorCodeValue = (typeof GeoErrorCode)[keyof typeof GeoErrorCode];
 
