@@ -15,3 +15,4 @@ export * from './lib/redis-streams.transport';
 export * from './lib/bus.client';
 export * from './lib/bus.module';
 export * from './lib/connect-bus-transport';
+export * from './lib/outbox.module';

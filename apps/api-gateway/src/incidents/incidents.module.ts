@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
-import { OutboxModule } from '../outbox/outbox.module';
+import { DispatchOutboxModule } from '../outbox/outbox.module';
 import { IncidentsController } from './incidents.controller';
 import { IncidentsRepository } from './incidents.repository';
 import { IncidentsService } from './incidents.service';
 
 @Module({
-  imports: [OutboxModule],
+  imports: [DispatchOutboxModule],
   controllers: [IncidentsController],
   providers: [IncidentsService, IncidentsRepository],
 })
