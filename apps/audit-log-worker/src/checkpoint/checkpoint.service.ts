@@ -34,6 +34,7 @@ export const CHECKPOINT_POLICY = Symbol('CHECKPOINT_POLICY');
 export class CheckpointService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(CheckpointService.name);
   private readonly dirty = new Set<string>();
+  private unpublished: CheckpointRecord[] = [];
   private timer: NodeJS.Timeout | undefined;
   private readonly created = metrics
     .getMeter('audit-log-worker')
@@ -139,17 +140,23 @@ export class CheckpointService implements OnApplicationBootstrap, OnModuleDestro
     return sealed;
   }
 
-  /** After commit: counts and publishes the checkpoints (publishing failures are logged, not thrown). */
+  /**
+   * After commit: counts and publishes the checkpoints. When publishing fails they stay stored and
+   * are retried on the next tick (up to 10,000 kept in memory); failures are logged, not thrown.
+   */
   async committed(checkpoints: readonly CheckpointRecord[]): Promise<void> {
-    if (checkpoints.length === 0) {
+    this.created.add(checkpoints.length);
+    const batch = [...this.unpublished, ...checkpoints];
+    if (batch.length === 0) {
       return;
     }
-    this.created.add(checkpoints.length);
+    this.unpublished = [];
     try {
-      await this.publisher.publish(checkpoints.map(toEvent));
+      await this.publisher.publish(batch.map(toEvent));
     } catch (error) {
+      this.unpublished = batch.slice(-10_000);
       this.logger.error(
-        `publishing ${checkpoints.length} audit checkpoint(s) failed (they are stored): ${(error as Error).message}`,
+        `publishing ${batch.length} audit checkpoint(s) failed (they are stored; retried): ${(error as Error).message}`,
       );
     }
   }
