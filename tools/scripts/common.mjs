@@ -141,8 +141,8 @@ export async function stackStep({ env, timeoutMs = 15 * 60_000 } = {}) {
 }
 
 export async function buildStep({ env, timeoutMs = 10 * 60_000 } = {}) {
-  await step('build (tsc -p tsconfig.build.json)', () =>
-    mustRun(bin('tsc'), ['-p', 'tsconfig.build.json'], { env, timeoutMs }),
+  await step('build (tsc -p tsconfig.build.json, then run-time assets)', () =>
+    mustRun(process.execPath, [join(repoRoot, 'tools', 'scripts', 'build.mjs')], { env, timeoutMs }),
   );
 }
 
