@@ -298,7 +298,10 @@ export class AuditRecorder implements OnApplicationShutdown {
       return;
     }
     if (this.redis.status !== 'ready') {
-      this.failed(`redis connection is ${this.redis.status}`);
+      // Still opening the first connection is not an outage; a lost or refused one is.
+      if (!['wait', 'connecting', 'connect'].includes(this.redis.status)) {
+        this.failed(`redis connection is ${this.redis.status}`);
+      }
       this.schedule(this.retryDelay());
       return;
     }
