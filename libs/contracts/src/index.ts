@@ -24,3 +24,5 @@ export * from './events/unit-updated/v1';
 export * from './events/geofence-entered/v1';
 export * from './events/geofence-exited/v1';
 export * from './events/geofence-dwell/v1';
+export * from './operations/define-operation';
+export * from './operations/operations';

@@ -51,3 +51,4 @@ export {
   type VerifiedToken,
 } from './auth/jwt-verifier';
 export { AuthGuard, Roles, CurrentUser, ROLES_KEY } from './auth/auth.guard';
+export * from './http/http-operation.decorator';

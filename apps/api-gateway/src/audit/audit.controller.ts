@@ -1,11 +1,8 @@
-import { Controller, Get, Headers, Ip, Query } from '@nestjs/common';
+import { Controller, Headers, Ip } from '@nestjs/common';
 import {
   AUDIT_RPC_SERVICE,
   AuditRpcPatterns,
-  auditQueryParamsSchema,
-  auditQueryResponseSchema,
-  auditVerifyParamsSchema,
-  auditVerifyResponseSchema,
+  operations,
   type AccessClaims,
   type AuditQueryParams,
   type AuditQueryResponse,
@@ -14,20 +11,19 @@ import {
 } from '@gad/contracts';
 import { Audited } from '@gad/audit';
 import { currentTraceId } from '@gad/observability';
-import { CurrentUser, Roles, ZodPipe } from '@gad/platform';
+import { CurrentUser, HttpOperation, OperationQuery } from '@gad/platform';
 import { ServiceRpcClient } from '../rpc/service-rpc.client';
 
 /** The audit trail, read through audit-log-worker (which owns it and audits the reading itself). */
-@Controller('v1/audit')
-@Roles('auditor', 'admin')
+@Controller()
 @Audited({ skip: true })
 export class AuditController {
   constructor(private readonly rpc: ServiceRpcClient) {}
 
-  @Get()
+  @HttpOperation(operations.listAuditEntries)
   list(
     @CurrentUser() user: AccessClaims,
-    @Query(new ZodPipe(auditQueryParamsSchema, 'query')) query: AuditQueryParams,
+    @OperationQuery(operations.listAuditEntries) query: AuditQueryParams,
     @Ip() ip: string,
     @Headers('user-agent') userAgent: string | undefined,
   ): Promise<AuditQueryResponse> {
@@ -36,14 +32,14 @@ export class AuditController {
       user,
       AuditRpcPatterns.Query,
       { ...query, agencyId: user.agencyId, requestedBy: requester(user, ip, userAgent) },
-      auditQueryResponseSchema,
+      operations.listAuditEntries.success.schema,
     );
   }
 
-  @Get('verify')
+  @HttpOperation(operations.verifyAuditChain)
   verify(
     @CurrentUser() user: AccessClaims,
-    @Query(new ZodPipe(auditVerifyParamsSchema, 'query')) query: AuditVerifyParams,
+    @OperationQuery(operations.verifyAuditChain) query: AuditVerifyParams,
     @Ip() ip: string,
     @Headers('user-agent') userAgent: string | undefined,
   ): Promise<AuditVerifyResponse> {
@@ -52,7 +48,7 @@ export class AuditController {
       user,
       AuditRpcPatterns.Verify,
       { ...query, agencyId: user.agencyId, requestedBy: requester(user, ip, userAgent) },
-      auditVerifyResponseSchema,
+      operations.verifyAuditChain.success.schema,
     );
   }
 }

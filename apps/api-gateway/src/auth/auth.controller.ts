@@ -1,6 +1,6 @@
-import { Body, Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
-import { devLoginRequestSchema, type DevLoginRequest, type TokenResponse } from '@gad/contracts';
-import { DomainException, Public, ZodPipe } from '@gad/platform';
+import { Controller, Inject } from '@nestjs/common';
+import { operations, type DevLoginRequest, type Jwks, type TokenResponse } from '@gad/contracts';
+import { DomainException, HttpOperation, OperationBody } from '@gad/platform';
 import { API_GATEWAY_CONFIG, type ApiGatewayConfig } from '../api-gateway.config';
 import { TokenService } from './token.service';
 
@@ -15,11 +15,9 @@ export class AuthController {
    * Development login: a signed access token for any user of any agency. Exists only when
    * `AUTH_DEV_LOGIN=true` (refused at boot in production); answers 404 otherwise.
    */
-  @Post('v1/auth/dev-login')
-  @Public()
-  @HttpCode(200)
+  @HttpOperation(operations.devLogin)
   async devLogin(
-    @Body(new ZodPipe(devLoginRequestSchema, 'body')) body: DevLoginRequest,
+    @OperationBody(operations.devLogin) body: DevLoginRequest,
   ): Promise<TokenResponse> {
     if (!this.config.AUTH_DEV_LOGIN) {
       throw new DomainException('not_found', 404, 'Route not found');
@@ -34,9 +32,8 @@ export class AuthController {
   }
 
   /** Public keys that verify access tokens (ws-gateway and other services use them). */
-  @Get('.well-known/jwks.json')
-  @Public()
-  jwks(): Promise<{ keys: object[] }> {
+  @HttpOperation(operations.getJwks)
+  jwks(): Promise<Jwks> {
     return this.tokens.jwks();
   }
 }

@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { AccessClaims } from '@gad/contracts';
-import { exportJWK, SignJWT, type JWK } from 'jose';
+import type { AccessClaims, Jwks } from '@gad/contracts';
+import { exportJWK, SignJWT } from 'jose';
 import { API_GATEWAY_CONFIG, type ApiGatewayConfig } from '../api-gateway.config';
 
 export const JWT_ALGORITHM = 'ES256';
@@ -36,8 +36,10 @@ export class TokenService {
     return { token, expiresIn };
   }
 
-  async jwks(): Promise<{ keys: JWK[] }> {
+  async jwks(): Promise<Jwks> {
     const jwk = await exportJWK(this.publicKey);
-    return { keys: [{ ...jwk, kid: this.keyId, alg: JWT_ALGORITHM, use: 'sig' }] };
+    return {
+      keys: [{ ...jwk, kty: jwk.kty ?? 'EC', kid: this.keyId, alg: JWT_ALGORITHM, use: 'sig' }],
+    };
   }
 }

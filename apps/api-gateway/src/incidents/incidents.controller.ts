@@ -1,37 +1,31 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import {
-  createIncidentRequestSchema,
+  operations,
   type AccessClaims,
   type CreateIncidentRequest,
   type Incident,
 } from '@gad/contracts';
 import { Audited } from '@gad/audit';
-import { CurrentUser, Roles, ZodPipe } from '@gad/platform';
-import { z } from 'zod';
+import { CurrentUser, HttpOperation, OperationBody, OperationParams } from '@gad/platform';
 import { IncidentsService } from './incidents.service';
 
-const incidentIdSchema = z.object({ id: z.uuid() });
-
-@Controller('v1/incidents')
+@Controller()
 export class IncidentsController {
   constructor(private readonly incidents: IncidentsService) {}
 
-  @Post()
-  @HttpCode(201)
+  @HttpOperation(operations.createIncident)
   @Audited({ action: 'incident.create', objectType: 'incident' })
-  @Roles('dispatcher', 'supervisor', 'admin')
   create(
     @CurrentUser() user: AccessClaims,
-    @Body(new ZodPipe(createIncidentRequestSchema, 'body')) body: CreateIncidentRequest,
+    @OperationBody(operations.createIncident) body: CreateIncidentRequest,
   ): Promise<Incident> {
     return this.incidents.create(user, body);
   }
 
-  @Get(':id')
-  @Roles('dispatcher', 'supervisor', 'admin', 'auditor', 'officer')
+  @HttpOperation(operations.getIncident)
   get(
     @CurrentUser() user: AccessClaims,
-    @Param(new ZodPipe(incidentIdSchema, 'params')) params: { id: string },
+    @OperationParams(operations.getIncident) params: { id: string },
   ): Promise<Incident> {
     return this.incidents.get(user, params.id);
   }

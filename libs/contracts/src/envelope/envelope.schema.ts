@@ -27,7 +27,9 @@ export const envelopeSchema = z.object({
   traceparent: traceparentSchema.optional(),
   data: z.unknown(),
 });
-export type Envelope<TData = unknown> = Omit<z.infer<typeof envelopeSchema>, 'data'> & { data: TData };
+export type Envelope<TData = unknown> = Omit<z.infer<typeof envelopeSchema>, 'data'> & {
+  data: TData;
+};
 
 export interface NewEnvelope<TData> {
   type: string;

@@ -26,8 +26,10 @@ export const EventSchemas = {
 } as const satisfies Record<string, Record<number, z.ZodType>>;
 
 export type EventType = keyof typeof EventSchemas;
-export type EventData<T extends EventType, V extends keyof (typeof EventSchemas)[T] = 1> =
-  (typeof EventSchemas)[T][V] extends z.ZodType ? z.infer<(typeof EventSchemas)[T][V]> : never;
+export type EventData<
+  T extends EventType,
+  V extends keyof (typeof EventSchemas)[T] = 1,
+> = (typeof EventSchemas)[T][V] extends z.ZodType ? z.infer<(typeof EventSchemas)[T][V]> : never;
 
 export const EventTypes = {
   IncidentCreated: 'incident.created',
@@ -41,9 +43,7 @@ export const EventTypes = {
   GeofenceDwell: 'geofence.dwell',
 } as const satisfies Record<string, EventType>;
 
-export type EventDataResult =
-  | { success: true; data: unknown }
-  | { success: false; error: string };
+export type EventDataResult = { success: true; data: unknown } | { success: false; error: string };
 
 /** Validates `data` against the schema registered for `type`@`version`. */
 export function parseEventData(type: string, version: number, data: unknown): EventDataResult {

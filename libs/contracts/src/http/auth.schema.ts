@@ -1,6 +1,13 @@
 import { z } from 'zod';
 
-export const roleSchema = z.enum(['admin', 'supervisor', 'dispatcher', 'officer', 'auditor', 'service']);
+export const roleSchema = z.enum([
+  'admin',
+  'supervisor',
+  'dispatcher',
+  'officer',
+  'auditor',
+  'service',
+]);
 export type Role = z.infer<typeof roleSchema>;
 
 /** Development login (walking skeleton): issues a real signed JWT for a named user of an agency. */
@@ -27,3 +34,16 @@ export const accessClaimsSchema = z.object({
   unitId: z.string().optional(),
 });
 export type AccessClaims = z.infer<typeof accessClaimsSchema>;
+
+/** `GET /.well-known/jwks.json`: the public keys that verify access tokens (RFC 7517). */
+export const jwksSchema = z.object({
+  keys: z.array(
+    z.looseObject({
+      kty: z.string(),
+      kid: z.string(),
+      alg: z.string().optional(),
+      use: z.string().optional(),
+    }),
+  ),
+});
+export type Jwks = z.infer<typeof jwksSchema>;

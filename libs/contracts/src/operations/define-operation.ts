@@ -1,0 +1,74 @@
+import type { z } from 'zod';
+import type { Role } from '../http/auth.schema';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/**
+ * One REST operation of the api-gateway, declared once: the controller route (path, method, roles,
+ * status), the request validation, the OpenAPI document and the typed client all come from it.
+ * `path` uses OpenAPI templating (`/v1/incidents/{id}`).
+ */
+export interface HttpOperation<
+  TParams extends z.ZodType | undefined = z.ZodType | undefined,
+  TQuery extends z.ZodType | undefined = z.ZodType | undefined,
+  TBody extends z.ZodType | undefined = z.ZodType | undefined,
+  TResponse extends z.ZodType | undefined = z.ZodType | undefined,
+> {
+  operationId: string;
+  method: HttpMethod;
+  path: string;
+  summary: string;
+  tag: string;
+  /** Roles allowed (any of them), or `public` for unauthenticated routes. */
+  roles: readonly Role[] | 'public';
+  params?: TParams;
+  query?: TQuery;
+  body?: TBody;
+  /** Success status and body schema (`undefined` for an empty body). */
+  success: { status: number; schema: TResponse; description: string };
+  /** Error statuses this operation may answer with (problem+json), besides 401/403/429/503/500. */
+  errors?: readonly number[];
+  /** Creating POST that honours `Idempotency-Key`. */
+  idempotent?: boolean;
+  /** Needs `If-Match` (optimistic concurrency). */
+  ifMatch?: boolean;
+}
+
+/** Keeps the literal types of an operation for the client and the controllers. */
+export function defineOperation<
+  TParams extends z.ZodType | undefined = undefined,
+  TQuery extends z.ZodType | undefined = undefined,
+  TBody extends z.ZodType | undefined = undefined,
+  TResponse extends z.ZodType | undefined = undefined,
+>(
+  operation: HttpOperation<TParams, TQuery, TBody, TResponse>,
+): HttpOperation<TParams, TQuery, TBody, TResponse> {
+  return operation;
+}
+
+type Infer<T> = T extends z.ZodType ? z.input<T> : undefined;
+type Output<T> = T extends z.ZodType ? z.output<T> : undefined;
+
+/** What a caller passes for an operation (inputs before defaults and coercion). */
+export type OperationInput<O> =
+  O extends HttpOperation<infer P, infer Q, infer B, z.ZodType | undefined>
+    ? (P extends z.ZodType ? { params: Infer<P> } : { params?: undefined }) &
+        (Q extends z.ZodType ? { query?: Infer<Q> } : { query?: undefined }) &
+        (B extends z.ZodType ? { body: Infer<B> } : { body?: undefined })
+    : never;
+
+/** What an operation answers on success. */
+export type OperationResult<O> =
+  O extends HttpOperation<
+    z.ZodType | undefined,
+    z.ZodType | undefined,
+    z.ZodType | undefined,
+    infer R
+  >
+    ? Output<R>
+    : never;
+
+/** `/v1/incidents/{id}` → `/v1/incidents/:id` (Nest/Fastify route syntax). */
+export function toRoutePath(path: string): string {
+  return path.replace(/\{([A-Za-z0-9_]+)\}/g, ':$1');
+}
