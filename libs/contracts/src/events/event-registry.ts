@@ -8,6 +8,12 @@ import { unitUpdatedV1 } from './unit-updated/v1';
 import { geofenceEnteredV1 } from './geofence-entered/v1';
 import { geofenceExitedV1 } from './geofence-exited/v1';
 import { geofenceDwellV1 } from './geofence-dwell/v1';
+import { assignmentCreatedV1 } from './assignment-created/v1';
+import { assignmentUpdatedV1 } from './assignment-updated/v1';
+import { assignmentUnacknowledgedV1 } from './assignment-unacknowledged/v1';
+import { commandIssuedV1 } from './command-issued/v1';
+import { commandAcknowledgedV1 } from './command-acknowledged/v1';
+import { userSessionsRevokedV1 } from './user-sessions-revoked/v1';
 
 /**
  * Every event type and version that travels on a stream, with its `data` schema. Consumers validate
@@ -23,6 +29,12 @@ export const EventSchemas = {
   'geofence.entered': { 1: geofenceEnteredV1 },
   'geofence.exited': { 1: geofenceExitedV1 },
   'geofence.dwell': { 1: geofenceDwellV1 },
+  'assignment.created': { 1: assignmentCreatedV1 },
+  'assignment.updated': { 1: assignmentUpdatedV1 },
+  'assignment.unacknowledged': { 1: assignmentUnacknowledgedV1 },
+  'command.issued': { 1: commandIssuedV1 },
+  'command.acknowledged': { 1: commandAcknowledgedV1 },
+  'user.sessions_revoked': { 1: userSessionsRevokedV1 },
 } as const satisfies Record<string, Record<number, z.ZodType>>;
 
 export type EventType = keyof typeof EventSchemas;
@@ -41,6 +53,12 @@ export const EventTypes = {
   GeofenceEntered: 'geofence.entered',
   GeofenceExited: 'geofence.exited',
   GeofenceDwell: 'geofence.dwell',
+  AssignmentCreated: 'assignment.created',
+  AssignmentUpdated: 'assignment.updated',
+  AssignmentUnacknowledged: 'assignment.unacknowledged',
+  CommandIssued: 'command.issued',
+  CommandAcknowledged: 'command.acknowledged',
+  UserSessionsRevoked: 'user.sessions_revoked',
 } as const satisfies Record<string, EventType>;
 
 export type EventDataResult = { success: true; data: unknown } | { success: false; error: string };

@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { pointSchema } from '../../geo/geojson.schema';
+import { incidentPrioritySchema } from '../../http/incidents.schema';
+
+/** Assignment status (ARCHITECTURE.md §4), each step with its own timestamp. */
+export const assignmentStatusSchema = z.enum([
+  'proposed',
+  'notified',
+  'delivered',
+  'seen',
+  'accepted',
+  'declined',
+  'en_route',
+  'on_scene',
+  'cleared',
+]);
+export type AssignmentStatus = z.infer<typeof assignmentStatusSchema>;
+
+/**
+ * `assignment.created` v1 on `gad:dispatch:events` (producer: api-gateway, through its outbox): a
+ * unit was dispatched to an incident. notification-service turns it into a command to the unit's
+ * on-duty crew (critical for P1/P2).
+ */
+export const assignmentCreatedV1 = z.object({
+  assignmentId: z.uuid(),
+  incidentId: z.uuid(),
+  unitId: z.string().min(1).max(100),
+  callSign: z.string().max(100).optional(),
+  status: assignmentStatusSchema,
+  priority: incidentPrioritySchema,
+  incidentType: z.string().max(64),
+  location: pointSchema,
+  address: z.string().max(500).optional(),
+  /** User ids of the unit's crew at dispatch time (officers). */
+  crew: z.array(z.string().min(1).max(100)).max(20),
+  /** The recommendation shown to the dispatcher, when the nearest strategy was used. */
+  recommendation: z.object({ unitId: z.string(), distanceM: z.number() }).optional(),
+  createdAt: z.iso.datetime({ offset: true }),
+});
+export type AssignmentCreatedV1 = z.infer<typeof assignmentCreatedV1>;

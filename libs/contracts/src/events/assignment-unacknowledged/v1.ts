@@ -1,0 +1,16 @@
+import { z } from 'zod';
+
+/**
+ * `assignment.unacknowledged` v1 on `gad:dispatch:events` (producer: notification-service): a
+ * command was not accepted in time, so the dispatcher can reassign.
+ */
+export const assignmentUnacknowledgedV1 = z.object({
+  assignmentId: z.uuid(),
+  incidentId: z.uuid(),
+  unitId: z.string().min(1).max(100),
+  commandId: z.uuid(),
+  /** Last stage the device reached, if any. */
+  lastStage: z.enum(['delivered', 'seen']).optional(),
+  waitedMs: z.number().int().min(0),
+});
+export type AssignmentUnacknowledgedV1 = z.infer<typeof assignmentUnacknowledgedV1>;

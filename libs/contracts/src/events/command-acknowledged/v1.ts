@@ -1,0 +1,25 @@
+import { z } from 'zod';
+
+export const commandAckStageSchema = z.enum(['delivered', 'seen', 'accepted', 'declined']);
+export type CommandAckStage = z.infer<typeof commandAckStageSchema>;
+
+/** Socket payload of `command.ack` on `/field` (from the device). */
+export const commandAckRequestSchema = z.strictObject({
+  commandId: z.uuid(),
+  stage: commandAckStageSchema,
+  reason: z.string().trim().min(1).max(500).optional(),
+});
+export type CommandAckRequest = z.infer<typeof commandAckRequestSchema>;
+
+/**
+ * `command.acknowledged` v1 on `gad:field:acks` (producer: ws-gateway; consumers: api-gateway, which
+ * advances the assignment, and notification-service, which stops escalation).
+ */
+export const commandAcknowledgedV1 = commandAckRequestSchema.extend({
+  unitId: z.string().min(1).max(100).optional(),
+  userId: z.string().min(1).max(100),
+  deviceId: z.string().max(200).optional(),
+  /** Server time the ack was received. */
+  receivedAt: z.iso.datetime({ offset: true }),
+});
+export type CommandAcknowledgedV1 = z.infer<typeof commandAcknowledgedV1>;

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+
+/** Who a command or notice is for: a unit's devices, or one user's sockets. */
+export const recipientSchema = z.object({
+  kind: z.enum(['unit', 'user']),
+  id: z.string().min(1).max(100),
+});
+export type Recipient = z.infer<typeof recipientSchema>;
+
+/**
+ * `command.issued` v1 on `gad:notify:outbound` (producer: notification-service; consumer:
+ * ws-gateway, which appends it to the recipient's durable command log, assigning the next
+ * per-recipient `seq`, and emits it to the recipient's room). A command must be acknowledged.
+ * A retried delivery carries the same `commandId`, so a device recognises a duplicate.
+ */
+export const commandIssuedV1 = z.object({
+  commandId: z.uuid(),
+  recipient: recipientSchema,
+  kind: z.enum(['dispatch', 'recall', 'message']),
+  critical: z.boolean(),
+  assignmentId: z.uuid().optional(),
+  incidentId: z.uuid().optional(),
+  /** Rendered in the recipient's locale. */
+  title: z.string().max(200),
+  body: z.string().max(4000),
+  locale: z.enum(['es', 'en']),
+  /** Structured payload for the device (incident location, priority, address...). */
+  payload: z.record(z.string(), z.unknown()).optional(),
+  issuedAt: z.iso.datetime({ offset: true }),
+});
+export type CommandIssuedV1 = z.infer<typeof commandIssuedV1>;
+
+/** What a device receives on `/field` as `command`: the issued command plus its log sequence. */
+export const deliveredCommandSchema = commandIssuedV1.extend({
+  /** Per-recipient sequence, gap-free, starting at 1. */
+  seq: z.number().int().min(1),
+});
+export type DeliveredCommand = z.infer<typeof deliveredCommandSchema>;
