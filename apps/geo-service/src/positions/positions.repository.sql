@@ -3,20 +3,19 @@
 -- name: ingest_batch
 -- One statement per batch: appends the history (duplicates ignored by the primary key) and moves
 -- each unit's latest position forward only when the batch's newest fix is newer (device time,
--- then sequence). Returns counts and the units whose latest position moved, with whether this
--- was the unit's first fix (`firstReport`, for the initial geofence state).
+-- then sequence). Returns the counts, the units whose latest position moved and, of those, the
+-- ones that had no position before (their first report, for the initial geofence state). The
+-- final SELECT reads geo.units as it was before this statement (one snapshot for all parts).
+-- Joins between CTEs are avoided on purpose: their row estimates are 1 and nested loops over
+-- 500 x 500 rows would dominate; lookups go through the primary key instead.
 -- $2 unit ids, $3 device times, $4 sequences, $5 lon, $6 lat, $7 accuracy m, $8 speed m/s,
 -- $9 heading deg, $10 device ids: arrays of the same length.
-WITH input AS (
-  SELECT i.*
+WITH fresh AS (
+  SELECT DISTINCT ON (unit_id, recorded_at, seq) *
   FROM unnest($2::text[], $3::timestamptz[], $4::bigint[], $5::float8[], $6::float8[],
               $7::real[], $8::real[], $9::real[], $10::text[])
        WITH ORDINALITY AS i (unit_id, recorded_at, seq, lon, lat, accuracy_m, speed_mps,
                              heading_deg, device_id, ord)
-),
-fresh AS (
-  SELECT DISTINCT ON (unit_id, recorded_at, seq) *
-  FROM input
   ORDER BY unit_id, recorded_at, seq, ord
 ),
 history AS (
@@ -31,17 +30,10 @@ history AS (
   RETURNING unit_id, recorded_at, seq
 ),
 newest AS (
-  SELECT DISTINCT ON (f.unit_id) f.*
-  FROM fresh f
-  JOIN history h USING (unit_id, recorded_at, seq)
-  ORDER BY f.unit_id, f.recorded_at DESC, f.seq DESC
-),
-previous AS (
-  SELECT u.unit_id, u.recorded_at, u.seq
-  FROM geo.units u
-  WHERE u.agency_id = $1
-    AND u.unit_id IN (SELECT unit_id FROM newest)
-    AND u.recorded_at IS NOT NULL
+  -- A duplicate can never be newer than the stored latest fix, so `fresh` is enough here.
+  SELECT DISTINCT ON (unit_id) *
+  FROM fresh
+  ORDER BY unit_id, recorded_at DESC, seq DESC
 ),
 latest AS (
   INSERT INTO geo.units AS u (agency_id, unit_id, location, recorded_at, seq, accuracy_m,
@@ -65,34 +57,33 @@ SELECT
   (SELECT count(*) FROM history)::int AS inserted,
   (SELECT count(*)
      FROM history h
-     JOIN previous p USING (unit_id)
-    WHERE (h.recorded_at, h.seq) < (p.recorded_at, p.seq))::int AS late,
+    WHERE (h.recorded_at, h.seq) < (
+      SELECT p.recorded_at, p.seq FROM geo.units p
+      WHERE p.agency_id = $1 AND p.unit_id = h.unit_id))::int AS late,
+  COALESCE((SELECT array_agg(l.unit_id) FROM latest l), '{}') AS moved_units,
   COALESCE((
-    SELECT json_agg(json_build_object(
-             'unitId', n.unit_id,
-             'recordedAt', geo.iso_time(n.recorded_at),
-             'seq', n.seq,
-             'lon', n.lon,
-             'lat', n.lat,
-             'accuracyM', n.accuracy_m,
-             'speedMps', n.speed_mps,
-             'headingDeg', n.heading_deg,
-             'firstReport', p.unit_id IS NULL
-           ) ORDER BY n.unit_id)
+    SELECT array_agg(l.unit_id)
     FROM latest l
-    JOIN newest n USING (unit_id)
-    LEFT JOIN previous p USING (unit_id)
-  ), '[]'::json) AS moved;
+    WHERE NOT EXISTS (
+      SELECT 1 FROM geo.units p
+      WHERE p.agency_id = $1 AND p.unit_id = l.unit_id AND p.recorded_at IS NOT NULL)
+  ), '{}') AS first_report_units;
 
 -- name: latest_of_units
--- The stored latest fix of some units (reference of the teleport check).
-SELECT unit_id,
-       ST_X(location::geometry) AS lon,
-       ST_Y(location::geometry) AS lat,
-       recorded_at,
-       accuracy_m
-FROM geo.units
-WHERE agency_id = $1 AND unit_id = ANY($2::text[]) AND location IS NOT NULL;
+-- The stored latest fix of some units (reference of the teleport check): one primary-key lookup
+-- per unit (LIMIT 1 keeps the planner from turning it into a scan of the agency's units).
+SELECT u.*
+FROM unnest($2::text[]) AS k (unit_id)
+CROSS JOIN LATERAL (
+  SELECT unit_id,
+         ST_X(location::geometry) AS lon,
+         ST_Y(location::geometry) AS lat,
+         recorded_at,
+         accuracy_m
+  FROM geo.units
+  WHERE agency_id = $1::text AND unit_id = k.unit_id AND location IS NOT NULL
+  LIMIT 1
+) u;
 
 -- name: latest_in_bbox
 -- Latest positions inside [minLon, minLat, maxLon, maxLat]. The geography && prefilter uses the

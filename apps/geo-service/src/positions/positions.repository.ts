@@ -77,6 +77,41 @@ export interface TrackRow {
   heading_deg: number | null;
 }
 
+/** The newest fix (device time, then sequence) of each unit whose latest position moved. */
+export function movedUnits(
+  fixes: readonly StorableFix[],
+  unitIds: readonly string[],
+  firstReports: ReadonlySet<string>,
+): MovedUnit[] {
+  const wanted = new Set(unitIds);
+  const newest = new Map<string, StorableFix>();
+  for (const fix of fixes) {
+    if (!wanted.has(fix.unitId)) {
+      continue;
+    }
+    const current = newest.get(fix.unitId);
+    const order = current
+      ? fix.recordedAt.getTime() - current.recordedAt.getTime() || fix.seq - current.seq
+      : 1;
+    if (order > 0) {
+      newest.set(fix.unitId, fix);
+    }
+  }
+  return [...newest.values()]
+    .sort((a, b) => (a.unitId < b.unitId ? -1 : a.unitId > b.unitId ? 1 : 0))
+    .map((fix) => ({
+      unitId: fix.unitId,
+      recordedAt: fix.recordedAt.toISOString(),
+      seq: fix.seq,
+      lon: fix.lon,
+      lat: fix.lat,
+      accuracyM: fix.accuracyM,
+      speedMps: fix.speedMps,
+      headingDeg: fix.headingDeg,
+      firstReport: firstReports.has(fix.unitId),
+    }));
+}
+
 /** Postgres error raised when no history partition covers a fix's device time. */
 export function isMissingPartitionError(error: unknown): boolean {
   const pgError = error as { code?: string; message?: string } | null;
@@ -103,8 +138,13 @@ export class PositionsRepository {
     agencyId: string,
     fixes: readonly StorableFix[],
   ): Promise<IngestOutcome> {
-    const rows = await queryRows<{ inserted: number; late: number; moved: MovedUnit[] }>(client, {
-      name: 'geo_positions_ingest_v1',
+    const rows = await queryRows<{
+      inserted: number;
+      late: number;
+      moved_units: string[];
+      first_report_units: string[];
+    }>(client, {
+      name: 'geo_positions_ingest_v2',
       text: INGEST_BATCH,
       values: [
         agencyId,
@@ -120,7 +160,11 @@ export class PositionsRepository {
       ],
     });
     const row = rows[0];
-    return { inserted: row.inserted, late: row.late, moved: row.moved };
+    return {
+      inserted: row.inserted,
+      late: row.late,
+      moved: movedUnits(fixes, row.moved_units, new Set(row.first_report_units)),
+    };
   }
 
   async latestOf(agencyId: string, unitIds: readonly string[]): Promise<LatestFix[]> {
