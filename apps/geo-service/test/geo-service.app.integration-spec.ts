@@ -137,6 +137,24 @@ describe('geo-service app (Nest wiring, streams and RPCs; real PostgreSQL and Re
     expect(moved).toMatchObject({ agencyId, data: { unitId: 'u-app', seq: 1 } });
   });
 
+  it('refuses an RPC whose payload names another agency than the caller', async () => {
+    await expect(
+      bus.request(
+        GEO_RPC_SERVICE,
+        GeoRpcPatterns.Nearest,
+        { agencyId: 'someone-else', lon: 0, lat: 0, limit: 1 },
+        { agencyId },
+      ),
+    ).rejects.toMatchObject({ code: 'forbidden' });
+    const own = await bus.request<GeoNearestResponse>(
+      GEO_RPC_SERVICE,
+      GeoRpcPatterns.Nearest,
+      { agencyId, lon: 0, lat: 0, limit: 1 },
+      { agencyId },
+    );
+    expect(own.items.map((item) => item.unitId)).toEqual(['u-app']);
+  });
+
   it('answers invalid polygons with invalid_geometry and relays geofence events from the outbox', async () => {
     await expect(
       bus.request(GEO_RPC_SERVICE, GeoRpcPatterns.GeofenceCreate, {

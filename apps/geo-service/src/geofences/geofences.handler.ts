@@ -1,4 +1,4 @@
-import { Controller, UseFilters } from '@nestjs/common';
+import { Controller, UseFilters, UseGuards } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { BusRpcExceptionFilter } from '@gad/bus';
 import {
@@ -18,10 +18,12 @@ import {
 } from '@gad/contracts';
 import { ZodPipe } from '@gad/platform';
 import { GeofencesService } from './geofences.service';
+import { AgencyScopeGuard } from '../rpc/agency-scope.guard';
 
 /** Geofence CRUD RPCs (`geo.geofences.*`). */
 // Keeps domain error codes in RPC replies (also when the transport's global filter is not applied).
 @UseFilters(new BusRpcExceptionFilter())
+@UseGuards(AgencyScopeGuard)
 @Controller()
 export class GeofencesHandler {
   constructor(private readonly geofences: GeofencesService) {}

@@ -1,4 +1,4 @@
-import { Controller, Logger, UseFilters } from '@nestjs/common';
+import { Controller, Logger, UseFilters, UseGuards } from '@nestjs/common';
 import { Ctx, EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import { BusContext, BusRpcExceptionFilter } from '@gad/bus';
 import {
@@ -18,6 +18,7 @@ import {
   type UnitTrackResponse,
 } from '@gad/contracts';
 import { ZodPipe } from '@gad/platform';
+import { AgencyScopeGuard } from '../rpc/agency-scope.guard';
 import { IngestBatcher } from './ingest-batcher.service';
 import { PositionsService } from './positions.service';
 
@@ -45,6 +46,7 @@ export class PositionsHandler {
     await this.batcher.submit(envelope.agencyId, data.positions, envelope.traceparent);
   }
 
+  @UseGuards(AgencyScopeGuard)
   @MessagePattern(GeoRpcPatterns.PositionsIngest)
   ingest(
     @Payload(new ZodPipe(geoPositionsIngestRequestSchema)) request: GeoPositionsIngestRequest,
@@ -57,6 +59,7 @@ export class PositionsHandler {
     );
   }
 
+  @UseGuards(AgencyScopeGuard)
   @MessagePattern(GeoRpcPatterns.PositionsInBbox)
   inBbox(
     @Payload(new ZodPipe(geoPositionsInBboxRequestSchema, 'query'))
@@ -65,6 +68,7 @@ export class PositionsHandler {
     return this.positions.inBbox(request);
   }
 
+  @UseGuards(AgencyScopeGuard)
   @MessagePattern(GeoRpcPatterns.UnitTrack)
   track(
     @Payload(new ZodPipe(geoUnitTrackRequestSchema, 'query')) request: GeoUnitTrackRequest,
