@@ -13,6 +13,7 @@ import {
   type Geofence,
   type GeoNearestResponse,
   type PositionsIngestResult,
+  type PositionsInBboxResponse,
 } from '@gad/contracts';
 import {
   createTestDatabase,
@@ -135,6 +136,44 @@ describe('geo-service app (Nest wiring, streams and RPCs; real PostgreSQL and Re
       { description: 'unit.moved on gad:geo:events' },
     );
     expect(moved).toMatchObject({ agencyId, data: { unitId: 'u-app', seq: 1 } });
+  });
+
+  it('ingests many stream entries merged into batches and answers the bbox query', async () => {
+    const envelopes = Array.from({ length: 20 }, (_, i) =>
+      createEnvelope({
+        type: EventTypes.PositionsReported,
+        agencyId,
+        actor: { kind: 'device' as const, id: `u-many-${i}` },
+        data: {
+          positions: [
+            {
+              unitId: `u-many-${String(i).padStart(2, '0')}`,
+              position: {
+                type: 'Point' as const,
+                coordinates: [20 + i * 0.001, 50] as [number, number],
+              },
+              recordedAt: new Date(Date.now() - 1_000).toISOString(),
+              seq: 1,
+            },
+          ],
+        },
+      }),
+    );
+    await bus.publish(Streams.GeoPositions, envelopes);
+    const page = await waitFor(
+      async () => {
+        const reply = await bus.request<PositionsInBboxResponse>(
+          GEO_RPC_SERVICE,
+          GeoRpcPatterns.PositionsInBbox,
+          { agencyId, bbox: '19.9,49.9,20.1,50.1', limit: 100 },
+          { agencyId },
+        );
+        return reply.items.length === 20 ? reply : undefined;
+      },
+      { description: '20 units in the bbox', timeoutMs: 15_000 },
+    );
+    expect(page.items[0]).toMatchObject({ unitId: 'u-many-00', status: null, seq: 1 });
+    expect(page.truncated).toBe(false);
   });
 
   it('refuses an RPC whose payload names another agency than the caller', async () => {
