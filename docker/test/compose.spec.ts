@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { appNames, envSchemas, generatedSecrets, repoRoot, runBin } from './deploy-test-helpers';
+
+interface ComposeService {
+  environment?: Record<string, string | number | boolean>;
+  ports?: string[];
+  healthcheck?: { test: string[] };
+  build?: { args?: Record<string, string> };
+  read_only?: boolean;
+}
+
+const composeFile = join(repoRoot, 'docker', 'compose.yml');
+const compose = parse(readFileSync(composeFile, 'utf8'), { merge: true }) as {
+  services: Record<string, ComposeService>;
+};
+
+/** Compose's `${VAR}`, `${VAR:-default}` and `${VAR:?error}` against `vars`. */
+function interpolate(value: string, vars: Record<string, string>): string {
+  return value.replace(
+    /\$\{([A-Z0-9_]+)(?::([-?])([^}]*))?\}/g,
+    (_match, name: string, kind?: string, rest?: string) => {
+      const found = vars[name];
+      if (found !== undefined && found !== '') {
+        return found;
+      }
+      if (kind === '?') {
+        throw new Error(`\${${name}} is required: ${rest}`);
+      }
+      return kind === '-' ? (rest ?? '') : '';
+    },
+  );
+}
+
+describe('docker/compose.yml', () => {
+  it('passes dclint with no warnings', () => {
+    const { status, output } = runBin('dclint', ['docker/compose.yml', '--max-warnings', '0']);
+    expect({ status, output }).toEqual({ status: 0, output: expect.any(String) });
+  });
+
+  it.each(appNames)('%s: its environment satisfies the app config schema', (app) => {
+    const service = compose.services[app];
+    expect(service).toBeDefined();
+    expect(service.build?.args?.APP).toBe(app);
+    const secrets = generatedSecrets();
+    const env: Record<string, string> = {};
+    for (const [key, value] of Object.entries(service.environment ?? {})) {
+      env[key] = interpolate(String(value), secrets);
+    }
+    const schema = envSchemas[app];
+    const result = schema.safeParse(env);
+    expect(result.error?.issues ?? []).toEqual([]);
+    // Every variable set is one the app reads: a misspelt name would be silently ignored.
+    const known = Object.keys(schema.shape ?? {});
+    expect(Object.keys(env).filter((key) => !known.includes(key))).toEqual([]);
+    // Containers listen on every interface; the published port, the app's PORT and the health
+    // check agree; the service runs read-only and exports traces.
+    expect(env.HOST).toBe('0.0.0.0');
+    expect(service.ports).toEqual([`127.0.0.1:${env.PORT}:${env.PORT}`]);
+    expect(service.healthcheck?.test.join(' ')).toContain(`:${env.PORT}/health/ready`);
+    expect(service.read_only).toBe(true);
+    expect(env.OTEL_TRACES_EXPORTER).toBe('otlp');
+  });
+
+  it('fails loudly when a secret is not provided', () => {
+    const env = compose.services['api-gateway'].environment ?? {};
+    expect(() => interpolate(String(env.JWT_PRIVATE_KEY), {})).toThrow(/JWT_PRIVATE_KEY/);
+  });
+
+  it('runs the observability stack wired to the committed configs', () => {
+    const names = Object.keys(compose.services);
+    for (const name of ['postgres', 'redis', 'otel-collector', 'jaeger', 'prometheus', 'grafana']) {
+      expect(names).toContain(name);
+    }
+    const prometheus = parse(
+      readFileSync(join(repoRoot, 'docker', 'prometheus', 'prometheus.yml'), 'utf8'),
+    ) as { scrape_configs: Array<{ static_configs: Array<{ targets: string[] }> }> };
+    const targets = prometheus.scrape_configs.flatMap((job) =>
+      job.static_configs.flatMap((config) => config.targets),
+    );
+    for (const app of appNames) {
+      const port = compose.services[app].environment?.PORT;
+      expect(targets).toContain(`${app}:${port}`);
+    }
+  });
+});

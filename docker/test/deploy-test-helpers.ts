@@ -1,0 +1,49 @@
+import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { join } from 'node:path';
+import type { ZodType } from 'zod';
+import { apiGatewayEnvSchema } from '../../apps/api-gateway/src/api-gateway.config';
+import { auditLogWorkerEnvSchema } from '../../apps/audit-log-worker/src/audit-log-worker.config';
+import { geoServiceEnvSchema } from '../../apps/geo-service/src/geo-service.config';
+import { notificationServiceEnvSchema } from '../../apps/notification-service/src/notification-service.config';
+import { wsGatewayEnvSchema } from '../../apps/ws-gateway/src/ws-gateway.config';
+
+export const repoRoot = join(__dirname, '..', '..');
+
+/** Each app's zod environment schema, by service name. */
+export const envSchemas: Readonly<Record<string, ZodType & { shape?: Record<string, unknown> }>> = {
+  'api-gateway': apiGatewayEnvSchema,
+  'ws-gateway': wsGatewayEnvSchema,
+  'geo-service': geoServiceEnvSchema,
+  'audit-log-worker': auditLogWorkerEnvSchema,
+  'notification-service': notificationServiceEnvSchema,
+};
+
+export const appNames = Object.keys(envSchemas);
+
+/** Freshly generated stand-ins for the secrets an operator provides (nothing is committed). */
+export function generatedSecrets(): Record<string, string> {
+  const jwt = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const audit = generateKeyPairSync('ed25519');
+  return {
+    JWT_PRIVATE_KEY: jwt.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    JWT_PUBLIC_KEY: jwt.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    AUDIT_SIGNING_KEY: audit.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  };
+}
+
+/** Runs a command of node_modules/.bin; returns its exit status and output. */
+export function runBin(name: string, args: string[]): { status: number; output: string } {
+  try {
+    const output = execFileSync(join(repoRoot, 'node_modules', '.bin', name), args, {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+    });
+    return { status: 0, output };
+  } catch (error) {
+    const failed = error as { status?: number; stdout?: string; stderr?: string };
+    return { status: failed.status ?? 1, output: `${failed.stdout ?? ''}${failed.stderr ?? ''}` };
+  }
+}
