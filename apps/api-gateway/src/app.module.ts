@@ -8,6 +8,7 @@ import { AuthModule } from './auth/auth.module';
 import { dispatchMigrations } from './database/data-source';
 import { GeoModule } from './geo/geo.module';
 import { IncidentsModule } from './incidents/incidents.module';
+import { NotificationsModule } from './notifications/notifications.module';
 import { RpcModule } from './rpc/rpc.module';
 
 @Module({})
@@ -48,6 +49,7 @@ export class AppModule {
         IncidentsModule,
         GeoModule,
         AuditTrailModule,
+        NotificationsModule,
       ],
     };
   }

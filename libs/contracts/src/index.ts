@@ -32,3 +32,5 @@ export * from './events/assignment-unacknowledged/v1';
 export * from './events/command-issued/v1';
 export * from './events/command-acknowledged/v1';
 export * from './events/user-sessions-revoked/v1';
+export * from './http/notifications.schema';
+export * from './rpc/notify.schema';
