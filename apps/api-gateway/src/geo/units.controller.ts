@@ -7,10 +7,20 @@ import {
   type NearestUnitsQuery,
   type NearestUnitsResponse,
   type PositionsBatchRequest,
+  type PositionsInBboxQuery,
+  type PositionsInBboxResponse,
   type PositionsIngestResult,
+  type UnitTrackQuery,
+  type UnitTrackResponse,
 } from '@gad/contracts';
 import { Audited } from '@gad/audit';
-import { CurrentUser, HttpOperation, OperationBody, OperationQuery } from '@gad/platform';
+import {
+  CurrentUser,
+  HttpOperation,
+  OperationBody,
+  OperationParams,
+  OperationQuery,
+} from '@gad/platform';
 import { ServiceRpcClient } from '../rpc/service-rpc.client';
 
 /** Geo reads and writes, answered by geo-service over the bus (it owns the `geo` schema). */
@@ -45,6 +55,35 @@ export class UnitsController {
       GeoRpcPatterns.PositionsIngest,
       { ...body, agencyId: user.agencyId },
       operations.reportPositions.success.schema,
+    );
+  }
+
+  @HttpOperation(operations.positionsInBbox)
+  positionsInBbox(
+    @CurrentUser() user: AccessClaims,
+    @OperationQuery(operations.positionsInBbox) query: PositionsInBboxQuery,
+  ): Promise<PositionsInBboxResponse> {
+    return this.rpc.call(
+      GEO_RPC_SERVICE,
+      user,
+      GeoRpcPatterns.PositionsInBbox,
+      { ...query, agencyId: user.agencyId },
+      operations.positionsInBbox.success.schema,
+    );
+  }
+
+  @HttpOperation(operations.unitTrack)
+  track(
+    @CurrentUser() user: AccessClaims,
+    @OperationParams(operations.unitTrack) params: { unitId: string },
+    @OperationQuery(operations.unitTrack) query: UnitTrackQuery,
+  ): Promise<UnitTrackResponse> {
+    return this.rpc.call(
+      GEO_RPC_SERVICE,
+      user,
+      GeoRpcPatterns.UnitTrack,
+      { ...query, unitId: params.unitId, agencyId: user.agencyId },
+      operations.unitTrack.success.schema,
     );
   }
 }

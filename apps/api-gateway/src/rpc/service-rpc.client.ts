@@ -5,8 +5,30 @@ import { DomainException } from '@gad/platform';
 import type { z } from 'zod';
 import { API_GATEWAY_CONFIG, type ApiGatewayConfig } from '../api-gateway.config';
 
-/** Maps remote error codes to the HTTP status the edge answers with. */
-function statusOf(code: string): number {
+/**
+ * Remote error codes whose status the naming rules below would get wrong: failures of the bus
+ * itself (`invalid_reply` is not the caller's fault) and codes with a status of their own.
+ */
+const exactStatus: Readonly<Record<string, number>> = {
+  invalid_reply: 502,
+  unserialisable_reply: 502,
+  rpc_send_failed: 502,
+  invalid_cursor: 400,
+};
+
+/**
+ * Maps a remote error code to the HTTP status the edge answers with, by naming convention so a
+ * service's new codes need no change here: `forbidden`/`*_forbidden` 403, `validation_failed` and
+ * `invalid_*` 422, `*not_found` 404, `*conflict` 409; anything else is the upstream's failure (502).
+ */
+export function statusOf(code: string): number {
+  const exact = exactStatus[code];
+  if (exact !== undefined) {
+    return exact;
+  }
+  if (code === 'forbidden' || code.endsWith('_forbidden')) {
+    return 403;
+  }
   if (code === 'validation_failed' || code.startsWith('invalid_')) {
     return 422;
   }
