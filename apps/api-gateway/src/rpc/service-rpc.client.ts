@@ -6,30 +6,39 @@ import type { z } from 'zod';
 import { API_GATEWAY_CONFIG, type ApiGatewayConfig } from '../api-gateway.config';
 
 /**
- * Remote error codes whose status the naming rules below would get wrong: failures of the bus
- * itself (`invalid_reply` is not the caller's fault) and codes with a status of their own.
+ * Codes with a status of their own (the common ones of `CommonErrorCode`), and failures of the bus
+ * itself that the naming rules below would get wrong (`invalid_reply` is not the caller's fault).
  */
 const exactStatus: Readonly<Record<string, number>> = {
+  unauthenticated: 401,
+  forbidden: 403,
+  payload_too_large: 413,
+  rate_limited: 429,
+  overloaded: 503,
+  upstream_timeout: 504,
   invalid_reply: 502,
   unserialisable_reply: 502,
   rpc_send_failed: 502,
-  invalid_cursor: 400,
 };
 
 /**
  * Maps a remote error code to the HTTP status the edge answers with, by naming convention so a
- * service's new codes need no change here: `forbidden`/`*_forbidden` 403, `validation_failed` and
- * `invalid_*` 422, `*not_found` 404, `*conflict` 409; anything else is the upstream's failure (502).
+ * service's new codes need no change here: `*_forbidden` 403, `*invalid_cursor` 400,
+ * `validation_failed`, `invalid_*` and `*_requires_*` 422, `*not_found` 404, `*conflict` 409;
+ * anything else is the upstream's failure (502).
  */
 export function statusOf(code: string): number {
   const exact = exactStatus[code];
   if (exact !== undefined) {
     return exact;
   }
-  if (code === 'forbidden' || code.endsWith('_forbidden')) {
+  if (code.endsWith('_forbidden')) {
     return 403;
   }
-  if (code === 'validation_failed' || code.startsWith('invalid_')) {
+  if (code.endsWith('invalid_cursor')) {
+    return 400;
+  }
+  if (code === 'validation_failed' || code.startsWith('invalid_') || code.includes('_requires_')) {
     return 422;
   }
   if (code.endsWith('not_found')) {
