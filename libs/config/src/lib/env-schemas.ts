@@ -27,9 +27,15 @@ export const serviceEnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HOST: z.string().min(1).default('127.0.0.1'),
-  REDIS_URL: envUrl(['redis', 'rediss']).default('redis://127.0.0.1:6379'),
+  /** `redis://` or `rediss://` for one server; `redis+cluster://seed:port` for Redis Cluster (docs/adr/0002). */
+  REDIS_URL: envUrl(['redis', 'rediss', 'redis+cluster', 'rediss+cluster']).default(
+    'redis://127.0.0.1:6379',
+  ),
   /** Prefix of every Redis key, stream and queue this deployment uses (isolates tests and tenants of a shared Redis). */
-  REDIS_KEY_PREFIX: z.string().regex(/^[a-z0-9:_-]*$/).default(''),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9:_-]*$/)
+    .default(''),
   SHUTDOWN_TIMEOUT_MS: envInt(10_000, 100, 120_000),
   OTEL_EXPORTER_OTLP_ENDPOINT: envUrl(['http', 'https']).optional(),
   /** `memory` keeps spans in process (tests); `otlp` needs OTEL_EXPORTER_OTLP_ENDPOINT; `none` disables export. */
@@ -37,7 +43,9 @@ export const serviceEnvSchema = z.object({
 });
 
 export const databaseEnvSchema = z.object({
-  DATABASE_URL: envUrl(['postgres', 'postgresql']).default('postgres://postgres@127.0.0.1:5432/gad'),
+  DATABASE_URL: envUrl(['postgres', 'postgresql']).default(
+    'postgres://postgres@127.0.0.1:5432/gad',
+  ),
   DATABASE_POOL_SIZE: envInt(10, 1, 200),
   DATABASE_STATEMENT_TIMEOUT_MS: envInt(5_000, 100, 600_000),
 });
