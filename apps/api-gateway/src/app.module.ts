@@ -6,6 +6,7 @@ import { API_GATEWAY_CONFIG, type ApiGatewayConfig } from './api-gateway.config'
 import { AuditTrailModule } from './audit/audit-trail.module';
 import { AuthModule } from './auth/auth.module';
 import { dispatchMigrations } from './database/data-source';
+import { DocsModule } from './docs/docs.module';
 import { GeoModule } from './geo/geo.module';
 import { IncidentsModule } from './incidents/incidents.module';
 import { NotificationsModule } from './notifications/notifications.module';
@@ -49,6 +50,7 @@ export class AppModule {
         IncidentsModule,
         GeoModule,
         AuditTrailModule,
+        DocsModule,
         NotificationsModule,
       ],
     };

@@ -1,0 +1,242 @@
+import {
+  AUDIT_EVENTS_STREAM,
+  commandAckRequestSchema,
+  deliveredCommandSchema,
+  envelopeSchema,
+  EventSchemas,
+  Namespaces,
+  positionsBatchRequestSchema,
+  Streams,
+} from '@gad/contracts';
+import { z } from 'zod';
+import { API_CONTRACT_VERSION } from './openapi.document';
+import { pascalCase, toJsonSchema, type JsonSchema } from './json-schema';
+
+/**
+ * The stream each event type travels on (ARCHITECTURE.md §3 and each event's doc comment). Matched
+ * by exact type first, then by prefix; an event type matching nothing is documented on
+ * `gad:dispatch:events`, where most domain events live.
+ */
+const eventStreamRules: [match: string, stream: string][] = [
+  ['positions.reported', Streams.GeoPositions],
+  ['unit.moved', Streams.GeoEvents],
+  ['geofence.', Streams.GeoEvents],
+  ['command.acknowledged', Streams.FieldAcks],
+  ['command.issued', Streams.NotifyOutbound],
+  ['notice.', Streams.NotifyOutbound],
+  ['audit.', AUDIT_EVENTS_STREAM],
+];
+
+export function streamOfEvent(type: string): string {
+  const exact = eventStreamRules.find(([match]) => match === type);
+  const prefix = eventStreamRules.find(([match]) => match.endsWith('.') && type.startsWith(match));
+  return (exact ?? prefix)?.[1] ?? Streams.DispatchEvents;
+}
+
+/** Streams whose domain events ws-gateway forwards to `/dispatch` consoles (event name = `type`). */
+const consoleStreams: string[] = [Streams.DispatchEvents, Streams.GeoEvents];
+
+interface SocketEvent {
+  name: string;
+  summary: string;
+  schema: z.ZodType;
+}
+
+/** Socket events besides the forwarded domain events (payloads from `@gad/contracts`). */
+const socketErrorSchema = z.object({ code: z.string(), message: z.string() });
+const fieldServerEvents: SocketEvent[] = [
+  {
+    name: 'command',
+    summary: 'A command for the unit or user, with its per-recipient `seq` (resume with `lastSeq`)',
+    schema: deliveredCommandSchema,
+  },
+];
+const fieldClientEvents: SocketEvent[] = [
+  {
+    name: 'command.ack',
+    summary: 'Acknowledge a command: delivered, seen, accepted or declined (with a reason)',
+    schema: commandAckRequestSchema,
+  },
+  {
+    name: 'positions',
+    summary: 'A batch of position fixes from the device',
+    schema: positionsBatchRequestSchema,
+  },
+];
+
+const streamKey = (stream: string): string => pascalCase(stream.replace(/^gad:/, ''));
+const lowerFirst = (text: string): string => text[0].toLowerCase() + text.slice(1);
+
+/**
+ * The AsyncAPI 3.0 document of GAD Dispatch: one channel per Redis stream with every event type and
+ * version that travels on it (the UUIDv7 envelope with `type`/`version` fixed and `data` from the
+ * event registry), and the socket.io namespaces `/dispatch` and `/field` with their events.
+ * Generated from `@gad/contracts`; committed as `docs/asyncapi.json`.
+ */
+export function buildAsyncApiDocument(): JsonSchema {
+  const messages: Record<string, JsonSchema> = {};
+  const schemas: Record<string, JsonSchema> = {
+    Envelope: toJsonSchema(envelopeSchema, 'output', 'draft-07'),
+    SocketError: toJsonSchema(socketErrorSchema, 'output', 'draft-07'),
+  };
+  const streamMessages = new Map<string, string[]>();
+  for (const stream of [...Object.values(Streams), AUDIT_EVENTS_STREAM]) {
+    streamMessages.set(stream, []);
+  }
+
+  for (const [type, versions] of Object.entries(EventSchemas)) {
+    for (const [version, schema] of Object.entries(versions as Record<string, z.ZodType>)) {
+      const name = `${pascalCase(type)}V${version}`;
+      const stream = streamOfEvent(type);
+      schemas[`${name}Data`] = toJsonSchema(schema, 'output', 'draft-07');
+      messages[name] = {
+        name: type,
+        title: `${type} v${version}`,
+        summary: `\`${type}\` version ${version} on \`${stream}\``,
+        contentType: 'application/json',
+        payload: envelopeOf(type, Number(version), `#/components/schemas/${name}Data`),
+      };
+      streamMessages.set(stream, [...(streamMessages.get(stream) ?? []), name]);
+    }
+  }
+
+  const channels: Record<string, JsonSchema> = {};
+  const operations: Record<string, JsonSchema> = {};
+  const messageRefs = (names: string[]) =>
+    Object.fromEntries(names.map((name) => [name, { $ref: `#/components/messages/${name}` }]));
+  const operationRefs = (channel: string, names: string[]) =>
+    names.map((name) => ({ $ref: `#/channels/${channel}/messages/${name}` }));
+
+  for (const [stream, names] of streamMessages) {
+    const key = lowerFirst(streamKey(stream));
+    channels[key] = {
+      address: stream,
+      title: stream,
+      description:
+        `Redis stream \`${stream}\` (dead letters in \`${stream}:dlq\`). Each entry is an envelope; ` +
+        'consumers validate `data` for its `type`/`version` and are idempotent by `id`.',
+      servers: [{ $ref: '#/servers/redis' }],
+      messages: messageRefs(names),
+    };
+    if (names.length > 0) {
+      operations[`consume${streamKey(stream)}`] = {
+        action: 'receive',
+        title: `Consume ${stream}`,
+        summary: `A consumer group reads ${stream}`,
+        channel: { $ref: `#/channels/${key}` },
+        messages: operationRefs(key, names),
+      };
+    }
+  }
+
+  // Socket.io namespaces (from a client's point of view: it receives server events, sends its own).
+  const socketMessage = (prefix: string, event: SocketEvent): string => {
+    const name = `${prefix}${pascalCase(event.name)}`;
+    schemas[`${name}Payload`] = toJsonSchema(event.schema, 'input', 'draft-07');
+    messages[name] = {
+      name: event.name,
+      summary: event.summary,
+      contentType: 'application/json',
+      payload: { $ref: `#/components/schemas/${name}Payload` },
+    };
+    return name;
+  };
+  messages['SocketError'] = {
+    name: 'error',
+    summary: 'A rejected socket message or a server-side problem, with a stable code',
+    contentType: 'application/json',
+    payload: { $ref: '#/components/schemas/SocketError' },
+  };
+  const consoleEvents = consoleStreams.flatMap((stream) => streamMessages.get(stream) ?? []);
+  const namespaces = [
+    {
+      key: 'dispatchNamespace',
+      address: Namespaces.Dispatch,
+      description:
+        'Dispatch consoles. Token in the handshake `auth`; the socket joins `agency:<id>` and ' +
+        'receives the agency’s domain events in their envelope (socket event name = `type`).',
+      server: [...consoleEvents, 'SocketError'],
+      client: [] as string[],
+    },
+    {
+      key: 'fieldNamespace',
+      address: Namespaces.Field,
+      description:
+        'Field devices. Token in the handshake `auth` (with `lastSeq` to replay missed commands); ' +
+        'the socket joins `unit:<id>` and `user:<id>`.',
+      server: [...fieldServerEvents.map((event) => socketMessage('Field', event)), 'SocketError'],
+      client: fieldClientEvents.map((event) => socketMessage('Field', event)),
+    },
+  ];
+  for (const namespace of namespaces) {
+    channels[namespace.key] = {
+      address: namespace.address,
+      title: `socket.io ${namespace.address}`,
+      description: namespace.description,
+      servers: [{ $ref: '#/servers/wsGateway' }],
+      messages: messageRefs([...new Set([...namespace.server, ...namespace.client])]),
+    };
+    const title = pascalCase(namespace.key);
+    operations[`receive${title}Events`] = {
+      action: 'receive',
+      title: `Events a client receives on ${namespace.address}`,
+      channel: { $ref: `#/channels/${namespace.key}` },
+      messages: operationRefs(namespace.key, namespace.server),
+    };
+    if (namespace.client.length > 0) {
+      operations[`send${title}Events`] = {
+        action: 'send',
+        title: `Events a client sends on ${namespace.address}`,
+        channel: { $ref: `#/channels/${namespace.key}` },
+        messages: operationRefs(namespace.key, namespace.client),
+      };
+    }
+  }
+
+  return {
+    asyncapi: '3.0.0',
+    info: {
+      title: 'GAD Dispatch events',
+      version: API_CONTRACT_VERSION,
+      description:
+        'Redis streams between the GAD Dispatch services and the socket.io namespaces of ' +
+        'ws-gateway, generated from the zod schemas of `@gad/contracts`. REST is in the OpenAPI ' +
+        'document served at `/docs`.',
+      license: { name: 'UNLICENSED' },
+    },
+    defaultContentType: 'application/json',
+    servers: {
+      redis: {
+        host: '127.0.0.1:6379',
+        protocol: 'redis',
+        description: 'Redis 7 (streams, consumer groups, dead-letter streams)',
+      },
+      wsGateway: {
+        host: '127.0.0.1:3001',
+        protocol: 'ws',
+        description: 'ws-gateway (socket.io 4, websocket transport with long-polling fallback)',
+      },
+    },
+    channels,
+    operations,
+    components: { schemas, messages },
+  };
+}
+
+/** The envelope JSON schema with `type` and `version` fixed and `data` pointing at the data schema. */
+function envelopeOf(type: string, version: number, dataRef: string): JsonSchema {
+  return {
+    allOf: [
+      { $ref: '#/components/schemas/Envelope' },
+      {
+        type: 'object',
+        properties: {
+          type: { const: type },
+          version: { const: version },
+          data: { $ref: dataRef },
+        },
+        required: ['data'],
+      },
+    ],
+  };
+}
