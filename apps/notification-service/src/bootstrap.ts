@@ -1,28 +1,52 @@
 import { hostname } from 'node:os';
 import { connectBusTransport } from '@gad/bus';
-import { Streams } from '@gad/contracts';
-import { exitOnConfigError } from '@gad/config';
+import { exitOnConfigError, type EnvSource } from '@gad/config';
+import { NOTIFY_RPC_SERVICE, Streams } from '@gad/contracts';
 import { bootstrapService } from '@gad/platform';
-import { AppModule } from './app.module';
-import { loadNotificationServiceConfig } from './notification-service.config';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AppModule, type NotificationServiceModuleOptions } from './app.module';
+import {
+  loadNotificationServiceConfig,
+  type NotificationServiceConfig,
+} from './notification-service.config';
 
-export async function bootstrap(): Promise<void> {
-  const config = exitOnConfigError(loadNotificationServiceConfig);
-  const instanceId = config.INSTANCE_ID ?? `notification-service:${hostname()}:${process.pid}`;
-  await bootstrapService({
+export interface StartNotificationServiceOptions extends NotificationServiceModuleOptions {
+  instanceId?: string;
+  /** Install SIGTERM/SIGINT handlers (default true; tests pass false). */
+  handleSignals?: boolean;
+  env?: EnvSource;
+}
+
+/**
+ * Starts notification-service: HTTP (health, metrics), the consumers of dispatch, geo and ack
+ * streams plus its RPCs, the BullMQ workers (escalation, channels) and the outbox relay.
+ */
+export async function startNotificationService(
+  config: NotificationServiceConfig,
+  options: StartNotificationServiceOptions = {},
+): Promise<NestFastifyApplication> {
+  const instanceId =
+    options.instanceId ?? config.INSTANCE_ID ?? `notification-service:${hostname()}:${process.pid}`;
+  return bootstrapService({
     name: 'notification-service',
-    module: AppModule,
+    module: AppModule.forRoot(config, instanceId, options),
     port: config.PORT,
     host: config.HOST,
+    handleSignals: options.handleSignals,
+    env: options.env,
     configure: async (app) => {
       await connectBusTransport(app, {
         redis: config.REDIS_URL,
         prefix: config.REDIS_KEY_PREFIX,
-        service: 'notification-service',
+        service: NOTIFY_RPC_SERVICE,
         consumer: instanceId,
-        streams: [Streams.DispatchEvents],
-        rpc: false,
+        streams: [Streams.DispatchEvents, Streams.GeoEvents, Streams.FieldAcks],
+        rpc: true,
       });
     },
   });
+}
+
+export async function bootstrap(): Promise<void> {
+  await startNotificationService(exitOnConfigError(loadNotificationServiceConfig));
 }

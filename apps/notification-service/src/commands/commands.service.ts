@@ -1,0 +1,387 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { AuditRecorder } from '@gad/audit';
+import { OutboxRelay, OutboxWriter } from '@gad/bus';
+import {
+  AuditActions,
+  EventTypes,
+  Streams,
+  createEnvelope,
+  uuidv7,
+  type AssignmentCreatedV1,
+  type AssignmentUpdatedV1,
+  type CommandAcknowledgedV1,
+  type CommandIssuedV1,
+  type Envelope,
+} from '@gad/contracts';
+import { createLogger, currentTraceId } from '@gad/observability';
+import { CLOCK, type Clock } from '../clock.constants';
+import { isCritical, ladderFor } from '../escalation/escalation-ladder';
+import { notifyMetrics } from '../metrics/notify.metrics';
+import {
+  NOTIFICATION_SERVICE_CONFIG,
+  type NotificationServiceConfig,
+} from '../notification-service.config';
+import { NotifyAuditActions, SERVICE_ACTOR } from '../notify.constants';
+import { NotifyQueues } from '../queues/notify-queues.service';
+import { outsideChannelsFor } from '../recipients/recipient';
+import { RecipientsService } from '../recipients/recipients.service';
+import { templates } from '../templates/templates';
+import { CommandsRepository, type CommandRecord, type NewCommand } from './commands.repository';
+
+/** Assignment statuses after which nothing is escalated any more. */
+const SETTLED_STATUSES = new Set(['accepted', 'declined', 'en_route', 'on_scene', 'cleared']);
+
+/** The `command.issued` event of a stored command (the same on every re-send). */
+export function commandIssuedOf(command: CommandRecord): CommandIssuedV1 {
+  return {
+    commandId: command.commandId,
+    recipient: { kind: 'user', id: command.userId },
+    kind: 'dispatch',
+    critical: command.critical,
+    assignmentId: command.assignmentId,
+    incidentId: command.incidentId,
+    title: command.title,
+    body: command.body,
+    locale: command.locale,
+    payload: command.payload,
+    issuedAt: command.issuedAt.toISOString(),
+  };
+}
+
+/**
+ * Turns assignments into commands to the unit's crew and follows them: stores each command, hands
+ * it to ws-gateway through the outbox (`command.issued` on `gad:notify:outbound`), queues the outside
+ * channels and the escalation ladder, and records what devices acknowledge.
+ */
+@Injectable()
+export class CommandsService {
+  private readonly logger = createLogger('commands');
+
+  constructor(
+    private readonly repository: CommandsRepository,
+    private readonly recipients: RecipientsService,
+    private readonly queues: NotifyQueues,
+    private readonly outbox: OutboxWriter,
+    private readonly relay: OutboxRelay,
+    private readonly audit: AuditRecorder,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(NOTIFICATION_SERVICE_CONFIG) private readonly config: NotificationServiceConfig,
+  ) {}
+
+  /**
+   * Idempotent: the unique (assignment, user) key means a second delivery of the event inserts and
+   * publishes nothing; jobs are (re)queued under deterministic ids, so nothing is sent twice.
+   */
+  async onAssignmentCreated(envelope: Envelope<AssignmentCreatedV1>): Promise<void> {
+    const { agencyId } = envelope;
+    const a = envelope.data;
+    const now = this.clock.now();
+    const critical = isCritical(a.priority);
+    const crew = await this.recipients.resolveCrew(agencyId, a.unitId, a.crew);
+    const created: CommandRecord[] = [];
+    const webhooks = await this.repository.activeWebhooks(agencyId);
+
+    await this.repository.transaction(async (tx) => {
+      const fresh = await this.repository.insertAssignment(tx, {
+        agencyId,
+        assignmentId: a.assignmentId,
+        incidentId: a.incidentId,
+        unitId: a.unitId,
+        priority: a.priority,
+        createdAt: new Date(a.createdAt),
+      });
+      if (!fresh) {
+        return;
+      }
+      for (const recipient of crew.pageable) {
+        const rendered = templates.command(recipient.locale, {
+          priority: a.priority,
+          incidentType: a.incidentType,
+          unitId: a.unitId,
+          coordinates: a.location.coordinates,
+          ...(a.callSign ? { callSign: a.callSign } : {}),
+          ...(a.address ? { address: a.address } : {}),
+        });
+        const command: NewCommand = {
+          commandId: uuidv7(now.getTime()),
+          agencyId,
+          assignmentId: a.assignmentId,
+          incidentId: a.incidentId,
+          unitId: a.unitId,
+          userId: recipient.userId,
+          priority: a.priority,
+          critical,
+          locale: recipient.locale,
+          ...rendered,
+          payload: {
+            priority: a.priority,
+            incidentType: a.incidentType,
+            location: a.location,
+            ...(a.address ? { address: a.address } : {}),
+            unitId: a.unitId,
+          },
+          issuedAt: now,
+        };
+        if (await this.repository.insertCommand(tx, command)) {
+          created.push(command);
+        }
+      }
+      await this.outbox.append(
+        tx,
+        Streams.NotifyOutbound,
+        created.map((command) =>
+          createEnvelope({
+            type: EventTypes.CommandIssued,
+            agencyId,
+            actor: SERVICE_ACTOR,
+            data: commandIssuedOf(command),
+            occurredAt: now,
+          }),
+        ),
+      );
+      for (const command of created) {
+        await this.repository.insertDelivery(tx, {
+          agencyId,
+          commandId: command.commandId,
+          channel: 'in_app',
+          target: `user:${command.userId}`,
+          attempt: 1,
+          outcome: 'sent',
+          at: now,
+        });
+      }
+      if (crew.pageable.length === 0) {
+        // Nobody can take it: tell the dispatcher at once so the unit can be replaced.
+        await this.repository.insertEscalation(tx, agencyId, a.assignmentId, 'unaccepted', now);
+        await this.outbox.append(
+          tx,
+          Streams.DispatchEvents,
+          createEnvelope({
+            type: EventTypes.AssignmentUnacknowledged,
+            agencyId,
+            actor: SERVICE_ACTOR,
+            occurredAt: now,
+            data: {
+              assignmentId: a.assignmentId,
+              incidentId: a.incidentId,
+              unitId: a.unitId,
+              commandId: uuidv7(now.getTime()),
+              waitedMs: 0,
+            },
+          }),
+        );
+      }
+    });
+    if (created.length > 0 || crew.pageable.length === 0) {
+      this.relay.nudge();
+    }
+
+    const traceId = currentTraceId();
+    for (const command of created) {
+      notifyMetrics.commandsIssued.add(1, { priority: a.priority });
+      this.audit.record({
+        agencyId,
+        actor: SERVICE_ACTOR,
+        action: NotifyAuditActions.CommandIssued,
+        object: { type: 'command', id: command.commandId },
+        ...(traceId ? { traceId } : {}),
+        details: {
+          assignmentId: a.assignmentId,
+          incidentId: a.incidentId,
+          unitId: a.unitId,
+          userId: command.userId,
+          priority: a.priority,
+          sourceEventId: envelope.id,
+        },
+      });
+      this.logger.info(
+        { commandId: command.commandId, assignmentId: a.assignmentId, userId: command.userId },
+        'command issued',
+      );
+    }
+    for (const skipped of crew.skipped) {
+      notifyMetrics.recipientsSkipped.add(1, { reason: skipped.reason });
+    }
+    if (created.length > 0 || crew.skipped.length > 0) {
+      for (const skipped of crew.skipped) {
+        this.audit.record({
+          agencyId,
+          actor: SERVICE_ACTOR,
+          action: NotifyAuditActions.CommandSkipped,
+          object: { type: 'assignment', id: a.assignmentId },
+          reason: skipped.reason,
+          ...(traceId ? { traceId } : {}),
+          details: { userId: skipped.userId, unitId: a.unitId, sourceEventId: envelope.id },
+        });
+      }
+    }
+
+    // Outside channels and the ladder: (re)queued on every delivery of the event, under fixed ids.
+    const commands = await this.repository.commandsOfAssignment(agencyId, a.assignmentId);
+    const byUser = new Map(crew.pageable.map((r) => [r.userId, r]));
+    for (const command of commands) {
+      const recipient = byUser.get(command.userId);
+      if (!recipient) {
+        continue;
+      }
+      const outside = outsideChannelsFor(recipient, command.critical, command.issuedAt);
+      for (const channel of outside.channels) {
+        const target = channel === 'telegram' ? recipient.telegramChatId : recipient.email;
+        if (target) {
+          await this.queues.enqueueDelivery(
+            {
+              agencyId,
+              channel,
+              target,
+              commandId: command.commandId,
+              title: command.title,
+              body: command.body,
+            },
+            `${command.commandId}_initial`,
+          );
+        }
+      }
+      if (outside.suppressed && created.some((c) => c.commandId === command.commandId)) {
+        await this.repository.insertDelivery(undefined, {
+          agencyId,
+          commandId: command.commandId,
+          channel: recipient.channels.find((c) => c !== 'in_app') ?? 'telegram',
+          target: `user:${recipient.userId}`,
+          attempt: 1,
+          outcome: 'suppressed',
+          detail: 'quiet hours',
+          at: now,
+        });
+      }
+    }
+    if (commands.length > 0) {
+      for (const webhook of webhooks) {
+        await this.queues.enqueueDelivery(
+          {
+            agencyId,
+            channel: 'webhook',
+            target: webhook.webhookId,
+            title: commands[0]?.title ?? '',
+            body: commands[0]?.body ?? '',
+            event: {
+              id: envelope.id,
+              type: 'notification.command',
+              data: {
+                assignmentId: a.assignmentId,
+                incidentId: a.incidentId,
+                unitId: a.unitId,
+                priority: a.priority,
+                commandIds: commands.map((c) => c.commandId),
+              },
+            },
+          },
+          `${a.assignmentId}_assignment`,
+        );
+      }
+      const assignment = await this.repository.findAssignment(agencyId, a.assignmentId);
+      if (assignment && !assignment.settledAt) {
+        const ladder = ladderFor(this.config, a.priority);
+        const elapsed = now.getTime() - (commands[0] as CommandRecord).issuedAt.getTime();
+        const base = { agencyId, assignmentId: a.assignmentId, priority: a.priority };
+        if (ladder.deliverMs > 0) {
+          await this.queues.scheduleEscalation(
+            { ...base, step: 'undelivered' },
+            Math.max(0, ladder.deliverMs - elapsed),
+          );
+        }
+        if (ladder.acceptMs > 0) {
+          await this.queues.scheduleEscalation(
+            { ...base, step: 'unaccepted' },
+            Math.max(0, ladder.acceptMs - elapsed),
+          );
+        }
+      }
+    }
+  }
+
+  /** A device reported a stage: record it, and stop the ladder on accept/decline. */
+  async onAcknowledged(envelope: Envelope<CommandAcknowledgedV1>): Promise<void> {
+    const ack = envelope.data;
+    const at = new Date(ack.receivedAt);
+    const result = await this.repository.recordStage(
+      envelope.agencyId,
+      ack.commandId,
+      ack.stage,
+      at,
+      ack.reason,
+    );
+    if (!result) {
+      this.logger.debug({ commandId: ack.commandId }, 'ack for an unknown command ignored');
+      return;
+    }
+    const { command, changed } = result;
+    if (command.userId === ack.userId) {
+      await this.recipients.active(envelope.agencyId, ack.userId);
+    }
+    if (changed) {
+      notifyMetrics.ackLatency.record(Math.max(0, at.getTime() - command.issuedAt.getTime()), {
+        stage: ack.stage,
+        priority: command.priority,
+      });
+      const traceId = currentTraceId();
+      this.audit.record({
+        agencyId: envelope.agencyId,
+        actor: { kind: 'user', id: ack.userId },
+        action: AuditActions.CommandAcknowledged,
+        object: { type: 'command', id: command.commandId },
+        ...(ack.reason ? { reason: ack.reason } : {}),
+        ...(traceId ? { traceId } : {}),
+        details: {
+          stage: ack.stage,
+          assignmentId: command.assignmentId,
+          unitId: command.unitId,
+          receivedAt: ack.receivedAt,
+          ...(ack.deviceId ? { deviceId: ack.deviceId } : {}),
+        },
+      });
+      this.logger.info(
+        { commandId: command.commandId, stage: ack.stage, assignmentId: command.assignmentId },
+        'command acknowledged',
+      );
+    }
+    if (ack.stage === 'accepted' || ack.stage === 'declined') {
+      await this.settle(envelope.agencyId, command.assignmentId, ack.stage);
+    } else {
+      const commands = await this.repository.commandsOfAssignment(
+        envelope.agencyId,
+        command.assignmentId,
+      );
+      if (commands.every((c) => c.deliveredAt)) {
+        await this.queues.cancelEscalation(command.assignmentId, ['undelivered']);
+      }
+    }
+  }
+
+  /** The dispatch side moved the assignment on (accepted for the unit, cleared, reassigned...). */
+  async onAssignmentUpdated(envelope: Envelope<AssignmentUpdatedV1>): Promise<void> {
+    if (SETTLED_STATUSES.has(envelope.data.status)) {
+      await this.settle(envelope.agencyId, envelope.data.assignmentId, envelope.data.status);
+    }
+  }
+
+  private async settle(agencyId: string, assignmentId: string, reason: string): Promise<void> {
+    const settled = await this.repository.settleAssignment(
+      agencyId,
+      assignmentId,
+      reason,
+      this.clock.now(),
+    );
+    await this.queues.cancelEscalation(assignmentId, ['undelivered', 'unaccepted']);
+    if (settled) {
+      const traceId = currentTraceId();
+      this.audit.record({
+        agencyId,
+        actor: SERVICE_ACTOR,
+        action: NotifyAuditActions.EscalationCancelled,
+        object: { type: 'assignment', id: assignmentId },
+        reason,
+        ...(traceId ? { traceId } : {}),
+      });
+    }
+  }
+}

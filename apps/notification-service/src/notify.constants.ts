@@ -1,0 +1,13 @@
+import type { Actor } from '@gad/contracts';
+
+/** The actor of everything notification-service does on its own. */
+export const SERVICE_ACTOR: Actor = { kind: 'service', id: 'notification-service' };
+
+/** Audit actions of notification-service (`<noun>.<verb>`; deliveries and acks use `AuditActions`). */
+export const NotifyAuditActions = {
+  CommandIssued: 'command.issue',
+  CommandSkipped: 'command.skip',
+  Escalated: 'command.escalation',
+  EscalationCancelled: 'command.escalation_cancel',
+  NoticeSent: 'notice.send',
+} as const;
