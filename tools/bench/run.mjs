@@ -12,6 +12,10 @@ const require = createRequire(import.meta.url);
 
 const benches = {
   bus: { file: 'bus.bench.ts', describe: 'Redis Streams bus (@gad/bus) vs raw ioredis' },
+  geo: {
+    file: 'geo.bench.ts',
+    describe: 'nearest (db, pgbench, HTTP) over 100k/1M units; ingestion',
+  },
 };
 
 const [name, ...args] = process.argv.slice(2);

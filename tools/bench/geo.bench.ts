@@ -1,0 +1,773 @@
+/*
+ * Geo benchmark: nearest available unit over 100k and 1M units (database-only with the prepared
+ * KNN statements geo-service runs, the same SQL under pgbench, and HTTP end to end through the
+ * built api-gateway + geo-service), and position ingestion from gad:geo:positions into PostGIS with
+ * 1,000 active geofences next to the bare ingestion statement driven from pg.
+ */
+import { StreamPublisher } from '@gad/bus';
+import { createEnvelope, Streams, type PositionFix } from '@gad/contracts';
+import {
+  createTestDatabase,
+  startServiceProcess,
+  uniqueRedisPrefix,
+  type ServiceProcess,
+  type TestDatabase,
+} from '@gad/testing';
+import autocannon from 'autocannon';
+import { Redis } from 'ioredis';
+import { Client, Pool } from 'pg';
+import { execFileSync, execSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { loadSqlFile, sqlOf } from '../../apps/geo-service/src/database/sql-file';
+
+interface Flags {
+  sizes: number[];
+  duration: number;
+  rate: number;
+  connections: number;
+  ingest: number;
+  fences: number;
+  fixesPerEntry: number;
+  write: boolean;
+}
+
+interface Latency {
+  label: string;
+  count: number;
+  seconds: number;
+  throughput: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  note?: string;
+}
+
+interface Ingest {
+  label: string;
+  fixes: number;
+  seconds: number;
+  throughput: number;
+  note: string;
+}
+
+const AGENCY = 'bench-nearest';
+const INGEST_AGENCY = 'bench-ingest';
+const RAW_AGENCY = 'bench-raw';
+/** Seeded units and fences live in this box (about 68 x 89 km around Madrid). */
+const BOX = { lon: -3.9, lat: 40.0, size: 0.8 };
+const UNBOUNDED_RADIUS_M = 20_100_000;
+const EXCLUSION_SCAN_LIMIT = 1_000;
+const LIMIT = 5;
+
+const now = (): number => performance.now();
+const fmt = (value: number, digits = 2): string =>
+  Number.isFinite(value) ? value.toFixed(digits) : 'n/a';
+const log = (message: string): void =>
+  console.log(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
+
+function parseFlags(args: string[]): Flags {
+  const flags: Flags = {
+    sizes: [100_000, 1_000_000],
+    duration: 10,
+    rate: 2_000,
+    connections: 32,
+    ingest: 200_000,
+    fences: 1_000,
+    fixesPerEntry: 50,
+    write: true,
+  };
+  for (let i = 0; i < args.length; i += 1) {
+    const [key, inline] = args[i].replace(/^--/, '').split('=');
+    const take = (): string => {
+      if (inline !== undefined) return inline;
+      i += 1;
+      return args[i];
+    };
+    switch (key) {
+      case 'sizes':
+        flags.sizes = take().split(',').map(Number);
+        break;
+      case 'duration':
+        flags.duration = Number(take());
+        break;
+      case 'rate':
+        flags.rate = Number(take());
+        break;
+      case 'connections':
+        flags.connections = Number(take());
+        break;
+      case 'ingest':
+        flags.ingest = Number(take());
+        break;
+      case 'fences':
+        flags.fences = Number(take());
+        break;
+      case 'fixes-per-entry':
+        flags.fixesPerEntry = Number(take());
+        break;
+      case 'no-write':
+        flags.write = false;
+        break;
+      case 'help':
+        console.log(
+          'node tools/bench/run.mjs geo [--sizes 100000,1000000] [--duration 10] [--rate 2000] [--connections 32] [--ingest 200000] [--fences 1000] [--fixes-per-entry 50] [--no-write]',
+        );
+        process.exit(0);
+        break;
+      default:
+        throw new Error(`unknown flag ${args[i]}`);
+    }
+  }
+  return flags;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+function summarise(label: string, samples: number[], seconds: number, note?: string): Latency {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return {
+    label,
+    count: samples.length,
+    seconds,
+    throughput: samples.length / seconds,
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+    max: sorted[sorted.length - 1] ?? Number.NaN,
+    note,
+  };
+}
+
+/** CPU time (user + system, ms) of a process so far, from /proc (Linux). */
+function cpuMsOf(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1_000) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** CPU ms per answered request of each process during a run: where an HTTP request's time goes. */
+function cpuPerRequest(
+  before: Record<string, number>,
+  after: Record<string, number>,
+  requests: number,
+): string {
+  return Object.keys(before)
+    .map((name) => `${name} ${fmt((after[name] - before[name]) / Math.max(1, requests), 2)}`)
+    .join(', ');
+}
+
+const randomPoint = (): [number, number] => [
+  BOX.lon + Math.random() * BOX.size,
+  BOX.lat + Math.random() * BOX.size,
+];
+
+/** Seeds units `from..to` in one INSERT ... SELECT generate_series (70 % available, 20 % busy). */
+async function seedUnits(client: Client, from: number, to: number): Promise<void> {
+  await client.query(
+    `INSERT INTO geo.units (agency_id, unit_id, call_sign, status, capabilities, location,
+                            recorded_at, seq, accuracy_m, received_at, projection_at)
+     SELECT $1, 'u' || g, 'CS-' || g,
+            CASE WHEN g % 10 < 7 THEN 'available' WHEN g % 10 < 9 THEN 'busy' END,
+            CASE WHEN g % 5 = 0 THEN ARRAY['als'] ELSE '{}'::text[] END,
+            ST_SetSRID(ST_MakePoint($4 + random() * $6, $5 + random() * $6), 4326)::geography,
+            now() - random() * interval '10 minutes', 1, 5, now(), now()
+     FROM generate_series($2::int, $3::int) g`,
+    [AGENCY, from, to, BOX.lon, BOX.lat, BOX.size],
+  );
+  await client.query('VACUUM ANALYZE geo.units');
+}
+
+/** The service's two statements, run back to back as `NearestService` does. */
+async function databaseOnly(
+  client: Client,
+  statements: { available: string; excluded: string },
+  seconds: number,
+  withExclusions: boolean,
+  label: string,
+): Promise<Latency> {
+  const run = async (): Promise<void> => {
+    const [lon, lat] = randomPoint();
+    const rows = await client.query<{ distance_m: number }>({
+      name: 'geo_nearest_available_v1',
+      text: statements.available,
+      values: [AGENCY, lon, lat, LIMIT, [], '-infinity', UNBOUNDED_RADIUS_M],
+    });
+    if (withExclusions) {
+      const bound =
+        rows.rows.length === LIMIT
+          ? rows.rows[rows.rows.length - 1].distance_m
+          : UNBOUNDED_RADIUS_M;
+      await client.query({
+        name: 'geo_nearest_excluded_v1',
+        text: statements.excluded,
+        values: [AGENCY, lon, lat, EXCLUSION_SCAN_LIMIT, [], '-infinity', bound],
+      });
+    }
+  };
+  const warmUntil = now() + 1_000;
+  while (now() < warmUntil) await run();
+  const samples: number[] = [];
+  const start = now();
+  const end = start + seconds * 1_000;
+  while (now() < end) {
+    const t = now();
+    await run();
+    samples.push(now() - t);
+  }
+  return summarise(label, samples, (now() - start) / 1_000, 'one connection, sequential');
+}
+
+function pgbenchPath(): string {
+  for (const candidate of ['/usr/lib/postgresql/15/bin/pgbench', 'pgbench']) {
+    try {
+      execFileSync(candidate, ['--version'], { stdio: 'ignore' });
+      return candidate;
+    } catch {
+      // next
+    }
+  }
+  throw new Error('pgbench not found (tried /usr/lib/postgresql/15/bin/pgbench and PATH)');
+}
+
+/** `nearest_available` as a pgbench script: literals for the constants, :lon/:lat random. */
+function pgbench(databaseUrl: string, sql: string, seconds: number, clients: number): Latency {
+  const dir = mkdtempSync(join(tmpdir(), 'gad-geo-bench-'));
+  try {
+    const script = [
+      `\\set lon ${BOX.lon} + random(0, 1000000) / 1000000.0 * ${BOX.size}`,
+      `\\set lat ${BOX.lat} + random(0, 1000000) / 1000000.0 * ${BOX.size}`,
+      sql
+        .replace(/--.*$/gm, '')
+        .replace(/\$1::text/g, `'${AGENCY}'::text`)
+        .replace(/\$2/g, ':lon')
+        .replace(/\$3/g, ':lat')
+        .replace(/\$4/g, String(LIMIT))
+        .replace(/\$5::text\[\]/g, `'{}'::text[]`)
+        .replace(/\$6::timestamptz/g, `'-infinity'::timestamptz`)
+        .replace(/\$7::float8/g, `${UNBOUNDED_RADIUS_M}::float8`)
+        .replace(/\s+/g, ' ')
+        .trim() + ';',
+    ].join('\n');
+    const file = join(dir, 'nearest.sql');
+    writeFileSync(file, script);
+    const url = new URL(databaseUrl);
+    const output = execFileSync(
+      pgbenchPath(),
+      [
+        '-n',
+        '-M',
+        'prepared',
+        '-c',
+        String(clients),
+        '-j',
+        String(clients),
+        '-T',
+        String(seconds),
+        '-f',
+        file,
+        '-l',
+        '--log-prefix',
+        join(dir, 'tx'),
+        '-h',
+        url.hostname,
+        '-p',
+        url.port || '5432',
+        '-U',
+        decodeURIComponent(url.username) || 'postgres',
+        url.pathname.slice(1),
+      ],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const samples: number[] = [];
+    for (const name of readdirSync(dir).filter((f) => f.startsWith('tx'))) {
+      for (const line of readFileSync(join(dir, name), 'utf8').split('\n')) {
+        const micros = Number(line.split(' ')[2]);
+        if (line && Number.isFinite(micros)) samples.push(micros / 1_000);
+      }
+    }
+    const tps = /tps = ([\d.]+)/.exec(output)?.[1] ?? '?';
+    return summarise(
+      `pgbench nearest_available (-M prepared, ${clients} client${clients > 1 ? 's' : ''})`,
+      samples,
+      seconds,
+      `pgbench tps ${tps}`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function http(
+  pids: Record<string, number>,
+  baseUrl: string,
+  token: string,
+  seconds: number,
+  connections: number,
+  rate: number | undefined,
+  label: string,
+): Promise<Latency> {
+  const samples: number[] = [];
+  const errors: Record<string, number> = {};
+  const cpu = (): Record<string, number> => ({
+    ...Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuMsOf(pid)])),
+    'bench (autocannon)': (process.cpuUsage().user + process.cpuUsage().system) / 1_000,
+  });
+  const cpuBefore = cpu();
+  const instance = autocannon({
+    url: baseUrl,
+    connections,
+    duration: seconds,
+    ...(rate ? { overallRate: rate } : {}),
+    headers: { authorization: `Bearer ${token}` },
+    requests: [
+      {
+        method: 'GET',
+        setupRequest: (request: Record<string, unknown>) => {
+          const [lon, lat] = randomPoint();
+          return {
+            ...request,
+            path: `/v1/units/nearest?lon=${lon.toFixed(6)}&lat=${lat.toFixed(6)}&limit=${LIMIT}`,
+          };
+        },
+      },
+    ],
+  });
+  instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
+    if (status === 200) samples.push(ms);
+    else errors[status] = (errors[status] ?? 0) + 1;
+  });
+  const result = await instance;
+  const cpuAfter = cpu();
+  const problems = Object.entries(errors).map(([status, n]) => `${n}× ${status}`);
+  if (result.errors || result.timeouts)
+    problems.push(`${result.errors} errors, ${result.timeouts} timeouts`);
+  return summarise(
+    label,
+    samples,
+    seconds,
+    `${connections} connections; autocannon p97.5/p99 ${result.latency.p97_5}/${result.latency.p99} ms${rate ? ' (coordinated-omission corrected)' : ''}${problems.length ? `; ${problems.join(', ')}` : ''}; CPU ms per request: ${cpuPerRequest(cpuBefore, cpuAfter, samples.length)}`,
+  );
+}
+
+/** `fixes` fixes for `units` units, one per unit per device second, in device-time order. */
+function* fixStream(fixes: number, units: number, startMs: number): Generator<PositionFix> {
+  const origin = Array.from({ length: units }, () => randomPoint());
+  for (let i = 0; i < fixes; i += 1) {
+    const unit = i % units;
+    const step = Math.floor(i / units);
+    const [lon, lat] = origin[unit];
+    yield {
+      unitId: `m${unit}`,
+      // About 8 m per step eastwards: far below the teleport limit.
+      position: { type: 'Point', coordinates: [lon + step * 0.0001, lat] },
+      recordedAt: new Date(startMs + step * 1_000).toISOString(),
+      seq: step,
+      accuracyM: 5,
+      speedMps: 8,
+      headingDeg: 90,
+    };
+  }
+}
+
+async function seedFences(client: Client, count: number): Promise<void> {
+  // 0.02° squares scattered over the box: a unit is inside about 0.6 fences on average.
+  await client.query(
+    `INSERT INTO geo.geofences (id, agency_id, name, kind, geometry_type, area, vertex_count)
+     SELECT geo.uuid_v7(), $1, 'fence ' || g, 'zone', 'Polygon',
+            ST_Multi(ST_MakeEnvelope(x, y, x + 0.02, y + 0.02, 4326))::geography, 5
+     FROM (SELECT g, $3 + random() * $5 AS x, $4 + random() * $5 AS y
+           FROM generate_series(1, $2::int) g) s`,
+    [INGEST_AGENCY, count, BOX.lon, BOX.lat, BOX.size],
+  );
+  await client.query('ANALYZE geo.geofences');
+}
+
+async function countPositions(client: Client, agencyId: string): Promise<number> {
+  const { rows } = await client.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM geo.positions WHERE agency_id = $1',
+    [agencyId],
+  );
+  return rows[0].n;
+}
+
+async function ingestThroughStream(
+  flags: Flags,
+  client: Client,
+  redisUrl: string,
+  prefix: string,
+  geo: ServiceProcess,
+): Promise<Ingest> {
+  const units = Math.max(1, Math.floor(flags.ingest / 20));
+  const redis = new Redis(redisUrl);
+  const publisher = new StreamPublisher(redis, { prefix });
+  const envelopes = [];
+  let batch: PositionFix[] = [];
+  for (const fix of fixStream(flags.ingest, units, Date.now() - 60_000)) {
+    batch.push(fix);
+    if (batch.length === flags.fixesPerEntry) {
+      envelopes.push(
+        createEnvelope({
+          type: 'positions.reported',
+          agencyId: INGEST_AGENCY,
+          actor: { kind: 'service', id: 'bench' },
+          data: { positions: batch },
+        }),
+      );
+      batch = [];
+    }
+  }
+  const total = envelopes.length * flags.fixesPerEntry;
+  const start = now();
+  let published = 0;
+  const publishing = (async () => {
+    for (let i = 0; i < envelopes.length; i += 100) {
+      await publisher.publish(Streams.GeoPositions, envelopes.slice(i, i + 100));
+      published += Math.min(100, envelopes.length - i) * flags.fixesPerEntry;
+    }
+  })();
+  let stored = 0;
+  let lastChange = now();
+  let storedAt = start;
+  const deadline = start + 240_000;
+  while (stored < total && now() < deadline && now() - lastChange < 30_000) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const n = await countPositions(client, INGEST_AGENCY);
+    if (n !== stored) {
+      stored = n;
+      storedAt = now();
+      lastChange = storedAt;
+    }
+    process.stdout.write(`\r  published ${published}, stored ${stored} / ${total}   `);
+  }
+  process.stdout.write('\n');
+  await publishing;
+  await redis.quit();
+  const seconds = (storedAt - start) / 1_000;
+  const { rows } = await client
+    .query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM geo.outbox WHERE envelope->>'agencyId' = $1`,
+      [INGEST_AGENCY],
+    )
+    .catch(() => ({ rows: [{ n: Number.NaN }] }));
+  const errorLines = geo.logs.filter(
+    (line) => line.json?.['level'] === 'error' || line.json?.['level'] === 50,
+  ).length;
+  return {
+    label: `stream → geo-service → PostGIS, ${flags.fences} geofences`,
+    fixes: stored,
+    seconds,
+    throughput: stored / seconds,
+    note: `${units} units, ${flags.fixesPerEntry} fixes per stream entry, published as fast as possible; ${stored}/${total} stored; ${Number.isFinite(rows[0].n) ? `${rows[0].n} geofence events in the outbox; ` : ''}${errorLines} geo-service error log lines`,
+  };
+}
+
+/** The same `ingest_batch` statement from pg, 4 connections, 500 fixes per call, no geofences. */
+async function ingestRaw(flags: Flags, databaseUrl: string, sql: string): Promise<Ingest> {
+  const units = Math.max(1, Math.floor(flags.ingest / 20));
+  const fixes = [...fixStream(flags.ingest, units, Date.now() - 60_000)];
+  const batches: PositionFix[][] = [];
+  for (let i = 0; i < fixes.length; i += 500) batches.push(fixes.slice(i, i + 500));
+  const pool = new Pool({ connectionString: databaseUrl, max: 4 });
+  let next = 0;
+  const start = now();
+  const worker = async (): Promise<void> => {
+    while (next < batches.length) {
+      const batch = batches[next++];
+      await pool.query({
+        name: 'geo_positions_ingest_v2',
+        text: sql,
+        values: [
+          RAW_AGENCY,
+          batch.map((f) => f.unitId),
+          batch.map((f) => f.recordedAt),
+          batch.map((f) => f.seq),
+          batch.map((f) => f.position.coordinates[0]),
+          batch.map((f) => f.position.coordinates[1]),
+          batch.map((f) => f.accuracyM ?? null),
+          batch.map((f) => f.speedMps ?? null),
+          batch.map((f) => f.headingDeg ?? null),
+          batch.map((f) => f.deviceId ?? null),
+        ],
+      });
+    }
+  };
+  await Promise.all([worker(), worker(), worker(), worker()]);
+  const seconds = (now() - start) / 1_000;
+  await pool.end();
+  return {
+    label: 'raw pg: the same ingest_batch statement, no geofences',
+    fixes: fixes.length,
+    seconds,
+    throughput: fixes.length / seconds,
+    note: `${units} units, 500 fixes per statement, 4 connections in parallel (no validation, no teleport read, no geofence evaluation, no stream)`,
+  };
+}
+
+function latencyTable(rows: Latency[]): string {
+  const lines = [
+    '| units | run | samples | throughput (/s) | p50 (ms) | p95 (ms) | p99 (ms) | max (ms) | notes |',
+    '|---:|---|---:|---:|---:|---:|---:|---:|---|',
+  ];
+  for (const r of rows) {
+    lines.push(
+      `| ${r.label.split('|')[0]} | ${r.label.split('|')[1]} | ${r.count} | ${fmt(r.throughput, 0)} | ${fmt(r.p50)} | ${fmt(r.p95)} | ${fmt(r.p99)} | ${fmt(r.max)} | ${r.note ?? ''} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function ingestTable(rows: Ingest[]): string {
+  const lines = ['| run | fixes | seconds | positions/s | notes |', '|---|---:|---:|---:|---|'];
+  for (const r of rows) {
+    lines.push(
+      `| ${r.label} | ${r.fixes} | ${fmt(r.seconds)} | ${fmt(r.throughput, 0)} | ${r.note} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function writeSection(root: string, heading: string, section: string): void {
+  const file = join(root, 'docs', 'benchmarks.md');
+  const current = existsSync(file)
+    ? readFileSync(file, 'utf8')
+    : '# Benchmarks\n\nFigures recorded by `tools/bench` (see ARCHITECTURE.md §7 for the budgets).\n';
+  const start = current.search(new RegExp(`^${heading}\\s*$`, 'm'));
+  let next: string;
+  if (start === -1) {
+    next = `${current.trimEnd()}\n\n${section}\n`;
+  } else {
+    const rest = current.slice(start + 1);
+    const end = rest.search(/^## /m);
+    next = current.slice(0, start) + section + '\n' + (end === -1 ? '' : `\n${rest.slice(end)}`);
+  }
+  writeFileSync(file, next);
+}
+
+async function explain(client: Client, sql: string): Promise<string> {
+  const [lon, lat] = randomPoint();
+  const { rows } = await client.query<{ 'QUERY PLAN': string }>(
+    `EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${sql
+      .replace(/\$1::text/g, `'${AGENCY}'::text`)
+      .replace(/\$2/g, String(lon))
+      .replace(/\$3/g, String(lat))
+      .replace(/\$4/g, String(LIMIT))
+      .replace(/\$5::text\[\]/g, `'{}'::text[]`)
+      .replace(/\$6::timestamptz/g, `'-infinity'::timestamptz`)
+      .replace(/\$7::float8/g, `${UNBOUNDED_RADIUS_M}::float8`)}`,
+  );
+  return rows.map((row) => row['QUERY PLAN']).join('\n');
+}
+
+export async function main(args: string[], { root }: { root: string }): Promise<void> {
+  const flags = parseFlags(args);
+  const benchStart = now();
+  for (const app of ['geo-service', 'api-gateway']) {
+    if (!existsSync(join(root, 'dist', 'apps', app, 'src', 'main.js'))) {
+      throw new Error(`dist/apps/${app} is missing: run node tools/scripts/build.mjs first`);
+    }
+  }
+  const sql = loadSqlFile(join(root, 'apps/geo-service/src/nearest/nearest.repository.sql'));
+  const statements = {
+    available: sqlOf(sql, 'nearest_available'),
+    excluded: sqlOf(sql, 'nearest_excluded'),
+  };
+  const ingestSql = sqlOf(
+    loadSqlFile(join(root, 'apps/geo-service/src/positions/positions.repository.sql')),
+    'ingest_batch',
+  );
+  const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+  const prefix = uniqueRedisPrefix();
+  let database: TestDatabase | undefined;
+  const services: ServiceProcess[] = [];
+  const nearest: Latency[] = [];
+  const ingest: Ingest[] = [];
+  const plans: string[] = [];
+  let pgVersion = '?';
+  let postgisVersion = '?';
+  try {
+    database = await createTestDatabase();
+    log(`throwaway database ${database.name}, redis prefix ${prefix}`);
+    const jwt = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const env = {
+      DATABASE_URL: database.url,
+      REDIS_URL: redisUrl,
+      REDIS_KEY_PREFIX: prefix,
+      LOG_LEVEL: 'warn',
+      JWT_PRIVATE_KEY: jwt.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      AUTH_DEV_LOGIN: 'true',
+    };
+    const geo = await startServiceProcess({ app: 'geo-service', env, readyTimeoutMs: 60_000 });
+    services.push(geo);
+    const gateway = await startServiceProcess({ app: 'api-gateway', env, readyTimeoutMs: 60_000 });
+    services.push(gateway);
+    log(`geo-service ${geo.url}, api-gateway ${gateway.url}`);
+    const pids = { 'api-gateway': gateway.pid, 'geo-service': geo.pid };
+    const login = await fetch(`${gateway.url}/v1/auth/dev-login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ agencyId: AGENCY, userId: 'bench', roles: ['dispatcher'] }),
+    });
+    const { accessToken } = (await login.json()) as { accessToken: string };
+
+    const client = new Client({ connectionString: database.url });
+    await client.connect();
+    pgVersion = (await client.query<{ v: string }>('SHOW server_version')).rows[0].v;
+    postgisVersion = (await client.query<{ v: string }>('SELECT postgis_lib_version() AS v'))
+      .rows[0].v;
+
+    let seeded = 0;
+    for (const size of flags.sizes) {
+      const t = now();
+      await seedUnits(client, seeded + 1, size);
+      seeded = size;
+      log(`seeded ${size} units (${fmt((now() - t) / 1_000, 1)} s incl. VACUUM ANALYZE)`);
+      const units = `${size.toLocaleString('en')}`;
+      log(`database-only nearest_available, ${flags.duration} s`);
+      nearest.push(
+        await databaseOnly(
+          client,
+          statements,
+          flags.duration,
+          false,
+          `${units}|db: nearest_available`,
+        ),
+      );
+      log(`database-only nearest_available + nearest_excluded, ${flags.duration} s`);
+      nearest.push(
+        await databaseOnly(
+          client,
+          statements,
+          flags.duration,
+          true,
+          `${units}|db: nearest_available + nearest_excluded (as the service runs them)`,
+        ),
+      );
+      log(`pgbench, ${flags.duration} s`);
+      const bench = pgbench(database.url, statements.available, flags.duration, 1);
+      bench.label = `${units}|${bench.label}`;
+      nearest.push(bench);
+      log(`HTTP at ${flags.rate} req/s, ${flags.duration} s`);
+      nearest.push(
+        await http(
+          pids,
+          gateway.url,
+          accessToken,
+          flags.duration,
+          flags.connections,
+          flags.rate,
+          `${units}|HTTP GET /v1/units/nearest @ ${flags.rate}/s`,
+        ),
+      );
+      log(`HTTP max throughput, ${flags.duration} s`);
+      nearest.push(
+        await http(
+          pids,
+          gateway.url,
+          accessToken,
+          flags.duration,
+          flags.connections,
+          undefined,
+          `${units}|HTTP GET /v1/units/nearest, max`,
+        ),
+      );
+      plans.push(
+        `${units} units, nearest_available:\n${await explain(client, statements.available)}`,
+      );
+      console.log(latencyTable(nearest.slice(-5)));
+    }
+
+    log(
+      `ingestion: ${flags.fences} geofences, ${flags.ingest} fixes through ${Streams.GeoPositions}`,
+    );
+    await seedFences(client, flags.fences);
+    ingest.push(await ingestThroughStream(flags, client, redisUrl, prefix, geo));
+    log(`ingestion baseline: the same ingest_batch statement from pg`);
+    ingest.push(await ingestRaw(flags, database.url, ingestSql));
+    console.log(ingestTable(ingest));
+    await client.end();
+  } finally {
+    await Promise.all(services.map((service) => service.stop()));
+    await database?.drop();
+    const admin = new Redis(redisUrl);
+    let cursor = '0';
+    do {
+      const [nextCursor, keys] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = nextCursor;
+      if (keys.length > 0) await admin.del(...keys);
+    } while (cursor !== '0');
+    await admin.quit();
+  }
+
+  const nproc = cpus().length;
+  let cpu = cpus()[0]?.model ?? '?';
+  try {
+    cpu = execSync('lscpu | grep "Model name"', { encoding: 'utf8' }).split(':')[1].trim();
+  } catch {
+    // keep os.cpus() model
+  }
+  const pick = (units: number, prefixText: string): Latency | undefined =>
+    nearest.find(
+      (r) =>
+        r.label.startsWith(`${units.toLocaleString('en')}|`) &&
+        r.label.split('|')[1].startsWith(prefixText),
+    );
+  const verdict = (ok: boolean): string => (ok ? 'met' : '**NOT met**');
+  const summary: string[] = [];
+  for (const size of flags.sizes) {
+    const db = pick(size, 'db: nearest_available + ');
+    const dbKnn = pick(size, 'db: nearest_available');
+    const pgb = pick(size, 'pgbench');
+    const fixed = pick(size, 'HTTP GET /v1/units/nearest @');
+    const max = pick(size, 'HTTP GET /v1/units/nearest, max');
+    if (!db || !dbKnn || !pgb || !fixed || !max) continue;
+    summary.push(
+      `- ${size.toLocaleString('en')} units: database p95 **${fmt(dbKnn.p95)} ms** for the KNN statement (${verdict(dbKnn.p95 <= 2)}) and **${fmt(db.p95)} ms** with the exclusion count the service adds (${verdict(db.p95 <= 2)}) — budget ≤ 2 ms; pgbench p95 ${fmt(pgb.p95)} ms (node pg / pgbench ${fmt(dbKnn.p95 / pgb.p95)}×); HTTP p95 at ${flags.rate}/s **${fmt(fixed.p95)} ms** (${fmt(fixed.p95 / db.p95, 1)}× the database) — budget ≤ 10 ms: ${verdict(fixed.p95 <= 10)}; HTTP max **${fmt(max.throughput, 0)} req/s** — budget ≥ 2,000: ${verdict(max.throughput >= 2_000)}`,
+    );
+  }
+  if (ingest.length === 2) {
+    const [stream, raw] = ingest;
+    summary.push(
+      `- ingestion: **${fmt(stream.throughput, 0)} positions/s** from the stream with ${flags.fences} geofences — budget ≥ 10,000/s: ${verdict(stream.throughput >= 10_000)}; raw ingest_batch baseline ${fmt(raw.throughput, 0)}/s (service/raw ${fmt((stream.throughput / raw.throughput) * 100, 1)} %)`,
+    );
+  }
+  const totalSeconds = (now() - benchStart) / 1_000;
+  console.log(`\n${latencyTable(nearest)}\n\n${ingestTable(ingest)}\n\n${summary.join('\n')}\n`);
+  console.log(plans.join('\n\n'));
+  log(`done in ${fmt(totalSeconds, 0)} s`);
+
+  const section = [
+    '## Geo',
+    '',
+    `Command: \`node tools/bench/run.mjs geo${args.length ? ` ${args.join(' ')}` : ''}\` (\`npm run bench -- geo\`, after \`node tools/scripts/build.mjs\`). Whole run ${fmt(totalSeconds, 0)} s.`,
+    `Recorded ${new Date().toISOString()} on ${nproc} CPUs (${cpu}), Node ${process.version}, PostgreSQL ${pgVersion}, PostGIS ${postgisVersion}, Redis on loopback; the bench, both services, PostgreSQL and Redis share the machine (and it is shared with other work).`,
+    '',
+    `Method: a throwaway database (cloned from \`gad_test\`, dropped afterwards); the built geo-service and api-gateway run as processes (\`LOG_LEVEL=warn\`). Units are seeded with one \`INSERT ... SELECT generate_series\` (70 % available, 20 % busy, 10 % without status, 20 % with capability \`als\`, uniform in a ${BOX.size}° box around Madrid, fixes up to 10 min old), then \`VACUUM ANALYZE\`; the 1M run adds 900k units to the same agency. Each query is for a uniform random point, limit ${LIMIT}, no radius, capability or age filter. "db" runs geo-service's prepared statements from \`nearest.repository.sql\` (same names and parameters) on one pg connection, one after the other, after a 1 s warm-up; pgbench runs \`nearest_available\` with \`-M prepared\`, one client, latencies from its per-transaction log. HTTP is autocannon against \`GET /v1/units/nearest\` with a dispatcher token: ${flags.connections} connections at a fixed ${flags.rate} req/s, then unthrottled ("max"); p50/p95/p99 are per-response times of 200 answers, the notes add autocannon's coordinated-omission-corrected p97.5/p99. Ingestion publishes ${flags.ingest.toLocaleString('en')} fixes (${flags.fixesPerEntry} per \`positions.reported\` entry) to \`${Streams.GeoPositions}\` as fast as possible with ${flags.fences} zone geofences (0.02° squares) of the agency active, and divides the fixes stored in \`geo.positions\` by the time from the first publish to the last stored row (polled every 250 ms); the baseline calls the same \`ingest_batch\` statement directly.`,
+    '',
+    latencyTable(nearest),
+    '',
+    ingestTable(ingest),
+    '',
+    summary.join('\n'),
+    '',
+    'Plans (EXPLAIN ANALYZE of `nearest_available` at the end of each size):',
+    '',
+    '```',
+    plans.join('\n\n'),
+    '```',
+  ].join('\n');
+  if (flags.write) {
+    writeSection(root, '## Geo', section);
+    log('wrote the "## Geo" section of docs/benchmarks.md');
+  }
+}
