@@ -11,6 +11,9 @@ import { GeoModule } from './geo/geo.module';
 import { IncidentsModule } from './incidents/incidents.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { RpcModule } from './rpc/rpc.module';
+import { UnitsModule } from './units/units.module';
+import { AssignmentsModule } from './assignments/assignments.module';
+import { AcksModule } from './acks/acks.module';
 
 @Module({})
 export class AppModule {
@@ -52,6 +55,9 @@ export class AppModule {
         AuditTrailModule,
         DocsModule,
         NotificationsModule,
+        UnitsModule,
+        AssignmentsModule,
+        AcksModule,
       ],
     };
   }

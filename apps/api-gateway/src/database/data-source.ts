@@ -1,4 +1,8 @@
 import { CreateDispatchSchema1732250000000 } from './migrations/1732250000000-create-dispatch-schema';
+import { CreateDispatchDomain1732270000000 } from './migrations/1732270000000-create-dispatch-domain';
 
 /** Migrations of the `dispatch` schema, in order. */
-export const dispatchMigrations = [CreateDispatchSchema1732250000000];
+export const dispatchMigrations = [
+  CreateDispatchSchema1732250000000,
+  CreateDispatchDomain1732270000000,
+];

@@ -1,13 +1,32 @@
-import { Controller } from '@nestjs/common';
+import { Controller, Headers, Res } from '@nestjs/common';
 import {
   operations,
   type AccessClaims,
   type CreateIncidentRequest,
   type Incident,
+  type IncidentList,
+  type IncidentTimeline,
+  type ListIncidentsQuery,
+  type UpdateIncidentRequest,
 } from '@gad/contracts';
 import { Audited } from '@gad/audit';
-import { CurrentUser, HttpOperation, OperationBody, OperationParams } from '@gad/platform';
+import {
+  CurrentUser,
+  HttpOperation,
+  OperationBody,
+  OperationParams,
+  OperationQuery,
+} from '@gad/platform';
+import type { FastifyReply } from 'fastify';
+import { etagOf } from './incidents.mapper';
 import { IncidentsService } from './incidents.service';
+
+function withEtag(reply: FastifyReply, incident: Incident): Incident {
+  if (incident.version !== undefined) {
+    void reply.header('etag', etagOf(incident.version));
+  }
+  return incident;
+}
 
 @Controller()
 export class IncidentsController {
@@ -15,18 +34,48 @@ export class IncidentsController {
 
   @HttpOperation(operations.createIncident)
   @Audited({ action: 'incident.create', objectType: 'incident' })
-  create(
+  async create(
     @CurrentUser() user: AccessClaims,
     @OperationBody(operations.createIncident) body: CreateIncidentRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Incident> {
-    return this.incidents.create(user, body);
+    return withEtag(reply, await this.incidents.create(user, body));
+  }
+
+  @HttpOperation(operations.listIncidents)
+  list(
+    @CurrentUser() user: AccessClaims,
+    @OperationQuery(operations.listIncidents) query: ListIncidentsQuery,
+  ): Promise<IncidentList> {
+    return this.incidents.list(user, query);
   }
 
   @HttpOperation(operations.getIncident)
-  get(
+  async get(
     @CurrentUser() user: AccessClaims,
     @OperationParams(operations.getIncident) params: { id: string },
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Incident> {
-    return this.incidents.get(user, params.id);
+    return withEtag(reply, await this.incidents.get(user, params.id));
+  }
+
+  @HttpOperation(operations.updateIncident)
+  @Audited({ action: 'incident.update', objectType: 'incident' })
+  async update(
+    @CurrentUser() user: AccessClaims,
+    @OperationParams(operations.updateIncident) params: { id: string },
+    @OperationBody(operations.updateIncident) body: UpdateIncidentRequest,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Incident> {
+    return withEtag(reply, await this.incidents.update(user, params.id, ifMatch, body));
+  }
+
+  @HttpOperation(operations.getIncidentTimeline)
+  timeline(
+    @CurrentUser() user: AccessClaims,
+    @OperationParams(operations.getIncidentTimeline) params: { id: string },
+  ): Promise<IncidentTimeline> {
+    return this.incidents.timelineOf(user, params.id);
   }
 }

@@ -1,4 +1,9 @@
-import type { Incident, IncidentCreatedV1 } from '@gad/contracts';
+import type {
+  Incident,
+  IncidentCreatedV1,
+  IncidentStatusChangedV1,
+  IncidentStatus,
+} from '@gad/contracts';
 import type { IncidentRow } from './incidents.repository';
 
 export function toIncident(row: IncidentRow): Incident {
@@ -14,7 +19,13 @@ export function toIncident(row: IncidentRow): Incident {
     createdBy: row.created_by,
     createdAt: new Date(row.created_at).toISOString(),
     updatedAt: new Date(row.updated_at).toISOString(),
+    version: row.version,
   };
+}
+
+/** The strong ETag of an incident version. */
+export function etagOf(version: number): string {
+  return `"${version}"`;
 }
 
 export function toIncidentCreatedV1(incident: Incident): IncidentCreatedV1 {
@@ -28,4 +39,33 @@ export function toIncidentCreatedV1(incident: Incident): IncidentCreatedV1 {
     ...(incident.description ? { description: incident.description } : {}),
     createdAt: incident.createdAt,
   };
+}
+
+export function toIncidentStatusChangedV1(
+  row: IncidentRow,
+  previousStatus: IncidentStatus,
+  reason: string | undefined,
+): IncidentStatusChangedV1 {
+  return {
+    incidentId: row.id,
+    status: row.status,
+    previousStatus,
+    priority: row.priority,
+    ...(reason ? { reason } : {}),
+    changedAt: new Date(row.updated_at).toISOString(),
+  };
+}
+
+/** Opaque keyset cursor of a list page: `<created µs>.<id>` in base64url. */
+export function encodeIncidentCursor(row: IncidentRow): string {
+  return Buffer.from(`${row.created_us}.${row.id}`).toString('base64url');
+}
+
+export function decodeIncidentCursor(
+  cursor: string,
+): { createdUs: string; id: string } | undefined {
+  const match = /^(\d{1,20})\.([0-9a-f-]{36})$/.exec(
+    Buffer.from(cursor, 'base64url').toString('utf8'),
+  );
+  return match ? { createdUs: match[1], id: match[2] } : undefined;
 }

@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
-import { DispatchOutboxModule } from '../outbox/outbox.module';
+import { TimelineModule } from '../timeline/timeline.module';
 import { IncidentsController } from './incidents.controller';
 import { IncidentsRepository } from './incidents.repository';
 import { IncidentsService } from './incidents.service';
 
 @Module({
-  imports: [DispatchOutboxModule],
+  imports: [TimelineModule],
   controllers: [IncidentsController],
   providers: [IncidentsService, IncidentsRepository],
+  exports: [IncidentsService],
 })
 export class IncidentsModule {}

@@ -14,6 +14,8 @@ import { assignmentUnacknowledgedV1 } from './assignment-unacknowledged/v1';
 import { commandIssuedV1 } from './command-issued/v1';
 import { commandAcknowledgedV1 } from './command-acknowledged/v1';
 import { userSessionsRevokedV1 } from './user-sessions-revoked/v1';
+import { incidentUpdatedV1 } from './incident-updated/v1';
+import { incidentStatusChangedV1 } from './incident-status-changed/v1';
 
 /**
  * Every event type and version that travels on a stream, with its `data` schema. Consumers validate
@@ -35,6 +37,8 @@ export const EventSchemas = {
   'command.issued': { 1: commandIssuedV1 },
   'command.acknowledged': { 1: commandAcknowledgedV1 },
   'user.sessions_revoked': { 1: userSessionsRevokedV1 },
+  'incident.updated': { 1: incidentUpdatedV1 },
+  'incident.status_changed': { 1: incidentStatusChangedV1 },
 } as const satisfies Record<string, Record<number, z.ZodType>>;
 
 export type EventType = keyof typeof EventSchemas;
@@ -59,6 +63,8 @@ export const EventTypes = {
   CommandIssued: 'command.issued',
   CommandAcknowledged: 'command.acknowledged',
   UserSessionsRevoked: 'user.sessions_revoked',
+  IncidentUpdated: 'incident.updated',
+  IncidentStatusChanged: 'incident.status_changed',
 } as const satisfies Record<string, EventType>;
 
 export type EventDataResult = { success: true; data: unknown } | { success: false; error: string };

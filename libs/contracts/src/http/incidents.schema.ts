@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { pointSchema } from '../geo/geojson.schema';
+import { bboxSchema } from './positions.schema';
 
 export const incidentPrioritySchema = z.enum(['P1', 'P2', 'P3', 'P4']);
 export const incidentStatusSchema = z.enum([
@@ -34,5 +35,92 @@ export const incidentSchema = z.object({
   createdBy: z.string(),
   createdAt: z.iso.datetime({ offset: true }),
   updatedAt: z.iso.datetime({ offset: true }),
+  /** Optimistic-concurrency version; the `ETag` is `"<version>"`. */
+  version: z.number().int().min(1).optional(),
 });
 export type Incident = z.infer<typeof incidentSchema>;
+
+/** `PATCH /v1/incidents/{id}` (needs `If-Match`). `null` clears address or description. */
+export const updateIncidentRequestSchema = z
+  .strictObject({
+    type: z.string().trim().min(1).max(64).optional(),
+    priority: incidentPrioritySchema.optional(),
+    location: pointSchema.optional(),
+    address: z.string().trim().max(500).nullable().optional(),
+    description: z.string().trim().max(4000).nullable().optional(),
+    /** Why the change was made (kept in the timeline). */
+    reason: z.string().trim().min(1).max(500).optional(),
+  })
+  .refine((value) => Object.keys(value).some((key) => key !== 'reason'), {
+    message: 'nothing to update',
+  });
+export type UpdateIncidentRequest = z.infer<typeof updateIncidentRequestSchema>;
+
+export const changeIncidentStatusRequestSchema = z.strictObject({
+  status: incidentStatusSchema,
+  reason: z.string().trim().min(1).max(500).optional(),
+});
+export type ChangeIncidentStatusRequest = z.infer<typeof changeIncidentStatusRequestSchema>;
+
+const csvOf = <T extends z.ZodType>(item: T) =>
+  z.preprocess(
+    (value) =>
+      typeof value === 'string'
+        ? value
+            .split(',')
+            .map((part) => part.trim())
+            .filter((part) => part.length > 0)
+        : value,
+    z.array(item).min(1).max(20),
+  );
+
+/** Query of `GET /v1/incidents`: newest first, cursor pagination. */
+export const listIncidentsQuerySchema = z.strictObject({
+  status: csvOf(incidentStatusSchema).optional(),
+  priority: csvOf(incidentPrioritySchema).optional(),
+  type: z.string().trim().min(1).max(64).optional(),
+  /** Created at or after (inclusive). */
+  from: z.iso.datetime({ offset: true }).optional(),
+  /** Created before (exclusive). */
+  to: z.iso.datetime({ offset: true }).optional(),
+  /** `minLon,minLat,maxLon,maxLat` (WGS84). */
+  bbox: bboxSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().min(1).max(300).optional(),
+});
+export type ListIncidentsQuery = z.infer<typeof listIncidentsQuerySchema>;
+
+export const incidentListSchema = z.object({
+  items: z.array(incidentSchema),
+  /** Pass as `cursor` for the next page; absent on the last page. */
+  nextCursor: z.string().optional(),
+});
+export type IncidentList = z.infer<typeof incidentListSchema>;
+
+export const timelineEntryKindSchema = z.enum([
+  'incident.created',
+  'incident.updated',
+  'incident.status_changed',
+  'assignment.recommended',
+  'assignment.created',
+  'assignment.updated',
+]);
+export type TimelineEntryKind = z.infer<typeof timelineEntryKindSchema>;
+
+/** One append-only entry of an incident's timeline: what changed, who did it and why. */
+export const timelineEntrySchema = z.object({
+  id: z.string(),
+  incidentId: z.string(),
+  kind: timelineEntryKindSchema,
+  at: z.iso.datetime({ offset: true }),
+  actor: z.object({ kind: z.string(), id: z.string() }),
+  /** Human-readable summary ("suggested U12 at 850 m; dispatcher chose U12"). */
+  message: z.string(),
+  reason: z.string().nullable(),
+  /** Structured detail (changed fields, statuses, recommendation...). */
+  detail: z.record(z.string(), z.unknown()),
+});
+export type TimelineEntry = z.infer<typeof timelineEntrySchema>;
+
+export const incidentTimelineSchema = z.object({ items: z.array(timelineEntrySchema) });
+export type IncidentTimeline = z.infer<typeof incidentTimelineSchema>;

@@ -1,0 +1,108 @@
+import { Injectable } from '@nestjs/common';
+import type { SqlExecutor } from '@gad/bus';
+import type { CommandAckStage } from '@gad/contracts';
+
+export interface NewCommand {
+  commandId: string;
+  agencyId: string;
+  assignmentId: string;
+  recipientKind: string;
+  recipientId: string;
+  issuedAt: string;
+}
+
+export interface NewAck {
+  eventId: string;
+  agencyId: string;
+  commandId: string;
+  stage: CommandAckStage;
+  reason?: string;
+  userId: string;
+  receivedAt: string;
+}
+
+export interface AckRow {
+  event_id: string;
+  stage: CommandAckStage;
+  reason: string | null;
+  user_id: string;
+}
+
+/** The only place with SQL for commands (command → assignment) and received acks. */
+@Injectable()
+export class AcksRepository {
+  /** Records which assignment a command belongs to; false when already known. */
+  async insertCommand(executor: SqlExecutor, command: NewCommand): Promise<boolean> {
+    const rows = (await executor.query(
+      `INSERT INTO dispatch.commands
+         (command_id, agency_id, assignment_id, recipient_kind, recipient_id, issued_at)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (command_id) DO NOTHING
+       RETURNING command_id`,
+      [
+        command.commandId,
+        command.agencyId,
+        command.assignmentId,
+        command.recipientKind,
+        command.recipientId,
+        command.issuedAt,
+      ],
+    )) as unknown[];
+    return rows.length > 0;
+  }
+
+  async assignmentOfCommand(
+    executor: SqlExecutor,
+    agencyId: string,
+    commandId: string,
+  ): Promise<string | undefined> {
+    const rows = (await executor.query(
+      `SELECT assignment_id FROM dispatch.commands WHERE agency_id = $1 AND command_id = $2`,
+      [agencyId, commandId],
+    )) as { assignment_id: string }[];
+    return rows[0]?.assignment_id;
+  }
+
+  /** Stores an ack by its envelope id; false when that envelope was seen before (a redelivery). */
+  async insertAck(executor: SqlExecutor, ack: NewAck): Promise<boolean> {
+    const rows = (await executor.query(
+      `INSERT INTO dispatch.command_acks
+         (event_id, agency_id, command_id, stage, reason, user_id, received_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (event_id) DO NOTHING
+       RETURNING event_id`,
+      [
+        ack.eventId,
+        ack.agencyId,
+        ack.commandId,
+        ack.stage,
+        ack.reason ?? null,
+        ack.userId,
+        ack.receivedAt,
+      ],
+    )) as unknown[];
+    return rows.length > 0;
+  }
+
+  /** Acks of a command not applied yet (they arrived before its `command.issued`), locked. */
+  async lockPendingAcks(
+    executor: SqlExecutor,
+    agencyId: string,
+    commandId: string,
+  ): Promise<AckRow[]> {
+    return (await executor.query(
+      `SELECT event_id, stage, reason, user_id FROM dispatch.command_acks
+        WHERE agency_id = $1 AND command_id = $2 AND applied_at IS NULL
+        ORDER BY received_at, event_id
+        FOR UPDATE`,
+      [agencyId, commandId],
+    )) as AckRow[];
+  }
+
+  async markApplied(executor: SqlExecutor, eventId: string): Promise<void> {
+    await executor.query(
+      `UPDATE dispatch.command_acks SET applied_at = now() WHERE event_id = $1`,
+      [eventId],
+    );
+  }
+}

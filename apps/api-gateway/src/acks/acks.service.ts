@@ -1,0 +1,115 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { CommandAcknowledgedV1, CommandIssuedV1, Envelope } from '@gad/contracts';
+import { canAssignmentMove } from '../assignments/assignment-status.constants';
+import type { AssignmentRow } from '../assignments/assignments.repository';
+import { AssignmentsService } from '../assignments/assignments.service';
+import { DispatchTransactions, type DispatchTx } from '../timeline/dispatch-transactions.service';
+import { AcksRepository, type AckRow } from './acks.repository';
+
+/**
+ * Device acknowledgements advance assignments. `command.issued` (notification-service) tells which
+ * assignment a command belongs to and moves it to `notified`; `command.acknowledged` (ws-gateway)
+ * moves it to delivered/seen/accepted/declined. Idempotent by envelope id, monotonic (an older stage
+ * never moves an assignment back), and order-independent: an ack that arrives before its command is
+ * kept and applied when the command is known.
+ */
+@Injectable()
+export class AcksService {
+  private readonly logger = new Logger(AcksService.name);
+
+  constructor(
+    private readonly repository: AcksRepository,
+    private readonly assignments: AssignmentsService,
+    private readonly transactions: DispatchTransactions,
+  ) {}
+
+  async commandIssued(envelope: Envelope<CommandIssuedV1>): Promise<void> {
+    const { data, agencyId } = envelope;
+    if (!data.assignmentId) {
+      return;
+    }
+    const assignmentId = data.assignmentId;
+    await this.transactions.run(async (tx) => {
+      let assignment = await this.assignments.findLocked(tx, agencyId, assignmentId);
+      if (!assignment) {
+        this.logger.warn(`command ${data.commandId} names unknown assignment ${assignmentId}`);
+        return;
+      }
+      await this.repository.insertCommand(tx.executor, {
+        commandId: data.commandId,
+        agencyId,
+        assignmentId,
+        recipientKind: data.recipient.kind,
+        recipientId: data.recipient.id,
+        issuedAt: data.issuedAt,
+      });
+      if (assignment.status === 'proposed') {
+        assignment = await this.assignments.advance(tx, assignment, 'notified', {
+          actor: envelope.actor,
+          agencyId,
+        });
+      }
+      const pending = await this.repository.lockPendingAcks(tx.executor, agencyId, data.commandId);
+      for (const ack of pending) {
+        assignment = await this.apply(tx, assignment, ack, agencyId);
+      }
+    });
+  }
+
+  async commandAcknowledged(envelope: Envelope<CommandAcknowledgedV1>): Promise<void> {
+    const { data, agencyId } = envelope;
+    await this.transactions.run(async (tx) => {
+      const fresh = await this.repository.insertAck(tx.executor, {
+        eventId: envelope.id,
+        agencyId,
+        commandId: data.commandId,
+        stage: data.stage,
+        reason: data.reason,
+        userId: data.userId,
+        receivedAt: data.receivedAt,
+      });
+      if (!fresh) {
+        return;
+      }
+      const assignmentId = await this.repository.assignmentOfCommand(
+        tx.executor,
+        agencyId,
+        data.commandId,
+      );
+      const assignment =
+        assignmentId && (await this.assignments.findLocked(tx, agencyId, assignmentId));
+      if (!assignment) {
+        return;
+      }
+      await this.apply(
+        tx,
+        assignment,
+        {
+          event_id: envelope.id,
+          stage: data.stage,
+          reason: data.reason ?? null,
+          user_id: data.userId,
+        },
+        agencyId,
+      );
+    });
+  }
+
+  /** Applies one ack if it moves the assignment forward; otherwise it is only marked handled. */
+  private async apply(
+    tx: DispatchTx,
+    assignment: AssignmentRow,
+    ack: AckRow,
+    agencyId: string,
+  ): Promise<AssignmentRow> {
+    await this.repository.markApplied(tx.executor, ack.event_id);
+    if (!canAssignmentMove(assignment.status, ack.stage)) {
+      return assignment;
+    }
+    return this.assignments.advance(tx, assignment, ack.stage, {
+      actor: { kind: 'user', id: ack.user_id },
+      agencyId,
+      ...(ack.reason ? { reason: ack.reason } : {}),
+    });
+  }
+}

@@ -1,0 +1,70 @@
+import type {
+  Assignment,
+  AssignmentCreatedV1,
+  AssignmentStatus,
+  AssignmentUpdatedV1,
+} from '@gad/contracts';
+import type { IncidentRow } from '../incidents/incidents.repository';
+import type { AssignmentRow } from './assignments.repository';
+
+export function toAssignment(row: AssignmentRow): Assignment {
+  return {
+    id: row.id,
+    agencyId: row.agency_id,
+    incidentId: row.incident_id,
+    unitId: row.unit_id,
+    callSign: row.call_sign,
+    status: row.status,
+    steps: Object.fromEntries(
+      Object.entries(row.steps).map(([step, at]) => [step, new Date(at).toISOString()]),
+    ),
+    declineReason: row.decline_reason,
+    recommendation: row.recommendation,
+    createdBy: row.created_by,
+    createdAt: new Date(row.created_at).toISOString(),
+    updatedAt: new Date(row.updated_at).toISOString(),
+  };
+}
+
+export function toAssignmentCreatedV1(
+  row: AssignmentRow,
+  incident: IncidentRow,
+): AssignmentCreatedV1 {
+  return {
+    assignmentId: row.id,
+    incidentId: row.incident_id,
+    unitId: row.unit_id,
+    callSign: row.call_sign,
+    status: row.status,
+    priority: incident.priority,
+    incidentType: incident.type,
+    location: { type: 'Point', coordinates: [Number(incident.lon), Number(incident.lat)] },
+    ...(incident.address ? { address: incident.address } : {}),
+    crew: row.crew,
+    ...(row.recommendation
+      ? {
+          recommendation: {
+            unitId: row.recommendation.unitId,
+            distanceM: row.recommendation.distanceM,
+          },
+        }
+      : {}),
+    createdAt: new Date(row.created_at).toISOString(),
+  };
+}
+
+export function toAssignmentUpdatedV1(
+  row: AssignmentRow,
+  previousStatus: AssignmentStatus,
+  reason: string | undefined,
+): AssignmentUpdatedV1 {
+  return {
+    assignmentId: row.id,
+    incidentId: row.incident_id,
+    unitId: row.unit_id,
+    status: row.status,
+    previousStatus,
+    ...(reason ? { reason } : {}),
+    changedAt: new Date(row.updated_at).toISOString(),
+  };
+}
