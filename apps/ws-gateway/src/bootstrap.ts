@@ -1,16 +1,15 @@
-import { hostname } from 'node:os';
 import { connectBusTransport } from '@gad/bus';
 import { Streams } from '@gad/contracts';
 import { exitOnConfigError } from '@gad/config';
 import { bootstrapService, REDIS_CLIENT } from '@gad/platform';
 import type { Redis } from 'ioredis';
-import { AppModule } from './app.module';
+import { AppModule, instanceIdOf } from './app.module';
+import { ConnectionService } from './realtime/connection.service';
 import { RedisIoAdapter } from './realtime/redis-io.adapter';
 import { loadWsGatewayConfig } from './ws-gateway.config';
 
 export async function bootstrap(): Promise<void> {
   const config = exitOnConfigError(loadWsGatewayConfig);
-  const instanceId = config.INSTANCE_ID ?? `ws-gateway:${hostname()}:${process.pid}`;
   await bootstrapService({
     name: 'ws-gateway',
     module: AppModule.forRoot(config),
@@ -19,16 +18,27 @@ export async function bootstrap(): Promise<void> {
     configure: async (app) => {
       const pub = app.get<Redis>(REDIS_CLIENT);
       app.useWebSocketAdapter(
-        new RedisIoAdapter(app, pub, pub.duplicate(), config.REDIS_KEY_PREFIX),
+        new RedisIoAdapter(app, pub, pub.duplicate(), {
+          channelPrefix: config.REDIS_KEY_PREFIX,
+          maxPayloadBytes: config.WS_MAX_PAYLOAD_BYTES,
+          pingIntervalMs: config.WS_PING_INTERVAL_MS,
+          pingTimeoutMs: config.WS_PING_TIMEOUT_MS,
+        }),
       );
       await connectBusTransport(app, {
         redis: config.REDIS_URL,
         prefix: config.REDIS_KEY_PREFIX,
         service: 'ws-gateway',
-        consumer: instanceId,
-        streams: [Streams.DispatchEvents],
+        consumer: instanceIdOf(config),
+        streams: [Streams.DispatchEvents, Streams.GeoEvents, Streams.NotifyOutbound],
         rpc: false,
       });
+      // Registered before the platform's own handlers, so it runs first: sockets are told to
+      // reconnect elsewhere and their transports closed while the HTTP server stops accepting.
+      const connections = app.get(ConnectionService);
+      for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+        process.once(signal, () => connections.drain());
+      }
     },
   });
 }

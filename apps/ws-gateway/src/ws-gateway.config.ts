@@ -14,6 +14,27 @@ export const wsGatewayEnvSchema = serviceEnvSchema.extend({
   JWT_AUDIENCE: z.string().min(1).default('gad-dispatch'),
   /** Name of this instance in consumer groups and logs (defaults to host:port). */
   INSTANCE_ID: z.string().min(1).optional(),
+  /** Sockets one user may hold across every instance and both namespaces. */
+  WS_MAX_SOCKETS_PER_USER: envInt(5, 1, 1000),
+  /** Largest socket.io frame (bytes); bigger frames close the connection. */
+  WS_MAX_PAYLOAD_BYTES: envInt(16 * 1024, 1024, 1024 * 1024),
+  /** Token bucket per socket: refill rate (messages per second) and burst. */
+  WS_RATE_PER_SECOND: envInt(20, 1, 10_000),
+  WS_RATE_BURST: envInt(20, 1, 10_000),
+  /** Rate-limited messages within `WS_ABUSE_WINDOW_MS` after which the socket is disconnected. */
+  WS_ABUSE_LIMIT: envInt(100, 1, 1_000_000),
+  WS_ABUSE_WINDOW_MS: envInt(10_000, 100, 600_000),
+  WS_PING_INTERVAL_MS: envInt(25_000, 1_000, 300_000),
+  WS_PING_TIMEOUT_MS: envInt(20_000, 1_000, 300_000),
+  /** Packets queued for one socket beyond which it is closed (it resumes after reconnecting). */
+  WS_SEND_BUFFER_MAX_PACKETS: envInt(1_000, 10, 1_000_000),
+  /** Coalescing period of unit positions to consoles. */
+  WS_POSITIONS_BATCH_MS: envInt(500, 50, 10_000),
+  /** Command log retention per recipient: newest N commands, none older than the age. */
+  WS_COMMAND_LOG_MAX_LEN: envInt(1_000, 1, 1_000_000),
+  WS_COMMAND_LOG_MAX_AGE_S: envInt(86_400, 1, 30 * 86_400),
+  /** Delay window clients are told to spread their reconnects over when this instance stops. */
+  WS_RECONNECT_JITTER_MS: envInt(5_000, 0, 120_000),
 });
 
 export type WsGatewayConfig = z.infer<typeof wsGatewayEnvSchema>;

@@ -1,35 +1,60 @@
-import { Inject, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject } from '@nestjs/common';
 import {
   WebSocketGateway,
   WebSocketServer,
   type OnGatewayConnection,
   type OnGatewayInit,
 } from '@nestjs/websockets';
-import { Namespaces, roomOf } from '@gad/contracts';
-import { JwtVerifier } from '@gad/platform';
+import { Namespaces, roomOf, subscriptionRequestSchema } from '@gad/contracts';
 import type { Namespace } from 'socket.io';
-import { socketAuthMiddleware, type AuthedSocket } from '../realtime/socket-auth';
+import { ConnectionService } from '../realtime/connection.service';
+import { installMessageRouter, type MessageHandler } from '../realtime/message-router';
+import { NamespacesRegistry } from '../realtime/namespaces.registry';
+import { dispatchPolicy, type AuthedSocket } from '../realtime/socket-auth';
+import { WsException } from '../realtime/ws.exception';
+import { SubscriptionsService } from './subscriptions.service';
 
-/** `/dispatch`: consoles. Each socket joins its agency's and its user's rooms. */
+/**
+ * `/dispatch`: consoles (roles admin, supervisor, dispatcher). Each socket joins its agency's and its
+ * user's rooms and may `subscribe`/`unsubscribe` to incidents and zones (with an ack).
+ */
 @WebSocketGateway({ namespace: Namespaces.Dispatch })
-export class DispatchGateway implements OnGatewayInit, OnGatewayConnection, OnModuleInit {
-  private readonly logger = new Logger(DispatchGateway.name);
-
+export class DispatchGateway implements OnGatewayInit, OnGatewayConnection {
   @WebSocketServer()
   namespace!: Namespace;
 
-  constructor(@Inject(JwtVerifier) private readonly verifier: JwtVerifier) {}
+  private readonly handlers: Record<string, MessageHandler> = {
+    subscribe: async (socket, payload) => ({
+      room: await this.subscriptions.subscribe(socket, parseSubscription(payload)),
+    }),
+    unsubscribe: async (socket, payload) => ({
+      room: await this.subscriptions.unsubscribe(socket, parseSubscription(payload)),
+    }),
+  };
 
-  onModuleInit(): void {
-    this.logger.log('dispatch namespace ready');
-  }
+  constructor(
+    @Inject(ConnectionService) private readonly connections: ConnectionService,
+    private readonly namespaces: NamespacesRegistry,
+    private readonly subscriptions: SubscriptionsService,
+  ) {}
 
   afterInit(namespace: Namespace): void {
-    namespace.use(socketAuthMiddleware(this.verifier));
+    this.namespaces.dispatch = namespace;
+    namespace.use(this.connections.middleware(dispatchPolicy));
   }
 
   async handleConnection(socket: AuthedSocket): Promise<void> {
+    this.connections.attach(socket, dispatchPolicy);
+    installMessageRouter(socket, dispatchPolicy, this.connections, this.handlers);
     const { user } = socket.data;
-    await socket.join([roomOf.agency(user.agencyId), roomOf.user(user.sub)]);
+    await socket.join([roomOf.agency(user.agencyId), roomOf.user(user.agencyId, user.sub)]);
   }
+}
+
+function parseSubscription(payload: unknown) {
+  const parsed = subscriptionRequestSchema.safeParse(payload);
+  if (!parsed.success) {
+    throw WsException.invalidPayload(parsed.error);
+  }
+  return parsed.data;
 }

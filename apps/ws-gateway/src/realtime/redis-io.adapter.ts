@@ -4,16 +4,26 @@ import { createShardedAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
 import type { Server, ServerOptions } from 'socket.io';
 
+export interface RedisIoAdapterOptions {
+  channelPrefix: string;
+  maxPayloadBytes: number;
+  pingIntervalMs: number;
+  pingTimeoutMs: number;
+}
+
 /**
  * socket.io on the app's HTTP server, spread across gateway instances by the sharded Redis adapter
  * (SPUBLISH/SSUBSCRIBE, Redis 7). The adapter only spreads emits; durable intake is the bus.
+ * Websocket first, long-polling as the fallback (behind sticky sessions). A frame larger than
+ * `maxPayloadBytes` closes the connection (the client reconnects); sockets silent past
+ * ping interval + timeout are closed by the server.
  */
 export class RedisIoAdapter extends IoAdapter {
   constructor(
     app: INestApplicationContext,
     private readonly pubClient: Redis,
     private readonly subClient: Redis,
-    private readonly channelPrefix: string,
+    private readonly options: RedisIoAdapterOptions,
   ) {
     super(app);
   }
@@ -22,14 +32,15 @@ export class RedisIoAdapter extends IoAdapter {
     const server: Server = super.createIOServer(port, {
       ...options,
       transports: ['websocket', 'polling'],
-      pingInterval: 25_000,
-      pingTimeout: 20_000,
-      maxHttpBufferSize: 16 * 1024,
+      pingInterval: this.options.pingIntervalMs,
+      pingTimeout: this.options.pingTimeoutMs,
+      maxHttpBufferSize: this.options.maxPayloadBytes,
+      perMessageDeflate: false,
       serveClient: false,
     });
     server.adapter(
       createShardedAdapter(this.pubClient, this.subClient, {
-        channelPrefix: `${this.channelPrefix}socket.io`,
+        channelPrefix: `${this.options.channelPrefix}socket.io`,
       }),
     );
     return server;

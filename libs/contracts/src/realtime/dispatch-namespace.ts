@@ -1,28 +1,129 @@
+import { z } from 'zod';
 import type { Envelope } from '../envelope/envelope.schema';
+import type { AssignmentCreatedV1 } from '../events/assignment-created/v1';
+import type { AssignmentUnacknowledgedV1 } from '../events/assignment-unacknowledged/v1';
+import type { AssignmentUpdatedV1 } from '../events/assignment-updated/v1';
+import type { GeofenceDwellV1 } from '../events/geofence-dwell/v1';
+import type { GeofenceEnteredV1 } from '../events/geofence-entered/v1';
+import type { GeofenceExitedV1 } from '../events/geofence-exited/v1';
 import type { IncidentCreatedV1 } from '../events/incident-created/v1';
+import type { UnitMovedV1 } from '../events/unit-moved/v1';
+import type { UnitStatusChangedV1 } from '../events/unit-status-changed/v1';
+import type { UnitUpdatedV1 } from '../events/unit-updated/v1';
 
 export const Namespaces = {
   Dispatch: '/dispatch',
   Field: '/field',
 } as const;
 
+/**
+ * Stable codes of socket errors: `connect_error.data.code` for a refused handshake, `code` of the
+ * `error` event (and of a failed ack) for a rejected message.
+ */
+export const SocketErrorCodes = {
+  /** Token missing, malformed, expired or not signed by the api-gateway. */
+  Unauthenticated: 'unauthenticated',
+  /** The token's roles or claims do not allow this namespace, room or unit. */
+  Forbidden: 'forbidden',
+  /** The user already holds the maximum number of sockets. */
+  TooManySockets: 'too_many_sockets',
+  /** The payload does not match the event's schema. */
+  InvalidPayload: 'invalid_payload',
+  /** More messages than the socket's budget (token bucket); sustained abuse disconnects. */
+  RateLimited: 'rate_limited',
+  /** The event name is not one the namespace accepts. */
+  UnknownEvent: 'unknown_event',
+  /** The access token expired on an open socket: refresh it and reconnect. */
+  TokenExpired: 'token_expired',
+  /** The user's sessions were revoked (logout, disabled, token reuse...). */
+  SessionRevoked: 'session_revoked',
+  /** This gateway instance is shutting down: reconnect (to another instance). */
+  ShuttingDown: 'shutting_down',
+  /** A dependency (Redis) failed; retry later. */
+  Unavailable: 'unavailable',
+} as const;
+export type SocketErrorCode = (typeof SocketErrorCodes)[keyof typeof SocketErrorCodes];
+
 /** Socket error event payload: every rejected socket message answers with a code. */
 export interface SocketError {
-  code: string;
+  code: SocketErrorCode | string;
   message: string;
+  /** The client event that was rejected, when there was one. */
+  event?: string;
+  /** Validation issues (`invalid_payload`): JSON-pointer-ish path and message. */
+  issues?: { path: string; message: string }[];
 }
 
-/** Events the server emits on `/dispatch` (domain events are forwarded in their envelope). */
+/** Answer of every client message that takes an ack callback. */
+export type SocketAck<T = Record<string, never>> =
+  ({ ok: true } & T) | { ok: false; error: SocketError };
+
+/**
+ * Sent before the server closes a socket on purpose (shutdown, expiry, revocation). For
+ * `shutting_down` the client should reconnect after a random delay up to `retryAfterMs`
+ * (the gateway closes the transport, so socket.io clients reconnect by themselves).
+ */
+export interface ServerNotice {
+  code: SocketErrorCode;
+  message: string;
+  retryAfterMs?: number;
+}
+
+/** `subscribe` / `unsubscribe` on `/dispatch`: an incident's or a zone's (geofence's) events. */
+export const subscriptionRequestSchema = z.strictObject({
+  kind: z.enum(['incident', 'zone']),
+  id: z.string().trim().min(1).max(100),
+});
+export type SubscriptionRequest = z.infer<typeof subscriptionRequestSchema>;
+
+/** Coalesced unit positions of one agency (`units.moved`, volatile, every ~500 ms). */
+export interface UnitsMovedBatch {
+  agencyId: string;
+  /** Newest fix per unit since the previous batch. */
+  units: UnitMovedV1[];
+  /** Server time the batch was sent. */
+  sentAt: string;
+}
+
+/**
+ * Events the server emits on `/dispatch`. Domain events are forwarded in their envelope with the
+ * socket event name = the envelope `type`: agency-wide ones to every console of the agency,
+ * `assignment.*` also to `incident` subscribers and `geofence.*` to `zone` subscribers.
+ */
 export interface DispatchServerToClientEvents {
   'incident.created': (event: Envelope<IncidentCreatedV1>) => void;
+  'unit.status_changed': (event: Envelope<UnitStatusChangedV1>) => void;
+  'unit.updated': (event: Envelope<UnitUpdatedV1>) => void;
+  'assignment.created': (event: Envelope<AssignmentCreatedV1>) => void;
+  'assignment.updated': (event: Envelope<AssignmentUpdatedV1>) => void;
+  'assignment.unacknowledged': (event: Envelope<AssignmentUnacknowledgedV1>) => void;
+  'geofence.entered': (event: Envelope<GeofenceEnteredV1>) => void;
+  'geofence.exited': (event: Envelope<GeofenceExitedV1>) => void;
+  'geofence.dwell': (event: Envelope<GeofenceDwellV1>) => void;
+  'units.moved': (batch: UnitsMovedBatch) => void;
+  notice: (notice: ServerNotice) => void;
   error: (error: SocketError) => void;
 }
 
-export type DispatchClientToServerEvents = Record<string, never>;
+export interface DispatchClientToServerEvents {
+  subscribe: (
+    request: SubscriptionRequest,
+    ack: (result: SocketAck<{ room: string }>) => void,
+  ) => void;
+  unsubscribe: (
+    request: SubscriptionRequest,
+    ack: (result: SocketAck<{ room: string }>) => void,
+  ) => void;
+}
 
+/**
+ * Room names. Every room but the agency's own is qualified by the agency, so an id of another
+ * agency can only ever name a room of the caller's agency, never receive another agency's events.
+ */
 export const roomOf = {
-  agency: (id: string) => `agency:${id}`,
-  incident: (id: string) => `incident:${id}`,
-  unit: (id: string) => `unit:${id}`,
-  user: (id: string) => `user:${id}`,
+  agency: (agencyId: string) => `agency:${agencyId}`,
+  incident: (agencyId: string, id: string) => `agency:${agencyId}:incident:${id}`,
+  zone: (agencyId: string, id: string) => `agency:${agencyId}:zone:${id}`,
+  unit: (agencyId: string, id: string) => `agency:${agencyId}:unit:${id}`,
+  user: (agencyId: string, id: string) => `agency:${agencyId}:user:${id}`,
 };

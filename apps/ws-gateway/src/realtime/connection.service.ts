@@ -1,0 +1,230 @@
+import {
+  Inject,
+  Injectable,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { SocketErrorCodes, type ServerNotice, type SocketError } from '@gad/contracts';
+import { createLogger } from '@gad/observability';
+import { JwtVerifier } from '@gad/platform';
+import type { Namespace, Socket } from 'socket.io';
+import { WS_GATEWAY_CONFIG, type WsGatewayConfig } from '../ws-gateway.config';
+import { NamespacesRegistry } from './namespaces.registry';
+import { authenticateHandshake, type AuthedSocket, type NamespacePolicy } from './socket-auth';
+import { SocketQuotaRepository, type SocketLease } from './socket-quota.repository';
+import { TokenBucket } from './token-bucket';
+import { WsException } from './ws.exception';
+import { wsInstruments } from './ws.metrics';
+
+/** Leases of the per-user socket count are renewed this often and expire after three periods. */
+const LEASE_RENEW_MS = 10_000;
+const LEASE_MS = 3 * LEASE_RENEW_MS;
+/** Send buffers are checked this often. */
+const SWEEP_MS = 2_000;
+/** setTimeout's largest delay. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** Loosely typed socket for the few emits every namespace shares (`error`, `notice`). */
+type AnySocket = Socket;
+
+/**
+ * Everything a socket goes through whatever its namespace: handshake authentication and the
+ * per-user quota, token expiry, the per-socket rate limit and send buffer cap, lease renewal of
+ * the quota, and draining on shutdown.
+ */
+@Injectable()
+export class ConnectionService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = createLogger('connections');
+  private readonly metrics = wsInstruments();
+  private draining = false;
+  private renewTimer?: NodeJS.Timeout;
+  private sweepTimer?: NodeJS.Timeout;
+
+  constructor(
+    @Inject(WS_GATEWAY_CONFIG) private readonly config: WsGatewayConfig,
+    @Inject(JwtVerifier) private readonly verifier: JwtVerifier,
+    private readonly quota: SocketQuotaRepository,
+    private readonly namespaces: NamespacesRegistry,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.renewTimer = setInterval(() => void this.renewLeases(), LEASE_RENEW_MS).unref();
+    this.sweepTimer = setInterval(() => this.sweepSendBuffers(), SWEEP_MS).unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.renewTimer);
+    clearInterval(this.sweepTimer);
+  }
+
+  /** socket.io namespace middleware: a refusal reaches the client as `connect_error` with a code. */
+  middleware(policy: NamespacePolicy) {
+    return (socket: Socket, next: (error?: Error) => void): void => {
+      this.admit(socket as AuthedSocket, policy).then(
+        () => next(),
+        (error: unknown) => {
+          const refusal = error instanceof WsException ? error : WsException.unavailable();
+          if (!(error instanceof WsException)) {
+            this.logger.warn({ err: error }, 'handshake failed');
+          }
+          this.metrics.rejected.add(1, { namespace: policy.name, code: refusal.code });
+          next(refusal.toConnectError());
+        },
+      );
+    };
+  }
+
+  private async admit(socket: AuthedSocket, policy: NamespacePolicy): Promise<void> {
+    if (this.draining) {
+      throw WsException.shuttingDown();
+    }
+    const identity = await authenticateHandshake(socket.handshake.auth, this.verifier, policy);
+    const lease: SocketLease = {
+      agencyId: identity.user.agencyId,
+      userId: identity.user.sub,
+      member: `${policy.name}|${socket.id}`,
+    };
+    const max = this.config.WS_MAX_SOCKETS_PER_USER;
+    if (!(await this.quota.claim(lease, max, Date.now(), LEASE_MS))) {
+      throw WsException.tooManySockets(max);
+    }
+    socket.data = { ...identity, lease };
+  }
+
+  /** After the handshake: limits, expiry timer and bookkeeping until the socket disconnects. */
+  attach(socket: AuthedSocket, policy: NamespacePolicy): void {
+    const data = socket.data;
+    const now = Date.now();
+    data.bucket = new TokenBucket(this.config.WS_RATE_PER_SECOND, this.config.WS_RATE_BURST, now);
+    data.expiryTimer = setTimeout(
+      () => this.expire(socket),
+      Math.min(Math.max(data.expiresAt - now, 0), MAX_TIMER_MS),
+    );
+    this.metrics.sockets.add(1, { namespace: policy.name });
+    socket.once('disconnect', () => {
+      clearTimeout(data.expiryTimer);
+      this.metrics.sockets.add(-1, { namespace: policy.name });
+      if (data.lease) {
+        this.quota.release(data.lease).catch((error: unknown) => {
+          this.logger.warn({ err: error }, 'socket lease release failed (it expires by itself)');
+        });
+      }
+    });
+  }
+
+  /**
+   * Rate limit of one incoming message: false = drop it (the client got `rate_limited`; after
+   * `WS_ABUSE_LIMIT` rejections within the window the socket is disconnected).
+   */
+  admitMessage(socket: AuthedSocket, policy: NamespacePolicy, event: string): boolean {
+    const bucket = socket.data.bucket;
+    const now = Date.now();
+    this.metrics.messagesIn.add(1, { namespace: policy.name, event });
+    if (!bucket || bucket.take(now)) {
+      return true;
+    }
+    this.metrics.rateLimited.add(1, { namespace: policy.name });
+    const strikes = bucket.strike(now, this.config.WS_ABUSE_WINDOW_MS);
+    if (strikes === 1 || strikes % 20 === 0) {
+      this.sendError(socket, WsException.rateLimited().toSocketError(event));
+    }
+    if (strikes >= this.config.WS_ABUSE_LIMIT) {
+      this.logger.warn({ userId: socket.data.user.sub, strikes }, 'socket disconnected for abuse');
+      this.notice(socket, {
+        code: SocketErrorCodes.RateLimited,
+        message: 'disconnected for sustained flooding',
+      });
+      socket.disconnect(true);
+    }
+    return false;
+  }
+
+  sendError(socket: AuthedSocket, error: SocketError): void {
+    this.metrics.rejected.add(1, { namespace: socket.nsp.name, code: error.code });
+    (socket as unknown as AnySocket).emit('error', error);
+  }
+
+  notice(socket: AuthedSocket, notice: ServerNotice): void {
+    (socket as unknown as AnySocket).emit('notice', notice);
+  }
+
+  /**
+   * Shutdown: refuse new handshakes, tell every local socket to reconnect elsewhere after a random
+   * delay, and close the transports once their buffered packets are written (socket.io clients
+   * then reconnect through the load balancer by themselves).
+   */
+  drain(): number {
+    if (this.draining) {
+      return 0;
+    }
+    this.draining = true;
+    let count = 0;
+    for (const namespace of this.namespaces.all()) {
+      for (const socket of namespace.sockets.values()) {
+        const retryAfterMs = Math.round(Math.random() * this.config.WS_RECONNECT_JITTER_MS);
+        socket.emit('notice', {
+          code: SocketErrorCodes.ShuttingDown,
+          message: 'this gateway instance is shutting down; reconnect',
+          retryAfterMs,
+        } satisfies ServerNotice);
+        socket.conn.close();
+        count += 1;
+      }
+    }
+    this.logger.info({ sockets: count }, 'draining sockets');
+    return count;
+  }
+
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  private expire(socket: AuthedSocket): void {
+    if (!socket.connected) {
+      return;
+    }
+    this.notice(socket, {
+      code: SocketErrorCodes.TokenExpired,
+      message: 'access token expired; refresh it and reconnect',
+    });
+    socket.disconnect(true);
+  }
+
+  private async renewLeases(): Promise<void> {
+    const leases: SocketLease[] = [];
+    for (const namespace of this.namespaces.all()) {
+      for (const socket of namespace.sockets.values()) {
+        const lease = (socket as AuthedSocket).data.lease;
+        if (lease) {
+          leases.push(lease);
+        }
+      }
+    }
+    try {
+      await this.quota.renew(leases, Date.now(), LEASE_MS);
+    } catch (error) {
+      this.logger.warn({ err: error, leases: leases.length }, 'socket lease renewal failed');
+    }
+  }
+
+  private sweepSendBuffers(): void {
+    const max = this.config.WS_SEND_BUFFER_MAX_PACKETS;
+    for (const namespace of this.namespaces.all()) {
+      sweepNamespace(namespace, max, (socket) => {
+        this.metrics.sendErrors.add(1, { reason: 'send_buffer_full' });
+        this.logger.warn({ socketId: socket.id }, 'send buffer full; closing the socket');
+        socket.conn.close();
+      });
+    }
+  }
+}
+
+function sweepNamespace(namespace: Namespace, max: number, close: (socket: Socket) => void): void {
+  for (const socket of namespace.sockets.values()) {
+    // engine.io keeps the packets not yet written to the transport in `writeBuffer`.
+    const queued = (socket.conn as unknown as { writeBuffer: unknown[] }).writeBuffer.length;
+    if (queued > max) {
+      close(socket);
+    }
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * Redis keys of ws-gateway (all under `REDIS_KEY_PREFIX`). The `{...}` hash tags keep the keys one
+ * Lua script touches in one Cluster slot.
+ */
+export class WsRedisKeys {
+  constructor(private readonly prefix: string) {}
+
+  /** ZSET of a user's open sockets (member `<instance>|<socketId>`, score = lease expiry ms). */
+  userSockets(agencyId: string, userId: string): string {
+    return `${this.prefix}gad:ws:sockets:{${agencyId}:${userId}}`;
+  }
+
+  /** The command log of one recipient: sequence counter, entries (ZSET by seq), commandId → seq. */
+  commandLog(
+    agencyId: string,
+    kind: string,
+    id: string,
+  ): { seq: string; log: string; ids: string } {
+    const base = `${this.prefix}gad:ws:cmd:{${agencyId}:${kind}:${id}}`;
+    return { seq: `${base}:seq`, log: `${base}:log`, ids: `${base}:ids` };
+  }
+
+  /** Agency that owns an incident or zone, learnt from the event streams. */
+  owner(kind: 'incident' | 'zone', id: string): string {
+    return `${this.prefix}gad:ws:owner:${kind}:${id}`;
+  }
+}
