@@ -4,3 +4,4 @@ export * from './lib/stack-env';
 export * from './lib/test-database';
 export * from './lib/redis-server';
 export * from './lib/service-process';
+export * from './lib/redis-cluster';

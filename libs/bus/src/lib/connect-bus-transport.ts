@@ -1,7 +1,10 @@
 import type { INestApplication } from '@nestjs/common';
 import type { NestMicroservice } from '@nestjs/microservices';
 import { BusRpcExceptionFilter } from './bus-rpc-exception.filter';
-import { RedisStreamsTransport, type RedisStreamsTransportOptions } from './redis-streams.transport';
+import {
+  RedisStreamsTransport,
+  type RedisStreamsTransportOptions,
+} from './redis-streams.transport';
 
 /**
  * Attaches the Redis Streams transport to an HTTP app, so its `@EventPattern`/`@MessagePattern`

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { StreamKeys } from './stream-keys';
+import { isClusterConnection } from './redis-connection';
 
 export interface IdempotencyGuardOptions {
   prefix?: string;
@@ -19,7 +20,7 @@ export class IdempotencyGuard {
     private readonly redis: Redis,
     options: IdempotencyGuardOptions = {},
   ) {
-    this.keys = new StreamKeys(options.prefix);
+    this.keys = new StreamKeys(options.prefix, isClusterConnection(redis));
     this.ttlSeconds = options.ttlSeconds ?? 7 * 24 * 3600;
   }
 

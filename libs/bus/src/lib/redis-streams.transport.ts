@@ -11,6 +11,7 @@ import {
   openRedis,
   type BusLogger,
   type RedisConnection,
+  isClusterConnection,
 } from './redis-connection';
 import { sendRpcReply, toRpcError, type RpcReply } from './rpc.client';
 import { Fields, StreamKeys } from './stream-keys';
@@ -53,7 +54,7 @@ export class RedisStreamsTransport
 
   constructor(private readonly options: RedisStreamsTransportOptions) {
     super();
-    this.keys = new StreamKeys(options.prefix);
+    this.keys = new StreamKeys(options.prefix, isClusterConnection(options.redis));
     this.busLogger = options.logger ?? defaultLogger(`RedisStreamsTransport:${options.service}`);
   }
 

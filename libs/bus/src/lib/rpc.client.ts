@@ -10,6 +10,7 @@ import {
   sleep,
   type BusLogger,
   type RedisConnection,
+  isClusterConnection,
 } from './redis-connection';
 import { Fields, parseStreamsReply, StreamKeys } from './stream-keys';
 import { DEFAULT_MAX_LEN } from './stream.publisher';
@@ -67,7 +68,7 @@ export class RpcClient {
     private readonly redis: Redis,
     private readonly options: RpcClientOptions,
   ) {
-    this.keys = new StreamKeys(options.prefix);
+    this.keys = new StreamKeys(options.prefix, isClusterConnection(redis));
     this.replyKey = this.keys.rpcReply(options.instanceId);
     this.logger = options.logger ?? defaultLogger('RpcClient');
   }

@@ -9,12 +9,32 @@ export const Fields = {
   Reply: 'reply',
 } as const;
 
-/** Stream names are given without the prefix; these build the Redis keys. */
+/** Hash tag of the bus keys on a Redis Cluster: every stream of a deployment in one slot. */
+export const BUS_HASH_TAG = '{bus}';
+
+/**
+ * Stream names are given without the prefix; these build the Redis keys.
+ *
+ * On a Redis Cluster (`cluster: true`) every stream key, its `:dlq` and the RPC streams carry the
+ * hash tag `{bus}` after the deployment prefix (`<prefix>{bus}:gad:dispatch:events`), so the
+ * commands that name several of them stay on one slot: XREADGROUP over all the streams a
+ * consumer reads and the MULTI that appends to the DLQ and XACKs the original. Idempotency keys
+ * are single-key and stay untagged so they spread over the shards. Standalone keys are unchanged.
+ * Why one tag and not one per stream: docs/adr/0002-redis-cluster.md.
+ */
 export class StreamKeys {
-  constructor(readonly prefix = '') {}
+  /** The prefix of stream keys: `prefix`, plus `{bus}:` on a cluster. */
+  readonly streamPrefix: string;
+
+  constructor(
+    readonly prefix = '',
+    readonly cluster = false,
+  ) {
+    this.streamPrefix = cluster ? `${prefix}${BUS_HASH_TAG}:` : prefix;
+  }
 
   stream(name: string): string {
-    return `${this.prefix}${name}`;
+    return `${this.streamPrefix}${name}`;
   }
 
   dlq(name: string): string {
@@ -30,7 +50,7 @@ export class StreamKeys {
   }
 
   idempotency(group: string, envelopeId: string): string {
-    return this.stream(`gad:idem:${group}:${envelopeId}`);
+    return `${this.prefix}gad:idem:${group}:${envelopeId}`;
   }
 }
 

@@ -14,6 +14,7 @@ import {
   waitReady,
   type BusLogger,
   type RedisConnection,
+  isClusterConnection,
 } from './redis-connection';
 import { execPipeline } from './stream.publisher';
 import {
@@ -121,7 +122,7 @@ export class StreamConsumer {
   private outage = false;
 
   constructor(private readonly options: StreamConsumerOptions) {
-    this.keys = new StreamKeys(options.prefix);
+    this.keys = new StreamKeys(options.prefix, isClusterConnection(options.redis));
     this.streams = options.streams.map((stream) => ({ stream, key: this.keys.stream(stream) }));
     this.logger = options.logger ?? defaultLogger(`StreamConsumer:${options.group}`);
     this.batchSize = options.batchSize ?? 100;

@@ -2,6 +2,7 @@ import type { Envelope } from '@gad/contracts';
 import type { Redis } from 'ioredis';
 import { busInstruments } from './bus.metrics';
 import { Fields, StreamKeys } from './stream-keys';
+import { isClusterConnection } from './redis-connection';
 import { withTraceparent } from './trace-propagation';
 
 export const DEFAULT_MAX_LEN = 100_000;
@@ -10,6 +11,20 @@ export interface PublisherOptions {
   prefix?: string;
   /** Approximate stream cap (`XADD MAXLEN ~`). Default 100,000. */
   maxLen?: number;
+  /**
+   * Replicas that must have the entries before `publish` resolves (`WAIT n timeout` in the same
+   * pipeline). Default 1 on a Redis Cluster, so an acknowledged event survives the primary's crash
+   * and failover; 0 (no WAIT) on a standalone server.
+   */
+  replicaAcks?: number;
+  /**
+   * Longest `WAIT` blocks; past it `publish` resolves anyway. When fewer replicas answered (none
+   * is attached, e.g. right after a failover), WAIT is skipped for `replicaRetryMs` (default 5 s):
+   * there is nothing to wait for, and a blocked WAIT would stall every publish on the connection.
+   * Default 200 ms.
+   */
+  replicaWaitMs?: number;
+  replicaRetryMs?: number;
 }
 
 /**
@@ -19,13 +34,21 @@ export interface PublisherOptions {
 export class StreamPublisher {
   readonly keys: StreamKeys;
   private readonly maxLen: number;
+  private readonly replicaAcks: number;
+  private readonly replicaWaitMs: number;
+  private readonly replicaRetryMs: number;
+  /** WAIT is skipped until then (no replica answered the last one). */
+  private replicasMissingUntil = 0;
 
   constructor(
     private readonly redis: Redis,
     options: PublisherOptions = {},
   ) {
-    this.keys = new StreamKeys(options.prefix);
+    this.keys = new StreamKeys(options.prefix, isClusterConnection(redis));
     this.maxLen = options.maxLen ?? DEFAULT_MAX_LEN;
+    this.replicaAcks = options.replicaAcks ?? (this.keys.cluster ? 1 : 0);
+    this.replicaWaitMs = options.replicaWaitMs ?? 200;
+    this.replicaRetryMs = options.replicaRetryMs ?? 5_000;
   }
 
   async publish(stream: string, envelopes: Envelope | readonly Envelope[]): Promise<string[]> {
@@ -57,7 +80,16 @@ export class StreamPublisher {
       );
       counts.set(stream, (counts.get(stream) ?? 0) + 1);
     }
-    const ids = await execPipeline(pipeline.exec());
+    const wait = this.replicaAcks > 0 && Date.now() >= this.replicasMissingUntil;
+    if (wait) {
+      // Keyless: rides on the pipeline's connection, i.e. the primary that took the XADDs.
+      pipeline.wait(this.replicaAcks, this.replicaWaitMs);
+    }
+    const replies = await execPipeline(pipeline.exec());
+    const ids = wait ? replies.slice(0, -1) : replies;
+    if (wait && Number(replies[replies.length - 1]) < this.replicaAcks) {
+      this.replicasMissingUntil = Date.now() + this.replicaRetryMs;
+    }
     const { published } = busInstruments();
     for (const [stream, count] of counts) {
       published.add(count, { stream });

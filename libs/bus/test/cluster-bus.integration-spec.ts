@@ -1,0 +1,188 @@
+// The bus on a real 6-node Redis Cluster (tools/stack/cluster.cjs): hash-tagged keys, multi-stream
+// reads, the DLQ transaction, and a primary SIGKILLed mid-run with its replica taking over.
+import {
+  createRedisClient,
+  StreamConsumer,
+  StreamKeys,
+  StreamPublisher,
+  type Delivery,
+  type StreamConsumerOptions,
+} from '@gad/bus';
+import type { Envelope } from '@gad/contracts';
+import {
+  startRedisCluster,
+  uniqueRedisPrefix,
+  waitFor,
+  type RedisClusterHandle,
+} from '@gad/testing';
+import type { Redis } from 'ioredis';
+import { CapturingLogger, testEnvelope } from './bus-test-helpers';
+
+jest.setTimeout(60_000);
+
+const prefix = uniqueRedisPrefix();
+let cluster: RedisClusterHandle;
+let redis: Redis;
+let publisher: StreamPublisher;
+const consumers: StreamConsumer[] = [];
+
+const fast = {
+  blockMs: 100,
+  reclaimIdleMs: 500,
+  reclaimIntervalMs: 200,
+  shutdownTimeoutMs: 500,
+  statsIntervalMs: 200,
+};
+
+async function startConsumer(
+  options: Omit<StreamConsumerOptions, 'redis' | 'prefix'>,
+): Promise<StreamConsumer> {
+  const consumer = new StreamConsumer({
+    ...fast,
+    logger: new CapturingLogger(),
+    ...options,
+    redis: cluster.url,
+    prefix,
+  });
+  consumers.push(consumer);
+  await consumer.start();
+  return consumer;
+}
+
+beforeAll(async () => {
+  cluster = await startRedisCluster();
+  redis = createRedisClient(cluster.url, { maxRetriesPerRequest: 20 });
+  publisher = new StreamPublisher(redis, { prefix });
+});
+
+afterAll(async () => {
+  await Promise.all(consumers.map((consumer) => consumer.stop()));
+  redis?.disconnect();
+  await cluster?.stop();
+});
+
+describe('bus on a Redis Cluster', () => {
+  it('hash-tags stream, DLQ and RPC keys into one slot and leaves idempotency keys spread', () => {
+    const keys = new StreamKeys(prefix, true);
+    expect(keys.stream('gad:dispatch:events')).toBe(`${prefix}{bus}:gad:dispatch:events`);
+    expect(keys.dlq('gad:dispatch:events')).toBe(`${prefix}{bus}:gad:dispatch:events:dlq`);
+    expect(keys.rpc('geo-service')).toBe(`${prefix}{bus}:gad:rpc:geo-service`);
+    expect(keys.idempotency('g', 'id-1')).toBe(`${prefix}gad:idem:g:id-1`);
+    // Standalone keys are what they always were.
+    const standalone = new StreamKeys(prefix);
+    expect(standalone.stream('gad:dispatch:events')).toBe(`${prefix}gad:dispatch:events`);
+    expect(standalone.dlq('gad:dispatch:events')).toBe(`${prefix}gad:dispatch:events:dlq`);
+  });
+
+  it('reads several streams in one consumer and delivers each entry once per group', async () => {
+    const streams = ['multi:a:events', 'multi:b:events'];
+    const seen: string[] = [];
+    for (const consumer of ['c1', 'c2']) {
+      await startConsumer({
+        group: 'multi',
+        consumer,
+        streams,
+        handler: (envelope: Envelope) => {
+          seen.push(envelope.id);
+        },
+      });
+    }
+    const envelopes = Array.from({ length: 40 }, (_, index) => testEnvelope({ index }));
+    await publisher.publish(streams[0], envelopes.slice(0, 20));
+    await publisher.publish(streams[1], envelopes.slice(20));
+    await waitFor(() => seen.length >= 40, { description: '40 entries handled' });
+    expect(new Set(seen)).toEqual(new Set(envelopes.map((envelope) => envelope.id)));
+    expect(seen).toHaveLength(40);
+    // The keys really live on the cluster, in the tagged slot.
+    expect(await redis.xlen(`${prefix}{bus}:${streams[0]}`)).toBe(20);
+  });
+
+  it('moves a poison entry to the DLQ and acknowledges it in one transaction', async () => {
+    const stream = 'poison:events';
+    const handled: number[] = [];
+    await startConsumer({
+      group: 'poison',
+      consumer: 'c1',
+      streams: [stream],
+      maxDeliveries: 2,
+      handler: (envelope: Envelope) => {
+        const { index } = envelope.data as { index: number };
+        if (index === 0) {
+          throw new Error('cannot handle 0');
+        }
+        handled.push(index);
+      },
+    });
+    await publisher.publish(stream, [testEnvelope({ index: 0 }), testEnvelope({ index: 1 })]);
+    const dlqKey = `${prefix}{bus}:${stream}:dlq`;
+    await waitFor(async () => (await redis.xlen(dlqKey)) === 1, {
+      description: 'the poison entry in the DLQ',
+    });
+    expect(handled).toEqual([1]);
+    await waitFor(
+      async () => Number((await redis.xpending(`${prefix}{bus}:${stream}`, 'poison'))[0]) === 0,
+      { description: 'nothing pending' },
+    );
+  });
+
+  it('loses no acknowledged event when the primary of the bus slot is killed mid-run', async () => {
+    const stream = 'failover:events';
+    const handled = new Set<string>();
+    const deliveries: Delivery[] = [];
+    for (const consumer of ['c1', 'c2']) {
+      await startConsumer({
+        group: 'failover',
+        consumer,
+        streams: [stream],
+        handler: (envelope: Envelope, delivery: Delivery) => {
+          handled.add(envelope.id);
+          deliveries.push(delivery);
+        },
+      });
+    }
+    const acknowledged: string[] = [];
+    let publishErrors = 0;
+    let lastPublishError = '';
+    let stop = false;
+    // A steady producer: each publish that resolved was acknowledged by the primary and a replica.
+    const producing = (async () => {
+      for (let batch = 0; !stop && batch < 400; batch += 1) {
+        const envelopes = [testEnvelope({ batch, n: 0 }), testEnvelope({ batch, n: 1 })];
+        try {
+          await publisher.publish(stream, envelopes);
+          acknowledged.push(...envelopes.map((envelope) => envelope.id));
+        } catch (error) {
+          // Not acknowledged: the caller (the outbox relay) would retry it.
+          publishErrors += 1;
+          lastPublishError = (error as Error).message;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    })();
+
+    await waitFor(() => handled.size >= 40, { description: 'traffic flowing before the kill' });
+    const primary = await cluster.primaryOf(`${prefix}{bus}:${stream}`);
+    await cluster.kill(primary);
+    const countAtKill = acknowledged.length;
+    await cluster.waitFailover(primary);
+    // Work resumes by itself: new events are published and handled after the failover.
+    await waitFor(() => acknowledged.length >= countAtKill + 40, {
+      description: `publishing resumed after the failover (errors: ${publishErrors})`,
+      timeoutMs: 20_000,
+    });
+    stop = true;
+    await producing;
+    await waitFor(() => acknowledged.every((id) => handled.has(id)), {
+      description: 'every acknowledged event handled',
+      timeoutMs: 20_000,
+    });
+    expect(acknowledged.filter((id) => !handled.has(id))).toEqual([]);
+    expect(acknowledged.length).toBeGreaterThan(countAtKill);
+    // eslint-disable-next-line no-console
+    console.log(
+      `failover: ${acknowledged.length} acknowledged, ${handled.size} handled, ` +
+        `${publishErrors} publish errors during the failover (${lastPublishError}), ` +
+        `${deliveries.length} deliveries`,
+    );
+  });
+});
