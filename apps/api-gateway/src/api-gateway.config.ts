@@ -22,6 +22,31 @@ export const apiGatewayEnvSchema = serviceEnvSchema.extend(databaseEnvSchema.sha
   /** Deadline of request/reply calls to other services over the bus. */
   RPC_TIMEOUT_MS: envInt(2_000, 50, 30_000),
   OUTBOX_POLL_MS: envInt(200, 10, 10_000),
+  // Identity and edge protections (see README).
+  /** Lifetime of a session: refresh is refused this long after the login (re-authentication). */
+  AUTH_SESSION_MAX_AGE_SECONDS: envInt(12 * 3600, 60, 7 * 24 * 3600),
+  /** Failed logins within AUTH_LOCKOUT_WINDOW_SECONDS that lock an account until an admin unlocks. */
+  AUTH_LOCKOUT_THRESHOLD: envInt(5, 1, 100),
+  AUTH_LOCKOUT_WINDOW_SECONDS: envInt(15 * 60, 10, 24 * 3600),
+  /** Accounts unused this long are disabled. */
+  AUTH_INACTIVE_DISABLE_DAYS: envInt(90, 1, 3650),
+  /** First admin, created at boot when no admin exists (all of these, or none). */
+  BOOTSTRAP_AGENCY_ID: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,99}$/)
+    .optional(),
+  BOOTSTRAP_AGENCY_NAME: z.string().min(1).max(200).optional(),
+  BOOTSTRAP_ADMIN_USERNAME: z.string().min(3).max(64).optional(),
+  BOOTSTRAP_ADMIN_EMAIL: z.email().optional(),
+  BOOTSTRAP_ADMIN_PASSWORD: z.string().min(12).max(256).optional(),
+  /** Requests per RATE_LIMIT_WINDOW_SECONDS per client IP and per authenticated user. */
+  RATE_LIMIT_IP_POINTS: envInt(1_200, 1, 10_000_000),
+  RATE_LIMIT_USER_POINTS: envInt(600, 1, 10_000_000),
+  RATE_LIMIT_WINDOW_SECONDS: envInt(60, 1, 3600),
+  /** Requests in flight on this instance beyond which new ones get 503 + Retry-After. */
+  MAX_IN_FLIGHT_REQUESTS: envInt(256, 1, 100_000),
+  /** Deadline of the gateway's own Redis commands (rate limits, idempotency, revocations). */
+  REDIS_COMMAND_TIMEOUT_MS: envInt(1_000, 50, 30_000),
 });
 
 export type ApiGatewayConfig = z.infer<typeof apiGatewayEnvSchema>;
@@ -31,6 +56,18 @@ export function loadApiGatewayConfig(): ApiGatewayConfig {
   const config = loadConfig('api-gateway', apiGatewayEnvSchema);
   if (config.AUTH_DEV_LOGIN && config.NODE_ENV === 'production') {
     throw new Error('api-gateway: AUTH_DEV_LOGIN must not be enabled in production');
+  }
+  const bootstrap = [
+    config.BOOTSTRAP_AGENCY_ID,
+    config.BOOTSTRAP_AGENCY_NAME,
+    config.BOOTSTRAP_ADMIN_USERNAME,
+    config.BOOTSTRAP_ADMIN_EMAIL,
+    config.BOOTSTRAP_ADMIN_PASSWORD,
+  ].filter((value) => value !== undefined).length;
+  if (bootstrap !== 0 && bootstrap !== 5) {
+    throw new Error(
+      'api-gateway: set all of BOOTSTRAP_AGENCY_ID, BOOTSTRAP_AGENCY_NAME, BOOTSTRAP_ADMIN_USERNAME, BOOTSTRAP_ADMIN_EMAIL, BOOTSTRAP_ADMIN_PASSWORD or none',
+    );
   }
   return config;
 }

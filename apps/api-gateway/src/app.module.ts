@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { AuditModule } from '@gad/audit';
 import { BusModule } from '@gad/bus';
-import { DatabaseModule } from '@gad/platform';
+import { DatabaseModule, RedisModule } from '@gad/platform';
 import { API_GATEWAY_CONFIG, type ApiGatewayConfig } from './api-gateway.config';
 import { AuditTrailModule } from './audit/audit-trail.module';
 import { AuthModule } from './auth/auth.module';
@@ -35,6 +35,13 @@ export class AppModule {
           poolSize: config.DATABASE_POOL_SIZE,
           statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
           applicationName: 'api-gateway',
+        }),
+        RedisModule.forRoot({
+          url: config.REDIS_URL,
+          keyPrefix: config.REDIS_KEY_PREFIX,
+          commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
+          maxRetriesPerRequest: 1,
+          connectionName: 'api-gateway',
         }),
         BusModule.forRoot({
           redis: config.REDIS_URL,

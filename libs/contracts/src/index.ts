@@ -38,4 +38,6 @@ export * from './http/units.schema';
 export * from './http/assignments.schema';
 export * from './events/incident-updated/v1';
 export * from './events/incident-status-changed/v1';
+export * from './http/users.schema';
+export * from './http/agencies.schema';
 export * from './realtime/field-namespace';

@@ -1,13 +1,30 @@
-import { Controller, Inject } from '@nestjs/common';
-import { operations, type DevLoginRequest, type Jwks, type TokenResponse } from '@gad/contracts';
-import { DomainException, HttpOperation, OperationBody } from '@gad/platform';
+import { Controller, Inject, Req } from '@nestjs/common';
+import { Audited, httpAuditContext, type HttpRequestLike } from '@gad/audit';
+import {
+  operations,
+  type AccessClaims,
+  type DevLoginRequest,
+  type Jwks,
+  type LoginRequest,
+  type RefreshRequest,
+  type SessionTokens,
+  type TokenResponse,
+} from '@gad/contracts';
+import { CurrentUser, DomainException, HttpOperation, OperationBody } from '@gad/platform';
 import { API_GATEWAY_CONFIG, type ApiGatewayConfig } from '../api-gateway.config';
+import { AuthService, type RequestMeta } from './auth.service';
 import { TokenService } from './token.service';
+
+const meta = (request: HttpRequestLike): RequestMeta => {
+  const { source, traceId } = httpAuditContext(request);
+  return { source, traceId };
+};
 
 @Controller()
 export class AuthController {
   constructor(
     private readonly tokens: TokenService,
+    private readonly auth: AuthService,
     @Inject(API_GATEWAY_CONFIG) private readonly config: ApiGatewayConfig,
   ) {}
 
@@ -35,5 +52,29 @@ export class AuthController {
   @HttpOperation(operations.getJwks)
   jwks(): Promise<Jwks> {
     return this.tokens.jwks();
+  }
+
+  @HttpOperation(operations.login)
+  @Audited({ skip: true })
+  login(
+    @OperationBody(operations.login) body: LoginRequest,
+    @Req() request: HttpRequestLike,
+  ): Promise<SessionTokens> {
+    return this.auth.login(body, meta(request));
+  }
+
+  @HttpOperation(operations.refreshSession)
+  @Audited({ skip: true })
+  refresh(
+    @OperationBody(operations.refreshSession) body: RefreshRequest,
+    @Req() request: HttpRequestLike,
+  ): Promise<SessionTokens> {
+    return this.auth.refresh(body.refreshToken, meta(request));
+  }
+
+  @HttpOperation(operations.logout)
+  @Audited({ skip: true })
+  logout(@CurrentUser() user: AccessClaims, @Req() request: HttpRequestLike): Promise<void> {
+    return this.auth.logout(user, meta(request));
   }
 }

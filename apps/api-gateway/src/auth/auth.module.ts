@@ -1,14 +1,20 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { AuthGuard, JwtVerifier } from '@gad/platform';
+import { JwtVerifier } from '@gad/platform';
 import { API_GATEWAY_CONFIG, type ApiGatewayConfig } from '../api-gateway.config';
+import { EdgeModule } from '../edge/edge.module';
+import { IdentityModule } from '../identity/identity.module';
 import { AuthController } from './auth.controller';
+import { AuthService } from './auth.service';
+import { GatewayAuthGuard } from './gateway-auth.guard';
 import { JWT_ALGORITHM, TokenService } from './token.service';
 
 @Module({
+  imports: [IdentityModule, EdgeModule],
   controllers: [AuthController],
   providers: [
     TokenService,
+    AuthService,
     {
       provide: JwtVerifier,
       inject: [API_GATEWAY_CONFIG],
@@ -20,7 +26,7 @@ import { JWT_ALGORITHM, TokenService } from './token.service';
           algorithms: [JWT_ALGORITHM],
         }),
     },
-    { provide: APP_GUARD, useClass: AuthGuard },
+    { provide: APP_GUARD, useClass: GatewayAuthGuard },
   ],
   exports: [TokenService, JwtVerifier],
 })

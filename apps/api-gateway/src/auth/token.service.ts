@@ -25,6 +25,7 @@ export class TokenService {
       agencyId: claims.agencyId,
       roles: claims.roles,
       ...(claims.unitId ? { unitId: claims.unitId } : {}),
+      ...(claims.sid ? { sid: claims.sid } : {}),
     })
       .setProtectedHeader({ alg: JWT_ALGORITHM, kid: this.keyId, typ: 'JWT' })
       .setSubject(claims.sub)

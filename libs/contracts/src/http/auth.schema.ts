@@ -32,6 +32,8 @@ export const accessClaimsSchema = z.object({
   agencyId: z.string(),
   roles: z.array(roleSchema),
   unitId: z.string().optional(),
+  /** Session (refresh-token family) id; absent on development tokens. */
+  sid: z.string().optional(),
 });
 export type AccessClaims = z.infer<typeof accessClaimsSchema>;
 
@@ -47,3 +49,40 @@ export const jwksSchema = z.object({
   ),
 });
 export type Jwks = z.infer<typeof jwksSchema>;
+
+/**
+ * A password as chosen by a user: 12 to 256 characters, compared in full (never trimmed or
+ * truncated; argon2id hashes every byte).
+ */
+export const passwordSchema = z.string().min(12).max(256);
+
+/** `POST /v1/auth/login`: username or e-mail plus password. */
+export const loginRequestSchema = z.strictObject({
+  /** Username or e-mail address (case-insensitive). */
+  login: z.string().trim().min(1).max(254),
+  password: z.string().min(1).max(256),
+});
+export type LoginRequest = z.infer<typeof loginRequestSchema>;
+
+/** Access token plus the rotating refresh token of the session. */
+export const sessionTokensSchema = tokenResponseSchema.extend({
+  /** Opaque; use once with `POST /v1/auth/refresh` (a reused one revokes the whole session). */
+  refreshToken: z.string(),
+  /** Seconds until the session needs a new login (re-authentication after 12 h). */
+  refreshExpiresIn: z.number().int(),
+  sessionId: z.string(),
+});
+export type SessionTokens = z.infer<typeof sessionTokensSchema>;
+
+/** `POST /v1/auth/refresh`. */
+export const refreshRequestSchema = z.strictObject({
+  refreshToken: z.string().min(1).max(512),
+});
+export type RefreshRequest = z.infer<typeof refreshRequestSchema>;
+
+/** `POST /v1/me/password`: change one's own password (revokes the other sessions). */
+export const changePasswordRequestSchema = z.strictObject({
+  currentPassword: z.string().min(1).max(256),
+  newPassword: passwordSchema,
+});
+export type ChangePasswordRequest = z.infer<typeof changePasswordRequestSchema>;

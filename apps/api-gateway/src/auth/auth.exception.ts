@@ -1,0 +1,44 @@
+import { DomainException } from '@gad/platform';
+
+export enum AuthErrorCode {
+  InvalidCredentials = 'invalid_credentials',
+  InvalidRefreshToken = 'invalid_refresh_token',
+  ReauthenticationRequired = 'reauthentication_required',
+  SessionRevoked = 'session_revoked',
+}
+
+/** Failures of login, refresh and session checks (all 401, with as little detail as is useful). */
+export class CredentialsException extends DomainException {
+  /** Same answer for an unknown login, a wrong password, a locked or a disabled account. */
+  static invalidCredentials(): CredentialsException {
+    return new CredentialsException(
+      AuthErrorCode.InvalidCredentials,
+      401,
+      'The login or password is not correct, or the account cannot log in',
+    );
+  }
+
+  static invalidRefreshToken(): CredentialsException {
+    return new CredentialsException(
+      AuthErrorCode.InvalidRefreshToken,
+      401,
+      'The refresh token is not valid; log in again',
+    );
+  }
+
+  static reauthenticationRequired(): CredentialsException {
+    return new CredentialsException(
+      AuthErrorCode.ReauthenticationRequired,
+      401,
+      'The session is older than its maximum age; log in again',
+    );
+  }
+
+  static sessionRevoked(): CredentialsException {
+    return new CredentialsException(
+      AuthErrorCode.SessionRevoked,
+      401,
+      'The session of this token has ended',
+    );
+  }
+}

@@ -1,0 +1,280 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { AuditRecorder, UNSCOPED_AGENCY, type AuditRecordInput } from '@gad/audit';
+import {
+  AuditActions,
+  uuidv7,
+  type AccessClaims,
+  type LoginRequest,
+  type Role,
+  type SessionTokens,
+} from '@gad/contracts';
+import { API_GATEWAY_CONFIG, type ApiGatewayConfig } from '../api-gateway.config';
+import { IDENTITY_CLOCK, type Clock } from '../identity/identity.constants';
+import { IdentityRepository, type UserRow } from '../identity/identity.repository';
+import { PasswordService } from '../identity/password.service';
+import { SessionRevocations } from '../identity/session-revocations.service';
+import { actorOf } from '../identity/users.service';
+import { CredentialsException } from './auth.exception';
+import { TokenService } from './token.service';
+
+/** Where a request came from, for sessions and the audit trail. */
+export type RequestMeta = Pick<AuditRecordInput, 'source' | 'traceId'>;
+
+const digest = (token: string): Buffer => createHash('sha256').update(token).digest();
+
+/**
+ * Login, refresh-token rotation with reuse detection, logout. Lockout after
+ * `AUTH_LOCKOUT_THRESHOLD` failures within the window; refresh refused once the session is older
+ * than `AUTH_SESSION_MAX_AGE_SECONDS`; accounts unused for `AUTH_INACTIVE_DISABLE_DAYS` disabled.
+ */
+@Injectable()
+export class AuthService {
+  constructor(
+    private readonly repository: IdentityRepository,
+    private readonly passwords: PasswordService,
+    private readonly tokens: TokenService,
+    private readonly revocations: SessionRevocations,
+    private readonly audit: AuditRecorder,
+    @Inject(IDENTITY_CLOCK) private readonly clock: Clock,
+    @Inject(API_GATEWAY_CONFIG) private readonly config: ApiGatewayConfig,
+  ) {}
+
+  async login(request: LoginRequest, meta: RequestMeta): Promise<SessionTokens> {
+    const user = await this.repository.findByLogin(request.login);
+    if (!user) {
+      await this.passwords.verifyDecoy(request.password);
+      this.record(meta, undefined, AuditActions.LoginFailed, 'failed', 'unknown login', {
+        login: request.login.slice(0, 254),
+      });
+      throw CredentialsException.invalidCredentials();
+    }
+    const now = this.clock.now();
+    const passwordOk = await this.passwords.verify(user.password_hash, request.password);
+    if (user.status !== 'active') {
+      this.record(meta, user, AuditActions.LoginFailed, 'failed', `account ${user.status}`);
+      throw CredentialsException.invalidCredentials();
+    }
+    if (this.inactiveSince(user, now)) {
+      await this.disableInactive(user, now);
+      this.record(meta, user, AuditActions.LoginFailed, 'failed', 'account unused: disabled');
+      throw CredentialsException.invalidCredentials();
+    }
+    if (!passwordOk) {
+      await this.failedLogin(user, now, meta);
+      throw CredentialsException.invalidCredentials();
+    }
+    const sessionId = uuidv7();
+    const refreshToken = this.newRefreshToken();
+    const expiresAt = new Date(now.getTime() + this.config.AUTH_SESSION_MAX_AGE_SECONDS * 1000);
+    await this.repository.transaction(async (tx) => {
+      await tx.recordLogin(user.id, now);
+      await tx.insertSession({
+        id: sessionId,
+        agencyId: user.agency_id,
+        userId: user.id,
+        authenticatedAt: now,
+        expiresAt,
+        ip: meta.source?.ip?.slice(0, 100),
+        userAgent: meta.source?.userAgent?.slice(0, 500),
+      });
+      await tx.insertRefreshToken(digest(refreshToken), sessionId, user.agency_id, now);
+    });
+    this.record(meta, user, AuditActions.LoginSucceeded, 'success', undefined, { sessionId });
+    return this.sessionTokens(
+      user.id,
+      user.agency_id,
+      user.roles,
+      sessionId,
+      refreshToken,
+      expiresAt,
+      now,
+    );
+  }
+
+  /** Rotates a refresh token. A token used before revokes its whole session (reuse detection). */
+  async refresh(refreshToken: string, meta: RequestMeta): Promise<SessionTokens> {
+    const hash = digest(refreshToken);
+    const next = this.newRefreshToken();
+    const now = this.clock.now();
+    const outcome = await this.repository.transaction(async (tx) => {
+      const found = await tx.lockRefreshToken(hash);
+      if (!found) {
+        return { kind: 'unknown' as const };
+      }
+      if (found.revoked_at) {
+        return { kind: 'revoked' as const, found };
+      }
+      if (found.used_at) {
+        const revoked = await this.revocations.revokeInTransaction(tx, {
+          agencyId: found.agency_id,
+          userId: found.user_id,
+          sessionId: found.session_id,
+          reason: 'token_reuse',
+          actor: { kind: 'service', id: 'api-gateway' },
+          now,
+        });
+        return { kind: 'reused' as const, found, revoked };
+      }
+      if (found.expires_at.getTime() <= now.getTime()) {
+        return { kind: 'expired' as const, found };
+      }
+      if (found.user_status !== 'active') {
+        return { kind: 'inactive' as const, found };
+      }
+      await tx.markRefreshTokenUsed(hash, now);
+      await tx.insertRefreshToken(digest(next), found.session_id, found.agency_id, now);
+      await tx.touchUser(found.user_id, now);
+      return { kind: 'rotated' as const, found };
+    });
+    if (outcome.kind === 'unknown') {
+      this.record(meta, undefined, AuditActions.TokenRefreshed, 'failed', 'unknown refresh token');
+      throw CredentialsException.invalidRefreshToken();
+    }
+    const { found } = outcome;
+    const who = { id: found.user_id, agency_id: found.agency_id, roles: found.roles };
+    switch (outcome.kind) {
+      case 'reused':
+        await this.revocations.denyList(outcome.revoked);
+        this.record(meta, who, AuditActions.TokenReuseDetected, 'denied', 'refresh token reused', {
+          sessionId: found.session_id,
+        });
+        throw CredentialsException.invalidRefreshToken();
+      case 'revoked':
+      case 'inactive':
+        this.record(meta, who, AuditActions.TokenRefreshed, 'denied', `session ${outcome.kind}`);
+        throw CredentialsException.invalidRefreshToken();
+      case 'expired':
+        this.record(meta, who, AuditActions.TokenRefreshed, 'denied', 'session past maximum age');
+        throw CredentialsException.reauthenticationRequired();
+      case 'rotated':
+        this.record(meta, who, AuditActions.TokenRefreshed, 'success', undefined, {
+          sessionId: found.session_id,
+        });
+        return this.sessionTokens(
+          found.user_id,
+          found.agency_id,
+          found.roles,
+          found.session_id,
+          next,
+          found.expires_at,
+          now,
+        );
+    }
+  }
+
+  /** Ends the caller's session (every session of the user for a token without one). */
+  async logout(caller: AccessClaims, meta: RequestMeta): Promise<void> {
+    await this.revocations.revoke({
+      agencyId: caller.agencyId,
+      userId: caller.sub,
+      reason: 'logout',
+      actor: actorOf(caller),
+      now: this.clock.now(),
+      ...(caller.sid ? { sessionId: caller.sid } : {}),
+    });
+    this.record(
+      meta,
+      { id: caller.sub, agency_id: caller.agencyId, roles: caller.roles },
+      AuditActions.Logout,
+      'success',
+      undefined,
+      caller.sid ? { sessionId: caller.sid } : undefined,
+    );
+  }
+
+  private async failedLogin(user: UserRow, now: Date, meta: RequestMeta): Promise<void> {
+    const windowStart = new Date(now.getTime() - this.config.AUTH_LOCKOUT_WINDOW_SECONDS * 1000);
+    const result = await this.repository.recordFailedLogin(
+      user.id,
+      now,
+      windowStart,
+      this.config.AUTH_LOCKOUT_THRESHOLD,
+    );
+    this.record(meta, user, AuditActions.LoginFailed, 'failed', 'wrong password', {
+      failures: result.failures,
+    });
+    if (result.status === 'locked' && result.previous_status === 'active') {
+      await this.revocations.revoke({
+        agencyId: user.agency_id,
+        userId: user.id,
+        reason: 'locked',
+        actor: { kind: 'service', id: 'api-gateway' },
+        now,
+      });
+      this.record(meta, user, AuditActions.AccountLocked, 'success', 'too many failed logins', {
+        failures: result.failures,
+      });
+    }
+  }
+
+  private inactiveSince(user: UserRow, now: Date): boolean {
+    const limitMs = this.config.AUTH_INACTIVE_DISABLE_DAYS * 24 * 3600 * 1000;
+    return now.getTime() - user.last_seen_at.getTime() > limitMs;
+  }
+
+  private async disableInactive(user: UserRow, now: Date): Promise<void> {
+    const revoked = await this.repository.transaction(async (tx) => {
+      await tx.setStatus(user.agency_id, user.id, 'disabled', 'inactive', now);
+      return this.revocations.revokeInTransaction(tx, {
+        agencyId: user.agency_id,
+        userId: user.id,
+        reason: 'disabled',
+        actor: { kind: 'service', id: 'api-gateway' },
+        now,
+      });
+    });
+    await this.revocations.denyList(revoked);
+  }
+
+  private newRefreshToken(): string {
+    return randomBytes(32).toString('base64url');
+  }
+
+  private async sessionTokens(
+    userId: string,
+    agencyId: string,
+    roles: Role[],
+    sessionId: string,
+    refreshToken: string,
+    expiresAt: Date,
+    now: Date,
+  ): Promise<SessionTokens> {
+    const { token, expiresIn } = await this.tokens.issueAccessToken({
+      sub: userId,
+      agencyId,
+      roles,
+      sid: sessionId,
+    });
+    return {
+      accessToken: token,
+      tokenType: 'Bearer',
+      expiresIn,
+      refreshToken,
+      refreshExpiresIn: Math.max(0, Math.floor((expiresAt.getTime() - now.getTime()) / 1000)),
+      sessionId,
+    };
+  }
+
+  private record(
+    meta: RequestMeta,
+    user: Pick<UserRow, 'id' | 'agency_id' | 'roles'> | undefined,
+    action: string,
+    outcome: 'success' | 'failed' | 'denied',
+    reason?: string,
+    details?: Record<string, unknown>,
+  ): void {
+    this.audit.record({
+      ...meta,
+      agencyId: user?.agency_id ?? UNSCOPED_AGENCY,
+      actor: user
+        ? { kind: 'user', id: user.id, roles: user.roles }
+        : { kind: 'user', id: 'anonymous' },
+      action,
+      outcome,
+      ...(user ? { object: { type: 'user', id: user.id } } : {}),
+      ...(reason ? { reason } : {}),
+      ...(details ? { details } : {}),
+    });
+  }
+}

@@ -1,0 +1,84 @@
+import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuditRecorder, httpAuditContext, type HttpRequestLike } from '@gad/audit';
+import { AuditActions, type AccessClaims } from '@gad/contracts';
+import { AuthGuard, HTTP_OPERATION_KEY, JwtVerifier } from '@gad/platform';
+import type { HttpOperation } from '@gad/contracts';
+import type { FastifyReply } from 'fastify';
+import { EdgeException } from '../edge/edge.exception';
+import { RateLimitService } from '../edge/rate-limit.service';
+import { SessionRevocations } from '../identity/session-revocations.service';
+import { CredentialsException } from './auth.exception';
+
+type Request = HttpRequestLike & { user?: AccessClaims };
+
+/**
+ * The api-gateway's global guard: the platform {@link AuthGuard} (valid access token, one of the
+ * operation's roles, fails closed without roles), then the session of the token must not be
+ * revoked, then the per-user rate limit. Permission denials are audited here, because a guard
+ * rejects before any interceptor runs.
+ */
+@Injectable()
+export class GatewayAuthGuard implements CanActivate {
+  private readonly inner: AuthGuard;
+
+  constructor(
+    private readonly reflector: Reflector,
+    @Inject(JwtVerifier) verifier: JwtVerifier,
+    private readonly revocations: SessionRevocations,
+    private readonly rateLimits: RateLimitService,
+    private readonly audit: AuditRecorder,
+  ) {
+    this.inner = new AuthGuard(reflector, verifier);
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') {
+      return true;
+    }
+    const request = context.switchToHttp().getRequest<Request>();
+    try {
+      await this.inner.canActivate(context);
+    } catch (error) {
+      if (request.user) {
+        this.recordDenial(context, request, 'role not allowed');
+      }
+      throw error;
+    }
+    const user = request.user;
+    if (!user) {
+      return true;
+    }
+    if (user.sid && (await this.revocations.isRevoked(user.agencyId, user.sid))) {
+      this.recordDenial(context, request, 'session revoked');
+      throw CredentialsException.sessionRevoked();
+    }
+    const decision = await this.rateLimits.consumeUser(user.agencyId, user.sub);
+    if (!decision.allowed) {
+      void context
+        .switchToHttp()
+        .getResponse<FastifyReply>()
+        .header('retry-after', String(decision.retryAfterSeconds));
+      throw EdgeException.rateLimited(decision.retryAfterSeconds);
+    }
+    return true;
+  }
+
+  private recordDenial(context: ExecutionContext, request: Request, reason: string): void {
+    const operation = this.reflector.get<HttpOperation | undefined>(
+      HTTP_OPERATION_KEY,
+      context.getHandler(),
+    );
+    this.audit.record({
+      ...httpAuditContext(request),
+      action: AuditActions.PermissionDenied,
+      outcome: 'denied',
+      reason,
+      details: {
+        method: request.method,
+        route: request.routeOptions?.url ?? request.url?.split('?')[0],
+        ...(operation ? { operationId: operation.operationId } : {}),
+      },
+    });
+  }
+}

@@ -1,0 +1,91 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { metrics } from '@opentelemetry/api';
+import { PROBLEM_CONTENT_TYPE } from '@gad/contracts';
+import { createLogger, currentTraceId } from '@gad/observability';
+import { toProblem } from '@gad/platform';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { API_GATEWAY_CONFIG, type ApiGatewayConfig } from '../api-gateway.config';
+import { EdgeException } from './edge.exception';
+import { RateLimitService } from './rate-limit.service';
+
+/** Paths the edge never limits (probes and scrapes must see the truth when saturated). */
+const UNLIMITED = /^\/(health\/|metrics$|metrics\?)/;
+const SHED_RETRY_AFTER_SECONDS = 1;
+
+const meter = metrics.getMeter('api-gateway');
+const shed = meter.createCounter('gad_http_shed_total', {
+  description: 'Requests refused with 503 because too many were in flight',
+});
+
+/**
+ * Fastify `onRequest` hook, the first thing a request meets (before routing to Nest, guards and
+ * the database): (1) the in-flight limit of this instance sheds load with 503 + Retry-After;
+ * (2) the per-IP rate limit answers 429 + Retry-After. Both as problem+json.
+ */
+@Injectable()
+export class EdgeHooks implements OnModuleInit {
+  private readonly logger = createLogger('edge');
+  private inFlight = 0;
+
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly rateLimits: RateLimitService,
+    @Inject(API_GATEWAY_CONFIG) private readonly config: ApiGatewayConfig,
+  ) {
+    meter
+      .createObservableGauge('gad_http_in_flight', { description: 'Requests in flight' })
+      .addCallback((result) => result.observe(this.inFlight));
+  }
+
+  onModuleInit(): void {
+    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
+    fastify.addHook('onRequest', (request, reply) => this.onRequest(request, reply));
+  }
+
+  private async onRequest(
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<FastifyReply | undefined> {
+    if (UNLIMITED.test(request.url)) {
+      return;
+    }
+    if (this.inFlight >= this.config.MAX_IN_FLIGHT_REQUESTS) {
+      shed.add(1);
+      return this.refuse(request, reply, EdgeException.overloaded(SHED_RETRY_AFTER_SECONDS));
+    }
+    this.inFlight += 1;
+    let released = false;
+    const release = (): void => {
+      if (!released) {
+        released = true;
+        this.inFlight -= 1;
+      }
+    };
+    // 'close' fires once the response is finished or the client went away.
+    reply.raw.once('close', release);
+    let decision;
+    try {
+      decision = await this.rateLimits.consumeIp(request.ip);
+    } catch (error) {
+      // Neither Redis nor the insurance limiter answered: serve rather than refuse everyone.
+      this.logger.warn({ err: error }, 'ip rate limit unavailable');
+      return;
+    }
+    if (!decision.allowed) {
+      return this.refuse(request, reply, EdgeException.rateLimited(decision.retryAfterSeconds));
+    }
+  }
+
+  private refuse(request: FastifyRequest, reply: FastifyReply, error: EdgeException): FastifyReply {
+    const { problem } = toProblem(error, {
+      instance: request.url.split('?')[0],
+      traceId: currentTraceId(),
+    });
+    return reply
+      .status(problem.status)
+      .header('retry-after', String(problem['retryAfter'] ?? 1))
+      .header('content-type', `${PROBLEM_CONTENT_TYPE}; charset=utf-8`)
+      .send(JSON.stringify(problem));
+  }
+}

@@ -1,0 +1,90 @@
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { AuditRecorder } from '@gad/audit';
+import { AuditActions, uuidv7 } from '@gad/contracts';
+import { createLogger } from '@gad/observability';
+import { API_GATEWAY_CONFIG, type ApiGatewayConfig } from '../api-gateway.config';
+import { IDENTITY_CLOCK, type Clock } from './identity.constants';
+import { IdentityRepository } from './identity.repository';
+import { PasswordService } from './password.service';
+
+export interface FirstAdmin {
+  agencyId: string;
+  agencyName: string;
+  username: string;
+  email: string;
+  password: string;
+}
+
+/**
+ * Creates the first administrator (and their agency) when no admin exists anywhere, from
+ * `BOOTSTRAP_*` at boot or from the `admin:create` CLI. There is no default password: without the
+ * variables nothing is created. Replicas booting together serialise on an advisory lock.
+ */
+@Injectable()
+export class IdentityBootstrap implements OnApplicationBootstrap {
+  private readonly logger = createLogger('identity-bootstrap');
+
+  constructor(
+    private readonly repository: IdentityRepository,
+    private readonly passwords: PasswordService,
+    private readonly audit: AuditRecorder,
+    @Inject(IDENTITY_CLOCK) private readonly clock: Clock,
+    @Inject(API_GATEWAY_CONFIG) private readonly config: ApiGatewayConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const c = this.config;
+    if (
+      !c.BOOTSTRAP_AGENCY_ID ||
+      !c.BOOTSTRAP_AGENCY_NAME ||
+      !c.BOOTSTRAP_ADMIN_USERNAME ||
+      !c.BOOTSTRAP_ADMIN_EMAIL ||
+      !c.BOOTSTRAP_ADMIN_PASSWORD
+    ) {
+      return;
+    }
+    await this.createFirstAdmin({
+      agencyId: c.BOOTSTRAP_AGENCY_ID,
+      agencyName: c.BOOTSTRAP_AGENCY_NAME,
+      username: c.BOOTSTRAP_ADMIN_USERNAME,
+      email: c.BOOTSTRAP_ADMIN_EMAIL,
+      password: c.BOOTSTRAP_ADMIN_PASSWORD,
+    });
+  }
+
+  /** Creates the admin unless one exists; returns the new user's id, or undefined. */
+  async createFirstAdmin(admin: FirstAdmin): Promise<string | undefined> {
+    const passwordHash = await this.passwords.hash(admin.password);
+    const now = this.clock.now();
+    const id = await this.repository.bootstrapTransaction(async (tx) => {
+      if (await tx.anyAdmin()) {
+        return undefined;
+      }
+      await tx.ensureAgency(admin.agencyId, admin.agencyName, now);
+      const row = await tx.insertUser({
+        id: uuidv7(),
+        agencyId: admin.agencyId,
+        username: admin.username.trim().toLowerCase(),
+        email: admin.email.trim().toLowerCase(),
+        displayName: null,
+        locale: 'es',
+        roles: ['admin'],
+        passwordHash,
+        now,
+      });
+      return row.id;
+    });
+    if (id) {
+      this.logger.info({ agencyId: admin.agencyId, userId: id }, 'first admin created');
+      this.audit.record({
+        agencyId: admin.agencyId,
+        actor: { kind: 'service', id: 'api-gateway' },
+        action: AuditActions.Created,
+        outcome: 'success',
+        object: { type: 'user', id },
+        reason: 'first admin from the bootstrap configuration',
+      });
+    }
+    return id;
+  }
+}

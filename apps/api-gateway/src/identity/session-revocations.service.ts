@@ -1,0 +1,115 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { OutboxRelay } from '@gad/bus';
+import { createEnvelope, EventTypes, type Actor, type UserSessionsRevokedV1 } from '@gad/contracts';
+import { currentTraceparent } from '@gad/observability';
+import { REDIS_CLIENT } from '@gad/platform';
+import type { Redis } from 'ioredis';
+import { API_GATEWAY_CONFIG, type ApiGatewayConfig } from '../api-gateway.config';
+import type { RevocationReason } from './identity.constants';
+import { IdentityRepository, type IdentitySql } from './identity.repository';
+
+const key = (sessionId: string): string => `auth:revoked-session:${sessionId}`;
+
+/**
+ * Ends sessions: revokes them in PostgreSQL with a `user.sessions_revoked` event in the same
+ * transaction (ws-gateway disconnects the sockets), then deny-lists their ids in Redis for the
+ * lifetime of an access token so the access tokens already issued stop working at once. The guard
+ * asks Redis and falls back to PostgreSQL when Redis does not answer.
+ */
+@Injectable()
+export class SessionRevocations {
+  private readonly logger = new Logger(SessionRevocations.name);
+
+  constructor(
+    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    private readonly repository: IdentityRepository,
+    private readonly relay: OutboxRelay,
+    @Inject(API_GATEWAY_CONFIG) private readonly config: ApiGatewayConfig,
+  ) {}
+
+  /**
+   * Inside `tx`: revokes one session (`sessionId`) or every session of the user, and appends the
+   * event. Returns the revoked ids; call {@link denyList} with them after the commit.
+   */
+  async revokeInTransaction(
+    tx: IdentitySql,
+    input: {
+      agencyId: string;
+      userId: string;
+      reason: RevocationReason;
+      actor: Actor;
+      now: Date;
+      sessionId?: string;
+      keepSessionId?: string;
+    },
+  ): Promise<string[]> {
+    const revoked = input.sessionId
+      ? (await tx.revokeSession(input.agencyId, input.sessionId, input.reason, input.now))
+        ? [input.sessionId]
+        : []
+      : await tx.revokeUserSessions(
+          input.agencyId,
+          input.userId,
+          input.reason,
+          input.now,
+          input.keepSessionId,
+        );
+    const data: UserSessionsRevokedV1 = {
+      userId: input.userId,
+      ...(input.sessionId ? { sessionId: input.sessionId } : {}),
+      reason: input.reason,
+      revokedAt: input.now.toISOString(),
+    };
+    // Published even when no refresh session was live: sockets may hold development tokens.
+    if (!input.keepSessionId || revoked.length > 0) {
+      await tx.appendEvents([
+        createEnvelope({
+          type: EventTypes.UserSessionsRevoked,
+          agencyId: input.agencyId,
+          actor: input.actor,
+          traceparent: currentTraceparent(),
+          data,
+          occurredAt: input.now,
+        }),
+      ]);
+    }
+    return revoked;
+  }
+
+  /** After the commit: deny-list the access tokens of the revoked sessions and relay the event. */
+  async denyList(sessionIds: readonly string[]): Promise<void> {
+    this.relay.nudge();
+    if (sessionIds.length === 0) {
+      return;
+    }
+    try {
+      const pipeline = this.redis.pipeline();
+      for (const sessionId of sessionIds) {
+        pipeline.set(key(sessionId), '1', 'EX', this.config.JWT_ACCESS_TTL_SECONDS);
+      }
+      await pipeline.exec();
+    } catch (error) {
+      // The guard still consults PostgreSQL whenever Redis fails; log for the SRE.
+      this.logger.warn(`revoked sessions not deny-listed in redis: ${(error as Error).message}`);
+    }
+  }
+
+  /** Whether the session of an access token has been revoked. */
+  async isRevoked(agencyId: string, sessionId: string): Promise<boolean> {
+    try {
+      if ((await this.redis.exists(key(sessionId))) === 1) {
+        return true;
+      }
+    } catch {
+      return this.repository.isSessionRevoked(agencyId, sessionId);
+    }
+    return false;
+  }
+
+  /** Revokes in its own transaction and deny-lists (logout, token reuse, admin actions). */
+  async revoke(input: Parameters<SessionRevocations['revokeInTransaction']>[1]): Promise<string[]> {
+    const revoked = await this.repository.transaction((tx) => this.revokeInTransaction(tx, input));
+    await this.denyList(revoked);
+    return revoked;
+  }
+}

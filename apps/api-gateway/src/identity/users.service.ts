@@ -1,0 +1,261 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  uuidv7,
+  type AccessClaims,
+  type Actor,
+  type Agency,
+  type ChangePasswordRequest,
+  type CreateUserRequest,
+  type ListUsersQuery,
+  type Role,
+  type UpdateAgencyRequest,
+  type UpdateUserRequest,
+  type User,
+  type UserList,
+} from '@gad/contracts';
+import { IDENTITY_CLOCK, type Clock, type RevocationReason } from './identity.constants';
+import { IdentityException } from './identity.exception';
+import {
+  IdentityRepository,
+  uniqueViolation,
+  type IdentitySql,
+  type UserRow,
+} from './identity.repository';
+import { PasswordService } from './password.service';
+import { SessionRevocations } from './session-revocations.service';
+import { toAgency, toUser } from './users.mapper';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const actorOf = (user: AccessClaims): Actor => ({
+  kind: 'user',
+  id: user.sub,
+  roles: user.roles,
+});
+
+/** Users and the agency of the caller: every query is scoped by the caller's agency. */
+@Injectable()
+export class UsersService {
+  constructor(
+    private readonly repository: IdentityRepository,
+    private readonly passwords: PasswordService,
+    private readonly revocations: SessionRevocations,
+    @Inject(IDENTITY_CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async me(caller: AccessClaims): Promise<User> {
+    return toUser(await this.row(caller.agencyId, caller.sub));
+  }
+
+  async agency(caller: AccessClaims): Promise<Agency> {
+    const row = await this.repository.findAgency(caller.agencyId);
+    if (!row) {
+      throw IdentityException.agencyNotFound();
+    }
+    return toAgency(row);
+  }
+
+  async renameAgency(caller: AccessClaims, request: UpdateAgencyRequest): Promise<Agency> {
+    const row = await this.repository.renameAgency(caller.agencyId, request.name, this.clock.now());
+    if (!row) {
+      throw IdentityException.agencyNotFound();
+    }
+    return toAgency(row);
+  }
+
+  async list(caller: AccessClaims, query: ListUsersQuery): Promise<UserList> {
+    const rows = await this.repository.listUsers(caller.agencyId, {
+      limit: query.limit + 1,
+      after: query.cursor,
+      status: query.status,
+    });
+    const page = rows.slice(0, query.limit);
+    return {
+      items: page.map(toUser),
+      nextCursor: rows.length > query.limit ? (page[page.length - 1]?.username ?? null) : null,
+    };
+  }
+
+  async get(caller: AccessClaims, id: string): Promise<User> {
+    return toUser(await this.row(caller.agencyId, id));
+  }
+
+  async create(caller: AccessClaims, request: CreateUserRequest): Promise<User> {
+    if (!(await this.repository.findAgency(caller.agencyId))) {
+      throw IdentityException.agencyNotFound();
+    }
+    const passwordHash = await this.passwords.hash(request.password);
+    try {
+      return toUser(
+        await this.repository.insertUser({
+          id: uuidv7(),
+          agencyId: caller.agencyId,
+          username: request.username,
+          email: request.email,
+          displayName: request.displayName ?? null,
+          locale: request.locale,
+          roles: request.roles,
+          passwordHash,
+          now: this.clock.now(),
+        }),
+      );
+    } catch (error) {
+      const taken = uniqueViolation(error);
+      if (taken) {
+        throw IdentityException.taken(taken);
+      }
+      throw error;
+    }
+  }
+
+  async update(caller: AccessClaims, id: string, request: UpdateUserRequest): Promise<User> {
+    try {
+      const row = await this.repository.updateProfile(
+        caller.agencyId,
+        id,
+        request,
+        this.clock.now(),
+      );
+      if (!row) {
+        throw IdentityException.userNotFound(id);
+      }
+      return toUser(row);
+    } catch (error) {
+      const taken = uniqueViolation(error);
+      if (taken) {
+        throw IdentityException.taken(taken);
+      }
+      throw error;
+    }
+  }
+
+  async delete(caller: AccessClaims, id: string): Promise<void> {
+    if (id === caller.sub) {
+      throw IdentityException.selfModification('delete');
+    }
+    const now = this.clock.now();
+    const revoked = await this.repository.transaction(async (tx) => {
+      if (!(await tx.findUser(caller.agencyId, id, true))) {
+        throw IdentityException.userNotFound(id);
+      }
+      const sessions = await this.revocations.revokeInTransaction(tx, {
+        agencyId: caller.agencyId,
+        userId: id,
+        reason: 'admin',
+        actor: actorOf(caller),
+        now,
+      });
+      await tx.deleteUser(caller.agencyId, id);
+      return sessions;
+    });
+    await this.revocations.denyList(revoked);
+  }
+
+  /** Replaces the roles and ends the user's sessions (their tokens carry the old roles). */
+  async setRoles(caller: AccessClaims, id: string, roles: Role[]): Promise<User> {
+    if (id === caller.sub && !roles.includes('admin')) {
+      throw IdentityException.selfModification('remove the admin role from');
+    }
+    return this.changeWithRevocation(caller, id, 'role_changed', (tx, now) =>
+      tx.setRoles(caller.agencyId, id, [...new Set(roles)], now),
+    );
+  }
+
+  async setPassword(caller: AccessClaims, id: string, password: string): Promise<void> {
+    const passwordHash = await this.passwords.hash(password);
+    await this.changeWithRevocation(caller, id, 'admin', async (tx, now) => {
+      await tx.setPassword(caller.agencyId, id, passwordHash, now);
+      return undefined;
+    });
+  }
+
+  async disable(caller: AccessClaims, id: string): Promise<User> {
+    if (id === caller.sub) {
+      throw IdentityException.selfModification('disable');
+    }
+    return this.changeWithRevocation(caller, id, 'disabled', (tx, now) =>
+      tx.setStatus(caller.agencyId, id, 'disabled', 'admin', now),
+    );
+  }
+
+  async enable(caller: AccessClaims, id: string): Promise<User> {
+    return this.setActive(caller, id, 'disabled');
+  }
+
+  async unlock(caller: AccessClaims, id: string): Promise<User> {
+    return this.setActive(caller, id, 'locked');
+  }
+
+  /** The caller changes their own password; their other sessions end. */
+  async changeOwnPassword(caller: AccessClaims, request: ChangePasswordRequest): Promise<void> {
+    const row = await this.row(caller.agencyId, caller.sub);
+    if (!(await this.passwords.verify(row.password_hash, request.currentPassword))) {
+      throw IdentityException.currentPasswordIncorrect();
+    }
+    const passwordHash = await this.passwords.hash(request.newPassword);
+    const now = this.clock.now();
+    const revoked = await this.repository.transaction(async (tx) => {
+      await tx.setPassword(caller.agencyId, caller.sub, passwordHash, now);
+      return this.revocations.revokeInTransaction(tx, {
+        agencyId: caller.agencyId,
+        userId: caller.sub,
+        reason: 'admin',
+        actor: actorOf(caller),
+        now,
+        keepSessionId: caller.sid,
+      });
+    });
+    await this.revocations.denyList(revoked);
+  }
+
+  private async setActive(
+    caller: AccessClaims,
+    id: string,
+    from: 'locked' | 'disabled',
+  ): Promise<User> {
+    const now = this.clock.now();
+    return toUser(
+      await this.repository.transaction(async (tx) => {
+        const row = await tx.findUser(caller.agencyId, id, true);
+        if (!row) {
+          throw IdentityException.userNotFound(id);
+        }
+        return row.status === from ? tx.setStatus(caller.agencyId, id, 'active', null, now) : row;
+      }),
+    );
+  }
+
+  private async changeWithRevocation<T extends UserRow | undefined>(
+    caller: AccessClaims,
+    id: string,
+    reason: RevocationReason,
+    change: (tx: IdentitySql, now: Date) => Promise<T>,
+  ): Promise<User> {
+    const now = this.clock.now();
+    const { row, revoked } = await this.repository.transaction(async (tx) => {
+      const before = await tx.findUser(caller.agencyId, id, true);
+      if (!before) {
+        throw IdentityException.userNotFound(id);
+      }
+      const after = (await change(tx, now)) ?? before;
+      const sessions = await this.revocations.revokeInTransaction(tx, {
+        agencyId: caller.agencyId,
+        userId: id,
+        reason,
+        actor: actorOf(caller),
+        now,
+      });
+      return { row: after, revoked: sessions };
+    });
+    await this.revocations.denyList(revoked);
+    return toUser(row);
+  }
+
+  private async row(agencyId: string, id: string): Promise<UserRow> {
+    const row = UUID.test(id) ? await this.repository.findUser(agencyId, id) : undefined;
+    if (!row) {
+      throw IdentityException.userNotFound(id);
+    }
+    return row;
+  }
+}
