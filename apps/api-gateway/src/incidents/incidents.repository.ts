@@ -149,7 +149,8 @@ export class IncidentsRepository {
     changes: IncidentChanges,
   ): Promise<IncidentRow> {
     const rows = (await executor.query(
-      `UPDATE dispatch.incidents SET
+      `WITH changed AS (
+        UPDATE dispatch.incidents SET
          type = COALESCE($3, type),
          priority = COALESCE($4, priority),
          location = CASE WHEN $5::float8 IS NULL THEN location
@@ -159,7 +160,9 @@ export class IncidentsRepository {
          version = version + 1,
          updated_at = now()
        WHERE agency_id = $1 AND id = $2
-       RETURNING ${COLUMNS}`,
+       RETURNING *
+      )
+      SELECT ${COLUMNS} FROM changed`,
       [
         agencyId,
         id,
@@ -183,9 +186,12 @@ export class IncidentsRepository {
     status: IncidentStatus,
   ): Promise<IncidentRow> {
     const rows = (await executor.query(
-      `UPDATE dispatch.incidents SET status = $3, version = version + 1, updated_at = now()
+      `WITH changed AS (
+        UPDATE dispatch.incidents SET status = $3, version = version + 1, updated_at = now()
         WHERE agency_id = $1 AND id = $2
-        RETURNING ${COLUMNS}`,
+        RETURNING *
+      )
+      SELECT ${COLUMNS} FROM changed`,
       [agencyId, id, status],
     )) as IncidentRow[];
     return rows[0];

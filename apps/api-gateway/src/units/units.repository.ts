@@ -108,14 +108,17 @@ export class UnitsRepository {
     changes: UnitChanges,
   ): Promise<UnitRow> {
     const rows = (await executor.query(
-      `UPDATE dispatch.units SET
+      `WITH changed AS (
+        UPDATE dispatch.units SET
          call_sign = COALESCE($3, call_sign),
          type = COALESCE($4, type),
          capabilities = COALESCE($5::text[], capabilities),
          crew = COALESCE($6::text[], crew),
          updated_at = now()
        WHERE agency_id = $1 AND id = $2 AND retired_at IS NULL
-       RETURNING ${COLUMNS}`,
+       RETURNING *
+      )
+      SELECT ${COLUMNS} FROM changed`,
       [
         agencyId,
         id,
@@ -135,9 +138,12 @@ export class UnitsRepository {
     status: UnitStatus,
   ): Promise<UnitRow> {
     const rows = (await executor.query(
-      `UPDATE dispatch.units SET status = $3, status_changed_at = now(), updated_at = now()
+      `WITH changed AS (
+        UPDATE dispatch.units SET status = $3, status_changed_at = now(), updated_at = now()
         WHERE agency_id = $1 AND id = $2
-        RETURNING ${COLUMNS}`,
+        RETURNING *
+      )
+      SELECT ${COLUMNS} FROM changed`,
       [agencyId, id, status],
     )) as UnitRow[];
     return rows[0];
