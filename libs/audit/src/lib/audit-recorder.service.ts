@@ -10,7 +10,8 @@ import {
   type AuditOutcome,
 } from '@gad/contracts';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import { createRedisClient } from '@gad/bus';
+import type { Redis } from 'ioredis';
 import { redact, sanitizeText } from './audit-redaction';
 
 /** Structured log sink (pino-compatible shape); defaults to Nest's `Logger`. */
@@ -23,7 +24,7 @@ export interface AuditRecorderOptions {
   /** Name of the recording service, stored in every entry. */
   service: string;
   redisUrl: string;
-  /** `REDIS_KEY_PREFIX` of the deployment; the BullMQ prefix becomes `<keyPrefix>bull`. */
+  /** `REDIS_KEY_PREFIX` of the deployment; the BullMQ prefix becomes `<keyPrefix>{bull}`. */
   keyPrefix?: string;
   /** Entries kept in memory while Redis is unreachable (default 10,000); beyond that they are counted and logged. */
   bufferCapacity?: number;
@@ -60,8 +61,12 @@ export class AuditEntryInvalidError extends Error {
   }
 }
 
-/** BullMQ prefix for a deployment's Redis key prefix (`''` -> `bull`, `test:x:` -> `test:x:bull`). */
-export const auditQueuePrefix = (keyPrefix = ''): string => `${keyPrefix}bull`;
+/**
+ * BullMQ prefix for a deployment's Redis key prefix (`''` -> `{bull}`, `test:x:` -> `test:x:{bull}`).
+ * The hash tag keeps every key of the queue in one slot, which BullMQ's Lua scripts need on a
+ * Redis Cluster; on a standalone server it is just part of the name (docs/adr/0002-redis-cluster.md).
+ */
+export const auditQueuePrefix = (keyPrefix = ''): string => `${keyPrefix}{bull}`;
 
 /**
  * Job options of every audit job: the job id is the entry id, so a retried record is one job.
@@ -121,7 +126,8 @@ export class AuditRecorder implements OnApplicationShutdown {
     this.enqueueTimeoutMs = options.enqueueTimeoutMs ?? 5_000;
     this.baseRetryMs = options.retryDelayMs ?? 200;
     this.logger = options.logger ?? nestLogger();
-    this.redis = new Redis(options.redisUrl, {
+    // Redis or, for `redis+cluster://` URLs, an ioredis Cluster (BullMQ accepts either).
+    this.redis = createRedisClient(options.redisUrl, {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       connectTimeout: 2_000,
