@@ -8,6 +8,8 @@ import { API_GATEWAY_CONFIG, type ApiGatewayConfig } from '../api-gateway.config
 import type { RevocationReason } from './identity.constants';
 import { IdentityRepository, type IdentitySql } from './identity.repository';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 const key = (sessionId: string): string => `auth:revoked-session:${sessionId}`;
 
 /**
@@ -43,17 +45,20 @@ export class SessionRevocations {
       keepSessionId?: string;
     },
   ): Promise<string[]> {
-    const revoked = input.sessionId
-      ? (await tx.revokeSession(input.agencyId, input.sessionId, input.reason, input.now))
-        ? [input.sessionId]
-        : []
-      : await tx.revokeUserSessions(
-          input.agencyId,
-          input.userId,
-          input.reason,
-          input.now,
-          input.keepSessionId,
-        );
+    // Development tokens name users that have no row (and no session) at all.
+    const revoked = !UUID.test(input.userId)
+      ? []
+      : input.sessionId
+        ? (await tx.revokeSession(input.agencyId, input.sessionId, input.reason, input.now))
+          ? [input.sessionId]
+          : []
+        : await tx.revokeUserSessions(
+            input.agencyId,
+            input.userId,
+            input.reason,
+            input.now,
+            input.keepSessionId,
+          );
     const data: UserSessionsRevokedV1 = {
       userId: input.userId,
       ...(input.sessionId ? { sessionId: input.sessionId } : {}),
