@@ -76,6 +76,8 @@ export function createRedisClient(url: string, options: RedisOptions = {}): Redi
     retryDelayOnClusterDown: 300,
     retryDelayOnTryAgain: 100,
     slotsRefreshTimeout: 2_000,
+    // SSUBSCRIBE goes to the shard owning the channel (the sharded socket.io adapter needs it).
+    shardedSubscribers: true,
     clusterRetryStrategy: (times) => Math.min(100 * times, 2_000),
   };
   if (options.maxRetriesPerRequest !== undefined) {

@@ -1,0 +1,94 @@
+// The sharded socket.io adapter (SPUBLISH/SSUBSCRIBE) over ioredis Cluster clients on a real
+// 6-node Redis Cluster: an emit on one gateway instance reaches a socket on another, also after
+// the primary owning the room's shard channel was killed and its replica took over.
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createRedisClient } from '@gad/bus';
+import { startRedisCluster, waitFor, type RedisClusterHandle } from '@gad/testing';
+import { createShardedAdapter } from '@socket.io/redis-adapter';
+import type { Redis } from 'ioredis';
+import { Server } from 'socket.io';
+import { io as connect, type Socket } from 'socket.io-client';
+
+jest.setTimeout(60_000);
+
+interface Instance {
+  http: HttpServer;
+  io: Server;
+  pub: Redis;
+  sub: Redis;
+  port: number;
+}
+
+const channelPrefix = `test-${process.pid}-${Date.now()}:socket.io`;
+let cluster: RedisClusterHandle;
+const instances: Instance[] = [];
+let client: Socket | undefined;
+
+async function startInstance(): Promise<Instance> {
+  const pub = createRedisClient(cluster.url);
+  const sub = createRedisClient(cluster.url);
+  pub.on('error', () => undefined);
+  sub.on('error', () => undefined);
+  const http = createServer();
+  const io = new Server(http, { transports: ['websocket'] });
+  io.adapter(createShardedAdapter(pub, sub, { channelPrefix, subscriptionMode: 'dynamic' }));
+  io.on('connection', (socket) => {
+    void socket.join('agency:a1');
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const instance = { http, io, pub, sub, port: (http.address() as AddressInfo).port };
+  instances.push(instance);
+  return instance;
+}
+
+beforeAll(async () => {
+  cluster = await startRedisCluster();
+});
+
+afterAll(async () => {
+  client?.disconnect();
+  for (const instance of instances) {
+    await new Promise((resolve) => instance.io.close(resolve));
+    instance.pub.disconnect();
+    instance.sub.disconnect();
+  }
+  await cluster?.stop();
+});
+
+describe('sharded socket.io adapter on a Redis Cluster', () => {
+  it('spreads a room emit across instances, before and after a primary failover', async () => {
+    const sender = await startInstance();
+    const receiver = await startInstance();
+    const received: number[] = [];
+    client = connect(`http://127.0.0.1:${receiver.port}`, { transports: ['websocket'] });
+    client.on('hello', (n: number) => received.push(n));
+    await waitFor(() => client?.connected === true, { description: 'client connected' });
+    await waitFor(async () => (await receiver.io.in('agency:a1').fetchSockets()).length === 1, {
+      description: 'socket in the room',
+    });
+
+    let n = 0;
+    await waitFor(
+      () => {
+        sender.io.to('agency:a1').emit('hello', (n += 1));
+        return received.length > 0;
+      },
+      { description: 'an emit from the other instance', intervalMs: 200 },
+    );
+
+    // Kill the primary owning the room's shard channel (dynamic mode: one channel per room).
+    const channel = `${channelPrefix}#/#agency:a1#`;
+    const primary = await cluster.primaryOf(channel);
+    await cluster.kill(primary);
+    await cluster.waitFailover(primary);
+    const countAfterFailover = received.length;
+    await waitFor(
+      () => {
+        sender.io.to('agency:a1').emit('hello', (n += 1));
+        return received.length > countAfterFailover;
+      },
+      { description: 'emits flowing again after the failover', intervalMs: 200, timeoutMs: 20_000 },
+    );
+  });
+});
