@@ -1,0 +1,519 @@
+import {
+  connectDispatch,
+  createGadClient,
+  isGadProblemError,
+  type DispatchSocket,
+  type GadRestClient,
+} from '@gad/client';
+import type { DeliveredCommand, PositionFix, Role } from '@gad/contracts';
+import { Api, fieldConnector, OnceLog, type FieldConnectionLike } from './api';
+import { CityGrid, Driver, MADRID, type City } from './city-grid';
+import { SimulatorStats } from './stats';
+
+export interface SimulatorOptions {
+  /** api-gateway base URL. */
+  apiUrl: string;
+  /** ws-gateway base URL. */
+  wsUrl: string;
+  agencyId: string;
+  units: number;
+  dispatchers: number;
+  /** Mean seconds between incidents of the whole dispatch room. */
+  incidentEverySeconds: number;
+  /** Seconds between two fixes of a unit. */
+  positionEverySeconds: number;
+  /** Stop after this many seconds (0: until stop()). */
+  durationSeconds: number;
+  city?: City;
+  /** Print a status line this often (seconds). */
+  statusEverySeconds: number;
+  /** Rewrite one status line in place (a terminal) instead of printing one per period. */
+  tty: boolean;
+  write: (line: string) => void;
+  random?: () => number;
+}
+
+type AckStage = 'delivered' | 'seen' | 'accepted' | 'declined';
+
+interface UnitAgent {
+  id: string;
+  callSign: string;
+  officerId: string;
+  api: Api;
+  driver: Driver;
+  seq: number;
+  field?: FieldConnectionLike;
+}
+
+interface UnitRecord {
+  id: string;
+  callSign: string;
+  status?: string;
+}
+
+const INCIDENT_TYPES = [
+  ['traffic_collision', 'Colisión de tráfico'],
+  ['structure_fire', 'Incendio en vivienda'],
+  ['medical_emergency', 'Emergencia sanitaria'],
+  ['theft', 'Robo con fuerza'],
+  ['public_disorder', 'Alteración del orden público'],
+  ['welfare_check', 'Aviso de persona desorientada'],
+] as const;
+const STREETS = [
+  'Gran Vía',
+  'Calle de Alcalá',
+  'Paseo de la Castellana',
+  'Calle Mayor',
+  'Calle de Atocha',
+  'Calle de Serrano',
+  'Calle de Bravo Murillo',
+  'Paseo del Prado',
+];
+
+/**
+ * The fleet simulator: a demo agency's units drive a street grid of a real city and report
+ * positions, officers acknowledge commands like people do (quickly, after a while, declining, or
+ * not at all), and dispatcher bots create incidents and dispatch the nearest unit. Only
+ * `@gad/client` (REST and socket.io) talks to the system; routes that do not exist yet are
+ * skipped after one log line.
+ */
+export class Simulator {
+  readonly stats = new SimulatorStats();
+  private readonly random: () => number;
+  private readonly grid: CityGrid;
+  private readonly once: OnceLog;
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  private readonly sockets: DispatchSocket[] = [];
+  private agents: UnitAgent[] = [];
+  private stopped = false;
+  private finished: (() => void) | undefined;
+
+  constructor(private readonly options: SimulatorOptions) {
+    this.random = options.random ?? Math.random;
+    this.grid = new CityGrid(options.city ?? MADRID, this.random);
+    this.once = new OnceLog((line) => this.log(line));
+  }
+
+  /** Sets everything up, then runs until the duration is over or {@link stop} is called. */
+  async run(): Promise<void> {
+    const done = new Promise<void>((resolve) => (this.finished = resolve));
+    const { options } = this;
+    this.log(
+      `simulating ${options.units} units and ${options.dispatchers} dispatcher(s) of ` +
+        `${options.agencyId} in ${this.grid.city.name} (${this.grid.cols}×${this.grid.rows} street grid); ` +
+        `api ${options.apiUrl}, sockets ${options.wsUrl}`,
+    );
+    await this.setUp();
+    if (this.stopped) {
+      return;
+    }
+    this.startPositions();
+    for (let i = 0; i < options.dispatchers; i += 1) {
+      await this.startDispatcher(i + 1);
+    }
+    this.every(options.statusEverySeconds * 1000, () => this.printStatus());
+    if (options.durationSeconds > 0) {
+      this.after(options.durationSeconds * 1000, () => void this.stop());
+    }
+    await done;
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) {
+      return;
+    }
+    this.stopped = true;
+    for (const timer of this.timers) {
+      clearTimeout(timer);
+      clearInterval(timer);
+    }
+    this.timers.clear();
+    for (const agent of this.agents) {
+      agent.field?.close();
+    }
+    for (const socket of this.sockets) {
+      socket.disconnect();
+    }
+    if (this.options.tty) {
+      this.options.write('\n');
+    }
+    this.options.write(`simulator stopped: ${this.stats.statusLine()}\n`);
+    this.finished?.();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Setup (idempotent: a second run finds the same units)
+
+  private async login(userId: string, roles: Role[], unitId?: string): Promise<Api> {
+    const request = {
+      agencyId: this.options.agencyId,
+      userId,
+      roles,
+      ...(unitId ? { unitId } : {}),
+    };
+    const client: GadRestClient = createGadClient({
+      baseUrl: this.options.apiUrl,
+      // Development tokens have no refresh token: log in again when one expires.
+      refresh: async (self) => {
+        const tokens = await self.auth.devLogin(request);
+        return { accessToken: tokens.accessToken, expiresIn: tokens.expiresIn };
+      },
+    });
+    await client.auth.devLogin(request);
+    return new Api(client, this.once);
+  }
+
+  private async setUp(): Promise<void> {
+    const admin = await this.login('sim-admin', ['admin', 'supervisor', 'dispatcher']);
+    const units = await this.ensureUnits(admin);
+    this.stats.units = units.length;
+    const connectField = fieldConnector();
+    if (!connectField) {
+      this.once.log(
+        'no-field',
+        '@gad/client has no connectField: positions go over POST /v1/positions',
+      );
+    }
+    this.agents = await Promise.all(
+      units.map(async (unit, index) => {
+        const officerId = `sim-officer-${String(index + 1).padStart(3, '0')}`;
+        const api = await this.login(officerId, ['officer'], unit.id);
+        const agent: UnitAgent = {
+          ...unit,
+          officerId,
+          api,
+          driver: new Driver(this.grid, this.random),
+          seq: 0,
+        };
+        if (connectField) {
+          agent.field = connectField({
+            url: this.options.wsUrl,
+            token: () => api.client.getAccessToken() ?? '',
+            transports: ['websocket'],
+            autoAckDelivered: false,
+            onCommand: (command) => this.onCommand(agent, command),
+          });
+          agent.field.socket.on('connect', () => (this.stats.connectedUnits += 1));
+          agent.field.socket.on('disconnect', () => (this.stats.connectedUnits -= 1));
+        }
+        return agent;
+      }),
+    );
+  }
+
+  /** The agency's `SIM-001`… units, created when missing and put on duty (`available`). */
+  private async ensureUnits(admin: Api): Promise<UnitRecord[]> {
+    const callSigns = Array.from(
+      { length: this.options.units },
+      (_, i) => `SIM-${String(i + 1).padStart(3, '0')}`,
+    );
+    if (!admin.has('listUnits') || !admin.has('createUnit')) {
+      this.once.log('no-units', 'units routes are not available: units exist only as positions');
+      return callSigns.map((callSign) => ({
+        id: `${this.options.agencyId}-${callSign.toLowerCase()}`,
+        callSign,
+      }));
+    }
+    const existing = new Map<string, UnitRecord>();
+    let cursor: string | undefined;
+    do {
+      const page = await admin.call<{ items: UnitRecord[]; nextCursor?: string }>('listUnits', {
+        query: { limit: 200, ...(cursor ? { cursor } : {}) },
+      });
+      for (const unit of page?.body.items ?? []) {
+        existing.set(unit.callSign, unit);
+      }
+      cursor = page?.body.nextCursor;
+    } while (cursor);
+
+    const units: UnitRecord[] = [];
+    for (const [index, callSign] of callSigns.entries()) {
+      let unit = existing.get(callSign);
+      if (!unit) {
+        const ambulance = index % 5 === 4;
+        const created = await admin.call<UnitRecord>(
+          'createUnit',
+          {
+            body: {
+              callSign,
+              type: ambulance ? 'ambulance' : 'patrol',
+              capabilities: ambulance ? ['als'] : [],
+              crew: [`sim-officer-${String(index + 1).padStart(3, '0')}`],
+            },
+          },
+          { idempotencyKey: `sim-${this.options.agencyId}-${callSign}` },
+        );
+        unit = created?.body;
+      }
+      if (!unit) {
+        continue;
+      }
+      if (unit.status !== undefined && unit.status !== 'available') {
+        await this.toAvailable(admin, unit.id);
+      }
+      units.push(unit);
+    }
+    return units;
+  }
+
+  private async toAvailable(api: Api, unitId: string): Promise<void> {
+    await api
+      .call('changeUnitStatus', {
+        params: { id: unitId },
+        body: { status: 'available', reason: 'simulator: on duty' },
+      })
+      .catch((error: unknown) => this.failed('unit status', error, [409]));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Positions
+
+  private fix(agent: UnitAgent, seconds: number): PositionFix {
+    const { point, speedMps, headingDeg } = agent.driver.advance(seconds);
+    agent.seq += 1;
+    return {
+      unitId: agent.id,
+      position: { type: 'Point', coordinates: [round(point.lon, 6), round(point.lat, 6)] },
+      recordedAt: new Date().toISOString(),
+      seq: agent.seq,
+      accuracyM: round(4 + this.random() * 10, 1),
+      speedMps: round(speedMps, 1),
+      headingDeg: round(headingDeg, 1),
+      deviceId: `sim-device-${agent.callSign.toLowerCase()}`,
+    };
+  }
+
+  private startPositions(): void {
+    const periodMs = this.options.positionEverySeconds * 1000;
+    if (this.agents.some((agent) => agent.field)) {
+      // Each device reports on its own schedule over its socket.
+      for (const agent of this.agents) {
+        this.after(this.random() * periodMs, () =>
+          this.every(periodMs, () => {
+            if (!agent.field?.socket.connected) {
+              return;
+            }
+            agent.field
+              .reportPositions(this.fix(agent, this.options.positionEverySeconds))
+              .then((ack) => {
+                if ((ack as { ok?: boolean }).ok === false) {
+                  this.failed('position', ack);
+                } else {
+                  this.stats.positions += 1;
+                }
+              })
+              .catch((error: unknown) => this.failed('position', error));
+          }),
+        );
+      }
+      return;
+    }
+    // A tracker bridge without sockets: one batch for the fleet each period.
+    void this.login('sim-tracker-bridge', ['service']).then(
+      (tracker) => {
+        this.stats.connectedUnits = this.agents.length;
+        this.every(periodMs, () => {
+          const fixes = this.agents.map((agent) =>
+            this.fix(agent, this.options.positionEverySeconds),
+          );
+          for (let i = 0; i < fixes.length; i += 500) {
+            const batch = fixes.slice(i, i + 500);
+            tracker.client.positions
+              .report({ positions: batch })
+              .then(({ body }) => (this.stats.positions += body.accepted))
+              .catch((error: unknown) => this.failed('positions', error));
+          }
+        });
+      },
+      (error: unknown) => this.failed('tracker login', error),
+    );
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Officers acknowledging commands
+
+  private onCommand(agent: UnitAgent, command: DeliveredCommand): void {
+    this.stats.commands += 1;
+    const roll = this.random();
+    if (roll < 0.08) {
+      // Out of coverage, phone in a pocket: no acknowledgement at all (escalation follows).
+      this.stats.silent += 1;
+      return;
+    }
+    const field = agent.field;
+    if (!field) {
+      return;
+    }
+    const ack = (stage: AckStage, reason?: string) =>
+      this.stopped
+        ? Promise.resolve(undefined)
+        : field.ack(command.commandId, stage, reason).then((result) => {
+            if ((result as { ok?: boolean }).ok === false) {
+              this.failed(`ack ${stage}`, result);
+            }
+            return result;
+          });
+    const issuedAt = Date.parse(command.issuedAt);
+    ack('delivered')
+      .then(() => this.stats.recordAckLatency(Math.max(0, Date.now() - issuedAt)))
+      .catch((error: unknown) => this.failed('ack delivered', error));
+    // A person reads it after a moment, then answers.
+    this.after(800 + this.random() * 2_500, () => {
+      void ack('seen').catch((error: unknown) => this.failed('ack seen', error));
+      this.after(1_000 + this.random() * 4_000, () => {
+        const decline = command.kind === 'dispatch' && roll < 0.15;
+        if (decline) {
+          this.stats.declined += 1;
+          void ack('declined', 'Unidad ocupada con otro servicio').catch((error: unknown) =>
+            this.failed('ack declined', error),
+          );
+          return;
+        }
+        this.stats.accepted += 1;
+        void ack('accepted')
+          .then(() => {
+            if (command.kind === 'dispatch' && command.assignmentId) {
+              this.drive(agent, command.assignmentId);
+            }
+          })
+          .catch((error: unknown) => this.failed('ack accepted', error));
+      });
+    });
+  }
+
+  /** An accepted assignment runs its course: en route, on scene, cleared, back on duty. */
+  private drive(agent: UnitAgent, assignmentId: string): void {
+    const step = (status: string) =>
+      agent.api
+        .call('changeAssignmentStatus', { params: { id: assignmentId }, body: { status } })
+        .catch((error: unknown) => this.failed(`assignment ${status}`, error, [409]));
+    this.after(2_000 + this.random() * 3_000, () => {
+      void step('en_route');
+      this.after(15_000 + this.random() * 15_000, () => {
+        void step('on_scene');
+        this.after(20_000 + this.random() * 20_000, () => {
+          void step('cleared').then(() => this.toAvailable(agent.api, agent.id));
+        });
+      });
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Dispatchers
+
+  private async startDispatcher(index: number): Promise<void> {
+    const userId = `sim-dispatcher-${index}`;
+    const api = await this.login(userId, ['dispatcher']);
+    if (index === 1) {
+      const socket = connectDispatch({
+        url: this.options.wsUrl,
+        token: () => api.client.getAccessToken() ?? '',
+        transports: ['websocket'],
+      });
+      this.sockets.push(socket);
+      (socket as unknown as { on(event: string, listener: () => void): void }).on(
+        'assignment.unacknowledged',
+        () => (this.stats.escalations += 1),
+      );
+    }
+    const meanMs = this.options.incidentEverySeconds * 1000 * this.options.dispatchers;
+    const next = () =>
+      this.after(meanMs * (0.5 + this.random()), () => {
+        void this.dispatchOne(api).finally(next);
+      });
+    next();
+  }
+
+  private async dispatchOne(api: Api): Promise<void> {
+    const point = this.grid.randomStreetPoint();
+    const [type, description] = INCIDENT_TYPES[Math.floor(this.random() * INCIDENT_TYPES.length)];
+    const priority = (['P1', 'P2', 'P2', 'P3', 'P3', 'P4'] as const)[Math.floor(this.random() * 6)];
+    const street = STREETS[Math.floor(this.random() * STREETS.length)];
+    try {
+      const { body: incident } = await api.client.incidents.create({
+        type,
+        priority,
+        location: { type: 'Point', coordinates: [round(point.lon, 6), round(point.lat, 6)] },
+        address: `${street} ${1 + Math.floor(this.random() * 200)}, ${this.grid.city.name}`,
+        description: `${description} (simulado)`,
+      });
+      this.stats.incidents += 1;
+      if (api.has('createAssignment')) {
+        const assignment = await api.call('createAssignment', {
+          params: { id: incident.id },
+          body: { strategy: 'nearest' },
+        });
+        if (assignment) {
+          this.stats.dispatches += 1;
+        }
+      } else {
+        const { body } = await api.client.units.nearest({
+          lon: point.lon,
+          lat: point.lat,
+          limit: 3,
+        });
+        if (body.items.length > 0) {
+          this.stats.recommendations += 1;
+        }
+      }
+    } catch (error) {
+      // 409 from createAssignment: no unit available right now (all busy): not a failure.
+      this.failed('dispatch', error, [409]);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private failed(what: string, error: unknown, expected: number[] = []): void {
+    if (this.stopped) {
+      return;
+    }
+    if (isGadProblemError(error) && expected.includes(error.status)) {
+      return;
+    }
+    this.stats.errors += 1;
+    const text = isGadProblemError(error)
+      ? `${error.status} ${error.code}: ${error.problem.detail ?? error.problem.title}`
+      : error instanceof Error
+        ? error.message
+        : JSON.stringify(error);
+    const code = isGadProblemError(error) ? error.code : (error as Error)?.name;
+    this.once.log(`${what}:${code}`, `${what} failed: ${text} (further ones are only counted)`);
+  }
+
+  private printStatus(): void {
+    const line = this.stats.statusLine();
+    if (this.options.tty) {
+      this.options.write(`\r\x1b[2K${line}`);
+    } else {
+      this.options.write(`${line}\n`);
+    }
+  }
+
+  private log(line: string): void {
+    this.options.write(`${this.options.tty ? '\r\x1b[2K' : ''}${line}\n`);
+  }
+
+  private after(ms: number, task: () => void): void {
+    if (this.stopped) {
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      task();
+    }, ms);
+    this.timers.add(timer);
+  }
+
+  private every(ms: number, task: () => void): void {
+    if (this.stopped) {
+      return;
+    }
+    this.timers.add(setInterval(task, ms));
+  }
+}
+
+function round(value: number, digits: number): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}
