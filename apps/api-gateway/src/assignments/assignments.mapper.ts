@@ -1,8 +1,9 @@
-import type {
-  Assignment,
-  AssignmentCreatedV1,
-  AssignmentStatus,
-  AssignmentUpdatedV1,
+import {
+  assignmentStatusSchema,
+  type Assignment,
+  type AssignmentCreatedV1,
+  type AssignmentStatus,
+  type AssignmentUpdatedV1,
 } from '@gad/contracts';
 import type { IncidentRow } from '../incidents/incidents.repository';
 import type { AssignmentRow } from './assignments.repository';
@@ -15,8 +16,11 @@ export function toAssignment(row: AssignmentRow): Assignment {
     unitId: row.unit_id,
     callSign: row.call_sign,
     status: row.status,
+    // In the machine's order (jsonb does not keep key order).
     steps: Object.fromEntries(
-      Object.entries(row.steps).map(([step, at]) => [step, new Date(at).toISOString()]),
+      assignmentStatusSchema.options
+        .filter((step) => row.steps[step] !== undefined)
+        .map((step) => [step, new Date(row.steps[step] as string).toISOString()]),
     ),
     declineReason: row.decline_reason,
     recommendation: row.recommendation,
