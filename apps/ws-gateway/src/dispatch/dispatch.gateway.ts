@@ -7,6 +7,7 @@ import {
 } from '@nestjs/websockets';
 import { Namespaces, roomOf, subscriptionRequestSchema } from '@gad/contracts';
 import type { Namespace } from 'socket.io';
+import { FanoutService, REVOKE_EVENT, type Revocation } from '../fanout/fanout.service';
 import { ConnectionService } from '../realtime/connection.service';
 import { installMessageRouter, type MessageHandler } from '../realtime/message-router';
 import { NamespacesRegistry } from '../realtime/namespaces.registry';
@@ -36,11 +37,14 @@ export class DispatchGateway implements OnGatewayInit, OnGatewayConnection {
     @Inject(ConnectionService) private readonly connections: ConnectionService,
     private readonly namespaces: NamespacesRegistry,
     private readonly subscriptions: SubscriptionsService,
+    private readonly fanout: FanoutService,
   ) {}
 
   afterInit(namespace: Namespace): void {
     this.namespaces.dispatch = namespace;
     namespace.use(this.connections.middleware(dispatchPolicy));
+    // Revocations handled by another instance arrive as a server-side emit.
+    namespace.on(REVOKE_EVENT, (revocation: Revocation) => this.fanout.revokeLocally(revocation));
   }
 
   async handleConnection(socket: AuthedSocket): Promise<void> {

@@ -10,7 +10,18 @@ import {
 import { createLogger } from '@gad/observability';
 import { OwnershipRepository } from '../dispatch/ownership.repository';
 import { NamespacesRegistry } from '../realtime/namespaces.registry';
+import type { SocketIdentity } from '../realtime/socket-auth';
 import { wsInstruments } from '../realtime/ws.metrics';
+
+/** Server-side event that carries a revocation to the other gateway instances. */
+export const REVOKE_EVENT = 'gad:sessions-revoked';
+
+export interface Revocation {
+  agencyId: string;
+  userId: string;
+  reason: string;
+  sessionId?: string;
+}
 
 /**
  * Emits domain events to the rooms of `/dispatch` that should see them; the adapter spreads each
@@ -54,21 +65,48 @@ export class FanoutService {
   }
 
   /**
-   * `user.sessions_revoked`: every socket of the user on every instance (through the adapter) is
-   * told why and disconnected. Access tokens carry no session id, so a `sessionId` cannot narrow it.
+   * `user.sessions_revoked`: every instance (this one directly, the others through the adapter's
+   * server-side emit) tells the user's local sockets why and disconnects them: only those of the
+   * revoked session when `sessionId` is given and tokens carry a `sid` claim, else all of them.
    */
   revokeSessions(envelope: Envelope<UserSessionsRevokedV1>): void {
-    const { userId, reason } = envelope.data;
-    const room = roomOf.user(envelope.agencyId, userId);
+    const revocation: Revocation = {
+      agencyId: envelope.agencyId,
+      userId: envelope.data.userId,
+      reason: envelope.data.reason,
+      ...(envelope.data.sessionId ? { sessionId: envelope.data.sessionId } : {}),
+    };
+    this.namespaces.dispatch?.serverSideEmit(REVOKE_EVENT, revocation);
+    const disconnected = this.revokeLocally(revocation);
+    this.logger.info(
+      { ...revocation, disconnected, eventId: envelope.id },
+      'user sessions revoked',
+    );
+  }
+
+  /** Disconnects this instance's sockets of a revoked user (notice first, on the same socket). */
+  revokeLocally(revocation: Revocation): number {
+    const room = roomOf.user(revocation.agencyId, revocation.userId);
     const notice: ServerNotice = {
       code: SocketErrorCodes.SessionRevoked,
-      message: `session revoked (${reason}); sign in again`,
+      message: `session revoked (${revocation.reason}); sign in again`,
     };
+    let disconnected = 0;
     for (const namespace of this.namespaces.all()) {
-      namespace.to(room).emit('notice', notice);
-      namespace.in(room).disconnectSockets(true);
+      for (const id of [...(namespace.adapter.rooms.get(room) ?? [])]) {
+        const socket = namespace.sockets.get(id);
+        const sid = (socket?.data as SocketIdentity | undefined)?.user.sid;
+        if (socket && (!revocation.sessionId || !sid || sid === revocation.sessionId)) {
+          socket.emit('notice', notice);
+          socket.disconnect(true);
+          disconnected += 1;
+        }
+      }
     }
-    this.logger.info({ userId, reason, eventId: envelope.id }, 'user sockets disconnected');
+    if (disconnected > 0) {
+      this.logger.info({ ...revocation, disconnected }, 'user sockets disconnected');
+    }
+    return disconnected;
   }
 
   private emit(envelope: Envelope, rooms: string[]): void {

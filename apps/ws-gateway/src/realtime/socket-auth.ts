@@ -7,7 +7,8 @@ import { WsException } from './ws.exception';
 
 /** What a verified handshake leaves on `socket.data`, plus the socket's own limits. */
 export interface SocketIdentity {
-  user: AccessClaims;
+  /** Verified claims (`sid`: the session, when the api-gateway's tokens carry one). */
+  user: AccessClaims & { sid?: string };
   /** Token expiry (epoch ms): the socket is disconnected then. */
   expiresAt: number;
   /** `/field`: last command seqs the device handled (handshake `auth`). */
