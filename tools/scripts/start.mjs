@@ -7,6 +7,8 @@
 //   npm start -- --no-build           use the existing dist/ (fails clearly when an app is not built)
 //   npm start -- --skip-install       never run npm ci
 //   npm start -- --ready-timeout 90   seconds to wait for every /health/ready (default 60)
+//   npm start -- --no-simulator       do not start the fleet simulator (tools/simulator)
+//   npm start -- --sim-units 50       simulated units (default 20); SIM_* env passes through
 //
 // Env: DATABASE_URL, REDIS_URL, LOG_LEVEL (passed to every service; see tools/scripts/services.cjs),
 // START_ROOT_DIR (a tree holding dist/apps/* other than this repository: for testing this script).
@@ -14,7 +16,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import {
   buildStep,
@@ -117,7 +119,7 @@ function httpStatus(url, timeoutMs = 1_000) {
  * Runs one process with prefixed output in its own process group (Ctrl-C reaches this runner
  * only, which stops everything in order); it is stopped with the services.
  */
-function startProcess(name, { command, args, cwd = repoRoot, env, port }) {
+function startProcess(name, { command, args, cwd = repoRoot, env, port, optional = false }) {
   const child = spawn(command, args, {
     cwd,
     env,
@@ -146,7 +148,12 @@ function startProcess(name, { command, args, cwd = repoRoot, env, port }) {
   child.on('error', (error) => print(name, `cannot start: ${error.message}`));
   child.on('close', (code, signal) => {
     state.exit = { code, signal };
-    if (!stopping) {
+    if (!stopping && optional) {
+      print(
+        name,
+        `${signal ? `killed by ${signal}` : `exited with code ${code}`}; services keep running`,
+      );
+    } else if (!stopping) {
       const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
       console.error(`\n!! ${name} ${how}; stopping the others\n${lastLines(name)}`);
       void shutdown(1);
@@ -302,25 +309,57 @@ process.on('exit', () => {
 // ---------------------------------------------------------------------------------------------
 // Hook: things that run once every service is ready.
 
+/** Where to look once everything runs. */
+function printWhereToLook() {
+  const api = running.get('api-gateway').urls.base;
+  console.log(
+    [
+      'where to look:',
+      `  REST API (Swagger UI)   ${api}/docs        (OpenAPI 3.1: ${api}/docs/openapi.json)`,
+      `  events (AsyncAPI 3.0)   ${api}/docs/asyncapi`,
+      `  sockets                 ${running.get('ws-gateway').urls.base}  (socket.io /dispatch, /field)`,
+      '  metrics, health         /metrics, /health/live, /health/ready on every service (table above)',
+      '',
+    ].join('\n'),
+  );
+}
+
 /**
- * FLEET SIMULATOR HOOK: start tools/simulator here once it exists, through startProcess() so its
- * output is prefixed and Ctrl-C stops it with the services, e.g.
- *   startProcess('simulator', {
- *     command: process.execPath,
- *     args: ['-r', './tools/scripts/register-paths.js', 'dist/tools/simulator/src/main.js'],
- *     env: { ...process.env, API_URL: running.get('api-gateway').urls.base },
- *   });
+ * Once every service is ready: the fleet simulator (tools/simulator), unless --no-simulator. It is
+ * an optional process: when it ends, the services keep running; Ctrl-C stops it with them.
  */
-async function afterReady() {
-  // nothing yet
+async function afterReady(options) {
+  printWhereToLook();
+  if (options['no-simulator']) {
+    console.log('(fleet simulator skipped: --no-simulator)\n');
+    return;
+  }
+  const entry = join(repoRoot, 'dist', 'tools', 'simulator', 'src', 'main.js');
+  if (!existsSync(entry)) {
+    console.log(
+      `(fleet simulator not built: ${relative(repoRoot, entry)}; run without --no-build)\n`,
+    );
+    return;
+  }
+  const units = options['sim-units'] ?? process.env.SIM_UNITS ?? '20';
+  startProcess('simulator', {
+    command: process.execPath,
+    args: ['-r', './tools/scripts/register-paths.js', relative(repoRoot, entry), '--units', units],
+    env: {
+      ...process.env,
+      API_URL: running.get('api-gateway').urls.base,
+      WS_URL: running.get('ws-gateway').urls.base,
+    },
+    optional: true,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
 
 async function main() {
   const options = parseArgs(process.argv.slice(2), {
-    values: ['ready-timeout'],
-    flags: ['no-build', 'skip-install'],
+    values: ['ready-timeout', 'sim-units'],
+    flags: ['no-build', 'skip-install', 'no-simulator'],
   });
   const readyTimeoutMs = Number(options['ready-timeout'] ?? 60) * 1000;
   if (!(readyTimeoutMs > 0)) {
@@ -369,7 +408,7 @@ async function main() {
     return;
   }
   await printTable();
-  await afterReady();
+  await afterReady(options);
 }
 
 main().catch((error) => {
