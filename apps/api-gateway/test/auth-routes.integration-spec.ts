@@ -119,7 +119,7 @@ describe('api-gateway routes and permission matrix', () => {
     expect(registered).toEqual(declared);
     expect(new Set(registered).size).toBe(registered.length);
     // And Fastify really serves each of them.
-    const fastify = gw.app.getHttpAdapter().getInstance<FastifyInstance>();
+    const fastify = gw.app.getHttpAdapter().getInstance() as FastifyInstance;
     for (const operation of Object.values(operations) as HttpOperation[]) {
       expect({
         route: operation.operationId,
