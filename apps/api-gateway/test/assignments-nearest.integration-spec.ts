@@ -1,0 +1,159 @@
+import type {
+  Assignment,
+  IncidentTimeline,
+  NearestUnitsResponse,
+  PositionsIngestResult,
+  Unit,
+} from '@gad/contracts';
+import {
+  createTestDatabase,
+  startServiceProcess,
+  waitFor,
+  type ServiceProcess,
+  type TestDatabase,
+} from '@gad/testing';
+import { DispatchTestApp, POINT, type Caller } from './dispatch-test-app';
+
+/**
+ * The nearest strategy against the real geo-service (the built app as a process, on the same
+ * Redis prefix): it learns units and their availability from the dispatch events, the gateway
+ * reports positions through it, and `strategy: "nearest"` dispatches the closest available unit
+ * with a fresh position, recording the recommendation and the decision in the timeline.
+ */
+describe('api-gateway nearest assignment with geo-service', () => {
+  const agencyId = 'agency-n';
+  const scene = { lon: -3.7038, lat: 40.4168 };
+  let t: DispatchTestApp;
+  let geoDb: TestDatabase;
+  let geo: ServiceProcess;
+  let dispatcher: Caller;
+  let tracker: Caller;
+
+  beforeAll(async () => {
+    t = await DispatchTestApp.start();
+    geoDb = await createTestDatabase();
+    geo = await startServiceProcess({
+      app: 'geo-service',
+      env: {
+        DATABASE_URL: geoDb.url,
+        REDIS_URL: t.config.REDIS_URL,
+        REDIS_KEY_PREFIX: t.config.REDIS_KEY_PREFIX,
+      },
+      readyTimeoutMs: 60_000,
+    });
+    dispatcher = await t.caller(agencyId, 'dispatcher-1', ['dispatcher']);
+    tracker = await t.caller(agencyId, 'tracker-1', ['service']);
+  }, 120_000);
+
+  afterAll(async () => {
+    await geo?.stop();
+    await t?.close();
+    await geoDb?.drop();
+  }, 60_000);
+
+  afterEach(() => {
+    const state = expect.getState();
+    if (state.assertionCalls !== state.numPassingAsserts && geo) {
+      console.log(geo.tail(30));
+    }
+  });
+
+  async function unitAt(
+    callSign: string,
+    status: string,
+    offset: { north?: number; east?: number },
+    capabilities: string[] = [],
+  ): Promise<Unit> {
+    const unit = (
+      await t.send<Unit>(dispatcher, 'POST', '/v1/units', {
+        callSign,
+        type: 'patrol',
+        capabilities,
+      })
+    ).body;
+    if (status !== 'off_duty') {
+      await t.send(dispatcher, 'POST', `/v1/units/${unit.id}/status`, { status });
+    }
+    const lat = scene.lat + (offset.north ?? 0) / 111_320;
+    const lon = scene.lon + (offset.east ?? 0) / (111_320 * Math.cos((scene.lat * Math.PI) / 180));
+    const reported = await t.send<PositionsIngestResult>(tracker, 'POST', '/v1/positions', {
+      positions: [
+        {
+          unitId: unit.id,
+          position: POINT(lon, lat),
+          recordedAt: new Date().toISOString(),
+          seq: 1,
+        },
+      ],
+    });
+    expect(reported.body).toMatchObject({ accepted: 1, rejected: [] });
+    return unit;
+  }
+
+  const nearestIds = async () =>
+    (
+      await t.send<NearestUnitsResponse>(
+        dispatcher,
+        'GET',
+        `/v1/units/nearest?lon=${scene.lon}&lat=${scene.lat}&limit=10`,
+      )
+    ).body.items.map((item) => item.unitId);
+
+  it('dispatches the closest available unit and records the suggestion and the decision', async () => {
+    const closestButOffDuty = await unitAt('U-OFF', 'off_duty', { north: 100 });
+    const near = await unitAt('U12', 'available', { north: 850 });
+    const far = await unitAt('U30', 'available', { east: 3_000 }, ['k9']);
+    await waitFor(
+      async () => {
+        const ids = await nearestIds();
+        return ids.includes(near.id) && ids.includes(far.id) && ids;
+      },
+      { description: 'geo-service knows both available units', timeoutMs: 15_000 },
+    );
+    expect(await nearestIds()).not.toContain(closestButOffDuty.id);
+
+    const incident = (
+      await t.send<{ id: string }>(dispatcher, 'POST', '/v1/incidents', {
+        type: 'assault',
+        priority: 'P1',
+        location: POINT(scene.lon, scene.lat),
+      })
+    ).body;
+    const path = `/v1/incidents/${incident.id}/assignments`;
+    const first = await t.send<Assignment>(dispatcher, 'POST', path, { strategy: 'nearest' });
+    expect(first.status).toBe(201);
+    expect(first.body).toMatchObject({ unitId: near.id, callSign: 'U12', status: 'proposed' });
+    expect(first.body.recommendation).toMatchObject({ unitId: near.id, callSign: 'U12' });
+    expect(first.body.recommendation?.distanceM).toBeGreaterThan(800);
+    expect(first.body.recommendation?.distanceM).toBeLessThan(900);
+
+    const timeline = await t.send<IncidentTimeline>(
+      dispatcher,
+      'GET',
+      `/v1/incidents/${incident.id}/timeline`,
+    );
+    const recommended = timeline.body.items.find((e) => e.kind === 'assignment.recommended');
+    expect(recommended).toMatchObject({ actor: { kind: 'service', id: 'geo-service' } });
+    expect(recommended?.message).toMatch(/^suggested U12 at 8\d\d m, U30 at (29|30)\d\d m$/);
+    const decided = timeline.body.items.find((e) => e.kind === 'assignment.created');
+    expect(decided?.message).toMatch(/^suggested U12 at 8\d\d m; dispatcher-1 chose U12$/);
+
+    // Once geo-service saw U12 dispatched, only U30 is left; no unit has hazmat.
+    await waitFor(async () => !(await nearestIds()).includes(near.id), {
+      description: 'geo-service sees U12 dispatched',
+      timeoutMs: 15_000,
+    });
+    const none = await t.send(dispatcher, 'POST', path, {
+      strategy: 'nearest',
+      capabilities: ['hazmat'],
+    });
+    expect(none.status).toBe(409);
+    expect(none.body).toMatchObject({ code: 'no_unit_available' });
+    const second = await t.send<Assignment>(dispatcher, 'POST', path, {
+      strategy: 'nearest',
+      capabilities: ['k9'],
+    });
+    expect(second.status).toBe(201);
+    expect(second.body).toMatchObject({ unitId: far.id, callSign: 'U30' });
+  });
+});
