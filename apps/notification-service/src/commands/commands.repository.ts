@@ -159,7 +159,8 @@ export class CommandsRepository {
     reason: string,
     at: Date,
   ): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(
+    // TypeORM answers an UPDATE with [rows, rowCount].
+    const [rows]: [unknown[], number] = await this.dataSource.query(
       `UPDATE notify.assignments SET settled_at = $3, settled_reason = $4
         WHERE agency_id = $1 AND assignment_id = $2 AND settled_at IS NULL RETURNING assignment_id`,
       [agencyId, assignmentId, at, reason],
@@ -224,10 +225,9 @@ export class CommandsRepository {
     const columns = stageColumns[stage];
     const own = columns[columns.length - 1] as string;
     const sets = columns.map((column) => `${column} = COALESCE(${column}, $3)`);
-    if (stage === 'declined') {
-      sets.push(`decline_reason = COALESCE(decline_reason, $4)`);
-    }
-    const rows: (CommandRow & { was_set: boolean })[] = await this.dataSource.query(
+    // $4 is the decline reason (null for other stages).
+    sets.push(`decline_reason = COALESCE(decline_reason, $4)`);
+    const [rows]: [(CommandRow & { was_set: boolean })[], number] = await this.dataSource.query(
       `WITH before AS (
          SELECT command_id, ${own} IS NOT NULL AS was_set FROM notify.commands
           WHERE agency_id = $1 AND command_id = $2 FOR UPDATE
@@ -235,7 +235,7 @@ export class CommandsRepository {
        UPDATE notify.commands c SET ${sets.join(', ')}
          FROM before WHERE c.command_id = before.command_id
        RETURNING c.*, before.was_set`,
-      [agencyId, commandId, at, reason ?? null],
+      [agencyId, commandId, at, stage === 'declined' ? (reason ?? null) : null],
     );
     const row = rows[0];
     return row ? { command: toCommand(row), changed: !row.was_set } : undefined;

@@ -1,6 +1,6 @@
 import type { IncidentPriority } from '@gad/contracts';
 
-/** BullMQ queues of notification-service (prefix `<REDIS_KEY_PREFIX>bull`). */
+/** BullMQ queues of notification-service (prefix `<REDIS_KEY_PREFIX>{notify}`). */
 export const NotifyQueueNames = {
   Escalation: 'notify-escalation',
   Telegram: 'notify-telegram',

@@ -14,8 +14,11 @@ import {
   type EscalationStep,
 } from './notify-jobs';
 
-/** BullMQ prefix for a deployment's Redis key prefix (`''` -> `bull`). */
-export const notifyQueuePrefix = (keyPrefix: string): string => `${keyPrefix}bull`;
+/**
+ * BullMQ prefix for a deployment's Redis key prefix (`''` -> `{notify}`): the hash tag keeps each
+ * queue's keys in one Redis Cluster slot, as BullMQ's scripts need.
+ */
+export const notifyQueuePrefix = (keyPrefix: string): string => `${keyPrefix}{notify}`;
 
 /** BullMQ job ids may not contain `:`. */
 const safe = (value: string): string => value.replace(/[^A-Za-z0-9_-]/g, '-');

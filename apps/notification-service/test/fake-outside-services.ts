@@ -1,0 +1,179 @@
+import { createHmac } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+async function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+function readBody(req: NodeJS.ReadableStream): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+export interface TelegramCall {
+  token: string;
+  chatId: string;
+  text: string;
+  at: number;
+  status: number;
+}
+
+/**
+ * A local Telegram Bot API: `POST /bot<token>/sendMessage` with a JSON body, answering
+ * `{ ok: true, result }`, or a scripted 429 `{ ok: false, error_code: 429, parameters: { retry_after } }`.
+ */
+export class FakeTelegram {
+  readonly calls: TelegramCall[] = [];
+  /** Per chat: how many of the next calls answer 429, and the retry_after they carry. */
+  private readonly throttled = new Map<string, { remaining: number; retryAfterS: number }>();
+  private server: Server | undefined;
+  url = '';
+
+  throttle(chatId: string, times: number, retryAfterS: number): void {
+    this.throttled.set(chatId, { remaining: times, retryAfterS });
+  }
+
+  sentTo(chatId: string): TelegramCall[] {
+    return this.calls.filter((c) => c.chatId === chatId && c.status === 200);
+  }
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => {
+      void readBody(req).then((raw) => {
+        const match = /^\/bot([^/]+)\/sendMessage$/.exec(req.url ?? '');
+        const body = JSON.parse(raw || '{}') as { chat_id?: string | number; text?: string };
+        const chatId = String(body.chat_id ?? '');
+        res.setHeader('content-type', 'application/json');
+        if (!match || req.method !== 'POST' || !chatId || !body.text) {
+          res.statusCode = 400;
+          res.end(JSON.stringify({ ok: false, error_code: 400, description: 'Bad Request' }));
+          return;
+        }
+        const throttle = this.throttled.get(chatId);
+        const status = throttle && throttle.remaining > 0 ? 429 : 200;
+        this.calls.push({
+          token: match[1] as string,
+          chatId,
+          text: body.text,
+          at: Date.now(),
+          status,
+        });
+        if (throttle && status === 429) {
+          throttle.remaining -= 1;
+          res.statusCode = 429;
+          res.end(
+            JSON.stringify({
+              ok: false,
+              error_code: 429,
+              description: `Too Many Requests: retry after ${throttle.retryAfterS}`,
+              parameters: { retry_after: throttle.retryAfterS },
+            }),
+          );
+          return;
+        }
+        res.end(
+          JSON.stringify({
+            ok: true,
+            result: { message_id: this.calls.length, chat: { id: chatId }, text: body.text },
+          }),
+        );
+      });
+    });
+    this.url = await listen(this.server);
+  }
+
+  async stop(): Promise<void> {
+    if (this.server) await closeServer(this.server);
+  }
+}
+
+export interface WebhookCall {
+  headers: IncomingHttpHeaders;
+  body: string;
+  at: number;
+  /** The signature matched HMAC-SHA256(secret, `<timestamp>.<body>`). */
+  signatureValid: boolean;
+  status: number;
+}
+
+/** A local webhook receiver that verifies signatures; `status` scripts its answer (503 = down). */
+export class FakeWebhookReceiver {
+  readonly calls: WebhookCall[] = [];
+  status = 200;
+  private server: Server | undefined;
+  url = '';
+
+  constructor(private readonly secret: string) {}
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => {
+      void readBody(req).then((body) => {
+        const timestamp = String(req.headers['x-gad-timestamp'] ?? '');
+        const expected = `sha256=${createHmac('sha256', this.secret).update(`${timestamp}.${body}`).digest('hex')}`;
+        this.calls.push({
+          headers: req.headers,
+          body,
+          at: Date.now(),
+          signatureValid: req.headers['x-gad-signature'] === expected,
+          status: this.status,
+        });
+        res.statusCode = this.status;
+        res.end();
+      });
+    });
+    this.url = await listen(this.server);
+  }
+
+  async stop(): Promise<void> {
+    if (this.server) await closeServer(this.server);
+  }
+}
+
+export interface ReceivedMail {
+  from: string;
+  to: string[];
+  raw: string;
+}
+
+/** A local SMTP server (smtp-server) collecting every message. */
+export class FakeSmtp {
+  readonly messages: ReceivedMail[] = [];
+  port = 0;
+  private server: SMTPServer | undefined;
+
+  async start(): Promise<void> {
+    this.server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      logger: false,
+      onData: (stream, session, callback) => {
+        void readBody(stream).then((raw) => {
+          this.messages.push({
+            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+            to: session.envelope.rcptTo.map((r) => r.address),
+            raw,
+          });
+          callback();
+        });
+      },
+    });
+    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server.server.address() as AddressInfo).port;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => (this.server ? this.server.close(resolve) : resolve()));
+  }
+}

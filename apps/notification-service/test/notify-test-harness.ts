@@ -1,0 +1,223 @@
+import { auditQueuePrefix } from '@gad/audit';
+import { BusClient } from '@gad/bus';
+import {
+  EventTypes,
+  NOTIFY_RPC_SERVICE,
+  NotifyRpcPatterns,
+  Queues,
+  Streams,
+  createEnvelope,
+  uuidv7,
+  type AssignmentCreatedV1,
+  type AuditEntry,
+  type CommandAckStage,
+  type CommandIssuedV1,
+  type Envelope,
+  type IncidentNotificationsResponse,
+  type IncidentPriority,
+  type NotifyRecipientUpsertRequest,
+} from '@gad/contracts';
+import {
+  createTestDatabase,
+  freePort,
+  testStack,
+  uniqueRedisPrefix,
+  type TestDatabase,
+} from '@gad/testing';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { Client } from 'pg';
+import { startNotificationService } from '../src/bootstrap';
+import { notificationServiceEnvSchema } from '../src/notification-service.config';
+import { FakeSmtp, FakeTelegram, FakeWebhookReceiver } from './fake-outside-services';
+
+export const BOT_TOKEN = '123456:TEST-token';
+export const WEBHOOK_SECRET = 'webhook-secret-0123456789';
+
+/** Environment giving short ladders and retries so tests run in seconds. */
+export function fastEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    ESCALATION_P1_DELIVER_MS: '1500',
+    ESCALATION_P1_ACCEPT_MS: '4000',
+    ESCALATION_P3_ACCEPT_MS: '0',
+    DELIVERY_ATTEMPTS: '3',
+    DELIVERY_BACKOFF_MS: '100',
+    OUTBOX_POLL_MS: '50',
+    LOG_LEVEL: 'warn',
+    ...extra,
+  };
+}
+
+export interface StreamEntry<T = unknown> {
+  entryId: string;
+  envelope: Envelope<T>;
+}
+
+/** The pieces every notification-service test needs: fakes, a bus client, stream and SQL readers. */
+export class NotifyHarness {
+  readonly agencyId = `agency-${uuidv7().slice(-12)}`;
+  readonly prefix = uniqueRedisPrefix();
+  readonly telegram = new FakeTelegram();
+  readonly webhook = new FakeWebhookReceiver(WEBHOOK_SECRET);
+  readonly smtp = new FakeSmtp();
+  db!: TestDatabase;
+  bus!: BusClient;
+  redis!: Redis;
+  pg!: Client;
+  app: NestFastifyApplication | undefined;
+
+  async setUp(): Promise<void> {
+    await Promise.all([this.telegram.start(), this.webhook.start(), this.smtp.start()]);
+    this.db = await createTestDatabase();
+    this.bus = new BusClient({
+      redis: testStack.redisUrl,
+      prefix: this.prefix,
+      instanceId: `notify-test-${process.pid}`,
+    });
+    this.redis = new Redis(testStack.redisUrl);
+    this.pg = new Client({ connectionString: this.db.url });
+    await this.pg.connect();
+  }
+
+  /** Environment of a notification-service instance wired to this harness. */
+  env(extra: Record<string, string> = {}): Record<string, string> {
+    return fastEnv({
+      DATABASE_URL: this.db.url,
+      REDIS_URL: testStack.redisUrl,
+      REDIS_KEY_PREFIX: this.prefix,
+      TELEGRAM_API_URL: this.telegram.url,
+      TELEGRAM_BOT_TOKEN: BOT_TOKEN,
+      SMTP_HOST: '127.0.0.1',
+      SMTP_PORT: String(this.smtp.port),
+      ...extra,
+    });
+  }
+
+  /** Starts the service in this process. */
+  async startInProcess(extra: Record<string, string> = {}): Promise<void> {
+    const config = notificationServiceEnvSchema.parse({
+      ...this.env(extra),
+      PORT: String(await freePort()),
+    });
+    this.app = await startNotificationService(config, {
+      handleSignals: false,
+      instanceId: `notify-${process.pid}`,
+    });
+  }
+
+  async tearDown(): Promise<void> {
+    await this.app?.close();
+    await this.bus?.close();
+    this.redis?.disconnect();
+    await this.pg?.end();
+    await Promise.all([this.telegram.stop(), this.webhook.stop(), this.smtp.stop()]);
+    await this.db?.drop();
+  }
+
+  async upsertRecipient(input: Omit<NotifyRecipientUpsertRequest, 'agencyId'>): Promise<void> {
+    await this.bus.request(
+      NOTIFY_RPC_SERVICE,
+      NotifyRpcPatterns.RecipientUpsert,
+      {
+        agencyId: this.agencyId,
+        ...input,
+      },
+      { agencyId: this.agencyId, timeoutMs: 10_000 },
+    );
+  }
+
+  async addWebhook(url: string): Promise<string> {
+    const reply = await this.bus.request<{ webhookId: string }>(
+      NOTIFY_RPC_SERVICE,
+      NotifyRpcPatterns.WebhookUpsert,
+      { agencyId: this.agencyId, url, secret: WEBHOOK_SECRET },
+      { agencyId: this.agencyId, timeoutMs: 10_000 },
+    );
+    return reply.webhookId;
+  }
+
+  notifications(incidentId: string): Promise<IncidentNotificationsResponse> {
+    return this.bus.request<IncidentNotificationsResponse>(
+      NOTIFY_RPC_SERVICE,
+      NotifyRpcPatterns.IncidentNotifications,
+      { agencyId: this.agencyId, incidentId },
+      { agencyId: this.agencyId, timeoutMs: 10_000 },
+    );
+  }
+
+  assignment(
+    overrides: Partial<AssignmentCreatedV1> & { crew: string[]; priority: IncidentPriority },
+  ): Envelope<AssignmentCreatedV1> {
+    return createEnvelope<AssignmentCreatedV1>({
+      type: EventTypes.AssignmentCreated,
+      agencyId: this.agencyId,
+      actor: { kind: 'user', id: 'dispatcher-1', roles: ['dispatcher'] },
+      data: {
+        assignmentId: uuidv7(),
+        incidentId: uuidv7(),
+        unitId: 'unit-12',
+        callSign: 'Alfa 12',
+        status: 'notified',
+        incidentType: 'structure_fire',
+        location: { type: 'Point', coordinates: [-3.7038, 40.4168] },
+        address: 'Puerta del Sol 1, Madrid',
+        createdAt: new Date().toISOString(),
+        ...overrides,
+      },
+    });
+  }
+
+  async publish(stream: string, envelope: Envelope): Promise<void> {
+    await this.bus.publish(stream, envelope);
+  }
+
+  async ack(commandId: string, userId: string, stage: CommandAckStage): Promise<void> {
+    await this.publish(
+      Streams.FieldAcks,
+      createEnvelope({
+        type: EventTypes.CommandAcknowledged,
+        agencyId: this.agencyId,
+        actor: { kind: 'device', id: `${userId}-phone` },
+        data: { commandId, stage, userId, receivedAt: new Date().toISOString() },
+      }),
+    );
+  }
+
+  async entries<T>(stream: string, type: string): Promise<StreamEntry<T>[]> {
+    const raw = await this.redis.xrange(`${this.prefix}${stream}`, '-', '+');
+    return raw
+      .map(([entryId, fields]) => {
+        const index = fields.indexOf('envelope');
+        return { entryId, envelope: JSON.parse(fields[index + 1] as string) as Envelope<T> };
+      })
+      .filter((entry) => entry.envelope.type === type);
+  }
+
+  /** `command.issued` entries on `gad:notify:outbound` for one assignment. */
+  async commandsFor(assignmentId: string): Promise<CommandIssuedV1[]> {
+    const entries = await this.entries<CommandIssuedV1>(
+      Streams.NotifyOutbound,
+      EventTypes.CommandIssued,
+    );
+    return entries.map((e) => e.envelope.data).filter((d) => d.assignmentId === assignmentId);
+  }
+
+  /** Audit entries this service put on the `audit` queue. */
+  async auditEntries(): Promise<AuditEntry[]> {
+    const queue = new Queue<AuditEntry>(Queues.Audit, {
+      connection: this.redis,
+      prefix: auditQueuePrefix(this.prefix),
+    });
+    try {
+      const jobs = await queue.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed']);
+      return jobs.map((job) => job.data);
+    } finally {
+      await queue.close();
+    }
+  }
+
+  async sql<R>(text: string, values: unknown[] = []): Promise<R[]> {
+    return (await this.pg.query(text, values)).rows as R[];
+  }
+}
