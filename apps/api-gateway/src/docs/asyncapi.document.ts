@@ -1,16 +1,21 @@
 import {
   AUDIT_EVENTS_STREAM,
-  commandAckRequestSchema,
-  deliveredCommandSchema,
   envelopeSchema,
   EventSchemas,
+  fieldHandshakeAuthSchema,
   Namespaces,
-  positionsBatchRequestSchema,
   Streams,
 } from '@gad/contracts';
 import { z } from 'zod';
 import { API_CONTRACT_VERSION } from './openapi.document';
 import { pascalCase, toJsonSchema, type JsonSchema } from './json-schema';
+import {
+  dispatchClientEvents,
+  dispatchServerEvents,
+  fieldClientEvents,
+  fieldServerEvents,
+  type SocketEvent,
+} from './socket-events';
 
 /**
  * The stream each event type travels on (ARCHITECTURE.md §3 and each event's doc comment). Matched
@@ -33,37 +38,6 @@ export function streamOfEvent(type: string): string {
   return (exact ?? prefix)?.[1] ?? Streams.DispatchEvents;
 }
 
-/** Streams whose domain events ws-gateway forwards to `/dispatch` consoles (event name = `type`). */
-const consoleStreams: string[] = [Streams.DispatchEvents, Streams.GeoEvents];
-
-interface SocketEvent {
-  name: string;
-  summary: string;
-  schema: z.ZodType;
-}
-
-/** Socket events besides the forwarded domain events (payloads from `@gad/contracts`). */
-const socketErrorSchema = z.object({ code: z.string(), message: z.string() });
-const fieldServerEvents: SocketEvent[] = [
-  {
-    name: 'command',
-    summary: 'A command for the unit or user, with its per-recipient `seq` (resume with `lastSeq`)',
-    schema: deliveredCommandSchema,
-  },
-];
-const fieldClientEvents: SocketEvent[] = [
-  {
-    name: 'command.ack',
-    summary: 'Acknowledge a command: delivered, seen, accepted or declined (with a reason)',
-    schema: commandAckRequestSchema,
-  },
-  {
-    name: 'positions',
-    summary: 'A batch of position fixes from the device',
-    schema: positionsBatchRequestSchema,
-  },
-];
-
 const streamKey = (stream: string): string => pascalCase(stream.replace(/^gad:/, ''));
 const lowerFirst = (text: string): string => text[0].toLowerCase() + text.slice(1);
 
@@ -77,7 +51,6 @@ export function buildAsyncApiDocument(): JsonSchema {
   const messages: Record<string, JsonSchema> = {};
   const schemas: Record<string, JsonSchema> = {
     Envelope: toJsonSchema(envelopeSchema, 'output', 'draft-07'),
-    SocketError: toJsonSchema(socketErrorSchema, 'output', 'draft-07'),
   };
   const streamMessages = new Map<string, string[]>();
   for (const stream of [...Object.values(Streams), AUDIT_EVENTS_STREAM]) {
@@ -130,42 +103,43 @@ export function buildAsyncApiDocument(): JsonSchema {
   }
 
   // Socket.io namespaces (from a client's point of view: it receives server events, sends its own).
-  const socketMessage = (prefix: string, event: SocketEvent): string => {
-    const name = `${prefix}${pascalCase(event.name)}`;
-    schemas[`${name}Payload`] = toJsonSchema(event.schema, 'input', 'draft-07');
-    messages[name] = {
-      name: event.name,
-      summary: event.summary,
-      contentType: 'application/json',
-      payload: { $ref: `#/components/schemas/${name}Payload` },
-    };
-    return name;
-  };
-  messages['SocketError'] = {
-    name: 'error',
-    summary: 'A rejected socket message or a server-side problem, with a stable code',
-    contentType: 'application/json',
-    payload: { $ref: '#/components/schemas/SocketError' },
-  };
-  const consoleEvents = consoleStreams.flatMap((stream) => streamMessages.get(stream) ?? []);
+  // A forwarded domain event reuses the stream's message (same envelope, event name = `type`).
+  const socketMessages = (prefix: string, events: Record<string, SocketEvent>): string[] =>
+    Object.entries(events).map(([event, { summary, payload }]) => {
+      if ('envelopeOf' in payload) {
+        const latest = Math.max(...Object.keys(EventSchemas[payload.envelopeOf]).map(Number));
+        return `${pascalCase(payload.envelopeOf)}V${latest}`;
+      }
+      const name = `${prefix}${pascalCase(event)}`;
+      schemas[`${name}Payload`] = toJsonSchema(payload, 'input', 'draft-07');
+      messages[name] = {
+        name: event,
+        summary,
+        contentType: 'application/json',
+        payload: { $ref: `#/components/schemas/${name}Payload` },
+      };
+      return name;
+    });
+  schemas['FieldHandshakeAuth'] = toJsonSchema(fieldHandshakeAuthSchema, 'input', 'draft-07');
   const namespaces = [
     {
       key: 'dispatchNamespace',
       address: Namespaces.Dispatch,
       description:
-        'Dispatch consoles. Token in the handshake `auth`; the socket joins `agency:<id>` and ' +
-        'receives the agency’s domain events in their envelope (socket event name = `type`).',
-      server: [...consoleEvents, 'SocketError'],
-      client: [] as string[],
+        'Dispatch consoles. Access token in the handshake `auth` (`{ token }`); the socket joins ' +
+        'its agency’s room and receives the agency’s domain events in their envelope (socket ' +
+        'event name = `type`); `subscribe` adds an incident’s or a zone’s events.',
+      server: socketMessages('Dispatch', dispatchServerEvents),
+      client: socketMessages('Dispatch', dispatchClientEvents),
     },
     {
       key: 'fieldNamespace',
       address: Namespaces.Field,
       description:
-        'Field devices. Token in the handshake `auth` (with `lastSeq` to replay missed commands); ' +
-        'the socket joins `unit:<id>` and `user:<id>`.',
-      server: [...fieldServerEvents.map((event) => socketMessage('Field', event)), 'SocketError'],
-      client: fieldClientEvents.map((event) => socketMessage('Field', event)),
+        'Field devices. Handshake `auth` is `FieldHandshakeAuth` (the token, and after a reconnect ' +
+        '`lastSeq`/`lastUserSeq` so missed commands are replayed in order).',
+      server: socketMessages('Field', fieldServerEvents),
+      client: socketMessages('Field', fieldClientEvents),
     },
   ];
   for (const namespace of namespaces) {

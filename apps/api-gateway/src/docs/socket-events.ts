@@ -1,0 +1,137 @@
+import {
+  commandAckRequestSchema,
+  deliveredCommandSchema,
+  fieldPositionMessageSchema,
+  recipientSchema,
+  resumeRequestSchema,
+  SocketErrorCodes,
+  subscriptionRequestSchema,
+  unitMovedV1,
+  type DispatchClientToServerEvents,
+  type DispatchServerToClientEvents,
+  type EventType,
+  type FieldClientToServerEvents,
+  type FieldServerToClientEvents,
+  type ResyncNotice,
+  type ServerNotice,
+  type SocketError,
+  type UnitsMovedBatch,
+} from '@gad/contracts';
+import { z } from 'zod';
+
+/*
+ * The socket.io events of ws-gateway for the AsyncAPI document. The event maps of
+ * `libs/contracts/src/realtime` are TypeScript interfaces; the payloads that have zod schemas there
+ * are used as they are, the others are described here by schemas typed against those interfaces
+ * (so a change of an interface that these no longer match fails the type check). Each table
+ * `satisfies` its event map, so an event added to (or removed from) a map without being documented
+ * here fails `tsc` (the lint step of `npm test`).
+ */
+
+const socketErrorSchema: z.ZodType<SocketError> = z.object({
+  code: z.string(),
+  message: z.string(),
+  event: z.string().optional(),
+  issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
+const socketErrorCodeSchema = z.enum(
+  Object.values(SocketErrorCodes) as [string, ...string[]],
+) as z.ZodType<ServerNotice['code']>;
+const serverNoticeSchema: z.ZodType<ServerNotice> = z.object({
+  code: socketErrorCodeSchema,
+  message: z.string(),
+  retryAfterMs: z.number().int().min(0).optional(),
+});
+const unitsMovedBatchSchema: z.ZodType<UnitsMovedBatch> = z.object({
+  agencyId: z.string(),
+  units: z.array(unitMovedV1),
+  sentAt: z.iso.datetime({ offset: true }),
+});
+const resyncNoticeSchema: z.ZodType<ResyncNotice> = z.object({
+  recipient: recipientSchema,
+  reason: z.enum(['retention_exceeded', 'sequence_reset']),
+  lastSeq: z.number().int().min(0),
+  oldestSeq: z.number().int().min(0),
+  currentSeq: z.number().int().min(0),
+});
+
+export interface SocketEvent {
+  summary: string;
+  /** A payload schema, or the domain event type forwarded in its envelope. */
+  payload: z.ZodType | { envelopeOf: EventType };
+}
+
+const envelope = (type: EventType, summary: string): SocketEvent => ({
+  summary,
+  payload: { envelopeOf: type },
+});
+
+/** `/dispatch`, server → console. */
+export const dispatchServerEvents = {
+  'incident.created': envelope('incident.created', 'A new incident of the agency'),
+  'unit.status_changed': envelope('unit.status_changed', 'A unit changed status'),
+  'unit.updated': envelope('unit.updated', 'A unit was created or changed'),
+  'assignment.created': envelope('assignment.created', 'A unit was dispatched to an incident'),
+  'assignment.updated': envelope('assignment.updated', 'An assignment advanced a step'),
+  'assignment.unacknowledged': envelope(
+    'assignment.unacknowledged',
+    'A critical command went unacknowledged: escalation',
+  ),
+  'geofence.entered': envelope('geofence.entered', 'A unit entered a zone (zone subscribers)'),
+  'geofence.exited': envelope('geofence.exited', 'A unit left a zone (zone subscribers)'),
+  'geofence.dwell': envelope('geofence.dwell', 'A unit stayed in a zone past its dwell time'),
+  'units.moved': {
+    summary: 'Coalesced newest fix per unit (volatile, about every 500 ms)',
+    payload: unitsMovedBatchSchema,
+  },
+  notice: {
+    summary: 'The server is about to close the socket on purpose (shutdown, expiry, revocation)',
+    payload: serverNoticeSchema,
+  },
+  error: { summary: 'A rejected message or a server-side problem', payload: socketErrorSchema },
+} satisfies Record<keyof DispatchServerToClientEvents, SocketEvent>;
+
+/** `/dispatch`, console → server (each answers through its ack callback). */
+export const dispatchClientEvents = {
+  subscribe: {
+    summary: 'Join an incident’s or a zone’s room (ack: `{ ok, room }` or `{ ok: false, error }`)',
+    payload: subscriptionRequestSchema,
+  },
+  unsubscribe: {
+    summary: 'Leave an incident’s or a zone’s room',
+    payload: subscriptionRequestSchema,
+  },
+} satisfies Record<keyof DispatchClientToServerEvents, SocketEvent>;
+
+/** `/field`, server → device. */
+export const fieldServerEvents = {
+  command: {
+    summary: 'A command for the unit or user with its per-recipient gap-free `seq`',
+    payload: deliveredCommandSchema,
+  },
+  resync: {
+    summary: 'Commands were lost to retention (or the log restarted): reload over REST',
+    payload: resyncNoticeSchema,
+  },
+  notice: {
+    summary: 'The server is about to close the socket on purpose (shutdown, expiry, revocation)',
+    payload: serverNoticeSchema,
+  },
+  error: { summary: 'A rejected message or a server-side problem', payload: socketErrorSchema },
+} satisfies Record<keyof FieldServerToClientEvents, SocketEvent>;
+
+/** `/field`, device → server (optional ack callback: `{ ok: true, ... }` or `{ ok: false, error }`). */
+export const fieldClientEvents = {
+  position: {
+    summary: 'One fix or a batch of fixes of the socket’s own unit (ack: `{ ok, accepted }`)',
+    payload: fieldPositionMessageSchema,
+  },
+  'command.ack': {
+    summary: 'Acknowledge a command: delivered, seen, accepted or declined (with a reason)',
+    payload: commandAckRequestSchema,
+  },
+  resume: {
+    summary: 'Replay every command after `lastSeq` / `lastUserSeq`',
+    payload: resumeRequestSchema,
+  },
+} satisfies Record<keyof FieldClientToServerEvents, SocketEvent>;
