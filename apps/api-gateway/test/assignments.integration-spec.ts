@@ -138,11 +138,12 @@ describe('api-gateway assignments', () => {
     );
     expect(timeline.body.items.map((e) => `${e.kind}: ${e.message}`)).toEqual([
       'incident.created: dispatcher-1 created a P1 cardiac_arrest incident',
-      'incident.status_changed: dispatcher-1 moved the incident from new to dispatched',
       'assignment.created: dispatcher-1 assigned AMB-1',
+      'incident.status_changed: dispatcher-1 moved the incident from new to dispatched',
       'assignment.created: dispatcher-1 assigned AMB-2',
     ]);
-    expect(timeline.body.items[2].reason).toBe('closest by radio');
+    expect(timeline.body.items[1].reason).toBe('closest by radio');
+    expect(timeline.body.items[2].reason).toBe('AMB-1 dispatched');
   });
 
   it('moves an assignment along: en_route, on_scene (incident in progress), cleared (unit available)', async () => {

@@ -105,17 +105,6 @@ export class AssignmentsService {
         recommendation,
       });
       const actor = actorOf(user);
-      await this.units.transition(tx, unit, 'dispatched', {
-        actor,
-        agencyId: user.agencyId,
-        incidentId,
-      });
-      if (incident.status === 'new') {
-        await this.incidents.transition(tx, incident, 'dispatched', {
-          actor,
-          reason: `${unit.call_sign} dispatched`,
-        });
-      }
       if (candidates) {
         tx.note({
           agencyId: user.agencyId,
@@ -166,6 +155,18 @@ export class AssignmentsService {
           data: toAssignmentCreatedV1(created, incident),
         }),
       );
+      // Recommendation and decision first, then what follows from them.
+      await this.units.transition(tx, unit, 'dispatched', {
+        actor,
+        agencyId: user.agencyId,
+        incidentId,
+      });
+      if (incident.status === 'new') {
+        await this.incidents.transition(tx, incident, 'dispatched', {
+          actor,
+          reason: `${unit.call_sign} dispatched`,
+        });
+      }
       return created;
     });
     return toAssignment(row);
