@@ -40,7 +40,6 @@ interface PodSpec {
 const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' });
 const haveKubectl = kubectl.status === 0;
 if (!haveKubectl) {
-   
   console.warn('k8s checks SKIPPED: kubectl is not on PATH (install kubectl 1.32 to render k8s/)');
 }
 const describeIfKubectl = haveKubectl ? describe : describe.skip;
@@ -52,7 +51,6 @@ function modelOf(
 ): (new (data: unknown) => { validate(): void }) | undefined {
   const path = apiVersion.includes('/') ? apiVersion : `${apiVersion}`;
   try {
-     
     const module = require(`kubernetes-models/${path}`) as Record<string, unknown>;
     return module[kind] as (new (data: unknown) => { validate(): void }) | undefined;
   } catch {
