@@ -1,6 +1,6 @@
 import * as gad from '@gad/client';
 import type { GadRestClient, WithMeta } from '@gad/client';
-import type { DeliveredCommand, OperationId } from '@gad/contracts';
+import type { OperationId } from '@gad/contracts';
 
 /** Logs a message once per key (missing routes, repeated errors) so the status line stays readable. */
 export class OnceLog {
@@ -60,32 +60,4 @@ export class Api {
       throw error;
     }
   }
-}
-
-/** What the simulator needs of `connectField` (ws-gateway's `/field` helper in @gad/client). */
-export interface FieldConnectionLike {
-  readonly socket: {
-    connected: boolean;
-    on(event: 'connect' | 'disconnect', listener: () => void): unknown;
-  };
-  ack(
-    commandId: string,
-    stage: 'delivered' | 'seen' | 'accepted' | 'declined',
-    reason?: string,
-  ): Promise<unknown>;
-  reportPositions(fixes: unknown): Promise<unknown>;
-  close(): void;
-}
-export type ConnectField = (options: {
-  url: string;
-  token: () => string;
-  transports?: ('websocket' | 'polling')[];
-  autoAckDelivered?: boolean;
-  onCommand?: (command: DeliveredCommand) => void;
-}) => FieldConnectionLike;
-
-/** `connectField` when this build of @gad/client has it (positions then go over `/field`). */
-export function fieldConnector(): ConnectField | undefined {
-  const candidate = (gad as unknown as Record<string, unknown>)['connectField'];
-  return typeof candidate === 'function' ? (candidate as ConnectField) : undefined;
 }

@@ -6,6 +6,8 @@
  *   --dispatchers <n>      dispatcher bots (default 2)
  *   --incident-every <s>   mean seconds between incidents (default 10)
  *   --position-every <s>   seconds between a unit's fixes (default 2)
+ *   --positions <how>      socket: units are /field devices (default); rest: a tracker bridge
+ *                          posts positions to POST /v1/positions (no commands)
  *   --duration <s>         stop after this long (default 0: until Ctrl-C)
  *   --agency <id>          agency of the demo (default demo-madrid)
  *   --api-url <url>        api-gateway (default API_URL or http://127.0.0.1:3000)
@@ -33,6 +35,7 @@ async function main(): Promise<void> {
       dispatchers: { type: 'string' },
       'incident-every': { type: 'string' },
       'position-every': { type: 'string' },
+      positions: { type: 'string' },
       duration: { type: 'string' },
       agency: { type: 'string' },
       'api-url': { type: 'string' },
@@ -46,6 +49,10 @@ async function main(): Promise<void> {
     return;
   }
   const tty = Boolean(process.stdout.isTTY);
+  const positionsOver = values.positions ?? 'socket';
+  if (positionsOver !== 'socket' && positionsOver !== 'rest') {
+    throw new Error(`--positions is socket or rest (got ${positionsOver})`);
+  }
   const simulator = new Simulator({
     apiUrl: values['api-url'] ?? process.env.API_URL ?? 'http://127.0.0.1:3000',
     wsUrl: values['ws-url'] ?? process.env.WS_URL ?? 'http://127.0.0.1:3001',
@@ -54,6 +61,7 @@ async function main(): Promise<void> {
     dispatchers: Math.floor(positive('dispatchers', values.dispatchers, 2)),
     incidentEverySeconds: positive('incident-every', values['incident-every'], 10, 0.1),
     positionEverySeconds: positive('position-every', values['position-every'], 2, 0.1),
+    positionsOver,
     durationSeconds: positive('duration', values.duration, 0),
     statusEverySeconds: positive('status-every', values['status-every'], tty ? 1 : 10, 0.2),
     tty,

@@ -1,12 +1,14 @@
 import {
   connectDispatch,
+  connectField,
   createGadClient,
   isGadProblemError,
   type DispatchSocket,
+  type FieldConnection,
   type GadRestClient,
 } from '@gad/client';
 import type { DeliveredCommand, PositionFix, Role } from '@gad/contracts';
-import { Api, fieldConnector, OnceLog, type FieldConnectionLike } from './api';
+import { Api, OnceLog } from './api';
 import { CityGrid, Driver, MADRID, type City } from './city-grid';
 import { SimulatorStats } from './stats';
 
@@ -22,6 +24,11 @@ export interface SimulatorOptions {
   incidentEverySeconds: number;
   /** Seconds between two fixes of a unit. */
   positionEverySeconds: number;
+  /**
+   * `socket`: every unit is a device on `/field` (positions, commands, acks); `rest`: a tracker
+   * bridge posts the fleet's positions to `POST /v1/positions` (no commands reach the units).
+   */
+  positionsOver: 'socket' | 'rest';
   /** Stop after this many seconds (0: until stop()). */
   durationSeconds: number;
   city?: City;
@@ -42,7 +49,7 @@ interface UnitAgent {
   api: Api;
   driver: Driver;
   seq: number;
-  field?: FieldConnectionLike;
+  field?: FieldConnection;
 }
 
 interface UnitRecord {
@@ -167,13 +174,7 @@ export class Simulator {
     const admin = await this.login('sim-admin', ['admin', 'supervisor', 'dispatcher']);
     const units = await this.ensureUnits(admin);
     this.stats.units = units.length;
-    const connectField = fieldConnector();
-    if (!connectField) {
-      this.once.log(
-        'no-field',
-        '@gad/client has no connectField: positions go over POST /v1/positions',
-      );
-    }
+    const overSocket = this.options.positionsOver === 'socket';
     this.agents = await Promise.all(
       units.map(async (unit, index) => {
         const officerId = `sim-officer-${String(index + 1).padStart(3, '0')}`;
@@ -185,16 +186,17 @@ export class Simulator {
           driver: new Driver(this.grid, this.random),
           seq: 0,
         };
-        if (connectField) {
-          agent.field = connectField({
+        if (overSocket) {
+          const field = connectField({
             url: this.options.wsUrl,
             token: () => api.client.getAccessToken() ?? '',
             transports: ['websocket'],
             autoAckDelivered: false,
             onCommand: (command) => this.onCommand(agent, command),
           });
-          agent.field.socket.on('connect', () => (this.stats.connectedUnits += 1));
-          agent.field.socket.on('disconnect', () => (this.stats.connectedUnits -= 1));
+          field.socket.on('connect', () => (this.stats.connectedUnits += 1));
+          field.socket.on('disconnect', () => (this.stats.connectedUnits -= 1));
+          agent.field = field;
         }
         return agent;
       }),
