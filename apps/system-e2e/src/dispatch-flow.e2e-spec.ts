@@ -1,0 +1,217 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { BusClient } from '@gad/bus';
+import { connectField, createGadClient, type FieldConnection } from '@gad/client';
+import {
+  EventTypes,
+  Streams,
+  createEnvelope,
+  uuidv7,
+  type AssignmentCreatedV1,
+  type AssignmentUnacknowledgedV1,
+  type CommandIssuedV1,
+  type DeliveredCommand,
+  type Envelope,
+} from '@gad/contracts';
+import {
+  createTestDatabase,
+  startServiceProcess,
+  testStack,
+  uniqueRedisPrefix,
+  waitFor,
+  type ServiceProcess,
+  type TestDatabase,
+} from '@gad/testing';
+import { Redis } from 'ioredis';
+
+/**
+ * Dispatch → command → device → ack across the built api-gateway, ws-gateway and
+ * notification-service processes: the assignment event is published on the bus as the api-gateway
+ * would, the officer's device is a real socket.io `/field` client, and the dispatcher reads the
+ * acknowledgement stages over REST. Then notification-service is SIGKILLed mid-escalation and a new
+ * process finishes the ladder without repeating a step.
+ */
+describe('dispatch flow: command, acknowledgement and escalation', () => {
+  const agencyId = `agency-${Date.now().toString(36)}`;
+  const prefix = uniqueRedisPrefix();
+  let database: TestDatabase;
+  let env: Record<string, string>;
+  const services: Record<string, ServiceProcess> = {};
+  const devices: FieldConnection[] = [];
+  let bus: BusClient;
+  let redis: Redis;
+  const notifyEnv = {
+    ESCALATION_P1_DELIVER_MS: '1500',
+    ESCALATION_P1_ACCEPT_MS: '6000',
+    OUTBOX_POLL_MS: '50',
+  };
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const jwt = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    env = {
+      DATABASE_URL: database.url,
+      REDIS_KEY_PREFIX: prefix,
+      JWT_PRIVATE_KEY: jwt.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      JWT_PUBLIC_KEY: jwt.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      AUTH_DEV_LOGIN: 'true',
+    };
+    services['api-gateway'] = await startServiceProcess({
+      app: 'api-gateway',
+      env,
+      readyTimeoutMs: 60_000,
+    });
+    const [ws, notify] = await Promise.all([
+      startServiceProcess({ app: 'ws-gateway', env, readyTimeoutMs: 60_000 }),
+      startServiceProcess({
+        app: 'notification-service',
+        env: { ...env, ...notifyEnv },
+        readyTimeoutMs: 60_000,
+      }),
+    ]);
+    services['ws-gateway'] = ws;
+    services['notification-service'] = notify;
+    bus = new BusClient({
+      redis: testStack.redisUrl,
+      prefix,
+      instanceId: `dispatch-e2e-${process.pid}`,
+    });
+    redis = new Redis(testStack.redisUrl);
+  }, 180_000);
+
+  afterAll(async () => {
+    for (const device of devices) {
+      device.close();
+    }
+    await bus?.close();
+    redis?.disconnect();
+    await Promise.all(Object.values(services).map((service) => service.stop()));
+    await database?.drop();
+  }, 60_000);
+
+  afterEach(() => {
+    const state = expect.getState();
+    if (state.assertionCalls !== state.numPassingAsserts) {
+      for (const service of Object.values(services)) {
+        console.log(service.tail(40));
+      }
+    }
+  });
+
+  async function login(userId: string, roles: ('dispatcher' | 'officer')[], unitId?: string) {
+    const client = createGadClient({ baseUrl: services['api-gateway'].url });
+    await client.auth.devLogin({ agencyId, userId, roles, ...(unitId ? { unitId } : {}) });
+    return client;
+  }
+
+  function assignment(unitId: string, crew: string[]): Envelope<AssignmentCreatedV1> {
+    return createEnvelope<AssignmentCreatedV1>({
+      type: EventTypes.AssignmentCreated,
+      agencyId,
+      actor: { kind: 'user', id: 'dispatcher-1', roles: ['dispatcher'] },
+      data: {
+        assignmentId: uuidv7(),
+        incidentId: uuidv7(),
+        unitId,
+        callSign: unitId.toUpperCase(),
+        status: 'notified',
+        priority: 'P1',
+        incidentType: 'cardiac_arrest',
+        location: { type: 'Point', coordinates: [-3.7038, 40.4168] },
+        address: 'Puerta del Sol 1, Madrid',
+        crew,
+        createdAt: new Date().toISOString(),
+      },
+    });
+  }
+
+  async function entries<T>(stream: string, type: string): Promise<T[]> {
+    const raw = await redis.xrange(`${prefix}${stream}`, '-', '+');
+    return raw
+      .map(
+        ([, fields]) => JSON.parse(fields[fields.indexOf('envelope') + 1] as string) as Envelope<T>,
+      )
+      .filter((envelope) => envelope.type === type)
+      .map((envelope) => envelope.data);
+  }
+
+  it('delivers a P1 command to the officer device and shows its acceptance to the dispatcher', async () => {
+    const officer = await login('officer-12', ['officer'], 'unit-12');
+    const received: DeliveredCommand[] = [];
+    const device = connectField({
+      url: services['ws-gateway'].url,
+      token: officer.getAccessToken() as string,
+      transports: ['websocket'],
+      onCommand: (command) => received.push(command),
+    });
+    devices.push(device);
+    await waitFor(() => device.socket.connected, { description: 'device connected' });
+
+    const event = assignment('unit-12', ['officer-12']);
+    await bus.publish(Streams.DispatchEvents, event);
+    const command = await waitFor(
+      () => received.find((c) => c.assignmentId === event.data.assignmentId),
+      { description: 'the command on the officer device', timeoutMs: 15_000 },
+    );
+    expect(command).toMatchObject({ kind: 'dispatch', critical: true, seq: 1, locale: 'es' });
+    const ack = await device.ack(command.commandId, 'accepted');
+    expect(ack).toMatchObject({ ok: true });
+
+    const dispatcher = await login('dispatcher-1', ['dispatcher']);
+    const view = await waitFor(
+      async () => {
+        const { body } = await dispatcher.call('listIncidentNotifications', {
+          params: { id: event.data.incidentId },
+        });
+        return body.items[0]?.status === 'accepted' && body;
+      },
+      { description: 'the accepted command over REST', timeoutMs: 15_000 },
+    );
+    expect(view.items).toHaveLength(1);
+    expect(view.items[0]).toMatchObject({ commandId: command.commandId, userId: 'officer-12' });
+    expect(view.items[0]?.stages.delivered).toBeDefined();
+    expect(view.items[0]?.escalations).toEqual([]);
+  }, 60_000);
+
+  it('resumes an escalation after notification-service is SIGKILLed, with no step repeated', async () => {
+    const event = assignment('unit-13', ['officer-13']);
+    await bus.publish(Streams.DispatchEvents, event);
+    const commandsOf = async () =>
+      (await entries<CommandIssuedV1>(Streams.NotifyOutbound, EventTypes.CommandIssued)).filter(
+        (c) => c.assignmentId === event.data.assignmentId && c.recipient.id === 'officer-13',
+      );
+    // Nobody acknowledges: the first step re-sends the command.
+    await waitFor(async () => (await commandsOf()).length >= 2 && true, {
+      description: 'the undelivered step re-sending the command',
+      timeoutMs: 15_000,
+    });
+
+    await services['notification-service'].kill();
+    services['notification-service'] = await startServiceProcess({
+      app: 'notification-service',
+      env: { ...env, ...notifyEnv },
+      readyTimeoutMs: 60_000,
+    });
+
+    const unacknowledged = await waitFor(
+      async () => {
+        const found = (
+          await entries<AssignmentUnacknowledgedV1>(
+            Streams.DispatchEvents,
+            EventTypes.AssignmentUnacknowledged,
+          )
+        ).filter((e) => e.assignmentId === event.data.assignmentId);
+        return found.length > 0 && found;
+      },
+      { description: 'assignment.unacknowledged after the restart', timeoutMs: 30_000 },
+    );
+    const dispatcher = await login('dispatcher-1', ['dispatcher']);
+    const { body } = await dispatcher.call('listIncidentNotifications', {
+      params: { id: event.data.incidentId },
+    });
+    expect(body.items[0]?.escalations.map((e) => e.step)).toEqual(['undelivered', 'unaccepted']);
+    expect(unacknowledged).toHaveLength(1);
+    const sent = await commandsOf();
+    expect(sent).toHaveLength(2);
+    expect(new Set(sent.map((c) => c.commandId)).size).toBe(1);
+  }, 120_000);
+});
