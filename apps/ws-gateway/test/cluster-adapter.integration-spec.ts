@@ -3,7 +3,7 @@
 // the primary owning the room's shard channel was killed and its replica took over.
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRedisClient } from '@gad/bus';
+import { redisClientFromUrl } from '@gad/bus';
 import { startRedisCluster, waitFor, type RedisClusterHandle } from '@gad/testing';
 import { createShardedAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
@@ -26,8 +26,8 @@ const instances: Instance[] = [];
 let client: Socket | undefined;
 
 async function startInstance(): Promise<Instance> {
-  const pub = createRedisClient(cluster.url);
-  const sub = createRedisClient(cluster.url);
+  const pub = redisClientFromUrl(cluster.url);
+  const sub = redisClientFromUrl(cluster.url);
   pub.on('error', () => undefined);
   sub.on('error', () => undefined);
   const http = createServer();

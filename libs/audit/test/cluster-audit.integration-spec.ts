@@ -2,7 +2,7 @@
 // the hash-tagged prefix keeps the queue's keys in one slot, and recording survives the death of
 // that slot's primary.
 import { Worker, type Job } from 'bullmq';
-import { createRedisClient } from '@gad/bus';
+import { redisClientFromUrl } from '@gad/bus';
 import { Queues, type AuditEntry } from '@gad/contracts';
 import { startRedisCluster, uniqueId, waitFor, type RedisClusterHandle } from '@gad/testing';
 import { AuditRecorder, auditQueuePrefix, type AuditRecordInput } from '@gad/audit';
@@ -27,7 +27,7 @@ describe('audit on a Redis Cluster', () => {
 
   beforeAll(async () => {
     cluster = await startRedisCluster();
-    workerConnection = createRedisClient(cluster.url, { maxRetriesPerRequest: null });
+    workerConnection = redisClientFromUrl(cluster.url, { maxRetriesPerRequest: null });
     workerConnection.on('error', () => undefined);
     worker = new Worker<AuditEntry>(
       Queues.Audit,

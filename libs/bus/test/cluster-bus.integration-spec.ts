@@ -1,7 +1,7 @@
 // The bus on a real 6-node Redis Cluster (tools/stack/cluster.cjs): hash-tagged keys, multi-stream
 // reads, the DLQ transaction, and a primary SIGKILLed mid-run with its replica taking over.
 import {
-  createRedisClient,
+  redisClientFromUrl,
   StreamConsumer,
   StreamKeys,
   StreamPublisher,
@@ -51,7 +51,7 @@ async function startConsumer(
 
 beforeAll(async () => {
   cluster = await startRedisCluster();
-  redis = createRedisClient(cluster.url, { maxRetriesPerRequest: 20 });
+  redis = redisClientFromUrl(cluster.url, { maxRetriesPerRequest: 20 });
   publisher = new StreamPublisher(redis, { prefix });
 });
 

@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { AUDIT_ENTRY_JOB, Queues, auditEntrySchema, type AuditEntry } from '@gad/contracts';
 import { auditQueuePrefix } from '@gad/audit';
-import { createRedisClient } from '@gad/bus';
+import { redisClientFromUrl } from '@gad/bus';
 import { metrics } from '@opentelemetry/api';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -82,7 +82,7 @@ export class AuditBatchProcessor implements OnApplicationBootstrap, BeforeApplic
     if (this.worker) {
       return;
     }
-    this.connection = createRedisClient(this.options.redisUrl, { maxRetriesPerRequest: null });
+    this.connection = redisClientFromUrl(this.options.redisUrl, { maxRetriesPerRequest: null });
     this.connection.on('error', () => undefined);
     this.worker = new Worker<AuditEntry>(Queues.Audit, (job) => this.process(job), {
       connection: this.connection,

@@ -10,7 +10,7 @@ import {
   type AuditOutcome,
 } from '@gad/contracts';
 import { Queue } from 'bullmq';
-import { createRedisClient } from '@gad/bus';
+import { redisClientFromUrl } from '@gad/bus';
 import type { Redis } from 'ioredis';
 import { redact, sanitizeText } from './audit-redaction';
 
@@ -127,7 +127,7 @@ export class AuditRecorder implements OnApplicationShutdown {
     this.baseRetryMs = options.retryDelayMs ?? 200;
     this.logger = options.logger ?? nestLogger();
     // Redis or, for `redis+cluster://` URLs, an ioredis Cluster (BullMQ accepts either).
-    this.redis = createRedisClient(options.redisUrl, {
+    this.redis = redisClientFromUrl(options.redisUrl, {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       connectTimeout: 2_000,

@@ -4,7 +4,7 @@ import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
 /**
  * How the bus reaches Redis: a URL, ioredis options, or a factory. The bus opens several
  * connections (commands, blocking reads, RPC replies) and calls a factory once per connection; it
- * owns and closes what it opens. A `redis+cluster://` URL (see {@link createRedisClient}) opens
+ * owns and closes what it opens. A `redis+cluster://` URL (see {@link redisClientFromUrl}) opens
  * ioredis `Cluster` clients and hash-tags the bus keys (see {@link StreamKeys}).
  */
 export type RedisConnection = string | RedisOptions | (() => Redis);
@@ -63,13 +63,15 @@ export function parseClusterUrl(url: string): {
  * (`status`, `quit`, `disconnect`, `multi`, `pipeline`, `call`, commands); `isCluster` tells
  * them apart.
  */
-export function createRedisClient(url: string, options: RedisOptions = {}): Redis {
+export function redisClientFromUrl(url: string, options: RedisOptions = {}): Redis {
   if (!isClusterUrl(url)) {
     return new Redis(url, options);
   }
   const { nodes, redisOptions } = parseClusterUrl(url);
   const clusterOptions: ClusterOptions = {
     redisOptions: { ...options, ...redisOptions },
+    // ioredis applies a cluster's key prefix at the cluster level, not per node.
+    keyPrefix: options.keyPrefix,
     enableOfflineQueue: options.enableOfflineQueue ?? true,
     // Failover: a replica takes over within cluster-node-timeout; keep retrying MOVED/down slots.
     retryDelayOnFailover: 200,
@@ -133,7 +135,7 @@ export function openRedis(connection: RedisConnection, options: OpenRedisOptions
     };
     redis =
       typeof connection === 'string'
-        ? createRedisClient(connection, defaults)
+        ? redisClientFromUrl(connection, defaults)
         : new Redis({ ...connection, ...defaults });
   }
   let down = false;

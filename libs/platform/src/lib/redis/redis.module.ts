@@ -5,7 +5,8 @@ import {
   type DynamicModule,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import { redisClientFromUrl } from '@gad/bus';
+import type { Redis } from 'ioredis';
 import { HealthRegistry } from '../health/health.registry';
 
 /** Injection token of the ioredis client provided by {@link RedisModule}. */
@@ -24,9 +25,12 @@ export interface RedisModuleOptions {
   connectionName?: string;
 }
 
-/** Creates an ioredis client with the platform's timeouts. */
+/**
+ * Creates an ioredis client with the platform's timeouts; a `redis+cluster://` URL gives an
+ * ioredis Cluster (`redisClientFromUrl` of `@gad/bus`, docs/adr/0002-redis-cluster.md).
+ */
 export function createRedisClient(options: RedisModuleOptions): Redis {
-  return new Redis(options.url, {
+  return redisClientFromUrl(options.url, {
     keyPrefix: options.keyPrefix || undefined,
     commandTimeout: options.commandTimeoutMs ?? 5_000,
     maxRetriesPerRequest: options.maxRetriesPerRequest ?? 3,
