@@ -164,13 +164,14 @@ describe('api-gateway incidents', () => {
     expect(afterClose.body).toMatchObject({ currentStatus: 'closed', allowed: [] });
 
     const other = await create();
-    expect(
-      (
-        await t.send(dispatcher, 'POST', `/v1/incidents/${other.id}/status`, {
-          status: 'cancelled',
-        })
-      ).status,
-    ).toBe(200);
+    const otherPath = `/v1/incidents/${other.id}/status`;
+    const cancel = { status: 'cancelled' };
+    const stale = await t.send(dispatcher, 'POST', otherPath, cancel, { 'if-match': '"9"' });
+    expect(stale.status).toBe(412);
+    expect(stale.body).toMatchObject({ code: 'incident_version_mismatch', currentVersion: 1 });
+    const cancelled = await t.send(dispatcher, 'POST', otherPath, cancel, { 'if-match': '"1"' });
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.headers.get('etag')).toBe('"2"');
 
     const changes = (await t.outbox())
       .filter((e) => e.type === 'incident.status_changed')

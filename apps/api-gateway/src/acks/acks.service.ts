@@ -4,6 +4,7 @@ import { canAssignmentMove } from '../assignments/assignment-status.constants';
 import type { AssignmentRow } from '../assignments/assignments.repository';
 import { AssignmentsService } from '../assignments/assignments.service';
 import { DispatchTransactions, type DispatchTx } from '../timeline/dispatch-transactions.service';
+import { dispatchInstruments } from '../timeline/dispatch.metrics';
 import { AcksRepository, type AckRow } from './acks.repository';
 
 /**
@@ -69,6 +70,7 @@ export class AcksService {
         receivedAt: data.receivedAt,
       });
       if (!fresh) {
+        dispatchInstruments().acks.add(1, { stage: data.stage, outcome: 'duplicate' });
         return;
       }
       const assignmentId = await this.repository.assignmentOfCommand(
@@ -79,6 +81,7 @@ export class AcksService {
       const assignment =
         assignmentId && (await this.assignments.findLocked(tx, agencyId, assignmentId));
       if (!assignment) {
+        dispatchInstruments().acks.add(1, { stage: data.stage, outcome: 'pending' });
         return;
       }
       await this.apply(
@@ -103,7 +106,9 @@ export class AcksService {
     agencyId: string,
   ): Promise<AssignmentRow> {
     await this.repository.markApplied(tx.executor, ack.event_id);
-    if (!canAssignmentMove(assignment.status, ack.stage)) {
+    const moves = canAssignmentMove(assignment.status, ack.stage);
+    dispatchInstruments().acks.add(1, { stage: ack.stage, outcome: moves ? 'applied' : 'ignored' });
+    if (!moves) {
       return assignment;
     }
     return this.assignments.advance(tx, assignment, ack.stage, {

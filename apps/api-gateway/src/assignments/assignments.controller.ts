@@ -1,4 +1,4 @@
-import { Controller, Res } from '@nestjs/common';
+import { Controller, Headers, Res } from '@nestjs/common';
 import {
   operations,
   type AccessClaims,
@@ -62,9 +62,10 @@ export class AssignmentsController {
     @CurrentUser() user: AccessClaims,
     @OperationParams(operations.changeIncidentStatus) params: { id: string },
     @OperationBody(operations.changeIncidentStatus) body: ChangeIncidentStatusRequest,
+    @Headers('if-match') ifMatch: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Incident> {
-    const incident = await this.assignments.changeIncidentStatus(user, params.id, body);
+    const incident = await this.assignments.changeIncidentStatus(user, params.id, body, ifMatch);
     if (incident.version !== undefined) {
       void reply.header('etag', etagOf(incident.version));
     }

@@ -25,9 +25,10 @@ import {
 } from '../incidents/incident-status.constants';
 import { IncidentException } from '../incidents/incidents.exception';
 import { toIncident } from '../incidents/incidents.mapper';
-import { IncidentsService } from '../incidents/incidents.service';
+import { ifMatchAccepts, IncidentsService } from '../incidents/incidents.service';
 import { ServiceRpcClient } from '../rpc/service-rpc.client';
 import { DispatchTransactions, type DispatchTx } from '../timeline/dispatch-transactions.service';
+import { dispatchInstruments } from '../timeline/dispatch.metrics';
 import { actorOf } from '../timeline/timeline.mapper';
 import { ASSIGNABLE_UNIT_STATUSES, canUnitMove } from '../units/unit-status.constants';
 import { UnitException } from '../units/units.exception';
@@ -88,8 +89,10 @@ export class AssignmentsService {
           ? await this.assignableUnit(tx, user.agencyId, request.unitId)
           : await this.firstAssignable(tx, user.agencyId, candidates?.items ?? []);
       if (!unit) {
+        dispatchInstruments().nearest.add(1, { outcome: 'no_unit' });
         throw AssignmentException.noUnitAvailable(candidates?.excluded);
       }
+
       const suggested = candidates?.items[0];
       const recommendation: AssignmentRecommendation | undefined = suggested && {
         unitId: suggested.unitId,
@@ -169,6 +172,9 @@ export class AssignmentsService {
       }
       return created;
     });
+    if (candidates) {
+      dispatchInstruments().nearest.add(1, { outcome: 'assigned' });
+    }
     return toAssignment(row);
   }
 
@@ -217,15 +223,19 @@ export class AssignmentsService {
 
   /**
    * Incident status over REST. Closing or cancelling an incident clears its open assignments and
-   * frees their units in the same transaction.
+   * frees their units in the same transaction. `If-Match` is optional here (412 when stale).
    */
   async changeIncidentStatus(
     user: AccessClaims,
     incidentId: string,
     request: ChangeIncidentStatusRequest,
+    ifMatch?: string,
   ): Promise<Incident> {
     const row = await this.transactions.run(async (tx) => {
       const incident = await this.incidents.lockOrThrow(tx, user.agencyId, incidentId);
+      if (ifMatch && !ifMatchAccepts(ifMatch, incident.version)) {
+        throw IncidentException.versionMismatch(incidentId, incident.version);
+      }
       if (incident.status === request.status) {
         return incident;
       }

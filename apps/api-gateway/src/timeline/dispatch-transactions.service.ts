@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { OutboxRelay, OutboxWriter } from '@gad/bus';
 import { Streams, type Envelope } from '@gad/contracts';
 import { DataSource, type EntityManager } from 'typeorm';
+import { dispatchInstruments } from './dispatch.metrics';
 import { TimelineRepository, type NewTimelineEntry } from './timeline.repository';
 
 /** One dispatch-domain transaction: the change, its timeline entries and its events. */
@@ -29,9 +30,9 @@ export class DispatchTransactions {
   ) {}
 
   async run<T>(work: (tx: DispatchTx) => Promise<T>): Promise<T> {
-    let emitted = false;
+    const events: Envelope[] = [];
     const result = await this.dataSource.transaction(async (manager) => {
-      const events: Envelope[] = [];
+      events.length = 0;
       const entries: NewTimelineEntry[] = [];
       const value = await work({
         executor: manager,
@@ -39,14 +40,15 @@ export class DispatchTransactions {
         note: (entry) => entries.push(entry),
       });
       await this.timeline.append(manager, entries);
-      if (events.length > 0) {
-        await this.outbox.append(manager, Streams.DispatchEvents, events);
-        emitted = true;
-      }
+      await this.outbox.append(manager, Streams.DispatchEvents, events);
       return value;
     });
-    if (emitted) {
+    if (events.length > 0) {
       this.relay.nudge();
+      const counter = dispatchInstruments().events;
+      for (const event of events) {
+        counter.add(1, { type: event.type });
+      }
     }
     return result;
   }
