@@ -1,5 +1,4 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { BusClient } from '@gad/bus';
 import { connectField, createGadClient, type FieldConnection } from '@gad/client';
 import {
   EventTypes,
@@ -26,7 +25,7 @@ import { Redis } from 'ioredis';
 /**
  * Dispatch → command → device → ack across the built api-gateway, ws-gateway and
  * notification-service processes: the assignment event is published on the bus as the api-gateway
- * would, the officer's device is a real socket.io `/field` client, and the dispatcher reads the
+ * would (appended to the stream), the officer's device is a real socket.io `/field` client, and the dispatcher reads the
  * acknowledgement stages over REST. Then notification-service is SIGKILLed mid-escalation and a new
  * process finishes the ladder without repeating a step.
  */
@@ -37,7 +36,6 @@ describe('dispatch flow: command, acknowledgement and escalation', () => {
   let env: Record<string, string>;
   const services: Record<string, ServiceProcess> = {};
   const devices: FieldConnection[] = [];
-  let bus: BusClient;
   let redis: Redis;
   const notifyEnv = {
     ESCALATION_P1_DELIVER_MS: '1500',
@@ -70,11 +68,6 @@ describe('dispatch flow: command, acknowledgement and escalation', () => {
     ]);
     services['ws-gateway'] = ws;
     services['notification-service'] = notify;
-    bus = new BusClient({
-      redis: testStack.redisUrl,
-      prefix,
-      instanceId: `dispatch-e2e-${process.pid}`,
-    });
     redis = new Redis(testStack.redisUrl);
   }, 180_000);
 
@@ -82,7 +75,6 @@ describe('dispatch flow: command, acknowledgement and escalation', () => {
     for (const device of devices) {
       device.close();
     }
-    await bus?.close();
     redis?.disconnect();
     await Promise.all(Object.values(services).map((service) => service.stop()));
     await database?.drop();
@@ -124,14 +116,26 @@ describe('dispatch flow: command, acknowledgement and escalation', () => {
     });
   }
 
+  /** Appends an envelope as the bus does (field `envelope`), standing in for the api-gateway's outbox. */
+  async function publish(stream: string, envelope: Envelope): Promise<void> {
+    await redis.xadd(`${prefix}${stream}`, '*', 'envelope', JSON.stringify(envelope));
+  }
+
+  /**
+   * Distinct envelopes of one type on a stream. The outbox relay is at least once (a process killed
+   * between XADD and marking the row sent appends it again after a restart, with the same envelope
+   * id, which consumers dedupe), so duplicates are counted by envelope id.
+   */
   async function entries<T>(stream: string, type: string): Promise<T[]> {
     const raw = await redis.xrange(`${prefix}${stream}`, '-', '+');
-    return raw
-      .map(
-        ([, fields]) => JSON.parse(fields[fields.indexOf('envelope') + 1] as string) as Envelope<T>,
-      )
-      .filter((envelope) => envelope.type === type)
-      .map((envelope) => envelope.data);
+    const byId = new Map<string, T>();
+    for (const [, fields] of raw) {
+      const envelope = JSON.parse(fields[fields.indexOf('envelope') + 1] as string) as Envelope<T>;
+      if (envelope.type === type) {
+        byId.set(envelope.id, envelope.data);
+      }
+    }
+    return [...byId.values()];
   }
 
   it('delivers a P1 command to the officer device and shows its acceptance to the dispatcher', async () => {
@@ -147,7 +151,7 @@ describe('dispatch flow: command, acknowledgement and escalation', () => {
     await waitFor(() => device.socket.connected, { description: 'device connected' });
 
     const event = assignment('unit-12', ['officer-12']);
-    await bus.publish(Streams.DispatchEvents, event);
+    await publish(Streams.DispatchEvents, event);
     const command = await waitFor(
       () => received.find((c) => c.assignmentId === event.data.assignmentId),
       { description: 'the command on the officer device', timeoutMs: 15_000 },
@@ -174,7 +178,7 @@ describe('dispatch flow: command, acknowledgement and escalation', () => {
 
   it('resumes an escalation after notification-service is SIGKILLed, with no step repeated', async () => {
     const event = assignment('unit-13', ['officer-13']);
-    await bus.publish(Streams.DispatchEvents, event);
+    await publish(Streams.DispatchEvents, event);
     const commandsOf = async () =>
       (await entries<CommandIssuedV1>(Streams.NotifyOutbound, EventTypes.CommandIssued)).filter(
         (c) => c.assignmentId === event.data.assignmentId && c.recipient.id === 'officer-13',
