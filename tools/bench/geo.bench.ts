@@ -19,7 +19,7 @@ import { Client, Pool } from 'pg';
 import { execFileSync, execSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadSqlFile, sqlOf } from '../../apps/geo-service/src/database/sql-file';
@@ -287,7 +287,11 @@ function pgbench(databaseUrl: string, sql: string, seconds: number, clients: num
         decodeURIComponent(url.username) || 'postgres',
         url.pathname.slice(1),
       ],
-      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, PGOPTIONS: '-c jit=off' },
+      },
     );
     const samples: number[] = [];
     for (const name of readdirSync(dir).filter((f) => f.startsWith('tx'))) {
@@ -556,8 +560,9 @@ function writeSection(root: string, heading: string, section: string): void {
 
 async function explain(client: Client, sql: string): Promise<string> {
   const [lon, lat] = randomPoint();
+  await client.query('SET jit = on');
   const { rows } = await client.query<{ 'QUERY PLAN': string }>(
-    `EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${sql
+    `EXPLAIN (ANALYZE, BUFFERS) ${sql
       .replace(/\$1::text/g, `'${AGENCY}'::text`)
       .replace(/\$2/g, String(lon))
       .replace(/\$3/g, String(lat))
@@ -566,12 +571,14 @@ async function explain(client: Client, sql: string): Promise<string> {
       .replace(/\$6::timestamptz/g, `'-infinity'::timestamptz`)
       .replace(/\$7::float8/g, `${UNBOUNDED_RADIUS_M}::float8`)}`,
   );
+  await client.query('SET jit = off');
   return rows.map((row) => row['QUERY PLAN']).join('\n');
 }
 
 export async function main(args: string[], { root }: { root: string }): Promise<void> {
   const flags = parseFlags(args);
   const benchStart = now();
+  const loadBefore = loadavg()[0];
   for (const app of ['geo-service', 'api-gateway']) {
     if (!existsSync(join(root, 'dist', 'apps', app, 'src', 'main.js'))) {
       throw new Error(`dist/apps/${app} is missing: run node tools/scripts/build.mjs first`);
@@ -606,6 +613,9 @@ export async function main(args: string[], { root }: { root: string }): Promise<
       LOG_LEVEL: 'warn',
       JWT_PRIVATE_KEY: jwt.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
       AUTH_DEV_LOGIN: 'true',
+      // The edge rate limiter (per IP and per user) would answer most of the load with 429.
+      RATE_LIMIT_IP_POINTS: '10000000',
+      RATE_LIMIT_USER_POINTS: '10000000',
     };
     const geo = await startServiceProcess({ app: 'geo-service', env, readyTimeoutMs: 60_000 });
     services.push(geo);
@@ -622,6 +632,8 @@ export async function main(args: string[], { root }: { root: string }): Promise<
 
     const client = new Client({ connectionString: database.url });
     await client.connect();
+    // As geo-service runs its statements (nearest.repository.ts): JIT off on the connection.
+    await client.query('SET jit = off');
     pgVersion = (await client.query<{ v: string }>('SHOW server_version')).rows[0].v;
     postgisVersion = (await client.query<{ v: string }>('SELECT postgis_lib_version() AS v'))
       .rows[0].v;
@@ -657,6 +669,8 @@ export async function main(args: string[], { root }: { root: string }): Promise<
       const bench = pgbench(database.url, statements.available, flags.duration, 1);
       bench.label = `${units}|${bench.label}`;
       nearest.push(bench);
+      log('HTTP warm-up, 2 s (not recorded)');
+      await http(pids, gateway.url, accessToken, 2, flags.connections, undefined, 'warm-up|');
       log(`HTTP at ${flags.rate} req/s, ${flags.duration} s`);
       nearest.push(
         await http(
@@ -750,7 +764,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     '## Geo',
     '',
     `Command: \`node tools/bench/run.mjs geo${args.length ? ` ${args.join(' ')}` : ''}\` (\`npm run bench -- geo\`, after \`node tools/scripts/build.mjs\`). Whole run ${fmt(totalSeconds, 0)} s.`,
-    `Recorded ${new Date().toISOString()} on ${nproc} CPUs (${cpu}), Node ${process.version}, PostgreSQL ${pgVersion}, PostGIS ${postgisVersion}, Redis on loopback; the bench, both services, PostgreSQL and Redis share the machine (and it is shared with other work).`,
+    `Recorded ${new Date().toISOString()} on ${nproc} CPUs (${cpu}), load average ${fmt(loadBefore, 1)} at the start and ${fmt(loadavg()[0], 1)} at the end, Node ${process.version}, PostgreSQL ${pgVersion}, PostGIS ${postgisVersion}, Redis on loopback; the bench, both services, PostgreSQL and Redis share the machine (and it is shared with other work).`,
     '',
     `Method: a throwaway database (cloned from \`gad_test\`, dropped afterwards); the built geo-service and api-gateway run as processes (\`LOG_LEVEL=warn\`). Units are seeded with one \`INSERT ... SELECT generate_series\` (70 % available, 20 % busy, 10 % without status, 20 % with capability \`als\`, uniform in a ${BOX.size}° box around Madrid, fixes up to 10 min old), then \`VACUUM ANALYZE\`; the 1M run adds 900k units to the same agency. Each query is for a uniform random point, limit ${LIMIT}, no radius, capability or age filter. "db" runs geo-service's prepared statements from \`nearest.repository.sql\` (same names and parameters) on one pg connection, one after the other, after a 1 s warm-up; pgbench runs \`nearest_available\` with \`-M prepared\`, one client, latencies from its per-transaction log. HTTP is autocannon against \`GET /v1/units/nearest\` with a dispatcher token: ${flags.connections} connections at a fixed ${flags.rate} req/s, then unthrottled ("max"); p50/p95/p99 are per-response times of 200 answers, the notes add autocannon's coordinated-omission-corrected p97.5/p99. Ingestion publishes ${flags.ingest.toLocaleString('en')} fixes (${flags.fixesPerEntry} per \`positions.reported\` entry) to \`${Streams.GeoPositions}\` as fast as possible with ${flags.fences} zone geofences (0.02° squares) of the agency active, and divides the fixes stored in \`geo.positions\` by the time from the first publish to the last stored row (polled every 250 ms); the baseline calls the same \`ingest_batch\` statement directly.`,
     '',
@@ -760,7 +774,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     '',
     summary.join('\n'),
     '',
-    'Plans (EXPLAIN ANALYZE of `nearest_available` at the end of each size):',
+    "Plans (EXPLAIN ANALYZE of `nearest_available` with literal parameters, i.e. a custom plan, at the end of each size, with PostgreSQL's default `jit = on`: the JIT block shows what each custom-plan execution cost geo-service before its statements ran with JIT off):",
     '',
     '```',
     plans.join('\n\n'),

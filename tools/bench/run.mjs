@@ -16,6 +16,10 @@ const benches = {
     file: 'geo.bench.ts',
     describe: 'nearest (db, pgbench, HTTP) over 100k/1M units; ingestion',
   },
+  audit: {
+    file: 'audit.bench.ts',
+    describe: 'AuditRecorder.record() to chained rows vs raw BullMQ; record() cost',
+  },
 };
 
 const [name, ...args] = process.argv.slice(2);
