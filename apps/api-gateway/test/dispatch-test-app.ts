@@ -50,7 +50,7 @@ export class DispatchTestApp {
   static async start(env: Record<string, string> = {}): Promise<DispatchTestApp> {
     const db = await createTestDatabase();
     const jwt = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const prefix = uniqueRedisPrefix();
+    const prefix = env['REDIS_KEY_PREFIX'] ?? uniqueRedisPrefix();
     const port = await freePort();
     const raw = {
       NODE_ENV: 'test',
