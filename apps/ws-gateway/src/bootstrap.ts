@@ -32,6 +32,8 @@ export async function bootstrap(): Promise<void> {
         consumer: instanceIdOf(config),
         streams: [Streams.DispatchEvents, Streams.GeoEvents, Streams.NotifyOutbound],
         rpc: false,
+        // Entries of a batch are handled concurrently (commands of one recipient stay in order).
+        concurrency: 32,
       });
       // Registered before the platform's own handlers, so it runs first: sockets are told to
       // reconnect elsewhere and their transports closed while the HTTP server stops accepting.

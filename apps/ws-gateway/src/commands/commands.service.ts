@@ -37,8 +37,28 @@ export class CommandsService {
     private readonly bus: BusClient,
   ) {}
 
-  /** `command.issued` from the bus: log it (a retry keeps its first seq), then emit it. */
-  async issue(envelope: Envelope<CommandIssuedV1>): Promise<number> {
+  /** Tail of the appends in flight per recipient: one recipient's commands append in stream order. */
+  private readonly inFlight = new Map<string, Promise<unknown>>();
+
+  /**
+   * `command.issued` from the bus: log it (a retry keeps its first seq), then emit it. Events are
+   * handled concurrently; commands of one recipient are chained so seqs follow the stream order.
+   */
+  issue(envelope: Envelope<CommandIssuedV1>): Promise<number> {
+    const key = `${envelope.agencyId}|${recipientRoom(envelope.agencyId, envelope.data.recipient)}`;
+    const previous = this.inFlight.get(key) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(() => this.appendAndEmit(envelope));
+    this.inFlight.set(key, next);
+    const clear = () => {
+      if (this.inFlight.get(key) === next) {
+        this.inFlight.delete(key);
+      }
+    };
+    next.then(clear, clear);
+    return next;
+  }
+
+  private async appendAndEmit(envelope: Envelope<CommandIssuedV1>): Promise<number> {
     const command = envelope.data;
     const { seq, inserted } = await this.log.append(envelope.agencyId, command, Date.now(), {
       maxLen: this.config.WS_COMMAND_LOG_MAX_LEN,

@@ -44,8 +44,9 @@ export class FanoutService {
 
   /** `incident.created`: remembered as the agency's (subscription checks), then to the agency. */
   async incidentCreated(envelope: Envelope<{ incidentId: string }>): Promise<void> {
-    await this.ownership.remember('incident', envelope.data.incidentId, envelope.agencyId);
+    // Emitted first: events are handled concurrently, and later sync emits must not overtake it.
     this.toAgency(envelope);
+    await this.ownership.remember('incident', envelope.data.incidentId, envelope.agencyId);
   }
 
   /** `assignment.*`: consoles subscribed to the incident. */
@@ -56,12 +57,12 @@ export class FanoutService {
   /** `geofence.*`: consoles subscribed to the zone (and to the incident of a perimeter). */
   async toZone(envelope: Envelope<{ geofenceId: string; incidentId?: string }>): Promise<void> {
     const { geofenceId, incidentId } = envelope.data;
-    await this.ownership.remember('zone', geofenceId, envelope.agencyId);
     const rooms = [roomOf.zone(envelope.agencyId, geofenceId)];
     if (incidentId) {
       rooms.push(roomOf.incident(envelope.agencyId, incidentId));
     }
     this.emit(envelope, rooms);
+    await this.ownership.remember('zone', geofenceId, envelope.agencyId);
   }
 
   /**

@@ -1,0 +1,678 @@
+/*
+ * WebSocket benchmark: two built ws-gateway instances vs two bare socket.io servers with the same
+ * sharded Redis adapter, 10k sockets from several client processes (this file, forked with
+ * `--role client`; the bare servers are `--role bare-server`):
+ *   1. RSS per idle socket (authenticated `/field` sockets vs bare sockets in the same two rooms);
+ *   2. unicast to units at a fixed rate across the two instances (gateway: `command.issued` on the
+ *      stream → command log → room emit; bare: `io.to(unit room).emit` on one instance);
+ *   3. one broadcast to every socket (gateway: `incident.created` on the stream → agency room of
+ *      10k `/dispatch` consoles; bare: `io.to(agency room).emit`), fully delivered.
+ */
+import { freePort, startServiceProcess, type ServiceProcess } from '@gad/testing';
+import { createShardedAdapter } from '@socket.io/redis-adapter';
+import { Redis } from 'ioredis';
+import { SignJWT } from 'jose';
+import { execSync, fork, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync, randomUUID, createPrivateKey } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Server } from 'socket.io';
+import { io, type Socket } from 'socket.io-client';
+
+const now = (): number => performance.timeOrigin + performance.now();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const fmt = (value: number, digits = 2): string =>
+  Number.isFinite(value) ? value.toFixed(digits) : 'n/a';
+const log = (message: string): void =>
+  console.log(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
+
+interface Flags {
+  sockets: number;
+  clients: number;
+  rate: number;
+  duration: number;
+  broadcasts: number;
+  redisUrl: string;
+  write: boolean;
+}
+
+function parseFlags(args: string[]): Flags {
+  const flags: Flags = {
+    sockets: 10_000,
+    clients: 4,
+    rate: 1_000,
+    duration: 10,
+    broadcasts: 5,
+    redisUrl: process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379',
+    write: true,
+  };
+  for (let i = 0; i < args.length; i += 1) {
+    const [key, inline] = args[i].replace(/^--/, '').split('=');
+    const value = inline ?? args[i + 1];
+    const take = (): string => {
+      if (inline === undefined) i += 1;
+      return value;
+    };
+    if (key === 'no-write') flags.write = false;
+    else if (key === 'redis-url') flags.redisUrl = take();
+    else if (key in flags) (flags as unknown as Record<string, number>)[key] = Number(take());
+  }
+  return flags;
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/** User + system CPU milliseconds a process used so far (clock ticks of 10 ms). */
+function cpuMsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+function rssOf(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+}
+
+// ---------------------------------------------------------------- IPC between processes
+
+type ToChild =
+  | {
+      type: 'connect';
+      mode: 'bare' | 'field' | 'dispatch';
+      url: string;
+      from: number;
+      count: number;
+      agencyId: string;
+      privateKeyPem?: string;
+    }
+  | { type: 'collect' }
+  | { type: 'disconnect' }
+  | { type: 'rss' }
+  | { type: 'unicast'; rate: number; durationMs: number; units: number }
+  | { type: 'broadcast'; agencyId: string }
+  | { type: 'stop' };
+
+type FromChild =
+  | { type: 'ready' }
+  | { type: 'connected'; ok: number; failed: number }
+  | { type: 'latencies'; unicast: number[]; broadcast: number[] }
+  | { type: 'disconnected' }
+  | { type: 'rss'; rss: number }
+  | { type: 'done' };
+
+function request(
+  child: ChildProcess,
+  message: ToChild,
+  expect: FromChild['type'],
+): Promise<FromChild> {
+  return new Promise((resolve) => {
+    const onMessage = (reply: FromChild) => {
+      if (reply.type === expect) {
+        child.off('message', onMessage);
+        resolve(reply);
+      }
+    };
+    child.on('message', onMessage);
+    child.send(message);
+  });
+}
+
+function forkRole(
+  root: string,
+  role: string,
+  env: Record<string, string> = {},
+): Promise<ChildProcess> {
+  const child = fork(join(root, 'tools', 'bench', 'run.mjs'), ['ws', '--role', role], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve) => {
+    child.once('message', () => resolve(child));
+  });
+}
+
+// ---------------------------------------------------------------- client process
+
+async function clientRole(): Promise<void> {
+  let sockets: Socket[] = [];
+  let unicast: number[] = [];
+  let broadcast: number[] = [];
+  const send = (message: FromChild) => process.send?.(message);
+  process.on('message', (message: ToChild) => {
+    void (async () => {
+      if (message.type === 'connect') {
+        const key = message.privateKeyPem ? createPrivateKey(message.privateKeyPem) : undefined;
+        let ok = 0;
+        let failed = 0;
+        const one = async (i: number) => {
+          const unit = `unit-${i}`;
+          let auth: Record<string, unknown> = { unit };
+          let path = '/';
+          if (message.mode !== 'bare' && key) {
+            const roles = message.mode === 'field' ? ['officer'] : ['dispatcher'];
+            const token = await new SignJWT({ agencyId: message.agencyId, roles, unitId: unit })
+              .setProtectedHeader({ alg: 'ES256' })
+              .setSubject(`user-${i}`)
+              .setIssuer('gad-dispatch')
+              .setAudience('gad-dispatch')
+              .setIssuedAt()
+              .setExpirationTime('1h')
+              .sign(key);
+            auth = { token };
+            path = message.mode === 'field' ? '/field' : '/dispatch';
+          }
+          const socket = io(new URL(path, message.url).toString(), {
+            transports: ['websocket'],
+            auth,
+            reconnection: false,
+          });
+          socket.on('command', (command: { payload?: { sentAt?: number } }) => {
+            unicast.push(now() - (command.payload?.sentAt ?? Number.NaN));
+          });
+          socket.on('cmd', (command: { sentAt: number }) => unicast.push(now() - command.sentAt));
+          socket.on('incident.created', (event: { occurredAt: string }) => {
+            broadcast.push(now() - Date.parse(event.occurredAt));
+          });
+          socket.on('bcast', (event: { sentAt: number }) => broadcast.push(now() - event.sentAt));
+          await new Promise<void>((resolve) => {
+            socket.once('connect', () => {
+              ok += 1;
+              resolve();
+            });
+            socket.once('connect_error', () => {
+              failed += 1;
+              resolve();
+            });
+          });
+          sockets.push(socket);
+        };
+        // At most 100 handshakes in flight per client process.
+        const ids = Array.from({ length: message.count }, (_, i) => message.from + i);
+        await Promise.all(
+          Array.from({ length: 100 }, async () => {
+            for (let id = ids.shift(); id !== undefined; id = ids.shift()) {
+              await one(id);
+            }
+          }),
+        );
+        send({ type: 'connected', ok, failed });
+      } else if (message.type === 'collect') {
+        send({ type: 'latencies', unicast, broadcast });
+        unicast = [];
+        broadcast = [];
+      } else if (message.type === 'disconnect') {
+        sockets.forEach((socket) => socket.disconnect());
+        sockets = [];
+        send({ type: 'disconnected' });
+      } else if (message.type === 'stop') {
+        process.exit(0);
+      }
+    })();
+  });
+  send({ type: 'ready' });
+  await new Promise(() => undefined);
+}
+
+// ---------------------------------------------------------------- bare socket.io server process
+
+async function bareServerRole(): Promise<void> {
+  const port = Number(process.env['BENCH_PORT']);
+  const prefix = process.env['BENCH_PREFIX'] ?? '';
+  const redisUrl = process.env['BENCH_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+  const pub = new Redis(redisUrl);
+  const sub = pub.duplicate();
+  const http = createServer();
+  const server = new Server(http, {
+    transports: ['websocket', 'polling'],
+    pingInterval: 25_000,
+    pingTimeout: 20_000,
+    maxHttpBufferSize: 16 * 1024,
+    perMessageDeflate: false,
+    serveClient: false,
+  });
+  server.adapter(createShardedAdapter(pub, sub, { channelPrefix: `${prefix}socket.io` }));
+  server.on('connection', (socket) => {
+    const unit = String(socket.handshake.auth['unit']);
+    void socket.join(['agency:bench', `unit:${unit}`]);
+  });
+  await new Promise<void>((resolve) => http.listen(port, '127.0.0.1', resolve));
+  const send = (message: FromChild) => process.send?.(message);
+  process.on('message', (message: ToChild) => {
+    void (async () => {
+      if (message.type === 'rss') {
+        send({ type: 'rss', rss: process.memoryUsage().rss });
+      } else if (message.type === 'unicast') {
+        const start = now();
+        let sent = 0;
+        while (now() - start < message.durationMs) {
+          const due = Math.floor(((now() - start) / 1000) * message.rate);
+          for (; sent < due; sent += 1) {
+            const unit = `unit-${Math.floor(Math.random() * message.units)}`;
+            server
+              .to(`unit:${unit}`)
+              .emit('cmd', { sentAt: now(), commandId: randomUUID(), seq: sent });
+          }
+          await sleep(5);
+        }
+        send({ type: 'done' });
+      } else if (message.type === 'broadcast') {
+        server.to('agency:bench').emit('bcast', { sentAt: now() });
+        send({ type: 'done' });
+      } else if (message.type === 'stop') {
+        server.close();
+        pub.disconnect();
+        sub.disconnect();
+        process.exit(0);
+      }
+    })();
+  });
+  send({ type: 'ready' });
+  await new Promise(() => undefined);
+}
+
+// ---------------------------------------------------------------- orchestration
+
+interface Servers {
+  label: string;
+  pids: number[];
+  urls: string[];
+  unicast(rate: number, durationMs: number, units: number): Promise<void>;
+  broadcast(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface Row {
+  label: string;
+  sockets: number;
+  rssPerSocketKb: number;
+  unicast: {
+    cpuPerMessageMs: number;
+    sent: number;
+    received: number;
+    p50: number;
+    p95: number;
+    p99: number;
+    max: number;
+  };
+  broadcast: { expected: number; received: number; p50: number; p99: number; max: number };
+  connectSeconds: number;
+}
+
+async function connectAll(
+  clients: ChildProcess[],
+  servers: Servers,
+  flags: Flags,
+  mode: 'bare' | 'field' | 'dispatch',
+  agencyId: string,
+  privateKeyPem?: string,
+): Promise<{ ok: number; failed: number; seconds: number }> {
+  const per = Math.ceil(flags.sockets / clients.length);
+  const started = now();
+  const replies = await Promise.all(
+    clients.map((client, k) =>
+      request(
+        client,
+        {
+          type: 'connect',
+          mode,
+          url: servers.urls[k % servers.urls.length],
+          from: k * per,
+          count: Math.min(per, flags.sockets - k * per),
+          agencyId,
+          privateKeyPem,
+        },
+        'connected',
+      ),
+    ),
+  );
+  const ok = replies.reduce((sum, r) => sum + (r.type === 'connected' ? r.ok : 0), 0);
+  const failed = replies.reduce((sum, r) => sum + (r.type === 'connected' ? r.failed : 0), 0);
+  return { ok, failed, seconds: (now() - started) / 1000 };
+}
+
+async function collect(
+  clients: ChildProcess[],
+): Promise<{ unicast: number[]; broadcast: number[] }> {
+  const replies = await Promise.all(
+    clients.map((c) => request(c, { type: 'collect' }, 'latencies')),
+  );
+  const unicast: number[] = [];
+  const broadcast: number[] = [];
+  for (const reply of replies) {
+    if (reply.type === 'latencies') {
+      unicast.push(...reply.unicast);
+      broadcast.push(...reply.broadcast);
+    }
+  }
+  return {
+    unicast: unicast.filter(Number.isFinite).sort((x, y) => x - y),
+    broadcast: broadcast.filter(Number.isFinite).sort((x, y) => x - y),
+  };
+}
+
+async function runScenario(
+  servers: Servers,
+  clients: ChildProcess[],
+  flags: Flags,
+  kind: 'bare' | 'gateway',
+  agencyId: string,
+  privateKeyPem?: string,
+): Promise<Row> {
+  await sleep(1_000);
+  const before = servers.pids.reduce((sum, pid) => sum + rssOf(pid), 0);
+  const connected = await connectAll(
+    clients,
+    servers,
+    flags,
+    kind === 'bare' ? 'bare' : 'field',
+    agencyId,
+    privateKeyPem,
+  );
+  log(
+    `${servers.label}: ${connected.ok} sockets in ${fmt(connected.seconds, 1)} s (${connected.failed} failed)`,
+  );
+  await sleep(3_000);
+  const after = servers.pids.reduce((sum, pid) => sum + rssOf(pid), 0);
+  const rssPerSocketKb = (after - before) / 1024 / Math.max(connected.ok, 1);
+  log(`${servers.label}: RSS ${fmt(before / 2 ** 20, 1)} → ${fmt(after / 2 ** 20, 1)} MiB`);
+
+  const sent = flags.rate * flags.duration;
+  const cpuBefore = servers.pids.reduce((sum, pid) => sum + cpuMsOf(pid), 0);
+  await servers.unicast(flags.rate, flags.duration * 1000, flags.sockets);
+  // Wait for stragglers: until everything arrived or nothing more came for 2 s (at most 20 s).
+  const uni: number[] = [];
+  for (let idle = 0, waited = 0; uni.length < sent && idle < 2 && waited < 20; waited += 1) {
+    await sleep(1_000);
+    const more = (await collect(clients)).unicast;
+    idle = more.length === 0 ? idle + 1 : 0;
+    uni.push(...more);
+  }
+  uni.sort((x, y) => x - y);
+  const cpuPerMessageMs =
+    (servers.pids.reduce((sum, pid) => sum + cpuMsOf(pid), 0) - cpuBefore) /
+    Math.max(uni.length, 1);
+  log(
+    `${servers.label}: unicast ${uni.length}/${sent} received, p99 ${fmt(percentile(uni, 99))} ms`,
+  );
+
+  let targets = connected.ok;
+  if (kind === 'gateway') {
+    // Broadcast goes to consoles: swap the field sockets for as many /dispatch sockets.
+    await Promise.all(clients.map((c) => request(c, { type: 'disconnect' }, 'disconnected')));
+    await sleep(1_000);
+    const consoles = await connectAll(clients, servers, flags, 'dispatch', agencyId, privateKeyPem);
+    log(`${servers.label}: ${consoles.ok} consoles in ${fmt(consoles.seconds, 1)} s`);
+    targets = consoles.ok;
+    await sleep(1_000);
+  }
+  for (let i = 0; i < flags.broadcasts; i += 1) {
+    await servers.broadcast();
+    await sleep(1_000);
+  }
+  await sleep(1_000);
+  const bc = (await collect(clients)).broadcast;
+  log(
+    `${servers.label}: broadcast ${bc.length}/${flags.broadcasts * targets}, p99 ${fmt(percentile(bc, 99))} ms`,
+  );
+  await Promise.all(clients.map((c) => request(c, { type: 'disconnect' }, 'disconnected')));
+  return {
+    label: servers.label,
+    sockets: connected.ok,
+    rssPerSocketKb,
+    connectSeconds: connected.seconds,
+    unicast: {
+      cpuPerMessageMs,
+      sent,
+      received: uni.length,
+      p50: percentile(uni, 50),
+      p95: percentile(uni, 95),
+      p99: percentile(uni, 99),
+      max: uni.at(-1) ?? Number.NaN,
+    },
+    broadcast: {
+      expected: flags.broadcasts * targets,
+      received: bc.length,
+      p50: percentile(bc, 50),
+      p99: percentile(bc, 99),
+      max: bc.at(-1) ?? Number.NaN,
+    },
+  };
+}
+
+async function startBare(root: string, flags: Flags, prefix: string): Promise<Servers> {
+  const ports = [await freePort(), await freePort()];
+  const servers = await Promise.all(
+    ports.map((port) =>
+      forkRole(root, 'bare-server', {
+        BENCH_PORT: String(port),
+        BENCH_PREFIX: prefix,
+        BENCH_REDIS_URL: flags.redisUrl,
+      }),
+    ),
+  );
+  return {
+    label: 'bare socket.io + sharded redis adapter',
+    pids: servers.map((s) => s.pid ?? 0),
+    urls: ports.map((port) => `http://127.0.0.1:${port}`),
+    unicast: async (rate, durationMs, units) => {
+      await request(servers[0], { type: 'unicast', rate, durationMs, units }, 'done');
+    },
+    broadcast: async () => {
+      await request(servers[0], { type: 'broadcast', agencyId: 'bench' }, 'done');
+    },
+    stop: async () => {
+      servers.forEach((s) => s.send({ type: 'stop' } satisfies ToChild));
+      await Promise.all(servers.map((s) => new Promise((resolve) => s.once('exit', resolve))));
+    },
+  };
+}
+
+async function startGateways(
+  flags: Flags,
+  prefix: string,
+  publicKeyPem: string,
+  agencyId: string,
+): Promise<Servers> {
+  const env = {
+    REDIS_KEY_PREFIX: prefix,
+    REDIS_URL: flags.redisUrl,
+    JWT_PUBLIC_KEY: publicKeyPem,
+    LOG_LEVEL: 'warn',
+  };
+  const gateways: ServiceProcess[] = await Promise.all(
+    ['a', 'b'].map((id) =>
+      startServiceProcess({ app: 'ws-gateway', env: { ...env, INSTANCE_ID: `bench-${id}` } }),
+    ),
+  );
+  const redis = new Redis(flags.redisUrl);
+  const xadd = (stream: string, envelope: unknown) =>
+    redis.xadd(
+      `${prefix}${stream}`,
+      'MAXLEN',
+      '~',
+      '100000',
+      '*',
+      'envelope',
+      JSON.stringify(envelope),
+    );
+  const envelope = (type: string, data: unknown) => ({
+    id: uuidv7(),
+    type,
+    version: 1,
+    occurredAt: new Date().toISOString(),
+    agencyId,
+    actor: { kind: 'service', id: 'bench' },
+    data,
+  });
+  return {
+    label: 'ws-gateway ×2 (auth, limits, command log)',
+    pids: gateways.map((g) => g.pid),
+    urls: gateways.map((g) => g.url),
+    unicast: async (rate, durationMs, units) => {
+      const start = now();
+      let sent = 0;
+      while (now() - start < durationMs) {
+        const due = Math.floor(((now() - start) / 1000) * rate);
+        const pipeline = redis.pipeline();
+        for (; sent < due; sent += 1) {
+          const data = {
+            commandId: randomUUID(),
+            recipient: { kind: 'unit', id: `unit-${Math.floor(Math.random() * units)}` },
+            kind: 'dispatch',
+            critical: true,
+            title: 'bench',
+            body: 'bench command',
+            locale: 'en',
+            payload: { sentAt: now() },
+            issuedAt: new Date().toISOString(),
+          };
+          pipeline.xadd(
+            `${prefix}gad:notify:outbound`,
+            'MAXLEN',
+            '~',
+            '100000',
+            '*',
+            'envelope',
+            JSON.stringify(envelope('command.issued', data)),
+          );
+        }
+        await pipeline.exec();
+        await sleep(5);
+      }
+    },
+    broadcast: async () => {
+      await xadd(
+        'gad:dispatch:events',
+        envelope('incident.created', {
+          incidentId: randomUUID(),
+          type: 'fire',
+          priority: 'P1',
+          status: 'new',
+          location: { type: 'Point', coordinates: [-3.7, 40.4] },
+          createdAt: new Date().toISOString(),
+        }),
+      );
+    },
+    stop: async () => {
+      await Promise.all(gateways.map((g) => g.stop()));
+      redis.disconnect();
+    },
+  };
+}
+
+/** UUIDv7 (the envelope id format), without importing the contracts' helper path. */
+function uuidv7(): string {
+  const bytes = Buffer.from(randomUUID().replace(/-/g, ''), 'hex');
+  const ms = BigInt(Date.now());
+  for (let i = 0; i < 6; i += 1) bytes[i] = Number((ms >> BigInt(8 * (5 - i))) & 0xffn);
+  bytes[6] = (bytes[6] & 0x0f) | 0x70;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+function writeSection(root: string, section: string): void {
+  const file = join(root, 'docs', 'benchmarks.md');
+  const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
+  const start = current.search(/^## WebSocket\s*$/m);
+  let next: string;
+  if (start === -1) {
+    next = `${current.trimEnd()}\n\n${section}\n`;
+  } else {
+    const rest = current.slice(start + 1);
+    const end = rest.search(/^## /m);
+    next = current.slice(0, start) + section + '\n' + (end === -1 ? '' : `\n${rest.slice(end)}`);
+  }
+  writeFileSync(file, next);
+}
+
+function report(rows: Row[], flags: Flags, seconds: number): string {
+  const [bare, gateway] = rows;
+  let cpu = cpus()[0]?.model ?? '?';
+  try {
+    cpu = execSync('lscpu | grep "Model name"', { encoding: 'utf8' }).split(':')[1].trim();
+  } catch {
+    // keep os.cpus()
+  }
+  const verdict = (ok: boolean) => (ok ? 'met' : '**NOT met**');
+  const ratio = gateway.rssPerSocketKb / bare.rssPerSocketKb;
+  const lines = [
+    '## WebSocket',
+    '',
+    `Command: \`node tools/bench/run.mjs ws\` (\`npm run bench -- ws\`, after \`node tools/scripts/build.mjs\`). Whole run ${fmt(seconds, 0)} s.`,
+    `Recorded ${new Date().toISOString()} on ${cpus().length} CPUs (${cpu}), Node ${process.version}, Redis on loopback; both servers, ${flags.clients} client processes and Redis share the machine (and it is shared with other work).`,
+    '',
+    `Method: ${flags.sockets} websocket sockets from ${flags.clients} client processes (socket.io-client, websocket transport, half to each instance). The baseline is two bare socket.io 4 servers with the same sharded Redis adapter and options (ping 25 s, 16 KB frames, no deflate), each socket in an agency room and its unit room. The gateway runs as two built processes (\`LOG_LEVEL=warn\`); sockets are \`/field\` officers with their own ES256 token (verified at the handshake, per-user quota lease in Redis, token bucket, expiry timer, unit + user rooms). RSS is the sum over both server processes (\`/proc/<pid>/status\` VmRSS) 3 s after the last handshake minus before the first, divided by the sockets. Unicast: ${flags.rate} msg/s for ${flags.duration} s to random units; the bare server emits \`io.to(unit room)\` on one instance, the gateway path is the real one (\`command.issued\` XADD on \`gad:notify:outbound\` → consumer group → Lua append to the unit's command log → room emit → adapter), latency from the send (XADD) to the device's handler. Broadcast: ${flags.broadcasts} broadcasts 1 s apart to every socket (gateway: \`incident.created\` XADD on \`gad:dispatch:events\` → the agency room of ${flags.sockets} \`/dispatch\` consoles, latency from the envelope's \`occurredAt\`, ms precision), p99 over every delivery.`,
+    '',
+    '| run | sockets | connect (s) | RSS per socket (KB) | unicast recv/sent | server CPU ms per unicast | p50 (ms) | p95 (ms) | p99 (ms) | max (ms) | broadcast recv/expected | p50 (ms) | p99 (ms) | max (ms) |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map(
+      (r) =>
+        `| ${r.label} | ${r.sockets} | ${fmt(r.connectSeconds, 1)} | ${fmt(r.rssPerSocketKb, 1)} | ${r.unicast.received}/${r.unicast.sent} | ${fmt(r.unicast.cpuPerMessageMs, 3)} | ${fmt(r.unicast.p50)} | ${fmt(r.unicast.p95)} | ${fmt(r.unicast.p99)} | ${fmt(r.unicast.max)} | ${r.broadcast.received}/${r.broadcast.expected} | ${fmt(r.broadcast.p50)} | ${fmt(r.broadcast.p99)} | ${fmt(r.broadcast.max)} |`,
+    ),
+    '',
+    `- idle socket: gateway **${fmt(gateway.rssPerSocketKb, 1)} KB**, bare ${fmt(bare.rssPerSocketKb, 1)} KB (ratio ${fmt(ratio)}) — budget ≤ 20 KB and ≤ 1.5× bare: ${verdict(gateway.rssPerSocketKb <= 20 && ratio <= 1.5)}`,
+    `- unicast at ${flags.rate} msg/s across two instances: gateway p95 **${fmt(gateway.unicast.p95)} ms**, p99 **${fmt(gateway.unicast.p99)} ms** (bare ${fmt(bare.unicast.p95)} / ${fmt(bare.unicast.p99)} ms) — budget p95 ≤ 5 ms, p99 ≤ 15 ms: ${verdict(gateway.unicast.p95 <= 5 && gateway.unicast.p99 <= 15)}`,
+    `- broadcast to ${flags.sockets} sockets: gateway p99 **${fmt(gateway.broadcast.p99)} ms** (bare ${fmt(bare.broadcast.p99)} ms), ${gateway.broadcast.received}/${gateway.broadcast.expected} delivered — budget p99 ≤ 400 ms, fully delivered: ${verdict(gateway.broadcast.p99 <= 400 && gateway.broadcast.received === gateway.broadcast.expected)}`,
+    '',
+    'The gateway unicast includes a stream hop and a Redis Lua call per command that the bare emit does not have (the durability the bare path lacks). The box is shared with other work; rerun before drawing conclusions.',
+  ];
+  return lines.join('\n');
+}
+
+export async function main(args: string[], { root }: { root: string }): Promise<void> {
+  const role = args[args.indexOf('--role') + 1];
+  if (args.includes('--role')) {
+    return role === 'client' ? clientRole() : bareServerRole();
+  }
+  const flags = parseFlags(args);
+  const started = now();
+  const prefix = `bench:ws:${Date.now().toString(36)}:`;
+  const agencyId = 'bench-agency';
+  const jwt = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const privateKeyPem = jwt.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const publicKeyPem = jwt.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  log(
+    `ws bench: ${flags.sockets} sockets, ${flags.clients} client processes, unicast ${flags.rate}/s × ${flags.duration} s, ${flags.broadcasts} broadcasts`,
+  );
+  const clients = await Promise.all(
+    Array.from({ length: flags.clients }, () => forkRole(root, 'client')),
+  );
+  const rows: Row[] = [];
+  try {
+    const bare = await startBare(root, flags, prefix);
+    try {
+      rows.push(await runScenario(bare, clients, flags, 'bare', agencyId));
+    } finally {
+      await bare.stop();
+    }
+    const gateways = await startGateways(flags, prefix, publicKeyPem, agencyId);
+    try {
+      rows.push(await runScenario(gateways, clients, flags, 'gateway', agencyId, privateKeyPem));
+    } finally {
+      await gateways.stop();
+    }
+  } finally {
+    clients.forEach((c) => c.send({ type: 'stop' } satisfies ToChild));
+    const redis = new Redis(flags.redisUrl);
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+    redis.disconnect();
+  }
+  const section = report(rows, flags, (now() - started) / 1000);
+  console.log(`\n${section}\n`);
+  if (flags.write) {
+    writeSection(root, section);
+    log('wrote the "## WebSocket" section of docs/benchmarks.md');
+  }
+}
