@@ -20,12 +20,21 @@ export class RateGate {
     this.keyGapMs = 1000 / keyPerSecond;
   }
 
-  /** Reserves the next slot for `key` and waits for it; returns the wait in ms. */
+  /**
+   * Waits for `key`'s next slot, then for the next global one (so a chat held off by a 429 does not
+   * hold up the other chats); returns the planned wait in ms.
+   */
   async wait(key: string): Promise<number> {
+    const start = this.now();
+    const keyAt = Math.max(start, this.nextByKey.get(key) ?? 0);
+    this.nextByKey.set(key, keyAt + this.keyGapMs);
+    if (keyAt > start) {
+      await this.sleep(keyAt - start);
+    }
     const now = this.now();
-    const at = Math.max(now, this.nextGlobal, this.nextByKey.get(key) ?? 0);
-    this.nextGlobal = at + this.globalGapMs;
-    this.nextByKey.set(key, at + this.keyGapMs);
+    const globalAt = Math.max(now, this.nextGlobal);
+    this.nextGlobal = globalAt + this.globalGapMs;
+    this.nextByKey.set(key, Math.max(this.nextByKey.get(key) ?? 0, globalAt + this.keyGapMs));
     if (this.nextByKey.size > 10_000) {
       for (const [k, next] of this.nextByKey) {
         if (next < now) {
@@ -33,11 +42,10 @@ export class RateGate {
         }
       }
     }
-    const delay = at - now;
-    if (delay > 0) {
-      await this.sleep(delay);
+    if (globalAt > now) {
+      await this.sleep(globalAt - now);
     }
-    return delay;
+    return keyAt - start + (globalAt - now);
   }
 
   /** Nothing may start on `key` (or at all, without a key) before `ms` from now (a 429's `retry_after`). */

@@ -1,0 +1,166 @@
+import type { AuditRecorder } from '@gad/audit';
+import type { OutboxRelay, OutboxWriter } from '@gad/bus';
+import type { Envelope } from '@gad/contracts';
+import type { CommandRecord, CommandsRepository } from '../commands/commands.repository';
+import type { NotifyQueues } from '../queues/notify-queues.service';
+import type { RecipientsService } from '../recipients/recipients.service';
+import { defaultRecipient } from '../recipients/recipient';
+import { EscalationService } from './escalation.service';
+
+const NOW = new Date('2026-11-22T10:00:05.000Z');
+
+function command(overrides: Partial<CommandRecord> = {}): CommandRecord {
+  return {
+    commandId: '01a20000-0000-7000-8000-000000000001',
+    agencyId: 'agency-1',
+    assignmentId: '01a20000-0000-7000-8000-0000000000a1',
+    incidentId: '01a20000-0000-7000-8000-0000000000b1',
+    unitId: 'unit-12',
+    userId: 'officer-1',
+    priority: 'P1',
+    critical: true,
+    locale: 'es',
+    title: 't',
+    body: 'b',
+    payload: { incidentType: 'fire' },
+    issuedAt: new Date('2026-11-22T10:00:00.000Z'),
+    ...overrides,
+  };
+}
+
+describe('EscalationService', () => {
+  let repository: jest.Mocked<
+    Pick<
+      CommandsRepository,
+      | 'findAssignment'
+      | 'commandsOfAssignment'
+      | 'transaction'
+      | 'insertEscalation'
+      | 'insertDelivery'
+    >
+  >;
+  let recipients: jest.Mocked<Pick<RecipientsService, 'profiles' | 'onDutyWithRoles'>>;
+  let queues: jest.Mocked<Pick<NotifyQueues, 'enqueueDelivery'>>;
+  let appended: { stream: string; envelopes: Envelope[] }[];
+  let audit: jest.Mocked<Pick<AuditRecorder, 'record'>>;
+  let sut: EscalationService;
+
+  const job = (step: 'undelivered' | 'unaccepted') => ({
+    agencyId: 'agency-1',
+    assignmentId: command().assignmentId,
+    step,
+    priority: 'P1' as const,
+  });
+
+  beforeEach(() => {
+    appended = [];
+    repository = {
+      findAssignment: jest.fn().mockResolvedValue({
+        agencyId: 'agency-1',
+        assignmentId: command().assignmentId,
+        incidentId: command().incidentId,
+        unitId: 'unit-12',
+        priority: 'P1',
+        createdAt: new Date('2026-11-22T10:00:00.000Z'),
+      }),
+      commandsOfAssignment: jest.fn().mockResolvedValue([command()]),
+      transaction: jest.fn((fn) => fn({ query: jest.fn() } as never)) as never,
+      insertEscalation: jest.fn().mockResolvedValue(true),
+      insertDelivery: jest.fn().mockResolvedValue(undefined),
+    };
+    recipients = {
+      profiles: jest
+        .fn()
+        .mockResolvedValue(
+          new Map([
+            ['officer-1', { ...defaultRecipient('agency-1', 'officer-1'), telegramChatId: '77' }],
+          ]),
+        ),
+      onDutyWithRoles: jest
+        .fn()
+        .mockResolvedValue([
+          {
+            ...defaultRecipient('agency-1', 'sup-1'),
+            roles: ['supervisor'],
+            email: 'sup@agency.test',
+          },
+        ]),
+    };
+    queues = { enqueueDelivery: jest.fn().mockResolvedValue(undefined) };
+    audit = { record: jest.fn().mockReturnValue('id') };
+    const outbox = {
+      append: jest.fn(async (_tx: unknown, stream: string, envelopes: Envelope | Envelope[]) => {
+        appended.push({ stream, envelopes: Array.isArray(envelopes) ? envelopes : [envelopes] });
+      }),
+    };
+    sut = new EscalationService(
+      repository as unknown as CommandsRepository,
+      recipients as unknown as RecipientsService,
+      queues as unknown as NotifyQueues,
+      outbox as unknown as OutboxWriter,
+      { nudge: jest.fn() } as unknown as OutboxRelay,
+      audit as unknown as AuditRecorder,
+      { now: () => NOW },
+    );
+  });
+
+  it('re-sends an undelivered command with the same id, adds Telegram and audits the step', async () => {
+    await expect(sut.fire(job('undelivered'))).resolves.toBe('fired');
+    const resent = appended.find((a) => a.stream === 'gad:notify:outbound')?.envelopes ?? [];
+    expect(resent.map((e) => (e.data as { commandId: string }).commandId)).toEqual([
+      command().commandId,
+    ]);
+    expect(queues.enqueueDelivery).toHaveBeenCalledWith(
+      expect.objectContaining({
+        channel: 'telegram',
+        target: '77',
+        commandId: command().commandId,
+      }),
+      `${command().commandId}_undelivered`,
+    );
+    expect(audit.record).toHaveBeenCalledWith(
+      expect.objectContaining({ action: 'command.escalation', reason: 'undelivered' }),
+    );
+  });
+
+  it('emits assignment.unacknowledged and alerts supervisors when nobody accepted', async () => {
+    repository.commandsOfAssignment.mockResolvedValue([
+      command({
+        deliveredAt: new Date('2026-11-22T10:00:01Z'),
+        seenAt: new Date('2026-11-22T10:00:02Z'),
+      }),
+    ]);
+    await expect(sut.fire(job('unaccepted'))).resolves.toBe('fired');
+    const events = appended.find((a) => a.stream === 'gad:dispatch:events')?.envelopes ?? [];
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      type: 'assignment.unacknowledged',
+      data: { commandId: command().commandId, lastStage: 'seen', waitedMs: 5000 },
+    });
+    expect(queues.enqueueDelivery).toHaveBeenCalledWith(
+      expect.objectContaining({ channel: 'email', target: 'sup@agency.test' }),
+      `${command().assignmentId}_supervisor_sup-1`,
+    );
+  });
+
+  it('does nothing once the command was accepted', async () => {
+    repository.commandsOfAssignment.mockResolvedValue([command({ acceptedAt: new Date() })]);
+    await expect(sut.fire(job('unaccepted'))).resolves.toBe('not_needed');
+    expect(appended).toEqual([]);
+    expect(audit.record).not.toHaveBeenCalled();
+  });
+
+  it('does not skip the undelivered step when the device reported it delivered', async () => {
+    repository.commandsOfAssignment.mockResolvedValue([command({ deliveredAt: new Date() })]);
+    await expect(sut.fire(job('undelivered'))).resolves.toBe('not_needed');
+    expect(queues.enqueueDelivery).not.toHaveBeenCalled();
+  });
+
+  it('emits nothing again for a step that already fired (a retried job), but re-queues deliveries', async () => {
+    repository.insertEscalation.mockResolvedValue(false);
+    await expect(sut.fire(job('undelivered'))).resolves.toBe('already_fired');
+    expect(appended).toEqual([]);
+    expect(audit.record).not.toHaveBeenCalled();
+    expect(queues.enqueueDelivery).toHaveBeenCalledTimes(1);
+  });
+});
