@@ -1,6 +1,11 @@
 import { createPublicKey } from 'node:crypto';
-import { connectField, type FieldConnection } from '@gad/client';
-import type { Assignment, DeliveredCommand, Unit } from '@gad/contracts';
+import {
+  Namespaces,
+  type Assignment,
+  type CommandAckRequest,
+  type DeliveredCommand,
+  type Unit,
+} from '@gad/contracts';
 import {
   createTestDatabase,
   startServiceProcess,
@@ -8,6 +13,7 @@ import {
   type ServiceProcess,
   type TestDatabase,
 } from '@gad/testing';
+import { io, type Socket } from 'socket.io-client';
 import { DispatchTestApp, POINT, type Caller } from './dispatch-test-app';
 
 /**
@@ -21,7 +27,7 @@ describe('api-gateway acks from notification-service and ws-gateway', () => {
   let t: DispatchTestApp;
   let notifyDb: TestDatabase;
   const services: ServiceProcess[] = [];
-  const devices: FieldConnection[] = [];
+  const devices: Socket[] = [];
   let dispatcher: Caller;
 
   beforeAll(async () => {
@@ -49,7 +55,7 @@ describe('api-gateway acks from notification-service and ws-gateway', () => {
 
   afterAll(async () => {
     for (const device of devices) {
-      device.close();
+      device.disconnect();
     }
     await Promise.all(services.map((service) => service.stop()));
     await t?.close();
@@ -75,15 +81,20 @@ describe('api-gateway acks from notification-service and ws-gateway', () => {
     ).body;
     await t.send(dispatcher, 'POST', `/v1/units/${unit.id}/status`, { status: 'available' });
     const officer = await t.caller(agencyId, 'officer-21', ['officer'], unit.id);
+    // The officer's device: a plain socket.io client on `/field` (apps do not import @gad/client).
     const received: DeliveredCommand[] = [];
-    const device = connectField({
-      url: services[0].url,
-      token: officer.token,
+    const device = io(new URL(Namespaces.Field, services[0].url).toString(), {
       transports: ['websocket'],
-      onCommand: (command) => received.push(command),
+      auth: { token: officer.token },
     });
     devices.push(device);
-    await waitFor(() => device.socket.connected, { description: 'device connected' });
+    const ack = (request: CommandAckRequest) =>
+      device.timeout(5_000).emitWithAck('command.ack', request) as Promise<unknown>;
+    device.on('command', (command: DeliveredCommand) => {
+      received.push(command);
+      void ack({ commandId: command.commandId, stage: 'delivered' }).catch(() => undefined);
+    });
+    await waitFor(() => device.connected, { description: 'device connected' });
 
     const incident = (
       await t.send<{ id: string }>(dispatcher, 'POST', '/v1/incidents', {
@@ -104,12 +115,14 @@ describe('api-gateway acks from notification-service and ws-gateway', () => {
     });
     const get = async () =>
       (await t.send<Assignment>(dispatcher, 'GET', `/v1/assignments/${assignment.id}`)).body;
-    // The device acked `delivered` by itself.
+    // The device acked `delivered` when the command arrived.
     await waitFor(async () => (await get()).status === 'delivered', {
       description: 'assignment delivered',
       timeoutMs: 15_000,
     });
-    expect(await device.ack(command.commandId, 'accepted')).toMatchObject({ ok: true });
+    expect(await ack({ commandId: command.commandId, stage: 'accepted' })).toMatchObject({
+      ok: true,
+    });
     const accepted = await waitFor(async () => (await get()).status === 'accepted' && get(), {
       description: 'assignment accepted',
       timeoutMs: 15_000,
