@@ -106,7 +106,9 @@ describe('notification-service', () => {
     expect(view.items[0]?.stages.delivered).toBeDefined();
     expect(view.items[0]?.stages.accepted).toBeDefined();
     expect(view.items[0]?.escalations).toEqual([]);
-    expect(await pendingStep(event.data.assignmentId, 'unaccepted')).toBe(false);
+    await waitFor(async () => !(await pendingStep(event.data.assignmentId, 'unaccepted')), {
+      description: 'accept cancels the unaccepted step',
+    });
 
     // The duplicate envelope produced nothing more (it was consumed before the acks).
     expect(await h.commandsFor(event.data.assignmentId)).toHaveLength(1);
