@@ -11,15 +11,24 @@ const root = join(here, '..', '..');
 const require = createRequire(import.meta.url);
 
 const benches = {
+  api: {
+    file: 'api.bench.ts',
+    describe: 'POST/GET /v1/incidents on the api-gateway vs bare Fastify + pg',
+  },
   bus: { file: 'bus.bench.ts', describe: 'Redis Streams bus (@gad/bus) vs raw ioredis' },
   geo: {
     file: 'geo.bench.ts',
     describe: 'nearest (db, pgbench, HTTP) over 100k/1M units; ingestion',
   },
   ws: { file: 'ws.bench.ts', describe: 'ws-gateway ×2 vs bare socket.io: idle RSS, unicast, broadcast' },
+  prof: { file: 'prof-tmp.bench.ts', describe: 'tmp' },
   audit: {
     file: 'audit.bench.ts',
     describe: 'AuditRecorder.record() to chained rows vs raw BullMQ; record() cost',
+  },
+  dispatch: {
+    file: 'dispatch.bench.ts',
+    describe: 'assignment → officer device → ack recorded (ws-gateway + notification-service)',
   },
 };
 
