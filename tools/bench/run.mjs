@@ -21,7 +21,6 @@ const benches = {
     describe: 'nearest (db, pgbench, HTTP) over 100k/1M units; ingestion',
   },
   ws: { file: 'ws.bench.ts', describe: 'ws-gateway ×2 vs bare socket.io: idle RSS, unicast, broadcast' },
-  prof: { file: 'prof-tmp.bench.ts', describe: 'tmp' },
   audit: {
     file: 'audit.bench.ts',
     describe: 'AuditRecorder.record() to chained rows vs raw BullMQ; record() cost',
