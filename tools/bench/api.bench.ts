@@ -285,7 +285,8 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     const { accessToken } = (await login.json()) as { accessToken: string };
     const client = new Client({ connectionString: database.url });
     await client.connect();
-    pgVersion = (await client.query<{ v: string }>('SHOW server_version')).rows[0].v;
+    pgVersion = (await client.query<{ v: string }>("SELECT current_setting('server_version') AS v"))
+      .rows[0].v;
     await client.query(
       `INSERT INTO dispatch.incidents (id, agency_id, type, priority, location, created_by, created_at)
        SELECT gen_random_uuid(), $1, 'seed', (ARRAY['P1','P2','P3','P4'])[1 + g % 4],
