@@ -413,6 +413,7 @@ export class Simulator {
         transports: ['websocket'],
       });
       this.sockets.push(socket);
+      socket.on('connect_error', (error) => this.failed('dispatch console socket', error));
       (socket as unknown as { on(event: string, listener: () => void): void }).on(
         'assignment.unacknowledged',
         () => (this.stats.escalations += 1),
