@@ -263,7 +263,7 @@ export class GadRestClient {
     const retry = { ...this.retry, ...options.retry };
     const body = input.body === undefined ? undefined : JSON.stringify(input.body);
 
-    if (authenticated && this.expiresSoon()) {
+    if (authenticated && operation.path !== REFRESH_PATH && this.expiresSoon()) {
       await this.refreshTokens();
     }
     let refreshed = false;
