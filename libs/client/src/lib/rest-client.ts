@@ -264,7 +264,8 @@ export class GadRestClient {
     const body = input.body === undefined ? undefined : JSON.stringify(input.body);
 
     if (authenticated && operation.path !== REFRESH_PATH && this.expiresSoon()) {
-      await this.refreshTokens();
+      // Early refresh: if it fails, the current token may still do (a 401 refreshes again).
+      await this.refreshTokens().catch(() => false);
     }
     let refreshed = false;
     let delay = 0;
