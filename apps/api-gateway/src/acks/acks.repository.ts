@@ -99,10 +99,10 @@ export class AcksRepository {
     )) as AckRow[];
   }
 
-  async markApplied(executor: SqlExecutor, eventId: string): Promise<void> {
+  async markApplied(executor: SqlExecutor, agencyId: string, eventId: string): Promise<void> {
     await executor.query(
-      `UPDATE dispatch.command_acks SET applied_at = now() WHERE event_id = $1`,
-      [eventId],
+      `UPDATE dispatch.command_acks SET applied_at = now() WHERE agency_id = $1 AND event_id = $2`,
+      [agencyId, eventId],
     );
   }
 }

@@ -105,7 +105,7 @@ export class AcksService {
     ack: AckRow,
     agencyId: string,
   ): Promise<AssignmentRow> {
-    await this.repository.markApplied(tx.executor, ack.event_id);
+    await this.repository.markApplied(tx.executor, agencyId, ack.event_id);
     const moves = canAssignmentMove(assignment.status, ack.stage);
     dispatchInstruments().acks.add(1, { stage: ack.stage, outcome: moves ? 'applied' : 'ignored' });
     if (!moves) {
