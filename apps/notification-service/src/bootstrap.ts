@@ -41,6 +41,8 @@ export async function startNotificationService(
         service: NOTIFY_RPC_SERVICE,
         consumer: instanceId,
         streams: [Streams.DispatchEvents, Streams.GeoEvents, Streams.FieldAcks],
+        concurrency: config.CONSUMER_CONCURRENCY,
+        batchSize: Math.max(100, config.CONSUMER_CONCURRENCY),
         rpc: true,
       });
     },

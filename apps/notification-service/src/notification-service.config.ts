@@ -48,6 +48,8 @@ export const notificationServiceEnvSchema = serviceEnvSchema
     BREAKER_THRESHOLD: envInt(5, 1, 1_000),
     BREAKER_HALF_OPEN_AFTER_MS: envInt(10_000, 100, 600_000),
     DELIVERY_CONCURRENCY: envInt(16, 1, 1_000),
+    /** Stream entries handled concurrently (events of one unit or one command stay in order). */
+    CONSUMER_CONCURRENCY: envInt(32, 1, 1_000),
     OUTBOX_POLL_MS: envInt(200, 10, 10_000),
   });
 

@@ -81,8 +81,8 @@ export class CommandsService {
     const created: CommandRecord[] = [];
     const webhooks = await this.repository.activeWebhooks(agencyId);
 
-    await this.repository.transaction(async (tx) => {
-      const fresh = await this.repository.insertAssignment(tx, {
+    const fresh = await this.repository.transaction(async (tx) => {
+      const inserted = await this.repository.insertAssignment(tx, {
         agencyId,
         assignmentId: a.assignmentId,
         incidentId: a.incidentId,
@@ -90,8 +90,8 @@ export class CommandsService {
         priority: a.priority,
         createdAt: new Date(a.createdAt),
       });
-      if (!fresh) {
-        return;
+      if (!inserted) {
+        return false;
       }
       for (const recipient of crew.pageable) {
         const rendered = templates.command(recipient.locale, {
@@ -171,8 +171,9 @@ export class CommandsService {
           }),
         );
       }
+      return true;
     });
-    if (created.length > 0 || crew.pageable.length === 0) {
+    if (fresh) {
       this.relay.nudge();
     }
 
@@ -217,7 +218,9 @@ export class CommandsService {
     }
 
     // Outside channels and the ladder: (re)queued on every delivery of the event, under fixed ids.
-    const commands = await this.repository.commandsOfAssignment(agencyId, a.assignmentId);
+    const commands = fresh
+      ? created
+      : await this.repository.commandsOfAssignment(agencyId, a.assignmentId);
     const byUser = new Map(crew.pageable.map((r) => [r.userId, r]));
     for (const command of commands) {
       const recipient = byUser.get(command.userId);
@@ -278,23 +281,31 @@ export class CommandsService {
           `${a.assignmentId}_assignment`,
         );
       }
-      const assignment = await this.repository.findAssignment(agencyId, a.assignmentId);
-      if (assignment && !assignment.settledAt) {
+      // A redelivered event re-queues the ladder (same job ids) unless the assignment is settled.
+      const settled =
+        !fresh && (await this.repository.findAssignment(agencyId, a.assignmentId))?.settledAt;
+      if (!settled) {
         const ladder = ladderFor(this.config, a.priority);
         const elapsed = now.getTime() - (commands[0] as CommandRecord).issuedAt.getTime();
         const base = { agencyId, assignmentId: a.assignmentId, priority: a.priority };
-        if (ladder.deliverMs > 0) {
-          await this.queues.scheduleEscalation(
-            { ...base, step: 'undelivered' },
-            Math.max(0, ladder.deliverMs - elapsed),
-          );
-        }
-        if (ladder.acceptMs > 0) {
-          await this.queues.scheduleEscalation(
-            { ...base, step: 'unaccepted' },
-            Math.max(0, ladder.acceptMs - elapsed),
-          );
-        }
+        await this.queues.scheduleEscalations([
+          ...(ladder.deliverMs > 0
+            ? [
+                {
+                  job: { ...base, step: 'undelivered' as const },
+                  delayMs: Math.max(0, ladder.deliverMs - elapsed),
+                },
+              ]
+            : []),
+          ...(ladder.acceptMs > 0
+            ? [
+                {
+                  job: { ...base, step: 'unaccepted' as const },
+                  delayMs: Math.max(0, ladder.acceptMs - elapsed),
+                },
+              ]
+            : []),
+        ]);
       }
     }
   }

@@ -14,10 +14,14 @@ import { CommandsService } from '../commands/commands.service';
 import { NoticesService } from '../notices/notices.service';
 import { RecipientsService } from '../recipients/recipients.service';
 import { validated } from '../rpc/event-data';
+import { SerialByKey } from '../rpc/serial-by-key';
 
 /** `gad:dispatch:events`: assignments become commands, incidents notices; duty and logins projected. */
 @Controller()
 export class DispatchEventsHandler {
+  /** Events of one unit keep their stream order (the consumer runs entries concurrently). */
+  private readonly serial = new SerialByKey();
+
   constructor(
     private readonly commands: CommandsService,
     private readonly notices: NoticesService,
@@ -31,22 +35,30 @@ export class DispatchEventsHandler {
 
   @EventPattern(EventTypes.AssignmentCreated)
   onAssignmentCreated(@Payload() envelope: Envelope): Promise<void> {
-    return this.commands.onAssignmentCreated(validated<AssignmentCreatedV1>(envelope));
+    const event = validated<AssignmentCreatedV1>(envelope);
+    return this.serial.run(unitKey(event.agencyId, event.data.unitId), () =>
+      this.commands.onAssignmentCreated(event),
+    );
   }
 
   @EventPattern(EventTypes.AssignmentUpdated)
   onAssignmentUpdated(@Payload() envelope: Envelope): Promise<void> {
-    return this.commands.onAssignmentUpdated(validated<AssignmentUpdatedV1>(envelope));
+    const event = validated<AssignmentUpdatedV1>(envelope);
+    return this.serial.run(unitKey(event.agencyId, event.data.unitId), () =>
+      this.commands.onAssignmentUpdated(event),
+    );
   }
 
   @EventPattern(EventTypes.UnitStatusChanged)
   async onUnitStatusChanged(@Payload() envelope: Envelope): Promise<void> {
     const { agencyId, data, occurredAt } = validated<UnitStatusChangedV1>(envelope);
-    await this.recipients.unitStatus(
-      agencyId,
-      data.unitId,
-      data.status,
-      new Date(data.changedAt ?? occurredAt),
+    await this.serial.run(unitKey(agencyId, data.unitId), () =>
+      this.recipients.unitStatus(
+        agencyId,
+        data.unitId,
+        data.status,
+        new Date(data.changedAt ?? occurredAt),
+      ),
     );
   }
 
@@ -72,3 +84,5 @@ export class DispatchEventsHandler {
     }
   }
 }
+
+const unitKey = (agencyId: string, unitId: string): string => `${agencyId}\u0000${unitId}`;

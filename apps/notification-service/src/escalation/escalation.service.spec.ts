@@ -76,15 +76,13 @@ describe('EscalationService', () => {
             ['officer-1', { ...defaultRecipient('agency-1', 'officer-1'), telegramChatId: '77' }],
           ]),
         ),
-      onDutyWithRoles: jest
-        .fn()
-        .mockResolvedValue([
-          {
-            ...defaultRecipient('agency-1', 'sup-1'),
-            roles: ['supervisor'],
-            email: 'sup@agency.test',
-          },
-        ]),
+      onDutyWithRoles: jest.fn().mockResolvedValue([
+        {
+          ...defaultRecipient('agency-1', 'sup-1'),
+          roles: ['supervisor'],
+          email: 'sup@agency.test',
+        },
+      ]),
     };
     queues = { enqueueDelivery: jest.fn().mockResolvedValue(undefined) };
     audit = { record: jest.fn().mockReturnValue('id') };

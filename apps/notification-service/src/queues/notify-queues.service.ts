@@ -70,26 +70,38 @@ export class NotifyQueues implements OnApplicationShutdown {
     return `esc_${safe(assignmentId)}_${step}`;
   }
 
-  async scheduleEscalation(job: EscalationJob, delayMs: number): Promise<void> {
-    await this.queue(NotifyQueueNames.Escalation).add(`escalation.${job.step}`, job, {
-      ...this.kept(),
-      jobId: NotifyQueues.escalationJobId(job.assignmentId, job.step),
-      delay: delayMs,
-      attempts: 10,
-      backoff: { type: 'exponential', delay: 500 },
-    });
+  /** Adds delayed ladder steps in one round trip. */
+  async scheduleEscalations(
+    steps: readonly { job: EscalationJob; delayMs: number }[],
+  ): Promise<void> {
+    if (steps.length === 0) {
+      return;
+    }
+    await this.queue(NotifyQueueNames.Escalation).addBulk(
+      steps.map(({ job, delayMs }) => ({
+        name: `escalation.${job.step}`,
+        data: job,
+        opts: {
+          ...this.kept(),
+          jobId: NotifyQueues.escalationJobId(job.assignmentId, job.step),
+          delay: delayMs,
+          attempts: 10,
+          backoff: { type: 'exponential', delay: 500 },
+        },
+      })),
+    );
   }
 
-  /** Removes pending steps; a step already running re-checks the state and does nothing. */
+  /**
+   * Removes pending steps (a job that is running is locked and stays; it re-checks the state and
+   * does nothing).
+   */
   async cancelEscalation(assignmentId: string, steps: readonly EscalationStep[]): Promise<void> {
     const queue = this.queue(NotifyQueueNames.Escalation);
     await Promise.all(
-      steps.map(async (step) => {
-        const job = await queue.getJob(NotifyQueues.escalationJobId(assignmentId, step));
-        if (job && (await job.isDelayed())) {
-          await job.remove().catch(() => undefined);
-        }
-      }),
+      steps.map((step) =>
+        queue.remove(NotifyQueues.escalationJobId(assignmentId, step)).catch(() => 0),
+      ),
     );
   }
 
