@@ -114,11 +114,12 @@ describe('ws-gateway (two instances)', () => {
     url: string,
     agencyId: string,
     userId: string,
+    transports: ('websocket' | 'polling')[] = ['websocket'],
   ): Promise<DispatchSocket> {
     const socket = connectDispatch({
       url,
       token: await token(agencyId, userId, ['dispatcher']),
-      transports: ['websocket'],
+      transports,
     });
     opened.push({ close: () => socket.disconnect() });
     await connected(socket as unknown as Socket);
@@ -224,8 +225,8 @@ describe('ws-gateway (two instances)', () => {
     });
   });
 
-  it('sends coalesced unit positions to the agency consoles only', async () => {
-    const mine = await dispatchConsole(a.url, agencyA, `dispatcher-pos-${run}`);
+  it('sends coalesced unit positions to the agency consoles only (also over long-polling)', async () => {
+    const mine = await dispatchConsole(a.url, agencyA, `dispatcher-pos-${run}`, ['polling']);
     const other = await dispatchConsole(b.url, agencyB, `dispatcher-pos-${run}`);
     const batches: UnitsMovedBatch[] = [];
     const leaked: UnitsMovedBatch[] = [];

@@ -1,10 +1,5 @@
 import { Inject } from '@nestjs/common';
-import {
-  WebSocketGateway,
-  WebSocketServer,
-  type OnGatewayConnection,
-  type OnGatewayInit,
-} from '@nestjs/websockets';
+import { WebSocketGateway, type OnGatewayConnection, type OnGatewayInit } from '@nestjs/websockets';
 import { Namespaces, roomOf, subscriptionRequestSchema } from '@gad/contracts';
 import type { Namespace } from 'socket.io';
 import { FanoutService, REVOKE_EVENT, type Revocation } from '../fanout/fanout.service';
@@ -21,9 +16,6 @@ import { SubscriptionsService } from './subscriptions.service';
  */
 @WebSocketGateway({ namespace: Namespaces.Dispatch })
 export class DispatchGateway implements OnGatewayInit, OnGatewayConnection {
-  @WebSocketServer()
-  namespace!: Namespace;
-
   private readonly handlers: Record<string, MessageHandler> = {
     subscribe: async (socket, payload) => ({
       room: await this.subscriptions.subscribe(socket, parseSubscription(payload)),
