@@ -260,6 +260,31 @@ describe('api-gateway assignments', () => {
     });
   });
 
+  it('keeps the unit on its open assignment: no manual dispatch, no going available, no retiring', async () => {
+    const unit = await availableUnit('AMB-8');
+    const setUnit = (status: string) =>
+      t.send(dispatcher, 'POST', `/v1/units/${unit.id}/status`, { status });
+    const manual = await setUnit('dispatched');
+    expect(manual.status).toBe(409);
+    expect(manual.body).toMatchObject({ code: 'unit_dispatched_only_by_assignment' });
+
+    const target = await incident();
+    const created = (await assign(target.id, { unitId: unit.id })).body;
+    const free = await setUnit('available');
+    expect(free.status).toBe(409);
+    expect(free.body).toMatchObject({ code: 'unit_assignment_open', assignmentId: created.id });
+    const supervisor = await t.caller('agency-a', 'supervisor-1', ['supervisor']);
+    const retire = await t.send(supervisor, 'DELETE', `/v1/units/${unit.id}`);
+    expect(retire.status).toBe(409);
+    expect(retire.body).toMatchObject({ code: 'unit_busy' });
+    expect((await setUnit('en_route')).status).toBe(200);
+    expect((await unitOf(unit.id)).status).toBe('en_route');
+
+    await step(dispatcher, created.id, 'cleared');
+    expect((await unitOf(unit.id)).status).toBe('available');
+    expect((await t.send(supervisor, 'DELETE', `/v1/units/${unit.id}`)).status).toBe(204);
+  });
+
   it('scopes every assignment route by agency and role', async () => {
     const unit = await availableUnit('AMB-7');
     const target = await incident();

@@ -32,7 +32,7 @@ import { dispatchInstruments } from '../timeline/dispatch.metrics';
 import { actorOf } from '../timeline/timeline.mapper';
 import { ASSIGNABLE_UNIT_STATUSES, canUnitMove } from '../units/unit-status.constants';
 import { UnitException } from '../units/units.exception';
-import type { UnitRow } from '../units/units.repository';
+import { isUniqueViolation, type UnitRow } from '../units/units.repository';
 import { mayActOnUnit, UnitsService } from '../units/units.service';
 import {
   canAssignmentMove,
@@ -99,14 +99,19 @@ export class AssignmentsService {
         ...(suggested.callSign ? { callSign: suggested.callSign } : {}),
         distanceM: Math.round(suggested.distanceM),
       };
-      const created = await this.repository.insert(tx.executor, {
-        id: uuidv7(),
-        agencyId: user.agencyId,
-        incidentId,
-        unitId: unit.id,
-        createdBy: user.sub,
-        recommendation,
-      });
+      const created = await this.repository
+        .insert(tx.executor, {
+          id: uuidv7(),
+          agencyId: user.agencyId,
+          incidentId,
+          unitId: unit.id,
+          createdBy: user.sub,
+          recommendation,
+        })
+        .catch((error: unknown) => {
+          // The unit already has an open assignment (the unique index is the last word).
+          throw isUniqueViolation(error) ? UnitException.busy(unit.id, unit.status) : error;
+        });
       const actor = actorOf(user);
       if (candidates) {
         tx.note({

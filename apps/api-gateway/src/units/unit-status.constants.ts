@@ -14,8 +14,8 @@ export const UNIT_TRANSITIONS: Readonly<Record<UnitStatus, readonly UnitStatus[]
 /** Statuses in which a unit can take a new assignment. */
 export const ASSIGNABLE_UNIT_STATUSES: readonly UnitStatus[] = ['available', 'returning'];
 
-/** Statuses in which a unit is working an incident (it cannot be retired). */
-export const BUSY_UNIT_STATUSES: readonly UnitStatus[] = ['dispatched', 'en_route', 'on_scene'];
+/** Statuses a unit may take while it has an open assignment (set by hand or by the assignment). */
+export const WORKING_UNIT_STATUSES: readonly UnitStatus[] = ['en_route', 'on_scene', 'returning'];
 
 export function canUnitMove(from: UnitStatus, to: UnitStatus): boolean {
   return UNIT_TRANSITIONS[from].includes(to);

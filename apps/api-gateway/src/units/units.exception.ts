@@ -8,6 +8,8 @@ export enum UnitErrorCode {
   TransitionInvalid = 'unit_status_transition_invalid',
   Busy = 'unit_busy',
   NotYourUnit = 'unit_not_crewed_by_caller',
+  AssignmentOpen = 'unit_assignment_open',
+  DispatchThroughAssignment = 'unit_dispatched_only_by_assignment',
 }
 
 export class UnitException extends DomainException {
@@ -42,6 +44,23 @@ export class UnitException extends DomainException {
     return new UnitException(UnitErrorCode.Busy, 409, `Unit ${id} is ${status}`, {
       extensions: { currentStatus: status },
     });
+  }
+
+  static assignmentOpen(id: string, assignmentId: string, to: UnitStatus): UnitException {
+    return new UnitException(
+      UnitErrorCode.AssignmentOpen,
+      409,
+      `Unit ${id} works assignment ${assignmentId}: clear or decline it before going ${to}`,
+      { extensions: { assignmentId } },
+    );
+  }
+
+  static dispatchThroughAssignment(id: string): UnitException {
+    return new UnitException(
+      UnitErrorCode.DispatchThroughAssignment,
+      409,
+      `Unit ${id} is dispatched by assigning it to an incident (POST /v1/incidents/{id}/assignments)`,
+    );
   }
 
   static notYourUnit(id: string): UnitException {

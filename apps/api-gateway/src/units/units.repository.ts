@@ -149,6 +149,20 @@ export class UnitsRepository {
     return rows[0];
   }
 
+  /** The unit's open (not declined or cleared) assignment, if any. */
+  async openAssignmentOf(
+    executor: SqlExecutor,
+    agencyId: string,
+    id: string,
+  ): Promise<string | undefined> {
+    const rows = (await executor.query(
+      `SELECT id FROM dispatch.assignments
+        WHERE agency_id = $1 AND unit_id = $2 AND status NOT IN ('declined', 'cleared')`,
+      [agencyId, id],
+    )) as { id: string }[];
+    return rows[0]?.id;
+  }
+
   async retire(executor: SqlExecutor, agencyId: string, id: string): Promise<void> {
     await executor.query(
       `UPDATE dispatch.units SET retired_at = now(), updated_at = now()

@@ -18,7 +18,7 @@ import {
 import { currentTraceparent } from '@gad/observability';
 import { DispatchTransactions, type DispatchTx } from '../timeline/dispatch-transactions.service';
 import { actorOf } from '../timeline/timeline.mapper';
-import { BUSY_UNIT_STATUSES, canUnitMove } from './unit-status.constants';
+import { canUnitMove, WORKING_UNIT_STATUSES } from './unit-status.constants';
 import { UnitException } from './units.exception';
 import { toUnit } from './units.mapper';
 import { isUniqueViolation, UnitsRepository, type UnitRow } from './units.repository';
@@ -125,7 +125,7 @@ export class UnitsService {
   async retire(user: AccessClaims, id: string): Promise<void> {
     await this.transactions.run(async (tx) => {
       const unit = await this.lockOrThrow(tx, user.agencyId, id);
-      if (BUSY_UNIT_STATUSES.includes(unit.status)) {
+      if (await this.repository.openAssignmentOf(tx.executor, user.agencyId, id)) {
         throw UnitException.busy(id, unit.status);
       }
       await this.repository.retire(tx.executor, user.agencyId, id);
@@ -139,7 +139,10 @@ export class UnitsService {
     });
   }
 
-  /** Status change requested over REST (officers: only their own unit). */
+  /**
+   * Status change requested over REST (officers: only their own unit). `dispatched` comes only from
+   * an assignment; while one is open the unit may only move between working statuses.
+   */
   async changeStatus(
     user: AccessClaims,
     id: string,
@@ -152,6 +155,13 @@ export class UnitsService {
       }
       if (unit.status === request.status) {
         return unit;
+      }
+      if (request.status === 'dispatched') {
+        throw UnitException.dispatchThroughAssignment(id);
+      }
+      const open = await this.repository.openAssignmentOf(tx.executor, user.agencyId, id);
+      if (open && !WORKING_UNIT_STATUSES.includes(request.status)) {
+        throw UnitException.assignmentOpen(id, open, request.status);
       }
       return this.transition(tx, unit, request.status, {
         actor: actorOf(user),
