@@ -25,6 +25,10 @@ const benches = {
     file: 'audit.bench.ts',
     describe: 'AuditRecorder.record() to chained rows vs raw BullMQ; record() cost',
   },
+  dispatch: {
+    file: 'dispatch.bench.ts',
+    describe: 'assignment → officer device → ack recorded (ws-gateway + notification-service)',
+  },
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -1,0 +1,353 @@
+/*
+ * Dispatch benchmark: assignment → officer device receipt → acceptance recorded, through the built
+ * ws-gateway and notification-service, with N authenticated `/field` officer sockets and a fixed
+ * dispatch rate. Each dispatch is an `assignment.created` envelope appended to gad:dispatch:events
+ * (exactly what the api-gateway's outbox relay appends), so the figures cover the notification path
+ * without the REST edge. Baseline in the same run: a bare socket.io server with the same number of
+ * sockets, server emit → client ack at the same rate (the transport floor).
+ *
+ *   node tools/bench/run.mjs dispatch [--sockets 2000] [--rate 50] [--duration 20] [--no-write]
+ */
+import { AUDIT_ENTRY_JOB, uuidv7, type AuditEntry, type DeliveredCommand } from '@gad/contracts';
+import { connectField, type FieldConnection } from '@gad/client';
+import {
+  createTestDatabase,
+  startServiceProcess,
+  uniqueRedisPrefix,
+  type ServiceProcess,
+} from '@gad/testing';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { SignJWT } from 'jose';
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Client } from 'pg';
+import { Server } from 'socket.io';
+import { io, type Socket } from 'socket.io-client';
+import { fmt, machine, percentile, progress, writeSection } from './report';
+
+const now = (): number => performance.timeOrigin + performance.now();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Flags {
+  sockets: number;
+  rate: number;
+  duration: number;
+  redisUrl: string;
+  write: boolean;
+}
+
+function parseFlags(args: string[]): Flags {
+  const flags: Flags = {
+    sockets: 2_000,
+    rate: 50,
+    duration: 20,
+    redisUrl: process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379',
+    write: true,
+  };
+  for (let i = 0; i < args.length; i += 1) {
+    const [key, inline] = args[i].replace(/^--/, '').split('=');
+    const value = inline ?? args[i + 1];
+    const take = (): string => {
+      if (inline === undefined) i += 1;
+      return value;
+    };
+    if (key === 'no-write') flags.write = false;
+    else if (key === 'redis-url') flags.redisUrl = take();
+    else if (key in flags) (flags as unknown as Record<string, number>)[key] = Number(take());
+  }
+  return flags;
+}
+
+interface Stats {
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  n: number;
+}
+
+function stats(values: number[]): Stats {
+  const sorted = [...values].sort((a, b) => a - b);
+  return {
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+    max: sorted[sorted.length - 1] ?? Number.NaN,
+    n: sorted.length,
+  };
+}
+
+/** Paces `fn` at `rate` per second for `durationMs`. */
+async function paced(rate: number, durationMs: number, fn: (i: number) => void): Promise<number> {
+  const start = now();
+  let sent = 0;
+  while (now() - start < durationMs) {
+    const due = Math.floor(((now() - start) / 1000) * rate);
+    while (sent < due) {
+      fn(sent);
+      sent += 1;
+    }
+    await sleep(5);
+  }
+  return sent;
+}
+
+async function connectInBatches<T>(
+  count: number,
+  connect: (i: number) => Promise<T>,
+): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < count; i += 200) {
+    out.push(
+      ...(await Promise.all(
+        Array.from({ length: Math.min(200, count - i) }, (_, j) => connect(i + j)),
+      )),
+    );
+  }
+  return out;
+}
+
+/** Bare socket.io: server emits `command` to one socket's room, the client acks with an event. */
+async function baseline(flags: Flags): Promise<Stats & { lost: number }> {
+  const http = createServer();
+  const server = new Server(http);
+  const sentAt = new Map<string, number>();
+  const latencies: number[] = [];
+  server.on('connection', (socket) => {
+    void socket.join(`unit:${String(socket.handshake.auth['unit'])}`);
+    socket.on('ack', (id: string) => {
+      const t0 = sentAt.get(id);
+      if (t0 !== undefined) {
+        latencies.push(now() - t0);
+        sentAt.delete(id);
+      }
+    });
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  const sockets = await connectInBatches(
+    flags.sockets,
+    (i) =>
+      new Promise<Socket>((resolve, reject) => {
+        const socket = io(url, {
+          transports: ['websocket'],
+          auth: { unit: `unit-${i}` },
+          reconnection: false,
+        });
+        socket.on('command', (command: { id: string }) => socket.emit('ack', command.id));
+        socket.once('connect', () => resolve(socket));
+        socket.once('connect_error', reject);
+      }),
+  );
+  progress(`baseline: ${sockets.length} bare sockets connected`);
+  const sent = await paced(flags.rate, flags.duration * 1000, () => {
+    const id = uuidv7();
+    const unit = Math.floor(Math.random() * flags.sockets);
+    sentAt.set(id, now());
+    server.to(`unit:unit-${unit}`).emit('command', { id, title: 'x', body: 'y' });
+  });
+  const deadline = now() + 10_000;
+  while (latencies.length < sent && now() < deadline) await sleep(20);
+  sockets.forEach((s) => s.disconnect());
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return { ...stats(latencies), lost: sent - latencies.length };
+}
+
+export async function main(args: string[], { root }: { root: string }): Promise<void> {
+  const flags = parseFlags(args);
+  if (!existsSync(join(root, 'dist', 'apps', 'notification-service', 'src', 'main.js'))) {
+    throw new Error('build first: node tools/scripts/build.mjs');
+  }
+  const started = now();
+  progress(
+    `dispatch bench: ${flags.sockets} officer sockets, ${flags.rate} dispatches/s for ${flags.duration} s`,
+  );
+  const bare = await baseline(flags);
+  progress(`baseline p99 ${fmt(bare.p99)} ms`);
+
+  const database = await createTestDatabase();
+  const prefix = uniqueRedisPrefix();
+  const agencyId = 'bench-agency';
+  const jwt = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const env = {
+    DATABASE_URL: database.url,
+    REDIS_URL: flags.redisUrl,
+    REDIS_KEY_PREFIX: prefix,
+    JWT_PUBLIC_KEY: jwt.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    LOG_LEVEL: 'warn',
+    OUTBOX_POLL_MS: '100',
+  };
+  const services: ServiceProcess[] = [];
+  const devices: FieldConnection[] = [];
+  const redis = new Redis(flags.redisUrl);
+  const pg = new Client({ connectionString: database.url });
+  try {
+    services.push(
+      await startServiceProcess({ app: 'notification-service', env, readyTimeoutMs: 60_000 }),
+    );
+    services.push(await startServiceProcess({ app: 'ws-gateway', env, readyTimeoutMs: 60_000 }));
+    const ws = services[1] as ServiceProcess;
+    await pg.connect();
+
+    const received = new Map<string, number>();
+    const published = new Map<string, number>();
+    const commandIds: string[] = [];
+    const sign = (i: number) =>
+      new SignJWT({ agencyId, roles: ['officer'], unitId: `unit-${i}` })
+        .setProtectedHeader({ alg: 'ES256' })
+        .setSubject(`officer-${i}`)
+        .setIssuer('gad-dispatch')
+        .setAudience('gad-dispatch')
+        .setIssuedAt()
+        .setExpirationTime('1h')
+        .sign(jwt.privateKey);
+    const connected = await connectInBatches(flags.sockets, async (i) => {
+      const token = await sign(i);
+      return new Promise<FieldConnection>((resolve, reject) => {
+        const device: FieldConnection = connectField({
+          url: ws.url,
+          token,
+          transports: ['websocket'],
+          onCommand: (command: DeliveredCommand) => {
+            if (command.assignmentId && !received.has(command.assignmentId)) {
+              received.set(command.assignmentId, now());
+              commandIds.push(command.commandId);
+              void device.ack(command.commandId, 'accepted').catch(() => undefined);
+            }
+          },
+        });
+        device.socket.once('connect', () => resolve(device));
+        device.socket.once('connect_error', reject);
+      });
+    });
+    devices.push(...connected);
+    progress(`${devices.length} officer sockets connected to ws-gateway`);
+
+    const pending = new Set<string>();
+    const recorded = new Map<string, number>();
+    let polling = true;
+    const poller = (async () => {
+      while (polling || pending.size > 0) {
+        if (pending.size > 0) {
+          const ids = [...pending];
+          const { rows } = await pg.query<{ assignment_id: string }>(
+            `SELECT assignment_id FROM notify.commands WHERE accepted_at IS NOT NULL AND assignment_id = ANY($1::uuid[])`,
+            [ids],
+          );
+          const t = now();
+          for (const row of rows) {
+            recorded.set(row.assignment_id, t);
+            pending.delete(row.assignment_id);
+          }
+        }
+        await sleep(10);
+      }
+    })();
+
+    const dispatched = await paced(flags.rate, flags.duration * 1000, () => {
+      const i = Math.floor(Math.random() * flags.sockets);
+      const assignmentId = uuidv7();
+      const envelope = {
+        id: uuidv7(),
+        type: 'assignment.created',
+        version: 1,
+        occurredAt: new Date().toISOString(),
+        agencyId,
+        actor: { kind: 'user', id: 'dispatcher-bench', roles: ['dispatcher'] },
+        data: {
+          assignmentId,
+          incidentId: uuidv7(),
+          unitId: `unit-${i}`,
+          status: 'notified',
+          priority: 'P1',
+          incidentType: 'bench',
+          location: { type: 'Point', coordinates: [-3.7, 40.4] },
+          crew: [`officer-${i}`],
+          createdAt: new Date().toISOString(),
+        },
+      };
+      published.set(assignmentId, now());
+      pending.add(assignmentId);
+      void redis.xadd(`${prefix}gad:dispatch:events`, '*', 'envelope', JSON.stringify(envelope));
+    });
+    const deadline = now() + 20_000;
+    while (pending.size > 0 && now() < deadline) await sleep(50);
+    polling = false;
+    const lostAcks = pending.size;
+    pending.clear();
+    await poller;
+
+    const receipt: number[] = [];
+    const endToEnd: number[] = [];
+    for (const [assignmentId, t0] of published) {
+      const r = received.get(assignmentId);
+      if (r !== undefined) receipt.push(r - t0);
+      const a = recorded.get(assignmentId);
+      if (a !== undefined) endToEnd.push(a - t0);
+    }
+    // Audit: every issued command and every acceptance has its entry on the audit queue.
+    await sleep(1_000);
+    const queue = new Queue<AuditEntry>('audit', { connection: redis, prefix: `${prefix}{bull}` });
+    const jobs = await queue.getJobs(['waiting', 'active', 'completed', 'delayed', 'failed']);
+    await queue.close();
+    const issuedAudited = new Set<string>();
+    const ackAudited = new Set<string>();
+    for (const job of jobs) {
+      if (job.name !== AUDIT_ENTRY_JOB) continue;
+      const entry = job.data;
+      if (entry.action === 'command.issue' && entry.object?.id) issuedAudited.add(entry.object.id);
+      if (
+        entry.action === 'command.ack' &&
+        entry.details?.['stage'] === 'accepted' &&
+        entry.object?.id
+      )
+        ackAudited.add(entry.object.id);
+    }
+    const acked = commandIds.filter((id) => ackAudited.has(id)).length;
+    const issued = commandIds.filter((id) => issuedAudited.has(id)).length;
+    const r = stats(receipt);
+    const e = stats(endToEnd);
+    const seconds = (now() - started) / 1000;
+    const ackedPct = (100 * e.n) / Math.max(1, dispatched);
+    const auditedPct = (100 * Math.min(acked, issued)) / Math.max(1, commandIds.length);
+    progress(
+      `dispatched ${dispatched}; receipt p99 ${fmt(r.p99)} ms; ack recorded p99 ${fmt(e.p99)} ms; acked ${fmt(ackedPct, 3)} %; audited ${fmt(auditedPct, 2)} %`,
+    );
+    const row = (label: string, s: Stats) =>
+      `| ${label} | ${s.n} | ${fmt(s.p50)} | ${fmt(s.p95)} | ${fmt(s.p99)} | ${fmt(s.max)} |`;
+    const section = [
+      '## Dispatch',
+      '',
+      `Command: \`node tools/bench/run.mjs dispatch --sockets ${flags.sockets} --rate ${flags.rate} --duration ${flags.duration}\` (\`npm run bench -- dispatch\`, after \`node tools/scripts/build.mjs\`). ${new Date().toISOString().slice(0, 10)}, ${machine()}, everything on one box (bench clients, ws-gateway, notification-service, PostgreSQL, Redis) with other work running (load average at the end ${loadavg()
+        .map((l) => fmt(l, 1))
+        .join(' / ')} on 2 cores). Whole run ${fmt(seconds, 0)} s.`,
+      '',
+      `${flags.sockets} authenticated \`/field\` officer sockets on one ws-gateway; ${flags.rate} P1 dispatches/s for ${flags.duration} s, each an \`assignment.created\` appended to \`gad:dispatch:events\` as the api-gateway's outbox relay does (the REST edge is not in this path). notification-service issues the command (outbox → \`gad:notify:outbound\`), ws-gateway logs and emits it, the device acks \`delivered\` and \`accepted\`, ws-gateway publishes them on \`gad:field:acks\`, notification-service records them. "Ack recorded" is observed by polling \`notify.commands.accepted_at\` every 10 ms (adds up to ~10 ms).`,
+      '',
+      '| path (ms) | n | p50 | p95 | p99 | max |',
+      '|---|---|---|---|---|---|',
+      row('baseline: bare socket.io emit → client ack (same sockets, same rate)', bare),
+      row('assignment appended → command on the officer device', r),
+      row('assignment appended → acceptance recorded in `notify` (end to end)', e),
+      '',
+      `Dispatched ${dispatched}; commands received ${r.n}; acceptances recorded ${e.n} (${fmt(ackedPct, 3)} %, budget ≥ 99.99 %; ${lostAcks} missing after a 20 s drain); baseline lost ${bare.lost}. Audited: ${issued}/${commandIds.length} commands with \`command.issue\` and ${acked}/${commandIds.length} with \`command.ack\` (accepted) on the audit queue (${fmt(auditedPct, 2)} %, budget 100 %). Budget p99 ≤ 250 ms end to end: ${e.p99 <= 250 ? 'met' : 'not met'} (${fmt(e.p99 / bare.p99, 1)}× the bare transport p99).`,
+    ].join('\n');
+    console.log(`\n${section}\n`);
+    if (flags.write) {
+      writeSection(root, '## Dispatch', section);
+      progress('docs/benchmarks.md updated (## Dispatch)');
+    }
+  } finally {
+    devices.forEach((d) => d.close());
+    await Promise.all(services.map((s) => s.stop()));
+    redis.disconnect();
+    await pg.end().catch(() => undefined);
+    await database.drop();
+  }
+}
