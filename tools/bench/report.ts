@@ -45,3 +45,13 @@ export function writeSection(root: string, heading: string, section: string): vo
   }
   writeFileSync(file, next);
 }
+
+/** CPU time (user + system, ms) of a process so far, from /proc (Linux). */
+export function cpuMsOf(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1_000) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
