@@ -484,6 +484,10 @@ async function startGateways(
     REDIS_URL: flags.redisUrl,
     JWT_PUBLIC_KEY: publicKeyPem,
     LOG_LEVEL: 'warn',
+    // e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the gateways.
+    ...(process.env['BENCH_GATEWAY_NODE_OPTIONS']
+      ? { NODE_OPTIONS: process.env['BENCH_GATEWAY_NODE_OPTIONS'] }
+      : {}),
   };
   const gateways: ServiceProcess[] = await Promise.all(
     ['a', 'b'].map((id) =>
