@@ -77,9 +77,11 @@ export class CommandsService {
     const a = envelope.data;
     const now = this.clock.now();
     const critical = isCritical(a.priority);
-    const crew = await this.recipients.resolveCrew(agencyId, a.unitId, a.crew);
+    const [crew, webhooks] = await Promise.all([
+      this.recipients.resolveCrew(agencyId, a.unitId, a.crew),
+      this.repository.activeWebhooks(agencyId),
+    ]);
     const created: CommandRecord[] = [];
-    const webhooks = await this.repository.activeWebhooks(agencyId);
 
     const fresh = await this.repository.transaction(async (tx) => {
       const inserted = await this.repository.insertAssignment(tx, {
