@@ -178,7 +178,7 @@ describe('bus on a Redis Cluster', () => {
     });
     expect(acknowledged.filter((id) => !handled.has(id))).toEqual([]);
     expect(acknowledged.length).toBeGreaterThan(countAtKill);
-     
+
     console.log(
       `failover: ${acknowledged.length} acknowledged, ${handled.size} handled, ` +
         `${publishErrors} publish errors during the failover (${lastPublishError}), ` +
