@@ -226,11 +226,14 @@ describe('ws-gateway (two instances)', () => {
   });
 
   it('sends coalesced unit positions to the agency consoles only (also over long-polling)', async () => {
-    const mine = await dispatchConsole(a.url, agencyA, `dispatcher-pos-${run}`, ['polling']);
+    const mine = await dispatchConsole(a.url, agencyA, `dispatcher-pos-${run}`);
+    const polling = await dispatchConsole(b.url, agencyA, `dispatcher-poll-${run}`, ['polling']);
     const other = await dispatchConsole(b.url, agencyB, `dispatcher-pos-${run}`);
     const batches: UnitsMovedBatch[] = [];
+    const polled: UnitsMovedBatch[] = [];
     const leaked: UnitsMovedBatch[] = [];
     mine.on('units.moved', (batch) => batches.push(batch));
+    polling.on('units.moved', (batch) => polled.push(batch));
     other.on('units.moved', (batch) => leaked.push(batch));
     const moved = (seq: number) =>
       createEnvelope({
@@ -250,6 +253,19 @@ describe('ws-gateway (two instances)', () => {
       { description: 'the newest position in a units.moved batch' },
     );
     expect(units.position.coordinates).toEqual([-3.7, 40.403]);
+    // Batches are volatile: a long-polling console between two polls may miss one, so keep moving.
+    let seq = 3;
+    await waitFor(
+      async () => {
+        if (polled.length > 0) {
+          return true;
+        }
+        seq += 1;
+        await bus.publish(Streams.GeoEvents, moved(seq));
+        return false;
+      },
+      { description: 'a units.moved batch over long-polling', intervalMs: 500 },
+    );
     expect(leaked).toEqual([]);
   });
 

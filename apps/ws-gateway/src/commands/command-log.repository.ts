@@ -34,6 +34,9 @@ redis.call('EXPIRE', KEYS[1], ARGV[7])
 return {seq, 1}
 `;
 
+const APPEND_COMMAND = 'gadWsAppendCommand';
+type AppendCommand = (...args: (string | number)[]) => Promise<unknown>;
+
 export interface AppendResult {
   seq: number;
   /** False when the commandId was already in the log (a retried delivery). */
@@ -66,7 +69,10 @@ export class CommandLogRepository {
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     @Inject(COMMAND_LOG_KEYS) private readonly keys: WsRedisKeys,
-  ) {}
+  ) {
+    // EVALSHA with a fall-back to EVAL: the script body is not sent with every command.
+    redis.defineCommand(APPEND_COMMAND, { numberOfKeys: 3, lua: APPEND_SCRIPT });
+  }
 
   async append(
     agencyId: string,
@@ -76,9 +82,9 @@ export class CommandLogRepository {
   ): Promise<AppendResult> {
     const keys = this.recipientKeys(agencyId, command.recipient);
     const ttlS = Math.ceil(retention.maxAgeMs / 1000) + 60;
-    const result = (await this.redis.eval(
-      APPEND_SCRIPT,
-      3,
+    const append = (this.redis as unknown as Record<string, AppendCommand>)[APPEND_COMMAND];
+    const result = (await append.call(
+      this.redis,
       keys.seq,
       keys.log,
       keys.ids,
