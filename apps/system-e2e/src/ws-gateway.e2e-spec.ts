@@ -416,7 +416,7 @@ describe('ws-gateway (two instances)', () => {
   });
 
   it('disconnects a socket when its token expires', async () => {
-    const dev = await device(b.url, agencyA, `unit-expiring-${run}`, { expiresInS: 2 });
+    const dev = await device(b.url, agencyA, `unit-expiring-${run}`, { expiresInS: 3 });
     const reason = await new Promise<string>((resolve) =>
       dev.connection.socket.once('disconnect', resolve),
     );
