@@ -177,7 +177,11 @@ describe('dispatch flow: command, acknowledgement and escalation', () => {
   }, 60_000);
 
   it('resumes an escalation after notification-service is SIGKILLed, with no step repeated', async () => {
-    const event = assignment('unit-13', ['officer-13']);
+    const traceId = uuidv7().replace(/-/g, '');
+    const event = {
+      ...assignment('unit-13', ['officer-13']),
+      traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
+    };
     await publish(Streams.DispatchEvents, event);
     const commandsOf = async () =>
       (await entries<CommandIssuedV1>(Streams.NotifyOutbound, EventTypes.CommandIssued)).filter(
@@ -214,6 +218,15 @@ describe('dispatch flow: command, acknowledgement and escalation', () => {
     });
     expect(body.items[0]?.escalations.map((e) => e.step)).toEqual(['undelivered', 'unaccepted']);
     expect(unacknowledged).toHaveLength(1);
+    // The step ran in the new process on the dispatch's trace (carried in the delayed job).
+    const step = await services['notification-service'].waitForLog(
+      (line) =>
+        line.json?.['msg'] === 'escalation step fired' &&
+        line.json['assignmentId'] === event.data.assignmentId,
+      { description: 'the unaccepted step in the restarted process' },
+    );
+    expect(step.json?.['step']).toBe('unaccepted');
+    expect(step.json?.['trace_id']).toBe(traceId);
     const sent = await commandsOf();
     expect(sent).toHaveLength(2);
     expect(new Set(sent.map((c) => c.commandId)).size).toBe(1);

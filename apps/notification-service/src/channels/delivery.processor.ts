@@ -12,6 +12,7 @@ import {
   type NotificationServiceConfig,
 } from '../notification-service.config';
 import { NotifyQueueNames, type DeliveryJob } from '../queues/notify-jobs';
+import { inJobTrace } from '../queues/job-trace';
 import { notifyQueuePrefix } from '../queues/notify-queues.service';
 import { DeliveryService } from './delivery.service';
 
@@ -41,10 +42,11 @@ export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicat
       const worker = new Worker<DeliveryJob>(
         name,
         async (job) => {
-          const result = await this.delivery.deliver(
-            job.data,
-            job.attemptsMade + 1,
-            job.opts.attempts ?? 1,
+          const result = await inJobTrace(
+            `${name} process`,
+            job.data.traceparent,
+            { 'gad.channel': job.data.channel, 'gad.agency.id': job.data.agencyId },
+            () => this.delivery.deliver(job.data, job.attemptsMade + 1, job.opts.attempts ?? 1),
           );
           if (result === 'failed') {
             throw new UnrecoverableError('delivery failed');

@@ -12,6 +12,7 @@ import {
   type NotificationServiceConfig,
 } from '../notification-service.config';
 import { NotifyQueueNames, type EscalationJob } from '../queues/notify-jobs';
+import { inJobTrace } from '../queues/job-trace';
 import { notifyQueuePrefix } from '../queues/notify-queues.service';
 import { EscalationService } from './escalation.service';
 
@@ -35,7 +36,13 @@ export class EscalationProcessor implements OnApplicationBootstrap, BeforeApplic
     this.connection.on('error', () => undefined);
     this.worker = new Worker<EscalationJob>(
       NotifyQueueNames.Escalation,
-      async (job) => this.escalation.fire(job.data),
+      (job) =>
+        inJobTrace(
+          `${NotifyQueueNames.Escalation} process`,
+          job.data.traceparent,
+          { 'gad.escalation.step': job.data.step, 'gad.agency.id': job.data.agencyId },
+          () => this.escalation.fire(job.data),
+        ),
       {
         connection: this.connection,
         prefix: notifyQueuePrefix(this.config.REDIS_KEY_PREFIX),

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { activeTraceparent } from '@gad/bus';
 import { Queue, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import {
@@ -19,6 +20,12 @@ import {
  * queue's keys in one Redis Cluster slot, as BullMQ's scripts need.
  */
 export const notifyQueuePrefix = (keyPrefix: string): string => `${keyPrefix}{notify}`;
+
+/** The job data with the active trace, so the worker continues it. */
+function withJobTrace<T extends { traceparent?: string }>(job: T): T {
+  const traceparent = job.traceparent ?? activeTraceparent();
+  return traceparent ? { ...job, traceparent } : job;
+}
 
 /** BullMQ job ids may not contain `:`. */
 const safe = (value: string): string => value.replace(/[^A-Za-z0-9_-]/g, '-');
@@ -80,7 +87,7 @@ export class NotifyQueues implements OnApplicationShutdown {
     await this.queue(NotifyQueueNames.Escalation).addBulk(
       steps.map(({ job, delayMs }) => ({
         name: `escalation.${job.step}`,
-        data: job,
+        data: withJobTrace(job),
         opts: {
           ...this.kept(),
           jobId: NotifyQueues.escalationJobId(job.assignmentId, job.step),
@@ -107,12 +114,16 @@ export class NotifyQueues implements OnApplicationShutdown {
 
   /** `key` names the message (command + reason, or notice) so each target gets it once. */
   async enqueueDelivery(job: DeliveryJob, key: string): Promise<void> {
-    await this.queue(deliveryQueueOf[job.channel]).add(`deliver.${job.channel}`, job, {
-      ...this.kept(),
-      jobId: `${job.channel}_${safe(key)}_${shortHash(job.target)}`,
-      attempts: this.config.DELIVERY_ATTEMPTS,
-      backoff: { type: 'exponential', delay: this.config.DELIVERY_BACKOFF_MS },
-    });
+    await this.queue(deliveryQueueOf[job.channel]).add(
+      `deliver.${job.channel}`,
+      withJobTrace(job),
+      {
+        ...this.kept(),
+        jobId: `${job.channel}_${safe(key)}_${shortHash(job.target)}`,
+        attempts: this.config.DELIVERY_ATTEMPTS,
+        backoff: { type: 'exponential', delay: this.config.DELIVERY_BACKOFF_MS },
+      },
+    );
   }
 
   private kept(): JobsOptions {
