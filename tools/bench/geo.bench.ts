@@ -414,6 +414,7 @@ async function ingestThroughStream(
     }
   }
   const total = envelopes.length * flags.fixesPerEntry;
+  const geoCpuStart = cpuMsOf(geo.pid);
   const start = now();
   let published = 0;
   const publishing = (async () => {
@@ -446,6 +447,18 @@ async function ingestThroughStream(
       [INGEST_AGENCY],
     )
     .catch(() => ({ rows: [{ n: Number.NaN }] }));
+  const geoCpuMs = cpuMsOf(geo.pid) - geoCpuStart;
+  const metricsText = await (await fetch(`${geo.url}/metrics`)).text();
+  const metric = (name: string): number =>
+    metricsText
+      .split('\n')
+      .filter((line) => line.startsWith(name))
+      .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
+  const batches = metric('gad_geo_ingest_batch_size_count');
+  const meanBatch = metric('gad_geo_ingest_batch_size_sum') / batches;
+  const meanBatchMs =
+    (metric('gad_geo_ingest_batch_duration_seconds_sum') * 1_000) /
+    metric('gad_geo_ingest_batch_duration_seconds_count');
   const errorLines = geo.logs.filter(
     (line) => line.json?.['level'] === 'error' || line.json?.['level'] === 50,
   ).length;
@@ -454,7 +467,7 @@ async function ingestThroughStream(
     fixes: stored,
     seconds,
     throughput: stored / seconds,
-    note: `${units} units, ${flags.fixesPerEntry} fixes per stream entry, published as fast as possible; ${stored}/${total} stored; ${Number.isFinite(rows[0].n) ? `${rows[0].n} geofence events in the outbox; ` : ''}${errorLines} geo-service error log lines`,
+    note: `${units} units, ${flags.fixesPerEntry} fixes per stream entry, published as fast as possible; ${stored}/${total} stored; ${Number.isFinite(rows[0].n) ? `${rows[0].n} geofence events in the outbox; ` : ''}${errorLines} geo-service error log lines; ${batches} batches of ${fmt(meanBatch, 0)} fixes on average, ${fmt(meanBatchMs, 1)} ms per batch (gad_geo_ingest_batch_duration_seconds); geo-service CPU ${fmt((geoCpuMs / Math.max(1, stored)) * 1_000, 0)} µs per fix`,
   };
 }
 
@@ -737,7 +750,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     "- **JIT compilation, fixed.** The first recorded run (2026-11-22 06:28, geo-service before commit `perf(geo-service): nearest lookups and ingestion transactions run with jit off`) answered 1 of 123 HTTP requests at 100k units within the 2 s RPC deadline (122× 504). Cause: PostgreSQL's default `jit = on` with `jit_above_cost = 100000`. For a custom plan with a wide or no radius the KNN index scan is estimated at ~10 matching rows priced as a whole-index scan (cost 1.25M at 100k units, 12.5M at 1M), so every custom-plan execution (the first five on each pooled connection, and every one after a replan) compiled the query: 150-600 ms of JIT for a scan of 5 index entries that runs in 0.3 ms (see the `JIT:` blocks in the plans below; a generic plan costs ~320 and never compiles). geo-service now runs its nearest statements on connections with `SET jit = off` and its ingestion transactions with `SET LOCAL jit = off` (repositories only). Recommended beyond this change: `jit = off` for all of geo-service's connections (e.g. `options=-c jit=off` in its `DATABASE_URL`, or `ALTER ROLE ... SET jit = off`).",
     '- **HTTP is CPU-bound in the two Node processes.** The notes column gives CPU ms per answered request read from `/proc`: about 1.4-4 ms in api-gateway and 0.8-3.5 ms in geo-service (higher under contention). 2,000 req/s therefore needs 4-15 CPU-seconds per second on a 2-core machine that also runs PostgreSQL, Redis and the load generator: the HTTP budgets cannot be met here, whatever the database does. A CPU profile (inspector, 8 s of 8 concurrent requests, 10k units) of api-gateway: OpenTelemetry context propagation and instrumentations ≈ 20-25 % inclusive (the nestjs-core instrumentation alone 16 %), Fastify + Nest routing, guards and pipes ≈ 20 %, ES256 access-token verification (jose) ≈ 10 %, ioredis for the RPC hop ≈ 12 %; geo-service was mostly idle (waiting on PostgreSQL and Redis), its busy time spread over pg and the pg instrumentation (≈ 12 %), the bus (≈ 8 %) and ioredis (≈ 6 %). No single hot spot: a cheaper request needs fewer layers on the hot path (e.g. without the nestjs-core instrumentation, with verified tokens cached) or more cores.',
     '- **Database figures are sensitive to the shared machine.** The same statements measured 0.2-0.5 ms p95 at 100k units while the box was quiet (first run); under a load average of 15-20 (other test suites running) the p95 grows to several ms while p50 stays below 1 ms. node-pg next to pgbench shows what the driver adds.',
-    "- **Ingestion** reaches about a third of the bare `ingest_batch` statement: per batch geo-service also reads the units' previous fixes (teleport check), validates in TypeScript, evaluates the 1,000 geofences set-based in the same transaction and writes their events to the outbox, and publishes coalesced `unit.moved` events; stream entries of 50 fixes are merged into batches of up to 500 per agency. Not profiled further in this run.",
+    "- **Ingestion** reaches a quarter to a third of the bare `ingest_batch` statement: per batch geo-service also reads the units' previous fixes (teleport check), validates in TypeScript, evaluates the 1,000 geofences set-based in the same transaction and writes their events to the outbox, and publishes coalesced `unit.moved` events; stream entries of 50 fixes are merged into batches of up to 500 per agency. The notes give geo-service's mean batch size, mean batch duration (validation + both statements + commit) and its CPU per fix.",
     '',
     "Plans (EXPLAIN ANALYZE of `nearest_available` with literal parameters, i.e. a custom plan, at the end of each size, with PostgreSQL's default `jit = on`: the JIT block shows what each custom-plan execution cost geo-service before its statements ran with JIT off):",
     '',
