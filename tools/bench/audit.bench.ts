@@ -240,7 +240,8 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     progress(`audit-log-worker ${worker.url} (pid ${worker.pid})`);
     const client = new Client({ connectionString: database.url });
     await client.connect();
-    pgVersion = (await client.query<{ v: string }>('SHOW server_version')).rows[0].v;
+    pgVersion = (await client.query<{ v: string }>("SELECT current_setting('server_version') AS v"))
+      .rows[0].v;
     recorder = new AuditRecorder({
       service: 'bench',
       redisUrl,
@@ -355,7 +356,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     '### What dominates (analysis, kept with the bench)',
     '',
     "- **record() is cheap**: validation, redaction and a buffer push; p50 is a few µs. Its tail (p99.9, max) is the event loop being busy elsewhere (GC, the background `addBulk` serialisation, other processes on the 2 cores), not work inside the call. The recording process also pays for the background flush: the *CPU per entry* of the recording process in the notes (record() + `addBulk` of 500 jobs, JSON and Lua arguments) is what auditing costs a service per request, off the request's path.",
-    "- **Chained throughput is bounded by CPU on this machine.** The notes give the audit-log-worker's own CPU per stored entry (read from `/proc`): BullMQ job fetch/lock/complete (several Redis round trips and Lua scripts per job), canonical JSON + SHA-256 per entry, the batched INSERT and job completion. At ~200 µs per entry the worker alone needs one full core for 5,000 entries/s, while Redis (BullMQ's Lua scripts) and PostgreSQL need their share of the same 2 cores. The raw BullMQ row shows the ceiling of the queue itself in the same run: the chain adds its storage work on top of it.",
+    "- **Chained throughput is bounded by CPU on this machine.** The notes give the audit-log-worker's own CPU per stored entry (read from `/proc`): BullMQ job fetch/lock/complete (several Redis round trips and Lua scripts per job), canonical JSON + SHA-256 per entry, the batched INSERT and job completion. At 150-200 µs per entry the worker alone needs most of a core for 5,000 entries/s, while Redis (BullMQ's Lua scripts) and PostgreSQL need their share of the same 2 cores. The raw BullMQ row shows the ceiling of the queue itself in the same run: the chain adds its storage work on top of it.",
     "- Figures recorded while other engineers' test suites were running (load average in the header line): rerun on a quiet machine before drawing conclusions about the budget.",
   ].join('\n');
   if (flags.write) {

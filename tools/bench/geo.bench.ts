@@ -612,7 +612,8 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     await client.connect();
     // As geo-service runs its statements (nearest.repository.ts): JIT off on the connection.
     await client.query('SET jit = off');
-    pgVersion = (await client.query<{ v: string }>('SHOW server_version')).rows[0].v;
+    pgVersion = (await client.query<{ v: string }>("SELECT current_setting('server_version') AS v"))
+      .rows[0].v;
     postgisVersion = (await client.query<{ v: string }>('SELECT postgis_lib_version() AS v'))
       .rows[0].v;
 
