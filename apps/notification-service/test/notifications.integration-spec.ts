@@ -221,6 +221,40 @@ describe('notification-service', () => {
     expect(view.items[0]?.escalations.map((e) => e.step)).toEqual(['undelivered']);
   }, 30_000);
 
+  it('stops the ladder of every assignment when the incident is cancelled', async () => {
+    const event = h.assignment({ priority: 'P1', crew: ['officer-a'] });
+    await h.publish(Streams.DispatchEvents, event);
+    await waitFor(async () => pendingStep(event.data.assignmentId, 'unaccepted'), {
+      description: 'the ladder scheduled',
+    });
+    await h.publish(
+      Streams.DispatchEvents,
+      createEnvelope({
+        type: EventTypes.IncidentStatusChanged,
+        agencyId: h.agencyId,
+        actor: { kind: 'user', id: 'dispatcher-1' },
+        data: {
+          incidentId: event.data.incidentId,
+          status: 'cancelled',
+          previousStatus: 'dispatched',
+          priority: 'P1',
+          changedAt: new Date().toISOString(),
+        },
+      }),
+    );
+    await waitFor(
+      async () =>
+        !(await pendingStep(event.data.assignmentId, 'unaccepted')) &&
+        !(await pendingStep(event.data.assignmentId, 'undelivered')),
+      { description: 'both steps removed' },
+    );
+    const rows = await h.sql<{ settled_reason: string }>(
+      `SELECT settled_reason FROM notify.assignments WHERE assignment_id = $1`,
+      [event.data.assignmentId],
+    );
+    expect(rows[0]?.settled_reason).toBe('incident cancelled');
+  });
+
   it('waits out a Telegram 429 retry_after and then delivers', async () => {
     await h.upsertRecipient({
       userId: 'officer-t',

@@ -168,6 +168,16 @@ export class CommandsRepository {
     return rows.length > 0;
   }
 
+  /** Assignments of an incident whose ladder may still run. */
+  async unsettledAssignmentsOfIncident(agencyId: string, incidentId: string): Promise<string[]> {
+    const rows: { assignment_id: string }[] = await this.dataSource.query(
+      `SELECT assignment_id FROM notify.assignments
+        WHERE agency_id = $1 AND incident_id = $2 AND settled_at IS NULL`,
+      [agencyId, incidentId],
+    );
+    return rows.map((r) => r.assignment_id);
+  }
+
   /** Inserts the command unless the user already has one for the assignment; true when inserted. */
   async insertCommand(executor: Executor, c: NewCommand): Promise<boolean> {
     const rows: unknown[] = await executor.query(

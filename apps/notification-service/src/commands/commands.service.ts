@@ -12,6 +12,7 @@ import {
   type CommandAcknowledgedV1,
   type CommandIssuedV1,
   type Envelope,
+  type IncidentStatusChangedV1,
 } from '@gad/contracts';
 import { createLogger, currentTraceId } from '@gad/observability';
 import { CLOCK, type Clock } from '../clock.constants';
@@ -27,6 +28,9 @@ import { outsideChannelsFor } from '../recipients/recipient';
 import { RecipientsService } from '../recipients/recipients.service';
 import { templates } from '../templates/templates';
 import { CommandsRepository, type CommandRecord, type NewCommand } from './commands.repository';
+
+/** Incident statuses that end every ladder of the incident. */
+const ENDED_INCIDENT_STATUSES = new Set(['resolved', 'closed', 'cancelled']);
 
 /** Assignment statuses after which nothing is escalated any more. */
 const SETTLED_STATUSES = new Set(['accepted', 'declined', 'en_route', 'on_scene', 'cleared']);
@@ -266,6 +270,8 @@ export class CommandsService {
             agencyId,
             channel: 'webhook',
             target: webhook.webhookId,
+            // Logged (and audited) against the first command of the assignment.
+            commandId: (commands[0] as CommandRecord).commandId,
             title: commands[0]?.title ?? '',
             body: commands[0]?.body ?? '',
             event: {
@@ -374,6 +380,20 @@ export class CommandsService {
   async onAssignmentUpdated(envelope: Envelope<AssignmentUpdatedV1>): Promise<void> {
     if (SETTLED_STATUSES.has(envelope.data.status)) {
       await this.settle(envelope.agencyId, envelope.data.assignmentId, envelope.data.status);
+    }
+  }
+
+  /** An incident that ended (resolved, closed, cancelled) stops the ladders of its assignments. */
+  async onIncidentStatusChanged(envelope: Envelope<IncidentStatusChangedV1>): Promise<void> {
+    if (!ENDED_INCIDENT_STATUSES.has(envelope.data.status)) {
+      return;
+    }
+    const assignments = await this.repository.unsettledAssignmentsOfIncident(
+      envelope.agencyId,
+      envelope.data.incidentId,
+    );
+    for (const assignmentId of assignments) {
+      await this.settle(envelope.agencyId, assignmentId, `incident ${envelope.data.status}`);
     }
   }
 

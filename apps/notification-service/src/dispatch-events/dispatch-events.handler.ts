@@ -6,6 +6,7 @@ import {
   type AssignmentUpdatedV1,
   type Envelope,
   type IncidentCreatedV1,
+  type IncidentStatusChangedV1,
   type UnitStatusChangedV1,
   type UnitUpdatedV1,
   type UserSessionsRevokedV1,
@@ -31,6 +32,11 @@ export class DispatchEventsHandler {
   @EventPattern(EventTypes.IncidentCreated)
   onIncidentCreated(@Payload() envelope: Envelope): Promise<void> {
     return this.notices.onIncidentCreated(validated<IncidentCreatedV1>(envelope));
+  }
+
+  @EventPattern(EventTypes.IncidentStatusChanged)
+  onIncidentStatusChanged(@Payload() envelope: Envelope): Promise<void> {
+    return this.commands.onIncidentStatusChanged(validated<IncidentStatusChangedV1>(envelope));
   }
 
   @EventPattern(EventTypes.AssignmentCreated)
