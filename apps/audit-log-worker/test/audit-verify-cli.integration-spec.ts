@@ -22,19 +22,15 @@ interface CliResult {
   stdout: string;
 }
 
-/** Runs the CLI exactly as `npm run audit:verify -- <args>` does (see the app README). */
+/**
+ * Runs the built CLI exactly as `npm run audit:verify -- <args>` does (see the app README); `npm test`
+ * builds before the integration tests (`node tools/scripts/build.mjs` when run alone).
+ */
 function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [
-        '-r',
-        'ts-node/register/transpile-only',
-        '-r',
-        'tsconfig-paths/register',
-        'tools/scripts/audit-verify.ts',
-        ...args,
-      ],
+      ['-r', './tools/scripts/register-paths.js', 'dist/tools/scripts/audit-verify.js', ...args],
       { cwd: ROOT, env: { ...process.env, ...env }, timeout: 60_000 },
       (error, stdout) => resolve({ code: error ? Number(error.code ?? 2) : 0, stdout }),
     );
