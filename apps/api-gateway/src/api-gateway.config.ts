@@ -40,8 +40,8 @@ export const apiGatewayEnvSchema = serviceEnvSchema.extend(databaseEnvSchema.sha
   BOOTSTRAP_ADMIN_EMAIL: z.email().optional(),
   BOOTSTRAP_ADMIN_PASSWORD: z.string().min(12).max(256).optional(),
   /** Requests per RATE_LIMIT_WINDOW_SECONDS per client IP and per authenticated user. */
-  RATE_LIMIT_IP_POINTS: envInt(1_200, 1, 10_000_000),
-  RATE_LIMIT_USER_POINTS: envInt(600, 1, 10_000_000),
+  RATE_LIMIT_IP_POINTS: envInt(6_000, 1, 10_000_000),
+  RATE_LIMIT_USER_POINTS: envInt(3_000, 1, 10_000_000),
   RATE_LIMIT_WINDOW_SECONDS: envInt(60, 1, 3600),
   /** Requests in flight on this instance beyond which new ones get 503 + Retry-After. */
   MAX_IN_FLIGHT_REQUESTS: envInt(256, 1, 100_000),

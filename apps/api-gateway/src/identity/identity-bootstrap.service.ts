@@ -16,6 +16,36 @@ export interface FirstAdmin {
 }
 
 /**
+ * In one transaction serialised by an advisory lock: unless an admin exists anywhere, creates the
+ * agency (if new) and the admin user. Returns the new user's id, or undefined.
+ */
+export function createFirstAdminRow(
+  repository: IdentityRepository,
+  admin: Omit<FirstAdmin, 'password'>,
+  passwordHash: string,
+  now: Date,
+): Promise<string | undefined> {
+  return repository.bootstrapTransaction(async (tx) => {
+    if (await tx.anyAdmin()) {
+      return undefined;
+    }
+    await tx.ensureAgency(admin.agencyId, admin.agencyName, now);
+    const row = await tx.insertUser({
+      id: uuidv7(),
+      agencyId: admin.agencyId,
+      username: admin.username.trim().toLowerCase(),
+      email: admin.email.trim().toLowerCase(),
+      displayName: null,
+      locale: 'es',
+      roles: ['admin'],
+      passwordHash,
+      now,
+    });
+    return row.id;
+  });
+}
+
+/**
  * Creates the first administrator (and their agency) when no admin exists anywhere, from
  * `BOOTSTRAP_*` at boot or from the `admin:create` CLI. There is no default password: without the
  * variables nothing is created. Replicas booting together serialise on an advisory lock.
@@ -56,24 +86,7 @@ export class IdentityBootstrap implements OnApplicationBootstrap {
   async createFirstAdmin(admin: FirstAdmin): Promise<string | undefined> {
     const passwordHash = await this.passwords.hash(admin.password);
     const now = this.clock.now();
-    const id = await this.repository.bootstrapTransaction(async (tx) => {
-      if (await tx.anyAdmin()) {
-        return undefined;
-      }
-      await tx.ensureAgency(admin.agencyId, admin.agencyName, now);
-      const row = await tx.insertUser({
-        id: uuidv7(),
-        agencyId: admin.agencyId,
-        username: admin.username.trim().toLowerCase(),
-        email: admin.email.trim().toLowerCase(),
-        displayName: null,
-        locale: 'es',
-        roles: ['admin'],
-        passwordHash,
-        now,
-      });
-      return row.id;
-    });
+    const id = await createFirstAdminRow(this.repository, admin, passwordHash, now);
     if (id) {
       this.logger.info({ agencyId: admin.agencyId, userId: id }, 'first admin created');
       this.audit.record({

@@ -1,0 +1,91 @@
+/**
+ * Creates the first administrator (and their agency) when no admin exists yet. There is no default
+ * password: it is read from ADMIN_PASSWORD (12-256 characters), never from the command line.
+ *
+ *   ADMIN_PASSWORD=... npm run admin:create -- --agency-id <slug> --agency-name <name> \
+ *     --username <username> --email <e-mail>
+ *
+ * Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/gad). Exit code 0 = created,
+ * 1 = an admin already exists, 2 = usage, configuration or connection error.
+ */
+import { parseArgs } from 'node:util';
+import { OutboxWriter } from '@gad/bus';
+import { databaseEnvSchema, loadConfig } from '@gad/config';
+import { agencyIdSchema, passwordSchema, usernameSchema } from '@gad/contracts';
+import { createDataSource, initializeDataSource } from '@gad/platform';
+import { z } from 'zod';
+import { dispatchMigrations } from '../database/data-source';
+import { DISPATCH_SCHEMA } from '../outbox/outbox.module';
+import { createFirstAdminRow } from './identity-bootstrap.service';
+import { IdentityRepository } from './identity.repository';
+import { PasswordService } from './password.service';
+
+const USAGE =
+  'usage: ADMIN_PASSWORD=... npm run admin:create -- --agency-id <slug> --agency-name <name> ' +
+  '--username <username> --email <e-mail>';
+
+const argsSchema = z.object({
+  agencyId: agencyIdSchema,
+  agencyName: z.string().trim().min(1).max(200),
+  username: usernameSchema,
+  email: z.email().max(254).toLowerCase(),
+});
+
+export async function createAdminCli(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      'agency-id': { type: 'string' },
+      'agency-name': { type: 'string' },
+      username: { type: 'string' },
+      email: { type: 'string' },
+    },
+  });
+  const args = argsSchema.safeParse({
+    agencyId: values['agency-id'],
+    agencyName: values['agency-name'],
+    username: values.username,
+    email: values.email,
+  });
+  const env = loadConfig(
+    'admin:create',
+    databaseEnvSchema.extend({ ADMIN_PASSWORD: passwordSchema }),
+  );
+  if (!args.success) {
+    process.stderr.write(`${USAGE}\n${z.prettifyError(args.error)}\n`);
+    return 2;
+  }
+  const dataSource = createDataSource({
+    url: env.DATABASE_URL,
+    schema: DISPATCH_SCHEMA,
+    migrations: dispatchMigrations,
+    poolSize: 1,
+    applicationName: 'api-gateway-admin-create',
+  });
+  try {
+    await initializeDataSource(dataSource, { migrationsRun: true });
+    const repository = new IdentityRepository(dataSource, new OutboxWriter(DISPATCH_SCHEMA));
+    const passwordHash = await new PasswordService().hash(env.ADMIN_PASSWORD);
+    const id = await createFirstAdminRow(repository, args.data, passwordHash, new Date());
+    if (!id) {
+      process.stderr.write('an admin already exists; nothing created\n');
+      return 1;
+    }
+    process.stdout.write(`${JSON.stringify({ created: id, agencyId: args.data.agencyId })}\n`);
+    return 0;
+  } finally {
+    if (dataSource.isInitialized) {
+      await dataSource.destroy();
+    }
+  }
+}
+
+if (require.main === module) {
+  createAdminCli(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`admin:create failed: ${(error as Error).message}\n`);
+      process.exit(2);
+    },
+  );
+}
