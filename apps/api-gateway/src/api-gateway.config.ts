@@ -36,7 +36,10 @@ export const apiGatewayEnvSchema = serviceEnvSchema.extend(databaseEnvSchema.sha
     .regex(/^[a-z0-9][a-z0-9_-]{0,99}$/)
     .optional(),
   BOOTSTRAP_AGENCY_NAME: z.string().min(1).max(200).optional(),
-  BOOTSTRAP_ADMIN_USERNAME: z.string().min(3).max(64).optional(),
+  BOOTSTRAP_ADMIN_USERNAME: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$/)
+    .optional(),
   BOOTSTRAP_ADMIN_EMAIL: z.email().optional(),
   BOOTSTRAP_ADMIN_PASSWORD: z.string().min(12).max(256).optional(),
   /** Requests per RATE_LIMIT_WINDOW_SECONDS per client IP and per authenticated user. */
