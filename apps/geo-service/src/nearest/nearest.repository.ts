@@ -1,8 +1,7 @@
 import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
-import type { Pool, QueryResultRow } from 'pg';
 import { DataSource } from 'typeorm';
-import { pgPoolOf, queryRows, type NamedQuery } from '../database/pg-pool';
+import { pgPoolOf, queryRows } from '../database/pg-pool';
 import { loadSqlFile, sqlOf } from '../database/sql-file';
 
 const SQL = loadSqlFile(join(__dirname, 'nearest.repository.sql'));
@@ -42,42 +41,15 @@ export interface ExclusionRow {
 }
 
 /**
- * Pooled connections on which JIT is off. PostgreSQL compiles a query with JIT when its estimated
- * cost exceeds `jit_above_cost` (100,000). The KNN scan's estimate grows with the radius and the
- * agency's units (the planner expects ~10 matching rows and prices the whole index), so custom
- * plans with a wide or no radius (every execution until the generic plan takes over, and again
- * whenever the plan is replanned) spent 150-250 ms compiling a query that reads 5 index entries
- * in 0.3 ms (see the Geo section of docs/benchmarks.md). These short lookups never gain from JIT.
+ * KNN queries as named prepared statements (nearest.repository.sql). JIT is off on every connection
+ * (`createDataSource`): compiling these 0.3 ms lookups cost 150-600 ms (docs/benchmarks.md, Geo).
  */
-const jitDisabled = new WeakSet<object>();
-
-async function queryWithoutJit<R extends QueryResultRow>(
-  pool: Pool,
-  query: NamedQuery,
-): Promise<R[]> {
-  const client = await pool.connect();
-  let broken = false;
-  try {
-    if (!jitDisabled.has(client)) {
-      await client.query('SET jit = off');
-      jitDisabled.add(client);
-    }
-    return await queryRows<R>(client, query);
-  } catch (error) {
-    broken = !jitDisabled.has(client);
-    throw error;
-  } finally {
-    client.release(broken);
-  }
-}
-
-/** KNN queries as named prepared statements (nearest.repository.sql), with JIT off. */
 @Injectable()
 export class NearestRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   async nearestAvailable(search: NearestSearch): Promise<NearestRow[]> {
-    return queryWithoutJit<NearestRow>(pgPoolOf(this.dataSource), {
+    return queryRows<NearestRow>(pgPoolOf(this.dataSource), {
       name: 'geo_nearest_available_v1',
       text: NEAREST_AVAILABLE,
       values: [
@@ -98,7 +70,7 @@ export class NearestRepository {
     boundM: number,
     scanLimit: number,
   ): Promise<ExclusionRow> {
-    const rows = await queryWithoutJit<ExclusionRow>(pgPoolOf(this.dataSource), {
+    const rows = await queryRows<ExclusionRow>(pgPoolOf(this.dataSource), {
       name: 'geo_nearest_excluded_v1',
       text: NEAREST_EXCLUDED,
       values: [

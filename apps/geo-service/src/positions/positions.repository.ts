@@ -128,15 +128,11 @@ export class PositionsRepository {
   }
 
   /**
-   * Runs `fn` in one transaction; `tx` is passed to the repositories' transactional methods. JIT
-   * is off inside it: the batch statements' estimates (unnest of array parameters) exceed
-   * `jit_above_cost` and compiling them cost more than running them (see nearest.repository.ts).
+   * Runs `fn` in one transaction; `tx` is passed to the repositories' transactional methods (JIT is
+   * off on every connection, see `createDataSource`).
    */
   transaction<T>(fn: (tx: PoolClient) => Promise<T>): Promise<T> {
-    return inTransaction(this.pool, async (tx) => {
-      await tx.query('SET LOCAL jit = off');
-      return fn(tx);
-    });
+    return inTransaction(this.pool, fn);
   }
 
   /** One statement: history append + latest position per unit (see positions.repository.sql). */

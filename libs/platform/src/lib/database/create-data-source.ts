@@ -52,7 +52,9 @@ export function createDataSource(options: CreateDataSourceOptions): DataSource {
     logging: false,
     extra: {
       statement_timeout: options.statementTimeoutMs ?? 5_000,
-      options: `-c search_path=${options.schema},public`,
+      // JIT compiles plans for queries the planner thinks are expensive; for our short OLTP and
+      // KNN queries it cost 150-600 ms per execution (docs/benchmarks.md, Geo), so it is off.
+      options: `-c search_path=${options.schema},public -c jit=off`,
     },
   });
 }
