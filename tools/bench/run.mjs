@@ -20,7 +20,10 @@ const benches = {
     file: 'geo.bench.ts',
     describe: 'nearest (db, pgbench, HTTP) over 100k/1M units; ingestion',
   },
-  ws: { file: 'ws.bench.ts', describe: 'ws-gateway ×2 vs bare socket.io: idle RSS, unicast, broadcast' },
+  ws: {
+    file: 'ws.bench.ts',
+    describe: 'ws-gateway ×2 vs bare socket.io: idle RSS, unicast, broadcast',
+  },
   audit: {
     file: 'audit.bench.ts',
     describe: 'AuditRecorder.record() to chained rows vs raw BullMQ; record() cost',

@@ -142,7 +142,10 @@ export async function stackStep({ env, timeoutMs = 15 * 60_000 } = {}) {
 
 export async function buildStep({ env, timeoutMs = 10 * 60_000 } = {}) {
   await step('build (tsc -p tsconfig.build.json, then run-time assets)', () =>
-    mustRun(process.execPath, [join(repoRoot, 'tools', 'scripts', 'build.mjs')], { env, timeoutMs }),
+    mustRun(process.execPath, [join(repoRoot, 'tools', 'scripts', 'build.mjs')], {
+      env,
+      timeoutMs,
+    }),
   );
 }
 

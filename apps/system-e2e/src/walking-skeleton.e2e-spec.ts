@@ -1,5 +1,10 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { connectDispatch, createGadClient, GadProblemError, type DispatchSocket } from '@gad/client';
+import {
+  connectDispatch,
+  createGadClient,
+  GadProblemError,
+  type DispatchSocket,
+} from '@gad/client';
 import { traceIdOf, type Envelope, type IncidentCreatedV1 } from '@gad/contracts';
 import {
   createTestDatabase,
@@ -76,7 +81,11 @@ describe('walking skeleton', () => {
   }
 
   async function connectedConsole(token: string): Promise<DispatchSocket> {
-    const socket = connectDispatch({ url: services['ws-gateway'].url, token, transports: ['websocket'] });
+    const socket = connectDispatch({
+      url: services['ws-gateway'].url,
+      token,
+      transports: ['websocket'],
+    });
     sockets.push(socket);
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve());
@@ -115,7 +124,9 @@ describe('walking skeleton', () => {
 
     // The stream consumption in both consumers ran on the same trace.
     const notice = await services['notification-service'].waitForLog(
-      (line) => line.json?.['msg'] === 'incident notice prepared' && line.json['incidentId'] === incident.id,
+      (line) =>
+        line.json?.['msg'] === 'incident notice prepared' &&
+        line.json['incidentId'] === incident.id,
       { description: 'notification-service consuming incident.created' },
     );
     expect(notice.json?.['trace_id']).toBe(traceId);
@@ -170,14 +181,20 @@ describe('walking skeleton', () => {
     expect(body.items).toEqual([]);
     expect(body.excluded?.unknownStatus).toBe(1);
 
-    const error = await dispatcher.units.nearest({ lon: 500, lat: 40 }).catch((caught: unknown) => caught);
+    const error = await dispatcher.units
+      .nearest({ lon: 500, lat: 40 })
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(GadProblemError);
     expect((error as GadProblemError).status).toBe(422);
     expect((error as GadProblemError).problem.errors?.[0]?.pointer).toBe('/query/lon');
   });
 
   it('refuses a console without a valid token with a coded connect_error', async () => {
-    const socket = connectDispatch({ url: services['ws-gateway'].url, token: 'not-a-jwt', transports: ['websocket'] });
+    const socket = connectDispatch({
+      url: services['ws-gateway'].url,
+      token: 'not-a-jwt',
+      transports: ['websocket'],
+    });
     sockets.push(socket);
     const error = await new Promise<Error & { data?: { code?: string } }>((resolve) =>
       socket.once('connect_error', resolve),

@@ -39,7 +39,8 @@ export function loadConfig<S extends z.ZodType<object>>(
   const byName = new Map<string, string[]>();
   for (const issue of result.error.issues) {
     const name = issue.path.length > 0 ? issue.path.map(String).join('.') : '(environment)';
-    const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+    const message =
+      issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
     byName.set(name, [...(byName.get(name) ?? []), message]);
   }
   const issues = [...byName.entries()]

@@ -46,10 +46,24 @@ export async function startRedisServer(): Promise<RedisServerHandle> {
   const start = async (): Promise<void> => {
     child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+      ],
       { stdio: 'ignore' },
     );
-    await waitFor(() => ping(port), { description: `redis-server on port ${port}`, timeoutMs: 10_000 });
+    await waitFor(() => ping(port), {
+      description: `redis-server on port ${port}`,
+      timeoutMs: 10_000,
+    });
   };
 
   const stop = async ({ hard = false } = {}): Promise<void> => {
