@@ -1,6 +1,12 @@
 import { Module } from '@nestjs/common';
+import { UnitsModule } from '../units/units.module';
 import { GeofencesController } from './geofences.controller';
+import { UnitTracksService } from './unit-tracks.service';
 import { UnitsController } from './units.controller';
 
-@Module({ controllers: [UnitsController, GeofencesController] })
+@Module({
+  imports: [UnitsModule],
+  controllers: [UnitsController, GeofencesController],
+  providers: [UnitTracksService],
+})
 export class GeoModule {}

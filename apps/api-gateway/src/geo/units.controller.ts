@@ -22,11 +22,15 @@ import {
   OperationQuery,
 } from '@gad/platform';
 import { ServiceRpcClient } from '../rpc/service-rpc.client';
+import { UnitTracksService } from './unit-tracks.service';
 
 /** Geo reads and writes, answered by geo-service over the bus (it owns the `geo` schema). */
 @Controller()
 export class UnitsController {
-  constructor(private readonly rpc: ServiceRpcClient) {}
+  constructor(
+    private readonly rpc: ServiceRpcClient,
+    private readonly tracks: UnitTracksService,
+  ) {}
 
   @HttpOperation(operations.nearestUnits)
   nearest(
@@ -78,12 +82,6 @@ export class UnitsController {
     @OperationParams(operations.unitTrack) params: { unitId: string },
     @OperationQuery(operations.unitTrack) query: UnitTrackQuery,
   ): Promise<UnitTrackResponse> {
-    return this.rpc.call(
-      GEO_RPC_SERVICE,
-      user,
-      GeoRpcPatterns.UnitTrack,
-      { ...query, unitId: params.unitId, agencyId: user.agencyId },
-      operations.unitTrack.success.schema,
-    );
+    return this.tracks.trackOf(user, params.unitId, query);
   }
 }

@@ -1,5 +1,11 @@
 import { Module } from '@nestjs/common';
+import { IncidentsModule } from '../incidents/incidents.module';
 import { NotificationsController } from './notifications.controller';
+import { NotificationsService } from './notifications.service';
 
-@Module({ controllers: [NotificationsController] })
+@Module({
+  imports: [IncidentsModule],
+  controllers: [NotificationsController],
+  providers: [NotificationsService],
+})
 export class NotificationsModule {}
