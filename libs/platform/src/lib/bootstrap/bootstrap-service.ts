@@ -7,9 +7,13 @@ import {
   shutdownTelemetry,
   type Logger,
 } from '@gad/observability';
+import { PROBLEM_CONTENT_TYPE } from '@gad/contracts';
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { DomainException } from '../errors/domain.exception';
+import { codeForStatus, toProblem } from '../errors/problem-details';
 import { ProblemDetailsFilter } from '../errors/problem-details.filter';
 import { HealthModule } from '../health/health.module';
 import { HealthRegistry } from '../health/health.registry';
@@ -65,6 +69,19 @@ export async function bootstrapService(
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     logger: false,
+    // Errors Fastify raises before routing (an over-long path parameter, a malformed URL) answer
+    // problem+json like every other error instead of Fastify's own JSON.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 400;
+      const { problem } = toProblem(
+        new DomainException(codeForStatus(status), status, error.message),
+        {
+          instance: request.url.split('?')[0],
+          traceId: currentTraceId(),
+        },
+      );
+      void reply.status(status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
+    },
   });
   const root: DynamicModule = {
     module: ServiceRootModule,
