@@ -103,7 +103,7 @@ export async function mustRun(command, args, options) {
   }
 }
 
-/** Why `npm ci` is needed, or undefined: node_modules missing or older than package-lock.json. */
+/** Why an install is needed, or undefined: node_modules missing or older than package-lock.json. */
 export function installReason() {
   const modules = join(repoRoot, 'node_modules');
   if (!existsSync(modules)) {
@@ -129,8 +129,11 @@ export async function installStep({ skip = false, env, timeoutMs = 15 * 60_000 }
       console.log('node_modules is up to date with package-lock.json');
       return;
     }
-    console.log(`${reason}: npm ci`);
-    await mustRun('npm', ['ci', '--no-audit', '--no-fund'], { env, timeoutMs });
+    // `npm install` installs the versions package-lock.json records. Not `npm ci`: npm 11 writes
+    // lock files without the other platforms' optional binaries (msgpackr-extract, unrs-resolver)
+    // and then `npm ci` refuses them as out of sync, even right after `npm install`.
+    console.log(`${reason}: npm install (versions from package-lock.json)`);
+    await mustRun('npm', ['install', '--no-audit', '--no-fund'], { env, timeoutMs });
   });
 }
 

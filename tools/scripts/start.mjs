@@ -5,7 +5,7 @@
 //
 //   npm start                         everything
 //   npm start -- --no-build           use the existing dist/ (fails clearly when an app is not built)
-//   npm start -- --skip-install       never run npm ci
+//   npm start -- --skip-install       never install dependencies
 //   npm start -- --ready-timeout 90   seconds to wait for every /health/ready (default 60)
 //   npm start -- --no-simulator       do not start the fleet simulator (tools/simulator)
 //   npm start -- --sim-units 50       simulated units (default 20); SIM_* env passes through

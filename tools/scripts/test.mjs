@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // `npm test`: the whole check, as CI runs it (.ci/run). Steps, stopping at the first failure:
-//   install (npm ci when needed) -> stack -> lint + typecheck -> build -> unit -> integration -> e2e
+//   install (npm install when needed) -> stack -> lint + typecheck -> build -> unit -> integration -> e2e
 // then one summary line `tests: N passed, N failed[, N skipped]` summed over the Jest runs.
 //
 //   npm test                                 everything
 //   npm test -- --only unit                  one kind: unit | integration | e2e | lint (comma list ok)
-//   npm test -- --skip-install               never run npm ci
+//   npm test -- --skip-install               never install dependencies
 //
 // Jest writes its results to tmp/jest-<kind>.json. Env: TEST_DATABASE_URL, TEST_REDIS_URL,
 // TEST_BUDGET_MINUTES (default 28: the whole run is stopped when it is used up).
