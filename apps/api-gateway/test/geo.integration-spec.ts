@@ -197,9 +197,16 @@ describe('api-gateway geo routes', () => {
     const tracker = await login(agencyId, ['service']);
     const dispatcher = await login(agencyId, ['dispatcher']);
     const outsider = await login(otherAgencyId, ['dispatcher']);
+    // Tracks are only answered for units of the caller's agency, so the unit exists in dispatch.
+    const unit = await send<{ id: string }>(dispatcher, 'POST', '/v1/units', {
+      callSign: 'GEO-1',
+      type: 'patrol',
+    });
+    expect(unit.status).toBe(201);
+    const unitId = unit.body.id;
     const start = Date.now() - 60_000;
     const fix = (seq: number, lon: number) => ({
-      unitId: 'unit-geo-1',
+      unitId,
       position: { type: 'Point', coordinates: [lon, 40.42] },
       recordedAt: new Date(start + seq * 10_000).toISOString(),
       seq,
@@ -219,7 +226,7 @@ describe('api-gateway geo routes', () => {
     );
     expect(inBox.status).toBe(200);
     expect(inBox.body.items).toHaveLength(1);
-    expect(inBox.body.items[0]).toMatchObject({ unitId: 'unit-geo-1', seq: 3 });
+    expect(inBox.body.items[0]).toMatchObject({ unitId, seq: 3 });
     expect(inBox.body.items[0].position.coordinates[0]).toBeCloseTo(-3.703, 6);
     const elsewhere = await send<PositionsInBboxResponse>(
       dispatcher,
@@ -240,17 +247,17 @@ describe('api-gateway geo routes', () => {
     const track = await send<{ unitId: string; items: { seq: number }[]; truncated: boolean }>(
       dispatcher,
       'GET',
-      `/v1/units/unit-geo-1/track?from=${from}&to=${to}`,
+      `/v1/units/${unitId}/track?from=${from}&to=${to}`,
     );
     expect(track.status).toBe(200);
-    expect(track.body.unitId).toBe('unit-geo-1');
+    expect(track.body.unitId).toBe(unitId);
     expect(track.body.items.map((point) => point.seq)).toEqual([1, 2, 3]);
     expect(track.body.truncated).toBe(false);
 
     // Officers report positions but do not read the agency's tracks.
     const officer = await login(agencyId, ['officer']);
     expect(
-      (await send(officer, 'GET', `/v1/units/unit-geo-1/track?from=${from}&to=${to}`)).status,
+      (await send(officer, 'GET', `/v1/units/${unitId}/track?from=${from}&to=${to}`)).status,
     ).toBe(403);
   });
 });
