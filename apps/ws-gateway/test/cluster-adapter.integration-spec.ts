@@ -50,8 +50,8 @@ afterAll(async () => {
   client?.disconnect();
   for (const instance of instances) {
     await new Promise((resolve) => instance.io.close(resolve));
-    instance.pub.disconnect();
-    instance.sub.disconnect();
+    // QUIT after the adapter's pending SUNSUBSCRIBEs: a hard disconnect rejects them unhandled.
+    await Promise.allSettled([instance.pub.quit(), instance.sub.quit()]);
   }
   await cluster?.stop();
 });

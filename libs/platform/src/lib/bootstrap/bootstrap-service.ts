@@ -3,6 +3,7 @@ import { ConfigError, loadConfig, serviceEnvSchema, type EnvSource } from '@gad/
 import {
   createLogger,
   currentTraceId,
+  getMeter,
   NestPinoLogger,
   shutdownTelemetry,
   type Logger,
@@ -113,8 +114,25 @@ export async function bootstrapService(
   logger.info({ url: await app.getUrl() }, `${options.name} listening`);
   if (options.handleSignals ?? true) {
     installShutdown(app, health, logger, config.SHUTDOWN_TIMEOUT_MS);
+    installRejectionGuard(logger);
   }
   return app;
+}
+
+/**
+ * A promise some library rejects without a handler (the socket.io sharded adapter's
+ * SSUBSCRIBE/SUNSUBSCRIBE while Redis fails over, for one) would end the process under Node's
+ * default `--unhandled-rejections=throw`, dropping every socket and in-flight request of the
+ * instance. It is logged as an error and counted instead; the service keeps serving.
+ */
+function installRejectionGuard(logger: Logger): void {
+  const counter = getMeter('@gad/platform').createCounter('gad_unhandled_rejections', {
+    description: 'Promise rejections no code handled (logged, process kept alive)',
+  });
+  process.on('unhandledRejection', (reason) => {
+    counter.add(1);
+    logger.error({ err: reason }, 'unhandled promise rejection');
+  });
 }
 
 function installShutdown(
