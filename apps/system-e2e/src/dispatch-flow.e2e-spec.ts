@@ -24,8 +24,8 @@ import { Redis } from 'ioredis';
 
 /**
  * Dispatch → command → device → ack across the built api-gateway, ws-gateway and
- * notification-service processes: the assignment event is published on the bus as the api-gateway
- * would (appended to the stream), the officer's device is a real socket.io `/field` client, and the dispatcher reads the
+ * notification-service processes: the assignment event for a real incident is published on the bus
+ * as the api-gateway would (appended to the stream), the officer's device is a real socket.io `/field` client, and the dispatcher reads the
  * acknowledgement stages over REST. Then notification-service is SIGKILLed mid-escalation and a new
  * process finishes the ladder without repeating a step.
  */
@@ -95,14 +95,28 @@ describe('dispatch flow: command, acknowledgement and escalation', () => {
     return client;
   }
 
-  function assignment(unitId: string, crew: string[]): Envelope<AssignmentCreatedV1> {
+  /**
+   * The `assignment.created` event the api-gateway would write for a real incident of the agency
+   * (created over REST, so the dispatcher may read its notifications).
+   */
+  async function assignment(
+    unitId: string,
+    crew: string[],
+  ): Promise<Envelope<AssignmentCreatedV1>> {
+    const dispatcher = await login('dispatcher-1', ['dispatcher']);
+    const { body: incident } = await dispatcher.incidents.create({
+      type: 'cardiac_arrest',
+      priority: 'P1',
+      location: { type: 'Point', coordinates: [-3.7038, 40.4168] },
+      address: 'Puerta del Sol 1, Madrid',
+    });
     return createEnvelope<AssignmentCreatedV1>({
       type: EventTypes.AssignmentCreated,
       agencyId,
       actor: { kind: 'user', id: 'dispatcher-1', roles: ['dispatcher'] },
       data: {
         assignmentId: uuidv7(),
-        incidentId: uuidv7(),
+        incidentId: incident.id,
         unitId,
         callSign: unitId.toUpperCase(),
         status: 'notified',
@@ -150,7 +164,7 @@ describe('dispatch flow: command, acknowledgement and escalation', () => {
     devices.push(device);
     await waitFor(() => device.socket.connected, { description: 'device connected' });
 
-    const event = assignment('unit-12', ['officer-12']);
+    const event = await assignment('unit-12', ['officer-12']);
     await publish(Streams.DispatchEvents, event);
     const command = await waitFor(
       () => received.find((c) => c.assignmentId === event.data.assignmentId),
@@ -179,7 +193,7 @@ describe('dispatch flow: command, acknowledgement and escalation', () => {
   it('resumes an escalation after notification-service is SIGKILLed, with no step repeated', async () => {
     const traceId = uuidv7().replace(/-/g, '');
     const event = {
-      ...assignment('unit-13', ['officer-13']),
+      ...(await assignment('unit-13', ['officer-13'])),
       traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
     };
     await publish(Streams.DispatchEvents, event);
