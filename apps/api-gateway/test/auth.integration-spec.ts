@@ -6,6 +6,11 @@ import { ADMIN, IdentityTestApp } from './identity-test-app';
  * after 12 h, 90-day inactivity, first admin from the environment — against the real PostgreSQL
  * and Redis, with the audit entries and `user.sessions_revoked` events they produce.
  */
+/** The claims of a JWT (signature checked by the gateway; here only read). */
+function claimsOf(token: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'));
+}
+
 describe('api-gateway authentication', () => {
   let gw: IdentityTestApp;
   let admin: string;
@@ -39,6 +44,27 @@ describe('api-gateway authentication', () => {
     expect(me.status).toBe(200);
     expect(me.body).toMatchObject({ username: ADMIN.username, agencyId: ADMIN.agencyId });
     expect(me.body).not.toHaveProperty('passwordHash');
+  });
+
+  it('gives an officer who crews a unit its unitId claim, so the device may join /field', async () => {
+    const officerId = await gw.createUser(admin, { username: 'officer-crew', roles: ['officer'] });
+    const before = await gw.login('officer-crew', 'a long enough password');
+    expect(claimsOf(before.body.accessToken)).not.toHaveProperty('unitId');
+
+    const unit = await gw.send<{ id: string }>('POST', '/v1/units', {
+      token: admin,
+      body: { callSign: 'CREW-1', type: 'patrol', crew: [officerId] },
+    });
+    expect(unit.status).toBe(201);
+    const after = await gw.login('officer-crew', 'a long enough password');
+    expect(claimsOf(after.body.accessToken)).toMatchObject({
+      sub: officerId,
+      unitId: unit.body.id,
+    });
+    const refreshed = await gw.send<SessionTokens>('POST', '/v1/auth/refresh', {
+      body: { refreshToken: after.body.refreshToken },
+    });
+    expect(claimsOf(refreshed.body.accessToken)).toMatchObject({ unitId: unit.body.id });
   });
 
   it('never truncates a password and refuses policy violations with 422', async () => {

@@ -4,13 +4,14 @@ import { JwtVerifier } from '@gad/platform';
 import { API_GATEWAY_CONFIG, type ApiGatewayConfig } from '../api-gateway.config';
 import { EdgeModule } from '../edge/edge.module';
 import { IdentityModule } from '../identity/identity.module';
+import { UnitsModule } from '../units/units.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { GatewayAuthGuard } from './gateway-auth.guard';
 import { JWT_ALGORITHM, TokenService } from './token.service';
 
 @Module({
-  imports: [IdentityModule, EdgeModule],
+  imports: [IdentityModule, EdgeModule, UnitsModule],
   controllers: [AuthController],
   providers: [
     TokenService,

@@ -17,6 +17,7 @@ import { SessionRevocations } from '../identity/session-revocations.service';
 import { actorOf } from '../identity/users.service';
 import { CredentialsException } from './auth.exception';
 import { TokenService } from './token.service';
+import { UnitsService } from '../units/units.service';
 
 /** Where a request came from, for sessions and the audit trail. */
 export type RequestMeta = Pick<AuditRecordInput, 'source' | 'traceId'>;
@@ -36,6 +37,7 @@ export class AuthService {
     private readonly tokens: TokenService,
     private readonly revocations: SessionRevocations,
     private readonly audit: AuditRecorder,
+    private readonly units: UnitsService,
     @Inject(IDENTITY_CLOCK) private readonly clock: Clock,
     @Inject(API_GATEWAY_CONFIG) private readonly config: ApiGatewayConfig,
   ) {}
@@ -240,11 +242,16 @@ export class AuthService {
     expiresAt: Date,
     now: Date,
   ): Promise<SessionTokens> {
+    // Officers' tokens name the unit they crew, so their device may join it on /field.
+    const unitId = roles.includes('officer')
+      ? await this.units.crewedUnitOf(agencyId, userId)
+      : undefined;
     const { token, expiresIn } = await this.tokens.issueAccessToken({
       sub: userId,
       agencyId,
       roles,
       sid: sessionId,
+      ...(unitId ? { unitId } : {}),
     });
     return {
       accessToken: token,

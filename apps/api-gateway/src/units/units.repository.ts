@@ -71,6 +71,17 @@ export class UnitsRepository {
     return rows[0];
   }
 
+  /** The active unit a user crews, if any (the newest when several list them). */
+  async findCrewedBy(agencyId: string, userId: string): Promise<string | undefined> {
+    const rows: { id: string }[] = await this.dataSource.query(
+      `SELECT id FROM dispatch.units
+        WHERE agency_id = $1 AND $2 = ANY (crew) AND retired_at IS NULL
+        ORDER BY created_at DESC LIMIT 1`,
+      [agencyId, userId],
+    );
+    return rows[0]?.id;
+  }
+
   /** Reads and row-locks a unit inside the caller's transaction. */
   async lock(executor: SqlExecutor, agencyId: string, id: string): Promise<UnitRow | undefined> {
     const rows = (await executor.query(

@@ -81,6 +81,11 @@ export class UnitsService {
     return toUnit(await this.find(user.agencyId, id));
   }
 
+  /** The unit an officer crews (the `unitId` claim of their access tokens), if any. */
+  crewedUnitOf(agencyId: string, userId: string): Promise<string | undefined> {
+    return this.repository.findCrewedBy(agencyId, userId);
+  }
+
   async list(user: AccessClaims, query: ListUnitsQuery): Promise<UnitList> {
     const rows = await this.repository.list(user.agencyId, {
       statuses: query.status,
