@@ -93,6 +93,8 @@ export class Simulator {
   private readonly sockets: DispatchSocket[] = [];
   private agents: UnitAgent[] = [];
   private stopped = false;
+  /** Commands issued before this run (replayed from the devices' logs) do not count in ack latency. */
+  private readonly startedAt = Date.now();
   private finished: (() => void) | undefined;
 
   constructor(private readonly options: SimulatorOptions) {
@@ -357,7 +359,11 @@ export class Simulator {
           });
     const issuedAt = Date.parse(command.issuedAt);
     ack('delivered')
-      .then(() => this.stats.recordAckLatency(Math.max(0, Date.now() - issuedAt)))
+      .then(() => {
+        if (issuedAt >= this.startedAt) {
+          this.stats.recordAckLatency(Date.now() - issuedAt);
+        }
+      })
       .catch((error: unknown) => this.failed('ack delivered', error));
     // A person reads it after a moment, then answers.
     this.after(800 + this.random() * 2_500, () => {
