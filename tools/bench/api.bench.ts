@@ -21,7 +21,7 @@ import {
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
-import { fmt, machine, percentile, progress as log, writeSection } from './report';
+import { fmt, machine, percentile, progress as log, writeSection, parseBenchFlags } from './report';
 
 const AGENCY = 'bench-agency';
 
@@ -42,33 +42,6 @@ interface Latency {
   p99: number;
   max: number;
   note: string;
-}
-
-function parseFlags(args: string[]): Flags {
-  const flags: Flags = { seconds: 10, rate: 500, connections: 20, seed: 10_000, write: true };
-  for (let i = 0; i < args.length; i += 1) {
-    const value = (): number => Number(args[++i]);
-    switch (args[i]) {
-      case '--seconds':
-        flags.seconds = value();
-        break;
-      case '--rate':
-        flags.rate = value();
-        break;
-      case '--connections':
-        flags.connections = value();
-        break;
-      case '--seed':
-        flags.seed = value();
-        break;
-      case '--no-write':
-        flags.write = false;
-        break;
-      default:
-        throw new Error(`unknown flag ${args[i]}`);
-    }
-  }
-  return flags;
 }
 
 const INCIDENT_BODY = JSON.stringify({
@@ -244,7 +217,13 @@ async function dropPrefix(redisUrl: string, prefix: string): Promise<void> {
 }
 
 export async function main(args: string[], { root }: { root: string }): Promise<void> {
-  const flags = parseFlags(args);
+  const flags: Flags = parseBenchFlags('api', args, {
+    seconds: 10,
+    rate: 500,
+    connections: 20,
+    seed: 10_000,
+    write: true,
+  });
   const benchStart = performance.now();
   const loadBefore = loadavg()[0];
   if (!existsSync(join(root, 'dist', 'apps', 'api-gateway', 'src', 'main.js'))) {

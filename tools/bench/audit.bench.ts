@@ -20,7 +20,15 @@ import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { cpuMsOf, fmt, machine, percentile, progress, writeSection } from './report';
+import {
+  cpuMsOf,
+  fmt,
+  machine,
+  percentile,
+  progress,
+  writeSection,
+  parseBenchFlags,
+} from './report';
 
 interface Flags {
   entries: number;
@@ -39,41 +47,6 @@ interface Throughput {
 
 const now = (): number => performance.now();
 const silent: AuditLogger = { warn: () => undefined, error: () => undefined };
-
-function parseFlags(args: string[]): Flags {
-  const flags: Flags = { entries: 100_000, agencies: 10, slice: 100, write: true };
-  for (let i = 0; i < args.length; i += 1) {
-    const [key, inline] = args[i].replace(/^--/, '').split('=');
-    const take = (): string => {
-      if (inline !== undefined) return inline;
-      i += 1;
-      return args[i];
-    };
-    switch (key) {
-      case 'entries':
-        flags.entries = Number(take());
-        break;
-      case 'agencies':
-        flags.agencies = Number(take());
-        break;
-      case 'slice':
-        flags.slice = Number(take());
-        break;
-      case 'no-write':
-        flags.write = false;
-        break;
-      case 'help':
-        console.log(
-          'node tools/bench/run.mjs audit [--entries 100000] [--agencies 10] [--slice 100] [--no-write]',
-        );
-        process.exit(0);
-        break;
-      default:
-        throw new Error(`unknown flag ${args[i]}`);
-    }
-  }
-  return flags;
-}
 
 /** A typical entry as the interceptor records it for a mutating request. */
 const entryInput = (i: number, agencies: number) => ({
@@ -204,7 +177,12 @@ async function rawBullmq(redisUrl: string, prefix: string, flags: Flags): Promis
 }
 
 export async function main(args: string[], { root }: { root: string }): Promise<void> {
-  const flags = parseFlags(args);
+  const flags: Flags = parseBenchFlags('audit', args, {
+    entries: 100_000,
+    agencies: 10,
+    slice: 100,
+    write: true,
+  });
   const benchStart = now();
   const loadBefore = loadavg()[0];
   if (!existsSync(join(root, 'dist', 'apps', 'audit-log-worker', 'src', 'main.js'))) {

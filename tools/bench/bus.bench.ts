@@ -8,6 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { parseBenchFlags } from './report';
 
 interface Flags {
   rate: number;
@@ -39,54 +40,6 @@ interface Pipeline {
 
 const silent: BusLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
 const now = (): number => performance.timeOrigin + performance.now();
-
-function parseFlags(args: string[]): Flags {
-  const flags: Flags = {
-    rate: 5_000,
-    duration: 10,
-    batch: 100,
-    maxMessages: 100_000,
-    redisUrl: 'redis://127.0.0.1:6379',
-    write: true,
-  };
-  for (let i = 0; i < args.length; i += 1) {
-    const [key, inline] = args[i].replace(/^--/, '').split('=');
-    const value = inline ?? args[i + 1];
-    const take = (): string => {
-      if (inline === undefined) i += 1;
-      return value;
-    };
-    switch (key) {
-      case 'rate':
-        flags.rate = Number(take());
-        break;
-      case 'duration':
-        flags.duration = Number(take());
-        break;
-      case 'batch':
-        flags.batch = Number(take());
-        break;
-      case 'max-messages':
-        flags.maxMessages = Number(take());
-        break;
-      case 'redis':
-        flags.redisUrl = take();
-        break;
-      case 'no-write':
-        flags.write = false;
-        break;
-      case 'help':
-        console.log(
-          'node tools/bench/run.mjs bus [--rate 5000] [--duration 10] [--batch 100] [--max-messages 100000] [--redis URL] [--no-write]',
-        );
-        process.exit(0);
-        break;
-      default:
-        throw new Error(`unknown flag ${args[i]}`);
-    }
-  }
-  return flags;
-}
 
 const payload = {
   incidentId: '0190f1e2-0000-7000-8000-000000000001',
@@ -312,7 +265,14 @@ function writeSection(root: string, section: string): void {
 }
 
 export async function main(args: string[], { root }: { root: string }): Promise<void> {
-  const flags = parseFlags(args);
+  const flags: Flags = parseBenchFlags('bus', args, {
+    rate: 5_000,
+    duration: 10,
+    batch: 100,
+    maxMessages: 100_000,
+    redisUrl: 'redis://127.0.0.1:6379',
+    write: true,
+  });
   const prefix = `bench:${Date.now().toString(36)}${randomBytes(3).toString('hex')}:`;
   const admin = new Redis(flags.redisUrl);
   const redisVersion = /redis_version:(\S+)/.exec(await admin.info('server'))?.[1] ?? '?';

@@ -29,7 +29,7 @@ import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { Server } from 'socket.io';
 import { io, type Socket } from 'socket.io-client';
-import { fmt, machine, percentile, progress, writeSection } from './report';
+import { fmt, machine, percentile, progress, writeSection, parseBenchFlags } from './report';
 
 /** Kept with the figures: what the run shows and what it does not. */
 const ANALYSIS = [
@@ -49,28 +49,6 @@ interface Flags {
   duration: number;
   redisUrl: string;
   write: boolean;
-}
-
-function parseFlags(args: string[]): Flags {
-  const flags: Flags = {
-    sockets: 2_000,
-    rate: 50,
-    duration: 20,
-    redisUrl: process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379',
-    write: true,
-  };
-  for (let i = 0; i < args.length; i += 1) {
-    const [key, inline] = args[i].replace(/^--/, '').split('=');
-    const value = inline ?? args[i + 1];
-    const take = (): string => {
-      if (inline === undefined) i += 1;
-      return value;
-    };
-    if (key === 'no-write') flags.write = false;
-    else if (key === 'redis-url') flags.redisUrl = take();
-    else if (key in flags) (flags as unknown as Record<string, number>)[key] = Number(take());
-  }
-  return flags;
 }
 
 interface Stats {
@@ -169,7 +147,13 @@ async function baseline(flags: Flags): Promise<Stats & { lost: number }> {
 }
 
 export async function main(args: string[], { root }: { root: string }): Promise<void> {
-  const flags = parseFlags(args);
+  const flags: Flags = parseBenchFlags('dispatch', args, {
+    sockets: 2_000,
+    rate: 50,
+    duration: 20,
+    redisUrl: process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379',
+    write: true,
+  });
   if (!existsSync(join(root, 'dist', 'apps', 'notification-service', 'src', 'main.js'))) {
     throw new Error('build first: node tools/scripts/build.mjs');
   }

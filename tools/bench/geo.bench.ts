@@ -23,7 +23,15 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadSqlFile, sqlOf } from '../../apps/geo-service/src/database/sql-file';
-import { cpuMsOf, fmt, machine, percentile, progress as log, writeSection } from './report';
+import {
+  cpuMsOf,
+  fmt,
+  machine,
+  percentile,
+  progress as log,
+  writeSection,
+  parseBenchFlags,
+} from './report';
 
 interface Flags {
   sizes: number[];
@@ -66,62 +74,6 @@ const EXCLUSION_SCAN_LIMIT = 1_000;
 const LIMIT = 5;
 
 const now = (): number => performance.now();
-
-function parseFlags(args: string[]): Flags {
-  const flags: Flags = {
-    sizes: [100_000, 1_000_000],
-    duration: 10,
-    rate: 2_000,
-    connections: 32,
-    ingest: 200_000,
-    fences: 1_000,
-    fixesPerEntry: 50,
-    write: true,
-  };
-  for (let i = 0; i < args.length; i += 1) {
-    const [key, inline] = args[i].replace(/^--/, '').split('=');
-    const take = (): string => {
-      if (inline !== undefined) return inline;
-      i += 1;
-      return args[i];
-    };
-    switch (key) {
-      case 'sizes':
-        flags.sizes = take().split(',').map(Number);
-        break;
-      case 'duration':
-        flags.duration = Number(take());
-        break;
-      case 'rate':
-        flags.rate = Number(take());
-        break;
-      case 'connections':
-        flags.connections = Number(take());
-        break;
-      case 'ingest':
-        flags.ingest = Number(take());
-        break;
-      case 'fences':
-        flags.fences = Number(take());
-        break;
-      case 'fixes-per-entry':
-        flags.fixesPerEntry = Number(take());
-        break;
-      case 'no-write':
-        flags.write = false;
-        break;
-      case 'help':
-        console.log(
-          'node tools/bench/run.mjs geo [--sizes 100000,1000000] [--duration 10] [--rate 2000] [--connections 32] [--ingest 200000] [--fences 1000] [--fixes-per-entry 50] [--no-write]',
-        );
-        process.exit(0);
-        break;
-      default:
-        throw new Error(`unknown flag ${args[i]}`);
-    }
-  }
-  return flags;
-}
 
 function summarise(label: string, samples: number[], seconds: number, note?: string): Latency {
   const sorted = [...samples].sort((a, b) => a - b);
@@ -554,7 +506,16 @@ async function explain(client: Client, sql: string): Promise<string> {
 }
 
 export async function main(args: string[], { root }: { root: string }): Promise<void> {
-  const flags = parseFlags(args);
+  const flags: Flags = parseBenchFlags('geo', args, {
+    sizes: [100_000, 1_000_000],
+    duration: 10,
+    rate: 2_000,
+    connections: 32,
+    ingest: 200_000,
+    fences: 1_000,
+    fixesPerEntry: 50,
+    write: true,
+  });
   const benchStart = now();
   const loadBefore = loadavg()[0];
   for (const app of ['geo-service', 'api-gateway']) {

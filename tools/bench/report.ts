@@ -55,3 +55,66 @@ export function cpuMsOf(pid: number): number {
     return Number.NaN;
   }
 }
+
+type FlagValue = number | string | boolean | number[];
+
+const kebab = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/**
+ * Parses a bench's `--flag value` / `--flag=value` arguments against its defaults: each key is a
+ * flag in kebab case (`maxMessages` → `--max-messages`), typed by its default (a number, a string,
+ * a comma list of numbers, or a boolean switched off with `--no-<flag>`). `--help` prints the usage.
+ */
+export function parseBenchFlags<T extends Record<string, FlagValue>>(
+  bench: string,
+  args: readonly string[],
+  defaults: T,
+): T {
+  const usage =
+    `node tools/bench/run.mjs ${bench} ` +
+    Object.entries(defaults)
+      .map(([key, value]) =>
+        typeof value === 'boolean'
+          ? `[--no-${kebab(key)}]`
+          : `[--${kebab(key)} ${Array.isArray(value) ? value.join(',') : value}]`,
+      )
+      .join(' ');
+  const flags: Record<string, FlagValue> = { ...defaults };
+  for (let i = 0; i < args.length; i += 1) {
+    const arg = args[i] ?? '';
+    if (arg === '--help') {
+      console.log(usage);
+      process.exit(0);
+    }
+    const [name = '', inline] = arg.replace(/^--/, '').split(/=(.*)/s, 2);
+    const negated = name.startsWith('no-') ? name.slice(3) : undefined;
+    const key = Object.keys(defaults).find((k) => kebab(k) === (negated ?? name));
+    const current = key === undefined ? undefined : defaults[key];
+    if (!arg.startsWith('--') || key === undefined || current === undefined) {
+      throw new Error(`unknown flag ${arg}\nusage: ${usage}`);
+    }
+    if (typeof current === 'boolean') {
+      flags[key] = negated === undefined;
+      continue;
+    }
+    const raw = inline ?? args[++i];
+    if (negated !== undefined || raw === undefined) {
+      throw new Error(`--${name} needs a value\nusage: ${usage}`);
+    }
+    if (typeof current === 'string') {
+      flags[key] = raw;
+      continue;
+    }
+    const numbers = raw.split(',').map(Number);
+    if (
+      numbers.some((n) => !Number.isFinite(n)) ||
+      (!Array.isArray(current) && numbers.length !== 1)
+    ) {
+      throw new Error(
+        `--${name} takes ${Array.isArray(current) ? 'numbers' : 'a number'}, not ${raw}`,
+      );
+    }
+    flags[key] = Array.isArray(current) ? numbers : (numbers[0] as number);
+  }
+  return flags as T;
+}

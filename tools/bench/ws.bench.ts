@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Server } from 'socket.io';
 import { io, type Socket } from 'socket.io-client';
+import { parseBenchFlags } from './report';
 
 const now = (): number => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -37,30 +38,6 @@ interface Flags {
   broadcasts: number;
   redisUrl: string;
   write: boolean;
-}
-
-function parseFlags(args: string[]): Flags {
-  const flags: Flags = {
-    sockets: 10_000,
-    clients: 4,
-    rate: 1_000,
-    duration: 10,
-    broadcasts: 5,
-    redisUrl: process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379',
-    write: true,
-  };
-  for (let i = 0; i < args.length; i += 1) {
-    const [key, inline] = args[i].replace(/^--/, '').split('=');
-    const value = inline ?? args[i + 1];
-    const take = (): string => {
-      if (inline === undefined) i += 1;
-      return value;
-    };
-    if (key === 'no-write') flags.write = false;
-    else if (key === 'redis-url') flags.redisUrl = take();
-    else if (key in flags) (flags as unknown as Record<string, number>)[key] = Number(take());
-  }
-  return flags;
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -635,7 +612,15 @@ export async function main(args: string[], { root }: { root: string }): Promise<
   if (args.includes('--role')) {
     return role === 'client' ? clientRole() : bareServerRole();
   }
-  const flags = parseFlags(args);
+  const flags: Flags = parseBenchFlags('ws', args, {
+    sockets: 10_000,
+    clients: 4,
+    rate: 1_000,
+    duration: 10,
+    broadcasts: 5,
+    redisUrl: process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379',
+    write: true,
+  });
   const started = now();
   const prefix = `bench:ws:${Date.now().toString(36)}:`;
   const agencyId = 'bench-agency';

@@ -25,7 +25,7 @@ export type EnvSource = Readonly<Record<string, string | undefined>>;
 /**
  * Validates the environment once against an app's zod object schema and returns the typed result.
  * Fails with a {@link ConfigError} naming every bad variable; values are never echoed, since they
- * may be secrets. This and {@link readEnv} are the only readers of `process.env`.
+ * may be secrets. This is the only reader of `process.env`.
  */
 export function loadConfig<S extends z.ZodType<object>>(
   service: string,
@@ -47,11 +47,6 @@ export function loadConfig<S extends z.ZodType<object>>(
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, messages]) => ({ name, message: messages.join('; ') }));
   throw new ConfigError(service, issues);
-}
-
-/** The raw environment, for tools that hand it to child processes (tests, scripts). */
-export function readEnv(): EnvSource {
-  return process.env;
 }
 
 /**
