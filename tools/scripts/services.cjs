@@ -61,7 +61,10 @@ function serviceEntry(app, rootDir = repoRoot) {
 function serviceCommand(app, { rootDir = repoRoot, exitWithParent = true } = {}) {
   findService(app);
   const entry = serviceEntry(app, rootDir);
-  const args = ['-r', './tools/scripts/register-paths.js'];
+  // GAD_SERVICE_NODE_ARGS: extra Node flags for every started service (e.g. `--cpu-prof
+  // --cpu-prof-dir=/tmp/prof` to profile a benchmark's services; NODE_OPTIONS refuses --cpu-prof).
+  const extra = (process.env.GAD_SERVICE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const args = [...extra, '-r', './tools/scripts/register-paths.js'];
   if (exitWithParent) {
     args.push('-r', './tools/scripts/exit-with-parent.js');
   }

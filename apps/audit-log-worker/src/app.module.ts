@@ -20,6 +20,8 @@ export class AppModule {
       keyPrefix: config.REDIS_KEY_PREFIX,
       concurrency: config.AUDIT_WORKER_CONCURRENCY,
       batchSize: config.AUDIT_BATCH_SIZE,
+      writers: config.AUDIT_WRITERS,
+      fetchers: config.AUDIT_FETCHERS,
       batchMaxWaitMs: config.AUDIT_BATCH_MAX_WAIT_MS,
       lockDurationMs: config.AUDIT_LOCK_DURATION_MS,
       stalledIntervalMs: config.AUDIT_STALLED_INTERVAL_MS,

@@ -19,8 +19,12 @@ export const auditLogWorkerEnvSchema = serviceEnvSchema.extend(databaseEnvSchema
   AUDIT_BATCH_SIZE: envInt(500, 1, 10_000),
   /** Longest a job waits for its batch to fill before the batch is written anyway. */
   AUDIT_BATCH_MAX_WAIT_MS: envInt(20, 0, 10_000),
-  /** BullMQ worker concurrency (jobs held at once); at least the batch size for full batches. */
-  AUDIT_WORKER_CONCURRENCY: envInt(1_000, 1, 20_000),
+  /** Write transactions in parallel; chains are spread over them by agency (pool size 10). */
+  AUDIT_WRITERS: envInt(4, 1, 8),
+  /** BullMQ Workers in the process sharing the concurrency (each fetches one job per round trip). */
+  AUDIT_FETCHERS: envInt(4, 1, 16),
+  /** BullMQ worker concurrency (jobs held at once); writers × batch size keeps every lane busy. */
+  AUDIT_WORKER_CONCURRENCY: envInt(2_000, 1, 20_000),
   /** BullMQ lock duration: a job held this long by a dead worker is delivered again. */
   AUDIT_LOCK_DURATION_MS: envInt(30_000, 1_000, 600_000),
   AUDIT_STALLED_INTERVAL_MS: envInt(15_000, 500, 600_000),

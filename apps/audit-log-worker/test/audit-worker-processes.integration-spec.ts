@@ -44,7 +44,8 @@ describe('audit workers as processes (real PostgreSQL and Redis)', () => {
       entries.map((entry) => ({
         name: AUDIT_ENTRY_JOB,
         data: entry,
-        opts: { ...AUDIT_JOB_OPTIONS, jobId: entry.id },
+        // Completed jobs are kept here (production removes them) so the tests can inspect them.
+        opts: { ...AUDIT_JOB_OPTIONS, jobId: entry.id, removeOnComplete: false },
       })),
     );
 

@@ -21,6 +21,13 @@ export interface AuditWorkerOptions {
   concurrency: number;
   batchSize: number;
   batchMaxWaitMs: number;
+  /** Write lanes: chains are spread over this many batches written in parallel transactions. */
+  writers: number;
+  /**
+   * BullMQ Workers in this process sharing `concurrency`: one Worker fetches its jobs one Redis
+   * round trip at a time, several fetch in parallel.
+   */
+  fetchers: number;
   lockDurationMs: number;
   stalledIntervalMs: number;
 }
@@ -30,7 +37,9 @@ export const AUDIT_WORKER_OPTIONS = Symbol('AUDIT_WORKER_OPTIONS');
 /**
  * Consumes the BullMQ queue `audit`. OSS BullMQ has no batch processor, so this is a Worker with high
  * concurrency whose processor puts each job's entry into a {@link MicroBatcher} and awaits the batch's
- * commit: many jobs share one transaction, and a job completes only after its entry is stored. A
+ * commit: many jobs share one transaction, and a job completes only after its entry is stored.
+ * Chains are spread over `writers` lanes by agency, each with its own batcher, so batches of
+ * different chains commit in parallel transactions (one chain is always in the same lane). A
  * worker that dies between commit and completion leaves its jobs locked; they are delivered again
  * after the lock expires and skipped as already stored, so nothing is lost or duplicated. While the
  * database is unavailable the worker rate-limits itself and puts the jobs back without spending
@@ -40,8 +49,8 @@ export const AUDIT_WORKER_OPTIONS = Symbol('AUDIT_WORKER_OPTIONS');
 @Injectable()
 export class AuditBatchProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(AuditBatchProcessor.name);
-  private readonly batcher: MicroBatcher<AuditEntry>;
-  private worker: Worker<AuditEntry> | undefined;
+  private readonly lanes: MicroBatcher<AuditEntry>[];
+  private workers: Worker<AuditEntry>[] = [];
   private connection: Redis | undefined;
   private queue: Queue<AuditEntry> | undefined;
   /** Consecutive batches lost to an unavailable database. */
@@ -52,48 +61,76 @@ export class AuditBatchProcessor implements OnApplicationBootstrap, BeforeApplic
     @Inject(IngestService) ingest: Pick<IngestService, 'append'>,
     @Inject(AUDIT_WORKER_OPTIONS) private readonly options: AuditWorkerOptions,
   ) {
-    this.batcher = new MicroBatcher<AuditEntry>(
-      async (entries) => {
-        try {
-          await ingest.append(entries);
-          this.outageStreak = 0;
-          return undefined;
-        } catch (error) {
-          if (entries.length === 1 || isTransientDatabaseError(error)) {
-            throw error;
-          }
-          // One bad entry must not hold the others back: write them one by one.
-          return Promise.all(
-            entries.map((entry) =>
-              ingest.append([entry]).then(
-                () => undefined,
-                (single: unknown) => (single instanceof Error ? single : new Error(String(single))),
-              ),
-            ),
-          );
+    const write = async (
+      entries: AuditEntry[],
+    ): Promise<ReadonlyArray<Error | undefined> | undefined> => {
+      try {
+        await ingest.append(entries);
+        this.outageStreak = 0;
+        return undefined;
+      } catch (error) {
+        if (entries.length === 1 || isTransientDatabaseError(error)) {
+          throw error;
         }
-      },
-      { maxSize: options.batchSize, maxWaitMs: options.batchMaxWaitMs },
+        // One bad entry must not hold the others back: write them one by one.
+        return Promise.all(
+          entries.map((entry) =>
+            ingest.append([entry]).then(
+              () => undefined,
+              (single: unknown) => (single instanceof Error ? single : new Error(String(single))),
+            ),
+          ),
+        );
+      }
+    };
+    this.lanes = Array.from(
+      { length: Math.max(1, options.writers) },
+      () =>
+        new MicroBatcher<AuditEntry>(write, {
+          maxSize: options.batchSize,
+          maxWaitMs: options.batchMaxWaitMs,
+        }),
     );
+  }
+
+  /** The lane of an agency's chain: always the same one, so a chain is written by one lane. */
+  private laneOf(agencyId: string): MicroBatcher<AuditEntry> {
+    let hash = 0;
+    for (let i = 0; i < agencyId.length; i += 1) {
+      hash = (Math.imul(hash, 31) + agencyId.charCodeAt(i)) | 0;
+    }
+    return this.lanes[(hash >>> 0) % this.lanes.length];
   }
 
   /** Starts consuming. */
   start(): void {
-    if (this.worker) {
+    if (this.workers.length > 0) {
       return;
     }
-    this.connection = redisClientFromUrl(this.options.redisUrl, { maxRetriesPerRequest: null });
-    this.connection.on('error', () => undefined);
-    this.worker = new Worker<AuditEntry>(Queues.Audit, (job) => this.process(job), {
-      connection: this.connection,
-      prefix: auditQueuePrefix(this.options.keyPrefix),
-      concurrency: this.options.concurrency,
-      lockDuration: this.options.lockDurationMs,
-      stalledInterval: this.options.stalledIntervalMs,
-      // A crashed replica must never fail audit jobs: they are retried until stored.
-      maxStalledCount: 1_000,
+    // Auto-pipelining: the completions of a committed batch leave in a few writes, not hundreds.
+    const connection = redisClientFromUrl(this.options.redisUrl, {
+      maxRetriesPerRequest: null,
+      enableAutoPipelining: true,
     });
-    this.worker.on('error', (error) => this.logger.error(`audit worker: ${error.message}`));
+    connection.on('error', () => undefined);
+    this.connection = connection;
+    const fetchers = Math.max(1, this.options.fetchers);
+    this.workers = Array.from({ length: fetchers }, () => {
+      const worker = new Worker<AuditEntry>(Queues.Audit, (job) => this.process(job), {
+        connection,
+        prefix: auditQueuePrefix(this.options.keyPrefix),
+        concurrency: Math.max(1, Math.ceil(this.options.concurrency / fetchers)),
+        lockDuration: this.options.lockDurationMs,
+        stalledInterval: this.options.stalledIntervalMs,
+        // A crashed replica must never fail audit jobs: they are retried until stored.
+        maxStalledCount: 1_000,
+      });
+      worker.on('error', (error) => this.logger.error(`audit worker: ${error.message}`));
+      worker.on('failed', (job, error) =>
+        this.logger.error(`audit job ${job?.id ?? '?'} failed: ${error.message}`),
+      );
+      return worker;
+    });
     const queue = new Queue<AuditEntry>(Queues.Audit, {
       connection: this.connection,
       prefix: auditQueuePrefix(this.options.keyPrefix),
@@ -114,18 +151,13 @@ export class AuditBatchProcessor implements OnApplicationBootstrap, BeforeApplic
           result.observe(count, { state });
         }
       });
-    this.worker.on('failed', (job, error) =>
-      this.logger.error(`audit job ${job?.id ?? '?'} failed: ${error.message}`),
-    );
   }
 
   /** Stops taking jobs, waits for the batches in hand to commit, and disconnects. */
   async close(): Promise<void> {
-    const worker = this.worker;
-    this.worker = undefined;
-    if (worker) {
-      await worker.close();
-    }
+    const workers = this.workers;
+    this.workers = [];
+    await Promise.all(workers.map((worker) => worker.close()));
     await this.queue?.close().catch(() => undefined);
     this.queue = undefined;
     this.connection?.disconnect();
@@ -156,12 +188,14 @@ export class AuditBatchProcessor implements OnApplicationBootstrap, BeforeApplic
       throw new UnrecoverableError(`audit job id ${job.id} is not its entry id ${parsed.data.id}`);
     }
     try {
-      await this.batcher.add(parsed.data);
+      await this.laneOf(parsed.data.agencyId).add(parsed.data);
     } catch (error) {
-      if (!isTransientDatabaseError(error) || !this.worker) {
+      const worker = this.workers[0];
+      if (!isTransientDatabaseError(error) || !worker) {
         throw error;
       }
-      await this.backOff(this.worker, error);
+      // The rate limit is the queue's: it pauses every fetcher (and replica) alike.
+      await this.backOff(worker, error);
       // Back to waiting without spending an attempt: an outage never fails an audit job.
       throw Worker.RateLimitError();
     }

@@ -72,6 +72,8 @@ export async function createWorkerParts(options: WorkerPartsOptions): Promise<Wo
     concurrency: 50,
     batchSize: 20,
     batchMaxWaitMs: 10,
+    writers: 2,
+    fetchers: 2,
     lockDurationMs: 30_000,
     stalledIntervalMs: 30_000,
     ...options.worker,

@@ -69,14 +69,17 @@ export class AuditEntryInvalidError extends Error {
 export const auditQueuePrefix = (keyPrefix = ''): string => `${keyPrefix}{bull}`;
 
 /**
- * Job options of every audit job: the job id is the entry id, so a retried record is one job.
- * Attempts are only spent by entries the worker cannot store (a database outage does not count);
- * after them the job stays in the failed set (`gad_audit_queue_depth{state="failed"}`).
+ * Job options of every audit job: the job id is the entry id, so a retried record is one job while
+ * it waits, and one row once stored (the worker skips ids already in the chain). A completed job is
+ * removed at once: the row is the record, and keeping or trimming completed jobs cost Redis about a
+ * third more CPU per entry (docs/benchmarks.md, Audit). Attempts are only spent by entries the
+ * worker cannot store (a database outage does not count); after them the job stays in the failed
+ * set (`gad_audit_queue_depth{state="failed"}`).
  */
 export const AUDIT_JOB_OPTIONS = {
   attempts: 100,
   backoff: { type: 'fixed', delay: 5_000, jitter: 0.5 },
-  removeOnComplete: { age: 24 * 3600, count: 100_000 },
+  removeOnComplete: true,
   removeOnFail: false,
 } as const;
 

@@ -72,6 +72,7 @@ export function redisClientFromUrl(url: string, options: RedisOptions = {}): Red
     redisOptions: { ...options, ...redisOptions },
     // ioredis applies a cluster's key prefix at the cluster level, not per node.
     keyPrefix: options.keyPrefix,
+    enableAutoPipelining: options.enableAutoPipelining,
     enableOfflineQueue: options.enableOfflineQueue ?? true,
     // Failover: a replica takes over within cluster-node-timeout; keep retrying MOVED/down slots.
     retryDelayOnFailover: 200,
