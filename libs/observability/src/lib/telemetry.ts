@@ -12,7 +12,9 @@ import { SocketIoInstrumentation } from '@opentelemetry/instrumentation-socket.i
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import {
+  AlwaysOffSampler,
   BatchSpanProcessor,
+  ParentBasedSampler,
   InMemorySpanExporter,
   NoopSpanProcessor,
   SimpleSpanProcessor,
@@ -58,9 +60,25 @@ function spanProcessorFor(settings: TelemetrySettings): {
       return { processor: new SimpleSpanProcessor(memoryExporter), memoryExporter };
     }
     case 'none':
-      // Spans are still created (sampled) so trace ids reach logs, headers and envelopes.
       return { processor: new NoopSpanProcessor() };
   }
+}
+
+/**
+ * With nothing to export, a trace this service starts is not recorded: its spans are non-recording
+ * (no attributes, events or end processing), yet they still carry a trace id, so trace ids reach
+ * logs, headers and envelopes as before. A sampled parent (from a service that exports) is still
+ * followed. `OTEL_TRACES_SAMPLER` overrides this; with an exporter the OTel default
+ * (`parentbased_always_on`, or `OTEL_TRACES_SAMPLER`) applies.
+ */
+export function samplerFor(
+  settings: TelemetrySettings,
+  env: EnvSource,
+): ParentBasedSampler | undefined {
+  if (settings.tracesExporter !== 'none' || env['OTEL_TRACES_SAMPLER']) {
+    return undefined;
+  }
+  return new ParentBasedSampler({ root: new AlwaysOffSampler() });
 }
 
 function instrumentations() {
@@ -104,6 +122,7 @@ export function startTelemetry(options: StartTelemetryOptions): TelemetryHandle 
     ),
     textMapPropagator: new W3CTraceContextPropagator(),
     spanProcessors: [processor],
+    sampler: samplerFor(settings, options.env ?? process.env),
     metricReaders: [prometheus],
     instrumentations: instrumentations(),
   });

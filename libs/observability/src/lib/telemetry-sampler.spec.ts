@@ -1,0 +1,43 @@
+import { ROOT_CONTEXT, SamplingDecision, SpanKind, TraceFlags, trace } from '@opentelemetry/api';
+import { samplerFor } from './telemetry';
+import type { TelemetrySettings } from './telemetry-settings';
+
+const settings = (tracesExporter: TelemetrySettings['tracesExporter']): TelemetrySettings => ({
+  serviceName: 'test-service',
+  nodeEnv: 'test',
+  logLevel: 'info',
+  tracesExporter,
+});
+const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+
+describe('samplerFor', () => {
+  it('does not record traces a service without an exporter starts', () => {
+    const sampler = samplerFor(settings('none'), {});
+    const result = sampler?.shouldSample(ROOT_CONTEXT, traceId, 'GET /x', SpanKind.SERVER, {}, []);
+    expect(result?.decision).toBe(SamplingDecision.NOT_RECORD);
+  });
+
+  it('still follows a sampled parent from a service that exports', () => {
+    const parent = trace.setSpanContext(ROOT_CONTEXT, {
+      traceId,
+      spanId: '00f067aa0ba902b7',
+      traceFlags: TraceFlags.SAMPLED,
+      isRemote: true,
+    });
+    const result = samplerFor(settings('none'), {})?.shouldSample(
+      parent,
+      traceId,
+      'GET /x',
+      SpanKind.SERVER,
+      {},
+      [],
+    );
+    expect(result?.decision).toBe(SamplingDecision.RECORD_AND_SAMPLED);
+  });
+
+  it('leaves sampling to OpenTelemetry when spans are exported or OTEL_TRACES_SAMPLER is set', () => {
+    expect(samplerFor(settings('otlp'), {})).toBeUndefined();
+    expect(samplerFor(settings('memory'), {})).toBeUndefined();
+    expect(samplerFor(settings('none'), { OTEL_TRACES_SAMPLER: 'always_on' })).toBeUndefined();
+  });
+});
