@@ -89,6 +89,8 @@ export class ConnectionService implements OnApplicationBootstrap, OnApplicationS
       throw WsException.tooManySockets(max);
     }
     socket.data = { ...identity, lease };
+    // Verified: the bearer token is not kept for the socket's lifetime (memory, and one copy less).
+    socket.handshake.auth = {};
   }
 
   /** After the handshake: limits, expiry timer and bookkeeping until the socket disconnects. */
