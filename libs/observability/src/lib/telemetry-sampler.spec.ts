@@ -12,7 +12,7 @@ const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
 
 describe('samplerFor', () => {
   it('does not record traces a service without an exporter starts', () => {
-    const sampler = samplerFor(settings('none'), {});
+    const sampler = samplerFor(settings('none'));
     const result = sampler?.shouldSample(ROOT_CONTEXT, traceId, 'GET /x', SpanKind.SERVER, {}, []);
     expect(result?.decision).toBe(SamplingDecision.NOT_RECORD);
   });
@@ -24,7 +24,7 @@ describe('samplerFor', () => {
       traceFlags: TraceFlags.SAMPLED,
       isRemote: true,
     });
-    const result = samplerFor(settings('none'), {})?.shouldSample(
+    const result = samplerFor(settings('none'))?.shouldSample(
       parent,
       traceId,
       'GET /x',
@@ -36,8 +36,8 @@ describe('samplerFor', () => {
   });
 
   it('leaves sampling to OpenTelemetry when spans are exported or OTEL_TRACES_SAMPLER is set', () => {
-    expect(samplerFor(settings('otlp'), {})).toBeUndefined();
-    expect(samplerFor(settings('memory'), {})).toBeUndefined();
-    expect(samplerFor(settings('none'), { OTEL_TRACES_SAMPLER: 'always_on' })).toBeUndefined();
+    expect(samplerFor(settings('otlp'))).toBeUndefined();
+    expect(samplerFor(settings('memory'))).toBeUndefined();
+    expect(samplerFor({ ...settings('none'), tracesSampler: 'always_on' })).toBeUndefined();
   });
 });

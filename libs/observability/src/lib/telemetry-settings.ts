@@ -1,11 +1,17 @@
 import { loadConfig, serviceEnvSchema, type EnvSource } from '@gad/config';
+import { z } from 'zod';
 
-export const telemetryEnvSchema = serviceEnvSchema.pick({
-  NODE_ENV: true,
-  LOG_LEVEL: true,
-  OTEL_TRACES_EXPORTER: true,
-  OTEL_EXPORTER_OTLP_ENDPOINT: true,
-});
+export const telemetryEnvSchema = serviceEnvSchema
+  .pick({
+    NODE_ENV: true,
+    LOG_LEVEL: true,
+    OTEL_TRACES_EXPORTER: true,
+    OTEL_EXPORTER_OTLP_ENDPOINT: true,
+  })
+  .extend({
+    /** Standard OTel sampler name (read by the SDK itself); set, it overrides our default. */
+    OTEL_TRACES_SAMPLER: z.string().min(1).optional(),
+  });
 
 export interface TelemetrySettings {
   serviceName: string;
@@ -13,6 +19,8 @@ export interface TelemetrySettings {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   tracesExporter: 'otlp' | 'memory' | 'none';
   otlpEndpoint?: string;
+  /** `OTEL_TRACES_SAMPLER`, when set. */
+  tracesSampler?: string;
 }
 
 let current: TelemetrySettings | undefined;
@@ -26,6 +34,7 @@ export function loadTelemetrySettings(serviceName: string, env?: EnvSource): Tel
     logLevel: config.LOG_LEVEL,
     tracesExporter: config.OTEL_TRACES_EXPORTER,
     otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+    ...(config.OTEL_TRACES_SAMPLER ? { tracesSampler: config.OTEL_TRACES_SAMPLER } : {}),
   };
   return current;
 }

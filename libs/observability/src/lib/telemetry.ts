@@ -71,11 +71,8 @@ function spanProcessorFor(settings: TelemetrySettings): {
  * followed. `OTEL_TRACES_SAMPLER` overrides this; with an exporter the OTel default
  * (`parentbased_always_on`, or `OTEL_TRACES_SAMPLER`) applies.
  */
-export function samplerFor(
-  settings: TelemetrySettings,
-  env: EnvSource,
-): ParentBasedSampler | undefined {
-  if (settings.tracesExporter !== 'none' || env['OTEL_TRACES_SAMPLER']) {
+export function samplerFor(settings: TelemetrySettings): ParentBasedSampler | undefined {
+  if (settings.tracesExporter !== 'none' || settings.tracesSampler) {
     return undefined;
   }
   return new ParentBasedSampler({ root: new AlwaysOffSampler() });
@@ -122,7 +119,7 @@ export function startTelemetry(options: StartTelemetryOptions): TelemetryHandle 
     ),
     textMapPropagator: new W3CTraceContextPropagator(),
     spanProcessors: [processor],
-    sampler: samplerFor(settings, options.env ?? process.env),
+    sampler: samplerFor(settings),
     metricReaders: [prometheus],
     instrumentations: instrumentations(),
   });
