@@ -18,7 +18,7 @@ export async function bootstrap(): Promise<void> {
     configure: async (app) => {
       const pub = app.get<Redis>(REDIS_CLIENT);
       app.useWebSocketAdapter(
-        new RedisIoAdapter(app, pub, pub.duplicate(), {
+        new RedisIoAdapter(app, pub, pub.duplicate({ enableAutoPipelining: false }), {
           channelPrefix: config.REDIS_KEY_PREFIX,
           maxPayloadBytes: config.WS_MAX_PAYLOAD_BYTES,
           pingIntervalMs: config.WS_PING_INTERVAL_MS,

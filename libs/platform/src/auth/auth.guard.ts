@@ -14,7 +14,8 @@ import { AuthException, bearerToken, JwtVerifier } from './jwt-verifier';
 export const ROLES_KEY = 'gad:roles';
 
 /** Roles allowed to call a handler (any of them). Every non-public handler must declare them. */
-export const Roles = (...roles: Role[]): MethodDecorator & ClassDecorator => SetMetadata(ROLES_KEY, roles);
+export const Roles = (...roles: Role[]): MethodDecorator & ClassDecorator =>
+  SetMetadata(ROLES_KEY, roles);
 
 interface RequestWithUser {
   headers: Record<string, string | string[] | undefined>;
@@ -57,10 +58,12 @@ export class AuthGuard implements CanActivate {
 }
 
 /** The authenticated caller (set by {@link AuthGuard}). */
-export const CurrentUser = createParamDecorator((_: unknown, context: ExecutionContext): AccessClaims => {
-  const user = context.switchToHttp().getRequest<RequestWithUser>().user;
-  if (!user) {
-    throw AuthException.unauthenticated('Not authenticated');
-  }
-  return user;
-});
+export const CurrentUser = createParamDecorator(
+  (_: unknown, context: ExecutionContext): AccessClaims => {
+    const user = context.switchToHttp().getRequest<RequestWithUser>().user;
+    if (!user) {
+      throw AuthException.unauthenticated('Not authenticated');
+    }
+    return user;
+  },
+);

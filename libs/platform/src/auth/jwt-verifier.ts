@@ -10,6 +10,8 @@ export interface JwtVerifierOptions {
   audience: string;
   /** Accepted algorithm(s). */
   algorithms?: string[];
+  /** Verified tokens remembered until they expire (default 10,000; 0 turns the cache off). */
+  cacheSize?: number;
 }
 
 export interface VerifiedToken {
@@ -34,9 +36,40 @@ export class JwtVerifier {
 
   constructor(private readonly options: JwtVerifierOptions) {
     this.key = createPublicKey(options.publicKeyPem.replace(/\\n/g, '\n'));
+    this.cacheSize = options.cacheSize ?? 10_000;
   }
 
+  /**
+   * Tokens verified before, until their expiry: a client sends the same token with every request
+   * for its lifetime, and an ES256 verification costs far more than the lookup. Bounded (the
+   * oldest entry goes first); only successful verifications are kept.
+   */
+  private readonly verified = new Map<string, VerifiedToken>();
+  private readonly cacheSize: number;
+
   async verify(token: string): Promise<VerifiedToken> {
+    const known = this.verified.get(token);
+    if (known) {
+      if (Date.now() < known.expiresAt) {
+        return known;
+      }
+      this.verified.delete(token);
+      throw AuthException.unauthenticated('Access token expired');
+    }
+    const result = await this.verifySignature(token);
+    if (this.cacheSize > 0) {
+      if (this.verified.size >= this.cacheSize) {
+        const oldest = this.verified.keys().next();
+        if (!oldest.done) {
+          this.verified.delete(oldest.value);
+        }
+      }
+      this.verified.set(token, result);
+    }
+    return result;
+  }
+
+  private async verifySignature(token: string): Promise<VerifiedToken> {
     try {
       const { payload } = await jwtVerify(token, this.key, {
         issuer: this.options.issuer,
