@@ -49,11 +49,16 @@ export class GatewayAuthGuard implements CanActivate {
     if (!user) {
       return true;
     }
-    if (user.sid && (await this.revocations.isRevoked(user.agencyId, user.sid))) {
+    // Both Redis lookups at once (one pipelined write); a revoked session's request still counts
+    // against its user's rate limit, which only ever refuses sooner.
+    const [revoked, decision] = await Promise.all([
+      user.sid ? this.revocations.isRevoked(user.agencyId, user.sid) : false,
+      this.rateLimits.consumeUser(user.agencyId, user.sub),
+    ]);
+    if (revoked) {
       this.recordDenial(context, request, 'session revoked');
       throw CredentialsException.sessionRevoked();
     }
-    const decision = await this.rateLimits.consumeUser(user.agencyId, user.sub);
     if (!decision.allowed) {
       void context
         .switchToHttp()

@@ -132,6 +132,24 @@ export class RedisStreamsTransport
     }
   }
 
+  private readonly handlerOf = new Map<string, MessageHandler | null>();
+
+  /**
+   * Nest's lookup tries `JSON.parse` on every pattern and catches the error for a plain string
+   * (every event type here): an exception per message. Handlers are all registered before
+   * `listen`, so the answer per event type is remembered.
+   */
+  override getHandlerByPattern(pattern: string): MessageHandler | null {
+    let handler = this.handlerOf.get(pattern);
+    if (handler === undefined) {
+      handler = super.getHandlerByPattern(pattern);
+      if (this.handlerOf.size < 1_000) {
+        this.handlerOf.set(pattern, handler);
+      }
+    }
+    return handler;
+  }
+
   private async onEvent(envelope: Envelope, delivery: Delivery): Promise<void> {
     const handler = this.getHandlerByPattern(envelope.type);
     if (!handler || !handler.isEventHandler) {
