@@ -21,6 +21,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
+  analysis,
   cpuMsOf,
   fmt,
   machine,
@@ -269,7 +270,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
       entries: chained,
       seconds,
       throughput: chained / seconds,
-      note: `all record() calls made and flushed to Redis after ${fmt(recordedIn)} s; CPU per entry: recording process ${fmt((recorderCpuMs / flags.entries) * 1_000, 0)} µs (record() + background addBulk), audit-log-worker ${fmt((workerCpuMs / chained) * 1_000, 0)} µs; mean batch ${fmt(meanBatch, 0)} jobs per transaction; ${rows[0].chains} chains, ${rows[0].checkpoints} signed checkpoints; ${overflow} overflowed; worker defaults (batch 500, concurrency 1000)`,
+      note: `all record() calls made and flushed to Redis after ${fmt(recordedIn)} s; CPU per entry: recording process ${fmt((recorderCpuMs / flags.entries) * 1_000, 0)} µs (record() + background addBulk), audit-log-worker ${fmt((workerCpuMs / chained) * 1_000, 0)} µs; mean batch ${fmt(meanBatch, 0)} jobs per transaction; ${rows[0].chains} chains, ${rows[0].checkpoints} signed checkpoints; ${overflow} overflowed; worker defaults (batch 500, 4 write lanes, 4 fetchers, concurrency 2000)`,
     });
     await client.end();
 
@@ -331,11 +332,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     '',
     summary,
     '',
-    '### What dominates (analysis, kept with the bench)',
-    '',
-    "- **record() is cheap**: validation, redaction and a buffer push; p50 is a few µs. Its tail (p99.9, max) is the event loop being busy elsewhere (GC, the background `addBulk` serialisation, other processes on the 2 cores), not work inside the call. The recording process also pays for the background flush: the *CPU per entry* of the recording process in the notes (record() + `addBulk` of 500 jobs, JSON and Lua arguments) is what auditing costs a service per request, off the request's path.",
-    "- **Chained throughput is bounded by CPU on this machine.** The notes give the audit-log-worker's own CPU per stored entry (read from `/proc`): BullMQ job fetch/lock/complete (several Redis round trips and Lua scripts per job), canonical JSON + SHA-256 per entry, the batched INSERT and job completion. At 150-200 µs per entry the worker alone needs most of a core for 5,000 entries/s, while Redis (BullMQ's Lua scripts) and PostgreSQL need their share of the same 2 cores. The raw BullMQ row shows the ceiling of the queue itself in the same run: the chain adds its storage work on top of it.",
-    "- Figures recorded while other engineers' test suites were running (load average in the header line): rerun on a quiet machine before drawing conclusions about the budget.",
+    analysis(root, 'audit'),
   ].join('\n');
   if (flags.write) {
     writeSection(root, '## Audit', section);

@@ -118,3 +118,12 @@ export function parseBenchFlags<T extends Record<string, FlagValue>>(
   }
   return flags as T;
 }
+
+/**
+ * The analysis kept with a benchmark (`tools/bench/analysis/<name>.md`, edited by hand): appended
+ * to its section of docs/benchmarks.md on every write, so a rerun keeps the reasoning.
+ */
+export function analysis(root: string, name: string): string {
+  const file = join(root, 'tools', 'bench', 'analysis', `${name}.md`);
+  return existsSync(file) ? readFileSync(file, 'utf8').trimEnd() : '';
+}

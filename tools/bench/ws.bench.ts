@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Server } from 'socket.io';
 import { io, type Socket } from 'socket.io-client';
-import { parseBenchFlags } from './report';
+import { analysis, parseBenchFlags } from './report';
 
 const now = (): number => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -585,7 +585,7 @@ function writeSection(root: string, section: string): void {
   writeFileSync(file, next);
 }
 
-function report(rows: Row[], flags: Flags, seconds: number): string {
+function report(rows: Row[], flags: Flags, seconds: number, root: string): string {
   const [bare, gateway] = rows;
   let cpu = cpus()[0]?.model ?? '?';
   try {
@@ -615,6 +615,8 @@ function report(rows: Row[], flags: Flags, seconds: number): string {
     `- broadcast to ${flags.sockets} sockets: gateway p99 **${fmt(gateway.broadcast.p99)} ms** (bare ${fmt(bare.broadcast.p99)} ms), ${gateway.broadcast.received}/${gateway.broadcast.expected} delivered — budget p99 ≤ 400 ms, fully delivered: ${verdict(gateway.broadcast.p99 <= 400 && gateway.broadcast.received === gateway.broadcast.expected)}`,
     '',
     'The gateway unicast includes a stream hop and a Redis Lua call per command that the bare emit does not have (the durability the bare path lacks). The box is shared with other work; rerun before drawing conclusions.',
+    '',
+    analysis(root, 'ws'),
   ];
   return lines.join('\n');
 }
@@ -671,7 +673,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     } while (cursor !== '0');
     redis.disconnect();
   }
-  const section = report(rows, flags, (now() - started) / 1000);
+  const section = report(rows, flags, (now() - started) / 1000, root);
   console.log(`\n${section}\n`);
   if (flags.write) {
     writeSection(root, section);
