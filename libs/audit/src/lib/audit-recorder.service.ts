@@ -71,10 +71,10 @@ export const auditQueuePrefix = (keyPrefix = ''): string => `${keyPrefix}{bull}`
 /**
  * Job options of every audit job: the job id is the entry id, so a retried record is one job while
  * it waits, and one row once stored (the worker skips ids already in the chain). A completed job is
- * removed at once: the row is the record, and keeping or trimming completed jobs cost Redis about a
- * third more CPU per entry (docs/benchmarks.md, Audit). Attempts are only spent by entries the
- * worker cannot store (a database outage does not count); after them the job stays in the failed
- * set (`gad_audit_queue_depth{state="failed"}`).
+ * removed at once: the row is the record, and removing instead of keeping or trimming completed
+ * jobs saved about a third of Redis's CPU per entry (docs/benchmarks.md, Audit). Attempts are only
+ * spent by entries the worker cannot store (a database outage does not count); after them the job
+ * stays in the failed set (`gad_audit_queue_depth{state="failed"}`).
  */
 export const AUDIT_JOB_OPTIONS = {
   attempts: 100,

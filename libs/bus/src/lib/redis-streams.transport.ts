@@ -51,6 +51,8 @@ export class RedisStreamsTransport
   private eventConsumer?: StreamConsumer;
   private rpcConsumer?: StreamConsumer;
   private replyRedis?: Redis;
+  /** Handler per event type (see {@link getHandlerByPattern}). */
+  private readonly handlerOf = new Map<string, MessageHandler | null>();
 
   constructor(private readonly options: RedisStreamsTransportOptions) {
     super();
@@ -131,8 +133,6 @@ export class RedisStreamsTransport
       throw error;
     }
   }
-
-  private readonly handlerOf = new Map<string, MessageHandler | null>();
 
   /**
    * Nest's lookup tries `JSON.parse` on every pattern and catches the error for a plain string
