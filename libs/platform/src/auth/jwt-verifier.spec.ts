@@ -39,11 +39,11 @@ describe('JwtVerifier', () => {
     await expect(verifier.verify(token)).rejects.toMatchObject({ status: 401 });
   });
 
-  it('never remembers a token that failed verification', async () => {
+  it('refuses a tampered copy of a remembered token', async () => {
     const verifier = new JwtVerifier(options);
     const token = await sign(Math.floor(Date.now() / 1000) + 600);
+    await verifier.verify(token);
     const tampered = `${token.slice(0, -4)}AAAA`;
-    await expect(verifier.verify(tampered)).rejects.toMatchObject({ status: 401 });
     await expect(verifier.verify(tampered)).rejects.toMatchObject({ status: 401 });
     await expect(verifier.verify(token)).resolves.toMatchObject({ claims: { sub: 'user-1' } });
   });

@@ -33,12 +33,6 @@ export class AuthException extends DomainException {
 /** Verifies access JWTs (signature, issuer, audience, expiry) and their claims' shape. */
 export class JwtVerifier {
   private readonly key: KeyObject;
-
-  constructor(private readonly options: JwtVerifierOptions) {
-    this.key = createPublicKey(options.publicKeyPem.replace(/\\n/g, '\n'));
-    this.cacheSize = options.cacheSize ?? 10_000;
-  }
-
   /**
    * Tokens verified before, until their expiry: a client sends the same token with every request
    * for its lifetime, and an ES256 verification costs far more than the lookup. Bounded (the
@@ -46,6 +40,11 @@ export class JwtVerifier {
    */
   private readonly verified = new Map<string, VerifiedToken>();
   private readonly cacheSize: number;
+
+  constructor(private readonly options: JwtVerifierOptions) {
+    this.key = createPublicKey(options.publicKeyPem.replace(/\\n/g, '\n'));
+    this.cacheSize = options.cacheSize ?? 10_000;
+  }
 
   async verify(token: string): Promise<VerifiedToken> {
     const known = this.verified.get(token);
