@@ -35,6 +35,8 @@ interface Flags {
   entries: number;
   agencies: number;
   slice: number;
+  /** Most entries per BullMQ job from the recorder (its `entriesPerJob`; 1 = one job per entry). */
+  perJob: number;
   write: boolean;
 }
 
@@ -182,6 +184,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     entries: 100_000,
     agencies: 10,
     slice: 100,
+    perJob: 100,
     write: true,
   });
   const benchStart = now();
@@ -227,6 +230,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
       keyPrefix: prefix,
       // Holds the whole run: record() outpaces the worker on purpose, nothing may overflow.
       bufferCapacity: flags.entries + 10_000,
+      entriesPerJob: flags.perJob,
       logger: silent,
     });
 
@@ -238,6 +242,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
       `record() × ${flags.entries}, ${flags.slice} calls per event-loop turn, ${flags.agencies} agencies`,
     );
     timings = [];
+    const jobsBefore = recorder.enqueuedJobs;
     const benchCpu = (): number => (process.cpuUsage().user + process.cpuUsage().system) / 1_000;
     const cpuStart = { bench: benchCpu(), worker: cpuMsOf(worker.pid) };
     const start = now();
@@ -245,6 +250,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     await recorder.flush(120_000);
     const recordedIn = (now() - start) / 1_000;
     const recorderCpuMs = benchCpu() - cpuStart.bench;
+    const entriesPerJob = flags.entries / (recorder.enqueuedJobs - jobsBefore);
     const { stored, at } = await waitStored(
       client,
       2_000 + flags.entries,
@@ -270,7 +276,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
       entries: chained,
       seconds,
       throughput: chained / seconds,
-      note: `all record() calls made and flushed to Redis after ${fmt(recordedIn)} s; CPU per entry: recording process ${fmt((recorderCpuMs / flags.entries) * 1_000, 0)} µs (record() + background addBulk), audit-log-worker ${fmt((workerCpuMs / chained) * 1_000, 0)} µs; mean batch ${fmt(meanBatch, 0)} jobs per transaction; ${rows[0].chains} chains, ${rows[0].checkpoints} signed checkpoints; ${overflow} overflowed; worker defaults (batch 500, 4 write lanes, 4 fetchers, concurrency 2000)`,
+      note: `all record() calls made and flushed to Redis after ${fmt(recordedIn)} s; CPU per entry: recording process ${fmt((recorderCpuMs / flags.entries) * 1_000, 0)} µs (record() + background addBulk), audit-log-worker ${fmt((workerCpuMs / chained) * 1_000, 0)} µs; ${fmt(entriesPerJob, 1)} entries per BullMQ job on average (at most ${flags.perJob}); mean batch ${fmt(meanBatch, 0)} entries per transaction; ${rows[0].chains} chains, ${rows[0].checkpoints} signed checkpoints; ${overflow} overflowed; worker defaults (batch 500, 4 write lanes, 4 fetchers, concurrency 2000)`,
     });
     await client.end();
 
@@ -324,7 +330,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     `Command: \`node tools/bench/run.mjs audit${args.length ? ` ${args.join(' ')}` : ''}\` (\`npm run bench -- audit\`, after \`node tools/scripts/build.mjs\`). Whole run ${fmt(totalSeconds, 0)} s.`,
     `Recorded ${new Date().toISOString()} on ${machine()}, load average ${fmt(loadBefore, 1)} at the start and ${fmt(loadavg()[0], 1)} at the end, Node ${process.version}, PostgreSQL ${pgVersion}, Redis on loopback; the bench, the worker, PostgreSQL and Redis share the machine (and it is shared with other work).`,
     '',
-    `Method: a throwaway database (cloned from \`gad_test\`, dropped afterwards) and a private Redis key prefix; the built audit-log-worker runs as a process with its defaults (\`LOG_LEVEL=warn\`). In the bench process one \`AuditRecorder\` (the one every service uses, buffer sized for the run) records typical interceptor entries (before/after changes, source, trace id) for ${flags.agencies} agencies (${flags.agencies} chains); after an unrecorded warm-up of 2,000 entries, ${flags.entries.toLocaleString('en')} \`record()\` calls are made ${flags.slice} per event-loop turn, so the background \`addBulk\` flush interleaves as it does between requests. Throughput is the entries counted in \`audit.entries\` divided by the time from the first call to the last stored row (polled every 100 ms). Each \`record()\` call is timed on its own (validation, redaction, id, buffer push): that is what it adds to a request. The baseline adds the same job data and options with \`Queue.addBulk\` (500 per call) and completes them with a no-op \`Worker\` (concurrency 1000) in the bench process.`,
+    `Method: a throwaway database (cloned from \`gad_test\`, dropped afterwards) and a private Redis key prefix; the built audit-log-worker runs as a process with its defaults (\`LOG_LEVEL=warn\`). In the bench process one \`AuditRecorder\` (the one every service uses, buffer sized for the run, at most ${flags.perJob} consecutive entries per BullMQ job) records typical interceptor entries (before/after changes, source, trace id) for ${flags.agencies} agencies (${flags.agencies} chains); after an unrecorded warm-up of 2,000 entries, ${flags.entries.toLocaleString('en')} \`record()\` calls are made ${flags.slice} per event-loop turn, so the background \`addBulk\` flush interleaves as it does between requests. Throughput is the entries counted in \`audit.entries\` divided by the time from the first call to the last stored row (polled every 100 ms). Each \`record()\` call is timed on its own (validation, redaction, id, buffer push): that is what it adds to a request. The baseline adds one job per entry, with the same entry data and job options, with \`Queue.addBulk\` (500 per call) and completes them with a no-op \`Worker\` (concurrency 1000) in the bench process.`,
     '',
     throughputTable,
     '',

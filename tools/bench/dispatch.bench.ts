@@ -8,15 +8,16 @@
  *
  *   node tools/bench/run.mjs dispatch [--sockets 2000] [--rate 50] [--duration 20] [--no-write]
  */
-import { AUDIT_ENTRY_JOB, uuidv7, type AuditEntry, type DeliveredCommand } from '@gad/contracts';
+import { auditQueuePrefix } from '@gad/audit';
+import { uuidv7, type DeliveredCommand } from '@gad/contracts';
 import { connectField, type FieldConnection } from '@gad/client';
 import {
   createTestDatabase,
+  queuedAuditEntries,
   startServiceProcess,
   uniqueRedisPrefix,
   type ServiceProcess,
 } from '@gad/testing';
-import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
 import { generateKeyPairSync } from 'node:crypto';
@@ -286,14 +287,10 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     }
     // Audit: every issued command and every acceptance has its entry on the audit queue.
     await sleep(1_000);
-    const queue = new Queue<AuditEntry>('audit', { connection: redis, prefix: `${prefix}{bull}` });
-    const jobs = await queue.getJobs(['waiting', 'active', 'completed', 'delayed', 'failed']);
-    await queue.close();
+    const entries = await queuedAuditEntries(redis, auditQueuePrefix(prefix));
     const issuedAudited = new Set<string>();
     const ackAudited = new Set<string>();
-    for (const job of jobs) {
-      if (job.name !== AUDIT_ENTRY_JOB) continue;
-      const entry = job.data;
+    for (const entry of entries) {
       if (entry.action === 'command.issue' && entry.object?.id) issuedAudited.add(entry.object.id);
       if (
         entry.action === 'command.ack' &&

@@ -1,16 +1,16 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { AuditRecorder, auditQueuePrefix } from '@gad/audit';
-import { Queues, type AuditEntry, type Role, type SessionTokens } from '@gad/contracts';
+import { type AuditEntry, type Role, type SessionTokens } from '@gad/contracts';
 import { bootstrapService } from '@gad/platform';
 import {
   createTestDatabase,
   freePort,
+  queuedAuditEntries,
   testStack,
   uniqueRedisPrefix,
   type TestDatabase,
 } from '@gad/testing';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { apiGatewayEnvSchema, type ApiGatewayConfig } from '../src/api-gateway.config';
@@ -208,15 +208,9 @@ export class IdentityTestApp {
   async auditEntries(): Promise<AuditEntry[]> {
     await this.app.get(AuditRecorder, { strict: false }).flush();
     const connection = new Redis(testStack.redisUrl, { maxRetriesPerRequest: null });
-    const queue = new Queue<AuditEntry>(Queues.Audit, {
-      connection,
-      prefix: auditQueuePrefix(this.config.REDIS_KEY_PREFIX),
-    });
     try {
-      const jobs = await queue.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed']);
-      return jobs.map((job) => job.data);
+      return await queuedAuditEntries(connection, auditQueuePrefix(this.config.REDIS_KEY_PREFIX));
     } finally {
-      await queue.close();
       connection.disconnect();
     }
   }

@@ -2,7 +2,14 @@ import { Client } from 'pg';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { AuditRecorder, AUDIT_JOB_OPTIONS, auditQueuePrefix } from '@gad/audit';
-import { AUDIT_ENTRY_JOB, Queues, type AuditEntry } from '@gad/contracts';
+import {
+  AUDIT_ENTRIES_JOB,
+  AUDIT_ENTRY_JOB,
+  Queues,
+  auditJobId,
+  type AuditEntriesJob,
+  type AuditEntry,
+} from '@gad/contracts';
 import {
   createTestDatabase,
   testStack,
@@ -28,7 +35,7 @@ describe('audit chain (real PostgreSQL and Redis)', () => {
   let parts: WorkerParts;
   const signingKey = newSigningKey();
   const keyPrefix = uniqueRedisPrefix();
-  let queue: Queue<AuditEntry>;
+  let queue: Queue<AuditEntry | AuditEntriesJob>;
   let queueRedis: Redis;
 
   const count = async (agencyId: string): Promise<number> => {
@@ -59,7 +66,7 @@ describe('audit chain (real PostgreSQL and Redis)', () => {
       migrate: true,
     });
     queueRedis = new Redis(testStack.redisUrl, { maxRetriesPerRequest: null });
-    queue = new Queue<AuditEntry>(Queues.Audit, {
+    queue = new Queue<AuditEntry | AuditEntriesJob>(Queues.Audit, {
       connection: queueRedis,
       prefix: auditQueuePrefix(keyPrefix),
     });
@@ -220,7 +227,72 @@ describe('audit chain (real PostgreSQL and Redis)', () => {
     expect(await count(agency)).toBe(1);
   });
 
-  it('stores a job delivered twice once', async () => {
+  const addEntries = (entries: AuditEntry[]) =>
+    queue.add(
+      AUDIT_ENTRIES_JOB,
+      { entries },
+      { ...AUDIT_JOB_OPTIONS, jobId: auditJobId(entries), removeOnComplete: false },
+    );
+
+  it('stores each entry once when a regrouped retry overlaps a job already stored', async () => {
+    const agency = uniqueId('ag');
+    const [a, b, c] = [makeEntry(agency), makeEntry(agency), makeEntry(agency)];
+    parts.processor.start();
+    // A recorder's addBulk of [a, b] timed out after reaching Redis; c arrived before the retry.
+    await addEntries([a, b]);
+    await waitFor(async () => (await count(agency)) === 2, { description: 'a and b stored' });
+    const retried = await addEntries([a, b, c]);
+    expect(retried.id).toBe(`${a.id}_${c.id}`);
+    await waitFor(async () => ((await retried.isCompleted()) ? true : undefined), {
+      description: 'the retried job completed',
+    });
+    expect(await count(agency)).toBe(3);
+    const rows = await admin.query<{ id: string }>(
+      'SELECT id::text AS id FROM audit.entries WHERE agency_id = $1 ORDER BY seq',
+      [agency],
+    );
+    expect(rows.rows.map((row) => row.id)).toEqual([a.id, b.id, c.id]);
+    expect(await parts.verifier.verify(agency)).toMatchObject({ valid: true, entriesChecked: 3 });
+  });
+
+  it('stores the valid entries of a job that holds an invalid one, and fails the job naming it', async () => {
+    const agency = uniqueId('ag');
+    const good = [makeEntry(agency), makeEntry(agency)];
+    const bad = { ...makeEntry(agency), outcome: 'maybe' } as unknown as AuditEntry;
+    parts.processor.start();
+    const job = await addEntries([good[0] as AuditEntry, bad, good[1] as AuditEntry]);
+    await waitFor(async () => ((await job.isFailed()) ? true : undefined), {
+      description: 'job failed',
+    });
+    const failed = await queue.getJob(job.id ?? '');
+    expect(failed?.failedReason).toContain(`invalid audit entry ${bad.id}`);
+    // Not retried: an invalid entry stays invalid. The job stays in the failed set as evidence.
+    expect(failed?.attemptsMade).toBe(1);
+    const rows = await admin.query<{ id: string }>(
+      'SELECT id::text AS id FROM audit.entries WHERE agency_id = $1 ORDER BY seq',
+      [agency],
+    );
+    expect(rows.rows.map((row) => row.id)).toEqual(good.map((entry) => entry.id));
+    expect(await parts.verifier.verify(agency)).toMatchObject({ valid: true, entriesChecked: 2 });
+  });
+
+  it('refuses a job whose id does not name its entries, storing nothing', async () => {
+    const agency = uniqueId('ag');
+    const entries = [makeEntry(agency), makeEntry(agency)];
+    parts.processor.start();
+    const job = await queue.add(
+      AUDIT_ENTRIES_JOB,
+      { entries },
+      { ...AUDIT_JOB_OPTIONS, jobId: entries[0]?.id, removeOnComplete: false },
+    );
+    await waitFor(async () => ((await job.isFailed()) ? true : undefined), {
+      description: 'job failed',
+    });
+    expect((await queue.getJob(job.id ?? ''))?.failedReason).toMatch(/does not name its entries/);
+    expect(await count(agency)).toBe(0);
+  });
+
+  it('stores a one-entry job of an older recorder (audit.entry) delivered twice once', async () => {
     const agency = uniqueId('ag');
     const entry = makeEntry(agency);
     parts.processor.start();

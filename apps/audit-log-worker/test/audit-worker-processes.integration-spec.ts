@@ -4,7 +4,13 @@ import { Client } from 'pg';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { AUDIT_JOB_OPTIONS, auditQueuePrefix } from '@gad/audit';
-import { AUDIT_ENTRY_JOB, Queues, type AuditEntry } from '@gad/contracts';
+import {
+  AUDIT_ENTRIES_JOB,
+  Queues,
+  auditJobId,
+  type AuditEntriesJob,
+  type AuditEntry,
+} from '@gad/contracts';
 import {
   createTestDatabase,
   testStack,
@@ -27,11 +33,11 @@ describe('audit workers as processes (real PostgreSQL and Redis)', () => {
   let admin: Client;
   const signingKey = newSigningKey();
   const opened: WorkerParts[] = [];
-  const queues: Array<{ queue: Queue<AuditEntry>; redis: Redis }> = [];
+  const queues: Array<{ queue: Queue<AuditEntriesJob>; redis: Redis }> = [];
 
-  const openQueue = (keyPrefix: string): Queue<AuditEntry> => {
+  const openQueue = (keyPrefix: string): Queue<AuditEntriesJob> => {
     const redis = new Redis(testStack.redisUrl, { maxRetriesPerRequest: null });
-    const queue = new Queue<AuditEntry>(Queues.Audit, {
+    const queue = new Queue<AuditEntriesJob>(Queues.Audit, {
       connection: redis,
       prefix: auditQueuePrefix(keyPrefix),
     });
@@ -39,15 +45,25 @@ describe('audit workers as processes (real PostgreSQL and Redis)', () => {
     return queue;
   };
 
-  const enqueue = (queue: Queue<AuditEntry>, entries: AuditEntry[]) =>
-    queue.addBulk(
-      entries.map((entry) => ({
-        name: AUDIT_ENTRY_JOB,
-        data: entry,
+  /** Enqueues the entries as a recorder does, four per job; returns the jobs' entries. */
+  const enqueue = async (
+    queue: Queue<AuditEntriesJob>,
+    entries: AuditEntry[],
+  ): Promise<AuditEntry[][]> => {
+    const groups: AuditEntry[][] = [];
+    for (let start = 0; start < entries.length; start += 4) {
+      groups.push(entries.slice(start, start + 4));
+    }
+    await queue.addBulk(
+      groups.map((group) => ({
+        name: AUDIT_ENTRIES_JOB,
+        data: { entries: group },
         // Completed jobs are kept here (production removes them) so the tests can inspect them.
-        opts: { ...AUDIT_JOB_OPTIONS, jobId: entry.id, removeOnComplete: false },
+        opts: { ...AUDIT_JOB_OPTIONS, jobId: auditJobId(group), removeOnComplete: false },
       })),
     );
+    return groups;
+  };
 
   const stored = async (
     agencies: string[],
@@ -102,7 +118,7 @@ describe('audit workers as processes (real PostgreSQL and Redis)', () => {
     const queue = openQueue(keyPrefix);
     const agencies = [uniqueId('ag'), uniqueId('ag')];
     const entries = Array.from({ length: 40 }, (_, i) => makeEntry(agencies[i % 2] ?? ''));
-    await enqueue(queue, entries);
+    const groups = await enqueue(queue, entries);
 
     const child: ChildProcess = fork(
       join(__dirname, 'fixtures', 'crashing-worker.fixture.ts'),
@@ -138,7 +154,12 @@ describe('audit workers as processes (real PostgreSQL and Redis)', () => {
       expect(committed.length).toBeGreaterThan(0);
       const afterKill = await stored(agencies);
       expect(afterKill.map((row) => row.id)).toEqual(expect.arrayContaining(committed));
-      expect((await queue.getJobCounts('active')).active).toBeGreaterThanOrEqual(committed.length);
+      const holdingCommitted = groups.filter((group) =>
+        group.some((entry) => committed.includes(entry.id)),
+      );
+      expect((await queue.getJobCounts('active')).active).toBeGreaterThanOrEqual(
+        holdingCommitted.length,
+      );
     } finally {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGKILL');
@@ -151,7 +172,7 @@ describe('audit workers as processes (real PostgreSQL and Redis)', () => {
     await waitFor(
       async () => {
         const counts = await queue.getJobCounts('wait', 'active', 'delayed', 'completed', 'failed');
-        return counts.completed === entries.length ? counts : undefined;
+        return counts.completed === groups.length ? counts : undefined;
       },
       { description: 'every job completed by the surviving worker', timeoutMs: 20_000 },
     );
@@ -220,21 +241,21 @@ describe('audit workers as processes (real PostgreSQL and Redis)', () => {
     }));
     parts.processor.start();
     const entries = Array.from({ length: 10 }, () => makeEntry(agency));
-    await enqueue(queue, entries);
+    const groups = await enqueue(queue, entries);
     await waitFor(async () => (await stored([agency])).length === entries.length || undefined, {
       description: 'entries stored after the outage',
       timeoutMs: 20_000,
     });
     expect(outages).toBe(0);
     await waitFor(
-      async () => (await queue.getJobCounts('completed')).completed === entries.length || undefined,
+      async () => (await queue.getJobCounts('completed')).completed === groups.length || undefined,
       {
         description: 'jobs completed',
       },
     );
     expect((await queue.getJobCounts('failed')).failed).toBe(0);
-    const jobs = await Promise.all(entries.map((entry) => queue.getJob(entry.id)));
+    const jobs = await Promise.all(groups.map((group) => queue.getJob(auditJobId(group))));
     // One attempt each: the one that succeeded (the outage put them back without counting).
-    expect(jobs.map((job) => job?.attemptsMade)).toEqual(entries.map(() => 1));
+    expect(jobs.map((job) => job?.attemptsMade)).toEqual(groups.map(() => 1));
   });
 });

@@ -4,7 +4,6 @@ import {
   EventTypes,
   NOTIFY_RPC_SERVICE,
   NotifyRpcPatterns,
-  Queues,
   Streams,
   createEnvelope,
   uuidv7,
@@ -20,12 +19,12 @@ import {
 import {
   createTestDatabase,
   freePort,
+  queuedAuditEntries,
   testStack,
   uniqueRedisPrefix,
   type TestDatabase,
 } from '@gad/testing';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { startNotificationService } from '../src/bootstrap';
@@ -205,16 +204,7 @@ export class NotifyHarness {
 
   /** Audit entries this service put on the `audit` queue. */
   async auditEntries(): Promise<AuditEntry[]> {
-    const queue = new Queue<AuditEntry>(Queues.Audit, {
-      connection: this.redis,
-      prefix: auditQueuePrefix(this.prefix),
-    });
-    try {
-      const jobs = await queue.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed']);
-      return jobs.map((job) => job.data);
-    } finally {
-      await queue.close();
-    }
+    return queuedAuditEntries(this.redis, auditQueuePrefix(this.prefix));
   }
 
   async sql<R>(text: string, values: unknown[] = []): Promise<R[]> {

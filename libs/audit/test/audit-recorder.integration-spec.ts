@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { Queues, type AuditEntry } from '@gad/contracts';
+import { AUDIT_ENTRIES_JOB, Queues, type AuditEntriesJob } from '@gad/contracts';
 import { startRedisServer, uniqueId, waitFor, type RedisServerHandle } from '@gad/testing';
 import {
   AuditEntryInvalidError,
@@ -22,7 +22,7 @@ const entry = (agencyId: string, i: number): AuditRecordInput => ({
 describe('AuditRecorder against a Redis that goes away (private redis-server)', () => {
   let redis: RedisServerHandle;
   let inspector: Redis;
-  let queue: Queue<AuditEntry>;
+  let queue: Queue<AuditEntriesJob>;
   const keyPrefix = `test:${uniqueId()}:`;
   const logged: Array<{ level: string; context: Record<string, unknown>; message: string }> = [];
   const logger: AuditLogger = {
@@ -34,7 +34,7 @@ describe('AuditRecorder against a Redis that goes away (private redis-server)', 
     redis = await startRedisServer();
     inspector = new Redis(redis.url, { maxRetriesPerRequest: null, retryStrategy: () => 100 });
     inspector.on('error', () => undefined);
-    queue = new Queue<AuditEntry>(Queues.Audit, {
+    queue = new Queue<AuditEntriesJob>(Queues.Audit, {
       connection: inspector,
       prefix: auditQueuePrefix(keyPrefix),
     });
@@ -47,7 +47,7 @@ describe('AuditRecorder against a Redis that goes away (private redis-server)', 
     await redis.dispose();
   });
 
-  it('enqueues with the entry id as job id, redacting secrets', async () => {
+  it('enqueues a lone entry as one job with the entry id as job id, redacting secrets', async () => {
     const sut = new AuditRecorder({
       service: 'api-gateway',
       redisUrl: redis.url,
@@ -59,14 +59,16 @@ describe('AuditRecorder against a Redis that goes away (private redis-server)', 
       expect(await sut.flush()).toBe(true);
       const job = await queue.getJob(id);
       expect(job?.id).toBe(id);
-      expect(job?.data).toMatchObject({
+      expect(job?.name).toBe(AUDIT_ENTRIES_JOB);
+      expect(job?.data.entries).toHaveLength(1);
+      expect(job?.data.entries[0]).toMatchObject({
         id,
         agencyId: 'ag-1',
         service: 'api-gateway',
         outcome: 'success',
         changes: { before: { status: 'new', apiKey: '[REDACTED]' } },
       });
-      expect(job?.data.occurredAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+      expect(job?.data.entries[0]?.occurredAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
       // A retried record of the same entry is the same job.
       sut.record({ ...entry('ag-1', 1), id });
       expect(await sut.flush()).toBe(true);
@@ -83,6 +85,7 @@ describe('AuditRecorder against a Redis that goes away (private redis-server)', 
       keyPrefix,
       logger,
       retryDelayMs: 50,
+      entriesPerJob: 10,
     });
     try {
       const before = sut.record(entry('ag-2', 0));
@@ -99,8 +102,22 @@ describe('AuditRecorder against a Redis that goes away (private redis-server)', 
         timeoutMs: 15_000,
       });
       await waitFor(() => inspector.status === 'ready', { description: 'inspector reconnected' });
-      const jobs = await Promise.all(ids.map((id) => queue.getJob(id)));
-      expect(jobs.map((job) => job?.id)).toEqual(ids);
+      // Buffered entries leave grouped, oldest first, at most `entriesPerJob` (10) per job.
+      const jobs = await queue.getJobs(['waiting']);
+      const grouped = jobs
+        .sort(
+          (a, b) =>
+            ids.indexOf(a.data.entries[0]?.id ?? '') - ids.indexOf(b.data.entries[0]?.id ?? ''),
+        )
+        .map((job) => job.data.entries.map((stored) => stored.id));
+      expect(grouped.map((group) => group.length)).toEqual([10, 10, 5]);
+      expect(grouped.flat()).toEqual(ids);
+      expect(jobs.map((job) => job.id).sort()).toEqual(
+        [ids.slice(0, 10), ids.slice(10, 20), ids.slice(20)].map(
+          (group) => `${group[0]}_${group[group.length - 1]}`,
+        ),
+      );
+      expect(sut.enqueuedJobs).toBe(4);
       // The private server restarted empty: only what was buffered can be there.
       expect(await queue.getJob(before)).toBeUndefined();
       expect(logged.some((line) => line.message.includes('unreachable'))).toBe(true);

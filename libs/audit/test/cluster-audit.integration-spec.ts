@@ -3,7 +3,7 @@
 // that slot's primary.
 import { Worker, type Job } from 'bullmq';
 import { redisClientFromUrl } from '@gad/bus';
-import { Queues, type AuditEntry } from '@gad/contracts';
+import { Queues, type AuditEntriesJob } from '@gad/contracts';
 import { startRedisCluster, uniqueId, waitFor, type RedisClusterHandle } from '@gad/testing';
 import { AuditRecorder, auditQueuePrefix, type AuditRecordInput } from '@gad/audit';
 import type { Redis } from 'ioredis';
@@ -20,7 +20,7 @@ const entry = (i: number): AuditRecordInput => ({
 describe('audit on a Redis Cluster', () => {
   let cluster: RedisClusterHandle;
   let workerConnection: Redis;
-  let worker: Worker<AuditEntry>;
+  let worker: Worker<AuditEntriesJob>;
   let recorder: AuditRecorder;
   const keyPrefix = `test:${uniqueId()}:`;
   const processed = new Set<string>();
@@ -29,10 +29,12 @@ describe('audit on a Redis Cluster', () => {
     cluster = await startRedisCluster();
     workerConnection = redisClientFromUrl(cluster.url, { maxRetriesPerRequest: null });
     workerConnection.on('error', () => undefined);
-    worker = new Worker<AuditEntry>(
+    worker = new Worker<AuditEntriesJob>(
       Queues.Audit,
-      async (job: Job<AuditEntry>) => {
-        processed.add(job.data.id);
+      async (job: Job<AuditEntriesJob>) => {
+        for (const stored of job.data.entries) {
+          processed.add(stored.id);
+        }
       },
       { connection: workerConnection, prefix: auditQueuePrefix(keyPrefix), concurrency: 50 },
     );

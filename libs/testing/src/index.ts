@@ -5,3 +5,4 @@ export * from './lib/test-database';
 export * from './lib/redis-server';
 export * from './lib/service-process';
 export * from './lib/redis-cluster';
+export * from './lib/audit-queue';

@@ -5,7 +5,15 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { AUDIT_ENTRY_JOB, Queues, auditEntrySchema, type AuditEntry } from '@gad/contracts';
+import {
+  AUDIT_ENTRIES_JOB,
+  AUDIT_ENTRY_JOB,
+  Queues,
+  auditEntriesJobSchema,
+  auditEntrySchema,
+  auditJobId,
+  type AuditEntry,
+} from '@gad/contracts';
 import { auditQueuePrefix } from '@gad/audit';
 import { redisClientFromUrl } from '@gad/bus';
 import { metrics } from '@opentelemetry/api';
@@ -35,22 +43,26 @@ export interface AuditWorkerOptions {
 export const AUDIT_WORKER_OPTIONS = Symbol('AUDIT_WORKER_OPTIONS');
 
 /**
- * Consumes the BullMQ queue `audit`. OSS BullMQ has no batch processor, so this is a Worker with high
- * concurrency whose processor puts each job's entry into a {@link MicroBatcher} and awaits the batch's
- * commit: many jobs share one transaction, and a job completes only after its entry is stored.
+ * Consumes the BullMQ queue `audit`. A job holds one or more entries (`audit.entries`; the older
+ * one-entry `audit.entry` is still accepted). OSS BullMQ has no batch processor, so this is a Worker
+ * with high concurrency whose processor puts each of a job's entries into a {@link MicroBatcher} and
+ * awaits the batch's commit: many jobs share one transaction, and a job completes only after all
+ * its entries are stored.
  * Chains are spread over `writers` lanes by agency, each with its own batcher, so batches of
  * different chains commit in parallel transactions (one chain is always in the same lane). A
  * worker that dies between commit and completion leaves its jobs locked; they are delivered again
  * after the lock expires and skipped as already stored, so nothing is lost or duplicated. While the
  * database is unavailable the worker rate-limits itself and puts the jobs back without spending
  * their attempts; a batch that fails for another reason is retried entry by entry, so one bad entry
- * fails alone (its job is retried, then kept in the failed set).
+ * fails alone: the other entries of its job are stored, and the job is retried (skipping them), then
+ * kept in the failed set. An entry that is not valid is never stored; the valid entries of its job
+ * are, and the job fails at once naming the invalid ones.
  */
 @Injectable()
 export class AuditBatchProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(AuditBatchProcessor.name);
   private readonly lanes: MicroBatcher<AuditEntry>[];
-  private workers: Worker<AuditEntry>[] = [];
+  private workers: Worker<unknown>[] = [];
   private connection: Redis | undefined;
   private queue: Queue<AuditEntry> | undefined;
   /** Consecutive batches lost to an unavailable database. */
@@ -116,7 +128,7 @@ export class AuditBatchProcessor implements OnApplicationBootstrap, BeforeApplic
     this.connection = connection;
     const fetchers = Math.max(1, this.options.fetchers);
     this.workers = Array.from({ length: fetchers }, () => {
-      const worker = new Worker<AuditEntry>(Queues.Audit, (job) => this.process(job), {
+      const worker = new Worker<unknown>(Queues.Audit, (job) => this.process(job), {
         connection,
         prefix: auditQueuePrefix(this.options.keyPrefix),
         concurrency: Math.max(1, Math.ceil(this.options.concurrency / fetchers)),
@@ -173,35 +185,71 @@ export class AuditBatchProcessor implements OnApplicationBootstrap, BeforeApplic
     await this.close();
   }
 
-  private async process(job: Job<AuditEntry>): Promise<void> {
-    if (job.name !== AUDIT_ENTRY_JOB) {
-      throw new UnrecoverableError(`unexpected job ${job.name} on the audit queue`);
-    }
-    const parsed = auditEntrySchema.safeParse(job.data);
-    if (!parsed.success) {
-      throw new UnrecoverableError(`invalid audit entry: ${parsed.error.message}`);
-    }
-    if (JSON.stringify(parsed.data).includes('\\u0000')) {
-      throw new UnrecoverableError('audit entry holds a NUL character (not storable as jsonb)');
-    }
-    if (parsed.data.id !== job.id) {
-      throw new UnrecoverableError(`audit job id ${job.id} is not its entry id ${parsed.data.id}`);
-    }
-    try {
-      await this.laneOf(parsed.data.agencyId).add(parsed.data);
-    } catch (error) {
-      const worker = this.workers[0];
-      if (!isTransientDatabaseError(error) || !worker) {
-        throw error;
-      }
+  private async process(job: Job<unknown>): Promise<void> {
+    const { entries, invalid } = this.entriesOf(job);
+    const results = await Promise.allSettled(
+      entries.map((entry) => this.laneOf(entry.agencyId).add(entry)),
+    );
+    const errors = results.flatMap((result) =>
+      result.status === 'rejected' ? [result.reason as unknown] : [],
+    );
+    const transient = errors.find((error) => isTransientDatabaseError(error));
+    const worker = this.workers[0];
+    if (transient !== undefined && worker) {
       // The rate limit is the queue's: it pauses every fetcher (and replica) alike.
-      await this.backOff(worker, error);
-      // Back to waiting without spending an attempt: an outage never fails an audit job.
+      await this.backOff(worker, transient);
+      // Back to waiting without spending an attempt: an outage never fails an audit job. Its
+      // entries already stored are skipped when it comes back.
       throw Worker.RateLimitError();
+    }
+    if (invalid.length > 0) {
+      throw new UnrecoverableError(invalid.join('; '));
+    }
+    if (errors.length > 0) {
+      throw errors[0];
     }
   }
 
-  private async backOff(worker: Worker<AuditEntry>, error: unknown): Promise<void> {
+  /** A job's entries that can be stored, and why the others cannot. */
+  private entriesOf(job: Job<unknown>): { entries: AuditEntry[]; invalid: string[] } {
+    let candidates: unknown[];
+    if (job.name === AUDIT_ENTRIES_JOB) {
+      const shape = auditEntriesJobSchema.safeParse(job.data);
+      if (!shape.success) {
+        throw new UnrecoverableError(`invalid audit job: ${shape.error.message}`);
+      }
+      candidates = shape.data.entries;
+    } else if (job.name === AUDIT_ENTRY_JOB) {
+      candidates = [job.data];
+    } else {
+      throw new UnrecoverableError(`unexpected job ${job.name} on the audit queue`);
+    }
+    const ids = candidates.map((candidate) =>
+      typeof candidate === 'object' && candidate !== null && 'id' in candidate
+        ? String(candidate.id)
+        : '',
+    );
+    if (auditJobId(ids.map((id) => ({ id }))) !== job.id) {
+      throw new UnrecoverableError(`audit job id ${job.id} does not name its entries`);
+    }
+    const entries: AuditEntry[] = [];
+    const invalid: string[] = [];
+    candidates.forEach((candidate, index) => {
+      const parsed = auditEntrySchema.safeParse(candidate);
+      if (!parsed.success) {
+        invalid.push(`invalid audit entry ${ids[index] || `#${index}`}: ${parsed.error.message}`);
+      } else if (JSON.stringify(parsed.data).includes('\\u0000')) {
+        invalid.push(
+          `audit entry ${parsed.data.id} holds a NUL character (not storable as jsonb)`,
+        );
+      } else {
+        entries.push(parsed.data);
+      }
+    });
+    return { entries, invalid };
+  }
+
+  private async backOff(worker: Worker<unknown>, error: unknown): Promise<void> {
     const now = Date.now();
     if (now >= this.pausedUntil) {
       this.outageStreak += 1;

@@ -1,11 +1,14 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { metrics } from '@opentelemetry/api';
 import {
-  AUDIT_ENTRY_JOB,
+  AUDIT_ENTRIES_JOB,
+  AUDIT_ENTRIES_PER_JOB_MAX,
   Queues,
+  auditJobId,
   auditEntrySchema,
   uuidv7,
   type Actor,
+  type AuditEntriesJob,
   type AuditEntry,
   type AuditOutcome,
 } from '@gad/contracts';
@@ -28,8 +31,14 @@ export interface AuditRecorderOptions {
   keyPrefix?: string;
   /** Entries kept in memory while Redis is unreachable (default 10,000); beyond that they are counted and logged. */
   bufferCapacity?: number;
-  /** Jobs per `addBulk` round trip (default 500). */
+  /** Entries per `addBulk` round trip (default 500). */
   flushBatchSize?: number;
+  /**
+   * Most entries one job carries (default 100, at most 500). Entries buffered together leave in as
+   * few jobs as this allows: BullMQ's cost is per job, so under load the queue, Redis and the
+   * worker spend it once per group instead of once per entry (docs/adr/0007-audit-jobs-carry-entries.md).
+   */
+  entriesPerJob?: number;
   /** Deadline of one `addBulk` (default 5,000 ms); the batch stays buffered and is retried. */
   enqueueTimeoutMs?: number;
   /** Delay before retrying after a failure (doubles up to 5 s; default 200 ms). */
@@ -69,8 +78,9 @@ export class AuditEntryInvalidError extends Error {
 export const auditQueuePrefix = (keyPrefix = ''): string => `${keyPrefix}{bull}`;
 
 /**
- * Job options of every audit job: the job id is the entry id, so a retried record is one job while
- * it waits, and one row once stored (the worker skips ids already in the chain). A completed job is
+ * Job options of every audit job. The job id is made from its entries' ids ({@link auditJobId}), so
+ * an `addBulk` retried after a timeout adds the same jobs again, which BullMQ ignores while they
+ * wait, and the worker skips entries already in the chain once stored. A completed job is
  * removed at once: the row is the record, and removing instead of keeping or trimming completed
  * jobs saved about a third of Redis's CPU per entry (docs/benchmarks.md, Audit). Attempts are only
  * spent by entries the worker cannot store (a database outage does not count); after them the job
@@ -94,16 +104,18 @@ const nestLogger = (): AuditLogger => {
 /**
  * Records audit entries without blocking the caller: {@link record} validates and buffers the entry
  * in memory and returns its id at once; a background flush sends buffered entries to the BullMQ
- * queue `audit` with `addBulk` (job id = entry id). While Redis is unreachable entries stay in a
+ * queue `audit` with `addBulk`, consecutive entries grouped into jobs of up to `entriesPerJob`
+ * (`audit.entries`). While Redis is unreachable entries stay in a
  * bounded buffer and are flushed when it returns; an entry that finds the buffer full is counted
  * (`gad_audit_record_overflow_total`, an alert metric) and logged with its identifying fields.
  */
 export class AuditRecorder implements OnApplicationShutdown {
   private readonly redis: Redis;
-  private readonly queue: Queue<AuditEntry>;
+  private readonly queue: Queue<AuditEntriesJob>;
   private readonly buffer: AuditEntry[] = [];
   private readonly capacity: number;
   private readonly batchSize: number;
+  private readonly entriesPerJob: number;
   private readonly enqueueTimeoutMs: number;
   private readonly baseRetryMs: number;
   private readonly logger: AuditLogger;
@@ -112,6 +124,7 @@ export class AuditRecorder implements OnApplicationShutdown {
   private failures = 0;
   private closed = false;
   private overflowed = 0;
+  private jobsEnqueued = 0;
   private drainedWaiters: Array<() => void> = [];
 
   private readonly overflowCounter = metrics
@@ -126,6 +139,10 @@ export class AuditRecorder implements OnApplicationShutdown {
   constructor(private readonly options: AuditRecorderOptions) {
     this.capacity = options.bufferCapacity ?? 10_000;
     this.batchSize = options.flushBatchSize ?? 500;
+    this.entriesPerJob = Math.min(
+      Math.max(1, options.entriesPerJob ?? 100),
+      AUDIT_ENTRIES_PER_JOB_MAX,
+    );
     this.enqueueTimeoutMs = options.enqueueTimeoutMs ?? 5_000;
     this.baseRetryMs = options.retryDelayMs ?? 200;
     this.logger = options.logger ?? nestLogger();
@@ -145,7 +162,7 @@ export class AuditRecorder implements OnApplicationShutdown {
       }
       this.schedule(0);
     });
-    this.queue = new Queue<AuditEntry>(Queues.Audit, {
+    this.queue = new Queue<AuditEntriesJob>(Queues.Audit, {
       connection: this.redis,
       prefix: auditQueuePrefix(options.keyPrefix),
     });
@@ -161,6 +178,11 @@ export class AuditRecorder implements OnApplicationShutdown {
   /** Entries waiting in memory. */
   get pending(): number {
     return this.buffer.length;
+  }
+
+  /** Jobs added to the queue since start (each holds one or more entries). */
+  get enqueuedJobs(): number {
+    return this.jobsEnqueued;
   }
 
   /** Entries lost to a full buffer since start (each was logged). */
@@ -316,16 +338,21 @@ export class AuditRecorder implements OnApplicationShutdown {
     }
     this.inFlight = true;
     const batch = this.buffer.slice(0, this.batchSize);
+    // The buffer only loses entries at its head and gains them at its tail, so a job id (first and
+    // last entry id) always names the same run of entries, also when a timed-out flush is retried.
+    const jobs = [];
+    for (let start = 0; start < batch.length; start += this.entriesPerJob) {
+      const entries = batch.slice(start, start + this.entriesPerJob);
+      jobs.push({
+        name: AUDIT_ENTRIES_JOB,
+        data: { entries },
+        opts: { jobId: auditJobId(entries), ...AUDIT_JOB_OPTIONS },
+      });
+    }
     let deadline: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
-        this.queue.addBulk(
-          batch.map((entry) => ({
-            name: AUDIT_ENTRY_JOB,
-            data: entry,
-            opts: { jobId: entry.id, ...AUDIT_JOB_OPTIONS },
-          })),
-        ),
+        this.queue.addBulk(jobs),
         new Promise<never>((_, reject) => {
           deadline = setTimeout(
             () => reject(new Error(`addBulk timed out after ${this.enqueueTimeoutMs} ms`)),
@@ -334,6 +361,7 @@ export class AuditRecorder implements OnApplicationShutdown {
         }),
       ]);
       this.buffer.splice(0, batch.length);
+      this.jobsEnqueued += jobs.length;
       this.enqueuedCounter.add(batch.length, { service: this.options.service });
       if (this.failures > 0) {
         this.logger.warn({ pending: this.buffer.length }, 'audit queue reachable again');

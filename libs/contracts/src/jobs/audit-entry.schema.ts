@@ -38,7 +38,7 @@ const isoUtcMillis = z
   .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/, 'must be UTC ISO-8601 with milliseconds');
 
 /**
- * One audit entry: the data of a job on the BullMQ queue `audit` (job id = `id`) and, unchanged, the
+ * One audit entry: carried by a job on the BullMQ queue `audit` ({@link AUDIT_ENTRIES_JOB}) and, unchanged, the
  * content hashed into the agency's chain by audit-log-worker. Covers NIST SP 800-53 AU-3: who
  * (`actor`, `agencyId`, `service`), what (`action`, `object`, `changes`), when (`occurredAt`), where
  * (`service`, `source`), outcome (`outcome`, `reason`) and the trace id.
@@ -74,5 +74,38 @@ export const auditEntrySchema = z.object({
 });
 export type AuditEntry = z.infer<typeof auditEntrySchema>;
 
-/** BullMQ job name of audit entries on the `audit` queue. */
+/**
+ * BullMQ job name of a job holding one audit entry as its data (job id = entry id). Recorders now
+ * send {@link AUDIT_ENTRIES_JOB}; the worker still accepts this name, so jobs queued by an older
+ * recorder during a rolling upgrade are stored.
+ */
 export const AUDIT_ENTRY_JOB = 'audit.entry';
+
+/**
+ * BullMQ job name of a job holding consecutive audit entries of one recorder
+ * (`{ entries: AuditEntry[] }`, docs/adr/0007-audit-jobs-carry-entries.md). Its id is
+ * `<first entry id>` for one entry and `<first entry id>_<last entry id>` for more.
+ */
+export const AUDIT_ENTRIES_JOB = 'audit.entries';
+
+/** Most entries in one {@link AUDIT_ENTRIES_JOB}. */
+export const AUDIT_ENTRIES_PER_JOB_MAX = 500;
+
+/**
+ * Data of an {@link AUDIT_ENTRIES_JOB}. The entries are validated one by one by the worker (a bad
+ * entry fails alone), so the schema here only fixes the shape.
+ */
+export const auditEntriesJobSchema = z.object({
+  entries: z.array(z.unknown()).min(1).max(AUDIT_ENTRIES_PER_JOB_MAX),
+});
+export type AuditEntriesJob = { entries: AuditEntry[] };
+
+/** Job id of a job holding `entries` (consecutive entries of one recorder, oldest first). */
+export const auditJobId = (entries: ReadonlyArray<Pick<AuditEntry, 'id'>>): string => {
+  const first = entries[0]?.id;
+  const last = entries[entries.length - 1]?.id;
+  if (first === undefined || last === undefined) {
+    throw new Error('an audit job holds at least one entry');
+  }
+  return entries.length === 1 ? first : `${first}_${last}`;
+};
