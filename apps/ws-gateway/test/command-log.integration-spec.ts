@@ -96,4 +96,40 @@ describe('command log and socket quota on the real Redis', () => {
     // Leases not renewed expire (a killed instance's sockets stop counting).
     expect(await quota.claim(lease(4), 2, 11_001, 1_000)).toBe(true);
   });
+
+  it('renews live leases in chunks, keeps them counting, and never revives a released one', async () => {
+    const quota = new SocketQuotaRepository(redis, keys);
+    const leases = Array.from({ length: 1_201 }, (_, n) => ({
+      agencyId: 'agency-2',
+      userId: `user-${n % 3}`,
+      member: `s${n}`,
+    }));
+    for (const lease of leases) {
+      expect(await quota.claim(lease, 1_000, 20_000, 1_000)).toBe(true);
+    }
+    const released = leases[7];
+    if (!released) throw new Error('no lease');
+    await quota.release(released);
+    // Renewed at 20,500 for 1,000 ms (three chunks of up to 500 leases): alive at 21,001.
+    await quota.renew(leases, 20_500, 1_000, 500);
+    for (const userId of ['user-0', 'user-1', 'user-2']) {
+      const members = await redis.zrange(
+        keys.userSockets('agency-2', userId),
+        21_001,
+        '+inf',
+        'BYSCORE',
+      );
+      expect(members).toHaveLength({ 'user-0': 401, 'user-1': 399, 'user-2': 400 }[userId]);
+    }
+    expect(await redis.zscore(keys.userSockets('agency-2', 'user-1'), released.member)).toBeNull();
+    // A user at the maximum of live leases is refused after the renewal, as before it.
+    expect(
+      await quota.claim(
+        { agencyId: 'agency-2', userId: 'user-0', member: 'extra' },
+        400,
+        21_001,
+        1_000,
+      ),
+    ).toBe(false);
+  });
 });

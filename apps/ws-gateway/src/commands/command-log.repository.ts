@@ -6,7 +6,8 @@ import { WsRedisKeys } from '../realtime/redis-keys';
 
 /**
  * Appends one command: idempotent by commandId (a retried `command.issued` keeps its first seq),
- * seq from INCR, then drops entries beyond the count or older than the age (at most 200 per call).
+ * seq from INCR, then drops entries beyond the count or older than the age (at most 200 per call),
+ * reading the oldest entry one at a time: only the entries it drops and one more are read.
  * Entry member: `<seq>|<appendedAtMs>|<commandId>|<json without seq>`.
  */
 const APPEND_SCRIPT = `
@@ -15,15 +16,17 @@ if existing then return {tonumber(existing), 0} end
 local seq = redis.call('INCR', KEYS[1])
 redis.call('ZADD', KEYS[2], seq, seq .. '|' .. ARGV[3] .. '|' .. ARGV[1] .. '|' .. ARGV[2])
 redis.call('HSET', KEYS[3], ARGV[1], seq)
-local count = redis.call('ZCARD', KEYS[2])
-local excess = count - tonumber(ARGV[4])
+local excess = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[4])
 local cutoff = tonumber(ARGV[3]) - tonumber(ARGV[5])
-local oldest = redis.call('ZRANGE', KEYS[2], 0, 199)
-for i, member in ipairs(oldest) do
+local removed = 0
+while removed < 200 do
+  local member = redis.call('ZRANGE', KEYS[2], 0, 0)[1]
+  if not member then break end
   local _, _, appended, commandId = string.find(member, '^%d+|(%d+)|([^|]+)|')
-  if i <= excess or tonumber(appended) < cutoff then
+  if removed < excess or tonumber(appended) < cutoff then
     redis.call('ZREM', KEYS[2], member)
     redis.call('HDEL', KEYS[3], commandId)
+    removed = removed + 1
   else
     break
   end

@@ -19,6 +19,13 @@ import { wsInstruments } from './ws.metrics';
 /** Leases of the per-user socket count are renewed this often and expire after three periods. */
 const LEASE_RENEW_MS = 10_000;
 const LEASE_MS = 3 * LEASE_RENEW_MS;
+/**
+ * Sockets are spread over this many renewal slices and one slice is renewed per tick
+ * (`LEASE_RENEW_MS / LEASE_RENEW_SLICES`): renewing every socket of an instance at once was one
+ * pipeline of two commands per socket that stalled the event loop and Redis long enough to delay
+ * commands by hundreds of milliseconds every 10 s (docs/benchmarks.md, WebSocket).
+ */
+const LEASE_RENEW_SLICES = 10;
 /** Send buffers are checked this often. */
 const SWEEP_MS = 2_000;
 /** setTimeout's largest delay. */
@@ -39,6 +46,10 @@ export class ConnectionService implements OnApplicationBootstrap, OnApplicationS
   private draining = false;
   private renewTimer?: NodeJS.Timeout;
   private sweepTimer?: NodeJS.Timeout;
+  /** Slice renewed at the next tick, and slice given to the next socket (round robin). */
+  private renewSlice = 0;
+  private nextLeaseSlice = 0;
+  private renewing = false;
 
   constructor(
     @Inject(WS_GATEWAY_CONFIG) private readonly config: WsGatewayConfig,
@@ -48,7 +59,10 @@ export class ConnectionService implements OnApplicationBootstrap, OnApplicationS
   ) {}
 
   onApplicationBootstrap(): void {
-    this.renewTimer = setInterval(() => void this.renewLeases(), LEASE_RENEW_MS).unref();
+    this.renewTimer = setInterval(
+      () => void this.renewLeases(),
+      LEASE_RENEW_MS / LEASE_RENEW_SLICES,
+    ).unref();
     this.sweepTimer = setInterval(() => this.sweepSendBuffers(), SWEEP_MS).unref();
   }
 
@@ -97,6 +111,8 @@ export class ConnectionService implements OnApplicationBootstrap, OnApplicationS
   attach(socket: AuthedSocket, policy: NamespacePolicy): void {
     const data = socket.data;
     const now = Date.now();
+    data.leaseSlice = this.nextLeaseSlice;
+    this.nextLeaseSlice = (this.nextLeaseSlice + 1) % LEASE_RENEW_SLICES;
     data.bucket = new TokenBucket(this.config.WS_RATE_PER_SECOND, this.config.WS_RATE_BURST, now);
     data.expiryTimer = setTimeout(
       () => this.expire(socket),
@@ -192,20 +208,30 @@ export class ConnectionService implements OnApplicationBootstrap, OnApplicationS
     socket.disconnect(true);
   }
 
+  /** Renews the leases of one slice of the sockets; each socket's lease every `LEASE_RENEW_MS`. */
   private async renewLeases(): Promise<void> {
+    const slice = this.renewSlice;
+    this.renewSlice = (slice + 1) % LEASE_RENEW_SLICES;
+    if (this.renewing) {
+      // Redis is slow: this slice waits for its next turn (a lease outlives three turns).
+      return;
+    }
     const leases: SocketLease[] = [];
     for (const namespace of this.namespaces.all()) {
       for (const socket of namespace.sockets.values()) {
-        const lease = (socket as AuthedSocket).data.lease;
-        if (lease) {
-          leases.push(lease);
+        const data = (socket as AuthedSocket).data;
+        if (data.lease && data.leaseSlice === slice) {
+          leases.push(data.lease);
         }
       }
     }
+    this.renewing = true;
     try {
       await this.quota.renew(leases, Date.now(), LEASE_MS);
     } catch (error) {
       this.logger.warn({ err: error, leases: leases.length }, 'socket lease renewal failed');
+    } finally {
+      this.renewing = false;
     }
   }
 

@@ -15,6 +15,8 @@ export interface SocketIdentity {
   lastSeq?: number;
   lastUserSeq?: number;
   lease?: SocketLease;
+  /** Which of the lease renewal slices renews this socket's lease. */
+  leaseSlice?: number;
   bucket?: TokenBucket;
   expiryTimer?: NodeJS.Timeout;
 }
