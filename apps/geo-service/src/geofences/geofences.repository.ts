@@ -4,6 +4,7 @@ import type { GeofenceKind } from '@gad/contracts';
 import type { Pool, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { pgPoolOf, queryRows } from '../database/pg-pool';
+import { boolArray, numberArray, textArray, timestampArray } from '../database/pg-array';
 import { loadSqlFile, sqlOf } from '../database/sql-file';
 import type { MovedUnit } from '../positions/positions.repository';
 
@@ -195,12 +196,12 @@ export class GeofencesRepository {
       text: EVALUATE,
       values: [
         agencyId,
-        moved.map((unit) => unit.unitId),
-        moved.map((unit) => unit.recordedAt),
-        moved.map((unit) => unit.lon),
-        moved.map((unit) => unit.lat),
-        moved.map((unit) => unit.accuracyM),
-        moved.map((unit) => unit.firstReport),
+        textArray(moved.map((unit) => unit.unitId)),
+        timestampArray(moved.map((unit) => unit.recordedAt)),
+        numberArray(moved.map((unit) => unit.lon)),
+        numberArray(moved.map((unit) => unit.lat)),
+        numberArray(moved.map((unit) => unit.accuracyM)),
+        boolArray(moved.map((unit) => unit.firstReport)),
         stream,
         traceparent ?? null,
       ],

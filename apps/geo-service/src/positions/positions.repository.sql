@@ -64,9 +64,10 @@ SELECT
   COALESCE((
     SELECT array_agg(l.unit_id)
     FROM latest l
-    WHERE NOT EXISTS (
-      SELECT 1 FROM geo.units p
-      WHERE p.agency_id = $1 AND p.unit_id = l.unit_id AND p.recorded_at IS NOT NULL)
+    -- A primary-key lookup per moved unit (no row, or a row without a fix: its first report). As
+    -- NOT EXISTS the planner chose a hash anti join that read all of the agency's units per batch.
+    WHERE (SELECT p.recorded_at FROM geo.units p
+           WHERE p.agency_id = $1 AND p.unit_id = l.unit_id) IS NULL
   ), '{}') AS first_report_units;
 
 -- name: latest_of_units

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { Pool, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { inTransaction, pgPoolOf, queryRows } from '../database/pg-pool';
+import { numberArray, textArray, timestampArray } from '../database/pg-array';
 import { loadSqlFile, sqlOf } from '../database/sql-file';
 
 const SQL = loadSqlFile(join(__dirname, 'positions.repository.sql'));
@@ -151,15 +152,15 @@ export class PositionsRepository {
       text: INGEST_BATCH,
       values: [
         agencyId,
-        fixes.map((fix) => fix.unitId),
-        fixes.map((fix) => fix.recordedAt),
-        fixes.map((fix) => fix.seq),
-        fixes.map((fix) => fix.lon),
-        fixes.map((fix) => fix.lat),
-        fixes.map((fix) => fix.accuracyM),
-        fixes.map((fix) => fix.speedMps),
-        fixes.map((fix) => fix.headingDeg),
-        fixes.map((fix) => fix.deviceId),
+        textArray(fixes.map((fix) => fix.unitId)),
+        timestampArray(fixes.map((fix) => fix.recordedAt)),
+        numberArray(fixes.map((fix) => fix.seq)),
+        numberArray(fixes.map((fix) => fix.lon)),
+        numberArray(fixes.map((fix) => fix.lat)),
+        numberArray(fixes.map((fix) => fix.accuracyM)),
+        numberArray(fixes.map((fix) => fix.speedMps)),
+        numberArray(fixes.map((fix) => fix.headingDeg)),
+        textArray(fixes.map((fix) => fix.deviceId)),
       ],
     });
     const row = rows[0];

@@ -9,6 +9,19 @@ describe('uuidv7', () => {
     expect(earlier).toMatch(UUID_V7_PATTERN);
     expect(earlier < later).toBe(true);
   });
+
+  it('carries the milliseconds in its first 48 bits and never repeats across pool refills', () => {
+    const at = Date.UTC(2026, 11, 2, 6, 30, 0, 123);
+    const ids = Array.from({ length: 5_000 }, () => uuidv7(at));
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) {
+      expect(id).toMatch(UUID_V7_PATTERN);
+      expect(parseInt(id.replace(/-/g, '').slice(0, 12), 16)).toBe(at);
+    }
+    // The random part is spread over all hex digits, not stuck on a refilled or zeroed pool.
+    const randomDigits = new Set(ids.flatMap((id) => [...id.replace(/-/g, '').slice(13)]));
+    expect(randomDigits.size).toBe(16);
+  });
 });
 
 describe('envelope', () => {

@@ -1,19 +1,56 @@
+/** Random bytes drawn from Web Crypto in one call and used up 10 bytes per id. */
+const pool = new Uint8Array(10 * 512);
+let poolOffset = pool.length;
+/** The 16 bytes of the id being built. */
+const scratch = new Uint8Array(16);
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+
 /**
  * RFC 9562 UUIDv7: 48-bit Unix milliseconds, then random bits. Time-ordered, so ids sort by creation
- * and index well. Uses Web Crypto (`globalThis.crypto`), available in browsers and Node >= 19.
+ * and index well. Uses Web Crypto (`globalThis.crypto`), available in browsers and Node >= 19. The
+ * random bytes come from a pool refilled every 512 ids: one `getRandomValues` call (a system call
+ * in Node) per id was a tenth of geo-service's CPU while it published `unit.moved` events
+ * (docs/benchmarks.md, Geo).
  */
 export function uuidv7(now: number = Date.now()): string {
-  const bytes = new Uint8Array(16);
-  globalThis.crypto.getRandomValues(bytes);
+  if (poolOffset + 10 > pool.length) {
+    globalThis.crypto.getRandomValues(pool);
+    poolOffset = 0;
+  }
+  const b = scratch;
+  b.set(pool.subarray(poolOffset, poolOffset + 10), 6);
+  // Used bytes are not handed out again.
+  poolOffset += 10;
   let ms = now;
   for (let i = 5; i >= 0; i -= 1) {
-    bytes[i] = ms % 256;
+    b[i] = ms % 256;
     ms = Math.floor(ms / 256);
   }
-  bytes[6] = 0x70 | (bytes[6] & 0x0f);
-  bytes[8] = 0x80 | (bytes[8] & 0x3f);
-  const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  b[6] = 0x70 | (b[6] & 0x0f);
+  b[8] = 0x80 | (b[8] & 0x3f);
+  const h = HEX;
+  return (
+    h[b[0]] +
+    h[b[1]] +
+    h[b[2]] +
+    h[b[3]] +
+    '-' +
+    h[b[4]] +
+    h[b[5]] +
+    '-' +
+    h[b[6]] +
+    h[b[7]] +
+    '-' +
+    h[b[8]] +
+    h[b[9]] +
+    '-' +
+    h[b[10]] +
+    h[b[11]] +
+    h[b[12]] +
+    h[b[13]] +
+    h[b[14]] +
+    h[b[15]]
+  );
 }
 
 export const UUID_V7_PATTERN =
