@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { appNames, envSchemas, generatedSecrets, repoRoot, runBin } from './deploy-test-helpers';
+import {
+  appNames,
+  envSchemas,
+  expectNodeOptionsOf,
+  generatedSecrets,
+  nodeRuntimeVariables,
+  repoRoot,
+  runBin,
+} from './deploy-test-helpers';
 
 interface ComposeService {
   environment?: Record<string, string | number | boolean>;
@@ -53,7 +61,10 @@ describe('docker/compose.yml', () => {
     expect(result.error?.issues ?? []).toEqual([]);
     // Every variable set is one the app reads: a misspelt name would be silently ignored.
     const known = Object.keys(schema.shape ?? {});
-    expect(Object.keys(env).filter((key) => !known.includes(key))).toEqual([]);
+    expect(
+      Object.keys(env).filter((key) => !known.includes(key) && !nodeRuntimeVariables.includes(key)),
+    ).toEqual([]);
+    expectNodeOptionsOf(app, env);
     // Containers listen on every interface; the published port, the app's PORT and the health
     // check agree; the service runs read-only and exports traces.
     expect(env.HOST).toBe('0.0.0.0');

@@ -47,3 +47,21 @@ export function runBin(name: string, args: string[]): { status: number; output: 
     return { status: failed.status ?? 1, output: `${failed.stdout ?? ''}${failed.stderr ?? ''}` };
   }
 }
+
+/** Variables read by Node itself rather than by the app's schema. */
+export const nodeRuntimeVariables = ['NODE_OPTIONS'];
+
+/**
+ * The Node options a container gets (`NODE_OPTIONS`, else the image's `--enable-source-maps`)
+ * hold the ones tools/scripts/services.cjs runs the app with locally, plus source maps.
+ */
+export function expectNodeOptionsOf(app: string, env: Record<string, string>): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { findService } = require(join(repoRoot, 'tools', 'scripts', 'services.cjs')) as {
+    findService(name: string): { nodeOptions: readonly string[] };
+  };
+  const options = (env['NODE_OPTIONS'] ?? '--enable-source-maps').split(/\s+/).filter(Boolean);
+  expect(options).toEqual(
+    expect.arrayContaining(['--enable-source-maps', ...findService(app).nodeOptions]),
+  );
+}

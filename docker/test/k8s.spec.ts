@@ -1,7 +1,14 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { appNames, envSchemas, generatedSecrets, repoRoot } from './deploy-test-helpers';
+import {
+  appNames,
+  envSchemas,
+  expectNodeOptionsOf,
+  generatedSecrets,
+  nodeRuntimeVariables,
+  repoRoot,
+} from './deploy-test-helpers';
 
 interface K8sObject {
   apiVersion: string;
@@ -156,7 +163,10 @@ describeIfKubectl.each(['overlays/dev', 'overlays/prod'])('k8s %s', (overlay) =>
     const parsed = schema.safeParse(env);
     expect(parsed.error?.issues ?? []).toEqual([]);
     const known = Object.keys(schema.shape ?? {});
-    expect(Object.keys(env).filter((key) => !known.includes(key))).toEqual([]);
+    expect(
+      Object.keys(env).filter((key) => !known.includes(key) && !nodeRuntimeVariables.includes(key)),
+    ).toEqual([]);
+    expectNodeOptionsOf(app, env);
 
     // SIGTERM drain (SHUTDOWN_TIMEOUT_MS) plus the preStop sleep fit in the grace period.
     const preStop = container.lifecycle?.preStop?.exec?.command ?? [];

@@ -8,15 +8,27 @@ const path = require('node:path');
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 
-/** The services in start order with their default ports (each reads `PORT`). */
+/**
+ * The services in start order with their default ports (each reads `PORT`) and the Node options
+ * they run with everywhere: here (npm start, tests, benchmarks) and in `NODE_OPTIONS` of
+ * docker/compose.yml and k8s/base/<app>/configmap.yaml (docker/test checks they agree).
+ *
+ * geo-service: `--max-semi-space-size=32` (MiB) gives the young generation room for what a batch
+ * of fixes allocates (parsed entries, array literals, unit.moved envelopes), so less of it
+ * survives into the old generation: ingestion with 1,000 geofences measured 10,337 and 10,453
+ * positions/s against 9,712 and 9,151 with the default, at 57 instead of 64-69 µs of CPU per fix
+ * (docs/benchmarks.md, Geo, 2026-12-02). It costs up to about 100 MiB of memory.
+ */
 const services = Object.freeze(
   [
-    { name: 'api-gateway', port: 3000 },
-    { name: 'ws-gateway', port: 3001 },
-    { name: 'geo-service', port: 3002 },
-    { name: 'audit-log-worker', port: 3003 },
-    { name: 'notification-service', port: 3004 },
-  ].map((service) => Object.freeze(service)),
+    { name: 'api-gateway', port: 3000, nodeOptions: [] },
+    { name: 'ws-gateway', port: 3001, nodeOptions: [] },
+    { name: 'geo-service', port: 3002, nodeOptions: ['--max-semi-space-size=32'] },
+    { name: 'audit-log-worker', port: 3003, nodeOptions: [] },
+    { name: 'notification-service', port: 3004, nodeOptions: [] },
+  ].map((service) =>
+    Object.freeze({ ...service, nodeOptions: Object.freeze(service.nodeOptions) }),
+  ),
 );
 
 /** Every service exposes these. */
@@ -52,19 +64,19 @@ function serviceEntry(app, rootDir = repoRoot) {
 /**
  * THE command that runs a built app (cwd = repository root):
  *
- *   node -r ./tools/scripts/register-paths.js dist/apps/<app>/src/main.js
+ *   node <the service's nodeOptions> -r ./tools/scripts/register-paths.js dist/apps/<app>/src/main.js
  *
  * register-paths.js maps `@gad/*` to dist/libs/<lib>/src/index.js. Local runners also preload
  * exit-with-parent.js (`exitWithParent`, default true) so an app never outlives its runner.
  * `rootDir` points at another tree holding dist/apps/<app> (the helper's own tests use it).
  */
 function serviceCommand(app, { rootDir = repoRoot, exitWithParent = true } = {}) {
-  findService(app);
+  const service = findService(app);
   const entry = serviceEntry(app, rootDir);
   // GAD_SERVICE_NODE_ARGS: extra Node flags for every started service (e.g. `--cpu-prof
   // --cpu-prof-dir=/tmp/prof` to profile a benchmark's services; NODE_OPTIONS refuses --cpu-prof).
   const extra = (process.env.GAD_SERVICE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-  const args = [...extra, '-r', './tools/scripts/register-paths.js'];
+  const args = [...service.nodeOptions, ...extra, '-r', './tools/scripts/register-paths.js'];
   if (exitWithParent) {
     args.push('-r', './tools/scripts/exit-with-parent.js');
   }
