@@ -56,7 +56,6 @@ export const nodeRuntimeVariables = ['NODE_OPTIONS'];
  * hold the ones tools/scripts/services.cjs runs the app with locally, plus source maps.
  */
 export function expectNodeOptionsOf(app: string, env: Record<string, string>): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { findService } = require(join(repoRoot, 'tools', 'scripts', 'services.cjs')) as {
     findService(name: string): { nodeOptions: readonly string[] };
   };
