@@ -8,6 +8,8 @@ import { startRedisCluster, waitFor, type RedisClusterHandle } from '@gad/testin
 import { createShardedAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
 import { Server } from 'socket.io';
+import { WsRedisKeys } from '../src/realtime/redis-keys';
+import { SocketQuotaRepository } from '../src/realtime/socket-quota.repository';
 import { io as connect, type Socket } from 'socket.io-client';
 
 jest.setTimeout(60_000);
@@ -90,5 +92,41 @@ describe('sharded socket.io adapter on a Redis Cluster', () => {
       },
       { description: 'emits flowing again after the failover', intervalMs: 200, timeoutMs: 20_000 },
     );
+  });
+});
+
+describe('socket quota leases on a Redis Cluster', () => {
+  it('claims and renews the leases of users whose keys live on different nodes', async () => {
+    const redis = redisClientFromUrl(cluster.url, { enableAutoPipelining: true });
+    redis.on('error', () => undefined);
+    const keys = new WsRedisKeys(`test-${process.pid}:`);
+    const quota = new SocketQuotaRepository(redis, keys);
+    try {
+      const leases = Array.from({ length: 60 }, (_, n) => ({
+        agencyId: 'agency-1',
+        userId: `user-${n}`,
+        member: `ws-1|s${n}`,
+      }));
+      for (const lease of leases) {
+        expect(await quota.claim(lease, 2, 10_000, 1_000)).toBe(true);
+      }
+      const slots = new Set(
+        await Promise.all(
+          leases.map((lease) =>
+            redis.call('CLUSTER', 'KEYSLOT', keys.userSockets(lease.agencyId, lease.userId)),
+          ),
+        ),
+      );
+      expect(slots.size).toBeGreaterThan(1);
+      await quota.renew(leases, 10_500, 1_000, 25);
+      const scores = await Promise.all(
+        leases.map((lease) =>
+          redis.zscore(keys.userSockets(lease.agencyId, lease.userId), lease.member),
+        ),
+      );
+      expect(scores).toEqual(leases.map(() => '11500'));
+    } finally {
+      await redis.quit();
+    }
   });
 });
