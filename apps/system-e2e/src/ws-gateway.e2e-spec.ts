@@ -55,6 +55,8 @@ describe('ws-gateway (two instances)', () => {
       JWT_PUBLIC_KEY: jwt.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
       WS_ABUSE_LIMIT: '60',
       WS_POSITIONS_BATCH_MS: '200',
+      // A killed instance's sockets stop counting towards the user limit after 3 heartbeats.
+      WS_INSTANCE_HEARTBEAT_MS: '300',
     };
     [a, b] = await Promise.all([
       startServiceProcess({ app: 'ws-gateway', env: { ...env, INSTANCE_ID: `ws-a-${run}` } }),
@@ -455,10 +457,28 @@ describe('ws-gateway (two instances)', () => {
       await issue(agencyA, unitId, 'before 2'),
     ];
     await waitFor(() => dev.commands.length === 2, { description: 'two commands before the kill' });
+    // A dispatcher at the socket limit, all on A.
+    const dispatcher = `dispatcher-failover-${run}`;
+    const onA: DispatchSocket[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      onA.push(await dispatchConsole(a.url, agencyA, dispatcher));
+    }
 
     balancer.pause();
     await a.kill();
     await waitFor(() => !dev.connection.socket.connected, { description: 'device lost A' });
+    onA.forEach((socket) => socket.disconnect());
+    // A died without releasing its sockets; once its heartbeat expired they no longer count, and
+    // the dispatcher's five consoles are admitted on B.
+    const onB: DispatchSocket[] = [];
+    await waitFor(
+      async () => {
+        onB.push(await dispatchConsole(b.url, agencyA, dispatcher));
+        return onB.length === 5;
+      },
+      { description: "the dispatcher's five consoles admitted on B", intervalMs: 200 },
+    );
+    expect(onB.every((socket) => socket.connected)).toBe(true);
     const missed: string[] = [];
     for (let i = 1; i <= 3; i += 1) {
       missed.push(await issue(agencyA, unitId, `missed ${i}`));

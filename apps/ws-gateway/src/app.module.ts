@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { BusModule } from '@gad/bus';
 import { JwtVerifier, RedisModule } from '@gad/platform';
@@ -16,12 +15,7 @@ import { ConnectionService } from './realtime/connection.service';
 import { NamespacesRegistry } from './realtime/namespaces.registry';
 import { WsRedisKeys } from './realtime/redis-keys';
 import { SOCKET_QUOTA_KEYS, SocketQuotaRepository } from './realtime/socket-quota.repository';
-import { WS_GATEWAY_CONFIG, type WsGatewayConfig } from './ws-gateway.config';
-
-/** This instance's name in consumer groups, RPC reply streams and logs. */
-export function instanceIdOf(config: WsGatewayConfig): string {
-  return config.INSTANCE_ID ?? `ws-gateway:${hostname()}:${process.pid}`;
-}
+import { instanceIdOf, WS_GATEWAY_CONFIG, type WsGatewayConfig } from './ws-gateway.config';
 
 @Module({})
 export class AppModule {

@@ -3,10 +3,10 @@ import { Streams } from '@gad/contracts';
 import { exitOnConfigError } from '@gad/config';
 import { bootstrapService, REDIS_CLIENT } from '@gad/platform';
 import type { Redis } from 'ioredis';
-import { AppModule, instanceIdOf } from './app.module';
+import { AppModule } from './app.module';
 import { ConnectionService } from './realtime/connection.service';
 import { RedisIoAdapter } from './realtime/redis-io.adapter';
-import { loadWsGatewayConfig } from './ws-gateway.config';
+import { instanceIdOf, loadWsGatewayConfig } from './ws-gateway.config';
 
 export async function bootstrap(): Promise<void> {
   const config = exitOnConfigError(loadWsGatewayConfig);

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { envInt, loadConfig, serviceEnvSchema } from '@gad/config';
 import { z } from 'zod';
 
@@ -16,6 +17,11 @@ export const wsGatewayEnvSchema = serviceEnvSchema.extend({
   INSTANCE_ID: z.string().min(1).optional(),
   /** Sockets one user may hold across every instance and both namespaces. */
   WS_MAX_SOCKETS_PER_USER: envInt(5, 1, 1000),
+  /**
+   * How often this instance tells the others it is alive. A killed instance's sockets stop counting
+   * towards their users' limit three periods after its last heartbeat.
+   */
+  WS_INSTANCE_HEARTBEAT_MS: envInt(5_000, 100, 60_000),
   /** Largest socket.io frame (bytes); bigger frames close the connection. */
   WS_MAX_PAYLOAD_BYTES: envInt(16 * 1024, 1024, 1024 * 1024),
   /** Token bucket per socket: refill rate (messages per second) and burst. */
@@ -39,6 +45,11 @@ export const wsGatewayEnvSchema = serviceEnvSchema.extend({
 
 export type WsGatewayConfig = z.infer<typeof wsGatewayEnvSchema>;
 export const WS_GATEWAY_CONFIG = Symbol('WS_GATEWAY_CONFIG');
+
+/** This instance's name in consumer groups, RPC reply streams and logs. */
+export function instanceIdOf(config: WsGatewayConfig): string {
+  return config.INSTANCE_ID ?? `ws-gateway:${hostname()}:${process.pid}`;
+}
 
 export function loadWsGatewayConfig(): WsGatewayConfig {
   return loadConfig('ws-gateway', wsGatewayEnvSchema);

@@ -9,7 +9,7 @@ import { createShardedAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import { WsRedisKeys } from '../src/realtime/redis-keys';
-import { SocketQuotaRepository } from '../src/realtime/socket-quota.repository';
+import { socketMember, SocketQuotaRepository } from '../src/realtime/socket-quota.repository';
 import { io as connect, type Socket } from 'socket.io-client';
 
 jest.setTimeout(60_000);
@@ -95,36 +95,41 @@ describe('sharded socket.io adapter on a Redis Cluster', () => {
   });
 });
 
-describe('socket quota leases on a Redis Cluster', () => {
-  it('claims and renews the leases of users whose keys live on different nodes', async () => {
+describe('socket quota on a Redis Cluster', () => {
+  it('claims sockets of users whose keys live on different nodes and drops a dead instance', async () => {
     const redis = redisClientFromUrl(cluster.url, { enableAutoPipelining: true });
     redis.on('error', () => undefined);
     const keys = new WsRedisKeys(`test-${process.pid}:`);
     const quota = new SocketQuotaRepository(redis, keys);
+    const now = Date.now();
+    const lease = (instance: string, n: number) => ({
+      agencyId: 'agency-1',
+      userId: `user-${n}`,
+      member: socketMember(instance, 'field', `s${n}`),
+      expiresAt: now + 600_000,
+    });
     try {
-      const leases = Array.from({ length: 60 }, (_, n) => ({
-        agencyId: 'agency-1',
-        userId: `user-${n}`,
-        member: `ws-1|s${n}`,
-      }));
-      for (const lease of leases) {
-        expect(await quota.claim(lease, 2, 10_000, 1_000)).toBe(true);
-      }
+      expect(await quota.heartbeat('ws-1#a', now, 3_000, 7_200_000)).toEqual([]);
+      const users = Array.from({ length: 60 }, (_, n) => n);
+      expect(
+        await Promise.all(users.map((n) => quota.claim(lease('ws-1#a', n), 1, now, []))),
+      ).toEqual(users.map(() => true));
       const slots = new Set(
         await Promise.all(
-          leases.map((lease) =>
-            redis.call('CLUSTER', 'KEYSLOT', keys.userSockets(lease.agencyId, lease.userId)),
+          users.map((n) =>
+            redis.call('CLUSTER', 'KEYSLOT', keys.userSockets('agency-1', `user-${n}`)),
           ),
         ),
       );
       expect(slots.size).toBeGreaterThan(1);
-      await quota.renew(leases, 10_500, 1_000, 25);
-      const scores = await Promise.all(
-        leases.map((lease) =>
-          redis.zscore(keys.userSockets(lease.agencyId, lease.userId), lease.member),
-        ),
-      );
-      expect(scores).toEqual(leases.map(() => '11500'));
+      // At the limit while ws-1#a lives; once it retired, its sockets no longer count.
+      expect(await quota.claim(lease('ws-2#b', 0), 1, now, [])).toBe(false);
+      await quota.retire('ws-1#a', now);
+      const dead = await quota.heartbeat('ws-2#b', now + 1, 3_000, 7_200_000);
+      expect(dead).toEqual(['ws-1#a']);
+      expect(
+        await Promise.all(users.map((n) => quota.claim(lease('ws-2#b', n), 1, now + 1, dead))),
+      ).toEqual(users.map(() => true));
     } finally {
       await redis.quit();
     }

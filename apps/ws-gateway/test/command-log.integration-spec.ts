@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { CommandLogRepository } from '../src/commands/command-log.repository';
 import { planReplay } from '../src/commands/replay-plan';
 import { WsRedisKeys } from '../src/realtime/redis-keys';
-import { SocketQuotaRepository } from '../src/realtime/socket-quota.repository';
+import { socketMember, SocketQuotaRepository } from '../src/realtime/socket-quota.repository';
 
 const unit = { kind: 'unit' as const, id: 'unit-1' };
 const command = (title: string): CommandIssuedV1 => ({
@@ -83,58 +83,62 @@ describe('command log and socket quota on the real Redis', () => {
     ]);
   });
 
-  it('admits at most the maximum of live socket leases per user', async () => {
+  it('admits at most the maximum of open sockets per user; a closed or expired one stops counting', async () => {
     const quota = new SocketQuotaRepository(redis, keys);
-    const lease = (n: number) => ({ agencyId: 'agency-1', userId: 'user-1', member: `s${n}` });
+    const lease = (n: number, expiresAt = 60_000) => ({
+      agencyId: 'agency-1',
+      userId: 'user-1',
+      member: socketMember('ws-1#a', 'field', `s${n}`),
+      expiresAt,
+    });
     const results = [];
     for (let n = 1; n <= 3; n += 1) {
-      results.push(await quota.claim(lease(n), 2, 10_000, 1_000));
+      results.push(await quota.claim(lease(n, n === 2 ? 11_000 : 60_000), 2, 10_000, []));
     }
     expect(results).toEqual([true, true, false]);
     await quota.release(lease(1));
-    expect(await quota.claim(lease(3), 2, 10_000, 1_000)).toBe(true);
-    // Leases not renewed expire (a killed instance's sockets stop counting).
-    expect(await quota.claim(lease(4), 2, 11_001, 1_000)).toBe(true);
+    expect(await quota.claim(lease(3), 2, 10_000, [])).toBe(true);
+    expect(await quota.claim(lease(4), 2, 10_000, [])).toBe(false);
+    // s2's token expired at 11,000 (its socket was disconnected then): it no longer counts.
+    expect(await quota.claim(lease(4), 2, 11_001, [])).toBe(true);
+    // The set lives as long as its longest-lived socket.
+    const ttl = await redis.pttl(keys.userSockets('agency-1', 'user-1'));
+    expect(ttl).toBeGreaterThan(40_000);
+    expect(ttl).toBeLessThanOrEqual(50_000);
   });
 
-  it('renews live leases in chunks, keeps them counting, and never revives a released one', async () => {
+  it("drops the sockets of a dead instance, and only those, once the instance's heartbeat expired", async () => {
     const quota = new SocketQuotaRepository(redis, keys);
-    const leases = Array.from({ length: 1_201 }, (_, n) => ({
+    const lease = (instance: string, n: number) => ({
       agencyId: 'agency-2',
-      userId: `user-${n % 3}`,
-      member: `s${n}`,
-    }));
-    for (const lease of leases) {
-      expect(await quota.claim(lease, 1_000, 20_000, 1_000)).toBe(true);
+      userId: 'user-1',
+      member: socketMember(instance, 'dispatch', `s${n}`),
+      expiresAt: Date.now() + 600_000,
+    });
+    const now = Date.now();
+    // Instances a and b heartbeat for 3 s; a's predecessor with the same id stopped an hour ago.
+    expect(await quota.heartbeat('ws-a#2', now, 3_000, 7_200_000)).toEqual([]);
+    await quota.retire('ws-a#1', now - 3_600_000);
+    expect(await quota.heartbeat('ws-b#1', now, 3_000, 7_200_000)).toEqual(['ws-a#1']);
+    for (const [instance, n] of [
+      ['ws-a#1', 1],
+      ['ws-a#2', 2],
+      ['ws-b#1', 3],
+    ] as const) {
+      expect(await quota.claim(lease(instance, n), 5, now, [])).toBe(true);
     }
-    const released = leases[7];
-    if (!released) throw new Error('no lease');
-    await quota.release(released);
-    // Renewed at 20,500 for 1,000 ms (three chunks of up to 500 leases): alive at 21,001.
-    await quota.renew(leases, 20_500, 1_000, 500);
-    const live = new Map([
-      ['user-0', 401],
-      ['user-1', 399],
-      ['user-2', 400],
-    ]);
-    for (const [userId, count] of live) {
-      const members = await redis.zrange(
-        keys.userSockets('agency-2', userId),
-        21_001,
-        '+inf',
-        'BYSCORE',
-      );
-      expect(members).toHaveLength(count);
-    }
-    expect(await redis.zscore(keys.userSockets('agency-2', 'user-1'), released.member)).toBeNull();
-    // A user at the maximum of live leases is refused after the renewal, as before it.
-    expect(
-      await quota.claim(
-        { agencyId: 'agency-2', userId: 'user-0', member: 'extra' },
-        400,
-        21_001,
-        1_000,
-      ),
-    ).toBe(false);
+    // b misses its heartbeats; 4 s later a learns that b is dead.
+    const dead = await quota.heartbeat('ws-a#2', now + 4_000, 3_000, 7_200_000);
+    expect([...dead].sort()).toEqual(['ws-a#1', 'ws-b#1']);
+    expect(await quota.claim(lease('ws-a#2', 4), 2, now + 4_000, dead)).toBe(true);
+    expect(await redis.zrange(keys.userSockets('agency-2', 'user-1'), 0, -1)).toEqual(
+      expect.arrayContaining([lease('ws-a#2', 2).member, lease('ws-a#2', 4).member]),
+    );
+    expect(await redis.zcard(keys.userSockets('agency-2', 'user-1'))).toBe(2);
+    // A retired instance is dead at once for the others; a live one never reports itself dead.
+    await quota.retire('ws-a#2', now + 5_000);
+    expect(await quota.heartbeat('ws-c#1', now + 5_001, 3_000, 7_200_000)).toContain('ws-a#2');
+    // Dead instances are forgotten once no socket of theirs can still be open.
+    expect(await quota.heartbeat('ws-c#1', now + 7_200_000, 3_000, 3_600_000)).toEqual([]);
   });
 });

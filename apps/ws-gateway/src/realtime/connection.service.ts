@@ -7,25 +7,24 @@ import {
 import { SocketErrorCodes, type ServerNotice, type SocketError } from '@gad/contracts';
 import { createLogger } from '@gad/observability';
 import { JwtVerifier } from '@gad/platform';
+import { randomBytes } from 'node:crypto';
 import type { Namespace, Socket } from 'socket.io';
-import { WS_GATEWAY_CONFIG, type WsGatewayConfig } from '../ws-gateway.config';
+import { instanceIdOf, WS_GATEWAY_CONFIG, type WsGatewayConfig } from '../ws-gateway.config';
 import { NamespacesRegistry } from './namespaces.registry';
 import { authenticateHandshake, type AuthedSocket, type NamespacePolicy } from './socket-auth';
-import { SocketQuotaRepository, type SocketLease } from './socket-quota.repository';
+import { socketMember, SocketQuotaRepository, type SocketLease } from './socket-quota.repository';
 import { TokenBucket } from './token-bucket';
 import { WsException } from './ws.exception';
 import { wsInstruments } from './ws.metrics';
 
-/** Leases of the per-user socket count are renewed this often and expire after three periods. */
-const LEASE_RENEW_MS = 10_000;
-const LEASE_MS = 3 * LEASE_RENEW_MS;
+/** An instance counts as alive this many heartbeat periods after its last heartbeat. */
+const INSTANCE_LEASE_PERIODS = 3;
 /**
- * Sockets are spread over this many renewal slices and one slice is renewed per tick
- * (`LEASE_RENEW_MS / LEASE_RENEW_SLICES`): renewing every socket of an instance at once was one
- * pipeline of two commands per socket that stalled the event loop and Redis long enough to delay
- * commands by hundreds of milliseconds every 10 s (docs/benchmarks.md, WebSocket).
+ * Dead instances stay in the registry this long, so claims keep dropping their sockets' entries.
+ * Longer than any socket can live: a socket is disconnected when its access token expires, and
+ * the api-gateway issues access tokens for at most an hour.
  */
-const LEASE_RENEW_SLICES = 10;
+const FORGET_DEAD_INSTANCES_MS = 2 * 3_600_000;
 /** Send buffers are checked this often. */
 const SWEEP_MS = 2_000;
 /** setTimeout's largest delay. */
@@ -36,39 +35,51 @@ type AnySocket = Socket;
 
 /**
  * Everything a socket goes through whatever its namespace: handshake authentication and the
- * per-user quota, token expiry, the per-socket rate limit and send buffer cap, lease renewal of
- * the quota, and draining on shutdown.
+ * per-user quota, token expiry, the per-socket rate limit and send buffer cap, and draining on
+ * shutdown. The quota counts a user's sockets on every live instance; this instance heartbeats so
+ * the others know its sockets are still open, and learns which instances died.
  */
 @Injectable()
 export class ConnectionService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = createLogger('connections');
   private readonly metrics = wsInstruments();
   private draining = false;
-  private renewTimer?: NodeJS.Timeout;
+  private heartbeatTimer?: NodeJS.Timeout;
   private sweepTimer?: NodeJS.Timeout;
-  /** Slice renewed at the next tick, and slice given to the next socket (round robin). */
-  private renewSlice = 0;
-  private nextLeaseSlice = 0;
-  private renewing = false;
+  /**
+   * This process in the instance registry and in its sockets' quota entries: the instance id plus
+   * a random part, so a restarted instance with the same id is not taken for its dead predecessor.
+   */
+  readonly incarnation: string;
+  /** Instances whose heartbeat expired, as of the last heartbeat. */
+  private deadInstances: readonly string[] = [];
+  private heartbeating = false;
+  private retiring?: Promise<void>;
 
   constructor(
     @Inject(WS_GATEWAY_CONFIG) private readonly config: WsGatewayConfig,
     @Inject(JwtVerifier) private readonly verifier: JwtVerifier,
     private readonly quota: SocketQuotaRepository,
     private readonly namespaces: NamespacesRegistry,
-  ) {}
+  ) {
+    const id = instanceIdOf(config).replaceAll('|', '_');
+    this.incarnation = `${id}#${randomBytes(4).toString('hex')}`;
+  }
 
-  onApplicationBootstrap(): void {
-    this.renewTimer = setInterval(
-      () => void this.renewLeases(),
-      LEASE_RENEW_MS / LEASE_RENEW_SLICES,
+  /** Registers this instance before the first handshake, then heartbeats. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.heartbeat();
+    this.heartbeatTimer = setInterval(
+      () => void this.heartbeat(),
+      this.config.WS_INSTANCE_HEARTBEAT_MS,
     ).unref();
     this.sweepTimer = setInterval(() => this.sweepSendBuffers(), SWEEP_MS).unref();
   }
 
-  onApplicationShutdown(): void {
-    clearInterval(this.renewTimer);
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.heartbeatTimer);
     clearInterval(this.sweepTimer);
+    await this.retire();
   }
 
   /** socket.io namespace middleware: a refusal reaches the client as `connect_error` with a code. */
@@ -96,10 +107,11 @@ export class ConnectionService implements OnApplicationBootstrap, OnApplicationS
     const lease: SocketLease = {
       agencyId: identity.user.agencyId,
       userId: identity.user.sub,
-      member: `${policy.name}|${socket.id}`,
+      member: socketMember(this.incarnation, policy.name, socket.id),
+      expiresAt: identity.expiresAt,
     };
     const max = this.config.WS_MAX_SOCKETS_PER_USER;
-    if (!(await this.quota.claim(lease, max, Date.now(), LEASE_MS))) {
+    if (!(await this.quota.claim(lease, max, Date.now(), this.deadInstances))) {
       throw WsException.tooManySockets(max);
     }
     socket.data = { ...identity, lease };
@@ -111,8 +123,6 @@ export class ConnectionService implements OnApplicationBootstrap, OnApplicationS
   attach(socket: AuthedSocket, policy: NamespacePolicy): void {
     const data = socket.data;
     const now = Date.now();
-    data.leaseSlice = this.nextLeaseSlice;
-    this.nextLeaseSlice = (this.nextLeaseSlice + 1) % LEASE_RENEW_SLICES;
     data.bucket = new TokenBucket(this.config.WS_RATE_PER_SECOND, this.config.WS_RATE_BURST, now);
     data.expiryTimer = setTimeout(
       () => this.expire(socket),
@@ -190,6 +200,8 @@ export class ConnectionService implements OnApplicationBootstrap, OnApplicationS
       }
     }
     this.logger.info({ sockets: count }, 'draining sockets');
+    // The closed sockets release their entries; retiring also covers releases that never arrive.
+    void this.retire();
     return count;
   }
 
@@ -208,31 +220,38 @@ export class ConnectionService implements OnApplicationBootstrap, OnApplicationS
     socket.disconnect(true);
   }
 
-  /** Renews the leases of one slice of the sockets; each socket's lease every `LEASE_RENEW_MS`. */
-  private async renewLeases(): Promise<void> {
-    const slice = this.renewSlice;
-    this.renewSlice = (slice + 1) % LEASE_RENEW_SLICES;
-    if (this.renewing) {
-      // Redis is slow: this slice waits for its next turn (a lease outlives three turns).
+  /** Marks this instance alive for three periods and learns which instances died. */
+  private async heartbeat(): Promise<void> {
+    if (this.heartbeating || this.draining) {
       return;
     }
-    const leases: SocketLease[] = [];
-    for (const namespace of this.namespaces.all()) {
-      for (const socket of namespace.sockets.values()) {
-        const data = (socket as AuthedSocket).data;
-        if (data.lease && data.leaseSlice === slice) {
-          leases.push(data.lease);
-        }
-      }
-    }
-    this.renewing = true;
+    this.heartbeating = true;
     try {
-      await this.quota.renew(leases, Date.now(), LEASE_MS);
+      const periodMs = this.config.WS_INSTANCE_HEARTBEAT_MS;
+      const dead = await this.quota.heartbeat(
+        this.incarnation,
+        Date.now(),
+        periodMs * INSTANCE_LEASE_PERIODS,
+        FORGET_DEAD_INSTANCES_MS,
+      );
+      if (dead.length !== this.deadInstances.length) {
+        this.logger.info({ dead: dead.length }, 'dead gateway instances known');
+      }
+      this.deadInstances = dead;
     } catch (error) {
-      this.logger.warn({ err: error, leases: leases.length }, 'socket lease renewal failed');
+      // Claims keep using the last list; other instances count this one dead after three periods.
+      this.logger.warn({ err: error }, 'instance heartbeat failed');
     } finally {
-      this.renewing = false;
+      this.heartbeating = false;
     }
+  }
+
+  /** Tells the other instances this one stopped: its sockets stop counting at once. */
+  private retire(): Promise<void> {
+    this.retiring ??= this.quota.retire(this.incarnation, Date.now()).catch((error: unknown) => {
+      this.logger.warn({ err: error }, 'instance retirement failed (its heartbeat expires anyway)');
+    });
+    return this.retiring;
   }
 
   private sweepSendBuffers(): void {

@@ -5,9 +5,17 @@
 export class WsRedisKeys {
   constructor(private readonly prefix: string) {}
 
-  /** ZSET of a user's open sockets (member `<instance>|<socketId>`, score = lease expiry ms). */
+  /**
+   * ZSET of a user's open sockets (member `<instance>|<namespace>|<socketId>`, score = the socket's
+   * token expiry ms).
+   */
   userSockets(agencyId: string, userId: string): string {
     return `${this.prefix}gad:ws:sockets:{${agencyId}:${userId}}`;
+  }
+
+  /** ZSET of gateway instances (score = heartbeat expiry ms; past = dead, kept for a while). */
+  instances(): string {
+    return `${this.prefix}gad:ws:instances`;
   }
 
   /** The command log of one recipient: sequence counter, entries (ZSET by seq), commandId → seq. */

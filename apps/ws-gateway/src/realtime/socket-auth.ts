@@ -14,9 +14,8 @@ export interface SocketIdentity {
   /** `/field`: last command seqs the device handled (handshake `auth`). */
   lastSeq?: number;
   lastUserSeq?: number;
+  /** The socket's entry in its user's socket set (the per-user limit). */
   lease?: SocketLease;
-  /** Which of the lease renewal slices renews this socket's lease. */
-  leaseSlice?: number;
   bucket?: TokenBucket;
   expiryTimer?: NodeJS.Timeout;
 }

@@ -1,55 +1,67 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { isClusterConnection } from '@gad/bus';
 import { REDIS_CLIENT } from '@gad/platform';
 import type { Redis } from 'ioredis';
 import { WsRedisKeys } from './redis-keys';
 
+/**
+ * KEYS[1] the user's socket set. ARGV: [1] now (ms), [2] member `<instance>|<namespace>|<socketId>`,
+ * [3] max sockets, [4] the member's expiry (its token's: the socket is disconnected then),
+ * [5] instances known dead as `|a|b|` ('' = none).
+ * Drops members whose token expired and members of dead instances, then adds the member unless the
+ * user already holds `max` others. The key lives as long as its longest-lived member.
+ */
 const CLAIM_SCRIPT = `
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+if ARGV[5] ~= '' then
+  for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+    local instance = string.match(member, '^([^|]*)|')
+    if instance and string.find(ARGV[5], '|' .. instance .. '|', 1, true) then
+      redis.call('ZREM', KEYS[1], member)
+    end
+  end
+end
 if redis.call('ZSCORE', KEYS[1], ARGV[2]) == false and redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
   return 0
 end
 redis.call('ZADD', KEYS[1], ARGV[4], ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ARGV[5])
+local ttl = tonumber(ARGV[4]) - tonumber(ARGV[1])
+if redis.call('PTTL', KEYS[1]) < ttl then
+  redis.call('PEXPIRE', KEYS[1], ttl)
+end
 return 1
 `;
 
-/**
- * Extends leases: KEYS are users' socket sets, ARGV[1] the new expiry score, ARGV[2] the sets' TTL
- * (ms), ARGV[2 + i] the member of KEYS[i]. `XX`: a released lease is not brought back.
- */
-const RENEW_SCRIPT = `
-for i, key in ipairs(KEYS) do
-  redis.call('ZADD', key, 'XX', ARGV[1], ARGV[i + 2])
-  redis.call('PEXPIRE', key, ARGV[2])
-end
-return #KEYS
-`;
-
-const CLAIM_COMMAND = 'gadWsClaimSocketLease';
-const RENEW_COMMAND = 'gadWsRenewSocketLeases';
-const RENEW_ONE_COMMAND = 'gadWsRenewSocketLease';
+const CLAIM_COMMAND = 'gadWsClaimSocket';
 type ScriptCommand = (...args: (string | number)[]) => Promise<unknown>;
 
+/** One socket's place in its user's socket set. */
 export interface SocketLease {
   agencyId: string;
   userId: string;
+  /** `<instance>|<namespace>|<socketId>` (see {@link socketMember}). */
   member: string;
+  /** When the socket's token expires (epoch ms); it is disconnected then and stops counting. */
+  expiresAt: number;
+}
+
+/** The member of a socket: its instance first, so sockets of a dead instance can be told apart. */
+export function socketMember(instance: string, namespace: string, socketId: string): string {
+  return `${instance}|${namespace}|${socketId}`;
 }
 
 export const SOCKET_QUOTA_KEYS = Symbol('SOCKET_QUOTA_KEYS');
 
 /**
- * Open sockets per user across every instance: a ZSET of leases that expire unless renewed, so a
- * killed instance's sockets stop counting after one lease.
+ * Open sockets per user across every instance, and the instances themselves.
+ *
+ * A user's sockets are a ZSET (score = the socket's token expiry). Instances heartbeat into one
+ * registry ZSET (score = heartbeat expiry; a stopped instance's score is the moment it stopped);
+ * a claim is told which instances are dead and drops their members, so a killed instance's sockets
+ * stop counting once its heartbeat expires, with no per-socket renewal (docs/adr/0008).
  */
 @Injectable()
 export class SocketQuotaRepository {
-  /** On a Redis Cluster a script may only touch one slot, so each lease is renewed on its own. */
-  private readonly cluster: boolean;
   private readonly claimScript: ScriptCommand;
-  private readonly renewScript: ScriptCommand;
-  private readonly renewOneScript: ScriptCommand;
 
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
@@ -57,21 +69,21 @@ export class SocketQuotaRepository {
   ) {
     // EVALSHA with a fall-back to EVAL: a handshake does not send (and allocate) the script body.
     redis.defineCommand(CLAIM_COMMAND, { numberOfKeys: 1, lua: CLAIM_SCRIPT });
-    // No fixed key count: the number of keys is the first argument.
-    redis.defineCommand(RENEW_COMMAND, { lua: RENEW_SCRIPT });
-    // One key: on a Cluster, auto-pipelining routes a command by its first argument, the key.
-    redis.defineCommand(RENEW_ONE_COMMAND, { numberOfKeys: 1, lua: RENEW_SCRIPT });
-    this.cluster = isClusterConnection(redis);
-    const commands = redis as unknown as Record<string, ScriptCommand>;
-    this.claimScript = (commands[CLAIM_COMMAND] as ScriptCommand).bind(redis);
-    this.renewScript = (commands[RENEW_COMMAND] as ScriptCommand).bind(redis);
-    this.renewOneScript = (commands[RENEW_ONE_COMMAND] as ScriptCommand).bind(redis);
+    this.claimScript = (redis as unknown as Record<string, ScriptCommand>)[CLAIM_COMMAND].bind(
+      redis,
+    );
   }
 
-  /** Adds the lease unless the user already holds `max` live ones. */
-  async claim(lease: SocketLease, max: number, now: number, leaseMs: number): Promise<boolean> {
+  /** Adds the socket unless its user already holds `max` live ones (dead instances' don't count). */
+  async claim(
+    lease: SocketLease,
+    max: number,
+    now: number,
+    deadInstances: readonly string[],
+  ): Promise<boolean> {
     const key = this.keys.userSockets(lease.agencyId, lease.userId);
-    const result = await this.claimScript(key, now, lease.member, max, now + leaseMs, leaseMs * 2);
+    const dead = deadInstances.length > 0 ? `|${deadInstances.join('|')}|` : '';
+    const result = await this.claimScript(key, now, lease.member, max, lease.expiresAt, dead);
     return result === 1;
   }
 
@@ -80,38 +92,32 @@ export class SocketQuotaRepository {
   }
 
   /**
-   * Extends live leases (a released one is not brought back), `chunk` leases per script call, one
-   * call after the other, so neither this process nor Redis is held by one huge batch. One call
-   * renews a whole chunk: two commands per lease from here cost the gateway memory that showed in
-   * its RSS per idle socket (docs/benchmarks.md, WebSocket). On a Redis Cluster each lease is its
-   * own call (its own slot), and the client's auto-pipelining groups them per node.
+   * Marks `instance` alive until `now + leaseMs`, forgets instances dead for longer than
+   * `forgetAfterMs` (by then no socket of theirs can still be open), and returns the dead ones.
    */
-  async renew(
-    leases: readonly SocketLease[],
+  async heartbeat(
+    instance: string,
     now: number,
     leaseMs: number,
-    chunk = 100,
-  ): Promise<void> {
-    const expiry = now + leaseMs;
-    const keyTtlMs = leaseMs * 2;
-    for (let start = 0; start < leases.length; start += chunk) {
-      const part = leases.slice(start, start + chunk);
-      const keys = part.map((lease) => this.keys.userSockets(lease.agencyId, lease.userId));
-      if (this.cluster) {
-        await Promise.all(
-          part.map((lease, i) =>
-            this.renewOneScript(keys[i] as string, expiry, keyTtlMs, lease.member),
-          ),
-        );
-      } else {
-        await this.renewScript(
-          part.length,
-          ...keys,
-          expiry,
-          keyTtlMs,
-          ...part.map((lease) => lease.member),
-        );
-      }
+    forgetAfterMs: number,
+  ): Promise<string[]> {
+    const key = this.keys.instances();
+    const replies = await this.redis
+      .multi()
+      .zadd(key, now + leaseMs, instance)
+      .zremrangebyscore(key, '-inf', now - forgetAfterMs)
+      .zrangebyscore(key, '-inf', `(${now}`)
+      .pexpire(key, forgetAfterMs + leaseMs)
+      .exec();
+    const [error, dead] = replies?.[2] ?? [new Error('heartbeat transaction discarded'), []];
+    if (error) {
+      throw error;
     }
+    return (dead as string[]).filter((id) => id !== instance);
+  }
+
+  /** Marks `instance` dead from `now` on: its sockets stop counting at once. */
+  async retire(instance: string, now: number): Promise<void> {
+    await this.redis.zadd(this.keys.instances(), now, instance);
   }
 }
