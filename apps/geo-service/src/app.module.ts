@@ -2,7 +2,12 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { BusModule } from '@gad/bus';
 import { DatabaseModule } from '@gad/platform';
 import { CLOCK, systemClock } from './clock.constants';
-import { GEO_SCHEMA, geoMigrations } from './database/data-source';
+import {
+  GEO_CONNECTION_SETTINGS,
+  GEO_SCHEMA,
+  GEO_WARM_UP_SQL,
+  geoMigrations,
+} from './database/data-source';
 import { GEO_SERVICE_CONFIG, type GeoServiceConfig } from './geo-service.config';
 import { GeofencesModule } from './geofences/geofences.module';
 import { NearestModule } from './nearest/nearest.module';
@@ -33,6 +38,8 @@ export class AppModule {
           poolSize: config.DATABASE_POOL_SIZE,
           statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
           applicationName: 'geo-service',
+          warmUpSql: GEO_WARM_UP_SQL,
+          settings: GEO_CONNECTION_SETTINGS,
         }),
         BusModule.forRoot({
           redis: config.REDIS_URL,

@@ -3,7 +3,7 @@ import { createDataSource, initializeDataSource } from '@gad/platform';
 import { createTestDatabase, type TestDatabase } from '@gad/testing';
 import type { DataSource } from 'typeorm';
 import type { Clock } from '../src/clock.constants';
-import { GEO_SCHEMA, geoMigrations } from '../src/database/data-source';
+import { GEO_CONNECTION_SETTINGS, GEO_SCHEMA, geoMigrations } from '../src/database/data-source';
 import { geoServiceEnvSchema, type GeoServiceConfig } from '../src/geo-service.config';
 import { GeofencesRepository } from '../src/geofences/geofences.repository';
 import { GeofencesService } from '../src/geofences/geofences.service';
@@ -67,6 +67,7 @@ export async function createGeoHarness(env: Record<string, string> = {}): Promis
     migrations: geoMigrations,
     poolSize: 4,
     applicationName: 'geo-service-test',
+    settings: GEO_CONNECTION_SETTINGS,
   });
   await initializeDataSource(dataSource, { migrationsRun: true });
   const config = geoServiceEnvSchema.parse(env);

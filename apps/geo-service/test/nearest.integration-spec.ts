@@ -1,6 +1,8 @@
 import { createEnvelope, type Envelope, type UnitStatus } from '@gad/contracts';
 import { join } from 'node:path';
+import { pgPoolOf } from '../src/database/pg-pool';
 import { loadSqlFile, sqlOf } from '../src/database/sql-file';
+import { PositionsRepository } from '../src/positions/positions.repository';
 import { createGeoHarness, type GeoHarness } from './geo-test-harness';
 
 const AGENCY = 'agency-near';
@@ -177,5 +179,47 @@ describe('geo.nearest (PostGIS)', () => {
     });
     expect(text).toMatch(/Index Scan using units_available_location_idx/);
     expect(text).toMatch(/Order By: \(location <->/);
+  });
+
+  it('plans nearest as a KNN index scan from the first execution on a connection', async () => {
+    // Planned for its values, a radius wider than the agency made PostgreSQL read and sort every
+    // available unit instead of walking the index once the agency had ~100k units (1-5 ms per
+    // 10k units). The statement is planned once, generically ($n in the plan), from the start.
+    await h.dataSource.query(
+      `INSERT INTO geo.units (agency_id, unit_id, call_sign, status, capabilities, location,
+                              recorded_at, seq, accuracy_m, received_at, projection_at)
+       SELECT 'agency-many', 'm' || g, 'M' || g,
+              CASE WHEN g % 10 < 7 THEN 'available' WHEN g % 10 < 9 THEN 'busy' END,
+              CASE WHEN g % 5 = 0 THEN ARRAY['als'] ELSE '{}'::text[] END,
+              ST_SetSRID(ST_MakePoint(-3.9 + random() * 0.8, 40 + random() * 0.8), 4326)::geography,
+              now(), 1, 5, now(), now()
+       FROM generate_series(1, 20000) g`,
+    );
+    await h.dataSource.query('ANALYZE geo.units');
+    const sql = sqlOf(
+      loadSqlFile(join(__dirname, '../src/nearest/nearest.repository.sql')),
+      'nearest_available',
+    );
+    const client = await pgPoolOf(h.dataSource).connect();
+    try {
+      await client.query(
+        `PREPARE first_nearest (text, float8, float8, int, text[], timestamptz, float8) AS ${sql}`,
+      );
+      const { rows } = await client.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN EXECUTE first_nearest ('agency-many', -3.5, 40.4, 5, '{}', '-infinity', 20100000)`,
+      );
+      const plan = rows.map((row) => row['QUERY PLAN']).join('\n');
+      expect(plan).toMatch(/Index Scan using units_available_location_idx/);
+      expect(plan).toMatch(/Order By: \(location <-> \(st_setsrid\(st_makepoint\(\$2, \$3\)/);
+      await client.query('DEALLOCATE first_nearest');
+    } finally {
+      client.release();
+    }
+    // Position batches are planned for their arrays (PostgreSQL's default).
+    const mode = await new PositionsRepository(h.dataSource).transaction(async (tx) => {
+      const { rows } = await tx.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode');
+      return rows[0]?.plan_cache_mode;
+    });
+    expect(mode).toBe('auto');
   });
 });

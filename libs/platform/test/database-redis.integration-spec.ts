@@ -2,6 +2,7 @@ import { shutdownTelemetry, startTelemetry } from '@gad/observability';
 import { Inject, Injectable, Module } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Redis } from 'ioredis';
+import { Client } from 'pg';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { DataSource } from 'typeorm';
 import {
@@ -37,6 +38,8 @@ class Probe {
   ) {}
 }
 
+const WARM_UP_SQL = 'SELECT ST_AsText(ST_MakePoint(1, 2)) AS warm_up_probe';
+
 describe('DatabaseModule and RedisModule', () => {
   let database: TestDatabase;
   let redisServer: RedisServerHandle;
@@ -57,6 +60,7 @@ describe('DatabaseModule and RedisModule', () => {
           poolSize: 2,
           statementTimeoutMs: 1500,
           applicationName: 'platform-it',
+          warmUpSql: WARM_UP_SQL,
         }),
         RedisModule.forRoot({
           url: redisServer.url,
@@ -83,6 +87,23 @@ describe('DatabaseModule and RedisModule', () => {
     await redisServer?.dispose();
     await database?.drop();
     await shutdownTelemetry();
+  });
+
+  it('opens the whole pool before the service is ready and warms every connection', async () => {
+    const observer = new Client({ connectionString: database.url });
+    await observer.connect();
+    try {
+      const { rows } = await observer.query<{ state: string; query: string }>(
+        `SELECT state, query FROM pg_stat_activity
+          WHERE datname = current_database() AND application_name = 'platform-it'`,
+      );
+      expect(rows).toEqual([
+        { state: 'idle', query: WARM_UP_SQL },
+        { state: 'idle', query: WARM_UP_SQL },
+      ]);
+    } finally {
+      await observer.end();
+    }
   });
 
   it('runs migrations into the service schema, recorded in its own migrations table', async () => {

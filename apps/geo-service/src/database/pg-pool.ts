@@ -20,15 +20,19 @@ export interface NamedQuery {
   values: unknown[];
 }
 
-/** Runs `fn` in one transaction on one pooled client (commit on resolve, rollback on throw). */
+/**
+ * Runs `fn` in one transaction on one pooled client (commit on resolve, rollback on throw).
+ * `begin` opens it: `BEGIN`, optionally followed by `SET LOCAL` settings in the same round trip.
+ */
 export async function inTransaction<T>(
   pool: Pool,
   fn: (client: PoolClient) => Promise<T>,
+  begin = 'BEGIN',
 ): Promise<T> {
   const client = await pool.connect();
   let broken = false;
   try {
-    await client.query('BEGIN');
+    await client.query(begin);
     const result = await fn(client);
     await client.query('COMMIT');
     return result;

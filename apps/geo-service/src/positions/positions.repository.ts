@@ -130,10 +130,13 @@ export class PositionsRepository {
 
   /**
    * Runs `fn` in one transaction; `tx` is passed to the repositories' transactional methods (JIT is
-   * off on every connection, see `createDataSource`).
+   * off on every connection, see `createDataSource`). geo-service's connections use generic plans
+   * (`plan_cache_mode`, see app.module.ts); the batch statements get PostgreSQL's default back:
+   * planned with the batch's arrays in view, they ran at about 1.5× the speed of their generic plans
+   * (docs/benchmarks.md, Geo).
    */
   transaction<T>(fn: (tx: PoolClient) => Promise<T>): Promise<T> {
-    return inTransaction(this.pool, fn);
+    return inTransaction(this.pool, fn, 'BEGIN; SET LOCAL plan_cache_mode = auto');
   }
 
   /** One statement: history append + latest position per unit (see positions.repository.sql). */

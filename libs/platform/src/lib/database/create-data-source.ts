@@ -1,3 +1,4 @@
+import type { Pool, PoolClient } from 'pg';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 
 type Migrations = NonNullable<DataSourceOptions['migrations']>;
@@ -11,6 +12,10 @@ export interface CreateDataSourceOptions {
   migrations?: Migrations;
   /** pg pool size (default 10). */
   poolSize?: number;
+  /** Keep idle connections open instead of closing them after 10 s (default false). */
+  keepIdleConnections?: boolean;
+  /** Further server settings of every connection (`-c name=value` at connect). */
+  settings?: Readonly<Record<string, string>>;
   /** Server-side `statement_timeout` of every connection (default 5000 ms). */
   statementTimeoutMs?: number;
   /** Connect timeout (default 5000 ms). */
@@ -20,6 +25,9 @@ export interface CreateDataSourceOptions {
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/;
+const SETTING = /^[a-z_][a-z0-9_.]*$/;
+const SETTING_VALUE = /^[A-Za-z0-9_.:-]+$/;
+export const DEFAULT_POOL_SIZE = 10;
 
 /** Table (inside the schema) recording its applied migrations: `<schema>_migrations`. */
 export function migrationsTableName(schema: string): string {
@@ -35,12 +43,18 @@ export function createDataSource(options: CreateDataSourceOptions): DataSource {
   if (!SCHEMA_NAME.test(options.schema)) {
     throw new Error(`invalid schema name "${options.schema}"`);
   }
+  const settings = Object.entries(options.settings ?? {});
+  for (const [name, value] of settings) {
+    if (!SETTING.test(name) || !SETTING_VALUE.test(value)) {
+      throw new Error(`invalid connection setting ${name}=${value}`);
+    }
+  }
   return new DataSource({
     type: 'postgres',
     url: options.url,
     schema: options.schema,
     applicationName: options.applicationName,
-    poolSize: options.poolSize ?? 10,
+    poolSize: options.poolSize ?? DEFAULT_POOL_SIZE,
     connectTimeoutMS: options.connectTimeoutMs ?? 5_000,
     installExtensions: false,
     entities: [],
@@ -54,7 +68,12 @@ export function createDataSource(options: CreateDataSourceOptions): DataSource {
       statement_timeout: options.statementTimeoutMs ?? 5_000,
       // JIT compiles plans for queries the planner thinks are expensive; for our short OLTP and
       // KNN queries it cost 150-600 ms per execution (docs/benchmarks.md, Geo), so it is off.
-      options: `-c search_path=${options.schema},public -c jit=off`,
+      options: [
+        `-c search_path=${options.schema},public -c jit=off`,
+        ...settings.map(([name, value]) => `-c ${name}=${value}`),
+      ].join(' '),
+      // pg-pool closes idle connections above `min` after `idleTimeoutMillis` (10 s).
+      ...(options.keepIdleConnections ? { min: options.poolSize ?? DEFAULT_POOL_SIZE } : {}),
     },
   });
 }
@@ -73,5 +92,30 @@ export async function initializeDataSource(
   }
   if (migrationsRun) {
     await dataSource.runMigrations({ transaction: 'each' });
+  }
+}
+
+/**
+ * Opens `size` pooled connections at once and runs `sql` on each, so the first requests do not pay
+ * for connection setup and per-backend warm-up (catalog caches, extension libraries).
+ */
+export async function warmPool(dataSource: DataSource, size: number, sql: string): Promise<void> {
+  const pool = (dataSource.driver as unknown as { master?: Pool }).master;
+  if (!pool) {
+    throw new Error('the DataSource is not initialized (no pg pool)');
+  }
+  const clients: PoolClient[] = [];
+  try {
+    for (const client of await Promise.allSettled(
+      Array.from({ length: size }, () => pool.connect()),
+    )) {
+      if (client.status === 'rejected') {
+        throw client.reason;
+      }
+      clients.push(client.value);
+    }
+    await Promise.all(clients.map((client) => client.query(sql)));
+  } finally {
+    clients.forEach((client) => client.release());
   }
 }

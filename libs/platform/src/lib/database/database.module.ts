@@ -9,13 +9,22 @@ import { DataSource } from 'typeorm';
 import { HealthRegistry } from '../health/health.registry';
 import {
   createDataSource,
+  DEFAULT_POOL_SIZE,
   initializeDataSource,
+  warmPool,
   type CreateDataSourceOptions,
 } from './create-data-source';
 
 export interface DatabaseModuleOptions extends CreateDataSourceOptions {
   /** Apply pending migrations when the module initializes. */
   migrationsRun?: boolean;
+  /**
+   * Opens the whole pool when the module initializes and runs this statement on every connection,
+   * and keeps the connections open while idle. For services whose first query on a new connection
+   * is slow (PostGIS loads its library into each backend): a burst on a cold pool queued behind
+   * connection setup long enough to time requests out (docs/benchmarks.md, Geo).
+   */
+  warmUpSql?: string;
 }
 
 @Injectable()
@@ -44,8 +53,14 @@ export class DatabaseModule {
           provide: DataSource,
           inject: [HealthRegistry],
           useFactory: async (health: HealthRegistry): Promise<DataSource> => {
-            const dataSource = createDataSource(options);
+            const dataSource = createDataSource({
+              ...options,
+              ...(options.warmUpSql ? { keepIdleConnections: true } : {}),
+            });
             await initializeDataSource(dataSource, { migrationsRun: options.migrationsRun });
+            if (options.warmUpSql) {
+              await warmPool(dataSource, options.poolSize ?? DEFAULT_POOL_SIZE, options.warmUpSql);
+            }
             health.register('postgres', async () => {
               await dataSource.query('SELECT 1');
             });
