@@ -22,6 +22,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { GEO_CONNECTION_SETTINGS } from '../../apps/geo-service/src/database/data-source';
 import { loadSqlFile, sqlOf } from '../../apps/geo-service/src/database/sql-file';
 import {
   analysis,
@@ -225,7 +226,10 @@ function pgbench(databaseUrl: string, sql: string, seconds: number, clients: num
       {
         encoding: 'utf8',
         stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, PGOPTIONS: '-c jit=off' },
+        env: {
+          ...process.env,
+          PGOPTIONS: ['-c jit=off', ...settingsOf().map(([k, v]) => `-c ${k}=${v}`)].join(' '),
+        },
       },
     );
     const samples: number[] = [];
@@ -489,6 +493,11 @@ function ingestTable(rows: Ingest[]): string {
   return lines.join('\n');
 }
 
+/** geo-service's connection settings (`GEO_CONNECTION_SETTINGS`), for the bench's own connections. */
+function settingsOf(): Array<[string, string]> {
+  return Object.entries(GEO_CONNECTION_SETTINGS);
+}
+
 async function explain(client: Client, sql: string): Promise<string> {
   const [lon, lat] = randomPoint();
   await client.query('SET jit = on');
@@ -572,8 +581,11 @@ export async function main(args: string[], { root }: { root: string }): Promise<
 
     const client = new Client({ connectionString: database.url });
     await client.connect();
-    // As geo-service runs its statements (nearest.repository.ts): JIT off on the connection.
+    // As geo-service runs its statements: JIT off and its connection settings (generic plans).
     await client.query('SET jit = off');
+    for (const [name, value] of settingsOf()) {
+      await client.query(`SET ${name} = ${value}`);
+    }
     pgVersion = (await client.query<{ v: string }>("SELECT current_setting('server_version') AS v"))
       .rows[0].v;
     postgisVersion = (await client.query<{ v: string }>('SELECT postgis_lib_version() AS v'))
@@ -700,7 +712,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     `Command: \`node tools/bench/run.mjs geo${args.length ? ` ${args.join(' ')}` : ''}\` (\`npm run bench -- geo\`, after \`node tools/scripts/build.mjs\`). Whole run ${fmt(totalSeconds, 0)} s.`,
     `Recorded ${new Date().toISOString()} on ${machine()}, load average ${fmt(loadBefore, 1)} at the start and ${fmt(loadavg()[0], 1)} at the end, Node ${process.version}, PostgreSQL ${pgVersion}, PostGIS ${postgisVersion}, Redis on loopback; the bench, both services, PostgreSQL and Redis share the machine (and it is shared with other work).`,
     '',
-    `Method: a throwaway database (cloned from \`gad_test\`, dropped afterwards); the built geo-service and api-gateway run as processes (\`LOG_LEVEL=warn\`). Units are seeded with one \`INSERT ... SELECT generate_series\` (70 % available, 20 % busy, 10 % without status, 20 % with capability \`als\`, uniform in a ${BOX.size}° box around Madrid, fixes up to 10 min old), then \`VACUUM ANALYZE\`; the 1M run adds 900k units to the same agency. Each query is for a uniform random point, limit ${LIMIT}, no radius, capability or age filter. "db" runs geo-service's prepared statements from \`nearest.repository.sql\` (same names and parameters) on one pg connection, one after the other, after a 1 s warm-up; pgbench runs \`nearest_available\` with \`-M prepared\`, one client, latencies from its per-transaction log. HTTP is autocannon against \`GET /v1/units/nearest\` with a dispatcher token: ${flags.connections} connections at a fixed ${flags.rate} req/s, then unthrottled ("max"); p50/p95/p99 are per-response times of 200 answers, the notes add autocannon's coordinated-omission-corrected p97.5/p99. Ingestion publishes ${flags.ingest.toLocaleString('en')} fixes (${flags.fixesPerEntry} per \`positions.reported\` entry) to \`${Streams.GeoPositions}\` as fast as possible with ${flags.fences} zone geofences (0.02° squares) of the agency active, and divides the fixes stored in \`geo.positions\` by the time from the first publish to the last stored row (polled every 250 ms); the baseline calls the same \`ingest_batch\` statement directly.`,
+    `Method: a throwaway database (cloned from \`gad_test\`, dropped afterwards); the built geo-service and api-gateway run as processes (\`LOG_LEVEL=warn\`). Units are seeded with one \`INSERT ... SELECT generate_series\` (70 % available, 20 % busy, 10 % without status, 20 % with capability \`als\`, uniform in a ${BOX.size}° box around Madrid, fixes up to 10 min old), then \`VACUUM ANALYZE\`; the 1M run adds 900k units to the same agency. Each query is for a uniform random point, limit ${LIMIT}, no radius, capability or age filter. "db" runs geo-service's prepared statements from \`nearest.repository.sql\` (same names and parameters) on one pg connection with geo-service's connection settings (JIT off, generic plans), one after the other, after a 1 s warm-up; pgbench runs \`nearest_available\` with \`-M prepared\` and the same settings, one client, latencies from its per-transaction log. HTTP is autocannon against \`GET /v1/units/nearest\` with a dispatcher token: ${flags.connections} connections at a fixed ${flags.rate} req/s, then unthrottled ("max"); p50/p95/p99 are per-response times of 200 answers, the notes add autocannon's coordinated-omission-corrected p97.5/p99. Ingestion publishes ${flags.ingest.toLocaleString('en')} fixes (${flags.fixesPerEntry} per \`positions.reported\` entry) to \`${Streams.GeoPositions}\` as fast as possible with ${flags.fences} zone geofences (0.02° squares) of the agency active, and divides the fixes stored in \`geo.positions\` by the time from the first publish to the last stored row (polled every 250 ms); the baseline calls the same \`ingest_batch\` statement directly.`,
     '',
     latencyTable(nearest),
     '',
@@ -710,7 +722,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     '',
     analysis(root, 'geo'),
     '',
-    "Plans (EXPLAIN ANALYZE of `nearest_available` with literal parameters, i.e. a custom plan, at the end of each size, with PostgreSQL's default `jit = on`: the JIT block shows what each custom-plan execution cost geo-service before its statements ran with JIT off):",
+    "Plans (EXPLAIN ANALYZE of `nearest_available` with literal parameters, i.e. a custom plan, at the end of each size, with PostgreSQL's default `jit = on`: the JIT block shows what each custom-plan execution cost geo-service before its statements ran with JIT off and generic plans):",
     '',
     '```',
     plans.join('\n\n'),
