@@ -32,6 +32,7 @@ export {
   createDataSource,
   initializeDataSource,
   migrationsTableName,
+  pgPoolOf,
   type CreateDataSourceOptions,
 } from './lib/database/create-data-source';
 export { DatabaseModule, type DatabaseModuleOptions } from './lib/database/database.module';

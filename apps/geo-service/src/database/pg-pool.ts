@@ -1,17 +1,7 @@
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
-import type { DataSource } from 'typeorm';
 
-/**
- * The pg Pool under the TypeORM DataSource. Hot paths use it directly for named (prepared)
- * statements, which TypeORM's `query()` cannot issue.
- */
-export function pgPoolOf(dataSource: DataSource): Pool {
-  const driver = dataSource.driver as unknown as { master?: Pool };
-  if (!driver.master) {
-    throw new Error('the DataSource is not initialized (no pg pool)');
-  }
-  return driver.master;
-}
+/** The pg Pool under the DataSource (hot paths issue named, prepared statements on it). */
+export { pgPoolOf } from '@gad/platform';
 
 export interface NamedQuery {
   /** Prepared once per connection under this name. */

@@ -96,14 +96,23 @@ export async function initializeDataSource(
 }
 
 /**
+ * The pg Pool under an initialized TypeORM DataSource, for hot paths that issue named (prepared)
+ * statements, which TypeORM's `query()` cannot.
+ */
+export function pgPoolOf(dataSource: DataSource): Pool {
+  const driver = dataSource.driver as unknown as { master?: Pool };
+  if (!driver.master) {
+    throw new Error('the DataSource is not initialized (no pg pool)');
+  }
+  return driver.master;
+}
+
+/**
  * Opens `size` pooled connections at once and runs `sql` on each, so the first requests do not pay
  * for connection setup and per-backend warm-up (catalog caches, extension libraries).
  */
 export async function warmPool(dataSource: DataSource, size: number, sql: string): Promise<void> {
-  const pool = (dataSource.driver as unknown as { master?: Pool }).master;
-  if (!pool) {
-    throw new Error('the DataSource is not initialized (no pg pool)');
-  }
+  const pool = pgPoolOf(dataSource);
   const clients: PoolClient[] = [];
   try {
     for (const client of await Promise.allSettled(
