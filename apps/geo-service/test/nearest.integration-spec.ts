@@ -215,11 +215,11 @@ describe('geo.nearest (PostGIS)', () => {
     } finally {
       client.release();
     }
-    // Position batches are planned for their arrays (PostgreSQL's default).
+    // Position batches are planned for each batch, with its arrays in view.
     const mode = await new PositionsRepository(h.dataSource).transaction(async (tx) => {
       const { rows } = await tx.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode');
       return rows[0]?.plan_cache_mode;
     });
-    expect(mode).toBe('auto');
+    expect(mode).toBe('force_custom_plan');
   });
 });

@@ -12,8 +12,8 @@ export const geoMigrations = [CreateGeoSchema1732300000000];
  * prepared statement on each connection are planned for their values, and for a wide radius that
  * plan reads every available unit of the agency and sorts them (120-230 ms instead of 1 ms at 100k
  * units): after every start, a burst of requests on the fresh connections hit the RPC deadline
- * (docs/benchmarks.md, Geo). Position batches opt back in to custom plans, which see the batch's
- * arrays (`PositionsRepository.transaction`).
+ * (docs/benchmarks.md, Geo). Position batches are planned for each batch instead, with its arrays in
+ * view (`PositionsRepository.transaction`).
  */
 export const GEO_CONNECTION_SETTINGS = { plan_cache_mode: 'force_generic_plan' } as const;
 
