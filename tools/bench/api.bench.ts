@@ -3,24 +3,22 @@
  * fixed rate (autocannon), next to a bare Fastify + pg server running the same SQL in the same run.
  * Flags: --seconds 10 --rate 500 --connections 20 --seed 10000 --no-write
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
   createTestDatabase,
-  freePort,
   startServiceProcess,
   uniqueRedisPrefix,
-  waitFor,
   type ServiceProcess,
   type TestDatabase,
 } from '@gad/testing';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
+import { startBareServer, type BareServer } from './bare-server';
 import { fmt, machine, percentile, progress as log, writeSection, parseBenchFlags } from './report';
 
 const AGENCY = 'bench-agency';
@@ -117,30 +115,8 @@ fastify.get('/v1/incidents', async () => {
 fastify.listen({ port: Number(process.env.PORT), host: '127.0.0.1' }).then(() => console.log('ready'));
 `;
 
-async function startBare(
-  root: string,
-  databaseUrl: string,
-): Promise<{ url: string; child: ChildProcess; dir: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'gad-api-bench-'));
-  const file = join(dir, 'bare-server.js');
-  writeFileSync(file, BARE_SERVER);
-  const port = await freePort();
-  const child = spawn(process.execPath, [file], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      DATABASE_URL: databaseUrl,
-      FASTIFY_PATH: require.resolve('fastify', { paths: [root] }),
-      PG_PATH: require.resolve('pg', { paths: [root] }),
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let ready = false;
-  child.stdout?.on('data', (chunk: Buffer) => {
-    if (chunk.toString().includes('ready')) ready = true;
-  });
-  await waitFor(() => ready, { description: 'bare fastify server ready', timeoutMs: 15_000 });
-  return { url: `http://127.0.0.1:${port}`, child, dir };
+function startBare(root: string, databaseUrl: string): Promise<BareServer> {
+  return startBareServer(root, BARE_SERVER, { DATABASE_URL: databaseUrl });
 }
 
 async function run(
@@ -233,7 +209,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
   const prefix = uniqueRedisPrefix();
   let database: TestDatabase | undefined;
   let gateway: ServiceProcess | undefined;
-  let bare: Awaited<ReturnType<typeof startBare>> | undefined;
+  let bare: BareServer | undefined;
   const rows: Latency[] = [];
   let pgVersion = '?';
   try {
@@ -314,8 +290,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
       await run(`bare Fastify + pg GET ${at}`, bare.url, 'GET', '/v1/incidents', undefined, flags),
     );
   } finally {
-    bare?.child.kill('SIGTERM');
-    if (bare) rmSync(bare.dir, { recursive: true, force: true });
+    bare?.stop();
     await gateway?.stop();
     await database?.drop();
     await dropPrefix(redisUrl, prefix);
