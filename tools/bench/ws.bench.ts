@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Server } from 'socket.io';
 import { io, type Socket } from 'socket.io-client';
+import { APPEND_SCRIPT } from '../../apps/ws-gateway/src/commands/command-log.scripts';
 import { analysis, parseBenchFlags } from './report';
 
 const now = (): number => performance.timeOrigin + performance.now();
@@ -220,6 +221,8 @@ async function bareServerRole(): Promise<void> {
     const unit = String(socket.handshake.auth['unit']);
     void socket.join(['agency:bench', `unit:${unit}`]);
   });
+  const consumer =
+    process.env['BENCH_DURABLE'] === '1' ? durableConsumer(server, pub, prefix) : undefined;
   await new Promise<void>((resolve) => http.listen(port, '127.0.0.1', resolve));
   const send = (message: FromChild) => process.send?.(message);
   process.on('message', (message: ToChild) => {
@@ -244,6 +247,7 @@ async function bareServerRole(): Promise<void> {
         server.to('agency:bench').emit('bcast', { sentAt: now() });
         send({ type: 'done' });
       } else if (message.type === 'stop') {
+        consumer?.stop();
         server.close();
         pub.disconnect();
         sub.disconnect();
@@ -253,6 +257,87 @@ async function bareServerRole(): Promise<void> {
   });
   send({ type: 'ready' });
   await new Promise(() => undefined);
+}
+
+/** Stream of the durable baseline's commands (one entry per command, field `command`). */
+const BARE_OUTBOUND = 'bench:bare:outbound';
+
+/**
+ * The Redis work of the gateway's command path without the gateway: a consumer group member reads
+ * the commands (COUNT 100, blocking), appends each to its unit's log with the gateway's own Lua
+ * script, emits it to the unit's room and acknowledges the batch. No envelope validation, Nest,
+ * telemetry, auth or per-recipient ordering.
+ */
+function durableConsumer(server: Server, pub: Redis, prefix: string): { stop(): void } {
+  const redis = pub.duplicate();
+  const blocking = pub.duplicate();
+  const key = `${prefix}${BARE_OUTBOUND}`;
+  const consumer = `bare-${process.pid}`;
+  let running = true;
+  redis.defineCommand('benchAppend', { numberOfKeys: 3, lua: APPEND_SCRIPT });
+  const append = (redis as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[
+    'benchAppend'
+  ].bind(redis);
+  void (async () => {
+    await redis.xgroup('CREATE', key, 'bare', '0', 'MKSTREAM').catch(() => undefined);
+    while (running) {
+      const reply = (await blocking
+        .xreadgroup('GROUP', 'bare', consumer, 'COUNT', 100, 'BLOCK', 1000, 'STREAMS', key, '>')
+        .catch(() => null)) as Array<[string, Array<[string, string[]]>]> | null;
+      const entries = reply?.[0]?.[1] ?? [];
+      await Promise.all(
+        entries.map(async ([, fields]) => {
+          const command = JSON.parse(fields[1]) as { commandId: string; unit: string };
+          const base = `${prefix}bench:cmdlog:${command.unit}`;
+          const [seq] = (await append(
+            `${base}:seq`,
+            `${base}:log`,
+            `${base}:ids`,
+            command.commandId,
+            fields[1],
+            Date.now(),
+            1000,
+            86_400_000,
+            86_460,
+            2_592_000,
+          )) as [number, number];
+          server.to(`unit:${command.unit}`).emit('cmd', { ...command, seq });
+        }),
+      );
+      if (entries.length > 0) await redis.xack(key, 'bare', ...entries.map(([id]) => id));
+    }
+  })();
+  return {
+    stop: () => {
+      running = false;
+      blocking.disconnect();
+      redis.disconnect();
+    },
+  };
+}
+
+/**
+ * Publishes `rate` commands a second for `durationMs`, what is due every 5 ms in one pipeline (as
+ * the gateway's producers do); `entry` gives each command's stream key and fields.
+ */
+async function publishCommands(
+  redis: Redis,
+  rate: number,
+  durationMs: number,
+  entry: (index: number) => [string, string, string],
+): Promise<void> {
+  const start = now();
+  let sent = 0;
+  while (now() - start < durationMs) {
+    const due = Math.floor(((now() - start) / 1000) * rate);
+    const pipeline = redis.pipeline();
+    for (; sent < due; sent += 1) {
+      const [key, field, value] = entry(sent);
+      pipeline.xadd(key, 'MAXLEN', '~', '100000', '*', field, value);
+    }
+    await pipeline.exec();
+    await sleep(5);
+  }
 }
 
 // ---------------------------------------------------------------- orchestration
@@ -434,7 +519,16 @@ async function runScenario(
   };
 }
 
-async function startBare(root: string, flags: Flags, prefix: string): Promise<Servers> {
+/**
+ * Two bare socket.io servers. `durable`: commands go through the gateway's Redis work instead of a
+ * direct emit (see `durableConsumer`), published from this process as for the gateway.
+ */
+async function startBare(
+  root: string,
+  flags: Flags,
+  prefix: string,
+  durable = false,
+): Promise<Servers> {
   const ports = [await freePort(), await freePort()];
   const servers = await Promise.all(
     ports.map((port) =>
@@ -442,20 +536,37 @@ async function startBare(root: string, flags: Flags, prefix: string): Promise<Se
         BENCH_PORT: String(port),
         BENCH_PREFIX: prefix,
         BENCH_REDIS_URL: flags.redisUrl,
+        BENCH_DURABLE: durable ? '1' : '0',
       }),
     ),
   );
+  const redis = durable ? new Redis(flags.redisUrl) : undefined;
   return {
-    label: 'bare socket.io + sharded redis adapter',
+    label: durable
+      ? 'bare socket.io + the same Redis work per command (stream, consumer group, Lua log, XACK)'
+      : 'bare socket.io + sharded redis adapter',
     pids: servers.map((s) => s.pid ?? 0),
     urls: ports.map((port) => `http://127.0.0.1:${port}`),
     unicast: async (rate, durationMs, units) => {
-      await request(servers[0], { type: 'unicast', rate, durationMs, units }, 'done');
+      if (!redis) {
+        await request(servers[0], { type: 'unicast', rate, durationMs, units }, 'done');
+        return;
+      }
+      await publishCommands(redis, rate, durationMs, () => [
+        `${prefix}${BARE_OUTBOUND}`,
+        'command',
+        JSON.stringify({
+          sentAt: now(),
+          commandId: randomUUID(),
+          unit: `unit-${Math.floor(Math.random() * units)}`,
+        }),
+      ]);
     },
     broadcast: async () => {
       await request(servers[0], { type: 'broadcast', agencyId: 'bench' }, 'done');
     },
     stop: async () => {
+      redis?.disconnect();
       servers.forEach((s) => s.send({ type: 'stop' } satisfies ToChild));
       await Promise.all(servers.map((s) => new Promise((resolve) => s.once('exit', resolve))));
     },
@@ -508,13 +619,11 @@ async function startGateways(
     pids: gateways.map((g) => g.pid),
     urls: gateways.map((g) => g.url),
     unicast: async (rate, durationMs, units) => {
-      const start = now();
-      let sent = 0;
-      while (now() - start < durationMs) {
-        const due = Math.floor(((now() - start) / 1000) * rate);
-        const pipeline = redis.pipeline();
-        for (; sent < due; sent += 1) {
-          const data = {
+      await publishCommands(redis, rate, durationMs, () => [
+        `${prefix}gad:notify:outbound`,
+        'envelope',
+        JSON.stringify(
+          envelope('command.issued', {
             commandId: randomUUID(),
             recipient: { kind: 'unit', id: `unit-${Math.floor(Math.random() * units)}` },
             kind: 'dispatch',
@@ -524,20 +633,9 @@ async function startGateways(
             locale: 'en',
             payload: { sentAt: now() },
             issuedAt: new Date().toISOString(),
-          };
-          pipeline.xadd(
-            `${prefix}gad:notify:outbound`,
-            'MAXLEN',
-            '~',
-            '100000',
-            '*',
-            'envelope',
-            JSON.stringify(envelope('command.issued', data)),
-          );
-        }
-        await pipeline.exec();
-        await sleep(5);
-      }
+          }),
+        ),
+      ]);
     },
     broadcast: async () => {
       await xadd(
@@ -586,7 +684,7 @@ function writeSection(root: string, section: string): void {
 }
 
 function report(rows: Row[], flags: Flags, seconds: number, root: string): string {
-  const [bare, gateway] = rows;
+  const [bare, durable, gateway] = rows;
   let cpu = cpus()[0]?.model ?? '?';
   try {
     cpu = execSync('lscpu | grep "Model name"', { encoding: 'utf8' }).split(':')[1].trim();
@@ -601,7 +699,7 @@ function report(rows: Row[], flags: Flags, seconds: number, root: string): strin
     `Command: \`node tools/bench/run.mjs ws\` (\`npm run bench -- ws\`, after \`node tools/scripts/build.mjs\`). Whole run ${fmt(seconds, 0)} s.`,
     `Recorded ${new Date().toISOString()} on ${cpus().length} CPUs (${cpu}), Node ${process.version}, Redis on loopback; both servers, ${flags.clients} client processes and Redis share the machine (and it is shared with other work).`,
     '',
-    `Method: ${flags.sockets} websocket sockets from ${flags.clients} client processes (socket.io-client, websocket transport, half to each instance). The baseline is two bare socket.io 4 servers with the same sharded Redis adapter and options (ping 25 s, 16 KB frames, no deflate), each socket in an agency room and its unit room. The gateway runs as two built processes (\`LOG_LEVEL=warn\`); sockets are \`/field\` officers with their own ES256 token (verified at the handshake, per-user quota entry in Redis, token bucket, expiry timer, unit + user rooms). RSS is the sum over both server processes (\`/proc/<pid>/status\` VmRSS) 3 s after the last handshake minus before the first, divided by the sockets; the line below the table adds the same reading ${flags.settle} s after the last handshake (by then the gateway's periodic work, instance heartbeats every 5 s and send-buffer sweeps every 2 s, has run, and V8 may have given back heap). Unicast: ${flags.rate} msg/s for ${flags.duration} s to random units; the bare server emits \`io.to(unit room)\` on one instance, the gateway path is the real one (\`command.issued\` XADD on \`gad:notify:outbound\` → consumer group → Lua append to the unit's command log → room emit → adapter), latency from the send (XADD) to the device's handler. Broadcast: ${flags.broadcasts} broadcasts 1 s apart to every socket (gateway: \`incident.created\` XADD on \`gad:dispatch:events\` → the agency room of ${flags.sockets} \`/dispatch\` consoles, latency from the envelope's \`occurredAt\`, ms precision), p99 over every delivery.`,
+    `Method: ${flags.sockets} websocket sockets from ${flags.clients} client processes (socket.io-client, websocket transport, half to each instance). The baseline is two bare socket.io 4 servers with the same sharded Redis adapter and options (ping 25 s, 16 KB frames, no deflate), each socket in an agency room and its unit room. The gateway runs as two built processes (\`LOG_LEVEL=warn\`); sockets are \`/field\` officers with their own ES256 token (verified at the handshake, per-user quota entry in Redis, token bucket, expiry timer, unit + user rooms). RSS is the sum over both server processes (\`/proc/<pid>/status\` VmRSS) 3 s after the last handshake minus before the first, divided by the sockets; the line below the table adds the same reading ${flags.settle} s after the last handshake (by then the gateway's periodic work, instance heartbeats every 5 s and send-buffer sweeps every 2 s, has run, and V8 may have given back heap). Unicast: ${flags.rate} msg/s for ${flags.duration} s to random units; the bare server emits \`io.to(unit room)\` on one instance, the gateway path is the real one (\`command.issued\` XADD on \`gad:notify:outbound\` → consumer group → Lua append to the unit's command log → room emit → adapter), latency from the send (XADD) to the device's handler. The second baseline runs the same two bare servers with that Redis work and nothing else: the bench XADDs each command (what is due every 5 ms in one pipeline, as for the gateway) to a stream read by a consumer group of both servers (COUNT 100, blocking), each entry is appended with the gateway's own Lua script (\`APPEND_SCRIPT\`) and emitted to the unit's room, then the batch is acknowledged. Broadcast: ${flags.broadcasts} broadcasts 1 s apart to every socket (gateway: \`incident.created\` XADD on \`gad:dispatch:events\` → the agency room of ${flags.sockets} \`/dispatch\` consoles, latency from the envelope's \`occurredAt\`, ms precision), p99 over every delivery.`,
     '',
     '| run | sockets | connect (s) | RSS per socket (KB) | unicast recv/sent | server CPU ms per unicast | p50 (ms) | p95 (ms) | p99 (ms) | max (ms) | broadcast recv/expected | p50 (ms) | p99 (ms) | max (ms) |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -611,10 +709,10 @@ function report(rows: Row[], flags: Flags, seconds: number, root: string): strin
     ),
     '',
     `- idle socket: gateway **${fmt(gateway.rssPerSocketKb, 1)} KB**, bare ${fmt(bare.rssPerSocketKb, 1)} KB (ratio ${fmt(ratio)}) — budget ≤ 20 KB and ≤ 1.5× bare: ${verdict(gateway.rssPerSocketKb <= 20 && ratio <= 1.5)}; ${flags.settle} s after the last handshake: gateway ${fmt(gateway.rssPerSocketLateKb, 1)} KB, bare ${fmt(bare.rssPerSocketLateKb, 1)} KB`,
-    `- unicast at ${flags.rate} msg/s across two instances: gateway p95 **${fmt(gateway.unicast.p95)} ms**, p99 **${fmt(gateway.unicast.p99)} ms** (bare ${fmt(bare.unicast.p95)} / ${fmt(bare.unicast.p99)} ms) — budget p95 ≤ 5 ms, p99 ≤ 15 ms: ${verdict(gateway.unicast.p95 <= 5 && gateway.unicast.p99 <= 15)}`,
+    `- unicast at ${flags.rate} msg/s across two instances: gateway p95 **${fmt(gateway.unicast.p95)} ms**, p99 **${fmt(gateway.unicast.p99)} ms** (bare ${fmt(bare.unicast.p95)} / ${fmt(bare.unicast.p99)} ms; bare with the same Redis work ${fmt(durable.unicast.p95)} / ${fmt(durable.unicast.p99)} ms, ${verdict(durable.unicast.p95 <= 5 && durable.unicast.p99 <= 15)} by that baseline itself) — budget p95 ≤ 5 ms, p99 ≤ 15 ms: ${verdict(gateway.unicast.p95 <= 5 && gateway.unicast.p99 <= 15)}`,
     `- broadcast to ${flags.sockets} sockets: gateway p99 **${fmt(gateway.broadcast.p99)} ms** (bare ${fmt(bare.broadcast.p99)} ms), ${gateway.broadcast.received}/${gateway.broadcast.expected} delivered — budget p99 ≤ 400 ms, fully delivered: ${verdict(gateway.broadcast.p99 <= 400 && gateway.broadcast.received === gateway.broadcast.expected)}`,
     '',
-    'The gateway unicast includes a stream hop and a Redis Lua call per command that the bare emit does not have (the durability the bare path lacks). The box is shared with other work; rerun before drawing conclusions.',
+    'The gateway unicast includes a stream hop and a Redis Lua call per command that the bare emit does not have (the durability the bare path lacks); the second baseline adds exactly that Redis work to bare socket.io, so the gateway is compared with it for what its own code (validation, Nest, telemetry, auth state, ordering) costs. The box is shared with other work; rerun before drawing conclusions.',
     '',
     analysis(root, 'ws'),
   ];
@@ -650,11 +748,13 @@ export async function main(args: string[], { root }: { root: string }): Promise<
   );
   const rows: Row[] = [];
   try {
-    const bare = await startBare(root, flags, prefix);
-    try {
-      rows.push(await runScenario(bare, clients, flags, 'bare', agencyId));
-    } finally {
-      await bare.stop();
+    for (const durable of [false, true]) {
+      const bare = await startBare(root, flags, prefix, durable);
+      try {
+        rows.push(await runScenario(bare, clients, flags, 'bare', agencyId));
+      } finally {
+        await bare.stop();
+      }
     }
     const gateways = await startGateways(flags, prefix, publicKeyPem, agencyId);
     try {

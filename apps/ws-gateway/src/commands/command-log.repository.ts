@@ -3,39 +3,7 @@ import type { DeliveredCommand, CommandIssuedV1, Recipient } from '@gad/contract
 import { REDIS_CLIENT } from '@gad/platform';
 import type { Redis } from 'ioredis';
 import { WsRedisKeys } from '../realtime/redis-keys';
-
-/**
- * Appends one command: idempotent by commandId (a retried `command.issued` keeps its first seq),
- * seq from INCR, then drops entries beyond the count or older than the age (at most 200 per call),
- * reading the oldest entry one at a time: only the entries it drops and one more are read.
- * Entry member: `<seq>|<appendedAtMs>|<commandId>|<json without seq>`.
- */
-const APPEND_SCRIPT = `
-local existing = redis.call('HGET', KEYS[3], ARGV[1])
-if existing then return {tonumber(existing), 0} end
-local seq = redis.call('INCR', KEYS[1])
-redis.call('ZADD', KEYS[2], seq, seq .. '|' .. ARGV[3] .. '|' .. ARGV[1] .. '|' .. ARGV[2])
-redis.call('HSET', KEYS[3], ARGV[1], seq)
-local excess = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[4])
-local cutoff = tonumber(ARGV[3]) - tonumber(ARGV[5])
-local removed = 0
-while removed < 200 do
-  local member = redis.call('ZRANGE', KEYS[2], 0, 0)[1]
-  if not member then break end
-  local _, _, appended, commandId = string.find(member, '^%d+|(%d+)|([^|]+)|')
-  if removed < excess or tonumber(appended) < cutoff then
-    redis.call('ZREM', KEYS[2], member)
-    redis.call('HDEL', KEYS[3], commandId)
-    removed = removed + 1
-  else
-    break
-  end
-end
-redis.call('EXPIRE', KEYS[2], ARGV[6])
-redis.call('EXPIRE', KEYS[3], ARGV[6])
-redis.call('EXPIRE', KEYS[1], ARGV[7])
-return {seq, 1}
-`;
+import { APPEND_SCRIPT } from './command-log.scripts';
 
 const APPEND_COMMAND = 'gadWsAppendCommand';
 type AppendCommand = (...args: (string | number)[]) => Promise<unknown>;
