@@ -4,7 +4,9 @@
  * `--role client`; the bare servers are `--role bare-server`):
  *   1. RSS per idle socket (authenticated `/field` sockets vs bare sockets in the same two rooms);
  *   2. unicast to units at a fixed rate across the two instances (gateway: `command.issued` on the
- *      stream → command log → room emit; bare: `io.to(unit room).emit` on one instance);
+ *      stream → command log → room emit; bare: `io.to(unit room).emit` on one instance; a second
+ *      bare baseline does the gateway's Redis work per command: stream, consumer group, the
+ *      command log's Lua script, room emit, XACK);
  *   3. one broadcast to every socket (gateway: `incident.created` on the stream → agency room of
  *      10k `/dispatch` consoles; bare: `io.to(agency room).emit`), fully delivered.
  */
@@ -318,13 +320,13 @@ function durableConsumer(server: Server, pub: Redis, prefix: string): { stop(): 
 
 /**
  * Publishes `rate` commands a second for `durationMs`, what is due every 5 ms in one pipeline (as
- * the gateway's producers do); `entry` gives each command's stream key and fields.
+ * the gateway's producers do); `entry` gives each command's stream key, field and value.
  */
 async function publishCommands(
   redis: Redis,
   rate: number,
   durationMs: number,
-  entry: (index: number) => [string, string, string],
+  entry: () => [string, string, string],
 ): Promise<void> {
   const start = now();
   let sent = 0;
@@ -332,7 +334,7 @@ async function publishCommands(
     const due = Math.floor(((now() - start) / 1000) * rate);
     const pipeline = redis.pipeline();
     for (; sent < due; sent += 1) {
-      const [key, field, value] = entry(sent);
+      const [key, field, value] = entry();
       pipeline.xadd(key, 'MAXLEN', '~', '100000', '*', field, value);
     }
     await pipeline.exec();
