@@ -272,7 +272,7 @@ function pgbench(databaseUrl: string, sql: string, seconds: number, clients: num
         stdio: ['ignore', 'pipe', 'pipe'],
         env: {
           ...process.env,
-          PGOPTIONS: ['-c jit=off', ...settingsOf().map(([k, v]) => `-c ${k}=${v}`)].join(' '),
+          PGOPTIONS: pgOptions(),
         },
       },
     );
@@ -543,6 +543,11 @@ function settingsOf(): Array<[string, string]> {
   return Object.entries(GEO_CONNECTION_SETTINGS);
 }
 
+/** The same settings, with JIT off, as libpq `options` (pgbench's PGOPTIONS, the bare server's pool). */
+function pgOptions(): string {
+  return ['-c jit=off', ...settingsOf().map(([k, v]) => `-c ${k}=${v}`)].join(' ');
+}
+
 async function explain(client: Client, sql: string): Promise<string> {
   const [lon, lat] = randomPoint();
   await client.query('SET jit = on');
@@ -620,9 +625,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     const pids = { 'api-gateway': gateway.pid, 'geo-service': geo.pid };
     bare = await startBareServer(root, BARE_NEAREST_SERVER, {
       DATABASE_URL: database.url,
-      PG_CONNECTION_OPTIONS: ['-c jit=off', ...settingsOf().map(([k, v]) => `-c ${k}=${v}`)].join(
-        ' ',
-      ),
+      PG_CONNECTION_OPTIONS: pgOptions(),
       NEAREST_AVAILABLE_SQL: statements.available,
       NEAREST_EXCLUDED_SQL: statements.excluded,
     });
@@ -781,7 +784,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     `Command: \`node tools/bench/run.mjs geo${args.length ? ` ${args.join(' ')}` : ''}\` (\`npm run bench -- geo\`, after \`node tools/scripts/build.mjs\`). Whole run ${fmt(totalSeconds, 0)} s.`,
     `Recorded ${new Date().toISOString()} on ${machine()}, load average ${fmt(loadBefore, 1)} at the start and ${fmt(loadavg()[0], 1)} at the end, Node ${process.version}, PostgreSQL ${pgVersion}, PostGIS ${postgisVersion}, Redis on loopback; the bench, both services, PostgreSQL and Redis share the machine (and it is shared with other work).`,
     '',
-    `Method: a throwaway database (cloned from \`gad_test\`, dropped afterwards); the built geo-service and api-gateway run as processes (\`LOG_LEVEL=warn\`). Units are seeded with one \`INSERT ... SELECT generate_series\` (70 % available, 20 % busy, 10 % without status, 20 % with capability \`als\`, uniform in a ${BOX.size}° box around Madrid, fixes up to 10 min old), then \`VACUUM ANALYZE\`; the 1M run adds 900k units to the same agency. Each query is for a uniform random point, limit ${LIMIT}, no radius, capability or age filter. "db" runs geo-service's prepared statements from \`nearest.repository.sql\` (same names and parameters) on one pg connection with geo-service's connection settings (JIT off, generic plans), one after the other, after a 1 s warm-up; pgbench runs \`nearest_available\` with \`-M prepared\` and the same settings, one client, latencies from its per-transaction log. HTTP is autocannon against \`GET /v1/units/nearest\` with a dispatcher token: ${flags.connections} connections at a fixed ${flags.rate} req/s, then unthrottled ("max"); the same two runs then go to a bare Fastify + pg process (pool of 10 with geo-service's connection settings, running geo-service's two prepared statements as it runs them, no auth, validation, RPC hop over Redis or telemetry), which shows what this machine allows any HTTP service doing this query; p50/p95/p99 are per-response times of 200 answers, the notes add autocannon's coordinated-omission-corrected p97.5/p99. Ingestion publishes ${flags.ingest.toLocaleString('en')} fixes (${flags.fixesPerEntry} per \`positions.reported\` entry) to \`${Streams.GeoPositions}\` as fast as possible with ${flags.fences} zone geofences (0.02° squares) of the agency active, and divides the fixes stored in \`geo.positions\` by the time from the first publish to the last stored row (polled every 250 ms); the baseline calls the same \`ingest_batch\` statement directly.`,
+    `Method: a throwaway database (cloned from \`gad_test\`, dropped afterwards); the built geo-service and api-gateway run as processes (\`LOG_LEVEL=warn\`). Units are seeded with one \`INSERT ... SELECT generate_series\` (70 % available, 20 % busy, 10 % without status, 20 % with capability \`als\`, uniform in a ${BOX.size}° box around Madrid, fixes up to 10 min old), then \`VACUUM ANALYZE\` and a \`CHECKPOINT\` (so no phase measures the seeding's disk writes); the 1M run adds 900k units to the same agency. Each query is for a uniform random point, limit ${LIMIT}, no radius, capability or age filter. "db" runs geo-service's prepared statements from \`nearest.repository.sql\` (same names and parameters) on one pg connection with geo-service's connection settings (JIT off, generic plans), one after the other, after a 1 s warm-up; pgbench runs \`nearest_available\` with \`-M prepared\` and the same settings, one client, latencies from its per-transaction log. HTTP is autocannon against \`GET /v1/units/nearest\` with a dispatcher token: ${flags.connections} connections at a fixed ${flags.rate} req/s, then unthrottled ("max"); the same two runs then go to a bare Fastify + pg process (pool of 10 with geo-service's connection settings, running geo-service's two prepared statements as it runs them, no auth, validation, RPC hop over Redis or telemetry), which shows what this machine allows any HTTP service doing this query; p50/p95/p99 are per-response times of 200 answers, the notes add autocannon's coordinated-omission-corrected p97.5/p99. Ingestion publishes ${flags.ingest.toLocaleString('en')} fixes (${flags.fixesPerEntry} per \`positions.reported\` entry) to \`${Streams.GeoPositions}\` as fast as possible with ${flags.fences} zone geofences (0.02° squares) of the agency active, and divides the fixes stored in \`geo.positions\` by the time from the first publish to the last stored row (polled every 250 ms); the baseline calls the same \`ingest_batch\` statement directly.`,
     '',
     latencyTable(nearest),
     '',
