@@ -7,10 +7,10 @@ const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(
 
 /**
  * RFC 9562 UUIDv7: 48-bit Unix milliseconds, then random bits. Ids sort by their creation
- * millisecond and index well; ids of one millisecond sort at random. Uses Web Crypto (`globalThis.crypto`), available in browsers and Node >= 19. The
- * random bytes come from a pool refilled every 512 ids: one `getRandomValues` call (a system call
- * in Node) per id was a tenth of geo-service's CPU while it published `unit.moved` events
- * (docs/benchmarks.md, Geo).
+ * millisecond and index well; ids of one millisecond sort at random. Uses Web Crypto
+ * (`globalThis.crypto`), available in browsers and Node >= 19. The random bytes come from a pool
+ * refilled every 512 ids: one `getRandomValues` call (a system call in Node) per id was a tenth of
+ * geo-service's CPU while it published `unit.moved` events (docs/benchmarks.md, Geo).
  */
 export function uuidv7(now: number = Date.now()): string {
   if (poolOffset + 10 > pool.length) {
