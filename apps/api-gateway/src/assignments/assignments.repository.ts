@@ -68,13 +68,26 @@ export class AssignmentsRepository {
     return rows[0];
   }
 
+  /** The incident of an assignment (never changes), read without a lock to lock in order. */
+  async incidentOf(
+    executor: SqlExecutor,
+    agencyId: string,
+    id: string,
+  ): Promise<string | undefined> {
+    const rows = (await executor.query(
+      `SELECT incident_id FROM dispatch.assignments WHERE agency_id = $1 AND id = $2`,
+      [agencyId, id],
+    )) as { incident_id: string }[];
+    return rows[0]?.incident_id;
+  }
+
   async lock(
     executor: SqlExecutor,
     agencyId: string,
     id: string,
   ): Promise<AssignmentRow | undefined> {
     const rows = (await executor.query(
-      `${SELECT} WHERE a.agency_id = $1 AND a.id = $2 FOR UPDATE OF a`,
+      `${SELECT} WHERE a.agency_id = $1 AND a.id = $2 FOR NO KEY UPDATE OF a`,
       [agencyId, id],
     )) as AssignmentRow[];
     return rows[0];
@@ -97,7 +110,7 @@ export class AssignmentsRepository {
       `${SELECT} WHERE a.agency_id = $1 AND a.incident_id = $2
           AND a.status NOT IN ('declined', 'cleared')
         ORDER BY a.created_at, a.id
-        FOR UPDATE OF a`,
+        FOR NO KEY UPDATE OF a`,
       [agencyId, incidentId],
     )) as AssignmentRow[];
   }

@@ -268,7 +268,20 @@ export class AssignmentsService {
     return toIncident(row);
   }
 
-  findLocked(tx: DispatchTx, agencyId: string, id: string): Promise<AssignmentRow | undefined> {
+  /**
+   * Locks an assignment in the order every writer uses (incident, then assignment; the unit
+   * follows in {@link advance}); undefined when absent or another agency's.
+   */
+  async findLocked(
+    tx: DispatchTx,
+    agencyId: string,
+    id: string,
+  ): Promise<AssignmentRow | undefined> {
+    const incidentId = await this.repository.incidentOf(tx.executor, agencyId, id);
+    if (!incidentId) {
+      return undefined;
+    }
+    await this.incidents.lockOrThrow(tx, agencyId, incidentId);
     return this.repository.lock(tx.executor, agencyId, id);
   }
 

@@ -100,7 +100,7 @@ export class IncidentsRepository {
     id: string,
   ): Promise<IncidentRow | undefined> {
     const rows = (await executor.query(
-      `SELECT ${COLUMNS} FROM dispatch.incidents WHERE agency_id = $1 AND id = $2 FOR UPDATE`,
+      `SELECT ${COLUMNS} FROM dispatch.incidents WHERE agency_id = $1 AND id = $2 FOR NO KEY UPDATE`,
       [agencyId, id],
     )) as IncidentRow[];
     return rows[0];

@@ -1,6 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
 import { OutboxRelay, OutboxWriter } from '@gad/bus';
 import { Streams, type Envelope } from '@gad/contracts';
+import { createLogger } from '@gad/observability';
 import { DataSource, type EntityManager } from 'typeorm';
 import { dispatchInstruments } from './dispatch.metrics';
 import { TimelineRepository, type NewTimelineEntry } from './timeline.repository';
@@ -15,13 +17,37 @@ export interface DispatchTx {
   note(entry: NewTimelineEntry): void;
 }
 
+/** Whole-transaction attempts before a serialization failure or deadlock reaches the caller. */
+export const DISPATCH_TX_ATTEMPTS = 5;
+const RETRY_BASE_MS = 10;
+
+/** SQLSTATEs after which the whole transaction is run again: serialization failure, deadlock. */
+const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);
+
+export function isRetryableTxError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) {
+    return false;
+  }
+  const record = error as { code?: unknown; driverError?: { code?: unknown } };
+  const code = record.driverError?.code ?? record.code;
+  return typeof code === 'string' && RETRYABLE_SQLSTATES.has(code);
+}
+
 /**
  * The unit of work of the dispatch domain. Every state change runs inside {@link run}: its rows,
  * its timeline entries and its outbox events commit together or not at all (transactional outbox);
  * the relay is nudged after the commit.
+ *
+ * Writers lock rows in one order: incident, then assignment, then unit (and take them `FOR NO KEY
+ * UPDATE`, so the foreign-key checks of timeline and outbox inserts never wait on them). A
+ * serialization failure or deadlock that still happens runs the whole transaction again (at most
+ * {@link DISPATCH_TX_ATTEMPTS} attempts, jittered backoff); events and timeline entries queued by
+ * a failed attempt are dropped, so only the committed attempt's events reach the outbox.
  */
 @Injectable()
 export class DispatchTransactions {
+  private readonly logger = createLogger('dispatch-transactions');
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly outbox: OutboxWriter,
@@ -31,18 +57,20 @@ export class DispatchTransactions {
 
   async run<T>(work: (tx: DispatchTx) => Promise<T>): Promise<T> {
     const events: Envelope[] = [];
-    const result = await this.dataSource.transaction(async (manager) => {
-      events.length = 0;
-      const entries: NewTimelineEntry[] = [];
-      const value = await work({
-        executor: manager,
-        emit: (envelope) => events.push(envelope),
-        note: (entry) => entries.push(entry),
-      });
-      await this.timeline.append(manager, entries);
-      await this.outbox.append(manager, Streams.DispatchEvents, events);
-      return value;
-    });
+    const result = await this.attempt(async () =>
+      this.dataSource.transaction(async (manager) => {
+        events.length = 0;
+        const entries: NewTimelineEntry[] = [];
+        const value = await work({
+          executor: manager,
+          emit: (envelope) => events.push(envelope),
+          note: (entry) => entries.push(entry),
+        });
+        await this.timeline.append(manager, entries);
+        await this.outbox.append(manager, Streams.DispatchEvents, events);
+        return value;
+      }),
+    );
     if (events.length > 0) {
       this.relay.nudge();
       const counter = dispatchInstruments().events;
@@ -51,5 +79,19 @@ export class DispatchTransactions {
       }
     }
     return result;
+  }
+
+  private async attempt<T>(transaction: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await transaction();
+      } catch (error) {
+        if (attempt >= DISPATCH_TX_ATTEMPTS || !isRetryableTxError(error)) {
+          throw error;
+        }
+        this.logger.warn({ err: error, attempt }, 'dispatch transaction retried');
+        await sleep(RETRY_BASE_MS * 2 ** (attempt - 1) * (0.5 + Math.random()));
+      }
+    }
   }
 }

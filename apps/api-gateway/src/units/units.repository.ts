@@ -87,7 +87,7 @@ export class UnitsRepository {
     const rows = (await executor.query(
       `SELECT ${COLUMNS} FROM dispatch.units
         WHERE agency_id = $1 AND id = $2 AND retired_at IS NULL
-        FOR UPDATE`,
+        FOR NO KEY UPDATE`,
       [agencyId, id],
     )) as UnitRow[];
     return rows[0];
