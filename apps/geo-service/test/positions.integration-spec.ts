@@ -176,6 +176,53 @@ describe('position ingestion (PostGIS)', () => {
     expect(page.items).toHaveLength(2);
   });
 
+  it('answers lon/lat boxes of every size: whole world, polar, wider than 180°, across the antimeridian', async () => {
+    const agencyId = 'agency-boxes';
+    const t = ago(30);
+    // Each unit sits where a great-circle reading of a box's edges would leave it out.
+    await h.positions.ingest(agencyId, [
+      fix('u-north-pole', 10, 89.9, t, 1),
+      fix('u-south', -120, -85, t, 1),
+      fix('u-madrid', -3.7, 40.4, t, 1),
+      fix('u-fiji', 179.5, -17, t, 1),
+      fix('u-samoa', -172, -13.8, t, 1),
+      fix('u-low-edge', 30, 45.2, t, 1),
+    ]);
+    const ids = async (bbox: [number, number, number, number]) =>
+      (await h.positions.inBbox({ agencyId, bbox, limit: 100 })).items.map((item) => item.unitId);
+    const everyone = ['u-fiji', 'u-low-edge', 'u-madrid', 'u-north-pole', 'u-samoa', 'u-south'];
+
+    expect(await ids([-180, -90, 180, 90])).toEqual(everyone);
+    expect(await ids([-170, -89, 179.9, 89.95])).toEqual(everyone.filter((id) => id !== 'u-samoa'));
+    expect(await ids([-180, 80, 180, 90])).toEqual(['u-north-pole']);
+    expect(await ids([-180, -90, 180, -80])).toEqual(['u-south']);
+    // A box 120° wide: its south edge at 45°N is a parallel, not a great circle bowing north.
+    expect(await ids([-30, 45, 90, 60])).toEqual(['u-low-edge']);
+    // minLon > maxLon crosses the antimeridian (RFC 7946 §5.2).
+    expect(await ids([170, -20, -170, -10])).toEqual(['u-fiji', 'u-samoa']);
+    expect(await ids([179, -20, -179, -10])).toEqual(['u-fiji']);
+    expect(await ids([-4, 40, -3, 41])).toEqual(['u-madrid']);
+
+    // The corners of boxes up to 180° wide, the farthest points from the index scan's centre.
+    const corners: Array<[number, number, number, number]> = [
+      [-90, 5, 90, 70],
+      [-100, -60, 75, 89],
+      [100, -10, -100, 30],
+    ];
+    for (const [index, box] of corners.entries()) {
+      const corner = `agency-corners-${index}`;
+      const [minLon, minLat, maxLon, maxLat] = box;
+      await h.positions.ingest(corner, [
+        fix('sw', minLon, minLat, t, 1),
+        fix('nw', minLon, maxLat, t, 1),
+        fix('ne', maxLon, maxLat, t, 1),
+        fix('se', maxLon, minLat, t, 1),
+      ]);
+      const found = await h.positions.inBbox({ agencyId: corner, bbox: box, limit: 10 });
+      expect(found.items.map((item) => item.unitId)).toEqual(['ne', 'nw', 'se', 'sw']);
+    }
+  });
+
   it('coalesces unit.moved to one event per unit with the newest fix', async () => {
     await h.unitMoved.flush();
     h.sink.published.length = 0;

@@ -87,9 +87,13 @@ CROSS JOIN LATERAL (
 ) u;
 
 -- name: latest_in_bbox
--- Latest positions inside [minLon, minLat, maxLon, maxLat]. The geography && prefilter uses the
--- GiST index with an envelope padded in latitude ($6) because geography edges are great circles;
--- the exact test is planar on lon/lat. $7 = oldest device time kept, $8 = limit + 1.
+-- Latest positions inside a plain lon/lat rectangle, edges included: longitude in [$2, $4] (or,
+-- when $2 > $4, the box crosses the antimeridian: >= $2 or <= $4, RFC 7946 §5.2), latitude in
+-- [$3, $5]. The exact test is on the coordinates; a geography polygon would read the box's edges
+-- as great circles (wrong for wide boxes, "Antipodal edge" for whole-world ones). The GiST index
+-- is used through a spherical cap that holds the whole box: centre ($6, $7), radius $8 metres
+-- (computed by the service; 20,100 km, i.e. no prefilter, for boxes wider than 180°).
+-- $9 = oldest device time kept, $10 = limit + 1.
 SELECT unit_id,
        ST_X(location::geometry) AS lon,
        ST_Y(location::geometry) AS lat,
@@ -98,14 +102,16 @@ FROM geo.units
 WHERE agency_id = $1::text
   AND location IS NOT NULL
   AND NOT removed
-  AND location && ST_MakeEnvelope($2::float8, greatest($3::float8 - $6::float8, -90),
-                                  $4::float8, least($5::float8 + $6::float8, 90),
-                                  4326)::geography
-  AND ST_X(location::geometry) BETWEEN $2::float8 AND $4::float8
+  AND ST_DWithin(location, ST_SetSRID(ST_MakePoint($6::float8, $7::float8), 4326)::geography,
+                 $8::float8, false)
   AND ST_Y(location::geometry) BETWEEN $3::float8 AND $5::float8
-  AND recorded_at >= $7::timestamptz
+  AND CASE WHEN $2::float8 <= $4::float8
+           THEN ST_X(location::geometry) BETWEEN $2::float8 AND $4::float8
+           ELSE ST_X(location::geometry) >= $2::float8 OR ST_X(location::geometry) <= $4::float8
+      END
+  AND recorded_at >= $9::timestamptz
 ORDER BY unit_id
-LIMIT $8::int;
+LIMIT $10::int;
 
 -- name: track
 -- A unit's fixes with device time in [$3, $4), in device-time then sequence order; $5 = limit + 1.

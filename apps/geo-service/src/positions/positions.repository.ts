@@ -67,6 +67,13 @@ export interface LatestPositionRow {
   status: string | null;
 }
 
+/** A spherical cap (centre and radius on the sphere) that an index scan may be bounded by. */
+export interface SearchCap {
+  lon: number;
+  lat: number;
+  radiusM: number;
+}
+
 export interface TrackRow {
   lon: number;
   lat: number;
@@ -196,16 +203,17 @@ export class PositionsRepository {
     }));
   }
 
+  /** `bbox` is a lon/lat rectangle (minLon > maxLon crosses the antimeridian); `cap` holds it. */
   async latestInBbox(
     agencyId: string,
     bbox: readonly [number, number, number, number],
-    latitudePadDeg: number,
+    cap: SearchCap,
     oldest: Date | null,
     limit: number,
   ): Promise<LatestPositionRow[]> {
     const [minLon, minLat, maxLon, maxLat] = bbox;
     return queryRows<LatestPositionRow>(this.pool, {
-      name: 'geo_positions_bbox_v1',
+      name: 'geo_positions_bbox_v2',
       text: LATEST_IN_BBOX,
       values: [
         agencyId,
@@ -213,7 +221,9 @@ export class PositionsRepository {
         minLat,
         maxLon,
         maxLat,
-        latitudePadDeg,
+        cap.lon,
+        cap.lat,
+        cap.radiusM,
         oldest ?? '-infinity',
         limit,
       ],

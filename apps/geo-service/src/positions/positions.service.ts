@@ -21,8 +21,10 @@ import {
   PositionsRepository,
   type IngestOutcome,
   type LatestFix,
+  type SearchCap,
   type StorableFix,
 } from './positions.repository';
+import { UNBOUNDED_RADIUS_M } from '../nearest/nearest.repository';
 import { toTrackPoint, toUnitPosition } from './positions.mapper';
 import { UnitMovedService } from './unit-moved.service';
 
@@ -39,6 +41,29 @@ export function haversineM(lon1: number, lat1: number, lon2: number, lat2: numbe
   const a =
     Math.sin(dLat / 2) ** 2 + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(dLon / 2) ** 2;
   return 2 * EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(a)));
+}
+
+/**
+ * A spherical cap holding the whole lon/lat box `[minLon, minLat, maxLon, maxLat]` (minLon > maxLon
+ * crosses the antimeridian), to bound the index scan of a box query; the exact test stays on the
+ * coordinates. Centred on the box's middle: for a box at most 180° wide the farthest point of the
+ * box from there is one of its corners (by symmetry, a western one). Wider boxes get no bound.
+ */
+export function bboxCap(bbox: readonly [number, number, number, number]): SearchCap {
+  const [minLon, minLat, maxLon, maxLat] = bbox;
+  const width = maxLon >= minLon ? maxLon - minLon : maxLon - minLon + 360;
+  if (width > 180) {
+    return { lon: 0, lat: 0, radiusM: UNBOUNDED_RADIUS_M };
+  }
+  const middle = minLon + width / 2;
+  const lon = middle > 180 ? middle - 360 : middle;
+  const lat = (minLat + maxLat) / 2;
+  const farthest = Math.max(
+    haversineM(lon, lat, minLon, minLat),
+    haversineM(lon, lat, minLon, maxLat),
+  );
+  // haversineM's radius is a few centimetres larger than PostGIS's sphere; 1 m covers rounding.
+  return { lon, lat, radiusM: farthest + 1 };
 }
 
 export interface FixLimits {
@@ -208,18 +233,17 @@ export class PositionsService {
     return { accepted: outcome.inserted, late: outcome.late, duplicates, rejected };
   }
 
-  /** Latest positions inside a bbox (the padding covers great-circle edges of the index box). */
+  /** Latest positions inside a lon/lat box (minLon > maxLon crosses the antimeridian). */
   async inBbox(request: GeoPositionsInBboxRequest): Promise<PositionsInBboxResponse> {
-    const [minLon, minLat, maxLon, maxLat] = request.bbox;
-    const latitudePadDeg = 0.01 + 0.01 * Math.max(maxLon - minLon, maxLat - minLat);
+    const bbox = request.bbox;
     const oldest =
       request.maxAgeS === undefined
         ? null
         : new Date(this.clock.now().getTime() - request.maxAgeS * 1000);
     const rows = await this.positions.latestInBbox(
       request.agencyId,
-      [minLon, minLat, maxLon, maxLat],
-      latitudePadDeg,
+      bbox,
+      bboxCap(bbox),
       oldest,
       request.limit + 1,
     );
