@@ -84,6 +84,29 @@ export default [
     },
   },
   {
+    // One rule for strings, numbers and timestamps of every contract (libs/contracts/src/primitives):
+    // NUL, lone surrogates, subnormal numbers, year 0 or loose query numbers never pass validation.
+    files: ['libs/contracts/src/**/*.ts'],
+    ignores: ['**/*.spec.ts', 'libs/contracts/src/primitives/primitives.schema.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.object.name='z'][callee.property.name=/^(string|number|int|float64|coerce)$/]",
+          message: 'use text() / num() from libs/contracts/src/primitives (storable strings and numbers)',
+        },
+        {
+          selector: "MemberExpression[object.name='z'][property.name='coerce']",
+          message: 'use queryNumber() from libs/contracts/src/primitives (strict decimal query numbers)',
+        },
+        {
+          selector: "MemberExpression[object.object.name='z'][object.property.name='iso']",
+          message: 'use timestamp() from libs/contracts/src/primitives (bounded to what PostgreSQL stores)',
+        },
+      ],
+    },
+  },
+  {
     // @gad/testing is for tests only: production sources of apps and infra libs never import it.
     files: ['apps/*/src/**/*.ts', 'libs/*/src/**/*.ts'],
     ignores: ['**/*.spec.ts', '**/*.integration-spec.ts', '**/*.e2e-spec.ts', 'libs/testing/**', 'apps/system-e2e/**'],

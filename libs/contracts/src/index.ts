@@ -1,3 +1,4 @@
+export * from './primitives/primitives.schema';
 export * from './envelope/uuidv7';
 export * from './envelope/envelope.schema';
 export * from './errors/problem.schema';

@@ -1,15 +1,17 @@
 import { z } from 'zod';
+import { num, text, timestamp } from '../primitives/primitives.schema';
 import { UUID_V7_PATTERN, uuidv7 } from './uuidv7';
 
 /** W3C Trace Context `traceparent` header value. */
-export const traceparentSchema = z
-  .string()
-  .regex(/^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/, 'must be a W3C traceparent');
+export const traceparentSchema = text().regex(
+  /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/,
+  'must be a W3C traceparent',
+);
 
 export const actorSchema = z.object({
   kind: z.enum(['user', 'service', 'device', 'system']),
-  id: z.string().min(1).max(200),
-  roles: z.array(z.string()).optional(),
+  id: text().min(1).max(200),
+  roles: z.array(text()).optional(),
 });
 export type Actor = z.infer<typeof actorSchema>;
 
@@ -18,11 +20,11 @@ export type Actor = z.infer<typeof actorSchema>;
  * must treat a second delivery of the same id as already handled.
  */
 export const envelopeSchema = z.object({
-  id: z.string().regex(UUID_V7_PATTERN, 'must be a UUIDv7'),
-  type: z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/, 'must look like noun.verb'),
-  version: z.number().int().min(1),
-  occurredAt: z.iso.datetime({ offset: true }),
-  agencyId: z.string().min(1).max(100),
+  id: text().regex(UUID_V7_PATTERN, 'must be a UUIDv7'),
+  type: text().regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/, 'must look like noun.verb'),
+  version: num().int().min(1),
+  occurredAt: timestamp(),
+  agencyId: text().min(1).max(100),
   actor: actorSchema,
   traceparent: traceparentSchema.optional(),
   data: z.unknown(),

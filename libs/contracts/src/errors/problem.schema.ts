@@ -1,22 +1,23 @@
 import { z } from 'zod';
+import { text, num } from '../primitives/primitives.schema';
 
 /** One validation failure, located by an RFC 6901 JSON pointer into the request. */
 export const problemFieldErrorSchema = z.object({
-  pointer: z.string(),
-  message: z.string(),
-  code: z.string().optional(),
+  pointer: text(),
+  message: text(),
+  code: text().optional(),
 });
 
 /** RFC 9457 problem details, as every REST error body (`application/problem+json`). */
 export const problemSchema = z.object({
-  type: z.string(),
-  title: z.string(),
-  status: z.number().int().min(400).max(599),
-  detail: z.string().optional(),
-  instance: z.string().optional(),
+  type: text(),
+  title: text(),
+  status: num().int().min(400).max(599),
+  detail: text().optional(),
+  instance: text().optional(),
   /** Stable machine-readable code, e.g. `validation_failed`, `incident_not_found`. */
-  code: z.string(),
-  traceId: z.string().optional(),
+  code: text(),
+  traceId: text().optional(),
   errors: z.array(problemFieldErrorSchema).optional(),
 });
 export type Problem = z.infer<typeof problemSchema>;

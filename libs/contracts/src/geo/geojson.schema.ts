@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { num } from '../primitives/primitives.schema';
 
-export const longitudeSchema = z.number().min(-180).max(180);
-export const latitudeSchema = z.number().min(-90).max(90);
+export const longitudeSchema = num().min(-180).max(180);
+export const latitudeSchema = num().min(-90).max(90);
 
 /** RFC 7946 position: `[longitude, latitude]`. */
 export const positionSchema = z.tuple([longitudeSchema, latitudeSchema]);

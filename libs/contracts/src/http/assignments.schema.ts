@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text, timestamp, num } from '../primitives/primitives.schema';
 import { assignmentStatusSchema } from '../events/assignment-created/v1';
 import { unitCapabilitySchema } from '../events/unit-status-changed/v1';
 
@@ -8,14 +9,14 @@ import { unitCapabilitySchema } from '../events/unit-status-changed/v1';
  */
 export const createAssignmentRequestSchema = z.union([
   z.strictObject({
-    unitId: z.string().trim().min(1).max(100),
-    note: z.string().trim().min(1).max(500).optional(),
+    unitId: text().trim().min(1).max(100),
+    note: text().trim().min(1).max(500).optional(),
   }),
   z.strictObject({
     strategy: z.literal('nearest'),
     capabilities: z.array(unitCapabilitySchema).max(20).optional(),
-    maxDistanceM: z.number().positive().max(500_000).optional(),
-    note: z.string().trim().min(1).max(500).optional(),
+    maxDistanceM: num().positive().max(500_000).optional(),
+    note: text().trim().min(1).max(500).optional(),
   }),
 ]);
 export type CreateAssignmentRequest = z.infer<typeof createAssignmentRequestSchema>;
@@ -26,30 +27,30 @@ export const assignmentRouteStatusSchema = z.enum(['en_route', 'on_scene', 'clea
 export const changeAssignmentStatusRequestSchema = z.strictObject({
   status: assignmentRouteStatusSchema,
   /** Why (required reading for a decline; kept in the timeline). */
-  reason: z.string().trim().min(1).max(500).optional(),
+  reason: text().trim().min(1).max(500).optional(),
 });
 export type ChangeAssignmentStatusRequest = z.infer<typeof changeAssignmentStatusRequestSchema>;
 
 export const assignmentRecommendationSchema = z.object({
-  unitId: z.string(),
-  callSign: z.string().optional(),
-  distanceM: z.number(),
+  unitId: text(),
+  callSign: text().optional(),
+  distanceM: num(),
 });
 
 export const assignmentSchema = z.object({
-  id: z.string(),
-  agencyId: z.string(),
-  incidentId: z.string(),
-  unitId: z.string(),
-  callSign: z.string(),
+  id: text(),
+  agencyId: text(),
+  incidentId: text(),
+  unitId: text(),
+  callSign: text(),
   status: assignmentStatusSchema,
   /** When each step was reached (absent = not reached). */
-  steps: z.partialRecord(assignmentStatusSchema, z.iso.datetime({ offset: true })),
-  declineReason: z.string().nullable(),
+  steps: z.partialRecord(assignmentStatusSchema, timestamp()),
+  declineReason: text().nullable(),
   recommendation: assignmentRecommendationSchema.nullable(),
-  createdBy: z.string(),
-  createdAt: z.iso.datetime({ offset: true }),
-  updatedAt: z.iso.datetime({ offset: true }),
+  createdBy: text(),
+  createdAt: timestamp(),
+  updatedAt: timestamp(),
 });
 export type Assignment = z.infer<typeof assignmentSchema>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text, num } from '../primitives/primitives.schema';
 
 export const roleSchema = z.enum([
   'admin',
@@ -12,28 +13,28 @@ export type Role = z.infer<typeof roleSchema>;
 
 /** Development login (walking skeleton): issues a real signed JWT for a named user of an agency. */
 export const devLoginRequestSchema = z.strictObject({
-  agencyId: z.string().trim().min(1).max(100),
-  userId: z.string().trim().min(1).max(100),
+  agencyId: text().trim().min(1).max(100),
+  userId: text().trim().min(1).max(100),
   roles: z.array(roleSchema).min(1).max(6),
-  unitId: z.string().trim().min(1).max(100).optional(),
+  unitId: text().trim().min(1).max(100).optional(),
 });
 export type DevLoginRequest = z.infer<typeof devLoginRequestSchema>;
 
 export const tokenResponseSchema = z.object({
-  accessToken: z.string(),
+  accessToken: text(),
   tokenType: z.literal('Bearer'),
-  expiresIn: z.number().int(),
+  expiresIn: num().int(),
 });
 export type TokenResponse = z.infer<typeof tokenResponseSchema>;
 
 /** Claims of the access JWT (`sub` is the user id). */
 export const accessClaimsSchema = z.object({
-  sub: z.string(),
-  agencyId: z.string(),
+  sub: text(),
+  agencyId: text(),
   roles: z.array(roleSchema),
-  unitId: z.string().optional(),
+  unitId: text().optional(),
   /** Session (refresh-token family) id; absent on development tokens. */
-  sid: z.string().optional(),
+  sid: text().optional(),
 });
 export type AccessClaims = z.infer<typeof accessClaimsSchema>;
 
@@ -41,10 +42,10 @@ export type AccessClaims = z.infer<typeof accessClaimsSchema>;
 export const jwksSchema = z.object({
   keys: z.array(
     z.looseObject({
-      kty: z.string(),
-      kid: z.string(),
-      alg: z.string().optional(),
-      use: z.string().optional(),
+      kty: text(),
+      kid: text(),
+      alg: text().optional(),
+      use: text().optional(),
     }),
   ),
 });
@@ -54,35 +55,35 @@ export type Jwks = z.infer<typeof jwksSchema>;
  * A password as chosen by a user: 12 to 256 characters, compared in full (never trimmed or
  * truncated; argon2id hashes every byte).
  */
-export const passwordSchema = z.string().min(12).max(256);
+export const passwordSchema = text().min(12).max(256);
 
 /** `POST /v1/auth/login`: username or e-mail plus password. */
 export const loginRequestSchema = z.strictObject({
   /** Username or e-mail address (case-insensitive). */
-  login: z.string().trim().min(1).max(254),
-  password: z.string().min(1).max(256),
+  login: text().trim().min(1).max(254),
+  password: text().min(1).max(256),
 });
 export type LoginRequest = z.infer<typeof loginRequestSchema>;
 
 /** Access token plus the rotating refresh token of the session. */
 export const sessionTokensSchema = tokenResponseSchema.extend({
   /** Opaque; use once with `POST /v1/auth/refresh` (a reused one revokes the whole session). */
-  refreshToken: z.string(),
+  refreshToken: text(),
   /** Seconds until the session needs a new login (re-authentication after 12 h). */
-  refreshExpiresIn: z.number().int(),
-  sessionId: z.string(),
+  refreshExpiresIn: num().int(),
+  sessionId: text(),
 });
 export type SessionTokens = z.infer<typeof sessionTokensSchema>;
 
 /** `POST /v1/auth/refresh`. */
 export const refreshRequestSchema = z.strictObject({
-  refreshToken: z.string().min(1).max(512),
+  refreshToken: text().min(1).max(512),
 });
 export type RefreshRequest = z.infer<typeof refreshRequestSchema>;
 
 /** `POST /v1/me/password`: change one's own password (revokes the other sessions). */
 export const changePasswordRequestSchema = z.strictObject({
-  currentPassword: z.string().min(1).max(256),
+  currentPassword: text().min(1).max(256),
   newPassword: passwordSchema,
 });
 export type ChangePasswordRequest = z.infer<typeof changePasswordRequestSchema>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { num, queryNumber, text, timestamp } from '../primitives/primitives.schema';
 import { positionSchema } from '../geo/geojson.schema';
 
 /** `zone` (standing area), `restricted_area` (units must not enter), `perimeter` (temporary, tied to an incident). */
@@ -25,19 +26,18 @@ export const geofenceGeometrySchema = z.discriminatedUnion('type', [
 ]);
 export type GeofenceGeometry = z.infer<typeof geofenceGeometrySchema>;
 
-const seconds = z
-  .number()
+const seconds = num()
   .int()
   .min(0)
   .max(7 * 86_400);
 
 /** Body of `POST /v1/geofences`. */
 export const createGeofenceRequestSchema = z.strictObject({
-  name: z.string().trim().min(1).max(200),
+  name: text().trim().min(1).max(200),
   kind: geofenceKindSchema,
   geometry: geofenceGeometrySchema,
   /** Required for `perimeter`. */
-  incidentId: z.string().min(1).max(100).optional(),
+  incidentId: text().min(1).max(100).optional(),
   /** Hysteresis: time a unit must stay inside before `geofence.entered` fires. */
   minInsideS: seconds.default(0),
   /** Hysteresis: time a unit must stay outside before `geofence.exited` fires. */
@@ -45,57 +45,57 @@ export const createGeofenceRequestSchema = z.strictObject({
   /** `geofence.dwell` fires once per stay when a unit is inside this long. */
   dwellThresholdS: seconds.min(1).optional(),
   /** Fixes whose accuracy radius is worse (larger) than this are ignored for this fence. */
-  accuracyMarginM: z.number().min(0).max(100_000).optional(),
+  accuracyMarginM: num().min(0).max(100_000).optional(),
   /** The fence stops being evaluated at this time (perimeters). */
-  expiresAt: z.iso.datetime({ offset: true }).optional(),
+  expiresAt: timestamp().optional(),
 });
 export type CreateGeofenceRequest = z.infer<typeof createGeofenceRequestSchema>;
 
 /** Body of `PATCH /v1/geofences/:id`: any subset; `null` clears an optional setting. */
 export const updateGeofenceRequestSchema = z.strictObject({
-  name: z.string().trim().min(1).max(200).optional(),
+  name: text().trim().min(1).max(200).optional(),
   geometry: geofenceGeometrySchema.optional(),
   minInsideS: seconds.optional(),
   minOutsideS: seconds.optional(),
   dwellThresholdS: seconds.min(1).nullable().optional(),
-  accuracyMarginM: z.number().min(0).max(100_000).nullable().optional(),
-  expiresAt: z.iso.datetime({ offset: true }).nullable().optional(),
+  accuracyMarginM: num().min(0).max(100_000).nullable().optional(),
+  expiresAt: timestamp().nullable().optional(),
   /** Optimistic concurrency: fails with `geofence_version_conflict` when the fence changed since. */
-  expectedVersion: z.number().int().min(1).optional(),
+  expectedVersion: num().int().min(1).optional(),
 });
 export type UpdateGeofenceRequest = z.infer<typeof updateGeofenceRequestSchema>;
 
 /** Query string of `GET /v1/geofences`. */
 export const listGeofencesQuerySchema = z.strictObject({
   kind: geofenceKindSchema.optional(),
-  incidentId: z.string().min(1).max(100).optional(),
+  incidentId: text().min(1).max(100).optional(),
   /** Opaque cursor from a previous page's `nextCursor`. */
-  cursor: z.string().min(1).max(200).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: text().min(1).max(200).optional(),
+  limit: queryNumber(num().int().min(1).max(500).default(100)),
 });
 export type ListGeofencesQuery = z.infer<typeof listGeofencesQuerySchema>;
 
 export const geofenceSchema = z.object({
-  id: z.string().uuid(),
-  agencyId: z.string(),
-  name: z.string(),
+  id: text().uuid(),
+  agencyId: text(),
+  name: text(),
   kind: geofenceKindSchema,
-  incidentId: z.string().nullable(),
+  incidentId: text().nullable(),
   geometry: geofenceGeometrySchema,
-  vertexCount: z.number().int(),
-  minInsideS: z.number().int(),
-  minOutsideS: z.number().int(),
-  dwellThresholdS: z.number().int().nullable(),
-  accuracyMarginM: z.number().nullable(),
-  expiresAt: z.iso.datetime({ offset: true }).nullable(),
-  version: z.number().int(),
-  createdAt: z.iso.datetime({ offset: true }),
-  updatedAt: z.iso.datetime({ offset: true }),
+  vertexCount: num().int(),
+  minInsideS: num().int(),
+  minOutsideS: num().int(),
+  dwellThresholdS: num().int().nullable(),
+  accuracyMarginM: num().nullable(),
+  expiresAt: timestamp().nullable(),
+  version: num().int(),
+  createdAt: timestamp(),
+  updatedAt: timestamp(),
 });
 export type Geofence = z.infer<typeof geofenceSchema>;
 
 export const geofenceListResponseSchema = z.object({
   items: z.array(geofenceSchema),
-  nextCursor: z.string().optional(),
+  nextCursor: text().optional(),
 });
 export type GeofenceListResponse = z.infer<typeof geofenceListResponseSchema>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { num, queryNumber, text, timestamp } from '../primitives/primitives.schema';
 import { pointSchema } from '../geo/geojson.schema';
 import { bboxSchema } from './positions.schema';
 
@@ -15,41 +16,41 @@ export type IncidentPriority = z.infer<typeof incidentPrioritySchema>;
 export type IncidentStatus = z.infer<typeof incidentStatusSchema>;
 
 export const createIncidentRequestSchema = z.strictObject({
-  type: z.string().trim().min(1).max(64),
+  type: text().trim().min(1).max(64),
   priority: incidentPrioritySchema,
   location: pointSchema,
-  address: z.string().trim().max(500).optional(),
-  description: z.string().trim().max(4000).optional(),
+  address: text().trim().max(500).optional(),
+  description: text().trim().max(4000).optional(),
 });
 export type CreateIncidentRequest = z.infer<typeof createIncidentRequestSchema>;
 
 export const incidentSchema = z.object({
-  id: z.string().uuid(),
-  agencyId: z.string(),
-  type: z.string(),
+  id: text().uuid(),
+  agencyId: text(),
+  type: text(),
   priority: incidentPrioritySchema,
   status: incidentStatusSchema,
   location: pointSchema,
-  address: z.string().nullable(),
-  description: z.string().nullable(),
-  createdBy: z.string(),
-  createdAt: z.iso.datetime({ offset: true }),
-  updatedAt: z.iso.datetime({ offset: true }),
+  address: text().nullable(),
+  description: text().nullable(),
+  createdBy: text(),
+  createdAt: timestamp(),
+  updatedAt: timestamp(),
   /** Optimistic-concurrency version; the `ETag` is `"<version>"`. */
-  version: z.number().int().min(1).optional(),
+  version: num().int().min(1).optional(),
 });
 export type Incident = z.infer<typeof incidentSchema>;
 
 /** `PATCH /v1/incidents/{id}` (needs `If-Match`). `null` clears address or description. */
 export const updateIncidentRequestSchema = z
   .strictObject({
-    type: z.string().trim().min(1).max(64).optional(),
+    type: text().trim().min(1).max(64).optional(),
     priority: incidentPrioritySchema.optional(),
     location: pointSchema.optional(),
-    address: z.string().trim().max(500).nullable().optional(),
-    description: z.string().trim().max(4000).nullable().optional(),
+    address: text().trim().max(500).nullable().optional(),
+    description: text().trim().max(4000).nullable().optional(),
     /** Why the change was made (kept in the timeline). */
-    reason: z.string().trim().min(1).max(500).optional(),
+    reason: text().trim().min(1).max(500).optional(),
   })
   .refine((value) => Object.keys(value).some((key) => key !== 'reason'), {
     message: 'nothing to update',
@@ -58,7 +59,7 @@ export type UpdateIncidentRequest = z.infer<typeof updateIncidentRequestSchema>;
 
 export const changeIncidentStatusRequestSchema = z.strictObject({
   status: incidentStatusSchema,
-  reason: z.string().trim().min(1).max(500).optional(),
+  reason: text().trim().min(1).max(500).optional(),
 });
 export type ChangeIncidentStatusRequest = z.infer<typeof changeIncidentStatusRequestSchema>;
 
@@ -78,22 +79,22 @@ const csvOf = <T extends z.ZodType>(item: T) =>
 export const listIncidentsQuerySchema = z.strictObject({
   status: csvOf(incidentStatusSchema).optional(),
   priority: csvOf(incidentPrioritySchema).optional(),
-  type: z.string().trim().min(1).max(64).optional(),
+  type: text().trim().min(1).max(64).optional(),
   /** Created at or after (inclusive). */
-  from: z.iso.datetime({ offset: true }).optional(),
+  from: timestamp().optional(),
   /** Created before (exclusive). */
-  to: z.iso.datetime({ offset: true }).optional(),
+  to: timestamp().optional(),
   /** `minLon,minLat,maxLon,maxLat` (WGS84). */
   bbox: bboxSchema.optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().min(1).max(300).optional(),
+  limit: queryNumber(num().int().min(1).max(200).default(50)),
+  cursor: text().min(1).max(300).optional(),
 });
 export type ListIncidentsQuery = z.infer<typeof listIncidentsQuerySchema>;
 
 export const incidentListSchema = z.object({
   items: z.array(incidentSchema),
   /** Pass as `cursor` for the next page; absent on the last page. */
-  nextCursor: z.string().optional(),
+  nextCursor: text().optional(),
 });
 export type IncidentList = z.infer<typeof incidentListSchema>;
 
@@ -109,16 +110,16 @@ export type TimelineEntryKind = z.infer<typeof timelineEntryKindSchema>;
 
 /** One append-only entry of an incident's timeline: what changed, who did it and why. */
 export const timelineEntrySchema = z.object({
-  id: z.string(),
-  incidentId: z.string(),
+  id: text(),
+  incidentId: text(),
   kind: timelineEntryKindSchema,
-  at: z.iso.datetime({ offset: true }),
-  actor: z.object({ kind: z.string(), id: z.string() }),
+  at: timestamp(),
+  actor: z.object({ kind: text(), id: text() }),
   /** Human-readable summary ("suggested U12 at 850 m; dispatcher chose U12"). */
-  message: z.string(),
-  reason: z.string().nullable(),
+  message: text(),
+  reason: text().nullable(),
   /** Structured detail (changed fields, statuses, recommendation...). */
-  detail: z.record(z.string(), z.unknown()),
+  detail: z.record(text(), z.unknown()),
 });
 export type TimelineEntry = z.infer<typeof timelineEntrySchema>;
 

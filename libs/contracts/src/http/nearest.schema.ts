@@ -1,12 +1,13 @@
 import { z } from 'zod';
+import { num, queryNumber, text, timestamp } from '../primitives/primitives.schema';
 import { latitudeSchema, longitudeSchema, pointSchema } from '../geo/geojson.schema';
 
 /** Query string of `GET /v1/units/nearest` (strings coerced). */
 export const nearestUnitsQuerySchema = z.strictObject({
-  lon: z.coerce.number().pipe(longitudeSchema),
-  lat: z.coerce.number().pipe(latitudeSchema),
-  limit: z.coerce.number().int().min(1).max(50).default(5),
-  maxDistanceM: z.coerce.number().positive().max(500_000).optional(),
+  lon: queryNumber(longitudeSchema),
+  lat: queryNumber(latitudeSchema),
+  limit: queryNumber(num().int().min(1).max(50).default(5)),
+  maxDistanceM: queryNumber(num().positive().max(500_000)).optional(),
   /** Required capabilities (all of them); `"als,k9"` in a query string. */
   capabilities: z
     .preprocess(
@@ -17,34 +18,34 @@ export const nearestUnitsQuerySchema = z.strictObject({
               .map((part) => part.trim())
               .filter((part) => part.length > 0)
           : value,
-      z.array(z.string().min(1).max(64)).max(20),
+      z.array(text().min(1).max(64)).max(20),
     )
     .optional(),
   /** Leave out units whose latest fix is older than this (seconds). */
-  maxAgeS: z.coerce.number().int().min(1).max(86_400).optional(),
+  maxAgeS: queryNumber(num().int().min(1).max(86_400)).optional(),
 });
 export type NearestUnitsQuery = z.infer<typeof nearestUnitsQuerySchema>;
 
 export const nearestUnitSchema = z.object({
-  unitId: z.string(),
-  distanceM: z.number(),
+  unitId: text(),
+  distanceM: num(),
   position: pointSchema,
-  recordedAt: z.iso.datetime({ offset: true }),
+  recordedAt: timestamp(),
   /** Age of the position when answered, in seconds. */
-  ageS: z.number().optional(),
-  callSign: z.string().optional(),
-  capabilities: z.array(z.string()).optional(),
+  ageS: num().optional(),
+  callSign: text().optional(),
+  capabilities: z.array(text()).optional(),
 });
 /** Units closer than the last answered one (or within the radius) that were left out, by reason. */
 export const nearestExclusionsSchema = z.object({
   /** Position older than `maxAgeS`. */
-  stale: z.number().int(),
+  stale: num().int(),
   /** Status other than `available`. */
-  busy: z.number().int(),
+  busy: num().int(),
   /** Lacks a required capability. */
-  missingCapability: z.number().int(),
+  missingCapability: num().int(),
   /** No status known yet (no dispatch event about the unit). */
-  unknownStatus: z.number().int(),
+  unknownStatus: num().int(),
 });
 export const nearestUnitsResponseSchema = z.object({
   items: z.array(nearestUnitSchema),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text, timestamp, num } from '../primitives/primitives.schema';
 import { commandAckStageSchema } from '../events/command-acknowledged/v1';
 import { incidentPrioritySchema } from './incidents.schema';
 
@@ -10,18 +11,18 @@ export type NotificationChannel = z.infer<typeof notificationChannelSchema>;
 export const deliveryAttemptSchema = z.object({
   channel: notificationChannelSchema,
   /** Chat id, e-mail address, webhook URL or `user:<id>` for in-app. */
-  target: z.string(),
-  attempt: z.number().int().min(1),
+  target: text(),
+  attempt: num().int().min(1),
   outcome: z.enum(['sent', 'failed', 'retrying', 'suppressed']),
-  detail: z.string().optional(),
-  at: z.iso.datetime({ offset: true }),
+  detail: text().optional(),
+  at: timestamp(),
 });
 export type DeliveryAttempt = z.infer<typeof deliveryAttemptSchema>;
 
 /** One step of the escalation ladder that fired. */
 export const escalationStepSchema = z.object({
   step: z.enum(['undelivered', 'unaccepted']),
-  firedAt: z.iso.datetime({ offset: true }),
+  firedAt: timestamp(),
 });
 
 /**
@@ -31,20 +32,20 @@ export const escalationStepSchema = z.object({
 export const commandNotificationSchema = z.object({
   commandId: z.uuid(),
   assignmentId: z.uuid(),
-  unitId: z.string(),
-  userId: z.string(),
+  unitId: text(),
+  userId: text(),
   priority: incidentPrioritySchema,
   critical: z.boolean(),
   /** Latest stage reached (`issued` until the device reports). */
   status: z.enum(['issued', ...commandAckStageSchema.options]),
-  issuedAt: z.iso.datetime({ offset: true }),
+  issuedAt: timestamp(),
   stages: z.object({
-    delivered: z.iso.datetime({ offset: true }).optional(),
-    seen: z.iso.datetime({ offset: true }).optional(),
-    accepted: z.iso.datetime({ offset: true }).optional(),
-    declined: z.iso.datetime({ offset: true }).optional(),
+    delivered: timestamp().optional(),
+    seen: timestamp().optional(),
+    accepted: timestamp().optional(),
+    declined: timestamp().optional(),
   }),
-  declineReason: z.string().optional(),
+  declineReason: text().optional(),
   escalations: z.array(escalationStepSchema),
   deliveries: z.array(deliveryAttemptSchema),
 });

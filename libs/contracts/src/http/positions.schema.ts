@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { num, queryNumber, text, timestamp } from '../primitives/primitives.schema';
 import { pointSchema } from '../geo/geojson.schema';
 
 /** Largest batch of fixes accepted by `POST /v1/positions` and `geo.positions.ingest`. */
@@ -10,23 +11,23 @@ export const MAX_POSITIONS_PER_BATCH = 500;
  */
 export const reportedPointSchema = z.object({
   type: z.literal('Point'),
-  coordinates: z.tuple([z.number(), z.number()]),
+  coordinates: z.tuple([num(), num()]),
 });
 
 /** One fix from a field device or tracker. Device time (`recordedAt`) orders fixes, then `seq`. */
 export const positionFixSchema = z.object({
-  unitId: z.string().min(1).max(100),
+  unitId: text().min(1).max(100),
   position: reportedPointSchema,
   /** Device time of the fix. */
-  recordedAt: z.iso.datetime({ offset: true }),
+  recordedAt: timestamp(),
   /** Per-device sequence number; breaks ties between fixes with the same device time. */
-  seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  seq: num().int().min(0).max(Number.MAX_SAFE_INTEGER),
   /** Horizontal accuracy radius in metres (68 %). */
-  accuracyM: z.number().min(0).max(1_000_000).optional(),
-  speedMps: z.number().min(0).max(10_000).optional(),
+  accuracyM: num().min(0).max(1_000_000).optional(),
+  speedMps: num().min(0).max(10_000).optional(),
   /** Degrees clockwise from true north. */
-  headingDeg: z.number().min(0).max(360).optional(),
-  deviceId: z.string().min(1).max(200).optional(),
+  headingDeg: num().min(0).max(360).optional(),
+  deviceId: text().min(1).max(200).optional(),
 });
 export type PositionFix = z.infer<typeof positionFixSchema>;
 
@@ -48,16 +49,16 @@ export type PositionRejectReason = z.infer<typeof positionRejectReasonSchema>;
 /** What happened to a batch: every fix is counted exactly once. */
 export const positionsIngestResultSchema = z.object({
   /** Stored in the history (includes `late`). */
-  accepted: z.number().int(),
+  accepted: num().int(),
   /** Stored in the history but older than the unit's latest fix, so the latest was kept. */
-  late: z.number().int(),
+  late: num().int(),
   /** Already stored (same unit, device time and sequence) or repeated in the batch. */
-  duplicates: z.number().int(),
+  duplicates: num().int(),
   rejected: z.array(
     z.object({
       /** Index of the fix in the request. */
-      index: z.number().int(),
-      unitId: z.string(),
+      index: num().int(),
+      unitId: text(),
       reason: positionRejectReasonSchema,
     }),
   ),
@@ -69,10 +70,10 @@ export const bboxSchema = z.preprocess(
   (value) => (typeof value === 'string' ? value.split(',').map((part) => Number(part)) : value),
   z
     .tuple([
-      z.number().min(-180).max(180),
-      z.number().min(-90).max(90),
-      z.number().min(-180).max(180),
-      z.number().min(-90).max(90),
+      num().min(-180).max(180),
+      num().min(-90).max(90),
+      num().min(-180).max(180),
+      num().min(-90).max(90),
     ])
     .refine(([minLon, minLat, maxLon, maxLat]) => minLon <= maxLon && minLat <= maxLat, {
       message: 'bbox must be [minLon, minLat, maxLon, maxLat] with min <= max',
@@ -83,26 +84,26 @@ export const bboxSchema = z.preprocess(
 export const positionsInBboxQuerySchema = z.strictObject({
   bbox: bboxSchema,
   /** Leave out units whose latest fix is older than this. */
-  maxAgeS: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(30 * 86_400)
-    .optional(),
-  limit: z.coerce.number().int().min(1).max(5_000).default(1_000),
+  maxAgeS: queryNumber(
+    num()
+      .int()
+      .min(1)
+      .max(30 * 86_400),
+  ).optional(),
+  limit: queryNumber(num().int().min(1).max(5_000).default(1_000)),
 });
 export type PositionsInBboxQuery = z.infer<typeof positionsInBboxQuerySchema>;
 
 export const unitPositionSchema = z.object({
-  unitId: z.string(),
+  unitId: text(),
   position: pointSchema,
-  recordedAt: z.iso.datetime({ offset: true }),
-  seq: z.number().int(),
-  accuracyM: z.number().nullable(),
-  speedMps: z.number().nullable(),
-  headingDeg: z.number().nullable(),
+  recordedAt: timestamp(),
+  seq: num().int(),
+  accuracyM: num().nullable(),
+  speedMps: num().nullable(),
+  headingDeg: num().nullable(),
   /** Last status known to geo-service (null before any dispatch event about the unit). */
-  status: z.string().nullable(),
+  status: text().nullable(),
 });
 export type UnitPosition = z.infer<typeof unitPositionSchema>;
 
@@ -115,26 +116,26 @@ export type PositionsInBboxResponse = z.infer<typeof positionsInBboxResponseSche
 
 /** Query string of `GET /v1/units/:unitId/track`: `[from, to)` on device time, at most 7 days. */
 export const unitTrackQuerySchema = z.strictObject({
-  from: z.iso.datetime({ offset: true }),
-  to: z.iso.datetime({ offset: true }),
-  limit: z.coerce.number().int().min(1).max(10_000).default(1_000),
+  from: timestamp(),
+  to: timestamp(),
+  limit: queryNumber(num().int().min(1).max(10_000).default(1_000)),
 });
 export type UnitTrackQuery = z.infer<typeof unitTrackQuerySchema>;
 
 export const trackPointSchema = z.object({
   position: pointSchema,
-  recordedAt: z.iso.datetime({ offset: true }),
-  receivedAt: z.iso.datetime({ offset: true }),
-  seq: z.number().int(),
-  accuracyM: z.number().nullable(),
-  speedMps: z.number().nullable(),
-  headingDeg: z.number().nullable(),
+  recordedAt: timestamp(),
+  receivedAt: timestamp(),
+  seq: num().int(),
+  accuracyM: num().nullable(),
+  speedMps: num().nullable(),
+  headingDeg: num().nullable(),
 });
 export type TrackPoint = z.infer<typeof trackPointSchema>;
 
 /** Fixes in device-time order (then sequence). */
 export const unitTrackResponseSchema = z.object({
-  unitId: z.string(),
+  unitId: text(),
   items: z.array(trackPointSchema),
   truncated: z.boolean(),
 });

@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { num, queryNumber, text, timestamp } from '../primitives/primitives.schema';
 import { unitCapabilitySchema, unitStatusSchema } from '../events/unit-status-changed/v1';
 
-export const unitTypeSchema = z.string().trim().min(1).max(64);
-const callSignSchema = z.string().trim().min(1).max(100);
+export const unitTypeSchema = text().trim().min(1).max(64);
+const callSignSchema = text().trim().min(1).max(100);
 /** Officer user ids crewing the unit. */
-const crewSchema = z.array(z.string().trim().min(1).max(100)).max(20);
+const crewSchema = z.array(text().trim().min(1).max(100)).max(20);
 
 export const createUnitRequestSchema = z.strictObject({
   callSign: callSignSchema,
@@ -27,23 +28,23 @@ export type UpdateUnitRequest = z.infer<typeof updateUnitRequestSchema>;
 
 export const changeUnitStatusRequestSchema = z.strictObject({
   status: unitStatusSchema,
-  reason: z.string().trim().min(1).max(500).optional(),
+  reason: text().trim().min(1).max(500).optional(),
 });
 export type ChangeUnitStatusRequest = z.infer<typeof changeUnitStatusRequestSchema>;
 
 export const unitSchema = z.object({
-  id: z.string(),
-  agencyId: z.string(),
-  callSign: z.string(),
-  type: z.string(),
-  capabilities: z.array(z.string()),
-  crew: z.array(z.string()),
+  id: text(),
+  agencyId: text(),
+  callSign: text(),
+  type: text(),
+  capabilities: z.array(text()),
+  crew: z.array(text()),
   status: unitStatusSchema,
   /** True when the status means the unit can take a new assignment. */
   available: z.boolean(),
-  statusChangedAt: z.iso.datetime({ offset: true }),
-  createdAt: z.iso.datetime({ offset: true }),
-  updatedAt: z.iso.datetime({ offset: true }),
+  statusChangedAt: timestamp(),
+  createdAt: timestamp(),
+  updatedAt: timestamp(),
 });
 export type Unit = z.infer<typeof unitSchema>;
 
@@ -63,15 +64,15 @@ export const listUnitsQuerySchema = z.strictObject({
   /** `available,returning` in a query string. */
   status: csv(unitStatusSchema).optional(),
   type: unitTypeSchema.optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().min(1).max(200).optional(),
+  limit: queryNumber(num().int().min(1).max(200).default(50)),
+  cursor: text().min(1).max(200).optional(),
 });
 export type ListUnitsQuery = z.infer<typeof listUnitsQuerySchema>;
 
 export const unitListSchema = z.object({
   items: z.array(unitSchema),
   /** Pass as `cursor` for the next page; absent on the last page. */
-  nextCursor: z.string().optional(),
+  nextCursor: text().optional(),
 });
 export type UnitList = z.infer<typeof unitListSchema>;
 

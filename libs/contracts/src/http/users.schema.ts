@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { num, queryNumber, text, timestamp } from '../primitives/primitives.schema';
 import { passwordSchema, roleSchema } from './auth.schema';
 
 export const localeSchema = z.enum(['es', 'en']);
@@ -14,8 +15,7 @@ const rolesSchema = z
   .max(6)
   .refine((roles) => new Set(roles).size === roles.length, { message: 'roles must be unique' });
 
-export const usernameSchema = z
-  .string()
+export const usernameSchema = text()
   .trim()
   .toLowerCase()
   .regex(/^[a-z0-9][a-z0-9._-]{2,63}$/, '3-64 characters: a-z, 0-9, dot, dash, underscore');
@@ -23,18 +23,18 @@ export const usernameSchema = z
 /** A user of the caller's agency (no secret ever leaves the service). */
 export const userSchema = z.object({
   id: z.uuid(),
-  agencyId: z.string(),
-  username: z.string(),
-  email: z.string(),
-  displayName: z.string().nullable(),
+  agencyId: text(),
+  username: text(),
+  email: text(),
+  displayName: text().nullable(),
   locale: localeSchema,
   roles: z.array(roleSchema),
   status: userStatusSchema,
   /** Why the account is disabled (`admin`, `inactive`) or locked (`failed_logins`). */
-  statusReason: z.string().nullable(),
-  lastLoginAt: z.iso.datetime({ offset: true }).nullable(),
-  createdAt: z.iso.datetime({ offset: true }),
-  updatedAt: z.iso.datetime({ offset: true }),
+  statusReason: text().nullable(),
+  lastLoginAt: timestamp().nullable(),
+  createdAt: timestamp(),
+  updatedAt: timestamp(),
 });
 export type User = z.infer<typeof userSchema>;
 
@@ -42,7 +42,7 @@ export type User = z.infer<typeof userSchema>;
 export const createUserRequestSchema = z.strictObject({
   username: usernameSchema,
   email: z.email().max(254).toLowerCase(),
-  displayName: z.string().trim().min(1).max(200).optional(),
+  displayName: text().trim().min(1).max(200).optional(),
   locale: localeSchema.default('es'),
   roles: rolesSchema,
   password: passwordSchema,
@@ -53,7 +53,7 @@ export type CreateUserRequest = z.infer<typeof createUserRequestSchema>;
 export const updateUserRequestSchema = z
   .strictObject({
     email: z.email().max(254).toLowerCase().optional(),
-    displayName: z.string().trim().min(1).max(200).nullable().optional(),
+    displayName: text().trim().min(1).max(200).nullable().optional(),
     locale: localeSchema.optional(),
   })
   .refine((value) => Object.keys(value).length > 0, { message: 'nothing to update' });
@@ -69,14 +69,14 @@ export type SetUserPasswordRequest = z.infer<typeof setUserPasswordRequestSchema
 
 /** `GET /v1/users`: by username, newest last; `cursor` is the last username of the previous page. */
 export const listUsersQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(50),
-  cursor: z.string().max(64).optional(),
+  limit: queryNumber(num().int().min(1).max(100).default(50)),
+  cursor: text().max(64).optional(),
   status: userStatusSchema.optional(),
 });
 export type ListUsersQuery = z.infer<typeof listUsersQuerySchema>;
 
 export const userListSchema = z.object({
   items: z.array(userSchema),
-  nextCursor: z.string().nullable(),
+  nextCursor: text().nullable(),
 });
 export type UserList = z.infer<typeof userListSchema>;

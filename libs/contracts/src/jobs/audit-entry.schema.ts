@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { anyText, text } from '../primitives/primitives.schema';
 import { actorSchema } from '../envelope/envelope.schema';
 import { UUID_V7_PATTERN } from '../envelope/uuidv7';
 
@@ -33,44 +34,47 @@ export const AuditActions = {
 } as const;
 export type AuditAction = (typeof AuditActions)[keyof typeof AuditActions];
 
-const isoUtcMillis = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/, 'must be UTC ISO-8601 with milliseconds');
+const isoUtcMillis = text().regex(
+  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/,
+  'must be UTC ISO-8601 with milliseconds',
+);
 
 /**
+ * Free-text members (`object`, `reason`, `source`, `details`, `changes`) take {@link anyText}: an
+ * entry is never refused for what it holds (audit-log-worker stores such strings escaped).
+ *
  * One audit entry: carried by a job on the BullMQ queue `audit` ({@link AUDIT_ENTRIES_JOB}) and, unchanged, the
  * content hashed into the agency's chain by audit-log-worker. Covers NIST SP 800-53 AU-3: who
  * (`actor`, `agencyId`, `service`), what (`action`, `object`, `changes`), when (`occurredAt`), where
  * (`service`, `source`), outcome (`outcome`, `reason`) and the trace id.
  */
 export const auditEntrySchema = z.object({
-  id: z.string().regex(UUID_V7_PATTERN, 'must be a UUIDv7'),
+  id: text().regex(UUID_V7_PATTERN, 'must be a UUIDv7'),
   occurredAt: isoUtcMillis,
-  agencyId: z.string().min(1).max(100),
+  agencyId: text().min(1).max(100),
   /** Who: user/service/device and the roles they held at the time. */
   actor: actorSchema,
   /** The service that recorded the entry. */
-  service: z.string().min(1).max(100),
-  action: z.string().min(1).max(100),
+  service: text().min(1).max(100),
+  action: text().min(1).max(100),
   object: z
-    .object({ type: z.string().min(1).max(100), id: z.string().min(1).max(200).optional() })
+    .object({ type: anyText().min(1).max(100), id: anyText().min(1).max(200).optional() })
     .optional(),
   outcome: auditOutcomeSchema,
   /** Why it was denied or failed (or any note on success). */
-  reason: z.string().max(2000).optional(),
+  reason: anyText().max(2000).optional(),
   /** Before/after images of a change, secrets already redacted by the recorder. */
   changes: z.object({ before: z.unknown().optional(), after: z.unknown().optional() }).optional(),
   /** Where from: client IP and user agent (HTTP/socket). */
   source: z
-    .object({ ip: z.string().max(100).optional(), userAgent: z.string().max(500).optional() })
+    .object({ ip: anyText().max(100).optional(), userAgent: anyText().max(500).optional() })
     .optional(),
   /** W3C trace id (32 hex). */
-  traceId: z
-    .string()
+  traceId: text()
     .regex(/^[0-9a-f]{32}$/)
     .optional(),
   /** Anything else worth keeping (redacted like `changes`). */
-  details: z.record(z.string(), z.unknown()).optional(),
+  details: z.record(anyText(), z.unknown()).optional(),
 });
 export type AuditEntry = z.infer<typeof auditEntrySchema>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from '../primitives/primitives.schema';
 import {
   auditQueryParamsSchema,
   auditQueryResponseSchema,
@@ -72,7 +73,7 @@ const ALL_ROLES = ['admin', 'supervisor', 'dispatcher', 'officer', 'auditor', 's
 const USER_READERS = ['admin', 'supervisor', 'auditor'] as const;
 
 export const idParamsSchema = z.strictObject({ id: z.uuid() });
-export const unitIdParamsSchema = z.strictObject({ unitId: z.string().min(1).max(100) });
+export const unitIdParamsSchema = z.strictObject({ unitId: text().min(1).max(100) });
 
 /** Who reads positions, tracks and geofences; who changes geofences. */
 const GEO_READERS = ['dispatcher', 'supervisor', 'admin'] as const;

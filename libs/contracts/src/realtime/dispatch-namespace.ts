@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from '../primitives/primitives.schema';
 import type { Envelope } from '../envelope/envelope.schema';
 import type { AssignmentCreatedV1 } from '../events/assignment-created/v1';
 import type { AssignmentUnacknowledgedV1 } from '../events/assignment-unacknowledged/v1';
@@ -72,7 +73,7 @@ export interface ServerNotice {
 /** `subscribe` / `unsubscribe` on `/dispatch`: an incident's or a zone's (geofence's) events. */
 export const subscriptionRequestSchema = z.strictObject({
   kind: z.enum(['incident', 'zone']),
-  id: z.string().trim().min(1).max(100),
+  id: text().trim().min(1).max(100),
 });
 export type SubscriptionRequest = z.infer<typeof subscriptionRequestSchema>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text, num } from '../primitives/primitives.schema';
 import type { CommandAckRequest } from '../events/command-acknowledged/v1';
 import type { DeliveredCommand, Recipient } from '../events/command-issued/v1';
 import { MAX_POSITIONS_PER_BATCH, positionFixSchema } from '../http/positions.schema';
@@ -15,7 +16,7 @@ export const fieldPositionMessageSchema = z.union([
 ]);
 export type FieldPositionMessage = z.infer<typeof fieldPositionMessageSchema>;
 
-const seqSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const seqSchema = num().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 /**
  * `resume` on `/field`: replay every command after `lastSeq` of the unit's log (0 = from the start
@@ -30,7 +31,7 @@ export type ResumeRequest = z.infer<typeof resumeRequestSchema>;
 
 /** Handshake `auth` of `/field`: the access token and, after a reconnect, the last seq handled. */
 export const fieldHandshakeAuthSchema = z.object({
-  token: z.string().min(1),
+  token: text().min(1),
   lastSeq: seqSchema.optional(),
   lastUserSeq: seqSchema.optional(),
 });

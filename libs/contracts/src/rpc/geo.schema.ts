@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text, num } from '../primitives/primitives.schema';
 import {
   createGeofenceRequestSchema,
   listGeofencesQuerySchema,
@@ -47,7 +48,7 @@ export const GeoErrorCode = {
 } as const;
 export type GeoErrorCodeValue = (typeof GeoErrorCode)[keyof typeof GeoErrorCode];
 
-const agencyIdSchema = z.string().min(1).max(100);
+const agencyIdSchema = text().min(1).max(100);
 
 /** `geo.positions.ingest` -> `PositionsIngestResult`. */
 export const geoPositionsIngestRequestSchema = positionsBatchRequestSchema.extend({
@@ -64,7 +65,7 @@ export type GeoPositionsInBboxRequest = z.infer<typeof geoPositionsInBboxRequest
 /** `geo.units.track` -> `UnitTrackResponse`. */
 export const geoUnitTrackRequestSchema = unitTrackQuerySchema.extend({
   agencyId: agencyIdSchema,
-  unitId: z.string().min(1).max(100),
+  unitId: text().min(1).max(100),
 });
 export type GeoUnitTrackRequest = z.infer<typeof geoUnitTrackRequestSchema>;
 
@@ -77,7 +78,7 @@ export type GeoGeofenceCreateRequest = z.infer<typeof geoGeofenceCreateRequestSc
 /** `geo.geofences.get` -> `Geofence`. */
 export const geoGeofenceGetRequestSchema = z.strictObject({
   agencyId: agencyIdSchema,
-  id: z.string().uuid(),
+  id: text().uuid(),
 });
 export type GeoGeofenceGetRequest = z.infer<typeof geoGeofenceGetRequestSchema>;
 
@@ -90,7 +91,7 @@ export type GeoGeofenceListRequest = z.infer<typeof geoGeofenceListRequestSchema
 /** `geo.geofences.update` -> `Geofence`. */
 export const geoGeofenceUpdateRequestSchema = updateGeofenceRequestSchema.extend({
   agencyId: agencyIdSchema,
-  id: z.string().uuid(),
+  id: text().uuid(),
 });
 export type GeoGeofenceUpdateRequest = z.infer<typeof geoGeofenceUpdateRequestSchema>;
 
@@ -102,6 +103,6 @@ export const geoGeofenceDeleteReplySchema = z.object({ deleted: z.literal(true) 
 /** `geo.retention.set` -> the same object: position history kept for the agency, in days. */
 export const geoRetentionSetRequestSchema = z.strictObject({
   agencyId: agencyIdSchema,
-  positionRetentionDays: z.number().int().min(1).max(3_650),
+  positionRetentionDays: num().int().min(1).max(3_650),
 });
 export type GeoRetentionSetRequest = z.infer<typeof geoRetentionSetRequestSchema>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { storableText, text } from '../primitives/primitives.schema';
 import { notificationChannelSchema } from '../http/notifications.schema';
 
 /** RPCs served by notification-service on `gad:rpc:notification-service`. */
@@ -17,7 +18,7 @@ export const NotifyErrorCode = {
   ValidationFailed: 'validation_failed',
 } as const;
 
-const agencyIdSchema = z.string().min(1).max(100);
+const agencyIdSchema = text().min(1).max(100);
 
 /** `notify.incident_notifications`: the commands of one incident of the caller's agency. */
 export const notifyIncidentNotificationsRequestSchema = z.object({
@@ -28,7 +29,7 @@ export type NotifyIncidentNotificationsRequest = z.infer<
   typeof notifyIncidentNotificationsRequestSchema
 >;
 
-const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM');
+const hhmm = text().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM');
 
 /**
  * `notify.recipients.upsert`: who a user is for notifications (roles, locale, duty), where outside
@@ -37,18 +38,18 @@ const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM');
  */
 export const notifyRecipientUpsertRequestSchema = z.object({
   agencyId: agencyIdSchema,
-  userId: z.string().min(1).max(100),
-  roles: z.array(z.string().min(1).max(50)).max(10).optional(),
+  userId: text().min(1).max(100),
+  roles: z.array(text().min(1).max(50)).max(10).optional(),
   locale: z.enum(['es', 'en']).optional(),
   onDuty: z.boolean().optional(),
-  unitId: z.string().min(1).max(100).nullable().optional(),
-  telegramChatId: z.string().min(1).max(100).nullable().optional(),
+  unitId: text().min(1).max(100).nullable().optional(),
+  telegramChatId: text().min(1).max(100).nullable().optional(),
   email: z.email().nullable().optional(),
   /** Channels the user wants non-critical notices and commands on. */
   channels: z.array(notificationChannelSchema).max(4).optional(),
   /** Local time window (`start` may be after `end`: the window spans midnight). */
   quietHours: z
-    .object({ start: hhmm, end: hhmm, timeZone: z.string().min(1).max(64) })
+    .object({ start: hhmm, end: hhmm, timeZone: text().min(1).max(64) })
     .nullable()
     .optional(),
 });
@@ -58,8 +59,8 @@ export type NotifyRecipientUpsertRequest = z.infer<typeof notifyRecipientUpsertR
 export const notifyWebhookUpsertRequestSchema = z.object({
   agencyId: agencyIdSchema,
   webhookId: z.uuid().optional(),
-  url: z.url({ protocol: /^https?$/ }),
-  secret: z.string().min(16).max(200),
+  url: z.url({ protocol: /^https?$/ }).check(storableText),
+  secret: text().min(16).max(200),
   active: z.boolean().default(true),
 });
 export type NotifyWebhookUpsertRequest = z.infer<typeof notifyWebhookUpsertRequestSchema>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text, timestamp, num } from '../../primitives/primitives.schema';
 import { pointSchema } from '../../geo/geojson.schema';
 import { incidentPrioritySchema } from '../../http/incidents.schema';
 
@@ -24,17 +25,17 @@ export type AssignmentStatus = z.infer<typeof assignmentStatusSchema>;
 export const assignmentCreatedV1 = z.object({
   assignmentId: z.uuid(),
   incidentId: z.uuid(),
-  unitId: z.string().min(1).max(100),
-  callSign: z.string().max(100).optional(),
+  unitId: text().min(1).max(100),
+  callSign: text().max(100).optional(),
   status: assignmentStatusSchema,
   priority: incidentPrioritySchema,
-  incidentType: z.string().max(64),
+  incidentType: text().max(64),
   location: pointSchema,
-  address: z.string().max(500).optional(),
+  address: text().max(500).optional(),
   /** User ids of the unit's crew at dispatch time (officers). */
-  crew: z.array(z.string().min(1).max(100)).max(20),
+  crew: z.array(text().min(1).max(100)).max(20),
   /** The recommendation shown to the dispatcher, when the nearest strategy was used. */
-  recommendation: z.object({ unitId: z.string(), distanceM: z.number() }).optional(),
-  createdAt: z.iso.datetime({ offset: true }),
+  recommendation: z.object({ unitId: text(), distanceM: num() }).optional(),
+  createdAt: timestamp(),
 });
 export type AssignmentCreatedV1 = z.infer<typeof assignmentCreatedV1>;

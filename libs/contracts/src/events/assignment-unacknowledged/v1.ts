@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text, num } from '../../primitives/primitives.schema';
 
 /**
  * `assignment.unacknowledged` v1 on `gad:dispatch:events` (producer: notification-service): a
@@ -7,10 +8,10 @@ import { z } from 'zod';
 export const assignmentUnacknowledgedV1 = z.object({
   assignmentId: z.uuid(),
   incidentId: z.uuid(),
-  unitId: z.string().min(1).max(100),
+  unitId: text().min(1).max(100),
   commandId: z.uuid(),
   /** Last stage the device reached, if any. */
   lastStage: z.enum(['delivered', 'seen']).optional(),
-  waitedMs: z.number().int().min(0),
+  waitedMs: num().int().min(0),
 });
 export type AssignmentUnacknowledgedV1 = z.infer<typeof assignmentUnacknowledgedV1>;

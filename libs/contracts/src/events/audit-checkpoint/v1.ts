@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text, timestamp, num } from '../../primitives/primitives.schema';
 
 /** Stream on which audit-log-worker publishes `audit.checkpoint` envelopes (kept outside the DB). */
 export const AUDIT_EVENTS_STREAM = 'gad:audit:events';
@@ -9,14 +10,14 @@ export const AUDIT_EVENTS_STREAM = 'gad:audit:events';
  * the canonical JSON of every other field.
  */
 export const auditCheckpointV1 = z.object({
-  checkpointId: z.string().min(1),
-  agencyId: z.string().min(1).max(100),
-  seq: z.number().int().min(1),
-  headHash: z.string().regex(/^[0-9a-f]{64}$/),
-  count: z.number().int().min(1),
-  prevCheckpointSeq: z.number().int().min(0),
-  createdAt: z.iso.datetime(),
-  keyId: z.string().min(1),
-  signature: z.string().min(1),
+  checkpointId: text().min(1),
+  agencyId: text().min(1).max(100),
+  seq: num().int().min(1),
+  headHash: text().regex(/^[0-9a-f]{64}$/),
+  count: num().int().min(1),
+  prevCheckpointSeq: num().int().min(0),
+  createdAt: timestamp(),
+  keyId: text().min(1),
+  signature: text().min(1),
 });
 export type AuditCheckpointV1 = z.infer<typeof auditCheckpointV1>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text, timestamp } from '../../primitives/primitives.schema';
 
 export const commandAckStageSchema = z.enum(['delivered', 'seen', 'accepted', 'declined']);
 export type CommandAckStage = z.infer<typeof commandAckStageSchema>;
@@ -7,7 +8,7 @@ export type CommandAckStage = z.infer<typeof commandAckStageSchema>;
 export const commandAckRequestSchema = z.strictObject({
   commandId: z.uuid(),
   stage: commandAckStageSchema,
-  reason: z.string().trim().min(1).max(500).optional(),
+  reason: text().trim().min(1).max(500).optional(),
 });
 export type CommandAckRequest = z.infer<typeof commandAckRequestSchema>;
 
@@ -16,10 +17,10 @@ export type CommandAckRequest = z.infer<typeof commandAckRequestSchema>;
  * advances the assignment, and notification-service, which stops escalation).
  */
 export const commandAcknowledgedV1 = commandAckRequestSchema.extend({
-  unitId: z.string().min(1).max(100).optional(),
-  userId: z.string().min(1).max(100),
-  deviceId: z.string().max(200).optional(),
+  unitId: text().min(1).max(100).optional(),
+  userId: text().min(1).max(100),
+  deviceId: text().max(200).optional(),
   /** Server time the ack was received. */
-  receivedAt: z.iso.datetime({ offset: true }),
+  receivedAt: timestamp(),
 });
 export type CommandAcknowledgedV1 = z.infer<typeof commandAcknowledgedV1>;

@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { text, timestamp, num } from '../../primitives/primitives.schema';
 
 /** Who a command or notice is for: a unit's devices, or one user's sockets. */
 export const recipientSchema = z.object({
   kind: z.enum(['unit', 'user']),
-  id: z.string().min(1).max(100),
+  id: text().min(1).max(100),
 });
 export type Recipient = z.infer<typeof recipientSchema>;
 
@@ -21,18 +22,18 @@ export const commandIssuedV1 = z.object({
   assignmentId: z.uuid().optional(),
   incidentId: z.uuid().optional(),
   /** Rendered in the recipient's locale. */
-  title: z.string().max(200),
-  body: z.string().max(4000),
+  title: text().max(200),
+  body: text().max(4000),
   locale: z.enum(['es', 'en']),
   /** Structured payload for the device (incident location, priority, address...). */
-  payload: z.record(z.string(), z.unknown()).optional(),
-  issuedAt: z.iso.datetime({ offset: true }),
+  payload: z.record(text(), z.unknown()).optional(),
+  issuedAt: timestamp(),
 });
 export type CommandIssuedV1 = z.infer<typeof commandIssuedV1>;
 
 /** What a device receives on `/field` as `command`: the issued command plus its log sequence. */
 export const deliveredCommandSchema = commandIssuedV1.extend({
   /** Per-recipient sequence, gap-free, starting at 1. */
-  seq: z.number().int().min(1),
+  seq: num().int().min(1),
 });
 export type DeliveredCommand = z.infer<typeof deliveredCommandSchema>;

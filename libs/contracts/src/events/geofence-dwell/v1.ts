@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { timestamp, num } from '../../primitives/primitives.schema';
 import { geofenceEventBaseSchema } from '../geofence-entered/v1';
 
 /**
@@ -6,9 +7,9 @@ import { geofenceEventBaseSchema } from '../geofence-entered/v1';
  * than the fence's `dwellThresholdS`; fires once per stay.
  */
 export const geofenceDwellV1 = geofenceEventBaseSchema.extend({
-  at: z.iso.datetime({ offset: true }),
-  enteredAt: z.iso.datetime({ offset: true }),
-  dwellS: z.number().min(0),
-  thresholdS: z.number().int(),
+  at: timestamp(),
+  enteredAt: timestamp(),
+  dwellS: num().min(0),
+  thresholdS: num().int(),
 });
 export type GeofenceDwellV1 = z.infer<typeof geofenceDwellV1>;

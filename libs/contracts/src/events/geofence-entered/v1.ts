@@ -1,14 +1,15 @@
 import { z } from 'zod';
+import { text, timestamp } from '../../primitives/primitives.schema';
 import { pointSchema } from '../../geo/geojson.schema';
 import { geofenceKindSchema } from '../../http/geofences.schema';
 
 /** Fields every geofence event carries. */
 export const geofenceEventBaseSchema = z.object({
-  geofenceId: z.string().uuid(),
-  geofenceName: z.string(),
+  geofenceId: text().uuid(),
+  geofenceName: text(),
   kind: geofenceKindSchema,
-  incidentId: z.string().optional(),
-  unitId: z.string(),
+  incidentId: text().optional(),
+  unitId: text(),
   /** The fix that fired the event. */
   position: pointSchema,
 });
@@ -19,7 +20,7 @@ export const geofenceEventBaseSchema = z.object({
  * when a unit first reports from inside a fence.
  */
 export const geofenceEnteredV1 = geofenceEventBaseSchema.extend({
-  at: z.iso.datetime({ offset: true }),
+  at: timestamp(),
   initial: z.boolean(),
 });
 export type GeofenceEnteredV1 = z.infer<typeof geofenceEnteredV1>;

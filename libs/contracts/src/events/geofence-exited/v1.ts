@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { timestamp, num } from '../../primitives/primitives.schema';
 import { geofenceEventBaseSchema } from '../geofence-entered/v1';
 
 /**
@@ -6,8 +7,8 @@ import { geofenceEventBaseSchema } from '../geofence-entered/v1';
  * first fix outside; `dwellS` the time inside, from `enteredAt` to `at`.
  */
 export const geofenceExitedV1 = geofenceEventBaseSchema.extend({
-  at: z.iso.datetime({ offset: true }),
-  enteredAt: z.iso.datetime({ offset: true }),
-  dwellS: z.number().min(0),
+  at: timestamp(),
+  enteredAt: timestamp(),
+  dwellS: num().min(0),
 });
 export type GeofenceExitedV1 = z.infer<typeof geofenceExitedV1>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text, timestamp } from '../../primitives/primitives.schema';
 import { incidentPrioritySchema, incidentStatusSchema } from '../../http/incidents.schema';
 
 /** `incident.status_changed` v1 on `gad:dispatch:events` (producer: api-gateway). */
@@ -7,7 +8,7 @@ export const incidentStatusChangedV1 = z.object({
   status: incidentStatusSchema,
   previousStatus: incidentStatusSchema,
   priority: incidentPrioritySchema,
-  reason: z.string().max(500).optional(),
-  changedAt: z.iso.datetime({ offset: true }),
+  reason: text().max(500).optional(),
+  changedAt: timestamp(),
 });
 export type IncidentStatusChangedV1 = z.infer<typeof incidentStatusChangedV1>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text, timestamp, num } from '../../primitives/primitives.schema';
 import { pointSchema } from '../../geo/geojson.schema';
 import { incidentPrioritySchema } from '../../http/incidents.schema';
 
@@ -8,15 +9,15 @@ import { incidentPrioritySchema } from '../../http/incidents.schema';
  */
 export const incidentUpdatedV1 = z.object({
   incidentId: z.uuid(),
-  version: z.number().int().min(1),
+  version: num().int().min(1),
   changes: z.object({
-    type: z.string().max(64).optional(),
+    type: text().max(64).optional(),
     priority: incidentPrioritySchema.optional(),
     location: pointSchema.optional(),
-    address: z.string().max(500).nullable().optional(),
-    description: z.string().max(4000).nullable().optional(),
+    address: text().max(500).nullable().optional(),
+    description: text().max(4000).nullable().optional(),
   }),
-  reason: z.string().max(500).optional(),
-  updatedAt: z.iso.datetime({ offset: true }),
+  reason: text().max(500).optional(),
+  updatedAt: timestamp(),
 });
 export type IncidentUpdatedV1 = z.infer<typeof incidentUpdatedV1>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text, timestamp, num } from '../../primitives/primitives.schema';
 import { pointSchema } from '../../geo/geojson.schema';
 
 /**
@@ -6,12 +7,12 @@ import { pointSchema } from '../../geo/geojson.schema';
  * unit, coalesced to at most one event per unit per second (latest wins; not replayed).
  */
 export const unitMovedV1 = z.object({
-  unitId: z.string(),
+  unitId: text(),
   position: pointSchema,
-  recordedAt: z.iso.datetime({ offset: true }),
-  seq: z.number().int(),
-  accuracyM: z.number().optional(),
-  speedMps: z.number().optional(),
-  headingDeg: z.number().optional(),
+  recordedAt: timestamp(),
+  seq: num().int(),
+  accuracyM: num().optional(),
+  speedMps: num().optional(),
+  headingDeg: num().optional(),
 });
 export type UnitMovedV1 = z.infer<typeof unitMovedV1>;
