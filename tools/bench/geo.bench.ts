@@ -370,9 +370,9 @@ function* fixStream(fixes: number, units: number, startMs: number): Generator<Po
 async function seedFences(client: Client, count: number): Promise<void> {
   // 0.02° squares scattered over the box: a unit is inside about 0.6 fences on average.
   await client.query(
-    `INSERT INTO geo.geofences (id, agency_id, name, kind, geometry_type, area, vertex_count)
+    `INSERT INTO geo.geofences (id, agency_id, name, kind, geometry_type, area_geom, vertex_count)
      SELECT geo.uuid_v7(), $1, 'fence ' || g, 'zone', 'Polygon',
-            ST_Multi(ST_MakeEnvelope(x, y, x + 0.02, y + 0.02, 4326))::geography, 5
+            ST_Multi(ST_MakeEnvelope(x, y, x + 0.02, y + 0.02, 4326)), 5
      FROM (SELECT g, $3 + random() * $5 AS x, $4 + random() * $5 AS y
            FROM generate_series(1, $2::int) g) s`,
     [INGEST_AGENCY, count, BOX.lon, BOX.lat, BOX.size],

@@ -415,6 +415,87 @@ describe('geofences (PostGIS)', () => {
       expect(got[1].data).toMatchObject({ dwellS: 10 });
     });
 
+    it('creates and evaluates a whole-world fence and one cut at the antimeridian', async () => {
+      const world = await h.geofences.create({
+        agencyId: 'agency-world',
+        name: 'Everywhere',
+        kind: 'zone',
+        geometry: square(-180, -90, 180),
+        minInsideS: 0,
+        minOutsideS: 0,
+      });
+      const worldWide = {
+        type: 'Polygon' as const,
+        coordinates: [
+          [
+            [-180, -90],
+            [180, -90],
+            [180, 90],
+            [-180, 90],
+            [-180, -90],
+          ] as Array<[number, number]>,
+        ],
+      };
+      const whole = await h.geofences.update({
+        agencyId: 'agency-world',
+        id: world.id,
+        geometry: worldWide,
+      });
+      expect(whole.geometry).toEqual(worldWide);
+      const fiji = await h.geofences.create({
+        agencyId: 'agency-world',
+        name: 'Across the antimeridian',
+        kind: 'zone',
+        geometry: {
+          type: 'MultiPolygon',
+          coordinates: [
+            [
+              [
+                [179, -19],
+                [180, -19],
+                [180, -16],
+                [179, -16],
+                [179, -19],
+              ],
+            ],
+            [
+              [
+                [-180, -19],
+                [-179, -19],
+                [-179, -16],
+                [-180, -16],
+                [-180, -19],
+              ],
+            ],
+          ],
+        },
+        minInsideS: 0,
+        minOutsideS: 0,
+      });
+      const entered = async (unitId: string, lon: number, lat: number) => {
+        seq += 1;
+        await h.positions.ingest('agency-world', [
+          {
+            unitId,
+            position: { type: 'Point', coordinates: [lon, lat] },
+            recordedAt: at(0).toISOString(),
+            seq,
+          },
+        ]);
+        const rows: Array<{ fence: string }> = await h.dataSource.query(
+          `SELECT envelope->'data'->>'geofenceId' AS fence FROM geo.outbox
+           WHERE envelope->>'type' = 'geofence.entered' AND envelope->'data'->>'unitId' = $1
+           ORDER BY 1`,
+          [unitId],
+        );
+        return rows.map((row) => row.fence).sort();
+      };
+      expect(await entered('u-pole', 0, 89.99)).toEqual([world.id]);
+      expect(await entered('u-west-fiji', -179.5, -17)).toEqual([world.id, fiji.id].sort());
+      expect(await entered('u-east-fiji', 179.5, -17)).toEqual([world.id, fiji.id].sort());
+      expect(await entered('u-tonga', -175, -21)).toEqual([world.id]);
+    });
+
     it('evaluates many units of one batch in one pass', async () => {
       seq += 1;
       const fixes: PositionFix[] = Array.from({ length: 50 }, (_, i) => ({

@@ -8,11 +8,13 @@ SELECT ST_IsValid(g) AS valid,
 FROM (SELECT ST_SetSRID(ST_GeomFromGeoJSON($1::text), 4326) AS g) s;
 
 -- name: insert
-INSERT INTO geo.geofences (id, agency_id, name, kind, incident_id, geometry_type, area,
+-- Fences are plain lon/lat polygons (geometry, SRID 4326): containment is tested on the
+-- coordinates, so a whole-world fence or one cut at the antimeridian (RFC 7946 §3.1.9) works.
+INSERT INTO geo.geofences (id, agency_id, name, kind, incident_id, geometry_type, area_geom,
                            vertex_count, min_inside_s, min_outside_s, dwell_threshold_s,
                            accuracy_margin_m, expires_at)
 VALUES ($2::uuid, $1::text, $3::text, $4::text, $5::text, $6::text,
-        ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON($7::text), 4326))::geography,
+        ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON($7::text), 4326)),
         ST_NPoints(ST_GeomFromGeoJSON($7::text)), $8::int, $9::int, $10::int, $11::real,
         $12::timestamptz)
 RETURNING id;
@@ -51,7 +53,8 @@ LIMIT $5;
 UPDATE geo.geofences SET
   name = CASE WHEN $3::bool THEN $4::text ELSE name END,
   geometry_type = CASE WHEN $5::bool THEN $6::text ELSE geometry_type END,
-  area = CASE WHEN $5::bool THEN ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON($7::text), 4326))::geography ELSE area END,
+  area_geom = CASE WHEN $5::bool THEN ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON($7::text), 4326))
+                   ELSE area_geom END,
   vertex_count = CASE WHEN $5::bool THEN ST_NPoints(ST_GeomFromGeoJSON($7::text)) ELSE vertex_count END,
   min_inside_s = COALESCE($8::int, min_inside_s),
   min_outside_s = COALESCE($9::int, min_outside_s),
