@@ -95,6 +95,39 @@ describe('api-gateway incidents', () => {
     expect(garbage.body).toMatchObject({ code: 'invalid_cursor' });
   });
 
+  it('filters by lon/lat boxes of every size, polar and across the antimeridian; refuses loose boxes', async () => {
+    const world = await t.caller('agency-boxes', 'dispatcher-w', ['dispatcher']);
+    const at = async (lon: number, lat: number) =>
+      (await create({ location: POINT(lon, lat) }, world)).id;
+    const fiji = await at(179.5, -17);
+    const samoa = await at(-172, -13.8);
+    const madrid = await at(-3.7, 40.4);
+    const pole = await at(10, 89.9);
+    const ids = async (bbox: string) => {
+      const answer = await list(`bbox=${bbox}&limit=200`, world);
+      expect(answer.status).toBe(200);
+      return answer.body.items.map((item) => item.id).sort();
+    };
+    expect(await ids('-180,-90,180,90')).toEqual([fiji, samoa, madrid, pole].sort());
+    expect(await ids('-100,-90,100,90')).toEqual([madrid, pole].sort());
+    expect(await ids('-180,80,180,90')).toEqual([pole]);
+    expect(await ids('170,-20,-170,-10')).toEqual([fiji, samoa].sort());
+
+    for (const loose of [
+      ',,,',
+      '0x1,0,1,1',
+      '1e1,0,20,1',
+      '0,0,1',
+      '0,0,1,1,2',
+      '0,10,1,5',
+      '0,0,181,1',
+    ]) {
+      const refused = await list(`bbox=${loose}`, world);
+      expect(refused.status).toBe(422);
+      expect(refused.body).toMatchObject({ code: 'validation_failed' });
+    }
+  });
+
   it('updates with If-Match: 428 without it, 412 when stale, a new ETag and a timeline entry', async () => {
     const incident = await create();
     const read = await t.send<Incident>(dispatcher, 'GET', `/v1/incidents/${incident.id}`);

@@ -106,7 +106,11 @@ export class IncidentsRepository {
     return rows[0];
   }
 
-  /** Newest first; `bbox` uses the GiST index on `location`. */
+  /**
+   * Newest first. `bbox` is a plain lon/lat rectangle, edges included, tested on the coordinates
+   * (a geography envelope reads its edges as great circles and refuses whole-world boxes);
+   * minLon > maxLon crosses the antimeridian (RFC 7946 §5.2).
+   */
   async list(agencyId: string, filter: IncidentFilter): Promise<IncidentRow[]> {
     const [minLon, minLat, maxLon, maxLat] = filter.bbox ?? [null, null, null, null];
     return this.dataSource.query(
@@ -117,8 +121,12 @@ export class IncidentsRepository {
           AND ($4::text IS NULL OR type = $4)
           AND ($5::timestamptz IS NULL OR created_at >= $5)
           AND ($6::timestamptz IS NULL OR created_at < $6)
-          AND ($7::float8 IS NULL OR ST_Intersects(location,
-                ST_MakeEnvelope($7::float8, $8::float8, $9::float8, $10::float8, 4326)::geography))
+          AND ($7::float8 IS NULL OR (
+                ST_Y(location::geometry) BETWEEN $8::float8 AND $10::float8
+                AND CASE WHEN $7::float8 <= $9::float8
+                         THEN ST_X(location::geometry) BETWEEN $7::float8 AND $9::float8
+                         ELSE ST_X(location::geometry) >= $7::float8
+                              OR ST_X(location::geometry) <= $9::float8 END))
           AND ($11::bigint IS NULL OR (created_at, id) <
                 (timestamptz 'epoch' + $11::bigint * interval '1 microsecond', $12::uuid))
         ORDER BY created_at DESC, id DESC

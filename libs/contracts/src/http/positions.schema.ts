@@ -65,18 +65,24 @@ export const positionsIngestResultSchema = z.object({
 });
 export type PositionsIngestResult = z.infer<typeof positionsIngestResultSchema>;
 
-/** `[minLon, minLat, maxLon, maxLat]` (RFC 7946 bbox). Accepts `"a,b,c,d"` in a query string. */
+/**
+ * `[minLon, minLat, maxLon, maxLat]` (RFC 7946 §5 bbox): a plain longitude/latitude rectangle,
+ * edges included, of any size up to the whole world (`-180,-90,180,90`). `minLon > maxLon` means
+ * the box crosses the antimeridian (RFC 7946 §5.2: `170,-20,-170,-10` spans 20° around ±180°);
+ * `minLat <= maxLat`. In a query string `"a,b,c,d"`: four plain decimals (no hex, exponent or empty
+ * part).
+ */
 export const bboxSchema = z.preprocess(
-  (value) => (typeof value === 'string' ? value.split(',').map((part) => Number(part)) : value),
+  (value) => (typeof value === 'string' ? value.split(',') : value),
   z
     .tuple([
-      num().min(-180).max(180),
-      num().min(-90).max(90),
-      num().min(-180).max(180),
-      num().min(-90).max(90),
+      queryNumber(num().min(-180).max(180)),
+      queryNumber(num().min(-90).max(90)),
+      queryNumber(num().min(-180).max(180)),
+      queryNumber(num().min(-90).max(90)),
     ])
-    .refine(([minLon, minLat, maxLon, maxLat]) => minLon <= maxLon && minLat <= maxLat, {
-      message: 'bbox must be [minLon, minLat, maxLon, maxLat] with min <= max',
+    .refine(([, minLat, , maxLat]) => minLat <= maxLat, {
+      message: 'bbox must be [minLon, minLat, maxLon, maxLat] with minLat <= maxLat',
     }),
 );
 
