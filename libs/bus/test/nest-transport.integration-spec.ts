@@ -54,6 +54,12 @@ class GeoHandler {
     if (data.kind === 'rpc') {
       throw new RpcException({ code: 'invalid_area', message: 'area too large' });
     }
+    if (data.kind === 'sql') {
+      // What pg throws for `5e-324` into float8: its SQLSTATE is not one of our codes.
+      throw Object.assign(new Error('"5e-324" is out of range for type double precision'), {
+        code: '22003',
+      });
+    }
     throw new Error('kaput');
   }
 }
@@ -150,10 +156,21 @@ describe('RedisStreamsTransport in a Nest microservice', () => {
     });
     await expect(
       client.request('geo-service', 'geo.fail', { kind: 'plain' }),
-    ).rejects.toMatchObject({ code: 'internal_error', message: 'kaput' });
+    ).rejects.toMatchObject({ code: 'internal_error', message: 'internal error' });
     await expect(client.request('geo-service', 'geo.unknown', {})).rejects.toMatchObject({
       code: 'pattern_not_found',
     });
+  });
+
+  it('never passes an internal cause (SQLSTATE, message) to the caller', async () => {
+    const failure = await client
+      .request('geo-service', 'geo.fail', { kind: 'sql' })
+      .catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(RpcRemoteError);
+    expect(failure).toMatchObject({ code: 'internal_error', message: 'internal error' });
+    expect(
+      JSON.stringify({ ...(failure as object), message: (failure as Error).message }),
+    ).not.toMatch(/22003|double precision/);
   });
 
   it('times out with RpcTimeoutError when no server answers', async () => {

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { BusClient, RpcRemoteError, RpcTimeoutError } from '@gad/bus';
-import type { AccessClaims } from '@gad/contracts';
+import { CommonErrorCode, isStableErrorCode, type AccessClaims } from '@gad/contracts';
+import { createLogger } from '@gad/observability';
 import { DomainException } from '@gad/platform';
 import type { z } from 'zod';
 import { API_GATEWAY_CONFIG, type ApiGatewayConfig } from '../api-gateway.config';
@@ -25,7 +26,7 @@ const exactStatus: Readonly<Record<string, number>> = {
  * Maps a remote error code to the HTTP status the edge answers with, by naming convention so a
  * service's new codes need no change here: `*_forbidden` 403, `*invalid_cursor` 400,
  * `validation_failed`, `invalid_*` and `*_requires_*` 422, `*not_found` 404, `*conflict` 409;
- * anything else is the upstream's failure (502).
+ * anything else is the upstream's failure (502 `upstream_unavailable`, the remote code only logged).
  */
 export function statusOf(code: string): number {
   const exact = exactStatus[code];
@@ -56,6 +57,8 @@ export function statusOf(code: string): number {
  */
 @Injectable()
 export class ServiceRpcClient {
+  private readonly logger = createLogger('service-rpc');
+
   constructor(
     private readonly bus: BusClient,
     @Inject(API_GATEWAY_CONFIG) private readonly config: ApiGatewayConfig,
@@ -81,11 +84,21 @@ export class ServiceRpcClient {
       }
       if (error instanceof RpcRemoteError) {
         const status = statusOf(error.code);
-        throw new DomainException(
-          error.code,
-          status,
-          status === 502 ? `${service} failed to answer` : error.message,
-        );
+        if (status === 502 || !isStableErrorCode(error.code)) {
+          // A failure the service did not name for the caller: the client sees our stable code,
+          // the remote code and message go to the log (and the trace, through the cause).
+          this.logger.warn(
+            { service, pattern, remoteCode: error.code, remoteMessage: error.message },
+            'upstream failed',
+          );
+          throw new DomainException(
+            CommonErrorCode.UpstreamUnavailable,
+            502,
+            `${service} failed to answer`,
+            { cause: error },
+          );
+        }
+        throw new DomainException(error.code, status, error.message);
       }
       throw error;
     }

@@ -8,7 +8,8 @@ import { toRpcError } from './rpc.client';
  * every non-`RpcException` into "Internal server error" before the transport sees it; register this
  * filter on the microservice (`app.useGlobalFilters(new BusRpcExceptionFilter())`) so
  * `throw Object.assign(new Error('no unit'), { code: 'not_found' })` reaches the caller as
- * `RpcRemoteError { code: 'not_found' }`. Event handlers are unaffected (their errors still fail the
+ * `RpcRemoteError { code: 'not_found' }`. Codes that are not ours (a PostgreSQL SQLSTATE, a Node error
+ * code) leave as `internal_error` with a generic message (see `toRpcError`). Event handlers are unaffected (their errors still fail the
  * delivery).
  */
 @Catch()
@@ -17,9 +18,7 @@ export class BusRpcExceptionFilter implements RpcExceptionFilter<unknown> {
     if (exception instanceof RpcException) {
       const inner = exception.getError();
       return throwError(() =>
-        typeof inner === 'object' && inner !== null
-          ? toRpcError(inner)
-          : { code: 'internal_error', message: String(inner) },
+        typeof inner === 'object' && inner !== null ? toRpcError(inner) : toRpcError(undefined),
       );
     }
     return throwError(() => toRpcError(exception));

@@ -8,6 +8,7 @@ import {
   closeRedis,
   DEFAULT_COMMAND_TIMEOUT_MS,
   defaultLogger,
+  errorMessage,
   openRedis,
   type BusLogger,
   type RedisConnection,
@@ -188,6 +189,12 @@ export class RedisStreamsTransport
         reply = { ok: true, data: data ?? null };
       } catch (error) {
         reply = { ok: false, error: toRpcError(error) };
+        if (reply.error.code === 'internal_error') {
+          // The caller only learns `internal_error`: the cause stays here, in the log and the trace.
+          this.busLogger.error(
+            `rpc ${envelope.type} (${envelope.id}) failed: ${errorMessage(error)}`,
+          );
+        }
       }
     }
     await sendRpcReply(this.replyRedis as Redis, replyTo, envelope.id, reply);

@@ -1,4 +1,4 @@
-import { createEnvelope, type Actor } from '@gad/contracts';
+import { createEnvelope, isStableErrorCode, type Actor } from '@gad/contracts';
 import type { Redis } from 'ioredis';
 import { busInstruments } from './bus.metrics';
 import { BusClosedError, RpcRemoteError, RpcTimeoutError } from './bus.exception';
@@ -262,14 +262,22 @@ export async function sendRpcReply(
   }
 }
 
-/** The RPC error a thrown value becomes: its string `code` if it has one, else `internal_error`. */
+/** Message of an RPC error whose cause is internal (the cause is logged by the responder). */
+export const INTERNAL_RPC_MESSAGE = 'internal error';
+
+/**
+ * The RPC error a thrown value becomes: its `code` and message when the code is one of ours (lower
+ * snake case, e.g. `not_found`); anything else — a PostgreSQL SQLSTATE (`22003`), a Node error code,
+ * no code — becomes `internal_error` with a generic message, so no internal detail crosses the bus.
+ */
 export function toRpcError(error: unknown): { code: string; message: string } {
   if (typeof error === 'object' && error !== null) {
     const record = error as Record<string, unknown>;
-    const code =
-      typeof record['code'] === 'string' && record['code'] ? record['code'] : 'internal_error';
-    const message = typeof record['message'] === 'string' ? record['message'] : errorMessage(error);
-    return { code, message };
+    if (isStableErrorCode(record['code'])) {
+      const message =
+        typeof record['message'] === 'string' ? record['message'] : errorMessage(error);
+      return { code: record['code'], message };
+    }
   }
-  return { code: 'internal_error', message: String(error) };
+  return { code: 'internal_error', message: INTERNAL_RPC_MESSAGE };
 }

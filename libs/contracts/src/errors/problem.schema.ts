@@ -36,6 +36,19 @@ export const CommonErrorCode = {
   RateLimited: 'rate_limited',
   Overloaded: 'overloaded',
   UpstreamTimeout: 'upstream_timeout',
+  /** A service behind the edge failed in a way it did not name (its cause is logged, not sent). */
+  UpstreamUnavailable: 'upstream_unavailable',
   Internal: 'internal_error',
 } as const;
 export type CommonErrorCode = (typeof CommonErrorCode)[keyof typeof CommonErrorCode];
+
+/**
+ * Our error codes are lower snake case (`incident_not_found`). Anything else — a PostgreSQL SQLSTATE
+ * (`22003`, `XX000`), a Node error (`ECONNRESET`) — is an internal cause: it is logged and traced,
+ * never sent to a client as a problem `code` or over the bus as an RPC error code.
+ */
+export const STABLE_ERROR_CODE = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/;
+
+export function isStableErrorCode(code: unknown): code is string {
+  return typeof code === 'string' && code.length <= 100 && STABLE_ERROR_CODE.test(code);
+}

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import { ConfigError, loadConfig, serviceEnvSchema, type EnvSource } from '@gad/config';
 import {
   createLogger,
@@ -16,6 +18,8 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainException } from '../errors/domain.exception';
 import { codeForStatus, toProblem } from '../errors/problem-details';
 import { ProblemDetailsFilter } from '../errors/problem-details.filter';
+import { ValidationException } from '../errors/validation.exception';
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../validation/json-depth';
 import { HealthModule } from '../health/health.module';
 import { HealthRegistry } from '../health/health.registry';
 
@@ -71,17 +75,26 @@ export async function bootstrapService(
     genReqId: () => randomUUID(),
     logger: false,
     // Errors Fastify raises before routing (an over-long path parameter, a malformed URL) answer
-    // problem+json like every other error instead of Fastify's own JSON.
+    // problem+json like every other error instead of Fastify's own JSON. Their messages quote the
+    // URL: the detail names the status only (`instance` is a bounded prefix of the path).
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 400;
       const { problem } = toProblem(
-        new DomainException(codeForStatus(status), status, error.message),
+        new DomainException(codeForStatus(status), status, STATUS_CODES[status] ?? 'Bad Request'),
         {
           instance: request.url.split('?')[0],
           traceId: currentTraceId(),
         },
       );
-      void reply.status(status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
+      void reply
+        .status(status)
+        .header('content-type', `${PROBLEM_CONTENT_TYPE}; charset=utf-8`)
+        .send(JSON.stringify(problem));
+    },
+    // Errors of the HTTP parser, before Fastify has a request (431 headers too large, 400 bad
+    // request line, 408): problem+json written on the socket, as Fastify's default does with JSON.
+    clientErrorHandler: (error: Error & { code?: string }, socket: Socket) => {
+      writeClientError(error, socket);
     },
   });
   const root: DynamicModule = {
@@ -109,6 +122,36 @@ export async function bootstrapService(
       }
       return payload;
     });
+  // Bound the nesting of a parsed JSON body before validation, idempotency hashing or logging walk
+  // it recursively (a 10,000-deep array would overflow their stacks): 422 problem+json.
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('preValidation', async (request, reply) => {
+      if (request.body === null || typeof request.body !== 'object') {
+        return;
+      }
+      if (!exceedsJsonDepth(request.body, MAX_JSON_DEPTH)) {
+        return;
+      }
+      const { problem } = toProblem(
+        new ValidationException(
+          [
+            {
+              pointer: '/body',
+              message: `nested deeper than ${MAX_JSON_DEPTH} levels`,
+              code: 'too_deep',
+            },
+          ],
+          'The request body is nested too deeply',
+        ),
+        { instance: request.url.split('?')[0], traceId: currentTraceId() },
+      );
+      return reply
+        .status(problem.status)
+        .header('content-type', `${PROBLEM_CONTENT_TYPE}; charset=utf-8`)
+        .send(JSON.stringify(problem));
+    });
   await options.configure?.(app);
   await app.listen({ port: options.port, host: options.host ?? config.HOST });
   logger.info({ url: await app.getUrl() }, `${options.name} listening`);
@@ -117,6 +160,37 @@ export async function bootstrapService(
     installRejectionGuard(logger);
   }
   return app;
+}
+
+/** Status of an HTTP parser error (as Fastify's default client error handler chooses it). */
+function clientErrorStatus(code: string | undefined): number {
+  if (code === 'HPE_HEADER_OVERFLOW') {
+    return 431;
+  }
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    return 408;
+  }
+  return 400;
+}
+
+function writeClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy(error);
+    return;
+  }
+  const status = clientErrorStatus(error.code);
+  const { problem } = toProblem(
+    new DomainException(codeForStatus(status), status, STATUS_CODES[status] ?? 'Bad Request'),
+    { traceId: currentTraceId() },
+  );
+  const body = JSON.stringify(problem);
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Bad Request'}\r\n` +
+      `Content-Type: ${PROBLEM_CONTENT_TYPE}; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      'Connection: close\r\n\r\n' +
+      body,
+  );
 }
 
 /**

@@ -144,4 +144,24 @@ describe('toProblem', () => {
       detail: 'Try later',
     });
   });
+
+  it('never sends a code that is not ours (a PostgreSQL SQLSTATE) as the problem code', () => {
+    const { problem, unexpected } = toProblem(
+      new DomainException('22003', 502, 'value out of range for type double precision'),
+      context,
+    );
+    expect(problem).toMatchObject({ status: 500, code: 'internal_error' });
+    expect(JSON.stringify(problem)).not.toMatch(/22003|double precision/);
+    expect(unexpected).toBe(true);
+  });
+
+  it('echoes only a bounded prefix of a long path', () => {
+    const path = `/v1/${'a'.repeat(10_000)}`;
+    const { problem } = toProblem(new NotFoundException(`Cannot GET ${path}`), {
+      ...context,
+      instance: path,
+    });
+    expect(problem.instance?.length).toBeLessThanOrEqual(200);
+    expect(problem.detail?.length).toBeLessThanOrEqual(500);
+  });
 });

@@ -1,5 +1,10 @@
 import { STATUS_CODES } from 'node:http';
-import { CommonErrorCode, type Problem, type ProblemFieldError } from '@gad/contracts';
+import {
+  CommonErrorCode,
+  isStableErrorCode,
+  type Problem,
+  type ProblemFieldError,
+} from '@gad/contracts';
 import { HttpException } from '@nestjs/common';
 import { DomainException } from './domain.exception';
 
@@ -15,14 +20,18 @@ const CODE_BY_STATUS: Readonly<Record<number, string>> = {
   404: CommonErrorCode.NotFound,
   405: 'method_not_allowed',
   406: 'not_acceptable',
+  408: 'request_timeout',
   409: CommonErrorCode.Conflict,
   412: 'precondition_failed',
   413: CommonErrorCode.PayloadTooLarge,
+  414: 'uri_too_long',
   415: 'unsupported_media_type',
   422: CommonErrorCode.ValidationFailed,
   428: 'precondition_required',
   429: CommonErrorCode.RateLimited,
+  431: 'headers_too_large',
   500: CommonErrorCode.Internal,
+  502: CommonErrorCode.UpstreamUnavailable,
   503: CommonErrorCode.Overloaded,
   504: CommonErrorCode.UpstreamTimeout,
 };
@@ -45,6 +54,23 @@ export interface MappedProblem {
 }
 
 const INTERNAL_DETAIL = 'An unexpected error occurred.';
+
+/** Longest `instance` and `detail` a problem carries: a 10 KB path is not echoed back. */
+export const MAX_PROBLEM_INSTANCE_LENGTH = 200;
+export const MAX_PROBLEM_DETAIL_LENGTH = 500;
+
+/** `value` cut to `max` characters (an ellipsis marks the cut), never splitting a surrogate pair. */
+export function boundedText(value: string, max: number): string {
+  if (value.length <= max) {
+    return value;
+  }
+  let end = max - 1;
+  const last = value.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) {
+    end -= 1;
+  }
+  return `${value.slice(0, end)}\u2026`;
+}
 const STANDARD_MEMBERS = new Set([
   'type',
   'title',
@@ -72,8 +98,10 @@ function build(
     type: problemType(code),
     title: STATUS_CODES[status] ?? 'Error',
     status,
-    ...(detail === undefined ? {} : { detail }),
-    ...(context.instance === undefined ? {} : { instance: context.instance }),
+    ...(detail === undefined ? {} : { detail: boundedText(detail, MAX_PROBLEM_DETAIL_LENGTH) }),
+    ...(context.instance === undefined
+      ? {}
+      : { instance: boundedText(context.instance, MAX_PROBLEM_INSTANCE_LENGTH) }),
     code,
     ...(context.traceId === undefined ? {} : { traceId: context.traceId }),
     ...(errors && errors.length > 0 ? { errors } : {}),
@@ -104,8 +132,19 @@ function clientErrorStatus(exception: unknown): number | undefined {
   return typeof status === 'number' && status >= 400 && status < 500 ? status : undefined;
 }
 
-/** Maps any thrown value to an RFC 9457 problem; unknown errors reveal nothing internal. */
+/**
+ * Maps any thrown value to an RFC 9457 problem; unknown errors reveal nothing internal: a client
+ * only ever sees one of our stable codes (a domain exception whose code is not — a PostgreSQL
+ * SQLSTATE, say — is answered as 500 `internal_error`), and `instance`/`detail` are bounded.
+ */
 export function toProblem(exception: unknown, context: ProblemContext): MappedProblem {
+  if (exception instanceof DomainException && !isStableErrorCode(exception.code)) {
+    // Not one of our codes (a SQLSTATE that leaked into an exception): an internal failure.
+    return {
+      problem: build(500, CommonErrorCode.Internal, INTERNAL_DETAIL, context),
+      unexpected: true,
+    };
+  }
   if (exception instanceof DomainException) {
     const status = exception.status >= 400 && exception.status <= 599 ? exception.status : 500;
     return {
