@@ -33,7 +33,7 @@ export function writeSection(root: string, heading: string, section: string): vo
   const file = join(root, 'docs', 'benchmarks.md');
   const current = existsSync(file)
     ? readFileSync(file, 'utf8')
-    : '# Benchmarks\n\nFigures recorded by `tools/bench` (see ARCHITECTURE.md §7 for the budgets).\n';
+    : '# Benchmarks\n\nFigures recorded by `tools/bench` (see [docs/architecture.md](architecture.md#performance-budgets) for the budgets).\n';
   const start = current.search(new RegExp(`^${heading}\\s*$`, 'm'));
   let next: string;
   if (start === -1) {

@@ -1,6 +1,9 @@
 import type { AssignmentStatus } from '@gad/contracts';
 
-/** Which statuses an assignment may move to from each status (ARCHITECTURE.md §4). */
+/**
+ * Which statuses an assignment may move to from each status (docs/architecture.md, Status
+ * machines).
+ */
 export const ASSIGNMENT_TRANSITIONS: Readonly<
   Record<AssignmentStatus, readonly AssignmentStatus[]>
 > = {

@@ -18,9 +18,9 @@ import {
 } from './socket-events';
 
 /**
- * The stream each event type travels on (ARCHITECTURE.md §3 and each event's doc comment). Matched
- * by exact type first, then by prefix; an event type matching nothing is documented on
- * `gad:dispatch:events`, where most domain events live.
+ * The stream each event type travels on (docs/architecture.md, Streams and events, and each event's
+ * doc comment). Matched by exact type first, then by prefix; an event type matching nothing is
+ * documented on `gad:dispatch:events`, where most domain events live.
  */
 const eventStreamRules: [match: string, stream: string][] = [
   ['positions.reported', Streams.GeoPositions],

@@ -1,6 +1,8 @@
 import type { IncidentStatus } from '@gad/contracts';
 
-/** Which statuses an incident may move to from each status (ARCHITECTURE.md §4). */
+/**
+ * Which statuses an incident may move to from each status (docs/architecture.md, Status machines).
+ */
 export const INCIDENT_TRANSITIONS: Readonly<Record<IncidentStatus, readonly IncidentStatus[]>> = {
   new: ['dispatched', 'cancelled'],
   dispatched: ['in_progress', 'resolved', 'cancelled'],

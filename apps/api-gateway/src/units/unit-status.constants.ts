@@ -1,6 +1,6 @@
 import type { UnitStatus } from '@gad/contracts';
 
-/** Which statuses a unit may move to from each status (ARCHITECTURE.md §4). */
+/** Which statuses a unit may move to from each status (docs/architecture.md, Status machines). */
 export const UNIT_TRANSITIONS: Readonly<Record<UnitStatus, readonly UnitStatus[]>> = {
   available: ['dispatched', 'out_of_service', 'off_duty'],
   dispatched: ['en_route', 'on_scene', 'returning', 'available'],

@@ -1,4 +1,7 @@
-/** Redis stream names (ARCHITECTURE.md §3). Each has a dead-letter stream `<name>:dlq`. */
+/**
+ * Redis stream names (docs/architecture.md, Streams and events). Each has a dead-letter stream
+ * `<name>:dlq`.
+ */
 export const Streams = {
   DispatchEvents: 'gad:dispatch:events',
   GeoPositions: 'gad:geo:positions',

@@ -3,7 +3,7 @@ import { text, timestamp, num } from '../../primitives/primitives.schema';
 import { pointSchema } from '../../geo/geojson.schema';
 import { incidentPrioritySchema } from '../../http/incidents.schema';
 
-/** Assignment status (ARCHITECTURE.md §4), each step with its own timestamp. */
+/** Assignment status (docs/architecture.md, Status machines), each step with its own timestamp. */
 export const assignmentStatusSchema = z.enum([
   'proposed',
   'notified',

@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { text, timestamp } from '../../primitives/primitives.schema';
 
-/** Unit status (ARCHITECTURE.md §4). Only `available` units are recommended by `geo.nearest`. */
+/**
+ * Unit status (docs/architecture.md, Status machines). Only `available` units are recommended by
+ * `geo.nearest`.
+ */
 export const unitStatusSchema = z.enum([
   'available',
   'dispatched',
