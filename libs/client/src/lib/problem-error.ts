@@ -8,6 +8,8 @@ export const ClientErrorCode = {
   Timeout: 'timeout',
   /** A success answer whose body does not match the operation's response schema. */
   InvalidResponse: 'invalid_response',
+  /** `freshAccessToken`: no token can be had (refresh refused or impossible): log in again. */
+  SessionEnded: 'session_ended',
 } as const;
 
 /** A REST call that answered with an RFC 9457 problem (or something we turned into one). */

@@ -160,6 +160,37 @@ export class GadRestClient {
     return this.tokens?.accessToken;
   }
 
+  /**
+   * An access token that is valid now, for a socket handshake (`connectField({ token: (request)
+   * => api.freshAccessToken(request) })`): the held one, refreshed first when it expires within
+   * `refreshLeewayS`, has expired, or `renew` is set (the server refused it). A failed refresh
+   * throws its error (a 429 or a network error: try again later); when no token can be had at all
+   * (the session ended: refresh refused with 401/403, or nothing to refresh with) it throws a 401
+   * `session_ended`. Concurrent callers share one refresh.
+   */
+  async freshAccessToken(options: { renew?: boolean } = {}): Promise<string> {
+    const held = this.tokens?.accessToken;
+    const needed = options.renew === true || held === undefined || this.expired();
+    if (needed || this.expiresSoon()) {
+      try {
+        const refreshed = await this.refreshTokens();
+        if (!refreshed && needed) {
+          throw sessionEnded();
+        }
+      } catch (error) {
+        if (needed) {
+          throw error;
+        }
+        // Early refresh failed: the held token is still valid for a while.
+      }
+    }
+    const token = this.tokens?.accessToken;
+    if (!token) {
+      throw sessionEnded();
+    }
+    return token;
+  }
+
   getTokens(): ClientTokens | undefined {
     return this.tokens ? { ...this.tokens } : undefined;
   }
@@ -378,6 +409,10 @@ export class GadRestClient {
     }
   }
 
+  private expired(): boolean {
+    return this.accessExpiresAt !== undefined && this.accessExpiresAt <= Date.now();
+  }
+
   private expiresSoon(): boolean {
     return (
       this.accessExpiresAt !== undefined &&
@@ -468,6 +503,14 @@ function queryString(params: Record<string, unknown> | undefined): string {
 function withTimeout(signal: AbortSignal | undefined, timeoutMs: number): AbortSignal {
   const timeout = AbortSignal.timeout(timeoutMs);
   return signal ? AbortSignal.any([signal, timeout]) : timeout;
+}
+
+function sessionEnded(): GadProblemError {
+  return clientProblem(
+    ClientErrorCode.SessionEnded,
+    401,
+    'no access token can be had: log in again (the session ended or was never opened)',
+  );
 }
 
 function describe(error: unknown): string {

@@ -16,67 +16,332 @@ import {
   type SubscriptionRequest,
 } from '@gad/contracts';
 import { io, type Socket } from 'socket.io-client';
+import { isGadProblemError } from './problem-error';
+import { nextDelayMs, type RetryOptions } from './retry';
 
 export type DispatchSocket = Socket<DispatchServerToClientEvents, DispatchClientToServerEvents>;
 export type FieldSocket = Socket<FieldServerToClientEvents, FieldClientToServerEvents>;
+
+/** What a token function is told on each connection attempt. */
+export interface TokenRequest {
+  /** Attempts since the socket was last connected, from 1. */
+  attempt: number;
+  /**
+   * The server refused or closed the previous socket because of its token (`token_expired`,
+   * `unauthenticated`): return a new token, not a cached one.
+   */
+  renew: boolean;
+}
+
+/**
+ * The connection as an application shows it. Each change is reported once, in this order:
+ * `connecting` → `connected`, or `connecting` → `down` (with why, and when the next attempt is)
+ * → `connecting` ... until `stopped`.
+ */
+export type ConnectionState =
+  | { status: 'connecting'; attempt: number }
+  | { status: 'connected' }
+  | {
+      status: 'down';
+      /** Stable reason: see {@link ConnectionDownReasons}. */
+      reason: string;
+      message: string;
+      /** Failed attempts in a row (0 when a connected socket just dropped). */
+      attempt: number;
+      /** The next attempt starts in this many ms. */
+      retryInMs: number;
+    }
+  | { status: 'stopped'; reason: string; message: string };
+
+/** Reasons of `down` (the client tries again) and `stopped` (it does not) states. */
+export const ConnectionDownReasons = {
+  /** The token function threw (login throttled, token service down...), or returned no token. */
+  TokenUnavailable: 'token_unavailable',
+  /** No connection to the gateway (refused, reset, DNS) or the transport failed. */
+  Unreachable: 'unreachable',
+  /** An attempt got no answer within `connectTimeoutMs`. */
+  ConnectTimeout: 'connect_timeout',
+  /** A connected socket lost its connection (transport close or error, ping timeout). */
+  ConnectionLost: 'connection_lost',
+  /** The server closed the socket without saying why. */
+  ServerDisconnect: 'server_disconnect',
+  /** `close()` / `socket.disconnect()` was called: stopped. */
+  Closed: 'closed',
+  /** The token function rejected with a 401/403 problem (session over): stopped. */
+  CredentialsRejected: 'credentials_rejected',
+} as const;
+// The server's own codes are reasons too: the handshake refusal's `connect_error.data.code`, or
+// the `notice` sent before the server closed the socket (`token_expired`, `shutting_down`, ...).
+
+/** Server codes after which a socket stops trying: nothing a retry or a new token could change. */
+export const TERMINAL_SOCKET_CODES: readonly string[] = [
+  SocketErrorCodes.Forbidden,
+  SocketErrorCodes.SessionRevoked,
+];
+
+export interface ReconnectOptions {
+  /** Smallest delay before another attempt, ms. Default 500. */
+  baseDelayMs?: number;
+  /** Largest delay between attempts, ms (also caps a server's `retryAfterMs`). Default 10 000. */
+  maxDelayMs?: number;
+  /** An attempt without an answer (connected or refused) within this long failed. Default 20 000. */
+  connectTimeoutMs?: number;
+}
+
+export const DEFAULT_RECONNECT: Required<ReconnectOptions> = {
+  baseDelayMs: 500,
+  maxDelayMs: 10_000,
+  connectTimeoutMs: 20_000,
+};
 
 export interface ConnectOptions {
   /** Base URL of a ws-gateway instance (or its load balancer), e.g. `http://127.0.0.1:3001`. */
   url: string;
   /**
    * Access token, sent in the handshake `auth` (never in the query string). A function is called
-   * on every (re)connection, so it can return a refreshed token.
+   * before every connection attempt and should return a valid token, renewing it when asked
+   * (`request.renew`): `(request) => api.freshAccessToken(request)`. When it throws, no handshake
+   * is sent and the attempt counts as failed; a 401/403 problem means the session is over (stop).
+   * A fixed string cannot be renewed: the socket stops once the server says it expired.
    */
-  token: string | (() => string | Promise<string>);
+  token: string | ((request: TokenRequest) => string | Promise<string>);
   /** Websocket first; long-polling stays available as the fallback. */
   transports?: ('websocket' | 'polling')[];
   /** Deadline of acknowledged emits (default 5 s). */
   ackTimeoutMs?: number;
+  /** Backoff between attempts (jittered, capped). */
+  reconnect?: ReconnectOptions;
+  /** Every change of the connection's state (show it, log it). */
+  onState?: (state: ConnectionState) => void;
 }
 
-const reconnection = {
-  reconnectionDelay: 500,
-  reconnectionDelayMax: 10_000,
-  randomizationFactor: 0.5,
-} as const;
+type ConnectError = Error & { data?: { code?: string; message?: string } };
 
-function resolveToken(token: ConnectOptions['token']): Promise<string> {
-  return Promise.resolve(typeof token === 'function' ? token() : token);
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** A token function's failure that no retry can fix: the session is over. */
+function credentialsRejected(error: unknown): boolean {
+  return isGadProblemError(error) && (error.status === 401 || error.status === 403);
 }
 
 /**
- * After the server closes a socket because the token expired, socket.io does not reconnect by
- * itself; with a token function (that refreshes) the helper reconnects once with a new token.
+ * Keeps one socket connected until it is told to stop: gets a token before every attempt (never
+ * sends a handshake without one), and after any failure or drop tries again with jittered,
+ * capped exponential backoff ({@link nextDelayMs}), except after a terminal server code
+ * ({@link TERMINAL_SOCKET_CODES}), a rejected session or `close()`. socket.io's own reconnection
+ * is off: it reconnects a dropped transport but gives up for good on a refused handshake.
  */
-function reconnectAfterExpiry(socket: Socket, token: ConnectOptions['token']): void {
-  let lastNotice: ServerNotice | undefined;
-  socket.on('notice', (notice: ServerNotice) => {
-    lastNotice = notice;
-  });
-  socket.on('disconnect', (reason) => {
-    const expired = lastNotice?.code === SocketErrorCodes.TokenExpired;
-    lastNotice = undefined;
-    if (reason === 'io server disconnect' && expired && typeof token === 'function') {
-      setTimeout(() => socket.connect(), 100 + Math.random() * 900);
+class Reconnector {
+  state: ConnectionState = { status: 'connecting', attempt: 0 };
+  private readonly backoff: Required<RetryOptions>;
+  private readonly connectTimeoutMs: number;
+  private attempt = 0;
+  private delayMs = 0;
+  private renew = false;
+  private notice: ServerNotice | undefined;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private connectTimer: ReturnType<typeof setTimeout> | undefined;
+  private token = '';
+  private stopped = false;
+  /** An attempt or a connection is under way: its end (refusal, drop, timeout) is handled once. */
+  private live = false;
+  private readonly disconnectSocket: () => void;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly options: ConnectOptions,
+    handshake: () => Record<string, unknown>,
+  ) {
+    const reconnect = { ...DEFAULT_RECONNECT, ...options.reconnect };
+    this.backoff = {
+      retries: Number.POSITIVE_INFINITY,
+      baseDelayMs: reconnect.baseDelayMs,
+      maxDelayMs: reconnect.maxDelayMs,
+    };
+    this.connectTimeoutMs = reconnect.connectTimeoutMs;
+    socket.auth = (callback) => callback({ token: this.token, ...handshake() });
+    // `socket.disconnect()` / `close()` by the application stop the reconnection too.
+    const original = socket.disconnect.bind(socket);
+    this.disconnectSocket = () => void original();
+    socket.disconnect = () => {
+      this.stop(ConnectionDownReasons.Closed, 'closed by the application');
+      return original();
+    };
+    socket.on('connect', () => this.onConnect());
+    socket.on('connect_error', (error: ConnectError) => this.onConnectError(error));
+    socket.on('notice', (notice: ServerNotice) => {
+      this.notice = notice;
+    });
+    socket.on('disconnect', (reason) => this.onDisconnect(reason));
+  }
+
+  start(): void {
+    void this.tryConnect();
+  }
+
+  stop(reason: string, message: string): void {
+    if (this.stopped) {
+      return;
     }
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.connectTimer);
+    this.setState({ status: 'stopped', reason, message });
+  }
+
+  private async tryConnect(): Promise<void> {
+    this.retryTimer = undefined;
+    if (this.stopped) {
+      return;
+    }
+    this.attempt += 1;
+    this.setState({ status: 'connecting', attempt: this.attempt });
+    const { token } = this.options;
+    let value: string;
+    try {
+      value =
+        typeof token === 'function'
+          ? await token({ attempt: this.attempt, renew: this.renew })
+          : token;
+    } catch (error) {
+      if (credentialsRejected(error)) {
+        this.stop(ConnectionDownReasons.CredentialsRejected, describeError(error));
+      } else {
+        const wait = isGadProblemError(error) ? error.retryAfterMs : undefined;
+        this.retry(ConnectionDownReasons.TokenUnavailable, describeError(error), wait);
+      }
+      return;
+    }
+    if (this.stopped) {
+      return;
+    }
+    if (typeof value !== 'string' || value.length === 0) {
+      this.retry(ConnectionDownReasons.TokenUnavailable, 'the token function returned no token');
+      return;
+    }
+    this.token = value;
+    this.notice = undefined;
+    this.live = true;
+    this.connectTimer = setTimeout(() => {
+      this.connectTimer = undefined;
+      if (this.live && !this.socket.connected && !this.stopped) {
+        this.live = false;
+        this.disconnectSocket(); // not connected: no `disconnect` event, the engine is closed
+        this.retry(
+          ConnectionDownReasons.ConnectTimeout,
+          `no answer in ${this.connectTimeoutMs} ms`,
+        );
+      }
+    }, this.connectTimeoutMs);
+    this.socket.connect();
+  }
+
+  private onConnect(): void {
+    clearTimeout(this.connectTimer);
+    this.attempt = 0;
+    this.delayMs = 0;
+    this.renew = false;
+    this.setState({ status: 'connected' });
+  }
+
+  private onConnectError(error: ConnectError): void {
+    clearTimeout(this.connectTimer);
+    if (this.stopped || !this.live) {
+      return;
+    }
+    this.live = false;
+    const code = error.data?.code;
+    const message = error.data?.message ?? error.message;
+    if (code && TERMINAL_SOCKET_CODES.includes(code)) {
+      this.stop(code, message);
+      return;
+    }
+    if (code === SocketErrorCodes.Unauthenticated) {
+      if (typeof this.options.token !== 'function') {
+        this.stop(code, `${message} (a fixed token cannot be renewed)`);
+        return;
+      }
+      this.renew = true;
+    }
+    this.retry(code ?? ConnectionDownReasons.Unreachable, message);
+  }
+
+  private onDisconnect(reason: Socket.DisconnectReason): void {
+    clearTimeout(this.connectTimer);
+    const notice = this.notice;
+    this.notice = undefined;
+    if (this.stopped || !this.live) {
+      return;
+    }
+    this.live = false;
+    if (reason === 'io client disconnect') {
+      this.stop(ConnectionDownReasons.Closed, 'closed by the application');
+      return;
+    }
+    this.attempt = 0;
+    if (notice && TERMINAL_SOCKET_CODES.includes(notice.code)) {
+      this.stop(notice.code, notice.message);
+      return;
+    }
+    if (notice?.code === SocketErrorCodes.TokenExpired) {
+      if (typeof this.options.token !== 'function') {
+        this.stop(notice.code, `${notice.message} (a fixed token cannot be renewed)`);
+        return;
+      }
+      this.renew = true;
+    }
+    const code =
+      notice?.code ??
+      (reason === 'io server disconnect'
+        ? ConnectionDownReasons.ServerDisconnect
+        : ConnectionDownReasons.ConnectionLost);
+    this.retry(code, notice?.message ?? reason, notice?.retryAfterMs);
+  }
+
+  /** `down`, then another attempt after the next backoff delay (at least `minDelayMs`, capped). */
+  private retry(reason: string, message: string, minDelayMs = 0): void {
+    if (this.stopped) {
+      return;
+    }
+    this.delayMs = nextDelayMs(Math.max(this.delayMs, this.backoff.baseDelayMs), this.backoff);
+    const retryInMs = Math.min(this.backoff.maxDelayMs, Math.max(this.delayMs, minDelayMs));
+    this.setState({ status: 'down', reason, message, attempt: this.attempt, retryInMs });
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => void this.tryConnect(), retryInMs);
+  }
+
+  private setState(state: ConnectionState): void {
+    this.state = state;
+    try {
+      this.options.onState?.(state);
+    } catch {
+      // A listener's failure must not stop the reconnection.
+    }
+  }
+}
+
+/** One socket on its own connection (`forceNew`): a server closing one never closes another. */
+function openSocket(namespace: string, options: ConnectOptions): Socket {
+  const reconnect = { ...DEFAULT_RECONNECT, ...options.reconnect };
+  return io(new URL(namespace, options.url).toString(), {
+    transports: options.transports ?? ['websocket', 'polling'],
+    forceNew: true,
+    autoConnect: false,
+    reconnection: false,
+    timeout: reconnect.connectTimeoutMs,
   });
 }
 
-/** Connects a dispatch console to `/dispatch` with reconnection and jittered backoff. */
+/**
+ * Connects a dispatch console to `/dispatch`, on its own connection, and keeps it connected (see
+ * {@link ConnectOptions.token} and the README's reconnect contract); `socket.disconnect()` stops it.
+ */
 export function connectDispatch(options: ConnectOptions): DispatchSocket {
-  const { token } = options;
-  const socket: DispatchSocket = io(new URL(Namespaces.Dispatch, options.url).toString(), {
-    transports: options.transports ?? ['websocket', 'polling'],
-    auth: (callback) => {
-      resolveToken(token).then(
-        (value) => callback({ token: value }),
-        () => callback({}),
-      );
-    },
-    ...reconnection,
-  });
-  reconnectAfterExpiry(socket as unknown as Socket, token);
-  return socket;
+  const socket = openSocket(Namespaces.Dispatch, options);
+  new Reconnector(socket, options, () => ({})).start();
+  return socket as DispatchSocket;
 }
 
 /** `subscribe` to an incident's or zone's events (the ack says which room, or why not). */
@@ -120,6 +385,9 @@ export interface FieldConnection {
   reportPositions(fixes: PositionFix | PositionFix[]): Promise<SocketAck<PositionResult>>;
   /** Asks the server to replay everything after the current seqs. */
   resume(): Promise<SocketAck<ResumeResult>>;
+  /** The connection's current state (changes are reported to `onState`). */
+  readonly state: ConnectionState;
+  /** Disconnects and stops reconnecting (also `socket.disconnect()`). */
   close(): void;
 }
 
@@ -163,12 +431,13 @@ class SeqOrderer {
 }
 
 /**
- * Connects a field device to `/field`. Every (re)connection sends the last seqs handled, so the
- * gateway (any instance) replays what was missed; commands reach `onCommand` once each, in order,
- * and are acked `delivered` automatically; a lasting gap asks for a `resume`.
+ * Connects a field device to `/field`, on its own connection, and keeps it connected (see
+ * {@link ConnectOptions.token} and the README's reconnect contract). Every (re)connection sends
+ * the last seqs handled, so the gateway (any instance) replays what was missed; commands reach
+ * `onCommand` once each, in order, and are acked `delivered` automatically; a lasting gap asks
+ * for a `resume`.
  */
 export function connectField(options: FieldConnectOptions): FieldConnection {
-  const { token } = options;
   const ackTimeoutMs = options.ackTimeoutMs ?? 5_000;
   const gapTimeoutMs = options.gapTimeoutMs ?? 1_000;
   let gapTimer: ReturnType<typeof setTimeout> | undefined;
@@ -184,17 +453,11 @@ export function connectField(options: FieldConnectOptions): FieldConnection {
     user: new SeqOrderer(options.lastUserSeq ?? 0, handle),
   };
 
-  const socket: FieldSocket = io(new URL(Namespaces.Field, options.url).toString(), {
-    transports: options.transports ?? ['websocket', 'polling'],
-    auth: (callback) => {
-      resolveToken(token).then(
-        (value) => callback({ token: value, lastSeq: logs.unit.last, lastUserSeq: logs.user.last }),
-        () => callback({}),
-      );
-    },
-    ...reconnection,
-  });
-  reconnectAfterExpiry(socket as unknown as Socket, token);
+  const socket = openSocket(Namespaces.Field, options) as FieldSocket;
+  const reconnector = new Reconnector(socket as unknown as Socket, options, () => ({
+    lastSeq: logs.unit.last,
+    lastUserSeq: logs.user.last,
+  }));
 
   socket.on('command', (command) => {
     const gap = logs[command.recipient.kind].push(command);
@@ -229,10 +492,14 @@ export function connectField(options: FieldConnectOptions): FieldConnection {
       socket
         .timeout(ackTimeoutMs)
         .emitWithAck('resume', { lastSeq: logs.unit.last, lastUserSeq: logs.user.last }),
+    get state() {
+      return reconnector.state;
+    },
     close: () => {
       clearTimeout(gapTimer);
       socket.disconnect();
     },
   };
+  reconnector.start();
   return connection;
 }
