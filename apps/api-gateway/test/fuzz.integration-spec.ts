@@ -1,5 +1,13 @@
-import { operations, problemSchema, roleSchema, type HttpOperation } from '@gad/contracts';
+import { createPrivateKey } from 'node:crypto';
+import {
+  isStableErrorCode,
+  operations,
+  problemSchema,
+  roleSchema,
+  type HttpOperation,
+} from '@gad/contracts';
 import fc from 'fast-check';
+import { SignJWT } from 'jose';
 import type { z } from 'zod';
 import { IdentityTestApp, type Reply } from './identity-test-app';
 
@@ -8,6 +16,212 @@ const ALL = Object.values(operations) as HttpOperation[];
 const SOME_ID = '0190f0f0-0000-7000-8000-00000000f00d';
 
 const printable = fc.stringMatching(/^[\x21-\x7e][\x20-\x7e]{0,80}$/);
+
+const NOW = '2026-01-01T12:00:00Z';
+const LATER = '2026-01-01T13:00:00Z';
+const SQUARE = [
+  [
+    [-3.71, 40.41],
+    [-3.7, 40.41],
+    [-3.7, 40.42],
+    [-3.71, 40.41],
+  ],
+];
+
+interface Sample {
+  params?: Record<string, string>;
+  query?: Record<string, string>;
+  body?: unknown;
+}
+
+/**
+ * A valid input of every operation of the registry (the ids need not exist): each naughty class
+ * below changes one leaf of it, so the refusal can only come from that leaf.
+ */
+const SAMPLES: Record<string, Sample> = {
+  devLogin: {
+    body: { agencyId: 'agency-a', userId: 'fuzzer', roles: ['dispatcher'], unitId: 'u1' },
+  },
+  getJwks: {},
+  createIncident: {
+    body: {
+      type: 'fire',
+      priority: 'P2',
+      location: { type: 'Point', coordinates: [-3.7, 40.4] },
+      address: 'Calle Mayor 1',
+      description: 'smoke',
+    },
+  },
+  getIncident: { params: { id: SOME_ID } },
+  nearestUnits: {
+    query: {
+      lon: '-3.7',
+      lat: '40.4',
+      limit: '5',
+      maxDistanceM: '1000',
+      capabilities: 'als',
+      maxAgeS: '60',
+    },
+  },
+  reportPositions: {
+    body: {
+      positions: [
+        {
+          unitId: 'u1',
+          position: { type: 'Point', coordinates: [-3.7, 40.4] },
+          recordedAt: NOW,
+          seq: 1,
+          accuracyM: 5,
+          speedMps: 3,
+          headingDeg: 90,
+          deviceId: 'd1',
+        },
+      ],
+    },
+  },
+  listAuditEntries: {
+    query: {
+      actorId: 'a1',
+      action: 'object.create',
+      objectType: 'incident',
+      objectId: 'o1',
+      from: NOW,
+      to: LATER,
+      cursor: 'c1',
+      limit: '10',
+    },
+  },
+  verifyAuditChain: { query: { fromSeq: '1', toSeq: '2', from: NOW, to: LATER } },
+  listIncidentNotifications: { params: { id: SOME_ID } },
+  positionsInBbox: { query: { bbox: '-3.8,40.3,-3.6,40.5', maxAgeS: '60', limit: '10' } },
+  unitTrack: { params: { unitId: 'u1' }, query: { from: NOW, to: LATER, limit: '10' } },
+  createGeofence: {
+    body: {
+      name: 'zone 1',
+      kind: 'zone',
+      geometry: { type: 'Polygon', coordinates: SQUARE },
+      minInsideS: 0,
+      minOutsideS: 0,
+      dwellThresholdS: 60,
+      accuracyMarginM: 10,
+      expiresAt: LATER,
+    },
+  },
+  listGeofences: { query: { kind: 'zone', incidentId: 'i1', cursor: 'c1', limit: '10' } },
+  getGeofence: { params: { id: SOME_ID } },
+  updateGeofence: {
+    params: { id: SOME_ID },
+    body: { name: 'zone 2', accuracyMarginM: 10, expiresAt: LATER, expectedVersion: 1 },
+  },
+  deleteGeofence: { params: { id: SOME_ID } },
+  listUnits: { query: { status: 'available', type: 'ambulance', limit: '10', cursor: 'c1' } },
+  createUnit: { body: { callSign: 'A-1', type: 'ambulance', capabilities: ['als'], crew: ['o1'] } },
+  getUnit: { params: { id: SOME_ID } },
+  updateUnit: { params: { id: SOME_ID }, body: { callSign: 'A-2', crew: ['o2'] } },
+  deleteUnit: { params: { id: SOME_ID } },
+  changeUnitStatus: { params: { id: SOME_ID }, body: { status: 'available', reason: 'back' } },
+  listIncidents: {
+    query: { status: 'new', priority: 'P1', type: 'fire', from: NOW, to: LATER, limit: '10' },
+  },
+  updateIncident: { params: { id: SOME_ID }, body: { type: 'flood', address: 'Calle 2' } },
+  changeIncidentStatus: { params: { id: SOME_ID }, body: { status: 'cancelled', reason: 'dup' } },
+  getIncidentTimeline: { params: { id: SOME_ID } },
+  createAssignment: { params: { id: SOME_ID }, body: { unitId: 'u1', note: 'go' } },
+  listIncidentAssignments: { params: { id: SOME_ID } },
+  getAssignment: { params: { id: SOME_ID } },
+  changeAssignmentStatus: { params: { id: SOME_ID }, body: { status: 'declined', reason: 'busy' } },
+  login: { body: { login: 'nobody', password: 'not the password' } },
+  refreshSession: { body: { refreshToken: 'r'.repeat(40) } },
+  logout: {},
+  getMe: {},
+  changeMyPassword: {
+    body: { currentPassword: 'not the password', newPassword: 'a new long password' },
+  },
+  getMyAgency: {},
+  updateMyAgency: { body: { name: 'Agency A' } },
+  listUsers: { query: { limit: '10', cursor: 'c1', status: 'active' } },
+  createUser: {
+    body: {
+      username: 'fuzzed.user',
+      email: 'fuzzed@example.test',
+      displayName: 'Fuzzed User',
+      locale: 'en',
+      roles: ['dispatcher'],
+      password: 'a long enough password',
+    },
+  },
+  getUser: { params: { id: SOME_ID } },
+  updateUser: { params: { id: SOME_ID }, body: { displayName: 'Someone' } },
+  deleteUser: { params: { id: SOME_ID } },
+  setUserRoles: { params: { id: SOME_ID }, body: { roles: ['dispatcher'] } },
+  setUserPassword: { params: { id: SOME_ID }, body: { password: 'a long enough password' } },
+  unlockUser: { params: { id: SOME_ID } },
+  disableUser: { params: { id: SOME_ID } },
+  enableUser: { params: { id: SOME_ID } },
+};
+
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T/;
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+/** Timestamps that pass a plain ISO check but not PostgreSQL (year 0, a +23:59 offset). */
+const BAD_TIMESTAMPS = ['0000-01-01T00:00:00Z', '2026-01-01T12:00:00+23:59'];
+/** Numbers written the way `Number()` would read, and a strict parser refuses. */
+const LOOSE_NUMBERS = ['0x10', '', ' 5', '1e1', '016'];
+
+type Leaf = { path: (string | number)[]; value: unknown };
+
+/** Every string and number leaf of a JSON value, with its path. */
+function leavesOf(value: unknown, path: (string | number)[] = []): Leaf[] {
+  if (Array.isArray(value)) {
+    return value.flatMap((item, index) => leavesOf(item, [...path, index]));
+  }
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).flatMap(([key, item]) => leavesOf(item, [...path, key]));
+  }
+  return typeof value === 'string' || typeof value === 'number' ? [{ path, value }] : [];
+}
+
+function withLeaf(value: unknown, path: (string | number)[], leaf: unknown): unknown {
+  if (path.length === 0) {
+    return leaf;
+  }
+  const [head, ...rest] = path;
+  const copy = (Array.isArray(value) ? [...value] : { ...(value as object) }) as Record<
+    string | number,
+    unknown
+  >;
+  copy[head as string] = withLeaf(copy[head as string], rest, leaf);
+  return copy;
+}
+
+/** Naughty replacements of one leaf: NUL, lone surrogates, bad timestamps, subnormal numbers. */
+function naughtyValuesOf(value: unknown): unknown[] {
+  if (typeof value === 'number') {
+    return [5e-324, -5e-324];
+  }
+  const text = String(value);
+  const variants = [`${text}\u0000`, `\ud800${text}`, `${text}\udfff`];
+  return ISO_TIMESTAMP.test(text) ? [...variants, ...BAD_TIMESTAMPS] : variants;
+}
+
+/** A query string written by hand, so NUL and lone surrogates reach the server as sent. */
+function rawQuery(values: Record<string, string>): string {
+  return Object.entries(values)
+    .map(([key, value]) => `${encodeURIComponent(key)}=${encodeLoose(value)}`)
+    .join('&');
+}
+
+/** encodeURIComponent, except that lone surrogates become their (invalid) WTF-8 bytes. */
+function encodeLoose(value: string): string {
+  return value.replace(/[\ud800-\udfff]|[^\ud800-\udfff]+/g, (part) => {
+    if (part.length === 1 && /[\ud800-\udfff]/.test(part)) {
+      const code = part.charCodeAt(0);
+      return [0xe0 | (code >> 12), 0x80 | ((code >> 6) & 0x3f), 0x80 | (code & 0x3f)]
+        .map((byte) => `%${byte.toString(16).toUpperCase()}`)
+        .join('');
+    }
+    return encodeURIComponent(part);
+  });
+}
 
 /**
  * Values the schema refuses: candidates generated by `base`, kept when the schema itself rejects
@@ -21,7 +235,7 @@ function invalidFor<T>(schema: z.ZodType, base: fc.Arbitrary<T>): fc.Arbitrary<T
 
 function pathOf(operation: HttpOperation, params: Record<string, string> = {}): string {
   return operation.path.replace(/\{([^}]+)\}/g, (_, name: string) =>
-    encodeURIComponent(params[name] ?? SOME_ID),
+    encodeLoose(params[name] ?? SOME_ID),
   );
 }
 
@@ -73,6 +287,45 @@ describe('api-gateway under generated invalid input', () => {
       /^application\/problem\+json/.test(summary.contentType ?? '');
     expect({ ...summary, clean }).toEqual({ ...summary, clean: true });
     expect(problemSchema.safeParse(reply.body).success).toBe(true);
+    // Only our stable codes: never a PostgreSQL SQLSTATE (`22003`) or a remote error's code.
+    const code = (reply.body as { code?: unknown } | undefined)?.code;
+    expect({ ...summary, code, stable: isStableErrorCode(code) }).toEqual({
+      ...summary,
+      code,
+      stable: true,
+    });
+  }
+
+  /** Sends one operation's (changed) sample as the fuzzer's all-roles user. */
+  async function sendSample(
+    operation: HttpOperation,
+    sample: Sample,
+    headers: Record<string, string> = {},
+  ): Promise<Reply> {
+    const query = sample.query ? `?${rawQuery(sample.query)}` : '';
+    return gw.send(operation.method, `${pathOf(operation, sample.params)}${query}`, {
+      token: operation.roles === 'public' ? undefined : token,
+      body: sample.body,
+      headers: { ...(operation.ifMatch ? { 'if-match': '"1"' } : {}), ...headers },
+    });
+  }
+
+  /** 422 problem+json whose field errors point at the changed field (or above or inside it). */
+  function expectFieldRefusal(
+    operation: HttpOperation,
+    reply: Reply,
+    pointer: string,
+    input: unknown,
+  ): void {
+    expectCleanRefusal(operation, reply, input);
+    const errors = ((reply.body as { errors?: { pointer: string }[] }).errors ?? []).map(
+      (error) => error.pointer,
+    );
+    const seen = { operation: operation.operationId, input, status: reply.status, errors };
+    const named =
+      reply.status === 422 &&
+      errors.some((found) => pointer.startsWith(found) || found.startsWith(`${pointer}/`));
+    expect({ ...seen, named }).toEqual({ ...seen, named: true });
   }
 
   let before: Record<string, number>;
@@ -234,6 +487,170 @@ describe('api-gateway under generated invalid input', () => {
         }),
         { numRuns: 4, endOnFailure: true },
       );
+    }
+  });
+  it('has a valid sample for every operation of the registry', () => {
+    expect(Object.keys(SAMPLES).sort()).toEqual(
+      ALL.map((operation) => operation.operationId).sort(),
+    );
+    for (const operation of ALL) {
+      const sample = SAMPLES[operation.operationId] ?? {};
+      for (const [part, schema] of [
+        ['params', operation.params],
+        ['query', operation.query],
+        ['body', operation.body],
+      ] as const) {
+        if (schema) {
+          const result = (schema as z.ZodType).safeParse(sample[part]);
+          expect({ operation: operation.operationId, part, ok: result.success }).toEqual({
+            operation: operation.operationId,
+            part,
+            ok: true,
+          });
+        }
+      }
+    }
+  });
+
+  it('refuses NUL, lone surrogates, bad timestamps and subnormal numbers in every body field', async () => {
+    for (const operation of ALL.filter((candidate) => candidate.body)) {
+      const sample = SAMPLES[operation.operationId] ?? {};
+      for (const leaf of leavesOf(sample.body)) {
+        for (const naughty of naughtyValuesOf(leaf.value)) {
+          const body = withLeaf(sample.body, leaf.path, naughty);
+          const reply = await sendSample(operation, { ...sample, body });
+          expectFieldRefusal(operation, reply, `/body/${leaf.path.join('/')}`, body);
+        }
+      }
+    }
+  });
+
+  it('refuses NUL, bad timestamps and loose numbers in every query parameter', async () => {
+    for (const operation of ALL.filter((candidate) => candidate.query)) {
+      const sample = SAMPLES[operation.operationId] ?? {};
+      for (const [name, value] of Object.entries(sample.query ?? {})) {
+        // A lone surrogate has no UTF-8 form: in a URL it arrives as U+FFFD (valid text), so the
+        // query carries NUL and the bad timestamps; bodies and sockets carry lone surrogates.
+        const variants = DECIMAL.test(value)
+          ? LOOSE_NUMBERS
+          : (naughtyValuesOf(value) as string[]).filter(
+              (naughty) => !/[\ud800-\udfff]/.test(naughty),
+            );
+        for (const naughty of variants) {
+          if (name === 'bbox') continue; // the bbox parser is the geo engineer's (issue #17)
+          const query = { ...sample.query, [name]: naughty };
+          const reply = await sendSample(operation, { ...sample, query });
+          expectFieldRefusal(operation, reply, `/query/${name}`, query);
+        }
+      }
+    }
+  });
+
+  it('refuses NUL and lone surrogates in every path parameter', async () => {
+    for (const operation of ALL.filter((candidate) => candidate.params)) {
+      const sample = SAMPLES[operation.operationId] ?? {};
+      for (const [name, value] of Object.entries(sample.params ?? {})) {
+        for (const naughty of [`${value}\u0000`, `\ud800${value}`]) {
+          const params = { ...sample.params, [name]: naughty };
+          const reply = await sendSample(operation, { ...sample, params });
+          // A lone surrogate is not valid UTF-8 once encoded: the URL itself is refused (400).
+          if (reply.status === 400) {
+            expectCleanRefusal(operation, reply, params);
+          } else {
+            expectFieldRefusal(operation, reply, `/params/${name}`, params);
+          }
+        }
+      }
+    }
+  });
+
+  it('refuses a token whose claims hold NUL or lone surrogates (401, not 500)', async () => {
+    const key = createPrivateKey(gw.config.JWT_PRIVATE_KEY);
+    const guarded = ALL.filter((operation) => operation.roles !== 'public');
+    for (const claims of [
+      { sub: 'fuzzer\u0000', agencyId: 'agency-a' },
+      { sub: 'fuzzer', agencyId: 'agency-a\ud800' },
+      { sub: 'fuzzer', agencyId: 'agency-a', unitId: 'u\u0000' },
+    ]) {
+      const naughty = await new SignJWT({ ...claims, roles: [...roleSchema.options] })
+        .setProtectedHeader({ alg: 'ES256', typ: 'JWT' })
+        .setIssuedAt()
+        .setIssuer(gw.config.JWT_ISSUER)
+        .setAudience(gw.config.JWT_AUDIENCE)
+        .setSubject(claims.sub)
+        .setExpirationTime('5m')
+        .sign(key);
+      for (const operation of guarded) {
+        const sample = SAMPLES[operation.operationId] ?? {};
+        const query = sample.query ? `?${rawQuery(sample.query)}` : '';
+        const reply = await gw.send(
+          operation.method,
+          `${pathOf(operation, sample.params)}${query}`,
+          {
+            token: naughty,
+            body: sample.body,
+          },
+        );
+        expectCleanRefusal(operation, reply, claims);
+        expect({ operation: operation.operationId, status: reply.status }).toEqual({
+          operation: operation.operationId,
+          status: 401,
+        });
+      }
+    }
+  });
+
+  it('refuses 10,000-deep JSON with an Idempotency-Key on every operation with a body', async () => {
+    const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
+    const deepObject = `${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`;
+    for (const operation of ALL.filter((candidate) => candidate.body)) {
+      for (const raw of [deep, deepObject]) {
+        const reply = await gw.send(
+          operation.method,
+          pathOf(operation, SAMPLES[operation.operationId]?.params),
+          {
+            token: operation.roles === 'public' ? undefined : token,
+            raw,
+            headers: { 'idempotency-key': `deep-${operation.operationId}`, 'if-match': '"1"' },
+          },
+        );
+        expectCleanRefusal(operation, reply, 'deep JSON');
+        expect({ operation: operation.operationId, status: reply.status }).toEqual({
+          operation: operation.operationId,
+          status: 422,
+        });
+      }
+    }
+  });
+
+  it('answers huge headers (431) and long paths (414/404) on every operation with short problem+json', async () => {
+    for (const operation of ALL) {
+      const sample = SAMPLES[operation.operationId] ?? {};
+      const huge = await sendSample(operation, sample, { 'x-fuzz': 'h'.repeat(20_000) });
+      expectCleanRefusal(operation, huge, 'huge header');
+      expect({ operation: operation.operationId, status: huge.status }).toEqual({
+        operation: operation.operationId,
+        status: 431,
+      });
+
+      const long = 'p'.repeat(10_000);
+      const names = Object.keys(sample.params ?? {});
+      const path =
+        names.length > 0
+          ? pathOf(operation, { ...sample.params, [names[0] as string]: long })
+          : `${pathOf(operation)}/${long}`;
+      const reply = await gw.send(operation.method, path, {
+        token: operation.roles === 'public' ? undefined : token,
+      });
+      expectCleanRefusal(operation, reply, 'long path');
+      // The path is echoed at most as a short prefix (instance), never whole, never twice.
+      expect({
+        operation: operation.operationId,
+        size: JSON.stringify(reply.body).length < 1_500,
+      }).toEqual({
+        operation: operation.operationId,
+        size: true,
+      });
     }
   });
 });
