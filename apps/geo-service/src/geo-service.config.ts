@@ -28,6 +28,12 @@ export const geoServiceEnvSchema = serviceEnvSchema.extend(databaseEnvSchema.sha
   UNIT_MOVED_INTERVAL_MS: envInt(1_000, 100, 60_000),
   /** Vertex limit of a geofence geometry. */
   GEOFENCE_MAX_VERTICES: envInt(10_000, 4, 1_000_000),
+  /**
+   * Staleness limit of `geo.nearest` when the request names none (`maxAgeS`): units whose latest
+   * fix is older are left out (counted as `stale`). Used by `GET /v1/units/nearest` and by the
+   * api-gateway's nearest dispatch strategy alike.
+   */
+  NEAREST_MAX_POSITION_AGE_S: envInt(300, 1, 86_400),
   /** Units scanned (closest first) to count those `geo.nearest` excluded. */
   NEAREST_EXCLUSION_SCAN_LIMIT: envInt(1_000, 0, 100_000),
   OUTBOX_POLL_MS: envInt(200, 10, 10_000),

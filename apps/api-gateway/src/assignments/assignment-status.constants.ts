@@ -23,8 +23,6 @@ export const FINAL_ASSIGNMENT_STATUSES: readonly AssignmentStatus[] = ['declined
 
 /** Closest available units asked from geo-service for the nearest strategy. */
 export const NEAREST_CANDIDATES = 5;
-/** A unit's last position must be at most this old to be recommended (seconds). */
-export const NEAREST_MAX_POSITION_AGE_S = 300;
 
 export function canAssignmentMove(from: AssignmentStatus, to: AssignmentStatus): boolean {
   return ASSIGNMENT_TRANSITIONS[from].includes(to);

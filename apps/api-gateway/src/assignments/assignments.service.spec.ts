@@ -136,7 +136,8 @@ describe('AssignmentsService (nearest strategy)', () => {
       'geo-service',
       user,
       'geo.nearest',
-      { agencyId, lon: -3.7, lat: 40.4, limit: 5, maxAgeS: 300, capabilities: ['k9'] },
+      // No maxAgeS: geo-service's NEAREST_MAX_POSITION_AGE_S decides what is stale.
+      { agencyId, lon: -3.7, lat: 40.4, limit: 5, capabilities: ['k9'] },
       expect.anything(),
     );
   });

@@ -34,11 +34,7 @@ import { ASSIGNABLE_UNIT_STATUSES, canUnitMove } from '../units/unit-status.cons
 import { UnitException } from '../units/units.exception';
 import { isUniqueViolation, type UnitRow } from '../units/units.repository';
 import { mayActOnUnit, UnitsService } from '../units/units.service';
-import {
-  canAssignmentMove,
-  NEAREST_CANDIDATES,
-  NEAREST_MAX_POSITION_AGE_S,
-} from './assignment-status.constants';
+import { canAssignmentMove, NEAREST_CANDIDATES } from './assignment-status.constants';
 import { AssignmentException } from './assignments.exception';
 import { toAssignment, toAssignmentCreatedV1, toAssignmentUpdatedV1 } from './assignments.mapper';
 import {
@@ -397,7 +393,8 @@ export class AssignmentsService {
       lon,
       lat,
       limit: NEAREST_CANDIDATES,
-      maxAgeS: NEAREST_MAX_POSITION_AGE_S,
+      // No maxAgeS: geo-service applies NEAREST_MAX_POSITION_AGE_S, the one staleness setting
+      // shared with GET /v1/units/nearest.
       ...(request.capabilities?.length ? { capabilities: request.capabilities } : {}),
       ...(request.maxDistanceM ? { maxDistanceM: request.maxDistanceM } : {}),
     };

@@ -17,8 +17,8 @@ export interface NearestSearch {
   lat: number;
   limit: number;
   capabilities: readonly string[];
-  /** Fixes older than this are stale; `null` = any age. */
-  oldest: Date | null;
+  /** Fixes older than this are stale. */
+  oldest: Date;
   radiusM: number;
 }
 
@@ -58,7 +58,7 @@ export class NearestRepository {
         search.lat,
         search.limit,
         search.capabilities,
-        search.oldest ?? '-infinity',
+        search.oldest,
         search.radiusM,
       ],
     });
@@ -79,7 +79,7 @@ export class NearestRepository {
         search.lat,
         scanLimit,
         search.capabilities,
-        search.oldest ?? '-infinity',
+        search.oldest,
         boundM,
       ],
     });

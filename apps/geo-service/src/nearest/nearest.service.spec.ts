@@ -66,7 +66,8 @@ describe('NearestService', () => {
     repository.nearestAvailable.mockResolvedValue([rowAt('a', 100)]);
     await sut.nearest({ agencyId: 'ag', lon: 1, lat: 2, limit: 5, maxDistanceM: 3_000 });
     expect(repository.exclusions).toHaveBeenCalledWith(
-      expect.objectContaining({ radiusM: 3_000, oldest: null }),
+      // No maxAgeS: the default staleness limit (NEAREST_MAX_POSITION_AGE_S, 300 s).
+      expect.objectContaining({ radiusM: 3_000, oldest: new Date(NOW.getTime() - 300_000) }),
       3_000,
       500,
     );

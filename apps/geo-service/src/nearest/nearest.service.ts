@@ -7,8 +7,10 @@ import { toExclusions, toNearestUnit } from './nearest.mapper';
 import { NearestRepository, UNBOUNDED_RADIUS_M, type NearestSearch } from './nearest.repository';
 
 /**
- * Nearest available units: a KNN scan over available units only, then the count of closer units
- * that were left out (up to the last answered unit, or the whole radius when fewer were found).
+ * Nearest available units: a KNN scan over available units only (ranked and filtered on the
+ * spheroid, see nearest.repository.sql), then the count of closer units that were left out (up to
+ * the last answered unit, or the whole radius when fewer were found). Fixes older than `maxAgeS`,
+ * or `NEAREST_MAX_POSITION_AGE_S` when the request names none, are stale.
  */
 @Injectable()
 export class NearestService {
@@ -25,10 +27,10 @@ export class NearestService {
       lat: request.lat,
       limit: request.limit,
       capabilities: [...new Set(request.capabilities ?? [])],
-      oldest:
-        request.maxAgeS === undefined
-          ? null
-          : new Date(this.clock.now().getTime() - request.maxAgeS * 1000),
+      oldest: new Date(
+        this.clock.now().getTime() -
+          (request.maxAgeS ?? this.config.NEAREST_MAX_POSITION_AGE_S) * 1000,
+      ),
       radiusM: request.maxDistanceM ?? UNBOUNDED_RADIUS_M,
     };
     const started = performance.now();

@@ -21,7 +21,10 @@ export const nearestUnitsQuerySchema = z.strictObject({
       z.array(text().min(1).max(64)).max(20),
     )
     .optional(),
-  /** Leave out units whose latest fix is older than this (seconds). */
+  /**
+   * Leave out units whose latest fix is older than this (seconds). Not sent: geo-service's
+   * `NEAREST_MAX_POSITION_AGE_S` (300 s by default), the limit the nearest dispatch strategy uses.
+   */
   maxAgeS: queryNumber(num().int().min(1).max(86_400)).optional(),
 });
 export type NearestUnitsQuery = z.infer<typeof nearestUnitsQuerySchema>;
@@ -38,7 +41,7 @@ export const nearestUnitSchema = z.object({
 });
 /** Units closer than the last answered one (or within the radius) that were left out, by reason. */
 export const nearestExclusionsSchema = z.object({
-  /** Position older than `maxAgeS`. */
+  /** Position older than `maxAgeS` (or the default limit when not sent). */
   stale: num().int(),
   /** Status other than `available`. */
   busy: num().int(),
