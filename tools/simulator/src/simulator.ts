@@ -3,6 +3,8 @@ import {
   connectField,
   createGadClient,
   isGadProblemError,
+  subscribe,
+  type ConnectionState,
   type DispatchSocket,
   type FieldConnection,
   type GadRestClient,
@@ -42,6 +44,15 @@ export interface SimulatorOptions {
 
 type AckStage = 'delivered' | 'seen' | 'accepted' | 'declined';
 
+/** A socket's connection as the status line and the log tell it. */
+interface Link {
+  name: string;
+  connected: boolean;
+  /** Since when it is down (a drop, or a first connection that failed), if it is. */
+  downSince?: number;
+  stopped?: boolean;
+}
+
 interface UnitAgent {
   id: string;
   callSign: string;
@@ -50,6 +61,7 @@ interface UnitAgent {
   driver: Driver;
   seq: number;
   field?: FieldConnection;
+  link: Link;
 }
 
 interface UnitRecord {
@@ -77,6 +89,11 @@ const STREETS = [
   'Paseo del Prado',
 ];
 
+/** Incidents whose escalations the console counts (the newest). */
+const KEEP_INCIDENTS = 1_000;
+/** Incidents the console subscribes to again after a reconnection (escalations come within minutes). */
+const RESUBSCRIBE_INCIDENTS = 50;
+
 /**
  * The fleet simulator: a demo agency's units drive a street grid of a real city and report
  * positions, officers acknowledge commands like people do (quickly, after a while, declining, or
@@ -91,7 +108,14 @@ export class Simulator {
   private readonly once: OnceLog;
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private readonly sockets: DispatchSocket[] = [];
+  /** The console that counts escalations (the first dispatcher's). */
+  private dispatchConsole: DispatchSocket | undefined;
   private agents: UnitAgent[] = [];
+  private consoleLink: Link | undefined;
+  /** Incidents this run created: their escalations are the console's to count. */
+  private readonly incidents = new Set<string>();
+  /** Escalation envelopes already counted (an event may reach the console through two rooms). */
+  private readonly escalationIds = new Set<string>();
   private stopped = false;
   /** Commands issued before this run (replayed from the devices' logs) do not count in ack latency. */
   private readonly startedAt = Date.now();
@@ -187,18 +211,19 @@ export class Simulator {
           api,
           driver: new Driver(this.grid, this.random),
           seq: 0,
+          link: { name: `device ${unit.callSign}`, connected: false },
         };
         if (overSocket) {
-          const field = connectField({
+          agent.field = connectField({
             url: this.options.wsUrl,
-            token: () => api.client.getAccessToken() ?? '',
+            // A valid token on every attempt: renewed (a new dev login) when it expires or the
+            // gateway refused it, not the cached one.
+            token: (request) => api.client.freshAccessToken(request),
             transports: ['websocket'],
             autoAckDelivered: false,
             onCommand: (command) => this.onCommand(agent, command),
+            onState: (state) => this.onLinkState(agent.link, state),
           });
-          field.socket.on('connect', () => (this.stats.connectedUnits += 1));
-          field.socket.on('disconnect', () => (this.stats.connectedUnits -= 1));
-          agent.field = field;
         }
         return agent;
       }),
@@ -315,7 +340,8 @@ export class Simulator {
     // A tracker bridge without sockets: one batch for the fleet each period.
     void this.login('sim-tracker-bridge', ['service']).then(
       (tracker) => {
-        this.stats.connectedUnits = this.agents.length;
+        this.agents.forEach((agent) => (agent.link.connected = true));
+        this.countLinks();
         this.every(periodMs, () => {
           const fixes = this.agents.map((agent) =>
             this.fix(agent, this.options.positionEverySeconds),
@@ -413,17 +439,30 @@ export class Simulator {
     const userId = `sim-dispatcher-${index}`;
     const api = await this.login(userId, ['dispatcher']);
     if (index === 1) {
+      const link: Link = { name: 'dispatch console', connected: false };
+      this.consoleLink = link;
       const socket = connectDispatch({
         url: this.options.wsUrl,
-        token: () => api.client.getAccessToken() ?? '',
+        token: (request) => api.client.freshAccessToken(request),
         transports: ['websocket'],
+        onState: (state) => this.onLinkState(link, state),
       });
       this.sockets.push(socket);
-      socket.on('connect_error', (error) => this.failed('dispatch console socket', error));
-      (socket as unknown as { on(event: string, listener: () => void): void }).on(
-        'assignment.unacknowledged',
-        () => (this.stats.escalations += 1),
-      );
+      socket.on('assignment.unacknowledged', (event) => {
+        if (this.incidents.has(event.data.incidentId) && !this.escalationIds.has(event.id)) {
+          this.escalationIds.add(event.id);
+          this.stats.escalations += 1;
+        }
+      });
+      // Escalations of the run's incidents reach the console whether the gateway routes them to
+      // the agency or only to the incident's subscribers; rooms are per socket, so subscribe again
+      // after every reconnection.
+      socket.on('connect', () => {
+        for (const incidentId of [...this.incidents].slice(-RESUBSCRIBE_INCIDENTS)) {
+          this.subscribeIncident(incidentId);
+        }
+      });
+      this.dispatchConsole = socket;
     }
     const meanMs = this.options.incidentEverySeconds * 1000 * this.options.dispatchers;
     const next = () =>
@@ -447,28 +486,107 @@ export class Simulator {
         description: `${description} (simulado)`,
       });
       this.stats.incidents += 1;
-      if (api.has('createAssignment')) {
-        const assignment = await api.call('createAssignment', {
-          params: { id: incident.id },
-          body: { strategy: 'nearest' },
-        });
-        if (assignment) {
-          this.stats.dispatches += 1;
-        }
-      } else {
-        const { body } = await api.client.units.nearest({
-          lon: point.lon,
-          lat: point.lat,
-          limit: 3,
-        });
-        if (body.items.length > 0) {
-          this.stats.recommendations += 1;
-        }
+      this.noteIncident(incident.id);
+      // Only a unit whose device reported lately: the nearest available one with a fresh fix.
+      const { body } = await api.client.units.nearest({
+        lon: point.lon,
+        lat: point.lat,
+        limit: 1,
+        maxAgeS: this.freshFixSeconds(),
+      });
+      const nearest = body.items[0];
+      if (!nearest) {
+        this.stats.noFreshUnit += 1;
+        return;
+      }
+      this.stats.recommendations += 1;
+      const assignment = await api.call('createAssignment', {
+        params: { id: incident.id },
+        body: { unitId: nearest.unitId },
+      });
+      if (assignment) {
+        this.stats.dispatches += 1;
       }
     } catch (error) {
       // 409 from createAssignment: no unit available right now (all busy): not a failure.
       this.failed('dispatch', error, [409]);
     }
+  }
+
+  private noteIncident(incidentId: string): void {
+    this.incidents.add(incidentId);
+    if (this.incidents.size > KEEP_INCIDENTS) {
+      this.incidents.delete(this.incidents.values().next().value as string);
+    }
+    this.subscribeIncident(incidentId);
+  }
+
+  private subscribeIncident(incidentId: string): void {
+    if (this.dispatchConsole?.connected) {
+      subscribe(this.dispatchConsole, { kind: 'incident', id: incidentId })
+        .then((ack) => {
+          if (!ack.ok) {
+            this.failed('subscribe', ack);
+          }
+        })
+        .catch(() => undefined); // not answered in time: the console is reconnecting
+    }
+  }
+
+  /** A fix counts as fresh for dispatch when it is at most three periods old (at least 10 s). */
+  private freshFixSeconds(): number {
+    return Math.max(10, Math.ceil(this.options.positionEverySeconds * 3));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Connections: counted in the status line, one log line per transition
+
+  private onLinkState(link: Link, state: ConnectionState): void {
+    if (this.stopped) {
+      return;
+    }
+    const now = Date.now();
+    switch (state.status) {
+      case 'connected':
+        if (link.downSince !== undefined) {
+          this.log(
+            `${link.name} connected again after ${((now - link.downSince) / 1000).toFixed(1)} s down`,
+          );
+        }
+        link.connected = true;
+        link.downSince = undefined;
+        break;
+      case 'down':
+        if (link.downSince === undefined) {
+          link.downSince = now;
+          this.log(
+            `${link.name} down: ${state.reason} (${state.message}); retrying in ${state.retryInMs} ms`,
+          );
+        }
+        link.connected = false;
+        break;
+      case 'stopped':
+        link.downSince ??= now;
+        link.connected = false;
+        link.stopped = true;
+        this.log(`${link.name} stopped reconnecting: ${state.reason} (${state.message})`);
+        break;
+      case 'connecting':
+        break;
+    }
+    this.countLinks();
+  }
+
+  private countLinks(): void {
+    this.stats.connectedUnits = this.agents.filter((agent) => agent.link.connected).length;
+    this.stats.downUnits = this.agents.filter((agent) => agent.link.downSince !== undefined).length;
+    this.stats.consoleState = !this.consoleLink
+      ? undefined
+      : this.consoleLink.connected
+        ? 'up'
+        : this.consoleLink.downSince !== undefined
+          ? 'down'
+          : 'connecting';
   }
 
   // -------------------------------------------------------------------------------------------

@@ -1,11 +1,17 @@
 /** Counters and latencies of a simulator run, and the compact status line they print as. */
 export class SimulatorStats {
   connectedUnits = 0;
+  /** Units whose device is down (dropped, or never got in), retrying or stopped. */
+  downUnits = 0;
+  /** The dispatch console's socket, when there is one. */
+  consoleState: 'up' | 'down' | 'connecting' | undefined;
   units = 0;
   positions = 0;
   incidents = 0;
   dispatches = 0;
   recommendations = 0;
+  /** Incidents left undispatched: no available unit with a fresh fix. */
+  noFreshUnit = 0;
   commands = 0;
   accepted = 0;
   declined = 0;
@@ -57,10 +63,11 @@ export class SimulatorStats {
     const elapsed = Math.round((this.now() - this.startedAt) / 1000);
     return [
       `${elapsed}s`,
-      `units ${this.connectedUnits}/${this.units}`,
+      `units ${this.connectedUnits}/${this.units} (down ${this.downUnits})`,
+      ...(this.consoleState ? [`console ${this.consoleState}`] : []),
       `pos/s ${rate.toFixed(1)}`,
       `incidents ${this.incidents}`,
-      `dispatches ${this.dispatches}`,
+      `dispatches ${this.dispatches}${this.noFreshUnit > 0 ? ` (no fresh unit ${this.noFreshUnit})` : ''}`,
       `cmds ${this.commands} (acc ${this.accepted} dec ${this.declined} silent ${this.silent})`,
       ack,
       `escalations ${this.escalations}`,
