@@ -73,10 +73,16 @@ export const ConnectionDownReasons = {
 // The server's own codes are reasons too: the handshake refusal's `connect_error.data.code`, or
 // the `notice` sent before the server closed the socket (`token_expired`, `shutting_down`, ...).
 
-/** Server codes after which a socket stops trying: nothing a retry or a new token could change. */
+/**
+ * Server codes after which a socket stops trying, because nothing a retry or a new token of the
+ * same session could change: `forbidden` (the token's roles or claims do not allow the namespace),
+ * `session_revoked` (logout, disabled user, token reuse) and `invalid_handshake` (a malformed
+ * handshake field or id claim). Every other code, and every transport failure, is retried.
+ */
 export const TERMINAL_SOCKET_CODES: readonly string[] = [
   SocketErrorCodes.Forbidden,
   SocketErrorCodes.SessionRevoked,
+  'invalid_handshake',
 ];
 
 export interface ReconnectOptions {
