@@ -99,8 +99,10 @@ export class RpcClient {
       }, timeoutMs);
       this.pending.set(envelope.id, { resolve, reject, timer });
     });
-    try {
-      await this.redis.xadd(
+    // Not awaited: the deadline bounds the caller's wait even while Redis holds the XADD, and the
+    // result is returned (so handled) before its timer can reject it. A failed send settles it.
+    void this.redis
+      .xadd(
         this.keys.rpc(service),
         'MAXLEN',
         '~',
@@ -112,14 +114,15 @@ export class RpcClient {
         this.replyKey,
         Fields.Deadline,
         String(Date.now() + timeoutMs),
+      )
+      .then(
+        () => busInstruments().published.add(1, { stream: `gad:rpc:${service}` }),
+        (error: unknown) =>
+          this.settle(envelope.id, {
+            ok: false,
+            error: { code: 'rpc_send_failed', message: errorMessage(error) },
+          }),
       );
-      busInstruments().published.add(1, { stream: `gad:rpc:${service}` });
-    } catch (error) {
-      this.settle(envelope.id, {
-        ok: false,
-        error: { code: 'rpc_send_failed', message: errorMessage(error) },
-      });
-    }
     return result as Promise<TResponse>;
   }
 
