@@ -371,6 +371,74 @@ describe('geofences (PostGIS)', () => {
       expect(membership).toEqual([{ state: 'inside', evaluated_at: at(0) }]);
     });
 
+    it('evaluates every fix of a batch in device-time order: in, out and in again', async () => {
+      const fence = await h.geofences.create({
+        agencyId: AGENCY,
+        name: 'Depot',
+        kind: 'zone',
+        geometry: square(40, 40, 0.01),
+        minInsideS: 0,
+        minOutsideS: 0,
+      });
+      const unit = 'u-round-trip';
+      await report(unit, 40.05, 40.05, 0);
+      // One batch (an offline upload), not in device-time order.
+      const upload = (
+        [
+          [40.005, 40.005, 30],
+          [40.005, 40.005, 10],
+          [40.05, 40.05, 20],
+          [40.05, 40.05, 40],
+          [40.006, 40.006, 50],
+        ] as const
+      ).map(([lon, lat, t]) => {
+        seq += 1;
+        return {
+          unitId: unit,
+          position: { type: 'Point' as const, coordinates: [lon, lat] as [number, number] },
+          recordedAt: at(t).toISOString(),
+          seq,
+          accuracyM: 5,
+        };
+      });
+      await h.positions.ingest(AGENCY, upload);
+      const got = await events(unit);
+      expect(got.map((event) => [event.type, event.data.at, event.data.geofenceId])).toEqual([
+        ['geofence.entered', at(10).toISOString(), fence.id],
+        ['geofence.exited', at(20).toISOString(), fence.id],
+        ['geofence.entered', at(30).toISOString(), fence.id],
+        ['geofence.exited', at(40).toISOString(), fence.id],
+        ['geofence.entered', at(50).toISOString(), fence.id],
+      ]);
+      // A redelivered batch (all duplicates) changes nothing.
+      await h.positions.ingest(AGENCY, upload);
+      expect(await events(unit)).toHaveLength(5);
+    });
+
+    it('evaluates a late fix for a fence the newer fixes were too inaccurate for', async () => {
+      const fence = await h.geofences.create({
+        agencyId: AGENCY,
+        name: 'Yard',
+        kind: 'zone',
+        geometry: square(50, 50, 0.01),
+        minInsideS: 0,
+        minOutsideS: 0,
+        accuracyMarginM: 50,
+      });
+      const unit = 'u-late-accurate';
+      await report(unit, 50.005, 50.005, 0); // initial entered
+      // Newest fix, outside but too inaccurate for this fence: ignored by it.
+      await report(unit, 50.05, 50.05, 100, { accuracyM: 300 });
+      // Late (older than the latest) but accurate, from outside: it counts for this fence.
+      const late = await report(unit, 50.05, 50.05, 60);
+      expect(late).toMatchObject({ accepted: 1, late: 1 });
+      expect((await events(unit)).map((event) => [event.type, event.data.at])).toEqual([
+        ['geofence.entered', at(0).toISOString()],
+        ['geofence.exited', at(60).toISOString()],
+      ]);
+      expect((await events(unit))[1].data).toMatchObject({ geofenceId: fence.id, dwellS: 60 });
+    });
+
     it('ignores fixes whose accuracy is worse than the fence margin', async () => {
       const unit = 'u-fuzzy';
       await report(unit, outside[0], outside[1], 0);

@@ -29,7 +29,7 @@ export const textArray = (values: ReadonlyArray<string | null>): string =>
   );
 
 /** `{2026-12-02T06:30:00.123Z,...}` for timestamptz arrays (UTC ISO-8601, millisecond precision). */
-export const timestampArray = (values: ReadonlyArray<Date | string>): string =>
+export const timestampArray = (values: ReadonlyArray<Date | string | null>): string =>
   arrayLiteral(values, (value) => (typeof value === 'string' ? `"${value}"` : value.toISOString()));
 
 /** `{t,f}` for bool arrays. */

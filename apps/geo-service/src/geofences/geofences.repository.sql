@@ -73,27 +73,35 @@ SELECT version FROM geo.geofences WHERE agency_id = $1 AND id = $2;
 DELETE FROM geo.geofences WHERE agency_id = $1 AND id = $2 RETURNING id;
 
 -- name: evaluate
--- Enter/exit/dwell detection for the units whose latest position just moved, set-based. For each
--- (unit, fence) that the fix is inside of, or that the unit has a membership row for:
+-- Enter/exit/dwell detection, set-based over at most one fix per unit: the ingestion runs every
+-- fix it appended to the history through here, a unit's fixes in device-time order (one
+-- statement per rank: the first fix of each unit, then the second, ...; each statement sees the
+-- membership the previous one wrote). For each (unit, fence) that the fix is inside of, or that
+-- the unit has a membership row for:
 --   * fixes whose accuracy is worse than the fence's margin are ignored for that fence;
---   * fixes not newer than the row's last change (`evaluated_at`) never change it (late fixes do
---     not flap); a fix that changes nothing leaves the row untouched. Only fixes that moved a
---     unit's latest position forward get here, in one transaction per unit at a time (the
---     ingestion holds the unit's row lock until commit), so fixes arrive in device-time order;
+--   * late-fix rules: a fix never changes a pair that was evaluated with a newer fix: not newer
+--     than the row's last change (`evaluated_at`), nor than the unit's latest fix before this
+--     batch ($10, already evaluated against every fence its accuracy $11 qualified for). So a
+--     late fix from the other side does not flap, and a late fix does count for a fence the unit's
+--     newer fixes were too inaccurate for. Concurrent batches of one unit are serialised by the
+--     ingestion's row lock on the unit;
 --   * a unit's first fix inside a fence reports the initial state at once (`initial`);
 --   * otherwise a change of side starts a pending state that is confirmed once the unit stayed
 --     there `min_inside_s` / `min_outside_s` (device time); confirmation emits entered/exited,
 --     timed from the first fix on the new side;
---   * `dwell` fires once per stay when inside longer than `dwell_threshold_s`.
+--   * `dwell` fires once per stay when inside longer than `dwell_threshold_s` (a unit that stops
+--     reporting gets it from `dwell_due`).
 -- Membership is sparse: rows exist while a unit is inside or pending; "no row" is outside.
 -- Events go into geo.outbox in the same transaction. Returns event counts by type.
 -- $2 unit ids, $3 device times, $4 lon, $5 lat, $6 accuracy m, $7 first report flags (arrays),
--- $8 stream name, $9 traceparent or null.
+-- $8 stream name, $9 traceparent or null, $10 device time and $11 accuracy of each unit's latest
+-- fix before the batch (arrays, null when none).
 WITH fix AS (
-  SELECT f.unit_id, f.t, f.lon, f.lat, f.accuracy_m, f.first_report,
+  SELECT f.unit_id, f.t, f.lon, f.lat, f.accuracy_m, f.first_report, f.prev_t, f.prev_accuracy_m,
          ST_SetSRID(ST_MakePoint(f.lon, f.lat), 4326) AS geom
-  FROM unnest($2::text[], $3::timestamptz[], $4::float8[], $5::float8[], $6::real[], $7::bool[])
-       AS f (unit_id, t, lon, lat, accuracy_m, first_report)
+  FROM unnest($2::text[], $3::timestamptz[], $4::float8[], $5::float8[], $6::real[], $7::bool[],
+              $10::timestamptz[], $11::real[])
+       AS f (unit_id, t, lon, lat, accuracy_m, first_report, prev_t, prev_accuracy_m)
 ),
 hit AS (
   SELECT f.unit_id, g.id AS geofence_id
@@ -134,6 +142,9 @@ observed AS (
   LEFT JOIN hit h ON h.unit_id = k.unit_id AND h.geofence_id = k.geofence_id
   WHERE (g.accuracy_margin_m IS NULL OR f.accuracy_m IS NULL OR f.accuracy_m <= g.accuracy_margin_m)
     AND (m.evaluated_at IS NULL OR f.t > m.evaluated_at)
+    AND (f.prev_t IS NULL OR f.t > f.prev_t
+         OR (g.accuracy_margin_m IS NOT NULL AND f.prev_accuracy_m IS NOT NULL
+             AND f.prev_accuracy_m > g.accuracy_margin_m))
 ),
 pending AS (
   SELECT o.*,

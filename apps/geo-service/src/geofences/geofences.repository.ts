@@ -6,7 +6,6 @@ import { DataSource } from 'typeorm';
 import { pgPoolOf, queryRows } from '../database/pg-pool';
 import { boolArray, numberArray, textArray, timestampArray } from '../database/pg-array';
 import { loadSqlFile, sqlOf } from '../database/sql-file';
-import type { MovedUnit } from '../positions/positions.repository';
 
 const SQL = loadSqlFile(join(__dirname, 'geofences.repository.sql'));
 const VALIDATE = sqlOf(SQL, 'validate_geometry');
@@ -35,6 +34,20 @@ export interface GeofenceRow {
   version: number;
   created_at: Date;
   updated_at: Date;
+}
+
+/** A fix to evaluate against the agency's geofences (see `evaluate`). */
+export interface FenceFix {
+  unitId: string;
+  recordedAt: Date;
+  lon: number;
+  lat: number;
+  accuracyM: number | null;
+  /** The unit's first fix ever (reports its initial state). */
+  firstReport: boolean;
+  /** The unit's latest fix before this batch (already evaluated), if any. */
+  previousAt: Date | null;
+  previousAccuracyM: number | null;
 }
 
 export interface GeometryCheck {
@@ -181,29 +194,32 @@ export class GeofencesRepository {
   }
 
   /**
-   * Enter/exit/dwell detection for the units that just moved, inside the ingestion transaction;
+   * Enter/exit/dwell detection for fixes of the batch, at most one per unit (the caller runs a
+   * unit's fixes in device-time order, one statement each), inside the ingestion transaction;
    * events are written to `geo.outbox`. Returns the number of events by type.
    */
   async evaluate(
     tx: PoolClient,
     agencyId: string,
-    moved: readonly MovedUnit[],
+    fixes: readonly FenceFix[],
     stream: string,
     traceparent: string | undefined,
   ): Promise<Map<string, number>> {
     const rows = await queryRows<{ type: string; count: number }>(tx, {
-      name: 'geo_geofence_evaluate_v1',
+      name: 'geo_geofence_evaluate_v2',
       text: EVALUATE,
       values: [
         agencyId,
-        textArray(moved.map((unit) => unit.unitId)),
-        timestampArray(moved.map((unit) => unit.recordedAt)),
-        numberArray(moved.map((unit) => unit.lon)),
-        numberArray(moved.map((unit) => unit.lat)),
-        numberArray(moved.map((unit) => unit.accuracyM)),
-        boolArray(moved.map((unit) => unit.firstReport)),
+        textArray(fixes.map((fix) => fix.unitId)),
+        timestampArray(fixes.map((fix) => fix.recordedAt)),
+        numberArray(fixes.map((fix) => fix.lon)),
+        numberArray(fixes.map((fix) => fix.lat)),
+        numberArray(fixes.map((fix) => fix.accuracyM)),
+        boolArray(fixes.map((fix) => fix.firstReport)),
         stream,
         traceparent ?? null,
+        timestampArray(fixes.map((fix) => fix.previousAt)),
+        numberArray(fixes.map((fix) => fix.previousAccuracyM)),
       ],
     });
     return new Map(rows.map((row) => [row.type, row.count]));

@@ -3,9 +3,10 @@
 -- name: ingest_batch
 -- One statement per batch: appends the history (duplicates ignored by the primary key) and moves
 -- each unit's latest position forward only when the batch's newest fix is newer (device time,
--- then sequence). Returns the counts, the units whose latest position moved and, of those, the
--- ones that had no position before (their first report, for the initial geofence state). The
--- final SELECT reads geo.units as it was before this statement (one snapshot for all parts).
+-- then sequence). Returns the counts, the fixes appended (unit, device time in ms, sequence), the
+-- units whose latest position moved and, of those, the ones that had no position before (their
+-- first report, for the initial geofence state). The final SELECT reads geo.units as it was
+-- before this statement (one snapshot for all parts).
 -- Joins between CTEs are avoided on purpose: their row estimates are 1 and nested loops over
 -- 500 x 500 rows would dominate; lookups go through the primary key instead.
 -- $2 unit ids, $3 device times, $4 sequences, $5 lon, $6 lat, $7 accuracy m, $8 speed m/s,
@@ -55,6 +56,11 @@ latest AS (
 )
 SELECT
   (SELECT count(*) FROM history)::int AS inserted,
+  -- The fixes appended (not duplicates): each is evaluated against the geofences.
+  (SELECT array_agg(h.unit_id) FROM history h) AS stored_units,
+  (SELECT array_agg((extract(epoch FROM h.recorded_at) * 1000)::float8) FROM history h)
+    AS stored_times_ms,
+  (SELECT array_agg(h.seq::float8) FROM history h) AS stored_seqs,
   (SELECT count(*)
      FROM history h
     WHERE (h.recorded_at, h.seq) < (

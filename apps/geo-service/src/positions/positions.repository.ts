@@ -45,6 +45,10 @@ export interface IngestOutcome {
   /** Of those, older than the unit's latest fix before the batch. */
   late: number;
   moved: MovedUnit[];
+  /** The fixes appended to the history (duplicates left out), in batch order. */
+  stored: StorableFix[];
+  /** Units that had no position before this batch. */
+  firstReports: ReadonlySet<string>;
 }
 
 export interface LatestFix {
@@ -120,6 +124,25 @@ export function movedUnits(
     }));
 }
 
+/** The fixes of `fixes` whose (unit, device time in ms, sequence) is one of the keys, each once. */
+export function fixesWithKeys(
+  fixes: readonly StorableFix[],
+  units: readonly string[],
+  timesMs: readonly number[],
+  seqs: readonly number[],
+): StorableFix[] {
+  const keyOf = (unitId: string, ms: number, seq: number) => `${unitId}\u0000${ms}\u0000${seq}`;
+  const wanted = new Set(units.map((unitId, index) => keyOf(unitId, timesMs[index], seqs[index])));
+  const found: StorableFix[] = [];
+  for (const fix of fixes) {
+    const key = keyOf(fix.unitId, fix.recordedAt.getTime(), fix.seq);
+    if (wanted.delete(key)) {
+      found.push(fix);
+    }
+  }
+  return found;
+}
+
 /** Postgres error raised when no history partition covers a fix's device time. */
 export function isMissingPartitionError(error: unknown): boolean {
   const pgError = error as { code?: string; message?: string } | null;
@@ -155,6 +178,9 @@ export class PositionsRepository {
   ): Promise<IngestOutcome> {
     const rows = await queryRows<{
       inserted: number;
+      stored_units: string[] | null;
+      stored_times_ms: number[] | null;
+      stored_seqs: number[] | null;
       late: number;
       moved_units: string[];
       first_report_units: string[];
@@ -175,10 +201,18 @@ export class PositionsRepository {
       ],
     });
     const row = rows[0];
+    const firstReports = new Set(row.first_report_units);
     return {
       inserted: row.inserted,
       late: row.late,
-      moved: movedUnits(fixes, row.moved_units, new Set(row.first_report_units)),
+      moved: movedUnits(fixes, row.moved_units, firstReports),
+      stored: fixesWithKeys(
+        fixes,
+        row.stored_units ?? [],
+        row.stored_times_ms ?? [],
+        row.stored_seqs ?? [],
+      ),
+      firstReports,
     };
   }
 

@@ -3,8 +3,14 @@ import { geoServiceEnvSchema } from '../geo-service.config';
 import type { GeofencesRepository } from '../geofences/geofences.repository';
 import type { GeoOutbox } from '../outbox/geo-outbox.service';
 import type { RetentionService } from '../retention/retention.service';
-import type { IngestOutcome, PositionsRepository } from './positions.repository';
-import { haversineM, PositionsService, validateBatch, type FixLimits } from './positions.service';
+import type { IngestOutcome, PositionsRepository, StorableFix } from './positions.repository';
+import {
+  geofenceRounds,
+  haversineM,
+  PositionsService,
+  validateBatch,
+  type FixLimits,
+} from './positions.service';
 import type { UnitMovedService } from './unit-moved.service';
 
 const NOW = new Date('2026-11-22T12:00:00.000Z');
@@ -31,6 +37,40 @@ function fix(
     ...(accuracyM === undefined ? {} : { accuracyM }),
   };
 }
+
+const storable = (unitId: string, secondsBeforeNow: number, seq: number): StorableFix => ({
+  unitId,
+  recordedAt: new Date(NOW.getTime() - secondsBeforeNow * 1000),
+  seq,
+  lon: 1,
+  lat: 1,
+  accuracyM: null,
+  speedMps: null,
+  headingDeg: null,
+  deviceId: null,
+});
+
+describe('geofenceRounds', () => {
+  it('runs each unit’s fixes in device-time then sequence order, one fix per unit per round', () => {
+    const rounds = geofenceRounds(
+      [storable('a', 0, 9), storable('b', 3, 1), storable('a', 10, 1), storable('a', 10, 2)],
+      new Set(['a']),
+      new Map([['b', { unitId: 'b', lon: 0, lat: 0, recordedAt: NOW, accuracyM: 30 }]]),
+    );
+    expect(
+      rounds.map((round) => round.map((fix) => [fix.unitId, fix.recordedAt, fix.firstReport])),
+    ).toEqual([
+      [
+        ['a', new Date(NOW.getTime() - 10_000), true],
+        ['b', new Date(NOW.getTime() - 3_000), false],
+      ],
+      [['a', new Date(NOW.getTime() - 10_000), false]],
+      [['a', NOW, false]],
+    ]);
+    expect(rounds[0][1]).toMatchObject({ previousAt: NOW, previousAccuracyM: 30 });
+    expect(rounds[0][0]).toMatchObject({ previousAt: null, previousAccuracyM: null });
+  });
+});
 
 describe('haversineM', () => {
   it('measures one degree of latitude as about 111 km', () => {
@@ -142,6 +182,8 @@ describe('PositionsService', () => {
         firstReport: false,
       },
     ],
+    stored: [storable('u1', 0, 2), storable('u1', 5, 1)],
+    firstReports: new Set(),
   };
 
   beforeEach(() => {
@@ -173,10 +215,20 @@ describe('PositionsService', () => {
     );
     expect(result).toEqual({ accepted: 2, late: 1, duplicates: 1, rejected: [] });
     expect(positions.ingest).toHaveBeenCalledWith(tx, 'ag', expect.any(Array));
-    expect(geofences.evaluate).toHaveBeenCalledWith(
+    // Every stored fix, in device-time order.
+    expect(geofences.evaluate).toHaveBeenNthCalledWith(
+      1,
       tx,
       'ag',
-      outcome.moved,
+      [expect.objectContaining({ unitId: 'u1', recordedAt: new Date(NOW.getTime() - 5000) })],
+      'gad:geo:events',
+      'tp',
+    );
+    expect(geofences.evaluate).toHaveBeenNthCalledWith(
+      2,
+      tx,
+      'ag',
+      [expect.objectContaining({ unitId: 'u1', recordedAt: NOW })],
       'gad:geo:events',
       'tp',
     );

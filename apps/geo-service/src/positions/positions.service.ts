@@ -12,7 +12,7 @@ import { Streams } from '@gad/contracts';
 import { ValidationException } from '@gad/platform';
 import { CLOCK, type Clock } from '../clock.constants';
 import { GEO_SERVICE_CONFIG, type GeoServiceConfig } from '../geo-service.config';
-import { GeofencesRepository } from '../geofences/geofences.repository';
+import { GeofencesRepository, type FenceFix } from '../geofences/geofences.repository';
 import { geoInstruments } from '../metrics/geo.metrics';
 import { GeoOutbox } from '../outbox/geo-outbox.service';
 import { RetentionService } from '../retention/retention.service';
@@ -173,6 +173,48 @@ export function validateBatch(
 }
 
 /**
+ * The fixes appended to the history as geofence evaluation rounds: each unit's fixes in device-time
+ * order (then sequence), round `r` holding the `r`-th fix of every unit that has one. Late fixes
+ * are included; the evaluation's late-fix rules decide what they may change, with the unit's
+ * latest fix before the batch (`previous`) as reference.
+ */
+export function geofenceRounds(
+  stored: readonly StorableFix[],
+  firstReports: ReadonlySet<string>,
+  previous: ReadonlyMap<string, LatestFix>,
+): FenceFix[][] {
+  const byUnit = new Map<string, StorableFix[]>();
+  for (const fix of stored) {
+    const list = byUnit.get(fix.unitId);
+    if (list) {
+      list.push(fix);
+    } else {
+      byUnit.set(fix.unitId, [fix]);
+    }
+  }
+  const rounds: FenceFix[][] = [];
+  for (const [unitId, list] of byUnit) {
+    list.sort((a, b) => a.recordedAt.getTime() - b.recordedAt.getTime() || a.seq - b.seq);
+    const before = previous.get(unitId);
+    list.forEach((fix, rank) => {
+      const round = rounds[rank] ?? [];
+      rounds[rank] = round;
+      round.push({
+        unitId,
+        recordedAt: fix.recordedAt,
+        lon: fix.lon,
+        lat: fix.lat,
+        accuracyM: fix.accuracyM,
+        firstReport: rank === 0 && firstReports.has(unitId),
+        previousAt: before?.recordedAt ?? null,
+        previousAccuracyM: before?.accuracyM ?? null,
+      });
+    });
+  }
+  return rounds;
+}
+
+/**
  * Position ingestion: validation, one set-based statement for history and latest positions,
  * geofence evaluation in the same transaction (events through the outbox), then coalesced
  * `unit.moved` events.
@@ -219,7 +261,7 @@ export class PositionsService {
     }
 
     const started = performance.now();
-    const outcome = await this.store(agencyId, fixes, traceparent);
+    const outcome = await this.store(agencyId, fixes, latest, traceparent);
     instruments.batchDuration.record((performance.now() - started) / 1000);
     instruments.batchSize.record(fixes.length);
 
@@ -284,24 +326,32 @@ export class PositionsService {
     };
   }
 
+  /**
+   * History, latest positions and geofences in one transaction: every appended fix is evaluated,
+   * each unit's in device-time order (one `evaluate` statement per rank, see `geofenceRounds`).
+   */
   private async store(
     agencyId: string,
     fixes: readonly StorableFix[],
+    previous: ReadonlyMap<string, LatestFix>,
     traceparent: string | undefined,
   ): Promise<IngestOutcome> {
     const attempt = async (): Promise<IngestOutcome> => {
       const { outcome, events } = await this.positions.transaction(async (tx) => {
         const stored = await this.positions.ingest(tx, agencyId, fixes);
-        const counts =
-          stored.moved.length > 0
-            ? await this.geofences.evaluate(
-                tx,
-                agencyId,
-                stored.moved,
-                Streams.GeoEvents,
-                traceparent,
-              )
-            : new Map<string, number>();
+        const counts = new Map<string, number>();
+        for (const round of geofenceRounds(stored.stored, stored.firstReports, previous)) {
+          const fired = await this.geofences.evaluate(
+            tx,
+            agencyId,
+            round,
+            Streams.GeoEvents,
+            traceparent,
+          );
+          for (const [type, count] of fired) {
+            counts.set(type, (counts.get(type) ?? 0) + count);
+          }
+        }
         return { outcome: stored, events: counts };
       });
       let total = 0;
