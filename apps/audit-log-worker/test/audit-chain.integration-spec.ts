@@ -276,6 +276,39 @@ describe('audit chain (real PostgreSQL and Redis)', () => {
     expect(await parts.verifier.verify(agency)).toMatchObject({ valid: true, entriesChecked: 2 });
   });
 
+  it('stores an entry whose content holds NUL and lone surrogates, keeps the chain verifiable and answers the original', async () => {
+    const agency = uniqueId('ag');
+    const naughty = makeEntry(agency, {
+      object: { type: 'incident', id: 'inc\u0000x' },
+      reason: 'bad \ud800 input \u0000 here',
+      changes: { before: { name: 'a\udfffb' }, after: { name: '\ue000 mark\u0000' } },
+      details: { 'key\u0000': ['\ud83d\ude91 pair', '\udc00'] },
+    });
+    const plain = makeEntry(agency);
+    parts.processor.start();
+    const job = await addEntries([naughty, plain]);
+    await waitFor(async () => ((await job.isCompleted()) ? true : undefined), {
+      description: 'job completed',
+    });
+    expect(await count(agency)).toBe(2);
+    expect(await parts.verifier.verify(agency)).toMatchObject({ valid: true, entriesChecked: 2 });
+
+    const recorder = new AuditRecorder({
+      service: 'audit-it',
+      redisUrl: testStack.redisUrl,
+      keyPrefix,
+    });
+    try {
+      const sut = new QueryService(new QueryRepository(parts.dataSource), parts.verifier, recorder);
+      const requestedBy = { actor: { kind: 'user' as const, id: 'auditor-2', roles: ['auditor'] } };
+      const answer = await sut.query({ agencyId: agency, requestedBy, limit: 10 });
+      const found = answer.items.map((item) => item.entry).find((entry) => entry.id === naughty.id);
+      expect(found).toEqual(naughty);
+    } finally {
+      await recorder.close();
+    }
+  });
+
   it('refuses a job whose id does not name its entries, storing nothing', async () => {
     const agency = uniqueId('ag');
     const entries = [makeEntry(agency), makeEntry(agency)];

@@ -238,10 +238,6 @@ export class AuditBatchProcessor implements OnApplicationBootstrap, BeforeApplic
       const parsed = auditEntrySchema.safeParse(candidate);
       if (!parsed.success) {
         invalid.push(`invalid audit entry ${ids[index] || `#${index}`}: ${parsed.error.message}`);
-      } else if (JSON.stringify(parsed.data).includes('\\u0000')) {
-        invalid.push(
-          `audit entry ${parsed.data.id} holds a NUL character (not storable as jsonb)`,
-        );
       } else {
         entries.push(parsed.data);
       }

@@ -3,6 +3,7 @@ import { metrics } from '@opentelemetry/api';
 import type { AuditEntry } from '@gad/contracts';
 import { canonicalJson } from '../chain/canonical-json';
 import { GENESIS_HASH, chainHashOfCanonical } from '../chain/chain-hash';
+import { toStorableJson } from '../chain/storable-json';
 import { CheckpointService } from '../checkpoint/checkpoint.service';
 import { ChainRepository, type CheckpointRecord, type NewChainEntry } from './chain.repository';
 
@@ -64,7 +65,8 @@ export class IngestService {
         const head = (await tx.head(agencyId)) ?? { seq: 0, hash: GENESIS_HASH };
         let { seq, hash } = head;
         const rows: NewChainEntry[] = fresh.map((entry) => {
-          const canonical = canonicalJson(entry);
+          // NUL and lone surrogates escaped (jsonb cannot hold them): the stored form is hashed.
+          const canonical = canonicalJson(toStorableJson(entry));
           const prevHash = hash;
           seq += 1;
           hash = chainHashOfCanonical(prevHash, canonical);

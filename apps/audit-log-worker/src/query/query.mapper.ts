@@ -1,4 +1,5 @@
 import { auditEntrySchema, type StoredAuditEntry } from '@gad/contracts';
+import { fromStorableJson } from '../chain/storable-json';
 import type { EntryRow } from './query.repository';
 
 export const toStoredEntry = (row: EntryRow): StoredAuditEntry => ({
@@ -6,7 +7,8 @@ export const toStoredEntry = (row: EntryRow): StoredAuditEntry => ({
   hash: row.hash,
   prevHash: row.prev_hash,
   recordedAt: row.recorded_at.toISOString(),
-  entry: auditEntrySchema.parse(row.entry),
+  // Stored strings holding NUL or lone surrogates are escaped: answer the original entry.
+  entry: auditEntrySchema.parse(fromStorableJson(row.entry)),
 });
 
 const CURSOR_PREFIX = 'seq:';
