@@ -3,8 +3,10 @@ import {
   connectDispatch,
   connectField,
   GadProblemError,
+  type ConnectionState,
   type DispatchSocket,
   type FieldConnection,
+  type ReconnectOptions,
 } from '@gad/client';
 import {
   createEnvelope,
@@ -138,19 +140,34 @@ describe('devices reconnect (@gad/client against a real ws-gateway)', () => {
     connection: FieldConnection;
     commands: DeliveredCommand[];
     notices: ServerNotice[];
-    /** Codes of refused handshakes (`connect_error.data.code`), for the failure output. */
+    /** Codes of refused handshakes (`connect_error.data.code`). */
     refusals: string[];
+    /** Every state the client reported. */
+    states: ConnectionState[];
+    /** Calls of its token function. */
+    readonly tokenCalls: number;
   }
 
-  function device(name: string): Device {
+  function device(
+    name: string,
+    options: { token?: () => Promise<string>; reconnect?: ReconnectOptions } = {},
+  ): Device {
     const unitId = `unit-${name}-${run}`;
     const commands: DeliveredCommand[] = [];
     const notices: ServerNotice[] = [];
+    const states: ConnectionState[] = [];
+    const token = options.token ?? tokenFunction(`officer-${name}-${run}`, ['officer'], unitId);
+    const counter = { calls: 0 };
     const connection = connectField({
       url: url(),
-      token: tokenFunction(`officer-${name}-${run}`, ['officer'], unitId),
+      token: () => {
+        counter.calls += 1;
+        return token();
+      },
       transports: ['websocket'],
+      reconnect: options.reconnect,
       onCommand: (command) => commands.push(command),
+      onState: (state) => states.push(state),
     });
     const refusals: string[] = [];
     connection.socket.on('notice', (notice) => notices.push(notice));
@@ -158,8 +175,19 @@ describe('devices reconnect (@gad/client against a real ws-gateway)', () => {
       refusals.push(error.data?.code ?? error.message),
     );
     opened.push(connection);
-    everyDevice.push({ unitId, connection, commands, notices, refusals });
-    return everyDevice[everyDevice.length - 1];
+    const created: Device = {
+      unitId,
+      connection,
+      commands,
+      notices,
+      refusals,
+      states,
+      get tokenCalls() {
+        return counter.calls;
+      },
+    };
+    everyDevice.push(created);
+    return created;
   }
 
   function fleet(name: string, size: number): Device[] {
@@ -237,6 +265,16 @@ describe('devices reconnect (@gad/client against a real ws-gateway)', () => {
       timeoutMs: 20_000,
     });
     await commandReachesEach(devices, 'after recovery');
+    // No handshake went out without a token (or with the expired one): nothing was refused.
+    expect(devices.flatMap((each) => each.refusals)).toEqual([]);
+    for (const each of devices) {
+      const down = each.states.filter((state) => state.status === 'down');
+      expect(down[0]).toMatchObject({ reason: 'token_expired' });
+      expect(down.slice(1)).toContainEqual(
+        expect.objectContaining({ reason: 'token_unavailable', retryInMs: expect.any(Number) }),
+      );
+      expect(each.connection.state).toEqual({ status: 'connected' });
+    }
   }, 60_000);
 
   it('a /field socket expiring does not drop the /dispatch socket of the same process', async () => {
@@ -306,4 +344,95 @@ describe('devices reconnect (@gad/client against a real ws-gateway)', () => {
     });
     await commandReachesEach(devices, 'after the Redis restart');
   }, 60_000);
+
+  describe('stops, saying why, only when retrying cannot help', () => {
+    const quick: ReconnectOptions = { baseDelayMs: 50, maxDelayMs: 200 };
+
+    /** Stopped with `reason`, and no attempt after it (several backoff periods later). */
+    async function stoppedFor(each: Device, reason: string): Promise<void> {
+      await waitFor(() => each.connection.state.status === 'stopped', {
+        description: `the device stopped (${reason})`,
+      });
+      expect(each.connection.state).toMatchObject({ status: 'stopped', reason });
+      const calls = each.tokenCalls;
+      const stateCount = each.states.length;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(each.tokenCalls).toBe(calls);
+      expect(each.states).toHaveLength(stateCount);
+      expect(each.connection.socket.connected).toBe(false);
+    }
+
+    it('when its sessions are revoked', async () => {
+      const userId = `officer-revoked-${run}`;
+      const unitId = `unit-revoked-${run}`;
+      const revoked = device('revoked', {
+        token: () => sign(userId, ['officer'], unitId),
+        reconnect: quick,
+      });
+      await waitFor(() => revoked.connection.socket.connected, { description: 'connected' });
+      const envelope = createEnvelope({
+        type: EventTypes.UserSessionsRevoked,
+        agencyId,
+        actor: { kind: 'user', id: userId },
+        data: { userId, reason: 'logout', revokedAt: new Date().toISOString() },
+      });
+      await redis.xadd(
+        `${prefix}${Streams.DispatchEvents}`,
+        '*',
+        'envelope',
+        JSON.stringify(envelope),
+      );
+      await stoppedFor(revoked, 'session_revoked');
+    });
+
+    it('when the handshake is forbidden (an officer token without a unit)', async () => {
+      const forbidden = device('forbidden', {
+        token: () => sign(`officer-nounit-${run}`, ['officer']),
+        reconnect: quick,
+      });
+      await stoppedFor(forbidden, 'forbidden');
+      expect(forbidden.refusals).toEqual(['forbidden']);
+    });
+
+    it('when the token function says the session is over (401), without sending a handshake', async () => {
+      const over = device('over', {
+        token: () =>
+          Promise.reject(
+            new GadProblemError({
+              type: 'urn:gad:problem:session_ended',
+              title: 'session ended',
+              status: 401,
+              code: 'session_ended',
+            }),
+          ),
+        reconnect: quick,
+      });
+      await stoppedFor(over, 'credentials_rejected');
+      expect(over.tokenCalls).toBe(1);
+      expect(over.refusals).toEqual([]);
+    });
+
+    it('but keeps trying while the gateway refuses it for a reason that passes (too_many_sockets)', async () => {
+      const userId = `officer-twice-${run}`;
+      const first = device('twice-1', {
+        token: () => sign(userId, ['officer'], `unit-twice-1-${run}`),
+      });
+      await waitFor(() => first.connection.socket.connected, { description: 'first connected' });
+      // The same user's second device: refused while the first holds the user's only socket.
+      const second = device('twice-2', {
+        token: () => sign(userId, ['officer'], `unit-twice-2-${run}`),
+        reconnect: quick,
+      });
+      await waitFor(() => second.refusals.length >= 3, {
+        description: 'the second device refused several times',
+      });
+      expect(new Set(second.refusals)).toEqual(new Set(['too_many_sockets']));
+      expect(second.connection.state.status).not.toBe('stopped');
+      first.connection.close();
+      await waitFor(() => second.connection.socket.connected, {
+        description: 'the second device admitted once the first closed',
+      });
+      expect(first.connection.state).toMatchObject({ status: 'stopped', reason: 'closed' });
+    });
+  });
 });
