@@ -12,6 +12,7 @@ import { PositionCoalescerService } from './fanout/position-coalescer.service';
 import { FieldGateway } from './field/field.gateway';
 import { PositionIntakeService } from './field/position-intake.service';
 import { ConnectionService } from './realtime/connection.service';
+import { ConsumerFailoverService } from './realtime/consumer-failover.service';
 import { NamespacesRegistry } from './realtime/namespaces.registry';
 import { WsRedisKeys } from './realtime/redis-keys';
 import { SOCKET_QUOTA_KEYS, SocketQuotaRepository } from './realtime/socket-quota.repository';
@@ -48,6 +49,7 @@ export class AppModule {
         NamespacesRegistry,
         SocketQuotaRepository,
         ConnectionService,
+        ConsumerFailoverService,
         CommandLogRepository,
         CommandsService,
         OwnershipRepository,

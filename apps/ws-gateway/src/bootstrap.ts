@@ -1,12 +1,14 @@
-import { connectBusTransport } from '@gad/bus';
+import { connectBusTransport, type StreamConsumer } from '@gad/bus';
 import { Streams } from '@gad/contracts';
 import { exitOnConfigError } from '@gad/config';
+import { createLogger } from '@gad/observability';
 import { bootstrapService, REDIS_CLIENT } from '@gad/platform';
 import type { Redis } from 'ioredis';
 import { AppModule } from './app.module';
 import { ConnectionService } from './realtime/connection.service';
+import { ConsumerFailoverService } from './realtime/consumer-failover.service';
 import { RedisIoAdapter } from './realtime/redis-io.adapter';
-import { instanceIdOf, loadWsGatewayConfig } from './ws-gateway.config';
+import { loadWsGatewayConfig } from './ws-gateway.config';
 
 export async function bootstrap(): Promise<void> {
   const config = exitOnConfigError(loadWsGatewayConfig);
@@ -17,30 +19,56 @@ export async function bootstrap(): Promise<void> {
     host: config.HOST,
     configure: async (app) => {
       const pub = app.get<Redis>(REDIS_CLIENT);
+      // `duplicate()` copies the options, not the listeners: without its own `error` listener an
+      // outage is an "Unhandled error event" on the adapter's subscriber connection.
+      const sub = pub.duplicate({ enableAutoPipelining: false });
+      logRedisErrors(sub, 'socket.io adapter subscriber');
       app.useWebSocketAdapter(
-        new RedisIoAdapter(app, pub, pub.duplicate({ enableAutoPipelining: false }), {
+        new RedisIoAdapter(app, pub, sub, {
           channelPrefix: config.REDIS_KEY_PREFIX,
           maxPayloadBytes: config.WS_MAX_PAYLOAD_BYTES,
           pingIntervalMs: config.WS_PING_INTERVAL_MS,
           pingTimeoutMs: config.WS_PING_TIMEOUT_MS,
         }),
       );
-      await connectBusTransport(app, {
+      const connections = app.get(ConnectionService);
+      const transport = await connectBusTransport(app, {
         redis: config.REDIS_URL,
         prefix: config.REDIS_KEY_PREFIX,
         service: 'ws-gateway',
-        consumer: instanceIdOf(config),
+        // Named after the incarnation in the instance registry: survivors know when it died.
+        consumer: connections.incarnation,
         streams: [Streams.DispatchEvents, Streams.GeoEvents, Streams.NotifyOutbound],
         rpc: false,
         // Entries of a batch are handled concurrently (commands of one recipient stay in order).
         concurrency: 32,
       });
+      app
+        .get(ConsumerFailoverService)
+        .attach(transport.unwrap<{ events?: StreamConsumer }>().events);
       // Registered before the platform's own handlers, so it runs first: sockets are told to
       // reconnect elsewhere and their transports closed while the HTTP server stops accepting.
-      const connections = app.get(ConnectionService);
       for (const signal of ['SIGTERM', 'SIGINT'] as const) {
         process.once(signal, () => connections.drain());
       }
     },
+  });
+}
+
+/** Logs a connection's errors once per outage (and its recovery); ioredis reconnects by itself. */
+function logRedisErrors(redis: Redis, name: string): void {
+  const logger = createLogger('redis');
+  let down = false;
+  redis.on('error', (error: Error) => {
+    if (!down) {
+      down = true;
+      logger.warn({ err: error, connection: name }, 'redis connection failed');
+    }
+  });
+  redis.on('ready', () => {
+    if (down) {
+      down = false;
+      logger.info({ connection: name }, 'redis connection recovered');
+    }
   });
 }

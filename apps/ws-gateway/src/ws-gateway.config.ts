@@ -18,10 +18,12 @@ export const wsGatewayEnvSchema = serviceEnvSchema.extend({
   /** Sockets one user may hold across every instance and both namespaces. */
   WS_MAX_SOCKETS_PER_USER: envInt(5, 1, 1000),
   /**
-   * How often this instance tells the others it is alive. A killed instance's sockets stop counting
-   * towards their users' limit three periods after its last heartbeat.
+   * How often this instance tells the others it is alive, and how often it looks for dead ones. An
+   * instance silent for three periods is dead: its sockets stop counting towards their users'
+   * limit, and the survivors take over the stream entries it had read and not acknowledged (so a
+   * command it held reaches its device within four periods plus handling: 3 s by default).
    */
-  WS_INSTANCE_HEARTBEAT_MS: envInt(5_000, 100, 60_000),
+  WS_INSTANCE_HEARTBEAT_MS: envInt(500, 100, 60_000),
   /** Largest socket.io frame (bytes); bigger frames close the connection. */
   WS_MAX_PAYLOAD_BYTES: envInt(16 * 1024, 1024, 1024 * 1024),
   /** Token bucket per socket: refill rate (messages per second) and burst. */

@@ -116,6 +116,17 @@ export class SocketQuotaRepository {
     return (dead as string[]).filter((id) => id !== instance);
   }
 
+  /** Every instance in the registry, split into live and dead (heartbeat expired) as of `now`. */
+  async registry(now: number): Promise<{ live: Set<string>; dead: Set<string> }> {
+    const flat = await this.redis.zrange(this.keys.instances(), 0, -1, 'WITHSCORES');
+    const live = new Set<string>();
+    const dead = new Set<string>();
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      (Number(flat[i + 1]) > now ? live : dead).add(flat[i]);
+    }
+    return { live, dead };
+  }
+
   /** Marks `instance` dead from `now` on: its sockets stop counting at once. */
   async retire(instance: string, now: number): Promise<void> {
     await this.redis.zadd(this.keys.instances(), now, instance);

@@ -88,6 +88,12 @@ export interface StreamConsumerOptions extends ConsumerTuning {
 
 type Outcome = 'ack' | 'retry' | 'done';
 
+/** KEYS[1] stream, ARGV[1] group, ARGV[2] consumer: deletes the consumer only when it holds nothing. */
+const DELETE_CONSUMER_WITHOUT_PENDING = `
+if #redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[2]) > 0 then return 0 end
+return redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2]) and 1
+`;
+
 const TRACER_NAME = '@gad/bus';
 
 /**
@@ -317,6 +323,81 @@ export class StreamConsumer {
         }
       }
     }
+  }
+
+  /**
+   * Takes over from consumers of the group that `isDead` names (replicas known to be dead, e.g. from
+   * a heartbeat registry): their pending entries are claimed (those idle at least `minIdleMs`, so
+   * two survivors do not both take one) and handled here at once, instead of after
+   * `reclaimIdleMs`; a dead consumer with nothing pending left is deleted from the group
+   * (XGROUP DELCONSUMER, atomically checked: an entry still pending is never dropped).
+   * `isDead` gets each other consumer's name and XINFO idle time (ms).
+   */
+  async takeOverDeadConsumers(
+    isDead: (consumer: string, idleMs: number) => boolean,
+    minIdleMs = 500,
+  ): Promise<{ claimed: number; deleted: string[] }> {
+    const redis = this.redis as Redis;
+    let claimed = 0;
+    const deleted: string[] = [];
+    for (const { key, stream } of this.streams) {
+      const consumers = (await redis.xinfo('CONSUMERS', key, this.options.group)) as unknown[][];
+      for (const flat of consumers) {
+        const info = new Map<string, unknown>();
+        for (let i = 0; i + 1 < flat.length; i += 2) {
+          info.set(String(flat[i]), flat[i + 1]);
+        }
+        const name = String(info.get('name'));
+        if (name === this.options.consumer || !isDead(name, Number(info.get('idle') ?? 0))) {
+          continue;
+        }
+        for (let round = 0; round < 100 && this.running; round += 1) {
+          const pending = (await redis.xpending(
+            key,
+            this.options.group,
+            '-',
+            '+',
+            this.batchSize,
+            name,
+          )) as Array<[string, string, number, number]>;
+          if (pending.length === 0) {
+            break;
+          }
+          const reply = await redis.xclaim(
+            key,
+            this.options.group,
+            this.options.consumer,
+            minIdleMs,
+            ...pending.map(([id]) => String(id)),
+          );
+          const entries = parseEntries(reply);
+          if (entries.length > 0) {
+            claimed += entries.length;
+            const counts = await this.deliveryCounts(key, entries);
+            await this.processBatch(key, stream, entries, (id) => counts.get(id) ?? 2);
+          } else if (reply.length === 0) {
+            // Too fresh, or claimed by another survivor meanwhile: the next call retries.
+            break;
+          }
+        }
+        const removed = await redis.eval(
+          DELETE_CONSUMER_WITHOUT_PENDING,
+          1,
+          key,
+          this.options.group,
+          name,
+        );
+        if (Number(removed) === 1) {
+          deleted.push(name);
+        }
+      }
+    }
+    if (claimed > 0 || deleted.length > 0) {
+      this.logger.log(
+        `took over ${claimed} pending entries from dead consumers; deleted ${deleted.length} consumers`,
+      );
+    }
+    return { claimed, deleted };
   }
 
   private async deliveryCounts(key: string, entries: StreamEntry[]): Promise<Map<string, number>> {
