@@ -254,4 +254,79 @@ describe('GadRestClient', () => {
     expect(sut.getAccessToken()).toBe('dev-token');
     expect(seen[0].headers.authorization).toBeUndefined();
   });
+
+  describe('freshAccessToken (the token function of sockets)', () => {
+    let logins: number;
+    let loginAnswer: (response: ServerResponse) => void;
+    beforeEach(() => {
+      logins = 0;
+      loginAnswer = (response) =>
+        json(response, 200, {
+          accessToken: `login-${logins}`,
+          tokenType: 'Bearer',
+          expiresIn: 900,
+        });
+      handler = (_request, response) => {
+        logins += 1;
+        loginAnswer(response);
+      };
+    });
+
+    /** A client whose refresh is a new dev login, like the fleet simulator's officers. */
+    const withTokens = (expiresIn: number): GadRestClient => {
+      const sut = createGadClient({
+        baseUrl,
+        retry: { retries: 0 },
+        refresh: async (self) => {
+          const tokens = await self.auth.devLogin({
+            agencyId: 'a',
+            userId: 'u',
+            roles: ['officer'],
+          });
+          return { accessToken: tokens.accessToken, expiresIn: tokens.expiresIn };
+        },
+      });
+      sut.setTokens({ accessToken: 'held', expiresIn });
+      return sut;
+    };
+
+    it('answers the held token while it is valid, and a new one when asked to renew', async () => {
+      const sut = withTokens(900);
+      expect(await sut.freshAccessToken()).toBe('held');
+      expect(logins).toBe(0);
+      expect(await sut.freshAccessToken({ renew: true })).toBe('login-1');
+      expect(sut.getAccessToken()).toBe('login-1');
+    });
+
+    it('never answers an expired token: renews it, and throws while the login fails', async () => {
+      const sut = withTokens(0);
+      loginAnswer = (response) => problem(response, 429, 'rate_limited', { 'retry-after': '2' });
+      const error = await sut.freshAccessToken().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(GadProblemError);
+      expect(error).toMatchObject({ status: 429, code: 'rate_limited', retryAfterMs: 2_000 });
+      loginAnswer = (response) =>
+        json(response, 200, { accessToken: 'after-429', tokenType: 'Bearer', expiresIn: 900 });
+      expect(await sut.freshAccessToken()).toBe('after-429');
+    });
+
+    it('keeps the held token when an early refresh fails', async () => {
+      const sut = withTokens(10); // within the 30 s leeway, not expired
+      loginAnswer = (response) => problem(response, 503, 'unavailable');
+      expect(await sut.freshAccessToken()).toBe('held');
+      expect(logins).toBe(1);
+    });
+
+    it('throws 401 session_ended when the session is over', async () => {
+      const sut = withTokens(0);
+      loginAnswer = (response) => problem(response, 401, 'unauthenticated');
+      await expect(sut.freshAccessToken()).rejects.toMatchObject({
+        status: 401,
+        code: 'session_ended',
+      });
+      expect(sut.getAccessToken()).toBeUndefined();
+      await expect(createGadClient({ baseUrl }).freshAccessToken()).rejects.toMatchObject({
+        code: 'session_ended',
+      });
+    });
+  });
 });
