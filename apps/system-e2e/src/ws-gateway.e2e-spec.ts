@@ -124,7 +124,12 @@ describe('ws-gateway (two instances)', () => {
       transports,
     });
     opened.push({ close: () => socket.disconnect() });
-    await connected(socket as unknown as Socket);
+    try {
+      await connected(socket as unknown as Socket);
+    } catch (error) {
+      socket.disconnect(); // @gad/client would keep retrying a refused socket
+      throw error;
+    }
     return socket;
   }
 
