@@ -26,6 +26,11 @@ export const geoServiceEnvSchema = serviceEnvSchema.extend(databaseEnvSchema.sha
   INGEST_CONCURRENCY: envInt(64, 1, 1_000),
   /** `unit.moved` is coalesced to at most one event per unit per this period. */
   UNIT_MOVED_INTERVAL_MS: envInt(1_000, 100, 60_000),
+  /**
+   * Period of the check that fires `geofence.dwell` for units that stopped reporting inside a fence
+   * (a dwell is late by at most about this much).
+   */
+  GEOFENCE_DWELL_CHECK_MS: envInt(1_000, 100, 60_000),
   /** Vertex limit of a geofence geometry. */
   GEOFENCE_MAX_VERTICES: envInt(10_000, 4, 1_000_000),
   /**

@@ -261,4 +261,57 @@ describe('geo-service app (Nest wiring, streams and RPCs; real PostgreSQL and Re
       data: { geofenceId: fence.id, unitId: 'u-fence', initial: true },
     });
   });
+
+  it('fires geofence.dwell on time for a unit that stopped reporting inside a fence', async () => {
+    const fence = await bus.request<Geofence>(GEO_RPC_SERVICE, GeoRpcPatterns.GeofenceCreate, {
+      agencyId,
+      name: 'Waiting area',
+      kind: 'zone',
+      dwellThresholdS: 2,
+      geometry: {
+        type: 'Polygon',
+        coordinates: [
+          [
+            [20, 20],
+            [20.01, 20],
+            [20.01, 20.01],
+            [20, 20.01],
+            [20, 20],
+          ],
+        ],
+      },
+    });
+    const enteredAt = new Date();
+    await bus.request<PositionsIngestResult>(GEO_RPC_SERVICE, GeoRpcPatterns.PositionsIngest, {
+      agencyId,
+      positions: [
+        {
+          unitId: 'u-silent',
+          position: { type: 'Point', coordinates: [20.005, 20.005] },
+          recordedAt: enteredAt.toISOString(),
+          seq: 1,
+        },
+      ],
+    });
+    // No further fix: the dwell is due 2 s after the entry and checked every second
+    // (GEOFENCE_DWELL_CHECK_MS), so it is on the stream within 2 s of being due.
+    const dwell = await waitFor(
+      async () =>
+        (await geoEvents()).find(
+          (event) =>
+            event.type === EventTypes.GeofenceDwell &&
+            (event.data as { unitId?: string }).unitId === 'u-silent',
+        ),
+      { description: 'geofence.dwell relayed without another fix', timeoutMs: 4_000 },
+    );
+    expect(dwell).toMatchObject({
+      agencyId,
+      data: {
+        geofenceId: fence.id,
+        at: new Date(enteredAt.getTime() + 2_000).toISOString(),
+        dwellS: 2,
+        thresholdS: 2,
+      },
+    });
+  });
 });

@@ -5,6 +5,7 @@ import type { DataSource } from 'typeorm';
 import type { Clock } from '../src/clock.constants';
 import { GEO_CONNECTION_SETTINGS, GEO_SCHEMA, geoMigrations } from '../src/database/data-source';
 import { geoServiceEnvSchema, type GeoServiceConfig } from '../src/geo-service.config';
+import { GeofenceDwellService } from '../src/geofences/geofence-dwell.service';
 import { GeofencesRepository } from '../src/geofences/geofences.repository';
 import { GeofencesService } from '../src/geofences/geofences.service';
 import { NearestRepository } from '../src/nearest/nearest.repository';
@@ -48,6 +49,8 @@ export interface GeoHarness {
   sink: CapturingSink;
   positions: PositionsService;
   geofences: GeofencesService;
+  /** Fires dwell for units that stopped reporting (the app runs it every GEOFENCE_DWELL_CHECK_MS). */
+  dwell: GeofenceDwellService;
   nearest: NearestService;
   units: UnitsService;
   retention: RetentionService;
@@ -95,6 +98,7 @@ export async function createGeoHarness(env: Record<string, string> = {}): Promis
     sink,
     positions,
     geofences: new GeofencesService(geofencesRepository, clock, config),
+    dwell: new GeofenceDwellService(geofencesRepository, new GeoOutbox(), clock, config),
     nearest: new NearestService(new NearestRepository(dataSource), clock, config),
     units: new UnitsService(new UnitsRepository(dataSource)),
     retention,

@@ -564,6 +564,48 @@ describe('geofences (PostGIS)', () => {
       expect(await entered('u-tonga', -175, -21)).toEqual([world.id]);
     });
 
+    it('fires dwell on time for a unit that stopped reporting inside a fence', async () => {
+      const fence = await h.geofences.create({
+        agencyId: AGENCY,
+        name: 'Checkpoint',
+        kind: 'zone',
+        geometry: square(60, 60, 0.01),
+        minInsideS: 0,
+        minOutsideS: 0,
+        dwellThresholdS: 120,
+      });
+      const unit = 'u-silent';
+      await report(unit, 60.05, 60.05, 0);
+      await report(unit, 60.005, 60.005, 10); // entered at 10, then silence
+      try {
+        h.clock.set(at(100));
+        await h.dwell.fireDue();
+        expect((await events(unit)).map((event) => event.type)).toEqual(['geofence.entered']);
+        h.clock.set(at(131));
+        await h.dwell.fireDue();
+        await h.dwell.fireDue();
+      } finally {
+        h.clock.set(undefined);
+      }
+      const got = await events(unit);
+      expect(got.map((event) => event.type)).toEqual(['geofence.entered', 'geofence.dwell']);
+      expect(got[1].data).toMatchObject({
+        geofenceId: fence.id,
+        unitId: unit,
+        at: at(130).toISOString(),
+        enteredAt: at(10).toISOString(),
+        dwellS: 120,
+        thresholdS: 120,
+        position: { type: 'Point', coordinates: [60.005, 60.005] },
+      });
+      // Once per stay: a later fix inside does not fire it again.
+      await report(unit, 60.005, 60.005, 200);
+      expect((await events(unit)).map((event) => event.type)).toEqual([
+        'geofence.entered',
+        'geofence.dwell',
+      ]);
+    });
+
     it('evaluates many units of one batch in one pass', async () => {
       seq += 1;
       const fixes: PositionFix[] = Array.from({ length: 50 }, (_, i) => ({

@@ -279,3 +279,64 @@ SELECT e.type, count(*)::int AS count,
        (SELECT count(*) FROM removed)::int AS removed
 FROM events e
 GROUP BY e.type;
+
+-- name: dwell_due
+-- `geofence.dwell` for units inside a fence past its `dwell_threshold_s` that no fix has fired it
+-- for (a unit that stopped reporting inside): `at` is when the threshold was reached
+-- (`state_since` + threshold), the position is the unit's latest. Every agency at once, oldest stay
+-- first, at most $3 rows. Rows and units another transaction holds (an ingestion evaluating the
+-- unit, another replica's pass) are skipped and left to the next pass; an ingestion that waits for
+-- this pass's lock on the unit then sees `dwell_notified` set, so dwell fires once per stay.
+-- $1 stream name, $2 now (server clock), $3 limit. Returns the number of events written.
+WITH due AS (
+  SELECT m.agency_id, m.geofence_id, m.unit_id, m.state_since,
+         g.name, g.kind, g.incident_id, g.dwell_threshold_s,
+         ST_X(u.location::geometry) AS lon, ST_Y(u.location::geometry) AS lat
+  FROM geo.geofence_membership m
+  JOIN geo.geofences g ON g.id = m.geofence_id
+  JOIN geo.units u ON u.agency_id = m.agency_id AND u.unit_id = m.unit_id
+  WHERE m.state = 'inside'
+    AND NOT m.dwell_notified
+    AND g.dwell_threshold_s IS NOT NULL
+    AND (g.expires_at IS NULL OR g.expires_at > $2::timestamptz)
+    AND m.state_since + make_interval(secs => g.dwell_threshold_s) <= $2::timestamptz
+    AND u.location IS NOT NULL
+  ORDER BY m.state_since
+  LIMIT $3::int
+  FOR UPDATE OF m, u SKIP LOCKED
+),
+marked AS (
+  UPDATE geo.geofence_membership m SET dwell_notified = true
+  FROM due d
+  WHERE m.agency_id = d.agency_id AND m.geofence_id = d.geofence_id AND m.unit_id = d.unit_id
+  RETURNING 1
+),
+outboxed AS (
+  INSERT INTO geo.outbox (stream, envelope)
+  SELECT $1::text,
+         jsonb_build_object(
+           'id', geo.uuid_v7(),
+           'type', 'geofence.dwell',
+           'version', 1,
+           'occurredAt', geo.iso_time(clock_timestamp()),
+           'agencyId', d.agency_id,
+           'actor', jsonb_build_object('kind', 'service', 'id', 'geo-service'),
+           'data', jsonb_strip_nulls(jsonb_build_object(
+             'geofenceId', d.geofence_id,
+             'geofenceName', d.name,
+             'kind', d.kind,
+             'incidentId', d.incident_id,
+             'unitId', d.unit_id,
+             'position', jsonb_build_object('type', 'Point',
+                                            'coordinates', jsonb_build_array(d.lon, d.lat)),
+             'at', geo.iso_time(d.state_since + make_interval(secs => d.dwell_threshold_s)),
+             'enteredAt', geo.iso_time(d.state_since),
+             'dwellS', d.dwell_threshold_s,
+             'thresholdS', d.dwell_threshold_s
+           ))
+         )
+  FROM due d
+  ORDER BY d.state_since, d.agency_id, d.unit_id, d.geofence_id
+  RETURNING 1
+)
+SELECT (SELECT count(*) FROM outboxed)::int AS fired, (SELECT count(*) FROM marked)::int AS marked;

@@ -16,6 +16,7 @@ const UPDATE = sqlOf(SQL, 'update');
 const VERSION_OF = sqlOf(SQL, 'version_of');
 const DELETE = sqlOf(SQL, 'delete');
 const EVALUATE = sqlOf(SQL, 'evaluate');
+const DWELL_DUE = sqlOf(SQL, 'dwell_due');
 
 export interface GeofenceRow {
   id: string;
@@ -223,5 +224,18 @@ export class GeofencesRepository {
       ],
     });
     return new Map(rows.map((row) => [row.type, row.count]));
+  }
+
+  /**
+   * Writes `geofence.dwell` to `geo.outbox` for stays past their threshold at `now` that no fix
+   * fired it for (units that stopped reporting), at most `limit`; returns how many.
+   */
+  async fireDueDwells(stream: string, now: Date, limit: number): Promise<number> {
+    const rows = await queryRows<{ fired: number }>(this.pool, {
+      name: 'geo_geofence_dwell_due_v1',
+      text: DWELL_DUE,
+      values: [stream, now, limit],
+    });
+    return rows[0]?.fired ?? 0;
   }
 }
