@@ -193,6 +193,58 @@ describe('api-gateway geo routes', () => {
     expect((await send(supervisor, 'GET', '/v1/geofences/not-a-uuid')).status).toBe(422);
   });
 
+  it('answers boxes of every size and takes whole-world geofences (no 5xx)', async () => {
+    const agency = `${agencyId}-world`;
+    const tracker = await login(agency, ['service']);
+    const dispatcher = await login(agency, ['dispatcher']);
+    const supervisor = await login(agency, ['supervisor']);
+    const recordedAt = new Date(Date.now() - 10_000).toISOString();
+    const at = (unitId: string, lon: number, lat: number) => ({
+      unitId,
+      position: { type: 'Point', coordinates: [lon, lat] },
+      recordedAt,
+      seq: 1,
+    });
+    const reported = await send(tracker, 'POST', '/v1/positions', {
+      positions: [at('w-madrid', -3.7, 40.4), at('w-fiji', 179.5, -17), at('w-pole', 10, 89.9)],
+    });
+    expect(reported.body).toMatchObject({ accepted: 3, rejected: [] });
+    const ids = async (bbox: string) => {
+      const answer = await send<PositionsInBboxResponse>(
+        dispatcher,
+        'GET',
+        `/v1/positions?bbox=${bbox}`,
+      );
+      expect(answer.status).toBe(200);
+      return answer.body.items.map((item) => item.unitId);
+    };
+    expect(await ids('-180,-90,180,90')).toEqual(['w-fiji', 'w-madrid', 'w-pole']);
+    expect(await ids('-100,-90,100,90')).toEqual(['w-madrid', 'w-pole']);
+    expect(await ids('170,-20,-170,-10')).toEqual(['w-fiji']);
+    for (const loose of [',,,', '0x1,0,1,1', '0,10,1,5']) {
+      const refused = await send(dispatcher, 'GET', `/v1/positions?bbox=${loose}`);
+      expect(refused.status).toBe(422);
+    }
+
+    const world = await send<Geofence>(supervisor, 'POST', '/v1/geofences', {
+      name: 'Everywhere',
+      kind: 'zone',
+      geometry: {
+        type: 'Polygon',
+        coordinates: [
+          [
+            [-180, -90],
+            [180, -90],
+            [180, 90],
+            [-180, 90],
+            [-180, -90],
+          ],
+        ],
+      },
+    });
+    expect(world.status).toBe(201);
+  });
+
   it('answers the latest positions in a bbox and a unit’s track after positions are reported', async () => {
     const tracker = await login(agencyId, ['service']);
     const dispatcher = await login(agencyId, ['dispatcher']);
