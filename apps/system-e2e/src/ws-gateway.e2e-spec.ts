@@ -12,8 +12,10 @@ import {
   EventTypes,
   Streams,
   type CommandIssuedV1,
+  type AssignmentUnacknowledgedV1,
   type Envelope,
   type DeliveredCommand,
+  type Recipient,
   type Role,
   type ServerNotice,
   type SocketError,
@@ -28,7 +30,7 @@ import {
 } from '@gad/testing';
 import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
-import type { Socket } from 'socket.io-client';
+import { io, Manager, type Socket } from 'socket.io-client';
 
 /**
  * Two ws-gateway processes sharing Redis (adapter, command log, consumer group), driven by real
@@ -166,10 +168,15 @@ describe('ws-gateway (two instances)', () => {
     return { connection, commands, errors, notices };
   }
 
-  async function issue(agencyId: string, unitId: string, title: string): Promise<string> {
+  async function issue(
+    agencyId: string,
+    unitId: string,
+    title: string,
+    recipient: Recipient = { kind: 'unit', id: unitId },
+  ): Promise<string> {
     const data: CommandIssuedV1 = {
       commandId: randomUUID(),
-      recipient: { kind: 'unit', id: unitId },
+      recipient,
       kind: 'dispatch',
       critical: true,
       title,
@@ -450,6 +457,172 @@ describe('ws-gateway (two instances)', () => {
     });
     expect(onA.notices.map((notice) => notice.code)).toContain('session_revoked');
     expect(bystander.connection.socket.connected).toBe(true);
+  });
+
+  /** A /field socket on its own connection with exactly this handshake `auth`. */
+  function rawField(url: string, auth: Record<string, unknown>) {
+    const socket = io(`${url}/field`, { auth, transports: ['websocket'], forceNew: true });
+    opened.push({ close: () => socket.disconnect() });
+    const commands: DeliveredCommand[] = [];
+    socket.on('command', (command: DeliveredCommand) => commands.push(command));
+    return { socket, commands };
+  }
+
+  function refusal(socket: Socket): Promise<{ code?: string; issues?: { path: string }[] }> {
+    return new Promise((resolve, reject) => {
+      socket.once('connect', () => reject(new Error('the handshake was accepted')));
+      socket.once('connect_error', (error: Error & { data?: { code?: string } }) =>
+        resolve(error.data ?? {}),
+      );
+    });
+  }
+
+  it('replays both command logs to a device whose handshake has no seq, or only lastUserSeq', async () => {
+    const unitId = `unit-noseq-${run}`;
+    const userId = `officer-noseq-${run}`;
+    const forUnit = await issue(agencyA, unitId, 'to the unit');
+    const forUser = await issue(agencyA, unitId, 'to the officer', { kind: 'user', id: userId });
+    await waitFor(() => [forUnit, forUser].every((id) => emittedBy(a, id) || emittedBy(b, id)), {
+      description: 'both commands logged',
+    });
+    const access = await token(agencyA, userId, ['officer'], { unitId });
+    for (const auth of [{ token: access }, { token: access, lastUserSeq: 0 }]) {
+      const dev = rawField(b.url, auth);
+      await waitFor(() => dev.commands.length >= 2, {
+        description: `replay after a handshake with ${Object.keys(auth).join(', ')}`,
+      });
+      expect(dev.commands.map((command) => command.commandId).sort()).toEqual(
+        [forUnit, forUser].sort(),
+      );
+      dev.socket.disconnect();
+    }
+  });
+
+  it('refuses a malformed handshake field with invalid_handshake naming it', async () => {
+    const access = await token(agencyA, `officer-badseq-${run}`, ['officer'], {
+      unitId: `unit-badseq-${run}`,
+    });
+    const dev = rawField(a.url, { token: access, lastSeq: -1 });
+    const refused = await refusal(dev.socket);
+    expect(refused).toMatchObject({ code: 'invalid_handshake', issues: [{ path: '/lastSeq' }] });
+    // A missing token is still unauthenticated.
+    const anonymous = rawField(a.url, { lastSeq: 1 });
+    expect(await refusal(anonymous.socket)).toMatchObject({ code: 'unauthenticated' });
+  });
+
+  it('refuses tokens whose id claims would name another room, and subscriptions to such ids', async () => {
+    const incidentId = randomUUID();
+    // A (development) token whose agencyId names agency B's incident room.
+    const forged = io(`${a.url}/dispatch`, {
+      auth: { token: await token(`${agencyB}:incident:${incidentId}`, 'intruder', ['dispatcher']) },
+      transports: ['websocket'],
+      forceNew: true,
+    });
+    opened.push({ close: () => forged.disconnect() });
+    const leaked: unknown[] = [];
+    forged.onAny((event: string, payload: unknown) => leaked.push([event, payload]));
+    expect(await refusal(forged)).toMatchObject({
+      code: 'invalid_handshake',
+      issues: [{ path: '/token/agencyId' }],
+    });
+    const device = rawField(a.url, {
+      token: await token(agencyA, `officer-forged-${run}`, ['officer'], {
+        unitId: `u1:user:someone`,
+      }),
+    });
+    expect(await refusal(device.socket)).toMatchObject({
+      code: 'invalid_handshake',
+      issues: [{ path: '/token/unitId' }],
+    });
+    const console = await dispatchConsole(a.url, agencyA, `dispatcher-forged-${run}`);
+    expect(
+      await subscribe(console, { kind: 'zone', id: `x:incident:${incidentId}` }),
+    ).toMatchObject({ ok: false, error: { code: 'invalid_payload' } });
+    expect(leaked).toEqual([]);
+  });
+
+  it('expiry of one namespace socket leaves the same connection’s other namespace socket up', async () => {
+    const manager = new Manager(b.url, { transports: ['websocket'] });
+    const console = manager.socket('/dispatch', {
+      auth: { token: await token(agencyA, `dispatcher-shared-${run}`, ['dispatcher']) },
+    });
+    const field = manager.socket('/field', {
+      auth: {
+        token: await token(agencyA, `officer-shared-${run}`, ['officer'], {
+          unitId: `unit-shared-${run}`,
+          expiresInS: 3,
+        }),
+      },
+    });
+    opened.push({ close: () => console.disconnect() }, { close: () => field.disconnect() });
+    const notices: ServerNotice[] = [];
+    field.on('notice', (notice: ServerNotice) => notices.push(notice));
+    const consoleDrops: string[] = [];
+    console.on('disconnect', (reason) => consoleDrops.push(reason));
+    console.connect();
+    field.connect();
+    await Promise.all([connected(console), connected(field)]);
+    const reason = await new Promise<string>((resolve) => field.once('disconnect', resolve));
+    expect(reason).toBe('io server disconnect');
+    expect(notices.map((notice) => notice.code)).toEqual(['token_expired']);
+    // The console stays connected on the same connection and keeps receiving its events.
+    const created: string[] = [];
+    console.on('incident.created', (event: Envelope<{ incidentId: string }>) =>
+      created.push(event.data.incidentId),
+    );
+    const incidentId = randomUUID();
+    await bus.publish(
+      Streams.DispatchEvents,
+      createEnvelope({
+        type: EventTypes.IncidentCreated,
+        agencyId: agencyA,
+        actor: { kind: 'user', id: 'dispatcher-a' },
+        data: {
+          incidentId,
+          type: 'fire',
+          priority: 'P3',
+          status: 'new',
+          location: { type: 'Point', coordinates: [-3.7, 40.4] },
+          createdAt: new Date().toISOString(),
+        },
+      }),
+    );
+    await waitFor(() => created.includes(incidentId), {
+      description: 'the console got an event after the officer’s expiry',
+    });
+    expect(consoleDrops).toEqual([]);
+    expect(console.connected).toBe(true);
+  });
+
+  it('sends escalations to every console of the agency, subscribed or not', async () => {
+    const console = await dispatchConsole(a.url, agencyA, `dispatcher-escalation-${run}`);
+    const other = await dispatchConsole(b.url, agencyB, `dispatcher-escalation-${run}`);
+    const escalations: Envelope<AssignmentUnacknowledgedV1>[] = [];
+    const leaked: unknown[] = [];
+    console.on('assignment.unacknowledged', (event) => escalations.push(event));
+    other.on('assignment.unacknowledged', (event) => leaked.push(event));
+    const data: AssignmentUnacknowledgedV1 = {
+      assignmentId: randomUUID(),
+      incidentId: randomUUID(),
+      unitId: `unit-escalated-${run}`,
+      commandId: randomUUID(),
+      lastStage: 'delivered',
+      waitedMs: 30_000,
+    };
+    await bus.publish(
+      Streams.DispatchEvents,
+      createEnvelope({
+        type: EventTypes.AssignmentUnacknowledged,
+        agencyId: agencyA,
+        actor: { kind: 'service', id: 'notification-service' },
+        data,
+      }),
+    );
+    await waitFor(() => escalations.length > 0, {
+      description: 'the escalation on an unsubscribed console',
+    });
+    expect(escalations[0]).toMatchObject({ type: 'assignment.unacknowledged', data });
+    expect(leaked).toEqual([]);
   });
 
   it('after kill -9 of its instance, a device reconnects to the other and gets the missed commands in order', async () => {

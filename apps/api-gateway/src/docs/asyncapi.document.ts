@@ -128,7 +128,9 @@ export function buildAsyncApiDocument(): JsonSchema {
       description:
         'Dispatch consoles. Access token in the handshake `auth` (`{ token }`); the socket joins ' +
         'its agency’s room and receives the agency’s domain events in their envelope (socket ' +
-        'event name = `type`); `subscribe` adds an incident’s or a zone’s events.',
+        'event name = `type`), `assignment.*` escalations included; `subscribe` adds an ' +
+        'incident’s or a zone’s events. A malformed handshake field or id claim is refused with ' +
+        '`invalid_handshake` (`issues` name it).',
       server: socketMessages('Dispatch', dispatchServerEvents),
       client: socketMessages('Dispatch', dispatchClientEvents),
     },
@@ -136,8 +138,12 @@ export function buildAsyncApiDocument(): JsonSchema {
       key: 'fieldNamespace',
       address: Namespaces.Field,
       description:
-        'Field devices. Handshake `auth` is `FieldHandshakeAuth` (the token, and after a reconnect ' +
-        '`lastSeq`/`lastUserSeq` so missed commands are replayed in order).',
+        'Field devices. Handshake `auth` is `FieldHandshakeAuth`: the token and `lastSeq` / ' +
+        '`lastUserSeq`, the newest seqs of the unit’s and the user’s command logs the device ' +
+        'handled. On every (re)connection both logs are replayed in order after those seqs; a seq ' +
+        'not sent counts as 0 (the whole retained log), and `resync` comes first when commands ' +
+        'after it are gone. Devices drop seqs they already handled. A malformed seq is refused ' +
+        'with `invalid_handshake` (`issues` name it).',
       server: socketMessages('Field', fieldServerEvents),
       client: socketMessages('Field', fieldClientEvents),
     },

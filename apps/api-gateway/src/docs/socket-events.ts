@@ -71,11 +71,17 @@ export const dispatchServerEvents = {
   'incident.created': envelope('incident.created', 'A new incident of the agency'),
   'unit.status_changed': envelope('unit.status_changed', 'A unit changed status'),
   'unit.updated': envelope('unit.updated', 'A unit was created or changed'),
-  'assignment.created': envelope('assignment.created', 'A unit was dispatched to an incident'),
-  'assignment.updated': envelope('assignment.updated', 'An assignment advanced a step'),
+  'assignment.created': envelope(
+    'assignment.created',
+    'A unit was dispatched to an incident (every console of the agency)',
+  ),
+  'assignment.updated': envelope(
+    'assignment.updated',
+    'An assignment advanced a step (every console of the agency)',
+  ),
   'assignment.unacknowledged': envelope(
     'assignment.unacknowledged',
-    'A critical command went unacknowledged: escalation',
+    'A critical command went unacknowledged: escalation (every console of the agency)',
   ),
   'geofence.entered': envelope('geofence.entered', 'A unit entered a zone (zone subscribers)'),
   'geofence.exited': envelope('geofence.exited', 'A unit left a zone (zone subscribers)'),
@@ -131,7 +137,7 @@ export const fieldClientEvents = {
     payload: commandAckRequestSchema,
   },
   resume: {
-    summary: 'Replay every command after `lastSeq` / `lastUserSeq`',
+    summary: 'Replay every command after `lastSeq` / `lastUserSeq` (a seq not sent counts as 0)',
     payload: resumeRequestSchema,
   },
 } satisfies Record<keyof FieldClientToServerEvents, SocketEvent>;

@@ -79,19 +79,20 @@ export class CommandsService {
     return seq;
   }
 
-  /** Emits to the socket every command after its last seqs; resync notices where commands are gone. */
-  async replay(socket: AuthedSocket, lastSeq: number, lastUserSeq?: number): Promise<ResumeResult> {
+  /**
+   * Emits to the socket every command of both its logs (the unit's and the user's) after the seqs
+   * it handled, with resync notices where commands are gone. A seq not given counts as 0: the
+   * device has none of that log, so it gets the whole retained window (devices drop seqs they have).
+   */
+  async replay(socket: AuthedSocket, lastSeq = 0, lastUserSeq = 0): Promise<ResumeResult> {
     const { user } = socket.data;
     const unit = await this.replayLog(socket, { kind: 'unit', id: user.unitId ?? '' }, lastSeq);
-    const mine =
-      lastUserSeq === undefined
-        ? undefined
-        : await this.replayLog(socket, { kind: 'user', id: user.sub }, lastUserSeq);
+    const mine = await this.replayLog(socket, { kind: 'user', id: user.sub }, lastUserSeq);
     return {
-      replayed: unit.replayed + (mine?.replayed ?? 0),
+      replayed: unit.replayed + mine.replayed,
       currentSeq: unit.currentSeq,
-      ...(mine ? { currentUserSeq: mine.currentSeq } : {}),
-      resync: unit.resync || (mine?.resync ?? false),
+      currentUserSeq: mine.currentSeq,
+      resync: unit.resync || mine.resync,
     };
   }
 

@@ -57,17 +57,17 @@ export class FanoutHandler {
 
   @EventPattern(EventTypes.AssignmentCreated)
   onAssignmentCreated(@Payload() envelope: Envelope): void {
-    this.fanout.toIncident(validated<{ incidentId: string }>(envelope));
+    this.fanout.toAgencyAndIncident(validated<{ incidentId: string }>(envelope));
   }
 
   @EventPattern(EventTypes.AssignmentUpdated)
   onAssignmentUpdated(@Payload() envelope: Envelope): void {
-    this.fanout.toIncident(validated<{ incidentId: string }>(envelope));
+    this.fanout.toAgencyAndIncident(validated<{ incidentId: string }>(envelope));
   }
 
   @EventPattern(EventTypes.AssignmentUnacknowledged)
   onAssignmentUnacknowledged(@Payload() envelope: Envelope): void {
-    this.fanout.toIncident(validated<{ incidentId: string }>(envelope));
+    this.fanout.toAgencyAndIncident(validated<{ incidentId: string }>(envelope));
   }
 
   @EventPattern(EventTypes.GeofenceEntered)

@@ -49,9 +49,15 @@ export class FanoutService {
     await this.ownership.remember('incident', envelope.data.incidentId, envelope.agencyId);
   }
 
-  /** `assignment.*`: consoles subscribed to the incident. */
-  toIncident(envelope: Envelope<{ incidentId: string }>): void {
-    this.emit(envelope, [roomOf.incident(envelope.agencyId, envelope.data.incidentId)]);
+  /**
+   * `assignment.*` (created, each status step, escalation): every console of the agency, without
+   * subscribing, and the incident's subscribers (a socket in both rooms gets it once).
+   */
+  toAgencyAndIncident(envelope: Envelope<{ incidentId: string }>): void {
+    this.emit(envelope, [
+      roomOf.agency(envelope.agencyId),
+      roomOf.incident(envelope.agencyId, envelope.data.incidentId),
+    ]);
   }
 
   /** `geofence.*`: consoles subscribed to the zone (and to the incident of a perimeter). */
@@ -99,7 +105,8 @@ export class FanoutService {
         const sid = (socket?.data as SocketIdentity | undefined)?.user.sid;
         if (socket && (!revocation.sessionId || !sid || sid === revocation.sessionId)) {
           socket.emit('notice', notice);
-          socket.disconnect(true);
+          // This namespace's socket only: the connection may carry another user's socket.
+          socket.disconnect();
           disconnected += 1;
         }
       }

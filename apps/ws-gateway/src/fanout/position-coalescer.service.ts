@@ -33,7 +33,9 @@ export class PositionCoalescerService implements OnApplicationBootstrap, OnAppli
     clearInterval(this.timer);
   }
 
+  /** Throws `InvalidRoomIdError` for an agency id that names no room (never later, in flush). */
   add(agencyId: string, moved: UnitMovedV1): void {
+    roomOf.agency(agencyId);
     let units = this.pending.get(agencyId);
     if (!units) {
       units = new Map();

@@ -21,7 +21,8 @@ import { PositionIntakeService } from './position-intake.service';
 
 /**
  * `/field`: officers' devices (role `officer`, token with `unitId`). Each socket joins its unit's and
- * its user's rooms, gets the commands it missed (handshake `auth.lastSeq`/`lastUserSeq`), and sends
+ * its user's rooms, gets the commands it missed (after handshake `auth.lastSeq`/`lastUserSeq`; a
+ * seq not sent counts as 0, the whole retained log), and sends
  * `position`, `command.ack` and `resume`.
  */
 @WebSocketGateway({ namespace: Namespaces.Field })
@@ -55,14 +56,13 @@ export class FieldGateway implements OnGatewayInit, OnGatewayConnection {
       roomOf.unit(user.agencyId, user.unitId ?? ''),
       roomOf.user(user.agencyId, user.sub),
     ]);
-    if (lastSeq !== undefined) {
-      try {
-        await this.commands.replay(socket, lastSeq, lastUserSeq);
-      } catch (error) {
-        this.logger.warn({ err: error, socketId: socket.id }, 'replay failed; closing the socket');
-        this.connections.sendError(socket, WsException.unavailable().toSocketError('resume'));
-        socket.conn.close();
-      }
+    // Every (re)connection replays both logs; a seq the handshake lacks counts as 0 (see replay).
+    try {
+      await this.commands.replay(socket, lastSeq, lastUserSeq);
+    } catch (error) {
+      this.logger.warn({ err: error, socketId: socket.id }, 'replay failed; closing the socket');
+      this.connections.sendError(socket, WsException.unavailable().toSocketError('resume'));
+      socket.conn.close();
     }
   }
 

@@ -209,6 +209,10 @@ export class ConnectionService implements OnApplicationBootstrap, OnApplicationS
     return this.draining;
   }
 
+  /**
+   * Disconnects this namespace's socket only: the engine.io connection may carry the client's
+   * socket of the other namespace (one `Manager`), whose token has not expired.
+   */
   private expire(socket: AuthedSocket): void {
     if (!socket.connected) {
       return;
@@ -217,7 +221,7 @@ export class ConnectionService implements OnApplicationBootstrap, OnApplicationS
       code: SocketErrorCodes.TokenExpired,
       message: 'access token expired; refresh it and reconnect',
     });
-    socket.disconnect(true);
+    socket.disconnect();
   }
 
   /** Marks this instance alive for three periods and learns which instances died. */

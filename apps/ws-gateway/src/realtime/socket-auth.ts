@@ -1,6 +1,14 @@
-import { fieldHandshakeAuthSchema, type AccessClaims, type Role } from '@gad/contracts';
+import {
+  agencyIdSchema,
+  fieldHandshakeAuthSchema,
+  roomIdSchema,
+  type AccessClaims,
+  type Role,
+  type SocketError,
+} from '@gad/contracts';
 import type { JwtVerifier } from '@gad/platform';
 import type { Socket } from 'socket.io';
+import type { z } from 'zod';
 import type { SocketLease } from './socket-quota.repository';
 import type { TokenBucket } from './token-bucket';
 import { WsException } from './ws.exception';
@@ -46,26 +54,63 @@ export const fieldPolicy: NamespacePolicy = {
   requireUnit: true,
 };
 
+type Issues = NonNullable<SocketError['issues']>;
+
+/** A handshake `auth` that fails its schema: a token problem is `unauthenticated`, others invalid. */
+function refusalOf(error: z.ZodError): WsException {
+  if (error.issues.some((issue) => issue.path.length === 0 || issue.path[0] === 'token')) {
+    return WsException.unauthenticated('token missing');
+  }
+  return WsException.invalidHandshake(
+    error.issues.slice(0, 20).map((issue) => ({
+      path: `/${issue.path.map(String).join('/')}`,
+      message: issue.message,
+    })),
+  );
+}
+
+/** The id claims that name rooms and keys: refused unless they are ids (no `:`, `{`, ...). */
+function claimIssues(claims: AccessClaims): Issues {
+  const issues: Issues = [];
+  if (!agencyIdSchema.safeParse(claims.agencyId).success) {
+    issues.push({ path: '/token/agencyId', message: 'not an agency id (lowercase slug)' });
+  }
+  if (!roomIdSchema.safeParse(claims.sub).success) {
+    issues.push({ path: '/token/sub', message: 'not a user id' });
+  }
+  if (claims.unitId !== undefined && !roomIdSchema.safeParse(claims.unitId).success) {
+    issues.push({ path: '/token/unitId', message: 'not a unit id' });
+  }
+  return issues;
+}
+
 /**
  * Verifies the handshake: the access token comes in `auth.token` (never the query string) and must
- * carry a role the namespace allows (and a `unitId` on `/field`).
+ * carry a role the namespace allows (and a `unitId` on `/field`). A missing or bad token is
+ * `unauthenticated`; a malformed other field (`lastSeq: -1`) or id claim is `invalid_handshake`
+ * naming it.
  */
 export async function authenticateHandshake(
   auth: unknown,
   verifier: JwtVerifier,
   policy: NamespacePolicy,
 ): Promise<SocketIdentity> {
-  const parsed = fieldHandshakeAuthSchema.safeParse(auth);
-  if (!parsed.success) {
-    throw WsException.unauthenticated('token missing');
+  const result = fieldHandshakeAuthSchema.safeParse(auth);
+  if (!result.success) {
+    throw refusalOf(result.error);
   }
+  const parsed = result.data;
   let verified: Awaited<ReturnType<JwtVerifier['verify']>>;
   try {
-    verified = await verifier.verify(parsed.data.token);
+    verified = await verifier.verify(parsed.token);
   } catch (error) {
     throw WsException.unauthenticated(error instanceof Error ? error.message : 'invalid token');
   }
   const { claims, expiresAt } = verified;
+  const badClaims = claimIssues(claims);
+  if (badClaims.length > 0) {
+    throw WsException.invalidHandshake(badClaims);
+  }
   if (!claims.roles.some((role) => policy.roles.includes(role))) {
     throw WsException.forbidden(
       `/${policy.name} needs one of the roles ${policy.roles.join(', ')}`,
@@ -77,7 +122,7 @@ export async function authenticateHandshake(
   return {
     user: claims,
     expiresAt,
-    ...(parsed.data.lastSeq === undefined ? {} : { lastSeq: parsed.data.lastSeq }),
-    ...(parsed.data.lastUserSeq === undefined ? {} : { lastUserSeq: parsed.data.lastUserSeq }),
+    ...(parsed.lastSeq === undefined ? {} : { lastSeq: parsed.lastSeq }),
+    ...(parsed.lastUserSeq === undefined ? {} : { lastUserSeq: parsed.lastUserSeq }),
   };
 }

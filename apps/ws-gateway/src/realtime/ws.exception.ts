@@ -29,6 +29,16 @@ export class WsException extends DomainException {
     );
   }
 
+  /** A malformed handshake field or token id claim; `issues` name it (`/lastSeq`, `/token/agencyId`). */
+  static invalidHandshake(issues: NonNullable<SocketError['issues']>): WsException {
+    return new WsException(
+      SocketErrorCodes.InvalidHandshake,
+      422,
+      `invalid handshake: ${issues.map((issue) => issue.path).join(', ')}`,
+      issues,
+    );
+  }
+
   static invalidPayload(error: z.ZodError): WsException {
     return new WsException(
       SocketErrorCodes.InvalidPayload,
@@ -69,7 +79,11 @@ export class WsException extends DomainException {
   /** The `Error` socket.io middleware passes to `next()`: the client's `connect_error`. */
   toConnectError(): Error {
     return Object.assign(new Error(this.code), {
-      data: { code: this.code, message: this.detail },
+      data: {
+        code: this.code,
+        message: this.detail,
+        ...(this.issues ? { issues: this.issues } : {}),
+      },
     });
   }
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { text } from '../primitives/primitives.schema';
+import { agencyIdSchema } from '../http/agencies.schema';
 import type { Envelope } from '../envelope/envelope.schema';
 import type { AssignmentCreatedV1 } from '../events/assignment-created/v1';
 import type { AssignmentUnacknowledgedV1 } from '../events/assignment-unacknowledged/v1';
@@ -42,6 +43,11 @@ export const SocketErrorCodes = {
   ShuttingDown: 'shutting_down',
   /** A dependency (Redis) failed; retry later. */
   Unavailable: 'unavailable',
+  /**
+   * A handshake `auth` field other than the token (e.g. `lastSeq`), or an id claim of the token
+   * (`agencyId`, `sub`, `unitId`), is malformed; `issues` name it. Retrying the same does not help.
+   */
+  InvalidHandshake: 'invalid_handshake',
 } as const;
 export type SocketErrorCode = (typeof SocketErrorCodes)[keyof typeof SocketErrorCodes];
 
@@ -70,10 +76,21 @@ export interface ServerNotice {
   retryAfterMs?: number;
 }
 
+/**
+ * The ids that name a room besides the agency's (unit, user, incident, zone): 1 to 100 of
+ * `A-Z a-z 0-9 . _ @ -`, starting with a letter or digit, so never the room separator `:`.
+ * Agency ids are {@link agencyIdSchema} slugs.
+ */
+const ROOM_ID = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$/;
+export const roomIdSchema = text().regex(
+  ROOM_ID,
+  'an id: 1-100 of A-Z a-z 0-9 . _ @ -, starting with a letter or digit',
+);
+
 /** `subscribe` / `unsubscribe` on `/dispatch`: an incident's or a zone's (geofence's) events. */
 export const subscriptionRequestSchema = z.strictObject({
   kind: z.enum(['incident', 'zone']),
-  id: text().trim().min(1).max(100),
+  id: roomIdSchema,
 });
 export type SubscriptionRequest = z.infer<typeof subscriptionRequestSchema>;
 
@@ -117,14 +134,38 @@ export interface DispatchClientToServerEvents {
   ) => void;
 }
 
+/** A room name was asked for with an id that is not one ({@link roomIdSchema}, {@link agencyIdSchema}). */
+export class InvalidRoomIdError extends Error {
+  constructor(readonly field: string) {
+    super(`${field} is not a valid id`);
+    this.name = 'InvalidRoomIdError';
+  }
+}
+
+function agencyPart(agencyId: string): string {
+  if (!agencyIdSchema.safeParse(agencyId).success) {
+    throw new InvalidRoomIdError('agencyId');
+  }
+  return `agency:${agencyId}`;
+}
+
+function qualified(agencyId: string, kind: string, id: string): string {
+  if (typeof id !== 'string' || !ROOM_ID.test(id)) {
+    throw new InvalidRoomIdError(`${kind}Id`);
+  }
+  return `${agencyPart(agencyId)}:${kind}:${id}`;
+}
+
 /**
- * Room names. Every room but the agency's own is qualified by the agency, so an id of another
- * agency can only ever name a room of the caller's agency, never receive another agency's events.
+ * Room names: the one builder of them. Every room but the agency's own is qualified by the agency,
+ * so an id of another agency can only ever name a room of the caller's agency, never receive
+ * another agency's events; every id is checked ({@link InvalidRoomIdError} otherwise), so no id
+ * can carry a `:` and name another room.
  */
 export const roomOf = {
-  agency: (agencyId: string) => `agency:${agencyId}`,
-  incident: (agencyId: string, id: string) => `agency:${agencyId}:incident:${id}`,
-  zone: (agencyId: string, id: string) => `agency:${agencyId}:zone:${id}`,
-  unit: (agencyId: string, id: string) => `agency:${agencyId}:unit:${id}`,
-  user: (agencyId: string, id: string) => `agency:${agencyId}:user:${id}`,
+  agency: (agencyId: string) => agencyPart(agencyId),
+  incident: (agencyId: string, id: string) => qualified(agencyId, 'incident', id),
+  zone: (agencyId: string, id: string) => qualified(agencyId, 'zone', id),
+  unit: (agencyId: string, id: string) => qualified(agencyId, 'unit', id),
+  user: (agencyId: string, id: string) => qualified(agencyId, 'user', id),
 };

@@ -18,22 +18,37 @@ export type FieldPositionMessage = z.infer<typeof fieldPositionMessageSchema>;
 
 const seqSchema = num().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
+const lastSeqSchema = seqSchema.describe(
+  'Newest seq of the unit’s command log the device handled; commands after it are replayed. ' +
+    'Not sent = 0: the whole retained log (by default the newest 1,000 commands of the last 24 h).',
+);
+const lastUserSeqSchema = seqSchema.describe(
+  'Newest seq of the user’s own command log the device handled; commands after it are replayed. ' +
+    'Not sent = 0: the whole retained log.',
+);
+
 /**
- * `resume` on `/field`: replay every command after `lastSeq` of the unit's log (0 = from the start
- * of what is retained) and, when given, after `lastUserSeq` of the user's own log. Each recipient
- * (unit, user) has its own gap-free sequence; `command.recipient.kind` says which one a command is in.
+ * `resume` on `/field`: replay every command after `lastSeq` of the unit's log and after
+ * `lastUserSeq` of the user's own log (a seq not sent, or 0 = from the start of what is retained).
+ * Each recipient (unit, user) has its own gap-free sequence; `command.recipient.kind` says which
+ * one a command is in. Devices drop seqs they already handled.
  */
 export const resumeRequestSchema = z.strictObject({
-  lastSeq: seqSchema,
-  lastUserSeq: seqSchema.optional(),
+  lastSeq: lastSeqSchema,
+  lastUserSeq: lastUserSeqSchema.optional(),
 });
 export type ResumeRequest = z.infer<typeof resumeRequestSchema>;
 
-/** Handshake `auth` of `/field`: the access token and, after a reconnect, the last seq handled. */
+/**
+ * Handshake `auth` of `/field` (and `/dispatch`, which reads only the token): the access token and
+ * the last seqs handled. On every (re)connection the socket gets every retained command of its
+ * unit's and its user's logs after those seqs, in order; a seq not sent counts as 0 (the whole
+ * retained log). A malformed seq refuses the handshake with `invalid_handshake`.
+ */
 export const fieldHandshakeAuthSchema = z.object({
   token: text().min(1),
-  lastSeq: seqSchema.optional(),
-  lastUserSeq: seqSchema.optional(),
+  lastSeq: lastSeqSchema.optional(),
+  lastUserSeq: lastUserSeqSchema.optional(),
 });
 export type FieldHandshakeAuth = z.infer<typeof fieldHandshakeAuthSchema>;
 
@@ -57,7 +72,7 @@ export interface ResumeResult {
   replayed: number;
   /** Newest seq of the unit's log. */
   currentSeq: number;
-  /** Newest seq of the user's log (when `lastUserSeq` was sent). */
+  /** Newest seq of the user's log. */
   currentUserSeq?: number;
   resync: boolean;
 }
