@@ -80,8 +80,13 @@ describe('ws-gateway under naughty socket payloads', () => {
     }
   });
 
-  function token(userId: string, roles: Role[], unitId?: string): Promise<string> {
-    return new SignJWT({ agencyId, roles, ...(unitId ? { unitId } : {}) })
+  function token(
+    userId: string,
+    roles: Role[],
+    unitId?: string,
+    claims: { agencyId?: string } = {},
+  ): Promise<string> {
+    return new SignJWT({ agencyId, roles, ...(unitId ? { unitId } : {}), ...claims })
       .setProtectedHeader({ alg: 'ES256', typ: 'JWT' })
       .setSubject(userId)
       .setIssuer('gad-dispatch')
@@ -194,6 +199,91 @@ describe('ws-gateway under naughty socket payloads', () => {
     }
     expect(device.connected).toBe(true);
   });
+
+  /** The handshake's refusal code, or `connected` when it was accepted. */
+  function handshake(namespace: string, auth: unknown): Promise<string> {
+    const socket = io(`${gateway.url}${namespace}`, {
+      auth: auth as Record<string, unknown>,
+      transports: ['websocket'],
+      forceNew: true,
+      reconnection: false,
+    });
+    sockets.push(socket);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve('no answer'), 5_000);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        resolve('connected');
+      });
+      socket.once('connect_error', (error: Error & { data?: { code?: string } }) => {
+        clearTimeout(timer);
+        resolve(error.data?.code ?? `no code: ${error.message}`);
+      });
+    });
+  }
+
+  it('refuses naughty handshakes on both namespaces with a code naming the problem', async () => {
+    const unitId = `unit-hs-${run}`;
+    const good = await token(`officer-hs-${run}`, ['officer'], unitId);
+    const badSeqs = [-1, 1.5, SUBNORMAL, '1', null, Number.MAX_SAFE_INTEGER + 2];
+    const attempts: { namespace: string; auth: unknown; code: string }[] = [
+      ...badSeqs.flatMap((seq) => [
+        {
+          namespace: Namespaces.Field,
+          auth: { token: good, lastSeq: seq },
+          code: 'invalid_handshake',
+        },
+        {
+          namespace: Namespaces.Field,
+          auth: { token: good, lastSeq: 0, lastUserSeq: seq },
+          code: 'invalid_handshake',
+        },
+      ]),
+      ...[undefined, '', 42, `${good}\u0000`].map((bad) => ({
+        namespace: Namespaces.Field,
+        auth: { token: bad, lastSeq: 0 },
+        code: 'unauthenticated',
+      })),
+      { namespace: Namespaces.Field, auth: {}, code: 'unauthenticated' },
+    ];
+    // Id claims that would name another room, or cannot be a key: refused on both namespaces
+    // (text no claim may hold at all makes the token itself invalid: `unauthenticated`).
+    const badClaims: [string, string][] = [
+      [`:incident:${randomUUID()}`, 'invalid_handshake'],
+      ['}', 'invalid_handshake'],
+      [' ', 'invalid_handshake'],
+      ...NAUGHTY_TEXT.map((bad): [string, string] => [bad, 'unauthenticated']),
+    ];
+    for (const [bad, code] of badClaims) {
+      attempts.push(
+        {
+          namespace: Namespaces.Dispatch,
+          auth: {
+            token: await token(`dispatcher-hs-${run}`, ['dispatcher'], undefined, {
+              agencyId: `${agencyId}${bad}`,
+            }),
+          },
+          code,
+        },
+        {
+          namespace: Namespaces.Dispatch,
+          auth: { token: await token(`dispatcher${bad}`, ['dispatcher']) },
+          code,
+        },
+        {
+          namespace: Namespaces.Field,
+          auth: { token: await token(`officer-hs-${run}`, ['officer'], `${unitId}${bad}`) },
+          code,
+        },
+      );
+    }
+    for (const { namespace, auth, code } of attempts) {
+      const seen = { namespace, auth, code: await handshake(namespace, auth) };
+      expect(seen).toEqual({ namespace, auth, code });
+    }
+    // The gateway is unaffected: a good handshake connects.
+    expect(await handshake(Namespaces.Field, { token: good, lastSeq: 0 })).toBe('connected');
+  }, 60_000);
 
   it('refuses naughty subscribe and unsubscribe payloads on /dispatch with a code', async () => {
     const console_ = await connect(Namespaces.Dispatch, {
