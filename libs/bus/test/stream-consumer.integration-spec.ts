@@ -133,6 +133,47 @@ describe('StreamConsumer', () => {
     );
   });
 
+  it('takes over a dead consumer named by the caller at once, and deletes it from the group', async () => {
+    const stream = 'takeover:events';
+    const key = `${prefix}${stream}`;
+    const handledBy: string[] = [];
+    const stuck = await startConsumer({
+      group: 'takers',
+      consumer: 'frozen',
+      streams: [stream],
+      handler: () => new Promise(() => undefined), // never resolves: never acknowledged
+      reclaimIntervalMs: 60_000,
+    });
+    const envelope = testEnvelope({ job: 'held' });
+    await publisher.publish(stream, envelope);
+    await waitFor(async () => (await consumerNames(key, 'takers')).includes('frozen'), {
+      description: 'the entry pending at the frozen consumer',
+    });
+    await stuck.stop();
+    const survivor = await startConsumer({
+      group: 'takers',
+      consumer: 'heir',
+      streams: [stream],
+      handler: (received: Envelope, delivery: Delivery) => {
+        handledBy.push(`${received.id}:${delivery.consumer}:${delivery.deliveries}`);
+      },
+      // The idle reclaim alone would take a minute.
+      reclaimIdleMs: 60_000,
+      reclaimIntervalMs: 60_000,
+    });
+    // A consumer the caller does not name is left alone.
+    expect(await survivor.takeOverDeadConsumers(() => false, 0)).toEqual({
+      claimed: 0,
+      deleted: [],
+    });
+    expect(handledBy).toEqual([]);
+    const result = await survivor.takeOverDeadConsumers((name) => name === 'frozen', 0);
+    expect(result).toEqual({ claimed: 1, deleted: ['frozen'] });
+    expect(handledBy).toEqual([`${envelope.id}:heir:2`]);
+    expect(Number((await redis.xpending(key, 'takers'))[0])).toBe(0);
+    expect(await consumerNames(key, 'takers')).not.toContain('frozen');
+  });
+
   it('dead-letters an entry after N failed deliveries and keeps later entries flowing', async () => {
     const stream = 'poison:events';
     const handled: number[] = [];
@@ -251,3 +292,8 @@ describe('StreamConsumer', () => {
     expect(await redis.ttl(`${prefix}gad:idem:g:${envelope.id}`)).toBeGreaterThan(0);
   });
 });
+
+async function consumerNames(key: string, group: string): Promise<string[]> {
+  const reply = (await redis.xinfo('CONSUMERS', key, group)) as unknown[][];
+  return reply.map((flat) => String(flat[flat.indexOf('name') + 1]));
+}
