@@ -166,6 +166,24 @@ const DECIMAL = /^-?\d+(\.\d+)?$/;
 const BAD_TIMESTAMPS = ['0000-01-01T00:00:00Z', '2026-01-01T12:00:00+23:59'];
 /** Numbers written the way `Number()` would read, and a strict parser refuses. */
 const LOOSE_NUMBERS = ['0x10', '', ' 5', '1e1', '016'];
+/** Boxes a strict bbox parser refuses: empty parts, hex, exponents, arity, range, minLat > maxLat. */
+const LOOSE_BOXES = [
+  ',,,',
+  '0x1,0,1,1',
+  '1e1,0,20,1',
+  '0,0,1',
+  '0,0,1,1,2',
+  '0,0,181,1',
+  '0,10,1,5',
+];
+/** Boxes that are valid at any size: whole world, polar caps, wider than 180°, antimeridian. */
+const WIDE_BOXES = [
+  '-180,-90,180,90',
+  '-180,80,180,90',
+  '-180,-90,180,-80',
+  '-100,-90,100,90',
+  '170,-20,-170,-10',
+];
 
 type Leaf = { path: (string | number)[]; value: unknown };
 
@@ -522,6 +540,10 @@ describe('api-gateway under generated invalid input', () => {
           expectFieldRefusal(operation, reply, `/body/${leaf.path.join('/')}`, body);
         }
       }
+      // An unknown key holding NUL and a lone surrogate: refused, and the problem stays valid text.
+      const body = { ...(sample.body as object), 'extra\u0000\ud800': 1 };
+      const reply = await sendSample(operation, { ...sample, body });
+      expectFieldRefusal(operation, reply, '/body', body);
     }
   });
 
@@ -531,18 +553,31 @@ describe('api-gateway under generated invalid input', () => {
       for (const [name, value] of Object.entries(sample.query ?? {})) {
         // A lone surrogate has no UTF-8 form: in a URL it arrives as U+FFFD (valid text), so the
         // query carries NUL and the bad timestamps; bodies and sockets carry lone surrogates.
-        const variants = DECIMAL.test(value)
-          ? LOOSE_NUMBERS
-          : (naughtyValuesOf(value) as string[]).filter(
-              (naughty) => !/[\ud800-\udfff]/.test(naughty),
-            );
+        const variants = [
+          ...(DECIMAL.test(value)
+            ? LOOSE_NUMBERS
+            : (naughtyValuesOf(value) as string[]).filter(
+                (naughty) => !/[\ud800-\udfff]/.test(naughty),
+              )),
+          ...(name === 'bbox' ? LOOSE_BOXES : []),
+        ];
         for (const naughty of variants) {
-          if (name === 'bbox') continue; // the bbox parser is the geo engineer's (issue #17)
           const query = { ...sample.query, [name]: naughty };
           const reply = await sendSample(operation, { ...sample, query });
           expectFieldRefusal(operation, reply, `/query/${name}`, query);
         }
       }
+    }
+  });
+
+  it('answers boxes of every size, polar and across the antimeridian (no 5xx)', async () => {
+    const sample = SAMPLES['listIncidents'] ?? {};
+    for (const bbox of WIDE_BOXES) {
+      const reply = await sendSample(operations.listIncidents as HttpOperation, {
+        ...sample,
+        query: { ...sample.query, bbox },
+      });
+      expect({ bbox, status: reply.status }).toEqual({ bbox, status: 200 });
     }
   });
 

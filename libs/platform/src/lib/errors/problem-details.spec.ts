@@ -12,6 +12,12 @@ describe('toJsonPointer', () => {
   it('escapes ~ and / as RFC 6901 requires', () => {
     expect(toJsonPointer(['body', 'a/b', 'c~d', 0])).toBe('/body/a~1b/c~0d/0');
   });
+
+  it('echoes keys holding NUL or unpaired surrogates as valid text', () => {
+    expect(toJsonPointer(['body', 'a\u0000', '\ud800b', 'c\udfff', '\ud83d\ude91'])).toBe(
+      '/body/a\ufffd/\ufffdb/c\ufffd/\ud83d\ude91',
+    );
+  });
 });
 
 describe('ValidationException.fromZodError', () => {
