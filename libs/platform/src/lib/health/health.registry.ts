@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 export type HealthCheck = () => Promise<void>;
 
 export interface HealthCheckOptions {
-  /** Per-check deadline; default 2000 ms. */
+  /** Per-check deadline; default {@link DEFAULT_CHECK_TIMEOUT_MS}. */
   timeoutMs?: number;
 }
 
@@ -15,7 +15,12 @@ export interface ReadinessReport {
   checks: Record<string, CheckResult>;
 }
 
-const DEFAULT_TIMEOUT_MS = 2_000;
+/**
+ * Default per-check deadline. Checks run concurrently, so readiness answers within about this long
+ * whatever hangs: well inside a probe's timeout (Kubernetes' default is 1 s), so a dependency that
+ * does not answer gives a 503, never a probe timeout.
+ */
+export const DEFAULT_CHECK_TIMEOUT_MS = 500;
 
 /** Readiness checks registered by modules (database, redis, bus...) plus the shutdown flag. */
 @Injectable()
@@ -25,7 +30,7 @@ export class HealthRegistry {
 
   /** Registers (or replaces) a readiness check; it passes when the promise resolves in time. */
   register(name: string, check: HealthCheck, options: HealthCheckOptions = {}): void {
-    this.checks.set(name, { check, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS });
+    this.checks.set(name, { check, timeoutMs: options.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS });
   }
 
   unregister(name: string): void {

@@ -81,6 +81,10 @@ export class RedisModule {
             // Errors surface through commands and the readiness check; an unhandled 'error' event would crash.
             redis.on('error', () => undefined);
             health.register('redis', async () => {
+              // Not connected: fail at once instead of queueing a PING behind the reconnects.
+              if (redis.status !== 'ready') {
+                throw new Error(`redis connection ${redis.status}`);
+              }
               await redis.ping();
             });
             return redis;
