@@ -228,6 +228,7 @@ class Reconnector {
       return;
     }
     this.token = value;
+    this.renew = false; // a new token was had: renew again only if the server refuses this one
     this.notice = undefined;
     this.live = true;
     this.connectTimer = setTimeout(() => {
