@@ -67,7 +67,7 @@ export class SimulatorStats {
       ...(this.consoleState ? [`console ${this.consoleState}`] : []),
       `pos/s ${rate.toFixed(1)}`,
       `incidents ${this.incidents}`,
-      `dispatches ${this.dispatches}${this.noFreshUnit > 0 ? ` (no fresh unit ${this.noFreshUnit})` : ''}`,
+      `dispatches ${this.dispatches}${this.noFreshUnit > 0 ? ` (no unit ${this.noFreshUnit})` : ''}`,
       `cmds ${this.commands} (acc ${this.accepted} dec ${this.declined} silent ${this.silent})`,
       ack,
       `escalations ${this.escalations}`,
