@@ -72,6 +72,25 @@ SELECT version FROM geo.geofences WHERE agency_id = $1 AND id = $2;
 -- name: delete
 DELETE FROM geo.geofences WHERE agency_id = $1 AND id = $2 RETURNING id;
 
+-- name: units_touching_fences
+-- Units of a batch that a geofence evaluation could concern: one of their fixes is inside a fence
+-- (not expired), or they have a membership row (inside or pending). The others' fixes change
+-- nothing, so a batch with several fixes per unit evaluates only these units' fixes.
+-- $2 unit ids, $3 lon, $4 lat (arrays, one element per fix).
+SELECT f.unit_id
+FROM unnest($2::text[], $3::float8[], $4::float8[]) AS f (unit_id, lon, lat)
+WHERE EXISTS (
+  SELECT 1
+  FROM geo.geofences g
+  WHERE g.agency_id = $1
+    AND ST_Intersects(g.area_geom, ST_SetSRID(ST_MakePoint(f.lon, f.lat), 4326))
+    AND (g.expires_at IS NULL OR g.expires_at > now())
+)
+UNION
+SELECT m.unit_id
+FROM geo.geofence_membership m
+WHERE m.agency_id = $1 AND m.unit_id = ANY($2::text[]);
+
 -- name: evaluate
 -- Enter/exit/dwell detection, set-based over at most one fix per unit: the ingestion runs every
 -- fix it appended to the history through here, a unit's fixes in device-time order (one

@@ -16,6 +16,7 @@ const UPDATE = sqlOf(SQL, 'update');
 const VERSION_OF = sqlOf(SQL, 'version_of');
 const DELETE = sqlOf(SQL, 'delete');
 const EVALUATE = sqlOf(SQL, 'evaluate');
+const UNITS_TOUCHING_FENCES = sqlOf(SQL, 'units_touching_fences');
 const DWELL_DUE = sqlOf(SQL, 'dwell_due');
 
 export interface GeofenceRow {
@@ -192,6 +193,25 @@ export class GeofencesRepository {
       values: [agencyId, id],
     });
     return rows.length > 0;
+  }
+
+  /** Of the units of `fixes`, those with a fix inside a fence or a membership row (in `tx`). */
+  async unitsTouchingFences(
+    tx: PoolClient,
+    agencyId: string,
+    fixes: ReadonlyArray<{ unitId: string; lon: number; lat: number }>,
+  ): Promise<Set<string>> {
+    const rows = await queryRows<{ unit_id: string }>(tx, {
+      name: 'geo_geofence_units_touching_v1',
+      text: UNITS_TOUCHING_FENCES,
+      values: [
+        agencyId,
+        textArray(fixes.map((fix) => fix.unitId)),
+        numberArray(fixes.map((fix) => fix.lon)),
+        numberArray(fixes.map((fix) => fix.lat)),
+      ],
+    });
+    return new Set(rows.map((row) => row.unit_id));
   }
 
   /**

@@ -159,7 +159,7 @@ describe('validateBatch', () => {
 describe('PositionsService', () => {
   const config = geoServiceEnvSchema.parse({});
   let positions: jest.Mocked<Pick<PositionsRepository, 'latestOf' | 'ingest' | 'transaction'>>;
-  let geofences: jest.Mocked<Pick<GeofencesRepository, 'evaluate'>>;
+  let geofences: jest.Mocked<Pick<GeofencesRepository, 'evaluate' | 'unitsTouchingFences'>>;
   let retention: jest.Mocked<Pick<RetentionService, 'ensurePartitionsFor'>>;
   let outbox: jest.Mocked<Pick<GeoOutbox, 'nudge'>>;
   let unitMoved: jest.Mocked<Pick<UnitMovedService, 'offer'>>;
@@ -192,7 +192,10 @@ describe('PositionsService', () => {
       ingest: jest.fn().mockResolvedValue(outcome),
       transaction: jest.fn((fn) => fn(tx as never)),
     } as never;
-    geofences = { evaluate: jest.fn().mockResolvedValue(new Map([['geofence.entered', 1]])) };
+    geofences = {
+      evaluate: jest.fn().mockResolvedValue(new Map([['geofence.entered', 1]])),
+      unitsTouchingFences: jest.fn().mockResolvedValue(new Set(['u1'])),
+    };
     retention = { ensurePartitionsFor: jest.fn().mockResolvedValue(undefined) };
     outbox = { nudge: jest.fn() };
     unitMoved = { offer: jest.fn() };
@@ -234,6 +237,19 @@ describe('PositionsService', () => {
     );
     expect(outbox.nudge).toHaveBeenCalledTimes(1);
     expect(unitMoved.offer).toHaveBeenCalledWith('ag', outcome.moved[0]);
+  });
+
+  it('leaves out of a multi-fix batch the units whose fixes concern no fence', async () => {
+    positions.ingest.mockResolvedValue({
+      ...outcome,
+      stored: [storable('u1', 0, 2), storable('u1', 5, 1), storable('far', 3, 1)],
+    });
+    await sut.ingest('ag', [fix('u1', 1, 1, 5, 1), fix('u1', 1, 1, 0, 2), fix('far', 1, 1, 3, 1)]);
+    expect(geofences.unitsTouchingFences).toHaveBeenCalledWith(tx, 'ag', expect.any(Array));
+    const evaluated = geofences.evaluate.mock.calls.flatMap(([, , round]) =>
+      round.map((fenceFix) => fenceFix.unitId),
+    );
+    expect(evaluated).toEqual(['u1', 'u1']);
   });
 
   it('does not touch the database when every fix is rejected', async () => {

@@ -340,7 +340,18 @@ export class PositionsService {
       const { outcome, events } = await this.positions.transaction(async (tx) => {
         const stored = await this.positions.ingest(tx, agencyId, fixes);
         const counts = new Map<string, number>();
-        for (const round of geofenceRounds(stored.stored, stored.firstReports, previous)) {
+        let rounds = geofenceRounds(stored.stored, stored.firstReports, previous);
+        if (rounds.length > 1) {
+          // Several fixes of a unit (an upload): one statement per rank, so leave out the units
+          // whose fixes cannot concern any fence (none inside one, no membership row).
+          const touching = await this.geofences.unitsTouchingFences(tx, agencyId, stored.stored);
+          rounds = geofenceRounds(
+            stored.stored.filter((fix) => touching.has(fix.unitId)),
+            stored.firstReports,
+            previous,
+          );
+        }
+        for (const round of rounds) {
           const fired = await this.geofences.evaluate(
             tx,
             agencyId,
