@@ -3,7 +3,7 @@
 // the primary owning the room's shard channel was killed and its replica took over.
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { redisClientFromUrl } from '@gad/bus';
+import { redisClientFromUrl } from '@gad/platform';
 import { startRedisCluster, waitFor, type RedisClusterHandle } from '@gad/testing';
 import { createShardedAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';

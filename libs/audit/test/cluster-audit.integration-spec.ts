@@ -2,7 +2,7 @@
 // the hash-tagged prefix keeps the queue's keys in one slot, and recording survives the death of
 // that slot's primary.
 import { Worker, type Job } from 'bullmq';
-import { redisClientFromUrl } from '@gad/bus';
+import { redisClientFromUrl } from '@gad/platform';
 import { Queues, type AuditEntriesJob } from '@gad/contracts';
 import { startRedisCluster, uniqueId, waitFor, type RedisClusterHandle } from '@gad/testing';
 import { AuditRecorder, auditQueuePrefix, type AuditRecordInput } from '@gad/audit';

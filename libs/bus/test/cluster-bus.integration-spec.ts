@@ -1,7 +1,6 @@
 // The bus on a real 6-node Redis Cluster (tools/stack/cluster.cjs): hash-tagged keys, multi-stream
 // reads, the DLQ transaction, and a primary SIGKILLed mid-run with its replica taking over.
 import {
-  redisClientFromUrl,
   StreamConsumer,
   StreamKeys,
   StreamPublisher,
@@ -9,6 +8,7 @@ import {
   type StreamConsumerOptions,
 } from '@gad/bus';
 import type { Envelope } from '@gad/contracts';
+import { redisClientFromUrl } from '@gad/platform';
 import {
   startRedisCluster,
   uniqueRedisPrefix,

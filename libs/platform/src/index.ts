@@ -37,6 +37,11 @@ export {
 } from './lib/database/create-data-source';
 export { DatabaseModule, type DatabaseModuleOptions } from './lib/database/database.module';
 export {
+  redisClientFromUrl,
+  isClusterUrl,
+  parseClusterUrl,
+} from './lib/redis/redis-client';
+export {
   RedisModule,
   REDIS_CLIENT,
   createRedisClient,

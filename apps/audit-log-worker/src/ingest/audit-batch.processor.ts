@@ -15,7 +15,7 @@ import {
   type AuditEntry,
 } from '@gad/contracts';
 import { auditQueuePrefix } from '@gad/audit';
-import { redisClientFromUrl } from '@gad/bus';
+import { redisClientFromUrl } from '@gad/platform';
 import { metrics } from '@opentelemetry/api';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';

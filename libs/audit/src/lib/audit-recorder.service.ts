@@ -13,7 +13,7 @@ import {
   type AuditOutcome,
 } from '@gad/contracts';
 import { Queue } from 'bullmq';
-import { redisClientFromUrl } from '@gad/bus';
+import { redisClientFromUrl } from '@gad/platform';
 import type { Redis } from 'ioredis';
 import { redact, sanitizeText } from './audit-redaction';
 

@@ -1,20 +1,14 @@
 import { Logger } from '@nestjs/common';
-import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { isClusterUrl, redisClientFromUrl } from '@gad/platform';
+import { Redis, type RedisOptions } from 'ioredis';
 
 /**
  * How the bus reaches Redis: a URL, ioredis options, or a factory. The bus opens several
  * connections (commands, blocking reads, RPC replies) and calls a factory once per connection; it
- * owns and closes what it opens. A `redis+cluster://` URL (see {@link redisClientFromUrl}) opens
+ * owns and closes what it opens. A `redis+cluster://` URL (`redisClientFromUrl` of `@gad/platform`) opens
  * ioredis `Cluster` clients and hash-tags the bus keys (see {@link StreamKeys}).
  */
 export type RedisConnection = string | RedisOptions | (() => Redis);
-
-const CLUSTER_SCHEME = /^rediss?\+cluster:\/\//i;
-
-/** True for `redis+cluster://` / `rediss+cluster://` URLs (docs/adr/0002-redis-cluster.md). */
-export function isClusterUrl(url: string): boolean {
-  return CLUSTER_SCHEME.test(url);
-}
 
 /** True when the bus reaches a Redis Cluster through `connection` (a cluster URL or client). */
 export function isClusterConnection(connection: RedisConnection | Redis): boolean {
@@ -22,71 +16,6 @@ export function isClusterConnection(connection: RedisConnection | Redis): boolea
     return isClusterUrl(connection);
   }
   return (connection as { isCluster?: unknown }).isCluster === true;
-}
-
-/**
- * Seed nodes and per-node options of a cluster URL:
- * `redis+cluster://[user:password@]host:port[?nodes=host2:port,host3:port]` (`rediss+cluster`
- * for TLS). One seed is enough (the client discovers the others with CLUSTER SLOTS); `nodes` adds
- * more seeds for when the first is down at start.
- */
-export function parseClusterUrl(url: string): {
-  nodes: Array<{ host: string; port: number }>;
-  redisOptions: RedisOptions;
-} {
-  const parsed = new URL(url);
-  const seeds = [parsed.host, ...(parsed.searchParams.get('nodes') ?? '').split(',')].filter(
-    (seed) => seed.length > 0,
-  );
-  const nodes = seeds.map((seed) => {
-    const [host, port] = seed.split(':');
-    return { host, port: Number(port || 6379) };
-  });
-  const redisOptions: RedisOptions = {};
-  if (parsed.username) {
-    redisOptions.username = decodeURIComponent(parsed.username);
-  }
-  if (parsed.password) {
-    redisOptions.password = decodeURIComponent(parsed.password);
-  }
-  if (parsed.protocol.startsWith('rediss')) {
-    redisOptions.tls = {};
-  }
-  return { nodes, redisOptions };
-}
-
-/**
- * THE place where a Redis URL becomes a client, for the bus, the audit recorder and BullMQ:
- * `redis://`/`rediss://` give a `Redis`, `redis+cluster://` an ioredis `Cluster` with `options`
- * applied to every node connection (and `enableOfflineQueue` to the cluster). The cluster is
- * returned typed as `Redis`: both share ioredis' command interface, which is all the callers use
- * (`status`, `quit`, `disconnect`, `multi`, `pipeline`, `call`, commands); `isCluster` tells
- * them apart.
- */
-export function redisClientFromUrl(url: string, options: RedisOptions = {}): Redis {
-  if (!isClusterUrl(url)) {
-    return new Redis(url, options);
-  }
-  const { nodes, redisOptions } = parseClusterUrl(url);
-  const clusterOptions: ClusterOptions = {
-    redisOptions: { ...options, ...redisOptions },
-    // ioredis applies a cluster's key prefix at the cluster level, not per node.
-    keyPrefix: options.keyPrefix,
-    enableAutoPipelining: options.enableAutoPipelining,
-    enableOfflineQueue: options.enableOfflineQueue ?? true,
-    // Failover: a replica takes over within cluster-node-timeout; keep retrying MOVED/down slots.
-    retryDelayOnFailover: 200,
-    retryDelayOnClusterDown: 300,
-    retryDelayOnTryAgain: 100,
-    slotsRefreshTimeout: 2_000,
-    // SSUBSCRIBE goes to the shard owning the channel (the sharded socket.io adapter needs it).
-    shardedSubscribers: true,
-    clusterRetryStrategy: (times) => Math.min(100 * times, 2_000),
-  };
-  if (options.maxRetriesPerRequest !== undefined) {
-    clusterOptions.maxRedirections = 32;
-  }
-  return new Cluster(nodes, clusterOptions) as unknown as Redis;
 }
 
 /** The minimal logger the bus writes to (Nest's `Logger` and pino-based loggers both fit). */

@@ -5,9 +5,9 @@ import {
   type DynamicModule,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { redisClientFromUrl } from '@gad/bus';
 import type { Redis } from 'ioredis';
 import { HealthRegistry } from '../health/health.registry';
+import { redisClientFromUrl } from './redis-client';
 
 /** Injection token of the ioredis client provided by {@link RedisModule}. */
 export const REDIS_CLIENT = 'gad:redis-client';
@@ -27,7 +27,7 @@ export interface RedisModuleOptions {
 
 /**
  * Creates an ioredis client with the platform's timeouts; a `redis+cluster://` URL gives an
- * ioredis Cluster (`redisClientFromUrl` of `@gad/bus`, docs/adr/0002-redis-cluster.md). Commands
+ * ioredis Cluster ({@link redisClientFromUrl}, docs/adr/0002-redis-cluster.md). Commands
  * issued in the same event-loop turn (concurrent requests' rate limits, command-log appends, ...)
  * leave in one write (ioredis auto-pipelining): fewer syscalls and wake-ups of Redis per request.
  * Never use it (or a `duplicate()` keeping the option) as a subscriber connection.
