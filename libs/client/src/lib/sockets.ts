@@ -283,11 +283,14 @@ class Reconnector {
       return;
     }
     this.live = false;
+    const wasConnected = this.state.status === 'connected';
     if (reason === 'io client disconnect') {
       this.stop(ConnectionDownReasons.Closed, 'closed by the application');
       return;
     }
-    this.attempt = 0;
+    if (wasConnected) {
+      this.attempt = 0;
+    }
     if (notice && TERMINAL_SOCKET_CODES.includes(notice.code)) {
       this.stop(notice.code, notice.message);
       return;
