@@ -35,13 +35,48 @@ export default [
               onlyDependOnLibsWithTags: ['type:contracts'],
               allowedExternalImports: ['zod', 'socket.io-client'],
             },
+            // Infra libs are layered: each uses the layers below it, contracts, and @gad/testing in
+            // its own tests (docs/architecture.md, "Boundaries"):
+            //   config ← observability ← platform ← bus ← audit
             {
               sourceTag: 'type:infra',
               onlyDependOnLibsWithTags: ['type:contracts', 'type:infra', 'type:testing'],
             },
+            { sourceTag: 'layer:config', onlyDependOnLibsWithTags: ['type:contracts', 'type:testing'] },
+            {
+              sourceTag: 'layer:observability',
+              onlyDependOnLibsWithTags: ['type:contracts', 'type:testing', 'layer:config'],
+            },
+            {
+              sourceTag: 'layer:platform',
+              onlyDependOnLibsWithTags: ['type:contracts', 'type:testing', 'layer:config', 'layer:observability'],
+            },
+            {
+              sourceTag: 'layer:bus',
+              onlyDependOnLibsWithTags: [
+                'type:contracts',
+                'type:testing',
+                'layer:config',
+                'layer:observability',
+                'layer:platform',
+              ],
+            },
+            {
+              sourceTag: 'layer:audit',
+              onlyDependOnLibsWithTags: [
+                'type:contracts',
+                'type:testing',
+                'layer:config',
+                'layer:observability',
+                'layer:platform',
+                'layer:bus',
+              ],
+            },
+            // The test kit sits under every lib's tests, so it uses none of them (a cycle otherwise):
+            // contracts, the client and its own files only.
             {
               sourceTag: 'type:testing',
-              onlyDependOnLibsWithTags: ['type:contracts', 'type:infra', 'type:client', 'type:testing'],
+              onlyDependOnLibsWithTags: ['type:contracts', 'type:client', 'type:testing'],
             },
             {
               sourceTag: 'type:app',
@@ -50,6 +85,22 @@ export default [
             {
               sourceTag: 'type:e2e',
               onlyDependOnLibsWithTags: ['type:contracts', 'type:client', 'type:testing'],
+            },
+            // tools/scripts, tools/bench, tools/stack: libs only, through their index (never an app).
+            {
+              sourceTag: 'type:tool',
+              onlyDependOnLibsWithTags: ['type:contracts', 'type:client', 'type:infra', 'type:testing'],
+            },
+            // The fleet simulator drives the system as a client does: contracts and @gad/client only.
+            {
+              sourceTag: 'type:simulator',
+              onlyDependOnLibsWithTags: ['type:contracts', 'type:client'],
+            },
+            // docker/test checks compose, k8s and the operations docs against the services' env
+            // schemas (@gad/config) and starts the built images through the client.
+            {
+              sourceTag: 'type:deploy-test',
+              onlyDependOnLibsWithTags: ['type:contracts', 'type:client', 'type:testing', 'layer:config'],
             },
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
             { sourceTag: 'scope:api-gateway', onlyDependOnLibsWithTags: ['scope:shared', 'scope:api-gateway'] },
