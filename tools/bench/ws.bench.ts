@@ -12,6 +12,7 @@
  */
 import { freePort, startServiceProcess, type ServiceProcess } from '@gad/testing';
 import { createShardedAdapter } from '@socket.io/redis-adapter';
+import { COMMAND_LOG_APPEND_SCRIPT } from '@gad/bus';
 import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
 import { execSync, fork, type ChildProcess } from 'node:child_process';
@@ -23,7 +24,6 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Server } from 'socket.io';
 import { io, type Socket } from 'socket.io-client';
-import { APPEND_SCRIPT } from '../../apps/ws-gateway/src/commands/command-log.scripts';
 import { analysis, parseBenchFlags } from './report';
 
 const now = (): number => performance.timeOrigin + performance.now();
@@ -276,7 +276,7 @@ function durableConsumer(server: Server, pub: Redis, prefix: string): { stop(): 
   const key = `${prefix}${BARE_OUTBOUND}`;
   const consumer = `bare-${process.pid}`;
   let running = true;
-  redis.defineCommand('benchAppend', { numberOfKeys: 3, lua: APPEND_SCRIPT });
+  redis.defineCommand('benchAppend', { numberOfKeys: 3, lua: COMMAND_LOG_APPEND_SCRIPT });
   const append = (redis as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[
     'benchAppend'
   ].bind(redis);
@@ -701,7 +701,7 @@ function report(rows: Row[], flags: Flags, seconds: number, root: string): strin
     `Command: \`node tools/bench/run.mjs ws\` (\`npm run bench -- ws\`, after \`node tools/scripts/build.mjs\`). Whole run ${fmt(seconds, 0)} s.`,
     `Recorded ${new Date().toISOString()} on ${cpus().length} CPUs (${cpu}), Node ${process.version}, Redis on loopback; both servers, ${flags.clients} client processes and Redis share the machine (and it is shared with other work).`,
     '',
-    `Method: ${flags.sockets} websocket sockets from ${flags.clients} client processes (socket.io-client, websocket transport, half to each instance). The baseline is two bare socket.io 4 servers with the same sharded Redis adapter and options (ping 25 s, 16 KB frames, no deflate), each socket in an agency room and its unit room. The gateway runs as two built processes (\`LOG_LEVEL=warn\`); sockets are \`/field\` officers with their own ES256 token (verified at the handshake, per-user quota entry in Redis, token bucket, expiry timer, unit + user rooms). RSS is the sum over both server processes (\`/proc/<pid>/status\` VmRSS) 3 s after the last handshake minus before the first, divided by the sockets; the line below the table adds the same reading ${flags.settle} s after the last handshake (by then the gateway's periodic work, instance heartbeats every 5 s and send-buffer sweeps every 2 s, has run, and V8 may have given back heap). Unicast: ${flags.rate} msg/s for ${flags.duration} s to random units; the bare server emits \`io.to(unit room)\` on one instance, the gateway path is the real one (\`command.issued\` XADD on \`gad:notify:outbound\` → consumer group → Lua append to the unit's command log → room emit → adapter), latency from the send (XADD) to the device's handler. The second baseline runs the same two bare servers with that Redis work and nothing else: the bench XADDs each command (what is due every 5 ms in one pipeline, as for the gateway) to a stream read by a consumer group of both servers (COUNT 100, blocking), each entry is appended with the gateway's own Lua script (\`APPEND_SCRIPT\`) and emitted to the unit's room, then the batch is acknowledged. Broadcast: ${flags.broadcasts} broadcasts 1 s apart to every socket (gateway: \`incident.created\` XADD on \`gad:dispatch:events\` → the agency room of ${flags.sockets} \`/dispatch\` consoles, latency from the envelope's \`occurredAt\`, ms precision), p99 over every delivery.`,
+    `Method: ${flags.sockets} websocket sockets from ${flags.clients} client processes (socket.io-client, websocket transport, half to each instance). The baseline is two bare socket.io 4 servers with the same sharded Redis adapter and options (ping 25 s, 16 KB frames, no deflate), each socket in an agency room and its unit room. The gateway runs as two built processes (\`LOG_LEVEL=warn\`); sockets are \`/field\` officers with their own ES256 token (verified at the handshake, per-user quota entry in Redis, token bucket, expiry timer, unit + user rooms). RSS is the sum over both server processes (\`/proc/<pid>/status\` VmRSS) 3 s after the last handshake minus before the first, divided by the sockets; the line below the table adds the same reading ${flags.settle} s after the last handshake (by then the gateway's periodic work, instance heartbeats every 5 s and send-buffer sweeps every 2 s, has run, and V8 may have given back heap). Unicast: ${flags.rate} msg/s for ${flags.duration} s to random units; the bare server emits \`io.to(unit room)\` on one instance, the gateway path is the real one (\`command.issued\` XADD on \`gad:notify:outbound\` → consumer group → Lua append to the unit's command log → room emit → adapter), latency from the send (XADD) to the device's handler. The second baseline runs the same two bare servers with that Redis work and nothing else: the bench XADDs each command (what is due every 5 ms in one pipeline, as for the gateway) to a stream read by a consumer group of both servers (COUNT 100, blocking), each entry is appended with the gateway's own Lua script (\`COMMAND_LOG_APPEND_SCRIPT\`) and emitted to the unit's room, then the batch is acknowledged. Broadcast: ${flags.broadcasts} broadcasts 1 s apart to every socket (gateway: \`incident.created\` XADD on \`gad:dispatch:events\` → the agency room of ${flags.sockets} \`/dispatch\` consoles, latency from the envelope's \`occurredAt\`, ms precision), p99 over every delivery.`,
     '',
     '| run | sockets | connect (s) | RSS per socket (KB) | unicast recv/sent | server CPU ms per unicast | p50 (ms) | p95 (ms) | p99 (ms) | max (ms) | broadcast recv/expected | p50 (ms) | p99 (ms) | max (ms) |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { COMMAND_LOG_APPEND_SCRIPT } from '@gad/bus';
 import type { DeliveredCommand, CommandIssuedV1, Recipient } from '@gad/contracts';
 import { REDIS_CLIENT } from '@gad/platform';
 import type { Redis } from 'ioredis';
 import { WsRedisKeys } from '../realtime/redis-keys';
-import { APPEND_SCRIPT } from './command-log.scripts';
 
 const APPEND_COMMAND = 'gadWsAppendCommand';
 type AppendCommand = (...args: (string | number)[]) => Promise<unknown>;
@@ -42,7 +42,7 @@ export class CommandLogRepository {
     @Inject(COMMAND_LOG_KEYS) private readonly keys: WsRedisKeys,
   ) {
     // EVALSHA with a fall-back to EVAL: the script body is not sent with every command.
-    redis.defineCommand(APPEND_COMMAND, { numberOfKeys: 3, lua: APPEND_SCRIPT });
+    redis.defineCommand(APPEND_COMMAND, { numberOfKeys: 3, lua: COMMAND_LOG_APPEND_SCRIPT });
   }
 
   async append(

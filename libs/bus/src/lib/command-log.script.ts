@@ -1,13 +1,15 @@
-/* Lua scripts of the per-recipient command log (CommandLogRepository). */
-
 /**
+ * Lua of ws-gateway's per-recipient command log (`CommandLogRepository`), which keeps the commands
+ * delivered to a unit or user so a reconnecting device replays what it missed.
+ *
  * Appends one command: idempotent by commandId (a retried `command.issued` keeps its first seq),
  * seq from INCR, then drops entries beyond the count or older than the age (at most 200 per call),
  * reading the oldest entry one at a time: only the entries it drops and one more are read.
  * Entry member: `<seq>|<appendedAtMs>|<commandId>|<json without seq>`.
- * In a module of its own, without imports, so the ws bench's baseline can run the same script.
+ * Here rather than in ws-gateway so the ws bench's baseline (tools/bench/ws.bench.ts) runs the same
+ * script through the lib's index; in a module of its own, without imports.
  */
-export const APPEND_SCRIPT = `
+export const COMMAND_LOG_APPEND_SCRIPT = `
 local existing = redis.call('HGET', KEYS[3], ARGV[1])
 if existing then return {tonumber(existing), 0} end
 local seq = redis.call('INCR', KEYS[1])
