@@ -36,11 +36,7 @@ export {
   type CreateDataSourceOptions,
 } from './lib/database/create-data-source';
 export { DatabaseModule, type DatabaseModuleOptions } from './lib/database/database.module';
-export {
-  redisClientFromUrl,
-  isClusterUrl,
-  parseClusterUrl,
-} from './lib/redis/redis-client';
+export { redisClientFromUrl, isClusterUrl, parseClusterUrl } from './lib/redis/redis-client';
 export {
   RedisModule,
   REDIS_CLIENT,
@@ -58,3 +54,9 @@ export {
 } from './auth/jwt-verifier';
 export { AuthGuard, Roles, CurrentUser, ROLES_KEY } from './auth/auth.guard';
 export * from './http/http-operation.decorator';
+export {
+  QueueProcessor,
+  type QueueConnectionOptions,
+  type QueueWorkerSpec,
+} from './lib/queue/queue-processor';
+export { CLOCK, systemClock, type Clock } from './lib/clock/clock.constants';
