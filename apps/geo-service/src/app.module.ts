@@ -1,7 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { BusModule } from '@gad/bus';
-import { DatabaseModule } from '@gad/platform';
-import { CLOCK, systemClock } from './clock.constants';
+import { DatabaseModule, CLOCK, systemClock } from '@gad/platform';
 import {
   GEO_CONNECTION_SETTINGS,
   GEO_SCHEMA,

@@ -1,8 +1,7 @@
 import type { Envelope } from '@gad/contracts';
-import { createDataSource, initializeDataSource } from '@gad/platform';
+import { createDataSource, initializeDataSource, type Clock } from '@gad/platform';
 import { createTestDatabase, type TestDatabase } from '@gad/testing';
 import type { DataSource } from 'typeorm';
-import type { Clock } from '../src/clock.constants';
 import { GEO_CONNECTION_SETTINGS, GEO_SCHEMA, geoMigrations } from '../src/database/data-source';
 import { geoServiceEnvSchema, type GeoServiceConfig } from '../src/geo-service.config';
 import { GeofenceDwellService } from '../src/geofences/geofence-dwell.service';

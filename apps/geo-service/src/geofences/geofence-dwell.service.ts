@@ -6,7 +6,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { Streams } from '@gad/contracts';
-import { CLOCK, type Clock } from '../clock.constants';
+import { CLOCK, type Clock } from '@gad/platform';
 import { GEO_SERVICE_CONFIG, type GeoServiceConfig } from '../geo-service.config';
 import { geoInstruments } from '../metrics/geo.metrics';
 import { GeoOutbox } from '../outbox/geo-outbox.service';

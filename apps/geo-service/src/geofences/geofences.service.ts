@@ -8,7 +8,7 @@ import {
   type GeoGeofenceListRequest,
   type GeoGeofenceUpdateRequest,
 } from '@gad/contracts';
-import { CLOCK, type Clock } from '../clock.constants';
+import { CLOCK, type Clock } from '@gad/platform';
 import { GEO_SERVICE_CONFIG, type GeoServiceConfig } from '../geo-service.config';
 import { GeofenceException } from './geofences.exception';
 import { toGeofence } from './geofences.mapper';

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { GeoNearestRequest, GeoNearestResponse } from '@gad/contracts';
-import { CLOCK, type Clock } from '../clock.constants';
+import { CLOCK, type Clock } from '@gad/platform';
 import { GEO_SERVICE_CONFIG, type GeoServiceConfig } from '../geo-service.config';
 import { geoInstruments } from '../metrics/geo.metrics';
 import { toExclusions, toNearestUnit } from './nearest.mapper';

@@ -9,8 +9,7 @@ import type {
   UnitTrackResponse,
 } from '@gad/contracts';
 import { Streams } from '@gad/contracts';
-import { ValidationException } from '@gad/platform';
-import { CLOCK, type Clock } from '../clock.constants';
+import { ValidationException, CLOCK, type Clock } from '@gad/platform';
 import { GEO_SERVICE_CONFIG, type GeoServiceConfig } from '../geo-service.config';
 import { GeofencesRepository, type FenceFix } from '../geofences/geofences.repository';
 import { geoInstruments } from '../metrics/geo.metrics';

@@ -6,7 +6,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { GeoRetentionSetRequest } from '@gad/contracts';
-import { CLOCK, type Clock } from '../clock.constants';
+import { CLOCK, type Clock } from '@gad/platform';
 import { GEO_SERVICE_CONFIG, type GeoServiceConfig } from '../geo-service.config';
 import { dayKey, dayOfPartition, RetentionRepository } from './retention.repository';
 
