@@ -30,7 +30,7 @@ function runCli(args: string[], env: Record<string, string>): Promise<CliResult>
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['-r', './tools/scripts/register-paths.js', 'dist/tools/scripts/audit-verify.js', ...args],
+      ['-r', './tools/scripts/register-paths.js', 'dist/apps/audit-log-worker/src/verify/audit-verify.cli.js', ...args],
       { cwd: ROOT, env: { ...process.env, ...env }, timeout: 60_000 },
       (error, stdout) => resolve({ code: error ? Number(error.code ?? 2) : 0, stdout }),
     );

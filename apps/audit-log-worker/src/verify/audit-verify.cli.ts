@@ -9,14 +9,27 @@
  * AUDIT_SIGNING_KEY (the worker's private key, PEM or base64 PKCS#8) and/or AUDIT_VERIFY_PUBLIC_KEYS
  * (`;`-separated SPKI PEM or base64), or `--public-key <file>`. Exit code 0 = intact, 1 = broken,
  * 2 = usage or connection error.
+ *
+ * An entry point of audit-log-worker, like `main.ts` (built to
+ * `dist/apps/audit-log-worker/src/verify/audit-verify.cli.js`): the chain, its SQL and the checkpoint
+ * keys belong to this app, so the CLI lives beside them instead of importing them from tools/.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { loadConfig } from '@gad/config';
 import type { AuditVerifyRange } from '@gad/contracts';
-import { CheckpointSigner } from '../../apps/audit-log-worker/src/chain/checkpoint-signer';
-import { openAuditDataSource } from '../../apps/audit-log-worker/src/database/data-source';
-import { VerifyRepository } from '../../apps/audit-log-worker/src/verify/verify.repository';
-import { VerifyService } from '../../apps/audit-log-worker/src/verify/verify.service';
+import { z } from 'zod';
+import { CheckpointSigner } from '../chain/checkpoint-signer';
+import { openAuditDataSource } from '../database/data-source';
+import { VerifyRepository } from './verify.repository';
+import { VerifyService } from './verify.service';
+
+/** What the CLI reads from the environment (each optional; `--database-url` wins over the variable). */
+const auditVerifyEnvSchema = z.object({
+  DATABASE_URL: z.string().optional(),
+  AUDIT_SIGNING_KEY: z.string().optional(),
+  AUDIT_VERIFY_PUBLIC_KEYS: z.string().optional(),
+});
 
 const USAGE =
   'usage: npm run audit:verify -- --agency <id> [--from <seq|ISO time>] [--to <seq|ISO time>] ' +
@@ -49,23 +62,22 @@ async function main(): Promise<number> {
     },
   });
   if (values.help || !values.agency) {
-    console.error(USAGE);
+    process.stderr.write(`${USAGE}\n`);
     return 2;
   }
-  const extraKeys = (process.env['AUDIT_VERIFY_PUBLIC_KEYS'] ?? '')
+  const env = loadConfig('audit:verify', auditVerifyEnvSchema);
+  const extraKeys = (env.AUDIT_VERIFY_PUBLIC_KEYS ?? '')
     .split(';')
     .map((key) => key.trim())
     .filter((key) => key.length > 0);
   if (values['public-key']) {
     extraKeys.push(readFileSync(values['public-key'], 'utf8'));
   }
-  const signer = new CheckpointSigner(process.env['AUDIT_SIGNING_KEY'] || undefined, extraKeys);
+  const signer = new CheckpointSigner(env.AUDIT_SIGNING_KEY || undefined, extraKeys);
   const range = { ...bound(values.from, 'from'), ...bound(values.to, 'to') };
   const dataSource = await openAuditDataSource({
     url:
-      values['database-url'] ??
-      process.env['DATABASE_URL'] ??
-      'postgres://postgres@127.0.0.1:5432/gad',
+      values['database-url'] ?? env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/gad',
     poolSize: 1,
     statementTimeoutMs: 600_000,
     applicationName: 'audit-verify',
@@ -76,18 +88,18 @@ async function main(): Promise<number> {
       range,
     );
     if (values.json) {
-      console.log(JSON.stringify(report, null, 2));
+      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     } else if (report.valid) {
-      console.log(
+      process.stdout.write(
         `OK agency ${report.agencyId}: ${report.entriesChecked} entries (${report.firstSeq}..${report.lastSeq}, ` +
           `anchored at ${report.anchoredAt}), ${report.checkpointsChecked} signed checkpoints, ` +
-          `last checkpoint at ${report.lastCheckpointSeq}`,
+          `last checkpoint at ${report.lastCheckpointSeq}\n`,
       );
     } else {
       const broken = report.firstBreak;
-      console.log(
+      process.stdout.write(
         `BROKEN agency ${report.agencyId}: first broken entry seq ${broken?.seq}` +
-          `${broken?.entryId ? ` (id ${broken.entryId})` : ''}: ${broken?.reason}: ${broken?.detail}`,
+          `${broken?.entryId ? ` (id ${broken.entryId})` : ''}: ${broken?.reason}: ${broken?.detail}\n`,
       );
     }
     return report.valid ? 0 : 1;
@@ -99,7 +111,9 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(`audit-verify: ${error instanceof Error ? error.message : String(error)}`);
+    process.stderr.write(
+      `audit-verify: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
     process.exit(2);
   },
 );
