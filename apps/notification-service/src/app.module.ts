@@ -1,7 +1,7 @@
 import { Logger, Module, type DynamicModule } from '@nestjs/common';
 import { AuditModule } from '@gad/audit';
 import { BusModule, OutboxModule } from '@gad/bus';
-import { DatabaseModule } from '@gad/platform';
+import { DatabaseModule, CLOCK, systemClock, type Clock } from '@gad/platform';
 import { DataSource } from 'typeorm';
 import { AcksHandler } from './acks/acks.handler';
 import { DeliveryProcessor } from './channels/delivery.processor';
@@ -9,7 +9,6 @@ import { DeliveryService } from './channels/delivery.service';
 import { EmailChannel } from './channels/email.channel';
 import { TelegramChannel } from './channels/telegram.channel';
 import { WebhookChannel } from './channels/webhook.channel';
-import { CLOCK, systemClock, type Clock } from './clock.constants';
 import { CommandsRepository } from './commands/commands.repository';
 import { CommandsService } from './commands/commands.service';
 import { NotificationsQueryService } from './commands/notifications-query.service';

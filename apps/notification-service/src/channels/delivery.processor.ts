@@ -1,12 +1,6 @@
-import {
-  Inject,
-  Injectable,
-  type BeforeApplicationShutdown,
-  type OnApplicationBootstrap,
-} from '@nestjs/common';
-import { createLogger } from '@gad/observability';
-import { UnrecoverableError, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import { Inject, Injectable } from '@nestjs/common';
+import { QueueProcessor, type QueueConnectionOptions, type QueueWorkerSpec } from '@gad/platform';
+import { UnrecoverableError, type Job } from 'bullmq';
 import {
   NOTIFICATION_SERVICE_CONFIG,
   type NotificationServiceConfig,
@@ -18,58 +12,44 @@ import { DeliveryService } from './delivery.service';
 
 /** One BullMQ worker per outside channel (`notify-telegram`, `notify-webhook`, `notify-email`). */
 @Injectable()
-export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = createLogger('delivery-processor');
-  private readonly workers: Worker<DeliveryJob>[] = [];
-  private connection: Redis | undefined;
-
+export class DeliveryProcessor extends QueueProcessor {
   constructor(
     private readonly delivery: DeliveryService,
     @Inject(NOTIFICATION_SERVICE_CONFIG) private readonly config: NotificationServiceConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.connection = new Redis(this.config.REDIS_URL, {
-      maxRetriesPerRequest: null,
-      connectionName: 'notify:delivery-workers',
-    });
-    this.connection.on('error', () => undefined);
-    for (const name of [
-      NotifyQueueNames.Telegram,
-      NotifyQueueNames.Webhook,
-      NotifyQueueNames.Email,
-    ]) {
-      const worker = new Worker<DeliveryJob>(
-        name,
-        async (job) => {
-          const result = await inJobTrace(
-            `${name} process`,
-            job.data.traceparent,
-            { 'gad.channel': job.data.channel, 'gad.agency.id': job.data.agencyId },
-            () => this.delivery.deliver(job.data, job.attemptsMade + 1, job.opts.attempts ?? 1),
-          );
-          if (result === 'failed') {
-            throw new UnrecoverableError('delivery failed');
-          }
-          if (result === 'retry') {
-            throw new Error('delivery will be retried');
-          }
-        },
-        {
-          connection: this.connection,
-          prefix: notifyQueuePrefix(this.config.REDIS_KEY_PREFIX),
-          concurrency: this.config.DELIVERY_CONCURRENCY,
-        },
-      );
-      worker.on('error', (error) =>
-        this.logger.error({ queue: name, error: error.message }, 'worker error'),
-      );
-      this.workers.push(worker);
-    }
+  ) {
+    super('delivery-processor');
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    await Promise.all(this.workers.splice(0).map((w) => w.close()));
-    this.connection?.disconnect();
+  protected connectionOptions(): QueueConnectionOptions {
+    return {
+      redisUrl: this.config.REDIS_URL,
+      prefix: notifyQueuePrefix(this.config.REDIS_KEY_PREFIX),
+      connectionName: 'notify:delivery-workers',
+    };
+  }
+
+  protected queues(): QueueWorkerSpec<DeliveryJob>[] {
+    return [NotifyQueueNames.Telegram, NotifyQueueNames.Webhook, NotifyQueueNames.Email].map(
+      (queue) => ({
+        queue,
+        process: (job: Job<DeliveryJob>) => this.process(queue, job),
+        options: { concurrency: this.config.DELIVERY_CONCURRENCY },
+      }),
+    );
+  }
+
+  private async process(queue: string, job: Job<DeliveryJob>): Promise<void> {
+    const result = await inJobTrace(
+      `${queue} process`,
+      job.data.traceparent,
+      { 'gad.channel': job.data.channel, 'gad.agency.id': job.data.agencyId },
+      () => this.delivery.deliver(job.data, job.attemptsMade + 1, job.opts.attempts ?? 1),
+    );
+    if (result === 'failed') {
+      throw new UnrecoverableError('delivery failed');
+    }
+    if (result === 'retry') {
+      throw new Error('delivery will be retried');
+    }
   }
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AuditRecorder } from '@gad/audit';
 import { AuditActions } from '@gad/contracts';
 import { createLogger } from '@gad/observability';
+import { CLOCK, type Clock } from '@gad/platform';
 import {
   BrokenCircuitError,
   ConsecutiveBreaker,
@@ -9,7 +10,6 @@ import {
   handleWhen,
   type CircuitBreakerPolicy,
 } from 'cockatiel';
-import { CLOCK, type Clock } from '../clock.constants';
 import { CommandsRepository } from '../commands/commands.repository';
 import { notifyMetrics } from '../metrics/notify.metrics';
 import {

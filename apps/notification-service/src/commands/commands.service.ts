@@ -15,7 +15,7 @@ import {
   type IncidentStatusChangedV1,
 } from '@gad/contracts';
 import { createLogger, currentTraceId } from '@gad/observability';
-import { CLOCK, type Clock } from '../clock.constants';
+import { CLOCK, type Clock } from '@gad/platform';
 import { isCritical, ladderFor } from '../escalation/escalation-ladder';
 import { notifyMetrics } from '../metrics/notify.metrics';
 import {

@@ -1,12 +1,6 @@
-import {
-  Inject,
-  Injectable,
-  type BeforeApplicationShutdown,
-  type OnApplicationBootstrap,
-} from '@nestjs/common';
-import { createLogger } from '@gad/observability';
-import { Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import { Inject, Injectable } from '@nestjs/common';
+import { QueueProcessor, type QueueConnectionOptions, type QueueWorkerSpec } from '@gad/platform';
+import type { Job } from 'bullmq';
 import {
   NOTIFICATION_SERVICE_CONFIG,
   type NotificationServiceConfig,
@@ -18,52 +12,42 @@ import { EscalationService } from './escalation.service';
 
 /** Runs due ladder steps (delayed jobs on `notify-escalation`, kept in Redis across restarts). */
 @Injectable()
-export class EscalationProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = createLogger('escalation-processor');
-  private worker: Worker<EscalationJob> | undefined;
-  private connection: Redis | undefined;
-
+export class EscalationProcessor extends QueueProcessor {
   constructor(
     private readonly escalation: EscalationService,
     @Inject(NOTIFICATION_SERVICE_CONFIG) private readonly config: NotificationServiceConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.connection = new Redis(this.config.REDIS_URL, {
-      maxRetriesPerRequest: null,
-      connectionName: 'notify:escalation-worker',
-    });
-    this.connection.on('error', () => undefined);
-    this.worker = new Worker<EscalationJob>(
-      NotifyQueueNames.Escalation,
-      (job) =>
-        inJobTrace(
-          `${NotifyQueueNames.Escalation} process`,
-          job.data.traceparent,
-          { 'gad.escalation.step': job.data.step, 'gad.agency.id': job.data.agencyId },
-          () => this.escalation.fire(job.data),
-        ),
-      {
-        connection: this.connection,
-        prefix: notifyQueuePrefix(this.config.REDIS_KEY_PREFIX),
-        concurrency: 8,
-        // A step whose worker died is picked up again within seconds, not half a minute.
-        lockDuration: 10_000,
-        stalledInterval: 5_000,
-      },
-    );
-    this.worker.on('error', (error) => this.logger.error({ error: error.message }, 'worker error'));
-    this.worker.on('failed', (job, error) =>
-      this.logger.warn(
-        { jobId: job?.id, error: error.message },
-        'escalation step failed; retrying',
-      ),
-    );
+  ) {
+    super('escalation-processor');
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.worker?.close();
-    this.worker = undefined;
-    this.connection?.disconnect();
+  protected connectionOptions(): QueueConnectionOptions {
+    return {
+      redisUrl: this.config.REDIS_URL,
+      prefix: notifyQueuePrefix(this.config.REDIS_KEY_PREFIX),
+      connectionName: 'notify:escalation-worker',
+    };
+  }
+
+  protected queues(): QueueWorkerSpec<EscalationJob>[] {
+    return [
+      {
+        queue: NotifyQueueNames.Escalation,
+        process: (job: Job<EscalationJob>) =>
+          inJobTrace(
+            `${NotifyQueueNames.Escalation} process`,
+            job.data.traceparent,
+            { 'gad.escalation.step': job.data.step, 'gad.agency.id': job.data.agencyId },
+            () => this.escalation.fire(job.data),
+          ),
+        options: {
+          concurrency: 8,
+          // A step whose worker died is picked up again within seconds, not half a minute.
+          lockDuration: 10_000,
+          stalledInterval: 5_000,
+        },
+        // A failed step is retried (attempts: 10); each failure is worth a warning.
+        logFailedAs: 'warn',
+      },
+    ];
   }
 }

@@ -9,7 +9,7 @@ import {
   type AssignmentUnacknowledgedV1,
 } from '@gad/contracts';
 import { createLogger, currentTraceId } from '@gad/observability';
-import { CLOCK, type Clock } from '../clock.constants';
+import { CLOCK, type Clock } from '@gad/platform';
 import { commandIssuedOf } from '../commands/commands.service';
 import { CommandsRepository, type CommandRecord } from '../commands/commands.repository';
 import { notifyMetrics } from '../metrics/notify.metrics';

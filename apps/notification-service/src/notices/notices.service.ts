@@ -7,7 +7,7 @@ import {
   type IncidentCreatedV1,
 } from '@gad/contracts';
 import { createLogger, currentTraceId } from '@gad/observability';
-import { CLOCK, type Clock } from '../clock.constants';
+import { CLOCK, type Clock } from '@gad/platform';
 import { CommandsRepository } from '../commands/commands.repository';
 import { notifyMetrics } from '../metrics/notify.metrics';
 import { NotifyAuditActions, SERVICE_ACTOR } from '../notify.constants';

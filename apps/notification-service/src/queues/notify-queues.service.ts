@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { activeTraceparent } from '@gad/bus';
+import { redisClientFromUrl } from '@gad/platform';
 import { Queue, type JobsOptions } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import {
   NOTIFICATION_SERVICE_CONFIG,
   type NotificationServiceConfig,
@@ -51,7 +52,7 @@ export class NotifyQueues implements OnApplicationShutdown {
   constructor(
     @Inject(NOTIFICATION_SERVICE_CONFIG) private readonly config: NotificationServiceConfig,
   ) {
-    this.connection = new Redis(config.REDIS_URL, {
+    this.connection = redisClientFromUrl(config.REDIS_URL, {
       maxRetriesPerRequest: 3,
       commandTimeout: 5_000,
       connectionName: 'notify:queues',
