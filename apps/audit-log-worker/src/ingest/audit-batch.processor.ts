@@ -1,10 +1,4 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type BeforeApplicationShutdown,
-  type OnApplicationBootstrap,
-} from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import {
   AUDIT_ENTRIES_JOB,
   AUDIT_ENTRY_JOB,
@@ -15,10 +9,8 @@ import {
   type AuditEntry,
 } from '@gad/contracts';
 import { auditQueuePrefix } from '@gad/audit';
-import { redisClientFromUrl } from '@gad/platform';
-import { metrics } from '@opentelemetry/api';
-import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { QueueProcessor, type QueueConnectionOptions, type QueueWorkerSpec } from '@gad/platform';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { IngestService } from './ingest.service';
 import { MicroBatcher } from './micro-batcher';
 import { isTransientDatabaseError } from './transient-error';
@@ -59,12 +51,8 @@ export const AUDIT_WORKER_OPTIONS = Symbol('AUDIT_WORKER_OPTIONS');
  * are, and the job fails at once naming the invalid ones.
  */
 @Injectable()
-export class AuditBatchProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger(AuditBatchProcessor.name);
+export class AuditBatchProcessor extends QueueProcessor {
   private readonly lanes: MicroBatcher<AuditEntry>[];
-  private workers: Worker<unknown>[] = [];
-  private connection: Redis | undefined;
-  private queue: Queue<AuditEntry> | undefined;
   /** Consecutive batches lost to an unavailable database. */
   private outageStreak = 0;
   private pausedUntil = 0;
@@ -73,6 +61,7 @@ export class AuditBatchProcessor implements OnApplicationBootstrap, BeforeApplic
     @Inject(IngestService) ingest: Pick<IngestService, 'append'>,
     @Inject(AUDIT_WORKER_OPTIONS) private readonly options: AuditWorkerOptions,
   ) {
+    super('audit-batch-processor');
     const write = async (
       entries: AuditEntry[],
     ): Promise<ReadonlyArray<Error | undefined> | undefined> => {
@@ -114,75 +103,36 @@ export class AuditBatchProcessor implements OnApplicationBootstrap, BeforeApplic
     return this.lanes[(hash >>> 0) % this.lanes.length];
   }
 
-  /** Starts consuming. */
-  start(): void {
-    if (this.workers.length > 0) {
-      return;
-    }
-    // Auto-pipelining: the completions of a committed batch leave in a few writes, not hundreds.
-    const connection = redisClientFromUrl(this.options.redisUrl, {
-      maxRetriesPerRequest: null,
-      enableAutoPipelining: true,
-    });
-    connection.on('error', () => undefined);
-    this.connection = connection;
-    const fetchers = Math.max(1, this.options.fetchers);
-    this.workers = Array.from({ length: fetchers }, () => {
-      const worker = new Worker<unknown>(Queues.Audit, (job) => this.process(job), {
-        connection,
-        prefix: auditQueuePrefix(this.options.keyPrefix),
-        concurrency: Math.max(1, Math.ceil(this.options.concurrency / fetchers)),
-        lockDuration: this.options.lockDurationMs,
-        stalledInterval: this.options.stalledIntervalMs,
-        // A crashed replica must never fail audit jobs: they are retried until stored.
-        maxStalledCount: 1_000,
-      });
-      worker.on('error', (error) => this.logger.error(`audit worker: ${error.message}`));
-      worker.on('failed', (job, error) =>
-        this.logger.error(`audit job ${job?.id ?? '?'} failed: ${error.message}`),
-      );
-      return worker;
-    });
-    const queue = new Queue<AuditEntry>(Queues.Audit, {
-      connection: this.connection,
+  protected connectionOptions(): QueueConnectionOptions {
+    return {
+      redisUrl: this.options.redisUrl,
       prefix: auditQueuePrefix(this.options.keyPrefix),
-    });
-    queue.on('error', () => undefined);
-    this.queue = queue;
-    metrics
-      .getMeter('audit-log-worker')
-      .createObservableGauge('gad_audit_queue_depth', {
-        description: 'Jobs on the audit queue by state (waiting, active, delayed, failed)',
-      })
-      .addCallback(async (result) => {
-        if (this.queue !== queue) {
-          return;
-        }
-        const counts = await queue.getJobCounts('wait', 'active', 'delayed', 'failed');
-        for (const [state, count] of Object.entries(counts)) {
-          result.observe(count, { state });
-        }
-      });
+      // The completions of a committed batch leave in a few writes, not hundreds.
+      enableAutoPipelining: true,
+    };
   }
 
-  /** Stops taking jobs, waits for the batches in hand to commit, and disconnects. */
-  async close(): Promise<void> {
-    const workers = this.workers;
-    this.workers = [];
-    await Promise.all(workers.map((worker) => worker.close()));
-    await this.queue?.close().catch(() => undefined);
-    this.queue = undefined;
-    this.connection?.disconnect();
-    this.connection = undefined;
-  }
-
-  onApplicationBootstrap(): void {
-    this.start();
-  }
-
-  /** Before the DataSource closes: the batches in hand must still commit. */
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.close();
+  protected queues(): QueueWorkerSpec<unknown>[] {
+    return [
+      {
+        queue: Queues.Audit,
+        process: (job: Job<unknown>) => this.process(job),
+        fetchers: this.options.fetchers,
+        options: {
+          concurrency: this.options.concurrency,
+          lockDuration: this.options.lockDurationMs,
+          stalledInterval: this.options.stalledIntervalMs,
+          // A crashed replica must never fail audit jobs: they are retried until stored.
+          maxStalledCount: 1_000,
+        },
+        logFailedAs: 'error',
+        depthGauge: {
+          meter: 'audit-log-worker',
+          name: 'gad_audit_queue_depth',
+          description: 'Jobs on the audit queue by state (waiting, active, delayed, failed)',
+        },
+      },
+    ];
   }
 
   private async process(job: Job<unknown>): Promise<void> {
@@ -252,7 +202,8 @@ export class AuditBatchProcessor implements OnApplicationBootstrap, BeforeApplic
       const delay = Math.min(500 * 2 ** Math.min(this.outageStreak - 1, 6), 30_000);
       this.pausedUntil = now + delay;
       this.logger.warn(
-        `database unavailable (${(error as Error).message}); audit intake paused for ${delay} ms`,
+        { error: (error as Error).message, pausedMs: delay },
+        'database unavailable; audit intake paused',
       );
       await worker.rateLimit(delay);
     }
