@@ -7,6 +7,7 @@
  */
 import { StreamPublisher } from '@gad/bus';
 import { createEnvelope, Streams, type PositionFix } from '@gad/contracts';
+import { GENERIC_PLAN_SETTINGS, loadSqlFile, sqlOf } from '@gad/platform';
 import {
   createTestDatabase,
   startServiceProcess,
@@ -24,8 +25,6 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startBareServer, type BareServer } from './bare-server';
-import { GEO_CONNECTION_SETTINGS } from '../../apps/geo-service/src/database/data-source';
-import { loadSqlFile, sqlOf } from '../../apps/geo-service/src/database/sql-file';
 import {
   analysis,
   cpuMsOf,
@@ -538,9 +537,12 @@ function ingestTable(rows: Ingest[]): string {
   return lines.join('\n');
 }
 
-/** geo-service's connection settings (`GEO_CONNECTION_SETTINGS`), for the bench's own connections. */
+/**
+ * geo-service's connection settings (its `GEO_CONNECTION_SETTINGS` are @gad/platform's
+ * `GENERIC_PLAN_SETTINGS`), for the bench's own connections.
+ */
 function settingsOf(): Array<[string, string]> {
-  return Object.entries(GEO_CONNECTION_SETTINGS);
+  return Object.entries(GENERIC_PLAN_SETTINGS);
 }
 
 /** The same settings, with JIT off, as libpq `options` (pgbench's PGOPTIONS, the bare server's pool). */

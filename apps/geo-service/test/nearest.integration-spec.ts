@@ -1,7 +1,7 @@
 import { createEnvelope, type Envelope, type UnitStatus } from '@gad/contracts';
+import { loadSqlFile, sqlOf } from '@gad/platform';
 import { join } from 'node:path';
 import { pgPoolOf } from '../src/database/pg-pool';
-import { loadSqlFile, sqlOf } from '../src/database/sql-file';
 import { PositionsRepository } from '../src/positions/positions.repository';
 import { haversineM } from '../src/positions/positions.service';
 import { createGeoHarness, type GeoHarness } from './geo-test-harness';

@@ -33,9 +33,11 @@ export {
   initializeDataSource,
   migrationsTableName,
   pgPoolOf,
+  GENERIC_PLAN_SETTINGS,
   type CreateDataSourceOptions,
 } from './lib/database/create-data-source';
 export { DatabaseModule, type DatabaseModuleOptions } from './lib/database/database.module';
+export { loadSqlFile, sqlOf } from './lib/database/sql-file';
 export { redisClientFromUrl, isClusterUrl, parseClusterUrl } from './lib/redis/redis-client';
 export {
   RedisModule,

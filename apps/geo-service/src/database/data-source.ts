@@ -1,3 +1,4 @@
+import { GENERIC_PLAN_SETTINGS } from '@gad/platform';
 import { CreateGeoSchema1732300000000 } from './migrations/1732300000000-create-geo-schema';
 import { StoreGeofencesAsGeometry1796577516000 } from './migrations/1796577516000-store-geofences-as-geometry';
 
@@ -16,7 +17,7 @@ export const geoMigrations = [CreateGeoSchema1732300000000, StoreGeofencesAsGeom
  * (docs/benchmarks.md, Geo). Position batches are planned for each batch instead, with its arrays in
  * view (`PositionsRepository.transaction`).
  */
-export const GEO_CONNECTION_SETTINGS = { plan_cache_mode: 'force_generic_plan' } as const;
+export const GEO_CONNECTION_SETTINGS = GENERIC_PLAN_SETTINGS;
 
 /**
  * Run on every pooled connection when geo-service starts (`DatabaseModule` `warmUpSql`): loads

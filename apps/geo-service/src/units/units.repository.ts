@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
+import { loadSqlFile, sqlOf } from '@gad/platform';
 import { DataSource } from 'typeorm';
 import { pgPoolOf, queryRows } from '../database/pg-pool';
-import { loadSqlFile, sqlOf } from '../database/sql-file';
 
 const SQL = loadSqlFile(join(__dirname, 'units.repository.sql'));
 const APPLY = sqlOf(SQL, 'apply');

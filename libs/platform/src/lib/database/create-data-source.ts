@@ -24,6 +24,16 @@ export interface CreateDataSourceOptions {
   applicationName: string;
 }
 
+/**
+ * Connection settings (`settings` above) under which every prepared statement runs its generic
+ * plan (`plan_cache_mode = force_generic_plan`) from the first execution: geo-service's
+ * connections (`GEO_CONNECTION_SETTINGS`, why in its `database/data-source.ts` and ADR 0009) and
+ * the geo bench's, which must plan the same statements the same way.
+ */
+export const GENERIC_PLAN_SETTINGS: Readonly<Record<string, string>> = {
+  plan_cache_mode: 'force_generic_plan',
+};
+
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/;
 const SETTING = /^[a-z_][a-z0-9_.]*$/;
 const SETTING_VALUE = /^[A-Za-z0-9_.:-]+$/;

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 
 /**
  * Reads a `*.repository.sql` file made of named statements, each introduced by a line
- * `-- name: <statement_name>`, so the reviewed SQL file is the one that runs.
+ * `-- name: <statement_name>`, so the reviewed SQL file is the one that runs (geo-service's
+ * repositories, and the geo bench running the same statements).
  */
 export function loadSqlFile(path: string): ReadonlyMap<string, string> {
   const statements = new Map<string, string>();
