@@ -3,29 +3,20 @@ import { AuditModule } from '@gad/audit';
 import { BusModule, OutboxModule } from '@gad/bus';
 import { DatabaseModule, CLOCK, systemClock, type Clock } from '@gad/platform';
 import { DataSource } from 'typeorm';
-import { AcksHandler } from './acks/acks.handler';
-import { DeliveryProcessor } from './channels/delivery.processor';
-import { DeliveryService } from './channels/delivery.service';
-import { EmailChannel } from './channels/email.channel';
-import { TelegramChannel } from './channels/telegram.channel';
-import { WebhookChannel } from './channels/webhook.channel';
-import { CommandsRepository } from './commands/commands.repository';
-import { CommandsService } from './commands/commands.service';
-import { NotificationsQueryService } from './commands/notifications-query.service';
+import { AcksModule } from './acks/acks.module';
+import { ChannelsModule } from './channels/channels.module';
+import { CommandsModule } from './commands/commands.module';
 import { NOTIFY_SCHEMA, notifyMigrations } from './database/data-source';
-import { DispatchEventsHandler } from './dispatch-events/dispatch-events.handler';
-import { EscalationProcessor } from './escalation/escalation.processor';
-import { EscalationService } from './escalation/escalation.service';
-import { GeoEventsHandler } from './geo-events/geo-events.handler';
-import { NoticesService } from './notices/notices.service';
+import { DispatchEventsModule } from './dispatch-events/dispatch-events.module';
+import { EscalationModule } from './escalation/escalation.module';
+import { GeoEventsModule } from './geo-events/geo-events.module';
+import { NoticesModule } from './notices/notices.module';
 import {
   NOTIFICATION_SERVICE_CONFIG,
   type NotificationServiceConfig,
 } from './notification-service.config';
-import { NotifyQueues } from './queues/notify-queues.service';
-import { RecipientsRepository } from './recipients/recipients.repository';
-import { RecipientsService } from './recipients/recipients.service';
-import { NotifyHandler } from './rpc/notify.handler';
+import { QueuesModule } from './queues/queues.module';
+import { RecipientsModule } from './recipients/recipients.module';
 
 export interface NotificationServiceModuleOptions {
   /** Tests substitute a clock. */
@@ -70,34 +61,31 @@ export class AppModule {
           redisUrl: config.REDIS_URL,
           keyPrefix: config.REDIS_KEY_PREFIX,
         }),
-        OutboxModule.forRootAsync({
-          inject: [DataSource],
-          useFactory: (dataSource: DataSource) => ({
-            runner: { transaction: (fn) => dataSource.transaction((manager) => fn(manager)) },
-            schema: NOTIFY_SCHEMA,
-            redis: config.REDIS_URL,
-            prefix: config.REDIS_KEY_PREFIX,
-            pollIntervalMs: config.OUTBOX_POLL_MS,
-            logger: new Logger('OutboxRelay'),
+        {
+          // Global: the commands and the escalation ladder write events into it.
+          ...OutboxModule.forRootAsync({
+            inject: [DataSource],
+            useFactory: (dataSource: DataSource) => ({
+              runner: { transaction: (fn) => dataSource.transaction((manager) => fn(manager)) },
+              schema: NOTIFY_SCHEMA,
+              redis: config.REDIS_URL,
+              prefix: config.REDIS_KEY_PREFIX,
+              pollIntervalMs: config.OUTBOX_POLL_MS,
+              logger: new Logger('OutboxRelay'),
+            }),
           }),
-        }),
-      ],
-      controllers: [DispatchEventsHandler, GeoEventsHandler, AcksHandler, NotifyHandler],
-      providers: [
-        RecipientsRepository,
-        RecipientsService,
-        CommandsRepository,
-        CommandsService,
-        NotificationsQueryService,
-        NoticesService,
-        NotifyQueues,
-        EscalationService,
-        EscalationProcessor,
-        TelegramChannel,
-        WebhookChannel,
-        EmailChannel,
-        DeliveryService,
-        DeliveryProcessor,
+          global: true,
+        },
+        // The features; each folder under src/ is one module.
+        RecipientsModule,
+        QueuesModule,
+        CommandsModule,
+        NoticesModule,
+        EscalationModule,
+        ChannelsModule,
+        DispatchEventsModule,
+        GeoEventsModule,
+        AcksModule,
       ],
     };
   }

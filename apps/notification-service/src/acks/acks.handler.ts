@@ -2,8 +2,8 @@ import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { EventTypes, type CommandAcknowledgedV1, type Envelope } from '@gad/contracts';
 import { CommandsService } from '../commands/commands.service';
-import { validated } from '../rpc/event-data';
-import { SerialByKey } from '../rpc/serial-by-key';
+import { validated } from '../intake/event-data';
+import { SerialByKey } from '../intake/serial-by-key';
 
 /** `gad:field:acks`: device acknowledgements advance commands and stop escalation. */
 @Controller()

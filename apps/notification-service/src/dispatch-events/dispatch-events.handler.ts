@@ -14,8 +14,8 @@ import {
 import { CommandsService } from '../commands/commands.service';
 import { NoticesService } from '../notices/notices.service';
 import { RecipientsService } from '../recipients/recipients.service';
-import { validated } from '../rpc/event-data';
-import { SerialByKey } from '../rpc/serial-by-key';
+import { validated } from '../intake/event-data';
+import { SerialByKey } from '../intake/serial-by-key';
 
 /** `gad:dispatch:events`: assignments become commands, incidents notices; duty and logins projected. */
 @Controller()

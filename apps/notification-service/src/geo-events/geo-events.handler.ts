@@ -2,7 +2,7 @@ import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { EventTypes, type Envelope } from '@gad/contracts';
 import { NoticesService, type GeofenceFacts } from '../notices/notices.service';
-import { validated } from '../rpc/event-data';
+import { validated } from '../intake/event-data';
 
 /** `gad:geo:events`: geofence alerts to the agency's dispatchers. */
 @Controller()

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { RecipientsHandler } from './recipients.handler';
+import { RecipientsRepository } from './recipients.repository';
+import { RecipientsService } from './recipients.service';
+
+/** Who gets paged: crew members' channels, locale, quiet hours and duty state. */
+@Module({
+  controllers: [RecipientsHandler],
+  providers: [RecipientsRepository, RecipientsService],
+  exports: [RecipientsService],
+})
+export class RecipientsModule {}
