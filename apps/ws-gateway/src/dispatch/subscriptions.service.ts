@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { roomOf, type SubscriptionRequest } from '@gad/contracts';
 import type { AuthedSocket } from '../realtime/socket-auth';
 import { WsException } from '../realtime/ws.exception';
-import { OwnershipRepository } from './ownership.repository';
+import { OwnershipRepository } from '../ownership/ownership.repository';
 
 /**
  * Console subscriptions to an incident's or a zone's events. Rooms are qualified by the caller's

@@ -11,7 +11,7 @@ import {
 import { createLogger } from '@gad/observability';
 import { CommandsService } from '../commands/commands.service';
 import { FanoutService } from './fanout.service';
-import { PositionCoalescerService } from './position-coalescer.service';
+import { PositionCoalescer } from './position-coalescer';
 
 const logger = createLogger('fanout-handler');
 
@@ -37,7 +37,7 @@ export class FanoutHandler {
   constructor(
     private readonly fanout: FanoutService,
     private readonly commands: CommandsService,
-    private readonly coalescer: PositionCoalescerService,
+    private readonly coalescer: PositionCoalescer,
   ) {}
 
   @EventPattern(EventTypes.IncidentCreated)

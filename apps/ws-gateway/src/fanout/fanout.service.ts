@@ -8,7 +8,7 @@ import {
   type UserSessionsRevokedV1,
 } from '@gad/contracts';
 import { createLogger } from '@gad/observability';
-import { OwnershipRepository } from '../dispatch/ownership.repository';
+import { OwnershipRepository } from '../ownership/ownership.repository';
 import { NamespacesRegistry } from '../realtime/namespaces.registry';
 import type { SocketIdentity } from '../realtime/socket-auth';
 import { wsInstruments } from '../realtime/ws.metrics';

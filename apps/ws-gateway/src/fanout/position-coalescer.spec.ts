@@ -1,7 +1,7 @@
 import type { UnitMovedV1 } from '@gad/contracts';
 import type { NamespacesRegistry } from '../realtime/namespaces.registry';
 import type { WsGatewayConfig } from '../ws-gateway.config';
-import { PositionCoalescerService } from './position-coalescer.service';
+import { PositionCoalescer } from './position-coalescer';
 
 const moved = (unitId: string, recordedAt: string, seq = 1): UnitMovedV1 => ({
   unitId,
@@ -10,14 +10,14 @@ const moved = (unitId: string, recordedAt: string, seq = 1): UnitMovedV1 => ({
   seq,
 });
 
-describe('PositionCoalescerService', () => {
+describe('PositionCoalescer', () => {
   const emitted: { room: string; event: string; batch: unknown }[] = [];
   const namespace = {
     to: (room: string) => ({
       volatile: { emit: (event: string, batch: unknown) => emitted.push({ room, event, batch }) },
     }),
   };
-  const sut = new PositionCoalescerService(
+  const sut = new PositionCoalescer(
     { WS_POSITIONS_BATCH_MS: 500 } as WsGatewayConfig,
     { dispatch: namespace } as unknown as NamespacesRegistry,
   );

@@ -15,7 +15,7 @@ import { WS_GATEWAY_CONFIG, type WsGatewayConfig } from '../ws-gateway.config';
  * commands or domain events).
  */
 @Injectable()
-export class PositionCoalescerService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class PositionCoalescer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly metrics = wsInstruments();
   private pending = new Map<string, Map<string, UnitMovedV1>>();
   private timer?: NodeJS.Timeout;
