@@ -137,8 +137,15 @@ export default [
   {
     // One rule for strings, numbers and timestamps of every contract (libs/contracts/src/primitives):
     // NUL, lone surrogates, subnormal numbers, year 0 or loose query numbers never pass validation.
+    // published/socket-events.ts only describes, for the AsyncAPI document, server-to-client payloads
+    // that are TypeScript interfaces in realtime/: nothing is validated with those schemas, and
+    // text()/num() would change the published document.
     files: ['libs/contracts/src/**/*.ts'],
-    ignores: ['**/*.spec.ts', 'libs/contracts/src/primitives/primitives.schema.ts'],
+    ignores: [
+      '**/*.spec.ts',
+      'libs/contracts/src/primitives/primitives.schema.ts',
+      'libs/contracts/src/published/socket-events.ts',
+    ],
     rules: {
       'no-restricted-syntax': [
         'error',

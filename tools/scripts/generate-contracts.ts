@@ -9,13 +9,12 @@
  * (`npm run generate:contracts` =
  *  `node -r ts-node/register/transpile-only -r tsconfig-paths/register tools/scripts/generate-contracts.ts`)
  * A unit test (apps/api-gateway/test/contracts.spec.ts) fails when the committed files drift.
+ * The documents are built by @gad/contracts (`libs/contracts/src/published`), which api-gateway
+ * also serves under `/docs`.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  publishedContracts,
-  renderContract,
-} from '../../apps/api-gateway/src/docs/published-contracts';
+import { publishedContracts, renderContract } from '@gad/contracts';
 
 const repoRoot = join(__dirname, '..', '..');
 

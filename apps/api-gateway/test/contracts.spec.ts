@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual, promisify } from 'node:util';
 import { Parser } from '@asyncapi/parser';
-import { EventSchemas, operations } from '@gad/contracts';
-import { publishedContracts, renderContract } from '../src/docs/published-contracts';
+import { EventSchemas, operations, publishedContracts, renderContract } from '@gad/contracts';
 
 const run = promisify(execFile);
 const repoRoot = join(__dirname, '..', '..', '..');

@@ -42,3 +42,4 @@ export * from './events/incident-status-changed/v1';
 export * from './http/users.schema';
 export * from './http/agencies.schema';
 export * from './realtime/field-namespace';
+export * from './published';

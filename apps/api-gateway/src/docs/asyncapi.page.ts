@@ -1,4 +1,4 @@
-import type { JsonSchema } from './json-schema';
+import type { JsonSchema } from '@gad/contracts';
 
 const escape = (text: unknown): string =>
   String(text ?? '').replace(

@@ -2,10 +2,9 @@ import { Module, type INestApplication, type OnModuleInit } from '@nestjs/common
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyAdapter } from '@nestjs/platform-fastify';
 import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { buildAsyncApiDocument, buildOpenApiDocument } from '@gad/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { buildAsyncApiDocument } from './asyncapi.document';
 import { renderAsyncApiPage } from './asyncapi.page';
-import { buildOpenApiDocument } from './openapi.document';
 
 /**
  * Public contract documentation, generated from `@gad/contracts` at boot (the same builders write

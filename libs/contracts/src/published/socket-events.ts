@@ -1,23 +1,24 @@
+import { z } from 'zod';
+import { commandAckRequestSchema } from '../events/command-acknowledged/v1';
+import { deliveredCommandSchema, recipientSchema } from '../events/command-issued/v1';
+import type { EventType } from '../events/event-registry';
+import { unitMovedV1 } from '../events/unit-moved/v1';
 import {
-  commandAckRequestSchema,
-  deliveredCommandSchema,
-  fieldPositionMessageSchema,
-  recipientSchema,
-  resumeRequestSchema,
   SocketErrorCodes,
   subscriptionRequestSchema,
-  unitMovedV1,
   type DispatchClientToServerEvents,
   type DispatchServerToClientEvents,
-  type EventType,
-  type FieldClientToServerEvents,
-  type FieldServerToClientEvents,
-  type ResyncNotice,
   type ServerNotice,
   type SocketError,
   type UnitsMovedBatch,
-} from '@gad/contracts';
-import { z } from 'zod';
+} from '../realtime/dispatch-namespace';
+import {
+  fieldPositionMessageSchema,
+  resumeRequestSchema,
+  type FieldClientToServerEvents,
+  type FieldServerToClientEvents,
+  type ResyncNotice,
+} from '../realtime/field-namespace';
 
 /*
  * The socket.io events of ws-gateway for the AsyncAPI document. The event maps of

@@ -1,9 +1,6 @@
-import {
-  operations as registry,
-  problemSchema,
-  PROBLEM_CONTENT_TYPE,
-  type HttpOperation,
-} from '@gad/contracts';
+import { problemSchema, PROBLEM_CONTENT_TYPE } from '../errors/problem.schema';
+import type { HttpOperation } from '../operations/define-operation';
+import { operations as registry } from '../operations/operations';
 import { pascalCase, toJsonSchema, type JsonSchema } from './json-schema';
 
 /** Version of the published REST contract (semver; bump the minor for additions, the major for breaks). */

@@ -4,7 +4,7 @@ import { buildOpenApiDocument } from './openapi.document';
 /**
  * The committed contract files (repository-relative path → document), written by
  * `npm run generate:contracts` (tools/scripts/generate-contracts.ts) and checked for drift by
- * `apps/api-gateway/test/contracts.spec.ts`.
+ * `apps/api-gateway/test/contracts.spec.ts`. api-gateway serves the same documents under `/docs`.
  */
 export function publishedContracts(): Record<string, unknown> {
   return {

@@ -1,12 +1,10 @@
-import {
-  AUDIT_EVENTS_STREAM,
-  envelopeSchema,
-  EventSchemas,
-  fieldHandshakeAuthSchema,
-  Namespaces,
-  Streams,
-} from '@gad/contracts';
 import { z } from 'zod';
+import { envelopeSchema } from '../envelope/envelope.schema';
+import { AUDIT_EVENTS_STREAM } from '../events/audit-checkpoint/v1';
+import { EventSchemas } from '../events/event-registry';
+import { Namespaces } from '../realtime/dispatch-namespace';
+import { fieldHandshakeAuthSchema } from '../realtime/field-namespace';
+import { Streams } from '../streams/streams';
 import { API_CONTRACT_VERSION } from './openapi.document';
 import { pascalCase, toJsonSchema, type JsonSchema } from './json-schema';
 import {
