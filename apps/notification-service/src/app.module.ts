@@ -1,4 +1,4 @@
-import { Logger, Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { AuditModule } from '@gad/audit';
 import { BusModule, OutboxModule } from '@gad/bus';
 import { DatabaseModule, CLOCK, systemClock, type Clock } from '@gad/platform';
@@ -71,7 +71,6 @@ export class AppModule {
               redis: config.REDIS_URL,
               prefix: config.REDIS_KEY_PREFIX,
               pollIntervalMs: config.OUTBOX_POLL_MS,
-              logger: new Logger('OutboxRelay'),
             }),
           }),
           global: true,

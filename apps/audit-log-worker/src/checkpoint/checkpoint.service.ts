@@ -1,12 +1,12 @@
 import {
   Inject,
   Injectable,
-  Logger,
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
 import { metrics } from '@opentelemetry/api';
 import { uuidv7, type AuditCheckpointV1 } from '@gad/contracts';
+import { createLogger } from '@gad/observability';
 import { CheckpointSigner } from '../chain/checkpoint-signer';
 import {
   ChainRepository,
@@ -32,7 +32,7 @@ export const CHECKPOINT_POLICY = Symbol('CHECKPOINT_POLICY');
  */
 @Injectable()
 export class CheckpointService implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger(CheckpointService.name);
+  private readonly logger = createLogger('audit-checkpoint');
   private readonly dirty = new Set<string>();
   private unpublished: CheckpointRecord[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -73,7 +73,7 @@ export class CheckpointService implements OnApplicationBootstrap, OnModuleDestro
     try {
       await this.adoptRecentChains(Math.max(this.policy.intervalMs * 3, 10 * 60_000));
     } catch (error) {
-      this.logger.error(`could not look for unsealed chains: ${(error as Error).message}`);
+      this.logger.error({ error: (error as Error).message }, 'could not look for unsealed chains');
     }
     this.start();
   }
@@ -133,7 +133,7 @@ export class CheckpointService implements OnApplicationBootstrap, OnModuleDestro
           sealed.push(checkpoint);
         }
       } catch (error) {
-        this.logger.error(`checkpoint of agency ${agencyId} failed: ${(error as Error).message}`);
+        this.logger.error({ agencyId, error: (error as Error).message }, 'checkpoint failed');
       }
     }
     await this.committed(sealed);
@@ -156,7 +156,8 @@ export class CheckpointService implements OnApplicationBootstrap, OnModuleDestro
     } catch (error) {
       this.unpublished = batch.slice(-10_000);
       this.logger.error(
-        `publishing ${batch.length} audit checkpoint(s) failed (they are stored; retried): ${(error as Error).message}`,
+        { checkpoints: batch.length, error: (error as Error).message },
+        'publishing audit checkpoints failed (they are stored; retried)',
       );
     }
   }

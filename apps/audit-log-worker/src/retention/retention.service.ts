@@ -1,10 +1,10 @@
 import {
   Inject,
   Injectable,
-  Logger,
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
+import { createLogger } from '@gad/observability';
 import { RetentionRepository } from './retention.repository';
 
 export interface RetentionPolicy {
@@ -36,7 +36,7 @@ export function retentionCutoff(now: Date, retentionMonths: number): string {
  */
 @Injectable()
 export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger(RetentionService.name);
+  private readonly logger = createLogger('audit-retention');
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -48,7 +48,10 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
     if (!this.timer) {
       this.timer = setInterval(() => {
         this.run().catch((error: unknown) =>
-          this.logger.error(`audit partition maintenance failed: ${(error as Error).message}`),
+          this.logger.error(
+            { error: (error as Error).message },
+            'audit partition maintenance failed',
+          ),
         );
       }, this.policy.intervalMs);
       this.timer.unref();
@@ -80,12 +83,15 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
       const heads = await this.repository.partitionHeads(partition);
       if (heads.some((head) => !head.covered)) {
         kept.push(partition);
-        this.logger.warn(`expired audit partition ${partition} kept: no checkpoint covers it yet`);
+        this.logger.warn(
+          { partition },
+          'expired audit partition kept: no checkpoint covers it yet',
+        );
         continue;
       }
       await this.repository.purge(partition, heads);
       purged.push(partition);
-      this.logger.log(`purged audit partition ${partition} (${heads.length} chains)`);
+      this.logger.info({ partition, chains: heads.length }, 'purged audit partition');
     }
     return { created, purged, kept };
   }

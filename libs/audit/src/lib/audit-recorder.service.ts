@@ -1,4 +1,4 @@
-import { Logger, type OnApplicationShutdown } from '@nestjs/common';
+import type { OnApplicationShutdown } from '@nestjs/common';
 import { metrics } from '@opentelemetry/api';
 import {
   AUDIT_ENTRIES_JOB,
@@ -12,12 +12,13 @@ import {
   type AuditEntry,
   type AuditOutcome,
 } from '@gad/contracts';
+import { createLogger } from '@gad/observability';
 import { Queue } from 'bullmq';
 import { redisClientFromUrl } from '@gad/platform';
 import type { Redis } from 'ioredis';
 import { redact, sanitizeText } from './audit-redaction';
 
-/** Structured log sink (pino-compatible shape); defaults to Nest's `Logger`. */
+/** Structured log sink (pino's shape); defaults to `createLogger('audit-recorder')`. */
 export interface AuditLogger {
   warn(context: Record<string, unknown>, message: string): void;
   error(context: Record<string, unknown>, message: string): void;
@@ -93,14 +94,6 @@ export const AUDIT_JOB_OPTIONS = {
   removeOnFail: false,
 } as const;
 
-const nestLogger = (): AuditLogger => {
-  const logger = new Logger('AuditRecorder');
-  return {
-    warn: (context, message) => logger.warn(`${message} ${JSON.stringify(context)}`),
-    error: (context, message) => logger.error(`${message} ${JSON.stringify(context)}`),
-  };
-};
-
 /**
  * Records audit entries without blocking the caller: {@link record} validates and buffers the entry
  * in memory and returns its id at once; a background flush sends buffered entries to the BullMQ
@@ -145,7 +138,7 @@ export class AuditRecorder implements OnApplicationShutdown {
     );
     this.enqueueTimeoutMs = options.enqueueTimeoutMs ?? 5_000;
     this.baseRetryMs = options.retryDelayMs ?? 200;
-    this.logger = options.logger ?? nestLogger();
+    this.logger = options.logger ?? createLogger('audit-recorder');
     // Redis or, for `redis+cluster://` URLs, an ioredis Cluster (BullMQ accepts either).
     this.redis = redisClientFromUrl(options.redisUrl, {
       enableOfflineQueue: false,

@@ -1,7 +1,6 @@
 import {
   Inject,
   Injectable,
-  Logger,
   type CallHandler,
   type ExecutionContext,
   type NestInterceptor,
@@ -9,6 +8,7 @@ import {
 import { Reflector } from '@nestjs/core';
 import { isSpanContextValid, trace } from '@opentelemetry/api';
 import type { Actor, AuditOutcome } from '@gad/contracts';
+import { createLogger } from '@gad/observability';
 import type { Observable } from 'rxjs';
 import { tap } from 'rxjs/operators';
 import { AUDITED_METADATA, type AuditedOptions } from './audited.decorator';
@@ -68,7 +68,7 @@ const header = (value: string | string[] | undefined): string | undefined =>
  */
 @Injectable()
 export class AuditInterceptor implements NestInterceptor {
-  private readonly logger = new Logger(AuditInterceptor.name);
+  private readonly logger = createLogger('audit-interceptor');
 
   constructor(
     @Inject(AuditRecorder) private readonly recorder: AuditRecorder,
@@ -201,7 +201,8 @@ export class AuditInterceptor implements NestInterceptor {
       this.recorder.record(input);
     } catch (error) {
       this.logger.error(
-        `audit entry not recorded for ${input.action}: ${(error as Error).message}`,
+        { action: input.action, error: (error as Error).message },
+        'audit entry not recorded',
       );
     }
   }

@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { createLogger } from '@gad/observability';
 import { isClusterUrl, redisClientFromUrl } from '@gad/platform';
 import { Redis, type RedisOptions } from 'ioredis';
 
@@ -18,7 +18,10 @@ export function isClusterConnection(connection: RedisConnection | Redis): boolea
   return (connection as { isCluster?: unknown }).isCluster === true;
 }
 
-/** The minimal logger the bus writes to (Nest's `Logger` and pino-based loggers both fit). */
+/**
+ * The minimal logger the bus writes to; {@link defaultLogger} writes through the pino logger of
+ * `@gad/observability` (`createLogger`).
+ */
 export interface BusLogger {
   log(message: string): void;
   warn(message: string): void;
@@ -120,8 +123,14 @@ export async function closeRedis(redis: Redis): Promise<void> {
   }
 }
 
+/** The bus's default logger: pino (`createLogger(context)`), `log` at level info. */
 export function defaultLogger(context: string): BusLogger {
-  return new Logger(context);
+  const logger = createLogger(context);
+  return {
+    log: (message) => logger.info(message),
+    warn: (message) => logger.warn(message),
+    error: (message) => logger.error(message),
+  };
 }
 
 export function errorMessage(error: unknown): string {
