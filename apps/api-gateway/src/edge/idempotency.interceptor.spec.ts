@@ -42,7 +42,8 @@ describe('IdempotencyInterceptor', () => {
     await expect(lastValueFrom(sut.intercept(context, handled({ id: 'x' })))).resolves.toEqual({
       id: 'x',
     });
-    const [key, fingerprint] = store.begin.mock.calls[0] as [string, string];
+    const [key, fingerprint, owner] = store.begin.mock.calls[0] as [string, string, string];
+    expect(owner).toMatch(/^[0-9a-f-]{36}$/);
     expect(key).toMatch(/^idem:a1:u1:[0-9a-f]{64}$/);
     expect(store.complete).toHaveBeenCalledWith(key, fingerprint, 201, { id: 'x' });
   });

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   Injectable,
   type CallHandler,
@@ -39,7 +39,8 @@ type Request = FastifyRequest & { user?: AccessClaims };
  * Honours `Idempotency-Key` on operations declared `idempotent: true` in the registry: the same key
  * with the same request replays the first response (`Idempotent-Replayed: true`); with a different
  * request, 422; while the first is still running, 409. Only successful responses are kept; a
- * failed request frees its key.
+ * request that failed, whatever failed (the handler, or Redis while claiming the key), frees its
+ * key, so the retry a 503 asks for is served.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
@@ -72,7 +73,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const fingerprint = sha256(
       `${operation.operationId}\n${canonicalJson(request.params ?? {})}\n${canonicalJson(request.body ?? null)}`,
     );
-    return from(this.begin(key, fingerprint, reply)).pipe(
+    const owner = randomUUID();
+    return from(this.begin(key, fingerprint, owner, reply)).pipe(
       mergeMap((begun) => {
         switch (begun.kind) {
           case 'mismatch':
@@ -96,7 +98,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
               ),
               catchError((error: unknown) =>
                 defer(async () => {
-                  await this.store.abandon(key).catch(() => undefined);
+                  await this.store.abandon(key, owner);
                   throw error;
                 }),
               ),
@@ -109,12 +111,15 @@ export class IdempotencyInterceptor implements NestInterceptor {
   private async begin(
     key: string,
     fingerprint: string,
+    owner: string,
     reply: FastifyReply,
   ): Promise<IdempotencyBegin> {
     try {
-      return await this.store.begin(key, fingerprint);
+      return await this.store.begin(key, fingerprint, owner);
     } catch (error) {
       this.logger.warn({ err: error }, 'idempotency store unavailable');
+      // The claim may still land once Redis answers: free it, or the retry we ask for is refused.
+      await this.store.abandon(key, owner);
       void reply.header('retry-after', '1');
       throw EdgeException.idempotencyUnavailable();
     }
