@@ -22,6 +22,7 @@ import {
   OperationQuery,
 } from '@gad/platform';
 import { ServiceRpcClient } from '../rpc/service-rpc.client';
+import { PositionsService } from './positions.service';
 import { UnitTracksService } from './unit-tracks.service';
 
 /** Geo reads and writes, answered by geo-service over the bus (it owns the `geo` schema). */
@@ -30,6 +31,7 @@ export class UnitsController {
   constructor(
     private readonly rpc: ServiceRpcClient,
     private readonly tracks: UnitTracksService,
+    private readonly positions: PositionsService,
   ) {}
 
   @HttpOperation(operations.nearestUnits)
@@ -46,20 +48,14 @@ export class UnitsController {
     );
   }
 
-  /** Not audited per fix: positions are telemetry, not decisions. */
+  /** Not audited per fix: positions are telemetry, not decisions. Officers: own unit only. */
   @HttpOperation(operations.reportPositions)
   @Audited({ skip: true })
   reportPositions(
     @CurrentUser() user: AccessClaims,
     @OperationBody(operations.reportPositions) body: PositionsBatchRequest,
   ): Promise<PositionsIngestResult> {
-    return this.rpc.call(
-      GEO_RPC_SERVICE,
-      user,
-      GeoRpcPatterns.PositionsIngest,
-      { ...body, agencyId: user.agencyId },
-      operations.reportPositions.success.schema,
-    );
+    return this.positions.report(user, body);
   }
 
   @HttpOperation(operations.positionsInBbox)
