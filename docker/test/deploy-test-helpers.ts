@@ -1,12 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
+import {
+  apiGatewayEnvSchema,
+  auditLogWorkerEnvSchema,
+  geoServiceEnvSchema,
+  notificationServiceEnvSchema,
+  wsGatewayEnvSchema,
+} from '@gad/config';
 import type { ZodType } from 'zod';
-import { apiGatewayEnvSchema } from '../../apps/api-gateway/src/api-gateway.config';
-import { auditLogWorkerEnvSchema } from '../../apps/audit-log-worker/src/audit-log-worker.config';
-import { geoServiceEnvSchema } from '../../apps/geo-service/src/geo-service.config';
-import { notificationServiceEnvSchema } from '../../apps/notification-service/src/notification-service.config';
-import { wsGatewayEnvSchema } from '../../apps/ws-gateway/src/ws-gateway.config';
 
 export const repoRoot = join(__dirname, '..', '..');
 

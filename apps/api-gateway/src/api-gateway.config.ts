@@ -1,56 +1,8 @@
-import { databaseEnvSchema, envBool, envInt, loadConfig, serviceEnvSchema } from '@gad/config';
+import { apiGatewayEnvSchema, loadConfig } from '@gad/config';
 import { z } from 'zod';
 
-const pem = (kind: string) =>
-  z
-    .string()
-    .transform((value) => value.replace(/\\n/g, '\n'))
-    .refine((value) => value.includes(`-----BEGIN ${kind}-----`), {
-      message: `must be a PEM ${kind.toLowerCase()}`,
-    });
-
-export const apiGatewayEnvSchema = serviceEnvSchema.extend(databaseEnvSchema.shape).extend({
-  PORT: envInt(3000, 1, 65535),
-  /** ES256 (P-256) private key, PKCS#8 PEM; `\n` escapes allowed. Signs access tokens. */
-  JWT_PRIVATE_KEY: pem('PRIVATE KEY'),
-  JWT_KEY_ID: z.string().min(1).default('gad-1'),
-  JWT_ISSUER: z.string().min(1).default('gad-dispatch'),
-  JWT_AUDIENCE: z.string().min(1).default('gad-dispatch'),
-  JWT_ACCESS_TTL_SECONDS: envInt(900, 30, 3600),
-  /** Enables `POST /v1/auth/dev-login` (never in production). */
-  AUTH_DEV_LOGIN: envBool(false),
-  /** Deadline of request/reply calls to other services over the bus. */
-  RPC_TIMEOUT_MS: envInt(2_000, 50, 30_000),
-  OUTBOX_POLL_MS: envInt(200, 10, 10_000),
-  // Identity and edge protections (see README).
-  /** Lifetime of a session: refresh is refused this long after the login (re-authentication). */
-  AUTH_SESSION_MAX_AGE_SECONDS: envInt(12 * 3600, 60, 7 * 24 * 3600),
-  /** Failed logins within AUTH_LOCKOUT_WINDOW_SECONDS that lock an account until an admin unlocks. */
-  AUTH_LOCKOUT_THRESHOLD: envInt(5, 1, 100),
-  AUTH_LOCKOUT_WINDOW_SECONDS: envInt(15 * 60, 10, 24 * 3600),
-  /** Accounts unused this long are disabled. */
-  AUTH_INACTIVE_DISABLE_DAYS: envInt(90, 1, 3650),
-  /** First admin, created at boot when no admin exists (all of these, or none). */
-  BOOTSTRAP_AGENCY_ID: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9_-]{0,99}$/)
-    .optional(),
-  BOOTSTRAP_AGENCY_NAME: z.string().min(1).max(200).optional(),
-  BOOTSTRAP_ADMIN_USERNAME: z
-    .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$/)
-    .optional(),
-  BOOTSTRAP_ADMIN_EMAIL: z.email().optional(),
-  BOOTSTRAP_ADMIN_PASSWORD: z.string().min(12).max(256).optional(),
-  /** Requests per RATE_LIMIT_WINDOW_SECONDS per client IP and per authenticated user. */
-  RATE_LIMIT_IP_POINTS: envInt(6_000, 1, 10_000_000),
-  RATE_LIMIT_USER_POINTS: envInt(3_000, 1, 10_000_000),
-  RATE_LIMIT_WINDOW_SECONDS: envInt(60, 1, 3600),
-  /** Requests in flight on this instance beyond which new ones get 503 + Retry-After. */
-  MAX_IN_FLIGHT_REQUESTS: envInt(256, 1, 100_000),
-  /** Deadline of the gateway's own Redis commands (rate limits, idempotency, revocations). */
-  REDIS_COMMAND_TIMEOUT_MS: envInt(1_000, 50, 30_000),
-});
+// The schema lives in @gad/config (libs/config/src/lib/services), where docker/test reads it too.
+export { apiGatewayEnvSchema };
 
 export type ApiGatewayConfig = z.infer<typeof apiGatewayEnvSchema>;
 export const API_GATEWAY_CONFIG = Symbol('API_GATEWAY_CONFIG');

@@ -1,0 +1,51 @@
+/*
+ * notification-service's environment: the schema it loads at boot (`notification-service.config.ts`) and the one
+ * docker/test holds compose and the k8s overlays to. Variables are listed in the app's README.
+ */
+import { z } from 'zod';
+import { databaseEnvSchema, envBool, envInt, envUrl, serviceEnvSchema } from '../env-schemas';
+
+export const notificationServiceEnvSchema = serviceEnvSchema
+  .extend(databaseEnvSchema.shape)
+  .extend({
+    PORT: envInt(3004, 1, 65535),
+    /** Name of this instance in consumer groups and logs (defaults to host:pid). */
+    INSTANCE_ID: z.string().min(1).optional(),
+    /** Escalation ladder (ms after the command): not delivered → re-send + Telegram. 0 = no step. */
+    ESCALATION_P1_DELIVER_MS: envInt(3_000, 0, 3_600_000),
+    /** Not accepted → supervisor alert + `assignment.unacknowledged`. 0 = no step. */
+    ESCALATION_P1_ACCEPT_MS: envInt(30_000, 0, 3_600_000),
+    ESCALATION_P2_DELIVER_MS: envInt(10_000, 0, 3_600_000),
+    ESCALATION_P2_ACCEPT_MS: envInt(60_000, 0, 3_600_000),
+    ESCALATION_P3_DELIVER_MS: envInt(0, 0, 3_600_000),
+    ESCALATION_P3_ACCEPT_MS: envInt(300_000, 0, 3_600_000),
+    ESCALATION_P4_DELIVER_MS: envInt(0, 0, 3_600_000),
+    ESCALATION_P4_ACCEPT_MS: envInt(0, 0, 3_600_000),
+    /** Telegram Bot API base URL and token; without a token the channel is disabled. */
+    TELEGRAM_API_URL: envUrl(['http', 'https']).default('https://api.telegram.org'),
+    TELEGRAM_BOT_TOKEN: z.string().min(1).optional(),
+    /** Bot API limits: messages per second overall and per chat. */
+    TELEGRAM_GLOBAL_PER_SECOND: envInt(30, 1, 1_000),
+    TELEGRAM_CHAT_PER_SECOND: envInt(1, 1, 100),
+    /** Longest `retry_after` (s) honoured inside one attempt; longer ones fail the attempt. */
+    TELEGRAM_MAX_RETRY_AFTER_S: envInt(60, 1, 3_600),
+    /** SMTP server for e-mail; without a host the channel is disabled. */
+    SMTP_HOST: z.string().min(1).optional(),
+    SMTP_PORT: envInt(587, 1, 65535),
+    SMTP_SECURE: envBool(false),
+    SMTP_USER: z.string().optional(),
+    SMTP_PASSWORD: z.string().optional(),
+    SMTP_FROM: z.string().min(3).default('GAD Dispatch <no-reply@gad.local>'),
+    /** Attempts per outside delivery (Telegram, webhook, e-mail) and the first backoff. */
+    DELIVERY_ATTEMPTS: envInt(5, 1, 50),
+    DELIVERY_BACKOFF_MS: envInt(1_000, 10, 600_000),
+    /** Timeout of each outside HTTP/SMTP call. */
+    CHANNEL_TIMEOUT_MS: envInt(5_000, 100, 120_000),
+    /** Consecutive failures that open a channel's circuit, and how long it stays open. */
+    BREAKER_THRESHOLD: envInt(5, 1, 1_000),
+    BREAKER_HALF_OPEN_AFTER_MS: envInt(10_000, 100, 600_000),
+    DELIVERY_CONCURRENCY: envInt(16, 1, 1_000),
+    /** Stream entries handled concurrently (events of one unit or one command stay in order). */
+    CONSUMER_CONCURRENCY: envInt(32, 1, 1_000),
+    OUTBOX_POLL_MS: envInt(200, 10, 10_000),
+  });
