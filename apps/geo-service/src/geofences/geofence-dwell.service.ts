@@ -1,12 +1,12 @@
 import {
   Inject,
   Injectable,
-  Logger,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { Streams } from '@gad/contracts';
 import { CLOCK, type Clock } from '@gad/platform';
+import { createLogger } from '@gad/observability';
 import { GEO_SERVICE_CONFIG, type GeoServiceConfig } from '../geo-service.config';
 import { geoInstruments } from '../metrics/geo.metrics';
 import { GeoOutbox } from '../outbox/geo-outbox.service';
@@ -24,7 +24,7 @@ export const DWELL_BATCH = 500;
  */
 @Injectable()
 export class GeofenceDwellService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(GeofenceDwellService.name);
+  private readonly logger = createLogger('geofence-dwell');
   private timer?: NodeJS.Timeout;
   private running: Promise<unknown> = Promise.resolve();
 
@@ -39,7 +39,7 @@ export class GeofenceDwellService implements OnApplicationBootstrap, OnApplicati
     this.timer = setInterval(() => {
       this.running = this.running.then(() =>
         this.fireDue().catch((error: unknown) =>
-          this.logger.error(`dwell check failed: ${String(error)}`),
+          this.logger.error({ error: String(error) }, 'dwell check failed'),
         ),
       );
     }, this.config.GEOFENCE_DWELL_CHECK_MS);

@@ -1,6 +1,5 @@
 import {
   Inject,
-  Logger,
   Module,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
@@ -24,7 +23,6 @@ import { GeoOutbox } from './geo-outbox.service';
           redis: config.REDIS_URL,
           prefix: config.REDIS_KEY_PREFIX,
           pollIntervalMs: config.OUTBOX_POLL_MS,
-          logger: new Logger('OutboxRelay'),
         }),
     },
     GeoOutbox,

@@ -1,4 +1,4 @@
-import { Controller, Logger, UseFilters, UseGuards } from '@nestjs/common';
+import { Controller, UseFilters, UseGuards } from '@nestjs/common';
 import { Ctx, EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import { BusContext, BusRpcExceptionFilter } from '@gad/bus';
 import {
@@ -18,6 +18,7 @@ import {
   type UnitTrackResponse,
 } from '@gad/contracts';
 import { ZodPipe } from '@gad/platform';
+import { createLogger } from '@gad/observability';
 import { AgencyScopeGuard } from '../rpc/agency-scope.guard';
 import { IngestBatcher } from './ingest-batcher.service';
 import { PositionsService } from './positions.service';
@@ -27,7 +28,7 @@ import { PositionsService } from './positions.service';
 @UseFilters(new BusRpcExceptionFilter())
 @Controller()
 export class PositionsHandler {
-  private readonly logger = new Logger(PositionsHandler.name);
+  private readonly logger = createLogger('geo-positions');
 
   constructor(
     private readonly positions: PositionsService,
@@ -39,7 +40,10 @@ export class PositionsHandler {
   async onPositionsReported(@Payload() envelope: Envelope): Promise<void> {
     const parsed = parseEventData(envelope.type, envelope.version, envelope.data);
     if (!parsed.success) {
-      this.logger.warn(`invalid ${envelope.type} ${envelope.id}: ${parsed.error}`);
+      this.logger.warn(
+        { eventId: envelope.id, type: envelope.type, error: parsed.error },
+        'invalid event',
+      );
       throw new Error(`invalid ${envelope.type}@v${envelope.version}: ${parsed.error}`);
     }
     const data = parsed.data as PositionsReportedV1;

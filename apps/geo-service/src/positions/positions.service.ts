@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type {
   GeoPositionsInBboxRequest,
   GeoUnitTrackRequest,
@@ -10,6 +10,7 @@ import type {
 } from '@gad/contracts';
 import { Streams } from '@gad/contracts';
 import { ValidationException, CLOCK, type Clock } from '@gad/platform';
+import { createLogger } from '@gad/observability';
 import { GEO_SERVICE_CONFIG, type GeoServiceConfig } from '../geo-service.config';
 import { GeofencesRepository, type FenceFix } from '../geofences/geofences.repository';
 import { geoInstruments } from '../metrics/geo.metrics';
@@ -220,7 +221,7 @@ export function geofenceRounds(
  */
 @Injectable()
 export class PositionsService {
-  private readonly logger = new Logger(PositionsService.name);
+  private readonly logger = createLogger('geo-positions');
   private readonly limits: FixLimits;
 
   constructor(

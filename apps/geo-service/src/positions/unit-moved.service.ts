@@ -1,7 +1,6 @@
 import {
   Inject,
   Injectable,
-  Logger,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
@@ -13,6 +12,7 @@ import {
   type Envelope,
   type UnitMovedV1,
 } from '@gad/contracts';
+import { createLogger } from '@gad/observability';
 import { GEO_SERVICE_CONFIG, type GeoServiceConfig } from '../geo-service.config';
 import { geoInstruments } from '../metrics/geo.metrics';
 import { toUnitMovedV1 } from './positions.mapper';
@@ -40,7 +40,7 @@ export class BusUnitMovedSink extends UnitMovedSink {
  */
 @Injectable()
 export class UnitMovedService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(UnitMovedService.name);
+  private readonly logger = createLogger('unit-moved');
   private pending = new Map<string, { agencyId: string; data: UnitMovedV1; at: number }>();
   private timer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
@@ -96,7 +96,11 @@ export class UnitMovedService implements OnApplicationBootstrap, OnApplicationSh
     } catch (error) {
       // Dropped on purpose: the next fix of each unit produces a fresher event.
       this.logger.warn(
-        `could not publish ${envelopes.length} unit.moved events: ${error instanceof Error ? error.message : String(error)}`,
+        {
+          events: envelopes.length,
+          error: error instanceof Error ? error.message : String(error),
+        },
+        'could not publish unit.moved events',
       );
     }
   }

@@ -1,12 +1,12 @@
 import {
   Inject,
   Injectable,
-  Logger,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { GeoRetentionSetRequest } from '@gad/contracts';
 import { CLOCK, type Clock } from '@gad/platform';
+import { createLogger } from '@gad/observability';
 import { GEO_SERVICE_CONFIG, type GeoServiceConfig } from '../geo-service.config';
 import { dayKey, dayOfPartition, RetentionRepository } from './retention.repository';
 
@@ -30,7 +30,7 @@ function startOfDay(at: Date): Date {
  */
 @Injectable()
 export class RetentionService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(RetentionService.name);
+  private readonly logger = createLogger('geo-retention');
   private timer?: NodeJS.Timeout;
   private running: Promise<unknown> = Promise.resolve();
 
@@ -44,7 +44,7 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
     await this.runOnce();
     this.timer = setInterval(() => {
       this.running = this.runOnce().catch((error: unknown) =>
-        this.logger.error(`partition maintenance failed: ${String(error)}`),
+        this.logger.error({ error: String(error) }, 'partition maintenance failed'),
       );
     }, this.config.MAINTENANCE_INTERVAL_MS);
     this.timer.unref();
@@ -100,8 +100,9 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
         );
       }
       if (report.created.length > 0 || report.dropped.length > 0) {
-        this.logger.log(
-          `partitions created: [${report.created.join(', ')}], dropped: [${report.dropped.join(', ')}]`,
+        this.logger.info(
+          { created: report.created, dropped: report.dropped },
+          'history partitions created and dropped',
         );
       }
       return report;

@@ -1,4 +1,4 @@
-import { Controller, Logger } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import {
   EventTypes,
@@ -7,12 +7,13 @@ import {
   type UnitStatusChangedV1,
   type UnitUpdatedV1,
 } from '@gad/contracts';
+import { createLogger } from '@gad/observability';
 import { UnitsService } from './units.service';
 
 /** Unit status/capability projection from `gad:dispatch:events`. */
 @Controller()
 export class UnitsHandler {
-  private readonly logger = new Logger(UnitsHandler.name);
+  private readonly logger = createLogger('geo-units');
 
   constructor(private readonly units: UnitsService) {}
 
@@ -33,7 +34,10 @@ export class UnitsHandler {
   private parse<T>(envelope: Envelope): T {
     const parsed = parseEventData(envelope.type, envelope.version, envelope.data);
     if (!parsed.success) {
-      this.logger.warn(`invalid ${envelope.type} ${envelope.id}: ${parsed.error}`);
+      this.logger.warn(
+        { eventId: envelope.id, type: envelope.type, error: parsed.error },
+        'invalid event',
+      );
       throw new Error(`invalid ${envelope.type}@v${envelope.version}: ${parsed.error}`);
     }
     return parsed.data as T;
