@@ -1,4 +1,4 @@
-import { Controller, Logger } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import {
   EventTypes,
@@ -7,6 +7,7 @@ import {
   type CommandIssuedV1,
   type Envelope,
 } from '@gad/contracts';
+import { createLogger } from '@gad/observability';
 import { AcksService } from './acks.service';
 
 /**
@@ -15,7 +16,7 @@ import { AcksService } from './acks.service';
  */
 @Controller()
 export class AcksHandler {
-  private readonly logger = new Logger(AcksHandler.name);
+  private readonly logger = createLogger('acks');
 
   constructor(private readonly acks: AcksService) {}
 
@@ -36,7 +37,10 @@ export class AcksHandler {
   private parse<T>(envelope: Envelope): T {
     const parsed = parseEventData(envelope.type, envelope.version, envelope.data);
     if (!parsed.success) {
-      this.logger.warn(`invalid ${envelope.type} ${envelope.id}: ${parsed.error}`);
+      this.logger.warn(
+        { eventId: envelope.id, type: envelope.type, error: parsed.error },
+        'invalid event',
+      );
       throw new Error(`invalid ${envelope.type}@v${envelope.version}: ${parsed.error}`);
     }
     return parsed.data as T;

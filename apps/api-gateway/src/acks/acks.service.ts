@@ -1,5 +1,6 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { CommandAcknowledgedV1, CommandIssuedV1, Envelope } from '@gad/contracts';
+import { createLogger } from '@gad/observability';
 import { canAssignmentMove } from '../assignments/assignment-status.constants';
 import type { AssignmentRow } from '../assignments/assignments.repository';
 import { AssignmentsService } from '../assignments/assignments.service';
@@ -16,7 +17,7 @@ import { AcksRepository, type AckRow } from './acks.repository';
  */
 @Injectable()
 export class AcksService {
-  private readonly logger = new Logger(AcksService.name);
+  private readonly logger = createLogger('acks');
 
   constructor(
     private readonly repository: AcksRepository,
@@ -33,7 +34,10 @@ export class AcksService {
     await this.transactions.run(async (tx) => {
       let assignment = await this.assignments.findLocked(tx, agencyId, assignmentId);
       if (!assignment) {
-        this.logger.warn(`command ${data.commandId} names unknown assignment ${assignmentId}`);
+        this.logger.warn(
+          { commandId: data.commandId, assignmentId },
+          'command names an unknown assignment',
+        );
         return;
       }
       await this.repository.insertCommand(tx.executor, {

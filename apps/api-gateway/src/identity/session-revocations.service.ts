@@ -1,7 +1,7 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { OutboxRelay } from '@gad/bus';
 import { createEnvelope, EventTypes, type Actor, type UserSessionsRevokedV1 } from '@gad/contracts';
-import { currentTraceparent } from '@gad/observability';
+import { currentTraceparent, createLogger } from '@gad/observability';
 import { REDIS_CLIENT } from '@gad/platform';
 import type { Redis } from 'ioredis';
 import { API_GATEWAY_CONFIG, type ApiGatewayConfig } from '../api-gateway.config';
@@ -20,7 +20,7 @@ const key = (sessionId: string): string => `auth:revoked-session:${sessionId}`;
  */
 @Injectable()
 export class SessionRevocations {
-  private readonly logger = new Logger(SessionRevocations.name);
+  private readonly logger = createLogger('session-revocations');
 
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
@@ -95,7 +95,10 @@ export class SessionRevocations {
       await pipeline.exec();
     } catch (error) {
       // The guard still consults PostgreSQL whenever Redis fails; log for the SRE.
-      this.logger.warn(`revoked sessions not deny-listed in redis: ${(error as Error).message}`);
+      this.logger.warn(
+        { error: (error as Error).message },
+        'revoked sessions not deny-listed in redis',
+      );
     }
   }
 

@@ -1,4 +1,3 @@
-import { Logger } from '@nestjs/common';
 import { OutboxModule } from '@gad/bus';
 import { DataSource } from 'typeorm';
 import { API_GATEWAY_CONFIG, type ApiGatewayConfig } from '../api-gateway.config';
@@ -14,6 +13,5 @@ export const DispatchOutboxModule = OutboxModule.forRootAsync({
     redis: config.REDIS_URL,
     prefix: config.REDIS_KEY_PREFIX,
     pollIntervalMs: config.OUTBOX_POLL_MS,
-    logger: new Logger('OutboxRelay'),
   }),
 });
