@@ -33,7 +33,12 @@ describe('readiness during a Redis outage', () => {
     redisServer = await startRedisServer();
     @Module({
       imports: [
-        DatabaseModule.forRoot({ url: database.url, schema: 'fixture', poolSize: 1 }),
+        DatabaseModule.forRoot({
+          url: database.url,
+          schema: 'fixture',
+          poolSize: 1,
+          applicationName: 'readiness-outage-it',
+        }),
         RedisModule.forRoot({ url: redisServer.url }),
       ],
     })
