@@ -6,3 +6,6 @@ export * from './lib/redis-server';
 export * from './lib/service-process';
 export * from './lib/redis-cluster';
 export * from './lib/audit-queue';
+export * from './lib/test-keys';
+export * from './lib/redis-prefix';
+export * from './lib/test-app';
