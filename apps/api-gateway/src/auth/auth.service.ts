@@ -18,6 +18,8 @@ import { actorOf } from '../identity/users.service';
 import { CredentialsException } from './auth.exception';
 import { TokenService } from './token.service';
 import { UnitsService } from '../units/units.service';
+import { EdgeException } from '../edge/edge.exception';
+import { RateLimitService } from '../edge/rate-limit.service';
 
 /** Where a request came from, for sessions and the audit trail. */
 export type RequestMeta = Pick<AuditRecordInput, 'source' | 'traceId'>;
@@ -38,6 +40,7 @@ export class AuthService {
     private readonly revocations: SessionRevocations,
     private readonly audit: AuditRecorder,
     private readonly units: UnitsService,
+    private readonly rateLimits: RateLimitService,
     @Inject(IDENTITY_CLOCK) private readonly clock: Clock,
     @Inject(API_GATEWAY_CONFIG) private readonly config: ApiGatewayConfig,
   ) {}
@@ -124,6 +127,11 @@ export class AuthService {
       if (found.user_status !== 'active') {
         return { kind: 'inactive' as const, found };
       }
+      // Limited per session, not per IP (many devices share an address); nothing rotates when refused.
+      const decision = await this.rateLimits.consumeSession(found.agency_id, found.session_id);
+      if (!decision.allowed) {
+        return { kind: 'throttled' as const, found, retryAfterSeconds: decision.retryAfterSeconds };
+      }
       await tx.markRefreshTokenUsed(hash, now);
       await tx.insertRefreshToken(digest(next), found.session_id, found.agency_id, now);
       await tx.touchUser(found.user_id, now);
@@ -131,6 +139,11 @@ export class AuthService {
     });
     if (outcome.kind === 'unknown') {
       this.record(meta, undefined, AuditActions.TokenRefreshed, 'failed', 'unknown refresh token');
+      // Guessing refresh tokens counts against the client's address (valid ones are not limited per IP).
+      const decision = await this.rateLimits.consumeIp(meta.source?.ip ?? 'unknown');
+      if (!decision.allowed) {
+        throw EdgeException.rateLimited(decision.retryAfterSeconds);
+      }
       throw CredentialsException.invalidRefreshToken();
     }
     const { found } = outcome;
@@ -146,6 +159,8 @@ export class AuthService {
       case 'inactive':
         this.record(meta, who, AuditActions.TokenRefreshed, 'denied', `session ${outcome.kind}`);
         throw CredentialsException.invalidRefreshToken();
+      case 'throttled':
+        throw EdgeException.rateLimited(outcome.retryAfterSeconds);
       case 'expired':
         this.record(meta, who, AuditActions.TokenRefreshed, 'denied', 'session past maximum age');
         throw CredentialsException.reauthenticationRequired();

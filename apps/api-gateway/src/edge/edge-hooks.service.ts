@@ -11,6 +11,12 @@ import { RateLimitService } from './rate-limit.service';
 
 /** Paths the edge never limits (probes and scrapes must see the truth when saturated). */
 const UNLIMITED = /^\/(health\/|metrics$|metrics\?)/;
+/**
+ * Token refresh is limited per session by the auth service (and per IP only when the token is
+ * not valid), never per IP here: devices behind one address reconnecting after an outage must
+ * get fresh tokens, or they stay offline.
+ */
+const PER_SESSION = /^\/v1\/auth\/refresh(\?|$)/;
 const SHED_RETRY_AFTER_SECONDS = 1;
 
 const meter = metrics.getMeter('api-gateway');
@@ -64,6 +70,9 @@ export class EdgeHooks implements OnModuleInit {
     };
     // 'close' fires once the response is finished or the client went away.
     reply.raw.once('close', release);
+    if (request.method === 'POST' && PER_SESSION.test(request.url)) {
+      return;
+    }
     let decision;
     try {
       decision = await this.rateLimits.consumeIp(request.ip);

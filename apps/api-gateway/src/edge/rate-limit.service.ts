@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { metrics } from '@opentelemetry/api';
 import { REDIS_CLIENT } from '@gad/platform';
 import type { Redis } from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { API_GATEWAY_CONFIG, type ApiGatewayConfig } from '../api-gateway.config';
 
 export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
@@ -11,35 +10,87 @@ const rejected = metrics.getMeter('api-gateway').createCounter('gad_http_rate_li
   description: 'Requests refused with 429 by the rate limits',
 });
 
+/** Refreshes one session may make per window (a refresh token works once: this is generous). */
+export const SESSION_REFRESH_POINTS = 30;
+
 /**
- * Fixed-window limits in Redis (one atomic Lua INCR+TTL per request, shared by every instance):
- * per client IP and per authenticated user. While Redis does not answer, each instance falls back
- * to an in-memory limiter of the same size (insurance), so an outage neither blocks nor unlimits.
+ * One token bucket: `capacity` tokens, refilled continuously at `capacity` per `windowMs`; a
+ * request takes one token. Returns `{allowed, waitMs}`; Redis' own clock, so every instance agrees.
+ */
+const TOKEN_BUCKET_SCRIPT = `
+local capacity = tonumber(ARGV[1])
+local per_ms = tonumber(ARGV[2])
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(state[1]) or capacity
+local at = tonumber(state[2]) or now
+tokens = math.min(capacity, tokens + math.max(0, now - at) * per_ms)
+local allowed = 0
+local wait = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+  allowed = 1
+else
+  wait = math.ceil((1 - tokens) / per_ms)
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', now)
+redis.call('PEXPIRE', KEYS[1], math.ceil((capacity - tokens) / per_ms) + 1000)
+return {allowed, wait}`;
+
+interface Bucket {
+  prefix: string;
+  capacity: number;
+  windowMs: number;
+}
+
+/** The same bucket in this instance's memory: the insurance while Redis does not answer. */
+class MemoryBuckets {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+
+  take(bucket: Bucket, key: string, now = Date.now()): { allowed: boolean; waitMs: number } {
+    const perMs = bucket.capacity / bucket.windowMs;
+    const id = `${bucket.prefix}:${key}`;
+    const state = this.buckets.get(id) ?? { tokens: bucket.capacity, at: now };
+    const tokens = Math.min(bucket.capacity, state.tokens + Math.max(0, now - state.at) * perMs);
+    const allowed = tokens >= 1;
+    const left = allowed ? tokens - 1 : tokens;
+    this.buckets.set(id, { tokens: left, at: now });
+    if (this.buckets.size > 100_000) {
+      // Full buckets need no state: drop the oldest entries (they refilled long ago).
+      for (const [stale] of this.buckets) {
+        this.buckets.delete(stale);
+        if (this.buckets.size <= 50_000) break;
+      }
+    }
+    return { allowed, waitMs: allowed ? 0 : Math.ceil((1 - left) / perMs) };
+  }
+}
+
+/**
+ * Token-bucket limits in Redis (one atomic Lua call per request, shared by every instance): per
+ * client IP, per authenticated user and per session refresh. A bucket holds `POINTS` requests and
+ * refills continuously at `POINTS` per `RATE_LIMIT_WINDOW_SECONDS`, so a burst is absorbed up to
+ * the bucket and a client that stops recovers at once (its next request waits at most one
+ * refill step), unlike a fixed window that refuses until the window ends. While Redis does not
+ * answer, each instance falls back to the same buckets in memory (insurance), so an outage
+ * neither blocks nor unlimits.
  */
 @Injectable()
 export class RateLimitService {
-  private readonly perIp: RateLimiterRedis;
-  private readonly perUser: RateLimiterRedis;
+  private readonly perIp: Bucket;
+  private readonly perUser: Bucket;
+  private readonly perSession: Bucket;
+  private readonly insurance = new MemoryBuckets();
 
   constructor(
-    @Inject(REDIS_CLIENT) redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: Redis,
     @Inject(API_GATEWAY_CONFIG) config: ApiGatewayConfig,
   ) {
-    const limiter = (keyPrefix: string, points: number) =>
-      new RateLimiterRedis({
-        storeClient: redis,
-        keyPrefix,
-        points,
-        duration: config.RATE_LIMIT_WINDOW_SECONDS,
-        rejectIfRedisNotReady: true,
-        insuranceLimiter: new RateLimiterMemory({
-          keyPrefix,
-          points,
-          duration: config.RATE_LIMIT_WINDOW_SECONDS,
-        }),
-      });
-    this.perIp = limiter('rl:ip', config.RATE_LIMIT_IP_POINTS);
-    this.perUser = limiter('rl:user', config.RATE_LIMIT_USER_POINTS);
+    const windowMs = config.RATE_LIMIT_WINDOW_SECONDS * 1000;
+    this.perIp = { prefix: 'rl:ip', capacity: config.RATE_LIMIT_IP_POINTS, windowMs };
+    this.perUser = { prefix: 'rl:user', capacity: config.RATE_LIMIT_USER_POINTS, windowMs };
+    this.perSession = { prefix: 'rl:session', capacity: SESSION_REFRESH_POINTS, windowMs };
   }
 
   consumeIp(ip: string): Promise<RateDecision> {
@@ -50,23 +101,32 @@ export class RateLimitService {
     return this.consume(this.perUser, `${agencyId}:${userId}`, 'user');
   }
 
-  private async consume(
-    limiter: RateLimiterRedis,
-    key: string,
-    scope: string,
-  ): Promise<RateDecision> {
+  /** Token refreshes of one session (they are not limited per IP: see the edge hook). */
+  consumeSession(agencyId: string, sessionId: string): Promise<RateDecision> {
+    return this.consume(this.perSession, `${agencyId}:${sessionId}`, 'session');
+  }
+
+  private async consume(bucket: Bucket, key: string, scope: string): Promise<RateDecision> {
+    let taken: { allowed: boolean; waitMs: number };
     try {
-      await limiter.consume(key);
-      return { allowed: true };
-    } catch (error) {
-      if (error instanceof RateLimiterRes) {
-        rejected.add(1, { scope });
-        return {
-          allowed: false,
-          retryAfterSeconds: Math.max(1, Math.ceil(error.msBeforeNext / 1000)),
-        };
+      if (this.redis.status !== 'ready') {
+        throw new Error(`redis connection ${this.redis.status}`);
       }
-      throw error;
+      const [allowed, waitMs] = (await this.redis.eval(
+        TOKEN_BUCKET_SCRIPT,
+        1,
+        `${bucket.prefix}:${key}`,
+        bucket.capacity,
+        bucket.capacity / bucket.windowMs,
+      )) as [number, number];
+      taken = { allowed: allowed === 1, waitMs };
+    } catch {
+      taken = this.insurance.take(bucket, key);
     }
+    if (taken.allowed) {
+      return { allowed: true };
+    }
+    rejected.add(1, { scope });
+    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(taken.waitMs / 1000)) };
   }
 }
