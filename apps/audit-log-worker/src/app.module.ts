@@ -7,10 +7,12 @@ import { CheckpointSigner } from './chain/checkpoint-signer';
 import { CHECKPOINT_POLICY } from './checkpoint/checkpoint.service';
 import { AUDIT_SCHEMA, auditMigrations } from './database/data-source';
 import { AUDIT_WORKER_OPTIONS, type AuditWorkerOptions } from './ingest/audit-batch.processor';
+import { CheckpointModule } from './checkpoint/checkpoint.module';
 import { IngestModule } from './ingest/ingest.module';
 import { QueryModule } from './query/query.module';
 import { RETENTION_POLICY } from './retention/retention.service';
 import { RetentionModule } from './retention/retention.module';
+import { VerifyModule } from './verify/verify.module';
 
 @Module({})
 export class AppModule {
@@ -84,9 +86,12 @@ export class AppModule {
           redisUrl: config.REDIS_URL,
           keyPrefix: config.REDIS_KEY_PREFIX,
         }),
-        RetentionModule,
+        // The features; each folder under src/ but chain/ and database/ is one module.
+        CheckpointModule,
         IngestModule,
+        VerifyModule,
         QueryModule,
+        RetentionModule,
       ],
     };
   }
