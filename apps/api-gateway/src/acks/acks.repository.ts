@@ -18,6 +18,8 @@ export interface NewAck {
   stage: CommandAckStage;
   reason?: string;
   userId: string;
+  /** The unit of the sending device's token, when it has one. */
+  unitId?: string;
   receivedAt: string;
 }
 
@@ -26,6 +28,13 @@ export interface AckRow {
   stage: CommandAckStage;
   reason: string | null;
   user_id: string;
+  unit_id: string | null;
+}
+
+export interface CommandRow {
+  assignment_id: string;
+  recipient_kind: string;
+  recipient_id: string;
 }
 
 /** The only place with SQL for commands (command → assignment) and received acks. */
@@ -51,24 +60,26 @@ export class AcksRepository {
     return rows.length > 0;
   }
 
-  async assignmentOfCommand(
+  /** The command's assignment and recipient; undefined while it is not known (or foreign). */
+  async findCommand(
     executor: SqlExecutor,
     agencyId: string,
     commandId: string,
-  ): Promise<string | undefined> {
+  ): Promise<CommandRow | undefined> {
     const rows = (await executor.query(
-      `SELECT assignment_id FROM dispatch.commands WHERE agency_id = $1 AND command_id = $2`,
+      `SELECT assignment_id, recipient_kind, recipient_id FROM dispatch.commands
+        WHERE agency_id = $1 AND command_id = $2`,
       [agencyId, commandId],
-    )) as { assignment_id: string }[];
-    return rows[0]?.assignment_id;
+    )) as CommandRow[];
+    return rows[0];
   }
 
   /** Stores an ack by its envelope id; false when that envelope was seen before (a redelivery). */
   async insertAck(executor: SqlExecutor, ack: NewAck): Promise<boolean> {
     const rows = (await executor.query(
       `INSERT INTO dispatch.command_acks
-         (event_id, agency_id, command_id, stage, reason, user_id, received_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
+         (event_id, agency_id, command_id, stage, reason, user_id, unit_id, received_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (event_id) DO NOTHING
        RETURNING event_id`,
       [
@@ -78,6 +89,7 @@ export class AcksRepository {
         ack.stage,
         ack.reason ?? null,
         ack.userId,
+        ack.unitId ?? null,
         ack.receivedAt,
       ],
     )) as unknown[];
@@ -91,12 +103,39 @@ export class AcksRepository {
     commandId: string,
   ): Promise<AckRow[]> {
     return (await executor.query(
-      `SELECT event_id, stage, reason, user_id FROM dispatch.command_acks
+      `SELECT event_id, stage, reason, user_id, unit_id FROM dispatch.command_acks
         WHERE agency_id = $1 AND command_id = $2 AND applied_at IS NULL
         ORDER BY received_at, event_id
         FOR UPDATE`,
       [agencyId, commandId],
     )) as AckRow[];
+  }
+
+  /** Removes acks that turned out not to come from the command's recipient. */
+  async deleteAcks(executor: SqlExecutor, agencyId: string, eventIds: string[]): Promise<void> {
+    await executor.query(
+      `DELETE FROM dispatch.command_acks WHERE agency_id = $1 AND event_id = ANY($2::uuid[])`,
+      [agencyId, eventIds],
+    );
+  }
+
+  /**
+   * Deletes (a batch of) acks whose command never became known within `maxAgeS` seconds; returns
+   * how many. Any agency: it is housekeeping.
+   */
+  async deleteStalePending(executor: SqlExecutor, maxAgeS: number): Promise<number> {
+    const rows = (await executor.query(
+      `DELETE FROM dispatch.command_acks
+        WHERE event_id IN (
+          SELECT event_id FROM dispatch.command_acks
+           WHERE applied_at IS NULL AND received_at < now() - make_interval(secs => $1)
+           ORDER BY received_at
+           LIMIT 500
+           FOR UPDATE SKIP LOCKED)
+       RETURNING event_id`,
+      [maxAgeS],
+    )) as unknown[];
+    return rows.length;
   }
 
   async markApplied(executor: SqlExecutor, agencyId: string, eventId: string): Promise<void> {

@@ -1,10 +1,12 @@
 import { CreateDispatchSchema1732250000000 } from './migrations/1732250000000-create-dispatch-schema';
 import { CreateIdentity1732260000000 } from './migrations/1732260000000-create-identity';
 import { CreateDispatchDomain1732270000000 } from './migrations/1732270000000-create-dispatch-domain';
+import { ScopeCommandAcks1732280000000 } from './migrations/1732280000000-scope-command-acks';
 
 /** Migrations of the `dispatch` schema, in order. */
 export const dispatchMigrations = [
   CreateDispatchSchema1732250000000,
   CreateIdentity1732260000000,
   CreateDispatchDomain1732270000000,
+  ScopeCommandAcks1732280000000,
 ];

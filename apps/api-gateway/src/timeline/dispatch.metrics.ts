@@ -5,7 +5,7 @@ export const DISPATCH_METER_NAME = 'api-gateway-dispatch';
 export interface DispatchInstruments {
   /** Domain events committed to the outbox (attribute `type`, e.g. `assignment.created`). */
   events: Counter;
-  /** Acknowledgements handled (attributes `stage`, `outcome`: applied|ignored|duplicate|pending). */
+  /** Acknowledgements handled (attributes `stage`, `outcome`: applied|ignored|duplicate|pending|dropped, `reason`). */
   acks: Counter;
   /** Nearest-strategy requests (attribute `outcome`: assigned|no_unit). */
   nearest: Counter;
@@ -26,7 +26,7 @@ export function dispatchInstruments(): DispatchInstruments {
     }),
     acks: meter.createCounter('gad_dispatch_acks', {
       description:
-        'Command acknowledgements handled (attributes stage, outcome: applied|ignored|duplicate|pending)',
+        'Command acknowledgements handled (attributes stage, outcome: applied|ignored|duplicate|pending|dropped, reason)',
     }),
     nearest: meter.createCounter('gad_dispatch_nearest', {
       description: 'Nearest-unit assignment requests (attribute outcome: assigned|no_unit)',

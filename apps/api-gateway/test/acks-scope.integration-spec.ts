@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import {
+  createEnvelope,
+  uuidv7,
+  type Assignment,
+  type CommandAckStage,
+  type CommandAcknowledgedV1,
+  type CommandIssuedV1,
+  type Unit,
+} from '@gad/contracts';
+import { AcksService } from '../src/acks/acks.service';
+import { DispatchTestApp, POINT, type Caller } from './dispatch-test-app';
+
+/**
+ * `dispatch.command_acks` keeps only acks of a command's recipient: acks for unknown command ids,
+ * for another unit's commands, or early acks that turn out foreign are dropped (counted and
+ * logged), so no officer can grow the table or move someone else's assignment.
+ */
+describe('api-gateway acks scope', () => {
+  const agencyId = 'agency-acks-scope';
+  let t: DispatchTestApp;
+  let dispatcher: Caller;
+  let acks: AcksService;
+  let sequence = 0;
+
+  beforeAll(async () => {
+    t = await DispatchTestApp.start();
+    dispatcher = await t.caller(agencyId, 'dispatcher-1', ['dispatcher']);
+    acks = t.app.get(AcksService);
+  }, 60_000);
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  async function dispatched(crew: string[]): Promise<{ assignment: Assignment; unit: Unit }> {
+    sequence += 1;
+    const unit = (
+      await t.send<Unit>(dispatcher, 'POST', '/v1/units', {
+        callSign: `S-${sequence}`,
+        type: 'patrol',
+        crew,
+      })
+    ).body;
+    await t.send(dispatcher, 'POST', `/v1/units/${unit.id}/status`, { status: 'available' });
+    const incident = await t.send<{ id: string }>(dispatcher, 'POST', '/v1/incidents', {
+      type: 'robbery',
+      priority: 'P2',
+      location: POINT(-3.7, 40.41),
+    });
+    const assignment = await t.send<Assignment>(
+      dispatcher,
+      'POST',
+      `/v1/incidents/${incident.body.id}/assignments`,
+      { unitId: unit.id },
+    );
+    expect(assignment.status).toBe(201);
+    return { assignment: assignment.body, unit };
+  }
+
+  const issued = (assignment: Assignment, commandId = uuidv7()) =>
+    createEnvelope<CommandIssuedV1>({
+      type: 'command.issued',
+      agencyId,
+      actor: { kind: 'service', id: 'notification-service' },
+      data: {
+        commandId,
+        recipient: { kind: 'unit', id: assignment.unitId },
+        kind: 'dispatch',
+        critical: true,
+        assignmentId: assignment.id,
+        incidentId: assignment.incidentId,
+        title: 'Robbery',
+        body: 'Go',
+        locale: 'en',
+        issuedAt: new Date().toISOString(),
+      },
+    });
+
+  const ack = (commandId: string, stage: CommandAckStage, userId: string, unitId?: string) =>
+    createEnvelope<CommandAcknowledgedV1>({
+      type: 'command.acknowledged',
+      agencyId,
+      actor: { kind: 'device', id: userId },
+      data: {
+        commandId,
+        stage,
+        userId,
+        ...(unitId ? { unitId } : {}),
+        receivedAt: new Date().toISOString(),
+      },
+    });
+
+  const stored = async (commandId?: string): Promise<number> =>
+    Number(
+      (
+        await t.pg.query<{ n: string }>(
+          commandId
+            ? 'SELECT count(*) AS n FROM dispatch.command_acks WHERE command_id = $1'
+            : 'SELECT count(*) AS n FROM dispatch.command_acks',
+          commandId ? [commandId] : [],
+        )
+      ).rows[0]?.n,
+    );
+  const statusOf = async (id: string) =>
+    (await t.send<Assignment>(dispatcher, 'GET', `/v1/assignments/${id}`)).body.status;
+
+  it('drops acks for command ids that no command has, random or long past', async () => {
+    const before = await stored();
+    for (let i = 0; i < 20; i += 1) {
+      await acks.commandAcknowledged(ack(randomUUID(), 'accepted', 'officer-x', 'unit-x'));
+    }
+    const hourAgo = uuidv7(Date.now() - 3_600_000);
+    await acks.commandAcknowledged(ack(hourAgo, 'seen', 'officer-x', 'unit-x'));
+    expect(await stored()).toBe(before);
+  });
+
+  it('drops acks of another unit’s command and applies the recipient’s', async () => {
+    const { assignment, unit } = await dispatched(['officer-1']);
+    const command = issued(assignment);
+    await acks.commandIssued(command);
+    const commandId = command.data.commandId;
+
+    await acks.commandAcknowledged(ack(commandId, 'declined', 'officer-9', 'unit-other'));
+    await acks.commandAcknowledged(ack(commandId, 'accepted', 'officer-9'));
+    expect(await stored(commandId)).toBe(0);
+    expect(await statusOf(assignment.id)).toBe('notified');
+
+    // The unit's device (token unitId) and its crew (user id) are the recipient.
+    await acks.commandAcknowledged(ack(commandId, 'delivered', 'officer-7', unit.id));
+    await acks.commandAcknowledged(ack(commandId, 'accepted', 'officer-1'));
+    expect(await stored(commandId)).toBe(2);
+    expect(await statusOf(assignment.id)).toBe('accepted');
+  });
+
+  it('keeps an early ack only until its command shows it came from someone else', async () => {
+    const { assignment, unit } = await dispatched(['officer-1']);
+    const command = issued(assignment);
+    const commandId = command.data.commandId;
+    await acks.commandAcknowledged(ack(commandId, 'declined', 'officer-9', 'unit-other'));
+    await acks.commandAcknowledged(ack(commandId, 'seen', 'officer-2', unit.id));
+    expect(await stored(commandId)).toBe(2);
+
+    await acks.commandIssued(command);
+    const { rows } = await t.pg.query<{ user_id: string; applied: boolean }>(
+      `SELECT user_id, applied_at IS NOT NULL AS applied FROM dispatch.command_acks
+        WHERE command_id = $1`,
+      [commandId],
+    );
+    expect(rows).toEqual([{ user_id: 'officer-2', applied: true }]);
+    expect(await statusOf(assignment.id)).toBe('seen');
+  });
+});
