@@ -5,9 +5,13 @@ export enum AuthErrorCode {
   InvalidRefreshToken = 'invalid_refresh_token',
   ReauthenticationRequired = 'reauthentication_required',
   SessionRevoked = 'session_revoked',
+  AgencyRequired = 'login_agency_required',
 }
 
-/** Failures of login, refresh and session checks (all 401, with as little detail as is useful). */
+/**
+ * Failures of login, refresh and session checks (401, with as little detail as is useful; 422 for
+ * a login that must name its agency).
+ */
 export class CredentialsException extends DomainException {
   /** Same answer for an unknown login, a wrong password, a locked or a disabled account. */
   static invalidCredentials(): CredentialsException {
@@ -31,6 +35,15 @@ export class CredentialsException extends DomainException {
       AuthErrorCode.ReauthenticationRequired,
       401,
       'The session is older than its maximum age; log in again',
+    );
+  }
+
+  /** The login name exists in more than one agency: the request must name the agency (422). */
+  static agencyRequired(): CredentialsException {
+    return new CredentialsException(
+      AuthErrorCode.AgencyRequired,
+      422,
+      'This login exists in more than one agency: name the agency (`agency`, its id)',
     );
   }
 

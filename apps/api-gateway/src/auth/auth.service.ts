@@ -46,7 +46,11 @@ export class AuthService {
   ) {}
 
   async login(request: LoginRequest, meta: RequestMeta): Promise<SessionTokens> {
-    const user = await this.repository.findByLogin(request.login);
+    const candidates = await this.repository.findByLogin(request.login, request.agency);
+    if (candidates.length > 1) {
+      throw CredentialsException.agencyRequired();
+    }
+    const user = candidates[0];
     if (!user) {
       await this.passwords.verifyDecoy(request.password);
       this.record(meta, undefined, AuditActions.LoginFailed, 'failed', 'unknown login', {

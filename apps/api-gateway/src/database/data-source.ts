@@ -2,6 +2,7 @@ import { CreateDispatchSchema1732250000000 } from './migrations/1732250000000-cr
 import { CreateIdentity1732260000000 } from './migrations/1732260000000-create-identity';
 import { CreateDispatchDomain1732270000000 } from './migrations/1732270000000-create-dispatch-domain';
 import { ScopeCommandAcks1732280000000 } from './migrations/1732280000000-scope-command-acks';
+import { ScopeUserNamesPerAgency1732290000000 } from './migrations/1732290000000-scope-user-names-per-agency';
 
 /** Migrations of the `dispatch` schema, in order. */
 export const dispatchMigrations = [
@@ -9,4 +10,5 @@ export const dispatchMigrations = [
   CreateIdentity1732260000000,
   CreateDispatchDomain1732270000000,
   ScopeCommandAcks1732280000000,
+  ScopeUserNamesPerAgency1732290000000,
 ];

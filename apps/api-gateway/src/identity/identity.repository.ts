@@ -84,7 +84,7 @@ export function uniqueViolation(error: unknown): 'username' | 'email' | undefine
   if (code !== '23505') {
     return undefined;
   }
-  return constraint === 'users_email_key' ? 'email' : 'username';
+  return constraint === 'users_agency_email_key' ? 'email' : 'username';
 }
 
 const USER_COLUMNS = `id, agency_id, username, email, display_name, locale, roles, status,
@@ -142,14 +142,19 @@ export class IdentitySql {
 
   // Users
 
-  /** Pre-authentication lookup by username or e-mail (case-insensitive, across agencies). */
-  async findByLogin(login: string): Promise<UserRow | undefined> {
-    const rows = await this.rows<UserRow>(
+  /**
+   * Pre-authentication lookup by username or e-mail (case-insensitive), in one agency or, without
+   * one, across agencies: names are unique per agency, so up to two rows tell an ambiguous login.
+   */
+  async findByLogin(login: string, agencyId?: string): Promise<UserRow[]> {
+    return this.rows<UserRow>(
       `SELECT ${USER_COLUMNS} FROM dispatch.users
-       WHERE lower(username) = lower($1) OR lower(email) = lower($1) LIMIT 1`,
-      [login],
+       WHERE (lower(username) = lower($1) OR lower(email) = lower($1))
+         AND ($2::text IS NULL OR agency_id = $2)
+       ORDER BY agency_id, id
+       LIMIT 2`,
+      [login, agencyId ?? null],
     );
-    return rows[0];
   }
 
   async findUser(agencyId: string, id: string, lock = false): Promise<UserRow | undefined> {

@@ -57,11 +57,16 @@ export type Jwks = z.infer<typeof jwksSchema>;
  */
 export const passwordSchema = text().min(12).max(256);
 
-/** `POST /v1/auth/login`: username or e-mail plus password. */
+/**
+ * `POST /v1/auth/login`: username or e-mail plus password. Names are unique per agency: `agency`
+ * is needed only when the login exists in more than one (422 `login_agency_required` without it).
+ */
 export const loginRequestSchema = z.strictObject({
   /** Username or e-mail address (case-insensitive). */
   login: text().trim().min(1).max(254),
   password: text().min(1).max(256),
+  /** The agency's id: logs in to that agency's account of this name. */
+  agency: text().trim().min(1).max(100).optional(),
 });
 export type LoginRequest = z.infer<typeof loginRequestSchema>;
 
