@@ -38,6 +38,13 @@ redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', now)
 redis.call('PEXPIRE', KEYS[1], math.ceil((capacity - tokens) / per_ms) + 1000)
 return {allowed, wait}`;
 
+const TOKEN_BUCKET_COMMAND = 'gadTakeToken';
+type TokenBucketCommand = (
+  key: string,
+  capacity: number,
+  perMs: number,
+) => Promise<[number, number]>;
+
 interface Bucket {
   prefix: string;
   capacity: number;
@@ -87,6 +94,10 @@ export class RateLimitService {
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     @Inject(API_GATEWAY_CONFIG) config: ApiGatewayConfig,
   ) {
+    // EVALSHA after the first call (the script is not sent with every request).
+    if (!(TOKEN_BUCKET_COMMAND in redis)) {
+      redis.defineCommand(TOKEN_BUCKET_COMMAND, { numberOfKeys: 1, lua: TOKEN_BUCKET_SCRIPT });
+    }
     const windowMs = config.RATE_LIMIT_WINDOW_SECONDS * 1000;
     this.perIp = { prefix: 'rl:ip', capacity: config.RATE_LIMIT_IP_POINTS, windowMs };
     this.perUser = { prefix: 'rl:user', capacity: config.RATE_LIMIT_USER_POINTS, windowMs };
@@ -112,13 +123,15 @@ export class RateLimitService {
       if (this.redis.status !== 'ready') {
         throw new Error(`redis connection ${this.redis.status}`);
       }
-      const [allowed, waitMs] = (await this.redis.eval(
-        TOKEN_BUCKET_SCRIPT,
-        1,
+      const takeToken = (this.redis as unknown as Record<string, TokenBucketCommand>)[
+        TOKEN_BUCKET_COMMAND
+      ] as TokenBucketCommand;
+      const [allowed, waitMs] = await takeToken.call(
+        this.redis,
         `${bucket.prefix}:${key}`,
         bucket.capacity,
         bucket.capacity / bucket.windowMs,
-      )) as [number, number];
+      );
       taken = { allowed: allowed === 1, waitMs };
     } catch {
       taken = this.insurance.take(bucket, key);
