@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import {
   apiGatewayEnvSchema,
@@ -8,6 +7,7 @@ import {
   notificationServiceEnvSchema,
   wsGatewayEnvSchema,
 } from '@gad/config';
+import { createAuditSigningKeyPem, createTestKeyPair, jwtEnvOf } from '@gad/testing';
 import type { ZodType } from 'zod';
 
 export const repoRoot = join(__dirname, '..', '..');
@@ -25,13 +25,7 @@ export const appNames = Object.keys(envSchemas);
 
 /** Freshly generated stand-ins for the secrets an operator provides (nothing is committed). */
 export function generatedSecrets(): Record<string, string> {
-  const jwt = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const audit = generateKeyPairSync('ed25519');
-  return {
-    JWT_PRIVATE_KEY: jwt.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    JWT_PUBLIC_KEY: jwt.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-    AUDIT_SIGNING_KEY: audit.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-  };
+  return { ...jwtEnvOf(createTestKeyPair()), AUDIT_SIGNING_KEY: createAuditSigningKeyPem() };
 }
 
 /** Runs a command of node_modules/.bin; returns its exit status and output. */

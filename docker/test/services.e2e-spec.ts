@@ -8,12 +8,16 @@
 //    old one is taken out of rotation and SIGTERMed (graceful drain). Every incident the API
 //    acknowledged (201) must be relayed to gad:dispatch:events, fully acknowledged by every
 //    consumer group, and audited.
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createGadClient, type GadRestClient } from '@gad/client';
 import {
+  createAuditSigningKeyPem,
   createTestDatabase,
+  createTestKeyPair,
+  deleteKeysWithPrefix,
+  jwtEnvOf,
   startServiceProcess,
   testStack,
   uniqueRedisPrefix,
@@ -52,16 +56,12 @@ const service = (app: string): ServiceProcess => running.get(app) as ServiceProc
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  const jwt = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   env = {
     DATABASE_URL: database.url,
     REDIS_KEY_PREFIX: prefix,
-    JWT_PRIVATE_KEY: jwt.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    JWT_PUBLIC_KEY: jwt.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    ...jwtEnvOf(createTestKeyPair()),
     AUTH_DEV_LOGIN: 'true',
-    AUDIT_SIGNING_KEY: generateKeyPairSync('ed25519')
-      .privateKey.export({ type: 'pkcs8', format: 'pem' })
-      .toString(),
+    AUDIT_SIGNING_KEY: createAuditSigningKeyPem(),
     SHUTDOWN_TIMEOUT_MS: '5000',
   };
   // Services that own a schema migrate it at boot: start them one after another.
@@ -75,10 +75,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([...running.values()].map((instance) => instance.stop()));
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) {
-    await redis.del(...keys);
-  }
+  await deleteKeysWithPrefix(redis, prefix);
   redis.disconnect();
   await database?.drop();
 }, 60_000);

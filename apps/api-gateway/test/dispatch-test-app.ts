@@ -1,7 +1,8 @@
-import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey } from 'node:crypto';
 import type { AccessClaims, Envelope, Role } from '@gad/contracts';
 import {
   createTestDatabase,
+  createTestKeyPair,
   freePort,
   testStack,
   uniqueRedisPrefix,
@@ -49,7 +50,6 @@ export class DispatchTestApp {
 
   static async start(env: Record<string, string> = {}): Promise<DispatchTestApp> {
     const db = await createTestDatabase();
-    const jwt = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const prefix = env['REDIS_KEY_PREFIX'] ?? uniqueRedisPrefix();
     const port = await freePort();
     const raw = {
@@ -60,7 +60,7 @@ export class DispatchTestApp {
       DATABASE_POOL_SIZE: '4',
       REDIS_URL: testStack.redisUrl,
       REDIS_KEY_PREFIX: prefix,
-      JWT_PRIVATE_KEY: jwt.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      JWT_PRIVATE_KEY: createTestKeyPair().privateKeyPem,
       OUTBOX_POLL_MS: '50',
       RATE_LIMIT_USER_POINTS: '100000',
       RATE_LIMIT_IP_POINTS: '100000',

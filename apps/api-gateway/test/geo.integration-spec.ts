@@ -1,11 +1,9 @@
-import { generateKeyPairSync } from 'node:crypto';
 import type { Geofence, GeofenceListResponse, PositionsInBboxResponse, Role } from '@gad/contracts';
 import {
-  createTestDatabase,
-  startServiceProcess,
-  uniqueRedisPrefix,
+  createTestEnvironment,
+  startTestApp,
   type ServiceProcess,
-  type TestDatabase,
+  type TestEnvironment,
 } from '@gad/testing';
 
 /**
@@ -16,30 +14,22 @@ import {
 describe('api-gateway geo routes', () => {
   const agencyId = `agency-geo-${Date.now().toString(36)}`;
   const otherAgencyId = `${agencyId}-other`;
-  let database: TestDatabase;
+  let testEnv: TestEnvironment | undefined;
   const services: ServiceProcess[] = [];
   let baseUrl = '';
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    const jwt = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const env = {
-      DATABASE_URL: database.url,
-      REDIS_KEY_PREFIX: uniqueRedisPrefix(),
-      JWT_PRIVATE_KEY: jwt.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-      JWT_PUBLIC_KEY: jwt.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-      AUTH_DEV_LOGIN: 'true',
-    };
+    testEnv = await createTestEnvironment();
     // Both migrate their schema at boot: one after the other.
-    services.push(await startServiceProcess({ app: 'geo-service', env, readyTimeoutMs: 60_000 }));
-    const gateway = await startServiceProcess({ app: 'api-gateway', env, readyTimeoutMs: 60_000 });
+    services.push(await startTestApp('geo-service', testEnv));
+    const gateway = await startTestApp('api-gateway', testEnv);
     services.push(gateway);
     baseUrl = gateway.url;
   }, 150_000);
 
   afterAll(async () => {
     await Promise.all(services.map((service) => service.stop()));
-    await database?.drop();
+    await testEnv?.cleanUp();
   }, 60_000);
 
   afterEach(() => {

@@ -1,9 +1,10 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { AuditRecorder, auditQueuePrefix } from '@gad/audit';
 import { type AuditEntry, type Role, type SessionTokens } from '@gad/contracts';
 import { bootstrapService } from '@gad/platform';
 import {
   createTestDatabase,
+  createTestKeyPair,
+  deleteKeysWithPrefix,
   freePort,
   queuedAuditEntries,
   testStack,
@@ -57,7 +58,6 @@ export class IdentityTestApp {
 
   static async start(env: Record<string, string> = {}): Promise<IdentityTestApp> {
     const db = await createTestDatabase();
-    const jwt = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const prefix = uniqueRedisPrefix();
     const config = apiGatewayEnvSchema.parse({
       NODE_ENV: 'test',
@@ -65,7 +65,7 @@ export class IdentityTestApp {
       DATABASE_POOL_SIZE: '4',
       REDIS_URL: testStack.redisUrl,
       REDIS_KEY_PREFIX: prefix,
-      JWT_PRIVATE_KEY: jwt.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      JWT_PRIVATE_KEY: createTestKeyPair().privateKeyPem,
       AUTH_DEV_LOGIN: 'true',
       OUTBOX_POLL_MS: '50',
       BOOTSTRAP_AGENCY_ID: ADMIN.agencyId,
@@ -103,17 +103,9 @@ export class IdentityTestApp {
 
   /** Removes this app's Redis keys (only its own prefix; never a flush). */
   private async deleteOwnKeys(): Promise<void> {
-    const prefix = this.config.REDIS_KEY_PREFIX;
     const plain = new Redis(testStack.redisUrl);
     try {
-      let cursor = '0';
-      do {
-        const [next, keys] = await plain.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-        cursor = next;
-        if (keys.length > 0) {
-          await plain.del(...keys);
-        }
-      } while (cursor !== '0');
+      await deleteKeysWithPrefix(plain, this.config.REDIS_KEY_PREFIX);
     } finally {
       plain.disconnect();
     }

@@ -14,6 +14,7 @@ import {
 import { bootstrapService } from '@gad/platform';
 import {
   createTestDatabase,
+  deleteKeysWithPrefix,
   freePort,
   testStack,
   uniqueId,
@@ -83,10 +84,7 @@ describe('audit-log-worker app (Nest wiring and bus RPCs, real PostgreSQL and Re
     await recorder.close();
     await bus.close();
     await app.close();
-    const keys = await inspector.keys(`${keyPrefix}*`);
-    if (keys.length > 0) {
-      await inspector.del(...keys);
-    }
+    await deleteKeysWithPrefix(inspector, keyPrefix);
     inspector.disconnect();
     await database.drop();
   });

@@ -17,6 +17,7 @@ import {
 } from '@gad/contracts';
 import {
   createTestDatabase,
+  deleteKeysWithPrefix,
   freePort,
   testStack,
   uniqueId,
@@ -66,10 +67,7 @@ describe('geo-service app (Nest wiring, streams and RPCs; real PostgreSQL and Re
   afterAll(async () => {
     await bus.close();
     await app.close();
-    const keys = await inspector.keys(`${keyPrefix}*`);
-    if (keys.length > 0) {
-      await inspector.del(...keys);
-    }
+    await deleteKeysWithPrefix(inspector, keyPrefix);
     inspector.disconnect();
     await database.drop();
   });

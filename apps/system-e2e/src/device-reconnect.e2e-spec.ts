@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import {
   connectDispatch,
   connectField,
@@ -18,7 +18,9 @@ import {
   type ServerNotice,
 } from '@gad/contracts';
 import {
+  createTestKeyPair,
   freePort,
+  signTestAccessToken,
   startRedisServer,
   startServiceProcess,
   uniqueRedisPrefix,
@@ -27,7 +29,6 @@ import {
   type ServiceProcess,
 } from '@gad/testing';
 import { Redis } from 'ioredis';
-import { SignJWT } from 'jose';
 
 /**
  * Field devices come back, whatever took them down ("Devices that never come back", issue 17):
@@ -40,7 +41,7 @@ describe('devices reconnect (@gad/client against a real ws-gateway)', () => {
   const prefix = uniqueRedisPrefix();
   const run = Date.now().toString(36);
   const agencyId = `agency-rc-${run}`;
-  const jwt = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const keys = createTestKeyPair();
   let redisServer: RedisServerHandle;
   let redis: Redis;
   let gateway: ServiceProcess;
@@ -58,7 +59,7 @@ describe('devices reconnect (@gad/client against a real ws-gateway)', () => {
       env: {
         REDIS_URL: redisServer.url,
         REDIS_KEY_PREFIX: prefix,
-        JWT_PUBLIC_KEY: jwt.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+        JWT_PUBLIC_KEY: keys.publicKeyPem,
         // One socket per user (a device): after a crash, the dead instance's sockets keep
         // counting for three heartbeats (6 s), so reconnections are refused `too_many_sockets`.
         WS_MAX_SOCKETS_PER_USER: '1',
@@ -104,14 +105,7 @@ describe('devices reconnect (@gad/client against a real ws-gateway)', () => {
     unitId?: string,
     lifetimeS = tokens.lifetimeS,
   ): Promise<string> {
-    return new SignJWT({ agencyId, roles, ...(unitId ? { unitId } : {}) })
-      .setProtectedHeader({ alg: 'ES256', typ: 'JWT' })
-      .setSubject(userId)
-      .setIssuer('gad-dispatch')
-      .setAudience('gad-dispatch')
-      .setIssuedAt()
-      .setExpirationTime(Math.floor(Date.now() / 1000) + lifetimeS)
-      .sign(jwt.privateKey as KeyObject);
+    return signTestAccessToken(keys, { userId, agencyId, roles, unitId, expiresInS: lifetimeS });
   }
 
   /** Like a login through `@gad/client`: a 429 problem while the endpoint is down. */

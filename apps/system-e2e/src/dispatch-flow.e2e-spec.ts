@@ -1,4 +1,3 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { connectField, createGadClient, type FieldConnection } from '@gad/client';
 import {
   EventTypes,
@@ -13,6 +12,8 @@ import {
 } from '@gad/contracts';
 import {
   createTestDatabase,
+  createTestKeyPair,
+  jwtEnvOf,
   startServiceProcess,
   testStack,
   uniqueRedisPrefix,
@@ -45,12 +46,10 @@ describe('dispatch flow: command, acknowledgement and escalation', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    const jwt = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     env = {
       DATABASE_URL: database.url,
       REDIS_KEY_PREFIX: prefix,
-      JWT_PRIVATE_KEY: jwt.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-      JWT_PUBLIC_KEY: jwt.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      ...jwtEnvOf(createTestKeyPair()),
       AUTH_DEV_LOGIN: 'true',
     };
     services['api-gateway'] = await startServiceProcess({

@@ -1,15 +1,13 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import {
-  createTestDatabase,
-  startServiceProcess,
-  uniqueRedisPrefix,
+  createTestEnvironment,
+  startTestApp,
   waitFor,
   type ServiceProcess,
-  type TestDatabase,
+  type TestEnvironment,
 } from '@gad/testing';
 
 const repoRoot = join(__dirname, '..', '..', '..');
@@ -26,7 +24,7 @@ const UNITS = 4;
  */
 describe('fleet simulator: devices come back after their tokens expire', () => {
   const agencyId = `sim-e2e-${Date.now().toString(36)}`;
-  let database: TestDatabase;
+  let testEnv: TestEnvironment | undefined;
   const services: ServiceProcess[] = [];
   let simulator: ChildProcess | undefined;
   const lines: string[] = [];
@@ -37,21 +35,10 @@ describe('fleet simulator: devices come back after their tokens expire', () => {
         `${simulatorEntry} does not exist; build first: node tools/scripts/build.mjs`,
       );
     }
-    database = await createTestDatabase();
-    const jwt = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const env = {
-      DATABASE_URL: database.url,
-      REDIS_KEY_PREFIX: uniqueRedisPrefix(),
-      JWT_PRIVATE_KEY: jwt.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-      JWT_PUBLIC_KEY: jwt.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-      JWT_ACCESS_TTL_SECONDS: String(TOKEN_TTL_S),
-      AUTH_DEV_LOGIN: 'true',
-    };
+    const env = await createTestEnvironment({ JWT_ACCESS_TTL_SECONDS: String(TOKEN_TTL_S) });
+    testEnv = env;
     services.push(
-      ...(await Promise.all([
-        startServiceProcess({ app: 'api-gateway', env, readyTimeoutMs: 60_000 }),
-        startServiceProcess({ app: 'ws-gateway', env, readyTimeoutMs: 60_000 }),
-      ])),
+      ...(await Promise.all([startTestApp('api-gateway', env), startTestApp('ws-gateway', env)])),
     );
   }, 120_000);
 
@@ -62,7 +49,7 @@ describe('fleet simulator: devices come back after their tokens expire', () => {
       await exited;
     }
     await Promise.all(services.map((service) => service.stop()));
-    await database?.drop();
+    await testEnv?.cleanUp();
   }, 60_000);
 
   afterEach(() => {

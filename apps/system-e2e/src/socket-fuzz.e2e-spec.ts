@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import {
   dlqOf,
   isStableErrorCode,
@@ -9,6 +9,9 @@ import {
   type SocketError,
 } from '@gad/contracts';
 import {
+  createTestKeyPair,
+  deleteKeysWithPrefix,
+  signTestAccessToken,
   startServiceProcess,
   testStack,
   uniqueRedisPrefix,
@@ -16,7 +19,6 @@ import {
   type ServiceProcess,
 } from '@gad/testing';
 import { Redis } from 'ioredis';
-import { SignJWT } from 'jose';
 import { io, type Socket } from 'socket.io-client';
 
 /** Strings PostgreSQL cannot store: NUL and unpaired UTF-16 surrogates (socket.io JSON keeps them). */
@@ -40,7 +42,7 @@ describe('ws-gateway under naughty socket payloads', () => {
   const prefix = uniqueRedisPrefix();
   const run = Date.now().toString(36);
   const agencyId = `agency-fz-${run}`;
-  const jwt = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const keys = createTestKeyPair();
   let gateway: ServiceProcess;
   let redis: Redis;
   const sockets: Socket[] = [];
@@ -50,7 +52,7 @@ describe('ws-gateway under naughty socket payloads', () => {
       app: 'ws-gateway',
       env: {
         REDIS_KEY_PREFIX: prefix,
-        JWT_PUBLIC_KEY: jwt.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+        JWT_PUBLIC_KEY: keys.publicKeyPem,
         WS_POSITIONS_BATCH_MS: '100',
         WS_RATE_PER_SECOND: '10000',
         WS_RATE_BURST: '10000',
@@ -65,10 +67,7 @@ describe('ws-gateway under naughty socket payloads', () => {
     sockets.forEach((socket) => socket.disconnect());
     await gateway?.stop();
     if (redis) {
-      const keys = await redis.keys(`${prefix}*`);
-      if (keys.length > 0) {
-        await redis.del(...keys);
-      }
+      await deleteKeysWithPrefix(redis, prefix);
       redis.disconnect();
     }
   }, 30_000);
@@ -86,14 +85,12 @@ describe('ws-gateway under naughty socket payloads', () => {
     unitId?: string,
     claims: { agencyId?: string } = {},
   ): Promise<string> {
-    return new SignJWT({ agencyId, roles, ...(unitId ? { unitId } : {}), ...claims })
-      .setProtectedHeader({ alg: 'ES256', typ: 'JWT' })
-      .setSubject(userId)
-      .setIssuer('gad-dispatch')
-      .setAudience('gad-dispatch')
-      .setIssuedAt()
-      .setExpirationTime(Math.floor(Date.now() / 1000) + 600)
-      .sign(jwt.privateKey as KeyObject);
+    return signTestAccessToken(keys, {
+      userId,
+      agencyId: claims.agencyId ?? agencyId,
+      roles,
+      unitId,
+    });
   }
 
   async function connect(namespace: string, auth: Record<string, unknown>): Promise<Socket> {

@@ -1,4 +1,3 @@
-import { generateKeyPairSync } from 'node:crypto';
 import {
   connectDispatch,
   createGadClient,
@@ -7,12 +6,12 @@ import {
 } from '@gad/client';
 import { traceIdOf, type Envelope, type IncidentCreatedV1 } from '@gad/contracts';
 import {
-  createTestDatabase,
-  startServiceProcess,
-  uniqueRedisPrefix,
+  createAuditSigningKeyPem,
+  createTestEnvironment,
+  startTestApp,
   waitFor,
   type ServiceProcess,
-  type TestDatabase,
+  type TestEnvironment,
 } from '@gad/testing';
 
 /**
@@ -25,31 +24,19 @@ import {
 describe('walking skeleton', () => {
   const agencyId = `agency-${Date.now().toString(36)}`;
   const otherAgencyId = `${agencyId}-other`;
-  let database: TestDatabase;
+  let testEnv: TestEnvironment | undefined;
   const services: Record<string, ServiceProcess> = {};
   const sockets: DispatchSocket[] = [];
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    const jwt = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const env = {
-      DATABASE_URL: database.url,
-      REDIS_KEY_PREFIX: uniqueRedisPrefix(),
-      JWT_PRIVATE_KEY: jwt.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-      JWT_PUBLIC_KEY: jwt.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-      AUTH_DEV_LOGIN: 'true',
-      AUDIT_SIGNING_KEY: generateKeyPairSync('ed25519')
-        .privateKey.export({ type: 'pkcs8', format: 'pem' })
-        .toString(),
-    };
+    const env = await createTestEnvironment({ AUDIT_SIGNING_KEY: createAuditSigningKeyPem() });
+    testEnv = env;
     // Services that own a schema migrate it at boot: start them one after another.
     for (const app of ['geo-service', 'audit-log-worker', 'api-gateway']) {
-      services[app] = await startServiceProcess({ app, env, readyTimeoutMs: 60_000 });
+      services[app] = await startTestApp(app, env);
     }
     const [ws, notifications] = await Promise.all(
-      ['ws-gateway', 'notification-service'].map((app) =>
-        startServiceProcess({ app, env, readyTimeoutMs: 60_000 }),
-      ),
+      ['ws-gateway', 'notification-service'].map((app) => startTestApp(app, env)),
     );
     services['ws-gateway'] = ws;
     services['notification-service'] = notifications;
@@ -60,7 +47,7 @@ describe('walking skeleton', () => {
       socket.disconnect();
     }
     await Promise.all(Object.values(services).map((service) => service.stop()));
-    await database?.drop();
+    await testEnv?.cleanUp();
   }, 60_000);
 
   afterEach(() => {

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { connectField, type FieldConnection } from '@gad/client';
 import {
   createEnvelope,
@@ -9,6 +9,8 @@ import {
   type IncidentCreatedV1,
 } from '@gad/contracts';
 import {
+  createTestKeyPair,
+  signTestAccessToken,
   startRedisServer,
   startServiceProcess,
   waitFor,
@@ -16,7 +18,6 @@ import {
   type ServiceProcess,
 } from '@gad/testing';
 import { Redis } from 'ioredis';
-import { SignJWT } from 'jose';
 import { io, type Socket } from 'socket.io-client';
 
 /**
@@ -34,7 +35,7 @@ describe('ws-gateway failover (processes, private Redis)', () => {
   const agencyId = `agency-f-${run}`;
   const group = 'ws-gateway';
   const commandStream = Streams.NotifyOutbound;
-  const jwt = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const keys = createTestKeyPair();
   let redisServer: RedisServerHandle;
   let redis: Redis;
   const services = new Map<string, ServiceProcess>();
@@ -42,7 +43,7 @@ describe('ws-gateway failover (processes, private Redis)', () => {
 
   const env = () => ({
     REDIS_URL: redisServer.url,
-    JWT_PUBLIC_KEY: jwt.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    JWT_PUBLIC_KEY: keys.publicKeyPem,
   });
 
   async function start(instanceId: string): Promise<ServiceProcess> {
@@ -84,14 +85,7 @@ describe('ws-gateway failover (processes, private Redis)', () => {
   });
 
   function token(userId: string, roles: string[], unitId?: string): Promise<string> {
-    return new SignJWT({ agencyId, roles, ...(unitId ? { unitId } : {}) })
-      .setProtectedHeader({ alg: 'ES256', typ: 'JWT' })
-      .setSubject(userId)
-      .setIssuer('gad-dispatch')
-      .setAudience('gad-dispatch')
-      .setIssuedAt()
-      .setExpirationTime(Math.floor(Date.now() / 1000) + 600)
-      .sign(jwt.privateKey as KeyObject);
+    return signTestAccessToken(keys, { userId, agencyId, roles, unitId });
   }
 
   async function device(url: string, unitId: string) {

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createServer, Socket as NetSocket, type Server } from 'node:net';
 import {
   connectDispatch,
@@ -22,6 +22,9 @@ import {
   type UnitsMovedBatch,
 } from '@gad/contracts';
 import {
+  createTestKeyPair,
+  deleteKeysWithPrefix,
+  signTestAccessToken,
   startServiceProcess,
   testStack,
   uniqueRedisPrefix,
@@ -29,7 +32,6 @@ import {
   type ServiceProcess,
 } from '@gad/testing';
 import { Redis } from 'ioredis';
-import { SignJWT } from 'jose';
 import { io, Manager, type Socket } from 'socket.io-client';
 
 /**
@@ -43,7 +45,7 @@ describe('ws-gateway (two instances)', () => {
   const run = Date.now().toString(36);
   const agencyA = `agency-a-${run}`;
   const agencyB = `agency-b-${run}`;
-  const jwt = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const keys = createTestKeyPair();
   let a: ServiceProcess;
   let b: ServiceProcess;
   let bus: { publish(stream: string, envelopes: Envelope | Envelope[]): Promise<void> };
@@ -54,7 +56,7 @@ describe('ws-gateway (two instances)', () => {
   beforeAll(async () => {
     const env = {
       REDIS_KEY_PREFIX: prefix,
-      JWT_PUBLIC_KEY: jwt.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      JWT_PUBLIC_KEY: keys.publicKeyPem,
       WS_ABUSE_LIMIT: '60',
       WS_POSITIONS_BATCH_MS: '200',
       // A killed instance's sockets stop counting towards the user limit after 3 heartbeats.
@@ -83,10 +85,7 @@ describe('ws-gateway (two instances)', () => {
     await Promise.all([a, b].map((service) => service?.stop()));
     await balancer?.close();
     if (redis) {
-      const keys = await redis.keys(`${prefix}*`);
-      if (keys.length > 0) {
-        await redis.del(...keys);
-      }
+      await deleteKeysWithPrefix(redis, prefix);
       redis.disconnect();
     }
   }, 30_000);
@@ -104,14 +103,7 @@ describe('ws-gateway (two instances)', () => {
     roles: Role[],
     options: { unitId?: string; expiresInS?: number } = {},
   ): Promise<string> {
-    return new SignJWT({ agencyId, roles, ...(options.unitId ? { unitId: options.unitId } : {}) })
-      .setProtectedHeader({ alg: 'ES256', typ: 'JWT' })
-      .setSubject(userId)
-      .setIssuer('gad-dispatch')
-      .setAudience('gad-dispatch')
-      .setIssuedAt()
-      .setExpirationTime(Math.floor(Date.now() / 1000) + (options.expiresInS ?? 600))
-      .sign(jwt.privateKey as KeyObject);
+    return signTestAccessToken(keys, { userId, agencyId, roles, ...options });
   }
 
   async function dispatchConsole(

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { CommandIssuedV1 } from '@gad/contracts';
-import { testStack, uniqueRedisPrefix } from '@gad/testing';
+import { deleteKeysWithPrefix, testStack, uniqueRedisPrefix } from '@gad/testing';
 import { Redis } from 'ioredis';
 import { CommandLogRepository } from '../src/commands/command-log.repository';
 import { planReplay } from '../src/commands/replay-plan';
@@ -28,10 +28,7 @@ describe('command log and socket quota on the real Redis', () => {
   const retention = { maxLen: 3, maxAgeMs: 60_000 };
 
   afterAll(async () => {
-    const found = await redis.keys(`${prefix}*`);
-    if (found.length > 0) {
-      await redis.del(...found);
-    }
+    await deleteKeysWithPrefix(redis, prefix);
     redis.disconnect();
   });
 

@@ -11,7 +11,7 @@ import type { Envelope } from '@gad/contracts';
 import { Controller, Injectable, Module, type INestMicroservice } from '@nestjs/common';
 import { Ctx, EventPattern, MessagePattern, Payload, RpcException } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
-import { testStack, uniqueRedisPrefix, waitFor } from '@gad/testing';
+import { deleteKeysWithPrefix, testStack, uniqueRedisPrefix, waitFor } from '@gad/testing';
 import { Redis } from 'ioredis';
 import { of } from 'rxjs';
 import { CapturingLogger, testEnvelope } from './bus-test-helpers';
@@ -104,10 +104,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app?.close();
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) {
-    await redis.del(...keys);
-  }
+  await deleteKeysWithPrefix(redis, prefix);
   await redis.quit();
 });
 

@@ -6,7 +6,7 @@ import {
   type StreamConsumerOptions,
 } from '@gad/bus';
 import type { Envelope } from '@gad/contracts';
-import { testStack, uniqueRedisPrefix, waitFor } from '@gad/testing';
+import { deleteKeysWithPrefix, testStack, uniqueRedisPrefix, waitFor } from '@gad/testing';
 import { Redis } from 'ioredis';
 import { CapturingLogger, entryRecords, testEnvelope } from './bus-test-helpers';
 
@@ -40,10 +40,7 @@ async function startConsumer(
 
 afterAll(async () => {
   await Promise.all(consumers.map((consumer) => consumer.stop()));
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) {
-    await redis.del(...keys);
-  }
+  await deleteKeysWithPrefix(redis, prefix);
   await redis.quit();
 });
 

@@ -1,6 +1,6 @@
 import { OutboxWriter, StreamConsumer, StreamPublisher, type SqlExecutor } from '@gad/bus';
 import type { Envelope } from '@gad/contracts';
-import { testStack, uniqueRedisPrefix, waitFor } from '@gad/testing';
+import { deleteKeysWithPrefix, testStack, uniqueRedisPrefix, waitFor } from '@gad/testing';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { context, SpanKind, trace } from '@opentelemetry/api';
 import {
@@ -25,10 +25,7 @@ beforeAll(() => {
 
 afterAll(async () => {
   await consumer?.stop();
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) {
-    await redis.del(...keys);
-  }
+  await deleteKeysWithPrefix(redis, prefix);
   await redis.quit();
   await provider.shutdown();
   trace.disable();

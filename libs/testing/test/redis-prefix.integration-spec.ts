@@ -23,6 +23,18 @@ describe('isolated Redis prefix (real Redis)', () => {
     expect(await redis.get(`${other.prefix}a`)).toBe('1');
   });
 
+  it('deletes more keys than one SCAN page holds', async () => {
+    const sut = isolatedRedisPrefix();
+    const pipeline = redis.pipeline();
+    for (let i = 0; i < 1_200; i += 1) {
+      pipeline.set(`${sut.prefix}k${i}`, '1');
+    }
+    await pipeline.exec();
+
+    expect(await deleteKeysWithPrefix(redis, sut.prefix)).toBe(1_200);
+    expect(await redis.keys(`${sut.prefix}*`)).toEqual([]);
+  });
+
   it('refuses an empty prefix', async () => {
     await expect(deleteKeysWithPrefix(redis, '')).rejects.toThrow('empty prefix');
   });

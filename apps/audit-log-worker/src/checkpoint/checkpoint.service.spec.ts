@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createAuditSigningKeyPem } from '@gad/testing';
 import { CheckpointSigner } from '../chain/checkpoint-signer';
 import type {
   ChainRepository,
@@ -9,9 +9,7 @@ import type { CheckpointPublisher } from './checkpoint.publisher';
 import { CheckpointService } from './checkpoint.service';
 
 describe('CheckpointService', () => {
-  const signer = new CheckpointSigner(
-    generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
-  );
+  const signer = new CheckpointSigner(createAuditSigningKeyPem());
   const chains = {} as ChainRepository;
   let publisher: jest.Mocked<CheckpointPublisher>;
   let stored: CheckpointRecord[];

@@ -76,8 +76,7 @@ async function main(): Promise<number> {
   const signer = new CheckpointSigner(env.AUDIT_SIGNING_KEY || undefined, extraKeys);
   const range = { ...bound(values.from, 'from'), ...bound(values.to, 'to') };
   const dataSource = await openAuditDataSource({
-    url:
-      values['database-url'] ?? env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/gad',
+    url: values['database-url'] ?? env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/gad',
     poolSize: 1,
     statementTimeoutMs: 600_000,
     applicationName: 'audit-verify',

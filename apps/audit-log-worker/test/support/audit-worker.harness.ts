@@ -1,6 +1,6 @@
-import { generateKeyPairSync } from 'node:crypto';
 import type { AuditCheckpointV1, AuditEntry } from '@gad/contracts';
 import { uuidv7 } from '@gad/contracts';
+import { createAuditSigningKeyPem } from '@gad/testing';
 import type { DataSource } from 'typeorm';
 import { CheckpointSigner } from '../../src/chain/checkpoint-signer';
 import type { CheckpointPublisher } from '../../src/checkpoint/checkpoint.publisher';
@@ -16,8 +16,7 @@ import { VerifyRepository } from '../../src/verify/verify.repository';
 import { VerifyService } from '../../src/verify/verify.service';
 
 /** A fresh Ed25519 key as the worker reads it from AUDIT_SIGNING_KEY (PEM PKCS#8). */
-export const newSigningKey = (): string =>
-  generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+export const newSigningKey = (): string => createAuditSigningKeyPem();
 
 export class CollectingPublisher implements CheckpointPublisher {
   readonly published: AuditCheckpointV1[] = [];

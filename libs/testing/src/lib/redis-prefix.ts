@@ -2,18 +2,27 @@ import { Redis } from 'ioredis';
 import { testStack, uniqueRedisPrefix } from './stack-env';
 
 /** A client that can list and delete keys: a plain ioredis client, without `keyPrefix`. */
-export type KeyCleaner = Pick<Redis, 'keys' | 'del'>;
+export type KeyCleaner = Pick<Redis, 'scan' | 'del'>;
 
 /**
- * Deletes every key whose name starts with `prefix` (on a client without `keyPrefix`, which would
- * prefix the names it deletes a second time). Returns how many were deleted.
+ * Deletes every key whose name starts with `prefix`, walking the keyspace with `SCAN` (never a
+ * flush, never a blocking `KEYS`), on a client without `keyPrefix` (which would prefix the names it
+ * deletes a second time). Returns how many were deleted.
  */
 export async function deleteKeysWithPrefix(redis: KeyCleaner, prefix: string): Promise<number> {
   if (prefix.length === 0) {
     throw new Error('deleteKeysWithPrefix: an empty prefix would delete every key');
   }
-  const keys = await redis.keys(`${prefix}*`);
-  return keys.length > 0 ? redis.del(...keys) : 0;
+  let deleted = 0;
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+    cursor = next;
+    if (keys.length > 0) {
+      deleted += await redis.del(...keys);
+    }
+  } while (cursor !== '0');
+  return deleted;
 }
 
 /** A test file's own Redis key prefix, and the clean-up that deletes what was written under it. */
