@@ -6,6 +6,18 @@ const nodeBuiltins = [
   'events', 'util', 'buffer', 'url', 'zlib', 'worker_threads', 'cluster', 'dns', 'readline',
 ];
 
+// Infra libs in layer order: each may use the layers before it (and contracts, and @gad/testing in
+// its own tests), never one after it. docs/architecture.md, "Boundaries".
+const infraLayers = ['config', 'observability', 'platform', 'bus', 'audit'];
+const infraLayerConstraints = infraLayers.map((layer, index) => ({
+  sourceTag: `layer:${layer}`,
+  onlyDependOnLibsWithTags: [
+    'type:contracts',
+    'type:testing',
+    ...infraLayers.slice(0, index).map((below) => `layer:${below}`),
+  ],
+}));
+
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
@@ -42,36 +54,7 @@ export default [
               sourceTag: 'type:infra',
               onlyDependOnLibsWithTags: ['type:contracts', 'type:infra', 'type:testing'],
             },
-            { sourceTag: 'layer:config', onlyDependOnLibsWithTags: ['type:contracts', 'type:testing'] },
-            {
-              sourceTag: 'layer:observability',
-              onlyDependOnLibsWithTags: ['type:contracts', 'type:testing', 'layer:config'],
-            },
-            {
-              sourceTag: 'layer:platform',
-              onlyDependOnLibsWithTags: ['type:contracts', 'type:testing', 'layer:config', 'layer:observability'],
-            },
-            {
-              sourceTag: 'layer:bus',
-              onlyDependOnLibsWithTags: [
-                'type:contracts',
-                'type:testing',
-                'layer:config',
-                'layer:observability',
-                'layer:platform',
-              ],
-            },
-            {
-              sourceTag: 'layer:audit',
-              onlyDependOnLibsWithTags: [
-                'type:contracts',
-                'type:testing',
-                'layer:config',
-                'layer:observability',
-                'layer:platform',
-                'layer:bus',
-              ],
-            },
+            ...infraLayerConstraints,
             // The test kit sits under every lib's tests, so it uses none of them (a cycle otherwise):
             // contracts, the client and its own files only.
             {
