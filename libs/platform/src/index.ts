@@ -38,6 +38,18 @@ export {
 } from './lib/database/create-data-source';
 export { DatabaseModule, type DatabaseModuleOptions } from './lib/database/database.module';
 export { loadSqlFile, sqlOf } from './lib/database/sql-file';
+export {
+  Database,
+  isRetryableTxError,
+  queryResult,
+  queryRows,
+  runTransaction,
+  TRANSACTION_ATTEMPTS,
+  type SqlClient,
+  type SqlQuery,
+  type TransactionOptions,
+} from './lib/database/database';
+export { boolArray, numberArray, textArray, timestampArray } from './lib/database/pg-array';
 export { redisClientFromUrl, isClusterUrl, parseClusterUrl } from './lib/redis/redis-client';
 export {
   RedisModule,

@@ -1,11 +1,17 @@
 import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
 import type { GeofenceKind } from '@gad/contracts';
-import { loadSqlFile, sqlOf } from '@gad/platform';
+import {
+  boolArray,
+  loadSqlFile,
+  numberArray,
+  sqlOf,
+  textArray,
+  timestampArray,
+} from '@gad/platform';
 import type { Pool, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { pgPoolOf, queryRows } from '../database/pg-pool';
-import { boolArray, numberArray, textArray, timestampArray } from '../database/pg-array';
 
 const SQL = loadSqlFile(join(__dirname, 'geofences.repository.sql'));
 const VALIDATE = sqlOf(SQL, 'validate_geometry');

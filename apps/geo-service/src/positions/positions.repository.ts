@@ -1,10 +1,9 @@
 import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
-import { loadSqlFile, sqlOf } from '@gad/platform';
+import { loadSqlFile, numberArray, sqlOf, textArray, timestampArray } from '@gad/platform';
 import type { Pool, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { inTransaction, pgPoolOf, queryRows } from '../database/pg-pool';
-import { numberArray, textArray, timestampArray } from '../database/pg-array';
 
 const SQL = loadSqlFile(join(__dirname, 'positions.repository.sql'));
 const INGEST_BATCH = sqlOf(SQL, 'ingest_batch');

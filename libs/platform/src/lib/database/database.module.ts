@@ -14,6 +14,7 @@ import {
   warmPool,
   type CreateDataSourceOptions,
 } from './create-data-source';
+import { Database } from './database';
 
 export interface DatabaseModuleOptions extends CreateDataSourceOptions {
   /** Apply pending migrations when the module initializes. */
@@ -39,7 +40,8 @@ class DataSourceCloser implements OnApplicationShutdown {
 }
 
 /**
- * Provides an initialized TypeORM `DataSource` (inject it by its class), registers the `postgres`
+ * Provides an initialized TypeORM `DataSource` (inject it by its class) and the {@link Database}
+ * repositories run their named statements on (docs/adr/0012), registers the `postgres`
  * readiness check and destroys the pool on application shutdown. Needs `HealthModule` (global).
  */
 @Module({})
@@ -67,9 +69,14 @@ export class DatabaseModule {
             return dataSource;
           },
         },
+        {
+          provide: Database,
+          inject: [DataSource],
+          useFactory: (ds: DataSource) => new Database(ds),
+        },
         DataSourceCloser,
       ],
-      exports: [DataSource],
+      exports: [DataSource, Database],
     };
   }
 }

@@ -1,6 +1,6 @@
 /**
- * PostgreSQL array literals for the `unnest($n::type[])` parameters of the hot batch statements
- * (ingestion, geofence evaluation). node-postgres turns a JS array into the same literal, but quotes
+ * PostgreSQL array literals for the `unnest($n::type[])` parameters of batch statements
+ * (geo-service's ingestion and geofence evaluation). node-postgres turns a JS array into the same literal, but quotes
  * and escapes every element with two regular expressions and formats every Date through local time;
  * for ten arrays of 500 elements per batch that was about a tenth of geo-service's CPU while
  * ingesting (docs/benchmarks.md, Geo). Here each array is written in one pass, and a text element

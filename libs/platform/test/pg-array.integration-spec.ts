@@ -1,6 +1,6 @@
 import { testStack } from '@gad/testing';
 import { Client } from 'pg';
-import { boolArray, numberArray, textArray, timestampArray } from '../src/database/pg-array';
+import { boolArray, numberArray, textArray, timestampArray } from '@gad/platform';
 
 describe('array literals of the batch statements (real PostgreSQL)', () => {
   const client = new Client({ connectionString: testStack.databaseUrl });
