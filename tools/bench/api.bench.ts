@@ -3,13 +3,14 @@
  * fixed rate (autocannon), next to a bare Fastify + pg server running the same SQL in the same run.
  * Flags: --seconds 10 --rate 500 --connections 20 --seed 10000 --no-write
  */
-import { generateKeyPairSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
   createTestDatabase,
+  createTestKeyPair,
+  deleteKeysWithPrefix,
   startServiceProcess,
   uniqueRedisPrefix,
   type ServiceProcess,
@@ -181,12 +182,7 @@ function table(rows: Latency[]): string {
 async function dropPrefix(redisUrl: string, prefix: string): Promise<void> {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
+    await deleteKeysWithPrefix(redis, prefix);
   } finally {
     redis.disconnect();
   }
@@ -215,7 +211,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
   try {
     database = await createTestDatabase();
     log(`throwaway database ${database.name}, redis prefix ${prefix}`);
-    const jwt = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const jwt = createTestKeyPair();
     gateway = await startServiceProcess({
       app: 'api-gateway',
       env: {
@@ -223,7 +219,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
         REDIS_URL: redisUrl,
         REDIS_KEY_PREFIX: prefix,
         LOG_LEVEL: 'warn',
-        JWT_PRIVATE_KEY: jwt.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+        JWT_PRIVATE_KEY: jwt.privateKeyPem,
         AUTH_DEV_LOGIN: 'true',
         // The edge limits would answer most of the load with 429/503.
         RATE_LIMIT_IP_POINTS: '10000000',

@@ -6,7 +6,9 @@
 import { AuditRecorder, AUDIT_JOB_OPTIONS, auditQueuePrefix, type AuditLogger } from '@gad/audit';
 import { AUDIT_ENTRY_JOB, Queues, uuidv7 } from '@gad/contracts';
 import {
+  createAuditSigningKeyPem,
   createTestDatabase,
+  deleteKeysWithPrefix,
   startServiceProcess,
   uniqueRedisPrefix,
   type ServiceProcess,
@@ -15,7 +17,6 @@ import {
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
-import { generateKeyPairSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -213,9 +214,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
         REDIS_URL: redisUrl,
         REDIS_KEY_PREFIX: prefix,
         LOG_LEVEL: 'warn',
-        AUDIT_SIGNING_KEY: generateKeyPairSync('ed25519')
-          .privateKey.export({ type: 'pkcs8', format: 'pem' })
-          .toString(),
+        AUDIT_SIGNING_KEY: createAuditSigningKeyPem(),
       },
       readyTimeoutMs: 60_000,
     });
@@ -287,12 +286,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     await worker?.stop();
     await database?.drop();
     const admin = new Redis(redisUrl);
-    let cursor = '0';
-    do {
-      const [nextCursor, keys] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = nextCursor;
-      if (keys.length > 0) await admin.del(...keys);
-    } while (cursor !== '0');
+    await deleteKeysWithPrefix(admin, prefix);
     await admin.quit();
   }
 

@@ -1,6 +1,7 @@
 /* Bus benchmark: @gad/bus publish → consumer-group handler vs raw ioredis XADD/XREADGROUP/XACK. */
 import { StreamConsumer, StreamPublisher, type BusLogger } from '@gad/bus';
 import { createEnvelope } from '@gad/contracts';
+import { deleteKeysWithPrefix } from '@gad/testing';
 import { Redis } from 'ioredis';
 import { execSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -302,8 +303,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
       results.push(result);
     }
   } finally {
-    const keys = await admin.keys(`${prefix}*`);
-    if (keys.length > 0) await admin.del(...keys);
+    await deleteKeysWithPrefix(admin, prefix);
     await admin.quit();
   }
 

@@ -13,6 +13,7 @@ import { uuidv7, type DeliveredCommand } from '@gad/contracts';
 import { connectField, type FieldConnection } from '@gad/client';
 import {
   createTestDatabase,
+  createTestKeyPair,
   queuedAuditEntries,
   startServiceProcess,
   uniqueRedisPrefix,
@@ -20,7 +21,6 @@ import {
 } from '@gad/testing';
 import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
-import { generateKeyPairSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -168,12 +168,12 @@ export async function main(args: string[], { root }: { root: string }): Promise<
   const database = await createTestDatabase();
   const prefix = uniqueRedisPrefix();
   const agencyId = 'bench-agency';
-  const jwt = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwt = createTestKeyPair();
   const env = {
     DATABASE_URL: database.url,
     REDIS_URL: flags.redisUrl,
     REDIS_KEY_PREFIX: prefix,
-    JWT_PUBLIC_KEY: jwt.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    JWT_PUBLIC_KEY: jwt.publicKeyPem,
     LOG_LEVEL: 'warn',
     OUTBOX_POLL_MS: '100',
   };

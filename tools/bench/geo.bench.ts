@@ -10,6 +10,8 @@ import { createEnvelope, Streams, type PositionFix } from '@gad/contracts';
 import { GENERIC_PLAN_SETTINGS, loadSqlFile, sqlOf } from '@gad/platform';
 import {
   createTestDatabase,
+  createTestKeyPair,
+  deleteKeysWithPrefix,
   startServiceProcess,
   uniqueRedisPrefix,
   type ServiceProcess,
@@ -19,7 +21,6 @@ import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import { Client, Pool } from 'pg';
 import { execFileSync } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -607,13 +608,13 @@ export async function main(args: string[], { root }: { root: string }): Promise<
   try {
     database = await createTestDatabase();
     log(`throwaway database ${database.name}, redis prefix ${prefix}`);
-    const jwt = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const jwt = createTestKeyPair();
     const env = {
       DATABASE_URL: database.url,
       REDIS_URL: redisUrl,
       REDIS_KEY_PREFIX: prefix,
       LOG_LEVEL: 'warn',
-      JWT_PRIVATE_KEY: jwt.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      JWT_PRIVATE_KEY: jwt.privateKeyPem,
       AUTH_DEV_LOGIN: 'true',
       // The edge rate limiter (per IP and per user) would answer most of the load with 429.
       RATE_LIMIT_IP_POINTS: '10000000',
@@ -735,12 +736,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     await Promise.all(services.map((service) => service.stop()));
     await database?.drop();
     const admin = new Redis(redisUrl);
-    let cursor = '0';
-    do {
-      const [nextCursor, keys] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = nextCursor;
-      if (keys.length > 0) await admin.del(...keys);
-    } while (cursor !== '0');
+    await deleteKeysWithPrefix(admin, prefix);
     await admin.quit();
   }
 

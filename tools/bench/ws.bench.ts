@@ -10,13 +10,19 @@
  *   3. one broadcast to every socket (gateway: `incident.created` on the stream → agency room of
  *      10k `/dispatch` consoles; bare: `io.to(agency room).emit`), fully delivered.
  */
-import { freePort, startServiceProcess, type ServiceProcess } from '@gad/testing';
+import {
+  createTestKeyPair,
+  deleteKeysWithPrefix,
+  freePort,
+  startServiceProcess,
+  type ServiceProcess,
+} from '@gad/testing';
 import { createShardedAdapter } from '@socket.io/redis-adapter';
 import { COMMAND_LOG_APPEND_SCRIPT } from '@gad/bus';
 import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
 import { execSync, fork, type ChildProcess } from 'node:child_process';
-import { generateKeyPairSync, randomUUID, createPrivateKey } from 'node:crypto';
+import { randomUUID, createPrivateKey } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { cpus } from 'node:os';
@@ -739,9 +745,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
   const started = now();
   const prefix = `bench:ws:${Date.now().toString(36)}:`;
   const agencyId = 'bench-agency';
-  const jwt = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const privateKeyPem = jwt.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  const publicKeyPem = jwt.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  const { privateKeyPem, publicKeyPem } = createTestKeyPair();
   log(
     `ws bench: ${flags.sockets} sockets, ${flags.clients} client processes, unicast ${flags.rate}/s × ${flags.duration} s, ${flags.broadcasts} broadcasts`,
   );
@@ -767,12 +771,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
   } finally {
     clients.forEach((c) => c.send({ type: 'stop' } satisfies ToChild));
     const redis = new Redis(flags.redisUrl);
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
+    await deleteKeysWithPrefix(redis, prefix);
     redis.disconnect();
   }
   const section = report(rows, flags, (now() - started) / 1000, root);
