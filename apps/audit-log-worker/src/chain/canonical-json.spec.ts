@@ -1,3 +1,4 @@
+import { createAuditSigningKeyPem } from '@gad/testing';
 import { canonicalJson } from './canonical-json';
 import { GENESIS_HASH, chainHash } from './chain-hash';
 import { createHash, generateKeyPairSync } from 'node:crypto';
@@ -35,9 +36,7 @@ describe('chainHash', () => {
 });
 
 describe('CheckpointSigner', () => {
-  const pem = generateKeyPairSync('ed25519')
-    .privateKey.export({ format: 'pem', type: 'pkcs8' })
-    .toString();
+  const pem = createAuditSigningKeyPem();
   const payload = (keyId: string): CheckpointPayload => ({
     checkpointId: 'c1',
     agencyId: 'a1',

@@ -1,9 +1,8 @@
+import { createTestKeyPair } from '@gad/testing';
 import { SignJWT } from 'jose';
-import { generateKeyPairSync } from 'node:crypto';
 import { JwtVerifier } from './jwt-verifier';
 
-const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+const { privateKey, publicKeyPem } = createTestKeyPair();
 const options = { publicKeyPem, issuer: 'gad-api', audience: 'gad' };
 
 const sign = (expiresAtSeconds: number, claims: Record<string, unknown> = {}) =>
