@@ -11,7 +11,12 @@ export {
   type RenderedMetrics,
 } from './lib/telemetry';
 export { telemetrySettings, type TelemetrySettings } from './lib/telemetry-settings';
-export { currentTraceId, currentSpanId, currentTraceparent } from './lib/trace-context';
+export {
+  currentTraceId,
+  currentSpanId,
+  currentTraceparent,
+  contextFromTraceparent,
+} from './lib/trace-context';
 export {
   createLogger,
   NestPinoLogger,

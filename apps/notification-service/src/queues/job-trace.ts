@@ -1,4 +1,4 @@
-import { contextFromTraceparent } from '@gad/bus';
+import { contextFromTraceparent } from '@gad/observability';
 import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 
 const tracer = trace.getTracer('notification-service');

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { activeTraceparent } from '@gad/bus';
+import { currentTraceparent } from '@gad/observability';
 import { redisClientFromUrl } from '@gad/platform';
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -24,7 +24,7 @@ export const notifyQueuePrefix = (keyPrefix: string): string => `${keyPrefix}{no
 
 /** The job data with the active trace, so the worker continues it. */
 function withJobTrace<T extends { traceparent?: string }>(job: T): T {
-  const traceparent = job.traceparent ?? activeTraceparent();
+  const traceparent = job.traceparent ?? currentTraceparent();
   return traceparent ? { ...job, traceparent } : job;
 }
 

@@ -1,4 +1,5 @@
 import { envelopeSchema, type Envelope } from '@gad/contracts';
+import { contextFromTraceparent } from '@gad/observability';
 import { SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
@@ -24,7 +25,6 @@ import {
   StreamKeys,
   type StreamEntry,
 } from './stream-keys';
-import { contextFromTraceparent } from './trace-propagation';
 
 /** One delivery of a stream entry to this consumer. */
 export interface Delivery {

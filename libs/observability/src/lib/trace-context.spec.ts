@@ -1,5 +1,5 @@
 import { context, trace, TraceFlags } from '@opentelemetry/api';
-import { currentTraceId, currentTraceparent } from './trace-context';
+import { contextFromTraceparent, currentTraceId, currentTraceparent } from './trace-context';
 import { shutdownTelemetry, startTelemetry } from './telemetry';
 
 describe('trace context helpers', () => {
@@ -26,6 +26,19 @@ describe('trace context helpers', () => {
       expect(currentTraceId()).toBe('0af7651916cd43dd8448eb211c80319c');
       expect(currentTraceparent()).toBe('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
     });
+  });
+
+  it('reads a traceparent back into a context, and ignores a missing or malformed one', () => {
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const remote = contextFromTraceparent(traceparent);
+    expect(trace.getSpanContext(remote)).toMatchObject({
+      traceId: '0af7651916cd43dd8448eb211c80319c',
+      spanId: 'b7ad6b7169203331',
+      isRemote: true,
+    });
+    expect(currentTraceparent(remote)).toBe(traceparent);
+    expect(trace.getSpanContext(contextFromTraceparent(undefined))).toBeUndefined();
+    expect(trace.getSpanContext(contextFromTraceparent('not-a-traceparent'))).toBeUndefined();
   });
 
   it('gives spans a trace id even when no exporter is configured (and nothing is recorded)', () => {
