@@ -10,6 +10,8 @@ export * from './lib/idempotency.guard';
 export * from './lib/outbox.writer';
 export * from './lib/outbox.relay';
 export * from './lib/bus.context';
+export * from './lib/event-intake';
+export * from './lib/serial-by-key';
 export * from './lib/bus-rpc-exception.filter';
 export * from './lib/redis-streams.transport';
 export * from './lib/bus.client';

@@ -1,24 +1,20 @@
 import { Controller, UseFilters, UseGuards } from '@nestjs/common';
-import { Ctx, EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
-import { BusContext, BusRpcExceptionFilter } from '@gad/bus';
+import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
+import { BusContext, BusRpcExceptionFilter, OnEvent, type EventEnvelope } from '@gad/bus';
 import {
   EventTypes,
   geoPositionsIngestRequestSchema,
   geoPositionsInBboxRequestSchema,
   GeoRpcPatterns,
   geoUnitTrackRequestSchema,
-  parseEventData,
-  type Envelope,
   type GeoPositionsIngestRequest,
   type GeoPositionsInBboxRequest,
   type GeoUnitTrackRequest,
   type PositionsInBboxResponse,
   type PositionsIngestResult,
-  type PositionsReportedV1,
   type UnitTrackResponse,
 } from '@gad/contracts';
 import { ZodPipe } from '@gad/platform';
-import { createLogger } from '@gad/observability';
 import { AgencyScopeGuard } from '../rpc/agency-scope.guard';
 import { IngestBatcher } from './ingest-batcher.service';
 import { PositionsService } from './positions.service';
@@ -28,26 +24,15 @@ import { PositionsService } from './positions.service';
 @UseFilters(new BusRpcExceptionFilter())
 @Controller()
 export class PositionsHandler {
-  private readonly logger = createLogger('geo-positions');
-
   constructor(
     private readonly positions: PositionsService,
     private readonly batcher: IngestBatcher,
   ) {}
 
   /** Resolves once the fixes are committed; a throw leaves the entry pending (retry, then DLQ). */
-  @EventPattern(EventTypes.PositionsReported)
-  async onPositionsReported(@Payload() envelope: Envelope): Promise<void> {
-    const parsed = parseEventData(envelope.type, envelope.version, envelope.data);
-    if (!parsed.success) {
-      this.logger.warn(
-        { eventId: envelope.id, type: envelope.type, error: parsed.error },
-        'invalid event',
-      );
-      throw new Error(`invalid ${envelope.type}@v${envelope.version}: ${parsed.error}`);
-    }
-    const data = parsed.data as PositionsReportedV1;
-    await this.batcher.submit(envelope.agencyId, data.positions, envelope.traceparent);
+  @OnEvent(EventTypes.PositionsReported)
+  async onPositionsReported(@Payload() event: EventEnvelope<'positions.reported'>): Promise<void> {
+    await this.batcher.submit(event.agencyId, event.data.positions, event.traceparent);
   }
 
   @UseGuards(AgencyScopeGuard)

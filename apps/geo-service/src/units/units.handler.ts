@@ -1,45 +1,21 @@
 import { Controller } from '@nestjs/common';
-import { EventPattern, Payload } from '@nestjs/microservices';
-import {
-  EventTypes,
-  parseEventData,
-  type Envelope,
-  type UnitStatusChangedV1,
-  type UnitUpdatedV1,
-} from '@gad/contracts';
-import { createLogger } from '@gad/observability';
+import { Payload } from '@nestjs/microservices';
+import { OnEvent, type EventEnvelope } from '@gad/bus';
+import { EventTypes } from '@gad/contracts';
 import { UnitsService } from './units.service';
 
-/** Unit status/capability projection from `gad:dispatch:events`. */
+/** Unit status/capability projection from `gad:dispatch:events` (validated by the transport). */
 @Controller()
 export class UnitsHandler {
-  private readonly logger = createLogger('geo-units');
-
   constructor(private readonly units: UnitsService) {}
 
-  @EventPattern(EventTypes.UnitStatusChanged)
-  async onStatusChanged(@Payload() envelope: Envelope): Promise<void> {
-    await this.units.statusChanged({
-      ...envelope,
-      data: this.parse<UnitStatusChangedV1>(envelope),
-    });
+  @OnEvent(EventTypes.UnitStatusChanged)
+  async onStatusChanged(@Payload() event: EventEnvelope<'unit.status_changed'>): Promise<void> {
+    await this.units.statusChanged(event);
   }
 
-  @EventPattern(EventTypes.UnitUpdated)
-  async onUpdated(@Payload() envelope: Envelope): Promise<void> {
-    await this.units.updated({ ...envelope, data: this.parse<UnitUpdatedV1>(envelope) });
-  }
-
-  /** Invalid data throws: the entry is retried and then dead-lettered. */
-  private parse<T>(envelope: Envelope): T {
-    const parsed = parseEventData(envelope.type, envelope.version, envelope.data);
-    if (!parsed.success) {
-      this.logger.warn(
-        { eventId: envelope.id, type: envelope.type, error: parsed.error },
-        'invalid event',
-      );
-      throw new Error(`invalid ${envelope.type}@v${envelope.version}: ${parsed.error}`);
-    }
-    return parsed.data as T;
+  @OnEvent(EventTypes.UnitUpdated)
+  async onUpdated(@Payload() event: EventEnvelope<'unit.updated'>): Promise<void> {
+    await this.units.updated(event);
   }
 }

@@ -1,94 +1,82 @@
 import { Controller } from '@nestjs/common';
-import { EventPattern, Payload } from '@nestjs/microservices';
-import {
-  EventTypes,
-  type AssignmentCreatedV1,
-  type AssignmentUpdatedV1,
-  type Envelope,
-  type IncidentCreatedV1,
-  type IncidentStatusChangedV1,
-  type UnitStatusChangedV1,
-  type UnitUpdatedV1,
-  type UserSessionsRevokedV1,
-} from '@gad/contracts';
+import { Payload } from '@nestjs/microservices';
+import { OnEvent, type EventEnvelope } from '@gad/bus';
+import { EventTypes } from '@gad/contracts';
 import { CommandsService } from '../commands/commands.service';
 import { NoticesService } from '../notices/notices.service';
 import { RecipientsService } from '../recipients/recipients.service';
-import { validated } from '../intake/event-data';
-import { SerialByKey } from '../intake/serial-by-key';
+
+/**
+ * Events of one unit keep their stream order (the consumer runs entries concurrently): the same
+ * key for assignments and status changes.
+ */
+const byUnit = (event: { agencyId: string; data: { unitId: string } }): string =>
+  `unit:${event.agencyId}:${event.data.unitId}`;
 
 /** `gad:dispatch:events`: assignments become commands, incidents notices; duty and logins projected. */
 @Controller()
 export class DispatchEventsHandler {
-  /** Events of one unit keep their stream order (the consumer runs entries concurrently). */
-  private readonly serial = new SerialByKey();
-
   constructor(
     private readonly commands: CommandsService,
     private readonly notices: NoticesService,
     private readonly recipients: RecipientsService,
   ) {}
 
-  @EventPattern(EventTypes.IncidentCreated)
-  onIncidentCreated(@Payload() envelope: Envelope): Promise<void> {
-    return this.notices.onIncidentCreated(validated<IncidentCreatedV1>(envelope));
+  @OnEvent(EventTypes.IncidentCreated)
+  onIncidentCreated(@Payload() event: EventEnvelope<'incident.created'>): Promise<void> {
+    return this.notices.onIncidentCreated(event);
   }
 
-  @EventPattern(EventTypes.IncidentStatusChanged)
-  onIncidentStatusChanged(@Payload() envelope: Envelope): Promise<void> {
-    return this.commands.onIncidentStatusChanged(validated<IncidentStatusChangedV1>(envelope));
+  @OnEvent(EventTypes.IncidentStatusChanged)
+  onIncidentStatusChanged(
+    @Payload() event: EventEnvelope<'incident.status_changed'>,
+  ): Promise<void> {
+    return this.commands.onIncidentStatusChanged(event);
   }
 
-  @EventPattern(EventTypes.AssignmentCreated)
-  onAssignmentCreated(@Payload() envelope: Envelope): Promise<void> {
-    const event = validated<AssignmentCreatedV1>(envelope);
-    return this.serial.run(unitKey(event.agencyId, event.data.unitId), () =>
-      this.commands.onAssignmentCreated(event),
-    );
+  @OnEvent(EventTypes.AssignmentCreated, { orderKey: byUnit })
+  onAssignmentCreated(@Payload() event: EventEnvelope<'assignment.created'>): Promise<void> {
+    return this.commands.onAssignmentCreated(event);
   }
 
-  @EventPattern(EventTypes.AssignmentUpdated)
-  onAssignmentUpdated(@Payload() envelope: Envelope): Promise<void> {
-    const event = validated<AssignmentUpdatedV1>(envelope);
-    return this.serial.run(unitKey(event.agencyId, event.data.unitId), () =>
-      this.commands.onAssignmentUpdated(event),
-    );
+  @OnEvent(EventTypes.AssignmentUpdated, { orderKey: byUnit })
+  onAssignmentUpdated(@Payload() event: EventEnvelope<'assignment.updated'>): Promise<void> {
+    return this.commands.onAssignmentUpdated(event);
   }
 
-  @EventPattern(EventTypes.UnitStatusChanged)
-  async onUnitStatusChanged(@Payload() envelope: Envelope): Promise<void> {
-    const { agencyId, data, occurredAt } = validated<UnitStatusChangedV1>(envelope);
-    await this.serial.run(unitKey(agencyId, data.unitId), () =>
-      this.recipients.unitStatus(
-        agencyId,
-        data.unitId,
-        data.status,
-        new Date(data.changedAt ?? occurredAt),
-      ),
-    );
+  @OnEvent(EventTypes.UnitStatusChanged, { orderKey: byUnit })
+  onUnitStatusChanged(@Payload() event: EventEnvelope<'unit.status_changed'>): Promise<void> {
+    return this.projectStatus(event, event.data.status, event.data.changedAt);
   }
 
-  @EventPattern(EventTypes.UnitUpdated)
-  async onUnitUpdated(@Payload() envelope: Envelope): Promise<void> {
-    const { agencyId, data, occurredAt } = validated<UnitUpdatedV1>(envelope);
-    if (data.status) {
-      await this.recipients.unitStatus(
-        agencyId,
-        data.unitId,
-        data.status,
-        new Date(data.updatedAt ?? occurredAt),
-      );
+  @OnEvent(EventTypes.UnitUpdated)
+  async onUnitUpdated(@Payload() event: EventEnvelope<'unit.updated'>): Promise<void> {
+    if (event.data.status) {
+      await this.projectStatus(event, event.data.status, event.data.updatedAt);
     }
   }
 
-  @EventPattern(EventTypes.UserSessionsRevoked)
-  async onSessionsRevoked(@Payload() envelope: Envelope): Promise<void> {
-    const { agencyId, data } = validated<UserSessionsRevokedV1>(envelope);
+  @OnEvent(EventTypes.UserSessionsRevoked)
+  async onSessionsRevoked(
+    @Payload() { agencyId, data }: EventEnvelope<'user.sessions_revoked'>,
+  ): Promise<void> {
     // One session ending says nothing about the user's other devices; all of them ending does.
     if (data.sessionId === undefined) {
       await this.recipients.loggedOut(agencyId, data.userId, new Date(data.revokedAt));
     }
   }
-}
 
-const unitKey = (agencyId: string, unitId: string): string => `${agencyId}\u0000${unitId}`;
+  /** The unit's duty status as of the event (its own time when it has one). */
+  private projectStatus(
+    event: { agencyId: string; occurredAt: string; data: { unitId: string } },
+    status: string,
+    at: string | undefined,
+  ): Promise<void> {
+    return this.recipients.unitStatus(
+      event.agencyId,
+      event.data.unitId,
+      status,
+      new Date(at ?? event.occurredAt),
+    );
+  }
+}

@@ -1,26 +1,26 @@
 import { Controller } from '@nestjs/common';
-import { EventPattern, Payload } from '@nestjs/microservices';
-import { EventTypes, type Envelope } from '@gad/contracts';
-import { NoticesService, type GeofenceFacts } from '../notices/notices.service';
-import { validated } from '../intake/event-data';
+import { Payload } from '@nestjs/microservices';
+import { OnEvent, type EventEnvelope } from '@gad/bus';
+import { EventTypes } from '@gad/contracts';
+import { NoticesService } from '../notices/notices.service';
 
 /** `gad:geo:events`: geofence alerts to the agency's dispatchers. */
 @Controller()
 export class GeoEventsHandler {
   constructor(private readonly notices: NoticesService) {}
 
-  @EventPattern(EventTypes.GeofenceEntered)
-  onEntered(@Payload() envelope: Envelope): Promise<void> {
-    return this.notices.onGeofence(validated<GeofenceFacts>(envelope), 'entered');
+  @OnEvent(EventTypes.GeofenceEntered)
+  onEntered(@Payload() event: EventEnvelope<'geofence.entered'>): Promise<void> {
+    return this.notices.onGeofence(event, 'entered');
   }
 
-  @EventPattern(EventTypes.GeofenceExited)
-  onExited(@Payload() envelope: Envelope): Promise<void> {
-    return this.notices.onGeofence(validated<GeofenceFacts>(envelope), 'exited');
+  @OnEvent(EventTypes.GeofenceExited)
+  onExited(@Payload() event: EventEnvelope<'geofence.exited'>): Promise<void> {
+    return this.notices.onGeofence(event, 'exited');
   }
 
-  @EventPattern(EventTypes.GeofenceDwell)
-  onDwell(@Payload() envelope: Envelope): Promise<void> {
-    return this.notices.onGeofence(validated<GeofenceFacts>(envelope), 'dwell');
+  @OnEvent(EventTypes.GeofenceDwell)
+  onDwell(@Payload() event: EventEnvelope<'geofence.dwell'>): Promise<void> {
+    return this.notices.onGeofence(event, 'dwell');
   }
 }

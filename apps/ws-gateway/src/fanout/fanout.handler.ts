@@ -1,36 +1,15 @@
 import { Controller } from '@nestjs/common';
-import { EventPattern, Payload } from '@nestjs/microservices';
-import {
-  EventTypes,
-  parseEventData,
-  type CommandIssuedV1,
-  type Envelope,
-  type UnitMovedV1,
-  type UserSessionsRevokedV1,
-} from '@gad/contracts';
-import { createLogger } from '@gad/observability';
+import { Payload } from '@nestjs/microservices';
+import { OnEvent, type EventEnvelope } from '@gad/bus';
+import { EventTypes } from '@gad/contracts';
 import { CommandsService } from '../commands/commands.service';
 import { FanoutService } from './fanout.service';
 import { PositionCoalescer } from './position-coalescer';
 
-const logger = createLogger('fanout-handler');
-
-/** Validates `data` against the registry; an invalid event is retried, then dead-lettered. */
-function validated<T>(envelope: Envelope): Envelope<T> {
-  const parsed = parseEventData(envelope.type, envelope.version, envelope.data);
-  if (!parsed.success) {
-    logger.warn(
-      { eventId: envelope.id, type: envelope.type, error: parsed.error },
-      'invalid event',
-    );
-    throw new Error(`invalid ${envelope.type}@v${envelope.version}: ${parsed.error}`);
-  }
-  return { ...envelope, data: parsed.data as T };
-}
-
 /**
  * Bus handlers of group `ws-gateway` on `gad:dispatch:events`, `gad:geo:events` and
  * `gad:notify:outbound`: each event is handled by one instance and emitted through the adapter.
+ * The transport validates every event against the registry first (`@OnEvent`).
  */
 @Controller()
 export class FanoutHandler {
@@ -40,65 +19,48 @@ export class FanoutHandler {
     private readonly coalescer: PositionCoalescer,
   ) {}
 
-  @EventPattern(EventTypes.IncidentCreated)
-  async onIncidentCreated(@Payload() envelope: Envelope): Promise<void> {
-    await this.fanout.incidentCreated(validated<{ incidentId: string }>(envelope));
+  @OnEvent(EventTypes.IncidentCreated)
+  async onIncidentCreated(@Payload() event: EventEnvelope<'incident.created'>): Promise<void> {
+    await this.fanout.incidentCreated(event);
   }
 
-  @EventPattern(EventTypes.UnitStatusChanged)
-  onUnitStatusChanged(@Payload() envelope: Envelope): void {
-    this.fanout.toAgency(validated(envelope));
+  @OnEvent([EventTypes.UnitStatusChanged, EventTypes.UnitUpdated])
+  onUnitChanged(@Payload() event: EventEnvelope<'unit.status_changed' | 'unit.updated'>): void {
+    this.fanout.toAgency(event);
   }
 
-  @EventPattern(EventTypes.UnitUpdated)
-  onUnitUpdated(@Payload() envelope: Envelope): void {
-    this.fanout.toAgency(validated(envelope));
+  @OnEvent([
+    EventTypes.AssignmentCreated,
+    EventTypes.AssignmentUpdated,
+    EventTypes.AssignmentUnacknowledged,
+  ])
+  onAssignmentChanged(
+    @Payload()
+    event: EventEnvelope<'assignment.created' | 'assignment.updated' | 'assignment.unacknowledged'>,
+  ): void {
+    this.fanout.toAgencyAndIncident(event);
   }
 
-  @EventPattern(EventTypes.AssignmentCreated)
-  onAssignmentCreated(@Payload() envelope: Envelope): void {
-    this.fanout.toAgencyAndIncident(validated<{ incidentId: string }>(envelope));
+  @OnEvent([EventTypes.GeofenceEntered, EventTypes.GeofenceExited, EventTypes.GeofenceDwell])
+  async onGeofence(
+    @Payload() event: EventEnvelope<'geofence.entered' | 'geofence.exited' | 'geofence.dwell'>,
+  ): Promise<void> {
+    await this.fanout.toZone(event);
   }
 
-  @EventPattern(EventTypes.AssignmentUpdated)
-  onAssignmentUpdated(@Payload() envelope: Envelope): void {
-    this.fanout.toAgencyAndIncident(validated<{ incidentId: string }>(envelope));
+  @OnEvent(EventTypes.UnitMoved)
+  onUnitMoved(@Payload() event: EventEnvelope<'unit.moved'>): void {
+    this.coalescer.add(event.agencyId, event.data);
   }
 
-  @EventPattern(EventTypes.AssignmentUnacknowledged)
-  onAssignmentUnacknowledged(@Payload() envelope: Envelope): void {
-    this.fanout.toAgencyAndIncident(validated<{ incidentId: string }>(envelope));
-  }
-
-  @EventPattern(EventTypes.GeofenceEntered)
-  async onGeofenceEntered(@Payload() envelope: Envelope): Promise<void> {
-    await this.fanout.toZone(validated<{ geofenceId: string; incidentId?: string }>(envelope));
-  }
-
-  @EventPattern(EventTypes.GeofenceExited)
-  async onGeofenceExited(@Payload() envelope: Envelope): Promise<void> {
-    await this.fanout.toZone(validated<{ geofenceId: string; incidentId?: string }>(envelope));
-  }
-
-  @EventPattern(EventTypes.GeofenceDwell)
-  async onGeofenceDwell(@Payload() envelope: Envelope): Promise<void> {
-    await this.fanout.toZone(validated<{ geofenceId: string; incidentId?: string }>(envelope));
-  }
-
-  @EventPattern(EventTypes.UnitMoved)
-  onUnitMoved(@Payload() envelope: Envelope): void {
-    const moved = validated<UnitMovedV1>(envelope);
-    this.coalescer.add(moved.agencyId, moved.data);
-  }
-
-  @EventPattern(EventTypes.UserSessionsRevoked)
-  onSessionsRevoked(@Payload() envelope: Envelope): void {
-    this.fanout.revokeSessions(validated<UserSessionsRevokedV1>(envelope));
+  @OnEvent(EventTypes.UserSessionsRevoked)
+  onSessionsRevoked(@Payload() event: EventEnvelope<'user.sessions_revoked'>): void {
+    this.fanout.revokeSessions(event);
   }
 
   /** Resolves once the command is in the recipient's log (a throw retries; the log dedupes). */
-  @EventPattern(EventTypes.CommandIssued)
-  async onCommandIssued(@Payload() envelope: Envelope): Promise<void> {
-    await this.commands.issue(validated<CommandIssuedV1>(envelope));
+  @OnEvent(EventTypes.CommandIssued)
+  async onCommandIssued(@Payload() event: EventEnvelope<'command.issued'>): Promise<void> {
+    await this.commands.issue(event);
   }
 }

@@ -1,9 +1,11 @@
 import { rpcStreamOf, type Envelope } from '@gad/contracts';
+import { createLogger, type Logger } from '@gad/observability';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
 import type { Redis } from 'ioredis';
 import { lastValueFrom } from 'rxjs';
 import { BusContext } from './bus.context';
 import { busInstruments } from './bus.metrics';
+import { eventIntakeOf, parseEvent, type EventIntake } from './event-intake';
 import {
   closeRedis,
   DEFAULT_COMMAND_TIMEOUT_MS,
@@ -15,6 +17,7 @@ import {
   isClusterConnection,
 } from './redis-connection';
 import { sendRpcReply, toRpcError, type RpcReply } from './rpc.client';
+import { SerialByKey } from './serial-by-key';
 import { Fields, StreamKeys } from './stream-keys';
 import { StreamConsumer, type ConsumerTuning, type Delivery } from './stream.consumer';
 
@@ -39,7 +42,9 @@ type Status = 'connected' | 'disconnected';
 /**
  * Nest custom transport over Redis Streams. `@EventPattern('incident.created')` handlers get the
  * whole `Envelope` as payload (and a {@link BusContext}); their entry is acknowledged after they
- * resolve, retried when they throw. `@MessagePattern('geo.nearest')` handlers get the request
+ * resolve, retried when they throw. `@OnEvent('incident.created')` handlers get it with `data`
+ * validated against the event registry (invalid data throws here, before the handler), run in
+ * order per `orderKey` when they give one. `@MessagePattern('geo.nearest')` handlers get the request
  * `data`; what they return (value, Promise or Observable's last value) is the reply, a thrown error
  * becomes an `RpcRemoteError` at the caller.
  */
@@ -54,11 +59,18 @@ export class RedisStreamsTransport
   private replyRedis?: Redis;
   /** Handler per event type (see {@link getHandlerByPattern}). */
   private readonly handlerOf = new Map<string, MessageHandler | null>();
+  /** Intake per event type with a handler (see {@link intakeOf}). */
+  private readonly intakes = new Map<string, EventIntake>();
+  /** Queues of `@OnEvent` handlers' `orderKey`s. */
+  private readonly serial = new SerialByKey();
+  /** Structured log of invalid events (`invalid event` with `eventId`, `type`, `error`). */
+  private readonly intakeLogger: Logger;
 
   constructor(private readonly options: RedisStreamsTransportOptions) {
     super();
     this.keys = new StreamKeys(options.prefix, isClusterConnection(options.redis));
     this.busLogger = options.logger ?? defaultLogger(`RedisStreamsTransport:${options.service}`);
+    this.intakeLogger = createLogger(`event-intake:${options.service}`);
   }
 
   async listen(callback: (...optionalParams: unknown[]) => unknown): Promise<void> {
@@ -157,7 +169,36 @@ export class RedisStreamsTransport
       busInstruments().unhandled.add(1, { stream: delivery.stream, group: delivery.group });
       return;
     }
-    await this.invoke(handler, envelope, new BusContext([envelope, delivery]));
+    const intake = this.intakeOf(envelope.type, handler);
+    if (!intake.typed) {
+      await this.invoke(handler, envelope, new BusContext([envelope, delivery]));
+      return;
+    }
+    const parsed = parseEvent(envelope);
+    if (!parsed.ok) {
+      // Thrown like a handler failure: retried (a newer replica may know the version), then the DLQ.
+      this.intakeLogger.warn(
+        { eventId: envelope.id, type: envelope.type, error: parsed.error },
+        'invalid event',
+      );
+      throw new Error(`invalid ${envelope.type}@v${envelope.version}: ${parsed.error}`);
+    }
+    const { event } = parsed;
+    const run = (): Promise<unknown> =>
+      this.invoke(handler, event, new BusContext([event, delivery]));
+    // Queued synchronously, so entries of one key keep the order the consumer started them in.
+    await (intake.orderKey ? this.serial.run(intake.orderKey(event), run) : run());
+  }
+
+  private intakeOf(pattern: string, handler: MessageHandler): EventIntake {
+    let intake = this.intakes.get(pattern);
+    if (!intake) {
+      intake = eventIntakeOf(handler);
+      if (this.intakes.size < 1_000) {
+        this.intakes.set(pattern, intake);
+      }
+    }
+    return intake;
   }
 
   private async onRequest(envelope: Envelope, delivery: Delivery): Promise<void> {
