@@ -65,7 +65,7 @@ describe('api-gateway during a Redis outage', () => {
         'idempotency-key': key,
       });
 
-    await pauseRedis(5_000);
+    await pauseRedis(8_000);
     const failed = await create();
     expect(failed.status).toBe(503);
     expect(failed.body.code).toBe('idempotency_unavailable');
