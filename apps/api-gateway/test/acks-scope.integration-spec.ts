@@ -131,6 +131,12 @@ describe('api-gateway acks scope', () => {
     await acks.commandAcknowledged(ack(commandId, 'accepted', 'officer-1'));
     expect(await stored(commandId)).toBe(2);
     expect(await statusOf(assignment.id)).toBe('accepted');
+
+    // The recipient re-sending the same ack (new envelope ids) stores nothing more.
+    for (let i = 0; i < 10; i += 1) {
+      await acks.commandAcknowledged(ack(commandId, 'accepted', 'officer-1'));
+    }
+    expect(await stored(commandId)).toBe(2);
   });
 
   it('keeps an early ack only until its command shows it came from someone else', async () => {

@@ -74,6 +74,23 @@ export class AcksRepository {
     return rows[0];
   }
 
+  /** Whether this user's ack of this stage of the command is stored already (a device re-send). */
+  async hasStage(
+    executor: SqlExecutor,
+    agencyId: string,
+    commandId: string,
+    userId: string,
+    stage: CommandAckStage,
+  ): Promise<boolean> {
+    const rows = (await executor.query(
+      `SELECT 1 FROM dispatch.command_acks
+        WHERE command_id = $2 AND agency_id = $1 AND user_id = $3 AND stage = $4
+        LIMIT 1`,
+      [agencyId, commandId, userId, stage],
+    )) as unknown[];
+    return rows.length > 0;
+  }
+
   /** Stores an ack by its envelope id; false when that envelope was seen before (a redelivery). */
   async insertAck(executor: SqlExecutor, ack: NewAck): Promise<boolean> {
     const rows = (await executor.query(

@@ -135,6 +135,8 @@ export class AcksService {
       receivedAt: data.receivedAt,
     });
     await this.transactions.run(async (tx) => {
+      const resent = () =>
+        this.repository.hasStage(tx.executor, agencyId, data.commandId, data.userId, data.stage);
       const command = await this.repository.findCommand(tx.executor, agencyId, data.commandId);
       if (!command) {
         // Its command.issued may still be on its way: keep a recent command's ack a while.
@@ -142,7 +144,7 @@ export class AcksService {
           this.dropped(data.stage, 'unknown', agencyId, data.commandId, data.userId);
           return;
         }
-        const fresh = await this.repository.insertAck(tx.executor, record());
+        const fresh = !(await resent()) && (await this.repository.insertAck(tx.executor, record()));
         dispatchInstruments().acks.add(1, {
           stage: data.stage,
           outcome: fresh ? 'pending' : 'duplicate',
@@ -163,7 +165,8 @@ export class AcksService {
         this.dropped(data.stage, 'foreign', agencyId, data.commandId, data.userId);
         return;
       }
-      const fresh = await this.repository.insertAck(tx.executor, record());
+      // One stored ack per user, stage and command: a device re-sending the same ack adds nothing.
+      const fresh = !(await resent()) && (await this.repository.insertAck(tx.executor, record()));
       if (!fresh) {
         dispatchInstruments().acks.add(1, { stage: data.stage, outcome: 'duplicate' });
         return;
