@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { OutboxRelay, OutboxWriter } from '@gad/bus';
 import { Streams, type Envelope } from '@gad/contracts';
 import { createLogger } from '@gad/observability';
+import { isRetryableTxError, TRANSACTION_ATTEMPTS } from '@gad/platform';
 import { DataSource, type EntityManager } from 'typeorm';
 import { dispatchInstruments } from './dispatch.metrics';
 import { TimelineRepository, type NewTimelineEntry } from './timeline.repository';
@@ -17,21 +18,7 @@ export interface DispatchTx {
   note(entry: NewTimelineEntry): void;
 }
 
-/** Whole-transaction attempts before a serialization failure or deadlock reaches the caller. */
-export const DISPATCH_TX_ATTEMPTS = 5;
 const RETRY_BASE_MS = 10;
-
-/** SQLSTATEs after which the whole transaction is run again: serialization failure, deadlock. */
-const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);
-
-export function isRetryableTxError(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) {
-    return false;
-  }
-  const record = error as { code?: unknown; driverError?: { code?: unknown } };
-  const code = record.driverError?.code ?? record.code;
-  return typeof code === 'string' && RETRYABLE_SQLSTATES.has(code);
-}
 
 /**
  * The unit of work of the dispatch domain. Every state change runs inside {@link run}: its rows,
@@ -41,7 +28,7 @@ export function isRetryableTxError(error: unknown): boolean {
  * Writers lock rows in one order: incident, then assignment, then unit (and take them `FOR NO KEY
  * UPDATE`, so the foreign-key checks of timeline and outbox inserts never wait on them). A
  * serialization failure or deadlock that still happens runs the whole transaction again (at most
- * {@link DISPATCH_TX_ATTEMPTS} attempts, jittered backoff); events and timeline entries queued by
+ * {@link TRANSACTION_ATTEMPTS} attempts, jittered backoff); events and timeline entries queued by
  * a failed attempt are dropped, so only the committed attempt's events reach the outbox.
  */
 @Injectable()
@@ -86,7 +73,7 @@ export class DispatchTransactions {
       try {
         return await transaction();
       } catch (error) {
-        if (attempt >= DISPATCH_TX_ATTEMPTS || !isRetryableTxError(error)) {
+        if (attempt >= TRANSACTION_ATTEMPTS || !isRetryableTxError(error)) {
           throw error;
         }
         this.logger.warn({ err: error, attempt }, 'dispatch transaction retried');
