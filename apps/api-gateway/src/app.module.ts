@@ -1,11 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { AuditModule } from '@gad/audit';
-import { BusModule } from '@gad/bus';
+import { BusModule, OutboxModule } from '@gad/bus';
 import { DatabaseModule, RedisModule } from '@gad/platform';
 import { API_GATEWAY_CONFIG, type ApiGatewayConfig } from './api-gateway.config';
 import { AuditTrailModule } from './audit/audit-trail.module';
 import { AuthModule } from './auth/auth.module';
-import { dispatchMigrations } from './database/data-source';
+import { DISPATCH_SCHEMA, dispatchMigrations } from './database/data-source';
 import { DocsModule } from './docs/docs.module';
 import { GeoModule } from './geo/geo.module';
 import { IncidentsModule } from './incidents/incidents.module';
@@ -29,7 +29,7 @@ export class AppModule {
         },
         DatabaseModule.forRoot({
           url: config.DATABASE_URL,
-          schema: 'dispatch',
+          schema: DISPATCH_SCHEMA,
           migrations: dispatchMigrations,
           migrationsRun: true,
           poolSize: config.DATABASE_POOL_SIZE,
@@ -49,6 +49,8 @@ export class AppModule {
           instanceId,
           rpcTimeoutMs: config.RPC_TIMEOUT_MS,
         }),
+        // Global: the dispatch unit of work and identity write their events into it.
+        OutboxModule.forSchema(DISPATCH_SCHEMA, { pollIntervalMs: config.OUTBOX_POLL_MS }),
         AuditModule.forRoot({
           service: 'api-gateway',
           redisUrl: config.REDIS_URL,

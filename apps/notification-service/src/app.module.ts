@@ -2,7 +2,6 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { AuditModule } from '@gad/audit';
 import { BusModule, OutboxModule } from '@gad/bus';
 import { DatabaseModule, CLOCK, systemClock, type Clock } from '@gad/platform';
-import { DataSource } from 'typeorm';
 import { AcksModule } from './acks/acks.module';
 import { ChannelsModule } from './channels/channels.module';
 import { CommandsModule } from './commands/commands.module';
@@ -61,20 +60,8 @@ export class AppModule {
           redisUrl: config.REDIS_URL,
           keyPrefix: config.REDIS_KEY_PREFIX,
         }),
-        {
-          // Global: the commands and the escalation ladder write events into it.
-          ...OutboxModule.forRootAsync({
-            inject: [DataSource],
-            useFactory: (dataSource: DataSource) => ({
-              runner: { transaction: (fn) => dataSource.transaction((manager) => fn(manager)) },
-              schema: NOTIFY_SCHEMA,
-              redis: config.REDIS_URL,
-              prefix: config.REDIS_KEY_PREFIX,
-              pollIntervalMs: config.OUTBOX_POLL_MS,
-            }),
-          }),
-          global: true,
-        },
+        // Global: the commands and the escalation ladder write events into it.
+        OutboxModule.forSchema(NOTIFY_SCHEMA, { pollIntervalMs: config.OUTBOX_POLL_MS }),
         // The features; each folder under src/ is one module.
         RecipientsModule,
         QueuesModule,

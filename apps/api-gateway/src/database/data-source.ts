@@ -4,6 +4,9 @@ import { CreateDispatchDomain1732270000000 } from './migrations/1732270000000-cr
 import { ScopeCommandAcks1732280000000 } from './migrations/1732280000000-scope-command-acks';
 import { ScopeUserNamesPerAgency1732290000000 } from './migrations/1732290000000-scope-user-names-per-agency';
 
+/** The schema api-gateway owns (dispatch domain, identity, `dispatch.outbox`). */
+export const DISPATCH_SCHEMA = 'dispatch';
+
 /** Migrations of the `dispatch` schema, in order. */
 export const dispatchMigrations = [
   CreateDispatchSchema1732250000000,

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { DispatchOutboxModule } from '../outbox/outbox.module';
 import { IdentityBootstrap } from './identity-bootstrap.service';
 import { IDENTITY_CLOCK, systemClock } from './identity.constants';
 import { IdentityRepository } from './identity.repository';
@@ -11,7 +10,6 @@ import { UsersService } from './users.service';
 
 /** Agencies, users, credentials and sessions (the data behind authentication). */
 @Module({
-  imports: [DispatchOutboxModule],
   controllers: [UsersController],
   providers: [
     { provide: IDENTITY_CLOCK, useValue: systemClock },

@@ -1,11 +1,9 @@
 import { Module } from '@nestjs/common';
-import { DispatchOutboxModule } from '../outbox/outbox.module';
 import { DispatchTransactions } from './dispatch-transactions.service';
 import { TimelineRepository } from './timeline.repository';
 
 /** The incident timeline and the dispatch unit of work (change + timeline + outbox). */
 @Module({
-  imports: [DispatchOutboxModule],
   providers: [DispatchTransactions, TimelineRepository],
   exports: [DispatchTransactions, TimelineRepository],
 })

@@ -3,19 +3,21 @@ import {
   Injectable,
   Module,
   type DynamicModule,
-  type ModuleMetadata,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { OutboxRelay, type OutboxRelayOptions } from './outbox.relay';
+import { Database } from '@gad/platform';
+import { BUS_OPTIONS, type BusModuleOptions } from './bus.module';
+import { OutboxRelay } from './outbox.relay';
 import { OutboxWriter } from './outbox.writer';
+import { UnitOfWork } from './unit-of-work';
 
-export interface OutboxModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
-  inject?: Array<string | symbol | (abstract new (...args: never[]) => unknown)>;
-  useFactory: (...args: never[]) => OutboxRelayOptions | Promise<OutboxRelayOptions>;
+export interface OutboxSchemaOptions {
+  /** Relay poll period when idle (the app's `OUTBOX_POLL_MS`). Default 500 ms. */
+  pollIntervalMs?: number;
+  /** Register globally (default true: one outbox per service, used by every feature module). */
+  global?: boolean;
 }
-
-const OUTBOX_OPTIONS = Symbol('OUTBOX_OPTIONS');
 
 @Injectable()
 class OutboxRelayLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -31,31 +33,44 @@ class OutboxRelayLifecycle implements OnApplicationBootstrap, OnApplicationShutd
 }
 
 /**
- * A service's transactional outbox in Nest: provides the {@link OutboxWriter} of `<schema>.outbox`
- * (use it inside business transactions) and the {@link OutboxRelay} that moves committed rows to
- * their streams, started after bootstrap and drained on shutdown.
+ * A service's transactional outbox in Nest (docs/adr/0004, 0012).
  */
 @Module({})
 export class OutboxModule {
-  static forRootAsync(options: OutboxModuleAsyncOptions): DynamicModule {
+  /**
+   * The outbox of the service that owns `schema`, set up the same way in every database app:
+   * the {@link UnitOfWork} that writes a change and its events together, the {@link OutboxWriter}
+   * of `<schema>.outbox`, and the {@link OutboxRelay} that moves committed rows to their streams
+   * (its transactions through `DatabaseModule`'s `Database`, Redis and key prefix from
+   * `BusModule`), started after bootstrap and drained on shutdown. Needs `DatabaseModule` and
+   * `BusModule` (both global).
+   */
+  static forSchema(schema: string, options: OutboxSchemaOptions = {}): DynamicModule {
     return {
       module: OutboxModule,
-      imports: options.imports ?? [],
+      global: options.global ?? true,
       providers: [
-        { provide: OUTBOX_OPTIONS, inject: options.inject ?? [], useFactory: options.useFactory },
-        {
-          provide: OutboxWriter,
-          inject: [OUTBOX_OPTIONS],
-          useFactory: (relayOptions: OutboxRelayOptions) => new OutboxWriter(relayOptions.schema),
-        },
+        { provide: OutboxWriter, useFactory: () => new OutboxWriter(schema) },
         {
           provide: OutboxRelay,
-          inject: [OUTBOX_OPTIONS],
-          useFactory: (relayOptions: OutboxRelayOptions) => new OutboxRelay(relayOptions),
+          inject: [Database, BUS_OPTIONS],
+          useFactory: (database: Database, bus: BusModuleOptions) =>
+            new OutboxRelay({
+              runner: { transaction: (fn) => database.transaction(fn) },
+              schema,
+              redis: bus.redis,
+              prefix: bus.prefix,
+              ...(options.pollIntervalMs !== undefined
+                ? { pollIntervalMs: options.pollIntervalMs }
+                : {}),
+            }),
         },
         OutboxRelayLifecycle,
+        UnitOfWork,
       ],
-      exports: [OutboxWriter, OutboxRelay],
+      exports: [UnitOfWork, OutboxWriter, OutboxRelay],
     };
   }
 }
+
+export { UnitOfWork, type UnitOfWorkOptions, type UnitOfWorkTx } from './unit-of-work';
