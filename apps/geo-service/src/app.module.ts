@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { BusModule } from '@gad/bus';
+import { BusModule, OutboxModule } from '@gad/bus';
 import { DatabaseModule, CLOCK, systemClock } from '@gad/platform';
 import {
   GEO_CONNECTION_SETTINGS,
@@ -45,6 +45,8 @@ export class AppModule {
           prefix: config.REDIS_KEY_PREFIX,
           instanceId,
         }),
+        // Global: geofence events are written by the ingestion SQL and relayed to gad:geo:events.
+        OutboxModule.forSchema(GEO_SCHEMA, { pollIntervalMs: config.OUTBOX_POLL_MS }),
         RetentionModule,
         UnitsModule,
         GeofencesModule,

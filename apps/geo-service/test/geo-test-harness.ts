@@ -1,5 +1,5 @@
 import type { Envelope } from '@gad/contracts';
-import { createDataSource, initializeDataSource, type Clock } from '@gad/platform';
+import { createDataSource, Database, initializeDataSource, type Clock } from '@gad/platform';
 import { createTestDatabase, type TestDatabase } from '@gad/testing';
 import type { DataSource } from 'typeorm';
 import { GEO_CONNECTION_SETTINGS, GEO_SCHEMA, geoMigrations } from '../src/database/data-source';
@@ -9,7 +9,7 @@ import { GeofencesRepository } from '../src/geofences/geofences.repository';
 import { GeofencesService } from '../src/geofences/geofences.service';
 import { NearestRepository } from '../src/nearest/nearest.repository';
 import { NearestService } from '../src/nearest/nearest.service';
-import { GeoOutbox } from '../src/outbox/geo-outbox.service';
+import { GeoOutbox } from '../src/geofences/geo-outbox.service';
 import { PositionsRepository } from '../src/positions/positions.repository';
 import { PositionsService } from '../src/positions/positions.service';
 import { UnitMovedService, UnitMovedSink } from '../src/positions/unit-moved.service';
@@ -75,9 +75,10 @@ export async function createGeoHarness(env: Record<string, string> = {}): Promis
   const config = geoServiceEnvSchema.parse(env);
   const clock = new TestClock();
   const sink = new CapturingSink();
-  const positionsRepository = new PositionsRepository(dataSource);
-  const geofencesRepository = new GeofencesRepository(dataSource);
-  const retention = new RetentionService(new RetentionRepository(dataSource), clock, config);
+  const database = new Database(dataSource);
+  const positionsRepository = new PositionsRepository(database);
+  const geofencesRepository = new GeofencesRepository(database);
+  const retention = new RetentionService(new RetentionRepository(database), clock, config);
   const unitMoved = new UnitMovedService(sink, config);
   const positions = new PositionsService(
     positionsRepository,
@@ -98,8 +99,8 @@ export async function createGeoHarness(env: Record<string, string> = {}): Promis
     positions,
     geofences: new GeofencesService(geofencesRepository, clock, config),
     dwell: new GeofenceDwellService(geofencesRepository, new GeoOutbox(), clock, config),
-    nearest: new NearestService(new NearestRepository(dataSource), clock, config),
-    units: new UnitsService(new UnitsRepository(dataSource)),
+    nearest: new NearestService(new NearestRepository(database), clock, config),
+    units: new UnitsService(new UnitsRepository(database)),
     retention,
     unitMoved,
     close: async () => {

@@ -1,7 +1,6 @@
 import { createEnvelope, type Envelope, type UnitStatus } from '@gad/contracts';
-import { loadSqlFile, sqlOf } from '@gad/platform';
+import { Database, loadSqlFile, pgPoolOf, sqlOf } from '@gad/platform';
 import { join } from 'node:path';
-import { pgPoolOf } from '../src/database/pg-pool';
 import { PositionsRepository } from '../src/positions/positions.repository';
 import { haversineM } from '../src/positions/positions.service';
 import { createGeoHarness, type GeoHarness } from './geo-test-harness';
@@ -351,10 +350,12 @@ describe('geo.nearest (PostGIS)', () => {
       client.release();
     }
     // Position batches are planned for each batch, with its arrays in view.
-    const mode = await new PositionsRepository(h.dataSource).transaction(async (tx) => {
-      const { rows } = await tx.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode');
-      return rows[0]?.plan_cache_mode;
-    });
+    const mode = await new PositionsRepository(new Database(h.dataSource)).transaction(
+      async (tx) => {
+        const { rows } = await tx.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode');
+        return rows[0]?.plan_cache_mode;
+      },
+    );
     expect(mode).toBe('force_custom_plan');
   });
 });

@@ -9,7 +9,7 @@ import { CLOCK, type Clock } from '@gad/platform';
 import { createLogger } from '@gad/observability';
 import { GEO_SERVICE_CONFIG, type GeoServiceConfig } from '../geo-service.config';
 import { geoInstruments } from '../metrics/geo.metrics';
-import { GeoOutbox } from '../outbox/geo-outbox.service';
+import { GeoOutbox } from './geo-outbox.service';
 import { GeofencesRepository } from './geofences.repository';
 
 /** Dwell events written per statement; a pass repeats while a statement fills up. */

@@ -3,15 +3,15 @@ import { Injectable } from '@nestjs/common';
 import type { GeofenceKind } from '@gad/contracts';
 import {
   boolArray,
+  Database,
   loadSqlFile,
   numberArray,
+  queryRows,
   sqlOf,
   textArray,
   timestampArray,
 } from '@gad/platform';
 import type { Pool, PoolClient } from 'pg';
-import { DataSource } from 'typeorm';
-import { pgPoolOf, queryRows } from '../database/pg-pool';
 
 const SQL = loadSqlFile(join(__dirname, 'geofences.repository.sql'));
 const VALIDATE = sqlOf(SQL, 'validate_geometry');
@@ -98,10 +98,10 @@ export type UpdateOutcome = { ok: true } | { ok: false; currentVersion?: number 
 /** The only place with SQL for geofences and membership. Every statement is scoped by agency. */
 @Injectable()
 export class GeofencesRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly database: Database) {}
 
   private get pool(): Pool {
-    return pgPoolOf(this.dataSource);
+    return this.database.pool;
   }
 
   /** PostGIS's view of a GeoJSON geometry (`ST_IsValid`, `ST_IsValidReason`); throws when unparsable. */

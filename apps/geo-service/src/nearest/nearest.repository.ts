@@ -1,8 +1,6 @@
 import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
-import { loadSqlFile, sqlOf } from '@gad/platform';
-import { DataSource } from 'typeorm';
-import { pgPoolOf, queryRows } from '../database/pg-pool';
+import { Database, loadSqlFile, queryRows, sqlOf } from '@gad/platform';
 
 const SQL = loadSqlFile(join(__dirname, 'nearest.repository.sql'));
 const NEAREST_AVAILABLE = sqlOf(SQL, 'nearest_available');
@@ -46,10 +44,10 @@ export interface ExclusionRow {
  */
 @Injectable()
 export class NearestRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly database: Database) {}
 
   async nearestAvailable(search: NearestSearch): Promise<NearestRow[]> {
-    return queryRows<NearestRow>(pgPoolOf(this.dataSource), {
+    return queryRows<NearestRow>(this.database.pool, {
       name: 'geo_nearest_available_v1',
       text: NEAREST_AVAILABLE,
       values: [
@@ -70,7 +68,7 @@ export class NearestRepository {
     boundM: number,
     scanLimit: number,
   ): Promise<ExclusionRow> {
-    const rows = await queryRows<ExclusionRow>(pgPoolOf(this.dataSource), {
+    const rows = await queryRows<ExclusionRow>(this.database.pool, {
       name: 'geo_nearest_excluded_v1',
       text: NEAREST_EXCLUDED,
       values: [

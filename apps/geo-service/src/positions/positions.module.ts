@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { BusClient } from '@gad/bus';
 import { GeofencesModule } from '../geofences/geofences.module';
-import { OutboxModule } from '../outbox/outbox.module';
 import { RetentionModule } from '../retention/retention.module';
 import { IngestBatcher } from './ingest-batcher.service';
 import { PositionsHandler } from './positions.handler';
@@ -10,7 +9,7 @@ import { PositionsService } from './positions.service';
 import { BusUnitMovedSink, UnitMovedService, UnitMovedSink } from './unit-moved.service';
 
 @Module({
-  imports: [GeofencesModule, RetentionModule, OutboxModule],
+  imports: [GeofencesModule, RetentionModule],
   controllers: [PositionsHandler],
   providers: [
     PositionsRepository,

@@ -1,9 +1,15 @@
 import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
-import { loadSqlFile, numberArray, sqlOf, textArray, timestampArray } from '@gad/platform';
+import {
+  Database,
+  loadSqlFile,
+  numberArray,
+  queryRows,
+  sqlOf,
+  textArray,
+  timestampArray,
+} from '@gad/platform';
 import type { Pool, PoolClient } from 'pg';
-import { DataSource } from 'typeorm';
-import { inTransaction, pgPoolOf, queryRows } from '../database/pg-pool';
 
 const SQL = loadSqlFile(join(__dirname, 'positions.repository.sql'));
 const INGEST_BATCH = sqlOf(SQL, 'ingest_batch');
@@ -151,10 +157,10 @@ export function isMissingPartitionError(error: unknown): boolean {
 /** The only place with SQL for positions. Every statement is scoped by agency. */
 @Injectable()
 export class PositionsRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly database: Database) {}
 
   get pool(): Pool {
-    return pgPoolOf(this.dataSource);
+    return this.database.pool;
   }
 
   /**
@@ -166,7 +172,9 @@ export class PositionsRepository {
    * with a plan per batch (docs/benchmarks.md, Geo).
    */
   transaction<T>(fn: (tx: PoolClient) => Promise<T>): Promise<T> {
-    return inTransaction(this.pool, fn, 'BEGIN; SET LOCAL plan_cache_mode = force_custom_plan');
+    return this.database.transaction(fn, {
+      begin: 'BEGIN; SET LOCAL plan_cache_mode = force_custom_plan',
+    });
   }
 
   /** One statement: history append + latest position per unit (see positions.repository.sql). */

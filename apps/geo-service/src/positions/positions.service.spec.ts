@@ -1,7 +1,7 @@
 import type { PositionFix } from '@gad/contracts';
 import { geoServiceEnvSchema } from '../geo-service.config';
 import type { GeofencesRepository } from '../geofences/geofences.repository';
-import type { GeoOutbox } from '../outbox/geo-outbox.service';
+import type { GeoOutbox } from '../geofences/geo-outbox.service';
 import type { RetentionService } from '../retention/retention.service';
 import type { IngestOutcome, PositionsRepository, StorableFix } from './positions.repository';
 import {

@@ -14,7 +14,7 @@ import { createLogger } from '@gad/observability';
 import { GEO_SERVICE_CONFIG, type GeoServiceConfig } from '../geo-service.config';
 import { GeofencesRepository, type FenceFix } from '../geofences/geofences.repository';
 import { geoInstruments } from '../metrics/geo.metrics';
-import { GeoOutbox } from '../outbox/geo-outbox.service';
+import { GeoOutbox } from '../geofences/geo-outbox.service';
 import { RetentionService } from '../retention/retention.service';
 import {
   isMissingPartitionError,

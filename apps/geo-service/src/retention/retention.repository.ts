@@ -1,7 +1,17 @@
+import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
+import { Database, loadSqlFile, queryResult, queryRows, sqlOf } from '@gad/platform';
 import type { PoolClient } from 'pg';
-import { DataSource } from 'typeorm';
-import { pgPoolOf } from '../database/pg-pool';
+
+const SQL = loadSqlFile(join(__dirname, 'retention.repository.sql'));
+const TRY_LOCK = sqlOf(SQL, 'try_maintenance_lock');
+const UNLOCK = sqlOf(SQL, 'maintenance_unlock');
+const SET_RETENTION = sqlOf(SQL, 'set_retention');
+const PARTITIONS = sqlOf(SQL, 'partitions');
+const PARTITION_EXISTS = sqlOf(SQL, 'partition_exists');
+const AGENCY_RETENTIONS = sqlOf(SQL, 'agency_retentions');
+const DELETE_OLDER_THAN = sqlOf(SQL, 'delete_older_than');
+const DELETE_OLDER_THAN_EXCEPT = sqlOf(SQL, 'delete_older_than_except');
 
 const PARTITION_NAME = /^positions_p(\d{4})(\d{2})(\d{2})$/;
 const LOCK_KEY = 'geo.positions maintenance';
@@ -37,7 +47,7 @@ export interface MaintenanceSession {
 /** DDL for the daily partitions of `geo.positions` and per-agency retention. */
 @Injectable()
 export class RetentionRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly database: Database) {}
 
   /**
    * Runs `fn` holding a session advisory lock, so one replica maintains partitions at a time.
@@ -46,19 +56,19 @@ export class RetentionRepository {
   async withMaintenanceLock<T>(
     fn: (session: MaintenanceSession) => Promise<T>,
   ): Promise<T | undefined> {
-    const client = await pgPoolOf(this.dataSource).connect();
+    const client = await this.database.pool.connect();
     try {
-      const locked = await client.query<{ locked: boolean }>(
-        'SELECT pg_try_advisory_lock(hashtext($1)) AS locked',
-        [LOCK_KEY],
-      );
-      if (!locked.rows[0]?.locked) {
+      const [locked] = await queryRows<{ locked: boolean }>(client, {
+        text: TRY_LOCK,
+        values: [LOCK_KEY],
+      });
+      if (!locked?.locked) {
         return undefined;
       }
       try {
         return await fn(this.session(client));
       } finally {
-        await client.query('SELECT pg_advisory_unlock(hashtext($1))', [LOCK_KEY]);
+        await queryResult(client, { text: UNLOCK, values: [LOCK_KEY] });
       }
     } finally {
       client.release();
@@ -66,32 +76,22 @@ export class RetentionRepository {
   }
 
   async setRetention(agencyId: string, days: number): Promise<void> {
-    await this.dataSource.query(
-      `INSERT INTO geo.agency_settings (agency_id, position_retention_days)
-       VALUES ($1, $2)
-       ON CONFLICT (agency_id) DO UPDATE
-         SET position_retention_days = EXCLUDED.position_retention_days, updated_at = now()`,
-      [agencyId, days],
-    );
+    await this.database.result({ text: SET_RETENTION, values: [agencyId, days] });
   }
 
   private session(client: PoolClient): MaintenanceSession {
     return {
       partitions: async () => {
-        const result = await client.query<{ name: string }>(
-          `SELECT c.relname AS name
-           FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-           WHERE i.inhparent = 'geo.positions'::regclass
-           ORDER BY c.relname`,
-        );
-        return result.rows.map((row) => row.name);
+        const rows = await queryRows<{ name: string }>(client, { text: PARTITIONS });
+        return rows.map((row) => row.name);
       },
       createPartition: async (day) => {
         const name = partitionName(day);
-        const exists = await client.query(`SELECT to_regclass($1) IS NOT NULL AS present`, [
-          `geo.${name}`,
-        ]);
-        if ((exists.rows[0] as { present: boolean }).present) {
+        const [exists] = await queryRows<{ present: boolean }>(client, {
+          text: PARTITION_EXISTS,
+          values: [`geo.${name}`],
+        });
+        if (exists?.present) {
           return false;
         }
         const next = new Date(day.getTime() + 86_400_000);
@@ -109,23 +109,23 @@ export class RetentionRepository {
         await client.query(`DROP TABLE IF EXISTS geo.${name}`);
       },
       agencyRetentions: async () => {
-        const result = await client.query<{ agency_id: string; days: number }>(
-          `SELECT agency_id, position_retention_days AS days FROM geo.agency_settings`,
-        );
-        return result.rows.map((row) => ({ agencyId: row.agency_id, days: row.days }));
+        const rows = await queryRows<{ agency_id: string; days: number }>(client, {
+          text: AGENCY_RETENTIONS,
+        });
+        return rows.map((row) => ({ agencyId: row.agency_id, days: row.days }));
       },
       deleteOlderThan: async (agencyId, cutoff) => {
-        const result = await client.query(
-          `DELETE FROM geo.positions WHERE agency_id = $1 AND recorded_at < $2`,
-          [agencyId, cutoff],
-        );
+        const result = await queryResult(client, {
+          text: DELETE_OLDER_THAN,
+          values: [agencyId, cutoff],
+        });
         return result.rowCount ?? 0;
       },
       deleteOlderThanExcept: async (cutoff, agencyIds) => {
-        const result = await client.query(
-          `DELETE FROM geo.positions WHERE recorded_at < $1 AND agency_id <> ALL($2::text[])`,
-          [cutoff, [...agencyIds]],
-        );
+        const result = await queryResult(client, {
+          text: DELETE_OLDER_THAN_EXCEPT,
+          values: [cutoff, [...agencyIds]],
+        });
         return result.rowCount ?? 0;
       },
     };

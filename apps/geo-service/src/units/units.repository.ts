@@ -1,8 +1,6 @@
 import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
-import { loadSqlFile, sqlOf } from '@gad/platform';
-import { DataSource } from 'typeorm';
-import { pgPoolOf, queryRows } from '../database/pg-pool';
+import { Database, loadSqlFile, queryRows, sqlOf } from '@gad/platform';
 
 const SQL = loadSqlFile(join(__dirname, 'units.repository.sql'));
 const APPLY = sqlOf(SQL, 'apply');
@@ -22,11 +20,11 @@ export interface UnitProjectionChange {
 /** The unit status/capability projection (columns of `geo.units` beside the latest position). */
 @Injectable()
 export class UnitsRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly database: Database) {}
 
   /** Returns false when a newer event was applied already. */
   async apply(change: UnitProjectionChange): Promise<boolean> {
-    const rows = await queryRows(pgPoolOf(this.dataSource), {
+    const rows = await queryRows(this.database.pool, {
       name: 'geo_units_apply_v1',
       text: APPLY,
       values: [

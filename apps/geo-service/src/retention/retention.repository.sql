@@ -1,0 +1,32 @@
+-- Partition maintenance and per-agency retention of `geo.positions`. The partition DDL names a
+-- table after a day, so it is built in retention.repository.ts from dates formatted there.
+
+-- name: try_maintenance_lock
+SELECT pg_try_advisory_lock(hashtext($1)) AS locked;
+
+-- name: maintenance_unlock
+SELECT pg_advisory_unlock(hashtext($1));
+
+-- name: set_retention
+INSERT INTO geo.agency_settings (agency_id, position_retention_days)
+VALUES ($1, $2)
+ON CONFLICT (agency_id) DO UPDATE
+  SET position_retention_days = EXCLUDED.position_retention_days, updated_at = now();
+
+-- name: partitions
+SELECT c.relname AS name
+FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+WHERE i.inhparent = 'geo.positions'::regclass
+ORDER BY c.relname;
+
+-- name: partition_exists
+SELECT to_regclass($1) IS NOT NULL AS present;
+
+-- name: agency_retentions
+SELECT agency_id, position_retention_days AS days FROM geo.agency_settings;
+
+-- name: delete_older_than
+DELETE FROM geo.positions WHERE agency_id = $1 AND recorded_at < $2;
+
+-- name: delete_older_than_except
+DELETE FROM geo.positions WHERE recorded_at < $1 AND agency_id <> ALL($2::text[]);
