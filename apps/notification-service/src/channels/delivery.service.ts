@@ -10,7 +10,8 @@ import {
   handleWhen,
   type CircuitBreakerPolicy,
 } from 'cockatiel';
-import { CommandsRepository } from '../commands/commands.repository';
+import { DeliveriesRepository } from '../commands/deliveries.repository';
+import { WebhooksRepository } from '../commands/webhooks.repository';
 import { notifyMetrics } from '../metrics/notify.metrics';
 import {
   NOTIFICATION_SERVICE_CONFIG,
@@ -37,7 +38,8 @@ export class DeliveryService {
   private readonly breakers: Record<DeliveryChannel, CircuitBreakerPolicy>;
 
   constructor(
-    private readonly repository: CommandsRepository,
+    private readonly deliveries: DeliveriesRepository,
+    private readonly webhooks: WebhooksRepository,
     private readonly telegram: TelegramChannel,
     private readonly webhook: WebhookChannel,
     private readonly email: EmailChannel,
@@ -68,7 +70,7 @@ export class DeliveryService {
   async deliver(job: DeliveryJob, attempt: number, maxAttempts: number): Promise<DeliveryResult> {
     const log = async (outcome: 'sent' | 'failed' | 'retrying', detail?: string) => {
       notifyMetrics.deliveries.add(1, { channel: job.channel, outcome });
-      await this.repository.insertDelivery(undefined, {
+      await this.deliveries.insertDelivery(undefined, {
         agencyId: job.agencyId,
         ...(job.commandId ? { commandId: job.commandId } : {}),
         ...(job.noticeId ? { noticeId: job.noticeId } : {}),
@@ -115,7 +117,7 @@ export class DeliveryService {
         await this.email.send(job.target, job.title, job.body);
         return undefined;
       case 'webhook': {
-        const webhook = await this.repository.webhook(job.agencyId, job.target);
+        const webhook = await this.webhooks.webhook(job.agencyId, job.target);
         if (!webhook || !webhook.active) {
           throw new PermanentDeliveryError('webhook removed or inactive');
         }

@@ -1,16 +1,29 @@
 import { Module } from '@nestjs/common';
 import { QueuesModule } from '../queues/queues.module';
 import { RecipientsModule } from '../recipients/recipients.module';
+import { AssignmentsRepository } from './assignments.repository';
 import { CommandsRepository } from './commands.repository';
 import { CommandsService } from './commands.service';
+import { DeliveriesRepository } from './deliveries.repository';
+import { EscalationsRepository } from './escalations.repository';
 import { NotificationsHandler } from './notifications.handler';
 import { NotificationsQueryService } from './notifications-query.service';
+import { WebhooksRepository } from './webhooks.repository';
+
+/** The repositories of the command aggregates, used by the ladder, the channels and the notices. */
+const repositories = [
+  AssignmentsRepository,
+  CommandsRepository,
+  EscalationsRepository,
+  DeliveriesRepository,
+  WebhooksRepository,
+];
 
 /** Commands to officers: issue, record acknowledgements, answer what an incident's crews were sent. */
 @Module({
   imports: [RecipientsModule, QueuesModule],
   controllers: [NotificationsHandler],
-  providers: [CommandsRepository, CommandsService, NotificationsQueryService],
-  exports: [CommandsRepository, CommandsService],
+  providers: [...repositories, CommandsService, NotificationsQueryService],
+  exports: [...repositories, CommandsService],
 })
 export class CommandsModule {}

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditRecorder } from '@gad/audit';
-import { OutboxRelay, OutboxWriter } from '@gad/bus';
+import { UnitOfWork } from '@gad/bus';
 import {
   AuditActions,
   EventTypes,
@@ -27,7 +27,11 @@ import { NotifyQueues } from '../queues/notify-queues.service';
 import { outsideChannelsFor } from '../recipients/recipient';
 import { RecipientsService } from '../recipients/recipients.service';
 import { templates } from '../templates/templates';
+import { AssignmentsRepository } from './assignments.repository';
 import { CommandsRepository, type CommandRecord, type NewCommand } from './commands.repository';
+import { DeliveriesRepository } from './deliveries.repository';
+import { EscalationsRepository } from './escalations.repository';
+import { WebhooksRepository } from './webhooks.repository';
 
 /** Incident statuses that end every ladder of the incident. */
 const ENDED_INCIDENT_STATUSES = new Set(['resolved', 'closed', 'cancelled']);
@@ -62,11 +66,14 @@ export class CommandsService {
   private readonly logger = createLogger('commands');
 
   constructor(
-    private readonly repository: CommandsRepository,
+    private readonly assignments: AssignmentsRepository,
+    private readonly commands: CommandsRepository,
+    private readonly escalations: EscalationsRepository,
+    private readonly deliveries: DeliveriesRepository,
+    private readonly webhooks: WebhooksRepository,
     private readonly recipients: RecipientsService,
     private readonly queues: NotifyQueues,
-    private readonly outbox: OutboxWriter,
-    private readonly relay: OutboxRelay,
+    private readonly unitOfWork: UnitOfWork,
     private readonly audit: AuditRecorder,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(NOTIFICATION_SERVICE_CONFIG) private readonly config: NotificationServiceConfig,
@@ -83,12 +90,13 @@ export class CommandsService {
     const critical = isCritical(a.priority);
     const [crew, webhooks] = await Promise.all([
       this.recipients.resolveCrew(agencyId, a.unitId, a.crew),
-      this.repository.activeWebhooks(agencyId),
+      this.webhooks.activeWebhooks(agencyId),
     ]);
     const created: CommandRecord[] = [];
 
-    const fresh = await this.repository.transaction(async (tx) => {
-      const inserted = await this.repository.insertAssignment(tx, {
+    const fresh = await this.unitOfWork.run(async (tx) => {
+      created.length = 0;
+      const inserted = await this.assignments.insertAssignment(tx.client, {
         agencyId,
         assignmentId: a.assignmentId,
         incidentId: a.incidentId,
@@ -128,12 +136,11 @@ export class CommandsService {
           },
           issuedAt: now,
         };
-        if (await this.repository.insertCommand(tx, command)) {
+        if (await this.commands.insertCommand(tx.client, command)) {
           created.push(command);
         }
       }
-      await this.outbox.append(
-        tx,
+      tx.emit(
         Streams.NotifyOutbound,
         created.map((command) =>
           createEnvelope({
@@ -146,7 +153,7 @@ export class CommandsService {
         ),
       );
       for (const command of created) {
-        await this.repository.insertDelivery(tx, {
+        await this.deliveries.insertDelivery(tx.client, {
           agencyId,
           commandId: command.commandId,
           channel: 'in_app',
@@ -158,9 +165,14 @@ export class CommandsService {
       }
       if (crew.pageable.length === 0) {
         // Nobody can take it: tell the dispatcher at once so the unit can be replaced.
-        await this.repository.insertEscalation(tx, agencyId, a.assignmentId, 'unaccepted', now);
-        await this.outbox.append(
-          tx,
+        await this.escalations.insertEscalation(
+          tx.client,
+          agencyId,
+          a.assignmentId,
+          'unaccepted',
+          now,
+        );
+        tx.emit(
           Streams.DispatchEvents,
           createEnvelope({
             type: EventTypes.AssignmentUnacknowledged,
@@ -179,9 +191,6 @@ export class CommandsService {
       }
       return true;
     });
-    if (fresh) {
-      this.relay.nudge();
-    }
 
     const traceId = currentTraceId();
     for (const command of created) {
@@ -226,7 +235,7 @@ export class CommandsService {
     // Outside channels and the ladder: (re)queued on every delivery of the event, under fixed ids.
     const commands = fresh
       ? created
-      : await this.repository.commandsOfAssignment(agencyId, a.assignmentId);
+      : await this.commands.commandsOfAssignment(agencyId, a.assignmentId);
     const byUser = new Map(crew.pageable.map((r) => [r.userId, r]));
     for (const command of commands) {
       const recipient = byUser.get(command.userId);
@@ -251,7 +260,7 @@ export class CommandsService {
         }
       }
       if (outside.suppressed && created.some((c) => c.commandId === command.commandId)) {
-        await this.repository.insertDelivery(undefined, {
+        await this.deliveries.insertDelivery(undefined, {
           agencyId,
           commandId: command.commandId,
           channel: recipient.channels.find((c) => c !== 'in_app') ?? 'telegram',
@@ -291,7 +300,7 @@ export class CommandsService {
       }
       // A redelivered event re-queues the ladder (same job ids) unless the assignment is settled.
       const settled =
-        !fresh && (await this.repository.findAssignment(agencyId, a.assignmentId))?.settledAt;
+        !fresh && (await this.assignments.findAssignment(agencyId, a.assignmentId))?.settledAt;
       if (!settled) {
         const ladder = ladderFor(this.config, a.priority);
         const elapsed = now.getTime() - (commands[0] as CommandRecord).issuedAt.getTime();
@@ -322,7 +331,7 @@ export class CommandsService {
   async onAcknowledged(envelope: Envelope<CommandAcknowledgedV1>): Promise<void> {
     const ack = envelope.data;
     const at = new Date(ack.receivedAt);
-    const result = await this.repository.recordStage(
+    const result = await this.commands.recordStage(
       envelope.agencyId,
       ack.commandId,
       ack.stage,
@@ -366,7 +375,7 @@ export class CommandsService {
     if (ack.stage === 'accepted' || ack.stage === 'declined') {
       await this.settle(envelope.agencyId, command.assignmentId, ack.stage);
     } else {
-      const commands = await this.repository.commandsOfAssignment(
+      const commands = await this.commands.commandsOfAssignment(
         envelope.agencyId,
         command.assignmentId,
       );
@@ -388,7 +397,7 @@ export class CommandsService {
     if (!ENDED_INCIDENT_STATUSES.has(envelope.data.status)) {
       return;
     }
-    const assignments = await this.repository.unsettledAssignmentsOfIncident(
+    const assignments = await this.assignments.unsettledAssignmentsOfIncident(
       envelope.agencyId,
       envelope.data.incidentId,
     );
@@ -398,7 +407,7 @@ export class CommandsService {
   }
 
   private async settle(agencyId: string, assignmentId: string, reason: string): Promise<void> {
-    const settled = await this.repository.settleAssignment(
+    const settled = await this.assignments.settleAssignment(
       agencyId,
       assignmentId,
       reason,

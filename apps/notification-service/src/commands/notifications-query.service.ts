@@ -6,6 +6,9 @@ import {
   type NotifyWebhookUpsertRequest,
 } from '@gad/contracts';
 import { CommandsRepository, type CommandRecord } from './commands.repository';
+import { DeliveriesRepository } from './deliveries.repository';
+import { EscalationsRepository } from './escalations.repository';
+import { WebhooksRepository } from './webhooks.repository';
 
 const iso = (date: Date | undefined): string | undefined => date?.toISOString();
 
@@ -20,19 +23,24 @@ function statusOf(command: CommandRecord): CommandNotification['status'] {
 /** What the dispatcher sees of an incident's commands; webhook subscriptions. */
 @Injectable()
 export class NotificationsQueryService {
-  constructor(private readonly repository: CommandsRepository) {}
+  constructor(
+    private readonly commands: CommandsRepository,
+    private readonly deliveries: DeliveriesRepository,
+    private readonly escalations: EscalationsRepository,
+    private readonly webhooks: WebhooksRepository,
+  ) {}
 
   async incidentNotifications(
     agencyId: string,
     incidentId: string,
   ): Promise<IncidentNotificationsResponse> {
-    const commands = await this.repository.commandsOfIncident(agencyId, incidentId);
+    const commands = await this.commands.commandsOfIncident(agencyId, incidentId);
     const [deliveries, escalations] = await Promise.all([
-      this.repository.deliveriesOfCommands(
+      this.deliveries.deliveriesOfCommands(
         agencyId,
         commands.map((c) => c.commandId),
       ),
-      this.repository.escalationsOfIncident(agencyId, incidentId),
+      this.escalations.escalationsOfIncident(agencyId, incidentId),
     ]);
     return {
       incidentId,
@@ -79,7 +87,7 @@ export class NotificationsQueryService {
 
   async upsertWebhook(request: NotifyWebhookUpsertRequest): Promise<{ webhookId: string }> {
     const webhookId = request.webhookId ?? uuidv7();
-    await this.repository.upsertWebhook({ ...request, webhookId });
+    await this.webhooks.upsertWebhook({ ...request, webhookId });
     return { webhookId };
   }
 }

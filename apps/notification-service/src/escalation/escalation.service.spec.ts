@@ -1,7 +1,10 @@
 import type { AuditRecorder } from '@gad/audit';
-import type { OutboxRelay, OutboxWriter } from '@gad/bus';
+import type { UnitOfWork, UnitOfWorkTx } from '@gad/bus';
 import type { Envelope } from '@gad/contracts';
+import type { AssignmentsRepository } from '../commands/assignments.repository';
 import type { CommandRecord, CommandsRepository } from '../commands/commands.repository';
+import type { DeliveriesRepository } from '../commands/deliveries.repository';
+import type { EscalationsRepository } from '../commands/escalations.repository';
 import type { NotifyQueues } from '../queues/notify-queues.service';
 import type { RecipientsService } from '../recipients/recipients.service';
 import { defaultRecipient } from '../recipients/recipient';
@@ -30,14 +33,10 @@ function command(overrides: Partial<CommandRecord> = {}): CommandRecord {
 
 describe('EscalationService', () => {
   let repository: jest.Mocked<
-    Pick<
-      CommandsRepository,
-      | 'findAssignment'
-      | 'commandsOfAssignment'
-      | 'transaction'
-      | 'insertEscalation'
-      | 'insertDelivery'
-    >
+    Pick<AssignmentsRepository, 'findAssignment'> &
+      Pick<CommandsRepository, 'commandsOfAssignment'> &
+      Pick<EscalationsRepository, 'insertEscalation'> &
+      Pick<DeliveriesRepository, 'insertDelivery'>
   >;
   let recipients: jest.Mocked<Pick<RecipientsService, 'profiles' | 'onDutyWithRoles'>>;
   let queues: jest.Mocked<Pick<NotifyQueues, 'enqueueDelivery'>>;
@@ -64,7 +63,6 @@ describe('EscalationService', () => {
         createdAt: new Date('2026-11-22T10:00:00.000Z'),
       }),
       commandsOfAssignment: jest.fn().mockResolvedValue([command()]),
-      transaction: jest.fn((fn) => fn({ query: jest.fn() } as never)) as never,
       insertEscalation: jest.fn().mockResolvedValue(true),
       insertDelivery: jest.fn().mockResolvedValue(undefined),
     };
@@ -86,17 +84,27 @@ describe('EscalationService', () => {
     };
     queues = { enqueueDelivery: jest.fn().mockResolvedValue(undefined) };
     audit = { record: jest.fn().mockReturnValue('id') };
-    const outbox = {
-      append: jest.fn(async (_tx: unknown, stream: string, envelopes: Envelope | Envelope[]) => {
-        appended.push({ stream, envelopes: Array.isArray(envelopes) ? envelopes : [envelopes] });
-      }),
+    const unitOfWork = {
+      run: jest.fn(async (work: (tx: UnitOfWorkTx) => Promise<unknown>) =>
+        work({
+          client: {} as UnitOfWorkTx['client'],
+          emit: (stream, envelopes) => {
+            appended.push({
+              stream,
+              envelopes: Array.isArray(envelopes) ? envelopes : [envelopes as Envelope],
+            });
+          },
+        }),
+      ),
     };
     sut = new EscalationService(
+      repository as unknown as AssignmentsRepository,
       repository as unknown as CommandsRepository,
+      repository as unknown as EscalationsRepository,
+      repository as unknown as DeliveriesRepository,
       recipients as unknown as RecipientsService,
       queues as unknown as NotifyQueues,
-      outbox as unknown as OutboxWriter,
-      { nudge: jest.fn() } as unknown as OutboxRelay,
+      unitOfWork as unknown as UnitOfWork,
       audit as unknown as AuditRecorder,
       { now: () => NOW },
     );

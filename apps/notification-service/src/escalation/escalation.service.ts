@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditRecorder } from '@gad/audit';
-import { OutboxRelay, OutboxWriter } from '@gad/bus';
+import { UnitOfWork } from '@gad/bus';
 import {
   EventTypes,
   Streams,
@@ -11,7 +11,10 @@ import {
 import { createLogger, currentTraceId } from '@gad/observability';
 import { CLOCK, type Clock } from '@gad/platform';
 import { commandIssuedOf } from '../commands/commands.service';
+import { AssignmentsRepository } from '../commands/assignments.repository';
 import { CommandsRepository, type CommandRecord } from '../commands/commands.repository';
+import { DeliveriesRepository } from '../commands/deliveries.repository';
+import { EscalationsRepository } from '../commands/escalations.repository';
 import { notifyMetrics } from '../metrics/notify.metrics';
 import { NotifyAuditActions, SERVICE_ACTOR } from '../notify.constants';
 import type { EscalationJob } from '../queues/notify-jobs';
@@ -32,21 +35,23 @@ export class EscalationService {
   private readonly logger = createLogger('escalation');
 
   constructor(
-    private readonly repository: CommandsRepository,
+    private readonly assignments: AssignmentsRepository,
+    private readonly commands: CommandsRepository,
+    private readonly escalations: EscalationsRepository,
+    private readonly deliveries: DeliveriesRepository,
     private readonly recipients: RecipientsService,
     private readonly queues: NotifyQueues,
-    private readonly outbox: OutboxWriter,
-    private readonly relay: OutboxRelay,
+    private readonly unitOfWork: UnitOfWork,
     private readonly audit: AuditRecorder,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async fire(job: EscalationJob): Promise<EscalationOutcome> {
-    const assignment = await this.repository.findAssignment(job.agencyId, job.assignmentId);
+    const assignment = await this.assignments.findAssignment(job.agencyId, job.assignmentId);
     if (!assignment) {
       return 'unknown_assignment';
     }
-    const commands = await this.repository.commandsOfAssignment(job.agencyId, job.assignmentId);
+    const commands = await this.commands.commandsOfAssignment(job.agencyId, job.assignmentId);
     const answered = commands.some((c) => c.acceptedAt || c.declinedAt);
     if (assignment.settledAt || answered || commands.length === 0) {
       return 'not_needed';
@@ -67,14 +72,19 @@ export class EscalationService {
     if (pending.length === 0) {
       return 'not_needed';
     }
-    const fresh = await this.repository.transaction(async (tx) => {
+    const fresh = await this.unitOfWork.run(async (tx) => {
       if (
-        !(await this.repository.insertEscalation(tx, job.agencyId, job.assignmentId, job.step, now))
+        !(await this.escalations.insertEscalation(
+          tx.client,
+          job.agencyId,
+          job.assignmentId,
+          job.step,
+          now,
+        ))
       ) {
         return false;
       }
-      await this.outbox.append(
-        tx,
+      tx.emit(
         Streams.NotifyOutbound,
         pending.map((command) =>
           createEnvelope({
@@ -87,7 +97,7 @@ export class EscalationService {
         ),
       );
       for (const command of pending) {
-        await this.repository.insertDelivery(tx, {
+        await this.deliveries.insertDelivery(tx.client, {
           agencyId: job.agencyId,
           commandId: command.commandId,
           channel: 'in_app',
@@ -101,7 +111,6 @@ export class EscalationService {
       return true;
     });
     if (fresh) {
-      this.relay.nudge();
       this.recorded(job, { resent: pending.map((c) => c.commandId) });
     }
     const profiles = await this.recipients.profiles(
@@ -148,9 +157,15 @@ export class EscalationService {
         incidentType: String(first.payload['incidentType'] ?? ''),
         waitedS: Math.round(waitedMs / 1000),
       });
-    const fresh = await this.repository.transaction(async (tx) => {
+    const fresh = await this.unitOfWork.run(async (tx) => {
       if (
-        !(await this.repository.insertEscalation(tx, job.agencyId, job.assignmentId, job.step, now))
+        !(await this.escalations.insertEscalation(
+          tx.client,
+          job.agencyId,
+          job.assignmentId,
+          job.step,
+          now,
+        ))
       ) {
         return false;
       }
@@ -162,8 +177,7 @@ export class EscalationService {
         ...(lastStage ? { lastStage } : {}),
         waitedMs: Math.max(0, Math.round(waitedMs)),
       };
-      await this.outbox.append(
-        tx,
+      tx.emit(
         Streams.DispatchEvents,
         createEnvelope({
           type: EventTypes.AssignmentUnacknowledged,
@@ -196,11 +210,10 @@ export class EscalationService {
             },
           });
         });
-      await this.outbox.append(tx, Streams.NotifyOutbound, alerts);
+      tx.emit(Streams.NotifyOutbound, alerts);
       return true;
     });
     if (fresh) {
-      this.relay.nudge();
       this.recorded(job, {
         lastStage: lastStage ?? 'none',
         waitedMs,

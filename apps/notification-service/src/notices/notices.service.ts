@@ -8,13 +8,15 @@ import {
 } from '@gad/contracts';
 import { createLogger, currentTraceId } from '@gad/observability';
 import { CLOCK, type Clock } from '@gad/platform';
-import { CommandsRepository } from '../commands/commands.repository';
+import { DeliveriesRepository } from '../commands/deliveries.repository';
+import { WebhooksRepository } from '../commands/webhooks.repository';
 import { notifyMetrics } from '../metrics/notify.metrics';
 import { NotifyAuditActions, SERVICE_ACTOR } from '../notify.constants';
 import { NotifyQueues } from '../queues/notify-queues.service';
 import { outsideChannelsFor, type Recipient } from '../recipients/recipient';
 import { NOTICE_ROLES, RecipientsService } from '../recipients/recipients.service';
 import { templates, type Rendered } from '../templates/templates';
+import { NoticesRepository } from './notices.repository';
 
 type GeofenceTransition = 'entered' | 'exited' | 'dwell';
 
@@ -31,7 +33,9 @@ export class NoticesService {
   private readonly logger = createLogger('dispatch-events');
 
   constructor(
-    private readonly repository: CommandsRepository,
+    private readonly notices: NoticesRepository,
+    private readonly deliveries: DeliveriesRepository,
+    private readonly webhooks: WebhooksRepository,
     private readonly recipients: RecipientsService,
     private readonly queues: NotifyQueues,
     private readonly audit: AuditRecorder,
@@ -92,21 +96,17 @@ export class NoticesService {
   ): Promise<void> {
     const now = this.clock.now();
     const users = await this.recipients.onDutyWithRoles(envelope.agencyId, roles);
-    const webhooks = await this.repository.activeWebhooks(envelope.agencyId);
+    const webhooks = await this.webhooks.activeWebhooks(envelope.agencyId);
     const traceId = currentTraceId();
     for (const user of users) {
-      const fresh = await this.repository.insertNotice(
+      const fresh = await this.notices.insertNotice(
         envelope.agencyId,
         uuidv7(now.getTime()),
         envelope.id,
         user.userId,
         kind,
       );
-      const noticeId = await this.repository.noticeIdOf(
-        envelope.agencyId,
-        envelope.id,
-        user.userId,
-      );
+      const noticeId = await this.notices.noticeIdOf(envelope.agencyId, envelope.id, user.userId);
       if (!noticeId) {
         continue;
       }
@@ -114,7 +114,7 @@ export class NoticesService {
       const outside = outsideChannelsFor(user, false, now);
       if (outside.suppressed && fresh) {
         notifyMetrics.deliveries.add(1, { channel: 'any', outcome: 'suppressed' });
-        await this.repository.insertDelivery(undefined, {
+        await this.deliveries.insertDelivery(undefined, {
           agencyId: envelope.agencyId,
           noticeId,
           channel: user.channels.find((c) => c !== 'in_app') ?? 'in_app',

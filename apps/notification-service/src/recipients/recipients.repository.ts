@@ -1,7 +1,15 @@
+import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
 import type { NotifyRecipientUpsertRequest, NotificationChannel } from '@gad/contracts';
-import { DataSource } from 'typeorm';
+import { Database, loadSqlFile, sqlOf } from '@gad/platform';
 import type { Recipient } from './recipient';
+
+const SQL = loadSqlFile(join(__dirname, 'recipients.repository.sql'));
+const FIND_MANY = sqlOf(SQL, 'find_many');
+const FIND_BY_ROLES = sqlOf(SQL, 'find_by_roles');
+const UPSERT = sqlOf(SQL, 'upsert');
+const MARK_LOGGED_OUT = sqlOf(SQL, 'mark_logged_out');
+const MARK_ACTIVE = sqlOf(SQL, 'mark_active');
 
 interface RecipientRow {
   agency_id: string;
@@ -39,51 +47,35 @@ function toRecipient(row: RecipientRow): Recipient {
   };
 }
 
-/** Recipient profiles and the unit status projection (`notify.recipients`, `notify.units`). */
+/** Recipient profiles (`notify.recipients`). */
 @Injectable()
 export class RecipientsRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly database: Database) {}
 
   async findMany(agencyId: string, userIds: readonly string[]): Promise<Recipient[]> {
     if (userIds.length === 0) {
       return [];
     }
-    const rows: RecipientRow[] = await this.dataSource.query(
-      `SELECT * FROM notify.recipients WHERE agency_id = $1 AND user_id = ANY($2::text[])`,
-      [agencyId, userIds],
-    );
+    const rows = await this.database.rows<RecipientRow>({
+      text: FIND_MANY,
+      values: [agencyId, userIds],
+    });
     return rows.map(toRecipient);
   }
 
   async findByRoles(agencyId: string, roles: readonly string[]): Promise<Recipient[]> {
-    const rows: RecipientRow[] = await this.dataSource.query(
-      `SELECT * FROM notify.recipients WHERE agency_id = $1 AND roles && $2::text[]
-        ORDER BY user_id LIMIT 500`,
-      [agencyId, roles],
-    );
+    const rows = await this.database.rows<RecipientRow>({
+      text: FIND_BY_ROLES,
+      values: [agencyId, roles],
+    });
     return rows.map(toRecipient);
   }
 
   async upsert(input: NotifyRecipientUpsertRequest): Promise<void> {
     const has = (key: keyof NotifyRecipientUpsertRequest): boolean => input[key] !== undefined;
-    await this.dataSource.query(
-      `INSERT INTO notify.recipients AS r (agency_id, user_id, roles, locale, on_duty, unit_id,
-          telegram_chat_id, email, channels, quiet_start, quiet_end, quiet_time_zone)
-       VALUES ($1, $2, COALESCE($3::text[], '{}'), COALESCE($4, 'es'), COALESCE($5, true), $6, $7, $8,
-          COALESCE($9::text[], '{in_app}'), $10, $11, $12)
-       ON CONFLICT (agency_id, user_id) DO UPDATE SET
-          roles = COALESCE($3::text[], r.roles),
-          locale = COALESCE($4, r.locale),
-          on_duty = COALESCE($5, r.on_duty),
-          unit_id = CASE WHEN $13 THEN $6 ELSE r.unit_id END,
-          telegram_chat_id = CASE WHEN $14 THEN $7 ELSE r.telegram_chat_id END,
-          email = CASE WHEN $15 THEN $8 ELSE r.email END,
-          channels = COALESCE($9::text[], r.channels),
-          quiet_start = CASE WHEN $16 THEN $10 ELSE r.quiet_start END,
-          quiet_end = CASE WHEN $16 THEN $11 ELSE r.quiet_end END,
-          quiet_time_zone = CASE WHEN $16 THEN $12 ELSE r.quiet_time_zone END,
-          updated_at = now()`,
-      [
+    await this.database.result({
+      text: UPSERT,
+      values: [
         input.agencyId,
         input.userId,
         input.roles ?? null,
@@ -101,41 +93,16 @@ export class RecipientsRepository {
         has('email'),
         has('quietHours'),
       ],
-    );
+    });
   }
 
   /** All of a user's sessions were revoked: their devices are logged out. */
   async markLoggedOut(agencyId: string, userId: string, at: Date): Promise<void> {
-    await this.dataSource.query(
-      `INSERT INTO notify.recipients (agency_id, user_id, logged_out_at) VALUES ($1, $2, $3)
-       ON CONFLICT (agency_id, user_id) DO UPDATE SET logged_out_at = $3, updated_at = now()`,
-      [agencyId, userId, at],
-    );
+    await this.database.result({ text: MARK_LOGGED_OUT, values: [agencyId, userId, at] });
   }
 
   /** A device of the user spoke (an ack): they are logged in again. */
   async markActive(agencyId: string, userId: string): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE notify.recipients SET logged_out_at = NULL, updated_at = now()
-        WHERE agency_id = $1 AND user_id = $2 AND logged_out_at IS NOT NULL`,
-      [agencyId, userId],
-    );
-  }
-
-  async setUnitStatus(agencyId: string, unitId: string, status: string, at: Date): Promise<void> {
-    await this.dataSource.query(
-      `INSERT INTO notify.units (agency_id, unit_id, status, updated_at) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (agency_id, unit_id) DO UPDATE SET status = $3, updated_at = $4
-        WHERE notify.units.updated_at <= $4`,
-      [agencyId, unitId, status, at],
-    );
-  }
-
-  async unitStatus(agencyId: string, unitId: string): Promise<string | undefined> {
-    const rows: { status: string }[] = await this.dataSource.query(
-      `SELECT status FROM notify.units WHERE agency_id = $1 AND unit_id = $2`,
-      [agencyId, unitId],
-    );
-    return rows[0]?.status;
+    await this.database.result({ text: MARK_ACTIVE, values: [agencyId, userId] });
   }
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { NotifyRecipientUpsertRequest } from '@gad/contracts';
 import { defaultRecipient, type Recipient } from './recipient';
 import { RecipientsRepository } from './recipients.repository';
+import { UnitStatusesRepository } from './unit-statuses.repository';
 
 export type SkipReason = 'off_duty' | 'unit_off_duty' | 'logged_out';
 
@@ -17,7 +18,10 @@ export const NOTICE_ROLES = ['dispatcher', 'supervisor'] as const;
 /** Who receives what: crews of units, roles of an agency, duty and login state. */
 @Injectable()
 export class RecipientsService {
-  constructor(private readonly repository: RecipientsRepository) {}
+  constructor(
+    private readonly repository: RecipientsRepository,
+    private readonly unitStatuses: UnitStatusesRepository,
+  ) {}
 
   /**
    * The on-duty, logged-in members of a unit's crew (`allCall` also pages those off duty). A unit
@@ -32,7 +36,7 @@ export class RecipientsService {
     const unique = [...new Set(crew)];
     const [profiles, unitStatus] = await Promise.all([
       this.repository.findMany(agencyId, unique),
-      this.repository.unitStatus(agencyId, unitId),
+      this.unitStatuses.unitStatus(agencyId, unitId),
     ]);
     const byId = new Map(profiles.map((p) => [p.userId, p]));
     const resolution: CrewResolution = { pageable: [], skipped: [] };
@@ -76,6 +80,6 @@ export class RecipientsService {
   }
 
   unitStatus(agencyId: string, unitId: string, status: string, at: Date): Promise<void> {
-    return this.repository.setUnitStatus(agencyId, unitId, status, at);
+    return this.unitStatuses.setUnitStatus(agencyId, unitId, status, at);
   }
 }
