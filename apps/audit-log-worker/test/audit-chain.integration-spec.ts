@@ -18,6 +18,7 @@ import {
   waitFor,
   type TestDatabase,
 } from '@gad/testing';
+import { Database } from '@gad/platform';
 import { GENESIS_HASH, chainHash } from '../src/chain/chain-hash';
 import { QueryRepository } from '../src/query/query.repository';
 import { QueryService } from '../src/query/query.service';
@@ -299,7 +300,11 @@ describe('audit chain (real PostgreSQL and Redis)', () => {
       keyPrefix,
     });
     try {
-      const sut = new QueryService(new QueryRepository(parts.dataSource), parts.verifier, recorder);
+      const sut = new QueryService(
+        new QueryRepository(new Database(parts.dataSource)),
+        parts.verifier,
+        recorder,
+      );
       const requestedBy = { actor: { kind: 'user' as const, id: 'auditor-2', roles: ['auditor'] } };
       const answer = await sut.query({ agencyId: agency, requestedBy, limit: 10 });
       const found = answer.items.map((item) => item.entry).find((entry) => entry.id === naughty.id);
@@ -386,7 +391,11 @@ describe('audit chain (real PostgreSQL and Redis)', () => {
         status: 'new',
       });
 
-      const sut = new QueryService(new QueryRepository(parts.dataSource), parts.verifier, recorder);
+      const sut = new QueryService(
+        new QueryRepository(new Database(parts.dataSource)),
+        parts.verifier,
+        recorder,
+      );
       const requestedBy = { actor: { kind: 'user' as const, id: 'auditor-1', roles: ['auditor'] } };
       const first = await sut.query({ agencyId: agency, requestedBy, actorId: 'alice', limit: 4 });
       const alice = (

@@ -6,6 +6,7 @@ import {
   uniqueRedisPrefix,
   type TestDatabase,
 } from '@gad/testing';
+import { Database } from '@gad/platform';
 import { RetentionRepository } from '../src/retention/retention.repository';
 import { RetentionService, retentionCutoff } from '../src/retention/retention.service';
 import {
@@ -68,7 +69,7 @@ describe('audit retention (real PostgreSQL)', () => {
     );
     await admin.query('COMMIT');
 
-    const sut = new RetentionService(new RetentionRepository(parts.dataSource), {
+    const sut = new RetentionService(new RetentionRepository(new Database(parts.dataSource)), {
       retentionMonths: 12,
       partitionsAhead: 2,
       intervalMs: 60_000,

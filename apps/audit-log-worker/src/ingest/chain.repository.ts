@@ -1,5 +1,16 @@
+import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
-import { DataSource, type QueryRunner } from 'typeorm';
+import { Database, loadSqlFile, queryResult, queryRows, sqlOf } from '@gad/platform';
+import type { PoolClient } from 'pg';
+
+const SQL = loadSqlFile(join(__dirname, 'chain.repository.sql'));
+const AGENCIES_WRITTEN_SINCE = sqlOf(SQL, 'agencies_written_since');
+const LOCK_CHAIN = sqlOf(SQL, 'lock_chain');
+const HEAD = sqlOf(SQL, 'head');
+const EXISTING_IDS = sqlOf(SQL, 'existing_ids');
+const INSERT_ENTRIES = sqlOf(SQL, 'insert_entries');
+const LAST_CHECKPOINT_SEQ = sqlOf(SQL, 'last_checkpoint_seq');
+const INSERT_CHECKPOINT = sqlOf(SQL, 'insert_checkpoint');
 
 export interface ChainHead {
   seq: number;
@@ -49,14 +60,14 @@ export const AUDIT_WRITER_ROLE = 'gad_audit_writer';
  */
 @Injectable()
 export class ChainRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly database: Database) {}
 
   /** Agencies whose chains received entries since `since` (any replica). */
   async agenciesWrittenSince(since: Date): Promise<string[]> {
-    const rows: Array<{ agency_id: string }> = await this.dataSource.query(
-      `SELECT DISTINCT agency_id FROM audit.entries WHERE recorded_at >= $1`,
-      [since],
-    );
+    const rows = await this.database.rows<{ agency_id: string }>({
+      text: AGENCIES_WRITTEN_SINCE,
+      values: [since],
+    });
     return rows.map((row) => row.agency_id);
   }
 
@@ -64,60 +75,42 @@ export class ChainRepository {
     agencyIds: readonly string[],
     work: (tx: ChainTransaction) => Promise<T>,
   ): Promise<T> {
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    try {
-      await runner.startTransaction();
-      await runner.query(`SET LOCAL ROLE ${AUDIT_WRITER_ROLE}`);
+    return this.database.transaction(async (client) => {
+      await client.query(`SET LOCAL ROLE ${AUDIT_WRITER_ROLE}`);
       for (const agencyId of [...new Set(agencyIds)].sort()) {
-        await runner.query(
-          `SELECT pg_advisory_xact_lock(hashtextextended('gad:audit:' || $1, 0))`,
-          [agencyId],
-        );
+        await queryResult(client, { text: LOCK_CHAIN, values: [agencyId] });
       }
-      const result = await work(transactionOf(runner));
-      await runner.commitTransaction();
-      return result;
-    } catch (error) {
-      if (runner.isTransactionActive) {
-        await runner.rollbackTransaction().catch(() => undefined);
-      }
-      throw error;
-    } finally {
-      await runner.release();
-    }
+      return work(transactionOf(client));
+    });
   }
 }
 
-function transactionOf(runner: QueryRunner): ChainTransaction {
+function transactionOf(client: PoolClient): ChainTransaction {
   return {
     async head(agencyId) {
-      const rows: Array<{ seq: string; hash: string }> = await runner.query(
-        `SELECT seq, hash FROM audit.entries WHERE agency_id = $1 ORDER BY seq DESC LIMIT 1`,
-        [agencyId],
-      );
+      const rows = await queryRows<{ seq: string; hash: string }>(client, {
+        text: HEAD,
+        values: [agencyId],
+      });
       return rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].hash } : undefined;
     },
     async existingIds(agencyId, ids) {
       if (ids.length === 0) {
         return new Set();
       }
-      const rows: Array<{ id: string }> = await runner.query(
-        `SELECT id::text AS id FROM audit.entries WHERE agency_id = $1 AND id = ANY($2::uuid[])`,
-        [agencyId, ids],
-      );
+      const rows = await queryRows<{ id: string }>(client, {
+        text: EXISTING_IDS,
+        values: [agencyId, ids],
+      });
       return new Set(rows.map((row) => row.id));
     },
     async insertEntries(entries) {
       if (entries.length === 0) {
         return;
       }
-      await runner.query(
-        `INSERT INTO audit.entries (agency_id, seq, id, prev_hash, hash, entry, recorded_at)
-         SELECT agency_id, seq, id, prev_hash, hash, entry::jsonb, clock_timestamp()
-         FROM unnest($1::text[], $2::bigint[], $3::uuid[], $4::text[], $5::text[], $6::text[])
-           AS u(agency_id, seq, id, prev_hash, hash, entry)`,
-        [
+      await queryResult(client, {
+        text: INSERT_ENTRIES,
+        values: [
           entries.map((entry) => entry.agencyId),
           entries.map((entry) => entry.seq),
           entries.map((entry) => entry.id),
@@ -125,21 +118,19 @@ function transactionOf(runner: QueryRunner): ChainTransaction {
           entries.map((entry) => entry.hash),
           entries.map((entry) => entry.canonical),
         ],
-      );
+      });
     },
     async lastCheckpointSeq(agencyId) {
-      const rows: Array<{ seq: string }> = await runner.query(
-        `SELECT seq FROM audit.checkpoints WHERE agency_id = $1 ORDER BY seq DESC LIMIT 1`,
-        [agencyId],
-      );
+      const rows = await queryRows<{ seq: string }>(client, {
+        text: LAST_CHECKPOINT_SEQ,
+        values: [agencyId],
+      });
       return rows[0] ? Number(rows[0].seq) : 0;
     },
     async insertCheckpoint(checkpoint) {
-      await runner.query(
-        `INSERT INTO audit.checkpoints
-           (id, agency_id, seq, head_hash, count, prev_checkpoint_seq, created_at, key_id, signature)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [
+      await queryResult(client, {
+        text: INSERT_CHECKPOINT,
+        values: [
           checkpoint.checkpointId,
           checkpoint.agencyId,
           checkpoint.seq,
@@ -150,7 +141,7 @@ function transactionOf(runner: QueryRunner): ChainTransaction {
           checkpoint.keyId,
           checkpoint.signature,
         ],
-      );
+      });
     },
   };
 }

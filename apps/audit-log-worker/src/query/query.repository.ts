@@ -1,5 +1,9 @@
+import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Database, loadSqlFile, sqlOf } from '@gad/platform';
+
+const SQL = loadSqlFile(join(__dirname, 'query.repository.sql'));
+const FIND_ENTRIES = sqlOf(SQL, 'find_entries');
 
 export interface EntryFilter {
   agencyId: string;
@@ -25,7 +29,7 @@ export interface EntryRow {
 
 @Injectable()
 export class QueryRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly database: Database) {}
 
   /** Entries of one agency matching every given filter, newest (highest sequence) first. */
   async find(filter: EntryFilter): Promise<EntryRow[]> {
@@ -44,10 +48,12 @@ export class QueryRepository {
     if (filter.to !== undefined) add('occurred_at < ?::timestamptz', filter.to);
     if (filter.beforeSeq !== undefined) add('seq < ?', filter.beforeSeq);
     params.push(filter.limit);
-    return this.dataSource.query(
-      `SELECT seq, hash, prev_hash, recorded_at, entry FROM audit.entries
-       WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT $${params.length}`,
-      params,
-    );
+    return this.database.rows<EntryRow>({
+      text: FIND_ENTRIES.replace('{where}', where.join(' AND ')).replace(
+        '{limit}',
+        `$${params.length}`,
+      ),
+      values: params,
+    });
   }
 }

@@ -1,5 +1,11 @@
+import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Database, loadSqlFile, queryResult, sqlOf } from '@gad/platform';
+
+const SQL = loadSqlFile(join(__dirname, 'retention.repository.sql'));
+const ENSURE_PARTITIONS = sqlOf(SQL, 'ensure_partitions');
+const PARTITIONS = sqlOf(SQL, 'partitions');
+const INSERT_PURGES = sqlOf(SQL, 'insert_purges');
 
 export interface PartitionHead {
   agencyId: string;
@@ -10,37 +16,37 @@ export interface PartitionHead {
 /** Partition maintenance; runs as the schema owner (DDL), never as `gad_audit_writer`. */
 @Injectable()
 export class RetentionRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly database: Database) {}
 
   async ensurePartitions(monthsBack: number, monthsAhead: number): Promise<number> {
-    const rows: Array<{ created: number }> = await this.dataSource.query(
-      `SELECT audit.ensure_partitions($1, $2) AS created`,
-      [monthsBack, monthsAhead],
-    );
+    const rows = await this.database.rows<{ created: number }>({
+      text: ENSURE_PARTITIONS,
+      values: [monthsBack, monthsAhead],
+    });
     return Number(rows[0]?.created ?? 0);
   }
 
   /** Monthly partitions (`entries_pYYYYMM`) of `audit.entries`, oldest first. */
   async partitions(): Promise<string[]> {
-    const rows: Array<{ name: string }> = await this.dataSource.query(
-      `SELECT c.relname AS name FROM pg_inherits i
-       JOIN pg_class c ON c.oid = i.inhrelid
-       WHERE i.inhparent = 'audit.entries'::regclass AND c.relname ~ '^entries_p[0-9]{6}$'
-       ORDER BY c.relname`,
-    );
+    const rows = await this.database.rows<{ name: string }>({ text: PARTITIONS });
     return rows.map((row) => row.name);
   }
 
   /** Last entry of each chain in a partition, and whether a checkpoint already covers it. */
   async partitionHeads(partition: string): Promise<Array<PartitionHead & { covered: boolean }>> {
-    const rows: Array<{ agency_id: string; seq: string; hash: string; covered: boolean }> =
-      await this.dataSource.query(
-        `SELECT h.agency_id, h.seq, h.hash,
+    // Names a partition: built here from a checked name, not a named statement.
+    const rows = await this.database.rows<{
+      agency_id: string;
+      seq: string;
+      hash: string;
+      covered: boolean;
+    }>({
+      text: `SELECT h.agency_id, h.seq, h.hash,
                 EXISTS (SELECT 1 FROM audit.checkpoints c
                         WHERE c.agency_id = h.agency_id AND c.seq >= h.seq) AS covered
          FROM (SELECT DISTINCT ON (agency_id) agency_id, seq, hash
                FROM audit.${quoteIdent(partition)} ORDER BY agency_id, seq DESC) h`,
-      );
+    });
     return rows.map((row) => ({
       agencyId: row.agency_id,
       seq: Number(row.seq),
@@ -51,24 +57,22 @@ export class RetentionRepository {
 
   /** Records where each chain was cut, then detaches and drops the whole partition, atomically. */
   async purge(partition: string, heads: readonly PartitionHead[]): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
+    await this.database.transaction(async (client) => {
       if (heads.length > 0) {
-        await manager.query(
-          `INSERT INTO audit.purges (agency_id, through_seq, through_hash, partition)
-           SELECT agency_id, seq, hash, $4 FROM unnest($1::text[], $2::bigint[], $3::text[])
-             AS u(agency_id, seq, hash)`,
-          [
+        await queryResult(client, {
+          text: INSERT_PURGES,
+          values: [
             heads.map((head) => head.agencyId),
             heads.map((head) => head.seq),
             heads.map((head) => head.hash),
             partition,
           ],
-        );
+        });
       }
-      await manager.query(
+      await client.query(
         `ALTER TABLE audit.entries DETACH PARTITION audit.${quoteIdent(partition)}`,
       );
-      await manager.query(`DROP TABLE audit.${quoteIdent(partition)}`);
+      await client.query(`DROP TABLE audit.${quoteIdent(partition)}`);
     });
   }
 }

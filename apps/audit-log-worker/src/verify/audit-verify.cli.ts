@@ -17,6 +17,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@gad/config';
+import { Database } from '@gad/platform';
 import type { AuditVerifyRange } from '@gad/contracts';
 import { z } from 'zod';
 import { CheckpointSigner } from '../chain/checkpoint-signer';
@@ -82,10 +83,10 @@ async function main(): Promise<number> {
     applicationName: 'audit-verify',
   });
   try {
-    const report = await new VerifyService(new VerifyRepository(dataSource), signer).verify(
-      values.agency,
-      range,
-    );
+    const report = await new VerifyService(
+      new VerifyRepository(new Database(dataSource)),
+      signer,
+    ).verify(values.agency, range);
     if (values.json) {
       process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     } else if (report.valid) {

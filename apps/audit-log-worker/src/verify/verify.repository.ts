@@ -1,5 +1,13 @@
+import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Database, loadSqlFile, sqlOf } from '@gad/platform';
+
+const SQL = loadSqlFile(join(__dirname, 'verify.repository.sql'));
+const PURGE_ANCHOR = sqlOf(SQL, 'purge_anchor');
+const EXTENT = sqlOf(SQL, 'extent');
+const SEQ_BOUNDS_FOR_TIME = sqlOf(SQL, 'seq_bounds_for_time');
+const PAGE = sqlOf(SQL, 'page');
+const CHECKPOINTS = sqlOf(SQL, 'checkpoints');
 
 export interface ChainRow {
   seq: number;
@@ -24,25 +32,22 @@ export interface CheckpointRow {
 /** Reads a chain for verification (any role with SELECT on `audit`). */
 @Injectable()
 export class VerifyRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly database: Database) {}
 
   async purgeAnchor(agencyId: string): Promise<{ seq: number; hash: string } | undefined> {
-    const rows: Array<{ through_seq: string; through_hash: string }> = await this.dataSource.query(
-      `SELECT through_seq, through_hash FROM audit.purges WHERE agency_id = $1
-       ORDER BY through_seq DESC LIMIT 1`,
-      [agencyId],
-    );
+    const rows = await this.database.rows<{ through_seq: string; through_hash: string }>({
+      text: PURGE_ANCHOR,
+      values: [agencyId],
+    });
     return rows[0] ? { seq: Number(rows[0].through_seq), hash: rows[0].through_hash } : undefined;
   }
 
   /** Highest sequence stored and highest sequence a checkpoint names (0 when none). */
   async extent(agencyId: string): Promise<{ headSeq: number; checkpointSeq: number }> {
-    const rows: Array<{ head_seq: string | null; checkpoint_seq: string | null }> =
-      await this.dataSource.query(
-        `SELECT (SELECT max(seq) FROM audit.entries WHERE agency_id = $1) AS head_seq,
-                (SELECT max(seq) FROM audit.checkpoints WHERE agency_id = $1) AS checkpoint_seq`,
-        [agencyId],
-      );
+    const rows = await this.database.rows<{
+      head_seq: string | null;
+      checkpoint_seq: string | null;
+    }>({ text: EXTENT, values: [agencyId] });
     return {
       headSeq: Number(rows[0]?.head_seq ?? 0),
       checkpointSeq: Number(rows[0]?.checkpoint_seq ?? 0),
@@ -55,12 +60,10 @@ export class VerifyRepository {
     from: string | undefined,
     to: string | undefined,
   ): Promise<{ min: number; max: number } | undefined> {
-    const rows: Array<{ min: string | null; max: string | null }> = await this.dataSource.query(
-      `SELECT min(seq) AS min, max(seq) AS max FROM audit.entries
-       WHERE agency_id = $1 AND ($2::timestamptz IS NULL OR occurred_at >= $2)
-         AND ($3::timestamptz IS NULL OR occurred_at < $3)`,
-      [agencyId, from ?? null, to ?? null],
-    );
+    const rows = await this.database.rows<{ min: string | null; max: string | null }>({
+      text: SEQ_BOUNDS_FOR_TIME,
+      values: [agencyId, from ?? null, to ?? null],
+    });
     const row = rows[0];
     return row?.min && row.max ? { min: Number(row.min), max: Number(row.max) } : undefined;
   }
@@ -71,17 +74,13 @@ export class VerifyRepository {
     toSeq: number,
     limit: number,
   ): Promise<ChainRow[]> {
-    const rows: Array<{
+    const rows = await this.database.rows<{
       seq: string;
       id: string;
       prev_hash: string;
       hash: string;
       entry: unknown;
-    }> = await this.dataSource.query(
-      `SELECT seq, id::text AS id, prev_hash, hash, entry FROM audit.entries
-         WHERE agency_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4`,
-      [agencyId, afterSeq, toSeq, limit],
-    );
+    }>({ text: PAGE, values: [agencyId, afterSeq, toSeq, limit] });
     return rows.map((row) => ({
       seq: Number(row.seq),
       id: row.id,
@@ -92,7 +91,7 @@ export class VerifyRepository {
   }
 
   async checkpoints(agencyId: string, fromSeq: number, toSeq: number): Promise<CheckpointRow[]> {
-    const rows: Array<{
+    const rows = await this.database.rows<{
       id: string;
       agency_id: string;
       seq: string;
@@ -102,12 +101,7 @@ export class VerifyRepository {
       created_at: Date;
       key_id: string;
       signature: string;
-    }> = await this.dataSource.query(
-      `SELECT id::text AS id, agency_id, seq, head_hash, count, prev_checkpoint_seq, created_at,
-              key_id, signature
-       FROM audit.checkpoints WHERE agency_id = $1 AND seq >= $2 AND seq <= $3 ORDER BY seq`,
-      [agencyId, fromSeq, toSeq],
-    );
+    }>({ text: CHECKPOINTS, values: [agencyId, fromSeq, toSeq] });
     return rows.map((row) => ({
       checkpointId: row.id,
       agencyId: row.agency_id,

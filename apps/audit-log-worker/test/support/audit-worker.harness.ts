@@ -2,6 +2,7 @@ import type { AuditCheckpointV1, AuditEntry } from '@gad/contracts';
 import { uuidv7 } from '@gad/contracts';
 import { createAuditSigningKeyPem } from '@gad/testing';
 import type { DataSource } from 'typeorm';
+import { Database } from '@gad/platform';
 import { CheckpointSigner } from '../../src/chain/checkpoint-signer';
 import type { CheckpointPublisher } from '../../src/checkpoint/checkpoint.publisher';
 import { CheckpointService } from '../../src/checkpoint/checkpoint.service';
@@ -56,15 +57,16 @@ export async function createWorkerParts(options: WorkerPartsOptions): Promise<Wo
     poolSize: 4,
     migrate: options.migrate ?? false,
   });
+  const database = new Database(dataSource);
   const signer = new CheckpointSigner(options.signingKey);
   const publisher = new CollectingPublisher();
-  const chains = new ChainRepository(dataSource);
+  const chains = new ChainRepository(database);
   const checkpoints = new CheckpointService(chains, signer, publisher, {
     every: options.checkpointEvery ?? 5,
     intervalMs: 60_000,
   });
   const ingest = new IngestService(chains, checkpoints);
-  const verifier = new VerifyService(new VerifyRepository(dataSource), signer);
+  const verifier = new VerifyService(new VerifyRepository(database), signer);
   const processor = new AuditBatchProcessor(options.wrapIngest?.(ingest) ?? ingest, {
     redisUrl: options.redisUrl,
     keyPrefix: options.keyPrefix,

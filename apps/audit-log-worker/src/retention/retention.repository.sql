@@ -1,0 +1,17 @@
+-- Partition maintenance of `audit.entries`; runs as the schema owner (DDL). The statements that
+-- name a partition (its heads, detach, drop) are built in retention.repository.ts from a name
+-- checked against `entries_pYYYYMM`.
+
+-- name: ensure_partitions
+SELECT audit.ensure_partitions($1, $2) AS created;
+
+-- name: partitions
+SELECT c.relname AS name FROM pg_inherits i
+JOIN pg_class c ON c.oid = i.inhrelid
+WHERE i.inhparent = 'audit.entries'::regclass AND c.relname ~ '^entries_p[0-9]{6}$'
+ORDER BY c.relname;
+
+-- name: insert_purges
+INSERT INTO audit.purges (agency_id, through_seq, through_hash, partition)
+SELECT agency_id, seq, hash, $4 FROM unnest($1::text[], $2::bigint[], $3::text[])
+  AS u(agency_id, seq, hash);
