@@ -61,18 +61,26 @@ describe('api-gateway rate limits', () => {
     expect((await gw.send('GET', '/v1/agency', { token: other })).status).toBe(404);
   });
 
-  it('limits each client IP across users, before authentication, in Redis', async () => {
-    // 2 dev logins + 5 requests above used 7 of the IP's 12 points.
+  it('limits each client IP for anonymous requests and failed tokens, in Redis, never its signed-in users', async () => {
+    const colleague = await gw.devToken('agency-rl', ['dispatcher'], 'colleague');
+    // The authenticated requests above were limited per user only: anonymous ones (failed logins
+    // here) spend the address's bucket until it refuses.
     const statuses: number[] = [];
-    for (let i = 0; i < 6; i += 1) {
+    for (let i = 0; i < 20 && statuses.at(-1) !== 429; i += 1) {
       statuses.push(
         (await gw.send('POST', '/v1/auth/login', { body: { login: 'x', password: 'y' } })).status,
       );
     }
-    expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
-    const limited = await gw.send('GET', '/v1/me');
-    expectProblem(limited, 429, 'rate_limited');
-    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(statuses.at(-1)).toBe(429);
+    expect(new Set(statuses.slice(0, -1))).toEqual(new Set([401]));
+    expectProblem(await gw.send('GET', '/v1/me'), 429, 'rate_limited');
+    // A made-up bearer token does not skip the address's limit.
+    const junk = await gw.send('GET', '/v1/me', { token: 'not-a-token' });
+    expectProblem(junk, 429, 'rate_limited');
+    expect(Number(junk.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    // A signed-in user behind the same address (a dispatch centre behind one NAT) is still served:
+    // one client hammering from the address spends its own bucket, not its colleagues'.
+    expect((await gw.send('GET', '/v1/agency', { token: colleague })).status).toBe(404);
     // The counters live in Redis under the deployment prefix, shared by every instance.
     const keys = await gw.redis.keys(`${gw.config.REDIS_KEY_PREFIX}rl:ip*`);
     expect(keys.length).toBeGreaterThan(0);

@@ -6,7 +6,11 @@ import { AuthGuard, HTTP_OPERATION_KEY, JwtVerifier } from '@gad/platform';
 import type { HttpOperation } from '@gad/contracts';
 import type { FastifyReply } from 'fastify';
 import { EdgeException } from '../edge/edge.exception';
-import { RateLimitService } from '../edge/rate-limit.service';
+import {
+  carriesBearerToken,
+  RateLimitService,
+  type RateDecision,
+} from '../edge/rate-limit.service';
 import { SessionRevocations } from '../identity/session-revocations.service';
 import { CredentialsException } from './auth.exception';
 
@@ -15,7 +19,9 @@ type Request = HttpRequestLike & { user?: AccessClaims };
 /**
  * The api-gateway's global guard: the platform {@link AuthGuard} (valid access token, one of the
  * operation's roles, fails closed without roles), then the session of the token must not be
- * revoked, then the per-user rate limit. Permission denials are audited here, because a guard
+ * revoked, then the per-user rate limit. A request that presented a bearer token skipped the
+ * edge's per-IP limit: when its token fails (or the route is public) it is limited per IP here, so
+ * junk tokens buy no extra requests. Permission denials are audited here, because a guard
  * rejects before any interceptor runs.
  */
 @Injectable()
@@ -42,11 +48,14 @@ export class GatewayAuthGuard implements CanActivate {
     } catch (error) {
       if (request.user) {
         this.recordDenial(context, request, 'role not allowed');
+      } else {
+        await this.limitPerIp(context, request);
       }
       throw error;
     }
     const user = request.user;
     if (!user) {
+      await this.limitPerIp(context, request);
       return true;
     }
     // Both Redis lookups at once (one pipelined write); a revoked session's request still counts
@@ -59,6 +68,20 @@ export class GatewayAuthGuard implements CanActivate {
       this.recordDenial(context, request, 'session revoked');
       throw CredentialsException.sessionRevoked();
     }
+    this.refuseWhenLimited(context, decision);
+    return true;
+  }
+
+  /** The per-IP limit of a request that skipped it at the edge (it carried a bearer token). */
+  private async limitPerIp(context: ExecutionContext, request: Request): Promise<void> {
+    const authorization = request.headers?.['authorization'];
+    if (!carriesBearerToken(typeof authorization === 'string' ? authorization : undefined)) {
+      return; // limited per IP at the edge already
+    }
+    this.refuseWhenLimited(context, await this.rateLimits.consumeIp(request.ip ?? 'unknown'));
+  }
+
+  private refuseWhenLimited(context: ExecutionContext, decision: RateDecision): void {
     if (!decision.allowed) {
       void context
         .switchToHttp()
@@ -66,7 +89,6 @@ export class GatewayAuthGuard implements CanActivate {
         .header('retry-after', String(decision.retryAfterSeconds));
       throw EdgeException.rateLimited(decision.retryAfterSeconds);
     }
-    return true;
   }
 
   private recordDenial(context: ExecutionContext, request: Request, reason: string): void {

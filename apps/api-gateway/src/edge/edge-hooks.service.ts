@@ -7,7 +7,7 @@ import { toProblem } from '@gad/platform';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { API_GATEWAY_CONFIG, type ApiGatewayConfig } from '../api-gateway.config';
 import { EdgeException } from './edge.exception';
-import { RateLimitService } from './rate-limit.service';
+import { carriesBearerToken, RateLimitService } from './rate-limit.service';
 
 /** Paths the edge never limits (probes and scrapes must see the truth when saturated). */
 const UNLIMITED = /^\/(health\/|metrics$|metrics\?)/;
@@ -27,7 +27,10 @@ const shed = meter.createCounter('gad_http_shed_total', {
 /**
  * Fastify `onRequest` hook, the first thing a request meets (before routing to Nest, guards and
  * the database): (1) the in-flight limit of this instance sheds load with 503 + Retry-After;
- * (2) the per-IP rate limit answers 429 + Retry-After. Both as problem+json.
+ * (2) the per-IP rate limit of requests without a bearer token answers 429 + Retry-After. Both as
+ * problem+json. A request with a bearer token is limited per user once its token is verified, or
+ * per IP when it is not (GatewayAuthGuard): one client hammering from an address shared with
+ * others (a dispatch centre behind one NAT) spends its own bucket, not theirs.
  */
 @Injectable()
 export class EdgeHooks implements OnModuleInit {
@@ -71,6 +74,9 @@ export class EdgeHooks implements OnModuleInit {
     // 'close' fires once the response is finished or the client went away.
     reply.raw.once('close', release);
     if (request.method === 'POST' && PER_SESSION.test(request.url)) {
+      return;
+    }
+    if (carriesBearerToken(request.headers.authorization)) {
       return;
     }
     let decision;

@@ -75,6 +75,15 @@ class MemoryBuckets {
 }
 
 /**
+ * True when a request presents a bearer token. Such a request is limited per user after its token
+ * is verified and per IP only when the token fails (GatewayAuthGuard); every other request is
+ * limited per IP at the edge.
+ */
+export function carriesBearerToken(authorization: string | undefined): boolean {
+  return authorization !== undefined && /^bearer\s+\S/i.test(authorization);
+}
+
+/**
  * Token-bucket limits in Redis (one atomic Lua call per request, shared by every instance): per
  * client IP, per authenticated user and per session refresh. A bucket holds `POINTS` requests and
  * refills continuously at `POINTS` per `RATE_LIMIT_WINDOW_SECONDS`, so a burst is absorbed up to
