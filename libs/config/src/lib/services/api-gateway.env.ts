@@ -46,7 +46,10 @@ export const apiGatewayEnvSchema = serviceEnvSchema.extend(databaseEnvSchema.sha
     .optional(),
   BOOTSTRAP_ADMIN_EMAIL: z.email().optional(),
   BOOTSTRAP_ADMIN_PASSWORD: z.string().min(12).max(256).optional(),
-  /** Requests per RATE_LIMIT_WINDOW_SECONDS per client IP and per authenticated user. */
+  /**
+   * Requests per RATE_LIMIT_WINDOW_SECONDS per authenticated user, and per client IP for requests
+   * without a valid access token (anonymous, or a token that fails verification).
+   */
   RATE_LIMIT_IP_POINTS: envInt(6_000, 1, 10_000_000),
   RATE_LIMIT_USER_POINTS: envInt(3_000, 1, 10_000_000),
   RATE_LIMIT_WINDOW_SECONDS: envInt(60, 1, 3600),
