@@ -63,6 +63,7 @@ describe('AssignmentsService (nearest strategy)', () => {
     notes = [];
     events = [];
     const tx: DispatchTx = {
+      client: {} as DispatchTx['client'],
       executor: {} as DispatchTx['executor'],
       emit: (envelope) => events.push(envelope),
       note: (entry) => notes.push(entry),

@@ -96,7 +96,7 @@ export class AssignmentsService {
         distanceM: Math.round(suggested.distanceM),
       };
       const created = await this.repository
-        .insert(tx.executor, {
+        .insert(tx.client, {
           id: uuidv7(),
           agencyId: user.agencyId,
           incidentId,
@@ -246,11 +246,7 @@ export class AssignmentsService {
         reason: request.reason,
       });
       if (FINAL_INCIDENT_STATUSES.includes(request.status)) {
-        const open = await this.repository.lockOpenByIncident(
-          tx.executor,
-          user.agencyId,
-          incidentId,
-        );
+        const open = await this.repository.lockOpenByIncident(tx.client, user.agencyId, incidentId);
         for (const assignment of open) {
           await this.advance(tx, assignment, 'cleared', {
             actor,
@@ -273,16 +269,16 @@ export class AssignmentsService {
     agencyId: string,
     id: string,
   ): Promise<AssignmentRow | undefined> {
-    const incidentId = await this.repository.incidentOf(tx.executor, agencyId, id);
+    const incidentId = await this.repository.incidentOf(tx.client, agencyId, id);
     if (!incidentId) {
       return undefined;
     }
     await this.incidents.lockOrThrow(tx, agencyId, incidentId);
-    return this.repository.lock(tx.executor, agencyId, id);
+    return this.repository.lock(tx.client, agencyId, id);
   }
 
   async lockOrThrow(tx: DispatchTx, agencyId: string, id: string): Promise<AssignmentRow> {
-    const row = await this.repository.lock(tx.executor, agencyId, id);
+    const row = await this.repository.lock(tx.client, agencyId, id);
     if (!row) {
       throw AssignmentException.notFound(id);
     }
@@ -303,7 +299,7 @@ export class AssignmentsService {
       throw AssignmentException.transitionInvalid(assignment.status, to);
     }
     const updated = await this.repository.setStatus(
-      tx.executor,
+      tx.client,
       cause.agencyId,
       assignment.id,
       to,

@@ -1,7 +1,15 @@
+import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
-import type { SqlExecutor } from '@gad/bus';
 import type { IncidentPriority, IncidentStatus } from '@gad/contracts';
-import { DataSource } from 'typeorm';
+import { Database, loadSqlFile, sqlOf, type SqlClient } from '@gad/platform';
+
+const SQL = loadSqlFile(join(__dirname, 'incidents.repository.sql'));
+const INSERT = sqlOf(SQL, 'insert');
+const FIND_BY_ID = sqlOf(SQL, 'find_by_id');
+const LOCK = sqlOf(SQL, 'lock');
+const LIST = sqlOf(SQL, 'list');
+const UPDATE = sqlOf(SQL, 'update');
+const SET_STATUS = sqlOf(SQL, 'set_status');
 
 export interface IncidentRow {
   id: string;
@@ -54,55 +62,46 @@ export interface IncidentFilter {
   limit: number;
 }
 
-const COLUMNS = `id, agency_id, type, priority, status,
-  ST_X(location::geometry) AS lon, ST_Y(location::geometry) AS lat,
-  address, description, created_by, created_at, updated_at, version,
-  ((extract(epoch FROM created_at) * 1000000)::bigint)::text AS created_us`;
-
 /** The only place with SQL for incidents. Every query is scoped by agency. */
 @Injectable()
 export class IncidentsRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly database: Database) {}
 
-  async insert(executor: SqlExecutor, incident: NewIncident): Promise<IncidentRow> {
-    const rows = (await executor.query(
-      `INSERT INTO dispatch.incidents
-         (id, agency_id, type, priority, location, address, description, created_by)
-       VALUES ($1, $2, $3, $4, ST_SetSRID(ST_MakePoint($5, $6), 4326)::geography, $7, $8, $9)
-       RETURNING ${COLUMNS}`,
-      [
-        incident.id,
-        incident.agencyId,
-        incident.type,
-        incident.priority,
-        incident.lon,
-        incident.lat,
-        incident.address ?? null,
-        incident.description ?? null,
-        incident.createdBy,
-      ],
-    )) as IncidentRow[];
-    return rows[0];
-  }
-
-  async findById(agencyId: string, id: string): Promise<IncidentRow | undefined> {
-    const rows: IncidentRow[] = await this.dataSource.query(
-      `SELECT ${COLUMNS} FROM dispatch.incidents WHERE agency_id = $1 AND id = $2`,
-      [agencyId, id],
+  async insert(client: SqlClient, incident: NewIncident): Promise<IncidentRow> {
+    const rows = await this.database.rows<IncidentRow>(
+      {
+        text: INSERT,
+        values: [
+          incident.id,
+          incident.agencyId,
+          incident.type,
+          incident.priority,
+          incident.lon,
+          incident.lat,
+          incident.address ?? null,
+          incident.description ?? null,
+          incident.createdBy,
+        ],
+      },
+      client,
     );
     return rows[0];
   }
 
+  async findById(agencyId: string, id: string): Promise<IncidentRow | undefined> {
+    const rows = await this.database.rows<IncidentRow>({
+      text: FIND_BY_ID,
+      values: [agencyId, id],
+    });
+    return rows[0];
+  }
+
   /** Reads and row-locks an incident inside the caller's transaction. */
-  async lock(
-    executor: SqlExecutor,
-    agencyId: string,
-    id: string,
-  ): Promise<IncidentRow | undefined> {
-    const rows = (await executor.query(
-      `SELECT ${COLUMNS} FROM dispatch.incidents WHERE agency_id = $1 AND id = $2 FOR NO KEY UPDATE`,
-      [agencyId, id],
-    )) as IncidentRow[];
+  async lock(client: SqlClient, agencyId: string, id: string): Promise<IncidentRow | undefined> {
+    const rows = await this.database.rows<IncidentRow>(
+      { text: LOCK, values: [agencyId, id] },
+      client,
+    );
     return rows[0];
   }
 
@@ -113,25 +112,9 @@ export class IncidentsRepository {
    */
   async list(agencyId: string, filter: IncidentFilter): Promise<IncidentRow[]> {
     const [minLon, minLat, maxLon, maxLat] = filter.bbox ?? [null, null, null, null];
-    return this.dataSource.query(
-      `SELECT ${COLUMNS} FROM dispatch.incidents
-        WHERE agency_id = $1
-          AND ($2::text[] IS NULL OR status = ANY($2::text[]))
-          AND ($3::text[] IS NULL OR priority = ANY($3::text[]))
-          AND ($4::text IS NULL OR type = $4)
-          AND ($5::timestamptz IS NULL OR created_at >= $5)
-          AND ($6::timestamptz IS NULL OR created_at < $6)
-          AND ($7::float8 IS NULL OR (
-                ST_Y(location::geometry) BETWEEN $8::float8 AND $10::float8
-                AND CASE WHEN $7::float8 <= $9::float8
-                         THEN ST_X(location::geometry) BETWEEN $7::float8 AND $9::float8
-                         ELSE ST_X(location::geometry) >= $7::float8
-                              OR ST_X(location::geometry) <= $9::float8 END))
-          AND ($11::bigint IS NULL OR (created_at, id) <
-                (timestamptz 'epoch' + $11::bigint * interval '1 microsecond', $12::uuid))
-        ORDER BY created_at DESC, id DESC
-        LIMIT $13`,
-      [
+    return this.database.rows<IncidentRow>({
+      text: LIST,
+      values: [
         agencyId,
         filter.statuses ?? null,
         filter.priorities ?? null,
@@ -146,62 +129,47 @@ export class IncidentsRepository {
         filter.before?.id ?? null,
         filter.limit,
       ],
-    );
+    });
   }
 
   /** Applies changes and bumps the version (the caller holds the row lock). */
   async update(
-    executor: SqlExecutor,
+    client: SqlClient,
     agencyId: string,
     id: string,
     changes: IncidentChanges,
   ): Promise<IncidentRow> {
-    const rows = (await executor.query(
-      `WITH changed AS (
-        UPDATE dispatch.incidents SET
-         type = COALESCE($3, type),
-         priority = COALESCE($4, priority),
-         location = CASE WHEN $5::float8 IS NULL THEN location
-                         ELSE ST_SetSRID(ST_MakePoint($5::float8, $6::float8), 4326)::geography END,
-         address = CASE WHEN $7::bool THEN $8 ELSE address END,
-         description = CASE WHEN $9::bool THEN $10 ELSE description END,
-         version = version + 1,
-         updated_at = now()
-       WHERE agency_id = $1 AND id = $2
-       RETURNING *
-      )
-      SELECT ${COLUMNS} FROM changed`,
-      [
-        agencyId,
-        id,
-        changes.type ?? null,
-        changes.priority ?? null,
-        changes.location?.lon ?? null,
-        changes.location?.lat ?? null,
-        changes.address !== undefined,
-        changes.address ?? null,
-        changes.description !== undefined,
-        changes.description ?? null,
-      ],
-    )) as IncidentRow[];
+    const rows = await this.database.rows<IncidentRow>(
+      {
+        text: UPDATE,
+        values: [
+          agencyId,
+          id,
+          changes.type ?? null,
+          changes.priority ?? null,
+          changes.location?.lon ?? null,
+          changes.location?.lat ?? null,
+          changes.address !== undefined,
+          changes.address ?? null,
+          changes.description !== undefined,
+          changes.description ?? null,
+        ],
+      },
+      client,
+    );
     return rows[0];
   }
 
   async setStatus(
-    executor: SqlExecutor,
+    client: SqlClient,
     agencyId: string,
     id: string,
     status: IncidentStatus,
   ): Promise<IncidentRow> {
-    const rows = (await executor.query(
-      `WITH changed AS (
-        UPDATE dispatch.incidents SET status = $3, version = version + 1, updated_at = now()
-        WHERE agency_id = $1 AND id = $2
-        RETURNING *
-      )
-      SELECT ${COLUMNS} FROM changed`,
-      [agencyId, id, status],
-    )) as IncidentRow[];
+    const rows = await this.database.rows<IncidentRow>(
+      { text: SET_STATUS, values: [agencyId, id, status] },
+      client,
+    );
     return rows[0];
   }
 }

@@ -60,7 +60,7 @@ export class IncidentsService {
   async create(user: AccessClaims, request: CreateIncidentRequest): Promise<Incident> {
     const [lon, lat] = request.location.coordinates;
     const row = await this.transactions.run(async (tx) => {
-      const inserted = await this.repository.insert(tx.executor, {
+      const inserted = await this.repository.insert(tx.client, {
         id: uuidv7(),
         agencyId: user.agencyId,
         type: request.type,
@@ -140,7 +140,7 @@ export class IncidentsService {
       if (Object.keys(changes).length === 0) {
         return current;
       }
-      const updated = await this.repository.update(tx.executor, user.agencyId, id, changes);
+      const updated = await this.repository.update(tx.client, user.agencyId, id, changes);
       tx.note({
         agencyId: user.agencyId,
         incidentId: id,
@@ -180,7 +180,7 @@ export class IncidentsService {
 
   /** Reads and locks an incident in the caller's transaction; 404 when absent or foreign. */
   async lockOrThrow(tx: DispatchTx, agencyId: string, id: string): Promise<IncidentRow> {
-    const row = await this.repository.lock(tx.executor, agencyId, id);
+    const row = await this.repository.lock(tx.client, agencyId, id);
     if (!row) {
       throw IncidentException.notFound(id);
     }
@@ -200,12 +200,7 @@ export class IncidentsService {
     if (!canIncidentMove(incident.status, to)) {
       throw IncidentException.transitionInvalid(incident.status, to);
     }
-    const updated = await this.repository.setStatus(
-      tx.executor,
-      incident.agency_id,
-      incident.id,
-      to,
-    );
+    const updated = await this.repository.setStatus(tx.client, incident.agency_id, incident.id, to);
     tx.note({
       agencyId: incident.agency_id,
       incidentId: incident.id,

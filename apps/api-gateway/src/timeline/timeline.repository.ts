@@ -1,7 +1,11 @@
+import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
-import type { SqlExecutor } from '@gad/bus';
 import type { Actor, TimelineEntryKind } from '@gad/contracts';
-import { DataSource } from 'typeorm';
+import { Database, loadSqlFile, sqlOf, type SqlClient } from '@gad/platform';
+
+const SQL = loadSqlFile(join(__dirname, 'timeline.repository.sql'));
+const APPEND = sqlOf(SQL, 'append');
+const LIST = sqlOf(SQL, 'list');
 
 export interface NewTimelineEntry {
   agencyId: string;
@@ -28,10 +32,10 @@ export interface TimelineRow {
 /** The only place with SQL for the append-only incident timeline. Scoped by agency. */
 @Injectable()
 export class TimelineRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly database: Database) {}
 
   /** Appends entries in the caller's transaction, in order. */
-  async append(executor: SqlExecutor, entries: readonly NewTimelineEntry[]): Promise<void> {
+  async append(client: SqlClient, entries: readonly NewTimelineEntry[]): Promise<void> {
     if (entries.length === 0) {
       return;
     }
@@ -51,21 +55,13 @@ export class TimelineRepository {
       const slot = (offset: number) => `$${base + offset}`;
       return `(${slot(1)}, ${slot(2)}::uuid, ${slot(3)}, ${slot(4)}, ${slot(5)}, ${slot(6)}, ${slot(7)}, ${slot(8)}::jsonb)`;
     });
-    await executor.query(
-      `INSERT INTO dispatch.incident_timeline
-         (agency_id, incident_id, kind, actor_kind, actor_id, message, reason, detail)
-       VALUES ${values.join(', ')}`,
-      params,
+    await this.database.result(
+      { text: APPEND.replace('{rows}', values.join(', ')), values: params },
+      client,
     );
   }
 
   async list(agencyId: string, incidentId: string): Promise<TimelineRow[]> {
-    return this.dataSource.query(
-      `SELECT id::text AS id, incident_id, kind, at, actor_kind, actor_id, message, reason, detail
-         FROM dispatch.incident_timeline
-        WHERE agency_id = $1 AND incident_id = $2
-        ORDER BY id`,
-      [agencyId, incidentId],
-    );
+    return this.database.rows<TimelineRow>({ text: LIST, values: [agencyId, incidentId] });
   }
 }

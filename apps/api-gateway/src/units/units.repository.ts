@@ -1,7 +1,18 @@
+import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
-import type { SqlExecutor } from '@gad/bus';
 import type { UnitStatus } from '@gad/contracts';
-import { DataSource } from 'typeorm';
+import { Database, loadSqlFile, sqlOf, type SqlClient } from '@gad/platform';
+
+const SQL = loadSqlFile(join(__dirname, 'units.repository.sql'));
+const INSERT = sqlOf(SQL, 'insert');
+const FIND_BY_ID = sqlOf(SQL, 'find_by_id');
+const FIND_CREWED_BY = sqlOf(SQL, 'find_crewed_by');
+const LOCK = sqlOf(SQL, 'lock');
+const LIST = sqlOf(SQL, 'list');
+const UPDATE = sqlOf(SQL, 'update');
+const SET_STATUS = sqlOf(SQL, 'set_status');
+const OPEN_ASSIGNMENT_OF = sqlOf(SQL, 'open_assignment_of');
+const RETIRE = sqlOf(SQL, 'retire');
 
 export interface UnitRow {
   id: string;
@@ -39,9 +50,6 @@ export interface UnitFilter {
   limit: number;
 }
 
-const COLUMNS = `id, agency_id, call_sign, type, capabilities, crew, status, status_changed_at,
-  created_at, updated_at`;
-
 /** PostgreSQL unique violation. */
 export function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === '23505';
@@ -50,135 +58,102 @@ export function isUniqueViolation(error: unknown): boolean {
 /** The only place with SQL for units. Every query is scoped by agency; retired units are gone. */
 @Injectable()
 export class UnitsRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly database: Database) {}
 
-  async insert(executor: SqlExecutor, unit: NewUnit): Promise<UnitRow> {
-    const rows = (await executor.query(
-      `INSERT INTO dispatch.units (id, agency_id, call_sign, type, capabilities, crew)
-       VALUES ($1, $2, $3, $4, $5::text[], $6::text[])
-       RETURNING ${COLUMNS}`,
-      [unit.id, unit.agencyId, unit.callSign, unit.type, unit.capabilities, unit.crew],
-    )) as UnitRow[];
+  async insert(client: SqlClient, unit: NewUnit): Promise<UnitRow> {
+    const rows = await this.database.rows<UnitRow>(
+      {
+        text: INSERT,
+        values: [unit.id, unit.agencyId, unit.callSign, unit.type, unit.capabilities, unit.crew],
+      },
+      client,
+    );
     return rows[0];
   }
 
   async findById(agencyId: string, id: string): Promise<UnitRow | undefined> {
-    const rows: UnitRow[] = await this.dataSource.query(
-      `SELECT ${COLUMNS} FROM dispatch.units
-        WHERE agency_id = $1 AND id = $2 AND retired_at IS NULL`,
-      [agencyId, id],
-    );
+    const rows = await this.database.rows<UnitRow>({ text: FIND_BY_ID, values: [agencyId, id] });
     return rows[0];
   }
 
   /** The active unit a user crews, if any (the newest when several list them). */
   async findCrewedBy(agencyId: string, userId: string): Promise<string | undefined> {
-    const rows: { id: string }[] = await this.dataSource.query(
-      `SELECT id FROM dispatch.units
-        WHERE agency_id = $1 AND $2 = ANY (crew) AND retired_at IS NULL
-        ORDER BY created_at DESC LIMIT 1`,
-      [agencyId, userId],
-    );
+    const rows = await this.database.rows<{ id: string }>({
+      text: FIND_CREWED_BY,
+      values: [agencyId, userId],
+    });
     return rows[0]?.id;
   }
 
   /** Reads and row-locks a unit inside the caller's transaction. */
-  async lock(executor: SqlExecutor, agencyId: string, id: string): Promise<UnitRow | undefined> {
-    const rows = (await executor.query(
-      `SELECT ${COLUMNS} FROM dispatch.units
-        WHERE agency_id = $1 AND id = $2 AND retired_at IS NULL
-        FOR NO KEY UPDATE`,
-      [agencyId, id],
-    )) as UnitRow[];
+  async lock(client: SqlClient, agencyId: string, id: string): Promise<UnitRow | undefined> {
+    const rows = await this.database.rows<UnitRow>({ text: LOCK, values: [agencyId, id] }, client);
     return rows[0];
   }
 
   async list(agencyId: string, filter: UnitFilter): Promise<UnitRow[]> {
-    return this.dataSource.query(
-      `SELECT ${COLUMNS} FROM dispatch.units
-        WHERE agency_id = $1 AND retired_at IS NULL
-          AND ($2::text[] IS NULL OR status = ANY($2::text[]))
-          AND ($3::text IS NULL OR type = $3)
-          AND ($4::text IS NULL OR id > $4)
-        ORDER BY id
-        LIMIT $5`,
-      [
+    return this.database.rows<UnitRow>({
+      text: LIST,
+      values: [
         agencyId,
         filter.statuses ?? null,
         filter.type ?? null,
         filter.afterId ?? null,
         filter.limit,
       ],
-    );
+    });
   }
 
   async update(
-    executor: SqlExecutor,
+    client: SqlClient,
     agencyId: string,
     id: string,
     changes: UnitChanges,
   ): Promise<UnitRow> {
-    const rows = (await executor.query(
-      `WITH changed AS (
-        UPDATE dispatch.units SET
-         call_sign = COALESCE($3, call_sign),
-         type = COALESCE($4, type),
-         capabilities = COALESCE($5::text[], capabilities),
-         crew = COALESCE($6::text[], crew),
-         updated_at = now()
-       WHERE agency_id = $1 AND id = $2 AND retired_at IS NULL
-       RETURNING *
-      )
-      SELECT ${COLUMNS} FROM changed`,
-      [
-        agencyId,
-        id,
-        changes.callSign ?? null,
-        changes.type ?? null,
-        changes.capabilities ?? null,
-        changes.crew ?? null,
-      ],
-    )) as UnitRow[];
+    const rows = await this.database.rows<UnitRow>(
+      {
+        text: UPDATE,
+        values: [
+          agencyId,
+          id,
+          changes.callSign ?? null,
+          changes.type ?? null,
+          changes.capabilities ?? null,
+          changes.crew ?? null,
+        ],
+      },
+      client,
+    );
     return rows[0];
   }
 
   async setStatus(
-    executor: SqlExecutor,
+    client: SqlClient,
     agencyId: string,
     id: string,
     status: UnitStatus,
   ): Promise<UnitRow> {
-    const rows = (await executor.query(
-      `WITH changed AS (
-        UPDATE dispatch.units SET status = $3, status_changed_at = now(), updated_at = now()
-        WHERE agency_id = $1 AND id = $2
-        RETURNING *
-      )
-      SELECT ${COLUMNS} FROM changed`,
-      [agencyId, id, status],
-    )) as UnitRow[];
+    const rows = await this.database.rows<UnitRow>(
+      { text: SET_STATUS, values: [agencyId, id, status] },
+      client,
+    );
     return rows[0];
   }
 
   /** The unit's open (not declined or cleared) assignment, if any. */
   async openAssignmentOf(
-    executor: SqlExecutor,
+    client: SqlClient,
     agencyId: string,
     id: string,
   ): Promise<string | undefined> {
-    const rows = (await executor.query(
-      `SELECT id FROM dispatch.assignments
-        WHERE agency_id = $1 AND unit_id = $2 AND status NOT IN ('declined', 'cleared')`,
-      [agencyId, id],
-    )) as { id: string }[];
+    const rows = await this.database.rows<{ id: string }>(
+      { text: OPEN_ASSIGNMENT_OF, values: [agencyId, id] },
+      client,
+    );
     return rows[0]?.id;
   }
 
-  async retire(executor: SqlExecutor, agencyId: string, id: string): Promise<void> {
-    await executor.query(
-      `UPDATE dispatch.units SET retired_at = now(), updated_at = now()
-        WHERE agency_id = $1 AND id = $2 AND retired_at IS NULL`,
-      [agencyId, id],
-    );
+  async retire(client: SqlClient, agencyId: string, id: string): Promise<void> {
+    await this.database.result({ text: RETIRE, values: [agencyId, id] }, client);
   }
 }

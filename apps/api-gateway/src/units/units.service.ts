@@ -52,7 +52,7 @@ export class UnitsService {
   async create(user: AccessClaims, request: CreateUnitRequest): Promise<Unit> {
     try {
       const row = await this.transactions.run(async (tx) => {
-        const inserted = await this.repository.insert(tx.executor, {
+        const inserted = await this.repository.insert(tx.client, {
           id: uuidv7(),
           agencyId: user.agencyId,
           callSign: request.callSign,
@@ -104,7 +104,7 @@ export class UnitsService {
     try {
       const row = await this.transactions.run(async (tx) => {
         await this.lockOrThrow(tx, user.agencyId, id);
-        const updated = await this.repository.update(tx.executor, user.agencyId, id, {
+        const updated = await this.repository.update(tx.client, user.agencyId, id, {
           callSign: request.callSign,
           type: request.type,
           capabilities: request.capabilities && unique(request.capabilities),
@@ -130,10 +130,10 @@ export class UnitsService {
   async retire(user: AccessClaims, id: string): Promise<void> {
     await this.transactions.run(async (tx) => {
       const unit = await this.lockOrThrow(tx, user.agencyId, id);
-      if (await this.repository.openAssignmentOf(tx.executor, user.agencyId, id)) {
+      if (await this.repository.openAssignmentOf(tx.client, user.agencyId, id)) {
         throw UnitException.busy(id, unit.status);
       }
-      await this.repository.retire(tx.executor, user.agencyId, id);
+      await this.repository.retire(tx.client, user.agencyId, id);
       tx.emit(
         this.unitUpdated(user.agencyId, actorOf(user), {
           unitId: id,
@@ -164,7 +164,7 @@ export class UnitsService {
       if (request.status === 'dispatched') {
         throw UnitException.dispatchThroughAssignment(id);
       }
-      const open = await this.repository.openAssignmentOf(tx.executor, user.agencyId, id);
+      const open = await this.repository.openAssignmentOf(tx.client, user.agencyId, id);
       if (open && !WORKING_UNIT_STATUSES.includes(request.status)) {
         throw UnitException.assignmentOpen(id, open, request.status);
       }
@@ -179,12 +179,12 @@ export class UnitsService {
 
   /** Reads and locks a unit in the caller's transaction (undefined when absent or foreign). */
   findLocked(tx: DispatchTx, agencyId: string, id: string): Promise<UnitRow | undefined> {
-    return this.repository.lock(tx.executor, agencyId, id);
+    return this.repository.lock(tx.client, agencyId, id);
   }
 
   /** Reads and locks a unit in the caller's transaction; 404 when absent (or another agency's). */
   async lockOrThrow(tx: DispatchTx, agencyId: string, id: string): Promise<UnitRow> {
-    const unit = await this.repository.lock(tx.executor, agencyId, id);
+    const unit = await this.repository.lock(tx.client, agencyId, id);
     if (!unit) {
       throw UnitException.notFound(id);
     }
@@ -204,7 +204,7 @@ export class UnitsService {
     if (!canUnitMove(unit.status, to)) {
       throw UnitException.transitionInvalid(unit.status, to);
     }
-    const updated = await this.repository.setStatus(tx.executor, cause.agencyId, unit.id, to);
+    const updated = await this.repository.setStatus(tx.client, cause.agencyId, unit.id, to);
     const data: UnitStatusChangedV1 = {
       unitId: unit.id,
       callSign: updated.call_sign,
