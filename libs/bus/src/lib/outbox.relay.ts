@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { runTransaction } from '@gad/platform';
 import type { Pool } from 'pg';
 import {
   closeRedis,
@@ -208,30 +209,19 @@ export interface PgPoolRunnerOptions {
   statementTimeoutMs?: number;
 }
 
-/** A {@link SqlTransactionRunner} over a `pg` Pool: BEGIN / COMMIT / ROLLBACK on one client. */
+/** A {@link SqlTransactionRunner} over a `pg` Pool (`runTransaction` of `@gad/platform`, no retry). */
 export function pgPoolTransactionRunner(
   pool: Pool,
   options: PgPoolRunnerOptions = {},
 ): SqlTransactionRunner {
   const statementTimeoutMs = Math.max(1, Math.floor(options.statementTimeoutMs ?? 5_000));
   return {
-    async transaction<T>(fn: (executor: SqlExecutor) => Promise<T>): Promise<T> {
-      const client = await pool.connect();
-      let broken = false;
-      try {
-        await client.query('BEGIN');
-        await client.query(`SET LOCAL statement_timeout = ${statementTimeoutMs}`);
-        const result = await fn({ query: (sql, params) => client.query(sql, params) });
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => {
-          broken = true;
-        });
-        throw error;
-      } finally {
-        client.release(broken);
-      }
+    transaction<T>(fn: (executor: SqlExecutor) => Promise<T>): Promise<T> {
+      // The platform's transaction (one client, rollback on a throw), without its retry.
+      return runTransaction(pool, fn, {
+        begin: `BEGIN; SET LOCAL statement_timeout = ${statementTimeoutMs}`,
+        attempts: 1,
+      });
     },
   };
 }
