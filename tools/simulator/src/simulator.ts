@@ -3,7 +3,6 @@ import {
   connectField,
   createGadClient,
   isGadProblemError,
-  subscribe,
   type ConnectionState,
   type DispatchSocket,
   type FieldConnection,
@@ -91,8 +90,6 @@ const STREETS = [
 
 /** Incidents whose escalations the console counts (the newest). */
 const KEEP_INCIDENTS = 1_000;
-/** Incidents the console subscribes to again after a reconnection (escalations come within minutes). */
-const RESUBSCRIBE_INCIDENTS = 50;
 
 /**
  * The fleet simulator: a demo agency's units drive a street grid of a real city and report
@@ -109,7 +106,6 @@ export class Simulator {
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private readonly sockets: DispatchSocket[] = [];
   /** The console that counts escalations (the first dispatcher's). */
-  private dispatchConsole: DispatchSocket | undefined;
   private agents: UnitAgent[] = [];
   private consoleLink: Link | undefined;
   /** Incidents this run created: their escalations are the console's to count. */
@@ -454,15 +450,8 @@ export class Simulator {
           this.stats.escalations += 1;
         }
       });
-      // Escalations of the run's incidents reach the console whether the gateway routes them to
-      // the agency or only to the incident's subscribers; rooms are per socket, so subscribe again
-      // after every reconnection.
-      socket.on('connect', () => {
-        for (const incidentId of [...this.incidents].slice(-RESUBSCRIBE_INCIDENTS)) {
-          this.subscribeIncident(incidentId);
-        }
-      });
-      this.dispatchConsole = socket;
+      // Escalations reach every console of the agency without a subscription (ws-gateway routes
+      // assignment events to the agency room), so the console subscribes to nothing.
     }
     const meanMs = this.options.incidentEverySeconds * 1000 * this.options.dispatchers;
     const next = () =>
@@ -517,19 +506,6 @@ export class Simulator {
     this.incidents.add(incidentId);
     if (this.incidents.size > KEEP_INCIDENTS) {
       this.incidents.delete(this.incidents.values().next().value as string);
-    }
-    this.subscribeIncident(incidentId);
-  }
-
-  private subscribeIncident(incidentId: string): void {
-    if (this.dispatchConsole?.connected) {
-      subscribe(this.dispatchConsole, { kind: 'incident', id: incidentId })
-        .then((ack) => {
-          if (!ack.ok) {
-            this.failed('subscribe', ack);
-          }
-        })
-        .catch(() => undefined); // not answered in time: the console is reconnecting
     }
   }
 
