@@ -7,7 +7,3 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9);
 -- name: deliveries_of_commands
 SELECT agency_id, command_id, channel, target, attempt, outcome, detail, at FROM notify.deliveries
  WHERE agency_id = $1 AND command_id = ANY($2::uuid[]) ORDER BY id;
-
--- name: deliveries_of_notice
-SELECT channel, target, attempt, outcome, detail, at FROM notify.deliveries
- WHERE agency_id = $1 AND notice_id = $2 ORDER BY id;

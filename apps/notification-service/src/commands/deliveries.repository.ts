@@ -5,7 +5,6 @@ import { Database, loadSqlFile, sqlOf, type SqlClient } from '@gad/platform';
 const SQL = loadSqlFile(join(__dirname, 'deliveries.repository.sql'));
 const INSERT_DELIVERY = sqlOf(SQL, 'insert_delivery');
 const DELIVERIES_OF_COMMANDS = sqlOf(SQL, 'deliveries_of_commands');
-const DELIVERIES_OF_NOTICE = sqlOf(SQL, 'deliveries_of_notice');
 
 export interface DeliveryRecord {
   agencyId: string;
@@ -65,27 +64,6 @@ export class DeliveriesRepository {
     return rows.map((r) => ({
       agencyId: r.agency_id,
       ...(r.command_id ? { commandId: r.command_id } : {}),
-      channel: r.channel,
-      target: r.target,
-      attempt: r.attempt,
-      outcome: r.outcome,
-      ...(r.detail ? { detail: r.detail } : {}),
-      at: r.at,
-    }));
-  }
-
-  async deliveriesOfNotice(agencyId: string, noticeId: string): Promise<DeliveryRecord[]> {
-    const rows = await this.database.rows<{
-      channel: string;
-      target: string;
-      attempt: number;
-      outcome: DeliveryRecord['outcome'];
-      detail: string | null;
-      at: Date;
-    }>({ text: DELIVERIES_OF_NOTICE, values: [agencyId, noticeId] });
-    return rows.map((r) => ({
-      agencyId,
-      noticeId,
       channel: r.channel,
       target: r.target,
       attempt: r.attempt,

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditRecorder } from '@gad/audit';
-import { UnitOfWork } from '@gad/bus';
+import { UnitOfWork, type UnitOfWorkTx } from '@gad/bus';
 import {
   EventTypes,
   Streams,
@@ -73,15 +73,7 @@ export class EscalationService {
       return 'not_needed';
     }
     const fresh = await this.unitOfWork.run(async (tx) => {
-      if (
-        !(await this.escalations.insertEscalation(
-          tx.client,
-          job.agencyId,
-          job.assignmentId,
-          job.step,
-          now,
-        ))
-      ) {
+      if (!(await this.recordStep(tx, job, now))) {
         return false;
       }
       tx.emit(
@@ -158,15 +150,7 @@ export class EscalationService {
         waitedS: Math.round(waitedMs / 1000),
       });
     const fresh = await this.unitOfWork.run(async (tx) => {
-      if (
-        !(await this.escalations.insertEscalation(
-          tx.client,
-          job.agencyId,
-          job.assignmentId,
-          job.step,
-          now,
-        ))
-      ) {
+      if (!(await this.recordStep(tx, job, now))) {
         return false;
       }
       const data: AssignmentUnacknowledgedV1 = {
@@ -233,6 +217,17 @@ export class EscalationService {
       }
     }
     return fresh ? 'fired' : 'already_fired';
+  }
+
+  /** Records the step in the transaction; false when it already fired (a retried job). */
+  private recordStep(tx: UnitOfWorkTx, job: EscalationJob, now: Date): Promise<boolean> {
+    return this.escalations.insertEscalation(
+      tx.client,
+      job.agencyId,
+      job.assignmentId,
+      job.step,
+      now,
+    );
   }
 
   private recorded(job: EscalationJob, details: Record<string, unknown>): void {
