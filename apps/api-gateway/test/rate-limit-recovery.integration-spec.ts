@@ -79,5 +79,6 @@ describe('api-gateway rate limit recovery', () => {
       body: { refreshToken: 'x'.repeat(43) },
     });
     expect(guessed.status).toBe(429);
+    expect(Number(guessed.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
   });
 });

@@ -4,7 +4,6 @@ import { AuditRecorder, httpAuditContext, type HttpRequestLike } from '@gad/audi
 import { AuditActions, type AccessClaims } from '@gad/contracts';
 import { AuthGuard, HTTP_OPERATION_KEY, JwtVerifier } from '@gad/platform';
 import type { HttpOperation } from '@gad/contracts';
-import type { FastifyReply } from 'fastify';
 import { EdgeException } from '../edge/edge.exception';
 import {
   carriesBearerToken,
@@ -49,13 +48,13 @@ export class GatewayAuthGuard implements CanActivate {
       if (request.user) {
         this.recordDenial(context, request, 'role not allowed');
       } else {
-        await this.limitPerIp(context, request);
+        await this.limitPerIp(request);
       }
       throw error;
     }
     const user = request.user;
     if (!user) {
-      await this.limitPerIp(context, request);
+      await this.limitPerIp(request);
       return true;
     }
     // Both Redis lookups at once (one pipelined write); a revoked session's request still counts
@@ -68,25 +67,22 @@ export class GatewayAuthGuard implements CanActivate {
       this.recordDenial(context, request, 'session revoked');
       throw CredentialsException.sessionRevoked();
     }
-    this.refuseWhenLimited(context, decision);
+    this.refuseWhenLimited(decision);
     return true;
   }
 
   /** The per-IP limit of a request that skipped it at the edge (it carried a bearer token). */
-  private async limitPerIp(context: ExecutionContext, request: Request): Promise<void> {
+  private async limitPerIp(request: Request): Promise<void> {
     const authorization = request.headers?.['authorization'];
     if (!carriesBearerToken(typeof authorization === 'string' ? authorization : undefined)) {
       return; // limited per IP at the edge already
     }
-    this.refuseWhenLimited(context, await this.rateLimits.consumeIp(request.ip ?? 'unknown'));
+    this.refuseWhenLimited(await this.rateLimits.consumeIp(request.ip ?? 'unknown'));
   }
 
-  private refuseWhenLimited(context: ExecutionContext, decision: RateDecision): void {
+  /** 429 with `retryAfter` (the problem filter sets the `Retry-After` header from it). */
+  private refuseWhenLimited(decision: RateDecision): void {
     if (!decision.allowed) {
-      void context
-        .switchToHttp()
-        .getResponse<FastifyReply>()
-        .header('retry-after', String(decision.retryAfterSeconds));
       throw EdgeException.rateLimited(decision.retryAfterSeconds);
     }
   }

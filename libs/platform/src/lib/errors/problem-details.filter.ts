@@ -6,7 +6,8 @@ import { toProblem } from './problem-details';
 
 /**
  * Global HTTP filter: every error leaves as `application/problem+json` with `code`, `traceId` and
- * `instance`. Unexpected errors are logged with their stack and answered with a generic 500.
+ * `instance`. Unexpected errors are logged with their stack and answered with a generic 500. A
+ * problem carrying `retryAfter` (seconds: 429, 503) also sets the `Retry-After` header.
  */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
@@ -34,6 +35,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     }
     if (reply.sent) {
       return;
+    }
+    const retryAfter = problem['retryAfter'];
+    if (typeof retryAfter === 'number' && retryAfter > 0 && !reply.hasHeader('retry-after')) {
+      void reply.header('retry-after', String(Math.ceil(retryAfter)));
     }
     void reply
       .status(problem.status)
