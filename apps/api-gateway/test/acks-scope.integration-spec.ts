@@ -9,6 +9,7 @@ import {
   type Unit,
 } from '@gad/contracts';
 import { AcksService } from '../src/acks/acks.service';
+import { dispatchInstruments } from '../src/timeline/dispatch.metrics';
 import { DispatchTestApp, POINT, type Caller } from './dispatch-test-app';
 
 /**
@@ -155,5 +156,32 @@ describe('api-gateway acks scope', () => {
     );
     expect(rows).toEqual([{ user_id: 'officer-2', applied: true }]);
     expect(await statusOf(assignment.id)).toBe('seen');
+  });
+
+  it('counts and deletes only pending acks past their age, one by one', async () => {
+    const stale = uuidv7(Date.now() - 3_600_000);
+    await t.pg.query(
+      `INSERT INTO dispatch.command_acks
+         (event_id, agency_id, command_id, stage, user_id, unit_id, received_at)
+       VALUES ($1, $2, $3, 'delivered', 'officer-5', 'unit-5', now() - interval '11 minutes')`,
+      [uuidv7(), agencyId, stale],
+    );
+    const add = jest.spyOn(dispatchInstruments().acks, 'add');
+    const expired = () =>
+      add.mock.calls.filter(([, attributes]) => attributes?.['reason'] === 'expired');
+    try {
+      const first = uuidv7();
+      await acks.commandAcknowledged(ack(first, 'delivered', 'officer-3', 'unit-3'));
+      expect(expired()).toEqual([[1, { outcome: 'dropped', reason: 'expired' }]]);
+      expect(await stored(stale)).toBe(0);
+
+      // A fresh pending ack is neither counted nor deleted as stale.
+      add.mockClear();
+      await acks.commandAcknowledged(ack(uuidv7(), 'delivered', 'officer-4', 'unit-4'));
+      expect(expired()).toEqual([]);
+      expect(await stored(first)).toBe(1);
+    } finally {
+      add.mockRestore();
+    }
   });
 });

@@ -1,6 +1,17 @@
+import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
-import type { SqlExecutor } from '@gad/bus';
 import type { CommandAckStage } from '@gad/contracts';
+import { Database, loadSqlFile, sqlOf, type SqlClient } from '@gad/platform';
+
+const SQL = loadSqlFile(join(__dirname, 'acks.repository.sql'));
+const INSERT_COMMAND = sqlOf(SQL, 'insert_command');
+const FIND_COMMAND = sqlOf(SQL, 'find_command');
+const HAS_STAGE = sqlOf(SQL, 'has_stage');
+const INSERT_ACK = sqlOf(SQL, 'insert_ack');
+const LOCK_PENDING_ACKS = sqlOf(SQL, 'lock_pending_acks');
+const DELETE_ACKS = sqlOf(SQL, 'delete_acks');
+const DELETE_STALE_PENDING = sqlOf(SQL, 'delete_stale_pending');
+const MARK_APPLIED = sqlOf(SQL, 'mark_applied');
 
 export interface NewCommand {
   commandId: string;
@@ -37,128 +48,108 @@ export interface CommandRow {
   recipient_id: string;
 }
 
-/** The only place with SQL for commands (command → assignment) and received acks. */
+/**
+ * The only place with SQL for commands (command → assignment) and received acks. Every statement
+ * runs in the caller's dispatch transaction (`client`).
+ */
 @Injectable()
 export class AcksRepository {
+  constructor(private readonly database: Database) {}
+
   /** Records which assignment a command belongs to; false when already known. */
-  async insertCommand(executor: SqlExecutor, command: NewCommand): Promise<boolean> {
-    const rows = (await executor.query(
-      `INSERT INTO dispatch.commands
-         (command_id, agency_id, assignment_id, recipient_kind, recipient_id, issued_at)
-       VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (command_id) DO NOTHING
-       RETURNING command_id`,
-      [
-        command.commandId,
-        command.agencyId,
-        command.assignmentId,
-        command.recipientKind,
-        command.recipientId,
-        command.issuedAt,
-      ],
-    )) as unknown[];
-    return rows.length > 0;
+  async insertCommand(client: SqlClient, command: NewCommand): Promise<boolean> {
+    const { rowCount } = await this.database.result(
+      {
+        text: INSERT_COMMAND,
+        values: [
+          command.commandId,
+          command.agencyId,
+          command.assignmentId,
+          command.recipientKind,
+          command.recipientId,
+          command.issuedAt,
+        ],
+      },
+      client,
+    );
+    return (rowCount ?? 0) > 0;
   }
 
   /** The command's assignment and recipient; undefined while it is not known (or foreign). */
   async findCommand(
-    executor: SqlExecutor,
+    client: SqlClient,
     agencyId: string,
     commandId: string,
   ): Promise<CommandRow | undefined> {
-    const rows = (await executor.query(
-      `SELECT assignment_id, recipient_kind, recipient_id FROM dispatch.commands
-        WHERE agency_id = $1 AND command_id = $2`,
-      [agencyId, commandId],
-    )) as CommandRow[];
+    const rows = await this.database.rows<CommandRow>(
+      { text: FIND_COMMAND, values: [agencyId, commandId] },
+      client,
+    );
     return rows[0];
   }
 
   /** Whether this user's ack of this stage of the command is stored already (a device re-send). */
   async hasStage(
-    executor: SqlExecutor,
+    client: SqlClient,
     agencyId: string,
     commandId: string,
     userId: string,
     stage: CommandAckStage,
   ): Promise<boolean> {
-    const rows = (await executor.query(
-      `SELECT 1 FROM dispatch.command_acks
-        WHERE command_id = $2 AND agency_id = $1 AND user_id = $3 AND stage = $4
-        LIMIT 1`,
-      [agencyId, commandId, userId, stage],
-    )) as unknown[];
+    const rows = await this.database.rows(
+      { text: HAS_STAGE, values: [agencyId, commandId, userId, stage] },
+      client,
+    );
     return rows.length > 0;
   }
 
   /** Stores an ack by its envelope id; false when that envelope was seen before (a redelivery). */
-  async insertAck(executor: SqlExecutor, ack: NewAck): Promise<boolean> {
-    const rows = (await executor.query(
-      `INSERT INTO dispatch.command_acks
-         (event_id, agency_id, command_id, stage, reason, user_id, unit_id, received_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-       ON CONFLICT (event_id) DO NOTHING
-       RETURNING event_id`,
-      [
-        ack.eventId,
-        ack.agencyId,
-        ack.commandId,
-        ack.stage,
-        ack.reason ?? null,
-        ack.userId,
-        ack.unitId ?? null,
-        ack.receivedAt,
-      ],
-    )) as unknown[];
-    return rows.length > 0;
+  async insertAck(client: SqlClient, ack: NewAck): Promise<boolean> {
+    const { rowCount } = await this.database.result(
+      {
+        text: INSERT_ACK,
+        values: [
+          ack.eventId,
+          ack.agencyId,
+          ack.commandId,
+          ack.stage,
+          ack.reason ?? null,
+          ack.userId,
+          ack.unitId ?? null,
+          ack.receivedAt,
+        ],
+      },
+      client,
+    );
+    return (rowCount ?? 0) > 0;
   }
 
   /** Acks of a command not applied yet (they arrived before its `command.issued`), locked. */
-  async lockPendingAcks(
-    executor: SqlExecutor,
-    agencyId: string,
-    commandId: string,
-  ): Promise<AckRow[]> {
-    return (await executor.query(
-      `SELECT event_id, stage, reason, user_id, unit_id FROM dispatch.command_acks
-        WHERE agency_id = $1 AND command_id = $2 AND applied_at IS NULL
-        ORDER BY received_at, event_id
-        FOR UPDATE`,
-      [agencyId, commandId],
-    )) as AckRow[];
+  async lockPendingAcks(client: SqlClient, agencyId: string, commandId: string): Promise<AckRow[]> {
+    return this.database.rows<AckRow>(
+      { text: LOCK_PENDING_ACKS, values: [agencyId, commandId] },
+      client,
+    );
   }
 
   /** Removes acks that turned out not to come from the command's recipient. */
-  async deleteAcks(executor: SqlExecutor, agencyId: string, eventIds: string[]): Promise<void> {
-    await executor.query(
-      `DELETE FROM dispatch.command_acks WHERE agency_id = $1 AND event_id = ANY($2::uuid[])`,
-      [agencyId, eventIds],
-    );
+  async deleteAcks(client: SqlClient, agencyId: string, eventIds: string[]): Promise<void> {
+    await this.database.result({ text: DELETE_ACKS, values: [agencyId, eventIds] }, client);
   }
 
   /**
    * Deletes (a batch of) acks whose command never became known within `maxAgeS` seconds; returns
-   * how many. Any agency: it is housekeeping.
+   * how many (the rows deleted). Any agency: it is housekeeping.
    */
-  async deleteStalePending(executor: SqlExecutor, maxAgeS: number): Promise<number> {
-    const rows = (await executor.query(
-      `DELETE FROM dispatch.command_acks
-        WHERE event_id IN (
-          SELECT event_id FROM dispatch.command_acks
-           WHERE applied_at IS NULL AND received_at < now() - make_interval(secs => $1)
-           ORDER BY received_at
-           LIMIT 500
-           FOR UPDATE SKIP LOCKED)
-       RETURNING event_id`,
-      [maxAgeS],
-    )) as unknown[];
-    return rows.length;
+  async deleteStalePending(client: SqlClient, maxAgeS: number): Promise<number> {
+    const { rowCount } = await this.database.result(
+      { text: DELETE_STALE_PENDING, values: [maxAgeS] },
+      client,
+    );
+    return rowCount ?? 0;
   }
 
-  async markApplied(executor: SqlExecutor, agencyId: string, eventId: string): Promise<void> {
-    await executor.query(
-      `UPDATE dispatch.command_acks SET applied_at = now() WHERE agency_id = $1 AND event_id = $2`,
-      [agencyId, eventId],
-    );
+  async markApplied(client: SqlClient, agencyId: string, eventId: string): Promise<void> {
+    await this.database.result({ text: MARK_APPLIED, values: [agencyId, eventId] }, client);
   }
 }

@@ -75,7 +75,7 @@ export class AcksService {
         );
         return;
       }
-      await this.repository.insertCommand(tx.executor, {
+      await this.repository.insertCommand(tx.client, {
         commandId: data.commandId,
         agencyId,
         assignmentId,
@@ -94,12 +94,12 @@ export class AcksService {
         recipient_kind: data.recipient.kind,
         recipient_id: data.recipient.id,
       };
-      const pending = await this.repository.lockPendingAcks(tx.executor, agencyId, data.commandId);
+      const pending = await this.repository.lockPendingAcks(tx.client, agencyId, data.commandId);
       const crewed = assignment;
       const foreign = pending.filter((ack) => !fromRecipient(command, crewed, ack));
       if (foreign.length > 0) {
         await this.repository.deleteAcks(
-          tx.executor,
+          tx.client,
           agencyId,
           foreign.map((ack) => ack.event_id),
         );
@@ -136,23 +136,20 @@ export class AcksService {
     });
     await this.transactions.run(async (tx) => {
       const resent = () =>
-        this.repository.hasStage(tx.executor, agencyId, data.commandId, data.userId, data.stage);
-      const command = await this.repository.findCommand(tx.executor, agencyId, data.commandId);
+        this.repository.hasStage(tx.client, agencyId, data.commandId, data.userId, data.stage);
+      const command = await this.repository.findCommand(tx.client, agencyId, data.commandId);
       if (!command) {
         // Its command.issued may still be on its way: keep a recent command's ack a while.
         if (!plausiblyPending(data.commandId)) {
           this.dropped(data.stage, 'unknown', agencyId, data.commandId, data.userId);
           return;
         }
-        const fresh = !(await resent()) && (await this.repository.insertAck(tx.executor, record()));
+        const fresh = !(await resent()) && (await this.repository.insertAck(tx.client, record()));
         dispatchInstruments().acks.add(1, {
           stage: data.stage,
           outcome: fresh ? 'pending' : 'duplicate',
         });
-        const expired = await this.repository.deleteStalePending(
-          tx.executor,
-          PENDING_ACK_MAX_AGE_S,
-        );
+        const expired = await this.repository.deleteStalePending(tx.client, PENDING_ACK_MAX_AGE_S);
         if (expired > 0) {
           dispatchInstruments().acks.add(expired, { outcome: 'dropped', reason: 'expired' });
           this.logger.warn({ expired }, 'acks dropped: their command never became known');
@@ -166,7 +163,7 @@ export class AcksService {
         return;
       }
       // One stored ack per user, stage and command: a device re-sending the same ack adds nothing.
-      const fresh = !(await resent()) && (await this.repository.insertAck(tx.executor, record()));
+      const fresh = !(await resent()) && (await this.repository.insertAck(tx.client, record()));
       if (!fresh) {
         dispatchInstruments().acks.add(1, { stage: data.stage, outcome: 'duplicate' });
         return;
@@ -194,7 +191,7 @@ export class AcksService {
     ack: AckRow,
     agencyId: string,
   ): Promise<AssignmentRow> {
-    await this.repository.markApplied(tx.executor, agencyId, ack.event_id);
+    await this.repository.markApplied(tx.client, agencyId, ack.event_id);
     const moves = canAssignmentMove(assignment.status, ack.stage);
     dispatchInstruments().acks.add(1, { stage: ack.stage, outcome: moves ? 'applied' : 'ignored' });
     if (!moves) {

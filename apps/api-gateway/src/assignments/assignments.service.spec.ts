@@ -64,7 +64,6 @@ describe('AssignmentsService (nearest strategy)', () => {
     events = [];
     const tx: DispatchTx = {
       client: {} as DispatchTx['client'],
-      executor: {} as DispatchTx['executor'],
       emit: (envelope) => events.push(envelope),
       note: (entry) => notes.push(entry),
     };

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { UnitOfWork, type SqlExecutor } from '@gad/bus';
+import { UnitOfWork } from '@gad/bus';
 import { Streams, type Envelope } from '@gad/contracts';
 import type { PoolClient } from 'pg';
 import { dispatchInstruments } from './dispatch.metrics';
@@ -9,27 +9,10 @@ import { TimelineRepository, type NewTimelineEntry } from './timeline.repository
 export interface DispatchTx {
   /** The transaction's client: repositories run the change's named statements on it. */
   readonly client: PoolClient;
-  /**
-   * The same transaction answering as TypeORM's `query()` did (rows; `[rows, rowCount]` for
-   * UPDATE/DELETE), for the repositories not yet on named statements (acks). Transitional.
-   */
-  readonly executor: SqlExecutor;
   /** Queues a domain event for `gad:dispatch:events`; written to the outbox at commit. */
   emit(envelope: Envelope): void;
   /** Queues an incident timeline entry; written at commit. */
   note(entry: NewTimelineEntry): void;
-}
-
-/** `client` answering like TypeORM's `EntityManager.query()` (docs/adr/0012, transitional). */
-function typeormShaped(client: PoolClient): SqlExecutor {
-  return {
-    async query(sql: string, params?: unknown[]): Promise<unknown> {
-      const result = await client.query(sql, params);
-      return result.command === 'UPDATE' || result.command === 'DELETE'
-        ? [result.rows, result.rowCount]
-        : result.rows;
-    },
-  };
 }
 
 /**
@@ -58,7 +41,6 @@ export class DispatchTransactions {
       const attempt = events;
       const value = await work({
         client: tx.client,
-        executor: typeormShaped(tx.client),
         emit: (envelope) => {
           attempt.push(envelope);
           tx.emit(Streams.DispatchEvents, envelope);
