@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { commandIssued } from './support/commands';
 import {
   connectDispatch,
   connectField,
@@ -12,7 +12,6 @@ import {
   createEnvelope,
   EventTypes,
   Streams,
-  type CommandIssuedV1,
   type DeliveredCommand,
   type Role,
   type ServerNotice,
@@ -192,29 +191,14 @@ describe('devices reconnect (@gad/client against a real ws-gateway)', () => {
     devices.every((each) => each.connection.socket.connected);
 
   async function issue(unitId: string, title: string): Promise<string> {
-    const data: CommandIssuedV1 = {
-      commandId: randomUUID(),
-      recipient: { kind: 'unit', id: unitId },
-      kind: 'dispatch',
-      critical: true,
-      title,
-      body: `${title} body`,
-      locale: 'en',
-      issuedAt: new Date().toISOString(),
-    };
-    const envelope = createEnvelope({
-      type: EventTypes.CommandIssued,
-      agencyId,
-      actor: { kind: 'service', id: 'notification-service' },
-      data,
-    });
+    const envelope = commandIssued(agencyId, { kind: 'unit', id: unitId }, title);
     await redis.xadd(
       `${prefix}${Streams.NotifyOutbound}`,
       '*',
       'envelope',
       JSON.stringify(envelope),
     );
-    return data.commandId;
+    return envelope.data.commandId;
   }
 
   /** Every device gets a new command (and so is really back, not only "connected"). */

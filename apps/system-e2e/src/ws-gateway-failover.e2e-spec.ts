@@ -1,10 +1,10 @@
+import { commandIssued, connected } from './support/commands';
 import { randomUUID } from 'node:crypto';
 import { connectField, type FieldConnection } from '@gad/client';
 import {
   createEnvelope,
   EventTypes,
   Streams,
-  type CommandIssuedV1,
   type DeliveredCommand,
   type IncidentCreatedV1,
 } from '@gad/contracts';
@@ -106,24 +106,11 @@ describe('ws-gateway failover (processes, private Redis)', () => {
   }
 
   async function issue(unitId: string, title: string): Promise<string> {
-    const data: CommandIssuedV1 = {
-      commandId: randomUUID(),
-      recipient: { kind: 'unit', id: unitId },
-      kind: 'dispatch',
+    const envelope = commandIssued(agencyId, { kind: 'unit', id: unitId }, title, {
       critical: false,
-      title,
-      body: `${title} body`,
-      locale: 'en',
-      issuedAt: new Date().toISOString(),
-    };
-    const envelope = createEnvelope({
-      type: EventTypes.CommandIssued,
-      agencyId,
-      actor: { kind: 'service', id: 'notification-service' },
-      data,
     });
     await redis.xadd(commandStream, '*', 'envelope', JSON.stringify(envelope));
-    return data.commandId;
+    return envelope.data.commandId;
   }
 
   /** Consumers of the group on a stream (name → pending entries). */
@@ -364,14 +351,3 @@ describe('ws-gateway failover (processes, private Redis)', () => {
     }
   }, 90_000);
 });
-
-function connected(socket: Socket): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    if (socket.connected) {
-      resolve();
-      return;
-    }
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', reject);
-  });
-}

@@ -1,3 +1,4 @@
+import { commandIssued, connected } from './support/commands';
 import { randomUUID } from 'node:crypto';
 import { createServer, Socket as NetSocket, type Server } from 'node:net';
 import {
@@ -11,7 +12,6 @@ import {
   createEnvelope,
   EventTypes,
   Streams,
-  type CommandIssuedV1,
   type AssignmentUnacknowledgedV1,
   type Envelope,
   type DeliveredCommand,
@@ -166,26 +166,9 @@ describe('ws-gateway (two instances)', () => {
     title: string,
     recipient: Recipient = { kind: 'unit', id: unitId },
   ): Promise<string> {
-    const data: CommandIssuedV1 = {
-      commandId: randomUUID(),
-      recipient,
-      kind: 'dispatch',
-      critical: true,
-      title,
-      body: `${title} body`,
-      locale: 'en',
-      issuedAt: new Date().toISOString(),
-    };
-    await bus.publish(
-      Streams.NotifyOutbound,
-      createEnvelope({
-        type: EventTypes.CommandIssued,
-        agencyId,
-        actor: { kind: 'service', id: 'notification-service' },
-        data,
-      }),
-    );
-    return data.commandId;
+    const envelope = commandIssued(agencyId, recipient, title);
+    await bus.publish(Streams.NotifyOutbound, envelope);
+    return envelope.data.commandId;
   }
 
   const emittedBy = (service: ServiceProcess, commandId: string) =>
@@ -688,17 +671,6 @@ describe('ws-gateway (two instances)', () => {
     expect(reasons[0]).toBe('transport close');
   }, 30_000);
 });
-
-function connected(socket: Socket): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    if (socket.connected) {
-      resolve();
-      return;
-    }
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', reject);
-  });
-}
 
 interface LoadBalancer {
   url: string;
