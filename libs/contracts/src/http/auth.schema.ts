@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { text, num } from '../primitives/primitives.schema';
+import { roomIdSchema } from '../realtime/dispatch-namespace';
+import { agencyIdSchema } from './agencies.schema';
 
 export const roleSchema = z.enum([
   'admin',
@@ -11,12 +13,16 @@ export const roleSchema = z.enum([
 ]);
 export type Role = z.infer<typeof roleSchema>;
 
-/** Development login (walking skeleton): issues a real signed JWT for a named user of an agency. */
+/**
+ * Development login (walking skeleton): issues a real signed JWT for a named user of an agency.
+ * The ids take the forms every service accepts in a token (agency slug, room-safe user and unit
+ * ids), so the login never issues a token the gateways refuse.
+ */
 export const devLoginRequestSchema = z.strictObject({
-  agencyId: text().trim().min(1).max(100),
-  userId: text().trim().min(1).max(100),
+  agencyId: agencyIdSchema,
+  userId: roomIdSchema,
   roles: z.array(roleSchema).min(1).max(6),
-  unitId: text().trim().min(1).max(100).optional(),
+  unitId: roomIdSchema.optional(),
 });
 export type DevLoginRequest = z.infer<typeof devLoginRequestSchema>;
 
