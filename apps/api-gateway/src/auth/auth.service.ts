@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditRecorder, UNSCOPED_AGENCY, type AuditRecordInput } from '@gad/audit';
+import { UnitOfWork } from '@gad/bus';
 import {
   AuditActions,
   uuidv7,
@@ -11,7 +12,9 @@ import {
 } from '@gad/contracts';
 import { API_GATEWAY_CONFIG, type ApiGatewayConfig } from '../api-gateway.config';
 import { IDENTITY_CLOCK, type Clock } from '../identity/identity.constants';
-import { IdentityRepository, type UserRow } from '../identity/identity.repository';
+import { RefreshTokensRepository } from '../identity/refresh-tokens.repository';
+import { SessionsRepository } from '../identity/sessions.repository';
+import { UsersRepository, type UserRow } from '../identity/users.repository';
 import { PasswordService } from '../identity/password.service';
 import { SessionRevocations } from '../identity/session-revocations.service';
 import { actorOf } from '../identity/users.service';
@@ -34,7 +37,10 @@ const digest = (token: string): Buffer => createHash('sha256').update(token).dig
 @Injectable()
 export class AuthService {
   constructor(
-    private readonly repository: IdentityRepository,
+    private readonly users: UsersRepository,
+    private readonly sessions: SessionsRepository,
+    private readonly refreshTokens: RefreshTokensRepository,
+    private readonly unitOfWork: UnitOfWork,
     private readonly passwords: PasswordService,
     private readonly tokens: TokenService,
     private readonly revocations: SessionRevocations,
@@ -46,7 +52,7 @@ export class AuthService {
   ) {}
 
   async login(request: LoginRequest, meta: RequestMeta): Promise<SessionTokens> {
-    const candidates = await this.repository.findByLogin(request.login, request.agency);
+    const candidates = await this.users.findByLogin(request.login, request.agency);
     if (candidates.length > 1) {
       throw CredentialsException.agencyRequired();
     }
@@ -76,9 +82,9 @@ export class AuthService {
     const sessionId = uuidv7();
     const refreshToken = this.newRefreshToken();
     const expiresAt = new Date(now.getTime() + this.config.AUTH_SESSION_MAX_AGE_SECONDS * 1000);
-    await this.repository.transaction(async (tx) => {
-      await tx.recordLogin(user.id, now);
-      await tx.insertSession({
+    await this.unitOfWork.run(async (tx) => {
+      await this.users.recordLogin(tx.client, user.id, now);
+      await this.sessions.insert(tx.client, {
         id: sessionId,
         agencyId: user.agency_id,
         userId: user.id,
@@ -87,7 +93,13 @@ export class AuthService {
         ip: meta.source?.ip?.slice(0, 100),
         userAgent: meta.source?.userAgent?.slice(0, 500),
       });
-      await tx.insertRefreshToken(digest(refreshToken), sessionId, user.agency_id, now);
+      await this.refreshTokens.insert(
+        tx.client,
+        digest(refreshToken),
+        sessionId,
+        user.agency_id,
+        now,
+      );
     });
     this.record(meta, user, AuditActions.LoginSucceeded, 'success', undefined, { sessionId });
     return this.sessionTokens(
@@ -106,41 +118,55 @@ export class AuthService {
     const hash = digest(refreshToken);
     const next = this.newRefreshToken();
     const now = this.clock.now();
-    const outcome = await this.repository.transaction(async (tx) => {
-      const found = await tx.lockRefreshToken(hash);
-      if (!found) {
-        return { kind: 'unknown' as const };
-      }
-      if (found.revoked_at) {
-        return { kind: 'revoked' as const, found };
-      }
-      if (found.used_at) {
-        const revoked = await this.revocations.revokeInTransaction(tx, {
-          agencyId: found.agency_id,
-          userId: found.user_id,
-          sessionId: found.session_id,
-          reason: 'token_reuse',
-          actor: { kind: 'service', id: 'api-gateway' },
+    // One attempt: the session's rate limit (Redis) is consumed inside, so it is never run again.
+    const outcome = await this.unitOfWork.run(
+      async (tx) => {
+        const found = await this.refreshTokens.lock(tx.client, hash);
+        if (!found) {
+          return { kind: 'unknown' as const };
+        }
+        if (found.revoked_at) {
+          return { kind: 'revoked' as const, found };
+        }
+        if (found.used_at) {
+          const revoked = await this.revocations.revokeInTransaction(tx, {
+            agencyId: found.agency_id,
+            userId: found.user_id,
+            sessionId: found.session_id,
+            reason: 'token_reuse',
+            actor: { kind: 'service', id: 'api-gateway' },
+            now,
+          });
+          return { kind: 'reused' as const, found, revoked };
+        }
+        if (found.expires_at.getTime() <= now.getTime()) {
+          return { kind: 'expired' as const, found };
+        }
+        if (found.user_status !== 'active') {
+          return { kind: 'inactive' as const, found };
+        }
+        // Limited per session, not per IP (many devices share an address); nothing rotates when refused.
+        const decision = await this.rateLimits.consumeSession(found.agency_id, found.session_id);
+        if (!decision.allowed) {
+          return {
+            kind: 'throttled' as const,
+            found,
+            retryAfterSeconds: decision.retryAfterSeconds,
+          };
+        }
+        await this.refreshTokens.markUsed(tx.client, hash, now);
+        await this.refreshTokens.insert(
+          tx.client,
+          digest(next),
+          found.session_id,
+          found.agency_id,
           now,
-        });
-        return { kind: 'reused' as const, found, revoked };
-      }
-      if (found.expires_at.getTime() <= now.getTime()) {
-        return { kind: 'expired' as const, found };
-      }
-      if (found.user_status !== 'active') {
-        return { kind: 'inactive' as const, found };
-      }
-      // Limited per session, not per IP (many devices share an address); nothing rotates when refused.
-      const decision = await this.rateLimits.consumeSession(found.agency_id, found.session_id);
-      if (!decision.allowed) {
-        return { kind: 'throttled' as const, found, retryAfterSeconds: decision.retryAfterSeconds };
-      }
-      await tx.markRefreshTokenUsed(hash, now);
-      await tx.insertRefreshToken(digest(next), found.session_id, found.agency_id, now);
-      await tx.touchUser(found.user_id, now);
-      return { kind: 'rotated' as const, found };
-    });
+        );
+        await this.users.touch(tx.client, found.user_id, now);
+        return { kind: 'rotated' as const, found };
+      },
+      { attempts: 1 },
+    );
     if (outcome.kind === 'unknown') {
       this.record(meta, undefined, AuditActions.TokenRefreshed, 'failed', 'unknown refresh token');
       // Guessing refresh tokens counts against the client's address (valid ones are not limited per IP).
@@ -206,7 +232,7 @@ export class AuthService {
 
   private async failedLogin(user: UserRow, now: Date, meta: RequestMeta): Promise<void> {
     const windowStart = new Date(now.getTime() - this.config.AUTH_LOCKOUT_WINDOW_SECONDS * 1000);
-    const result = await this.repository.recordFailedLogin(
+    const result = await this.users.recordFailedLogin(
       user.id,
       now,
       windowStart,
@@ -235,8 +261,8 @@ export class AuthService {
   }
 
   private async disableInactive(user: UserRow, now: Date): Promise<void> {
-    const revoked = await this.repository.transaction(async (tx) => {
-      await tx.setStatus(user.agency_id, user.id, 'disabled', 'inactive', now);
+    const revoked = await this.unitOfWork.run(async (tx) => {
+      await this.users.setStatus(tx.client, user.agency_id, user.id, 'disabled', 'inactive', now);
       return this.revocations.revokeInTransaction(tx, {
         agencyId: user.agency_id,
         userId: user.id,

@@ -9,15 +9,15 @@
  * 1 = an admin already exists, 2 = usage, configuration or connection error.
  */
 import { parseArgs } from 'node:util';
-import { OutboxWriter } from '@gad/bus';
 import { databaseEnvSchema, loadConfig } from '@gad/config';
 import { agencyIdSchema, passwordSchema, usernameSchema } from '@gad/contracts';
-import { createDataSource, initializeDataSource } from '@gad/platform';
+import { createDataSource, Database, initializeDataSource } from '@gad/platform';
 import { z } from 'zod';
 import { DISPATCH_SCHEMA, dispatchMigrations } from '../database/data-source';
 import { createFirstAdminRow } from './identity-bootstrap.service';
-import { IdentityRepository } from './identity.repository';
+import { AgenciesRepository } from './agencies.repository';
 import { PasswordService } from './password.service';
+import { UsersRepository } from './users.repository';
 
 const USAGE =
   'usage: ADMIN_PASSWORD=... npm run admin:create -- --agency-id <slug> --agency-name <name> ' +
@@ -63,9 +63,14 @@ export async function createAdminCli(argv: string[]): Promise<number> {
   });
   try {
     await initializeDataSource(dataSource, { migrationsRun: true });
-    const repository = new IdentityRepository(dataSource, new OutboxWriter(DISPATCH_SCHEMA));
+    const database = new Database(dataSource);
+    const store = {
+      database,
+      agencies: new AgenciesRepository(database),
+      users: new UsersRepository(database),
+    };
     const passwordHash = await new PasswordService().hash(env.ADMIN_PASSWORD);
-    const id = await createFirstAdminRow(repository, args.data, passwordHash, new Date());
+    const id = await createFirstAdminRow(store, args.data, passwordHash, new Date());
     if (!id) {
       process.stderr.write('an admin already exists; nothing created\n');
       return 1;

@@ -2,10 +2,12 @@ import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common'
 import { AuditRecorder } from '@gad/audit';
 import { AuditActions, uuidv7 } from '@gad/contracts';
 import { createLogger } from '@gad/observability';
+import { Database } from '@gad/platform';
 import { API_GATEWAY_CONFIG, type ApiGatewayConfig } from '../api-gateway.config';
 import { IDENTITY_CLOCK, type Clock } from './identity.constants';
-import { IdentityRepository } from './identity.repository';
+import { AgenciesRepository } from './agencies.repository';
 import { PasswordService } from './password.service';
+import { UsersRepository } from './users.repository';
 
 export interface FirstAdmin {
   agencyId: string;
@@ -15,32 +17,43 @@ export interface FirstAdmin {
   password: string;
 }
 
+/** Where the first admin is written: the database and the agencies and users repositories. */
+export interface FirstAdminStore {
+  database: Database;
+  agencies: AgenciesRepository;
+  users: UsersRepository;
+}
+
 /**
  * In one transaction serialised by an advisory lock: unless an admin exists anywhere, creates the
  * agency (if new) and the admin user. Returns the new user's id, or undefined.
  */
 export function createFirstAdminRow(
-  repository: IdentityRepository,
+  { database, agencies, users }: FirstAdminStore,
   admin: Omit<FirstAdmin, 'password'>,
   passwordHash: string,
   now: Date,
 ): Promise<string | undefined> {
-  return repository.bootstrapTransaction(async (tx) => {
-    if (await tx.anyAdmin()) {
+  return database.transaction(async (client) => {
+    await users.lockBootstrap(client);
+    if (await users.anyAdmin(client)) {
       return undefined;
     }
-    await tx.ensureAgency(admin.agencyId, admin.agencyName, now);
-    const row = await tx.insertUser({
-      id: uuidv7(),
-      agencyId: admin.agencyId,
-      username: admin.username.trim().toLowerCase(),
-      email: admin.email.trim().toLowerCase(),
-      displayName: null,
-      locale: 'es',
-      roles: ['admin'],
-      passwordHash,
-      now,
-    });
+    await agencies.ensure(client, admin.agencyId, admin.agencyName, now);
+    const row = await users.insert(
+      {
+        id: uuidv7(),
+        agencyId: admin.agencyId,
+        username: admin.username.trim().toLowerCase(),
+        email: admin.email.trim().toLowerCase(),
+        displayName: null,
+        locale: 'es',
+        roles: ['admin'],
+        passwordHash,
+        now,
+      },
+      client,
+    );
     return row.id;
   });
 }
@@ -55,7 +68,9 @@ export class IdentityBootstrap implements OnApplicationBootstrap {
   private readonly logger = createLogger('identity-bootstrap');
 
   constructor(
-    private readonly repository: IdentityRepository,
+    private readonly database: Database,
+    private readonly agencies: AgenciesRepository,
+    private readonly users: UsersRepository,
     private readonly passwords: PasswordService,
     private readonly audit: AuditRecorder,
     @Inject(IDENTITY_CLOCK) private readonly clock: Clock,
@@ -86,7 +101,12 @@ export class IdentityBootstrap implements OnApplicationBootstrap {
   async createFirstAdmin(admin: FirstAdmin): Promise<string | undefined> {
     const passwordHash = await this.passwords.hash(admin.password);
     const now = this.clock.now();
-    const id = await createFirstAdminRow(this.repository, admin, passwordHash, now);
+    const id = await createFirstAdminRow(
+      { database: this.database, agencies: this.agencies, users: this.users },
+      admin,
+      passwordHash,
+      now,
+    );
     if (id) {
       this.logger.info({ agencyId: admin.agencyId, userId: id }, 'first admin created');
       this.audit.record({

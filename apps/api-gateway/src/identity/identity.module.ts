@@ -1,11 +1,14 @@
 import { Module } from '@nestjs/common';
 import { IdentityBootstrap } from './identity-bootstrap.service';
 import { IDENTITY_CLOCK, systemClock } from './identity.constants';
-import { IdentityRepository } from './identity.repository';
+import { AgenciesRepository } from './agencies.repository';
 import { InactivitySweep } from './inactivity-sweep.service';
 import { PasswordService } from './password.service';
+import { RefreshTokensRepository } from './refresh-tokens.repository';
 import { SessionRevocations } from './session-revocations.service';
+import { SessionsRepository } from './sessions.repository';
 import { UsersController } from './users.controller';
+import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 
 /** Agencies, users, credentials and sessions (the data behind authentication). */
@@ -13,7 +16,10 @@ import { UsersService } from './users.service';
   controllers: [UsersController],
   providers: [
     { provide: IDENTITY_CLOCK, useValue: systemClock },
-    IdentityRepository,
+    AgenciesRepository,
+    UsersRepository,
+    SessionsRepository,
+    RefreshTokensRepository,
     PasswordService,
     SessionRevocations,
     UsersService,
@@ -22,7 +28,9 @@ import { UsersService } from './users.service';
   ],
   exports: [
     IDENTITY_CLOCK,
-    IdentityRepository,
+    UsersRepository,
+    SessionsRepository,
+    RefreshTokensRepository,
     PasswordService,
     SessionRevocations,
     IdentityBootstrap,

@@ -5,12 +5,13 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { AuditRecorder } from '@gad/audit';
-import { createEnvelope, EventTypes } from '@gad/contracts';
+import { createEnvelope, EventTypes, Streams } from '@gad/contracts';
 import { createLogger } from '@gad/observability';
-import { OutboxRelay } from '@gad/bus';
+import { OutboxRelay, UnitOfWork } from '@gad/bus';
 import { API_GATEWAY_CONFIG, type ApiGatewayConfig } from '../api-gateway.config';
 import { IDENTITY_CLOCK, type Clock } from './identity.constants';
-import { IdentityRepository } from './identity.repository';
+import { SessionsRepository } from './sessions.repository';
+import { UsersRepository } from './users.repository';
 
 const SWEEP_INTERVAL_MS = 3600 * 1000;
 
@@ -24,7 +25,9 @@ export class InactivitySweep implements OnApplicationBootstrap, OnApplicationShu
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly repository: IdentityRepository,
+    private readonly users: UsersRepository,
+    private readonly sessions: SessionsRepository,
+    private readonly unitOfWork: UnitOfWork,
     private readonly relay: OutboxRelay,
     private readonly audit: AuditRecorder,
     @Inject(IDENTITY_CLOCK) private readonly clock: Clock,
@@ -49,12 +52,13 @@ export class InactivitySweep implements OnApplicationBootstrap, OnApplicationShu
   async sweep(): Promise<number> {
     const now = this.clock.now();
     const cutoff = new Date(now.getTime() - this.config.AUTH_INACTIVE_DISABLE_DAYS * 86_400_000);
-    const disabled = await this.repository.transaction(async (tx) => {
-      const users = await tx.disableInactive(cutoff, now);
+    const disabled = await this.unitOfWork.run(async (tx) => {
+      const users = await this.users.disableInactive(tx.client, cutoff, now);
       for (const user of users) {
-        await tx.revokeUserSessions(user.agency_id, user.id, 'disabled', now);
+        await this.sessions.revokeOfUser(tx.client, user.agency_id, user.id, 'disabled', now);
       }
-      await tx.appendEvents(
+      tx.emit(
+        Streams.DispatchEvents,
         users.map((user) =>
           createEnvelope({
             type: EventTypes.UserSessionsRevoked,

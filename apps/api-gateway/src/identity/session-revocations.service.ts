@@ -1,12 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { OutboxRelay } from '@gad/bus';
-import { createEnvelope, EventTypes, type Actor, type UserSessionsRevokedV1 } from '@gad/contracts';
+import { OutboxRelay, UnitOfWork, type UnitOfWorkTx } from '@gad/bus';
+import {
+  createEnvelope,
+  EventTypes,
+  Streams,
+  type Actor,
+  type UserSessionsRevokedV1,
+} from '@gad/contracts';
 import { currentTraceparent, createLogger } from '@gad/observability';
 import { REDIS_CLIENT } from '@gad/platform';
 import type { Redis } from 'ioredis';
 import { API_GATEWAY_CONFIG, type ApiGatewayConfig } from '../api-gateway.config';
 import type { RevocationReason } from './identity.constants';
-import { IdentityRepository, type IdentitySql } from './identity.repository';
+import { SessionsRepository } from './sessions.repository';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -24,7 +30,8 @@ export class SessionRevocations {
 
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
-    private readonly repository: IdentityRepository,
+    private readonly sessions: SessionsRepository,
+    private readonly unitOfWork: UnitOfWork,
     private readonly relay: OutboxRelay,
     @Inject(API_GATEWAY_CONFIG) private readonly config: ApiGatewayConfig,
   ) {}
@@ -34,7 +41,7 @@ export class SessionRevocations {
    * event. Returns the revoked ids; call {@link denyList} with them after the commit.
    */
   async revokeInTransaction(
-    tx: IdentitySql,
+    tx: UnitOfWorkTx,
     input: {
       agencyId: string;
       userId: string;
@@ -49,10 +56,17 @@ export class SessionRevocations {
     const revoked = !UUID.test(input.userId)
       ? []
       : input.sessionId
-        ? (await tx.revokeSession(input.agencyId, input.sessionId, input.reason, input.now))
+        ? (await this.sessions.revoke(
+            tx.client,
+            input.agencyId,
+            input.sessionId,
+            input.reason,
+            input.now,
+          ))
           ? [input.sessionId]
           : []
-        : await tx.revokeUserSessions(
+        : await this.sessions.revokeOfUser(
+            tx.client,
             input.agencyId,
             input.userId,
             input.reason,
@@ -67,7 +81,7 @@ export class SessionRevocations {
     };
     // Published even when no refresh session was live: sockets may hold development tokens.
     if (!input.keepSessionId || revoked.length > 0) {
-      await tx.appendEvents([
+      tx.emit(Streams.DispatchEvents, [
         createEnvelope({
           type: EventTypes.UserSessionsRevoked,
           agencyId: input.agencyId,
@@ -109,14 +123,14 @@ export class SessionRevocations {
         return true;
       }
     } catch {
-      return this.repository.isSessionRevoked(agencyId, sessionId);
+      return this.sessions.isRevoked(agencyId, sessionId);
     }
     return false;
   }
 
   /** Revokes in its own transaction and deny-lists (logout, token reuse, admin actions). */
   async revoke(input: Parameters<SessionRevocations['revokeInTransaction']>[1]): Promise<string[]> {
-    const revoked = await this.repository.transaction((tx) => this.revokeInTransaction(tx, input));
+    const revoked = await this.unitOfWork.run((tx) => this.revokeInTransaction(tx, input));
     await this.denyList(revoked);
     return revoked;
   }

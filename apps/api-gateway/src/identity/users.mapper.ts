@@ -1,5 +1,6 @@
 import type { Agency, User } from '@gad/contracts';
-import type { AgencyRow, UserRow } from './identity.repository';
+import type { AgencyRow } from './agencies.repository';
+import type { UserRow } from './users.repository';
 
 /** A user row as the API shows it (never the password hash or failure history). */
 export function toUser(row: UserRow): User {

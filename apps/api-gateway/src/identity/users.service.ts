@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { UnitOfWork, type UnitOfWorkTx } from '@gad/bus';
 import {
   uuidv7,
   type AccessClaims,
@@ -15,15 +16,11 @@ import {
 } from '@gad/contracts';
 import { IDENTITY_CLOCK, type Clock, type RevocationReason } from './identity.constants';
 import { IdentityException } from './identity.exception';
-import {
-  IdentityRepository,
-  uniqueViolation,
-  type IdentitySql,
-  type UserRow,
-} from './identity.repository';
+import { AgenciesRepository } from './agencies.repository';
 import { PasswordService } from './password.service';
 import { SessionRevocations } from './session-revocations.service';
 import { toAgency, toUser } from './users.mapper';
+import { UsersRepository, uniqueViolation, type UserRow } from './users.repository';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -37,7 +34,9 @@ export const actorOf = (user: AccessClaims): Actor => ({
 @Injectable()
 export class UsersService {
   constructor(
-    private readonly repository: IdentityRepository,
+    private readonly agencies: AgenciesRepository,
+    private readonly users: UsersRepository,
+    private readonly unitOfWork: UnitOfWork,
     private readonly passwords: PasswordService,
     private readonly revocations: SessionRevocations,
     @Inject(IDENTITY_CLOCK) private readonly clock: Clock,
@@ -48,7 +47,7 @@ export class UsersService {
   }
 
   async agency(caller: AccessClaims): Promise<Agency> {
-    const row = await this.repository.findAgency(caller.agencyId);
+    const row = await this.agencies.find(caller.agencyId);
     if (!row) {
       throw IdentityException.agencyNotFound();
     }
@@ -56,7 +55,7 @@ export class UsersService {
   }
 
   async renameAgency(caller: AccessClaims, request: UpdateAgencyRequest): Promise<Agency> {
-    const row = await this.repository.renameAgency(caller.agencyId, request.name, this.clock.now());
+    const row = await this.agencies.rename(caller.agencyId, request.name, this.clock.now());
     if (!row) {
       throw IdentityException.agencyNotFound();
     }
@@ -64,7 +63,7 @@ export class UsersService {
   }
 
   async list(caller: AccessClaims, query: ListUsersQuery): Promise<UserList> {
-    const rows = await this.repository.listUsers(caller.agencyId, {
+    const rows = await this.users.list(caller.agencyId, {
       limit: query.limit + 1,
       after: query.cursor,
       status: query.status,
@@ -81,13 +80,13 @@ export class UsersService {
   }
 
   async create(caller: AccessClaims, request: CreateUserRequest): Promise<User> {
-    if (!(await this.repository.findAgency(caller.agencyId))) {
+    if (!(await this.agencies.find(caller.agencyId))) {
       throw IdentityException.agencyNotFound();
     }
     const passwordHash = await this.passwords.hash(request.password);
     try {
       return toUser(
-        await this.repository.insertUser({
+        await this.users.insert({
           id: uuidv7(),
           agencyId: caller.agencyId,
           username: request.username,
@@ -110,12 +109,7 @@ export class UsersService {
 
   async update(caller: AccessClaims, id: string, request: UpdateUserRequest): Promise<User> {
     try {
-      const row = await this.repository.updateProfile(
-        caller.agencyId,
-        id,
-        request,
-        this.clock.now(),
-      );
+      const row = await this.users.updateProfile(caller.agencyId, id, request, this.clock.now());
       if (!row) {
         throw IdentityException.userNotFound(id);
       }
@@ -134,8 +128,8 @@ export class UsersService {
       throw IdentityException.selfModification('delete');
     }
     const now = this.clock.now();
-    const revoked = await this.repository.transaction(async (tx) => {
-      if (!(await tx.findUser(caller.agencyId, id, true))) {
+    const revoked = await this.unitOfWork.run(async (tx) => {
+      if (!(await this.users.lock(tx.client, caller.agencyId, id))) {
         throw IdentityException.userNotFound(id);
       }
       const sessions = await this.revocations.revokeInTransaction(tx, {
@@ -145,7 +139,7 @@ export class UsersService {
         actor: actorOf(caller),
         now,
       });
-      await tx.deleteUser(caller.agencyId, id);
+      await this.users.delete(tx.client, caller.agencyId, id);
       return sessions;
     });
     await this.revocations.denyList(revoked);
@@ -157,14 +151,14 @@ export class UsersService {
       throw IdentityException.selfModification('remove the admin role from');
     }
     return this.changeWithRevocation(caller, id, 'role_changed', (tx, now) =>
-      tx.setRoles(caller.agencyId, id, [...new Set(roles)], now),
+      this.users.setRoles(tx.client, caller.agencyId, id, [...new Set(roles)], now),
     );
   }
 
   async setPassword(caller: AccessClaims, id: string, password: string): Promise<void> {
     const passwordHash = await this.passwords.hash(password);
     await this.changeWithRevocation(caller, id, 'admin', async (tx, now) => {
-      await tx.setPassword(caller.agencyId, id, passwordHash, now);
+      await this.users.setPassword(tx.client, caller.agencyId, id, passwordHash, now);
       return undefined;
     });
   }
@@ -174,7 +168,7 @@ export class UsersService {
       throw IdentityException.selfModification('disable');
     }
     return this.changeWithRevocation(caller, id, 'disabled', (tx, now) =>
-      tx.setStatus(caller.agencyId, id, 'disabled', 'admin', now),
+      this.users.setStatus(tx.client, caller.agencyId, id, 'disabled', 'admin', now),
     );
   }
 
@@ -194,8 +188,8 @@ export class UsersService {
     }
     const passwordHash = await this.passwords.hash(request.newPassword);
     const now = this.clock.now();
-    const revoked = await this.repository.transaction(async (tx) => {
-      await tx.setPassword(caller.agencyId, caller.sub, passwordHash, now);
+    const revoked = await this.unitOfWork.run(async (tx) => {
+      await this.users.setPassword(tx.client, caller.agencyId, caller.sub, passwordHash, now);
       return this.revocations.revokeInTransaction(tx, {
         agencyId: caller.agencyId,
         userId: caller.sub,
@@ -215,12 +209,14 @@ export class UsersService {
   ): Promise<User> {
     const now = this.clock.now();
     return toUser(
-      await this.repository.transaction(async (tx) => {
-        const row = await tx.findUser(caller.agencyId, id, true);
+      await this.unitOfWork.run(async (tx) => {
+        const row = await this.users.lock(tx.client, caller.agencyId, id);
         if (!row) {
           throw IdentityException.userNotFound(id);
         }
-        return row.status === from ? tx.setStatus(caller.agencyId, id, 'active', null, now) : row;
+        return row.status === from
+          ? this.users.setStatus(tx.client, caller.agencyId, id, 'active', null, now)
+          : row;
       }),
     );
   }
@@ -229,11 +225,11 @@ export class UsersService {
     caller: AccessClaims,
     id: string,
     reason: RevocationReason,
-    change: (tx: IdentitySql, now: Date) => Promise<T>,
+    change: (tx: UnitOfWorkTx, now: Date) => Promise<T>,
   ): Promise<User> {
     const now = this.clock.now();
-    const { row, revoked } = await this.repository.transaction(async (tx) => {
-      const before = await tx.findUser(caller.agencyId, id, true);
+    const { row, revoked } = await this.unitOfWork.run(async (tx) => {
+      const before = await this.users.lock(tx.client, caller.agencyId, id);
       if (!before) {
         throw IdentityException.userNotFound(id);
       }
@@ -252,7 +248,7 @@ export class UsersService {
   }
 
   private async row(agencyId: string, id: string): Promise<UserRow> {
-    const row = UUID.test(id) ? await this.repository.findUser(agencyId, id) : undefined;
+    const row = UUID.test(id) ? await this.users.find(agencyId, id) : undefined;
     if (!row) {
       throw IdentityException.userNotFound(id);
     }
