@@ -112,6 +112,8 @@ export class Simulator {
   private readonly incidents = new Set<string>();
   /** Escalation envelopes already counted (an event may reach the console through two rooms). */
   private readonly escalationIds = new Set<string>();
+  /** Unanswered assignments the console has already taken back. */
+  private readonly reassigned = new Set<string>();
   private stopped = false;
   /** Commands issued before this run (replayed from the devices' logs) do not count in ack latency. */
   private readonly startedAt = Date.now();
@@ -448,6 +450,7 @@ export class Simulator {
         if (this.incidents.has(event.data.incidentId) && !this.escalationIds.has(event.id)) {
           this.escalationIds.add(event.id);
           this.stats.escalations += 1;
+          this.takeBack(api, event.data.assignmentId, event.data.unitId);
         }
       });
       // Escalations reach every console of the agency without a subscription (ws-gateway routes
@@ -459,6 +462,25 @@ export class Simulator {
         void this.dispatchOne(api).finally(next);
       });
     next();
+  }
+
+  /**
+   * What a dispatcher does with an escalation: takes the unanswered assignment back (cleared, with
+   * the reason in the timeline) and puts the unit on duty again, so a silent device does not keep
+   * its unit busy for the rest of the run.
+   */
+  private takeBack(api: Api, assignmentId: string, unitId: string): void {
+    if (this.reassigned.has(assignmentId) || this.stopped) {
+      return;
+    }
+    this.reassigned.add(assignmentId);
+    void api
+      .call('changeAssignmentStatus', {
+        params: { id: assignmentId },
+        body: { status: 'cleared', reason: 'simulator: unacknowledged, taken back' },
+      })
+      .then(() => this.toAvailable(api, unitId))
+      .catch((error: unknown) => this.failed('take back', error, [409]));
   }
 
   private async dispatchOne(api: Api): Promise<void> {
