@@ -1,10 +1,12 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { AuditModule } from '@gad/audit';
 import { BusModule, OutboxModule } from '@gad/bus';
-import { DatabaseModule, RedisModule } from '@gad/platform';
+import { ConfigModule, DatabaseModule, RedisModule } from '@gad/platform';
 import { API_GATEWAY_CONFIG, type ApiGatewayConfig } from './api-gateway.config';
 import { AuditTrailModule } from './audit/audit-trail.module';
 import { AuthModule } from './auth/auth.module';
+import { EdgeModule } from './edge/edge.module';
+import { IdentityModule } from './identity/identity.module';
 import { DISPATCH_SCHEMA, dispatchMigrations } from './database/data-source';
 import { DocsModule } from './docs/docs.module';
 import { GeoModule } from './geo/geo.module';
@@ -21,12 +23,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        {
-          module: class ConfigModule {},
-          global: true,
-          providers: [{ provide: API_GATEWAY_CONFIG, useValue: config }],
-          exports: [API_GATEWAY_CONFIG],
-        },
+        ConfigModule.forApp(API_GATEWAY_CONFIG, config),
         DatabaseModule.forRoot({
           url: config.DATABASE_URL,
           schema: DISPATCH_SCHEMA,
@@ -58,6 +55,8 @@ export class AppModule {
           interceptAll: true,
         }),
         RpcModule,
+        EdgeModule,
+        IdentityModule,
         AuthModule,
         IncidentsModule,
         GeoModule,

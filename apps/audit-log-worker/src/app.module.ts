@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { AuditModule } from '@gad/audit';
 import { BusModule } from '@gad/bus';
-import { DatabaseModule } from '@gad/platform';
+import { ConfigModule, DatabaseModule } from '@gad/platform';
 import { AUDIT_LOG_WORKER_CONFIG, type AuditLogWorkerConfig } from './audit-log-worker.config';
 import { CheckpointSigner } from './chain/checkpoint-signer';
 import { CHECKPOINT_POLICY } from './checkpoint/checkpoint.service';
@@ -31,41 +31,29 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        {
-          module: class AuditLogWorkerConfigModule {},
-          global: true,
-          providers: [
-            { provide: AUDIT_LOG_WORKER_CONFIG, useValue: config },
-            {
-              provide: CheckpointSigner,
-              useFactory: () =>
-                new CheckpointSigner(config.AUDIT_SIGNING_KEY, config.AUDIT_VERIFY_PUBLIC_KEYS),
+        ConfigModule.forApp(AUDIT_LOG_WORKER_CONFIG, config, [
+          {
+            provide: CheckpointSigner,
+            useFactory: () =>
+              new CheckpointSigner(config.AUDIT_SIGNING_KEY, config.AUDIT_VERIFY_PUBLIC_KEYS),
+          },
+          { provide: AUDIT_WORKER_OPTIONS, useValue: workerOptions },
+          {
+            provide: CHECKPOINT_POLICY,
+            useValue: {
+              every: config.AUDIT_CHECKPOINT_EVERY,
+              intervalMs: config.AUDIT_CHECKPOINT_INTERVAL_MS,
             },
-            { provide: AUDIT_WORKER_OPTIONS, useValue: workerOptions },
-            {
-              provide: CHECKPOINT_POLICY,
-              useValue: {
-                every: config.AUDIT_CHECKPOINT_EVERY,
-                intervalMs: config.AUDIT_CHECKPOINT_INTERVAL_MS,
-              },
+          },
+          {
+            provide: RETENTION_POLICY,
+            useValue: {
+              retentionMonths: config.AUDIT_RETENTION_MONTHS,
+              partitionsAhead: config.AUDIT_PARTITIONS_AHEAD,
+              intervalMs: config.AUDIT_MAINTENANCE_INTERVAL_MS,
             },
-            {
-              provide: RETENTION_POLICY,
-              useValue: {
-                retentionMonths: config.AUDIT_RETENTION_MONTHS,
-                partitionsAhead: config.AUDIT_PARTITIONS_AHEAD,
-                intervalMs: config.AUDIT_MAINTENANCE_INTERVAL_MS,
-              },
-            },
-          ],
-          exports: [
-            AUDIT_LOG_WORKER_CONFIG,
-            CheckpointSigner,
-            AUDIT_WORKER_OPTIONS,
-            CHECKPOINT_POLICY,
-            RETENTION_POLICY,
-          ],
-        },
+          },
+        ]),
         DatabaseModule.forRoot({
           url: config.DATABASE_URL,
           schema: AUDIT_SCHEMA,

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { BusModule, OutboxModule } from '@gad/bus';
-import { DatabaseModule, CLOCK, systemClock } from '@gad/platform';
+import { ConfigModule, DatabaseModule, CLOCK, systemClock } from '@gad/platform';
 import {
   GEO_CONNECTION_SETTINGS,
   GEO_SCHEMA,
@@ -20,15 +20,9 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        {
-          module: class GeoConfigModule {},
-          global: true,
-          providers: [
-            { provide: GEO_SERVICE_CONFIG, useValue: config },
-            { provide: CLOCK, useValue: systemClock },
-          ],
-          exports: [GEO_SERVICE_CONFIG, CLOCK],
-        },
+        ConfigModule.forApp(GEO_SERVICE_CONFIG, config, [
+          { provide: CLOCK, useValue: systemClock },
+        ]),
         DatabaseModule.forRoot({
           url: config.DATABASE_URL,
           schema: GEO_SCHEMA,

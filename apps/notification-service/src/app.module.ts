@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { AuditModule } from '@gad/audit';
 import { BusModule, OutboxModule } from '@gad/bus';
-import { DatabaseModule, CLOCK, systemClock, type Clock } from '@gad/platform';
+import { ConfigModule, DatabaseModule, CLOCK, systemClock, type Clock } from '@gad/platform';
 import { AcksModule } from './acks/acks.module';
 import { ChannelsModule } from './channels/channels.module';
 import { CommandsModule } from './commands/commands.module';
@@ -32,15 +32,9 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        {
-          module: class NotifyConfigModule {},
-          global: true,
-          providers: [
-            { provide: NOTIFICATION_SERVICE_CONFIG, useValue: config },
-            { provide: CLOCK, useValue: options.clock ?? systemClock },
-          ],
-          exports: [NOTIFICATION_SERVICE_CONFIG, CLOCK],
-        },
+        ConfigModule.forApp(NOTIFICATION_SERVICE_CONFIG, config, [
+          { provide: CLOCK, useValue: options.clock ?? systemClock },
+        ]),
         DatabaseModule.forRoot({
           url: config.DATABASE_URL,
           schema: NOTIFY_SCHEMA,

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { BusModule } from '@gad/bus';
-import { RedisModule } from '@gad/platform';
+import { ConfigModule, RedisModule } from '@gad/platform';
 import { CommandsModule } from './commands/commands.module';
 import { DispatchModule } from './dispatch/dispatch.module';
 import { FanoutModule } from './fanout/fanout.module';
@@ -15,12 +15,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        {
-          module: class WsGatewayConfigModule {},
-          global: true,
-          providers: [{ provide: WS_GATEWAY_CONFIG, useValue: config }],
-          exports: [WS_GATEWAY_CONFIG],
-        },
+        ConfigModule.forApp(WS_GATEWAY_CONFIG, config),
         RedisModule.forRoot({ url: config.REDIS_URL, connectionName: 'ws-gateway' }),
         BusModule.forRoot({
           redis: config.REDIS_URL,

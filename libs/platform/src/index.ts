@@ -19,6 +19,7 @@ export {
 } from './lib/errors/problem-details';
 export { ProblemDetailsFilter } from './lib/errors/problem-details.filter';
 export { ZodPipe } from './lib/validation/zod.pipe';
+export { ConfigModule } from './lib/config/config.module';
 export { HealthModule } from './lib/health/health.module';
 export {
   HealthRegistry,

@@ -25,9 +25,9 @@ import { ServiceRpcClient } from '../rpc/service-rpc.client';
 import { PositionsService } from './positions.service';
 import { UnitTracksService } from './unit-tracks.service';
 
-/** Geo reads and writes, answered by geo-service over the bus (it owns the `geo` schema). */
+/** Positions, tracks and nearest units: geo reads and writes answered by geo-service over the bus (it owns the `geo` schema). */
 @Controller()
-export class UnitsController {
+export class PositionsController {
   constructor(
     private readonly rpc: ServiceRpcClient,
     private readonly tracks: UnitTracksService,
