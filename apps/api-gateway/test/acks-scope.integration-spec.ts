@@ -1,16 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import {
-  createEnvelope,
-  uuidv7,
-  type Assignment,
-  type CommandAckStage,
-  type CommandAcknowledgedV1,
-  type CommandIssuedV1,
-  type Unit,
-} from '@gad/contracts';
+import { uuidv7, type Assignment, type CommandAckStage, type Unit } from '@gad/contracts';
 import { AcksService } from '../src/acks/acks.service';
 import { dispatchInstruments } from '../src/timeline/dispatch.metrics';
-import { DispatchTestApp, POINT, type Caller } from './dispatch-test-app';
+import { commandIssued, deviceAck, DispatchTestApp, POINT, type Caller } from './dispatch-test-app';
 
 /**
  * `dispatch.command_acks` keeps only acks of a command's recipient: acks for unknown command ids,
@@ -59,38 +51,8 @@ describe('api-gateway acks scope', () => {
     return { assignment: assignment.body, unit };
   }
 
-  const issued = (assignment: Assignment, commandId = uuidv7()) =>
-    createEnvelope<CommandIssuedV1>({
-      type: 'command.issued',
-      agencyId,
-      actor: { kind: 'service', id: 'notification-service' },
-      data: {
-        commandId,
-        recipient: { kind: 'unit', id: assignment.unitId },
-        kind: 'dispatch',
-        critical: true,
-        assignmentId: assignment.id,
-        incidentId: assignment.incidentId,
-        title: 'Robbery',
-        body: 'Go',
-        locale: 'en',
-        issuedAt: new Date().toISOString(),
-      },
-    });
-
   const ack = (commandId: string, stage: CommandAckStage, userId: string, unitId?: string) =>
-    createEnvelope<CommandAcknowledgedV1>({
-      type: 'command.acknowledged',
-      agencyId,
-      actor: { kind: 'device', id: userId },
-      data: {
-        commandId,
-        stage,
-        userId,
-        ...(unitId ? { unitId } : {}),
-        receivedAt: new Date().toISOString(),
-      },
-    });
+    deviceAck(agencyId, commandId, stage, { userId, unitId });
 
   const stored = async (commandId?: string): Promise<number> =>
     Number(
@@ -118,7 +80,7 @@ describe('api-gateway acks scope', () => {
 
   it('drops acks of another unit’s command and applies the recipient’s', async () => {
     const { assignment, unit } = await dispatched(['officer-1']);
-    const command = issued(assignment);
+    const command = commandIssued(assignment);
     await acks.commandIssued(command);
     const commandId = command.data.commandId;
 
@@ -142,7 +104,7 @@ describe('api-gateway acks scope', () => {
 
   it('keeps an early ack only until its command shows it came from someone else', async () => {
     const { assignment, unit } = await dispatched(['officer-1']);
-    const command = issued(assignment);
+    const command = commandIssued(assignment);
     const commandId = command.data.commandId;
     await acks.commandAcknowledged(ack(commandId, 'declined', 'officer-9', 'unit-other'));
     await acks.commandAcknowledged(ack(commandId, 'seen', 'officer-2', unit.id));

@@ -1,19 +1,14 @@
 import { StreamPublisher } from '@gad/bus';
 import {
-  createEnvelope,
   Streams,
-  uuidv7,
   type Assignment,
   type CommandAckStage,
-  type CommandAcknowledgedV1,
-  type CommandIssuedV1,
-  type Envelope,
   type IncidentTimeline,
   type Unit,
 } from '@gad/contracts';
 import { waitFor } from '@gad/testing';
 import { Redis } from 'ioredis';
-import { DispatchTestApp, POINT, type Caller } from './dispatch-test-app';
+import { commandIssued, deviceAck, DispatchTestApp, POINT, type Caller } from './dispatch-test-app';
 
 /**
  * Device acknowledgements advancing assignments through the real streams: `command.issued` on
@@ -67,44 +62,8 @@ describe('api-gateway acks', () => {
     return { assignment: assignment.body, unit };
   }
 
-  function issued(assignment: Assignment, commandId = uuidv7()): Envelope<CommandIssuedV1> {
-    return createEnvelope({
-      type: 'command.issued',
-      agencyId,
-      actor: { kind: 'service', id: 'notification-service' },
-      data: {
-        commandId,
-        recipient: { kind: 'unit', id: assignment.unitId },
-        kind: 'dispatch',
-        critical: true,
-        assignmentId: assignment.id,
-        incidentId: assignment.incidentId,
-        title: 'Robbery',
-        body: 'Go',
-        locale: 'en',
-        issuedAt: new Date().toISOString(),
-      },
-    });
-  }
-
-  function ack(
-    commandId: string,
-    stage: CommandAckStage,
-    reason?: string,
-  ): Envelope<CommandAcknowledgedV1> {
-    return createEnvelope({
-      type: 'command.acknowledged',
-      agencyId,
-      actor: { kind: 'device', id: 'device-1' },
-      data: {
-        commandId,
-        stage,
-        ...(reason ? { reason } : {}),
-        userId: 'officer-1',
-        receivedAt: new Date().toISOString(),
-      },
-    });
-  }
+  const ack = (commandId: string, stage: CommandAckStage, reason?: string) =>
+    deviceAck(agencyId, commandId, stage, { reason });
 
   const get = async (id: string) =>
     (await t.send<Assignment>(dispatcher, 'GET', `/v1/assignments/${id}`)).body;
@@ -123,7 +82,7 @@ describe('api-gateway acks', () => {
 
   it('command.issued notifies; delivered, seen and accepted acks advance the assignment', async () => {
     const { assignment } = await dispatched();
-    const command = issued(assignment);
+    const command = commandIssued(assignment);
     await publisher.publish(Streams.NotifyOutbound, command);
     await statusBecomes(assignment.id, 'notified');
     for (const stage of ['delivered', 'seen', 'accepted'] as const) {
@@ -157,7 +116,7 @@ describe('api-gateway acks', () => {
 
   it('ignores a redelivered ack and never moves an assignment back', async () => {
     const { assignment } = await dispatched();
-    const command = issued(assignment);
+    const command = commandIssued(assignment);
     await publisher.publish(Streams.NotifyOutbound, command);
     const accepted = ack(command.data.commandId, 'accepted');
     await publisher.publish(Streams.FieldAcks, accepted);
@@ -194,7 +153,7 @@ describe('api-gateway acks', () => {
 
   it('applies an ack that arrived before its command.issued once the command is known', async () => {
     const { assignment } = await dispatched();
-    const command = issued(assignment);
+    const command = commandIssued(assignment);
     await publisher.publish(Streams.FieldAcks, ack(command.data.commandId, 'seen'));
     await waitFor(async () => (await handledAcks(command.data.commandId)).length === 1, {
       description: 'the early ack kept',
@@ -210,7 +169,7 @@ describe('api-gateway acks', () => {
 
   it('a declined ack records the reason and frees the unit', async () => {
     const { assignment, unit } = await dispatched();
-    const command = issued(assignment);
+    const command = commandIssued(assignment);
     await publisher.publish(Streams.NotifyOutbound, command);
     await publisher.publish(
       Streams.FieldAcks,
@@ -224,9 +183,9 @@ describe('api-gateway acks', () => {
 
   it('ignores commands and acks naming another agency’s assignment', async () => {
     const { assignment } = await dispatched();
-    const foreign = { ...issued(assignment), agencyId: 'agency-other' };
+    const foreign = { ...commandIssued(assignment), agencyId: 'agency-other' };
     await publisher.publish(Streams.NotifyOutbound, foreign);
-    const marker = issued((await dispatched()).assignment);
+    const marker = commandIssued((await dispatched()).assignment);
     await publisher.publish(Streams.NotifyOutbound, marker);
     // Entries are handled in order: once the marker is handled, the foreign one was too.
     await statusBecomes(marker.data.assignmentId as string, 'notified');

@@ -1,14 +1,6 @@
-import {
-  createEnvelope,
-  uuidv7,
-  type Assignment,
-  type CommandAckStage,
-  type CommandAcknowledgedV1,
-  type CommandIssuedV1,
-  type Unit,
-} from '@gad/contracts';
+import { uuidv7, type Assignment, type CommandAckStage, type Unit } from '@gad/contracts';
 import { AcksService } from '../src/acks/acks.service';
-import { DispatchTestApp, POINT, type Caller } from './dispatch-test-app';
+import { commandIssued, deviceAck, DispatchTestApp, POINT, type Caller } from './dispatch-test-app';
 
 /**
  * A dispatcher clearing an assignment while the acks consumer applies the officer's ack to the same
@@ -49,41 +41,12 @@ describe('api-gateway assignment races', () => {
     );
     expect(assignment.status).toBe(201);
     const command = uuidv7();
-    await acks.commandIssued(
-      createEnvelope<CommandIssuedV1>({
-        type: 'command.issued',
-        agencyId,
-        actor: { kind: 'service', id: 'notification-service' },
-        data: {
-          commandId: command,
-          recipient: { kind: 'unit', id: unit.id },
-          kind: 'dispatch',
-          critical: true,
-          assignmentId: assignment.body.id,
-          incidentId: incident.body.id,
-          title: 'Robbery',
-          body: 'Go',
-          locale: 'en',
-          issuedAt: new Date().toISOString(),
-        },
-      }),
-    );
+    await acks.commandIssued(commandIssued(assignment.body, command));
     return { assignment: assignment.body, command };
   }
 
   const ack = (commandId: string, unitId: string, stage: CommandAckStage) =>
-    createEnvelope<CommandAcknowledgedV1>({
-      type: 'command.acknowledged',
-      agencyId,
-      actor: { kind: 'device', id: 'officer-1' },
-      data: {
-        commandId,
-        stage,
-        unitId,
-        userId: 'officer-1',
-        receivedAt: new Date().toISOString(),
-      },
-    });
+    deviceAck(agencyId, commandId, stage, { unitId });
 
   it('clearing over REST while the ack consumer accepts never deadlocks nor leaves the unit busy', async () => {
     const unit = (

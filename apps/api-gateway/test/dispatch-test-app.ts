@@ -1,5 +1,15 @@
 import { createPrivateKey } from 'node:crypto';
-import type { AccessClaims, Envelope, Role } from '@gad/contracts';
+import {
+  createEnvelope,
+  uuidv7,
+  type AccessClaims,
+  type Assignment,
+  type CommandAckStage,
+  type CommandAcknowledgedV1,
+  type CommandIssuedV1,
+  type Envelope,
+  type Role,
+} from '@gad/contracts';
 import {
   createTestDatabase,
   createTestKeyPair,
@@ -154,3 +164,53 @@ export const POINT = (lon: number, lat: number) => ({
   type: 'Point' as const,
   coordinates: [lon, lat] as [number, number],
 });
+
+/** `command.issued` for an assignment's unit, as notification-service publishes it. */
+export function commandIssued(
+  assignment: Pick<Assignment, 'agencyId' | 'id' | 'incidentId' | 'unitId'>,
+  commandId: string = uuidv7(),
+): Envelope<CommandIssuedV1> {
+  return createEnvelope<CommandIssuedV1>({
+    type: 'command.issued',
+    agencyId: assignment.agencyId,
+    actor: { kind: 'service', id: 'notification-service' },
+    data: {
+      commandId,
+      recipient: { kind: 'unit', id: assignment.unitId },
+      kind: 'dispatch',
+      critical: true,
+      assignmentId: assignment.id,
+      incidentId: assignment.incidentId,
+      title: 'Robbery',
+      body: 'Go',
+      locale: 'en',
+      issuedAt: new Date().toISOString(),
+    },
+  });
+}
+
+/** `command.acknowledged` from an officer's device, as ws-gateway publishes it. */
+export function deviceAck(
+  agencyId: string,
+  commandId: string,
+  stage: CommandAckStage,
+  {
+    userId = 'officer-1',
+    unitId,
+    reason,
+  }: { userId?: string; unitId?: string; reason?: string } = {},
+): Envelope<CommandAcknowledgedV1> {
+  return createEnvelope<CommandAcknowledgedV1>({
+    type: 'command.acknowledged',
+    agencyId,
+    actor: { kind: 'device', id: userId },
+    data: {
+      commandId,
+      stage,
+      ...(reason ? { reason } : {}),
+      userId,
+      ...(unitId ? { unitId } : {}),
+      receivedAt: new Date().toISOString(),
+    },
+  });
+}
