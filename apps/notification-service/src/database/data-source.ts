@@ -1,7 +1,11 @@
 import { CreateNotifySchema1732400000000 } from './migrations/1732400000000-create-notify-schema';
+import { EncryptWebhookSecrets1765050000000 } from './migrations/1765050000000-encrypt-webhook-secrets';
 
 /** The schema notification-service owns. */
 export const NOTIFY_SCHEMA = 'notify';
 
 /** Migrations of the `notify` schema, in order. */
-export const notifyMigrations = [CreateNotifySchema1732400000000];
+export const notifyMigrations = [
+  CreateNotifySchema1732400000000,
+  EncryptWebhookSecrets1765050000000,
+];

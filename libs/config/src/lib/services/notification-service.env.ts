@@ -48,4 +48,14 @@ export const notificationServiceEnvSchema = serviceEnvSchema
     /** Stream entries handled concurrently (events of one unit or one command stay in order). */
     CONSUMER_CONCURRENCY: envInt(32, 1, 1_000),
     OUTBOX_POLL_MS: envInt(200, 10, 10_000),
+    /**
+     * Key sealing webhook secrets at rest (AES-256-GCM): base64 of 32 random bytes, named
+     * NOTIFY_SECRETS_KEY_ID in what it seals. Unset = agency webhooks cannot be created.
+     */
+    NOTIFY_SECRETS_KEY: z.string().min(40).optional(),
+    NOTIFY_SECRETS_KEY_ID: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).default('k1'),
+    /** Earlier keys still opening what they sealed while rotating: `<id>:<base64>,...`. */
+    NOTIFY_SECRETS_PREVIOUS_KEYS: z.string().default(''),
+    /** PEM file of extra CAs trusted for webhook targets (an agency's private PKI; tests). */
+    WEBHOOK_CA_FILE: z.string().min(1).optional(),
   });
