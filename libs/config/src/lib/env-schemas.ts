@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { productionDefault, requiredInProduction } from './production-rules';
 
 /** Environment values arrive as strings: these helpers parse them strictly. */
 export const envInt = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
@@ -26,10 +27,13 @@ export const envUrl = (protocols: readonly string[]) =>
 export const serviceEnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  HOST: z.string().min(1).default('127.0.0.1'),
+  /** Listen address; required in production (containers listen on 0.0.0.0, not the loopback default). */
+  HOST: requiredInProduction(z.string().min(1).default('127.0.0.1')),
   /** `redis://` or `rediss://` for one server; `redis+cluster://seed:port` for Redis Cluster (docs/adr/0002). */
-  REDIS_URL: envUrl(['redis', 'rediss', 'redis+cluster', 'rediss+cluster']).default(
-    'redis://127.0.0.1:6379',
+  REDIS_URL: requiredInProduction(
+    envUrl(['redis', 'rediss', 'redis+cluster', 'rediss+cluster']).default(
+      'redis://127.0.0.1:6379',
+    ),
   ),
   /** Prefix of every Redis key, stream and queue this deployment uses (isolates tests and tenants of a shared Redis). */
   REDIS_KEY_PREFIX: z
@@ -43,11 +47,17 @@ export const serviceEnvSchema = z.object({
 });
 
 export const databaseEnvSchema = z.object({
-  DATABASE_URL: envUrl(['postgres', 'postgresql']).default(
-    'postgres://postgres@127.0.0.1:5432/gad',
+  DATABASE_URL: requiredInProduction(
+    envUrl(['postgres', 'postgresql']).default('postgres://postgres@127.0.0.1:5432/gad'),
   ),
   DATABASE_POOL_SIZE: envInt(10, 1, 200),
   DATABASE_STATEMENT_TIMEOUT_MS: envInt(5_000, 100, 600_000),
+  /**
+   * Apply pending migrations of the service's schema at boot (default: on, off in production).
+   * Off, the service checks the schema instead and refuses to start on pending or unknown
+   * migrations; `npm run db:migrate` applies them (docs/operations/migrations.md).
+   */
+  MIGRATIONS_AT_BOOT: productionDefault('false', envBool(true)),
 });
 
 export type ServiceEnv = z.infer<typeof serviceEnvSchema>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { applyProductionRules } from './production-rules';
 
 /** One bad environment variable: its name and what is wrong with it (never its value). */
 export interface ConfigIssue {
@@ -32,16 +33,23 @@ export function loadConfig<S extends z.ZodType<object>>(
   schema: S,
   env: EnvSource = process.env,
 ): z.infer<S> {
-  const result = schema.safeParse(env);
-  if (result.success) {
+  // NODE_ENV=production: variables marked requiredInProduction must be set (no development default).
+  const production = applyProductionRules(schema, env);
+  const result = schema.safeParse(production.env);
+  if (result.success && production.issues.length === 0) {
     return result.data;
   }
   const byName = new Map<string, string[]>();
-  for (const issue of result.error.issues) {
+  for (const issue of production.issues) {
+    byName.set(issue.name, [issue.message]);
+  }
+  for (const issue of result.error?.issues ?? []) {
     const name = issue.path.length > 0 ? issue.path.map(String).join('.') : '(environment)';
     const message =
       issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
-    byName.set(name, [...(byName.get(name) ?? []), message]);
+    if (!production.issues.some((required) => required.name === name)) {
+      byName.set(name, [...(byName.get(name) ?? []), message]);
+    }
   }
   const issues = [...byName.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
