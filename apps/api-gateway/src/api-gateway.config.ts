@@ -1,4 +1,4 @@
-import { apiGatewayEnvSchema, loadConfig } from '@gad/config';
+import { apiGatewayEnvSchema, corsSettingsOf, loadConfig } from '@gad/config';
 import { z } from 'zod';
 
 // The schema lives in @gad/config (libs/config/src/lib/services), where docker/test reads it too.
@@ -9,6 +9,7 @@ export const API_GATEWAY_CONFIG = Symbol('API_GATEWAY_CONFIG');
 
 export function loadApiGatewayConfig(): ApiGatewayConfig {
   const config = loadConfig('api-gateway', apiGatewayEnvSchema);
+  corsSettingsOf('api-gateway', config); // refuses `*` with credentials at boot
   if (config.AUTH_DEV_LOGIN && config.NODE_ENV === 'production') {
     throw new Error('api-gateway: AUTH_DEV_LOGIN must not be enabled in production');
   }

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { connectBusTransport } from '@gad/bus';
-import { exitOnConfigError, type EnvSource } from '@gad/config';
+import { corsSettingsOf, exitOnConfigError, type EnvSource } from '@gad/config';
 import { Streams } from '@gad/contracts';
 import { bootstrapService } from '@gad/platform';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -33,6 +33,8 @@ export async function startApiGateway(
     host: config.HOST,
     handleSignals: options.handleSignals,
     env: options.env,
+    // Browser consoles on other origins (CORS_ORIGINS; none by default).
+    cors: corsSettingsOf('api-gateway', config),
     configure: async (app) => {
       await connectBusTransport(app, {
         redis: config.REDIS_URL,

@@ -1,8 +1,8 @@
 import { connectBusTransport, type StreamConsumer } from '@gad/bus';
 import { Streams } from '@gad/contracts';
-import { exitOnConfigError } from '@gad/config';
+import { corsSettingsOf, exitOnConfigError } from '@gad/config';
 import { createLogger } from '@gad/observability';
-import { bootstrapService, REDIS_CLIENT } from '@gad/platform';
+import { bootstrapService, REDIS_CLIENT, socketCorsOptions } from '@gad/platform';
 import type { Redis } from 'ioredis';
 import { AppModule } from './app.module';
 import { ConnectionService } from './realtime/connection.service';
@@ -29,6 +29,8 @@ export async function bootstrap(): Promise<void> {
           maxPayloadBytes: config.WS_MAX_PAYLOAD_BYTES,
           pingIntervalMs: config.WS_PING_INTERVAL_MS,
           pingTimeoutMs: config.WS_PING_TIMEOUT_MS,
+          // Browser consoles on other origins (CORS_ORIGINS); other browser origins are refused.
+          ...socketCorsOptions(corsSettingsOf('ws-gateway', config)),
         }),
       );
       const connections = app.get(ConnectionService);

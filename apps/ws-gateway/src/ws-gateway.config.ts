@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { loadConfig, wsGatewayEnvSchema } from '@gad/config';
+import { corsSettingsOf, loadConfig, wsGatewayEnvSchema } from '@gad/config';
 import { z } from 'zod';
 
 // The schema lives in @gad/config (libs/config/src/lib/services), where docker/test reads it too.
@@ -14,5 +14,7 @@ export function instanceIdOf(config: WsGatewayConfig): string {
 }
 
 export function loadWsGatewayConfig(): WsGatewayConfig {
-  return loadConfig('ws-gateway', wsGatewayEnvSchema);
+  const config = loadConfig('ws-gateway', wsGatewayEnvSchema);
+  corsSettingsOf('ws-gateway', config); // refuses `*` with credentials at boot
+  return config;
 }

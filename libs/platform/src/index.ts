@@ -75,3 +75,12 @@ export {
   type QueueWorkerSpec,
 } from './lib/queue/queue-processor';
 export { CLOCK, systemClock, type Clock } from './lib/clock/clock.constants';
+export {
+  CORS_ALLOWED_HEADERS,
+  CORS_EXPOSED_HEADERS,
+  CORS_MAX_AGE_S,
+  CORS_METHODS,
+  corsOriginAllowed,
+  restCorsOptions,
+  socketCorsOptions,
+} from './lib/cors/cors';

@@ -11,6 +11,9 @@ export interface RedisIoAdapterOptions {
   maxPayloadBytes: number;
   pingIntervalMs: number;
   pingTimeoutMs: number;
+  /** socket.io `cors` (long-polling) and `allowRequest` (origin check), see socketCorsOptions. */
+  cors?: ServerOptions['cors'];
+  allowRequest?: ServerOptions['allowRequest'];
 }
 
 /**
@@ -39,6 +42,8 @@ export class RedisIoAdapter extends IoAdapter {
       maxHttpBufferSize: this.options.maxPayloadBytes,
       perMessageDeflate: false,
       serveClient: false,
+      cors: this.options.cors,
+      allowRequest: this.options.allowRequest,
     });
     server.adapter(
       createShardedAdapter(this.pubClient, this.subClient, {

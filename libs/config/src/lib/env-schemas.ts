@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ConfigError } from './load-config';
 import { productionDefault, requiredInProduction } from './production-rules';
 
 /** Environment values arrive as strings: these helpers parse them strictly. */
@@ -59,6 +60,66 @@ export const databaseEnvSchema = z.object({
    */
   MIGRATIONS_AT_BOOT: productionDefault('false', envBool(true)),
 });
+
+/**
+ * Exact browser origins (`scheme://host[:port]`) or `*`. Browsers refuse a wildcard with
+ * credentials, so {@link corsSettingsOf} refuses `*` while CORS_ALLOW_CREDENTIALS is true.
+ */
+const corsOrigin = z.string().refine(
+  (value) => {
+    if (value === '*') {
+      return true;
+    }
+    try {
+      const url = new URL(value);
+      return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'each origin must be exact: scheme://host[:port], no path or trailing slash, or *' },
+);
+
+/**
+ * Cross-origin access for browser consoles (api-gateway REST, ws-gateway sockets). Empty (the
+ * default): no CORS grant at all, so only same-origin pages (and non-browser clients) can call.
+ */
+export const corsEnvSchema = z.object({
+  /** Comma list of exact origins allowed to call from a browser, e.g. `https://console.example.org`. */
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter((origin) => origin.length > 0),
+    )
+    .pipe(z.array(corsOrigin)),
+  /** Send `Access-Control-Allow-Credentials: true` (cookies); never with `*`. Tokens need no credentials. */
+  CORS_ALLOW_CREDENTIALS: envBool(false),
+});
+
+export type CorsEnv = z.infer<typeof corsEnvSchema>;
+
+/** What the gateways apply; throws a {@link ConfigError} for `*` with credentials. */
+export interface CorsSettings {
+  /** Exact origins, or `'*'`; empty = no CORS. */
+  origins: readonly string[];
+  credentials: boolean;
+}
+
+export function corsSettingsOf(service: string, env: CorsEnv): CorsSettings {
+  if (env.CORS_ALLOW_CREDENTIALS && env.CORS_ORIGINS.includes('*')) {
+    throw new ConfigError(service, [
+      {
+        name: 'CORS_ORIGINS',
+        message: '`*` is refused while CORS_ALLOW_CREDENTIALS is true: list the exact origins',
+      },
+    ]);
+  }
+  return { origins: [...new Set(env.CORS_ORIGINS)], credentials: env.CORS_ALLOW_CREDENTIALS };
+}
 
 export type ServiceEnv = z.infer<typeof serviceEnvSchema>;
 export type DatabaseEnv = z.infer<typeof databaseEnvSchema>;

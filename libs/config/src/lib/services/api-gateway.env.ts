@@ -3,7 +3,13 @@
  * docker/test holds compose and the k8s overlays to. Variables are listed in the app's README.
  */
 import { z } from 'zod';
-import { databaseEnvSchema, envBool, envInt, serviceEnvSchema } from '../env-schemas';
+import {
+  corsEnvSchema,
+  databaseEnvSchema,
+  envBool,
+  envInt,
+  serviceEnvSchema,
+} from '../env-schemas';
 
 const pem = (kind: string) =>
   z
@@ -14,6 +20,8 @@ const pem = (kind: string) =>
     });
 
 export const apiGatewayEnvSchema = serviceEnvSchema.extend(databaseEnvSchema.shape).extend({
+  /** CORS_ORIGINS, CORS_ALLOW_CREDENTIALS: browser consoles on other origins. */
+  ...corsEnvSchema.shape,
   PORT: envInt(3000, 1, 65535),
   /** ES256 (P-256) private key, PKCS#8 PEM; `\n` escapes allowed. Signs access tokens. */
   JWT_PRIVATE_KEY: pem('PRIVATE KEY'),
@@ -46,6 +54,15 @@ export const apiGatewayEnvSchema = serviceEnvSchema.extend(databaseEnvSchema.sha
     .optional(),
   BOOTSTRAP_ADMIN_EMAIL: z.email().optional(),
   BOOTSTRAP_ADMIN_PASSWORD: z.string().min(12).max(256).optional(),
+  /**
+   * First platform operator (role `platform-admin`, no agency), created at boot when no operator
+   * exists (both, or neither). Platform operators create and manage agencies (docs/adr/0014).
+   */
+  BOOTSTRAP_PLATFORM_ADMIN_USERNAME: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$/)
+    .optional(),
+  BOOTSTRAP_PLATFORM_ADMIN_PASSWORD: z.string().min(12).max(256).optional(),
   /**
    * Requests per RATE_LIMIT_WINDOW_SECONDS per authenticated user, and per client IP for requests
    * without a valid access token (anonymous, or a token that fails verification).

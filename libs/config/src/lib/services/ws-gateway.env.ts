@@ -3,9 +3,11 @@
  * docker/test holds compose and the k8s overlays to. Variables are listed in the app's README.
  */
 import { z } from 'zod';
-import { envInt, serviceEnvSchema } from '../env-schemas';
+import { corsEnvSchema, envInt, serviceEnvSchema } from '../env-schemas';
 
 export const wsGatewayEnvSchema = serviceEnvSchema.extend({
+  /** CORS_ORIGINS, CORS_ALLOW_CREDENTIALS: browser consoles on other origins. */
+  ...corsEnvSchema.shape,
   PORT: envInt(3001, 1, 65535),
   /** Public key (SPKI PEM, or the private key PEM in development) that verifies access tokens. */
   JWT_PUBLIC_KEY: z

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import { ConfigError, loadConfig, serviceEnvSchema, type EnvSource } from '@gad/config';
+import {
+  ConfigError,
+  loadConfig,
+  serviceEnvSchema,
+  type CorsSettings,
+  type EnvSource,
+} from '@gad/config';
 import {
   createLogger,
   currentTraceId,
@@ -15,6 +21,7 @@ import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { restCorsOptions } from '../cors/cors';
 import { DomainException } from '../errors/domain.exception';
 import { codeForStatus, toProblem } from '../errors/problem-details';
 import { ProblemDetailsFilter } from '../errors/problem-details.filter';
@@ -41,6 +48,8 @@ export interface BootstrapServiceOptions {
   handleSignals?: boolean;
   /** Environment to read `HOST` and `SHUTDOWN_TIMEOUT_MS` from (default: the process environment). */
   env?: EnvSource;
+  /** Browser origins allowed to call (`corsSettingsOf`); none or absent: no CORS headers. */
+  cors?: CorsSettings;
 }
 
 const bootstrapEnvSchema = serviceEnvSchema.pick({ HOST: true, SHUTDOWN_TIMEOUT_MS: true });
@@ -106,6 +115,11 @@ export async function bootstrapService(
     abortOnError: false,
   });
   app.useGlobalFilters(new ProblemDetailsFilter(createLogger('problem-details')));
+  const cors = options.cors && restCorsOptions(options.cors);
+  if (cors) {
+    // @fastify/cors: preflights answered before routing, auth and rate limits.
+    app.enableCors(cors);
+  }
   const health = app.get(HealthRegistry, { strict: false });
   app
     .getHttpAdapter()
