@@ -35,6 +35,8 @@ export * from './events/command-acknowledged/v1';
 export * from './events/user-sessions-revoked/v1';
 export * from './http/notifications.schema';
 export * from './rpc/notify.schema';
+export * from './rpc/notify-webhooks.schema';
+export * from './http/webhooks.schema';
 export * from './http/units.schema';
 export * from './http/assignments.schema';
 export * from './events/incident-updated/v1';
