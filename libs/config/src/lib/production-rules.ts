@@ -20,12 +20,14 @@ export const productionRules = z.registry<ProductionRule>();
  * elsewhere: `DATABASE_URL: requiredInProduction(envUrl([...]).default('postgres://...127.0.0.1...'))`.
  */
 export function requiredInProduction<T extends z.ZodType>(schema: T): T {
-  return schema.register(productionRules, { required: true });
+  productionRules.add(schema, { required: true });
+  return schema;
 }
 
 /** Gives a variable another default when `NODE_ENV=production` (it can still be set explicitly). */
 export function productionDefault<T extends z.ZodType>(defaultValue: string, schema: T): T {
-  return schema.register(productionRules, { defaultValue });
+  productionRules.add(schema, { defaultValue });
+  return schema;
 }
 
 type EnvSource = Readonly<Record<string, string | undefined>>;
