@@ -28,7 +28,7 @@ export class AppModule {
           url: config.DATABASE_URL,
           schema: DISPATCH_SCHEMA,
           migrations: dispatchMigrations,
-          migrationsRun: true,
+          migrationsRun: config.MIGRATIONS_AT_BOOT,
           poolSize: config.DATABASE_POOL_SIZE,
           statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
           applicationName: 'api-gateway',

@@ -58,7 +58,7 @@ export class AppModule {
           url: config.DATABASE_URL,
           schema: AUDIT_SCHEMA,
           migrations: auditMigrations,
-          migrationsRun: true,
+          migrationsRun: config.MIGRATIONS_AT_BOOT,
           poolSize: config.DATABASE_POOL_SIZE,
           statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
           applicationName: 'audit-log-worker',

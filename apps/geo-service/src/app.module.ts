@@ -27,7 +27,7 @@ export class AppModule {
           url: config.DATABASE_URL,
           schema: GEO_SCHEMA,
           migrations: geoMigrations,
-          migrationsRun: true,
+          migrationsRun: config.MIGRATIONS_AT_BOOT,
           poolSize: config.DATABASE_POOL_SIZE,
           statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
           applicationName: 'geo-service',

@@ -39,7 +39,7 @@ export class AppModule {
           url: config.DATABASE_URL,
           schema: NOTIFY_SCHEMA,
           migrations: notifyMigrations,
-          migrationsRun: true,
+          migrationsRun: config.MIGRATIONS_AT_BOOT,
           poolSize: config.DATABASE_POOL_SIZE,
           statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
           applicationName: 'notification-service',

@@ -38,6 +38,15 @@ export {
   type CreateDataSourceOptions,
 } from './lib/database/create-data-source';
 export { DatabaseModule, type DatabaseModuleOptions } from './lib/database/database.module';
+export {
+  assertSchemaCurrent,
+  knownMigrations,
+  MIGRATION_LOCK_KEY,
+  runPendingMigrations,
+  schemaMigrationStatus,
+  SchemaVersionError,
+  type SchemaMigrationStatus,
+} from './lib/database/schema-migrations';
 export { loadSqlFile, sqlOf } from './lib/database/sql-file';
 export {
   Database,

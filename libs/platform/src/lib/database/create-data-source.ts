@@ -1,5 +1,10 @@
 import type { Pool, PoolClient } from 'pg';
 import { DataSource, type DataSourceOptions } from 'typeorm';
+import {
+  assertSchemaCurrent,
+  migrationsTableName,
+  runPendingMigrations,
+} from './schema-migrations';
 
 type Migrations = NonNullable<DataSourceOptions['migrations']>;
 
@@ -39,10 +44,7 @@ const SETTING = /^[a-z_][a-z0-9_.]*$/;
 const SETTING_VALUE = /^[A-Za-z0-9_.:-]+$/;
 export const DEFAULT_POOL_SIZE = 10;
 
-/** Table (inside the schema) recording its applied migrations: `<schema>_migrations`. */
-export function migrationsTableName(schema: string): string {
-  return `${schema}_migrations`;
-}
+export { migrationsTableName };
 
 /**
  * A TypeORM postgres DataSource (not yet initialized) with a bounded pg pool, `statement_timeout`,
@@ -88,20 +90,33 @@ export function createDataSource(options: CreateDataSourceOptions): DataSource {
   });
 }
 
-/** Initializes the DataSource, creates its schema and optionally applies pending migrations. */
+/**
+ * Initializes the DataSource, then either applies pending migrations under the migration advisory
+ * lock (`migrationsRun`, creating the schema), or checks that the schema holds exactly the
+ * migrations this build knows (`verifySchema`: production, where `npm run db:migrate` is a step of
+ * the deployment; no DDL), or only creates the schema (neither).
+ */
 export async function initializeDataSource(
   dataSource: DataSource,
-  { migrationsRun = false }: { migrationsRun?: boolean } = {},
+  {
+    migrationsRun = false,
+    verifySchema = false,
+  }: { migrationsRun?: boolean; verifySchema?: boolean } = {},
 ): Promise<void> {
   if (!dataSource.isInitialized) {
     await dataSource.initialize();
   }
+  if (migrationsRun) {
+    await runPendingMigrations(dataSource);
+    return;
+  }
+  if (verifySchema) {
+    await assertSchemaCurrent(dataSource);
+    return;
+  }
   const schema = (dataSource.options as { schema?: string }).schema;
   if (schema) {
     await dataSource.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-  }
-  if (migrationsRun) {
-    await dataSource.runMigrations({ transaction: 'each' });
   }
 }
 

@@ -17,7 +17,11 @@ import {
 import { Database } from './database';
 
 export interface DatabaseModuleOptions extends CreateDataSourceOptions {
-  /** Apply pending migrations when the module initializes. */
+  /**
+   * Apply pending migrations when the module initializes (under the migration advisory lock).
+   * Otherwise, a module given `migrations` checks the schema instead and fails naming pending or
+   * unknown migrations (`MIGRATIONS_AT_BOOT=false`, production: docs/operations/migrations.md).
+   */
   migrationsRun?: boolean;
   /**
    * Opens the whole pool when the module initializes and runs this statement on every connection,
@@ -59,7 +63,11 @@ export class DatabaseModule {
               ...options,
               ...(options.warmUpSql ? { keepIdleConnections: true } : {}),
             });
-            await initializeDataSource(dataSource, { migrationsRun: options.migrationsRun });
+            await initializeDataSource(dataSource, {
+              migrationsRun: options.migrationsRun,
+              verifySchema:
+                !options.migrationsRun && Object.keys(options.migrations ?? {}).length > 0,
+            });
             if (options.warmUpSql) {
               await warmPool(dataSource, options.poolSize ?? DEFAULT_POOL_SIZE, options.warmUpSql);
             }
