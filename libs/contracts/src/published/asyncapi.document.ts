@@ -8,6 +8,7 @@ import { Streams } from '../streams/streams';
 import { API_CONTRACT_VERSION } from './openapi.document';
 import { pascalCase, toJsonSchema, type JsonSchema } from './json-schema';
 import {
+  catchUpResultSchema,
   dispatchClientEvents,
   dispatchServerEvents,
   fieldClientEvents,
@@ -119,16 +120,23 @@ export function buildAsyncApiDocument(): JsonSchema {
       return name;
     });
   schemas['FieldHandshakeAuth'] = toJsonSchema(fieldHandshakeAuthSchema, 'input', 'draft-07');
+  schemas['DispatchCatchUpResult'] = toJsonSchema(catchUpResultSchema, 'output', 'draft-07');
   const namespaces = [
     {
       key: 'dispatchNamespace',
       address: Namespaces.Dispatch,
       description:
         'Dispatch consoles. Access token in the handshake `auth` (`{ token }`); the socket joins ' +
-        'its agency’s room and receives the agency’s domain events in their envelope (socket ' +
-        'event name = `type`), `assignment.*` escalations included; `subscribe` adds an ' +
-        'incident’s or a zone’s events. A malformed handshake field or id claim is refused with ' +
-        '`invalid_handshake` (`issues` name it).',
+        'its agency’s room and receives the agency’s feed: every domain event a console shows ' +
+        '(incidents, units, assignments and their escalations, acknowledgements, geofence ' +
+        'events) in its envelope (socket event name = `type`) with a second argument ' +
+        '`{ feedId }`, its id in the agency’s feed; `subscribe` adds an incident’s or a zone’s ' +
+        'room. After a reconnect `catch_up { lastEventId }` replays the feed after that id in ' +
+        'order (ack `DispatchCatchUpResult`), or answers `resync_required` when the id is older ' +
+        'than the feed’s window (the newest `WS_FEED_MAX_LEN` events of the agency, default ' +
+        '10,000, kept `WS_FEED_TTL_S` after the last one): reload over REST, then follow. ' +
+        'A malformed handshake field or id claim is refused with `invalid_handshake` (`issues` ' +
+        'name it).',
       server: socketMessages('Dispatch', dispatchServerEvents),
       client: socketMessages('Dispatch', dispatchClientEvents),
     },

@@ -3,9 +3,13 @@ import { commandAckRequestSchema } from '../events/command-acknowledged/v1';
 import { deliveredCommandSchema, recipientSchema } from '../events/command-issued/v1';
 import type { EventType } from '../events/event-registry';
 import { unitMovedV1 } from '../events/unit-moved/v1';
+import { envelopeSchema } from '../envelope/envelope.schema';
 import {
+  catchUpRequestSchema,
+  feedIdSchema,
   SocketErrorCodes,
   subscriptionRequestSchema,
+  type CatchUpResult,
   type DispatchClientToServerEvents,
   type DispatchServerToClientEvents,
   type ServerNotice,
@@ -56,6 +60,22 @@ const resyncNoticeSchema: z.ZodType<ResyncNotice> = z.object({
   currentSeq: z.number().int().min(0),
 });
 
+const feedEntrySchema = z.object({ feedId: feedIdSchema, event: envelopeSchema });
+/** The ack of `catch_up` (`{ ok: true, ...CatchUpResult }`; a refusal is `{ ok: false, error }`). */
+export const catchUpResultSchema: z.ZodType<CatchUpResult> = z.discriminatedUnion('status', [
+  z.object({
+    status: z.literal('replay'),
+    events: z.array(feedEntrySchema),
+    lastEventId: feedIdSchema,
+    more: z.boolean(),
+  }),
+  z.object({
+    status: z.literal('resync_required'),
+    reason: z.enum(['window_exceeded', 'feed_reset']),
+    lastEventId: feedIdSchema,
+  }),
+]) as z.ZodType<CatchUpResult>;
+
 export interface SocketEvent {
   summary: string;
   /** A payload schema, or the domain event type forwarded in its envelope. */
@@ -70,6 +90,14 @@ const envelope = (type: EventType, summary: string): SocketEvent => ({
 /** `/dispatch`, server → console. */
 export const dispatchServerEvents = {
   'incident.created': envelope('incident.created', 'A new incident of the agency'),
+  'incident.updated': envelope(
+    'incident.updated',
+    'An incident’s attributes changed, e.g. its priority (agency and incident subscribers)',
+  ),
+  'incident.status_changed': envelope(
+    'incident.status_changed',
+    'An incident changed status, e.g. closed (agency and incident subscribers)',
+  ),
   'unit.status_changed': envelope('unit.status_changed', 'A unit changed status'),
   'unit.updated': envelope('unit.updated', 'A unit was created or changed'),
   'assignment.created': envelope(
@@ -84,8 +112,16 @@ export const dispatchServerEvents = {
     'assignment.unacknowledged',
     'A critical command went unacknowledged: escalation (every console of the agency)',
   ),
-  'geofence.entered': envelope('geofence.entered', 'A unit entered a zone (zone subscribers)'),
-  'geofence.exited': envelope('geofence.exited', 'A unit left a zone (zone subscribers)'),
+  'command.acknowledged': envelope(
+    'command.acknowledged',
+    'A device acknowledged a command (delivered, seen, accepted, declined), with the command’s ' +
+      '`assignmentId`/`incidentId`/`allCallId` (agency and incident subscribers)',
+  ),
+  'geofence.entered': envelope(
+    'geofence.entered',
+    'A unit entered a zone (agency, zone subscribers)',
+  ),
+  'geofence.exited': envelope('geofence.exited', 'A unit left a zone (agency, zone subscribers)'),
   'geofence.dwell': envelope('geofence.dwell', 'A unit stayed in a zone past its dwell time'),
   'units.moved': {
     summary: 'Coalesced newest fix per unit (volatile, about every 500 ms)',
@@ -107,6 +143,13 @@ export const dispatchClientEvents = {
   unsubscribe: {
     summary: 'Leave an incident’s or a zone’s room',
     payload: subscriptionRequestSchema,
+  },
+  catch_up: {
+    summary:
+      'Replay the agency’s feed after `lastEventId` (ack: `CatchUpResult`, see ' +
+      '`DispatchCatchUpResult`): `replay` with the events in feed order (page again while ' +
+      '`more`), or `resync_required` when the id is older than the feed’s window',
+    payload: catchUpRequestSchema,
   },
 } satisfies Record<keyof DispatchClientToServerEvents, SocketEvent>;
 

@@ -1,14 +1,17 @@
 import { z } from 'zod';
-import { text } from '../primitives/primitives.schema';
+import { num, text } from '../primitives/primitives.schema';
 import { agencyIdSchema } from '../http/agencies.schema';
 import type { Envelope } from '../envelope/envelope.schema';
 import type { AssignmentCreatedV1 } from '../events/assignment-created/v1';
 import type { AssignmentUnacknowledgedV1 } from '../events/assignment-unacknowledged/v1';
 import type { AssignmentUpdatedV1 } from '../events/assignment-updated/v1';
+import type { CommandAcknowledgedV1 } from '../events/command-acknowledged/v1';
 import type { GeofenceDwellV1 } from '../events/geofence-dwell/v1';
 import type { GeofenceEnteredV1 } from '../events/geofence-entered/v1';
 import type { GeofenceExitedV1 } from '../events/geofence-exited/v1';
 import type { IncidentCreatedV1 } from '../events/incident-created/v1';
+import type { IncidentStatusChangedV1 } from '../events/incident-status-changed/v1';
+import type { IncidentUpdatedV1 } from '../events/incident-updated/v1';
 import type { UnitMovedV1 } from '../events/unit-moved/v1';
 import type { UnitStatusChangedV1 } from '../events/unit-status-changed/v1';
 import type { UnitUpdatedV1 } from '../events/unit-updated/v1';
@@ -104,24 +107,102 @@ export interface UnitsMovedBatch {
 }
 
 /**
+ * Where a console event sits in its agency's feed: the id of its entry in ws-gateway's per-agency
+ * capped stream (a Redis stream id, `<ms>-<n>`). Ids grow in feed order; a console keeps the newest
+ * one it handled and sends it in `catch_up` after a reconnect.
+ */
+export const feedIdSchema = text().regex(/^\d{1,20}-\d{1,20}$/, 'a feed id: <ms>-<n>');
+
+/** Second argument of every feed event on `/dispatch`: `socket.on(type, (event, meta) => …)`. */
+export interface FeedMeta {
+  feedId: string;
+}
+
+/** One replayed feed event: the envelope as it was emitted live, and its feed id. */
+export interface FeedEntry {
+  feedId: string;
+  event: Envelope;
+}
+
+/**
+ * `catch_up` on `/dispatch`: the events of the caller's agency after `lastEventId`, oldest first.
+ * Without `lastEventId` nothing is replayed and the answer names the newest id (where to follow
+ * from after a fresh REST load).
+ */
+export const catchUpRequestSchema = z.strictObject({
+  lastEventId: feedIdSchema.optional(),
+  /** Page size, 1 to 500 (default 200); `more: true` asks for another page. */
+  limit: num().int().min(1).max(500).optional(),
+});
+export type CatchUpRequest = z.infer<typeof catchUpRequestSchema>;
+
+/**
+ * Answer of `catch_up`. `replay`: `events` after `lastEventId` in feed order, `lastEventId` the
+ * newest one answered (or the request's when none), `more` when another page follows.
+ * `resync_required`: events after the console's id are gone (`window_exceeded`: older than the
+ * feed's window; `feed_reset`: the feed restarted): reload the state over REST, then follow from
+ * `lastEventId` (the feed's newest id).
+ */
+export type CatchUpResult =
+  | { status: 'replay'; events: FeedEntry[]; lastEventId: string; more: boolean }
+  | {
+      status: 'resync_required';
+      reason: 'window_exceeded' | 'feed_reset';
+      lastEventId: string;
+    };
+
+/** A console event as it reaches a listener: the envelope, and where it sits in the feed. */
+type FeedListener<T> = (event: Envelope<T>, meta: FeedMeta) => void;
+
+/**
+ * The `command.acknowledged` a console receives: the device's acknowledgement with the command's
+ * assignment, incident and all-call, when ws-gateway delivered the command (it remembers them).
+ */
+export type ConsoleCommandAcknowledged = CommandAcknowledgedV1;
+
+/**
  * Events the server emits on `/dispatch`. Domain events are forwarded in their envelope with the
- * socket event name = the envelope `type`: agency-wide ones to every console of the agency,
- * `assignment.*` also to `incident` subscribers and `geofence.*` to `zone` subscribers.
+ * socket event name = the envelope `type` and a second argument {@link FeedMeta} (the event's feed
+ * id): every one to every console of the agency (never another agency's), `incident.*`,
+ * `assignment.*` and `command.acknowledged` also to the incident's subscribers, `geofence.*` also
+ * to the zone's (and a perimeter incident's) subscribers. A socket in several of the rooms gets an
+ * event once. These are the events of {@link DISPATCH_FEED_EVENTS}; `units.moved` is volatile and
+ * not part of the feed.
  */
 export interface DispatchServerToClientEvents {
-  'incident.created': (event: Envelope<IncidentCreatedV1>) => void;
-  'unit.status_changed': (event: Envelope<UnitStatusChangedV1>) => void;
-  'unit.updated': (event: Envelope<UnitUpdatedV1>) => void;
-  'assignment.created': (event: Envelope<AssignmentCreatedV1>) => void;
-  'assignment.updated': (event: Envelope<AssignmentUpdatedV1>) => void;
-  'assignment.unacknowledged': (event: Envelope<AssignmentUnacknowledgedV1>) => void;
-  'geofence.entered': (event: Envelope<GeofenceEnteredV1>) => void;
-  'geofence.exited': (event: Envelope<GeofenceExitedV1>) => void;
-  'geofence.dwell': (event: Envelope<GeofenceDwellV1>) => void;
+  'incident.created': FeedListener<IncidentCreatedV1>;
+  'incident.updated': FeedListener<IncidentUpdatedV1>;
+  'incident.status_changed': FeedListener<IncidentStatusChangedV1>;
+  'unit.status_changed': FeedListener<UnitStatusChangedV1>;
+  'unit.updated': FeedListener<UnitUpdatedV1>;
+  'assignment.created': FeedListener<AssignmentCreatedV1>;
+  'assignment.updated': FeedListener<AssignmentUpdatedV1>;
+  'assignment.unacknowledged': FeedListener<AssignmentUnacknowledgedV1>;
+  'command.acknowledged': FeedListener<ConsoleCommandAcknowledged>;
+  'geofence.entered': FeedListener<GeofenceEnteredV1>;
+  'geofence.exited': FeedListener<GeofenceExitedV1>;
+  'geofence.dwell': FeedListener<GeofenceDwellV1>;
   'units.moved': (batch: UnitsMovedBatch) => void;
   notice: (notice: ServerNotice) => void;
   error: (error: SocketError) => void;
 }
+
+/** The socket events of the console feed (each with a {@link FeedMeta}, replayed by `catch_up`). */
+export const DISPATCH_FEED_EVENTS = [
+  'incident.created',
+  'incident.updated',
+  'incident.status_changed',
+  'unit.status_changed',
+  'unit.updated',
+  'assignment.created',
+  'assignment.updated',
+  'assignment.unacknowledged',
+  'command.acknowledged',
+  'geofence.entered',
+  'geofence.exited',
+  'geofence.dwell',
+] as const satisfies readonly (keyof DispatchServerToClientEvents)[];
+export type DispatchFeedEvent = (typeof DISPATCH_FEED_EVENTS)[number];
 
 export interface DispatchClientToServerEvents {
   subscribe: (
@@ -132,6 +213,7 @@ export interface DispatchClientToServerEvents {
     request: SubscriptionRequest,
     ack: (result: SocketAck<{ room: string }>) => void,
   ) => void;
+  catch_up: (request: CatchUpRequest, ack: (result: SocketAck<CatchUpResult>) => void) => void;
 }
 
 /** A room name was asked for with an id that is not one ({@link roomIdSchema}, {@link agencyIdSchema}). */

@@ -22,5 +22,13 @@ export const commandAcknowledgedV1 = commandAckRequestSchema.extend({
   deviceId: text().max(200).optional(),
   /** Server time the ack was received. */
   receivedAt: timestamp(),
+  /**
+   * The acknowledged command's assignment, incident and all-call: absent on `gad:field:acks`;
+   * ws-gateway adds them from the `command.issued` it delivered when it forwards the ack to the
+   * consoles on `/dispatch`.
+   */
+  assignmentId: z.uuid().optional(),
+  incidentId: z.uuid().optional(),
+  allCallId: z.uuid().optional(),
 });
 export type CommandAcknowledgedV1 = z.infer<typeof commandAcknowledgedV1>;
