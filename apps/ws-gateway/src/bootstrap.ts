@@ -40,7 +40,13 @@ export async function bootstrap(): Promise<void> {
         service: 'ws-gateway',
         // Named after the incarnation in the instance registry: survivors know when it died.
         consumer: connections.incarnation,
-        streams: [Streams.DispatchEvents, Streams.GeoEvents, Streams.NotifyOutbound],
+        // gad:field:acks too: acknowledgements are part of the consoles' feed.
+        streams: [
+          Streams.DispatchEvents,
+          Streams.GeoEvents,
+          Streams.NotifyOutbound,
+          Streams.FieldAcks,
+        ],
         rpc: false,
         // Entries of a batch are handled concurrently (commands of one recipient stay in order).
         concurrency: 32,

@@ -1,7 +1,13 @@
 import { Inject } from '@nestjs/common';
 import { WebSocketGateway, type OnGatewayConnection, type OnGatewayInit } from '@nestjs/websockets';
-import { Namespaces, roomOf, subscriptionRequestSchema } from '@gad/contracts';
+import {
+  catchUpRequestSchema,
+  Namespaces,
+  roomOf,
+  subscriptionRequestSchema,
+} from '@gad/contracts';
 import type { Namespace } from 'socket.io';
+import { ConsoleFeedService } from '../fanout/console-feed.service';
 import { FanoutService, REVOKE_EVENT, type Revocation } from '../fanout/fanout.service';
 import { ConnectionService } from '../realtime/connection.service';
 import { installMessageRouter, type MessageHandler } from '../realtime/message-router';
@@ -12,7 +18,8 @@ import { SubscriptionsService } from './subscriptions.service';
 
 /**
  * `/dispatch`: consoles (roles admin, supervisor, dispatcher). Each socket joins its agency's and its
- * user's rooms and may `subscribe`/`unsubscribe` to incidents and zones (with an ack).
+ * user's rooms and may `subscribe`/`unsubscribe` to incidents and zones (with an ack), and
+ * `catch_up` on its agency's feed after a reconnect.
  */
 @WebSocketGateway({ namespace: Namespaces.Dispatch })
 export class DispatchGateway implements OnGatewayInit, OnGatewayConnection {
@@ -23,6 +30,13 @@ export class DispatchGateway implements OnGatewayInit, OnGatewayConnection {
     unsubscribe: async (socket, payload) => ({
       room: await this.subscriptions.unsubscribe(socket, parseSubscription(payload)),
     }),
+    catch_up: async (socket, payload) => {
+      const parsed = catchUpRequestSchema.safeParse(payload ?? {});
+      if (!parsed.success) {
+        throw WsException.invalidPayload(parsed.error);
+      }
+      return { ...(await this.feed.catchUp(socket.data.user.agencyId, parsed.data)) };
+    },
   };
 
   constructor(
@@ -30,6 +44,7 @@ export class DispatchGateway implements OnGatewayInit, OnGatewayConnection {
     private readonly namespaces: NamespacesRegistry,
     private readonly subscriptions: SubscriptionsService,
     private readonly fanout: FanoutService,
+    private readonly feed: ConsoleFeedService,
   ) {}
 
   afterInit(namespace: Namespace): void {

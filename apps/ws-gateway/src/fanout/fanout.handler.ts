@@ -7,9 +7,16 @@ import { FanoutService } from './fanout.service';
 import { PositionCoalescer } from './position-coalescer';
 
 /**
- * Bus handlers of group `ws-gateway` on `gad:dispatch:events`, `gad:geo:events` and
- * `gad:notify:outbound`: each event is handled by one instance and emitted through the adapter.
- * The transport validates every event against the registry first (`@OnEvent`).
+ * The console feed is one queue per agency: its events are appended and emitted one after another
+ * in stream order, so feed ids grow in the order consoles receive the events.
+ */
+const byAgency = { orderKey: (event: { agencyId: string }) => `feed:${event.agencyId}` };
+
+/**
+ * Bus handlers of group `ws-gateway` on `gad:dispatch:events`, `gad:geo:events`,
+ * `gad:notify:outbound` and `gad:field:acks`: each event is handled by one instance and emitted
+ * through the adapter. The transport validates every event against the registry first
+ * (`@OnEvent`).
  */
 @Controller()
 export class FanoutHandler {
@@ -19,29 +26,51 @@ export class FanoutHandler {
     private readonly coalescer: PositionCoalescer,
   ) {}
 
-  @OnEvent(EventTypes.IncidentCreated)
+  @OnEvent(EventTypes.IncidentCreated, byAgency)
   async onIncidentCreated(@Payload() event: EventEnvelope<'incident.created'>): Promise<void> {
     await this.fanout.incidentCreated(event);
   }
 
-  @OnEvent([EventTypes.UnitStatusChanged, EventTypes.UnitUpdated])
-  onUnitChanged(@Payload() event: EventEnvelope<'unit.status_changed' | 'unit.updated'>): void {
-    this.fanout.toAgency(event);
+  @OnEvent([EventTypes.IncidentUpdated, EventTypes.IncidentStatusChanged], byAgency)
+  async onIncidentChanged(
+    @Payload() event: EventEnvelope<'incident.updated' | 'incident.status_changed'>,
+  ): Promise<void> {
+    await this.fanout.toAgencyAndIncident(event);
   }
 
-  @OnEvent([
-    EventTypes.AssignmentCreated,
-    EventTypes.AssignmentUpdated,
-    EventTypes.AssignmentUnacknowledged,
-  ])
-  onAssignmentChanged(
+  @OnEvent([EventTypes.UnitStatusChanged, EventTypes.UnitUpdated], byAgency)
+  async onUnitChanged(
+    @Payload() event: EventEnvelope<'unit.status_changed' | 'unit.updated'>,
+  ): Promise<void> {
+    await this.fanout.toAgency(event);
+  }
+
+  @OnEvent(
+    [
+      EventTypes.AssignmentCreated,
+      EventTypes.AssignmentUpdated,
+      EventTypes.AssignmentUnacknowledged,
+    ],
+    byAgency,
+  )
+  async onAssignmentChanged(
     @Payload()
     event: EventEnvelope<'assignment.created' | 'assignment.updated' | 'assignment.unacknowledged'>,
-  ): void {
-    this.fanout.toAgencyAndIncident(event);
+  ): Promise<void> {
+    await this.fanout.toAgencyAndIncident(event);
   }
 
-  @OnEvent([EventTypes.GeofenceEntered, EventTypes.GeofenceExited, EventTypes.GeofenceDwell])
+  @OnEvent(EventTypes.CommandAcknowledged, byAgency)
+  async onCommandAcknowledged(
+    @Payload() event: EventEnvelope<'command.acknowledged'>,
+  ): Promise<void> {
+    await this.fanout.commandAcknowledged(event);
+  }
+
+  @OnEvent(
+    [EventTypes.GeofenceEntered, EventTypes.GeofenceExited, EventTypes.GeofenceDwell],
+    byAgency,
+  )
   async onGeofence(
     @Payload() event: EventEnvelope<'geofence.entered' | 'geofence.exited' | 'geofence.dwell'>,
   ): Promise<void> {
@@ -61,6 +90,8 @@ export class FanoutHandler {
   /** Resolves once the command is in the recipient's log (a throw retries; the log dedupes). */
   @OnEvent(EventTypes.CommandIssued)
   async onCommandIssued(@Payload() event: EventEnvelope<'command.issued'>): Promise<void> {
+    // Remembered first: the device may acknowledge as soon as the command reaches it.
+    await this.fanout.rememberCommand(event);
     await this.commands.issue(event);
   }
 }

@@ -2,15 +2,20 @@ import { Module } from '@nestjs/common';
 import { CommandsModule } from '../commands/commands.module';
 import { OwnershipModule } from '../ownership/ownership.module';
 import { RealtimeModule } from '../realtime/realtime.module';
+import { ConsoleFeedRepository } from './console-feed.repository';
+import { ConsoleFeedService } from './console-feed.service';
 import { FanoutHandler } from './fanout.handler';
 import { FanoutService } from './fanout.service';
 import { PositionCoalescer } from './position-coalescer';
 
-/** Stream events to the rooms of `/dispatch` and `/field` (positions coalesced per agency). */
+/**
+ * Stream events to the rooms of `/dispatch` and `/field` (positions coalesced per agency), and the
+ * agency's console feed consoles catch up from.
+ */
 @Module({
   imports: [RealtimeModule, OwnershipModule, CommandsModule],
   controllers: [FanoutHandler],
-  providers: [FanoutService, PositionCoalescer],
-  exports: [FanoutService],
+  providers: [FanoutService, PositionCoalescer, ConsoleFeedRepository, ConsoleFeedService],
+  exports: [FanoutService, ConsoleFeedService],
 })
 export class FanoutModule {}

@@ -3,7 +3,10 @@ import {
   roomOf,
   SocketErrorCodes,
   traceIdOf,
+  type CommandAcknowledgedV1,
+  type CommandIssuedV1,
   type Envelope,
+  type FeedMeta,
   type ServerNotice,
   type UserSessionsRevokedV1,
 } from '@gad/contracts';
@@ -12,6 +15,7 @@ import { OwnershipRepository } from '../ownership/ownership.repository';
 import { NamespacesRegistry } from '../realtime/namespaces.registry';
 import type { SocketIdentity } from '../realtime/socket-auth';
 import { wsInstruments } from '../realtime/ws.metrics';
+import { ConsoleFeedRepository } from './console-feed.repository';
 
 /** Server-side event that carries a revocation to the other gateway instances. */
 export const REVOKE_EVENT = 'gad:sessions-revoked';
@@ -25,7 +29,10 @@ export interface Revocation {
 
 /**
  * Emits domain events to the rooms of `/dispatch` that should see them; the adapter spreads each
- * emit to the other instances. Every room but the agency's is agency-qualified.
+ * emit to the other instances. Every room but the agency's is agency-qualified. Every event a
+ * console shows goes to the agency's room (never another agency's) and is first appended to the
+ * agency's feed ({@link ConsoleFeedRepository}); its feed id travels as the emit's second
+ * argument, so a console can catch up from it after a reconnect.
  */
 @Injectable()
 export class FanoutService {
@@ -35,40 +42,72 @@ export class FanoutService {
   constructor(
     private readonly namespaces: NamespacesRegistry,
     private readonly ownership: OwnershipRepository,
+    private readonly feed: ConsoleFeedRepository,
   ) {}
 
-  /** Agency-wide events: every console of the agency. */
-  toAgency(envelope: Envelope): void {
-    this.emit(envelope, [roomOf.agency(envelope.agencyId)]);
+  /** Agency-wide events (`unit.*`): every console of the agency. */
+  async toAgency(envelope: Envelope): Promise<void> {
+    await this.publish(envelope, [roomOf.agency(envelope.agencyId)]);
   }
 
   /** `incident.created`: remembered as the agency's (subscription checks), then to the agency. */
   async incidentCreated(envelope: Envelope<{ incidentId: string }>): Promise<void> {
-    // Emitted first: events are handled concurrently, and later sync emits must not overtake it.
-    this.toAgency(envelope);
+    await this.toAgencyAndIncident(envelope);
     await this.ownership.remember('incident', envelope.data.incidentId, envelope.agencyId);
   }
 
   /**
-   * `assignment.*` (created, each status step, escalation): every console of the agency, without
-   * subscribing, and the incident's subscribers (a socket in both rooms gets it once).
+   * `incident.*` and `assignment.*` (created, each status step, escalation): every console of the
+   * agency, without subscribing, and the incident's subscribers (a socket in both rooms gets it
+   * once).
    */
-  toAgencyAndIncident(envelope: Envelope<{ incidentId: string }>): void {
-    this.emit(envelope, [
+  async toAgencyAndIncident(envelope: Envelope<{ incidentId: string }>): Promise<void> {
+    await this.publish(envelope, [
       roomOf.agency(envelope.agencyId),
       roomOf.incident(envelope.agencyId, envelope.data.incidentId),
     ]);
   }
 
-  /** `geofence.*`: consoles subscribed to the zone (and to the incident of a perimeter). */
+  /**
+   * `geofence.*`: every console of the agency, the zone's subscribers and, for a perimeter, the
+   * incident's.
+   */
   async toZone(envelope: Envelope<{ geofenceId: string; incidentId?: string }>): Promise<void> {
     const { geofenceId, incidentId } = envelope.data;
-    const rooms = [roomOf.zone(envelope.agencyId, geofenceId)];
+    const rooms = [roomOf.agency(envelope.agencyId), roomOf.zone(envelope.agencyId, geofenceId)];
     if (incidentId) {
       rooms.push(roomOf.incident(envelope.agencyId, incidentId));
     }
-    this.emit(envelope, rooms);
+    await this.publish(envelope, rooms);
     await this.ownership.remember('zone', geofenceId, envelope.agencyId);
+  }
+
+  /**
+   * `command.issued` (before it goes to the device): what the command belongs to, so its
+   * acknowledgements reach the consoles with their assignment, incident and all-call.
+   */
+  async rememberCommand(envelope: Envelope<CommandIssuedV1>): Promise<void> {
+    const { commandId, assignmentId, incidentId, payload } = envelope.data;
+    const allCallId = typeof payload?.['allCallId'] === 'string' ? payload['allCallId'] : undefined;
+    await this.feed.rememberCommand(envelope.agencyId, commandId, {
+      ...(assignmentId ? { assignmentId } : {}),
+      ...(incidentId ? { incidentId } : {}),
+      ...(allCallId ? { allCallId } : {}),
+    });
+  }
+
+  /**
+   * `command.acknowledged`: each stage of each device's acknowledgement, to every console of the
+   * agency and the incident's subscribers, with the command's references added to `data`.
+   */
+  async commandAcknowledged(envelope: Envelope<CommandAcknowledgedV1>): Promise<void> {
+    const reference = await this.feed.commandOf(envelope.agencyId, envelope.data.commandId);
+    const data = { ...envelope.data, ...reference };
+    const rooms = [roomOf.agency(envelope.agencyId)];
+    if (data.incidentId) {
+      rooms.push(roomOf.incident(envelope.agencyId, data.incidentId));
+    }
+    await this.publish({ ...envelope, data }, rooms);
   }
 
   /**
@@ -117,12 +156,21 @@ export class FanoutService {
     return disconnected;
   }
 
-  private emit(envelope: Envelope, rooms: string[]): void {
+  /**
+   * Appends the event to the agency's feed, then emits it with its feed id. A failed append throws
+   * (the bus delivers the event again), so a console never sees an event it could not catch up on.
+   */
+  private async publish(envelope: Envelope, rooms: string[]): Promise<void> {
+    const feedId = await this.feed.append(envelope);
+    this.emit(envelope, rooms, { feedId });
+  }
+
+  private emit(envelope: Envelope, rooms: string[], meta: FeedMeta): void {
     const dispatch = this.namespaces.dispatch;
     if (!dispatch) {
       return;
     }
-    dispatch.to(rooms).emit(envelope.type, envelope);
+    dispatch.to(rooms).emit(envelope.type, envelope, meta);
     this.metrics.messagesOut.add(1, { namespace: 'dispatch', event: envelope.type });
     this.metrics.emitLatency.record(Date.now() - Date.parse(envelope.occurredAt), {
       event: envelope.type,
@@ -130,6 +178,7 @@ export class FanoutService {
     this.logger.info(
       {
         eventId: envelope.id,
+        feedId: meta.feedId,
         type: envelope.type,
         room: rooms.join(','),
         eventTraceId: traceIdOf(envelope.traceparent),

@@ -46,6 +46,12 @@ export const wsGatewayEnvSchema = serviceEnvSchema.extend({
   /** Command log retention per recipient: newest N commands, none older than the age. */
   WS_COMMAND_LOG_MAX_LEN: envInt(1_000, 1, 1_000_000),
   WS_COMMAND_LOG_MAX_AGE_S: envInt(86_400, 1, 30 * 86_400),
+  /**
+   * The console feed of each agency (`catch_up` on `/dispatch`): the newest N events (trimmed
+   * approximately, never below N), and the whole feed dropped after this long without an event.
+   */
+  WS_FEED_MAX_LEN: envInt(10_000, 100, 1_000_000),
+  WS_FEED_TTL_S: envInt(86_400, 60, 30 * 86_400),
   /** Delay window clients are told to spread their reconnects over when this instance stops. */
   WS_RECONNECT_JITTER_MS: envInt(5_000, 0, 120_000),
 });
