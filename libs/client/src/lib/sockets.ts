@@ -1,10 +1,15 @@
 import {
+  DISPATCH_FEED_EVENTS,
   Namespaces,
   SocketErrorCodes,
+  type CatchUpResult,
   type CommandAckStage,
   type DeliveredCommand,
   type DispatchClientToServerEvents,
   type DispatchServerToClientEvents,
+  type Envelope,
+  type FeedEntry,
+  type FeedMeta,
   type FieldClientToServerEvents,
   type FieldServerToClientEvents,
   type PositionFix,
@@ -369,6 +374,168 @@ export function unsubscribe(
   timeoutMs = 5_000,
 ): Promise<SocketAck<{ room: string }>> {
   return socket.timeout(timeoutMs).emitWithAck('unsubscribe', request);
+}
+
+export interface DispatchFeedOptions extends ConnectOptions {
+  /**
+   * Newest feed id the console handled (persist it to survive a page reload). Without it the feed
+   * is followed from the moment of the first connection: load the state over REST first.
+   */
+  lastEventId?: string;
+  /**
+   * Every event of the agency's feed (incidents, units, assignments, acknowledgements,
+   * escalations, geofence events) exactly once and in feed order, live or caught up after a
+   * reconnect; `feedId` is where it sits in the feed.
+   */
+  onEvent?: (event: Envelope, feedId: string) => void;
+  /**
+   * Events after the console's last id are no longer held (offline longer than the feed's window,
+   * or the feed restarted): reload the state over REST; the feed goes on from `lastEventId`.
+   */
+  onResync?: (info: { reason: string; lastEventId: string }) => void;
+  /** After each (re)connection's catch-up: how many events it replayed. */
+  onCaughtUp?: (info: { replayed: number; lastEventId: string }) => void;
+  /** Events asked for per `catch_up` page (default 200, at most 500). */
+  catchUpPageSize?: number;
+}
+
+export interface DispatchFeed {
+  readonly socket: DispatchSocket;
+  /** Newest feed id handed to `onEvent` (or followed from); persist it to resume after a reload. */
+  readonly lastEventId: string | undefined;
+  /** The connection's current state (changes are reported to `onState`). */
+  readonly state: ConnectionState;
+  /** Disconnects and stops reconnecting (also `socket.disconnect()`). */
+  close(): void;
+}
+
+/** Orders two feed ids (`<ms>-<n>`, decimal, no leading zeros): negative when `a` is older. */
+export function compareFeedIds(a: string, b: string): number {
+  const [am = '', as = ''] = a.split('-');
+  const [bm = '', bs = ''] = b.split('-');
+  const numeric = (x: string, y: string) =>
+    x.length !== y.length ? x.length - y.length : x < y ? -1 : x > y ? 1 : 0;
+  return numeric(am, bm) || numeric(as, bs);
+}
+
+/** Envelope ids remembered against a bus redelivery that reached the feed twice. */
+const SEEN_EVENT_IDS = 2_000;
+
+/**
+ * Connects a console to `/dispatch` and follows its agency's feed across reconnects (the
+ * "catch-up" contract, docs/architecture.md): after every (re)connection it asks `catch_up` for
+ * the events after the last one it handled, hands them to `onEvent` in feed order, then the live
+ * events that arrived meanwhile (held back until then), each once. When the events it missed are
+ * older than the feed's window it calls `onResync` (reload over REST) and follows on.
+ */
+export function connectDispatchFeed(options: DispatchFeedOptions): DispatchFeed {
+  const ackTimeoutMs = options.ackTimeoutMs ?? 5_000;
+  let lastEventId = options.lastEventId;
+  let catchingUp = true;
+  let held: FeedEntry[] = [];
+  const seen = new Set<string>();
+  const socket = openSocket(Namespaces.Dispatch, options) as DispatchSocket;
+  const reconnector = new Reconnector(socket as unknown as Socket, options, () => ({}));
+
+  const deliver = (entry: FeedEntry): void => {
+    if (lastEventId !== undefined && compareFeedIds(entry.feedId, lastEventId) <= 0) {
+      return; // handled already (caught up, or live before a replay that repeated it)
+    }
+    lastEventId = entry.feedId;
+    if (seen.has(entry.event.id)) {
+      return; // the same event appended twice (a redelivered stream entry)
+    }
+    seen.add(entry.event.id);
+    if (seen.size > SEEN_EVENT_IDS) {
+      seen.delete(seen.values().next().value as string);
+    }
+    try {
+      options.onEvent?.(entry.event, entry.feedId);
+    } catch {
+      // An application's failure must not stop the feed.
+    }
+  };
+
+  const live = (event: Envelope, meta: FeedMeta | undefined): void => {
+    if (!meta?.feedId) {
+      return;
+    }
+    const entry = { feedId: meta.feedId, event };
+    if (catchingUp) {
+      held.push(entry);
+    } else {
+      deliver(entry);
+    }
+  };
+  for (const name of DISPATCH_FEED_EVENTS) {
+    (socket as unknown as Socket).on(name, live);
+  }
+
+  const catchUp = async (): Promise<void> => {
+    let replayed = 0;
+    for (;;) {
+      let answer: ({ ok: true } & CatchUpResult) | { ok: false };
+      try {
+        answer = await socket.timeout(ackTimeoutMs).emitWithAck('catch_up', {
+          ...(lastEventId !== undefined ? { lastEventId } : {}),
+          ...(options.catchUpPageSize ? { limit: options.catchUpPageSize } : {}),
+        });
+      } catch {
+        answer = { ok: false };
+      }
+      if (!socket.connected) {
+        return; // the next connection catches up again
+      }
+      if (!answer.ok) {
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        if (!socket.connected) {
+          return;
+        }
+        continue;
+      }
+      if (answer.status === 'resync_required') {
+        lastEventId = answer.lastEventId;
+        options.onResync?.({ reason: answer.reason, lastEventId: answer.lastEventId });
+        break;
+      }
+      if (lastEventId === undefined) {
+        lastEventId = answer.lastEventId; // a fresh console follows from the feed's newest id
+      }
+      for (const entry of answer.events) {
+        deliver(entry);
+        replayed += 1;
+      }
+      if (!answer.more) {
+        break;
+      }
+    }
+    const waiting = held.sort((a, b) => compareFeedIds(a.feedId, b.feedId));
+    held = [];
+    catchingUp = false;
+    waiting.forEach(deliver);
+    options.onCaughtUp?.({ replayed, lastEventId: lastEventId ?? '0-0' });
+  };
+
+  socket.on('connect', () => {
+    catchingUp = true;
+    void catchUp();
+  });
+  socket.on('disconnect', () => {
+    catchingUp = true;
+  });
+  reconnector.start();
+  return {
+    socket,
+    get lastEventId() {
+      return lastEventId;
+    },
+    get state() {
+      return reconnector.state;
+    },
+    close: () => {
+      socket.disconnect();
+    },
+  };
 }
 
 export interface FieldConnectOptions extends ConnectOptions {
