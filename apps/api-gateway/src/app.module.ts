@@ -16,6 +16,7 @@ import { RpcModule } from './rpc/rpc.module';
 import { UnitsModule } from './units/units.module';
 import { AssignmentsModule } from './assignments/assignments.module';
 import { AcksModule } from './acks/acks.module';
+import { AgenciesModule } from './agencies/agencies.module';
 
 @Module({})
 export class AppModule {
@@ -66,6 +67,7 @@ export class AppModule {
         UnitsModule,
         AssignmentsModule,
         AcksModule,
+        AgenciesModule,
       ],
     };
   }

@@ -6,6 +6,7 @@ export enum AuthErrorCode {
   ReauthenticationRequired = 'reauthentication_required',
   SessionRevoked = 'session_revoked',
   AgencyRequired = 'login_agency_required',
+  AgencySuspended = 'agency_suspended',
 }
 
 /**
@@ -44,6 +45,15 @@ export class CredentialsException extends DomainException {
       AuthErrorCode.AgencyRequired,
       422,
       'This login exists in more than one agency: name the agency (`agency`, its id)',
+    );
+  }
+
+  /** Right password, but the agency is suspended by the platform operators (403). */
+  static agencySuspended(): CredentialsException {
+    return new CredentialsException(
+      AuthErrorCode.AgencySuspended,
+      403,
+      'Your agency is suspended; its users cannot log in',
     );
   }
 

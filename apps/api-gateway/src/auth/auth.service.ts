@@ -79,6 +79,10 @@ export class AuthService {
       await this.failedLogin(user, now, meta);
       throw CredentialsException.invalidCredentials();
     }
+    if (user.agency_status === 'suspended') {
+      this.record(meta, user, AuditActions.LoginFailed, 'denied', 'agency suspended');
+      throw CredentialsException.agencySuspended();
+    }
     const sessionId = uuidv7();
     const refreshToken = this.newRefreshToken();
     const expiresAt = new Date(now.getTime() + this.config.AUTH_SESSION_MAX_AGE_SECONDS * 1000);
@@ -142,7 +146,7 @@ export class AuthService {
         if (found.expires_at.getTime() <= now.getTime()) {
           return { kind: 'expired' as const, found };
         }
-        if (found.user_status !== 'active') {
+        if (found.user_status !== 'active' || found.agency_status !== 'active') {
           return { kind: 'inactive' as const, found };
         }
         // Limited per session, not per IP (many devices share an address); nothing rotates when refused.
@@ -222,7 +226,11 @@ export class AuthService {
     });
     this.record(
       meta,
-      { id: caller.sub, agency_id: caller.agencyId, roles: caller.roles },
+      {
+        id: caller.sub,
+        agency_id: caller.agencyId,
+        roles: caller.roles.filter((role): role is Role => role !== 'platform-admin'),
+      },
       AuditActions.Logout,
       'success',
       undefined,

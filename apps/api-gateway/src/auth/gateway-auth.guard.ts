@@ -1,8 +1,8 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuditRecorder, httpAuditContext, type HttpRequestLike } from '@gad/audit';
-import { AuditActions, type AccessClaims } from '@gad/contracts';
-import { AuthGuard, HTTP_OPERATION_KEY, JwtVerifier } from '@gad/platform';
+import { AuditActions, PLATFORM_AGENCY_ID, type AccessClaims } from '@gad/contracts';
+import { AuthException, AuthGuard, HTTP_OPERATION_KEY, JwtVerifier } from '@gad/platform';
 import type { HttpOperation } from '@gad/contracts';
 import { EdgeException } from '../edge/edge.exception';
 import {
@@ -14,6 +14,19 @@ import { SessionRevocations } from '../identity/session-revocations.service';
 import { CredentialsException } from './auth.exception';
 
 type Request = HttpRequestLike & { user?: AccessClaims };
+
+/**
+ * Platform operators get no agency data (docs/adr/0014): a `platform-admin` token (agency claim
+ * `_platform`, that single role) reaches only `/v1/platform/*`, and every other token only the
+ * routes outside it. Checked after the role check, so a route's roles can never widen this.
+ */
+export function platformSeparationAllows(user: AccessClaims, path: string | undefined): boolean {
+  const platformRoute = path?.startsWith('/v1/platform/') ?? false;
+  if (user.roles.includes('platform-admin')) {
+    return platformRoute && user.agencyId === PLATFORM_AGENCY_ID && user.roles.length === 1;
+  }
+  return !platformRoute && user.agencyId !== PLATFORM_AGENCY_ID;
+}
 
 /**
  * The api-gateway's global guard: the platform {@link AuthGuard} (valid access token, one of the
@@ -56,6 +69,14 @@ export class GatewayAuthGuard implements CanActivate {
     if (!user) {
       await this.limitPerIp(request);
       return true;
+    }
+    const operation = this.reflector.get<HttpOperation | undefined>(
+      HTTP_OPERATION_KEY,
+      context.getHandler(),
+    );
+    if (!platformSeparationAllows(user, operation?.path)) {
+      this.recordDenial(context, request, 'platform and agency tokens are kept apart');
+      throw AuthException.forbidden('This token may not reach this route');
     }
     // Both Redis lookups at once (one pipelined write); a revoked session's request still counts
     // against its user's rate limit, which only ever refuses sooner.

@@ -3,6 +3,7 @@ import { CreateIdentity1732260000000 } from './migrations/1732260000000-create-i
 import { CreateDispatchDomain1732270000000 } from './migrations/1732270000000-create-dispatch-domain';
 import { ScopeCommandAcks1732280000000 } from './migrations/1732280000000-scope-command-acks';
 import { ScopeUserNamesPerAgency1732290000000 } from './migrations/1732290000000-scope-user-names-per-agency';
+import { CreatePlatformOperatorsAndAgencySettings1765050000000 } from './migrations/1765050000000-create-platform-operators-and-agency-settings';
 
 /** The schema api-gateway owns (dispatch domain, identity, `dispatch.outbox`). */
 export const DISPATCH_SCHEMA = 'dispatch';
@@ -14,4 +15,5 @@ export const dispatchMigrations = [
   CreateDispatchDomain1732270000000,
   ScopeCommandAcks1732280000000,
   ScopeUserNamesPerAgency1732290000000,
+  CreatePlatformOperatorsAndAgencySettings1765050000000,
 ];

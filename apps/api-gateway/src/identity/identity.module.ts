@@ -4,6 +4,8 @@ import { IDENTITY_CLOCK, systemClock } from './identity.constants';
 import { AgenciesRepository } from './agencies.repository';
 import { InactivitySweep } from './inactivity-sweep.service';
 import { PasswordService } from './password.service';
+import { PasswordSetupTokensRepository } from './password-setup-tokens.repository';
+import { PlatformOperatorsRepository } from './platform-operators.repository';
 import { RefreshTokensRepository } from './refresh-tokens.repository';
 import { SessionRevocations } from './session-revocations.service';
 import { SessionsRepository } from './sessions.repository';
@@ -19,6 +21,8 @@ import { UsersService } from './users.service';
     AgenciesRepository,
     UsersRepository,
     SessionsRepository,
+    PlatformOperatorsRepository,
+    PasswordSetupTokensRepository,
     RefreshTokensRepository,
     PasswordService,
     SessionRevocations,
@@ -28,6 +32,9 @@ import { UsersService } from './users.service';
   ],
   exports: [
     IDENTITY_CLOCK,
+    AgenciesRepository,
+    PlatformOperatorsRepository,
+    PasswordSetupTokensRepository,
     UsersRepository,
     SessionsRepository,
     RefreshTokensRepository,

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
-import type { Role, UserStatus } from '@gad/contracts';
+import type { AgencyStatus, Role, UserStatus } from '@gad/contracts';
 import { Database, loadSqlFile, sqlOf, type SqlClient } from '@gad/platform';
 
 const SQL = loadSqlFile(join(__dirname, 'refresh-tokens.repository.sql'));
@@ -18,6 +18,8 @@ export interface RefreshTokenRow {
   revoked_at: Date | null;
   user_status: UserStatus;
   roles: Role[];
+  /** A suspended agency's sessions are not refreshed. */
+  agency_status: AgencyStatus;
 }
 
 /** The only place with SQL for refresh tokens (by digest). Runs in the caller's transaction. */

@@ -7,7 +7,9 @@
 -- login.
 -- name: find_by_login
 SELECT id, agency_id, username, email, display_name, locale, roles, status,
-  status_reason, password_hash, last_login_at, last_seen_at, created_at, updated_at FROM dispatch.users
+  status_reason, password_hash, last_login_at, last_seen_at, created_at, updated_at,
+  (SELECT a.status FROM dispatch.agencies a WHERE a.id = users.agency_id) AS agency_status
+FROM dispatch.users
 WHERE (lower(username) = lower($1) OR lower(email) = lower($1))
   AND ($2::text IS NULL OR agency_id = $2)
 ORDER BY agency_id, id

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
-import type { Locale, Role, UserStatus } from '@gad/contracts';
+import type { AgencyStatus, Locale, Role, UserStatus } from '@gad/contracts';
 import { Database, loadSqlFile, sqlOf, type SqlClient } from '@gad/platform';
 
 const SQL = loadSqlFile(join(__dirname, 'users.repository.sql'));
@@ -36,6 +36,8 @@ export interface UserRow {
   last_seen_at: Date;
   created_at: Date;
   updated_at: Date;
+  /** Only from the login lookup: the status of the user's agency. */
+  agency_status?: AgencyStatus;
 }
 
 export interface NewUser {

@@ -3,8 +3,8 @@ import {
   fieldHandshakeAuthSchema,
   roomIdSchema,
   type AccessClaims,
-  type Role,
   type SocketError,
+  type TokenRole,
 } from '@gad/contracts';
 import type { JwtVerifier } from '@gad/platform';
 import type { Socket } from 'socket.io';
@@ -38,7 +38,7 @@ export type AuthedSocket = Socket<
 /** Who may open a socket on a namespace. */
 export interface NamespacePolicy {
   name: string;
-  roles: readonly Role[];
+  roles: readonly TokenRole[];
   requireUnit: boolean;
 }
 

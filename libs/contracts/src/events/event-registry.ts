@@ -16,6 +16,7 @@ import { commandAcknowledgedV1 } from './command-acknowledged/v1';
 import { userSessionsRevokedV1 } from './user-sessions-revoked/v1';
 import { incidentUpdatedV1 } from './incident-updated/v1';
 import { incidentStatusChangedV1 } from './incident-status-changed/v1';
+import { agencySettingsChangedV1 } from './agency-settings-changed/v1';
 
 /**
  * Every event type and version that travels on a stream, with its `data` schema. Consumers validate
@@ -39,6 +40,7 @@ export const EventSchemas = {
   'user.sessions_revoked': { 1: userSessionsRevokedV1 },
   'incident.updated': { 1: incidentUpdatedV1 },
   'incident.status_changed': { 1: incidentStatusChangedV1 },
+  'agency.settings_changed': { 1: agencySettingsChangedV1 },
 } as const satisfies Record<string, Record<number, z.ZodType>>;
 
 export type EventType = keyof typeof EventSchemas;
@@ -65,6 +67,7 @@ export const EventTypes = {
   UserSessionsRevoked: 'user.sessions_revoked',
   IncidentUpdated: 'incident.updated',
   IncidentStatusChanged: 'incident.status_changed',
+  AgencySettingsChanged: 'agency.settings_changed',
 } as const satisfies Record<string, EventType>;
 
 export type EventDataResult = { success: true; data: unknown } | { success: false; error: string };

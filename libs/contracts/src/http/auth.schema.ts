@@ -3,6 +3,7 @@ import { text, num } from '../primitives/primitives.schema';
 import { roomIdSchema } from '../realtime/dispatch-namespace';
 import { agencyIdSchema } from './agencies.schema';
 
+/** The roles a user of an agency may hold (what `POST /v1/users` and the dev login accept). */
 export const roleSchema = z.enum([
   'admin',
   'supervisor',
@@ -12,6 +13,17 @@ export const roleSchema = z.enum([
   'service',
 ]);
 export type Role = z.infer<typeof roleSchema>;
+/** Same as {@link roleSchema}: the roles of an agency's users. */
+export const agencyRoleSchema = roleSchema;
+export type AgencyRole = Role;
+
+/**
+ * Every role a token may carry: the agency roles plus `platform-admin`, held only by platform
+ * operators (`dispatch.platform_operators`, never a user of an agency), whose tokens reach only
+ * `/v1/platform/*` (docs/adr/0014-platform-operators-and-agency-data.md).
+ */
+export const tokenRoleSchema = z.enum([...roleSchema.options, 'platform-admin']);
+export type TokenRole = z.infer<typeof tokenRoleSchema>;
 
 /**
  * Development login (walking skeleton): issues a real signed JWT for a named user of an agency.
@@ -37,7 +49,7 @@ export type TokenResponse = z.infer<typeof tokenResponseSchema>;
 export const accessClaimsSchema = z.object({
   sub: text(),
   agencyId: text(),
-  roles: z.array(roleSchema),
+  roles: z.array(tokenRoleSchema),
   unitId: text().optional(),
   /** Session (refresh-token family) id; absent on development tokens. */
   sid: text().optional(),

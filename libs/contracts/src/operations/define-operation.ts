@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Role } from '../http/auth.schema';
+import type { TokenRole } from '../http/auth.schema';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -20,7 +20,7 @@ export interface HttpOperation<
   summary: string;
   tag: string;
   /** Roles allowed (any of them), or `public` for unauthenticated routes. */
-  roles: readonly Role[] | 'public';
+  roles: readonly TokenRole[] | 'public';
   params?: TParams;
   query?: TQuery;
   body?: TBody;

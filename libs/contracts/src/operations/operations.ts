@@ -66,6 +66,7 @@ import {
   userSchema,
 } from '../http/users.schema';
 import { defineOperation } from './define-operation';
+import { platformOperations } from './platform-operations';
 
 /** Every role (routes any authenticated caller may use). */
 const ALL_ROLES = ['admin', 'supervisor', 'dispatcher', 'officer', 'auditor', 'service'] as const;
@@ -637,6 +638,7 @@ export const operations = {
     success: { status: 200, schema: userSchema, description: 'The user' },
     errors: [404, 422],
   }),
+  ...platformOperations,
 } as const;
 
 export type Operations = typeof operations;

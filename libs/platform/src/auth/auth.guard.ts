@@ -7,14 +7,14 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { AccessClaims, Role } from '@gad/contracts';
+import type { AccessClaims, TokenRole } from '@gad/contracts';
 import { IS_PUBLIC_KEY } from '../lib/health/public.decorator';
 import { AuthException, bearerToken, JwtVerifier } from './jwt-verifier';
 
 export const ROLES_KEY = 'gad:roles';
 
 /** Roles allowed to call a handler (any of them). Every non-public handler must declare them. */
-export const Roles = (...roles: Role[]): MethodDecorator & ClassDecorator =>
+export const Roles = (...roles: TokenRole[]): MethodDecorator & ClassDecorator =>
   SetMetadata(ROLES_KEY, roles);
 
 interface RequestWithUser {
@@ -49,7 +49,8 @@ export class AuthGuard implements CanActivate {
     }
     const { claims } = await this.verifier.verify(token);
     request.user = claims;
-    const allowed = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets) ?? [];
+    const allowed =
+      this.reflector.getAllAndOverride<TokenRole[] | undefined>(ROLES_KEY, targets) ?? [];
     if (!claims.roles.some((role) => allowed.includes(role))) {
       throw AuthException.forbidden('Your role may not perform this action');
     }

@@ -1,0 +1,123 @@
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { AuditRecorder } from '@gad/audit';
+import {
+  AuditActions,
+  PLATFORM_AGENCY_ID,
+  uuidv7,
+  type PlatformLoginRequest,
+  type TokenResponse,
+} from '@gad/contracts';
+import { createLogger } from '@gad/observability';
+import { Database } from '@gad/platform';
+import { API_GATEWAY_CONFIG, type ApiGatewayConfig } from '../api-gateway.config';
+import { CredentialsException } from '../auth/auth.exception';
+import { TokenService } from '../auth/token.service';
+import { IDENTITY_CLOCK, type Clock } from '../identity/identity.constants';
+import { PasswordService } from '../identity/password.service';
+import { PlatformOperatorsRepository } from '../identity/platform-operators.repository';
+import type { AuditMeta } from './agencies.service';
+
+/**
+ * Creates a platform operator unless one exists (first start) or, with `always`, unless the name is
+ * taken (CLI). In one transaction serialised by an advisory lock. Returns the new id or undefined.
+ */
+export async function createPlatformOperatorRow(
+  database: Database,
+  operators: PlatformOperatorsRepository,
+  operator: { username: string; passwordHash: string; now: Date },
+  always: boolean,
+): Promise<string | undefined> {
+  return database.transaction(async (client) => {
+    await operators.lockBootstrap(client);
+    if (!always && (await operators.any(client))) {
+      return undefined;
+    }
+    const row = await operators.insert(client, { id: uuidv7(), ...operator });
+    return row?.id;
+  });
+}
+
+/**
+ * Platform operators: login (an access token with the single role `platform-admin` and the
+ * `_platform` agency claim; no refresh token) and the first operator from
+ * `BOOTSTRAP_PLATFORM_ADMIN_USERNAME`/`_PASSWORD` on first start.
+ */
+@Injectable()
+export class PlatformOperatorsService implements OnApplicationBootstrap {
+  private readonly logger = createLogger('platform-operators');
+
+  constructor(
+    private readonly database: Database,
+    private readonly operators: PlatformOperatorsRepository,
+    private readonly passwords: PasswordService,
+    private readonly tokens: TokenService,
+    private readonly audit: AuditRecorder,
+    @Inject(IDENTITY_CLOCK) private readonly clock: Clock,
+    @Inject(API_GATEWAY_CONFIG) private readonly config: ApiGatewayConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const username = this.config.BOOTSTRAP_PLATFORM_ADMIN_USERNAME;
+    const password = this.config.BOOTSTRAP_PLATFORM_ADMIN_PASSWORD;
+    if (!username || !password) {
+      return;
+    }
+    const id = await createPlatformOperatorRow(
+      this.database,
+      this.operators,
+      { username, passwordHash: await this.passwords.hash(password), now: this.clock.now() },
+      false,
+    );
+    if (id) {
+      this.logger.info({ operatorId: id }, 'first platform operator created');
+      this.audit.record({
+        agencyId: PLATFORM_AGENCY_ID,
+        actor: { kind: 'service', id: 'api-gateway' },
+        action: AuditActions.Created,
+        outcome: 'success',
+        object: { type: 'platform_operator', id },
+        reason: 'first platform operator from the bootstrap configuration',
+      });
+    }
+  }
+
+  async login(request: PlatformLoginRequest, meta: AuditMeta): Promise<TokenResponse> {
+    const operator = await this.operators.findByUsername(request.username);
+    if (!operator) {
+      await this.passwords.verifyDecoy(request.password);
+      this.denied(meta, 'anonymous', 'unknown platform operator');
+      throw CredentialsException.invalidCredentials();
+    }
+    const ok = await this.passwords.verify(operator.password_hash, request.password);
+    if (!ok || operator.status !== 'active') {
+      this.denied(meta, operator.id, ok ? `operator ${operator.status}` : 'wrong password');
+      throw CredentialsException.invalidCredentials();
+    }
+    await this.operators.recordLogin(operator.id, this.clock.now());
+    const { token, expiresIn } = await this.tokens.issueAccessToken({
+      sub: operator.id,
+      agencyId: PLATFORM_AGENCY_ID,
+      roles: ['platform-admin'],
+    });
+    this.audit.record({
+      ...meta,
+      agencyId: PLATFORM_AGENCY_ID,
+      actor: { kind: 'user', id: operator.id, roles: ['platform-admin'] },
+      action: AuditActions.LoginSucceeded,
+      outcome: 'success',
+      object: { type: 'platform_operator', id: operator.id },
+    });
+    return { accessToken: token, tokenType: 'Bearer', expiresIn };
+  }
+
+  private denied(meta: AuditMeta, id: string, reason: string): void {
+    this.audit.record({
+      ...meta,
+      agencyId: PLATFORM_AGENCY_ID,
+      actor: { kind: 'user', id },
+      action: AuditActions.LoginFailed,
+      outcome: 'failed',
+      reason,
+    });
+  }
+}
