@@ -24,6 +24,11 @@ const benches = {
     file: 'ws.bench.ts',
     describe: 'ws-gateway ×2 vs bare socket.io: idle RSS, unicast, broadcast',
   },
+  'ws-bare-server': {
+    file: 'ws-bare-server.ts',
+    describe:
+      "(forked by the ws bench) its bare socket.io server, loading only socket.io's modules",
+  },
   audit: {
     file: 'audit.bench.ts',
     describe: 'AuditRecorder.record() to chained rows vs raw BullMQ; record() cost',

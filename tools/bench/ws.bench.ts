@@ -1,7 +1,7 @@
 /*
  * WebSocket benchmark: two built ws-gateway instances vs two bare socket.io servers with the same
  * sharded Redis adapter, 10k sockets from several client processes (this file, forked with
- * `--role client`; the bare servers are `--role bare-server`):
+ * `--role client`; the bare servers are ws-bare-server.ts):
  *   1. RSS per idle socket (authenticated `/field` sockets vs bare sockets in the same two rooms);
  *   2. unicast to units at a fixed rate across the two instances (gateway: `command.issued` on the
  *      stream → command log → room emit; bare: `io.to(unit room).emit` on one instance; a second
@@ -9,6 +9,7 @@
  *      command log's Lua script, room emit, XACK);
  *   3. one broadcast to every socket (gateway: `incident.created` on the stream → agency room of
  *      10k `/dispatch` consoles; bare: `io.to(agency room).emit`), fully delivered.
+ * The bare servers run their own entry (ws-bare-server.ts), which loads none of this file's imports.
  */
 import {
   createTestKeyPair,
@@ -17,20 +18,18 @@ import {
   startServiceProcess,
   type ServiceProcess,
 } from '@gad/testing';
-import { createShardedAdapter } from '@socket.io/redis-adapter';
 import { COMMAND_LOG_APPEND_SCRIPT } from '@gad/bus';
 import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
 import { execSync, fork, type ChildProcess } from 'node:child_process';
 import { randomUUID, createPrivateKey } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Server } from 'socket.io';
 import { io, type Socket } from 'socket.io-client';
 import { analysis, parseBenchFlags } from './report';
+import { BARE_OUTBOUND } from './ws-bare-server';
 
 const now = (): number => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -69,7 +68,7 @@ function rssOf(pid: number): number {
 
 // ---------------------------------------------------------------- IPC between processes
 
-type ToChild =
+export type ToChild =
   | {
       type: 'connect';
       mode: 'bare' | 'field' | 'dispatch';
@@ -86,7 +85,7 @@ type ToChild =
   | { type: 'broadcast'; agencyId: string }
   | { type: 'stop' };
 
-type FromChild =
+export type FromChild =
   | { type: 'ready' }
   | { type: 'connected'; ok: number; failed: number }
   | { type: 'latencies'; unicast: number[]; broadcast: number[] }
@@ -111,12 +110,14 @@ function request(
   });
 }
 
+/** `client`: this file with `--role client`; `bare-server`: its own entry (ws-bare-server.ts). */
 function forkRole(
   root: string,
-  role: string,
+  role: 'client' | 'bare-server',
   env: Record<string, string> = {},
 ): Promise<ChildProcess> {
-  const child = fork(join(root, 'tools', 'bench', 'run.mjs'), ['ws', '--role', role], {
+  const args = role === 'client' ? ['ws', '--role', 'client'] : ['ws-bare-server'];
+  const child = fork(join(root, 'tools', 'bench', 'run.mjs'), args, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -205,123 +206,6 @@ async function clientRole(): Promise<void> {
   });
   send({ type: 'ready' });
   await new Promise(() => undefined);
-}
-
-// ---------------------------------------------------------------- bare socket.io server process
-
-async function bareServerRole(): Promise<void> {
-  const port = Number(process.env['BENCH_PORT']);
-  const prefix = process.env['BENCH_PREFIX'] ?? '';
-  const redisUrl = process.env['BENCH_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
-  const pub = new Redis(redisUrl);
-  const sub = pub.duplicate();
-  const http = createServer();
-  const server = new Server(http, {
-    transports: ['websocket', 'polling'],
-    pingInterval: 25_000,
-    pingTimeout: 20_000,
-    maxHttpBufferSize: 16 * 1024,
-    perMessageDeflate: false,
-    serveClient: false,
-  });
-  server.adapter(createShardedAdapter(pub, sub, { channelPrefix: `${prefix}socket.io` }));
-  server.on('connection', (socket) => {
-    const unit = String(socket.handshake.auth['unit']);
-    void socket.join(['agency:bench', `unit:${unit}`]);
-  });
-  const consumer =
-    process.env['BENCH_DURABLE'] === '1' ? durableConsumer(server, pub, prefix) : undefined;
-  await new Promise<void>((resolve) => http.listen(port, '127.0.0.1', resolve));
-  const send = (message: FromChild) => process.send?.(message);
-  process.on('message', (message: ToChild) => {
-    void (async () => {
-      if (message.type === 'rss') {
-        send({ type: 'rss', rss: process.memoryUsage().rss });
-      } else if (message.type === 'unicast') {
-        const start = now();
-        let sent = 0;
-        while (now() - start < message.durationMs) {
-          const due = Math.floor(((now() - start) / 1000) * message.rate);
-          for (; sent < due; sent += 1) {
-            const unit = `unit-${Math.floor(Math.random() * message.units)}`;
-            server
-              .to(`unit:${unit}`)
-              .emit('cmd', { sentAt: now(), commandId: randomUUID(), seq: sent });
-          }
-          await sleep(5);
-        }
-        send({ type: 'done' });
-      } else if (message.type === 'broadcast') {
-        server.to('agency:bench').emit('bcast', { sentAt: now() });
-        send({ type: 'done' });
-      } else if (message.type === 'stop') {
-        consumer?.stop();
-        server.close();
-        pub.disconnect();
-        sub.disconnect();
-        process.exit(0);
-      }
-    })();
-  });
-  send({ type: 'ready' });
-  await new Promise(() => undefined);
-}
-
-/** Stream of the durable baseline's commands (one entry per command, field `command`). */
-const BARE_OUTBOUND = 'bench:bare:outbound';
-
-/**
- * The Redis work of the gateway's command path without the gateway: a consumer group member reads
- * the commands (COUNT 100, blocking), appends each to its unit's log with the gateway's own Lua
- * script, emits it to the unit's room and acknowledges the batch. No envelope validation, Nest,
- * telemetry, auth or per-recipient ordering.
- */
-function durableConsumer(server: Server, pub: Redis, prefix: string): { stop(): void } {
-  const redis = pub.duplicate();
-  const blocking = pub.duplicate();
-  const key = `${prefix}${BARE_OUTBOUND}`;
-  const consumer = `bare-${process.pid}`;
-  let running = true;
-  redis.defineCommand('benchAppend', { numberOfKeys: 3, lua: COMMAND_LOG_APPEND_SCRIPT });
-  const append = (redis as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[
-    'benchAppend'
-  ].bind(redis);
-  void (async () => {
-    await redis.xgroup('CREATE', key, 'bare', '0', 'MKSTREAM').catch(() => undefined);
-    while (running) {
-      const reply = (await blocking
-        .xreadgroup('GROUP', 'bare', consumer, 'COUNT', 100, 'BLOCK', 1000, 'STREAMS', key, '>')
-        .catch(() => null)) as Array<[string, Array<[string, string[]]>]> | null;
-      const entries = reply?.[0]?.[1] ?? [];
-      await Promise.all(
-        entries.map(async ([, fields]) => {
-          const command = JSON.parse(fields[1]) as { commandId: string; unit: string };
-          const base = `${prefix}bench:cmdlog:${command.unit}`;
-          const [seq] = (await append(
-            `${base}:seq`,
-            `${base}:log`,
-            `${base}:ids`,
-            command.commandId,
-            fields[1],
-            Date.now(),
-            1000,
-            86_400_000,
-            86_460,
-            2_592_000,
-          )) as [number, number];
-          server.to(`unit:${command.unit}`).emit('cmd', { ...command, seq });
-        }),
-      );
-      if (entries.length > 0) await redis.xack(key, 'bare', ...entries.map(([id]) => id));
-    }
-  })();
-  return {
-    stop: () => {
-      running = false;
-      blocking.disconnect();
-      redis.disconnect();
-    },
-  };
 }
 
 /**
@@ -545,6 +429,7 @@ async function startBare(
         BENCH_PREFIX: prefix,
         BENCH_REDIS_URL: flags.redisUrl,
         BENCH_DURABLE: durable ? '1' : '0',
+        BENCH_APPEND_SCRIPT: COMMAND_LOG_APPEND_SCRIPT,
       }),
     ),
   );
@@ -728,9 +613,8 @@ function report(rows: Row[], flags: Flags, seconds: number, root: string): strin
 }
 
 export async function main(args: string[], { root }: { root: string }): Promise<void> {
-  const role = args[args.indexOf('--role') + 1];
   if (args.includes('--role')) {
-    return role === 'client' ? clientRole() : bareServerRole();
+    return clientRole();
   }
   const flags: Flags = parseBenchFlags('ws', args, {
     sockets: 10_000,
