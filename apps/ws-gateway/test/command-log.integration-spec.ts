@@ -2,10 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { CommandIssuedV1 } from '@gad/contracts';
 import { deleteKeysWithPrefix, testStack, uniqueRedisPrefix } from '@gad/testing';
 import { Redis } from 'ioredis';
+import type { BusClient } from '@gad/bus';
 import { CommandLogRepository } from '../src/commands/command-log.repository';
+import { CommandsService } from '../src/commands/commands.service';
 import { planReplay } from '../src/commands/replay-plan';
+import { NamespacesRegistry } from '../src/realtime/namespaces.registry';
 import { WsRedisKeys } from '../src/realtime/redis-keys';
+import type { AuthedSocket } from '../src/realtime/socket-auth';
 import { socketMember, SocketQuotaRepository } from '../src/realtime/socket-quota.repository';
+import type { WsGatewayConfig } from '../src/ws-gateway.config';
 
 const unit = { kind: 'unit' as const, id: 'unit-1' };
 const command = (title: string): CommandIssuedV1 => ({
@@ -78,6 +83,56 @@ describe('command log and socket quota on the real Redis', () => {
     expect((await sut.range('agency-1', unit, 0, 100)).entries.map((entry) => entry.seq)).toEqual([
       7,
     ]);
+  });
+
+  it('replays a log only when the device is behind or ahead of its counter, with the same result', async () => {
+    const log = new CommandLogRepository(redis, keys);
+    const commands = new CommandsService(
+      { WS_COMMAND_LOG_MAX_LEN: 100, WS_COMMAND_LOG_MAX_AGE_S: 60 } as WsGatewayConfig,
+      log,
+      new NamespacesRegistry(),
+      {} as BusClient,
+    );
+    const emitted: { event: string; seq?: number }[] = [];
+    const socket = {
+      id: 'socket-1',
+      data: { user: { agencyId: 'agency-3', sub: 'user-9', unitId: 'unit-9', roles: ['officer'] } },
+      emit: (event: string, payload: { seq?: number }) => emitted.push({ event, seq: payload.seq }),
+    } as unknown as AuthedSocket;
+    const nine = { kind: 'unit' as const, id: 'unit-9' };
+    await log.append('agency-3', { ...command('a'), recipient: nine }, Date.now(), retention);
+    await log.append('agency-3', { ...command('b'), recipient: nine }, Date.now(), retention);
+    expect(await log.currentSeq('agency-3', nine)).toBe(2);
+    expect(await log.currentSeq('agency-3', { kind: 'user', id: 'user-9' })).toBe(0);
+    const ranges = jest.spyOn(log, 'range');
+
+    // No seq (0): the unit's whole log; the user's log is empty and not read.
+    expect(await commands.replay(socket)).toEqual({
+      replayed: 2,
+      currentSeq: 2,
+      currentUserSeq: 0,
+      resync: false,
+    });
+    expect(emitted).toEqual([
+      { event: 'command', seq: 1 },
+      { event: 'command', seq: 2 },
+    ]);
+    expect(ranges).toHaveBeenCalledTimes(1);
+    // Up to date with both logs: nothing emitted, no range read.
+    emitted.length = 0;
+    ranges.mockClear();
+    expect(await commands.replay(socket, 2, 0)).toEqual({
+      replayed: 0,
+      currentSeq: 2,
+      currentUserSeq: 0,
+      resync: false,
+    });
+    expect(emitted).toEqual([]);
+    expect(ranges).not.toHaveBeenCalled();
+    // Ahead of a log (its counter restarted): still a resync.
+    expect(await commands.replay(socket, 2, 5)).toMatchObject({ resync: true, currentUserSeq: 0 });
+    expect(emitted).toEqual([{ event: 'resync', seq: undefined }]);
+    expect(ranges).toHaveBeenCalledTimes(1);
   });
 
   it('admits at most the maximum of open sockets per user; a closed or expired one stops counting', async () => {

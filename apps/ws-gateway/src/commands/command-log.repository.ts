@@ -71,6 +71,14 @@ export class CommandLogRepository {
     return { seq: Number(result[0]), inserted: Number(result[1]) === 1 };
   }
 
+  /**
+   * The recipient's sequence counter, 0 when it never had a command: one GET (the client
+   * auto-pipelines, so the counters of a socket's two logs go out in one write).
+   */
+  async currentSeq(agencyId: string, recipient: Recipient): Promise<number> {
+    return Number((await this.redis.get(this.recipientKeys(agencyId, recipient).seq)) ?? 0);
+  }
+
   /** Entries with seq > `afterSeq` (oldest first, at most `limit`), the counter and the oldest seq. */
   async range(
     agencyId: string,
