@@ -13,6 +13,7 @@ interface SpanView {
   kind: SpanKind;
   traceId: string;
   spanId: string;
+  resource: Record<string, unknown>;
 }
 
 describe('telemetry in a real process (OTEL_TRACES_EXPORTER=memory)', () => {
@@ -38,6 +39,9 @@ describe('telemetry in a real process (OTEL_TRACES_EXPORTER=memory)', () => {
           PATH: process.env['PATH'] ?? '',
           TS_NODE_PROJECT: join(repoRoot, 'tsconfig.spec.json'),
           OTEL_TRACES_EXPORTER: 'memory',
+          // Standard OTel variables an operator sets: they name the service and add attributes.
+          OTEL_SERVICE_NAME: 'traced-server-eu1',
+          OTEL_RESOURCE_ATTRIBUTES: 'service.namespace=gad,deployment.environment.name=staging',
           LOG_LEVEL: 'info',
           PORT: '0',
         },
@@ -72,6 +76,19 @@ describe('telemetry in a real process (OTEL_TRACES_EXPORTER=memory)', () => {
   async function spans(): Promise<SpanView[]> {
     return (await (await fetch(`${baseUrl}/spans`)).json()) as SpanView[];
   }
+
+  it('describes the service with OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES', async () => {
+    expect(await (await fetch(`${baseUrl}/traced`)).text()).toBe('ok');
+    const [span] = await spans();
+    expect(span?.resource).toEqual(
+      expect.objectContaining({
+        'service.name': 'traced-server-eu1',
+        'service.namespace': 'gad',
+        'deployment.environment.name': 'staging',
+        'telemetry.sdk.language': 'nodejs',
+      }),
+    );
+  });
 
   it('records a server span whose trace id is on the log line written during the request', async () => {
     expect(await (await fetch(`${baseUrl}/traced`)).text()).toBe('ok');

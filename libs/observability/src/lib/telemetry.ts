@@ -9,7 +9,13 @@ import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core'
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
 import { SocketIoInstrumentation } from '@opentelemetry/instrumentation-socket.io';
-import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  defaultResource,
+  detectResources,
+  envDetector,
+  resourceFromAttributes,
+  type Resource,
+} from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import {
   AlwaysOffSampler,
@@ -78,6 +84,26 @@ export function samplerFor(settings: TelemetrySettings): ParentBasedSampler | un
   return new ParentBasedSampler({ root: new AlwaysOffSampler() });
 }
 
+/**
+ * The resource of every span and metric: the SDK's defaults, `service.name` (the app's name) and
+ * `deployment.environment.name` (NODE_ENV), then what the operator sets in the standard
+ * `OTEL_SERVICE_NAME` and `OTEL_RESOURCE_ATTRIBUTES` (the SDK's env detector, read from the process
+ * environment), which win: e.g. `OTEL_RESOURCE_ATTRIBUTES=deployment.environment.name=staging,
+ * service.namespace=gad,k8s.pod.name=...`. Log lines keep the app's name in their `service` field.
+ */
+export function telemetryResource(
+  settings: Pick<TelemetrySettings, 'serviceName' | 'nodeEnv'>,
+): Resource {
+  return defaultResource()
+    .merge(
+      resourceFromAttributes({
+        'service.name': settings.serviceName,
+        'deployment.environment.name': settings.nodeEnv,
+      }),
+    )
+    .merge(detectResources({ detectors: [envDetector] }));
+}
+
 function instrumentations() {
   return [
     new HttpInstrumentation(),
@@ -112,11 +138,9 @@ export function startTelemetry(options: StartTelemetryOptions): TelemetryHandle 
   const { processor, memoryExporter } = spanProcessorFor(settings);
   const prometheus = new PrometheusExporter({ preventServerStart: true });
   const sdk = new NodeSDK({
-    serviceName: settings.serviceName,
+    // No `serviceName` here: the SDK would apply it over OTEL_SERVICE_NAME.
     autoDetectResources: false,
-    resource: defaultResource().merge(
-      resourceFromAttributes({ 'deployment.environment.name': settings.nodeEnv }),
-    ),
+    resource: telemetryResource(settings),
     textMapPropagator: new W3CTraceContextPropagator(),
     spanProcessors: [processor],
     sampler: samplerFor(settings),
