@@ -16,6 +16,7 @@ import {
 } from './notification-service.config';
 import { QueuesModule } from './queues/queues.module';
 import { RecipientsModule } from './recipients/recipients.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 export interface NotificationServiceModuleOptions {
   /** Tests substitute a clock. */
@@ -66,6 +67,7 @@ export class AppModule {
         DispatchEventsModule,
         GeoEventsModule,
         AcksModule,
+        WebhooksModule,
       ],
     };
   }

@@ -1,11 +1,60 @@
+import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 
-async function listen(server: Server): Promise<string> {
+async function listen(server: Server, scheme = 'http'): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return `${scheme}://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** A self-signed certificate for `localhost` and `127.0.0.1` (openssl CLI), and where its PEM is. */
+export interface TestCertificate {
+  key: Buffer;
+  cert: Buffer;
+  /** The certificate's file: pass it as WEBHOOK_CA_FILE so the service trusts it. */
+  certFile: string;
+}
+
+export function selfSignedCertificate(): TestCertificate {
+  const dir = mkdtempSync(join(tmpdir(), 'gad-webhook-cert-'));
+  const keyFile = join(dir, 'key.pem');
+  const certFile = join(dir, 'cert.pem');
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
+  return { key: readFileSync(keyFile), cert: readFileSync(certFile), certFile };
 }
 
 async function closeServer(server: Server): Promise<void> {
@@ -108,17 +157,24 @@ export interface WebhookCall {
   status: number;
 }
 
-/** A local webhook receiver that verifies signatures; `status` scripts its answer (503 = down). */
+/**
+ * A local webhook receiver that verifies signatures; `status` scripts its answer (503 = down),
+ * `location` the target of a redirect. With a certificate it speaks https.
+ */
 export class FakeWebhookReceiver {
   readonly calls: WebhookCall[] = [];
   status = 200;
+  location: string | undefined;
   private server: Server | undefined;
   url = '';
 
-  constructor(private readonly secret: string) {}
+  constructor(
+    public secret: string,
+    private readonly tls?: TestCertificate,
+  ) {}
 
   async start(): Promise<void> {
-    this.server = createServer((req, res) => {
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
       void readBody(req).then((body) => {
         const timestamp = String(req.headers['x-gad-timestamp'] ?? '');
         const expected = `sha256=${createHmac('sha256', this.secret).update(`${timestamp}.${body}`).digest('hex')}`;
@@ -130,10 +186,19 @@ export class FakeWebhookReceiver {
           status: this.status,
         });
         res.statusCode = this.status;
+        if (this.location) {
+          res.setHeader('location', this.location);
+        }
         res.end();
       });
-    });
-    this.url = await listen(this.server);
+    };
+    this.server = this.tls
+      ? (createHttpsServer(
+          { key: this.tls.key, cert: this.tls.cert },
+          handler,
+        ) as unknown as Server)
+      : createServer(handler);
+    this.url = await listen(this.server, this.tls ? 'https' : 'http');
   }
 
   async stop(): Promise<void> {

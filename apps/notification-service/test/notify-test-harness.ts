@@ -4,11 +4,13 @@ import {
   EventTypes,
   NOTIFY_RPC_SERVICE,
   NotifyRpcPatterns,
+  NotifyWebhookRpcPatterns,
   Streams,
   createEnvelope,
   uuidv7,
   type AssignmentCreatedV1,
   type AuditEntry,
+  type CreatedWebhook,
   type CommandAckStage,
   type CommandIssuedV1,
   type Envelope,
@@ -29,10 +31,17 @@ import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { startNotificationService } from '../src/bootstrap';
 import { notificationServiceEnvSchema } from '../src/notification-service.config';
-import { FakeSmtp, FakeTelegram, FakeWebhookReceiver } from './fake-outside-services';
+import {
+  FakeSmtp,
+  FakeTelegram,
+  FakeWebhookReceiver,
+  selfSignedCertificate,
+} from './fake-outside-services';
 
 export const BOT_TOKEN = '123456:TEST-token';
 export const WEBHOOK_SECRET = 'webhook-secret-0123456789';
+/** NOTIFY_SECRETS_KEY of the tests (32 bytes, base64). */
+export const SECRETS_KEY = Buffer.alloc(32, 7).toString('base64');
 
 /** Environment giving short ladders and retries so tests run in seconds. */
 export function fastEnv(extra: Record<string, string> = {}): Record<string, string> {
@@ -58,7 +67,9 @@ export class NotifyHarness {
   readonly agencyId = `agency-${uuidv7().slice(-12)}`;
   readonly prefix = uniqueRedisPrefix();
   readonly telegram = new FakeTelegram();
-  readonly webhook = new FakeWebhookReceiver(WEBHOOK_SECRET);
+  /** The https webhook target's certificate, trusted by the service through WEBHOOK_CA_FILE. */
+  readonly certificate = selfSignedCertificate();
+  readonly webhook = new FakeWebhookReceiver(WEBHOOK_SECRET, this.certificate);
   readonly smtp = new FakeSmtp();
   db!: TestDatabase;
   bus!: BusClient;
@@ -89,6 +100,8 @@ export class NotifyHarness {
       TELEGRAM_BOT_TOKEN: BOT_TOKEN,
       SMTP_HOST: '127.0.0.1',
       SMTP_PORT: String(this.smtp.port),
+      NOTIFY_SECRETS_KEY: SECRETS_KEY,
+      WEBHOOK_CA_FILE: this.certificate.certFile,
       ...extra,
     });
   }
@@ -126,14 +139,31 @@ export class NotifyHarness {
     );
   }
 
-  async addWebhook(url: string): Promise<string> {
-    const reply = await this.bus.request<{ webhookId: string }>(
+  /** Lets the agency's webhooks target `host` although it is not public (the local fakes). */
+  async allowWebhookHost(host: string): Promise<void> {
+    await this.sql(
+      `INSERT INTO notify.webhook_allowed_hosts (agency_id, host) VALUES ($1, $2)
+       ON CONFLICT DO NOTHING`,
+      [this.agencyId, host],
+    );
+  }
+
+  /** Creates an agency webhook (`notify.webhooks.create`), the answer with its one-time secret. */
+  createWebhook(url: string): Promise<CreatedWebhook> {
+    return this.bus.request<CreatedWebhook>(
       NOTIFY_RPC_SERVICE,
-      NotifyRpcPatterns.WebhookUpsert,
-      { agencyId: this.agencyId, url, secret: WEBHOOK_SECRET },
+      NotifyWebhookRpcPatterns.Create,
+      { agencyId: this.agencyId, url },
       { agencyId: this.agencyId, timeoutMs: 10_000 },
     );
-    return reply.webhookId;
+  }
+
+  /** A webhook to the local https receiver (allow-listed), which now verifies with its secret. */
+  async addWebhook(url: string): Promise<string> {
+    await this.allowWebhookHost(new URL(url).hostname);
+    const created = await this.createWebhook(url);
+    this.webhook.secret = created.secret;
+    return created.id;
   }
 
   notifications(incidentId: string): Promise<IncidentNotificationsResponse> {

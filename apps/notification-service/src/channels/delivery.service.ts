@@ -11,7 +11,6 @@ import {
   type CircuitBreakerPolicy,
 } from 'cockatiel';
 import { DeliveriesRepository } from '../commands/deliveries.repository';
-import { WebhooksRepository } from '../commands/webhooks.repository';
 import { notifyMetrics } from '../metrics/notify.metrics';
 import {
   NOTIFICATION_SERVICE_CONFIG,
@@ -19,6 +18,7 @@ import {
 } from '../notification-service.config';
 import { NotifyAuditActions, SERVICE_ACTOR } from '../notify.constants';
 import type { DeliveryChannel, DeliveryJob } from '../queues/notify-jobs';
+import { WebhookSecretUnreadableError, WebhooksService } from '../webhooks/webhooks.service';
 import { PermanentDeliveryError } from './channel.errors';
 import { EmailChannel } from './email.channel';
 import { TelegramChannel } from './telegram.channel';
@@ -39,7 +39,7 @@ export class DeliveryService {
 
   constructor(
     private readonly deliveries: DeliveriesRepository,
-    private readonly webhooks: WebhooksRepository,
+    private readonly webhooks: WebhooksService,
     private readonly telegram: TelegramChannel,
     private readonly webhook: WebhookChannel,
     private readonly email: EmailChannel,
@@ -117,7 +117,11 @@ export class DeliveryService {
         await this.email.send(job.target, job.title, job.body);
         return undefined;
       case 'webhook': {
-        const webhook = await this.webhooks.webhook(job.agencyId, job.target);
+        const webhook = await this.webhooks.deliverable(job.agencyId, job.target).catch((error) => {
+          throw error instanceof WebhookSecretUnreadableError
+            ? new PermanentDeliveryError(`webhook secret unreadable: ${error.message}`)
+            : error;
+        });
         if (!webhook || !webhook.active) {
           throw new PermanentDeliveryError('webhook removed or inactive');
         }
@@ -127,8 +131,7 @@ export class DeliveryService {
           data: {},
         };
         const status = await this.webhook.send(
-          webhook.url,
-          webhook.secret,
+          webhook,
           event.id,
           { ...event, agencyId: job.agencyId, title: job.title, body: job.body },
           this.clock.now(),
