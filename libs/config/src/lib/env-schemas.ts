@@ -45,6 +45,10 @@ export const serviceEnvSchema = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: envUrl(['http', 'https']).optional(),
   /** `memory` keeps spans in process (tests); `otlp` needs OTEL_EXPORTER_OTLP_ENDPOINT; `none` disables export. */
   OTEL_TRACES_EXPORTER: z.enum(['otlp', 'memory', 'none']).default('none'),
+  /** Standard OTel variables, read by the SDK's env detector: `service.name` (default: the app's name)... */
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
+  /** ...and `key=value,...` resource attributes, e.g. `service.namespace=gad,k8s.pod.name=...`. */
+  OTEL_RESOURCE_ATTRIBUTES: z.string().optional(),
 });
 
 export const databaseEnvSchema = z.object({
