@@ -47,5 +47,8 @@ export * from './http/agency-settings.schema';
 export * from './http/platform.schema';
 export * from './events/agency-settings-changed/v1';
 export * from './operations/platform-operations';
+export * from './http/all-calls.schema';
+export * from './rpc/notify-all-calls.schema';
+export * from './operations/all-call-operations';
 export * from './realtime/field-namespace';
 export * from './published';

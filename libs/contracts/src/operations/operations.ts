@@ -65,6 +65,7 @@ import {
   userListSchema,
   userSchema,
 } from '../http/users.schema';
+import { allCallOperations } from './all-call-operations';
 import { defineOperation } from './define-operation';
 import { platformOperations } from './platform-operations';
 
@@ -639,6 +640,7 @@ export const operations = {
     errors: [404, 422],
   }),
   ...platformOperations,
+  ...allCallOperations,
 } as const;
 
 export type Operations = typeof operations;
