@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AgencySettingsModule } from '../escalation/agency-settings.module';
 import { QueuesModule } from '../queues/queues.module';
 import { RecipientsModule } from '../recipients/recipients.module';
 import { AssignmentsRepository } from './assignments.repository';
@@ -21,7 +22,7 @@ const repositories = [
 
 /** Commands to officers: issue, record acknowledgements, answer what an incident's crews were sent. */
 @Module({
-  imports: [RecipientsModule, QueuesModule],
+  imports: [RecipientsModule, QueuesModule, AgencySettingsModule],
   controllers: [NotificationsHandler],
   providers: [...repositories, CommandsService, NotificationsQueryService],
   exports: [...repositories, CommandsService],

@@ -16,12 +16,9 @@ import {
 } from '@gad/contracts';
 import { createLogger, currentTraceId } from '@gad/observability';
 import { CLOCK, type Clock } from '@gad/platform';
-import { isCritical, ladderFor } from '../escalation/escalation-ladder';
+import { AgencySettingsCache } from '../escalation/agency-settings.service';
+import { isCritical } from '../escalation/escalation-ladder';
 import { notifyMetrics } from '../metrics/notify.metrics';
-import {
-  NOTIFICATION_SERVICE_CONFIG,
-  type NotificationServiceConfig,
-} from '../notification-service.config';
 import { NotifyAuditActions, SERVICE_ACTOR } from '../notify.constants';
 import { NotifyQueues } from '../queues/notify-queues.service';
 import { outsideChannelsFor } from '../recipients/recipient';
@@ -75,8 +72,8 @@ export class CommandsService {
     private readonly queues: NotifyQueues,
     private readonly unitOfWork: UnitOfWork,
     private readonly audit: AuditRecorder,
+    private readonly agencySettings: AgencySettingsCache,
     @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(NOTIFICATION_SERVICE_CONFIG) private readonly config: NotificationServiceConfig,
   ) {}
 
   /**
@@ -302,7 +299,8 @@ export class CommandsService {
       const settled =
         !fresh && (await this.assignments.findAssignment(agencyId, a.assignmentId))?.settledAt;
       if (!settled) {
-        const ladder = ladderFor(this.config, a.priority);
+        // The agency's ladder for this priority (agency settings), else the deployment's.
+        const ladder = await this.agencySettings.ladderFor(agencyId, a.priority);
         const elapsed = now.getTime() - (commands[0] as CommandRecord).issuedAt.getTime();
         const base = { agencyId, assignmentId: a.assignmentId, priority: a.priority };
         await this.queues.scheduleEscalations([

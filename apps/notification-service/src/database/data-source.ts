@@ -1,5 +1,6 @@
 import { CreateNotifySchema1732400000000 } from './migrations/1732400000000-create-notify-schema';
 import { EncryptWebhookSecrets1765050000000 } from './migrations/1765050000000-encrypt-webhook-secrets';
+import { CreateAgencySettings1765060000000 } from './migrations/1765060000000-create-agency-settings';
 
 /** The schema notification-service owns. */
 export const NOTIFY_SCHEMA = 'notify';
@@ -8,4 +9,5 @@ export const NOTIFY_SCHEMA = 'notify';
 export const notifyMigrations = [
   CreateNotifySchema1732400000000,
   EncryptWebhookSecrets1765050000000,
+  CreateAgencySettings1765060000000,
 ];

@@ -8,6 +8,7 @@ import type { EscalationsRepository } from '../commands/escalations.repository';
 import type { NotifyQueues } from '../queues/notify-queues.service';
 import type { RecipientsService } from '../recipients/recipients.service';
 import { defaultRecipient } from '../recipients/recipient';
+import type { AgencySettingsCache } from './agency-settings.service';
 import { EscalationService } from './escalation.service';
 
 const NOW = new Date('2026-11-22T10:00:05.000Z');
@@ -42,6 +43,7 @@ describe('EscalationService', () => {
   let queues: jest.Mocked<Pick<NotifyQueues, 'enqueueDelivery'>>;
   let appended: { stream: string; envelopes: Envelope[] }[];
   let audit: jest.Mocked<Pick<AuditRecorder, 'record'>>;
+  let agencySettings: jest.Mocked<Pick<AgencySettingsCache, 'ladderFor'>>;
   let sut: EscalationService;
 
   const job = (step: 'undelivered' | 'unaccepted') => ({
@@ -84,6 +86,11 @@ describe('EscalationService', () => {
     };
     queues = { enqueueDelivery: jest.fn().mockResolvedValue(undefined) };
     audit = { record: jest.fn().mockReturnValue('id') };
+    agencySettings = {
+      ladderFor: jest
+        .fn()
+        .mockResolvedValue({ deliverMs: 3_000, acceptMs: 30_000, alertRoles: ['supervisor'] }),
+    };
     const unitOfWork = {
       run: jest.fn(async (work: (tx: UnitOfWorkTx) => Promise<unknown>) =>
         work({
@@ -106,6 +113,7 @@ describe('EscalationService', () => {
       queues as unknown as NotifyQueues,
       unitOfWork as unknown as UnitOfWork,
       audit as unknown as AuditRecorder,
+      agencySettings as unknown as AgencySettingsCache,
       { now: () => NOW },
     );
   });
@@ -147,6 +155,17 @@ describe('EscalationService', () => {
       expect.objectContaining({ channel: 'email', target: 'sup@agency.test' }),
       `${command().assignmentId}_supervisor_sup-1`,
     );
+  });
+
+  it('alerts the roles of the agency ladder for the priority instead of the supervisors', async () => {
+    agencySettings.ladderFor.mockResolvedValue({
+      deliverMs: 0,
+      acceptMs: 20_000,
+      alertRoles: ['dispatcher', 'admin'],
+    });
+    await expect(sut.fire(job('unaccepted'))).resolves.toBe('fired');
+    expect(agencySettings.ladderFor).toHaveBeenCalledWith('agency-1', 'P1');
+    expect(recipients.onDutyWithRoles).toHaveBeenCalledWith('agency-1', ['dispatcher', 'admin']);
   });
 
   it('does nothing once the command was accepted', async () => {

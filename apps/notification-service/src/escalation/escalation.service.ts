@@ -22,6 +22,7 @@ import { NotifyQueues } from '../queues/notify-queues.service';
 import { linkedChannels, type Recipient } from '../recipients/recipient';
 import { RecipientsService } from '../recipients/recipients.service';
 import { templates } from '../templates/templates';
+import { AgencySettingsCache } from './agency-settings.service';
 
 export type EscalationOutcome = 'fired' | 'already_fired' | 'not_needed' | 'unknown_assignment';
 
@@ -43,6 +44,7 @@ export class EscalationService {
     private readonly queues: NotifyQueues,
     private readonly unitOfWork: UnitOfWork,
     private readonly audit: AuditRecorder,
+    private readonly agencySettings: AgencySettingsCache,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -128,7 +130,7 @@ export class EscalationService {
     return fresh ? 'fired' : 'already_fired';
   }
 
-  /** Not accepted in time: alert the supervisors and tell the dispatcher. */
+  /** Not accepted in time: alert the ladder's roles (supervisors by default) and the dispatcher. */
   private async unaccepted(
     job: EscalationJob,
     commands: CommandRecord[],
@@ -141,7 +143,9 @@ export class EscalationService {
       : commands.some((c) => c.deliveredAt)
         ? 'delivered'
         : undefined;
-    const supervisors = await this.recipients.onDutyWithRoles(job.agencyId, ['supervisor']);
+    // Whom the agency's ladder alerts for this priority (supervisors unless it says otherwise).
+    const { alertRoles } = await this.agencySettings.ladderFor(job.agencyId, job.priority);
+    const supervisors = await this.recipients.onDutyWithRoles(job.agencyId, alertRoles);
     const alertText = (supervisor: Recipient) =>
       templates.supervisorAlert(supervisor.locale, {
         unitId: first.unitId,
