@@ -24,7 +24,7 @@ export default [
   prettier,
   { ignores: ['**/dist', '**/node_modules', '**/coverage', '**/.nx', '**/tmp', '**/*.cjs', '**/*.js'] },
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     rules: {
       '@nx/enforce-module-boundaries': [
         'error',
@@ -74,6 +74,11 @@ export default [
               sourceTag: 'type:tool',
               onlyDependOnLibsWithTags: ['type:contracts', 'type:client', 'type:infra', 'type:testing'],
             },
+            // The browser console (apps/console) is a thin client: @gad/client and contracts only.
+            {
+              sourceTag: 'type:console',
+              onlyDependOnLibsWithTags: ['type:contracts', 'type:client'],
+            },
             // The fleet simulator drives the system as a client does: contracts and @gad/client only.
             {
               sourceTag: 'type:simulator',
@@ -86,6 +91,7 @@ export default [
               onlyDependOnLibsWithTags: ['type:contracts', 'type:client', 'type:testing', 'layer:config'],
             },
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+            { sourceTag: 'scope:console', onlyDependOnLibsWithTags: ['scope:shared'] },
             { sourceTag: 'scope:api-gateway', onlyDependOnLibsWithTags: ['scope:shared', 'scope:api-gateway'] },
             { sourceTag: 'scope:ws-gateway', onlyDependOnLibsWithTags: ['scope:shared', 'scope:ws-gateway'] },
             { sourceTag: 'scope:geo-service', onlyDependOnLibsWithTags: ['scope:shared', 'scope:geo-service'] },
@@ -106,7 +112,7 @@ export default [
   },
   {
     // Browser-safe libraries: no Node built-ins.
-    files: ['libs/contracts/src/**/*.ts', 'libs/client/src/**/*.ts'],
+    files: ['libs/contracts/src/**/*.ts', 'libs/client/src/**/*.ts', 'apps/console/src/**/*.{ts,tsx}'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Builds every app and lib with one tsc program into dist/ (see docs/adr/0001), then copies the
 // non-TypeScript files the apps read at run time (the committed `*.repository.sql` queries) beside
-// the compiled code. `npm run build`; also the build step of `npm start` and `npm test`.
+// the compiled code, then type-checks and bundles the browser console (apps/console, Vite) into
+// dist/apps/console. `npm run build`; also the build step of `npm start` and `npm test`.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -49,3 +50,34 @@ for (const kind of ['apps', 'libs']) {
   }
 }
 console.log(`build: compiled with tsc, copied ${copied} run-time asset(s) into dist/`);
+
+// The browser console: its own tsconfig (DOM, JSX, bundler resolution), then Vite.
+for (const [what, args] of [
+  [
+    'console typecheck',
+    [
+      join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'),
+      '-p',
+      'apps/console/tsconfig.json',
+      '--noEmit',
+    ],
+  ],
+  [
+    'console bundle',
+    [
+      join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'),
+      'build',
+      '--config',
+      'apps/console/vite.config.mts',
+      '--logLevel',
+      'warn',
+    ],
+  ],
+]) {
+  const result = spawnSync(process.execPath, args, { cwd: repoRoot, stdio: 'inherit' });
+  if (result.status !== 0) {
+    console.error(`build: ${what} failed`);
+    process.exit(result.status ?? 1);
+  }
+}
+console.log('build: console bundled into dist/apps/console');

@@ -1,0 +1,248 @@
+import { createContext, useContext } from 'react';
+
+export type Language = 'es' | 'en';
+
+const es = {
+  appTitle: 'GAD Despacho',
+  loginTitle: 'Acceso al puesto de despacho',
+  username: 'Usuario o correo',
+  password: 'Contraseña',
+  agency: 'Agencia',
+  logIn: 'Entrar',
+  loggingIn: 'Entrando…',
+  logOut: 'Salir',
+  loginFailed: 'Usuario o contraseña incorrectos.',
+  sessionExpired: 'La sesión ha caducado: vuelva a entrar.',
+  loggedOut: 'Sesión cerrada.',
+  connection_connected: 'En directo',
+  connection_connecting: 'Conectando…',
+  connection_down: 'Sin conexión: reintentando',
+  connection_stopped: 'Desconectado',
+  language: 'Idioma',
+  map: 'Mapa',
+  mapLabel: 'Mapa de la agencia: flechas para desplazar, + y − para el zoom',
+  queue: 'Incidentes',
+  units: 'Unidades',
+  newIncident: 'Nuevo incidente',
+  filterStatus: 'Estado',
+  filterPriority: 'Prioridad',
+  allOpen: 'Abiertos',
+  all: 'Todos',
+  noIncidents: 'No hay incidentes con este filtro.',
+  type: 'Tipo',
+  priority: 'Prioridad',
+  status: 'Estado',
+  description: 'Descripción',
+  address: 'Dirección',
+  latitude: 'Latitud',
+  longitude: 'Longitud',
+  pickOnMap: 'Haga clic en el mapa para situar el incidente, o escriba las coordenadas.',
+  useMapCentre: 'Usar el centro del mapa',
+  create: 'Crear incidente',
+  creating: 'Creando…',
+  cancel: 'Cancelar',
+  close: 'Cerrar',
+  back: 'Volver',
+  created: 'Incidente creado.',
+  recommend: 'Recomendar unidades',
+  recommendations: 'Unidades más cercanas disponibles',
+  noRecommendations: 'No hay unidades disponibles cerca.',
+  excluded: 'Excluidas',
+  excluded_stale: 'sin posición reciente',
+  excluded_busy: 'ocupadas',
+  excluded_missingCapability: 'sin la capacidad pedida',
+  excluded_unknownStatus: 'estado desconocido',
+  distance: 'Distancia',
+  fixAge: 'Antigüedad de la posición',
+  dispatch: 'Despachar',
+  dispatchNearest: 'Despachar la más cercana',
+  dispatched: 'Unidad despachada.',
+  assignments: 'Unidades asignadas',
+  noAssignments: 'Ninguna unidad asignada todavía.',
+  timeline: 'Cronología',
+  changePriority: 'Cambiar prioridad',
+  changeStatus: 'Cambiar estado',
+  apply: 'Aplicar',
+  saved: 'Cambio guardado.',
+  conflict:
+    'Otra persona cambió este incidente mientras tanto. Se han cargado los datos actuales: revise y vuelva a aplicar.',
+  escalation: 'Escalado',
+  escalationText:
+    'La unidad {unit} no ha confirmado el incidente {incident} tras {seconds} s ({stage}).',
+  noAck: 'sin acuse',
+  open: 'Abrir',
+  dismiss: 'Descartar',
+  stale: 'posición antigua',
+  noFix: 'sin posición',
+  setStatus: 'Cambiar estado de la unidad',
+  shortcuts: 'Atajos: N nuevo · I incidentes · U unidades · M mapa · L idioma · Esc volver',
+  error: 'Error',
+  coordinates: 'Coordenadas',
+  seconds: 's',
+  metres: 'm',
+  stage_proposed: 'propuesta',
+  stage_notified: 'notificada',
+  stage_delivered: 'entregada',
+  stage_seen: 'vista',
+  stage_accepted: 'aceptada',
+  stage_declined: 'rechazada',
+  stage_en_route: 'en camino',
+  stage_on_scene: 'en el lugar',
+  stage_cleared: 'liberada',
+  incident_new: 'nuevo',
+  incident_dispatched: 'despachado',
+  incident_in_progress: 'en curso',
+  incident_resolved: 'resuelto',
+  incident_closed: 'cerrado',
+  incident_cancelled: 'cancelado',
+  unit_available: 'disponible',
+  unit_dispatched: 'despachada',
+  unit_en_route: 'en camino',
+  unit_on_scene: 'en el lugar',
+  unit_returning: 'regresando',
+  unit_out_of_service: 'fuera de servicio',
+  unit_off_duty: 'fuera de turno',
+  unit_unknown: 'desconocido',
+};
+
+export type MessageKey = keyof typeof es;
+
+const en: Record<MessageKey, string> = {
+  appTitle: 'GAD Dispatch',
+  loginTitle: 'Dispatch console sign-in',
+  username: 'Username or e-mail',
+  password: 'Password',
+  agency: 'Agency',
+  logIn: 'Sign in',
+  loggingIn: 'Signing in…',
+  logOut: 'Sign out',
+  loginFailed: 'Wrong username or password.',
+  sessionExpired: 'Your session expired: sign in again.',
+  loggedOut: 'Signed out.',
+  connection_connected: 'Live',
+  connection_connecting: 'Connecting…',
+  connection_down: 'Offline: retrying',
+  connection_stopped: 'Disconnected',
+  language: 'Language',
+  map: 'Map',
+  mapLabel: 'Agency map: arrow keys pan, + and − zoom',
+  queue: 'Incidents',
+  units: 'Units',
+  newIncident: 'New incident',
+  filterStatus: 'Status',
+  filterPriority: 'Priority',
+  allOpen: 'Open',
+  all: 'All',
+  noIncidents: 'No incidents match this filter.',
+  type: 'Type',
+  priority: 'Priority',
+  status: 'Status',
+  description: 'Description',
+  address: 'Address',
+  latitude: 'Latitude',
+  longitude: 'Longitude',
+  pickOnMap: 'Click the map to place the incident, or type the coordinates.',
+  useMapCentre: 'Use the map centre',
+  create: 'Create incident',
+  creating: 'Creating…',
+  cancel: 'Cancel',
+  close: 'Close',
+  back: 'Back',
+  created: 'Incident created.',
+  recommend: 'Recommend units',
+  recommendations: 'Nearest available units',
+  noRecommendations: 'No available unit nearby.',
+  excluded: 'Excluded',
+  excluded_stale: 'no recent fix',
+  excluded_busy: 'busy',
+  excluded_missingCapability: 'missing capability',
+  excluded_unknownStatus: 'unknown status',
+  distance: 'Distance',
+  fixAge: 'Fix age',
+  dispatch: 'Dispatch',
+  dispatchNearest: 'Dispatch the nearest',
+  dispatched: 'Unit dispatched.',
+  assignments: 'Assigned units',
+  noAssignments: 'No unit assigned yet.',
+  timeline: 'Timeline',
+  changePriority: 'Change priority',
+  changeStatus: 'Change status',
+  apply: 'Apply',
+  saved: 'Change saved.',
+  conflict:
+    'Someone else changed this incident in the meantime. The current data is loaded: review it and apply again.',
+  escalation: 'Escalation',
+  escalationText:
+    'Unit {unit} has not acknowledged incident {incident} after {seconds} s ({stage}).',
+  noAck: 'no acknowledgement',
+  open: 'Open',
+  dismiss: 'Dismiss',
+  stale: 'stale fix',
+  noFix: 'no fix',
+  setStatus: 'Change unit status',
+  shortcuts: 'Keys: N new · I incidents · U units · M map · L language · Esc back',
+  error: 'Error',
+  coordinates: 'Coordinates',
+  seconds: 's',
+  metres: 'm',
+  stage_proposed: 'proposed',
+  stage_notified: 'notified',
+  stage_delivered: 'delivered',
+  stage_seen: 'seen',
+  stage_accepted: 'accepted',
+  stage_declined: 'declined',
+  stage_en_route: 'en route',
+  stage_on_scene: 'on scene',
+  stage_cleared: 'cleared',
+  incident_new: 'new',
+  incident_dispatched: 'dispatched',
+  incident_in_progress: 'in progress',
+  incident_resolved: 'resolved',
+  incident_closed: 'closed',
+  incident_cancelled: 'cancelled',
+  unit_available: 'available',
+  unit_dispatched: 'dispatched',
+  unit_en_route: 'en route',
+  unit_on_scene: 'on scene',
+  unit_returning: 'returning',
+  unit_out_of_service: 'out of service',
+  unit_off_duty: 'off duty',
+  unit_unknown: 'unknown',
+};
+
+const dictionaries: Record<Language, Record<MessageKey, string>> = { es, en };
+
+export type Translate = (
+  key: MessageKey | string,
+  values?: Record<string, string | number>,
+) => string;
+
+export function translator(language: Language): Translate {
+  const dictionary = dictionaries[language];
+  return (key, values) => {
+    const template = (dictionary as Record<string, string>)[key] ?? key;
+    return values
+      ? template.replace(/\{(\w+)\}/g, (_, name: string) => String(values[name] ?? ''))
+      : template;
+  };
+}
+
+export function initialLanguage(): Language {
+  const stored = localStorage.getItem('gad-console-language');
+  if (stored === 'es' || stored === 'en') {
+    return stored;
+  }
+  return navigator.language.toLowerCase().startsWith('en') ? 'en' : 'es';
+}
+
+export function storeLanguage(language: Language): void {
+  localStorage.setItem('gad-console-language', language);
+  document.documentElement.lang = language;
+}
+
+export const I18nContext = createContext<{ t: Translate; language: Language }>({
+  t: translator('es'),
+  language: 'es',
+});
+
+export const useI18n = () => useContext(I18nContext);
