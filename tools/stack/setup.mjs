@@ -5,6 +5,9 @@
 //
 //   node tools/stack/setup.mjs
 //
+// Also installs Debian's chromium (apt) when missing, for the browser tests (optional: warns if it
+// cannot; STACK_SKIP_CHROMIUM=1 skips it, CHROMIUM_PATH names another browser binary).
+//
 // Env: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/gad; its database is the app's),
 //      TEST_DATABASE_URL (default .../gad_test; the template of createTestDatabase()),
 //      REDIS_URL and TEST_REDIS_URL (default redis://127.0.0.1:6379).
@@ -457,6 +460,33 @@ async function ensureRedis(url) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Chromium for the browser tests (apps/system-e2e console specs, driven by playwright-core with
+// Debian's chromium: no browser download). Optional: the services do not need it, so a machine that
+// cannot install it only warns, and the browser tests say what is missing.
+
+const chromiumPaths = ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
+
+function ensureChromium() {
+  if (env.STACK_SKIP_CHROMIUM === '1') {
+    log('chromium: skipped (STACK_SKIP_CHROMIUM=1)');
+    return;
+  }
+  const configured = env.CHROMIUM_PATH;
+  if ((configured && existsSync(configured)) || chromiumPaths.some((path) => existsSync(path))) {
+    return;
+  }
+  if (!canInstall) {
+    log('chromium: not installed and cannot be installed here; the browser tests will fail');
+    return;
+  }
+  try {
+    aptInstall(['chromium']);
+  } catch (error) {
+    log(`chromium: not installed (${error.message}); the browser tests will fail`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 
 async function main() {
   log(
@@ -486,6 +516,7 @@ async function main() {
       await ensureRedis(url);
     }
   }
+  ensureChromium();
   const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
   log(
     changes.length === 0

@@ -9,3 +9,4 @@ export * from './lib/audit-queue';
 export * from './lib/test-keys';
 export * from './lib/redis-prefix';
 export * from './lib/test-app';
+export * from './lib/chromium';
