@@ -67,6 +67,7 @@ import {
 } from '../http/users.schema';
 import { allCallOperations } from './all-call-operations';
 import { defineOperation } from './define-operation';
+import { notificationSetupOperations } from './notification-setup-operations';
 import { platformOperations } from './platform-operations';
 
 /** Every role (routes any authenticated caller may use). */
@@ -641,6 +642,7 @@ export const operations = {
   }),
   ...platformOperations,
   ...allCallOperations,
+  ...notificationSetupOperations,
 } as const;
 
 export type Operations = typeof operations;

@@ -27,3 +27,6 @@ export const notifyWebhookDeleteRequestSchema = z.object({
   webhookId: z.uuid(),
 });
 export type NotifyWebhookDeleteRequest = z.infer<typeof notifyWebhookDeleteRequestSchema>;
+
+/** Reply of `notify.webhooks.delete`. */
+export const notifyWebhookDeleteReplySchema = z.object({ deleted: z.literal(true) });

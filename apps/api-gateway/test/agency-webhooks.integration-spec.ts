@@ -1,0 +1,119 @@
+import { createPublicKey, randomBytes } from 'node:crypto';
+import type { CreatedWebhook, WebhookList } from '@gad/contracts';
+import {
+  createTestDatabase,
+  startServiceProcess,
+  type ServiceProcess,
+  type TestDatabase,
+} from '@gad/testing';
+import { Client } from 'pg';
+import { DispatchTestApp, type Caller } from './dispatch-test-app';
+
+/**
+ * `/v1/agency/webhooks` through the api-gateway edge to the built notification-service: admin only,
+ * the secret answered once and stored encrypted, non-public and non-https targets refused with a
+ * stable code, every agency seeing only its own webhooks.
+ */
+describe('agency webhooks over REST', () => {
+  let t: DispatchTestApp;
+  let notifyDb: TestDatabase;
+  let notifyPg: Client;
+  let notify: ServiceProcess;
+  let admin: Caller;
+  let otherAdmin: Caller;
+  let dispatcher: Caller;
+
+  beforeAll(async () => {
+    t = await DispatchTestApp.start();
+    notifyDb = await createTestDatabase();
+    notify = await startServiceProcess({
+      app: 'notification-service',
+      env: {
+        DATABASE_URL: notifyDb.url,
+        REDIS_URL: t.config.REDIS_URL,
+        REDIS_KEY_PREFIX: t.config.REDIS_KEY_PREFIX,
+        JWT_PUBLIC_KEY: createPublicKey(t.config.JWT_PRIVATE_KEY)
+          .export({ type: 'spki', format: 'pem' })
+          .toString(),
+        JWT_ISSUER: t.config.JWT_ISSUER,
+        JWT_AUDIENCE: t.config.JWT_AUDIENCE,
+        NOTIFY_SECRETS_KEY: randomBytes(32).toString('base64'),
+        NOTIFY_SECRETS_KEY_ID: 'k7',
+      },
+      readyTimeoutMs: 60_000,
+    });
+    notifyPg = new Client({ connectionString: notifyDb.url });
+    await notifyPg.connect();
+    admin = await t.caller('agency-w', 'admin-1', ['admin']);
+    otherAdmin = await t.caller('agency-x', 'admin-2', ['admin']);
+    dispatcher = await t.caller('agency-w', 'dispatcher-1', ['dispatcher']);
+  }, 120_000);
+
+  afterAll(async () => {
+    await notify?.stop();
+    await notifyPg?.end();
+    await t?.close();
+    await notifyDb?.drop();
+  }, 60_000);
+
+  it('creates a webhook, shows its secret once, lists and deletes it within the agency', async () => {
+    const created = await t.send<CreatedWebhook>(admin, 'POST', '/v1/agency/webhooks', {
+      url: 'https://93.184.215.14/gad/hooks',
+      description: 'CAD bridge',
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      url: 'https://93.184.215.14/gad/hooks',
+      description: 'CAD bridge',
+      active: true,
+    });
+    expect(created.body.secret).toMatch(/^whsec_/);
+
+    const listed = await t.send<WebhookList>(admin, 'GET', '/v1/agency/webhooks');
+    expect(listed.status).toBe(200);
+    expect(listed.body.items.map((w) => w.id)).toEqual([created.body.id]);
+    expect(JSON.stringify(listed.body)).not.toContain(created.body.secret);
+    expect(
+      (await t.send<WebhookList>(otherAdmin, 'GET', '/v1/agency/webhooks')).body.items,
+    ).toEqual([]);
+
+    const { rows } = await notifyPg.query<{ secret: string | null; sealed: string; key: string }>(
+      `SELECT secret, secret_ciphertext AS sealed, secret_key_id AS key FROM notify.webhooks`,
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.secret).toBeNull();
+    expect(rows[0]?.key).toBe('k7');
+    expect(rows[0]?.sealed).not.toContain(created.body.secret.slice(6));
+
+    const foreign = await t.send(otherAdmin, 'DELETE', `/v1/agency/webhooks/${created.body.id}`);
+    expect(foreign.status).toBe(404);
+    expect(foreign.body).toMatchObject({ code: 'webhook_not_found' });
+    expect((await t.send(admin, 'DELETE', `/v1/agency/webhooks/${created.body.id}`)).status).toBe(
+      204,
+    );
+    expect((await t.send<WebhookList>(admin, 'GET', '/v1/agency/webhooks')).body.items).toEqual([]);
+  }, 30_000);
+
+  it.each([
+    ['https://127.0.0.1/hook', 'invalid_webhook_target'],
+    ['https://[::1]/hook', 'invalid_webhook_target'],
+    ['https://10.0.0.8/hook', 'invalid_webhook_target'],
+    ['https://169.254.169.254/latest/meta-data', 'invalid_webhook_target'],
+    ['https://localhost/hook', 'invalid_webhook_target'],
+    ['http://93.184.215.14/hook', 'validation_failed'],
+  ])('refuses %s with 422 %s and stores nothing', async (url, code) => {
+    const reply = await t.send(admin, 'POST', '/v1/agency/webhooks', { url });
+    expect(reply.status).toBe(422);
+    expect(reply.body).toMatchObject({ code });
+    const { rows } = await notifyPg.query(`SELECT 1 FROM notify.webhooks WHERE url = $1`, [url]);
+    expect(rows).toHaveLength(0);
+  });
+
+  it('lets only admins manage webhooks', async () => {
+    const reply = await t.send(dispatcher, 'POST', '/v1/agency/webhooks', {
+      url: 'https://93.184.215.14/hook',
+    });
+    expect(reply.status).toBe(403);
+    expect((await t.send(dispatcher, 'GET', '/v1/agency/webhooks')).status).toBe(403);
+  });
+});
