@@ -14,6 +14,7 @@ import {
   NOTIFICATION_SERVICE_CONFIG,
   type NotificationServiceConfig,
 } from './notification-service.config';
+import { AllCallsModule } from './all-calls/all-calls.module';
 import { QueuesModule } from './queues/queues.module';
 import { RecipientsModule } from './recipients/recipients.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
@@ -67,6 +68,7 @@ export class AppModule {
         DispatchEventsModule,
         GeoEventsModule,
         AcksModule,
+        AllCallsModule,
         WebhooksModule,
       ],
     };

@@ -1,6 +1,7 @@
 import { CreateNotifySchema1732400000000 } from './migrations/1732400000000-create-notify-schema';
 import { EncryptWebhookSecrets1765050000000 } from './migrations/1765050000000-encrypt-webhook-secrets';
 import { CreateAgencySettings1765060000000 } from './migrations/1765060000000-create-agency-settings';
+import { CreateAllCalls1765070000000 } from './migrations/1765070000000-create-all-calls';
 
 /** The schema notification-service owns. */
 export const NOTIFY_SCHEMA = 'notify';
@@ -10,4 +11,5 @@ export const notifyMigrations = [
   CreateNotifySchema1732400000000,
   EncryptWebhookSecrets1765050000000,
   CreateAgencySettings1765060000000,
+  CreateAllCalls1765070000000,
 ];

@@ -1,0 +1,163 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { AuditRecorder } from '@gad/audit';
+import { UnitOfWork } from '@gad/bus';
+import {
+  EventTypes,
+  Streams,
+  createEnvelope,
+  uuidv7,
+  type AllCall,
+  type CommandAcknowledgedV1,
+  type CommandIssuedV1,
+  type Envelope,
+  type NotifyAllCallCreateRequest,
+} from '@gad/contracts';
+import { createLogger, currentTraceId } from '@gad/observability';
+import { CLOCK, type Clock } from '@gad/platform';
+import { isCritical } from '../escalation/escalation-ladder';
+import { SERVICE_ACTOR } from '../notify.constants';
+import { AllCallException } from './all-calls.exception';
+import { toAllCall } from './all-calls.mapper';
+import { AllCallsRepository, type AllCallRow } from './all-calls.repository';
+
+/** Audit actions of all-calls. */
+export const AllCallAuditActions = {
+  Issued: 'all_call.issue',
+  Acknowledged: 'all_call.ack',
+} as const;
+
+/** The `command.issued` of one unit's copy of an all-call (the same on every re-send). */
+export function allCallCommandOf(
+  call: AllCallRow,
+  commandId: string,
+  unitId: string,
+  issuedAt: Date,
+): CommandIssuedV1 {
+  return {
+    commandId,
+    recipient: { kind: 'unit', id: unitId },
+    kind: 'message',
+    critical: call.critical,
+    title: call.title,
+    body: call.message,
+    locale: 'es',
+    payload: { allCallId: call.all_call_id, priority: call.priority, unitId },
+    issuedAt: issuedAt.toISOString(),
+  };
+}
+
+/**
+ * All-calls: one command per on-duty unit of the agency, handed to ws-gateway through the outbox
+ * like a dispatch command (`command.issued` on `gad:notify:outbound`, kind `message`,
+ * `payload.allCallId`), so every device of the unit gets it on `/field`, acknowledges it with
+ * `command.ack`, and the consoles see each stage live (`command.acknowledged` with `allCallId`).
+ */
+@Injectable()
+export class AllCallsService {
+  private readonly logger = createLogger('all-calls');
+
+  constructor(
+    private readonly repository: AllCallsRepository,
+    private readonly unitOfWork: UnitOfWork,
+    private readonly audit: AuditRecorder,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  /** Idempotent by `allCallId`: a retried request issues nothing twice and answers the report. */
+  async create(request: NotifyAllCallCreateRequest): Promise<AllCall> {
+    const { agencyId, allCallId } = request;
+    const now = this.clock.now();
+    const units = await this.repository.onDutyUnits(agencyId);
+    const call: AllCallRow = {
+      all_call_id: allCallId,
+      agency_id: agencyId,
+      title: request.title,
+      message: request.message,
+      priority: request.priority,
+      critical: isCritical(request.priority),
+      created_by: request.createdBy,
+      created_at: now,
+    };
+    const commands = units.map((unitId) => ({ commandId: uuidv7(now.getTime()), unitId }));
+    const fresh = await this.unitOfWork.run(async (tx) => {
+      const inserted = await this.repository.insertAllCall(tx.client, {
+        allCallId,
+        agencyId,
+        title: call.title,
+        message: call.message,
+        priority: call.priority,
+        critical: call.critical,
+        createdBy: call.created_by,
+        createdAt: now,
+      });
+      if (!inserted) {
+        return false;
+      }
+      await this.repository.insertCommands(tx.client, agencyId, allCallId, commands, now);
+      tx.emit(
+        Streams.NotifyOutbound,
+        commands.map(({ commandId, unitId }) =>
+          createEnvelope<CommandIssuedV1>({
+            type: EventTypes.CommandIssued,
+            agencyId,
+            actor: SERVICE_ACTOR,
+            data: allCallCommandOf(call, commandId, unitId, now),
+          }),
+        ),
+      );
+      return true;
+    });
+    if (fresh) {
+      const traceId = currentTraceId();
+      this.audit.record({
+        agencyId,
+        actor: { kind: 'user', id: request.createdBy },
+        action: AllCallAuditActions.Issued,
+        object: { type: 'all_call', id: allCallId },
+        ...(traceId ? { traceId } : {}),
+        details: { priority: request.priority, units: units.length },
+      });
+      this.logger.info({ allCallId, agencyId, units: units.length }, 'all-call issued');
+    }
+    return this.get(agencyId, allCallId);
+  }
+
+  async get(agencyId: string, allCallId: string): Promise<AllCall> {
+    const call = await this.repository.allCall(agencyId, allCallId);
+    if (!call) {
+      throw AllCallException.notFound(allCallId);
+    }
+    return toAllCall(call, await this.repository.commandsOf(agencyId, allCallId));
+  }
+
+  /** A device's acknowledgement: recorded when the command is an all-call's, else ignored. */
+  async onAcknowledged(envelope: Envelope<CommandAcknowledgedV1>): Promise<void> {
+    const ack = envelope.data;
+    const result = await this.repository.recordStage(
+      envelope.agencyId,
+      ack.commandId,
+      ack.stage,
+      new Date(ack.receivedAt),
+      ack.reason,
+      ack.userId,
+    );
+    if (!result?.changed) {
+      return;
+    }
+    const traceId = currentTraceId();
+    this.audit.record({
+      agencyId: envelope.agencyId,
+      actor: { kind: 'user', id: ack.userId },
+      action: AllCallAuditActions.Acknowledged,
+      object: { type: 'command', id: ack.commandId },
+      ...(ack.reason ? { reason: ack.reason } : {}),
+      ...(traceId ? { traceId } : {}),
+      details: {
+        stage: ack.stage,
+        allCallId: result.command.all_call_id,
+        unitId: result.command.unit_id,
+        ...(ack.deviceId ? { deviceId: ack.deviceId } : {}),
+      },
+    });
+  }
+}
