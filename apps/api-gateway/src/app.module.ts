@@ -16,6 +16,7 @@ import { RpcModule } from './rpc/rpc.module';
 import { UnitsModule } from './units/units.module';
 import { AssignmentsModule } from './assignments/assignments.module';
 import { AcksModule } from './acks/acks.module';
+import { AllCallsModule } from './all-calls/all-calls.module';
 import { AgenciesModule } from './agencies/agencies.module';
 
 @Module({})
@@ -67,6 +68,7 @@ export class AppModule {
         UnitsModule,
         AssignmentsModule,
         AcksModule,
+        AllCallsModule,
         AgenciesModule,
       ],
     };

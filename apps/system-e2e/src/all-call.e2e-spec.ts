@@ -1,0 +1,240 @@
+import {
+  connectDispatchFeed,
+  connectField,
+  createGadClient,
+  type DispatchFeed,
+  type FieldConnection,
+  type GadRestClient,
+} from '@gad/client';
+import {
+  EventTypes,
+  type AllCall,
+  type CommandAcknowledgedV1,
+  type DeliveredCommand,
+  type Envelope,
+} from '@gad/contracts';
+import {
+  createTestEnvironment,
+  startTestApp,
+  waitFor,
+  type ServiceProcess,
+  type TestEnvironment,
+} from '@gad/testing';
+import { Client } from 'pg';
+
+/**
+ * An all-call to 100 on-duty units across the built api-gateway, notification-service and
+ * ws-gateway: 100 real socket.io `/field` devices receive it, acknowledge it as far as each is
+ * told (delivered, seen, accepted or declined), a unit without a device stays `issued`, an off-duty
+ * unit gets nothing, the report shows each unit's stage, and a console sees every stage live.
+ */
+describe('all-call to 100 devices', () => {
+  const DEVICES = 100;
+  const agencyId = `allcall-${Date.now().toString(36)}`;
+  let environment: TestEnvironment;
+  const services: ServiceProcess[] = [];
+  let api: ServiceProcess;
+  let ws: ServiceProcess;
+  const opened: { close(): void }[] = [];
+
+  beforeAll(async () => {
+    environment = await createTestEnvironment({ OUTBOX_POLL_MS: '50' });
+    api = await startTestApp('api-gateway', environment);
+    services.push(api);
+    services.push(await startTestApp('notification-service', environment));
+    ws = await startTestApp('ws-gateway', environment);
+    services.push(ws);
+  }, 240_000);
+
+  afterAll(async () => {
+    opened.forEach((item) => item.close());
+    await Promise.all(services.map((service) => service.stop()));
+    await environment?.cleanUp();
+  }, 60_000);
+
+  afterEach(() => {
+    const state = expect.getState();
+    if (state.assertionCalls !== state.numPassingAsserts) {
+      services.forEach((service) => console.log(service.tail(40)));
+    }
+  });
+
+  async function login(userId: string, roles: 'dispatcher'[] = ['dispatcher']) {
+    const client = createGadClient({ baseUrl: api.url });
+    await client.auth.devLogin({ agencyId, userId, roles });
+    return client;
+  }
+
+  async function unit(client: GadRestClient, callSign: string, status?: 'available') {
+    const { body } = await client.call('createUnit', { body: { callSign, type: 'patrol' } });
+    if (status) {
+      await client.call('changeUnitStatus', { params: { id: body.id }, body: { status } });
+    }
+    return body.id;
+  }
+
+  it('reports received, seen and accepted per device, and the consoles see each stage live', async () => {
+    const dispatcher = await login('dispatcher-1');
+    const units: string[] = [];
+    for (let index = 0; index < DEVICES; index += 1) {
+      units.push(await unit(dispatcher, `ALL-${index}`, 'available'));
+    }
+    const withoutDevice = await unit(dispatcher, 'NO-DEVICE', 'available');
+    const offDuty = await unit(dispatcher, 'OFF-DUTY');
+
+    // notification-service's duty projection has every on-duty unit (from unit.status_changed).
+    const db = new Client({ connectionString: environment.database.url });
+    await db.connect();
+    try {
+      await waitFor(
+        async () => {
+          const { rows } = await db.query<{ n: string }>(
+            `SELECT count(*) AS n FROM notify.units WHERE agency_id = $1 AND status <> 'off_duty'`,
+            [agencyId],
+          );
+          return Number(rows[0].n) === DEVICES + 1;
+        },
+        { description: 'duty projection of the units', timeoutMs: 30_000 },
+      );
+    } finally {
+      await db.end();
+    }
+
+    const received = new Map<string, DeliveredCommand[]>();
+    const devices: FieldConnection[] = [];
+    for (const [index, unitId] of units.entries()) {
+      const token = await environment.signToken({
+        userId: `officer-${index}`,
+        agencyId,
+        roles: ['officer'],
+        unitId,
+        expiresInS: 600,
+      });
+      const device = connectField({
+        url: ws.url,
+        token,
+        transports: ['websocket'],
+        onCommand: (command) => received.set(unitId, [...(received.get(unitId) ?? []), command]),
+      });
+      devices.push(device);
+      opened.push(device);
+    }
+    await waitFor(() => devices.every((device) => device.socket.connected), {
+      description: `${DEVICES} devices connected`,
+      timeoutMs: 30_000,
+    });
+
+    const acks: Envelope<CommandAcknowledgedV1>[] = [];
+    const supervisor = await login('dispatcher-2');
+    let followed = false;
+    const feed: DispatchFeed = connectDispatchFeed({
+      url: ws.url,
+      token: (request) => supervisor.freshAccessToken(request),
+      transports: ['websocket'],
+      onEvent: (event) => {
+        if (event.type === EventTypes.CommandAcknowledged) {
+          acks.push(event as Envelope<CommandAcknowledgedV1>);
+        }
+      },
+      onCaughtUp: () => {
+        followed = true;
+      },
+    });
+    opened.push(feed);
+    await waitFor(() => followed, { description: 'console following the feed' });
+
+    const created = await dispatcher.call('createAllCall', {
+      body: { title: 'All units', message: 'Report your position', priority: 'P2' },
+    });
+    expect(created.meta.status).toBe(201);
+    const allCall = created.body;
+    expect(allCall.summary.recipients).toBe(DEVICES + 1);
+    expect(allCall.critical).toBe(true);
+    expect(allCall.devices.map((device) => device.unitId)).not.toContain(offDuty);
+
+    await waitFor(() => units.every((unitId) => received.has(unitId)), {
+      description: 'every device received the all-call',
+      timeoutMs: 30_000,
+    });
+    for (const unitId of units) {
+      const [command] = received.get(unitId) ?? [];
+      expect(command).toMatchObject({
+        kind: 'message',
+        title: 'All units',
+        body: 'Report your position',
+        recipient: { kind: 'unit', id: unitId },
+        payload: { allCallId: allCall.id },
+      });
+    }
+
+    // Devices 0, 4, 8... accept; 1, 5, 9... only see it; 2, 6... decline; 3, 7... stop at delivered.
+    const expected = (index: number) =>
+      (['accepted', 'seen', 'declined', 'delivered'] as const)[index % 4];
+    await Promise.all(
+      devices.map(async (device, index) => {
+        const [command] = received.get(units[index]) ?? [];
+        const stage = expected(index);
+        if (stage === 'delivered') {
+          return;
+        }
+        if (stage === 'accepted') {
+          expect(await device.ack(command.commandId, 'seen')).toMatchObject({ ok: true });
+        }
+        const reason = stage === 'declined' ? 'on a call already' : undefined;
+        expect(await device.ack(command.commandId, stage, reason)).toMatchObject({ ok: true });
+      }),
+    );
+
+    const expectedAcks =
+      DEVICES +
+      units.filter((_, index) => expected(index) !== 'delivered').length +
+      units.filter((_, index) => expected(index) === 'accepted').length;
+    let report: AllCall | undefined;
+    await waitFor(
+      async () => {
+        report = (await dispatcher.call('getAllCall', { params: { id: allCall.id } })).body;
+        return (
+          report.summary.delivered === DEVICES &&
+          report.summary.seen === (DEVICES * 3) / 4 &&
+          report.summary.accepted === DEVICES / 4 &&
+          report.summary.declined === DEVICES / 4
+        );
+      },
+      { description: 'the report shows every stage', timeoutMs: 30_000 },
+    );
+    const byUnit = new Map(report!.devices.map((device) => [device.unitId, device]));
+    expect(byUnit.get(withoutDevice)).toMatchObject({ stage: 'issued', deliveredAt: null });
+    for (const [index, unitId] of units.entries()) {
+      const device = byUnit.get(unitId);
+      expect(device).toMatchObject({
+        stage: expected(index),
+        acknowledgedBy: `officer-${index}`,
+        commandId: received.get(unitId)?.[0].commandId,
+      });
+      expect(device?.deliveredAt).not.toBeNull();
+      expect(device?.acceptedAt === null).toBe(expected(index) !== 'accepted');
+      if (expected(index) === 'declined') {
+        expect(device?.declineReason).toBe('on a call already');
+      }
+    }
+
+    // The console saw each device's stages live, with the all-call named.
+    await waitFor(() => acks.length === expectedAcks, {
+      description: `${expectedAcks} acknowledgements on the console`,
+      timeoutMs: 30_000,
+    });
+    expect(acks.every((ack) => ack.data.allCallId === allCall.id)).toBe(true);
+    expect(new Set(acks.map((ack) => ack.id)).size).toBe(acks.length);
+
+    // Another agency cannot read it.
+    const outsider = createGadClient({ baseUrl: api.url });
+    await outsider.auth.devLogin({
+      agencyId: `${agencyId}-other`,
+      userId: 'dispatcher-9',
+      roles: ['dispatcher'],
+    });
+    await expect(outsider.call('getAllCall', { params: { id: allCall.id } })).rejects.toMatchObject(
+      { status: 404 },
+    );
+  }, 240_000);
+});
