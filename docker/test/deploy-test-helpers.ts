@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import {
+  applyProductionRules,
   apiGatewayEnvSchema,
   auditLogWorkerEnvSchema,
   geoServiceEnvSchema,
@@ -59,4 +60,35 @@ export function expectNodeOptionsOf(app: string, env: Record<string, string>): v
   expect(options).toEqual(
     expect.arrayContaining(['--enable-source-maps', ...findService(app).nodeOptions]),
   );
+}
+
+/** Compose's `${VAR}`, `${VAR:-default}` and `${VAR:?error}` against `vars`. */
+export function interpolate(value: string, vars: Record<string, string>): string {
+  return value.replace(
+    /\$\{([A-Z0-9_]+)(?::([-?])([^}]*))?\}/g,
+    (_match, name: string, kind?: string, rest?: string) => {
+      const found = vars[name];
+      if (found !== undefined && found !== '') {
+        return found;
+      }
+      if (kind === '?') {
+        throw new Error(`\${${name}} is required: ${rest}`);
+      }
+      return kind === '-' ? (rest ?? '') : '';
+    },
+  );
+}
+
+/**
+ * What loadConfig would refuse at boot for this environment: the production rules (variables
+ * required when NODE_ENV=production, e.g. DATABASE_URL) and the schema, as `NAME: message` lines.
+ */
+export function configIssues(app: string, env: Record<string, string>): string[] {
+  const schema = envSchemas[app];
+  const production = applyProductionRules(schema, env);
+  const parsed = schema.safeParse(production.env);
+  return [
+    ...production.issues.map((issue) => `${issue.name}: ${issue.message}`),
+    ...(parsed.error?.issues ?? []).map((issue) => `${issue.path.join('.')}: ${issue.message}`),
+  ];
 }
