@@ -309,6 +309,28 @@ process.on('exit', () => {
 // ---------------------------------------------------------------------------------------------
 // Hook: things that run once every service is ready.
 
+/**
+ * The browser dispatch console (apps/console, built into dist/apps/console) on 127.0.0.1:3005
+ * (CONSOLE_PORT), talking to these services (CONSOLE_TILE_URL: a basemap; CONSOLE_AGENCY: the agency
+ * offered on its login, default the demo agency). Its URL is printed first.
+ */
+async function serveConsole() {
+  const { startConsoleServer } = await import('./console-server.mjs');
+  try {
+    const server = await startConsoleServer({
+      port: Number(process.env.CONSOLE_PORT || 3005),
+      apiUrl: running.get('api-gateway').urls.base,
+      wsUrl: running.get('ws-gateway').urls.base,
+      tileUrl: process.env.CONSOLE_TILE_URL,
+      tileAttribution: process.env.CONSOLE_TILE_ATTRIBUTION,
+      agency: process.env.CONSOLE_AGENCY || 'demo',
+    });
+    console.log(`\ndispatch console: ${server.url}  (log in as a demo user below)\n`);
+  } catch (error) {
+    console.log(`(dispatch console not served: ${error.message})\n`);
+  }
+}
+
 /** Where to look once everything runs. */
 function printWhereToLook() {
   const api = running.get('api-gateway').urls.base;
@@ -329,6 +351,7 @@ function printWhereToLook() {
  * an optional process: when it ends, the services keep running; Ctrl-C stops it with them.
  */
 async function afterReady(options) {
+  await serveConsole();
   printWhereToLook();
   if (options['no-simulator']) {
     console.log('(fleet simulator skipped: --no-simulator)\n');
