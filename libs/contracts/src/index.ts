@@ -33,6 +33,7 @@ export * from './events/assignment-unacknowledged/v1';
 export * from './events/command-issued/v1';
 export * from './events/command-acknowledged/v1';
 export * from './events/user-sessions-revoked/v1';
+export * from './events/user-changed/v1';
 export * from './http/notifications.schema';
 export * from './rpc/notify.schema';
 export * from './rpc/notify-webhooks.schema';

@@ -17,6 +17,7 @@ import { userSessionsRevokedV1 } from './user-sessions-revoked/v1';
 import { incidentUpdatedV1 } from './incident-updated/v1';
 import { incidentStatusChangedV1 } from './incident-status-changed/v1';
 import { agencySettingsChangedV1 } from './agency-settings-changed/v1';
+import { userChangedV1 } from './user-changed/v1';
 
 /**
  * Every event type and version that travels on a stream, with its `data` schema. Consumers validate
@@ -41,6 +42,7 @@ export const EventSchemas = {
   'incident.updated': { 1: incidentUpdatedV1 },
   'incident.status_changed': { 1: incidentStatusChangedV1 },
   'agency.settings_changed': { 1: agencySettingsChangedV1 },
+  'user.changed': { 1: userChangedV1 },
 } as const satisfies Record<string, Record<number, z.ZodType>>;
 
 export type EventType = keyof typeof EventSchemas;
@@ -68,6 +70,7 @@ export const EventTypes = {
   IncidentUpdated: 'incident.updated',
   IncidentStatusChanged: 'incident.status_changed',
   AgencySettingsChanged: 'agency.settings_changed',
+  UserChanged: 'user.changed',
 } as const satisfies Record<string, EventType>;
 
 export type EventDataResult = { success: true; data: unknown } | { success: false; error: string };
