@@ -3,9 +3,11 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import {
   appNames,
+  configIssues,
   envSchemas,
   expectNodeOptionsOf,
   generatedSecrets,
+  interpolate,
   nodeRuntimeVariables,
   repoRoot,
   runBin,
@@ -24,23 +26,6 @@ const compose = parse(readFileSync(composeFile, 'utf8'), { merge: true }) as {
   services: Record<string, ComposeService>;
 };
 
-/** Compose's `${VAR}`, `${VAR:-default}` and `${VAR:?error}` against `vars`. */
-function interpolate(value: string, vars: Record<string, string>): string {
-  return value.replace(
-    /\$\{([A-Z0-9_]+)(?::([-?])([^}]*))?\}/g,
-    (_match, name: string, kind?: string, rest?: string) => {
-      const found = vars[name];
-      if (found !== undefined && found !== '') {
-        return found;
-      }
-      if (kind === '?') {
-        throw new Error(`\${${name}} is required: ${rest}`);
-      }
-      return kind === '-' ? (rest ?? '') : '';
-    },
-  );
-}
-
 describe('docker/compose.yml', () => {
   it('passes dclint with no warnings', () => {
     const { status, output } = runBin('dclint', ['docker/compose.yml', '--max-warnings', '0']);
@@ -57,8 +42,9 @@ describe('docker/compose.yml', () => {
       env[key] = interpolate(String(value), secrets);
     }
     const schema = envSchemas[app];
-    const result = schema.safeParse(env);
-    expect(result.error?.issues ?? []).toEqual([]);
+    // What the app would refuse at boot, production rules included (NODE_ENV=production).
+    expect(env.NODE_ENV).toBe('production');
+    expect(configIssues(app, env)).toEqual([]);
     // Every variable set is one the app reads: a misspelt name would be silently ignored.
     const known = Object.keys(schema.shape ?? {});
     expect(
@@ -72,6 +58,30 @@ describe('docker/compose.yml', () => {
     expect(service.healthcheck?.test.join(' ')).toContain(`:${env.PORT}/health/ready`);
     expect(service.read_only).toBe(true);
     expect(env.OTEL_TRACES_EXPORTER).toBe('otlp');
+  });
+
+  it('runs the migration step before every app that owns a schema', () => {
+    const migrate = compose.services['migrate'] as ComposeService & {
+      command?: string[];
+      depends_on?: Record<string, { condition: string }>;
+    };
+    expect(migrate?.command).toEqual(['node', 'tools/scripts/db-migrate.mjs', 'up']);
+    expect(migrate?.environment).toEqual({
+      NODE_ENV: 'production',
+      DATABASE_URL: expect.stringMatching(/^postgres:\/\/[^/]*@postgres:5432\//),
+    });
+    for (const app of appNames) {
+      const service = compose.services[app] as ComposeService & {
+        depends_on?: Record<string, { condition: string }>;
+      };
+      if (service.environment?.DATABASE_URL !== undefined) {
+        expect({ app, migrate: service.depends_on?.['migrate'] }).toEqual({
+          app,
+          migrate: { condition: 'service_completed_successfully' },
+        });
+        expect(service.environment.DATABASE_URL).toBe(migrate?.environment?.DATABASE_URL);
+      }
+    }
   });
 
   it('fails loudly when a secret is not provided', () => {

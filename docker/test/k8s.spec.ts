@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import {
   appNames,
+  configIssues,
   envSchemas,
   expectNodeOptionsOf,
   generatedSecrets,
@@ -160,8 +161,17 @@ describeIfKubectl.each(['overlays/dev', 'overlays/prod'])('k8s %s', (overlay) =>
       }
     }
     const schema = envSchemas[app];
-    const parsed = schema.safeParse(env);
-    expect(parsed.error?.issues ?? []).toEqual([]);
+    // What the app would refuse at boot, production rules included (NODE_ENV=production).
+    expect(env.NODE_ENV).toBe('production');
+    expect(configIssues(app, env)).toEqual([]);
+    // A pod that reads DATABASE_URL carries the label the network policy lets reach PostgreSQL.
+    const labels = (
+      deployment?.spec as { template: { metadata: { labels: Record<string, string> } } }
+    ).template.metadata.labels;
+    expect({ app, postgresClient: labels['gad.dispatch/postgres-client'] === 'true' }).toEqual({
+      app,
+      postgresClient: 'DATABASE_URL' in env,
+    });
     const known = Object.keys(schema.shape ?? {});
     expect(
       Object.keys(env).filter((key) => !known.includes(key) && !nodeRuntimeVariables.includes(key)),
@@ -173,6 +183,26 @@ describeIfKubectl.each(['overlays/dev', 'overlays/prod'])('k8s %s', (overlay) =>
     expect(preStop[0]).toBe('sleep');
     const drainSeconds = Number(env.SHUTDOWN_TIMEOUT_MS) / 1000 + Number(preStop[1]);
     expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(drainSeconds);
+  });
+
+  it('runs the migration step as a Job with the image, Secret and label it needs', () => {
+    const job = find('Job', 'db-migrate');
+    expect(job?.apiVersion).toBe('batch/v1');
+    const template = (
+      job?.spec as {
+        template: { metadata: { labels: Record<string, string> }; spec: PodSpec };
+      }
+    ).template;
+    expect(template.metadata.labels['gad.dispatch/postgres-client']).toBe('true');
+    expect(template.spec.securityContext?.runAsNonRoot).toBe(true);
+    const [container] = template.spec.containers as Array<Container & { command?: string[] }>;
+    expect(container.image).toMatch(/^gad\/api-gateway/);
+    expect(container.command).toEqual(['node', 'tools/scripts/db-migrate.mjs', 'up']);
+    expect(container.env).toEqual([
+      { name: 'NODE_ENV', value: 'production' },
+      { name: 'DATABASE_URL', valueFrom: { secretKeyRef: { name: 'gad-pg-app', key: 'uri' } } },
+    ]);
+    expect(container.securityContext?.readOnlyRootFilesystem).toBe(true);
   });
 
   it('runs PostgreSQL as a CloudNativePG cluster with PostGIS and a read replica', () => {
