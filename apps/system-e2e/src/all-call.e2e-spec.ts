@@ -143,8 +143,10 @@ describe('all-call to 100 devices', () => {
     opened.push(feed);
     await waitFor(() => followed, { description: 'console following the feed' });
 
-    const created = await dispatcher.call('createAllCall', {
-      body: { title: 'All units', message: 'Report your position', priority: 'P2' },
+    const created = await dispatcher.allCalls.create({
+      title: 'All units',
+      message: 'Report your position',
+      priority: 'P2',
     });
     expect(created.meta.status).toBe(201);
     const allCall = created.body;
@@ -192,7 +194,7 @@ describe('all-call to 100 devices', () => {
     let report: AllCall | undefined;
     await waitFor(
       async () => {
-        report = (await dispatcher.call('getAllCall', { params: { id: allCall.id } })).body;
+        report = (await dispatcher.allCalls.get(allCall.id)).body;
         return (
           report.summary.delivered === DEVICES &&
           report.summary.seen === (DEVICES * 3) / 4 &&
@@ -233,8 +235,6 @@ describe('all-call to 100 devices', () => {
       userId: 'dispatcher-9',
       roles: ['dispatcher'],
     });
-    await expect(outsider.call('getAllCall', { params: { id: allCall.id } })).rejects.toMatchObject(
-      { status: 404 },
-    );
+    await expect(outsider.allCalls.get(allCall.id)).rejects.toMatchObject({ status: 404 });
   }, 240_000);
 });

@@ -1,6 +1,7 @@
 import {
   operations,
   uuidv7,
+  type AllCall,
   type AuditQueryParams,
   type AuditQueryResponse,
   type AuditVerifyParams,
@@ -241,6 +242,21 @@ export class GadRestClient {
       options: { idempotencyKey?: string } = {},
     ): Promise<WithMeta<Incident>> =>
       this.call('createIncident', { body: request }, options) as Promise<WithMeta<Incident>>,
+  };
+
+  /**
+   * All-calls: a message to every on-duty unit of the agency; the report says how far each unit's
+   * devices acknowledged it (consoles also see each stage live as `command.acknowledged` with
+   * `allCallId`).
+   */
+  readonly allCalls = {
+    create: (
+      request: CallInput<'createAllCall'>['body'],
+      options: { idempotencyKey?: string } = {},
+    ): Promise<WithMeta<AllCall>> =>
+      this.call('createAllCall', { body: request }, options) as Promise<WithMeta<AllCall>>,
+    get: (id: string): Promise<WithMeta<AllCall>> =>
+      this.call('getAllCall', { params: { id } }) as Promise<WithMeta<AllCall>>,
   };
 
   readonly units = {
