@@ -158,21 +158,25 @@ export class UsersRepository {
     id: string,
     change: UserProfileChange,
     now: Date,
+    client?: SqlClient,
   ): Promise<UserRow | undefined> {
-    const rows = await this.database.rows<UserRow>({
-      text: UPDATE_PROFILE,
-      values: [
-        agencyId,
-        id,
-        change.email !== undefined,
-        change.email ?? null,
-        change.displayName !== undefined,
-        change.displayName ?? null,
-        change.locale !== undefined,
-        change.locale ?? null,
-        now,
-      ],
-    });
+    const rows = await this.database.rows<UserRow>(
+      {
+        text: UPDATE_PROFILE,
+        values: [
+          agencyId,
+          id,
+          change.email !== undefined,
+          change.email ?? null,
+          change.displayName !== undefined,
+          change.displayName ?? null,
+          change.locale !== undefined,
+          change.locale ?? null,
+          now,
+        ],
+      },
+      client,
+    );
     return rows[0];
   }
 

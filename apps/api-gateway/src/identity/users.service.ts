@@ -19,6 +19,7 @@ import { IdentityException } from './identity.exception';
 import { AgenciesRepository } from './agencies.repository';
 import { PasswordService } from './password.service';
 import { SessionRevocations } from './session-revocations.service';
+import { emitUserChanged } from './user-events';
 import { toAgency, toUser } from './users.mapper';
 import { UsersRepository, uniqueViolation, type UserRow } from './users.repository';
 
@@ -84,18 +85,26 @@ export class UsersService {
       throw IdentityException.agencyNotFound();
     }
     const passwordHash = await this.passwords.hash(request.password);
+    const now = this.clock.now();
     try {
       return toUser(
-        await this.users.insert({
-          id: uuidv7(),
-          agencyId: caller.agencyId,
-          username: request.username,
-          email: request.email,
-          displayName: request.displayName ?? null,
-          locale: request.locale,
-          roles: request.roles,
-          passwordHash,
-          now: this.clock.now(),
+        await this.unitOfWork.run(async (tx) => {
+          const row = await this.users.insert(
+            {
+              id: uuidv7(),
+              agencyId: caller.agencyId,
+              username: request.username,
+              email: request.email,
+              displayName: request.displayName ?? null,
+              locale: request.locale,
+              roles: request.roles,
+              passwordHash,
+              now,
+            },
+            tx.client,
+          );
+          emitUserChanged(tx, actorOf(caller), row, now);
+          return row;
         }),
       );
     } catch (error) {
@@ -108,11 +117,22 @@ export class UsersService {
   }
 
   async update(caller: AccessClaims, id: string, request: UpdateUserRequest): Promise<User> {
+    const now = this.clock.now();
     try {
-      const row = await this.users.updateProfile(caller.agencyId, id, request, this.clock.now());
-      if (!row) {
-        throw IdentityException.userNotFound(id);
-      }
+      const row = await this.unitOfWork.run(async (tx) => {
+        const updated = await this.users.updateProfile(
+          caller.agencyId,
+          id,
+          request,
+          now,
+          tx.client,
+        );
+        if (!updated) {
+          throw IdentityException.userNotFound(id);
+        }
+        emitUserChanged(tx, actorOf(caller), updated, now);
+        return updated;
+      });
       return toUser(row);
     } catch (error) {
       const taken = uniqueViolation(error);
@@ -129,9 +149,11 @@ export class UsersService {
     }
     const now = this.clock.now();
     const revoked = await this.unitOfWork.run(async (tx) => {
-      if (!(await this.users.lock(tx.client, caller.agencyId, id))) {
+      const before = await this.users.lock(tx.client, caller.agencyId, id);
+      if (!before) {
         throw IdentityException.userNotFound(id);
       }
+      emitUserChanged(tx, actorOf(caller), before, now, true);
       const sessions = await this.revocations.revokeInTransaction(tx, {
         agencyId: caller.agencyId,
         userId: id,
@@ -214,9 +236,19 @@ export class UsersService {
         if (!row) {
           throw IdentityException.userNotFound(id);
         }
-        return row.status === from
-          ? this.users.setStatus(tx.client, caller.agencyId, id, 'active', null, now)
-          : row;
+        if (row.status !== from) {
+          return row;
+        }
+        const active = await this.users.setStatus(
+          tx.client,
+          caller.agencyId,
+          id,
+          'active',
+          null,
+          now,
+        );
+        emitUserChanged(tx, actorOf(caller), active, now);
+        return active;
       }),
     );
   }
@@ -234,6 +266,7 @@ export class UsersService {
         throw IdentityException.userNotFound(id);
       }
       const after = (await change(tx, now)) ?? before;
+      emitUserChanged(tx, actorOf(caller), after, now);
       const sessions = await this.revocations.revokeInTransaction(tx, {
         agencyId: caller.agencyId,
         userId: id,

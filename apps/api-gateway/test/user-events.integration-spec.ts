@@ -1,0 +1,79 @@
+import type { Envelope, User, UserChangedV1 } from '@gad/contracts';
+import { IdentityTestApp } from './identity-test-app';
+
+/**
+ * Every change an admin makes to a user is published as `user.changed` through the outbox (in the
+ * same transaction), so notification-service's recipients follow users without an internal RPC.
+ */
+describe('api-gateway user.changed events', () => {
+  let gw: IdentityTestApp;
+  let admin: string;
+
+  beforeAll(async () => {
+    gw = await IdentityTestApp.start();
+    admin = await gw.adminToken();
+  }, 60_000);
+
+  afterAll(async () => {
+    await gw?.close();
+  });
+
+  const changesOf = async (userId: string): Promise<Envelope<UserChangedV1>[]> => {
+    const rows = await gw.query<{ envelope: Envelope<UserChangedV1> }>(
+      `SELECT envelope FROM dispatch.outbox ORDER BY id`,
+    );
+    return rows
+      .map((r) => r.envelope)
+      .filter((e) => e.type === 'user.changed' && e.data.userId === userId);
+  };
+
+  it('publishes the user on create, profile and role changes, disable, enable and delete', async () => {
+    const created = await gw.send<User>('POST', '/v1/users', {
+      token: admin,
+      body: {
+        username: 'supervisor-e',
+        email: 'supervisor-e@example.test',
+        roles: ['supervisor'],
+        password: 'a long enough password',
+      },
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id;
+    const step = async (method: string, path: string, body?: unknown) => {
+      const reply = await gw.send(method, path, { token: admin, ...(body ? { body } : {}) });
+      expect(reply.status).toBeLessThan(300);
+    };
+    await step('PATCH', `/v1/users/${id}`, { locale: 'en' });
+    await step('PUT', `/v1/users/${id}/roles`, { roles: ['supervisor', 'dispatcher'] });
+    await step('POST', `/v1/users/${id}/disable`);
+    await step('POST', `/v1/users/${id}/enable`);
+    await step('DELETE', `/v1/users/${id}`);
+
+    const events = await changesOf(id);
+    expect(events.map((e) => [e.data.roles, e.data.locale, e.data.status])).toEqual([
+      [['supervisor'], 'es', 'active'],
+      [['supervisor'], 'en', 'active'],
+      [['supervisor', 'dispatcher'], 'en', 'active'],
+      [['supervisor', 'dispatcher'], 'en', 'disabled'],
+      [['supervisor', 'dispatcher'], 'en', 'active'],
+      [['supervisor', 'dispatcher'], 'en', 'deleted'],
+    ]);
+    expect(events.every((e) => e.agencyId === created.body.agencyId)).toBe(true);
+    expect(events[0]?.actor).toMatchObject({ kind: 'user', roles: ['admin'] });
+  });
+
+  it('publishes nothing when a change is refused', async () => {
+    const before = (
+      await gw.query(`SELECT 1 FROM dispatch.outbox WHERE envelope->>'type' = 'user.changed'`)
+    ).length;
+    const refused = await gw.send('PATCH', `/v1/users/0190aaaa-0000-7000-8000-000000000000`, {
+      token: admin,
+      body: { locale: 'en' },
+    });
+    expect(refused.status).toBe(404);
+    const after = (
+      await gw.query(`SELECT 1 FROM dispatch.outbox WHERE envelope->>'type' = 'user.changed'`)
+    ).length;
+    expect(after).toBe(before);
+  });
+});
