@@ -7,11 +7,12 @@
 //   node tools/scripts/console-server.mjs [--port 3005] [--host 127.0.0.1]
 //        [--api-url http://127.0.0.1:3000] [--ws-url http://127.0.0.1:3001]
 //        [--tile-url 'https://tiles.example/{z}/{x}/{y}.png'] [--agency demo] [--root dist/apps/console]
+//        [--center 40.4168,-3.7038] [--zoom 13] [--stale-after 120]
 //
 // Env (options win): CONSOLE_PORT, CONSOLE_HOST, CONSOLE_API_URL, CONSOLE_WS_URL, CONSOLE_TILE_URL,
-// CONSOLE_TILE_ATTRIBUTION, CONSOLE_AGENCY, CONSOLE_STALE_AFTER_S. Without a tile URL the map is a
-// plain background with coordinates and a scale bar (works offline). Prints `console: <url>` once
-// listening.
+// CONSOLE_TILE_ATTRIBUTION, CONSOLE_AGENCY, CONSOLE_CENTER (lat,lon), CONSOLE_ZOOM,
+// CONSOLE_STALE_AFTER_S. Without a tile URL the map is a plain background with coordinates and a
+// scale bar (works offline). Prints `console: <url>` once listening.
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
@@ -51,6 +52,8 @@ export function startConsoleServer(options = {}) {
     tileAttribution: options.tileAttribution || null,
     agency: options.agency || null,
     ...(options.staleAfterS ? { staleAfterS: options.staleAfterS } : {}),
+    ...(options.center ? { center: options.center } : {}),
+    ...(options.zoom ? { zoom: options.zoom } : {}),
   };
   const configBody = JSON.stringify(config);
   const server = createServer((request, response) => {
@@ -100,6 +103,12 @@ export function startConsoleServer(options = {}) {
   });
 }
 
+/** `40.4168,-3.7038` as [lat, lon]; undefined when absent or not two numbers. */
+function latLon(text) {
+  const parts = (text ?? '').split(',').map(Number);
+  return parts.length === 2 && parts.every(Number.isFinite) ? parts : undefined;
+}
+
 const isMain = process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (isMain) {
   const env = process.env;
@@ -113,6 +122,8 @@ if (isMain) {
       'tile-attribution': { type: 'string' },
       agency: { type: 'string' },
       'stale-after': { type: 'string' },
+      center: { type: 'string' },
+      zoom: { type: 'string' },
       root: { type: 'string' },
     },
   });
@@ -126,6 +137,8 @@ if (isMain) {
     tileAttribution: values['tile-attribution'] ?? env.CONSOLE_TILE_ATTRIBUTION,
     agency: values.agency ?? env.CONSOLE_AGENCY,
     staleAfterS: Number(values['stale-after'] ?? env.CONSOLE_STALE_AFTER_S ?? 0) || undefined,
+    center: latLon(values.center ?? env.CONSOLE_CENTER),
+    zoom: Number(values.zoom ?? env.CONSOLE_ZOOM ?? 0) || undefined,
     root: values.root,
   })
     .then(({ url, close }) => {

@@ -49,7 +49,9 @@ export function MapView(props: MapViewProps) {
   const pickLayer = useRef<L.LayerGroup>(undefined);
   const markers = useRef(new Map<string, L.CircleMarker>());
   const pickRef = useRef(onPick);
-  const [cursor, setCursor] = useState<string>('');
+  const [cursor, setCursor] = useState<string>(
+    `${config.center[0].toFixed(5)}, ${config.center[1].toFixed(5)}`,
+  );
   pickRef.current = onPick;
 
   useEffect(() => {

@@ -229,6 +229,15 @@ export class ConsoleStore {
     this.changed();
   }
 
+  /** Stores a unit's status a REST call answered with (the feed confirms it a moment later). */
+  putUnitStatus(unitId: string, status: string): void {
+    const unit = this.units.get(unitId) ?? { id: unitId };
+    unit.status = status;
+    this.units.set(unitId, unit);
+    this.emitPositions([unit]);
+    this.changed();
+  }
+
   assignmentsOf(incidentId: string): AssignmentView[] {
     return [...this.assignments.values()].filter((a) => a.incidentId === incidentId);
   }

@@ -33,8 +33,7 @@ export function UnitsPanel({ session, store }: { session: Session; store: Consol
         params: { id: unitId },
         body: { status },
       });
-      const unit = store.units.get(unitId);
-      if (unit) unit.status = body.status;
+      store.putUnitStatus(unitId, body.status);
     } catch (caught) {
       setError(describeProblem(caught));
     }

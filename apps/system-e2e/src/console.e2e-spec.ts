@@ -94,6 +94,10 @@ describe('dispatch console in Chromium', () => {
         agencyId,
         '--stale-after',
         '60',
+        '--center',
+        `${SOL[1]},${SOL[0]}`,
+        '--zoom',
+        '15',
       ],
       { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] },
     );
@@ -163,6 +167,30 @@ describe('dispatch console in Chromium', () => {
       }
       units[spec.key] = unit;
     }
+    // Busy units for the map (and the excluded counts), working a P4 incident: one per status.
+    const { body: scene } = await admin.incidents.create({
+      type: 'traffic_control',
+      priority: 'P4',
+      location: { type: 'Point', coordinates: [-3.699, 40.419] },
+    });
+    const scenery = [
+      { callSign: 'M-21', status: 'en_route', at: [-3.6978, 40.4189] },
+      { callSign: 'M-22', status: 'on_scene', at: [-3.6992, 40.4192] },
+      { callSign: 'M-23', status: 'returning', at: [-3.7009, 40.4129] },
+      { callSign: 'M-24', status: 'out_of_service', at: [-3.6951, 40.4152] },
+    ] as const;
+    const sceneryUnits: { id: string; at: readonly number[] }[] = [];
+    for (const spec of scenery) {
+      const { body: unit } = await admin.ops.createUnit({
+        body: { callSign: spec.callSign, type: 'patrol', capabilities: [], crew: [] },
+      });
+      await admin.ops.changeUnitStatus({ params: { id: unit.id }, body: { status: 'available' } });
+      if (spec.status !== 'out_of_service') {
+        await admin.ops.createAssignment({ params: { id: scene.id }, body: { unitId: unit.id } });
+      }
+      await admin.ops.changeUnitStatus({ params: { id: unit.id }, body: { status: spec.status } });
+      sceneryUnits.push({ id: unit.id, at: spec.at });
+    }
     const tracker = createGadClient({ baseUrl: services['api-gateway'].url });
     await tracker.auth.devLogin({ agencyId, userId: 'tracker-1', roles: ['service'] });
     const now = Date.now();
@@ -173,6 +201,15 @@ describe('dispatch console in Chromium', () => {
         // The off-duty unit's fix is old: drawn as stale.
         recordedAt: new Date(spec.key === 'off' ? now - 15 * 60_000 : now).toISOString(),
         seq: index + 1,
+        accuracyM: 5,
+      })),
+    });
+    await tracker.positions.report({
+      positions: sceneryUnits.map((unit) => ({
+        unitId: unit.id,
+        position: { type: 'Point', coordinates: [...unit.at] },
+        recordedAt: new Date(now).toISOString(),
+        seq: 1,
         accuracyM: 5,
       })),
     });
@@ -352,6 +389,15 @@ describe('dispatch console in Chromium', () => {
     await detail.getByTestId('detail-escalation').waitFor();
     expect(await a.getByTestId('escalations').textContent()).toContain('M-13');
     await shot(a, 'console-escalation');
+
+    // The unit list: a status change shows live.
+    await a.keyboard.press('u');
+    const offRow = a.locator(`[data-testid=unit-row][data-unit-id="${units.off.id}"]`);
+    await offRow.locator('select').selectOption('out_of_service');
+    await a
+      .locator(`[data-testid=unit-row][data-unit-id="${units.off.id}"][data-status=out_of_service]`)
+      .waitFor();
+    await shot(a, 'console-units');
 
     // The live map: units by status (one stale), incidents by priority.
     await a.keyboard.press('Escape');
