@@ -2,6 +2,7 @@ import { CreateNotifySchema1732400000000 } from './migrations/1732400000000-crea
 import { EncryptWebhookSecrets1765050000000 } from './migrations/1765050000000-encrypt-webhook-secrets';
 import { CreateAgencySettings1765060000000 } from './migrations/1765060000000-create-agency-settings';
 import { CreateAllCalls1765070000000 } from './migrations/1765070000000-create-all-calls';
+import { RecipientsFollowUsers1765080000000 } from './migrations/1765080000000-recipients-follow-users';
 
 /** The schema notification-service owns. */
 export const NOTIFY_SCHEMA = 'notify';
@@ -12,4 +13,5 @@ export const notifyMigrations = [
   EncryptWebhookSecrets1765050000000,
   CreateAgencySettings1765060000000,
   CreateAllCalls1765070000000,
+  RecipientsFollowUsers1765080000000,
 ];

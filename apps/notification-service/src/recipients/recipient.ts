@@ -14,6 +14,8 @@ export interface Recipient {
   channels: NotificationChannel[];
   quietHours?: { start: string; end: string; timeZone: string };
   loggedOut: boolean;
+  /** False for a disabled account (never paged). */
+  accountActive: boolean;
 }
 
 /** A crew member nobody told us about: Spanish, on duty, in-app only. */
@@ -26,6 +28,7 @@ export function defaultRecipient(agencyId: string, userId: string): Recipient {
     onDuty: true,
     channels: ['in_app'],
     loggedOut: false,
+    accountActive: true,
   };
 }
 

@@ -4,7 +4,7 @@
 SELECT * FROM notify.recipients WHERE agency_id = $1 AND user_id = ANY($2::text[]);
 
 -- name: find_by_roles
-SELECT * FROM notify.recipients WHERE agency_id = $1 AND roles && $2::text[]
+SELECT * FROM notify.recipients WHERE agency_id = $1 AND roles && $2::text[] AND account_active
  ORDER BY user_id LIMIT 500;
 
 -- Fields not sent keep their value; $13-$16 say whether the nullable ones were sent.
@@ -33,3 +33,17 @@ ON CONFLICT (agency_id, user_id) DO UPDATE SET logged_out_at = $3, updated_at = 
 -- name: mark_active
 UPDATE notify.recipients SET logged_out_at = NULL, updated_at = now()
  WHERE agency_id = $1 AND user_id = $2 AND logged_out_at IS NOT NULL;
+
+-- A user as of `user.changed` (roles, locale, whether the account may be paged); an older change
+-- than the one applied changes nothing. Contact channels and preferences are kept.
+-- name: follow_user
+INSERT INTO notify.recipients AS r (agency_id, user_id, roles, locale, account_active,
+    user_changed_at)
+VALUES ($1, $2, $3::text[], $4, $5, $6)
+ON CONFLICT (agency_id, user_id) DO UPDATE SET
+    roles = $3::text[], locale = $4, account_active = $5, user_changed_at = $6, updated_at = now()
+ WHERE r.user_changed_at IS NULL OR r.user_changed_at <= $6;
+
+-- A deleted user: nothing of them is kept.
+-- name: forget_user
+DELETE FROM notify.recipients WHERE agency_id = $1 AND user_id = $2;

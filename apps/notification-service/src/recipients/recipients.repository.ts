@@ -10,6 +10,8 @@ const FIND_BY_ROLES = sqlOf(SQL, 'find_by_roles');
 const UPSERT = sqlOf(SQL, 'upsert');
 const MARK_LOGGED_OUT = sqlOf(SQL, 'mark_logged_out');
 const MARK_ACTIVE = sqlOf(SQL, 'mark_active');
+const FOLLOW_USER = sqlOf(SQL, 'follow_user');
+const FORGET_USER = sqlOf(SQL, 'forget_user');
 
 interface RecipientRow {
   agency_id: string;
@@ -25,6 +27,7 @@ interface RecipientRow {
   quiet_end: string | null;
   quiet_time_zone: string | null;
   logged_out_at: Date | null;
+  account_active: boolean;
 }
 
 function toRecipient(row: RecipientRow): Recipient {
@@ -44,6 +47,7 @@ function toRecipient(row: RecipientRow): Recipient {
         }
       : {}),
     loggedOut: row.logged_out_at !== null,
+    accountActive: row.account_active,
   };
 }
 
@@ -94,6 +98,25 @@ export class RecipientsRepository {
         has('quietHours'),
       ],
     });
+  }
+
+  /** Roles, locale and account state of a user as of `changedAt` (older changes are ignored). */
+  async followUser(u: {
+    agencyId: string;
+    userId: string;
+    roles: readonly string[];
+    locale: string;
+    active: boolean;
+    changedAt: Date;
+  }): Promise<void> {
+    await this.database.result({
+      text: FOLLOW_USER,
+      values: [u.agencyId, u.userId, u.roles, u.locale, u.active, u.changedAt],
+    });
+  }
+
+  async forgetUser(agencyId: string, userId: string): Promise<void> {
+    await this.database.result({ text: FORGET_USER, values: [agencyId, userId] });
   }
 
   /** All of a user's sessions were revoked: their devices are logged out. */

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import type { NotifyRecipientUpsertRequest } from '@gad/contracts';
+import type { NotifyRecipientUpsertRequest, UserChangedV1 } from '@gad/contracts';
 import { defaultRecipient, type Recipient } from './recipient';
 import { RecipientsRepository } from './recipients.repository';
 import { UnitStatusesRepository } from './unit-statuses.repository';
 
-export type SkipReason = 'off_duty' | 'unit_off_duty' | 'logged_out';
+export type SkipReason = 'off_duty' | 'unit_off_duty' | 'logged_out' | 'disabled';
 
 export interface CrewResolution {
   /** Crew members who get the command. */
@@ -42,7 +42,9 @@ export class RecipientsService {
     const resolution: CrewResolution = { pageable: [], skipped: [] };
     for (const userId of unique) {
       const recipient = byId.get(userId) ?? defaultRecipient(agencyId, userId);
-      if (recipient.loggedOut) {
+      if (!recipient.accountActive) {
+        resolution.skipped.push({ userId, reason: 'disabled' });
+      } else if (recipient.loggedOut) {
         resolution.skipped.push({ userId, reason: 'logged_out' });
       } else if (!allCall && unitStatus === 'off_duty') {
         resolution.skipped.push({ userId, reason: 'unit_off_duty' });
@@ -69,6 +71,22 @@ export class RecipientsService {
 
   upsert(input: NotifyRecipientUpsertRequest): Promise<void> {
     return this.repository.upsert(input);
+  }
+
+  /** `user.changed`: roles, locale and account state follow the user; a deleted user is forgotten. */
+  async followUser(agencyId: string, user: UserChangedV1): Promise<void> {
+    if (user.status === 'deleted') {
+      await this.repository.forgetUser(agencyId, user.userId);
+      return;
+    }
+    await this.repository.followUser({
+      agencyId,
+      userId: user.userId,
+      roles: user.roles,
+      locale: user.locale,
+      active: user.status !== 'disabled',
+      changedAt: new Date(user.changedAt),
+    });
   }
 
   loggedOut(agencyId: string, userId: string, at: Date): Promise<void> {
