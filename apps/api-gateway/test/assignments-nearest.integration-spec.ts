@@ -63,25 +63,28 @@ describe('api-gateway nearest assignment with geo-service', () => {
     status: string,
     offset: { north?: number; east?: number },
     capabilities: string[] = [],
+    as: Caller = dispatcher,
+    ageS = 0,
+    reporter: Caller = tracker,
   ): Promise<Unit> {
     const unit = (
-      await t.send<Unit>(dispatcher, 'POST', '/v1/units', {
+      await t.send<Unit>(as, 'POST', '/v1/units', {
         callSign,
         type: 'patrol',
         capabilities,
       })
     ).body;
     if (status !== 'off_duty') {
-      await t.send(dispatcher, 'POST', `/v1/units/${unit.id}/status`, { status });
+      await t.send(as, 'POST', `/v1/units/${unit.id}/status`, { status });
     }
     const lat = scene.lat + (offset.north ?? 0) / 111_320;
     const lon = scene.lon + (offset.east ?? 0) / (111_320 * Math.cos((scene.lat * Math.PI) / 180));
-    const reported = await t.send<PositionsIngestResult>(tracker, 'POST', '/v1/positions', {
+    const reported = await t.send<PositionsIngestResult>(reporter, 'POST', '/v1/positions', {
       positions: [
         {
           unitId: unit.id,
           position: POINT(lon, lat),
-          recordedAt: new Date().toISOString(),
+          recordedAt: new Date(Date.now() - ageS * 1000).toISOString(),
           seq: 1,
         },
       ],
@@ -155,5 +158,63 @@ describe('api-gateway nearest assignment with geo-service', () => {
     });
     expect(second.status).toBe(201);
     expect(second.body).toMatchObject({ unitId: far.id, callSign: 'U30' });
+  });
+  it('applies the agency’s staleness setting when a query names no maxAgeS', async () => {
+    const agency = 'agency-s';
+    const local = await t.caller(agency, 'dispatcher-s', ['dispatcher']);
+    const admin = await t.caller(agency, 'admin-s', ['admin']);
+    const reporter = await t.caller(agency, 'tracker-s', ['service']);
+    await t.pg.query(
+      `INSERT INTO dispatch.agencies (id, name, created_at, updated_at) VALUES ($1, 'S', now(), now())`,
+      [agency],
+    );
+    const old = await unitAt('S-OLD', 'available', { north: 200 }, [], local, 120, reporter);
+    const fresh = await unitAt('S-NEW', 'available', { north: 900 }, [], local, 0, reporter);
+    const ids = async (query = '') =>
+      (
+        await t.send<NearestUnitsResponse>(
+          local,
+          'GET',
+          `/v1/units/nearest?lon=${scene.lon}&lat=${scene.lat}&limit=10${query}`,
+        )
+      ).body.items.map((item) => item.unitId);
+    // An explicit limit does not read the settings: both are fresh enough for 300 s.
+    await waitFor(
+      async () => {
+        const found = await ids('&maxAgeS=300');
+        return found.includes(old.id) && found.includes(fresh.id);
+      },
+      { description: 'geo-service knows both units of agency-s', timeoutMs: 15_000 },
+    );
+    const patched = await t.send(
+      admin,
+      'PATCH',
+      '/v1/agency/settings',
+      { nearestMaxPositionAgeS: 60 },
+      {
+        'if-match': '"1"',
+      },
+    );
+    expect(patched.status).toBe(200);
+
+    // No maxAgeS: the agency's 60 s, so the 2-minute-old fix is stale.
+    expect(await ids()).toEqual([fresh.id]);
+    const incident = (
+      await t.send<{ id: string }>(local, 'POST', '/v1/incidents', {
+        type: 'assault',
+        priority: 'P2',
+        location: POINT(scene.lon, scene.lat),
+      })
+    ).body;
+    const assigned = await t.send<Assignment>(
+      local,
+      'POST',
+      `/v1/incidents/${incident.id}/assignments`,
+      {
+        strategy: 'nearest',
+      },
+    );
+    expect(assigned.status).toBe(201);
+    expect(assigned.body.unitId).toBe(fresh.id);
   });
 });

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AgencySettingsReaderModule } from '../agencies/agency-settings-reader.module';
 import { IncidentsModule } from '../incidents/incidents.module';
 import { TimelineModule } from '../timeline/timeline.module';
 import { UnitsModule } from '../units/units.module';
@@ -7,7 +8,7 @@ import { AssignmentsRepository } from './assignments.repository';
 import { AssignmentsService } from './assignments.service';
 
 @Module({
-  imports: [TimelineModule, IncidentsModule, UnitsModule],
+  imports: [TimelineModule, IncidentsModule, UnitsModule, AgencySettingsReaderModule],
   controllers: [AssignmentsController],
   providers: [AssignmentsService, AssignmentsRepository],
   exports: [AssignmentsService, AssignmentsRepository],

@@ -1,4 +1,5 @@
 import type { AccessClaims, Envelope, GeoNearestResponse } from '@gad/contracts';
+import type { AgencySettingsReader } from '../agencies/agency-settings.reader';
 import { IncidentsService } from '../incidents/incidents.service';
 import type { IncidentRow, IncidentsRepository } from '../incidents/incidents.repository';
 import type { ServiceRpcClient } from '../rpc/service-rpc.client';
@@ -52,6 +53,7 @@ describe('AssignmentsService (nearest strategy)', () => {
   let notes: NewTimelineEntry[];
   let events: Envelope[];
   let rpc: { call: jest.Mock };
+  let agencySettings: { nearestMaxAgeS: jest.Mock };
   let sut: AssignmentsService;
 
   beforeEach(() => {
@@ -111,12 +113,14 @@ describe('AssignmentsService (nearest strategy)', () => {
       }),
     } as unknown as AssignmentsRepository;
     rpc = { call: jest.fn() };
+    agencySettings = { nearestMaxAgeS: jest.fn().mockResolvedValue(undefined) };
     sut = new AssignmentsService(
       assignmentsRepository,
       new IncidentsService(incidentsRepository, {} as TimelineRepository, transactions),
       new UnitsService(unitsRepository, transactions),
       transactions,
       rpc as unknown as ServiceRpcClient,
+      agencySettings as unknown as AgencySettingsReader,
     );
   });
 
@@ -136,8 +140,22 @@ describe('AssignmentsService (nearest strategy)', () => {
       'geo-service',
       user,
       'geo.nearest',
-      // No maxAgeS: geo-service's NEAREST_MAX_POSITION_AGE_S decides what is stale.
+      // No maxAgeS (the agency sets none): geo-service's NEAREST_MAX_POSITION_AGE_S decides.
       { agencyId, lon: -3.7, lat: 40.4, limit: 5, capabilities: ['k9'] },
+      expect.anything(),
+    );
+  });
+
+  it('asks for the agency’s staleness limit when its settings set one', async () => {
+    agencySettings.nearestMaxAgeS.mockResolvedValue(90);
+    geoSays({ items: [candidate('u-free', 'F-2', 850.4)] });
+    await sut.create(user, incident.id, { strategy: 'nearest' });
+    expect(agencySettings.nearestMaxAgeS).toHaveBeenCalledWith(agencyId);
+    expect(rpc.call).toHaveBeenCalledWith(
+      'geo-service',
+      user,
+      'geo.nearest',
+      { agencyId, lon: -3.7, lat: 40.4, limit: 5, maxAgeS: 90 },
       expect.anything(),
     );
   });

@@ -26,6 +26,7 @@ import {
 import { IncidentException } from '../incidents/incidents.exception';
 import { toIncident } from '../incidents/incidents.mapper';
 import { ifMatchAccepts, IncidentsService } from '../incidents/incidents.service';
+import { AgencySettingsReader } from '../agencies/agency-settings.reader';
 import { ServiceRpcClient } from '../rpc/service-rpc.client';
 import { DispatchTransactions, type DispatchTx } from '../timeline/dispatch-transactions.service';
 import { dispatchInstruments } from '../timeline/dispatch.metrics';
@@ -66,6 +67,7 @@ export class AssignmentsService {
     private readonly units: UnitsService,
     private readonly transactions: DispatchTransactions,
     private readonly rpc: ServiceRpcClient,
+    private readonly agencySettings: AgencySettingsReader,
   ) {}
 
   async create(
@@ -384,13 +386,15 @@ export class AssignmentsService {
   ) {
     const incident = await this.incidents.get(user, incidentId);
     const [lon, lat] = incident.location.coordinates;
+    // The agency's staleness limit (settings), shared with GET /v1/units/nearest; without one,
+    // geo-service applies its NEAREST_MAX_POSITION_AGE_S.
+    const maxAgeS = await this.agencySettings.nearestMaxAgeS(user.agencyId);
     const query: GeoNearestRequest = {
       agencyId: user.agencyId,
       lon,
       lat,
       limit: NEAREST_CANDIDATES,
-      // No maxAgeS: geo-service applies NEAREST_MAX_POSITION_AGE_S, the one staleness setting
-      // shared with GET /v1/units/nearest.
+      ...(maxAgeS !== undefined ? { maxAgeS } : {}),
       ...(request.capabilities?.length ? { capabilities: request.capabilities } : {}),
       ...(request.maxDistanceM ? { maxDistanceM: request.maxDistanceM } : {}),
     };

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AgencySettingsReaderModule } from '../agencies/agency-settings-reader.module';
 import { UnitsModule } from '../units/units.module';
 import { GeofencesController } from './geofences.controller';
 import { PositionsController } from './positions.controller';
@@ -6,7 +7,7 @@ import { PositionsService } from './positions.service';
 import { UnitTracksService } from './unit-tracks.service';
 
 @Module({
-  imports: [UnitsModule],
+  imports: [UnitsModule, AgencySettingsReaderModule],
   controllers: [PositionsController, GeofencesController],
   providers: [UnitTracksService, PositionsService],
 })

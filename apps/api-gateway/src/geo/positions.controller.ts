@@ -21,6 +21,7 @@ import {
   OperationParams,
   OperationQuery,
 } from '@gad/platform';
+import { AgencySettingsReader } from '../agencies/agency-settings.reader';
 import { ServiceRpcClient } from '../rpc/service-rpc.client';
 import { PositionsService } from './positions.service';
 import { UnitTracksService } from './unit-tracks.service';
@@ -32,18 +33,21 @@ export class PositionsController {
     private readonly rpc: ServiceRpcClient,
     private readonly tracks: UnitTracksService,
     private readonly positions: PositionsService,
+    private readonly agencySettings: AgencySettingsReader,
   ) {}
 
+  /** Without `maxAgeS`, the agency's staleness setting (else geo-service's default) applies. */
   @HttpOperation(operations.nearestUnits)
-  nearest(
+  async nearest(
     @CurrentUser() user: AccessClaims,
     @OperationQuery(operations.nearestUnits) query: NearestUnitsQuery,
   ): Promise<NearestUnitsResponse> {
+    const maxAgeS = query.maxAgeS ?? (await this.agencySettings.nearestMaxAgeS(user.agencyId));
     return this.rpc.call(
       GEO_RPC_SERVICE,
       user,
       GeoRpcPatterns.Nearest,
-      { ...query, agencyId: user.agencyId },
+      { ...query, ...(maxAgeS !== undefined ? { maxAgeS } : {}), agencyId: user.agencyId },
       operations.nearestUnits.success.schema,
     );
   }
