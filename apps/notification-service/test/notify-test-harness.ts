@@ -1,6 +1,7 @@
 import { auditQueuePrefix } from '@gad/audit';
 import { BusClient } from '@gad/bus';
 import {
+  DEFAULT_AGENCY_SETTINGS,
   EventTypes,
   NOTIFY_RPC_SERVICE,
   NotifyRpcPatterns,
@@ -24,6 +25,7 @@ import {
   queuedAuditEntries,
   testStack,
   uniqueRedisPrefix,
+  waitFor,
   type TestDatabase,
 } from '@gad/testing';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -139,12 +141,37 @@ export class NotifyHarness {
     );
   }
 
-  /** Lets the agency's webhooks target `host` although it is not public (the local fakes). */
-  async allowWebhookHost(host: string): Promise<void> {
-    await this.sql(
-      `INSERT INTO notify.webhook_allowed_hosts (agency_id, host) VALUES ($1, $2)
-       ON CONFLICT DO NOTHING`,
-      [this.agencyId, host],
+  private settingsVersion = 0;
+
+  /**
+   * The agency's `allowedWebhookHosts` setting (hosts its webhooks may target although not public,
+   * such as the local fakes), sent as api-gateway does (`agency.settings_changed`) and waited for.
+   */
+  async setAllowedWebhookHosts(hosts: string[]): Promise<void> {
+    const version = ++this.settingsVersion;
+    await this.publish(
+      Streams.DispatchEvents,
+      createEnvelope({
+        type: EventTypes.AgencySettingsChanged,
+        agencyId: this.agencyId,
+        actor: { kind: 'user', id: 'admin-1', roles: ['admin'] },
+        data: {
+          version,
+          settings: { ...DEFAULT_AGENCY_SETTINGS, allowedWebhookHosts: hosts },
+          changed: ['allowedWebhookHosts'],
+          changedAt: new Date().toISOString(),
+        },
+      }),
+    );
+    await waitFor(
+      async () =>
+        (
+          await this.sql<{ version: number }>(
+            `SELECT version FROM notify.agency_settings WHERE agency_id = $1`,
+            [this.agencyId],
+          )
+        )[0]?.version === version,
+      { description: `agency settings v${version} followed` },
     );
   }
 
@@ -160,7 +187,7 @@ export class NotifyHarness {
 
   /** A webhook to the local https receiver (allow-listed), which now verifies with its secret. */
   async addWebhook(url: string): Promise<string> {
-    await this.allowWebhookHost(new URL(url).hostname);
+    await this.setAllowedWebhookHosts([new URL(url).hostname]);
     const created = await this.createWebhook(url);
     this.webhook.secret = created.secret;
     return created.id;

@@ -66,7 +66,7 @@ describe('agency webhooks', () => {
   };
 
   it('shows the secret once, keeps only ciphertext, signs deliveries with it', async () => {
-    await h.allowWebhookHost('127.0.0.1');
+    await h.setAllowedWebhookHosts(['127.0.0.1']);
     const created = await h.createWebhook(`${h.webhook.url}/hooks/gad`);
     expect(created.secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
     h.webhook.secret = created.secret;
@@ -104,7 +104,7 @@ describe('agency webhooks', () => {
     await expect(
       call(NotifyWebhookRpcPatterns.Delete, { webhookId: created.id }),
     ).rejects.toMatchObject({ code: 'webhook_not_found' });
-    await h.sql(`DELETE FROM notify.webhook_allowed_hosts WHERE agency_id = $1`, [h.agencyId]);
+    await h.setAllowedWebhookHosts([]);
   }, 30_000);
 
   it.each([
@@ -125,16 +125,16 @@ describe('agency webhooks', () => {
   });
 
   it('refuses http targets at creation, even allow-listed', async () => {
-    await h.allowWebhookHost('127.0.0.1');
+    await h.setAllowedWebhookHosts(['127.0.0.1']);
     expect(await refusal('http://127.0.0.1/hook')).toBe('validation_failed');
-    await h.sql(`DELETE FROM notify.webhook_allowed_hosts WHERE agency_id = $1`, [h.agencyId]);
+    await h.setAllowedWebhookHosts([]);
     expect((await call<WebhookList>(NotifyWebhookRpcPatterns.List, {})).items).toEqual([]);
   });
 
   it('refuses a target at delivery once its host is no longer allow-listed', async () => {
-    await h.allowWebhookHost('127.0.0.1');
+    await h.setAllowedWebhookHosts(['127.0.0.1']);
     const created = await h.createWebhook(h.webhook.url);
-    await h.sql(`DELETE FROM notify.webhook_allowed_hosts WHERE agency_id = $1`, [h.agencyId]);
+    await h.setAllowedWebhookHosts([]);
     const callsBefore = h.webhook.calls.length;
 
     await page();
@@ -154,7 +154,7 @@ describe('agency webhooks', () => {
     try {
       target.status = 302;
       target.location = `${privateHop.url}/internal`;
-      await h.allowWebhookHost('127.0.0.1');
+      await h.setAllowedWebhookHosts(['127.0.0.1']);
       const created = await h.createWebhook(target.url);
 
       await page();
@@ -165,7 +165,7 @@ describe('agency webhooks', () => {
       expect(privateHop.calls).toHaveLength(0);
       await call(NotifyWebhookRpcPatterns.Delete, { webhookId: created.id });
     } finally {
-      await h.sql(`DELETE FROM notify.webhook_allowed_hosts WHERE agency_id = $1`, [h.agencyId]);
+      await h.setAllowedWebhookHosts([]);
       await target.stop();
       await privateHop.stop();
     }

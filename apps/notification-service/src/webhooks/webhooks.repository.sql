@@ -1,5 +1,4 @@
--- Agency webhooks set up through the API (`notify.webhooks`) and the agency allow-list of hosts
--- that may be non-public (`notify.webhook_allowed_hosts`).
+-- Agency webhooks set up through the API (`notify.webhooks`), secrets sealed.
 
 -- name: insert
 INSERT INTO notify.webhooks (webhook_id, agency_id, url, description, secret_ciphertext,
@@ -23,6 +22,3 @@ SELECT url, secret, secret_ciphertext, secret_key_id, active FROM notify.webhook
 UPDATE notify.webhooks SET secret_ciphertext = $3, secret_key_id = $4, secret = NULL,
     updated_at = now()
  WHERE agency_id = $1 AND webhook_id = $2 AND secret IS NOT NULL;
-
--- name: allowed_hosts
-SELECT host FROM notify.webhook_allowed_hosts WHERE agency_id = $1 ORDER BY host;

@@ -9,7 +9,6 @@ const LIST = sqlOf(SQL, 'list');
 const DELETE = sqlOf(SQL, 'delete');
 const FOR_DELIVERY = sqlOf(SQL, 'for_delivery');
 const SEAL_LEGACY = sqlOf(SQL, 'seal_legacy');
-const ALLOWED_HOSTS = sqlOf(SQL, 'allowed_hosts');
 
 interface WebhookRow {
   webhook_id: string;
@@ -43,7 +42,7 @@ const toWebhook = (row: WebhookRow): StoredWebhook => ({
   createdAt: row.created_at,
 });
 
-/** Agency webhooks (`notify.webhooks`) with sealed secrets, and the allow-list of hosts. */
+/** Agency webhooks (`notify.webhooks`) with sealed secrets. */
 @Injectable()
 export class WebhookSetupRepository {
   constructor(private readonly database: Database) {}
@@ -106,13 +105,5 @@ export class WebhookSetupRepository {
       text: SEAL_LEGACY,
       values: [agencyId, webhookId, sealed.ciphertext, sealed.keyId],
     });
-  }
-
-  async allowedHosts(agencyId: string): Promise<string[]> {
-    const rows = await this.database.rows<{ host: string }>({
-      text: ALLOWED_HOSTS,
-      values: [agencyId],
-    });
-    return rows.map((r) => r.host);
   }
 }

@@ -8,6 +8,7 @@ import {
   type WebhookList,
 } from '@gad/contracts';
 import { createLogger } from '@gad/observability';
+import { AgencySettingsCache } from '../escalation/agency-settings.service';
 import {
   NOTIFICATION_SERVICE_CONFIG,
   type NotificationServiceConfig,
@@ -34,7 +35,7 @@ export interface DeliverableWebhook {
   url: string;
   secret: string;
   active: boolean;
-  allowedHosts: string[];
+  allowedHosts: readonly string[];
 }
 
 const toContract = (w: StoredWebhook): Webhook => ({
@@ -60,6 +61,7 @@ export class WebhooksService {
 
   constructor(
     private readonly repository: WebhookSetupRepository,
+    private readonly agencySettings: AgencySettingsCache,
     @Inject(NOTIFICATION_SERVICE_CONFIG) config: NotificationServiceConfig,
   ) {
     this.box = config.NOTIFY_SECRETS_KEY
@@ -116,9 +118,9 @@ export class WebhooksService {
     return { deleted: true };
   }
 
-  /** The allow-list of hosts that may be non-public (the source switches to agency settings). */
-  allowedHosts(agencyId: string): Promise<string[]> {
-    return this.repository.allowedHosts(agencyId);
+  /** Hosts the agency allows to be non-public: its `allowedWebhookHosts` setting. */
+  allowedHosts(agencyId: string): Promise<readonly string[]> {
+    return this.agencySettings.allowedWebhookHosts(agencyId);
   }
 
   /** The webhook as a delivery needs it, its secret opened; undefined when it is gone. */
