@@ -17,6 +17,7 @@
 import { spawnSync } from 'node:child_process';
 import {
   cpSync,
+  existsSync,
   mkdirSync,
   readdirSync,
   readFileSync,
@@ -131,18 +132,33 @@ async function main() {
   const typesRoot = join(stage, 'types');
   const contractsIndex = join(typesRoot, 'libs', 'contracts', 'src', 'index');
   for (const file of files(typesRoot)) {
-    const text = readFileSync(file, 'utf8');
+    let text = readFileSync(file, 'utf8');
     if (text.includes("'@gad/")) {
       let target = relative(dirname(file), contractsIndex);
       target = target.startsWith('.') ? target : `./${target}`;
-      const rewritten = text.replace(/(['"])@gad\/contracts\1/g, `'${target}'`);
-      if (/['"]@gad\//.test(rewritten)) {
+      text = text.replace(/(['"])@gad\/contracts\1/g, `'${target}'`);
+      if (/['"]@gad\//.test(text)) {
         throw new StepError(
           `${relative(stage, file)} imports a @gad/* library other than contracts`,
         );
       }
-      writeFileSync(file, rewritten);
     }
+    // The package is ESM ("type": "module"): relative specifiers of its declarations need the
+    // file (`./lib/retry.js`, `./http/index.js`) for TypeScript's node16/nodenext resolution.
+    text = text.replace(
+      /((?:from|import)\s*\(?\s*)(['"])(\.{1,2}\/[^'"]*)\2/g,
+      (match, head, quote, spec) => {
+        const base = join(dirname(file), spec);
+        if (existsSync(`${base}.d.ts`)) {
+          return `${head}${quote}${spec}.js${quote}`;
+        }
+        if (existsSync(join(base, 'index.d.ts'))) {
+          return `${head}${quote}${spec}/index.js${quote}`;
+        }
+        return match;
+      },
+    );
+    writeFileSync(file, text);
   }
 
   // 4. package.json, README, pack.

@@ -44,6 +44,9 @@ const start = spawn(
     '--skip-install',
     '--sim-units',
     String(units),
+    // The hammer logs in with the development login; the verdict reads the simulator's lines.
+    '--dev-login',
+    '--logs',
   ],
   {
     cwd: repoRoot,

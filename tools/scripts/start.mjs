@@ -1,7 +1,12 @@
 #!/usr/bin/env node
 // `npm start`: install if needed, local stack, build, then run the five services as child processes
-// with prefixed, colour-free output until Ctrl-C/SIGTERM, which stops them all (SIGTERM, then
-// SIGKILL after a deadline).
+// until Ctrl-C/SIGTERM, which stops them all (SIGTERM, then SIGKILL after a deadline). Once they are
+// ready it seeds the demo agency (`demo`, "Madrid demo": admin, supervisor, dispatcher and officer
+// with passwords) and starts the fleet simulator, which logs in with the demo admin's password.
+//
+// The terminal shows the steps, the service table, the URLs, the demo users and one live status
+// line (the simulator's: rewritten in place on a terminal, a line every 10 s otherwise), plus every
+// WARN/ERROR line of a service. Everything each process prints goes to tmp/logs/<name>.log.
 //
 //   npm start                         everything
 //   npm start -- --no-build           use the existing dist/ (fails clearly when an app is not built)
@@ -9,11 +14,15 @@
 //   npm start -- --ready-timeout 90   seconds to wait for every /health/ready (default 60)
 //   npm start -- --no-simulator       do not start the fleet simulator (tools/simulator)
 //   npm start -- --sim-units 50       simulated units (default 20); SIM_* env passes through
+//   npm start -- --logs               also stream every service log line to the terminal (prefixed)
+//   npm start -- --dev-login          enable POST /v1/auth/dev-login (AUTH_DEV_LOGIN=true); off by default
 //
 // Env: DATABASE_URL, REDIS_URL, LOG_LEVEL (passed to every service; see tools/scripts/services.cjs),
-// START_ROOT_DIR (a tree holding dist/apps/* other than this repository: for testing this script).
+// CORS_ORIGINS (default: the console's http://127.0.0.1:3005 and http://localhost:3005),
+// START_ROOT_DIR (a tree holding dist/apps/* other than this repository: for testing this script),
+// START_LOG_DIR (where the logs go, default <repository>/tmp/logs).
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { join, relative } from 'node:path';
@@ -32,6 +41,12 @@ import {
 import { serviceCommand, serviceEnv, services, serviceUrls } from './services.mjs';
 
 const rootDir = process.env.START_ROOT_DIR || repoRoot;
+const logDir = process.env.START_LOG_DIR || join(repoRoot, 'tmp', 'logs');
+/** The browser console (apps/console) is served from here in development. */
+const defaultCorsOrigins = 'http://127.0.0.1:3005,http://localhost:3005';
+const tty = Boolean(process.stdout.isTTY);
+/** --logs: every line of every process in the terminal, as before the log files. */
+let streamLogs = false;
 const stopDeadlineMs = 15_000; // apps drain within SHUTDOWN_TIMEOUT_MS (10 s by default)
 const width = Math.max(...services.map((service) => service.name.length));
 const levels = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
@@ -78,9 +93,46 @@ function describeLine(text, name) {
 // Colour-free: strip any ANSI escape a library printed anyway.
 const stripAnsi = (text) => text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
 
+/** The simulator's status line: `41s | units 19/20 (down 1) | ...`. */
+const STATUS_LINE = /^\d+s \| units /;
+let statusLine = '';
+
+/** Prints a line above the live status line (which is redrawn below it on a terminal). */
+function say(text, stream = process.stdout) {
+  if (tty && statusLine) {
+    process.stdout.write('\r\x1b[2K');
+  }
+  stream.write(`${text}\n`);
+  if (tty && statusLine) {
+    process.stdout.write(statusLine);
+  }
+}
+
+function showStatus(line) {
+  if (tty) {
+    statusLine = line;
+    process.stdout.write(`\r\x1b[2K${line}`);
+  } else {
+    console.log(line);
+  }
+}
+
 function print(name, raw) {
   const line = describeLine(stripAnsi(raw), name);
-  console.log(`${line.service.padEnd(width)} | ${line.text}`);
+  say(`${line.service.padEnd(width)} | ${line.text}`);
+}
+
+/** WARN and above, or a non-JSON line on stderr (a crash, a stack trace): always shown. */
+function important(raw, fromStderr) {
+  if (raw.startsWith('{')) {
+    try {
+      const entry = JSON.parse(raw);
+      return typeof entry?.level === 'number' ? entry.level >= 40 : fromStderr;
+    } catch {
+      return fromStderr;
+    }
+  }
+  return fromStderr || /\b(error|failed|fatal)\b/i.test(raw);
 }
 
 function lastLines(name, count = 30) {
@@ -119,7 +171,10 @@ function httpStatus(url, timeoutMs = 1_000) {
  * Runs one process with prefixed output in its own process group (Ctrl-C reaches this runner
  * only, which stops everything in order); it is stopped with the services.
  */
-function startProcess(name, { command, args, cwd = repoRoot, env, port, optional = false }) {
+function startProcess(
+  name,
+  { command, args, cwd = repoRoot, env, port, optional = false, onLine },
+) {
   const child = spawn(command, args, {
     cwd,
     env,
@@ -134,20 +189,38 @@ function startProcess(name, { command, args, cwd = repoRoot, env, port, optional
     exit: undefined,
   };
   running.set(name, state);
-  print(name, `starting: ${[relative(repoRoot, command) || command, ...args].join(' ')}`);
-  for (const stream of [child.stdout, child.stderr]) {
+  mkdirSync(logDir, { recursive: true });
+  const logFile = join(logDir, `${name}.log`);
+  const log = createWriteStream(logFile, { flags: 'a' });
+  state.logFile = logFile;
+  const started = `starting: ${[relative(repoRoot, command) || command, ...args].join(' ')}`;
+  log.write(`--- ${new Date().toISOString()} ${started}\n`);
+  if (streamLogs) {
+    print(name, started);
+  }
+  for (const [stream, fromStderr] of [
+    [child.stdout, false],
+    [child.stderr, true],
+  ]) {
     createInterface({ input: stream, crlfDelay: Infinity }).on('line', (raw) => {
       const line = stripAnsi(raw);
+      log.write(`${line}\n`);
       state.recent.push(line);
       if (state.recent.length > 200) {
         state.recent.shift();
       }
-      print(name, line);
+      if (onLine?.(line)) {
+        return;
+      }
+      if (streamLogs || important(line, fromStderr)) {
+        print(name, line);
+      }
     });
   }
   child.on('error', (error) => print(name, `cannot start: ${error.message}`));
   child.on('close', (code, signal) => {
     state.exit = { code, signal };
+    log.end();
     if (!stopping && optional) {
       print(
         name,
@@ -162,7 +235,23 @@ function startProcess(name, { command, args, cwd = repoRoot, env, port, optional
   return state;
 }
 
-function startService({ name, port }) {
+/** What npm start sets beyond services.cjs: the dev login switch and the console's origin. */
+function startOverrides(name, options) {
+  const cors = process.env.CORS_ORIGINS ?? defaultCorsOrigins;
+  switch (name) {
+    case 'api-gateway':
+      return {
+        AUTH_DEV_LOGIN: options['dev-login'] ? 'true' : (process.env.AUTH_DEV_LOGIN ?? 'false'),
+        CORS_ORIGINS: cors,
+      };
+    case 'ws-gateway':
+      return { CORS_ORIGINS: cors };
+    default:
+      return {};
+  }
+}
+
+function startService({ name, port }, options) {
   const { command, args, cwd } = serviceCommand(name, { rootDir });
   const env = serviceEnv(name, {
     port,
@@ -170,6 +259,7 @@ function startService({ name, port }) {
     redisUrl: process.env.REDIS_URL,
     logLevel: process.env.LOG_LEVEL,
     nodeEnv: process.env.NODE_ENV || 'development',
+    overrides: startOverrides(name, options),
   });
   return startProcess(name, { command, args, cwd, env, port });
 }
@@ -193,7 +283,7 @@ async function waitReady(name, deadline) {
 }
 
 async function printTable() {
-  const rows = [['service', 'url', 'live', 'ready', 'metrics', 'pid']];
+  const rows = [['service', 'url', 'live', 'ready', 'metrics', 'pid', 'log']];
   for (const { name } of services) {
     const state = running.get(name);
     const [liveStatus, readyStatus] = await Promise.all([
@@ -207,6 +297,7 @@ async function printTable() {
       String(readyStatus || '-'),
       state.urls.metrics,
       String(state.child.pid),
+      relative(process.cwd(), state.logFile) || state.logFile,
     ]);
   }
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
@@ -219,7 +310,11 @@ async function printTable() {
         .trimEnd(),
     );
   }
-  console.log('\nall services are ready; Ctrl-C stops them\n');
+  console.log(
+    `\nall services are ready; Ctrl-C stops them. Logs: ${relative(process.cwd(), logDir) || logDir}/<name>.log` +
+      (streamLogs ? '' : ' (warnings and errors also show here; --logs streams everything)') +
+      '\n',
+  );
 }
 
 /** Signals a service's process group (the app and anything it started). */
@@ -237,6 +332,10 @@ function shutdown(exitCode) {
     return shuttingDown;
   }
   stopping = true;
+  if (tty && statusLine) {
+    process.stdout.write('\n');
+    statusLine = '';
+  }
   killRunning('SIGTERM'); // an install/stack/build step still running
   shuttingDown = (async () => {
     const alive = [...running.values()].filter((state) => !state.exit && state.child.pid);
@@ -341,9 +440,70 @@ function printWhereToLook() {
       `  events (AsyncAPI 3.0)   ${api}/docs/asyncapi`,
       `  sockets                 ${running.get('ws-gateway').urls.base}  (socket.io /dispatch, /field)`,
       '  metrics, health         /metrics, /health/live, /health/ready on every service (table above)',
+      `  quickstart              docs/quickstart.md (curl, @gad/client)`,
       '',
     ].join('\n'),
   );
+}
+
+/**
+ * Seeds the demo agency (`npm run demo:seed`, idempotent) and prints its users; answers them, or
+ * undefined when the seed CLI is not built or failed (the services keep running).
+ */
+async function seedDemo() {
+  const entry = join(rootDir, 'dist', 'apps', 'api-gateway', 'src', 'identity', 'seed-demo.cli.js');
+  if (!existsSync(entry)) {
+    console.log(`(demo users not seeded: ${relative(repoRoot, entry)} is not built)\n`);
+    return undefined;
+  }
+  const result = await new Promise((resolve) => {
+    const child = spawn(process.execPath, ['-r', './tools/scripts/register-paths.js', entry], {
+      cwd: repoRoot,
+      env: serviceEnv('api-gateway', {
+        databaseUrl: process.env.DATABASE_URL,
+        nodeEnv: process.env.NODE_ENV || 'development',
+      }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.on('error', (error) => (stderr += error.message));
+    child.on('close', (status, signal) => {
+      clearTimeout(timer);
+      resolve({ status, signal, stdout, stderr });
+    });
+  });
+  const line = result.stdout?.trim().split('\n').at(-1);
+  let seeded;
+  try {
+    seeded = result.status === 0 && line ? JSON.parse(line) : undefined;
+  } catch {
+    seeded = undefined;
+  }
+  if (!seeded) {
+    console.log(
+      `(demo users not seeded: demo:seed exited with ${result.status ?? result.signal}: ${(result.stderr || result.stdout || '').trim()})\n`,
+    );
+    return undefined;
+  }
+  const api = running.get('api-gateway').urls.base;
+  const widthOf = (key) => Math.max(...seeded.users.map((user) => user[key].length));
+  console.log(
+    [
+      `demo agency "${seeded.agency.name}" (id ${seeded.agency.id}); log in with POST ${api}/v1/auth/login:`,
+      ...seeded.users.map(
+        (user) =>
+          `  ${user.role.padEnd(10)}  login ${user.username.padEnd(widthOf('username'))}  password ${user.password}`,
+      ),
+      `  e.g. curl -s ${api}/v1/auth/login -H 'content-type: application/json' \\`,
+      `         -d '{"login":"${seeded.users.find((user) => user.role === 'dispatcher')?.username}","password":"${seeded.users.find((user) => user.role === 'dispatcher')?.password}"}'`,
+      '',
+    ].join('\n'),
+  );
+  return seeded;
 }
 
 /**
@@ -353,6 +513,8 @@ function printWhereToLook() {
 async function afterReady(options) {
   await serveConsole();
   printWhereToLook();
+  const seeded = await seedDemo();
+  const simulatorAdmin = seeded?.users.find((user) => user.role === 'admin');
   if (options['no-simulator']) {
     console.log('(fleet simulator skipped: --no-simulator)\n');
     return;
@@ -364,16 +526,43 @@ async function afterReady(options) {
     );
     return;
   }
+  if (!simulatorAdmin && !process.env.SIM_PASSWORD) {
+    console.log('(fleet simulator skipped: no demo admin to log in as)\n');
+    return;
+  }
   const units = options['sim-units'] ?? process.env.SIM_UNITS ?? '20';
+  console.log(
+    `fleet simulator: ${units} units of ${seeded?.agency.id ?? process.env.SIM_AGENCY}; its status line:` +
+      (tty ? '' : ' (every 10 s)'),
+  );
   startProcess('simulator', {
     command: process.execPath,
-    args: ['-r', './tools/scripts/register-paths.js', relative(repoRoot, entry), '--units', units],
+    args: [
+      '-r',
+      './tools/scripts/register-paths.js',
+      relative(repoRoot, entry),
+      '--units',
+      units,
+      '--status-every',
+      process.env.SIM_STATUS_EVERY ?? (tty ? '1' : '10'),
+    ],
     env: {
       ...process.env,
       API_URL: running.get('api-gateway').urls.base,
       WS_URL: running.get('ws-gateway').urls.base,
+      SIM_AGENCY: process.env.SIM_AGENCY ?? seeded?.agency.id,
+      SIM_LOGIN: process.env.SIM_LOGIN ?? simulatorAdmin?.username,
+      SIM_PASSWORD: process.env.SIM_PASSWORD ?? simulatorAdmin?.password,
     },
     optional: true,
+    // The status line is the one live line of the terminal; the rest goes to its log.
+    onLine: (line) => {
+      if (STATUS_LINE.test(line)) {
+        showStatus(line);
+        return true;
+      }
+      return false;
+    },
   });
 }
 
@@ -382,8 +571,9 @@ async function afterReady(options) {
 async function main() {
   const options = parseArgs(process.argv.slice(2), {
     values: ['ready-timeout', 'sim-units'],
-    flags: ['no-build', 'skip-install', 'no-simulator'],
+    flags: ['no-build', 'skip-install', 'no-simulator', 'logs', 'dev-login'],
   });
+  streamLogs = Boolean(options.logs);
   const readyTimeoutMs = Number(options['ready-timeout'] ?? 60) * 1000;
   if (!(readyTimeoutMs > 0)) {
     throw new StepError('--ready-timeout needs a number of seconds', 2);
@@ -421,8 +611,9 @@ async function main() {
 
   await step('start services', async () => {
     for (const service of services) {
-      startService(service);
+      startService(service, options);
     }
+    console.log(`service logs: ${relative(process.cwd(), logDir) || logDir}/<name>.log`);
     const deadline = Date.now() + readyTimeoutMs;
     console.log(`waiting up to ${seconds(readyTimeoutMs)} for every /health/ready`);
     await Promise.all(services.map(({ name }) => waitReady(name, deadline)));

@@ -9,7 +9,9 @@
  *   --positions <how>      socket: units are /field devices (default); rest: a tracker bridge
  *                          posts positions to POST /v1/positions (no commands)
  *   --duration <s>         stop after this long (default 0: until Ctrl-C)
- *   --agency <id>          agency of the demo (default demo-madrid)
+ *   --agency <id>          agency of the demo (default SIM_AGENCY or demo, the seeded demo agency)
+ *   SIM_LOGIN, SIM_PASSWORD  log in with this (admin) user's password, which provisions the bots'
+ *                          users; without them the development login (AUTH_DEV_LOGIN=true)
  *   --api-url <url>        api-gateway (default API_URL or http://127.0.0.1:3000)
  *   --ws-url <url>         ws-gateway (default WS_URL or http://127.0.0.1:3001)
  *   --status-every <s>     status line period (default 1 on a terminal, 10 otherwise)
@@ -56,7 +58,7 @@ async function main(): Promise<void> {
   const simulator = new Simulator({
     apiUrl: values['api-url'] ?? process.env.API_URL ?? 'http://127.0.0.1:3000',
     wsUrl: values['ws-url'] ?? process.env.WS_URL ?? 'http://127.0.0.1:3001',
-    agencyId: values.agency ?? process.env.SIM_AGENCY ?? 'demo-madrid',
+    agencyId: values.agency ?? process.env.SIM_AGENCY ?? 'demo',
     units: Math.floor(positive('units', values.units ?? process.env.SIM_UNITS, 20, 1)),
     dispatchers: Math.floor(positive('dispatchers', values.dispatchers, 2)),
     incidentEverySeconds: positive('incident-every', values['incident-every'], 10, 0.1),
@@ -66,6 +68,9 @@ async function main(): Promise<void> {
     statusEverySeconds: positive('status-every', values['status-every'], tty ? 1 : 10, 0.2),
     tty,
     write: (text) => process.stdout.write(text),
+    ...(process.env.SIM_LOGIN && process.env.SIM_PASSWORD
+      ? { login: { username: process.env.SIM_LOGIN, password: process.env.SIM_PASSWORD } }
+      : {}),
   });
   let signals = 0;
   const onSignal = () => {

@@ -8,6 +8,7 @@ import {
   type FieldConnection,
   type GadRestClient,
 } from '@gad/client';
+import { randomBytes } from 'node:crypto';
 import type { DeliveredCommand, PositionFix, Role } from '@gad/contracts';
 import { Api, OnceLog } from './api';
 import { CityGrid, Driver, MADRID, type City } from './city-grid';
@@ -39,6 +40,13 @@ export interface SimulatorOptions {
   tty: boolean;
   write: (line: string) => void;
   random?: () => number;
+  /**
+   * Log in with passwords (the demo admin's, e.g. `demo.admin` of agency `demo`, seeded by
+   * `npm start`): the admin creates the bots' users (`sim-officer-001`, `sim-dispatcher-1`, ...)
+   * with a fresh password per run, crews each unit with its officer, and every bot logs in with
+   * `POST /v1/auth/login`. Without it the development login is used (`AUTH_DEV_LOGIN=true`).
+   */
+  login?: { username: string; password: string };
 }
 
 type AckStage = 'delivered' | 'seen' | 'accepted' | 'declined';
@@ -66,6 +74,7 @@ interface UnitAgent {
 interface UnitRecord {
   id: string;
   callSign: string;
+  crew?: string[];
   status?: string;
 }
 
@@ -176,6 +185,9 @@ export class Simulator {
   // Setup (idempotent: a second run finds the same units)
 
   private async login(userId: string, roles: Role[], unitId?: string): Promise<Api> {
+    if (this.options.login) {
+      return this.passwordLogin(userId, roles, unitId);
+    }
     const request = {
       agencyId: this.options.agencyId,
       userId,
@@ -192,6 +204,92 @@ export class Simulator {
     });
     await client.auth.devLogin(request);
     return new Api(client, this.once);
+  }
+
+  // Password mode: the demo admin provisions the bots' users and crews.
+
+  private adminApi?: Promise<Api>;
+  private users?: Promise<Map<string, { id: string; status?: string; roles?: string[] }>>;
+
+  /** A client logged in with a password (refreshed by the client with its refresh token). */
+  private async passwordClient(login: string, password: string): Promise<Api> {
+    const client: GadRestClient = createGadClient({ baseUrl: this.options.apiUrl });
+    await client.call('login', {
+      body: { login, password, agency: this.options.agencyId },
+    } as never);
+    return new Api(client, this.once);
+  }
+
+  private admin(): Promise<Api> {
+    const login = this.options.login;
+    if (!login) {
+      throw new Error('no password login configured');
+    }
+    this.adminApi ??= this.passwordClient(login.username, login.password);
+    return this.adminApi;
+  }
+
+  private async knownUsers(admin: Api) {
+    this.users ??= (async () => {
+      const users = new Map<string, { id: string; status?: string; roles?: string[] }>();
+      let cursor: string | undefined;
+      do {
+        const page = await admin.call<{
+          items: Array<{ id: string; username: string; status?: string; roles?: string[] }>;
+          nextCursor?: string | null;
+        }>('listUsers', { query: { limit: 100, ...(cursor ? { cursor } : {}) } });
+        for (const user of page?.body.items ?? []) {
+          users.set(user.username, user);
+        }
+        cursor = page?.body.nextCursor ?? undefined;
+      } while (cursor);
+      return users;
+    })();
+    return this.users;
+  }
+
+  /**
+   * Makes sure the bot's user exists with these roles, active, with a new random password (a
+   * run's passwords are never stored), crews its unit, and logs it in.
+   */
+  private async passwordLogin(username: string, roles: Role[], unitId?: string): Promise<Api> {
+    if (username === 'sim-admin') {
+      return this.admin();
+    }
+    const admin = await this.admin();
+    const users = await this.knownUsers(admin);
+    const password = randomBytes(18).toString('base64url');
+    let user = users.get(username);
+    if (!user) {
+      const created = await admin.call<{ id: string }>('createUser', {
+        body: {
+          username,
+          email: `${username}@simulator.example.org`,
+          displayName: `Simulator ${username}`,
+          roles,
+          password,
+        },
+      });
+      if (!created) {
+        throw new Error('createUser is not available');
+      }
+      user = { id: created.body.id };
+      users.set(username, user);
+    } else {
+      if (user.status !== undefined && user.status !== 'active') {
+        await admin.call('enableUser', { params: { id: user.id } }).catch(() => undefined);
+        await admin.call('unlockUser', { params: { id: user.id } }).catch(() => undefined);
+      }
+      if (user.roles && roles.some((role) => !user?.roles?.includes(role))) {
+        await admin.call('setUserRoles', { params: { id: user.id }, body: { roles } });
+      }
+      await admin.call('setUserPassword', { params: { id: user.id }, body: { password } });
+    }
+    if (unitId) {
+      // The officer's token names the unit it crews (api-gateway looks the crew up at login).
+      await admin.call('updateUnit', { params: { id: unitId }, body: { crew: [user.id] } });
+    }
+    return this.passwordClient(username, password);
   }
 
   private async setUp(): Promise<void> {

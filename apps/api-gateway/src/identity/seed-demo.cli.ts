@@ -136,8 +136,12 @@ export async function seedDemoCli(): Promise<number> {
     url: env.DATABASE_URL,
     schema: DISPATCH_SCHEMA,
     migrations: dispatchMigrations,
-    poolSize: 1,
+    // The transaction holds one connection; the users' lookup by name (no client parameter) takes
+    // a second.
+    poolSize: 2,
     applicationName: 'api-gateway-demo-seed',
+    // npm start runs it while five services start on the same machine.
+    connectTimeoutMs: 30_000,
   });
   try {
     await initializeDataSource(dataSource, { migrationsRun: true });
