@@ -25,5 +25,13 @@ export function loadApiGatewayConfig(): ApiGatewayConfig {
       'api-gateway: set all of BOOTSTRAP_AGENCY_ID, BOOTSTRAP_AGENCY_NAME, BOOTSTRAP_ADMIN_USERNAME, BOOTSTRAP_ADMIN_EMAIL, BOOTSTRAP_ADMIN_PASSWORD or none',
     );
   }
+  if (
+    (config.BOOTSTRAP_PLATFORM_ADMIN_USERNAME === undefined) !==
+    (config.BOOTSTRAP_PLATFORM_ADMIN_PASSWORD === undefined)
+  ) {
+    throw new Error(
+      'api-gateway: set both BOOTSTRAP_PLATFORM_ADMIN_USERNAME and BOOTSTRAP_PLATFORM_ADMIN_PASSWORD or neither',
+    );
+  }
   return config;
 }
