@@ -1,4 +1,9 @@
-import { connectDispatch, type ConnectionState, type GadRestClient } from '@gad/client';
+import {
+  connectDispatchFeed,
+  type ConnectionState,
+  type DispatchFeed,
+  type GadRestClient,
+} from '@gad/client';
 import type {
   Assignment,
   Geofence,
@@ -59,18 +64,6 @@ interface EnvelopeLike<T> {
   data: T;
 }
 
-/**
- * The socket as the store uses it: event names as strings, so that feed events the gateway adds
- * (`incident.updated`, `incident.status_changed`, `command.acknowledged`, `catch_up`) are handled
- * when they arrive and ignored while a gateway does not send them.
- */
-interface LooseSocket {
-  on(event: string, listener: (...args: never[]) => void): unknown;
-  timeout(ms: number): { emitWithAck(event: string, ...args: unknown[]): Promise<unknown> };
-  disconnect(): unknown;
-  connected: boolean;
-}
-
 const STAGE_ORDER = [
   'proposed',
   'notified',
@@ -92,8 +85,9 @@ export function queueOrder(a: IncidentView, b: IncidentView): number {
 }
 
 /**
- * The console's live state: loaded over REST, kept current by the `/dispatch` feed, reloaded (or
- * caught up with `catch_up` where the gateway offers it) after a reconnect. React views subscribe
+ * The console's live state: loaded over REST, kept current by the agency's `/dispatch` feed
+ * (`connectDispatchFeed` of @gad/client: caught up after a reconnect, reloaded over REST when the
+ * gap is older than the feed). No business rule lives here: the API decides. React views subscribe
  * to `version`; unit positions (`units.moved`, many a second) go to `onPositions` listeners only,
  * which move map markers without re-rendering the page.
  */
@@ -112,9 +106,8 @@ export class ConsoleStore {
   private readonly listeners = new Set<() => void>();
   private readonly positionListeners = new Set<(units: UnitView[]) => void>();
   private readonly seenEvents = new Set<string>();
-  private socket: LooseSocket | undefined;
-  private lastFeedId: string | undefined;
-  private connectedOnce = false;
+  private feed: DispatchFeed | undefined;
+  private caughtUpOnce = false;
   private subscribedIncident: string | undefined;
   private notifyQueued = false;
   private generation = 0;
@@ -142,26 +135,37 @@ export class ConsoleStore {
     if (generation !== this.generation) {
       return; // stopped while loading
     }
-    const socket = connectDispatch({
+    // The agency's feed through @gad/client: every event once, in feed order, caught up after a
+    // reconnect (`catch_up`), or a resync (reload over REST) when the gap is older than the feed.
+    const feed = connectDispatchFeed({
       url: this.config.wsUrl,
       token: (request) => this.api.freshAccessToken(request),
       transports: ['websocket', 'polling'],
       onState: (state) => {
         this.connection = state;
         if (state.status === 'connected') {
-          void this.afterConnect();
+          this.refollow();
         }
         this.changed();
       },
+      onEvent: (event) => this.handle(event.type, event),
+      onResync: () => void this.reload().catch(() => undefined),
+      onCaughtUp: () => {
+        // Events between the first REST load and the first connection are in no feed page.
+        if (!this.caughtUpOnce) {
+          this.caughtUpOnce = true;
+          void this.reload().catch(() => undefined);
+        }
+      },
     });
-    this.socket = socket as unknown as LooseSocket;
-    this.listen(this.socket);
+    this.feed = feed;
+    feed.socket.on('units.moved', (batch) => this.moved(batch.units));
   }
 
   stop(): void {
     this.generation += 1;
-    this.socket?.disconnect();
-    this.socket = undefined;
+    this.feed?.close();
+    this.feed = undefined;
   }
 
   /** Everything over REST: open and recent incidents, units with their last fixes, geofences. */
@@ -249,12 +253,15 @@ export class ConsoleStore {
 
   /** Follows one incident's room too (its detail is open). */
   async follow(incidentId: string | undefined): Promise<void> {
-    const socket = this.socket;
-    if (!socket?.connected || incidentId === this.subscribedIncident) {
+    const previous = this.subscribedIncident;
+    if (incidentId === previous) {
       return;
     }
-    const previous = this.subscribedIncident;
     this.subscribedIncident = incidentId;
+    const socket = this.feed?.socket;
+    if (!socket?.connected) {
+      return; // refollow() subscribes once connected
+    }
     if (previous) {
       await socket
         .timeout(5_000)
@@ -318,78 +325,16 @@ export class ConsoleStore {
     this.emitPositions([...this.units.values()]);
   }
 
-  private async afterConnect(): Promise<void> {
-    const socket = this.socket;
-    if (!socket) {
-      return;
-    }
-    const reconnect = this.connectedOnce;
-    this.connectedOnce = true;
-    if (this.subscribedIncident) {
-      const id = this.subscribedIncident;
-      this.subscribedIncident = undefined;
+  /** After a reconnect the incident rooms are gone: follow the open incident again. */
+  private refollow(): void {
+    const id = this.subscribedIncident;
+    this.subscribedIncident = undefined;
+    if (id) {
       void this.follow(id);
     }
-    if (!reconnect) {
-      return;
-    }
-    // Missed events: replay them where the gateway keeps a feed, otherwise reload over REST.
-    let replayed = false;
-    if (this.lastFeedId) {
-      try {
-        for (let page = 0; page < 20; page += 1) {
-          const answer = (await socket
-            .timeout(10_000)
-            .emitWithAck('catch_up', { lastEventId: this.lastFeedId })) as CatchUpAnswer;
-          if (!answer.ok || answer.status !== 'replay') {
-            break;
-          }
-          for (const entry of answer.events) {
-            this.handle(entry.event.type, entry.event, { feedId: entry.feedId });
-          }
-          this.lastFeedId = answer.lastEventId;
-          if (!answer.more) {
-            replayed = true;
-            break;
-          }
-        }
-      } catch {
-        replayed = false;
-      }
-    }
-    if (!replayed) {
-      await this.reload().catch(() => undefined);
-    }
   }
 
-  private listen(socket: LooseSocket): void {
-    const feed = [
-      'incident.created',
-      'incident.updated',
-      'incident.status_changed',
-      'unit.status_changed',
-      'unit.updated',
-      'assignment.created',
-      'assignment.updated',
-      'assignment.unacknowledged',
-      'command.acknowledged',
-      'geofence.entered',
-      'geofence.exited',
-      'geofence.dwell',
-    ];
-    for (const type of feed) {
-      socket.on(type, ((event: EnvelopeLike<unknown>, meta?: { feedId?: string }) =>
-        this.handle(type, event, meta)) as (...args: never[]) => void);
-    }
-    socket.on('units.moved', ((batch: { units: MovedUnit[] }) => this.moved(batch.units)) as (
-      ...args: never[]
-    ) => void);
-  }
-
-  private handle(type: string, event: EnvelopeLike<unknown>, meta?: { feedId?: string }): void {
-    if (meta?.feedId) {
-      this.lastFeedId = meta.feedId;
-    }
+  private handle(type: string, event: EnvelopeLike<unknown>): void {
     if (this.seenEvents.has(event.id)) {
       return;
     }
@@ -649,13 +594,3 @@ interface AssignmentUnacknowledged {
   lastStage?: string;
   waitedMs: number;
 }
-type CatchUpAnswer =
-  | {
-      ok: true;
-      status: 'replay';
-      events: { feedId: string; event: EnvelopeLike<unknown> }[];
-      lastEventId: string;
-      more: boolean;
-    }
-  | { ok: true; status: 'resync_required'; lastEventId: string }
-  | { ok: false };
