@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * What `NODE_ENV=production` changes for one variable (docs/adr/0014): a deployment gives every
+ * What `NODE_ENV=production` changes for one variable (docs/adr/0016): a deployment gives every
  * URL, key and secret explicitly, so a default that suits a developer's machine (a localhost URL)
  * must not silently apply there.
  */
