@@ -9,7 +9,7 @@ import { PlatformOperatorsService } from './platform-operators.service';
 /**
  * Agencies as a capability: platform operators (`/v1/platform/*`: create, suspend, reactivate,
  * configure, first admin) and the agency's settings (`/v1/agency/settings`). See
- * docs/adr/0015-platform-operators-and-agency-data.md.
+ * docs/adr/0018-platform-operators-and-agency-data.md.
  */
 @Module({
   imports: [IdentityModule, AuthModule],

@@ -16,7 +16,7 @@ import { CredentialsException } from './auth.exception';
 type Request = HttpRequestLike & { user?: AccessClaims };
 
 /**
- * Platform operators get no agency data (docs/adr/0015): a `platform-admin` token (agency claim
+ * Platform operators get no agency data (docs/adr/0018): a `platform-admin` token (agency claim
  * `_platform`, that single role) reaches only `/v1/platform/*`, and every other token only the
  * routes outside it. Checked after the role check, so a route's roles can never widen this.
  */

@@ -20,7 +20,7 @@ export type AgencyRole = Role;
 /**
  * Every role a token may carry: the agency roles plus `platform-admin`, held only by platform
  * operators (`dispatch.platform_operators`, never a user of an agency), whose tokens reach only
- * `/v1/platform/*` (docs/adr/0015-platform-operators-and-agency-data.md).
+ * `/v1/platform/*` (docs/adr/0018-platform-operators-and-agency-data.md).
  */
 export const tokenRoleSchema = z.enum([...roleSchema.options, 'platform-admin']);
 export type TokenRole = z.infer<typeof tokenRoleSchema>;

@@ -22,7 +22,7 @@ const PLATFORM = ['platform-admin'] as const;
 
 /**
  * Platform operators (agencies: create, suspend, reactivate, configure, first admin) and the agency
- * settings of the agency admin (docs/adr/0015-platform-operators-and-agency-data.md). Spread into
+ * settings of the agency admin (docs/adr/0018-platform-operators-and-agency-data.md). Spread into
  * `operations`.
  */
 export const platformOperations = {

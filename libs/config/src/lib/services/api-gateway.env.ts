@@ -56,7 +56,7 @@ export const apiGatewayEnvSchema = serviceEnvSchema.extend(databaseEnvSchema.sha
   BOOTSTRAP_ADMIN_PASSWORD: z.string().min(12).max(256).optional(),
   /**
    * First platform operator (role `platform-admin`, no agency), created at boot when no operator
-   * exists (both, or neither). Platform operators create and manage agencies (docs/adr/0015).
+   * exists (both, or neither). Platform operators create and manage agencies (docs/adr/0018).
    */
   BOOTSTRAP_PLATFORM_ADMIN_USERNAME: z
     .string()
