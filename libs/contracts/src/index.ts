@@ -38,6 +38,8 @@ export * from './http/notifications.schema';
 export * from './rpc/notify.schema';
 export * from './rpc/notify-webhooks.schema';
 export * from './http/webhooks.schema';
+export * from './http/contacts.schema';
+export * from './rpc/notify-contacts.schema';
 export * from './http/units.schema';
 export * from './http/assignments.schema';
 export * from './events/incident-updated/v1';

@@ -24,6 +24,12 @@ export const notificationServiceEnvSchema = serviceEnvSchema
     /** Telegram Bot API base URL and token; without a token the channel is disabled. */
     TELEGRAM_API_URL: envUrl(['http', 'https']).default('https://api.telegram.org'),
     TELEGRAM_BOT_TOKEN: z.string().min(1).optional(),
+    /** The bot's @name, for chat link deep links (`https://t.me/<name>?start=<code>`). */
+    TELEGRAM_BOT_USERNAME: z.string().regex(/^[A-Za-z0-9_]{3,64}$/).optional(),
+    /** Poll `getUpdates` for `/start <code>` chat links (one replica wins each poll). */
+    TELEGRAM_POLL_UPDATES: envBool(true),
+    /** Long-poll timeout of `getUpdates` (s); 0 = short polls. */
+    TELEGRAM_POLL_TIMEOUT_S: envInt(25, 0, 50),
     /** Bot API limits: messages per second overall and per chat. */
     TELEGRAM_GLOBAL_PER_SECOND: envInt(30, 1, 1_000),
     TELEGRAM_CHAT_PER_SECOND: envInt(1, 1, 100),
