@@ -1,6 +1,8 @@
 /**
  * Creates the first administrator (and their agency) when no admin exists yet. There is no default
  * password: it is read from ADMIN_PASSWORD (12-256 characters), never from the command line.
+ * Agencies and admins after the first: `npm run platform -- agency:create | admin:create`
+ * (agencies/platform.cli.ts), which works whatever admins exist.
  *
  *   ADMIN_PASSWORD=... npm run admin:create -- --agency-id <slug> --agency-name <name> \
  *     --username <username> --email <e-mail>
@@ -72,7 +74,10 @@ export async function createAdminCli(argv: string[]): Promise<number> {
     const passwordHash = await new PasswordService().hash(env.ADMIN_PASSWORD);
     const id = await createFirstAdminRow(store, args.data, passwordHash, new Date());
     if (!id) {
-      process.stderr.write('an admin already exists; nothing created\n');
+      process.stderr.write(
+        'an admin already exists; nothing created. Later admins (of any agency): ' +
+          'npm run platform -- admin:create --agency <id> --username <u> --email <e>\n',
+      );
       return 1;
     }
     process.stdout.write(`${JSON.stringify({ created: id, agencyId: args.data.agencyId })}\n`);
