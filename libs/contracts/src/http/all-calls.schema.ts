@@ -51,5 +51,12 @@ export const allCallSchema = z.object({
     declined: count,
   }),
   devices: z.array(allCallDeviceSchema),
+  /**
+   * Ladder steps that fired (the dispatch ladder's delays for the priority): `undelivered` re-sent
+   * the command to units not delivered; `unaccepted` alerted the on-duty supervisors.
+   */
+  escalations: z.array(
+    z.object({ step: z.enum(['undelivered', 'unaccepted']), firedAt: timestamp() }),
+  ),
 });
 export type AllCall = z.infer<typeof allCallSchema>;
