@@ -8,6 +8,7 @@ import {
 } from '@gad/client';
 import {
   EventTypes,
+  Streams,
   type AllCall,
   type CommandAcknowledgedV1,
   type DeliveredCommand,
@@ -16,10 +17,12 @@ import {
 import {
   createTestEnvironment,
   startTestApp,
+  testStack,
   waitFor,
   type ServiceProcess,
   type TestEnvironment,
 } from '@gad/testing';
+import { Redis } from 'ioredis';
 import { Client } from 'pg';
 
 /**
@@ -36,12 +39,20 @@ describe('all-call to 100 devices', () => {
   let api: ServiceProcess;
   let ws: ServiceProcess;
   const opened: { close(): void }[] = [];
+  /** Shared by the tests: the units with a device, and the on-duty unit without one. */
+  const units: string[] = [];
+  let withoutDevice = '';
 
   beforeAll(async () => {
     environment = await createTestEnvironment({ OUTBOX_POLL_MS: '50' });
     api = await startTestApp('api-gateway', environment);
     services.push(api);
-    services.push(await startTestApp('notification-service', environment));
+    services.push(
+      await startTestApp('notification-service', environment, {
+        // A fast P1 ladder for the escalation test (the first test's P2 keeps the defaults).
+        env: { ESCALATION_P1_DELIVER_MS: '1500', ESCALATION_P1_ACCEPT_MS: '3000' },
+      }),
+    );
     ws = await startTestApp('ws-gateway', environment);
     services.push(ws);
   }, 240_000);
@@ -75,11 +86,10 @@ describe('all-call to 100 devices', () => {
 
   it('reports received, seen and accepted per device, and the consoles see each stage live', async () => {
     const dispatcher = await login('dispatcher-1');
-    const units: string[] = [];
     for (let index = 0; index < DEVICES; index += 1) {
       units.push(await unit(dispatcher, `ALL-${index}`, 'available'));
     }
-    const withoutDevice = await unit(dispatcher, 'NO-DEVICE', 'available');
+    withoutDevice = await unit(dispatcher, 'NO-DEVICE', 'available');
     const offDuty = await unit(dispatcher, 'OFF-DUTY');
 
     // notification-service's duty projection has every on-duty unit (from unit.status_changed).
@@ -237,4 +247,41 @@ describe('all-call to 100 devices', () => {
     });
     await expect(outsider.allCalls.get(allCall.id)).rejects.toMatchObject({ status: 404 });
   }, 240_000);
+
+  it('escalates like a command: re-sends to units not delivered, then alerts when not accepted', async () => {
+    expect(units).toHaveLength(DEVICES); // the devices of the first test are still connected
+    const dispatcher = await login('dispatcher-5');
+    const { body: allCall } = await dispatcher.allCalls.create({
+      title: 'Evacuate',
+      message: 'Leave sector 4 now',
+      priority: 'P1',
+    });
+    let report: AllCall | undefined;
+    await waitFor(
+      async () => {
+        report = (await dispatcher.allCalls.get(allCall.id)).body;
+        return report.escalations.length === 2;
+      },
+      { description: 'both ladder steps fired', timeoutMs: 20_000 },
+    );
+    expect(report?.escalations.map((step) => step.step)).toEqual(['undelivered', 'unaccepted']);
+    expect(report?.summary).toMatchObject({ recipients: DEVICES + 1, delivered: DEVICES });
+    // The unit without a device got its command a second time (same command id).
+    const command = report?.devices.find((device) => device.unitId === withoutDevice);
+    const redis = new Redis(testStack.redisUrl);
+    try {
+      const entries = await redis.xrange(
+        `${environment.redis.prefix}${Streams.NotifyOutbound}`,
+        '-',
+        '+',
+      );
+      const sent = entries.filter(([, fields]) => {
+        const envelope = JSON.parse(fields[1] ?? '{}') as Envelope<{ commandId: string }>;
+        return envelope.data.commandId === command?.commandId;
+      });
+      expect(sent).toHaveLength(2);
+    } finally {
+      redis.disconnect();
+    }
+  }, 60_000);
 });

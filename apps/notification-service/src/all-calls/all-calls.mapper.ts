@@ -12,7 +12,11 @@ function stageOf(row: AllCallCommandRow): AllCallDevice['stage'] {
 }
 
 /** Rows → the `AllCall` report (`GET /v1/all-calls/{id}`). */
-export function toAllCall(call: AllCallRow, commands: readonly AllCallCommandRow[]): AllCall {
+export function toAllCall(
+  call: AllCallRow,
+  commands: readonly AllCallCommandRow[],
+  steps: readonly { step: string; fired_at: Date }[] = [],
+): AllCall {
   const devices = commands.map((row): AllCallDevice => ({
     unitId: row.unit_id,
     commandId: row.command_id,
@@ -40,5 +44,9 @@ export function toAllCall(call: AllCallRow, commands: readonly AllCallCommandRow
       declined: devices.filter((device) => device.declinedAt).length,
     },
     devices,
+    escalations: steps.map((step) => ({
+      step: step.step === 'all_call_undelivered' ? 'undelivered' : 'unaccepted',
+      firedAt: step.fired_at.toISOString(),
+    })),
   };
 }

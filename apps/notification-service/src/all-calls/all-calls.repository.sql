@@ -51,3 +51,13 @@ UPDATE notify.all_call_commands c
        acknowledged_by = $6
   FROM before WHERE c.command_id = before.command_id
 RETURNING c.*, before.was_set;
+
+-- name: record_step
+-- A ladder step of an all-call, once (`notify.escalations`, keyed by the all-call's id).
+INSERT INTO notify.escalations (agency_id, assignment_id, step, fired_at)
+VALUES ($1, $2, $3, $4)
+ON CONFLICT DO NOTHING RETURNING step;
+
+-- name: steps_of_all_call
+SELECT step, fired_at FROM notify.escalations
+ WHERE agency_id = $1 AND assignment_id = $2 AND step LIKE 'all_call_%' ORDER BY fired_at, step;

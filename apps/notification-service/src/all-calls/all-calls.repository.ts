@@ -10,6 +10,8 @@ const INSERT_COMMANDS = sqlOf(SQL, 'insert_commands');
 const ALL_CALL = sqlOf(SQL, 'all_call');
 const COMMANDS_OF_ALL_CALL = sqlOf(SQL, 'commands_of_all_call');
 const RECORD_STAGE = sqlOf(SQL, 'record_stage');
+const RECORD_STEP = sqlOf(SQL, 'record_step');
+const STEPS_OF_ALL_CALL = sqlOf(SQL, 'steps_of_all_call');
 
 export interface AllCallRow {
   all_call_id: string;
@@ -116,6 +118,19 @@ export class AllCallsRepository {
       text: COMMANDS_OF_ALL_CALL,
       values: [agencyId, allCallId],
     });
+  }
+
+  /** Records a ladder step in the transaction; false when it already fired (a retried job). */
+  async recordStep(client: SqlClient, agencyId: string, allCallId: string, step: string, at: Date) {
+    const rows = await this.database.rows(
+      { text: RECORD_STEP, values: [agencyId, allCallId, step, at] },
+      client,
+    );
+    return rows.length > 0;
+  }
+
+  stepsOf(agencyId: string, allCallId: string): Promise<{ step: string; fired_at: Date }[]> {
+    return this.database.rows({ text: STEPS_OF_ALL_CALL, values: [agencyId, allCallId] });
   }
 
   /** Records an acknowledgement stage; undefined when the command is no all-call's. */

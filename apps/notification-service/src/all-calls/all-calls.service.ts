@@ -16,6 +16,8 @@ import { createLogger, currentTraceId } from '@gad/observability';
 import { CLOCK, type Clock } from '@gad/platform';
 import { isCritical } from '../escalation/escalation-ladder';
 import { SERVICE_ACTOR } from '../notify.constants';
+import { allCallCommandOf } from './all-call-command';
+import { AllCallEscalationService } from './all-call-escalation.service';
 import { AllCallException } from './all-calls.exception';
 import { toAllCall } from './all-calls.mapper';
 import { AllCallsRepository, type AllCallRow } from './all-calls.repository';
@@ -25,26 +27,6 @@ export const AllCallAuditActions = {
   Issued: 'all_call.issue',
   Acknowledged: 'all_call.ack',
 } as const;
-
-/** The `command.issued` of one unit's copy of an all-call (the same on every re-send). */
-export function allCallCommandOf(
-  call: AllCallRow,
-  commandId: string,
-  unitId: string,
-  issuedAt: Date,
-): CommandIssuedV1 {
-  return {
-    commandId,
-    recipient: { kind: 'unit', id: unitId },
-    kind: 'message',
-    critical: call.critical,
-    title: call.title,
-    body: call.message,
-    locale: 'es',
-    payload: { allCallId: call.all_call_id, priority: call.priority, unitId },
-    issuedAt: issuedAt.toISOString(),
-  };
-}
 
 /**
  * All-calls: one command per on-duty unit of the agency, handed to ws-gateway through the outbox
@@ -60,6 +42,7 @@ export class AllCallsService {
     private readonly repository: AllCallsRepository,
     private readonly unitOfWork: UnitOfWork,
     private readonly audit: AuditRecorder,
+    private readonly escalation: AllCallEscalationService,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -107,6 +90,10 @@ export class AllCallsService {
       );
       return true;
     });
+    if (units.length > 0) {
+      // Scheduled again on a retry (the first may have failed after the commit): job ids dedupe.
+      await this.escalation.schedule(agencyId, allCallId, request.priority);
+    }
     if (fresh) {
       const traceId = currentTraceId();
       this.audit.record({
@@ -127,7 +114,11 @@ export class AllCallsService {
     if (!call) {
       throw AllCallException.notFound(allCallId);
     }
-    return toAllCall(call, await this.repository.commandsOf(agencyId, allCallId));
+    const [commands, steps] = await Promise.all([
+      this.repository.commandsOf(agencyId, allCallId),
+      this.repository.stepsOf(agencyId, allCallId),
+    ]);
+    return toAllCall(call, commands, steps);
   }
 
   /** A device's acknowledgement: recorded when the command is an all-call's, else ignored. */
