@@ -12,6 +12,8 @@ interface Attempt {
   body?: unknown;
   query?: Record<string, string>;
   headers?: Record<string, string>;
+  /** 404 unless said otherwise: platform routes refuse every agency token with 403. */
+  status?: number;
 }
 
 interface Seeds {
@@ -74,6 +76,26 @@ const fixtures: Record<string, (seeds: Seeds) => Promise<Attempt>> = {
   unlockUser: async (s) => ({ params: { id: await s.user() } }),
   disableUser: async (s) => ({ params: { id: await s.user() } }),
   enableUser: async (s) => ({ params: { id: await s.user() } }),
+  // Platform routes (docs/adr/0018): no agency token reaches them, whatever its roles.
+  getPlatformAgency: async () => ({ params: { agencyId: AGENCY_B }, status: 403 }),
+  suspendPlatformAgency: async () => ({
+    params: { agencyId: AGENCY_B },
+    body: { reason: 'agency a says so' },
+    status: 403,
+  }),
+  reactivatePlatformAgency: async () => ({ params: { agencyId: AGENCY_B }, status: 403 }),
+  getPlatformAgencySettings: async () => ({ params: { agencyId: AGENCY_B }, status: 403 }),
+  updatePlatformAgencySettings: async () => ({
+    params: { agencyId: AGENCY_B },
+    body: { locale: 'en' },
+    headers: { 'if-match': '*' },
+    status: 403,
+  }),
+  createPlatformAgencyAdmin: async () => ({
+    params: { agencyId: AGENCY_B },
+    body: { username: 'a-spy', email: 'a-spy@example.test' },
+    status: 403,
+  }),
 };
 
 const withId = (Object.values(operations) as HttpOperation[]).filter((operation) =>
@@ -236,14 +258,18 @@ describe('cross-agency isolation on every route with an id', () => {
       body: attempt.body,
       headers: attempt.headers,
     });
+    const expected = attempt.status ?? 404;
     expect({ operationId, status: reply.status, body: reply.body }).toEqual({
       operationId,
-      status: 404,
-      body: expect.objectContaining({ status: 404 }),
+      status: expected,
+      body: expect.objectContaining({ status: expected }),
     });
     expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(await agencyBDigest()).toEqual(before);
   }
 
-  it.each(table())('%s answers 404 to agency A for agency B’s object', attemptAsA);
+  it.each(table())(
+    '%s refuses agency A on agency B’s object (404; 403 on platform routes)',
+    attemptAsA,
+  );
 });
