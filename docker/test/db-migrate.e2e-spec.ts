@@ -4,7 +4,13 @@
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTestDatabase, type TestDatabase } from '@gad/testing';
+import {
+  createTestDatabase,
+  freePort,
+  isolatedRedisPrefix,
+  testStack,
+  type TestDatabase,
+} from '@gad/testing';
 import { Client } from 'pg';
 import { repoRoot } from './deploy-test-helpers';
 
@@ -64,6 +70,35 @@ describe('npm run db:migrate', () => {
       code: 1,
       stderr: expect.stringContaining('DATABASE_URL: is required in production'),
     });
+  });
+
+  it('a service in production refuses the database before the step ran, naming what is pending', async () => {
+    const redisPrefix = isolatedRedisPrefix();
+    const { serviceCommand } = require(join(repoRoot, 'tools', 'scripts', 'services.cjs')) as {
+      serviceCommand(app: string): { args: string[] };
+    };
+    const child = spawn(process.execPath, serviceCommand('notification-service').args, {
+      cwd: repoRoot,
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        NODE_ENV: 'production',
+        HOST: '127.0.0.1',
+        PORT: String(await freePort()),
+        DATABASE_URL: database.url,
+        REDIS_URL: testStack.redisUrl,
+        REDIS_KEY_PREFIX: redisPrefix.prefix,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const code = await new Promise((resolve) => child.once('close', resolve));
+    await redisPrefix.cleanUp();
+    expect(code).not.toBe(0);
+    expect(output).toMatch(
+      /SchemaVersionError: schema "notify" is not the version this build knows \(pending migrations: CreateNotifySchema1732400000000/,
+    );
   });
 
   it('runs twice at once without harm: each migration applied once, then nothing pending', async () => {

@@ -35,7 +35,7 @@ export class SchemaVersionError extends Error {
     ].filter(Boolean);
     super(
       `schema "${status.schema}" is not the version this build knows (${parts.join('; ')}); ` +
-        'run `npm run db:migrate up` with this build before starting it (docs/operations/migrations.md)',
+        'run `npm run db:migrate -- up` with this build before starting it (docs/operations/migrations.md)',
     );
     this.name = 'SchemaVersionError';
   }
