@@ -271,6 +271,10 @@ describe('dispatch feed: live changes and catch-up after a reconnect', () => {
       { reason: 'window_exceeded', lastEventId: viewer.events.at(-1)?.feedId },
     ]);
     expect(late.events).toEqual([]);
+    // A last event id the server cannot read (a corrupt stored value): resync, then follow.
+    const corrupt = await openConsole(client, 'yesterday');
+    expect(corrupt.resyncs).toEqual([{ reason: 'invalid_last_event_id', lastEventId: '0-0' }]);
+    expect(corrupt.feed.lastEventId).toBe(viewer.events.at(-1)?.feedId);
   });
 
   it("forwards each acknowledgement stage with the command's assignment and incident", async () => {

@@ -474,7 +474,7 @@ export function connectDispatchFeed(options: DispatchFeedOptions): DispatchFeed 
   const catchUp = async (): Promise<void> => {
     let replayed = 0;
     for (;;) {
-      let answer: ({ ok: true } & CatchUpResult) | { ok: false };
+      let answer: ({ ok: true } & CatchUpResult) | { ok: false; error?: { code: string } };
       try {
         answer = await socket.timeout(ackTimeoutMs).emitWithAck('catch_up', {
           ...(lastEventId !== undefined ? { lastEventId } : {}),
@@ -485,6 +485,12 @@ export function connectDispatchFeed(options: DispatchFeedOptions): DispatchFeed 
       }
       if (!socket.connected) {
         return; // the next connection catches up again
+      }
+      if (!answer.ok && answer.error?.code === SocketErrorCodes.InvalidPayload) {
+        // A last event id the server cannot read (a corrupt persisted value): start over.
+        lastEventId = undefined;
+        options.onResync?.({ reason: 'invalid_last_event_id', lastEventId: '0-0' });
+        continue;
       }
       if (!answer.ok) {
         await new Promise((resolve) => setTimeout(resolve, 1_000));
