@@ -5,6 +5,7 @@ import { ConfigModule, DatabaseModule, CLOCK, systemClock, type Clock } from '@g
 import { AcksModule } from './acks/acks.module';
 import { ChannelsModule } from './channels/channels.module';
 import { CommandsModule } from './commands/commands.module';
+import { ContactsModule } from './contacts/contacts.module';
 import { NOTIFY_SCHEMA, notifyMigrations } from './database/data-source';
 import { DispatchEventsModule } from './dispatch-events/dispatch-events.module';
 import { EscalationModule } from './escalation/escalation.module';
@@ -70,6 +71,7 @@ export class AppModule {
         AcksModule,
         AllCallsModule,
         WebhooksModule,
+        ContactsModule,
       ],
     };
   }

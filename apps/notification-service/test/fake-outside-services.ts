@@ -90,6 +90,24 @@ export class FakeTelegram {
   private server: Server | undefined;
   url = '';
 
+  /** Updates `getUpdates` answers (those at or past the `offset` asked for). */
+  private readonly updates: { update_id: number; message: Record<string, unknown> }[] = [];
+
+  /** A user writes `text` to the bot from private chat `chatId`. */
+  pushUpdate(chatId: string, text: string): void {
+    const id = this.updates.length + 1;
+    this.updates.push({
+      update_id: id,
+      message: {
+        message_id: id,
+        date: Math.floor(Date.now() / 1000),
+        chat: { id: Number(chatId), type: 'private' },
+        from: { id: Number(chatId), is_bot: false, first_name: 'Test' },
+        text,
+      },
+    });
+  }
+
   throttle(chatId: string, times: number, retryAfterS: number): void {
     this.throttled.set(chatId, { remaining: times, retryAfterS });
   }
@@ -101,6 +119,14 @@ export class FakeTelegram {
   async start(): Promise<void> {
     this.server = createServer((req, res) => {
       void readBody(req).then((raw) => {
+        if (/^\/bot[^/]+\/getUpdates$/.test(req.url ?? '')) {
+          const { offset = 0 } = JSON.parse(raw || '{}') as { offset?: number };
+          res.setHeader('content-type', 'application/json');
+          res.end(
+            JSON.stringify({ ok: true, result: this.updates.filter((u) => u.update_id >= offset) }),
+          );
+          return;
+        }
         const match = /^\/bot([^/]+)\/sendMessage$/.exec(req.url ?? '');
         const body = JSON.parse(raw || '{}') as { chat_id?: string | number; text?: string };
         const chatId = String(body.chat_id ?? '');

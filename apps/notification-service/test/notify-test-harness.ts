@@ -100,6 +100,8 @@ export class NotifyHarness {
       REDIS_KEY_PREFIX: this.prefix,
       TELEGRAM_API_URL: this.telegram.url,
       TELEGRAM_BOT_TOKEN: BOT_TOKEN,
+      TELEGRAM_BOT_USERNAME: 'gad_test_bot',
+      TELEGRAM_POLL_TIMEOUT_S: '0',
       SMTP_HOST: '127.0.0.1',
       SMTP_PORT: String(this.smtp.port),
       NOTIFY_SECRETS_KEY: SECRETS_KEY,

@@ -3,6 +3,7 @@ import { EncryptWebhookSecrets1765050000000 } from './migrations/1765050000000-e
 import { CreateAgencySettings1765060000000 } from './migrations/1765060000000-create-agency-settings';
 import { CreateAllCalls1765070000000 } from './migrations/1765070000000-create-all-calls';
 import { RecipientsFollowUsers1765080000000 } from './migrations/1765080000000-recipients-follow-users';
+import { ContactVerifications1765090000000 } from './migrations/1765090000000-contact-verifications';
 
 /** The schema notification-service owns. */
 export const NOTIFY_SCHEMA = 'notify';
@@ -14,4 +15,5 @@ export const notifyMigrations = [
   CreateAgencySettings1765060000000,
   CreateAllCalls1765070000000,
   RecipientsFollowUsers1765080000000,
+  ContactVerifications1765090000000,
 ];
