@@ -1,6 +1,7 @@
 import type L from 'leaflet';
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { ConsoleConfig } from './config';
+import { AllCallPanel } from './all-call-panel';
 import { CreateIncidentPanel } from './create-incident-panel';
 import {
   I18nContext,
@@ -20,7 +21,11 @@ import { ConsoleStore, queueOrder } from './store';
 import { UnitsPanel } from './units-panel';
 
 type View =
-  { kind: 'queue' } | { kind: 'create' } | { kind: 'units' } | { kind: 'incident'; id: string };
+  | { kind: 'queue' }
+  | { kind: 'create' }
+  | { kind: 'units' }
+  | { kind: 'all-call' }
+  | { kind: 'incident'; id: string };
 
 export function App({ config }: { config: ConsoleConfig }) {
   const [language, setLanguage] = useState<Language>(initialLanguage);
@@ -148,6 +153,9 @@ function ConsoleView({
       case 'u':
         setView({ kind: 'units' });
         return true;
+      case 'a':
+        setView({ kind: 'all-call' });
+        return true;
       case 'm':
         mapRef.current?.getContainer().focus();
         return true;
@@ -207,6 +215,8 @@ function ConsoleView({
           />
         ) : view.kind === 'units' ? (
           <UnitsPanel session={session} store={store} />
+        ) : view.kind === 'all-call' ? (
+          <AllCallPanel session={session} store={store} revision={store.allCallRevision} />
         ) : view.kind === 'incident' && selected ? (
           <IncidentDetailPanel
             session={session}
@@ -251,7 +261,7 @@ function ConsoleLayout(props: ConsoleLayoutProps) {
   const { t } = useI18n();
   const { store, view } = props;
   const connection = store.connection.status;
-  const tab = (kind: 'queue' | 'create' | 'units', label: string, key: string) => (
+  const tab = (kind: 'queue' | 'create' | 'units' | 'all-call', label: string, key: string) => (
     <button
       type="button"
       role="tab"
@@ -339,6 +349,7 @@ function ConsoleLayout(props: ConsoleLayoutProps) {
             {tab('queue', t('queue'), 'I')}
             {tab('create', t('newIncident'), 'N')}
             {tab('units', t('units'), 'U')}
+            {tab('all-call', t('allCall'), 'A')}
           </nav>
           {props.side}
         </aside>

@@ -100,6 +100,8 @@ export class ConsoleStore {
   connection: ConnectionState = { status: 'connecting', attempt: 0 };
   /** Bumps on every change a view shows. */
   version = 0;
+  /** Bumps when a device acknowledges an all-call (the open report is read again). */
+  allCallRevision = 0;
   /** Bumps on every change of an incident's own data (detail views reload their timeline). */
   incidentRevisions = new Map<string, number>();
 
@@ -443,6 +445,9 @@ export class ConsoleStore {
       }
       case 'command.acknowledged': {
         const d = data as unknown as CommandAcknowledged;
+        if (d.allCallId) {
+          this.allCallRevision += 1;
+        }
         const current = d.assignmentId ? this.assignments.get(d.assignmentId) : undefined;
         if (current) {
           this.assignments.set(current.id, {
@@ -586,6 +591,7 @@ interface CommandAcknowledged {
   stage: string;
   receivedAt: string;
   assignmentId?: string;
+  allCallId?: string;
 }
 interface AssignmentUnacknowledged {
   assignmentId: string;

@@ -179,7 +179,7 @@ describe('dispatch console in Chromium', () => {
       { callSign: 'M-23', status: 'returning', at: [-3.7009, 40.4129] },
       { callSign: 'M-24', status: 'out_of_service', at: [-3.6951, 40.4152] },
     ] as const;
-    const sceneryUnits: { id: string; at: readonly number[] }[] = [];
+    const sceneryUnits: { id: string; at: readonly [number, number] }[] = [];
     for (const spec of scenery) {
       const { body: unit } = await admin.ops.createUnit({
         body: { callSign: spec.callSign, type: 'patrol', capabilities: [], crew: [] },
@@ -207,7 +207,7 @@ describe('dispatch console in Chromium', () => {
     await tracker.positions.report({
       positions: sceneryUnits.map((unit) => ({
         unitId: unit.id,
-        position: { type: 'Point', coordinates: [...unit.at] },
+        position: { type: 'Point', coordinates: [unit.at[0], unit.at[1]] },
         recordedAt: new Date(now).toISOString(),
         seq: 1,
         accuracyM: 5,
@@ -284,7 +284,7 @@ describe('dispatch console in Chromium', () => {
 
     const a = await openConsole('dispatcher-a');
     const b = await openConsole('dispatcher-b');
-    await b.evaluate(() => ((window as unknown as { loadedOnce: boolean }).loadedOnce = true));
+    await b.evaluate(() => ((globalThis as unknown as { loadedOnce: boolean }).loadedOnce = true));
     // B reads the queue in English, A in Spanish: both languages are there.
     await a.getByTestId('language').click();
     await b.getByTestId('tab-queue').waitFor();
@@ -358,9 +358,9 @@ describe('dispatch console in Chromium', () => {
       .waitFor({
         timeout: 15_000,
       });
-    expect(await b.evaluate(() => (window as unknown as { loadedOnce?: boolean }).loadedOnce)).toBe(
-      true,
-    );
+    expect(
+      await b.evaluate(() => (globalThis as unknown as { loadedOnce?: boolean }).loadedOnce),
+    ).toBe(true);
     expect(pageErrors).toEqual([]);
   }, 120_000);
 
@@ -390,7 +390,28 @@ describe('dispatch console in Chromium', () => {
     expect(await a.getByTestId('escalations').textContent()).toContain('M-13');
     await shot(a, 'console-escalation');
 
+    // An all-call: every on-duty unit gets it; the answering device's acceptance shows live.
+    await a.keyboard.press('a');
+    const allCallForm = a.getByTestId('all-call-form');
+    await allCallForm.locator('input[name=title]').fill('Road closed');
+    await allCallForm.locator('textarea[name=message]').fill('Gran Via closed until 18:00');
+    await allCallForm.locator('button[type=submit]').click();
+    const report = a.getByTestId('all-call-report');
+    await report.waitFor();
+    const allCallId = (await report.getAttribute('data-all-call-id')) as string;
+    const message = await waitFor(
+      () => commands.find((c) => c.kind === 'message' && c.payload?.['allCallId'] === allCallId),
+      { description: 'the all-call on the device', timeoutMs: 15_000 },
+    );
+    expect(await responsive.ack(message.commandId, 'accepted')).toMatchObject({ ok: true });
+    await report
+      .locator(`[data-testid=all-call-unit][data-unit-id="${units.near.id}"][data-stage=accepted]`)
+      .waitFor({ timeout: 15_000 });
+    expect(await report.getByTestId('all-call-unit').count()).toBeGreaterThanOrEqual(3);
+    await shot(a, 'console-all-call');
+
     // The unit list: a status change shows live.
+    await a.keyboard.press('Escape');
     await a.keyboard.press('u');
     const offRow = a.locator(`[data-testid=unit-row][data-unit-id="${units.off.id}"]`);
     await offRow.locator('select').selectOption('out_of_service');
