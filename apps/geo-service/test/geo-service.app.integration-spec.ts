@@ -1,9 +1,11 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
+import { Client } from 'pg';
 import { BusClient, RpcRemoteError } from '@gad/bus';
 import { loadConfig } from '@gad/config';
 import {
   createEnvelope,
+  DEFAULT_AGENCY_SETTINGS,
   envelopeSchema,
   EventTypes,
   GEO_RPC_SERVICE,
@@ -311,5 +313,39 @@ describe('geo-service app (Nest wiring, streams and RPCs; real PostgreSQL and Re
         thresholdS: 2,
       },
     });
+  });
+
+  it('follows the agency’s retentionDays from agency.settings_changed', async () => {
+    const settingsChanged = (version: number, retentionDays: number | null) =>
+      createEnvelope({
+        type: EventTypes.AgencySettingsChanged,
+        agencyId,
+        actor: { kind: 'user' as const, id: 'admin-1', roles: ['admin'] },
+        data: {
+          version,
+          settings: { ...DEFAULT_AGENCY_SETTINGS, retentionDays },
+          changed: ['retentionDays'],
+          changedAt: new Date().toISOString(),
+        },
+      });
+    const pg = new Client({ connectionString: database.url });
+    await pg.connect();
+    try {
+      const days = async () =>
+        (
+          await pg.query<{ days: number }>(
+            'SELECT position_retention_days AS days FROM geo.agency_settings WHERE agency_id = $1',
+            [agencyId],
+          )
+        ).rows[0]?.days;
+      await bus.publish(Streams.DispatchEvents, settingsChanged(2, 45));
+      await waitFor(async () => (await days()) === 45, { description: 'retention 45 days' });
+      await bus.publish(Streams.DispatchEvents, settingsChanged(3, null));
+      await waitFor(async () => (await days()) === undefined, {
+        description: 'the deployment default again',
+      });
+    } finally {
+      await pg.end();
+    }
   });
 });

@@ -13,6 +13,10 @@ VALUES ($1, $2)
 ON CONFLICT (agency_id) DO UPDATE
   SET position_retention_days = EXCLUDED.position_retention_days, updated_at = now();
 
+-- The agency's own retention removed: the deployment's POSITION_RETENTION_DAYS applies again.
+-- name: clear_retention
+DELETE FROM geo.agency_settings WHERE agency_id = $1;
+
 -- name: partitions
 SELECT c.relname AS name
 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid

@@ -7,6 +7,7 @@ const SQL = loadSqlFile(join(__dirname, 'retention.repository.sql'));
 const TRY_LOCK = sqlOf(SQL, 'try_maintenance_lock');
 const UNLOCK = sqlOf(SQL, 'maintenance_unlock');
 const SET_RETENTION = sqlOf(SQL, 'set_retention');
+const CLEAR_RETENTION = sqlOf(SQL, 'clear_retention');
 const PARTITIONS = sqlOf(SQL, 'partitions');
 const PARTITION_EXISTS = sqlOf(SQL, 'partition_exists');
 const AGENCY_RETENTIONS = sqlOf(SQL, 'agency_retentions');
@@ -77,6 +78,10 @@ export class RetentionRepository {
 
   async setRetention(agencyId: string, days: number): Promise<void> {
     await this.database.result({ text: SET_RETENTION, values: [agencyId, days] });
+  }
+
+  async clearRetention(agencyId: string): Promise<void> {
+    await this.database.result({ text: CLEAR_RETENTION, values: [agencyId] });
   }
 
   private session(client: PoolClient): MaintenanceSession {

@@ -119,6 +119,18 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
     });
   }
 
+  /**
+   * `agency.settings_changed`: the agency's `retentionDays`, or `null` for the deployment's
+   * `POSITION_RETENTION_DAYS` (its own row removed).
+   */
+  async followAgencySettings(agencyId: string, retentionDays: number | null): Promise<void> {
+    if (retentionDays === null) {
+      await this.repository.clearRetention(agencyId);
+    } else {
+      await this.repository.setRetention(agencyId, retentionDays);
+    }
+  }
+
   async setRetention(request: GeoRetentionSetRequest): Promise<GeoRetentionSetRequest> {
     await this.repository.setRetention(request.agencyId, request.positionRetentionDays);
     return { agencyId: request.agencyId, positionRetentionDays: request.positionRetentionDays };
