@@ -20,7 +20,7 @@
 // Env: DATABASE_URL, REDIS_URL, LOG_LEVEL (passed to every service; see tools/scripts/services.cjs),
 // CORS_ORIGINS (default: the console's http://127.0.0.1:3005 and http://localhost:3005),
 // START_ROOT_DIR (a tree holding dist/apps/* other than this repository: for testing this script),
-// START_LOG_DIR (where the logs go, default <repository>/tmp/logs).
+// START_LOG_DIR (where the logs go, default <repository>/tmp/logs), START_PORT_BASE (other ports).
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { request } from 'node:http';
@@ -38,9 +38,19 @@ import {
   step,
   StepError,
 } from './common.mjs';
-import { serviceCommand, serviceEnv, services, serviceUrls } from './services.mjs';
+import {
+  serviceCommand,
+  serviceEnv,
+  services as defaultServices,
+  serviceUrls,
+} from './services.mjs';
 
 const rootDir = process.env.START_ROOT_DIR || repoRoot;
+/** START_PORT_BASE: ports base, base+1, ... instead of 3000-3004 (this script's own test). */
+const portBase = Number(process.env.START_PORT_BASE || 0);
+const services = defaultServices.map((service, index) =>
+  portBase > 0 ? { ...service, port: portBase + index } : service,
+);
 const logDir = process.env.START_LOG_DIR || join(repoRoot, 'tmp', 'logs');
 /** The browser console (apps/console) is served from here in development. */
 const defaultCorsOrigins = 'http://127.0.0.1:3005,http://localhost:3005';
