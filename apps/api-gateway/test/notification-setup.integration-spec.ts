@@ -1,5 +1,5 @@
 import { createPublicKey, randomBytes } from 'node:crypto';
-import type { CreatedWebhook, WebhookList } from '@gad/contracts';
+import type { ContactSettings, CreatedWebhook, TelegramLink, WebhookList } from '@gad/contracts';
 import {
   createTestDatabase,
   startServiceProcess,
@@ -10,11 +10,13 @@ import { Client } from 'pg';
 import { DispatchTestApp, type Caller } from './dispatch-test-app';
 
 /**
+ * Notification set-up through the api-gateway edge to the built notification-service: contact
+ * channels and preferences under `/v1/me` and (admins) `/v1/users/{id}`, and
  * `/v1/agency/webhooks` through the api-gateway edge to the built notification-service: admin only,
  * the secret answered once and stored encrypted, non-public and non-https targets refused with a
  * stable code, every agency seeing only its own webhooks.
  */
-describe('agency webhooks over REST', () => {
+describe('notification set-up over REST', () => {
   let t: DispatchTestApp;
   let notifyDb: TestDatabase;
   let notifyPg: Client;
@@ -39,6 +41,7 @@ describe('agency webhooks over REST', () => {
         JWT_AUDIENCE: t.config.JWT_AUDIENCE,
         NOTIFY_SECRETS_KEY: randomBytes(32).toString('base64'),
         NOTIFY_SECRETS_KEY_ID: 'k7',
+        TELEGRAM_BOT_USERNAME: 'gad_test_bot',
       },
       readyTimeoutMs: 60_000,
     });
@@ -46,7 +49,7 @@ describe('agency webhooks over REST', () => {
     await notifyPg.connect();
     admin = await t.caller('agency-w', 'admin-1', ['admin']);
     otherAdmin = await t.caller('agency-x', 'admin-2', ['admin']);
-    dispatcher = await t.caller('agency-w', 'dispatcher-1', ['dispatcher']);
+    dispatcher = await t.caller('agency-w', '0190aaaa-0000-7000-8000-0000000000d1', ['dispatcher']);
   }, 120_000);
 
   afterAll(async () => {
@@ -115,5 +118,50 @@ describe('agency webhooks over REST', () => {
     });
     expect(reply.status).toBe(403);
     expect((await t.send(dispatcher, 'GET', '/v1/agency/webhooks')).status).toBe(403);
+  });
+
+  it('lets a user set their own preferences and get a Telegram link code', async () => {
+    const before = await t.send<ContactSettings>(dispatcher, 'GET', '/v1/me/contacts');
+    expect(before.status).toBe(200);
+    expect(before.body).toMatchObject({
+      telegram: { linked: false },
+      email: { address: null, pending: null },
+      channels: ['in_app'],
+      quietHours: null,
+    });
+
+    const quietHours = { start: '22:00', end: '07:00', timeZone: 'Europe/Madrid' };
+    const set = await t.send<ContactSettings>(
+      dispatcher,
+      'PUT',
+      '/v1/me/notification-preferences',
+      {
+        channels: ['in_app', 'telegram'],
+        quietHours,
+      },
+    );
+    expect(set.status).toBe(200);
+    expect(set.body).toMatchObject({ channels: ['in_app', 'telegram'], quietHours });
+    const refused = await t.send(dispatcher, 'PUT', '/v1/me/notification-preferences', {
+      channels: ['telegram'],
+    });
+    expect(refused.status).toBe(422);
+    expect(
+      (await t.send<ContactSettings>(dispatcher, 'GET', '/v1/me/contacts')).body.channels,
+    ).toEqual(['in_app', 'telegram']);
+
+    const link = await t.send<TelegramLink>(dispatcher, 'POST', '/v1/me/contacts/telegram-link');
+    expect(link.status).toBe(201);
+    expect(link.body.deepLink).toBe(`https://t.me/gad_test_bot?start=${link.body.code}`);
+  });
+
+  it('keeps other users’ contacts to admins of their agency', async () => {
+    const unknown = '0190aaaa-0000-7000-8000-00000000ffff';
+    const missing = await t.send(admin, 'GET', `/v1/users/${unknown}/contacts`);
+    expect(missing.status).toBe(404);
+    expect(missing.body).toMatchObject({ code: 'user_not_found' });
+    expect(
+      (await t.send(dispatcher, 'GET', `/v1/users/${dispatcher.claims.sub}/contacts`)).status,
+    ).toBe(403);
   });
 });
