@@ -106,7 +106,7 @@ async function hammer(untilMs, counts) {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
-        agencyId: 'demo-madrid',
+        agencyId: 'demo',
         userId: 'soak-hammer',
         roles: ['dispatcher'],
       }),
