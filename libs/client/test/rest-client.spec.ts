@@ -255,6 +255,15 @@ describe('GadRestClient', () => {
     expect(seen[0].headers.authorization).toBeUndefined();
   });
 
+  it("keeps the token of a platform operator's login", async () => {
+    handler = (_request, response) =>
+      json(response, 200, { accessToken: 'platform-token', tokenType: 'Bearer', expiresIn: 900 });
+    const sut = createGadClient({ baseUrl });
+    await sut.ops.platformLogin({ body: { username: 'ops', password: 'ops-password-1' } });
+    expect(sut.getAccessToken()).toBe('platform-token');
+    expect(seen[0].url).toBe('/v1/platform/auth/login');
+  });
+
   describe('freshAccessToken (the token function of sockets)', () => {
     let logins: number;
     let loginAnswer: (response: ServerResponse) => void;

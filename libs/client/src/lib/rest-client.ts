@@ -406,9 +406,12 @@ export class GadRestClient {
     return parsed.data;
   }
 
-  /** Keeps tokens from auth answers (login, dev login, refresh) and drops them on logout. */
+  /**
+   * Keeps tokens from auth answers (login, dev login, refresh, a platform operator's login) and
+   * drops them on logout.
+   */
   private noteTokens(operation: HttpOperation, body: unknown): void {
-    if (operation.tag !== 'auth') {
+    if (operation.tag !== 'auth' && operation.operationId !== 'platformLogin') {
       return;
     }
     if (operation.path.endsWith('/logout')) {
