@@ -41,10 +41,13 @@ describe('all-call to 100 devices', () => {
   const opened: { close(): void }[] = [];
   /** Shared by the tests: the units with a device, and the on-duty unit without one. */
   const units: string[] = [];
+  const devices: FieldConnection[] = [];
   let withoutDevice = '';
+  const received = new Map<string, DeliveredCommand[]>();
 
   beforeAll(async () => {
     environment = await createTestEnvironment({ OUTBOX_POLL_MS: '50' });
+    services.push(await startTestApp('geo-service', environment));
     api = await startTestApp('api-gateway', environment);
     services.push(api);
     services.push(
@@ -70,7 +73,7 @@ describe('all-call to 100 devices', () => {
     }
   });
 
-  async function login(userId: string, roles: 'dispatcher'[] = ['dispatcher']) {
+  async function login(userId: string, roles: ('dispatcher' | 'supervisor')[] = ['dispatcher']) {
     const client = createGadClient({ baseUrl: api.url });
     await client.auth.devLogin({ agencyId, userId, roles });
     return client;
@@ -110,8 +113,6 @@ describe('all-call to 100 devices', () => {
       await db.end();
     }
 
-    const received = new Map<string, DeliveredCommand[]>();
-    const devices: FieldConnection[] = [];
     for (const [index, unitId] of units.entries()) {
       const token = await environment.signToken({
         userId: `officer-${index}`,
@@ -283,5 +284,79 @@ describe('all-call to 100 devices', () => {
     } finally {
       redis.disconnect();
     }
+  }, 60_000);
+
+  it('to a zone: only the on-duty units inside it get the all-call', async () => {
+    const supervisor = await login('supervisor-1', ['supervisor']);
+    const square = (lon: number, lat: number, d: number): [number, number][] => [
+      [lon - d, lat - d],
+      [lon + d, lat - d],
+      [lon + d, lat + d],
+      [lon - d, lat + d],
+      [lon - d, lat - d],
+    ];
+    const { body: zone } = await supervisor.call('createGeofence', {
+      body: {
+        name: 'Sector 7',
+        kind: 'zone',
+        geometry: { type: 'Polygon', coordinates: [square(-3.7, 40.42, 0.01)] },
+      },
+    });
+    // Units 0-4 report a fix inside the zone, 5-9 one far outside.
+    const now = Date.now();
+    await Promise.all(
+      devices.slice(0, 10).map((device, index) =>
+        device.reportPositions({
+          unitId: units[index],
+          position: {
+            type: 'Point',
+            coordinates: index < 5 ? [-3.7 + index * 0.001, 40.42] : [-3.6, 40.5],
+          },
+          recordedAt: new Date(now - 1_000).toISOString(),
+          seq: 1,
+          accuracyM: 5,
+        }),
+      ),
+    );
+    const db = new Client({ connectionString: environment.database.url });
+    await db.connect();
+    try {
+      await waitFor(
+        async () => {
+          const { rows } = await db.query<{ n: string }>(
+            `SELECT count(*) AS n FROM geo.geofence_membership
+              WHERE geofence_id = $1 AND state = 'inside'`,
+            [zone.id],
+          );
+          return Number(rows[0].n) === 5;
+        },
+        { description: 'five units inside the zone', timeoutMs: 20_000 },
+      );
+    } finally {
+      await db.end();
+    }
+    const dispatcher = await login('dispatcher-6');
+    const { body: allCall } = await dispatcher.allCalls.create({
+      title: 'Sector 7',
+      message: 'Hold the cordon',
+      priority: 'P4',
+      zoneId: zone.id,
+    });
+    expect(allCall.zoneId).toBe(zone.id);
+    expect(allCall.devices.map((device) => device.unitId).sort()).toEqual(units.slice(0, 5).sort());
+    const got = (unitId: string) =>
+      (received.get(unitId) ?? []).some((command) => command.payload?.['allCallId'] === allCall.id);
+    await waitFor(() => units.slice(0, 5).every(got), {
+      description: 'the units inside got the all-call',
+    });
+    expect(units.slice(5).filter(got)).toEqual([]);
+    // A zone the agency does not have: 404, nothing sent.
+    await expect(
+      dispatcher.allCalls.create({
+        title: 'x',
+        message: 'y',
+        zoneId: '0190f0f0-0000-7000-8000-00000000dead',
+      }),
+    ).rejects.toMatchObject({ status: 404 });
   }, 60_000);
 });

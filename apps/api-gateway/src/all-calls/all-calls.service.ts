@@ -1,5 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import {
+  GEO_RPC_SERVICE,
+  GeoRpcPatterns,
+  geoGeofenceUnitsInsideReplySchema,
   NOTIFY_RPC_SERVICE,
   NotifyAllCallPatterns,
   operations,
@@ -12,18 +15,34 @@ import { ServiceRpcClient } from '../rpc/service-rpc.client';
 
 /**
  * All-calls, forwarded one to one to notification-service (which owns them) for the caller's
- * agency. The all-call id is made here, so a retried RPC creates nothing twice.
+ * agency. The all-call id is made here, so a retried RPC creates nothing twice. An all-call to a
+ * zone first asks geo-service which units are inside it now (404 for a zone the agency lacks).
  */
 @Injectable()
 export class AllCallsService {
   constructor(private readonly rpc: ServiceRpcClient) {}
 
-  create(user: AccessClaims, request: CreateAllCallRequest): Promise<AllCall> {
+  async create(user: AccessClaims, request: CreateAllCallRequest): Promise<AllCall> {
+    const inside = request.zoneId
+      ? await this.rpc.call(
+          GEO_RPC_SERVICE,
+          user,
+          GeoRpcPatterns.GeofenceUnitsInside,
+          { agencyId: user.agencyId, id: request.zoneId },
+          geoGeofenceUnitsInsideReplySchema,
+        )
+      : undefined;
     return this.rpc.call(
       NOTIFY_RPC_SERVICE,
       user,
       NotifyAllCallPatterns.Create,
-      { ...request, agencyId: user.agencyId, allCallId: uuidv7(), createdBy: user.sub },
+      {
+        ...request,
+        agencyId: user.agencyId,
+        allCallId: uuidv7(),
+        createdBy: user.sub,
+        ...(inside ? { unitIds: inside.unitIds } : {}),
+      },
       operations.createAllCall.success.schema,
     );
   }

@@ -6,6 +6,7 @@ import {
   geoGeofenceDeleteRequestSchema,
   geoGeofenceGetRequestSchema,
   geoGeofenceListRequestSchema,
+  geoGeofenceUnitsInsideRequestSchema,
   geoGeofenceUpdateRequestSchema,
   GeoRpcPatterns,
   type Geofence,
@@ -14,13 +15,14 @@ import {
   type GeoGeofenceDeleteRequest,
   type GeoGeofenceGetRequest,
   type GeoGeofenceListRequest,
+  type GeoGeofenceUnitsInsideReply,
   type GeoGeofenceUpdateRequest,
 } from '@gad/contracts';
 import { ZodPipe } from '@gad/platform';
 import { GeofencesService } from './geofences.service';
 import { AgencyScopeGuard } from '../rpc/agency-scope.guard';
 
-/** Geofence CRUD RPCs (`geo.geofences.*`). */
+/** Geofence CRUD RPCs (`geo.geofences.*`) and the units inside a fence. */
 // Keeps domain error codes in RPC replies (also when the transport's global filter is not applied).
 @UseFilters(new BusRpcExceptionFilter())
 @UseGuards(AgencyScopeGuard)
@@ -40,6 +42,14 @@ export class GeofencesHandler {
     @Payload(new ZodPipe(geoGeofenceGetRequestSchema, 'params')) request: GeoGeofenceGetRequest,
   ): Promise<Geofence> {
     return this.geofences.get(request.agencyId, request.id);
+  }
+
+  @MessagePattern(GeoRpcPatterns.GeofenceUnitsInside)
+  unitsInside(
+    @Payload(new ZodPipe(geoGeofenceUnitsInsideRequestSchema, 'params'))
+    request: GeoGeofenceGetRequest,
+  ): Promise<GeoGeofenceUnitsInsideReply> {
+    return this.geofences.unitsInside(request.agencyId, request.id);
   }
 
   @MessagePattern(GeoRpcPatterns.GeofenceList)

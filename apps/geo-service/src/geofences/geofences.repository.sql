@@ -359,3 +359,9 @@ outboxed AS (
   RETURNING 1
 )
 SELECT (SELECT count(*) FROM outboxed)::int AS fired, (SELECT count(*) FROM marked)::int AS marked;
+
+-- name: units_inside
+-- Units inside a fence now (membership state after hysteresis), for all-calls to a zone.
+SELECT unit_id FROM geo.geofence_membership
+ WHERE agency_id = $1 AND geofence_id = $2 AND state = 'inside'
+ ORDER BY unit_id LIMIT 10000;

@@ -24,6 +24,7 @@ const DELETE = sqlOf(SQL, 'delete');
 const EVALUATE = sqlOf(SQL, 'evaluate');
 const UNITS_TOUCHING_FENCES = sqlOf(SQL, 'units_touching_fences');
 const DWELL_DUE = sqlOf(SQL, 'dwell_due');
+const UNITS_INSIDE = sqlOf(SQL, 'units_inside');
 
 export interface GeofenceRow {
   id: string;
@@ -133,6 +134,15 @@ export class GeofencesRepository {
         fence.expiresAt,
       ],
     });
+  }
+
+  /** Units whose membership of the fence is `inside` now. */
+  async unitsInside(agencyId: string, id: string): Promise<string[]> {
+    const rows = await queryRows<{ unit_id: string }>(this.pool, {
+      text: UNITS_INSIDE,
+      values: [agencyId, id],
+    });
+    return rows.map((row) => row.unit_id);
   }
 
   async findById(agencyId: string, id: string): Promise<GeofenceRow | undefined> {

@@ -6,6 +6,7 @@ import {
   type GeofenceListResponse,
   type GeoGeofenceCreateRequest,
   type GeoGeofenceListRequest,
+  type GeoGeofenceUnitsInsideReply,
   type GeoGeofenceUpdateRequest,
 } from '@gad/contracts';
 import { CLOCK, type Clock } from '@gad/platform';
@@ -88,6 +89,14 @@ export class GeofencesService {
       throw GeofenceException.notFound(id);
     }
     return toGeofence(row);
+  }
+
+  /** The units inside a fence of the agency now (404 for a fence it does not have). */
+  async unitsInside(agencyId: string, id: string): Promise<GeoGeofenceUnitsInsideReply> {
+    if (!(await this.repository.findById(agencyId, id))) {
+      throw GeofenceException.notFound(id);
+    }
+    return { unitIds: await this.repository.unitsInside(agencyId, id) };
   }
 
   async list(request: GeoGeofenceListRequest): Promise<GeofenceListResponse> {

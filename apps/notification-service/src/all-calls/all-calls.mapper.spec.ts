@@ -11,6 +11,7 @@ const call: AllCallRow = {
   critical: true,
   created_by: 'dispatcher-1',
   created_at: at(0),
+  zone_id: null,
 };
 const row = (unit: string, stages: Partial<AllCallCommandRow> = {}): AllCallCommandRow => ({
   command_id: `0190f0f0-0000-7000-8000-00000000010${unit.slice(-1)}`,

@@ -33,6 +33,7 @@ export function toAllCall(
     title: call.title,
     message: call.message,
     priority: call.priority,
+    zoneId: call.zone_id,
     critical: call.critical,
     createdBy: call.created_by,
     createdAt: call.created_at.toISOString(),

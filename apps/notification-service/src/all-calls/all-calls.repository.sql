@@ -1,14 +1,16 @@
 -- All-calls (`notify.all_calls`) and each unit's command with its stages (`notify.all_call_commands`).
 
 -- name: on_duty_units
--- Units of the agency whose last status is anything but off duty (the duty projection).
-SELECT unit_id FROM notify.units WHERE agency_id = $1 AND status <> 'off_duty'
+-- Units of the agency whose last status is anything but off duty (the duty projection); with $2,
+-- only those among the given units (the units inside a zone).
+SELECT unit_id FROM notify.units
+ WHERE agency_id = $1 AND status <> 'off_duty' AND ($2::text[] IS NULL OR unit_id = ANY ($2))
  ORDER BY unit_id LIMIT 10000;
 
 -- name: insert_all_call
 INSERT INTO notify.all_calls (all_call_id, agency_id, title, message, priority, critical,
-    created_by, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    created_by, created_at, zone_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 ON CONFLICT (all_call_id) DO NOTHING RETURNING all_call_id;
 
 -- name: insert_commands

@@ -22,6 +22,7 @@ export interface AllCallRow {
   critical: boolean;
   created_by: string;
   created_at: Date;
+  zone_id: string | null;
 }
 
 export interface AllCallCommandRow {
@@ -47,6 +48,7 @@ export interface NewAllCall {
   critical: boolean;
   createdBy: string;
   createdAt: Date;
+  zoneId: string | null;
 }
 
 /** All-calls and their per-unit commands (the only SQL of the all-call capability). */
@@ -54,10 +56,11 @@ export interface NewAllCall {
 export class AllCallsRepository {
   constructor(private readonly database: Database) {}
 
-  async onDutyUnits(agencyId: string): Promise<string[]> {
+  /** On-duty units of the agency (only among `among` when given). */
+  async onDutyUnits(agencyId: string, among?: readonly string[]): Promise<string[]> {
     const rows = await this.database.rows<{ unit_id: string }>({
       text: ON_DUTY_UNITS,
-      values: [agencyId],
+      values: [agencyId, among ?? null],
     });
     return rows.map((row) => row.unit_id);
   }
@@ -76,6 +79,7 @@ export class AllCallsRepository {
           call.critical,
           call.createdBy,
           call.createdAt,
+          call.zoneId,
         ],
       },
       client,

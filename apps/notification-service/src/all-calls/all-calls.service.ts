@@ -50,7 +50,7 @@ export class AllCallsService {
   async create(request: NotifyAllCallCreateRequest): Promise<AllCall> {
     const { agencyId, allCallId } = request;
     const now = this.clock.now();
-    const units = await this.repository.onDutyUnits(agencyId);
+    const units = await this.repository.onDutyUnits(agencyId, request.unitIds);
     const call: AllCallRow = {
       all_call_id: allCallId,
       agency_id: agencyId,
@@ -60,6 +60,7 @@ export class AllCallsService {
       critical: isCritical(request.priority),
       created_by: request.createdBy,
       created_at: now,
+      zone_id: request.zoneId ?? null,
     };
     const commands = units.map((unitId) => ({ commandId: uuidv7(now.getTime()), unitId }));
     const fresh = await this.unitOfWork.run(async (tx) => {
@@ -72,6 +73,7 @@ export class AllCallsService {
         critical: call.critical,
         createdBy: call.created_by,
         createdAt: now,
+        zoneId: call.zone_id,
       });
       if (!inserted) {
         return false;
@@ -102,7 +104,11 @@ export class AllCallsService {
         action: AllCallAuditActions.Issued,
         object: { type: 'all_call', id: allCallId },
         ...(traceId ? { traceId } : {}),
-        details: { priority: request.priority, units: units.length },
+        details: {
+          priority: request.priority,
+          units: units.length,
+          ...(request.zoneId ? { zoneId: request.zoneId } : {}),
+        },
       });
       this.logger.info({ allCallId, agencyId, units: units.length }, 'all-call issued');
     }

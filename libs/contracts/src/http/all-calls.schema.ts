@@ -4,7 +4,7 @@ import { incidentPrioritySchema } from './incidents.schema';
 
 /**
  * `POST /v1/all-calls`: a message to every on-duty unit of the caller's agency (units whose last
- * status is anything but `off_duty`). Each unit's devices get it on `/field` as a `command` of kind
+ * status is anything but `off_duty`), or of those inside one zone. Each unit's devices get it on `/field` as a `command` of kind
  * `message` (`payload.allCallId` names the all-call) and acknowledge it like any command. The
  * priority picks the escalation ladder and makes P1/P2 critical (quiet hours ignored).
  */
@@ -12,6 +12,8 @@ export const createAllCallRequestSchema = z.strictObject({
   title: text().trim().min(1).max(200),
   message: text().trim().min(1).max(4000),
   priority: incidentPrioritySchema.default('P3'),
+  /** Only the on-duty units inside this zone (geofence) now; without it, the whole agency. */
+  zoneId: z.uuid().optional(),
 });
 export type CreateAllCallRequest = z.infer<typeof createAllCallRequestSchema>;
 
@@ -39,6 +41,8 @@ export const allCallSchema = z.object({
   title: text(),
   message: text(),
   priority: incidentPrioritySchema,
+  /** The zone the all-call went to (`null`: the whole agency). */
+  zoneId: z.uuid().nullable(),
   critical: z.boolean(),
   createdBy: text(),
   createdAt: timestamp(),

@@ -12,13 +12,14 @@ export const allCallOperations = {
     method: 'POST',
     path: '/v1/all-calls',
     summary:
-      'Send a message to every on-duty unit of the agency (one command per unit, acknowledged ' +
-      'and escalated like a dispatch command; progress on /dispatch as command.acknowledged)',
+      'Send a message to every on-duty unit of the agency, or of those inside one zone (one ' +
+      'command per unit, acknowledged and escalated like a dispatch command; progress on ' +
+      '/dispatch as command.acknowledged)',
     tag: 'all-calls',
     roles: ALL_CALLERS,
     body: createAllCallRequestSchema,
     success: { status: 201, schema: allCallSchema, description: 'The all-call as issued' },
-    errors: [422],
+    errors: [404, 422],
     idempotent: true,
   }),
   getAllCall: defineOperation({

@@ -28,6 +28,8 @@ export const GeoRpcPatterns = {
   GeofenceList: 'geo.geofences.list',
   GeofenceUpdate: 'geo.geofences.update',
   GeofenceDelete: 'geo.geofences.delete',
+  /** -> `GeoGeofenceUnitsInsideReply`: the units inside a zone now (all-calls to a zone). */
+  GeofenceUnitsInside: 'geo.geofences.units_inside',
   RetentionSet: 'geo.retention.set',
 } as const;
 
@@ -81,6 +83,14 @@ export const geoGeofenceGetRequestSchema = z.strictObject({
   id: text().uuid(),
 });
 export type GeoGeofenceGetRequest = z.infer<typeof geoGeofenceGetRequestSchema>;
+
+/** `geo.geofences.units_inside`: a zone of the caller's agency (`geofence_not_found` otherwise). */
+export const geoGeofenceUnitsInsideRequestSchema = geoGeofenceGetRequestSchema;
+export const geoGeofenceUnitsInsideReplySchema = z.object({
+  /** Units whose membership state is `inside` (hysteresis applied), by id. */
+  unitIds: z.array(text()),
+});
+export type GeoGeofenceUnitsInsideReply = z.infer<typeof geoGeofenceUnitsInsideReplySchema>;
 
 /** `geo.geofences.list` -> `GeofenceListResponse`. */
 export const geoGeofenceListRequestSchema = listGeofencesQuerySchema.extend({

@@ -17,6 +17,8 @@ export const notifyAllCallCreateRequestSchema = createAllCallRequestSchema.exten
   agencyId: agencyIdSchema,
   allCallId: z.uuid(),
   createdBy: text().min(1).max(200),
+  /** With `zoneId`: the units inside the zone (from geo-service); only those on duty are called. */
+  unitIds: z.array(text().min(1).max(100)).max(10_000).optional(),
 });
 export type NotifyAllCallCreateRequest = z.infer<typeof notifyAllCallCreateRequestSchema>;
 
