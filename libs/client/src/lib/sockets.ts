@@ -379,7 +379,9 @@ export function unsubscribe(
 export interface DispatchFeedOptions extends ConnectOptions {
   /**
    * Newest feed id the console handled (persist it to survive a page reload). Without it the feed
-   * is followed from the moment of the first connection: load the state over REST first.
+   * is followed from the feed's newest id at the first connection: load the state over REST once
+   * `onCaughtUp` has been called (events after that id still reach `onEvent`; apply them by their
+   * `version` / timestamps, since the REST answer may already include some of them).
    */
   lastEventId?: string;
   /**
