@@ -10,3 +10,4 @@ export * from './lib/test-keys';
 export * from './lib/redis-prefix';
 export * from './lib/test-app';
 export * from './lib/chromium';
+export * from './lib/fake-outside-services';
