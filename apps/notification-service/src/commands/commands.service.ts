@@ -130,6 +130,7 @@ export class CommandsService {
             location: a.location,
             ...(a.address ? { address: a.address } : {}),
             unitId: a.unitId,
+            ...(a.callSign ? { callSign: a.callSign } : {}),
           },
           issuedAt: now,
         };

@@ -157,6 +157,17 @@ describe('EscalationService', () => {
     );
   });
 
+  it("names the unit by the call sign the dispatch gave in the supervisors' alert", async () => {
+    repository.commandsOfAssignment.mockResolvedValue([
+      command({ payload: { incidentType: 'fire', callSign: 'M-12' } }),
+    ]);
+    await expect(sut.fire(job('unaccepted'))).resolves.toBe('fired');
+    expect(queues.enqueueDelivery).toHaveBeenCalledWith(
+      expect.objectContaining({ channel: 'email', title: expect.stringContaining('M-12') }),
+      `${command().assignmentId}_supervisor_sup-1`,
+    );
+  });
+
   it('alerts the roles of the agency ladder for the priority instead of the supervisors', async () => {
     agencySettings.ladderFor.mockResolvedValue({
       deliverMs: 0,

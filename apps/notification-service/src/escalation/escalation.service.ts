@@ -149,6 +149,10 @@ export class EscalationService {
     const alertText = (supervisor: Recipient) =>
       templates.supervisorAlert(supervisor.locale, {
         unitId: first.unitId,
+        // The call sign the dispatch named (commands issued before it was in the payload have none).
+        ...(typeof first.payload['callSign'] === 'string'
+          ? { callSign: first.payload['callSign'] }
+          : {}),
         priority: job.priority,
         incidentType: String(first.payload['incidentType'] ?? ''),
         waitedS: Math.round(waitedMs / 1000),
