@@ -284,16 +284,16 @@ describe('an agency can go live (issue #18)', () => {
     // 4. Nobody acknowledges: the supervisor is paged on Telegram and by e-mail.
     // (The chat's first message confirmed the link; the supervisor reads English: user.changed.)
     const page = await waitFor(
-      () => telegram.sentTo(chatId).find((m) => m.text.includes('Not accepted')),
+      () => telegram.sentTo(chatId).find((m) => m.text.includes('Not accepted: B-1')),
       { description: 'the supervisor paged on Telegram', timeoutMs: 30_000 },
     );
     expect(page.token).toBe(BOT_TOKEN);
-    expect(page.text).toContain(unit.id);
+    expect(page.text).toContain('B-1 has not accepted the structure_fire assignment');
     const alertMail = await waitFor(
       () => mailsTo(address).find((m) => codeIn(m.raw) === undefined),
       { description: 'the supervisor paged by e-mail', timeoutMs: 30_000 },
     );
-    expect(alertMail.raw).toContain('Not accepted');
+    expect(alertMail.raw).toContain('Not accepted: B-1');
     // The webhook received the dispatch, signed with the secret shown at creation.
     const call = await waitFor(() => receiver.calls.find((c) => c.body.includes(incident.id)), {
       description: 'the webhook call',
