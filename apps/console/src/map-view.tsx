@@ -91,6 +91,8 @@ export function MapView(props: MapViewProps) {
     );
     mapRef.current = map;
 
+    // Per fix only the position moves; the style (status colour, stale) is set when it changes.
+    const styles = new Map<string, string>();
     const draw = (units: UnitView[]) => {
       const now = Date.now();
       for (const unit of units) {
@@ -98,6 +100,7 @@ export function MapView(props: MapViewProps) {
         const latLng: L.LatLngExpression = [unit.position[1], unit.position[0]];
         const colour = UNIT_COLOURS[unit.status ?? ''] ?? '#333333';
         const stale = store.isStale(unit, now);
+        const key = `${colour}${stale ? ':stale' : ''}`;
         const style: L.CircleMarkerOptions = {
           radius: 6,
           color: stale ? '#777777' : '#ffffff',
@@ -110,7 +113,9 @@ export function MapView(props: MapViewProps) {
         const existing = markers.current.get(unit.id);
         if (existing) {
           existing.setLatLng(latLng);
-          existing.setStyle(style);
+          if (styles.get(unit.id) !== key) {
+            existing.setStyle(style);
+          }
         } else {
           const marker = L.circleMarker(latLng, style).bindTooltip(
             () => `${unit.callSign ?? unit.id} · ${unit.status ?? ''}`,
@@ -118,6 +123,7 @@ export function MapView(props: MapViewProps) {
           marker.addTo(unitLayer.current as L.LayerGroup);
           markers.current.set(unit.id, marker);
         }
+        styles.set(unit.id, key);
       }
     };
     draw([...store.units.values()]);

@@ -361,6 +361,12 @@ describe('dispatch console in Chromium', () => {
     expect(
       await b.evaluate(() => (globalThis as unknown as { loadedOnce?: boolean }).loadedOnce),
     ).toBe(true);
+
+    // B signs out: the session is revoked and a reload shows the login again.
+    await b.getByTestId('logout').click();
+    await b.getByTestId('login-form').waitFor();
+    await b.reload();
+    await b.getByTestId('login-form').waitFor();
     expect(pageErrors).toEqual([]);
   }, 120_000);
 
