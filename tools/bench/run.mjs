@@ -33,6 +33,10 @@ const benches = {
     file: 'audit.bench.ts',
     describe: 'AuditRecorder.record() to chained rows vs raw BullMQ; record() cost',
   },
+  console: {
+    file: 'console.bench.ts',
+    describe: 'the browser console in Chromium (2000 units, 50 incidents) vs a bare Leaflet page',
+  },
   dispatch: {
     file: 'dispatch.bench.ts',
     describe: 'assignment → officer device → ack recorded (ws-gateway + notification-service)',
