@@ -153,7 +153,7 @@ describe('contact channels', () => {
     const event = h.assignment({ priority: 'P1', crew: ['officer-z'] });
     await h.publish(Streams.DispatchEvents, event);
     await waitFor(
-      () => h.telegram.sentTo('5005').find((c) => c.text.includes('Not accepted: unit-12')),
+      () => h.telegram.sentTo('5005').find((c) => c.text.includes('Not accepted: Alfa 12')),
       { description: 'the supervisor alerted on Telegram', timeoutMs: 20_000 },
     );
     await waitFor(() => mailsTo('sup-t@agency.test').length >= 2, {
