@@ -93,6 +93,15 @@ describe('platform operators and agency settings', () => {
     );
     expect(admin.status).toBe(201);
     expect(admin.body.user).toMatchObject({ agencyId: 'agency-b', roles: ['admin'] });
+    // notification-service's recipients follow the new admin like any other user.
+    const published = await gw.query<{ envelope: { agencyId: string; data: { roles: string[] } } }>(
+      `SELECT envelope FROM dispatch.outbox
+        WHERE envelope->>'type' = 'user.changed' AND envelope->'data'->>'userId' = $1`,
+      [admin.body.user.id],
+    );
+    expect(published.map((row) => [row.envelope.agencyId, row.envelope.data.roles])).toEqual([
+      ['agency-b', ['admin']],
+    ]);
     const stored = await gw.query<{ token_hash: Buffer }>(
       'SELECT token_hash FROM dispatch.password_setup_tokens',
     );

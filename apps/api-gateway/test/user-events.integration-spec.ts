@@ -1,5 +1,7 @@
 import type { Envelope, User, UserChangedV1 } from '@gad/contracts';
-import { IdentityTestApp } from './identity-test-app';
+import { Database } from '@gad/platform';
+import { seedDemo } from '../src/identity/seed-demo.cli';
+import { ADMIN, IdentityTestApp } from './identity-test-app';
 
 /**
  * Every change an admin makes to a user is published as `user.changed` through the outbox (in the
@@ -75,5 +77,32 @@ describe('api-gateway user.changed events', () => {
       await gw.query(`SELECT 1 FROM dispatch.outbox WHERE envelope->>'type' = 'user.changed'`)
     ).length;
     expect(after).toBe(before);
+  });
+
+  it('publishes users created outside the admin routes: the bootstrap admin and the demo seed', async () => {
+    const [bootstrapped] = await gw.query<{ id: string }>(
+      'SELECT id FROM dispatch.users WHERE agency_id = $1 AND username = $2',
+      [ADMIN.agencyId, ADMIN.username],
+    );
+    expect(bootstrapped).toBeDefined();
+    const first = await changesOf(bootstrapped?.id ?? '');
+    expect(first.map((e) => [e.agencyId, e.data.roles, e.data.status])).toEqual([
+      [ADMIN.agencyId, ['admin'], 'active'],
+    ]);
+
+    const database = gw.app.get(Database);
+    {
+      const seeded = await seedDemo(database);
+      for (const user of seeded.users) {
+        const events = await changesOf(user.id);
+        expect(events.map((e) => [e.agencyId, e.data.status])).toEqual([
+          [seeded.agency.id, 'active'],
+        ]);
+        expect(events[0]?.data.roles).toContain(user.role);
+      }
+      // Seeding again refreshes the users and publishes them again (newest change wins).
+      await seedDemo(database);
+      expect(await changesOf(seeded.users[0]?.id ?? '')).toHaveLength(2);
+    }
   });
 });

@@ -28,6 +28,7 @@ import { IdentityException } from '../identity/identity.exception';
 import { PasswordService } from '../identity/password.service';
 import { PasswordSetupTokensRepository } from '../identity/password-setup-tokens.repository';
 import { SessionRevocations } from '../identity/session-revocations.service';
+import { emitUserChanged } from '../identity/user-events';
 import { toUser } from '../identity/users.mapper';
 import { UsersRepository, uniqueViolation } from '../identity/users.repository';
 import { applySettingsChange, settingsOf } from './agency-settings';
@@ -264,6 +265,7 @@ export class AgenciesService {
           now,
           expiresAt,
         });
+        emitUserChanged(tx, actor, user, now);
         return user;
       });
       this.record(actor, meta, agencyId, PlatformAuditActions.AgencyAdminCreated, {

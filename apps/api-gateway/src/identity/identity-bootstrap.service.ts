@@ -6,6 +6,7 @@ import { Database } from '@gad/platform';
 import { API_GATEWAY_CONFIG, type ApiGatewayConfig } from '../api-gateway.config';
 import { IDENTITY_CLOCK, type Clock } from './identity.constants';
 import { AgenciesRepository } from './agencies.repository';
+import { appendUserChanged } from './user-events';
 import { PasswordService } from './password.service';
 import { UsersRepository } from './users.repository';
 
@@ -54,6 +55,7 @@ export function createFirstAdminRow(
       },
       client,
     );
+    await appendUserChanged(client, { kind: 'system', id: 'bootstrap' }, [row], now);
     return row.id;
   });
 }

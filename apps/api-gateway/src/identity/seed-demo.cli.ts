@@ -17,6 +17,7 @@ import { createDataSource, Database, initializeDataSource } from '@gad/platform'
 import { DISPATCH_SCHEMA, dispatchMigrations } from '../database/data-source';
 import { AgenciesRepository } from './agencies.repository';
 import { PasswordService } from './password.service';
+import { appendUserChanged } from './user-events';
 import { UsersRepository } from './users.repository';
 
 export const DEMO_AGENCY = Object.freeze({ id: 'demo', name: 'Madrid demo' });
@@ -110,6 +111,15 @@ export async function seedDemo(database: Database, now = new Date()): Promise<Se
       }
       seeded.push(existing.id);
     }
+    // Recipients (notification-service) follow users from user.changed.
+    const rows = DEMO_USERS.map((user, index) => ({
+      id: seeded[index],
+      agency_id: DEMO_AGENCY.id,
+      roles: rolesOf(user),
+      locale: 'es' as const,
+      status: 'active' as const,
+    }));
+    await appendUserChanged(client, { kind: 'system', id: 'demo-seed' }, rows, now);
     return seeded;
   });
   return {
