@@ -117,6 +117,11 @@ function perServiceEnv(app, ctx) {
       return {
         AUDIT_SIGNING_KEY: process.env.AUDIT_SIGNING_KEY ?? devAuditKey(ctx.repoRoot),
       };
+    case 'notification-service':
+      // Seals agency webhook secrets; without it creating a webhook is refused.
+      return {
+        NOTIFY_SECRETS_KEY: process.env.NOTIFY_SECRETS_KEY ?? devSecretsKey(ctx.repoRoot),
+      };
     default:
       return {};
   }
@@ -124,8 +129,9 @@ function perServiceEnv(app, ctx) {
 
 /**
  * Development-only keys, generated once under .stack/ (git-ignored) so a fresh clone needs no
- * secret: an ES256 pair for access tokens and an Ed25519 key for audit checkpoints. Production
- * takes them from the environment (a Secret), where these are never used.
+ * secret: an ES256 pair for access tokens, an Ed25519 key for audit checkpoints and the AES-256
+ * key sealing webhook secrets. Production takes them from the environment (a Secret), where these
+ * are never used.
  */
 function devKeyFile(repoRootDir, name, generate) {
   const fs = require('node:fs');
@@ -156,6 +162,12 @@ function devAuditKey(repoRootDir) {
   return devKeyFile(repoRootDir, 'dev-audit-ed25519.pem', () =>
     crypto.generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }),
   );
+}
+function devSecretsKey(repoRootDir) {
+  const crypto = require('node:crypto');
+  return devKeyFile(repoRootDir, 'dev-notify-secrets.key', () =>
+    crypto.randomBytes(32).toString('base64'),
+  ).trim();
 }
 // ═══════════════════════════════════════════════════════════════════════════════════════════
 
