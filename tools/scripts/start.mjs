@@ -245,6 +245,12 @@ function startProcess(
   return state;
 }
 
+/** The platform operator npm start bootstraps (agencies, their admins: `npm run platform`, /v1/platform). */
+const demoPlatformOperator = Object.freeze({
+  username: 'demo.platform',
+  password: 'demo-platform-password',
+});
+
 /** What npm start sets beyond services.cjs: the dev login switch and the console's origin. */
 function startOverrides(name, options) {
   const cors = process.env.CORS_ORIGINS ?? defaultCorsOrigins;
@@ -253,6 +259,11 @@ function startOverrides(name, options) {
       return {
         AUTH_DEV_LOGIN: options['dev-login'] ? 'true' : (process.env.AUTH_DEV_LOGIN ?? 'false'),
         CORS_ORIGINS: cors,
+        // The local platform operator (created on first start; public, development only).
+        BOOTSTRAP_PLATFORM_ADMIN_USERNAME:
+          process.env.BOOTSTRAP_PLATFORM_ADMIN_USERNAME ?? demoPlatformOperator.username,
+        BOOTSTRAP_PLATFORM_ADMIN_PASSWORD:
+          process.env.BOOTSTRAP_PLATFORM_ADMIN_PASSWORD ?? demoPlatformOperator.password,
       };
     case 'ws-gateway':
       return { CORS_ORIGINS: cors };
@@ -508,6 +519,7 @@ async function seedDemo() {
         (user) =>
           `  ${user.role.padEnd(10)}  login ${user.username.padEnd(widthOf('username'))}  password ${user.password}`,
       ),
+      `  platform  login ${(process.env.BOOTSTRAP_PLATFORM_ADMIN_USERNAME ?? demoPlatformOperator.username).padEnd(widthOf('username'))}  password ${process.env.BOOTSTRAP_PLATFORM_ADMIN_PASSWORD ? '(BOOTSTRAP_PLATFORM_ADMIN_PASSWORD)' : demoPlatformOperator.password}  (platform operator: POST ${api}/v1/platform/auth/login)`,
       `  e.g. curl -s ${api}/v1/auth/login -H 'content-type: application/json' \\`,
       `         -d '{"login":"${seeded.users.find((user) => user.role === 'dispatcher')?.username}","password":"${seeded.users.find((user) => user.role === 'dispatcher')?.password}"}'`,
       '',
