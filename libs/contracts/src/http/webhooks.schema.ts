@@ -5,7 +5,7 @@ import { storableText, text, timestamp } from '../primitives/primitives.schema';
  * Agency webhooks (`/v1/agency/webhooks`): an https endpoint receiving commands and notices, each
  * call signed with a secret the server generates and shows once, at creation.
  */
-export const createWebhookRequestSchema = z.object({
+export const createWebhookRequestSchema = z.strictObject({
   /** `https://` only; loopback, private, link-local, CGNAT and metadata targets are refused. */
   url: z.url({ protocol: /^https$/ }).max(2000).check(storableText),
   description: text().trim().max(200).optional(),

@@ -34,7 +34,54 @@ export interface HttpOperation<
   ifMatch?: boolean;
 }
 
-/** Keeps the literal types of an operation for the client and the controllers. */
+/**
+ * The objects a request schema parses (each option of a union), through `.refine`, `.default`,
+ * `.optional` and pipes; `undefined` in the list for anything that is not an object.
+ */
+function requestObjectsOf(schema: z.ZodType): (z.core.$ZodObjectDef | undefined)[] {
+  const def = (schema as unknown as { _zod: { def: z.core.$ZodTypeDef } })._zod.def;
+  const inner = (next: unknown) => requestObjectsOf(next as z.ZodType);
+  switch (def.type) {
+    case 'object':
+      return [def as z.core.$ZodObjectDef];
+    case 'union':
+      return (def as z.core.$ZodUnionDef).options.flatMap(inner);
+    case 'pipe':
+      return inner((def as z.core.$ZodPipeDef).in);
+    case 'optional':
+    case 'nullable':
+    case 'default':
+    case 'prefault':
+    case 'readonly':
+      return inner((def as z.core.$ZodOptionalDef).innerType);
+    default:
+      return [undefined];
+  }
+}
+
+/**
+ * Every request part is a strict object (`z.strictObject`): an unknown key in the path, query or
+ * body is refused at the edge with 422 naming it, never stripped or forwarded to a service. Checked
+ * when the registry is built, so a loose schema fails every import of `@gad/contracts` at once.
+ */
+function assertStrictRequest(operation: HttpOperation): void {
+  for (const part of ['params', 'query', 'body'] as const) {
+    const schema = operation[part];
+    if (!schema) continue;
+    const objects = requestObjectsOf(schema);
+    if (objects.some((object) => object?.catchall?._zod.def.type !== 'never')) {
+      throw new Error(
+        `operation ${operation.operationId}: its ${part} schema must be a z.strictObject ` +
+          '(unknown keys are refused with 422, like every other operation)',
+      );
+    }
+  }
+}
+
+/**
+ * Keeps the literal types of an operation for the client and the controllers; refuses an operation
+ * whose params, query or body is not a strict object.
+ */
 export function defineOperation<
   TParams extends z.ZodType | undefined = undefined,
   TQuery extends z.ZodType | undefined = undefined,
@@ -43,6 +90,7 @@ export function defineOperation<
 >(
   operation: HttpOperation<TParams, TQuery, TBody, TResponse>,
 ): HttpOperation<TParams, TQuery, TBody, TResponse> {
+  assertStrictRequest(operation);
   return operation;
 }
 
