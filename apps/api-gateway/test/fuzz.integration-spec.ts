@@ -12,6 +12,8 @@ import type { z } from 'zod';
 import { IdentityTestApp, type Reply } from './identity-test-app';
 
 const RUNS = 12;
+/** The platform operator bootstrapped for the platform routes (agency tokens get 403 there). */
+const OPERATOR = { username: 'fuzz-ops', password: 'platform operator password' };
 const ALL = Object.values(operations) as HttpOperation[];
 const SOME_ID = '0190f0f0-0000-7000-8000-00000000f00d';
 
@@ -158,6 +160,69 @@ const SAMPLES: Record<string, Sample> = {
   unlockUser: { params: { id: SOME_ID } },
   disableUser: { params: { id: SOME_ID } },
   enableUser: { params: { id: SOME_ID } },
+  platformLogin: { body: { username: 'nobody', password: 'not the password' } },
+  listPlatformAgencies: { query: { limit: '10', cursor: 'c1', status: 'active' } },
+  createPlatformAgency: {
+    body: {
+      id: 'fuzzed-agency',
+      name: 'Fuzzed Agency',
+      settings: {
+        timeZone: 'Europe/Madrid',
+        locale: 'en',
+        nearestMaxPositionAgeS: 60,
+        retentionDays: 30,
+        allowedWebhookHosts: ['hooks.example.org'],
+        escalation: { P1: { deliverMs: 1000, acceptMs: 2000, alertRoles: ['supervisor'] } },
+      },
+    },
+  },
+  getPlatformAgency: { params: { agencyId: 'agency-b' } },
+  suspendPlatformAgency: { params: { agencyId: 'agency-b' }, body: { reason: 'unpaid' } },
+  reactivatePlatformAgency: { params: { agencyId: 'agency-b' } },
+  getPlatformAgencySettings: { params: { agencyId: 'agency-b' } },
+  updatePlatformAgencySettings: {
+    params: { agencyId: 'agency-b' },
+    body: {
+      timeZone: 'Atlantic/Canary',
+      escalation: { P2: { deliverMs: 1000, acceptMs: 2000, alertRoles: ['admin'] } },
+    },
+  },
+  createPlatformAgencyAdmin: {
+    params: { agencyId: 'agency-b' },
+    body: { username: 'fuzzed.admin', email: 'fuzzed-admin@example.test', displayName: 'Admin' },
+  },
+  setPasswordWithToken: { body: { token: 't'.repeat(40), password: 'a long enough password' } },
+  getAgencySettings: {},
+  updateAgencySettings: {
+    body: { locale: 'en', retentionDays: 30, allowedWebhookHosts: ['hooks.example.org'] },
+  },
+  createAllCall: {
+    body: { title: 'Storm', message: 'All units report in', priority: 'P2', zoneId: SOME_ID },
+  },
+  getAllCall: { params: { id: SOME_ID } },
+  getMyContacts: {},
+  createMyTelegramLink: {},
+  startMyEmailVerification: { body: { email: 'me@example.test' } },
+  verifyMyEmail: { body: { code: '123456' } },
+  setMyNotificationPreferences: {
+    body: {
+      channels: ['in_app', 'telegram'],
+      quietHours: { start: '22:00', end: '07:00', timeZone: 'Europe/Madrid' },
+    },
+  },
+  getUserContacts: { params: { id: SOME_ID } },
+  createUserTelegramLink: { params: { id: SOME_ID } },
+  startUserEmailVerification: { params: { id: SOME_ID }, body: { email: 'them@example.test' } },
+  setUserNotificationPreferences: {
+    params: { id: SOME_ID },
+    body: {
+      channels: ['in_app', 'email'],
+      quietHours: { start: '23:00', end: '06:30', timeZone: 'Europe/Madrid' },
+    },
+  },
+  createAgencyWebhook: { body: { url: 'https://hooks.example.org/gad', description: 'CAD' } },
+  listAgencyWebhooks: {},
+  deleteAgencyWebhook: { params: { id: SOME_ID } },
 };
 
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T/;
@@ -265,15 +330,28 @@ function pathOf(operation: HttpOperation, params: Record<string, string> = {}): 
 describe('api-gateway under generated invalid input', () => {
   let gw: IdentityTestApp;
   let token = '';
+  let platformToken = '';
 
   beforeAll(async () => {
     gw = await IdentityTestApp.start({
       RATE_LIMIT_IP_POINTS: '1000000',
       RATE_LIMIT_USER_POINTS: '1000000',
       RPC_TIMEOUT_MS: '200',
+      BOOTSTRAP_PLATFORM_ADMIN_USERNAME: OPERATOR.username,
+      BOOTSTRAP_PLATFORM_ADMIN_PASSWORD: OPERATOR.password,
     });
     token = await gw.devToken('agency-a', [...roleSchema.options], 'fuzzer');
+    const login = await gw.send<{ accessToken: string }>('POST', '/v1/platform/auth/login', {
+      body: OPERATOR,
+    });
+    platformToken = login.body.accessToken;
   }, 60_000);
+
+  /** The token that reaches the operation: the operator's on platform routes, else the fuzzer's. */
+  function tokenFor(operation: HttpOperation): string | undefined {
+    if (operation.roles === 'public') return undefined;
+    return operation.roles.includes('platform-admin') ? platformToken : token;
+  }
 
   afterAll(async () => {
     await gw?.close();
@@ -322,7 +400,7 @@ describe('api-gateway under generated invalid input', () => {
   ): Promise<Reply> {
     const query = sample.query ? `?${rawQuery(sample.query)}` : '';
     return gw.send(operation.method, `${pathOf(operation, sample.params)}${query}`, {
-      token: operation.roles === 'public' ? undefined : token,
+      token: tokenFor(operation),
       body: sample.body,
       headers: { ...(operation.ifMatch ? { 'if-match': '"1"' } : {}), ...headers },
     });
@@ -375,7 +453,10 @@ describe('api-gateway under generated invalid input', () => {
       );
       await fc.assert(
         fc.asyncProperty(body, async (raw) => {
-          const reply = await gw.send(operation.method, pathOf(operation), { token, raw });
+          const reply = await gw.send(operation.method, pathOf(operation), {
+            token: tokenFor(operation),
+            raw,
+          });
           expectCleanRefusal(operation, reply, raw);
         }),
         { numRuns: RUNS, endOnFailure: true },
@@ -406,7 +487,7 @@ describe('api-gateway under generated invalid input', () => {
       await fc.assert(
         fc.asyncProperty(params, async (values) => {
           const reply = await gw.send(operation.method, pathOf(operation, values), {
-            token,
+            token: tokenFor(operation),
             body: operation.body ? {} : undefined,
           });
           expectCleanRefusal(operation, reply, values);
@@ -453,7 +534,7 @@ describe('api-gateway under generated invalid input', () => {
       await fc.assert(
         fc.asyncProperty(query, async (values) => {
           const path = `${pathOf(operation)}?${new URLSearchParams(values).toString()}`;
-          const reply = await gw.send(operation.method, path, { token });
+          const reply = await gw.send(operation.method, path, { token: tokenFor(operation) });
           expectCleanRefusal(operation, reply, values);
         }),
         { numRuns: RUNS, endOnFailure: true },
@@ -644,7 +725,7 @@ describe('api-gateway under generated invalid input', () => {
           operation.method,
           pathOf(operation, SAMPLES[operation.operationId]?.params),
           {
-            token: operation.roles === 'public' ? undefined : token,
+            token: tokenFor(operation),
             raw,
             headers: { 'idempotency-key': `deep-${operation.operationId}`, 'if-match': '"1"' },
           },
@@ -674,9 +755,7 @@ describe('api-gateway under generated invalid input', () => {
         names.length > 0
           ? pathOf(operation, { ...sample.params, [names[0] as string]: long })
           : `${pathOf(operation)}/${long}`;
-      const reply = await gw.send(operation.method, path, {
-        token: operation.roles === 'public' ? undefined : token,
-      });
+      const reply = await gw.send(operation.method, path, { token: tokenFor(operation) });
       expectCleanRefusal(operation, reply, 'long path');
       // The path is echoed at most as a short prefix (instance), never whole, never twice.
       expect({

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { operations, roleSchema, type HttpOperation } from '@gad/contracts';
 import { startServiceProcess, type ServiceProcess } from '@gad/testing';
 import { IdentityTestApp, type Reply } from './identity-test-app';
@@ -22,6 +23,8 @@ interface Seeds {
   assignment(): Promise<string>;
   user(): Promise<string>;
   geofence(): Promise<string>;
+  allCall(): Promise<string>;
+  webhook(): Promise<string>;
 }
 
 /**
@@ -76,6 +79,18 @@ const fixtures: Record<string, (seeds: Seeds) => Promise<Attempt>> = {
   unlockUser: async (s) => ({ params: { id: await s.user() } }),
   disableUser: async (s) => ({ params: { id: await s.user() } }),
   enableUser: async (s) => ({ params: { id: await s.user() } }),
+  getUserContacts: async (s) => ({ params: { id: await s.user() } }),
+  createUserTelegramLink: async (s) => ({ params: { id: await s.user() } }),
+  startUserEmailVerification: async (s) => ({
+    params: { id: await s.user() },
+    body: { email: 'a-spy@example.test' },
+  }),
+  setUserNotificationPreferences: async (s) => ({
+    params: { id: await s.user() },
+    body: { channels: ['in_app'], quietHours: null },
+  }),
+  getAllCall: async (s) => ({ params: { id: await s.allCall() } }),
+  deleteAgencyWebhook: async (s) => ({ params: { id: await s.webhook() } }),
   // Platform routes (docs/adr/0018): no agency token reaches them, whatever its roles.
   getPlatformAgency: async () => ({ params: { agencyId: AGENCY_B }, status: 403 }),
   suspendPlatformAgency: async () => ({
@@ -138,9 +153,15 @@ describe('cross-agency isolation on every route with an id', () => {
       REDIS_KEY_PREFIX: gw.config.REDIS_KEY_PREFIX,
       LOG_LEVEL: 'warn',
     };
-    for (const app of ['geo-service', 'notification-service']) {
-      services.push(await startServiceProcess({ app, env, readyTimeoutMs: 60_000 }));
-    }
+    services.push(
+      await startServiceProcess({ app: 'geo-service', env, readyTimeoutMs: 60_000 }),
+      await startServiceProcess({
+        app: 'notification-service',
+        // A sealing key, so agency B can create the webhook agency A then tries to delete.
+        env: { ...env, NOTIFY_SECRETS_KEY: randomBytes(32).toString('base64') },
+        readyTimeoutMs: 60_000,
+      }),
+    );
     await gw.query(`INSERT INTO dispatch.agencies (id, name) VALUES ($1, 'Agency B')`, [AGENCY_B]);
     tokenA = await gw.devToken(AGENCY_A, ALL_ROLES, 'isolation-a');
     tokenB = await gw.devToken(AGENCY_B, ALL_ROLES, 'isolation-b');
@@ -162,9 +183,50 @@ describe('cross-agency isolation on every route with an id', () => {
       await asB('POST', `/v1/units/${id}/status`, { status: 'available' });
       return id;
     });
+    const geofence = once(
+      async () =>
+        (
+          await asB<{ id: string }>('POST', '/v1/geofences', {
+            name: 'B zone',
+            kind: 'zone',
+            geometry: {
+              type: 'Polygon',
+              coordinates: [
+                [
+                  [-3.71, 40.41],
+                  [-3.69, 40.41],
+                  [-3.69, 40.43],
+                  [-3.71, 40.41],
+                ],
+              ],
+            },
+          })
+        ).id,
+    );
     seeds = {
       incident,
       unit,
+      geofence,
+      // To B's zone, where no unit has a position: no commands, so nothing of B moves meanwhile.
+      allCall: once(
+        async () =>
+          (
+            await asB<{ id: string }>('POST', '/v1/all-calls', {
+              title: 'B all-call',
+              message: 'All B units report in',
+              zoneId: await geofence(),
+            })
+          ).id,
+      ),
+      webhook: once(
+        async () =>
+          (
+            await asB<{ id: string }>('POST', '/v1/agency/webhooks', {
+              url: 'https://93.184.215.14/b/hooks',
+              description: 'B bridge',
+            })
+          ).id,
+      ),
       assignment: once(
         async () =>
           (
@@ -184,26 +246,6 @@ describe('cross-agency isolation on every route with an id', () => {
             })
           ).id,
       ),
-      geofence: once(
-        async () =>
-          (
-            await asB<{ id: string }>('POST', '/v1/geofences', {
-              name: 'B zone',
-              kind: 'zone',
-              geometry: {
-                type: 'Polygon',
-                coordinates: [
-                  [
-                    [-3.71, 40.41],
-                    [-3.69, 40.41],
-                    [-3.69, 40.43],
-                    [-3.71, 40.41],
-                  ],
-                ],
-              },
-            })
-          ).id,
-      ),
     };
   }, 150_000);
 
@@ -212,20 +254,27 @@ describe('cross-agency isolation on every route with an id', () => {
     await gw?.close();
   }, 60_000);
 
-  /** A digest of agency B's rows in every dispatch table that has `agency_id`. */
+  /**
+   * A digest of agency B's rows in every dispatch table that has `agency_id`, and in the
+   * notification-service tables the forwarded routes write (webhooks, contact codes, all-calls).
+   */
   async function agencyBDigest(): Promise<Record<string, string>> {
-    const tables = await gw.query<{ table_name: string }>(
-      `SELECT table_name FROM information_schema.columns
-       WHERE table_schema = 'dispatch' AND column_name = 'agency_id' ORDER BY table_name`,
+    const tables = await gw.query<{ table_schema: string; table_name: string }>(
+      `SELECT table_schema, table_name FROM information_schema.columns
+       WHERE column_name = 'agency_id'
+         AND (table_schema = 'dispatch'
+           OR (table_schema = 'notify'
+             AND table_name IN ('webhooks', 'contact_verifications', 'all_calls')))
+       ORDER BY table_schema, table_name`,
     );
     const digest: Record<string, string> = {};
-    for (const { table_name: table } of tables) {
+    for (const { table_schema: schema, table_name: table } of tables) {
       const rows = await gw.query<{ d: string | null }>(
-        `SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) AS d FROM dispatch."${table}" t
+        `SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) AS d FROM "${schema}"."${table}" t
          WHERE agency_id = $1`,
         [AGENCY_B],
       );
-      digest[table] = rows[0]?.d ?? 'empty';
+      digest[`${schema}.${table}`] = rows[0]?.d ?? 'empty';
     }
     return digest;
   }
