@@ -217,6 +217,30 @@ describe('docs/quickstart.md and the @gad/client README, as written', () => {
       description: `the simulator's 3 devices connected:\n${lines.slice(-20).join('\n')}`,
     });
 
+    // ... and their first fixes indexed, as a reader of the quickstart finds them a few seconds
+    // after npm start (the commands below run faster than the simulator's first report).
+    const login = await fetch(`${apiUrl}/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ login: 'demo.dispatcher', password: 'demo-dispatcher-password' }),
+    });
+    const { accessToken } = (await login.json()) as { accessToken: string };
+    await waitFor(
+      async () => {
+        const nearest = await fetch(
+          `${apiUrl}/v1/units/nearest?lon=-3.7038&lat=40.4168&limit=3&maxAgeS=60`,
+          { headers: { authorization: `Bearer ${accessToken}` } },
+        );
+        const body = (await nearest.json()) as { items?: unknown[] };
+        return (body.items?.length ?? 0) >= 3;
+      },
+      {
+        timeoutMs: 60_000,
+        intervalMs: 500,
+        description: `the simulator's 3 units with a fresh position:\n${lines.slice(-5).join('\n')}`,
+      },
+    );
+
     shell = new Shell({ ...inheritedEnv, npm_config_audit: 'false', npm_config_fund: 'false' });
   }, 240_000);
 
