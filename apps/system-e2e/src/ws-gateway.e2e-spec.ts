@@ -180,9 +180,14 @@ describe('ws-gateway (two instances)', () => {
     const unitId = `unit-x-${run}`;
     const onB = await device(b.url, agencyA, unitId);
     const issued: string[] = [];
-    // The group hands each entry to one instance; issue until instance A has emitted one.
+    // The group hands each entry to one instance; issue until instance A has emitted one. Redis
+    // serves the instance that has waited longest, and both also read gad:field:acks, so the two
+    // can fall into a lockstep where B reads every command and A every ack. A decoy command (to a
+    // unit with no device) just before each one goes to the first waiting instance, so the real
+    // one goes to the other: the order is broken and commands of the unit stay one at a time.
     await waitFor(
       async () => {
+        await issue(agencyA, `unit-decoy-${run}`, 'decoy');
         const commandId = await issue(agencyA, unitId, `cmd ${issued.length + 1}`);
         issued.push(commandId);
         await waitFor(() => emittedBy(a, commandId) || emittedBy(b, commandId), {
