@@ -42,8 +42,14 @@ export async function startRedisServer(): Promise<RedisServerHandle> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'gad-redis-'));
   let child: ChildProcess | undefined;
+  // Every process this handle spawned: dispose() kills any still alive, so no server outlives
+  // its test, whatever order the test called start() and stop() in.
+  const spawned = new Set<ChildProcess>();
 
   const start = async (): Promise<void> => {
+    if (child && child.exitCode === null && child.signalCode === null) {
+      return; // already running
+    }
     child = spawn(
       'redis-server',
       [
@@ -60,6 +66,9 @@ export async function startRedisServer(): Promise<RedisServerHandle> {
       ],
       { stdio: 'ignore' },
     );
+    const started = child;
+    spawned.add(started);
+    started.once('exit', () => spawned.delete(started));
     await waitFor(() => ping(port), {
       description: `redis-server on port ${port}`,
       timeoutMs: 10_000,
@@ -69,7 +78,7 @@ export async function startRedisServer(): Promise<RedisServerHandle> {
   const stop = async ({ hard = false } = {}): Promise<void> => {
     const running = child;
     child = undefined;
-    if (!running || running.exitCode !== null) {
+    if (!running || running.exitCode !== null || running.signalCode !== null) {
       return;
     }
     const exited = new Promise((resolve) => running.once('exit', resolve));
@@ -85,6 +94,9 @@ export async function startRedisServer(): Promise<RedisServerHandle> {
     start,
     dispose: async () => {
       await stop({ hard: true });
+      for (const leftover of spawned) {
+        leftover.kill('SIGKILL');
+      }
       rmSync(dir, { recursive: true, force: true });
     },
   };
