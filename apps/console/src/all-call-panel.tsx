@@ -2,6 +2,7 @@ import type { AllCall, IncidentPriority } from '@gad/contracts';
 import { useEffect, useState, type FormEvent } from 'react';
 import { describeProblem } from './create-incident-panel';
 import { useI18n } from './i18n';
+import { PrioritySelect } from './priority-select';
 import type { Session } from './session';
 import type { ConsoleStore } from './store';
 
@@ -79,17 +80,7 @@ export function AllCallPanel({ session, store, revision }: AllCallPanelProps) {
         </label>
         <label>
           {t('priority')}
-          <select
-            name="priority"
-            value={priority}
-            onChange={(e) => setPriority(e.target.value as IncidentPriority)}
-          >
-            {(['P1', 'P2', 'P3', 'P4'] as const).map((p) => (
-              <option key={p} value={p}>
-                {p}
-              </option>
-            ))}
-          </select>
+          <PrioritySelect name="priority" value={priority} onChange={setPriority} />
         </label>
         {error ? (
           <p className="error" role="alert">

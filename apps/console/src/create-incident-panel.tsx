@@ -2,6 +2,7 @@ import { isGadProblemError } from '@gad/client';
 import type { Incident, IncidentPriority } from '@gad/contracts';
 import { useState, type FormEvent } from 'react';
 import { useI18n } from './i18n';
+import { PrioritySelect } from './priority-select';
 import type { Session } from './session';
 
 interface CreateIncidentPanelProps {
@@ -101,17 +102,7 @@ export function CreateIncidentPanel(props: CreateIncidentPanelProps) {
         </label>
         <label>
           {t('priority')}
-          <select
-            name="priority"
-            value={priority}
-            onChange={(e) => setPriority(e.target.value as IncidentPriority)}
-          >
-            {(['P1', 'P2', 'P3', 'P4'] as const).map((p) => (
-              <option key={p} value={p}>
-                {p}
-              </option>
-            ))}
-          </select>
+          <PrioritySelect name="priority" value={priority} onChange={setPriority} />
         </label>
         <label>
           {t('address')}

@@ -8,6 +8,7 @@ import type {
 import { useCallback, useEffect, useState } from 'react';
 import { describeProblem } from './create-incident-panel';
 import { useI18n } from './i18n';
+import { PrioritySelect } from './priority-select';
 import type { Session } from './session';
 import type { ConsoleStore, EscalationView, IncidentView } from './store';
 
@@ -19,7 +20,6 @@ const STATUSES: IncidentStatus[] = [
   'closed',
   'cancelled',
 ];
-const PRIORITIES: IncidentPriority[] = ['P1', 'P2', 'P3', 'P4'];
 const SHOWN_STAGES = [
   'notified',
   'delivered',
@@ -227,17 +227,7 @@ export function IncidentDetailPanel(props: IncidentDetailPanelProps) {
       <div className="changes">
         <label>
           {t('changePriority')}
-          <select
-            data-testid="priority-select"
-            value={priority}
-            onChange={(e) => setPriority(e.target.value as IncidentPriority)}
-          >
-            {PRIORITIES.map((p) => (
-              <option key={p} value={p}>
-                {p}
-              </option>
-            ))}
-          </select>
+          <PrioritySelect testId="priority-select" value={priority} onChange={setPriority} />
         </label>
         <button
           type="button"

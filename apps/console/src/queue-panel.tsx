@@ -1,5 +1,6 @@
 import type { IncidentPriority, IncidentStatus } from '@gad/contracts';
 import { useI18n } from './i18n';
+import { PRIORITIES } from './priority-select';
 import { OPEN_STATUSES, type IncidentView } from './store';
 
 export type StatusFilter = 'open' | 'all' | IncidentStatus;
@@ -13,7 +14,6 @@ const STATUSES: IncidentStatus[] = [
   'closed',
   'cancelled',
 ];
-const PRIORITIES: IncidentPriority[] = ['P1', 'P2', 'P3', 'P4'];
 
 export function matchesFilter(
   incident: IncidentView,
