@@ -12,6 +12,7 @@ import { DocsModule } from './docs/docs.module';
 import { GeoModule } from './geo/geo.module';
 import { IncidentsModule } from './incidents/incidents.module';
 import { NotificationsModule } from './notifications/notifications.module';
+import { rpcHttpOf } from './rpc/rpc-http.config';
 import { RpcModule } from './rpc/rpc.module';
 import { UnitsModule } from './units/units.module';
 import { AssignmentsModule } from './assignments/assignments.module';
@@ -48,6 +49,7 @@ export class AppModule {
           instanceId,
           rpcTimeoutMs: config.RPC_TIMEOUT_MS,
         }),
+          http: rpcHttpOf(config),
         // Global: the dispatch unit of work and identity write their events into it.
         OutboxModule.forSchema(DISPATCH_SCHEMA, { pollIntervalMs: config.OUTBOX_POLL_MS }),
         AuditModule.forRoot({

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { connectBusTransport } from '@gad/bus';
+import { connectBusTransport, httpRpcOptionsOf } from '@gad/bus';
 import { exitOnConfigError } from '@gad/config';
 import { bootstrapService } from '@gad/platform';
 import { AppModule } from './app.module';
@@ -14,7 +14,8 @@ export async function bootstrap(): Promise<void> {
     port: config.PORT,
     host: config.HOST,
     configure: async (app) => {
-      // Serves the audit.query / audit.verify RPCs on gad:rpc:audit-log-worker.
+      // Serves the audit.query / audit.verify RPCs on gad:rpc:audit-log-worker, and over HTTP
+      // keep-alive on RPC_HTTP_PORT when set (docs/adr/0024).
       await connectBusTransport(app, {
         redis: config.REDIS_URL,
         prefix: config.REDIS_KEY_PREFIX,
@@ -22,6 +23,7 @@ export async function bootstrap(): Promise<void> {
         consumer: instanceId,
         streams: [],
         rpc: true,
+        http: httpRpcOptionsOf(config),
       });
     },
   });

@@ -6,6 +6,8 @@ export * from './lib/trace-propagation';
 export * from './lib/stream.publisher';
 export * from './lib/stream.consumer';
 export * from './lib/rpc.client';
+export * from './lib/http-rpc.server';
+export * from './lib/http-rpc.client';
 export * from './lib/idempotency.guard';
 export * from './lib/outbox.writer';
 export * from './lib/outbox.relay';

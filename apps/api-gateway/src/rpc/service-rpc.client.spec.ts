@@ -1,4 +1,4 @@
-import { RpcRemoteError, type BusClient } from '@gad/bus';
+import { RpcRemoteError, RpcTimeoutError, type BusClient } from '@gad/bus';
 import { DomainException } from '@gad/platform';
 import { z } from 'zod';
 import type { ApiGatewayConfig } from '../api-gateway.config';
@@ -50,5 +50,57 @@ describe('ServiceRpcClient', () => {
       status: 404,
       detail: 'no such fence',
     });
+  });
+
+  it('opens the circuit after consecutive upstream failures: 503 + retryAfter without calling', async () => {
+    const request = jest.fn(() => Promise.reject(new RpcTimeoutError('geo-service', 'geo.x', 100)));
+    const sut = new ServiceRpcClient(
+      { request } as unknown as BusClient,
+      {
+        RPC_TIMEOUT_MS: 100,
+        RPC_BREAKER_THRESHOLD: 3,
+        RPC_BREAKER_HALF_OPEN_MS: 60_000,
+      } as ApiGatewayConfig,
+    );
+    for (let i = 0; i < 3; i += 1) {
+      await expect(sut.call('geo-service', user, 'geo.x', {}, z.unknown())).rejects.toMatchObject({
+        status: 504,
+      });
+    }
+    await expect(sut.call('geo-service', user, 'geo.x', {}, z.unknown())).rejects.toMatchObject({
+      code: 'upstream_unavailable',
+      status: 503,
+      extensions: { retryAfter: 60 },
+    });
+    expect(request).toHaveBeenCalledTimes(3);
+  });
+
+  it('keeps the circuit closed for domain errors and per service', async () => {
+    const request = jest.fn((service: string) =>
+      Promise.reject(
+        service === 'geo-service'
+          ? new RpcRemoteError('geofence_not_found', 'no such fence')
+          : new RpcTimeoutError(service, 'audit.x', 100),
+      ),
+    );
+    const sut = new ServiceRpcClient(
+      { request } as unknown as BusClient,
+      {
+        RPC_TIMEOUT_MS: 100,
+        RPC_BREAKER_THRESHOLD: 2,
+        RPC_BREAKER_HALF_OPEN_MS: 60_000,
+      } as ApiGatewayConfig,
+    );
+    for (let i = 0; i < 2; i += 1) {
+      await sut.call('audit-log-worker', user, 'audit.x', {}, z.unknown()).catch(() => undefined);
+    }
+    for (let i = 0; i < 5; i += 1) {
+      await expect(sut.call('geo-service', user, 'geo.x', {}, z.unknown())).rejects.toMatchObject({
+        status: 404,
+      });
+    }
+    await expect(
+      sut.call('audit-log-worker', user, 'audit.x', {}, z.unknown()),
+    ).rejects.toMatchObject({ status: 503 });
   });
 });

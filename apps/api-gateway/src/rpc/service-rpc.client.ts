@@ -1,5 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { metrics } from '@opentelemetry/api';
 import { BusClient, RpcRemoteError, RpcTimeoutError } from '@gad/bus';
+import {
+  BrokenCircuitError,
+  circuitBreaker,
+  ConsecutiveBreaker,
+  handleWhen,
+  type CircuitBreakerPolicy,
+} from 'cockatiel';
 import { CommonErrorCode, isStableErrorCode, type AccessClaims } from '@gad/contracts';
 import { createLogger } from '@gad/observability';
 import { DomainException } from '@gad/platform';
@@ -51,18 +59,56 @@ export function statusOf(code: string): number {
   return 502;
 }
 
+/** Remote codes that say the service (or the way to it) failed, not the request. */
+const UPSTREAM_FAILURE_CODES = new Set(['rpc_send_failed', 'overloaded', 'upstream_timeout']);
+
+/** Whether an RPC failure counts against the service's circuit (timeouts, unreachable, overloaded). */
+export function isUpstreamFailure(error: unknown): boolean {
+  return (
+    error instanceof RpcTimeoutError ||
+    (error instanceof RpcRemoteError && UPSTREAM_FAILURE_CODES.has(error.code))
+  );
+}
+
+const breakerOpened = metrics
+  .getMeter('api-gateway')
+  .createCounter('gad_rpc_circuit_opened_total', {
+    description: 'Times the circuit to a service opened after consecutive upstream failures',
+  });
+
 /**
- * The api-gateway's port to the services behind it: request/reply over the bus with the caller's
- * agency and identity, the reply validated against its contract, remote errors as problem+json.
+ * The api-gateway's port to the services behind it: request/reply over the bus (HTTP keep-alive
+ * or the RPC stream, docs/adr/0024) with the caller's agency and identity, the reply validated
+ * against its contract, remote errors as problem+json. One circuit breaker per service: after
+ * `RPC_BREAKER_THRESHOLD` consecutive timeouts or transport failures, calls to it are refused at
+ * once with 503 + Retry-After for `RPC_BREAKER_HALF_OPEN_MS`, then one probe call decides.
  */
 @Injectable()
 export class ServiceRpcClient {
   private readonly logger = createLogger('service-rpc');
+  private readonly breakers = new Map<string, CircuitBreakerPolicy>();
 
   constructor(
     private readonly bus: BusClient,
     @Inject(API_GATEWAY_CONFIG) private readonly config: ApiGatewayConfig,
   ) {}
+
+  private breakerOf(service: string): CircuitBreakerPolicy {
+    let breaker = this.breakers.get(service);
+    if (!breaker) {
+      breaker = circuitBreaker(handleWhen(isUpstreamFailure), {
+        halfOpenAfter: this.config.RPC_BREAKER_HALF_OPEN_MS ?? 5_000,
+        breaker: new ConsecutiveBreaker(this.config.RPC_BREAKER_THRESHOLD ?? 10),
+      });
+      breaker.onBreak(() => {
+        breakerOpened.add(1, { service });
+        this.logger.warn({ service }, 'circuit opened: calls refused until a probe succeeds');
+      });
+      breaker.onReset(() => this.logger.info({ service }, 'circuit closed'));
+      this.breakers.set(service, breaker);
+    }
+    return breaker;
+  }
 
   async call<S extends z.ZodType>(
     service: string,
@@ -72,13 +118,27 @@ export class ServiceRpcClient {
     replySchema: S,
   ): Promise<z.infer<S>> {
     try {
-      const reply = await this.bus.request<unknown>(service, pattern, data, {
-        timeoutMs: this.config.RPC_TIMEOUT_MS,
-        agencyId: user.agencyId,
-        actor: { kind: 'user', id: user.sub, roles: user.roles },
-      });
+      const reply = await this.breakerOf(service).execute(() =>
+        this.bus.request<unknown>(service, pattern, data, {
+          timeoutMs: this.config.RPC_TIMEOUT_MS,
+          agencyId: user.agencyId,
+          actor: { kind: 'user', id: user.sub, roles: user.roles },
+        }),
+      );
       return replySchema.parse(reply);
     } catch (error) {
+      if (error instanceof BrokenCircuitError) {
+        const retryAfter = Math.max(
+          1,
+          Math.ceil((this.config.RPC_BREAKER_HALF_OPEN_MS ?? 5_000) / 1_000),
+        );
+        throw new DomainException(
+          CommonErrorCode.UpstreamUnavailable,
+          503,
+          `${service} is failing; retry after ${retryAfter} s`,
+          { extensions: { retryAfter } },
+        );
+      }
       if (error instanceof RpcTimeoutError) {
         throw new DomainException('upstream_timeout', 504, `${service} did not answer in time`);
       }

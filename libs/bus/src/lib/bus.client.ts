@@ -1,6 +1,7 @@
 import type { Envelope } from '@gad/contracts';
 import type { OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { HttpRpcClient, type HttpRpcClientOptions } from './http-rpc.client';
 import { IdempotencyGuard, type IdempotencyGuardOptions } from './idempotency.guard';
 import {
   closeRedis,
@@ -23,6 +24,11 @@ export interface BusClientOptions {
   commandTimeoutMs?: number;
   /** `XADD MAXLEN ~` of published streams. Default 100,000. */
   maxLen?: number;
+  /**
+   * Services called over pooled HTTP keep-alive instead of their RPC stream (docs/adr/0024): their
+   * base URLs and the shared token. Services without a URL are called over the stream.
+   */
+  http?: Pick<HttpRpcClientOptions, 'urls' | 'token' | 'maxSockets'>;
   logger?: BusLogger;
 }
 
@@ -31,6 +37,7 @@ export class BusClient implements OnApplicationShutdown {
   readonly publisher: StreamPublisher;
   private readonly redis: Redis;
   private readonly rpc: RpcClient;
+  private readonly httpRpc?: HttpRpcClient;
   private closing?: Promise<void>;
 
   constructor(private readonly options: BusClientOptions) {
@@ -54,6 +61,13 @@ export class BusClient implements OnApplicationShutdown {
       maxLen: options.maxLen,
       logger,
     });
+    if (options.http && Object.keys(options.http.urls).length > 0) {
+      this.httpRpc = new HttpRpcClient({
+        ...options.http,
+        instanceId: options.instanceId,
+        defaultTimeoutMs: options.rpcTimeoutMs,
+      });
+    }
   }
 
   /** Appends envelopes to `stream` (name without prefix) in one round trip; resolves with entry ids. */
@@ -61,13 +75,19 @@ export class BusClient implements OnApplicationShutdown {
     return this.publisher.publish(stream, envelopes);
   }
 
-  /** Calls `pattern` on `service`; rejects with `RpcTimeoutError` or `RpcRemoteError`. */
+  /**
+   * Calls `pattern` on `service` (over HTTP when it has a URL, else its RPC stream); rejects with
+   * `RpcTimeoutError` or `RpcRemoteError`.
+   */
   request<TResponse = unknown>(
     service: string,
     pattern: string,
     data: unknown,
     options?: RpcRequestOptions,
   ): Promise<TResponse> {
+    if (this.httpRpc?.serves(service)) {
+      return this.httpRpc.request<TResponse>(service, pattern, data, options);
+    }
     return this.rpc.request<TResponse>(service, pattern, data, options);
   }
 
@@ -78,6 +98,7 @@ export class BusClient implements OnApplicationShutdown {
 
   close(): Promise<void> {
     this.closing ??= (async () => {
+      this.httpRpc?.close();
       await this.rpc.close();
       await closeRedis(this.redis);
     })();

@@ -1,11 +1,13 @@
 import { rpcStreamOf, type Envelope } from '@gad/contracts';
-import { createLogger, type Logger } from '@gad/observability';
+import { contextFromTraceparent, createLogger, type Logger } from '@gad/observability';
+import { context as otelContext } from '@opentelemetry/api';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
 import type { Redis } from 'ioredis';
 import { lastValueFrom } from 'rxjs';
 import { BusContext } from './bus.context';
 import { busInstruments } from './bus.metrics';
 import { eventIntakeOf, parseEvent, type EventIntake } from './event-intake';
+import { HttpRpcServer, type HttpRpcServerOptions } from './http-rpc.server';
 import {
   closeRedis,
   DEFAULT_COMMAND_TIMEOUT_MS,
@@ -34,6 +36,11 @@ export interface RedisStreamsTransportOptions extends ConsumerTuning {
   rpc?: boolean;
   /** RPC requests handled at the same time per instance. Default 16. */
   rpcConcurrency?: number;
+  /**
+   * Also serve the `@MessagePattern` handlers over pooled HTTP keep-alive on this port
+   * (docs/adr/0024); the stream stays served for callers without the HTTP address.
+   */
+  http?: Omit<HttpRpcServerOptions, 'logger'>;
   logger?: BusLogger;
 }
 
@@ -57,6 +64,9 @@ export class RedisStreamsTransport
   private eventConsumer?: StreamConsumer;
   private rpcConsumer?: StreamConsumer;
   private replyRedis?: Redis;
+  private httpServer?: HttpRpcServer;
+  /** Port the HTTP RPC server listens on (once started with `http`). */
+  httpPort?: number;
   /** Handler per event type (see {@link getHandlerByPattern}). */
   private readonly handlerOf = new Map<string, MessageHandler | null>();
   /** Intake per event type with a handler (see {@link intakeOf}). */
@@ -84,7 +94,11 @@ export class RedisStreamsTransport
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.eventConsumer?.stop(), this.rpcConsumer?.stop()]);
+    await Promise.all([
+      this.eventConsumer?.stop(),
+      this.rpcConsumer?.stop(),
+      this.httpServer?.close(),
+    ]);
     if (this.replyRedis) {
       await closeRedis(this.replyRedis);
     }
@@ -138,8 +152,27 @@ export class RedisStreamsTransport
         await this.rpcConsumer.start();
         started.push(this.rpcConsumer);
       }
+      if (options.http) {
+        this.httpServer = new HttpRpcServer(
+          { ...options.http, logger: this.busLogger },
+          (envelope, deadline, callerGone) =>
+            otelContext.with(contextFromTraceparent(envelope.traceparent), () =>
+              this.answer(envelope, deadline, callerGone, {
+                stream: 'http',
+                key: '',
+                id: envelope.id,
+                group: options.service,
+                consumer: options.consumer,
+                deliveries: 1,
+                fields: { [Fields.Deadline]: String(deadline) },
+              }),
+            ),
+        );
+        this.httpPort = await this.httpServer.listen();
+      }
     } catch (error) {
       await Promise.all(started.map((consumer) => consumer.stop()));
+      await this.httpServer?.close();
       if (this.replyRedis) {
         await closeRedis(this.replyRedis);
       }
@@ -213,6 +246,22 @@ export class RedisStreamsTransport
       busInstruments().unhandled.add(1, { stream: delivery.stream, group: delivery.group });
       return;
     }
+    const reply = await this.answer(envelope, deadline, () => false, delivery);
+    await sendRpcReply(this.replyRedis as Redis, replyTo, envelope.id, reply);
+  }
+
+  /** Runs the `@MessagePattern` handler of a request (either transport) and builds its reply. */
+  private async answer(
+    envelope: Envelope,
+    deadline: number,
+    callerGone: () => boolean,
+    delivery: Delivery,
+  ): Promise<RpcReply> {
+    if ((Number.isFinite(deadline) && Date.now() > deadline) || callerGone()) {
+      // The caller has given up already (deadline or cancellation): do not start the work.
+      busInstruments().unhandled.add(1, { stream: delivery.stream, group: delivery.group });
+      return { ok: false, error: { code: 'upstream_timeout', message: 'deadline passed' } };
+    }
     const handler = this.getHandlerByPattern(envelope.type);
     let reply: RpcReply;
     if (!handler || handler.isEventHandler) {
@@ -238,7 +287,7 @@ export class RedisStreamsTransport
         }
       }
     }
-    await sendRpcReply(this.replyRedis as Redis, replyTo, envelope.id, reply);
+    return reply;
   }
 
   /** Runs a Nest handler to completion; rejects with what the handler (or its exception filter) threw. */

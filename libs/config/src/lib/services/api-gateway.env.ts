@@ -8,6 +8,7 @@ import {
   databaseEnvSchema,
   envBool,
   envInt,
+  envUrl,
   serviceEnvSchema,
 } from '../env-schemas';
 
@@ -33,6 +34,18 @@ export const apiGatewayEnvSchema = serviceEnvSchema.extend(databaseEnvSchema.sha
   AUTH_DEV_LOGIN: envBool(false),
   /** Deadline of request/reply calls to other services over the bus. */
   RPC_TIMEOUT_MS: envInt(2_000, 50, 30_000),
+  /**
+   * Base URLs of geo-service's and audit-log-worker's HTTP RPC servers (their `RPC_HTTP_PORT`):
+   * reads go there over pooled keep-alive instead of their RPC streams (docs/adr/0024). Unset: the
+   * stream. RPC_HTTP_TOKEN is the servers' shared secret (required when a URL is set).
+   */
+  GEO_SERVICE_RPC_URL: envUrl(['http']).optional(),
+  AUDIT_LOG_WORKER_RPC_URL: envUrl(['http']).optional(),
+  RPC_HTTP_TOKEN: z.string().min(32).optional(),
+  /** Consecutive upstream failures (timeouts, unreachable) that open a service's circuit. */
+  RPC_BREAKER_THRESHOLD: envInt(10, 1, 1_000),
+  /** How long an open circuit refuses calls (503) before letting one through to probe. */
+  RPC_BREAKER_HALF_OPEN_MS: envInt(5_000, 100, 600_000),
   OUTBOX_POLL_MS: envInt(200, 10, 10_000),
   // Identity and edge protections (see README).
   /** Lifetime of a session: refresh is refused this long after the login (re-authentication). */

@@ -3,9 +3,16 @@
  * docker/test holds compose and the k8s overlays to. Variables are listed in the app's README.
  */
 import { z } from 'zod';
-import { databaseEnvSchema, envInt, serviceEnvSchema } from '../env-schemas';
+import {
+  databaseEnvSchema,
+  envInt,
+  rpcHttpServerEnvSchema,
+  serviceEnvSchema,
+} from '../env-schemas';
 
 export const auditLogWorkerEnvSchema = serviceEnvSchema.extend(databaseEnvSchema.shape).extend({
+  /** RPC_HTTP_PORT, RPC_HTTP_TOKEN: its reads served over HTTP keep-alive (docs/adr/0024). */
+  ...rpcHttpServerEnvSchema.shape,
   PORT: envInt(3003, 1, 65535),
   /** Ed25519 private key (PKCS#8, PEM or base64 DER) that signs checkpoints. */
   AUDIT_SIGNING_KEY: z.string().min(40),
@@ -36,6 +43,11 @@ export const auditLogWorkerEnvSchema = serviceEnvSchema.extend(databaseEnvSchema
   AUDIT_CHECKPOINT_EVERY: envInt(1_000, 1, 1_000_000),
   /** ...or this long after the chain last moved, whichever comes first. */
   AUDIT_CHECKPOINT_INTERVAL_MS: envInt(60_000, 100, 86_400_000),
+  /**
+   * Directory of the append-only audit witness (docs/adr/0022): each process appends its own signed
+   * JSONL file there; mount storage the database administrator cannot alter. Unset: no witness.
+   */
+  AUDIT_WITNESS_DIR: z.string().optional(),
   /** Months entries are kept at least (whole monthly partitions are purged after that). */
   AUDIT_RETENTION_MONTHS: envInt(12, 12, 1_200),
   /** Monthly partitions created ahead of time. */
