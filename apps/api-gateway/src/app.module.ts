@@ -57,6 +57,8 @@ export class AppModule {
           redisUrl: config.REDIS_URL,
           keyPrefix: config.REDIS_KEY_PREFIX,
           interceptAll: true,
+          // Entries in the outbox, in the transaction of their change (docs/adr/0021).
+          outbox: true,
         }),
         RpcModule,
         EdgeModule,

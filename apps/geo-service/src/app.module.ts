@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { AuditModule } from '@gad/audit';
 import { BusModule, OutboxModule } from '@gad/bus';
 import { ConfigModule, DatabaseModule, CLOCK, systemClock } from '@gad/platform';
 import {
@@ -41,6 +42,13 @@ export class AppModule {
         }),
         // Global: geofence events are written by the ingestion SQL and relayed to gad:geo:events.
         OutboxModule.forSchema(GEO_SCHEMA, { pollIntervalMs: config.OUTBOX_POLL_MS }),
+        // Entries in the outbox, in the transaction of their change (docs/adr/0021).
+        AuditModule.forRoot({
+          service: 'geo-service',
+          redisUrl: config.REDIS_URL,
+          keyPrefix: config.REDIS_KEY_PREFIX,
+          outbox: true,
+        }),
         RetentionModule,
         UnitsModule,
         GeofencesModule,

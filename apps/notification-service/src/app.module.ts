@@ -56,6 +56,8 @@ export class AppModule {
           service: 'notification-service',
           redisUrl: config.REDIS_URL,
           keyPrefix: config.REDIS_KEY_PREFIX,
+          // Entries in the outbox, in the transaction of their change (docs/adr/0021).
+          outbox: true,
         }),
         // Global: the commands and the escalation ladder write events into it.
         OutboxModule.forSchema(NOTIFY_SCHEMA, { pollIntervalMs: config.OUTBOX_POLL_MS }),

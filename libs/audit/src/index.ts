@@ -1,3 +1,4 @@
+export * from './lib/storable-json';
 export * from './lib/audit-redaction';
 export * from './lib/audit-recorder.service';
 export * from './lib/audited.decorator';

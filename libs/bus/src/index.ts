@@ -11,6 +11,7 @@ export * from './lib/http-rpc.client';
 export * from './lib/idempotency.guard';
 export * from './lib/outbox.writer';
 export * from './lib/outbox.relay';
+export * from './lib/transaction-scope';
 export * from './lib/bus.context';
 export * from './lib/event-intake';
 export * from './lib/serial-by-key';

@@ -12,11 +12,26 @@ import {
   type AuditEntry,
   type AuditOutcome,
 } from '@gad/contracts';
+import { currentTransaction, type OutboxRelay, type OutboxWriter } from '@gad/bus';
 import { createLogger } from '@gad/observability';
 import { Queue } from 'bullmq';
-import { redisClientFromUrl } from '@gad/platform';
+import { redisClientFromUrl, type Database } from '@gad/platform';
 import type { Redis } from 'ioredis';
 import { redact, sanitizeText } from './audit-redaction';
+import { fromStorableJson, toStorableJson } from './storable-json';
+
+/**
+ * Outbox stream of audit entries (docs/adr/0021): rows written with the change they describe,
+ * relayed by the service's `OutboxRelay` to the BullMQ queue `audit`.
+ */
+export const AUDIT_OUTBOX_STREAM = 'queue:audit';
+
+/** The service's transactional outbox, for a recorder of a service that owns a database. */
+export interface AuditOutboxPort {
+  database: Database;
+  writer: OutboxWriter;
+  relay: OutboxRelay;
+}
 
 /** Structured log sink (pino's shape); defaults to `createLogger('audit-recorder')`. */
 export interface AuditLogger {
@@ -45,6 +60,12 @@ export interface AuditRecorderOptions {
   /** Delay before retrying after a failure (doubles up to 5 s; default 200 ms). */
   retryDelayMs?: number;
   logger?: AuditLogger;
+  /**
+   * The service's outbox (database services): entries recorded inside a `UnitOfWork` transaction
+   * are written in it, others with one insert; the relay moves them to the queue (ADR 0021).
+   * Without it (ws-gateway) {@link AuditRecorder.write} awaits the queue itself.
+   */
+  outbox?: AuditOutboxPort;
 }
 
 /** What a caller supplies; `id`, `occurredAt` and `service` are filled in when absent. */
@@ -95,12 +116,13 @@ export const AUDIT_JOB_OPTIONS = {
 } as const;
 
 /**
- * Records audit entries without blocking the caller: {@link record} validates and buffers the entry
- * in memory and returns its id at once; a background flush sends buffered entries to the BullMQ
- * queue `audit` with `addBulk`, consecutive entries grouped into jobs of up to `entriesPerJob`
- * (`audit.entries`). While Redis is unreachable entries stay in a
- * bounded buffer and are flushed when it returns; an entry that finds the buffer full is counted
- * (`gad_audit_record_overflow_total`, an alert metric) and logged with its identifying fields.
+ * Records audit entries (docs/adr/0007, 0021). In a service that owns a database (`outbox` set) an
+ * entry is a row of the service's outbox: written in the `UnitOfWork` transaction of the change it
+ * describes, or on its own, and moved to the BullMQ queue `audit` by the outbox relay (this
+ * recorder is its `queue:audit` sink; at-least-once, the worker skips entries it has). Without an
+ * outbox {@link write} awaits the queue. Last resort only (queue and outbox both unreachable, or no
+ * outbox and {@link record}): a bounded in-memory buffer flushed with `addBulk`; an entry that finds
+ * it full is counted (`gad_audit_record_overflow_total`, an alert metric) and logged.
  */
 export class AuditRecorder implements OnApplicationShutdown {
   private readonly redis: Redis;
@@ -119,6 +141,7 @@ export class AuditRecorder implements OnApplicationShutdown {
   private overflowed = 0;
   private jobsEnqueued = 0;
   private drainedWaiters: Array<() => void> = [];
+  private readonly writing = new Set<Promise<void>>();
 
   private readonly overflowCounter = metrics
     .getMeter('@gad/audit')
@@ -160,6 +183,9 @@ export class AuditRecorder implements OnApplicationShutdown {
       prefix: auditQueuePrefix(options.keyPrefix),
     });
     this.queue.on('error', () => undefined);
+    options.outbox?.relay.registerSink(AUDIT_OUTBOX_STREAM, {
+      deliver: (rows) => this.deliver(rows),
+    });
     metrics
       .getMeter('@gad/audit')
       .createObservableGauge('gad_audit_record_buffered', {
@@ -184,11 +210,90 @@ export class AuditRecorder implements OnApplicationShutdown {
   }
 
   /**
-   * Buffers one entry for the `audit` queue and returns its id. Never waits for Redis. Throws
-   * {@link AuditEntryInvalidError} when the entry cannot be valid (missing agency, bad trace id...).
+   * Records one entry and returns its id without waiting. With an outbox, inside a `UnitOfWork`
+   * transaction the entry is written in that transaction (it commits or rolls back with the
+   * change); outside one it is inserted into the outbox in the background. Without an outbox it is
+   * buffered for the `audit` queue. Use {@link write} where the caller must not answer before the
+   * entry is durable. Throws {@link AuditEntryInvalidError} when the entry cannot be valid.
    */
   record(input: AuditRecordInput): string {
     const entry = this.toEntry(input);
+    if (this.inTransaction(entry)) {
+      return entry.id;
+    }
+    if (this.options.outbox && !this.closed) {
+      this.track(this.writeOutside(entry));
+      return entry.id;
+    }
+    this.bufferEntry(entry);
+    return entry.id;
+  }
+
+  /**
+   * Records one entry durably before it resolves: in the current `UnitOfWork` transaction (durable
+   * with its commit), else inserted into the service's outbox, else (no database: ws-gateway) added
+   * to the `audit` queue. Only when all of these fail is it buffered in memory and logged.
+   */
+  async write(input: AuditRecordInput): Promise<string> {
+    const entry = this.toEntry(input);
+    if (this.inTransaction(entry)) {
+      return entry.id;
+    }
+    if (this.options.outbox) {
+      await this.writeOutside(entry);
+    } else {
+      await this.enqueueNow(entry);
+    }
+    return entry.id;
+  }
+
+  /** Entries of rows relayed from the outbox, to the queue (the relay's `queue:audit` sink). */
+  async deliver(rows: readonly string[]): Promise<void> {
+    const entries = rows.map((row) => fromStorableJson<AuditEntry>(JSON.parse(row)));
+    await this.addEntries(entries);
+    this.enqueuedCounter.add(entries.length, { service: this.options.service });
+  }
+
+  private inTransaction(entry: AuditEntry): boolean {
+    const tx = this.options.outbox ? currentTransaction() : undefined;
+    if (!tx) {
+      return false;
+    }
+    tx.appendRows(AUDIT_OUTBOX_STREAM, [storedRow(entry)]);
+    return true;
+  }
+
+  private async writeOutside(entry: AuditEntry): Promise<void> {
+    const outbox = this.options.outbox as AuditOutboxPort;
+    try {
+      await outbox.writer.appendJson(outbox.database.pool, AUDIT_OUTBOX_STREAM, [storedRow(entry)]);
+      outbox.relay.nudge();
+    } catch (error) {
+      this.logger.warn(
+        { auditEntryId: entry.id, error: (error as Error).message },
+        'audit outbox insert failed: adding the entry to the queue directly',
+      );
+      await this.enqueueNow(entry);
+    }
+  }
+
+  private async enqueueNow(entry: AuditEntry): Promise<void> {
+    try {
+      await this.addEntries([entry]);
+      this.jobsEnqueued += 1;
+      this.enqueuedCounter.add(1, { service: this.options.service });
+    } catch (error) {
+      this.failed((error as Error).message);
+      this.bufferEntry(entry);
+    }
+  }
+
+  private track(write: Promise<void>): void {
+    this.writing.add(write);
+    void write.finally(() => this.writing.delete(write));
+  }
+
+  private bufferEntry(entry: AuditEntry): void {
     if (this.buffer.length >= this.capacity || this.closed) {
       this.overflowed += 1;
       this.overflowCounter.add(1, { service: this.options.service });
@@ -206,11 +311,38 @@ export class AuditRecorder implements OnApplicationShutdown {
           ? 'audit recorder closed: entry not recorded'
           : 'audit buffer full: entry not recorded',
       );
-      return entry.id;
+      return;
     }
     this.buffer.push(entry);
     this.schedule(0);
-    return entry.id;
+  }
+
+  /** Adds `entries` to the queue as jobs of up to `entriesPerJob`, within `enqueueTimeoutMs`. */
+  private async addEntries(entries: readonly AuditEntry[]): Promise<number> {
+    const jobs = [];
+    for (let start = 0; start < entries.length; start += this.entriesPerJob) {
+      const group = entries.slice(start, start + this.entriesPerJob);
+      jobs.push({
+        name: AUDIT_ENTRIES_JOB,
+        data: { entries: group },
+        opts: { jobId: auditJobId(group), ...AUDIT_JOB_OPTIONS },
+      });
+    }
+    let deadline: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.queue.addBulk(jobs),
+        new Promise<never>((_, reject) => {
+          deadline = setTimeout(
+            () => reject(new Error(`addBulk timed out after ${this.enqueueTimeoutMs} ms`)),
+            this.enqueueTimeoutMs,
+          );
+        }),
+      ]);
+    } finally {
+      clearTimeout(deadline);
+    }
+    return jobs.length;
   }
 
   /** Waits until every buffered entry has reached Redis (or the deadline passes). */
@@ -233,6 +365,7 @@ export class AuditRecorder implements OnApplicationShutdown {
     if (this.closed) {
       return;
     }
+    await Promise.all([...this.writing]);
     const drained = await this.flush(timeoutMs);
     this.closed = true;
     if (this.timer) {
@@ -333,28 +466,10 @@ export class AuditRecorder implements OnApplicationShutdown {
     const batch = this.buffer.slice(0, this.batchSize);
     // The buffer only loses entries at its head and gains them at its tail, so a job id (first and
     // last entry id) always names the same run of entries, also when a timed-out flush is retried.
-    const jobs = [];
-    for (let start = 0; start < batch.length; start += this.entriesPerJob) {
-      const entries = batch.slice(start, start + this.entriesPerJob);
-      jobs.push({
-        name: AUDIT_ENTRIES_JOB,
-        data: { entries },
-        opts: { jobId: auditJobId(entries), ...AUDIT_JOB_OPTIONS },
-      });
-    }
-    let deadline: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([
-        this.queue.addBulk(jobs),
-        new Promise<never>((_, reject) => {
-          deadline = setTimeout(
-            () => reject(new Error(`addBulk timed out after ${this.enqueueTimeoutMs} ms`)),
-            this.enqueueTimeoutMs,
-          );
-        }),
-      ]);
+      const jobs = await this.addEntries(batch);
       this.buffer.splice(0, batch.length);
-      this.jobsEnqueued += jobs.length;
+      this.jobsEnqueued += jobs;
       this.enqueuedCounter.add(batch.length, { service: this.options.service });
       if (this.failures > 0) {
         this.logger.warn({ pending: this.buffer.length }, 'audit queue reachable again');
@@ -363,7 +478,6 @@ export class AuditRecorder implements OnApplicationShutdown {
     } catch (error) {
       this.failed((error as Error).message);
     } finally {
-      clearTimeout(deadline);
       this.inFlight = false;
     }
     if (this.buffer.length === 0) {
@@ -394,4 +508,9 @@ export class AuditRecorder implements OnApplicationShutdown {
       waiter();
     }
   }
+}
+
+/** An entry as an outbox row: JSON text `jsonb` can hold (NUL and lone surrogates escaped). */
+function storedRow(entry: AuditEntry): string {
+  return JSON.stringify(toStorableJson(entry));
 }

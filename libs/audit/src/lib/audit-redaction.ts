@@ -10,9 +10,10 @@ const MAX_KEYS = 200;
 
 /**
  * A JSON-safe deep copy of `value` for the audit trail: values under secret-looking keys become
- * `[REDACTED]`; dates become ISO strings; `undefined`, functions and symbols are dropped; NUL
- * characters are removed (PostgreSQL jsonb rejects them) and long strings, wide objects and deep
- * nesting are cut so one entry stays small.
+ * `[REDACTED]`; dates become ISO strings; `undefined`, functions and symbols are dropped; long
+ * strings, wide objects and deep nesting are cut so one entry stays small. Characters `jsonb`
+ * cannot hold (NUL, unpaired surrogates) are kept: every `jsonb` column that holds an entry stores
+ * it escaped (`toStorableJson`, docs/adr/0021).
  */
 export function redact(value: unknown, depth = 0): unknown {
   if (value === null) {
@@ -68,8 +69,7 @@ export function redact(value: unknown, depth = 0): unknown {
   return out;
 }
 
-/** Removes NUL characters and cuts `value` to `max` characters. */
+/** Cuts `value` to `max` characters (its content is kept as it is, NUL included). */
 export function sanitizeText(value: string, max: number): string {
-  const clean = value.includes('\u0000') ? value.split('\u0000').join('') : value;
-  return clean.length > max ? clean.slice(0, max) : clean;
+  return value.length > max ? value.slice(0, max) : value;
 }

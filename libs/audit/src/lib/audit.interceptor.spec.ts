@@ -59,7 +59,10 @@ class IncidentsController {
 describe('AuditInterceptor', () => {
   let app: INestApplication;
   const recorded: AuditRecordInput[] = [];
-  const recorder = { record: (input: AuditRecordInput) => (recorded.push(input), 'id') };
+  const recorder = {
+    record: (input: AuditRecordInput) => (recorded.push(input), 'id'),
+    write: async (input: AuditRecordInput) => (recorded.push(input), 'id'),
+  };
 
   beforeAll(async () => {
     const moduleRef = await Test.createTestingModule({

@@ -7,10 +7,12 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { isSpanContextValid, trace } from '@opentelemetry/api';
-import type { Actor, AuditOutcome } from '@gad/contracts';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { runInTransaction, withTransactionObserver, type TransactionObserver } from '@gad/bus';
+import { uuidv7, type Actor, type AuditOutcome } from '@gad/contracts';
 import { createLogger } from '@gad/observability';
-import type { Observable } from 'rxjs';
-import { tap } from 'rxjs/operators';
+import { Observable, from, throwError } from 'rxjs';
+import { catchError, concatMap, mergeMap } from 'rxjs/operators';
 import { AUDITED_METADATA, type AuditedOptions } from './audited.decorator';
 import { AuditRecorder, type AuditRecordInput } from './audit-recorder.service';
 
@@ -56,6 +58,35 @@ interface Pending {
   base: Omit<AuditRecordInput, 'outcome'>;
   captureResult: boolean;
   idParam: string;
+  /** A change (mutating request or socket command): its entry goes into its transaction. */
+  mutating: boolean;
+}
+
+/** What the handler of the current request tells the audit trail about its change. */
+interface RequestAuditScope {
+  changes?: { before?: unknown; after?: unknown };
+  objectId?: string;
+}
+
+const requestScope = new AsyncLocalStorage<RequestAuditScope>();
+
+/**
+ * Gives the audit entry of the current request (or socket command) the before and after images of
+ * its change, e.g. `describeChange({ before: { roles: old }, after: { roles: next } })` in the
+ * service, before its unit of work commits (docs/adr/0021). Without it the entry of a create or
+ * update keeps the handler's result as `after`. Outside an audited request it does nothing.
+ */
+export function describeChange(
+  changes: { before?: unknown; after?: unknown },
+  objectId?: string,
+): void {
+  const scope = requestScope.getStore();
+  if (scope) {
+    scope.changes = changes;
+    if (objectId !== undefined) {
+      scope.objectId = objectId;
+    }
+  }
 }
 
 const header = (value: string | string[] | undefined): string | undefined =>
@@ -92,26 +123,65 @@ export class AuditInterceptor implements NestInterceptor {
     if (!pending) {
       return next.handle();
     }
+    // One id for the request's entry: a retried transaction writes the same entry again.
+    const id = uuidv7();
+    const scope: RequestAuditScope = {};
+    let written = false;
+    let inAttempt = false;
+    const observer: TransactionObserver = pending.mutating
+      ? {
+          // The entry commits with the first transaction of the request (docs/adr/0021).
+          beforeCommit: (tx, result) => {
+            inAttempt = false;
+            if (written) {
+              return;
+            }
+            const input = this.inputOf(pending, scope, id, 'success', result);
+            try {
+              runInTransaction(tx, () => this.recorder.record(input));
+              inAttempt = true;
+            } catch (error) {
+              this.logInvalid(input, error);
+            }
+          },
+          afterCommit: () => {
+            written ||= inAttempt;
+          },
+        }
+      : {};
     let done = false;
-    const finish = (outcome: AuditOutcome, result?: unknown, reason?: string): void => {
-      if (done) {
+    const finish = async (outcome: AuditOutcome, result?: unknown, reason?: string) => {
+      if (done || written) {
         return;
       }
       done = true;
-      this.safeRecord(pending, outcome, result, reason);
+      const input = this.inputOf(pending, scope, id, outcome, result, reason);
+      try {
+        // Durable before the caller is answered: the outbox, or the queue (ws-gateway).
+        await this.recorder.write(input);
+      } catch (error) {
+        this.logInvalid(input, error);
+      }
     };
-    return next.handle().pipe(
-      tap({
-        next: (value) => finish('success', value),
-        complete: () => finish('success'),
-        error: (error: unknown) => {
-          const status = statusOf(error);
+    const handled = new Observable<unknown>((subscriber) =>
+      requestScope.run(scope, () =>
+        withTransactionObserver(observer, () => next.handle().subscribe(subscriber)),
+      ),
+    );
+    return handled.pipe(
+      concatMap(async (value) => {
+        await finish('success', value);
+        return value;
+      }),
+      catchError((error: unknown) => {
+        const status = statusOf(error);
+        return from(
           finish(
             status === 401 || status === 403 ? 'denied' : 'failed',
             undefined,
             reasonOf(error, status),
-          );
-        },
+          ),
+        ).pipe(mergeMap(() => throwError(() => error)));
       }),
     );
   }
@@ -143,6 +213,7 @@ export class AuditInterceptor implements NestInterceptor {
       captureResult:
         options?.captureResult ?? (method === 'POST' || method === 'PUT' || method === 'PATCH'),
       idParam,
+      mutating: MUTATING.has(method),
     };
   }
 
@@ -175,36 +246,42 @@ export class AuditInterceptor implements NestInterceptor {
       },
       captureResult: options?.captureResult ?? false,
       idParam,
+      mutating: true,
     };
   }
 
-  private safeRecord(
+  private inputOf(
     pending: Pending,
+    scope: RequestAuditScope,
+    id: string,
     outcome: AuditOutcome,
     result: unknown,
     reason?: string,
-  ): void {
-    const input: AuditRecordInput = { ...pending.base, outcome };
+  ): AuditRecordInput {
+    const input: AuditRecordInput = { ...pending.base, id, outcome };
     if (reason) {
       input.reason = reason;
     }
-    if (outcome === 'success' && isRecord(result)) {
-      if (pending.captureResult) {
+    if (outcome === 'success') {
+      if (scope.changes) {
+        input.changes = scope.changes;
+      } else if (pending.captureResult && isRecord(result)) {
         input.changes = { after: result };
       }
-      const resultId = result[pending.idParam];
-      if (input.object && !input.object.id && typeof resultId === 'string') {
-        input.object = { ...input.object, id: resultId };
+      const resultId = isRecord(result) ? result[pending.idParam] : undefined;
+      const objectId = scope.objectId ?? (typeof resultId === 'string' ? resultId : undefined);
+      if (input.object && !input.object.id && objectId) {
+        input.object = { ...input.object, id: objectId };
       }
     }
-    try {
-      this.recorder.record(input);
-    } catch (error) {
-      this.logger.error(
-        { action: input.action, error: (error as Error).message },
-        'audit entry not recorded',
-      );
-    }
+    return input;
+  }
+
+  private logInvalid(input: AuditRecordInput, error: unknown): void {
+    this.logger.error(
+      { action: input.action, error: (error as Error).message },
+      'audit entry not recorded',
+    );
   }
 }
 

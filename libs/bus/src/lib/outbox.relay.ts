@@ -35,6 +35,22 @@ export interface OutboxRelayOptions {
   logger?: BusLogger;
 }
 
+/**
+ * Prefix of outbox streams that are not Redis streams: their rows go to the {@link OutboxSink}
+ * registered for the stream (e.g. `queue:audit`, the audit outbox relayed to BullMQ; ADR 0021).
+ */
+export const OUTBOX_SINK_PREFIX = 'queue:';
+
+/** Delivers the rows of one sink stream; one relay serves events and sinks alike. */
+export interface OutboxSink {
+  /**
+   * Delivers `rows` (the JSON text of each row, in id order) and resolves once they are durable
+   * there. Called again with the same rows when the transaction that marks them sent fails, so it
+   * must be idempotent.
+   */
+  deliver(rows: readonly string[]): Promise<void>;
+}
+
 interface OutboxRow {
   id: string;
   stream: string;
@@ -69,6 +85,8 @@ export class OutboxRelay {
   private nudged = false;
   private loopDone: Promise<void> = Promise.resolve();
   private outageSince?: number;
+  private readonly sinks = new Map<string, OutboxSink>();
+  private readonly warnedSinkless = new Set<string>();
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.table = `${assertIdentifier(options.schema)}.outbox`;
@@ -95,6 +113,14 @@ export class OutboxRelay {
     });
     this.running = true;
     this.loopDone = this.loop();
+  }
+
+  /** Rows of `stream` (`queue:<name>`) go to `sink` instead of a Redis stream. */
+  registerSink(stream: string, sink: OutboxSink): void {
+    if (!stream.startsWith(OUTBOX_SINK_PREFIX)) {
+      throw new Error(`a sink stream starts with ${OUTBOX_SINK_PREFIX}: ${stream}`);
+    }
+    this.sinks.set(stream, sink);
   }
 
   /** Relays now instead of at the next poll (call after committing rows). */
@@ -146,16 +172,41 @@ export class OutboxRelay {
       if (rows.length === 0) {
         return 0;
       }
-      await publisher.publishRaw(
-        rows.map((row) => ({
-          stream: row.stream,
-          json: typeof row.envelope === 'string' ? row.envelope : JSON.stringify(row.envelope),
-        })),
-      );
-      await q.query(`UPDATE ${this.table} SET sent_at = now() WHERE id = ANY($1::bigint[])`, [
-        rows.map((row) => row.id),
+      const toStreams: { stream: string; json: string }[] = [];
+      const toSinks = new Map<OutboxSink, string[]>();
+      const sent: string[] = [];
+      for (const row of rows) {
+        const json = typeof row.envelope === 'string' ? row.envelope : JSON.stringify(row.envelope);
+        if (!row.stream.startsWith(OUTBOX_SINK_PREFIX)) {
+          toStreams.push({ stream: row.stream, json });
+          sent.push(row.id);
+          continue;
+        }
+        const sink = this.sinks.get(row.stream);
+        if (!sink) {
+          // Kept unsent until a relay that has the sink (e.g. after a rolling upgrade) takes it.
+          if (!this.warnedSinkless.has(row.stream)) {
+            this.warnedSinkless.add(row.stream);
+            this.logger.warn(`outbox rows for ${row.stream} wait: no sink registered`);
+          }
+          continue;
+        }
+        const list = toSinks.get(sink) ?? [];
+        list.push(json);
+        toSinks.set(sink, list);
+        sent.push(row.id);
+      }
+      await Promise.all([
+        publisher.publishRaw(toStreams),
+        ...[...toSinks].map(([sink, list]) => sink.deliver(list)),
       ]);
-      return rows.length;
+      if (sent.length === 0) {
+        return 0;
+      }
+      await q.query(`UPDATE ${this.table} SET sent_at = now() WHERE id = ANY($1::bigint[])`, [
+        sent,
+      ]);
+      return sent.length;
     });
   }
 

@@ -56,13 +56,46 @@ export class OutboxWriter {
     envelopes: Envelope | readonly Envelope[],
   ): Promise<void> {
     const list = Array.isArray(envelopes) ? envelopes : [envelopes as Envelope];
-    if (list.length === 0) {
+    await this.appendJson(
+      executor,
+      stream,
+      list.map((envelope) => JSON.stringify(withTraceparent(envelope))),
+    );
+  }
+
+  /**
+   * Writes already serialised rows (JSON text `jsonb` can hold) for `stream`, in order. Rows for a
+   * sink stream (`queue:<name>`, e.g. the audit outbox's `queue:audit`) are relayed by the sink the
+   * relay registered for it instead of `XADD` (docs/adr/0021).
+   */
+  async appendJson(executor: SqlExecutor, stream: string, rows: readonly string[]): Promise<void> {
+    if (rows.length === 0) {
       return;
     }
     await executor.query(
       `INSERT INTO ${this.table} (stream, envelope)
        SELECT $1, e FROM unnest($2::jsonb[]) WITH ORDINALITY AS t(e, n) ORDER BY n`,
-      [stream, list.map((envelope) => JSON.stringify(withTraceparent(envelope)))],
+      [stream, rows],
+    );
+  }
+
+  /** The row of one envelope for {@link appendItems} (with the active `traceparent`). */
+  item(stream: string, envelope: Envelope): { stream: string; json: string } {
+    return { stream, json: JSON.stringify(withTraceparent(envelope)) };
+  }
+
+  /** Writes rows of several streams in one statement, in the given order. */
+  async appendItems(
+    executor: SqlExecutor,
+    items: ReadonlyArray<{ stream: string; json: string }>,
+  ): Promise<void> {
+    if (items.length === 0) {
+      return;
+    }
+    await executor.query(
+      `INSERT INTO ${this.table} (stream, envelope)
+       SELECT s, e FROM unnest($1::text[], $2::jsonb[]) WITH ORDINALITY AS t(s, e, n) ORDER BY n`,
+      [items.map((item) => item.stream), items.map((item) => item.json)],
     );
   }
 }

@@ -4,6 +4,11 @@ import { Database, type TransactionOptions } from '@gad/platform';
 import type { PoolClient } from 'pg';
 import { OutboxRelay } from './outbox.relay';
 import { OutboxWriter } from './outbox.writer';
+import {
+  currentTransactionObserver,
+  runInTransaction,
+  type AmbientTransaction,
+} from './transaction-scope';
 
 /** One transaction of a {@link UnitOfWork}. */
 export interface UnitOfWorkTx {
@@ -38,28 +43,56 @@ export class UnitOfWork {
     options: UnitOfWorkOptions = {},
   ): Promise<T> {
     let emitted = 0;
+    const observer = currentTransactionObserver();
     const result = await this.database.transaction(async (client) => {
       const queued: { stream: string; envelopes: Envelope[] }[] = [];
+      const rows: { stream: string; rows: string[] }[] = [];
       emitted = 0;
-      const value = await work({
+      const ambient: AmbientTransaction = {
         client,
-        emit: (stream, envelopes) => {
-          const list = Array.isArray(envelopes) ? envelopes : [envelopes as Envelope];
-          const last = queued[queued.length - 1];
+        appendRows: (stream, list) => {
+          const last = rows[rows.length - 1];
           if (last?.stream === stream) {
-            last.envelopes.push(...list);
+            last.rows.push(...list);
           } else {
-            queued.push({ stream, envelopes: [...list] });
+            rows.push({ stream, rows: [...list] });
           }
           emitted += list.length;
         },
-      });
-      await options.beforeCommit?.(client);
-      for (const { stream, envelopes } of queued) {
-        await this.outbox.append(client, stream, envelopes);
+      };
+      const value = await runInTransaction(ambient, () =>
+        work({
+          client,
+          emit: (stream, envelopes) => {
+            const list = Array.isArray(envelopes) ? envelopes : [envelopes as Envelope];
+            const last = queued[queued.length - 1];
+            if (last?.stream === stream) {
+              last.envelopes.push(...list);
+            } else {
+              queued.push({ stream, envelopes: [...list] });
+            }
+            emitted += list.length;
+          },
+        }),
+      );
+      await runInTransaction(ambient, () => options.beforeCommit?.(client));
+      observer?.beforeCommit?.(ambient, value);
+      if (rows.length === 0) {
+        for (const { stream, envelopes } of queued) {
+          await this.outbox.append(client, stream, envelopes);
+        }
+      } else {
+        // Events and rows (e.g. the audit entry) in one statement: one round trip per commit.
+        await this.outbox.appendItems(client, [
+          ...queued.flatMap(({ stream, envelopes }) =>
+            envelopes.map((envelope) => this.outbox.item(stream, envelope)),
+          ),
+          ...rows.flatMap(({ stream, rows: list }) => list.map((json) => ({ stream, json }))),
+        ]);
       }
       return value;
     }, options);
+    observer?.afterCommit?.();
     if (emitted > 0) {
       this.relay.nudge();
     }
