@@ -48,8 +48,8 @@ export class AppModule {
           prefix: config.REDIS_KEY_PREFIX,
           instanceId,
           rpcTimeoutMs: config.RPC_TIMEOUT_MS,
-        }),
           http: rpcHttpOf(config),
+        }),
         // Global: the dispatch unit of work and identity write their events into it.
         OutboxModule.forSchema(DISPATCH_SCHEMA, { pollIntervalMs: config.OUTBOX_POLL_MS }),
         AuditModule.forRoot({
