@@ -19,6 +19,7 @@ import { AssignmentsModule } from './assignments/assignments.module';
 import { AcksModule } from './acks/acks.module';
 import { AllCallsModule } from './all-calls/all-calls.module';
 import { AgenciesModule } from './agencies/agencies.module';
+import { HazardsModule } from './hazards/hazards.module';
 
 @Module({})
 export class AppModule {
@@ -72,6 +73,7 @@ export class AppModule {
         UnitsModule,
         AssignmentsModule,
         AcksModule,
+        HazardsModule,
         AllCallsModule,
         AgenciesModule,
       ],

@@ -54,4 +54,8 @@ export * from './http/all-calls.schema';
 export * from './rpc/notify-all-calls.schema';
 export * from './operations/all-call-operations';
 export * from './realtime/field-namespace';
+export * from './http/hazards.schema';
+export * from './http/response-times.schema';
+export * from './http/replay.schema';
+export * from './operations/cad-report-operations';
 export * from './published';

@@ -4,6 +4,7 @@ import {
   type AssignmentCreatedV1,
   type AssignmentStatus,
   type AssignmentUpdatedV1,
+  type HazardNotice,
 } from '@gad/contracts';
 import type { IncidentRow } from '../incidents/incidents.repository';
 import type { AssignmentRow } from './assignments.repository';
@@ -30,9 +31,11 @@ export function toAssignment(row: AssignmentRow): Assignment {
   };
 }
 
+/** `hazards`: the premise and hazard information at the incident's location (sent with the command). */
 export function toAssignmentCreatedV1(
   row: AssignmentRow,
   incident: IncidentRow,
+  hazards: readonly HazardNotice[] = [],
 ): AssignmentCreatedV1 {
   return {
     assignmentId: row.id,
@@ -53,6 +56,7 @@ export function toAssignmentCreatedV1(
           },
         }
       : {}),
+    ...(hazards.length > 0 ? { hazards: [...hazards] } : {}),
     createdAt: new Date(row.created_at).toISOString(),
   };
 }

@@ -1,5 +1,6 @@
 import type { AccessClaims, Envelope, GeoNearestResponse } from '@gad/contracts';
 import type { AgencySettingsReader } from '../agencies/agency-settings.reader';
+import type { HazardsService } from '../hazards/hazards.service';
 import { IncidentsService } from '../incidents/incidents.service';
 import type { IncidentRow, IncidentsRepository } from '../incidents/incidents.repository';
 import type { ServiceRpcClient } from '../rpc/service-rpc.client';
@@ -121,6 +122,7 @@ describe('AssignmentsService (nearest strategy)', () => {
       transactions,
       rpc as unknown as ServiceRpcClient,
       agencySettings as unknown as AgencySettingsReader,
+      { noticesAt: jest.fn().mockResolvedValue([]) } as unknown as HazardsService,
     );
   });
 

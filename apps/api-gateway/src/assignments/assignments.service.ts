@@ -27,6 +27,7 @@ import { IncidentException } from '../incidents/incidents.exception';
 import { toIncident } from '../incidents/incidents.mapper';
 import { ifMatchAccepts, IncidentsService } from '../incidents/incidents.service';
 import { AgencySettingsReader } from '../agencies/agency-settings.reader';
+import { HazardsService } from '../hazards/hazards.service';
 import { ServiceRpcClient } from '../rpc/service-rpc.client';
 import { DispatchTransactions, type DispatchTx } from '../timeline/dispatch-transactions.service';
 import { dispatchInstruments } from '../timeline/dispatch.metrics';
@@ -68,6 +69,7 @@ export class AssignmentsService {
     private readonly transactions: DispatchTransactions,
     private readonly rpc: ServiceRpcClient,
     private readonly agencySettings: AgencySettingsReader,
+    private readonly hazards: HazardsService,
   ) {}
 
   async create(
@@ -158,7 +160,16 @@ export class AssignmentsService {
           agencyId: user.agencyId,
           actor,
           traceparent: currentTraceparent(),
-          data: toAssignmentCreatedV1(created, incident),
+          data: toAssignmentCreatedV1(
+            created,
+            incident,
+            await this.hazards.noticesAt(
+              user.agencyId,
+              Number(incident.lon),
+              Number(incident.lat),
+              tx.client,
+            ),
+          ),
         }),
       );
       // Recommendation and decision first, then what follows from them.

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AgencySettingsReaderModule } from '../agencies/agency-settings-reader.module';
+import { HazardsModule } from '../hazards/hazards.module';
 import { UnitsModule } from '../units/units.module';
 import { GeofencesController } from './geofences.controller';
 import { PositionsController } from './positions.controller';
@@ -7,7 +8,7 @@ import { PositionsService } from './positions.service';
 import { UnitTracksService } from './unit-tracks.service';
 
 @Module({
-  imports: [UnitsModule, AgencySettingsReaderModule],
+  imports: [UnitsModule, AgencySettingsReaderModule, HazardsModule],
   controllers: [PositionsController, GeofencesController],
   providers: [UnitTracksService, PositionsService],
 })

@@ -22,6 +22,7 @@ import {
   OperationQuery,
 } from '@gad/platform';
 import { AgencySettingsReader } from '../agencies/agency-settings.reader';
+import { HazardsService } from '../hazards/hazards.service';
 import { ServiceRpcClient } from '../rpc/service-rpc.client';
 import { PositionsService } from './positions.service';
 import { UnitTracksService } from './unit-tracks.service';
@@ -34,22 +35,30 @@ export class PositionsController {
     private readonly tracks: UnitTracksService,
     private readonly positions: PositionsService,
     private readonly agencySettings: AgencySettingsReader,
+    private readonly hazards: HazardsService,
   ) {}
 
-  /** Without `maxAgeS`, the agency's staleness setting (else geo-service's default) applies. */
+  /**
+   * Without `maxAgeS`, the agency's staleness setting (else geo-service's default) applies. The
+   * premise and hazard information at the point comes with the units.
+   */
   @HttpOperation(operations.nearestUnits)
   async nearest(
     @CurrentUser() user: AccessClaims,
     @OperationQuery(operations.nearestUnits) query: NearestUnitsQuery,
   ): Promise<NearestUnitsResponse> {
     const maxAgeS = query.maxAgeS ?? (await this.agencySettings.nearestMaxAgeS(user.agencyId));
-    return this.rpc.call(
-      GEO_RPC_SERVICE,
-      user,
-      GeoRpcPatterns.Nearest,
-      { ...query, ...(maxAgeS !== undefined ? { maxAgeS } : {}), agencyId: user.agencyId },
-      operations.nearestUnits.success.schema,
-    );
+    const [units, hazards] = await Promise.all([
+      this.rpc.call(
+        GEO_RPC_SERVICE,
+        user,
+        GeoRpcPatterns.Nearest,
+        { ...query, ...(maxAgeS !== undefined ? { maxAgeS } : {}), agencyId: user.agencyId },
+        operations.nearestUnits.success.schema,
+      ),
+      this.hazards.noticesAt(user.agencyId, query.lon, query.lat),
+    ]);
+    return hazards.length > 0 ? { ...units, hazards } : units;
   }
 
   /** Not audited per fix: positions are telemetry, not decisions. Officers: own unit only. */

@@ -131,6 +131,7 @@ export class CommandsService {
             ...(a.address ? { address: a.address } : {}),
             unitId: a.unitId,
             ...(a.callSign ? { callSign: a.callSign } : {}),
+            ...(a.hazards && a.hazards.length > 0 ? { hazards: a.hazards } : {}),
           },
           issuedAt: now,
         };

@@ -67,6 +67,19 @@ const uniqueHosts = z
   .refine((hosts) => new Set(hosts).size === hosts.length, { message: 'hosts must be unique' });
 
 /**
+ * Response-time targets per priority (seconds from the first call, else the incident's creation,
+ * to the first unit on scene): the figures report the share of incidents within them.
+ */
+export const responseTargetsSchema = z.strictObject({
+  P1: num().int().min(1).max(86_400),
+  P2: num().int().min(1).max(86_400),
+  P3: num().int().min(1).max(86_400),
+  P4: num().int().min(1).max(86_400),
+});
+export type ResponseTargets = z.infer<typeof responseTargetsSchema>;
+export const DEFAULT_RESPONSE_TARGETS_S: ResponseTargets = { P1: 480, P2: 900, P3: 1_800, P4: 3_600 };
+
+/**
  * An agency's settings, all in one validated place (`dispatch.agencies.settings`). `null` values
  * fall back to the deployment's environment.
  */
@@ -89,6 +102,8 @@ export const agencySettingsSchema = z.strictObject({
    * addresses (every other private, loopback or link-local target is refused).
    */
   allowedWebhookHosts: uniqueHosts,
+  /** Response-time target per priority (reports). */
+  responseTargetsS: responseTargetsSchema.default({ ...DEFAULT_RESPONSE_TARGETS_S }),
 });
 export type AgencySettings = z.infer<typeof agencySettingsSchema>;
 
@@ -100,6 +115,7 @@ export const DEFAULT_AGENCY_SETTINGS: AgencySettings = {
   escalation: { P1: null, P2: null, P3: null, P4: null },
   retentionDays: null,
   allowedWebhookHosts: [],
+  responseTargetsS: { ...DEFAULT_RESPONSE_TARGETS_S },
 };
 
 /**
@@ -115,6 +131,7 @@ export const updateAgencySettingsRequestSchema = z
     escalation: escalationLaddersSchema.partial().optional(),
     retentionDays: num().int().min(1).max(3_650).nullable().optional(),
     allowedWebhookHosts: uniqueHosts.optional(),
+    responseTargetsS: responseTargetsSchema.optional(),
   })
   .refine((value) => Object.keys(value).length > 0, { message: 'nothing to update' });
 export type UpdateAgencySettingsRequest = z.infer<typeof updateAgencySettingsRequestSchema>;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { num, queryNumber, text, timestamp } from '../primitives/primitives.schema';
 import { latitudeSchema, longitudeSchema, pointSchema } from '../geo/geojson.schema';
+import { hazardNoticesSchema } from './hazards.schema';
 
 /** Query string of `GET /v1/units/nearest` (strings coerced). */
 export const nearestUnitsQuerySchema = z.strictObject({
@@ -53,6 +54,8 @@ export const nearestExclusionsSchema = z.object({
 export const nearestUnitsResponseSchema = z.object({
   items: z.array(nearestUnitSchema),
   excluded: nearestExclusionsSchema.optional(),
+  /** Premise and hazard information that applies at the queried point (api-gateway adds it). */
+  hazards: hazardNoticesSchema.optional(),
 });
 export type NearestExclusions = z.infer<typeof nearestExclusionsSchema>;
 export type NearestUnit = z.infer<typeof nearestUnitSchema>;

@@ -66,6 +66,7 @@ import {
   userSchema,
 } from '../http/users.schema';
 import { allCallOperations } from './all-call-operations';
+import { cadReportOperations } from './cad-report-operations';
 import { defineOperation } from './define-operation';
 import { notificationSetupOperations } from './notification-setup-operations';
 import { platformOperations } from './platform-operations';
@@ -643,6 +644,7 @@ export const operations = {
   ...platformOperations,
   ...allCallOperations,
   ...notificationSetupOperations,
+  ...cadReportOperations,
 } as const;
 
 export type Operations = typeof operations;

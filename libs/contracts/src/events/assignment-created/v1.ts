@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { text, timestamp, num } from '../../primitives/primitives.schema';
 import { pointSchema } from '../../geo/geojson.schema';
 import { incidentPrioritySchema } from '../../http/incidents.schema';
+import { hazardNoticesSchema } from '../../http/hazards.schema';
 
 /** Assignment status (docs/architecture.md, Status machines), each step with its own timestamp. */
 export const assignmentStatusSchema = z.enum([
@@ -36,6 +37,11 @@ export const assignmentCreatedV1 = z.object({
   crew: z.array(text().min(1).max(100)).max(20),
   /** The recommendation shown to the dispatcher, when the nearest strategy was used. */
   recommendation: z.object({ unitId: text(), distanceM: num() }).optional(),
+  /**
+   * Premise and hazard information that applies at the incident's location (most severe first);
+   * notification-service puts it in the command payload as `hazards` for the unit's devices.
+   */
+  hazards: hazardNoticesSchema.optional(),
   createdAt: timestamp(),
 });
 export type AssignmentCreatedV1 = z.infer<typeof assignmentCreatedV1>;
