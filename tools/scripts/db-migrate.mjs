@@ -3,6 +3,8 @@
 //
 //   npm run db:migrate -- status    # every service schema: applied, pending, unknown migrations
 //   npm run db:migrate -- up        # applies what is pending, under a PostgreSQL advisory lock
+//   npm run db:migrate -- roles     # bootstrap (an admin runs it once): the migration role and the
+//                                   # runtime roles (docs/adr/0025, docs/operations/migrations.md)
 //
 // Reads DATABASE_URL (required when NODE_ENV=production, like the services). Runs the BUILT
 // migrations (`npm run build` first; the image holds dist/): every `*.js` file under
@@ -10,6 +12,19 @@
 // the schema the app's database/data-source.js exports as `<NAME>_SCHEMA`. Two runs at once are
 // harmless: each schema is migrated while holding the migration advisory lock, so the second run
 // waits and then finds nothing pending. Exit status: 0 done, 1 failed, 2 usage.
+//
+// Roles (ADR 0025). `roles` connects as an administrator (superuser or CREATEROLE; on Kubernetes
+// CloudNativePG's `managed.roles` does the same, k8s/base/postgres-cluster.yaml) and creates, if
+// missing: `gad_migrator` (LOGIN, CREATE on the database: it owns every schema it migrates), one
+// LOGIN runtime role per app with migrations (`gad_<app>`, e.g. `gad_audit_log_worker`) and
+// `gad_audit_writer` (NOLOGIN, the audit worker's write role) with the migrator and the audit runtime
+// role as members, plus the extensions only a superuser may create. Passwords, when given, come
+// from `DB_PASSWORD_<ROLE>` (e.g. DB_PASSWORD_GAD_MIGRATOR); a role without one logs in only where
+// pg_hba trusts it (the local stack). `up` then runs as the migrator and, per schema, grants the
+// app's runtime role USAGE and DML on every table and sequence of its own schema only (audit:
+// SELECT and INSERT, never UPDATE/DELETE/TRUNCATE) and sets the same grants as the migrator's
+// DEFAULT PRIVILEGES there, so tables a later migration adds are covered the moment they exist.
+// Runtime roles never get CREATE or ownership: no DDL.
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -20,8 +35,10 @@ const require = createRequire(import.meta.url);
 const log = (message) => console.log(`db-migrate: ${message}`);
 
 const command = process.argv[2] ?? 'status';
-if (!['status', 'up'].includes(command)) {
-  console.error('usage: node tools/scripts/db-migrate.mjs status|up (npm run db:migrate -- up)');
+if (!['status', 'up', 'roles'].includes(command)) {
+  console.error(
+    'usage: node tools/scripts/db-migrate.mjs status|up|roles (npm run db:migrate -- up)',
+  );
   process.exit(2);
 }
 
@@ -37,7 +54,32 @@ const {
   loadConfig,
   serviceEnvSchema,
 } = require('@gad/config');
-const { createDataSource, runPendingMigrations, schemaMigrationStatus } = require('@gad/platform');
+const {
+  createDataSource,
+  MIGRATION_LOCK_KEY,
+  runPendingMigrations,
+  schemaMigrationStatus,
+} = require('@gad/platform');
+
+/** The role that owns every schema and runs `up` (the database owner on CloudNativePG). */
+const MIGRATOR_ROLE = 'gad_migrator';
+/** NOLOGIN role the audit worker switches to for every write (created by the audit migration before). */
+const AUDIT_WRITER_ROLE = 'gad_audit_writer';
+/** Extensions migrations create that a non-superuser migrator may not. */
+const SUPERUSER_EXTENSIONS = ['postgis', 'btree_gist'];
+/** Append-only schemas: their runtime role may only read and insert. */
+const APPEND_ONLY_SCHEMAS = new Set(['audit']);
+
+/** The runtime role of an app: `gad_<app>` with `_` for `-`. */
+const runtimeRoleOf = (app) => `gad_${app.replaceAll('-', '_')}`;
+
+const quoteIdent = (name) => {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) {
+    throw new Error(`not a plain identifier: ${name}`);
+  }
+  return `"${name}"`;
+};
+const quoteLiteral = (value) => `'${String(value).replaceAll("'", "''")}'`;
 
 /** Every app with migrations: its schema and its migration classes, found on disk. */
 function discoverSchemas() {
@@ -70,6 +112,120 @@ function discoverSchemas() {
   return found;
 }
 
+/**
+ * The runtime role's grants on its app's schema: USAGE and DML on what exists, and the same as the
+ * current (migrator) role's DEFAULT PRIVILEGES there, under the migration lock (concurrent GRANTs
+ * on one object can fail). Skipped, saying so, when the role does not exist (tests and development
+ * that run everything as one superuser).
+ */
+async function grantRuntimeRole(dataSource, app, schema) {
+  const role = runtimeRoleOf(app);
+  const queryRunner = dataSource.createQueryRunner();
+  await queryRunner.connect();
+  try {
+    const [{ present, owner }] = await queryRunner.query(
+      `SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1) AS present, current_user AS owner`,
+      [role],
+    );
+    if (!present) {
+      return `no role ${role}: no grants (\`db:migrate -- roles\` creates it)`;
+    }
+    const tables = APPEND_ONLY_SCHEMAS.has(schema)
+      ? 'SELECT, INSERT'
+      : 'SELECT, INSERT, UPDATE, DELETE';
+    const s = quoteIdent(schema);
+    const r = quoteIdent(role);
+    const forOwner = `ALTER DEFAULT PRIVILEGES FOR ROLE ${quoteIdent(owner)} IN SCHEMA ${s}`;
+    await queryRunner.query('SELECT pg_advisory_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
+    try {
+      for (const statement of [
+        `GRANT USAGE ON SCHEMA ${s} TO ${r}`,
+        `GRANT ${tables} ON ALL TABLES IN SCHEMA ${s} TO ${r}`,
+        `GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${s} TO ${r}`,
+        `${forOwner} GRANT ${tables} ON TABLES TO ${r}`,
+        `${forOwner} GRANT USAGE, SELECT ON SEQUENCES TO ${r}`,
+      ]) {
+        await queryRunner.query(statement);
+      }
+    } finally {
+      await queryRunner
+        .query('SELECT pg_advisory_unlock($1::bigint)', [MIGRATION_LOCK_KEY])
+        .catch(() => undefined);
+    }
+    return `${role}: ${tables} on ${schema} (and default privileges of ${owner})`;
+  } finally {
+    await queryRunner.release();
+  }
+}
+
+/**
+ * Bootstrap, run by an administrator: the migration role, each app's runtime role, the audit
+ * writer role and its members, CREATE on the database for the migrator, superuser-only extensions.
+ * Idempotent; sets a role's password when `DB_PASSWORD_<ROLE>` is given.
+ */
+async function createRoles(databaseUrl, found) {
+  const apps = found.map((entry) => entry.app);
+  const { Client } = require('pg');
+  const client = new Client({ connectionString: databaseUrl, application_name: 'db-migrate' });
+  await client.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
+    const ensureRole = async (role, login) => {
+      const { rows } = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
+      if (rows.length === 0) {
+        try {
+          await client.query(`CREATE ROLE ${quoteIdent(role)} ${login ? 'LOGIN' : 'NOLOGIN'}`);
+          log(`role ${role}: created`);
+        } catch (error) {
+          // Roles are cluster-wide: another database's bootstrap may create it at the same time.
+          if (!['42710', '23505'].includes(error?.code)) {
+            throw error;
+          }
+        }
+      }
+      const password = login ? process.env[`DB_PASSWORD_${role.toUpperCase()}`] : undefined;
+      if (password) {
+        await client.query(`ALTER ROLE ${quoteIdent(role)} PASSWORD ${quoteLiteral(password)}`);
+        log(`role ${role}: password set`);
+      }
+    };
+    await ensureRole(MIGRATOR_ROLE, true);
+    for (const app of apps) {
+      await ensureRole(runtimeRoleOf(app), true);
+    }
+    const [{ database }] = (await client.query('SELECT current_database() AS database')).rows;
+    await client.query(
+      `GRANT CREATE, CONNECT ON DATABASE ${quoteIdent(database)} TO ${quoteIdent(MIGRATOR_ROLE)}`,
+    );
+    if (apps.includes('audit-log-worker')) {
+      await ensureRole(AUDIT_WRITER_ROLE, false);
+      for (const member of [MIGRATOR_ROLE, runtimeRoleOf('audit-log-worker')]) {
+        await client.query(`GRANT ${quoteIdent(AUDIT_WRITER_ROLE)} TO ${quoteIdent(member)}`);
+      }
+    }
+    for (const extension of SUPERUSER_EXTENSIONS) {
+      await client.query(`CREATE EXTENSION IF NOT EXISTS ${quoteIdent(extension)}`);
+    }
+    const { rows: foreign } = await client.query(
+      `SELECT nspname AS schema, pg_get_userbyid(nspowner) AS owner FROM pg_namespace
+       WHERE nspname = ANY($1::text[]) AND pg_get_userbyid(nspowner) <> $2`,
+      [found.map((entry) => entry.schema), MIGRATOR_ROLE],
+    );
+    for (const { schema, owner } of foreign) {
+      log(
+        `schema ${schema} is owned by ${owner}, not ${MIGRATOR_ROLE}: migrations run as ` +
+          `${MIGRATOR_ROLE} cannot alter it (docs/operations/migrations.md, "Roles")`,
+      );
+    }
+    log(
+      `roles ready: ${[MIGRATOR_ROLE, ...apps.map((app) => runtimeRoleOf(app))].join(', ')}` +
+        `${apps.includes('audit-log-worker') ? `, ${AUDIT_WRITER_ROLE} (NOLOGIN)` : ''}`,
+    );
+  } finally {
+    await client.end();
+  }
+}
+
 async function main() {
   const env = exitOnConfigError(() =>
     loadConfig(
@@ -79,8 +235,13 @@ async function main() {
         .extend(databaseEnvSchema.pick({ DATABASE_URL: true }).shape),
     ),
   );
+  const found = discoverSchemas();
+  if (command === 'roles') {
+    await createRoles(env.DATABASE_URL, found);
+    process.exit(0);
+  }
   let failed = false;
-  for (const { app, schema, migrations } of discoverSchemas()) {
+  for (const { app, schema, migrations } of found) {
     const dataSource = createDataSource({
       url: env.DATABASE_URL,
       schema,
@@ -97,6 +258,7 @@ async function main() {
         log(
           `${schema} (${app}): ${applied.length === 0 ? 'up to date' : `applied ${applied.join(', ')}`}`,
         );
+        log(`${schema} (${app}): ${await grantRuntimeRole(dataSource, app, schema)}`);
       }
       const status = await schemaMigrationStatus(dataSource);
       log(

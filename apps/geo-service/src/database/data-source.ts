@@ -1,12 +1,17 @@
 import { GENERIC_PLAN_SETTINGS } from '@gad/platform';
 import { CreateGeoSchema1732300000000 } from './migrations/1732300000000-create-geo-schema';
 import { StoreGeofencesAsGeometry1796577516000 } from './migrations/1796577516000-store-geofences-as-geometry';
+import { PartitionMaintenanceAsOwner1765300000001 } from './migrations/1765300000001-partition-maintenance-as-owner';
 
 /** The schema geo-service owns. */
 export const GEO_SCHEMA = 'geo';
 
 /** Migrations of the `geo` schema, in order. */
-export const geoMigrations = [CreateGeoSchema1732300000000, StoreGeofencesAsGeometry1796577516000];
+export const geoMigrations = [
+  CreateGeoSchema1732300000000,
+  StoreGeofencesAsGeometry1796577516000,
+  PartitionMaintenanceAsOwner1765300000001,
+];
 
 /**
  * Server settings of geo-service's connections. The nearest statements must always run as KNN

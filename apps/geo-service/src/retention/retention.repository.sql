@@ -1,5 +1,6 @@
--- Partition maintenance and per-agency retention of `geo.positions`. The partition DDL names a
--- table after a day, so it is built in retention.repository.ts from dates formatted there.
+-- Partition maintenance and per-agency retention of `geo.positions`. The partition DDL runs in
+-- functions owned by the schema owner (SECURITY DEFINER, migration 1765300000001): geo-service's
+-- runtime role has DML only (ADR 0025).
 
 -- name: try_maintenance_lock
 SELECT pg_try_advisory_lock(hashtext($1)) AS locked;
@@ -23,8 +24,11 @@ FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
 WHERE i.inhparent = 'geo.positions'::regclass
 ORDER BY c.relname;
 
--- name: partition_exists
-SELECT to_regclass($1) IS NOT NULL AS present;
+-- name: create_partition
+SELECT geo.create_positions_partition($1::date) AS created;
+
+-- name: drop_partition
+SELECT geo.drop_positions_partition($1);
 
 -- name: agency_retentions
 SELECT agency_id, position_retention_days AS days FROM geo.agency_settings;

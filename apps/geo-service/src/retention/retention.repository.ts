@@ -9,7 +9,8 @@ const UNLOCK = sqlOf(SQL, 'maintenance_unlock');
 const SET_RETENTION = sqlOf(SQL, 'set_retention');
 const CLEAR_RETENTION = sqlOf(SQL, 'clear_retention');
 const PARTITIONS = sqlOf(SQL, 'partitions');
-const PARTITION_EXISTS = sqlOf(SQL, 'partition_exists');
+const CREATE_PARTITION = sqlOf(SQL, 'create_partition');
+const DROP_PARTITION = sqlOf(SQL, 'drop_partition');
 const AGENCY_RETENTIONS = sqlOf(SQL, 'agency_retentions');
 const DELETE_OLDER_THAN = sqlOf(SQL, 'delete_older_than');
 const DELETE_OLDER_THAN_EXCEPT = sqlOf(SQL, 'delete_older_than_except');
@@ -45,7 +46,10 @@ export interface MaintenanceSession {
   deleteOlderThanExcept(cutoff: Date, agencyIds: readonly string[]): Promise<number>;
 }
 
-/** DDL for the daily partitions of `geo.positions` and per-agency retention. */
+/**
+ * The daily partitions of `geo.positions` (created and dropped by the schema owner's functions) and
+ * per-agency retention.
+ */
 @Injectable()
 export class RetentionRepository {
   constructor(private readonly database: Database) {}
@@ -91,27 +95,18 @@ export class RetentionRepository {
         return rows.map((row) => row.name);
       },
       createPartition: async (day) => {
-        const name = partitionName(day);
-        const [exists] = await queryRows<{ present: boolean }>(client, {
-          text: PARTITION_EXISTS,
-          values: [`geo.${name}`],
+        // As the schema owner (SECURITY DEFINER): the runtime role has DML only (ADR 0025).
+        const [created] = await queryRows<{ created: boolean }>(client, {
+          text: CREATE_PARTITION,
+          values: [dayKey(day)],
         });
-        if (exists?.present) {
-          return false;
-        }
-        const next = new Date(day.getTime() + 86_400_000);
-        // Names and bounds come from dates formatted here, never from input.
-        await client.query(
-          `CREATE TABLE IF NOT EXISTS geo.${name} PARTITION OF geo.positions
-           FOR VALUES FROM ('${dayKey(day)} 00:00:00+00') TO ('${dayKey(next)} 00:00:00+00')`,
-        );
-        return true;
+        return Boolean(created?.created);
       },
       dropPartition: async (name) => {
         if (!PARTITION_NAME.test(name)) {
           throw new Error(`not a positions partition: ${name}`);
         }
-        await client.query(`DROP TABLE IF EXISTS geo.${name}`);
+        await queryResult(client, { text: DROP_PARTITION, values: [name] });
       },
       agencyRetentions: async () => {
         const rows = await queryRows<{ agency_id: string; days: number }>(client, {

@@ -138,7 +138,11 @@ export class CreateAuditSchema1763790000000 implements MigrationInterface {
       END $$`);
   }
 
-  async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`DROP SCHEMA audit CASCADE`);
+  /** Never drops the evidence: audit schema changes roll forward (ADR 0025). */
+  async down(): Promise<void> {
+    throw new Error(
+      'audit migrations are not reverted: down() would drop the evidence; write a forward fix ' +
+        '(docs/adr/0025-schema-changes-roll-forward.md)',
+    );
   }
 }
