@@ -33,6 +33,8 @@ export async function startApiGateway(
     host: config.HOST,
     handleSignals: options.handleSignals,
     env: options.env,
+    // X-Forwarded-For only from TRUSTED_PROXIES (rate limits, login throttling, audit).
+    trustedProxies: config.TRUSTED_PROXIES,
     // Browser consoles on other origins (CORS_ORIGINS; none by default).
     cors: corsSettingsOf('api-gateway', config),
     configure: async (app) => {

@@ -86,6 +86,7 @@ export class IdentityTestApp {
       port,
       host: '127.0.0.1',
       handleSignals: false,
+      trustedProxies: config.TRUSTED_PROXIES,
     });
     const pg = new Client({ connectionString: db.url });
     await pg.connect();

@@ -5,6 +5,8 @@ export * from './errors/problem.schema';
 export * from './streams/streams';
 export * from './geo/geojson.schema';
 export * from './http/auth.schema';
+export * from './http/mfa.schema';
+export * from './operations/identity-operations';
 export * from './http/incidents.schema';
 export * from './http/nearest.schema';
 export * from './rpc/geo-nearest.schema';

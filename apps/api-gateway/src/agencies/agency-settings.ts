@@ -49,6 +49,7 @@ export function applySettingsChange(
     ...(change.allowedWebhookHosts !== undefined
       ? { allowedWebhookHosts: change.allowedWebhookHosts }
       : {}),
+    ...(change.mfaRequiredRoles !== undefined ? { mfaRequiredRoles: change.mfaRequiredRoles } : {}),
     ...(change.responseTargetsS !== undefined ? { responseTargetsS: change.responseTargetsS } : {}),
     escalation: { ...current.escalation, ...(change.escalation ?? {}) },
   };

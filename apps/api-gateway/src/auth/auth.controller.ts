@@ -6,6 +6,8 @@ import {
   type DevLoginRequest,
   type Jwks,
   type LoginRequest,
+  type LoginResponse,
+  type MfaVerifyRequest,
   type RefreshRequest,
   type SessionTokens,
   type TokenResponse,
@@ -59,8 +61,18 @@ export class AuthController {
   login(
     @OperationBody(operations.login) body: LoginRequest,
     @Req() request: HttpRequestLike,
-  ): Promise<SessionTokens> {
+  ): Promise<LoginResponse> {
     return this.auth.login(body, meta(request));
+  }
+
+  /** The second step of a login for users with MFA. */
+  @HttpOperation(operations.verifyMfa)
+  @Audited({ skip: true })
+  verifyMfa(
+    @OperationBody(operations.verifyMfa) body: MfaVerifyRequest,
+    @Req() request: HttpRequestLike,
+  ): Promise<SessionTokens> {
+    return this.auth.verifyMfa(body, meta(request));
   }
 
   @HttpOperation(operations.refreshSession)

@@ -7,6 +7,11 @@ export enum AuthErrorCode {
   SessionRevoked = 'session_revoked',
   AgencyRequired = 'login_agency_required',
   AgencySuspended = 'agency_suspended',
+  LoginThrottled = 'login_throttled',
+  SessionIdle = 'session_idle',
+  InvalidMfaChallenge = 'invalid_mfa_challenge',
+  InvalidMfaCode = 'invalid_mfa_code',
+  MfaEnrolmentRequired = 'mfa_enrolment_required',
 }
 
 /**
@@ -62,6 +67,49 @@ export class CredentialsException extends DomainException {
       AuthErrorCode.SessionRevoked,
       401,
       'The session of this token has ended',
+    );
+  }
+
+  /** Too many failed attempts of this account from this source (or of this source): 429. */
+  static throttled(retryAfterSeconds: number): CredentialsException {
+    return new CredentialsException(
+      AuthErrorCode.LoginThrottled,
+      429,
+      'Too many failed login attempts; try again later',
+      { extensions: { retryAfter: retryAfterSeconds } },
+    );
+  }
+
+  static sessionIdle(): CredentialsException {
+    return new CredentialsException(
+      AuthErrorCode.SessionIdle,
+      401,
+      'The session was idle longer than its idle timeout; log in again',
+    );
+  }
+
+  static invalidMfaChallenge(): CredentialsException {
+    return new CredentialsException(
+      AuthErrorCode.InvalidMfaChallenge,
+      401,
+      'The MFA challenge is not valid or has expired; log in again',
+    );
+  }
+
+  static invalidMfaCode(): CredentialsException {
+    return new CredentialsException(
+      AuthErrorCode.InvalidMfaCode,
+      401,
+      'The code is not correct (or was already used)',
+    );
+  }
+
+  /** The agency requires MFA of this user, who has not enrolled yet (403). */
+  static mfaEnrolmentRequired(): CredentialsException {
+    return new CredentialsException(
+      AuthErrorCode.MfaEnrolmentRequired,
+      403,
+      'Your agency requires a second factor: set up TOTP (POST /v1/me/mfa/totp) first',
     );
   }
 }

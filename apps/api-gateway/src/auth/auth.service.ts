@@ -7,6 +7,8 @@ import {
   uuidv7,
   type AccessClaims,
   type LoginRequest,
+  type LoginResponse,
+  type MfaVerifyRequest,
   type Role,
   type SessionTokens,
 } from '@gad/contracts';
@@ -18,8 +20,10 @@ import { UsersRepository, type UserRow } from '../identity/users.repository';
 import { PasswordService } from '../identity/password.service';
 import { SessionRevocations } from '../identity/session-revocations.service';
 import { actorOf } from '../identity/users.service';
+import { LoginThrottle } from '../identity/login-throttle.service';
+import { MfaAuditActions, MfaService } from '../identity/mfa.service';
 import { CredentialsException } from './auth.exception';
-import { TokenService } from './token.service';
+import { MFA_CHALLENGE_TTL_SECONDS, TokenService } from './token.service';
 import { UnitsService } from '../units/units.service';
 import { EdgeException } from '../edge/edge.exception';
 import { RateLimitService } from '../edge/rate-limit.service';
@@ -29,10 +33,15 @@ export type RequestMeta = Pick<AuditRecordInput, 'source' | 'traceId'>;
 
 const digest = (token: string): Buffer => createHash('sha256').update(token).digest();
 
+/** The client's address (behind trusted proxies, from X-Forwarded-For). */
+const sourceOf = (meta: RequestMeta): string => meta.source?.ip?.slice(0, 100) ?? 'unknown';
+
 /**
- * Login, refresh-token rotation with reuse detection, logout. Lockout after
- * `AUTH_LOCKOUT_THRESHOLD` failures within the window; refresh refused once the session is older
- * than `AUTH_SESSION_MAX_AGE_SECONDS`; accounts unused for `AUTH_INACTIVE_DISABLE_DAYS` disabled.
+ * Login (password, then a TOTP or recovery code for users with MFA: docs/adr/0023),
+ * refresh-token rotation with reuse detection, logout. Failed attempts are throttled per account
+ * and source ({@link LoginThrottle}), never a lockout by strangers; refresh is refused once the
+ * session is older than `AUTH_SESSION_MAX_AGE_SECONDS` or idle longer than its idle timeout;
+ * accounts unused for `AUTH_INACTIVE_DISABLE_DAYS` are disabled.
  */
 @Injectable()
 export class AuthService {
@@ -47,21 +56,29 @@ export class AuthService {
     private readonly audit: AuditRecorder,
     private readonly units: UnitsService,
     private readonly rateLimits: RateLimitService,
+    private readonly throttle: LoginThrottle,
+    private readonly mfa: MfaService,
     @Inject(IDENTITY_CLOCK) private readonly clock: Clock,
     @Inject(API_GATEWAY_CONFIG) private readonly config: ApiGatewayConfig,
   ) {}
 
-  async login(request: LoginRequest, meta: RequestMeta): Promise<SessionTokens> {
+  async login(request: LoginRequest, meta: RequestMeta): Promise<LoginResponse> {
     const candidates = await this.users.findByLogin(request.login, request.agency);
     if (candidates.length > 1) {
       throw CredentialsException.agencyRequired();
     }
     const user = candidates[0];
+    const source = sourceOf(meta);
+    // Unknown logins are throttled like known ones (by the name tried): no enumeration by 429.
+    const account =
+      user?.id ?? `login:${request.agency ?? ''}:${request.login.toLowerCase().slice(0, 254)}`;
+    await this.refuseWhenThrottled(account, source, meta, user);
     if (!user) {
       await this.passwords.verifyDecoy(request.password);
       this.record(meta, undefined, AuditActions.LoginFailed, 'failed', 'unknown login', {
         login: request.login.slice(0, 254),
       });
+      await this.failedAttempt(undefined, account, source, meta);
       throw CredentialsException.invalidCredentials();
     }
     const now = this.clock.now();
@@ -76,13 +93,76 @@ export class AuthService {
       throw CredentialsException.invalidCredentials();
     }
     if (!passwordOk) {
-      await this.failedLogin(user, now, meta);
+      this.record(meta, user, AuditActions.LoginFailed, 'failed', 'wrong password');
+      await this.failedAttempt(user, account, source, meta);
       throw CredentialsException.invalidCredentials();
     }
     if (user.agency_status === 'suspended') {
       this.record(meta, user, AuditActions.LoginFailed, 'denied', 'agency suspended');
       throw CredentialsException.agencySuspended();
     }
+    if (await this.mfa.enrolled(user.agency_id, user.id)) {
+      // The password is right; the session starts only with the second factor.
+      this.record(meta, user, MfaAuditActions.Challenged, 'success');
+      return {
+        mfaRequired: true,
+        challengeToken: await this.tokens.issueMfaChallenge({
+          sub: user.id,
+          agencyId: user.agency_id,
+        }),
+        expiresIn: MFA_CHALLENGE_TTL_SECONDS,
+        methods: ['totp', 'recovery_code'],
+      };
+    }
+    await this.throttle.succeeded(account, source);
+    const mfaPending = await this.mfa.requiredFor(user.agency_id, user.roles);
+    return this.startSession(user, ['pwd'], mfaPending, meta, now);
+  }
+
+  /** The second step of a login: the challenge token and a TOTP or recovery code. */
+  async verifyMfa(request: MfaVerifyRequest, meta: RequestMeta): Promise<SessionTokens> {
+    const challenge = await this.tokens.verifyMfaChallenge(request.challengeToken);
+    if (!challenge) {
+      throw CredentialsException.invalidMfaChallenge();
+    }
+    const source = sourceOf(meta);
+    const user = await this.users.find(challenge.agencyId, challenge.sub);
+    await this.refuseWhenThrottled(challenge.sub, source, meta, user);
+    if (!user || user.status !== 'active') {
+      throw CredentialsException.invalidMfaChallenge();
+    }
+    const factor = await this.mfa.verify(user.agency_id, user.id, request.code);
+    if (factor === 'invalid') {
+      this.record(meta, user, MfaAuditActions.Failed, 'failed', 'wrong or reused code');
+      await this.failedAttempt(user, user.id, source, meta);
+      throw CredentialsException.invalidMfaCode();
+    }
+    this.record(
+      meta,
+      user,
+      factor === 'recovery_code' ? MfaAuditActions.RecoveryCodeUsed : MfaAuditActions.Verified,
+      'success',
+    );
+    await this.throttle.succeeded(user.id, source);
+    return this.startSession(user, ['pwd', 'otp'], false, meta, this.clock.now());
+  }
+
+  /** Idle timeout of a user's sessions: the shortest of their roles' (AUTH_IDLE_TIMEOUT_*). */
+  idleTimeoutOf(roles: readonly string[]): number {
+    const byRole = this.config.AUTH_IDLE_TIMEOUT_BY_ROLE;
+    return Math.min(
+      ...roles.map((role) => byRole[role] ?? this.config.AUTH_IDLE_TIMEOUT_SECONDS),
+      roles.length === 0 ? this.config.AUTH_IDLE_TIMEOUT_SECONDS : Number.MAX_SAFE_INTEGER,
+    );
+  }
+
+  private async startSession(
+    user: UserRow,
+    amr: string[],
+    mfaPending: boolean,
+    meta: RequestMeta,
+    now: Date,
+  ): Promise<SessionTokens> {
     const sessionId = uuidv7();
     const refreshToken = this.newRefreshToken();
     const expiresAt = new Date(now.getTime() + this.config.AUTH_SESSION_MAX_AGE_SECONDS * 1000);
@@ -96,6 +176,8 @@ export class AuthService {
         expiresAt,
         ip: meta.source?.ip?.slice(0, 100),
         userAgent: meta.source?.userAgent?.slice(0, 500),
+        amr,
+        idleTimeoutSeconds: this.idleTimeoutOf(user.roles),
       });
       await this.refreshTokens.insert(
         tx.client,
@@ -105,12 +187,13 @@ export class AuthService {
         now,
       );
     });
-    this.record(meta, user, AuditActions.LoginSucceeded, 'success', undefined, { sessionId });
-    return this.sessionTokens(
-      user.id,
-      user.agency_id,
-      user.roles,
+    this.record(meta, user, AuditActions.LoginSucceeded, 'success', undefined, {
       sessionId,
+      amr,
+      ...(mfaPending ? { mfaPending } : {}),
+    });
+    return this.sessionTokens(
+      { userId: user.id, agencyId: user.agency_id, roles: user.roles, sessionId, amr, mfaPending },
       refreshToken,
       expiresAt,
       now,
@@ -146,6 +229,10 @@ export class AuthService {
         if (found.expires_at.getTime() <= now.getTime()) {
           return { kind: 'expired' as const, found };
         }
+        const idleSeconds = found.idle_timeout_seconds ?? this.idleTimeoutOf(found.roles);
+        if (found.last_used_at.getTime() + idleSeconds * 1000 <= now.getTime()) {
+          return { kind: 'idle' as const, found };
+        }
         if (found.user_status !== 'active' || found.agency_status !== 'active') {
           return { kind: 'inactive' as const, found };
         }
@@ -167,6 +254,7 @@ export class AuthService {
           now,
         );
         await this.users.touch(tx.client, found.user_id, now);
+        await this.sessions.touch(tx.client, found.agency_id, found.session_id, now);
         return { kind: 'rotated' as const, found };
       },
       { attempts: 1 },
@@ -198,19 +286,30 @@ export class AuthService {
       case 'expired':
         this.record(meta, who, AuditActions.TokenRefreshed, 'denied', 'session past maximum age');
         throw CredentialsException.reauthenticationRequired();
-      case 'rotated':
+      case 'idle':
+        this.record(meta, who, AuditActions.TokenRefreshed, 'denied', 'session idle');
+        throw CredentialsException.sessionIdle();
+      case 'rotated': {
         this.record(meta, who, AuditActions.TokenRefreshed, 'success', undefined, {
           sessionId: found.session_id,
         });
+        // The agency's MFA policy is applied again at each refresh (it may have changed).
+        const mfaPending =
+          !found.amr.includes('otp') && (await this.mfa.requiredFor(found.agency_id, found.roles));
         return this.sessionTokens(
-          found.user_id,
-          found.agency_id,
-          found.roles,
-          found.session_id,
+          {
+            userId: found.user_id,
+            agencyId: found.agency_id,
+            roles: found.roles,
+            sessionId: found.session_id,
+            amr: found.amr,
+            mfaPending,
+          },
           next,
           found.expires_at,
           now,
         );
+      }
     }
   }
 
@@ -238,28 +337,41 @@ export class AuthService {
     );
   }
 
-  private async failedLogin(user: UserRow, now: Date, meta: RequestMeta): Promise<void> {
-    const windowStart = new Date(now.getTime() - this.config.AUTH_LOCKOUT_WINDOW_SECONDS * 1000);
-    const result = await this.users.recordFailedLogin(
-      user.id,
-      now,
-      windowStart,
-      this.config.AUTH_LOCKOUT_THRESHOLD,
-    );
-    this.record(meta, user, AuditActions.LoginFailed, 'failed', 'wrong password', {
-      failures: result.failures,
-    });
-    if (result.status === 'locked' && result.previous_status === 'active') {
-      await this.revocations.revoke({
-        agencyId: user.agency_id,
-        userId: user.id,
-        reason: 'locked',
-        actor: { kind: 'service', id: 'api-gateway' },
-        now,
+  /** 429 while the account (from this source) or the source is throttled. */
+  private async refuseWhenThrottled(
+    account: string,
+    source: string,
+    meta: RequestMeta,
+    user: UserRow | undefined,
+  ): Promise<void> {
+    const wait = await this.throttle.retryAfter(account, source);
+    if (wait > 0) {
+      this.record(meta, user, AuditActions.LoginFailed, 'denied', 'throttled', {
+        retryAfter: wait,
       });
-      this.record(meta, user, AuditActions.AccountLocked, 'success', 'too many failed logins', {
-        failures: result.failures,
-      });
+      throw CredentialsException.throttled(wait);
+    }
+  }
+
+  /** Counts a failed password or code; audits the temporary locks it sets. */
+  private async failedAttempt(
+    user: UserRow | undefined,
+    account: string,
+    source: string,
+    meta: RequestMeta,
+  ): Promise<void> {
+    const outcome = await this.throttle.failed(account, source);
+    for (const lock of outcome.locked) {
+      this.record(
+        meta,
+        user,
+        AuditActions.AccountLocked,
+        'success',
+        lock.scope === 'account'
+          ? 'sustained failed logins from many sources: temporary lock'
+          : 'failed logins: temporary delay',
+        { scope: lock.scope, seconds: lock.seconds, failures: outcome.accountFailures },
+      );
     }
   }
 
@@ -287,14 +399,19 @@ export class AuthService {
   }
 
   private async sessionTokens(
-    userId: string,
-    agencyId: string,
-    roles: Role[],
-    sessionId: string,
+    session: {
+      userId: string;
+      agencyId: string;
+      roles: Role[];
+      sessionId: string;
+      amr: string[];
+      mfaPending: boolean;
+    },
     refreshToken: string,
     expiresAt: Date,
     now: Date,
   ): Promise<SessionTokens> {
+    const { userId, agencyId, roles, sessionId } = session;
     // Officers' tokens name the unit they crew, so their device may join it on /field.
     const unitId = roles.includes('officer')
       ? await this.units.crewedUnitOf(agencyId, userId)
@@ -304,6 +421,8 @@ export class AuthService {
       agencyId,
       roles,
       sid: sessionId,
+      amr: session.amr,
+      ...(session.mfaPending ? { mfaPending: true as const } : {}),
       ...(unitId ? { unitId } : {}),
     });
     return {

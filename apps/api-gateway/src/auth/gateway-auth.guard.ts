@@ -16,6 +16,20 @@ import { CredentialsException } from './auth.exception';
 type Request = HttpRequestLike & { user?: AccessClaims };
 
 /**
+ * What a token with `mfaPending` (the agency requires MFA, the user has not enrolled) may reach:
+ * the enrolment, the caller and their sessions, logout (docs/adr/0023).
+ */
+export const MFA_PENDING_OPERATIONS: ReadonlySet<string> = new Set([
+  'getMe',
+  'getMyMfa',
+  'enrolTotp',
+  'confirmTotp',
+  'listMySessions',
+  'endMySession',
+  'logout',
+]);
+
+/**
  * Platform operators get no agency data (docs/adr/0018): a `platform-admin` token (agency claim
  * `_platform`, that single role) reaches only `/v1/platform/*`, and every other token only the
  * routes outside it. Checked after the role check, so a route's roles can never widen this.
@@ -77,6 +91,10 @@ export class GatewayAuthGuard implements CanActivate {
     if (!platformSeparationAllows(user, operation?.path)) {
       this.recordDenial(context, request, 'platform and agency tokens are kept apart');
       throw AuthException.forbidden('This token may not reach this route');
+    }
+    if (user.mfaPending && !MFA_PENDING_OPERATIONS.has(operation?.operationId ?? '')) {
+      this.recordDenial(context, request, 'MFA enrolment required by the agency');
+      throw CredentialsException.mfaEnrolmentRequired();
     }
     // Both Redis lookups at once (one pipelined write); a revoked session's request still counts
     // against its user's rate limit, which only ever refuses sooner.

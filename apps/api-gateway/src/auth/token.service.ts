@@ -1,10 +1,19 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { AccessClaims, Jwks } from '@gad/contracts';
-import { exportJWK, SignJWT } from 'jose';
+import { exportJWK, jwtVerify, SignJWT } from 'jose';
 import { API_GATEWAY_CONFIG, type ApiGatewayConfig } from '../api-gateway.config';
 
 export const JWT_ALGORITHM = 'ES256';
+
+/** Seconds a login's MFA challenge lives. */
+export const MFA_CHALLENGE_TTL_SECONDS = 300;
+
+/** Who passed the password step of a login and owes the second factor. */
+export interface MfaChallengeClaims {
+  sub: string;
+  agencyId: string;
+}
 
 /** Signs access tokens with the gateway's private key; publishes the public half as a JWKS. */
 @Injectable()
@@ -26,6 +35,8 @@ export class TokenService {
       roles: claims.roles,
       ...(claims.unitId ? { unitId: claims.unitId } : {}),
       ...(claims.sid ? { sid: claims.sid } : {}),
+      ...(claims.amr ? { amr: claims.amr } : {}),
+      ...(claims.mfaPending ? { mfaPending: true } : {}),
     })
       .setProtectedHeader({ alg: JWT_ALGORITHM, kid: this.keyId, typ: 'JWT' })
       .setSubject(claims.sub)
@@ -35,6 +46,42 @@ export class TokenService {
       .setExpirationTime(`${expiresIn}s`)
       .sign(this.privateKey);
     return { token, expiresIn };
+  }
+
+  /**
+   * The challenge token of a login's second step: signed like an access token but for another
+   * audience (`<JWT_AUDIENCE>:mfa`), so it is never accepted as one.
+   */
+  async issueMfaChallenge(claims: MfaChallengeClaims): Promise<string> {
+    return new SignJWT({ agencyId: claims.agencyId })
+      .setProtectedHeader({ alg: JWT_ALGORITHM, kid: this.keyId, typ: 'JWT' })
+      .setSubject(claims.sub)
+      .setIssuer(this.config.JWT_ISSUER)
+      .setAudience(this.mfaAudience())
+      .setIssuedAt()
+      .setExpirationTime(`${MFA_CHALLENGE_TTL_SECONDS}s`)
+      .sign(this.privateKey);
+  }
+
+  /** The claims of a valid, unexpired challenge token; undefined otherwise. */
+  async verifyMfaChallenge(token: string): Promise<MfaChallengeClaims | undefined> {
+    try {
+      const { payload } = await jwtVerify(token, this.publicKey, {
+        issuer: this.config.JWT_ISSUER,
+        audience: this.mfaAudience(),
+        algorithms: [JWT_ALGORITHM],
+      });
+      const agencyId = payload['agencyId'];
+      return typeof payload.sub === 'string' && typeof agencyId === 'string'
+        ? { sub: payload.sub, agencyId }
+        : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private mfaAudience(): string {
+    return `${this.config.JWT_AUDIENCE}:mfa`;
   }
 
   async jwks(): Promise<Jwks> {

@@ -7,6 +7,10 @@ export enum IdentityErrorCode {
   EmailTaken = 'email_taken',
   SelfModification = 'self_modification_refused',
   CurrentPasswordIncorrect = 'current_password_incorrect',
+  MfaAlreadyEnrolled = 'mfa_already_enrolled',
+  MfaNotStarted = 'mfa_not_started',
+  MfaCodeIncorrect = 'mfa_code_incorrect',
+  SessionNotFound = 'session_not_found',
 }
 
 export class IdentityException extends DomainException {
@@ -44,6 +48,41 @@ export class IdentityException extends DomainException {
       IdentityErrorCode.CurrentPasswordIncorrect,
       403,
       'The current password is not correct',
+    );
+  }
+
+  static mfaAlreadyEnrolled(): IdentityException {
+    return new IdentityException(
+      IdentityErrorCode.MfaAlreadyEnrolled,
+      409,
+      'TOTP is already set up for this account; an administrator can reset it',
+    );
+  }
+
+  static mfaNotStarted(): IdentityException {
+    return new IdentityException(
+      IdentityErrorCode.MfaNotStarted,
+      409,
+      'Start the TOTP enrolment (POST /v1/me/mfa/totp) before confirming it',
+    );
+  }
+
+  static mfaCodeIncorrect(): IdentityException {
+    return new IdentityException(
+      IdentityErrorCode.MfaCodeIncorrect,
+      422,
+      'The code does not match the authenticator (check the device clock)',
+      {
+        errors: [{ pointer: '/body/code', message: 'does not match', code: 'mfa_code_incorrect' }],
+      },
+    );
+  }
+
+  static sessionNotFound(id: string): IdentityException {
+    return new IdentityException(
+      IdentityErrorCode.SessionNotFound,
+      404,
+      `Session ${id} is not a live session of yours`,
     );
   }
 }

@@ -9,13 +9,19 @@ import { PlatformOperatorsRepository } from './platform-operators.repository';
 import { RefreshTokensRepository } from './refresh-tokens.repository';
 import { SessionRevocations } from './session-revocations.service';
 import { SessionsRepository } from './sessions.repository';
+import { LoginThrottle } from './login-throttle.service';
+import { MfaController } from './mfa.controller';
+import { MfaRepository } from './mfa.repository';
+import { MfaService } from './mfa.service';
+import { SessionsController } from './sessions.controller';
+import { SessionsService } from './sessions.service';
 import { UsersController } from './users.controller';
 import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 
-/** Agencies, users, credentials and sessions (the data behind authentication). */
+/** Agencies, users, credentials, second factors and sessions (the data behind authentication). */
 @Module({
-  controllers: [UsersController],
+  controllers: [UsersController, MfaController, SessionsController],
   providers: [
     { provide: IDENTITY_CLOCK, useValue: systemClock },
     AgenciesRepository,
@@ -29,6 +35,10 @@ import { UsersService } from './users.service';
     UsersService,
     IdentityBootstrap,
     InactivitySweep,
+    MfaRepository,
+    MfaService,
+    LoginThrottle,
+    SessionsService,
   ],
   exports: [
     IDENTITY_CLOCK,
@@ -41,6 +51,8 @@ import { UsersService } from './users.service';
     PasswordService,
     SessionRevocations,
     IdentityBootstrap,
+    MfaService,
+    LoginThrottle,
   ],
 })
 export class IdentityModule {}

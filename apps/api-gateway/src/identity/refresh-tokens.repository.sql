@@ -7,7 +7,8 @@ VALUES ($1, $2, $3, $4);
 -- Pre-authentication lookup of a refresh token by digest, locking it and its session.
 -- name: lock
 SELECT t.session_id, t.used_at, s.agency_id, s.user_id, s.expires_at, s.revoked_at,
-       u.status AS user_status, u.roles, a.status AS agency_status
+       s.amr, COALESCE(s.last_used_at, s.authenticated_at) AS last_used_at,
+       s.idle_timeout_seconds, u.status AS user_status, u.roles, a.status AS agency_status
 FROM dispatch.refresh_tokens t
 JOIN dispatch.sessions s ON s.id = t.session_id
 JOIN dispatch.users u ON u.id = s.user_id AND u.agency_id = s.agency_id

@@ -16,6 +16,11 @@ export interface RefreshTokenRow {
   user_id: string;
   expires_at: Date;
   revoked_at: Date | null;
+  /** Authentication methods the session proved. */
+  amr: string[];
+  last_used_at: Date;
+  /** Null on sessions from before idle timeouts (the configured default applies). */
+  idle_timeout_seconds: number | null;
   user_status: UserStatus;
   roles: Role[];
   /** A suspended agency's sessions are not refreshed. */

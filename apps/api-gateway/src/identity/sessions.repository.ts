@@ -7,6 +7,10 @@ const INSERT = sqlOf(SQL, 'insert');
 const REVOKE = sqlOf(SQL, 'revoke');
 const REVOKE_OF_USER = sqlOf(SQL, 'revoke_of_user');
 const IS_REVOKED = sqlOf(SQL, 'is_revoked');
+const ADD_METHOD = sqlOf(SQL, 'add_method');
+const TOUCH = sqlOf(SQL, 'touch');
+const LIST_LIVE = sqlOf(SQL, 'list_live');
+const OWNER_OF = sqlOf(SQL, 'owner_of');
 
 export interface SessionRow {
   id: string;
@@ -25,6 +29,21 @@ export interface NewSession {
   expiresAt: Date;
   ip?: string;
   userAgent?: string;
+  /** Authentication methods proved (`pwd`, `otp`). */
+  amr: string[];
+  /** Refresh refused after this long without one. */
+  idleTimeoutSeconds: number;
+}
+
+/** A live session as its user sees it. */
+export interface LiveSessionRow {
+  id: string;
+  authenticated_at: Date;
+  last_used_at: Date;
+  expires_at: Date;
+  ip: string | null;
+  user_agent: string | null;
+  amr: string[];
 }
 
 /** The only place with SQL for sessions. Scoped by agency; `client` is the caller's transaction. */
@@ -44,6 +63,8 @@ export class SessionsRepository {
           session.expiresAt,
           session.ip ?? null,
           session.userAgent ?? null,
+          session.amr,
+          session.idleTimeoutSeconds,
         ],
       },
       client,
@@ -87,5 +108,26 @@ export class SessionsRepository {
       values: [agencyId, sessionId],
     });
     return rows[0]?.revoked ?? true;
+  }
+
+  async addMethod(client: SqlClient, agencyId: string, sessionId: string, method: string) {
+    await this.database.result({ text: ADD_METHOD, values: [agencyId, sessionId, method] }, client);
+  }
+
+  async touch(client: SqlClient, agencyId: string, sessionId: string, now: Date): Promise<void> {
+    await this.database.result({ text: TOUCH, values: [agencyId, sessionId, now] }, client);
+  }
+
+  async listLive(agencyId: string, userId: string, now: Date): Promise<LiveSessionRow[]> {
+    return this.database.rows<LiveSessionRow>({ text: LIST_LIVE, values: [agencyId, userId, now] });
+  }
+
+  /** The user of a live session (undefined when unknown, of another agency, or revoked). */
+  async ownerOf(agencyId: string, sessionId: string): Promise<string | undefined> {
+    const rows = await this.database.rows<{ user_id: string }>({
+      text: OWNER_OF,
+      values: [agencyId, sessionId],
+    });
+    return rows[0]?.user_id;
   }
 }

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { describeChange } from '@gad/audit';
 import { UnitOfWork, type UnitOfWorkTx } from '@gad/bus';
 import {
   uuidv7,
@@ -18,6 +19,7 @@ import { IDENTITY_CLOCK, type Clock, type RevocationReason } from './identity.co
 import { IdentityException } from './identity.exception';
 import { AgenciesRepository } from './agencies.repository';
 import { PasswordService } from './password.service';
+import { LoginThrottle } from './login-throttle.service';
 import { SessionRevocations } from './session-revocations.service';
 import { emitUserChanged } from './user-events';
 import { toAgency, toUser } from './users.mapper';
@@ -40,6 +42,7 @@ export class UsersService {
     private readonly unitOfWork: UnitOfWork,
     private readonly passwords: PasswordService,
     private readonly revocations: SessionRevocations,
+    private readonly throttle: LoginThrottle,
     @Inject(IDENTITY_CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -120,6 +123,7 @@ export class UsersService {
     const now = this.clock.now();
     try {
       const row = await this.unitOfWork.run(async (tx) => {
+        const before = await this.users.lock(tx.client, caller.agencyId, id);
         const updated = await this.users.updateProfile(
           caller.agencyId,
           id,
@@ -130,6 +134,7 @@ export class UsersService {
         if (!updated) {
           throw IdentityException.userNotFound(id);
         }
+        describeChange({ before: before && toUser(before), after: toUser(updated) }, id);
         emitUserChanged(tx, actorOf(caller), updated, now);
         return updated;
       });
@@ -153,6 +158,7 @@ export class UsersService {
       if (!before) {
         throw IdentityException.userNotFound(id);
       }
+      describeChange({ before: toUser(before) }, id);
       emitUserChanged(tx, actorOf(caller), before, now, true);
       const sessions = await this.revocations.revokeInTransaction(tx, {
         agencyId: caller.agencyId,
@@ -198,8 +204,11 @@ export class UsersService {
     return this.setActive(caller, id, 'disabled');
   }
 
+  /** Lifts an admin lock and the failed-login throttle of the account. */
   async unlock(caller: AccessClaims, id: string): Promise<User> {
-    return this.setActive(caller, id, 'locked');
+    const user = await this.setActive(caller, id, 'locked');
+    await this.throttle.clear(id);
+    return user;
   }
 
   /** The caller changes their own password; their other sessions end. */
@@ -247,6 +256,7 @@ export class UsersService {
           null,
           now,
         );
+        describeChange({ before: toUser(row), after: toUser(active) }, id);
         emitUserChanged(tx, actorOf(caller), active, now);
         return active;
       }),
@@ -266,6 +276,8 @@ export class UsersService {
         throw IdentityException.userNotFound(id);
       }
       const after = (await change(tx, now)) ?? before;
+      // Before and after images in the entry that commits with the change (docs/adr/0021).
+      describeChange({ before: toUser(before), after: toUser(after) }, id);
       emitUserChanged(tx, actorOf(caller), after, now);
       const sessions = await this.revocations.revokeInTransaction(tx, {
         agencyId: caller.agencyId,

@@ -111,6 +111,10 @@ export async function authenticateHandshake(
   if (badClaims.length > 0) {
     throw WsException.invalidHandshake(badClaims);
   }
+  // The agency requires MFA of this user and the session has not proved it (docs/adr/0023).
+  if (claims.mfaPending) {
+    throw WsException.forbidden('Your agency requires a second factor: set up TOTP first');
+  }
   if (!claims.roles.some((role) => policy.roles.includes(role))) {
     throw WsException.forbidden(
       `/${policy.name} needs one of the roles ${policy.roles.join(', ')}`,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { num, text, timestamp } from '../primitives/primitives.schema';
+import { roleSchema } from './auth.schema';
 import { localeSchema } from './users.schema';
 
 /** True when `value` names a time zone of the IANA database that this runtime knows. */
@@ -79,6 +80,11 @@ export const responseTargetsSchema = z.strictObject({
 export type ResponseTargets = z.infer<typeof responseTargetsSchema>;
 export const DEFAULT_RESPONSE_TARGETS_S: ResponseTargets = { P1: 480, P2: 900, P3: 1_800, P4: 3_600 };
 
+const mfaRolesSchema = z
+  .array(roleSchema)
+  .max(6)
+  .refine((roles) => new Set(roles).size === roles.length, { message: 'roles must be unique' });
+
 /**
  * An agency's settings, all in one validated place (`dispatch.agencies.settings`). `null` values
  * fall back to the deployment's environment.
@@ -102,6 +108,11 @@ export const agencySettingsSchema = z.strictObject({
    * addresses (every other private, loopback or link-local target is refused).
    */
   allowedWebhookHosts: uniqueHosts,
+  /**
+   * Roles whose users must use a second factor (TOTP): they log in with a code, and until they
+   * have enrolled their tokens reach only the enrolment (docs/adr/0023). Empty = MFA is optional.
+   */
+  mfaRequiredRoles: mfaRolesSchema.default([]),
   /** Response-time target per priority (reports). */
   responseTargetsS: responseTargetsSchema.default({ ...DEFAULT_RESPONSE_TARGETS_S }),
 });
@@ -115,6 +126,7 @@ export const DEFAULT_AGENCY_SETTINGS: AgencySettings = {
   escalation: { P1: null, P2: null, P3: null, P4: null },
   retentionDays: null,
   allowedWebhookHosts: [],
+  mfaRequiredRoles: [],
   responseTargetsS: { ...DEFAULT_RESPONSE_TARGETS_S },
 };
 
@@ -131,6 +143,7 @@ export const updateAgencySettingsRequestSchema = z
     escalation: escalationLaddersSchema.partial().optional(),
     retentionDays: num().int().min(1).max(3_650).nullable().optional(),
     allowedWebhookHosts: uniqueHosts.optional(),
+    mfaRequiredRoles: mfaRolesSchema.optional(),
     responseTargetsS: responseTargetsSchema.optional(),
   })
   .refine((value) => Object.keys(value).length > 0, { message: 'nothing to update' });

@@ -11,6 +11,8 @@ export const roleSchema = z.enum([
   'officer',
   'auditor',
   'service',
+  /** Takes calls (call intake) and links them to incidents; no dispatch, no closing. */
+  'call_taker',
 ]);
 export type Role = z.infer<typeof roleSchema>;
 /** Same as {@link roleSchema}: the roles of an agency's users. */
@@ -33,7 +35,7 @@ export type TokenRole = z.infer<typeof tokenRoleSchema>;
 export const devLoginRequestSchema = z.strictObject({
   agencyId: agencyIdSchema,
   userId: roomIdSchema,
-  roles: z.array(roleSchema).min(1).max(6),
+  roles: z.array(roleSchema).min(1).max(7),
   unitId: roomIdSchema.optional(),
 });
 export type DevLoginRequest = z.infer<typeof devLoginRequestSchema>;
@@ -53,6 +55,16 @@ export const accessClaimsSchema = z.object({
   unitId: text().optional(),
   /** Session (refresh-token family) id; absent on development tokens. */
   sid: text().optional(),
+  /**
+   * Authentication methods the session proved (RFC 8176): `pwd`, plus `otp` after a TOTP or
+   * recovery code. Absent on development tokens.
+   */
+  amr: z.array(text().max(16)).max(4).optional(),
+  /**
+   * The agency's policy requires MFA for one of the token's roles and the session has not proved
+   * it: the token reaches only MFA enrolment, `GET /v1/me` and logout, and no socket namespace.
+   */
+  mfaPending: z.literal(true).optional(),
 });
 export type AccessClaims = z.infer<typeof accessClaimsSchema>;
 
@@ -97,6 +109,27 @@ export const sessionTokensSchema = tokenResponseSchema.extend({
   sessionId: text(),
 });
 export type SessionTokens = z.infer<typeof sessionTokensSchema>;
+
+/**
+ * `POST /v1/auth/login` for a user with MFA: the password was right, now prove the second factor
+ * with `POST /v1/auth/mfa` (the challenge token, and a TOTP or recovery code) within `expiresIn`.
+ */
+export const mfaChallengeSchema = z.object({
+  mfaRequired: z.literal(true),
+  challengeToken: text(),
+  expiresIn: num().int(),
+  methods: z.array(z.enum(['totp', 'recovery_code'])),
+});
+export type MfaChallenge = z.infer<typeof mfaChallengeSchema>;
+
+/** The answer of a login: session tokens, or the MFA challenge of a user with a second factor. */
+export const loginResponseSchema = z.union([sessionTokensSchema, mfaChallengeSchema]);
+export type LoginResponse = z.infer<typeof loginResponseSchema>;
+
+/** True when a login answered with an MFA challenge instead of session tokens. */
+export function isMfaChallenge(response: LoginResponse): response is MfaChallenge {
+  return (response as MfaChallenge).mfaRequired === true;
+}
 
 /** `POST /v1/auth/refresh`. */
 export const refreshRequestSchema = z.strictObject({

@@ -11,6 +11,7 @@ import {
   devLoginRequestSchema,
   jwksSchema,
   loginRequestSchema,
+  loginResponseSchema,
   refreshRequestSchema,
   sessionTokensSchema,
   tokenResponseSchema,
@@ -68,6 +69,7 @@ import {
 import { allCallOperations } from './all-call-operations';
 import { cadReportOperations } from './cad-report-operations';
 import { defineOperation } from './define-operation';
+import { identityOperations } from './identity-operations';
 import { notificationSetupOperations } from './notification-setup-operations';
 import { platformOperations } from './platform-operations';
 
@@ -461,8 +463,12 @@ export const operations = {
     tag: 'auth',
     roles: 'public',
     body: loginRequestSchema,
-    success: { status: 200, schema: sessionTokensSchema, description: 'Session tokens' },
-    errors: [401, 422],
+    success: {
+      status: 200,
+      schema: loginResponseSchema,
+      description: 'Session tokens, or an MFA challenge (`mfaRequired`) for a user with TOTP',
+    },
+    errors: [401, 422, 429],
   }),
   refreshSession: defineOperation({
     operationId: 'refreshSession',
@@ -612,7 +618,7 @@ export const operations = {
     operationId: 'unlockUser',
     method: 'POST',
     path: '/v1/users/{id}/unlock',
-    summary: 'Unlock a user locked by failed logins',
+    summary: 'Unlock a user: lifts an admin lock and the failed-login throttle of the account',
     tag: 'users',
     roles: ['admin'],
     params: idParamsSchema,
@@ -644,6 +650,7 @@ export const operations = {
   ...platformOperations,
   ...allCallOperations,
   ...notificationSetupOperations,
+  ...identityOperations,
   ...cadReportOperations,
 } as const;
 

@@ -50,9 +50,60 @@ export const apiGatewayEnvSchema = serviceEnvSchema.extend(databaseEnvSchema.sha
   // Identity and edge protections (see README).
   /** Lifetime of a session: refresh is refused this long after the login (re-authentication). */
   AUTH_SESSION_MAX_AGE_SECONDS: envInt(12 * 3600, 60, 7 * 24 * 3600),
-  /** Failed logins within AUTH_LOCKOUT_WINDOW_SECONDS that lock an account until an admin unlocks. */
-  AUTH_LOCKOUT_THRESHOLD: envInt(5, 1, 100),
+  /**
+   * Refresh is refused after this long without one (idle timeout; CJIS: 30 min for consoles).
+   * AUTH_IDLE_TIMEOUT_BY_ROLE overrides it per role (`officer=28800,service=86400`: devices on a
+   * shift); a user with several roles gets the shortest.
+   */
+  AUTH_IDLE_TIMEOUT_SECONDS: envInt(30 * 60, 30, 7 * 24 * 3600),
+  AUTH_IDLE_TIMEOUT_BY_ROLE: z
+    .string()
+    .default('officer=28800,service=86400')
+    .transform((value, ctx) => {
+      const byRole: Record<string, number> = {};
+      for (const pair of value
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean)) {
+        const match = /^([a-z_]{1,32})=(\d{2,6})$/.exec(pair);
+        if (!match) {
+          ctx.addIssue({ code: 'custom', message: `"${pair}" is not role=seconds` });
+          return z.NEVER;
+        }
+        byRole[match[1] as string] = Number(match[2]);
+      }
+      return byRole;
+    }),
+  /**
+   * Failed-login throttling (no lockout by strangers): failures counted within
+   * AUTH_LOCKOUT_WINDOW_SECONDS per account and source address, per source, and per account from
+   * all sources. Beyond each scope's free attempts every failure doubles a temporary lock, from
+   * AUTH_THROTTLE_BASE_DELAY_SECONDS up to AUTH_THROTTLE_MAX_DELAY_SECONDS.
+   */
   AUTH_LOCKOUT_WINDOW_SECONDS: envInt(15 * 60, 10, 24 * 3600),
+  AUTH_THROTTLE_FREE_ATTEMPTS: envInt(3, 1, 100),
+  AUTH_THROTTLE_SOURCE_FREE_ATTEMPTS: envInt(30, 1, 100_000),
+  AUTH_THROTTLE_ACCOUNT_FREE_ATTEMPTS: envInt(20, 1, 100_000),
+  AUTH_THROTTLE_BASE_DELAY_SECONDS: envInt(1, 1, 3600),
+  AUTH_THROTTLE_MAX_DELAY_SECONDS: envInt(900, 1, 86_400),
+  /** Issuer shown by authenticator apps next to the account (TOTP). */
+  AUTH_MFA_ISSUER: z.string().min(1).max(64).default('GAD Dispatch'),
+  /**
+   * Proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For is believed: the client address
+   * of rate limits, login throttling, sessions and audit. Empty: the peer address, headers ignored.
+   */
+  TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean),
+    )
+    .refine((list) => list.every((entry) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(entry)), {
+      message: 'a comma-separated list of IP addresses or CIDR ranges',
+    }),
   /** Accounts unused this long are disabled. */
   AUTH_INACTIVE_DISABLE_DAYS: envInt(90, 1, 3650),
   /** First admin, created at boot when no admin exists (all of these, or none). */

@@ -42,6 +42,11 @@ export interface BootstrapServiceOptions {
   host?: string;
   /** Largest accepted request body (default 1 MiB); larger bodies get 413 problem+json. */
   bodyLimitBytes?: number;
+  /**
+   * Proxies (IPs or CIDRs) whose `X-Forwarded-For` sets `request.ip` (Fastify `trustProxy`).
+   * None or empty: the peer address, forwarding headers ignored.
+   */
+  trustedProxies?: readonly string[];
   /** Runs after the app is created and before it listens (global pipes, guards, adapters...). */
   configure?(app: NestFastifyApplication): void | Promise<void>;
   /** Install SIGTERM/SIGINT handlers that shut down and exit the process (default true). */
@@ -82,6 +87,7 @@ export async function bootstrapService(
     bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
+    ...(options.trustedProxies?.length ? { trustProxy: [...options.trustedProxies] } : {}),
     logger: false,
     // Errors Fastify raises before routing (an over-long path parameter, a malformed URL) answer
     // problem+json like every other error instead of Fastify's own JSON. Their messages quote the
