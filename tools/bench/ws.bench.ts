@@ -18,7 +18,7 @@ import {
   startServiceProcess,
   type ServiceProcess,
 } from '@gad/testing';
-import { COMMAND_LOG_APPEND_SCRIPT } from '@gad/bus';
+import { COMMAND_LOG_APPEND_SCRIPT } from '@gad/contracts';
 import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
 import { execSync, fork, type ChildProcess } from 'node:child_process';

@@ -11,3 +11,10 @@ export const NotifyAuditActions = {
   EscalationCancelled: 'command.escalation_cancel',
   NoticeSent: 'notice.send',
 } as const;
+
+/**
+ * Outbox "stream" of the commands to devices: the relay hands its rows to the command relay sink
+ * (one Redis call per command appends it to the recipient's log and publishes it to every
+ * ws-gateway instance, docs/adr/0020) instead of a consumer group.
+ */
+export const COMMAND_SINK = 'queue:commands';

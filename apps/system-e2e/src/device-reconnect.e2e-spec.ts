@@ -1,4 +1,4 @@
-import { commandIssued } from './support/commands';
+import { commandIssued, relayCommand } from './support/commands';
 import {
   connectDispatch,
   connectField,
@@ -192,12 +192,7 @@ describe('devices reconnect (@gad/client against a real ws-gateway)', () => {
 
   async function issue(unitId: string, title: string): Promise<string> {
     const envelope = commandIssued(agencyId, { kind: 'unit', id: unitId }, title);
-    await redis.xadd(
-      `${prefix}${Streams.NotifyOutbound}`,
-      '*',
-      'envelope',
-      JSON.stringify(envelope),
-    );
+    await relayCommand(redis, prefix, envelope);
     return envelope.data.commandId;
   }
 

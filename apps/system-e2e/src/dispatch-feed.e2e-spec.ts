@@ -27,6 +27,7 @@ import {
 } from '@gad/testing';
 import { Redis } from 'ioredis';
 import type { Socket } from 'socket.io-client';
+import { relayCommand } from './support/commands';
 
 /**
  * The consoles' live feed across the built api-gateway and ws-gateway: every change of an incident
@@ -156,7 +157,7 @@ describe('dispatch feed: live changes and catch-up after a reconnect', () => {
     for (const status of ['dispatched', 'resolved', 'closed'] as const) {
       await dispatcher.call('changeIncidentStatus', {
         params: { id: incident.id },
-        body: { status },
+        body: { status, ...(status === 'closed' ? { disposition: 'resolved' } : {}) },
       });
     }
     const expected = [
@@ -309,12 +310,7 @@ describe('dispatch feed: live changes and catch-up after a reconnect', () => {
         issuedAt: new Date().toISOString(),
       },
     });
-    await redis.xadd(
-      `${environment.redis.prefix}${Streams.NotifyOutbound}`,
-      '*',
-      'envelope',
-      JSON.stringify(command),
-    );
+    await relayCommand(redis, environment.redis.prefix, command);
     const acks = () =>
       viewer.events.filter((entry) => entry.event.type === EventTypes.CommandAcknowledged);
     await waitFor(() => acks().length === 1, { description: 'delivered ack on the console' });

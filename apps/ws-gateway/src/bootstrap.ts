@@ -40,15 +40,11 @@ export async function bootstrap(): Promise<void> {
         service: 'ws-gateway',
         // Named after the incarnation in the instance registry: survivors know when it died.
         consumer: connections.incarnation,
-        // gad:field:acks too: acknowledgements are part of the consoles' feed.
-        streams: [
-          Streams.DispatchEvents,
-          Streams.GeoEvents,
-          Streams.NotifyOutbound,
-          Streams.FieldAcks,
-        ],
+        // Not commands (the command channel, CommandChannelSubscriber) nor acks (fed to the
+        // consoles by the instance that receives them): docs/adr/0020.
+        streams: [Streams.DispatchEvents, Streams.GeoEvents],
         rpc: false,
-        // Entries of a batch are handled concurrently (commands of one recipient stay in order).
+        // Entries of a batch are handled concurrently (one agency's feed events stay in order).
         concurrency: 32,
       });
       app

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { CommandIssuedV1 } from '@gad/contracts';
+import { createEnvelope, EventTypes, type CommandIssuedV1 } from '@gad/contracts';
 import { deleteKeysWithPrefix, testStack, uniqueRedisPrefix } from '@gad/testing';
 import { Redis } from 'ioredis';
-import type { BusClient } from '@gad/bus';
+import { CommandRelay, type BusClient } from '@gad/bus';
+import type { FanoutService } from '../src/fanout/fanout.service';
 import { CommandLogRepository } from '../src/commands/command-log.repository';
 import { CommandsService } from '../src/commands/commands.service';
 import { planReplay } from '../src/commands/replay-plan';
@@ -31,6 +32,22 @@ describe('command log and socket quota on the real Redis', () => {
   const keys = new WsRedisKeys(prefix);
   const sut = new CommandLogRepository(redis, keys);
   const retention = { maxLen: 3, maxAgeMs: 60_000 };
+  /** notification-service's relay appending one command (docs/adr/0020). */
+  const relay = new CommandRelay(redis, { prefix, ...retention });
+  const append = async (agencyId: string, data: CommandIssuedV1, now: number) => {
+    const [result] = await relay.relay(
+      [
+        createEnvelope({
+          type: EventTypes.CommandIssued,
+          agencyId,
+          actor: { kind: 'service', id: 'notification-service' },
+          data,
+        }),
+      ],
+      now,
+    );
+    return { seq: result.seq, inserted: result.inserted };
+  };
 
   afterAll(async () => {
     await deleteKeysWithPrefix(redis, prefix);
@@ -40,15 +57,15 @@ describe('command log and socket quota on the real Redis', () => {
   it('assigns gap-free seqs, keeps the first seq of a retried command, and replays in order', async () => {
     const first = command('first');
     const second = command('second');
-    expect(await sut.append('agency-1', first, 1_000, retention)).toEqual({
+    expect(await append('agency-1', first, 1_000)).toEqual({
       seq: 1,
       inserted: true,
     });
-    expect(await sut.append('agency-1', second, 1_001, retention)).toEqual({
+    expect(await append('agency-1', second, 1_001)).toEqual({
       seq: 2,
       inserted: true,
     });
-    expect(await sut.append('agency-1', first, 1_002, retention)).toEqual({
+    expect(await append('agency-1', first, 1_002)).toEqual({
       seq: 1,
       inserted: false,
     });
@@ -64,7 +81,7 @@ describe('command log and socket quota on the real Redis', () => {
 
   it('drops commands beyond the count and the age, and the plan signals a resync', async () => {
     for (let i = 3; i <= 6; i += 1) {
-      await sut.append('agency-1', command(`c${i}`), 2_000 + i, retention);
+      await append('agency-1', command(`c${i}`), 2_000 + i);
     }
     const range = await sut.range('agency-1', unit, 0, 100);
     expect(range.entries.map((entry) => entry.seq)).toEqual([4, 5, 6]);
@@ -79,7 +96,7 @@ describe('command log and socket quota on the real Redis', () => {
       planReplay(unit, await sut.range('agency-1', unit, 4, 100), 4, 0).resync,
     ).toBeUndefined();
     // An append far later trims everything older than the age.
-    await sut.append('agency-1', command('late'), 2_000 + retention.maxAgeMs + 100, retention);
+    await append('agency-1', command('late'), 2_000 + retention.maxAgeMs + 100);
     expect((await sut.range('agency-1', unit, 0, 100)).entries.map((entry) => entry.seq)).toEqual([
       7,
     ]);
@@ -92,6 +109,7 @@ describe('command log and socket quota on the real Redis', () => {
       log,
       new NamespacesRegistry(),
       {} as BusClient,
+      {} as FanoutService,
     );
     const emitted: { event: string; seq?: number }[] = [];
     const socket = {
@@ -100,8 +118,8 @@ describe('command log and socket quota on the real Redis', () => {
       emit: (event: string, payload: { seq?: number }) => emitted.push({ event, seq: payload.seq }),
     } as unknown as AuthedSocket;
     const nine = { kind: 'unit' as const, id: 'unit-9' };
-    await log.append('agency-3', { ...command('a'), recipient: nine }, Date.now(), retention);
-    await log.append('agency-3', { ...command('b'), recipient: nine }, Date.now(), retention);
+    await append('agency-3', { ...command('a'), recipient: nine }, Date.now());
+    await append('agency-3', { ...command('b'), recipient: nine }, Date.now());
     expect(await log.currentSeq('agency-3', nine)).toBe(2);
     expect(await log.currentSeq('agency-3', { kind: 'user', id: 'user-9' })).toBe(0);
     const ranges = jest.spyOn(log, 'range');

@@ -21,4 +21,4 @@ export * from './lib/bus.client';
 export * from './lib/bus.module';
 export * from './lib/connect-bus-transport';
 export * from './lib/outbox.module';
-export * from './lib/command-log.script';
+export * from './lib/command-relay';

@@ -3,7 +3,6 @@ import { AuditRecorder } from '@gad/audit';
 import { UnitOfWork } from '@gad/bus';
 import {
   EventTypes,
-  Streams,
   createEnvelope,
   uuidv7,
   type CommandIssuedV1,
@@ -16,7 +15,7 @@ import {
   NOTIFICATION_SERVICE_CONFIG,
   type NotificationServiceConfig,
 } from '../notification-service.config';
-import { SERVICE_ACTOR } from '../notify.constants';
+import { COMMAND_SINK, SERVICE_ACTOR } from '../notify.constants';
 import { NotifyQueues } from '../queues/notify-queues.service';
 import { linkedChannels } from '../recipients/recipient';
 import { RecipientsService } from '../recipients/recipients.service';
@@ -131,7 +130,7 @@ export class AllCallEscalationService {
               issuedAt: now.toISOString(),
             }));
       tx.emit(
-        Streams.NotifyOutbound,
+        COMMAND_SINK,
         events.map((data) =>
           createEnvelope<CommandIssuedV1>({
             type: EventTypes.CommandIssued,

@@ -3,7 +3,6 @@ import { AuditRecorder } from '@gad/audit';
 import { UnitOfWork } from '@gad/bus';
 import {
   EventTypes,
-  Streams,
   createEnvelope,
   uuidv7,
   type AllCall,
@@ -15,7 +14,7 @@ import {
 import { createLogger, currentTraceId } from '@gad/observability';
 import { CLOCK, type Clock } from '@gad/platform';
 import { isCritical } from '../escalation/escalation-ladder';
-import { SERVICE_ACTOR } from '../notify.constants';
+import { COMMAND_SINK, SERVICE_ACTOR } from '../notify.constants';
 import { allCallCommandOf } from './all-call-command';
 import { AllCallEscalationService } from './all-call-escalation.service';
 import { AllCallException } from './all-calls.exception';
@@ -80,7 +79,7 @@ export class AllCallsService {
       }
       await this.repository.insertCommands(tx.client, agencyId, allCallId, commands, now);
       tx.emit(
-        Streams.NotifyOutbound,
+        COMMAND_SINK,
         commands.map(({ commandId, unitId }) =>
           createEnvelope<CommandIssuedV1>({
             type: EventTypes.CommandIssued,

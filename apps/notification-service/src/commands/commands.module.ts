@@ -3,6 +3,7 @@ import { AgencySettingsModule } from '../escalation/agency-settings.module';
 import { QueuesModule } from '../queues/queues.module';
 import { RecipientsModule } from '../recipients/recipients.module';
 import { AssignmentsRepository } from './assignments.repository';
+import { CommandRelaySink } from './command-relay.sink';
 import { CommandsRepository } from './commands.repository';
 import { CommandsService } from './commands.service';
 import { DeliveriesRepository } from './deliveries.repository';
@@ -24,7 +25,7 @@ const repositories = [
 @Module({
   imports: [RecipientsModule, QueuesModule, AgencySettingsModule],
   controllers: [NotificationsHandler],
-  providers: [...repositories, CommandsService, NotificationsQueryService],
+  providers: [...repositories, CommandsService, NotificationsQueryService, CommandRelaySink],
   exports: [...repositories, CommandsService],
 })
 export class CommandsModule {}

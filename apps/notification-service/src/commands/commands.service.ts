@@ -19,7 +19,7 @@ import { CLOCK, type Clock } from '@gad/platform';
 import { AgencySettingsCache } from '../escalation/agency-settings.service';
 import { isCritical } from '../escalation/escalation-ladder';
 import { notifyMetrics } from '../metrics/notify.metrics';
-import { NotifyAuditActions, SERVICE_ACTOR } from '../notify.constants';
+import { COMMAND_SINK, NotifyAuditActions, SERVICE_ACTOR } from '../notify.constants';
 import { NotifyQueues } from '../queues/notify-queues.service';
 import { outsideChannelsFor } from '../recipients/recipient';
 import { RecipientsService } from '../recipients/recipients.service';
@@ -140,7 +140,7 @@ export class CommandsService {
         }
       }
       tx.emit(
-        Streams.NotifyOutbound,
+        COMMAND_SINK,
         created.map((command) =>
           createEnvelope({
             type: EventTypes.CommandIssued,

@@ -16,7 +16,7 @@ import { CommandsRepository, type CommandRecord } from '../commands/commands.rep
 import { DeliveriesRepository } from '../commands/deliveries.repository';
 import { EscalationsRepository } from '../commands/escalations.repository';
 import { notifyMetrics } from '../metrics/notify.metrics';
-import { NotifyAuditActions, SERVICE_ACTOR } from '../notify.constants';
+import { COMMAND_SINK, NotifyAuditActions, SERVICE_ACTOR } from '../notify.constants';
 import type { EscalationJob } from '../queues/notify-jobs';
 import { NotifyQueues } from '../queues/notify-queues.service';
 import { linkedChannels, type Recipient } from '../recipients/recipient';
@@ -79,7 +79,7 @@ export class EscalationService {
         return false;
       }
       tx.emit(
-        Streams.NotifyOutbound,
+        COMMAND_SINK,
         pending.map((command) =>
           createEnvelope({
             type: EventTypes.CommandIssued,
@@ -202,7 +202,7 @@ export class EscalationService {
             },
           });
         });
-      tx.emit(Streams.NotifyOutbound, alerts);
+      tx.emit(COMMAND_SINK, alerts);
       return true;
     });
     if (fresh) {

@@ -1,18 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { COMMAND_LOG_APPEND_SCRIPT } from '@gad/bus';
-import type { DeliveredCommand, CommandIssuedV1, Recipient } from '@gad/contracts';
+import { COMMAND_LOG_FIND_SCRIPT } from '@gad/contracts';
+import type { CommandIssuedV1, DeliveredCommand, Recipient } from '@gad/contracts';
 import { REDIS_CLIENT } from '@gad/platform';
 import type { Redis } from 'ioredis';
 import { WsRedisKeys } from '../realtime/redis-keys';
 
-const APPEND_COMMAND = 'gadWsAppendCommand';
-type AppendCommand = (...args: (string | number)[]) => Promise<unknown>;
-
-export interface AppendResult {
-  seq: number;
-  /** False when the commandId was already in the log (a retried delivery). */
-  inserted: boolean;
-}
+const FIND_COMMAND = 'gadWsFindCommand';
+type FindCommand = (...args: string[]) => Promise<string | null>;
 
 export interface LogEntry {
   seq: number;
@@ -27,14 +21,12 @@ export interface LogRange {
   entries: LogEntry[];
 }
 
-export interface RetentionOptions {
-  maxLen: number;
-  maxAgeMs: number;
-}
-
 export const COMMAND_LOG_KEYS = Symbol('COMMAND_LOG_KEYS');
 
-/** The durable per-recipient command log in Redis (the gateway's only durable-ish state). */
+/**
+ * The durable per-recipient command log in Redis, read side: notification-service's relay appends
+ * (`CommandRelay` of `@gad/bus`, docs/adr/0020); the gateway replays it and checks acks against it.
+ */
 @Injectable()
 export class CommandLogRepository {
   constructor(
@@ -42,33 +34,22 @@ export class CommandLogRepository {
     @Inject(COMMAND_LOG_KEYS) private readonly keys: WsRedisKeys,
   ) {
     // EVALSHA with a fall-back to EVAL: the script body is not sent with every command.
-    redis.defineCommand(APPEND_COMMAND, { numberOfKeys: 3, lua: COMMAND_LOG_APPEND_SCRIPT });
+    redis.defineCommand(FIND_COMMAND, { numberOfKeys: 2, lua: COMMAND_LOG_FIND_SCRIPT });
   }
 
-  async append(
+  /**
+   * One command of a recipient's log (with its seq), or undefined when the log does not hold it
+   * (never sent to that recipient, or dropped by retention). One call per log.
+   */
+  async find(
     agencyId: string,
-    command: CommandIssuedV1,
-    now: number,
-    retention: RetentionOptions,
-  ): Promise<AppendResult> {
-    const keys = this.recipientKeys(agencyId, command.recipient);
-    const ttlS = Math.ceil(retention.maxAgeMs / 1000) + 60;
-    const append = (this.redis as unknown as Record<string, AppendCommand>)[APPEND_COMMAND];
-    const result = (await append.call(
-      this.redis,
-      keys.seq,
-      keys.log,
-      keys.ids,
-      command.commandId,
-      JSON.stringify(command),
-      now,
-      retention.maxLen,
-      retention.maxAgeMs,
-      ttlS,
-      // The counter outlives the log so sequences never restart while a device may still hold one.
-      Math.max(ttlS * 30, 30 * 86_400),
-    )) as [number, number];
-    return { seq: Number(result[0]), inserted: Number(result[1]) === 1 };
+    recipient: Recipient,
+    commandId: string,
+  ): Promise<LogEntry | undefined> {
+    const keys = this.recipientKeys(agencyId, recipient);
+    const find = (this.redis as unknown as Record<string, FindCommand>)[FIND_COMMAND];
+    const member = await find.call(this.redis, keys.log, keys.ids, commandId);
+    return member ? parseMember(member) : undefined;
   }
 
   /**

@@ -3,27 +3,37 @@ import { BusClient } from '@gad/bus';
 import {
   createEnvelope,
   EventTypes,
+  parseCommandMessage,
   roomOf,
   Streams,
   type CommandAckRequest,
   type CommandAcknowledgedV1,
-  type CommandIssuedV1,
+  type DeliveredCommand,
   type Envelope,
   type Recipient,
   type ResumeResult,
 } from '@gad/contracts';
-import { createLogger } from '@gad/observability';
+import { contextFromTraceparent, createLogger, currentTraceparent } from '@gad/observability';
+import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { FanoutService } from '../fanout/fanout.service';
 import { NamespacesRegistry } from '../realtime/namespaces.registry';
 import type { AuthedSocket } from '../realtime/socket-auth';
+import { WsException } from '../realtime/ws.exception';
 import { wsInstruments } from '../realtime/ws.metrics';
 import { WS_GATEWAY_CONFIG, type WsGatewayConfig } from '../ws-gateway.config';
-import { CommandLogRepository } from './command-log.repository';
+import { CommandLogRepository, type LogEntry } from './command-log.repository';
 import { planReplay } from './replay-plan';
 
+const tracer = trace.getTracer('ws-gateway');
+
 /**
- * Commands to devices: appended to the recipient's durable log (gap-free seq, idempotent by
- * commandId) and emitted to the recipient's room on `/field`; replayed after a reconnect from the
- * device's last seq; device acks published to `gad:field:acks`.
+ * Commands to devices (docs/adr/0020). notification-service's relay appends each command to its
+ * recipient's durable log (gap-free seq, idempotent by commandId) and publishes it in the same
+ * Redis call; every instance gets the message and emits it to its own sockets in the recipient's
+ * room ({@link deliver}). A reconnecting device gets what it missed from the log ({@link replay}).
+ * A device's ack is checked against the log (only the command's recipient may acknowledge it),
+ * published to `gad:field:acks` with the command's assignment, and shown to the agency's consoles
+ * from this instance ({@link acknowledge}).
  */
 @Injectable()
 export class CommandsService {
@@ -35,48 +45,36 @@ export class CommandsService {
     private readonly log: CommandLogRepository,
     private readonly namespaces: NamespacesRegistry,
     private readonly bus: BusClient,
+    private readonly fanout: FanoutService,
   ) {}
 
-  /** Tail of the appends in flight per recipient: one recipient's commands append in stream order. */
-  private readonly inFlight = new Map<string, Promise<unknown>>();
-
   /**
-   * `command.issued` from the bus: log it (a retry keeps its first seq), then emit it. Events are
-   * handled concurrently; commands of one recipient are chained so seqs follow the stream order.
+   * One message of the command channel (`<room>|<seq>|<json>`): emitted to this instance's sockets
+   * in the room, if it has any (the other instances got the same message). Messages arrive in
+   * log order, so one recipient's commands reach its sockets in seq order.
    */
-  issue(envelope: Envelope<CommandIssuedV1>): Promise<number> {
-    const key = `${envelope.agencyId}|${recipientRoom(envelope.agencyId, envelope.data.recipient)}`;
-    const previous = this.inFlight.get(key) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(() => this.appendAndEmit(envelope));
-    this.inFlight.set(key, next);
-    const clear = () => {
-      if (this.inFlight.get(key) === next) {
-        this.inFlight.delete(key);
-      }
-    };
-    next.then(clear, clear);
-    return next;
-  }
-
-  private async appendAndEmit(envelope: Envelope<CommandIssuedV1>): Promise<number> {
-    const command = envelope.data;
-    const { seq, inserted } = await this.log.append(envelope.agencyId, command, Date.now(), {
-      maxLen: this.config.WS_COMMAND_LOG_MAX_LEN,
-      maxAgeMs: this.config.WS_COMMAND_LOG_MAX_AGE_S * 1000,
-    });
-    // Emitted again on a retried delivery too: the process may have died between append and emit;
-    // devices drop a seq they already handled.
-    const room = recipientRoom(envelope.agencyId, command.recipient);
-    this.namespaces.field?.to(room).emit('command', { ...command, seq });
+  deliver(message: string): void {
+    const parsed = parseCommandMessage(message);
+    if (!parsed) {
+      this.logger.warn({ message: message.slice(0, 200) }, 'malformed command message dropped');
+      return;
+    }
+    const field = this.namespaces.field;
+    if (!field?.adapter.rooms.has(parsed.room)) {
+      return;
+    }
+    let command: DeliveredCommand;
+    try {
+      command = { ...(JSON.parse(parsed.json) as DeliveredCommand), seq: parsed.seq };
+    } catch (error) {
+      this.logger.warn({ err: error, room: parsed.room }, 'malformed command message dropped');
+      return;
+    }
+    field.local.to(parsed.room).emit('command', command);
     this.metrics.messagesOut.add(1, { namespace: 'field', event: 'command' });
-    this.metrics.emitLatency.record(Date.now() - Date.parse(envelope.occurredAt), {
+    this.metrics.emitLatency.record(Date.now() - Date.parse(command.issuedAt), {
       event: 'command',
     });
-    this.logger.info(
-      { commandId: command.commandId, seq, room, inserted, eventId: envelope.id },
-      'command emitted',
-    );
-    return seq;
   }
 
   /**
@@ -111,24 +109,83 @@ export class CommandsService {
     };
   }
 
-  /** A device's `command.ack` → `command.acknowledged` on `gad:field:acks`. */
-  async acknowledge(socket: AuthedSocket, request: CommandAckRequest): Promise<void> {
+  /**
+   * A device's `command.ack`: refused (`forbidden`) unless the command is in the log of the
+   * socket's unit or user, i.e. the device is (a member of) its recipient. Then `command.acknowledged`
+   * with the command's assignment, incident and all-call goes to `gad:field:acks` (in the trace
+   * the command carried, when the device returned its `traceparent`), and to the agency's
+   * consoles from this instance (feed append, then emit; one agency's acks in turn).
+   */
+  acknowledge(socket: AuthedSocket, request: CommandAckRequest): Promise<void> {
+    const { traceparent, ...ack } = request;
+    // A span of the dispatcher's trace (the command's traceparent, returned by the device): the
+    // envelope takes the active traceparent, so the consumers' spans join that trace too.
+    return context.with(contextFromTraceparent(traceparent), () =>
+      tracer.startActiveSpan(
+        'command.ack',
+        {
+          kind: SpanKind.SERVER,
+          attributes: { 'gad.command_id': ack.commandId, 'gad.ack_stage': ack.stage },
+        },
+        async (span) => {
+          try {
+            await this.recordAck(socket, ack);
+          } catch (error) {
+            span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+            throw error;
+          } finally {
+            span.end();
+          }
+        },
+      ),
+    );
+  }
+
+  private async recordAck(
+    socket: AuthedSocket,
+    ack: Omit<CommandAckRequest, 'traceparent'>,
+  ): Promise<void> {
     const { user } = socket.data;
+    const entry = await this.findOwnCommand(socket, ack.commandId);
+    if (!entry) {
+      throw WsException.forbidden(`command ${ack.commandId} was not sent to this device`);
+    }
+    const { assignmentId, incidentId, payload } = entry.command;
+    const allCallId = typeof payload?.['allCallId'] === 'string' ? payload['allCallId'] : undefined;
     const data: CommandAcknowledgedV1 = {
-      ...request,
+      ...ack,
       userId: user.sub,
       ...(user.unitId ? { unitId: user.unitId } : {}),
       receivedAt: new Date().toISOString(),
+      ...(assignmentId ? { assignmentId } : {}),
+      ...(incidentId ? { incidentId } : {}),
+      ...(allCallId ? { allCallId } : {}),
     };
-    await this.bus.publish(
-      Streams.FieldAcks,
-      createEnvelope({
-        type: EventTypes.CommandAcknowledged,
-        agencyId: user.agencyId,
-        actor: { kind: 'device', id: user.sub, roles: user.roles },
-        data,
-      }),
-    );
+    const traceparent = currentTraceparent();
+    const envelope: Envelope<CommandAcknowledgedV1> = createEnvelope({
+      type: EventTypes.CommandAcknowledged,
+      agencyId: user.agencyId,
+      actor: { kind: 'device', id: user.sub, roles: user.roles },
+      data,
+      ...(traceparent ? { traceparent } : {}),
+    });
+    await this.bus.publish(Streams.FieldAcks, envelope);
+    await this.fanout.commandAcknowledged(envelope);
+  }
+
+  /** The command in the log of the socket's unit, else of its user (both read at once). */
+  private async findOwnCommand(
+    socket: AuthedSocket,
+    commandId: string,
+  ): Promise<LogEntry | undefined> {
+    const { user } = socket.data;
+    const [unit, mine] = await Promise.all([
+      user.unitId
+        ? this.log.find(user.agencyId, { kind: 'unit', id: user.unitId }, commandId)
+        : undefined,
+      this.log.find(user.agencyId, { kind: 'user', id: user.sub }, commandId),
+    ]);
+    return unit ?? mine;
   }
 
   private async replayLog(

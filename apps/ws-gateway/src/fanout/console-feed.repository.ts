@@ -23,13 +23,6 @@ interface StreamState {
   trimmed: boolean;
 }
 
-/** What the command a device acknowledged belonged to (kept while its log keeps it). */
-export interface CommandReference {
-  assignmentId?: string;
-  incidentId?: string;
-  allCallId?: string;
-}
-
 /**
  * The console feed of each agency in Redis: a capped stream `gad:ws:feed:{<agency>}` of every
  * event emitted to the agency's consoles (field `envelope`), trimmed to about `WS_FEED_MAX_LEN`
@@ -96,28 +89,6 @@ export class ConsoleFeedRepository {
   /** The newest id of an agency's feed (`0-0` when it has none). */
   async newestId(agencyId: string): Promise<string> {
     return (await this.info(this.feedKey(agencyId)))?.lastId ?? '0-0';
-  }
-
-  async rememberCommand(
-    agencyId: string,
-    commandId: string,
-    reference: CommandReference,
-  ): Promise<void> {
-    await this.redis.set(
-      this.commandKey(agencyId, commandId),
-      JSON.stringify(reference),
-      'EX',
-      this.config.WS_COMMAND_LOG_MAX_AGE_S,
-    );
-  }
-
-  async commandOf(agencyId: string, commandId: string): Promise<CommandReference | undefined> {
-    const value = await this.redis.get(this.commandKey(agencyId, commandId));
-    return value ? (JSON.parse(value) as CommandReference) : undefined;
-  }
-
-  private commandKey(agencyId: string, commandId: string): string {
-    return `${this.prefix}gad:ws:cmdref:{${agencyId}}:${commandId}`;
   }
 
   private async info(key: string): Promise<StreamState | undefined> {

@@ -2,7 +2,6 @@ import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { OnEvent, type EventEnvelope } from '@gad/bus';
 import { EventTypes } from '@gad/contracts';
-import { CommandsService } from '../commands/commands.service';
 import { FanoutService } from './fanout.service';
 import { PositionCoalescer } from './position-coalescer';
 
@@ -13,16 +12,15 @@ import { PositionCoalescer } from './position-coalescer';
 const byAgency = { orderKey: (event: { agencyId: string }) => `feed:${event.agencyId}` };
 
 /**
- * Bus handlers of group `ws-gateway` on `gad:dispatch:events`, `gad:geo:events`,
- * `gad:notify:outbound` and `gad:field:acks`: each event is handled by one instance and emitted
- * through the adapter. The transport validates every event against the registry first
+ * Bus handlers of group `ws-gateway` on `gad:dispatch:events` and `gad:geo:events`: each event is handled by one instance and emitted through the adapter.
+ * Commands do not come through here (they come over the command channel, see `CommandsService`),
+ * nor acks (the receiving instance feeds them to the consoles, docs/adr/0020). The transport validates every event against the registry first
  * (`@OnEvent`).
  */
 @Controller()
 export class FanoutHandler {
   constructor(
     private readonly fanout: FanoutService,
-    private readonly commands: CommandsService,
     private readonly coalescer: PositionCoalescer,
   ) {}
 
@@ -60,13 +58,6 @@ export class FanoutHandler {
     await this.fanout.toAgencyAndIncident(event);
   }
 
-  @OnEvent(EventTypes.CommandAcknowledged, byAgency)
-  async onCommandAcknowledged(
-    @Payload() event: EventEnvelope<'command.acknowledged'>,
-  ): Promise<void> {
-    await this.fanout.commandAcknowledged(event);
-  }
-
   @OnEvent(
     [EventTypes.GeofenceEntered, EventTypes.GeofenceExited, EventTypes.GeofenceDwell],
     byAgency,
@@ -85,13 +76,5 @@ export class FanoutHandler {
   @OnEvent(EventTypes.UserSessionsRevoked)
   onSessionsRevoked(@Payload() event: EventEnvelope<'user.sessions_revoked'>): void {
     this.fanout.revokeSessions(event);
-  }
-
-  /** Resolves once the command is in the recipient's log (a throw retries; the log dedupes). */
-  @OnEvent(EventTypes.CommandIssued)
-  async onCommandIssued(@Payload() event: EventEnvelope<'command.issued'>): Promise<void> {
-    // Remembered first: the device may acknowledge as soon as the command reaches it.
-    await this.fanout.rememberCommand(event);
-    await this.commands.issue(event);
   }
 }

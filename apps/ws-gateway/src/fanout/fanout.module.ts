@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { CommandsModule } from '../commands/commands.module';
 import { OwnershipModule } from '../ownership/ownership.module';
 import { RealtimeModule } from '../realtime/realtime.module';
 import { ConsoleFeedRepository } from './console-feed.repository';
@@ -9,11 +8,11 @@ import { FanoutService } from './fanout.service';
 import { PositionCoalescer } from './position-coalescer';
 
 /**
- * Stream events to the rooms of `/dispatch` and `/field` (positions coalesced per agency), and the
- * agency's console feed consoles catch up from.
+ * Stream events to the rooms of `/dispatch` (positions coalesced per agency), and the agency's
+ * console feed consoles catch up from.
  */
 @Module({
-  imports: [RealtimeModule, OwnershipModule, CommandsModule],
+  imports: [RealtimeModule, OwnershipModule],
   controllers: [FanoutHandler],
   providers: [FanoutService, PositionCoalescer, ConsoleFeedRepository, ConsoleFeedService],
   exports: [FanoutService, ConsoleFeedService],

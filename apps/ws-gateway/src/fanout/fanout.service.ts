@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
+import { SerialByKey } from '@gad/bus';
 import {
   roomOf,
   SocketErrorCodes,
   traceIdOf,
   type CommandAcknowledgedV1,
-  type CommandIssuedV1,
   type Envelope,
   type FeedMeta,
   type ServerNotice,
@@ -38,6 +38,7 @@ export interface Revocation {
 export class FanoutService {
   private readonly logger = createLogger('fanout');
   private readonly metrics = wsInstruments();
+  private readonly byAgency = new SerialByKey();
 
   constructor(
     private readonly namespaces: NamespacesRegistry,
@@ -83,31 +84,17 @@ export class FanoutService {
   }
 
   /**
-   * `command.issued` (before it goes to the device): what the command belongs to, so its
-   * acknowledgements reach the consoles with their assignment, incident and all-call.
+   * `command.acknowledged`, on the instance that received the device's ack (docs/adr/0020): each
+   * stage of each device's acknowledgement, with its command's references, to every console of
+   * the agency and the incident's subscribers. One agency's acks are appended and emitted one at a
+   * time, so on this instance feed ids grow in the order consoles receive them.
    */
-  async rememberCommand(envelope: Envelope<CommandIssuedV1>): Promise<void> {
-    const { commandId, assignmentId, incidentId, payload } = envelope.data;
-    const allCallId = typeof payload?.['allCallId'] === 'string' ? payload['allCallId'] : undefined;
-    await this.feed.rememberCommand(envelope.agencyId, commandId, {
-      ...(assignmentId ? { assignmentId } : {}),
-      ...(incidentId ? { incidentId } : {}),
-      ...(allCallId ? { allCallId } : {}),
-    });
-  }
-
-  /**
-   * `command.acknowledged`: each stage of each device's acknowledgement, to every console of the
-   * agency and the incident's subscribers, with the command's references added to `data`.
-   */
-  async commandAcknowledged(envelope: Envelope<CommandAcknowledgedV1>): Promise<void> {
-    const reference = await this.feed.commandOf(envelope.agencyId, envelope.data.commandId);
-    const data = { ...envelope.data, ...reference };
+  commandAcknowledged(envelope: Envelope<CommandAcknowledgedV1>): Promise<void> {
     const rooms = [roomOf.agency(envelope.agencyId)];
-    if (data.incidentId) {
-      rooms.push(roomOf.incident(envelope.agencyId, data.incidentId));
+    if (envelope.data.incidentId) {
+      rooms.push(roomOf.incident(envelope.agencyId, envelope.data.incidentId));
     }
-    await this.publish({ ...envelope, data }, rooms);
+    return this.byAgency.run(envelope.agencyId, () => this.publish(envelope, rooms));
   }
 
   /**

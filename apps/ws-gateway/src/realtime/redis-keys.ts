@@ -1,3 +1,5 @@
+import { commandChannelOf, commandLogKeys } from '@gad/contracts';
+
 /**
  * Redis keys of ws-gateway (all under `REDIS_KEY_PREFIX`). The `{...}` hash tags keep the keys one
  * Lua script touches in one Cluster slot.
@@ -18,14 +20,21 @@ export class WsRedisKeys {
     return `${this.prefix}gad:ws:instances`;
   }
 
-  /** The command log of one recipient: sequence counter, entries (ZSET by seq), commandId → seq. */
+  /**
+   * The command log of one recipient: sequence counter, entries (ZSET by seq), commandId → seq
+   * (written by notification-service's relay, docs/adr/0020).
+   */
   commandLog(
     agencyId: string,
     kind: string,
     id: string,
   ): { seq: string; log: string; ids: string } {
-    const base = `${this.prefix}gad:ws:cmd:{${agencyId}:${kind}:${id}}`;
-    return { seq: `${base}:seq`, log: `${base}:log`, ids: `${base}:ids` };
+    return commandLogKeys(this.prefix, agencyId, kind, id);
+  }
+
+  /** Pub/sub channel of appended commands (`<room>|<seq>|<json>`), published by the relay. */
+  commandChannel(): string {
+    return commandChannelOf(this.prefix);
   }
 
   /** Agency that owns an incident or zone, learnt from the event streams. */

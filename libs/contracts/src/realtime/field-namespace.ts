@@ -99,3 +99,6 @@ export interface FieldClientToServerEvents {
   'command.ack': (request: CommandAckRequest, ack?: (result: SocketAck) => void) => void;
   resume: (request: ResumeRequest, ack?: (result: SocketAck<ResumeResult>) => void) => void;
 }
+
+// The command log and channel behind `/field` commands (docs/adr/0020).
+export * from './command-log';

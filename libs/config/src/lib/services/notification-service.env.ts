@@ -25,7 +25,10 @@ export const notificationServiceEnvSchema = serviceEnvSchema
     TELEGRAM_API_URL: envUrl(['http', 'https']).default('https://api.telegram.org'),
     TELEGRAM_BOT_TOKEN: z.string().min(1).optional(),
     /** The bot's @name, for chat link deep links (`https://t.me/<name>?start=<code>`). */
-    TELEGRAM_BOT_USERNAME: z.string().regex(/^[A-Za-z0-9_]{3,64}$/).optional(),
+    TELEGRAM_BOT_USERNAME: z
+      .string()
+      .regex(/^[A-Za-z0-9_]{3,64}$/)
+      .optional(),
     /** Poll `getUpdates` for `/start <code>` chat links (one replica wins each poll). */
     TELEGRAM_POLL_UPDATES: envBool(true),
     /** Long-poll timeout of `getUpdates` (s); 0 = short polls. */
@@ -55,11 +58,20 @@ export const notificationServiceEnvSchema = serviceEnvSchema
     CONSUMER_CONCURRENCY: envInt(32, 1, 1_000),
     OUTBOX_POLL_MS: envInt(200, 10, 10_000),
     /**
+     * Retention of the per-recipient command logs the relay appends to (docs/adr/0020): the newest
+     * N commands, none older than the age. Keep equal to ws-gateway's WS_COMMAND_LOG_MAX_*.
+     */
+    COMMAND_LOG_MAX_LEN: envInt(1_000, 1, 1_000_000),
+    COMMAND_LOG_MAX_AGE_S: envInt(86_400, 1, 30 * 86_400),
+    /**
      * Key sealing webhook secrets at rest (AES-256-GCM): base64 of 32 random bytes, named
      * NOTIFY_SECRETS_KEY_ID in what it seals. Unset = agency webhooks cannot be created.
      */
     NOTIFY_SECRETS_KEY: z.string().min(40).optional(),
-    NOTIFY_SECRETS_KEY_ID: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).default('k1'),
+    NOTIFY_SECRETS_KEY_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,32}$/)
+      .default('k1'),
     /** Earlier keys still opening what they sealed while rotating: `<id>:<base64>,...`. */
     NOTIFY_SECRETS_PREVIOUS_KEYS: z.string().default(''),
     /** PEM file of extra CAs trusted for webhook targets (an agency's private PKI; tests). */

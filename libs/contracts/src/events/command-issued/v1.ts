@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { traceparentSchema } from '../../envelope/envelope.schema';
 import { text, timestamp, num } from '../../primitives/primitives.schema';
 
 /** Who a command or notice is for: a unit's devices, or one user's sockets. */
@@ -9,10 +10,11 @@ export const recipientSchema = z.object({
 export type Recipient = z.infer<typeof recipientSchema>;
 
 /**
- * `command.issued` v1 on `gad:notify:outbound` (producer: notification-service; consumer:
- * ws-gateway, which appends it to the recipient's durable command log, assigning the next
- * per-recipient `seq`, and emits it to the recipient's room). A command must be acknowledged.
- * A retried delivery carries the same `commandId`, so a device recognises a duplicate.
+ * `command.issued` v1 (producer: notification-service, whose outbox relay appends it to the
+ * recipient's durable command log with the next per-recipient `seq` and publishes it to every
+ * ws-gateway instance in one Redis call, docs/adr/0020; also journalled on `gad:notify:outbound`,
+ * which no service consumes to deliver it). A command must be acknowledged. A retried delivery
+ * carries the same `commandId`, so a device recognises a duplicate.
  */
 export const commandIssuedV1 = z.object({
   commandId: z.uuid(),
@@ -35,5 +37,10 @@ export type CommandIssuedV1 = z.infer<typeof commandIssuedV1>;
 export const deliveredCommandSchema = commandIssuedV1.extend({
   /** Per-recipient sequence, gap-free, starting at 1. */
   seq: num().int().min(1),
+  /**
+   * The trace of the dispatch that issued the command: the device returns it on `command.ack`,
+   * so the acknowledgement joins that trace (`@gad/client` does it).
+   */
+  traceparent: traceparentSchema.optional(),
 });
 export type DeliveredCommand = z.infer<typeof deliveredCommandSchema>;
