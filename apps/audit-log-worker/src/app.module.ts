@@ -13,6 +13,7 @@ import { QueryModule } from './query/query.module';
 import { RETENTION_POLICY } from './retention/retention.service';
 import { RetentionModule } from './retention/retention.module';
 import { VerifyModule } from './verify/verify.module';
+import { WITNESS_OPTIONS, WitnessService } from './witness/witness.service';
 
 @Module({})
 export class AppModule {
@@ -38,6 +39,9 @@ export class AppModule {
               new CheckpointSigner(config.AUDIT_SIGNING_KEY, config.AUDIT_VERIFY_PUBLIC_KEYS),
           },
           { provide: AUDIT_WORKER_OPTIONS, useValue: workerOptions },
+          // The append-only witness outside the database (docs/adr/0022).
+          { provide: WITNESS_OPTIONS, useValue: { dir: config.AUDIT_WITNESS_DIR || undefined } },
+          WitnessService,
           {
             provide: CHECKPOINT_POLICY,
             useValue: {

@@ -69,11 +69,12 @@ describe('audit retention (real PostgreSQL)', () => {
     );
     await admin.query('COMMIT');
 
-    const sut = new RetentionService(new RetentionRepository(new Database(parts.dataSource)), {
-      retentionMonths: 12,
-      partitionsAhead: 2,
-      intervalMs: 60_000,
-    });
+    const sut = new RetentionService(
+      new RetentionRepository(new Database(parts.dataSource)),
+      { retentionMonths: 12, partitionsAhead: 2, intervalMs: 60_000 },
+      parts.signer,
+      parts.witness,
+    );
     const run = await sut.run();
     const partition = (months: number) =>
       `entries_p${monthsAgo(months).slice(0, 7).replace('-', '')}`;

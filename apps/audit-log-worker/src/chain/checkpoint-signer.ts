@@ -20,6 +20,11 @@ export interface CheckpointPayload {
   keyId: string;
 }
 
+/** Any signed record: its canonical JSON is signed, and it names the key that signed it. */
+export interface SignedRecordPayload {
+  keyId: string;
+}
+
 /** Thrown at boot when a configured key cannot be read. */
 export class SigningKeyError extends Error {
   constructor(message: string) {
@@ -101,6 +106,19 @@ export class CheckpointSigner {
 
   /** Base64 Ed25519 signature over the canonical JSON of `payload`. */
   sign(payload: CheckpointPayload): string {
+    return this.signRecord(payload);
+  }
+
+  /** True when `signature` is a valid signature of `payload` by a trusted key with `payload.keyId`. */
+  verify(payload: CheckpointPayload, signature: string): boolean {
+    return this.verifyRecord(payload, signature);
+  }
+
+  /**
+   * Base64 Ed25519 signature over the canonical JSON of any signed record that names its key
+   * (purge anchors, witness lines).
+   */
+  signRecord<T extends SignedRecordPayload>(payload: T): string {
     if (!this.privateKey) {
       throw new SigningKeyError('no AUDIT_SIGNING_KEY: this instance can only verify');
     }
@@ -110,7 +128,7 @@ export class CheckpointSigner {
   }
 
   /** True when `signature` is a valid signature of `payload` by a trusted key with `payload.keyId`. */
-  verify(payload: CheckpointPayload, signature: string): boolean {
+  verifyRecord<T extends SignedRecordPayload>(payload: T, signature: string): boolean {
     const key = this.trusted.get(payload.keyId);
     if (!key) {
       return false;

@@ -1,6 +1,7 @@
 import {
   Inject,
   Injectable,
+  Optional,
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
@@ -14,6 +15,8 @@ import {
   type ChainTransaction,
   type CheckpointRecord,
 } from '../ingest/chain.repository';
+import type { WitnessRecord, WitnessSegment } from '../witness/witness-log';
+import { WitnessService } from '../witness/witness.service';
 import { CHECKPOINT_PUBLISHER, type CheckpointPublisher } from './checkpoint.publisher';
 
 export interface CheckpointPolicy {
@@ -47,6 +50,7 @@ export class CheckpointService implements OnApplicationBootstrap, OnModuleDestro
     private readonly signer: CheckpointSigner,
     @Inject(CHECKPOINT_PUBLISHER) private readonly publisher: CheckpointPublisher,
     @Inject(CHECKPOINT_POLICY) private readonly policy: CheckpointPolicy,
+    @Optional() private readonly witness?: WitnessService,
   ) {}
 
   /** Starts the interval timer. */
@@ -141,10 +145,22 @@ export class CheckpointService implements OnApplicationBootstrap, OnModuleDestro
   }
 
   /**
-   * After commit: counts and publishes the checkpoints. When publishing fails they stay stored and
-   * are retried on the next tick (up to 10,000 kept in memory); failures are logged, not thrown.
+   * After commit: hands the transaction's chain segments and checkpoints to the witness (not
+   * awaited: the witness write queue keeps commit order), counts and publishes the checkpoints.
+   * When publishing fails they stay stored and are retried on the next tick (up to 10,000 kept in
+   * memory); failures are logged, not thrown.
    */
-  async committed(checkpoints: readonly CheckpointRecord[]): Promise<void> {
+  async committed(
+    checkpoints: readonly CheckpointRecord[],
+    segments: readonly WitnessSegment[] = [],
+  ): Promise<void> {
+    if (this.witness?.enabled) {
+      const records: WitnessRecord[] = [
+        ...segments.map((segment) => ({ kind: 'segment' as const, ...segment })),
+        ...checkpoints.map((checkpoint) => ({ kind: 'checkpoint' as const, ...checkpoint })),
+      ];
+      void this.witness.append(records);
+    }
     this.created.add(checkpoints.length);
     const batch = [...this.unpublished, ...checkpoints];
     if (batch.length === 0) {

@@ -1,12 +1,14 @@
 import { createDataSource, initializeDataSource } from '@gad/platform';
 import type { DataSource } from 'typeorm';
 import { CreateAuditSchema1763790000000 } from './migrations/1763790000000-create-audit-schema';
+import { SignPurgeAnchors1765600000001 } from './migrations/1765600000001-sign-purge-anchors';
 import { PartitionMaintenanceAsOwner1765300000002 } from './migrations/1765300000002-partition-maintenance-as-owner';
 
 /** Every migration of the `audit` schema, in order. */
 export const auditMigrations = [
   CreateAuditSchema1763790000000,
   PartitionMaintenanceAsOwner1765300000002,
+  SignPurgeAnchors1765600000001,
 ];
 
 export const AUDIT_SCHEMA = 'audit';

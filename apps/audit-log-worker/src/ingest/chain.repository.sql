@@ -7,8 +7,15 @@ SELECT DISTINCT agency_id FROM audit.entries WHERE recorded_at >= $1;
 -- name: lock_chain
 SELECT pg_advisory_xact_lock(hashtextextended('gad:audit:' || $1, 0));
 
+-- The newest entry, or where retention cut the chain when it purged every entry it had: a chain
+-- continues after its purge anchor, never restarts at 1.
 -- name: head
-SELECT seq, hash FROM audit.entries WHERE agency_id = $1 ORDER BY seq DESC LIMIT 1;
+SELECT seq, hash FROM (
+  (SELECT seq, hash FROM audit.entries WHERE agency_id = $1 ORDER BY seq DESC LIMIT 1)
+  UNION ALL
+  (SELECT through_seq, through_hash FROM audit.purges WHERE agency_id = $1
+   ORDER BY through_seq DESC LIMIT 1)
+) h ORDER BY seq DESC LIMIT 1;
 
 -- name: existing_ids
 SELECT id::text AS id FROM audit.entries WHERE agency_id = $1 AND id = ANY($2::uuid[]);

@@ -5,12 +5,15 @@ import { canonicalJson } from '../chain/canonical-json';
 import { GENESIS_HASH, chainHashOfCanonical } from '../chain/chain-hash';
 import { toStorableJson } from '../chain/storable-json';
 import { CheckpointService } from '../checkpoint/checkpoint.service';
+import type { WitnessSegment } from '../witness/witness-log';
 import { ChainRepository, type CheckpointRecord, type NewChainEntry } from './chain.repository';
 
 export interface IngestResult {
   inserted: number;
   duplicates: number;
   checkpoints: CheckpointRecord[];
+  /** What each chain gained, for the witness (docs/adr/0022). */
+  segments: WitnessSegment[];
 }
 
 /**
@@ -49,7 +52,12 @@ export class IngestService {
     }
     const agencies = [...byAgency.keys()].sort();
     const result = await this.chains.withChains(agencies, async (tx) => {
-      const outcome: IngestResult = { inserted: 0, duplicates: 0, checkpoints: [] };
+      const outcome: IngestResult = {
+        inserted: 0,
+        duplicates: 0,
+        checkpoints: [],
+        segments: [],
+      };
       for (const agencyId of agencies) {
         const candidates = [...(byAgency.get(agencyId)?.values() ?? [])];
         const stored = await tx.existingIds(
@@ -74,6 +82,13 @@ export class IngestService {
         });
         await tx.insertEntries(rows);
         outcome.inserted += rows.length;
+        outcome.segments.push({
+          agencyId,
+          fromSeq: head.seq + 1,
+          toSeq: seq,
+          prevHash: head.hash,
+          headHash: hash,
+        });
         const checkpoint = await this.checkpoints.checkpointIfDue(tx, agencyId, { seq, hash });
         if (checkpoint) {
           outcome.checkpoints.push(checkpoint);
@@ -84,7 +99,7 @@ export class IngestService {
     this.insertedCounter.add(result.inserted);
     this.duplicateCounter.add(result.duplicates);
     this.batchSize.record(entries.length);
-    await this.checkpoints.committed(result.checkpoints);
+    await this.checkpoints.committed(result.checkpoints, result.segments);
     return result;
   }
 }

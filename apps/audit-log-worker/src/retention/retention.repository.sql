@@ -11,7 +11,9 @@ JOIN pg_class c ON c.oid = i.inhrelid
 WHERE i.inhparent = 'audit.entries'::regclass AND c.relname ~ '^entries_p[0-9]{6}$'
 ORDER BY c.relname;
 
+-- Signed anchors (docs/adr/0022): purged_at is the signed time.
 -- name: insert_purges
-INSERT INTO audit.purges (agency_id, through_seq, through_hash, partition)
-SELECT agency_id, seq, hash, $4 FROM unnest($1::text[], $2::bigint[], $3::text[])
-  AS u(agency_id, seq, hash);
+INSERT INTO audit.purges
+  (agency_id, through_seq, through_hash, partition, purged_at, key_id, signature)
+SELECT agency_id, seq, hash, $4, $5, $6, signature
+FROM unnest($1::text[], $2::bigint[], $3::text[], $7::text[]) AS u(agency_id, seq, hash, signature);

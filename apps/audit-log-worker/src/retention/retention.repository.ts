@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
 import { Database, loadSqlFile, queryResult, sqlOf } from '@gad/platform';
+import type { PurgeAnchor } from '../chain/purge-anchor';
 
 const SQL = loadSqlFile(join(__dirname, 'retention.repository.sql'));
 const ENSURE_PARTITIONS = sqlOf(SQL, 'ensure_partitions');
@@ -55,17 +56,24 @@ export class RetentionRepository {
     }));
   }
 
-  /** Records where each chain was cut, then detaches and drops the whole partition, atomically. */
-  async purge(partition: string, heads: readonly PartitionHead[]): Promise<void> {
+  /**
+   * Records where each chain was cut (the signed anchors of one partition, one `purgedAt` and key),
+   * then detaches and drops the whole partition, atomically.
+   */
+  async purge(partition: string, anchors: readonly PurgeAnchor[]): Promise<void> {
     await this.database.transaction(async (client) => {
-      if (heads.length > 0) {
+      const [first] = anchors;
+      if (first) {
         await queryResult(client, {
           text: INSERT_PURGES,
           values: [
-            heads.map((head) => head.agencyId),
-            heads.map((head) => head.seq),
-            heads.map((head) => head.hash),
+            anchors.map((anchor) => anchor.agencyId),
+            anchors.map((anchor) => anchor.throughSeq),
+            anchors.map((anchor) => anchor.throughHash),
             partition,
+            first.purgedAt,
+            first.keyId,
+            anchors.map((anchor) => anchor.signature),
           ],
         });
       }

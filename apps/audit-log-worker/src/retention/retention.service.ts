@@ -1,10 +1,14 @@
 import {
   Inject,
   Injectable,
+  Optional,
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
 import { createLogger } from '@gad/observability';
+import { CheckpointSigner } from '../chain/checkpoint-signer';
+import { signPurgeAnchor } from '../chain/purge-anchor';
+import { WitnessService } from '../witness/witness.service';
 import { RetentionRepository } from './retention.repository';
 
 export interface RetentionPolicy {
@@ -32,7 +36,8 @@ export function retentionCutoff(now: Date, retentionMonths: number): string {
 /**
  * Keeps monthly partitions ahead of time and purges expired ones: only whole partitions, only when
  * every chain's last entry in them is covered by a signed checkpoint, recording each chain's cut
- * point in `audit.purges` so verification can start right after it.
+ * point in `audit.purges` as a signed anchor (also written to the witness) so verification can
+ * start right after it.
  */
 @Injectable()
 export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -42,6 +47,8 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
   constructor(
     private readonly repository: RetentionRepository,
     @Inject(RETENTION_POLICY) private readonly policy: RetentionPolicy,
+    private readonly signer: CheckpointSigner,
+    @Optional() private readonly witness?: WitnessService,
   ) {}
 
   start(): void {
@@ -89,7 +96,20 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
         );
         continue;
       }
-      await this.repository.purge(partition, heads);
+      const purgedAt = new Date().toISOString();
+      const anchors = heads.map((head) =>
+        signPurgeAnchor(this.signer, {
+          agencyId: head.agencyId,
+          throughSeq: head.seq,
+          throughHash: head.hash,
+          partition,
+          purgedAt,
+          keyId: this.signer.keyId,
+        }),
+      );
+      await this.repository.purge(partition, anchors);
+      // Written before the next partition goes: the witness keeps every cut.
+      await this.witness?.append(anchors.map((anchor) => ({ kind: 'purge' as const, ...anchor })));
       purged.push(partition);
       this.logger.info({ partition, chains: heads.length }, 'purged audit partition');
     }

@@ -3,7 +3,12 @@
  * sequence has no gap and every signed checkpoint's Ed25519 signature, and names the first broken
  * entry.
  *
- *   npm run audit:verify -- --agency <id> [--from <seq|ISO time>] [--to <seq|ISO time>] [--json]
+ *   npm run audit:verify -- --agency <id> [--witness <dir|file>] [--from <seq|ISO time>]
+ *     [--to <seq|ISO time>] [--json]
+ *
+ * With `--witness` (the worker's AUDIT_WITNESS_DIR, or one file of it) the database is also checked
+ * against the append-only witness outside it (docs/adr/0022): every witnessed checkpoint, write
+ * segment and purge is still there with the same hashes, and nothing was inserted between them.
  *
  * Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/gad); trusted keys from
  * AUDIT_SIGNING_KEY (the worker's private key, PEM or base64 PKCS#8) and/or AUDIT_VERIFY_PUBLIC_KEYS
@@ -18,11 +23,12 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@gad/config';
 import { Database } from '@gad/platform';
-import type { AuditVerifyRange } from '@gad/contracts';
+import type { AuditVerifyRange, AuditVerifyReply } from '@gad/contracts';
 import { z } from 'zod';
 import { CheckpointSigner } from '../chain/checkpoint-signer';
 import { openAuditDataSource } from '../database/data-source';
 import { VerifyRepository } from './verify.repository';
+import { readWitness, type WitnessContents } from '../witness/witness-log';
 import { VerifyService } from './verify.service';
 
 /** What the CLI reads from the environment (each optional; `--database-url` wins over the variable). */
@@ -33,8 +39,8 @@ const auditVerifyEnvSchema = z.object({
 });
 
 const USAGE =
-  'usage: npm run audit:verify -- --agency <id> [--from <seq|ISO time>] [--to <seq|ISO time>] ' +
-  '[--public-key <file>] [--database-url <url>] [--json]';
+  'usage: npm run audit:verify -- --agency <id> [--witness <dir|file>] [--from <seq|ISO time>] ' +
+  '[--to <seq|ISO time>] [--public-key <file>] [--database-url <url>] [--json]';
 
 function bound(value: string | undefined, name: 'from' | 'to'): AuditVerifyRange {
   if (value === undefined) {
@@ -57,6 +63,7 @@ async function main(): Promise<number> {
       from: { type: 'string' },
       to: { type: 'string' },
       'public-key': { type: 'string' },
+      witness: { type: 'string' },
       'database-url': { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -76,6 +83,9 @@ async function main(): Promise<number> {
   }
   const signer = new CheckpointSigner(env.AUDIT_SIGNING_KEY || undefined, extraKeys);
   const range = { ...bound(values.from, 'from'), ...bound(values.to, 'to') };
+  const witness: WitnessContents | undefined = values.witness
+    ? await readWitness(values.witness, signer)
+    : undefined;
   const dataSource = await openAuditDataSource({
     url: values['database-url'] ?? env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/gad',
     poolSize: 1,
@@ -83,23 +93,47 @@ async function main(): Promise<number> {
     applicationName: 'audit-verify',
   });
   try {
-    const report = await new VerifyService(
+    const verified = await new VerifyService(
       new VerifyRepository(new Database(dataSource)),
       signer,
-    ).verify(values.agency, range);
+    ).verify(values.agency, range, witness?.forAgency(values.agency));
+    // A witness that does not verify is itself evidence of tampering: reported before the chain.
+    const [witnessProblem] = witness?.problems ?? [];
+    const report: AuditVerifyReply = witnessProblem
+      ? {
+          ...verified,
+          valid: false,
+          firstBreak: {
+            seq: 0,
+            reason: 'witness_invalid',
+            detail: `${witness?.problems.length} witness line(s) do not verify; first: ${witnessProblem}`,
+          },
+        }
+      : verified;
+    const witnessNote =
+      report.witnessedThroughSeq === undefined
+        ? ''
+        : `; witness (${witness?.files} files, ${witness?.lines} lines) vouches through ${report.witnessedThroughSeq}` +
+          (report.lastSeq > report.witnessedThroughSeq
+            ? `, ${report.lastSeq - report.witnessedThroughSeq} entries after it unwitnessed (tail)`
+            : '');
     if (values.json) {
       process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     } else if (report.valid) {
       process.stdout.write(
         `OK agency ${report.agencyId}: ${report.entriesChecked} entries (${report.firstSeq}..${report.lastSeq}, ` +
           `anchored at ${report.anchoredAt}), ${report.checkpointsChecked} signed checkpoints, ` +
-          `last checkpoint at ${report.lastCheckpointSeq}\n`,
+          `last checkpoint at ${report.lastCheckpointSeq}${witnessNote}\n`,
       );
     } else {
       const broken = report.firstBreak;
+      const inDoubt = broken?.inDoubt
+        ? `; entries in doubt ${broken.inDoubt.fromSeq}..${broken.inDoubt.toSeq} (first entry in doubt ${broken.inDoubt.fromSeq})`
+        : '';
       process.stdout.write(
         `BROKEN agency ${report.agencyId}: first broken entry seq ${broken?.seq}` +
-          `${broken?.entryId ? ` (id ${broken.entryId})` : ''}: ${broken?.reason}: ${broken?.detail}\n`,
+          `${broken?.entryId ? ` (id ${broken.entryId})` : ''}: ${broken?.reason}: ${broken?.detail}` +
+          `${inDoubt}\n`,
       );
     }
     return report.valid ? 0 : 1;

@@ -1,8 +1,8 @@
 -- Reads a chain for verification (any role with SELECT on `audit`).
 
 -- name: purge_anchor
-SELECT through_seq, through_hash FROM audit.purges WHERE agency_id = $1
-ORDER BY through_seq DESC LIMIT 1;
+SELECT through_seq, through_hash, partition, purged_at, key_id, signature FROM audit.purges
+WHERE agency_id = $1 ORDER BY through_seq DESC LIMIT 1;
 
 -- name: extent
 SELECT (SELECT max(seq) FROM audit.entries WHERE agency_id = $1) AS head_seq,

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
 import { Database, loadSqlFile, sqlOf } from '@gad/platform';
+import type { PurgeAnchor } from '../chain/purge-anchor';
 
 const SQL = loadSqlFile(join(__dirname, 'verify.repository.sql'));
 const PURGE_ANCHOR = sqlOf(SQL, 'purge_anchor');
@@ -34,12 +35,28 @@ export interface CheckpointRow {
 export class VerifyRepository {
   constructor(private readonly database: Database) {}
 
-  async purgeAnchor(agencyId: string): Promise<{ seq: number; hash: string } | undefined> {
-    const rows = await this.database.rows<{ through_seq: string; through_hash: string }>({
-      text: PURGE_ANCHOR,
-      values: [agencyId],
-    });
-    return rows[0] ? { seq: Number(rows[0].through_seq), hash: rows[0].through_hash } : undefined;
+  /** The latest cut retention made in the chain (signed since migration 1765600000001). */
+  async purgeAnchor(agencyId: string): Promise<PurgeAnchor | undefined> {
+    const rows = await this.database.rows<{
+      through_seq: string;
+      through_hash: string;
+      partition: string;
+      purged_at: Date;
+      key_id: string;
+      signature: string;
+    }>({ text: PURGE_ANCHOR, values: [agencyId] });
+    const row = rows[0];
+    return row
+      ? {
+          agencyId,
+          throughSeq: Number(row.through_seq),
+          throughHash: row.through_hash,
+          partition: row.partition,
+          purgedAt: row.purged_at.toISOString(),
+          keyId: row.key_id,
+          signature: row.signature,
+        }
+      : undefined;
   }
 
   /** Highest sequence stored and highest sequence a checkpoint names (0 when none). */

@@ -15,6 +15,7 @@ import { ChainRepository } from '../../src/ingest/chain.repository';
 import { IngestService } from '../../src/ingest/ingest.service';
 import { VerifyRepository } from '../../src/verify/verify.repository';
 import { VerifyService } from '../../src/verify/verify.service';
+import { WitnessService } from '../../src/witness/witness.service';
 
 /** A fresh Ed25519 key as the worker reads it from AUDIT_SIGNING_KEY (PEM PKCS#8). */
 export const newSigningKey = (): string => createAuditSigningKeyPem();
@@ -33,6 +34,8 @@ export interface WorkerParts {
   checkpoints: CheckpointService;
   ingest: IngestService;
   verifier: VerifyService;
+  /** Writes to `witnessDir` when given (disabled otherwise). */
+  witness: WitnessService;
   processor: AuditBatchProcessor;
   close(): Promise<void>;
 }
@@ -43,6 +46,8 @@ export interface WorkerPartsOptions {
   redisUrl: string;
   keyPrefix: string;
   checkpointEvery?: number;
+  /** The append-only witness directory (AUDIT_WITNESS_DIR); none when absent. */
+  witnessDir?: string;
   worker?: Partial<AuditWorkerOptions>;
   /** Run the migrations (only once per database). */
   migrate?: boolean;
@@ -61,10 +66,14 @@ export async function createWorkerParts(options: WorkerPartsOptions): Promise<Wo
   const signer = new CheckpointSigner(options.signingKey);
   const publisher = new CollectingPublisher();
   const chains = new ChainRepository(database);
-  const checkpoints = new CheckpointService(chains, signer, publisher, {
-    every: options.checkpointEvery ?? 5,
-    intervalMs: 60_000,
-  });
+  const witness = new WitnessService(signer, { dir: options.witnessDir });
+  const checkpoints = new CheckpointService(
+    chains,
+    signer,
+    publisher,
+    { every: options.checkpointEvery ?? 5, intervalMs: 60_000 },
+    witness,
+  );
   const ingest = new IngestService(chains, checkpoints);
   const verifier = new VerifyService(new VerifyRepository(database), signer);
   const processor = new AuditBatchProcessor(options.wrapIngest?.(ingest) ?? ingest, {
@@ -86,10 +95,12 @@ export async function createWorkerParts(options: WorkerPartsOptions): Promise<Wo
     checkpoints,
     ingest,
     verifier,
+    witness,
     processor,
     close: async () => {
       await processor.close();
       checkpoints.onModuleDestroy();
+      await witness.onModuleDestroy();
       await dataSource.destroy();
     },
   };

@@ -60,8 +60,20 @@ export const auditChainBreakSchema = z.object({
     'checkpoint_signature_invalid',
     'checkpoint_mismatch',
     'checkpoint_entry_missing',
+    // Against the checkpoint links and the witness outside the database (docs/adr/0022).
+    'checkpoint_link_broken',
+    'checkpoint_missing',
+    'witness_mismatch',
+    'unwitnessed_entry',
+    'purge_anchor_invalid',
+    'witness_invalid',
   ]),
   detail: text(),
+  /**
+   * The entries that may be affected: from the first entry in doubt (just after the last point a
+   * signed checkpoint or the witness still vouches for) to the last one the break can reach.
+   */
+  inDoubt: z.object({ fromSeq: num().int(), toSeq: num().int() }).optional(),
 });
 export type AuditChainBreak = z.infer<typeof auditChainBreakSchema>;
 
@@ -81,6 +93,11 @@ export const auditVerifyReplySchema = z.object({
   checkpointsChecked: num().int(),
   /** Last sequence a valid signed checkpoint vouches for (0 when none). */
   lastCheckpointSeq: num().int(),
+  /**
+   * When checked against the witness (docs/adr/0022): the last sequence it vouches for; entries
+   * after it are the unwitnessed tail.
+   */
+  witnessedThroughSeq: num().int().optional(),
   /** The first broken entry, when `valid` is false. */
   firstBreak: auditChainBreakSchema.optional(),
 });

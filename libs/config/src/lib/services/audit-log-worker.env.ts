@@ -43,6 +43,11 @@ export const auditLogWorkerEnvSchema = serviceEnvSchema.extend(databaseEnvSchema
   AUDIT_CHECKPOINT_EVERY: envInt(1_000, 1, 1_000_000),
   /** ...or this long after the chain last moved, whichever comes first. */
   AUDIT_CHECKPOINT_INTERVAL_MS: envInt(60_000, 100, 86_400_000),
+  /**
+   * Directory of the append-only audit witness (docs/adr/0022): each process appends its own signed
+   * JSONL file there; mount storage the database administrator cannot alter. Unset: no witness.
+   */
+  AUDIT_WITNESS_DIR: z.string().optional(),
   /** Months entries are kept at least (whole monthly partitions are purged after that). */
   AUDIT_RETENTION_MONTHS: envInt(12, 12, 1_200),
   /** Monthly partitions created ahead of time. */
