@@ -6,6 +6,7 @@ import { createLogger, currentTraceId } from '@gad/observability';
 import { toProblem } from '@gad/platform';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { API_GATEWAY_CONFIG, type ApiGatewayConfig } from '../api-gateway.config';
+import { AdaptiveLimit } from './adaptive-limit';
 import { EdgeException } from './edge.exception';
 import { carriesBearerToken, RateLimitService } from './rate-limit.service';
 
@@ -23,10 +24,14 @@ const meter = metrics.getMeter('api-gateway');
 const shed = meter.createCounter('gad_http_shed_total', {
   description: 'Requests refused with 503 because too many were in flight',
 });
+/** Upstream statuses that say a request waited too long behind us: the limit backs off. */
+const DROPPED = new Set([502, 504]);
 
 /**
  * Fastify `onRequest` hook, the first thing a request meets (before routing to Nest, guards and
- * the database): (1) the in-flight limit of this instance sheds load with 503 + Retry-After;
+ * the database): (1) the adaptive concurrency limit of this instance (latency based,
+ * {@link AdaptiveLimit}, docs/adr/0024) sheds load with 503 + Retry-After at once, before a
+ * request can queue into its deadline;
  * (2) the per-IP rate limit of requests without a bearer token answers 429 + Retry-After. Both as
  * problem+json. A request with a bearer token is limited per user once its token is verified, or
  * per IP when it is not (GatewayAuthGuard): one client hammering from an address shared with
@@ -35,16 +40,26 @@ const shed = meter.createCounter('gad_http_shed_total', {
 @Injectable()
 export class EdgeHooks implements OnModuleInit {
   private readonly logger = createLogger('edge');
-  private inFlight = 0;
+  private readonly limiter: AdaptiveLimit;
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly rateLimits: RateLimitService,
-    @Inject(API_GATEWAY_CONFIG) private readonly config: ApiGatewayConfig,
+    @Inject(API_GATEWAY_CONFIG) config: ApiGatewayConfig,
   ) {
+    this.limiter = new AdaptiveLimit({
+      initial: config.CONCURRENCY_LIMIT_INITIAL,
+      min: Math.min(config.CONCURRENCY_LIMIT_MIN, config.MAX_IN_FLIGHT_REQUESTS),
+      max: config.MAX_IN_FLIGHT_REQUESTS,
+    });
     meter
       .createObservableGauge('gad_http_in_flight', { description: 'Requests in flight' })
-      .addCallback((result) => result.observe(this.inFlight));
+      .addCallback((result) => result.observe(this.limiter.inFlight));
+    meter
+      .createObservableGauge('gad_http_concurrency_limit', {
+        description: 'Adaptive limit of requests in flight (beyond it: 503)',
+      })
+      .addCallback((result) => result.observe(this.limiter.limit));
   }
 
   onModuleInit(): void {
@@ -59,20 +74,13 @@ export class EdgeHooks implements OnModuleInit {
     if (UNLIMITED.test(request.url)) {
       return;
     }
-    if (this.inFlight >= this.config.MAX_IN_FLIGHT_REQUESTS) {
+    const release = this.limiter.tryAcquire();
+    if (!release) {
       shed.add(1);
       return this.refuse(request, reply, EdgeException.overloaded(SHED_RETRY_AFTER_SECONDS));
     }
-    this.inFlight += 1;
-    let released = false;
-    const release = (): void => {
-      if (!released) {
-        released = true;
-        this.inFlight -= 1;
-      }
-    };
     // 'close' fires once the response is finished or the client went away.
-    reply.raw.once('close', release);
+    reply.raw.once('close', () => release(DROPPED.has(reply.raw.statusCode)));
     if (request.method === 'POST' && PER_SESSION.test(request.url)) {
       return;
     }

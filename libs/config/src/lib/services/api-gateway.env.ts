@@ -134,8 +134,14 @@ export const apiGatewayEnvSchema = serviceEnvSchema.extend(databaseEnvSchema.sha
   RATE_LIMIT_IP_POINTS: envInt(6_000, 1, 10_000_000),
   RATE_LIMIT_USER_POINTS: envInt(3_000, 1, 10_000_000),
   RATE_LIMIT_WINDOW_SECONDS: envInt(60, 1, 3600),
-  /** Requests in flight on this instance beyond which new ones get 503 + Retry-After. */
+  /**
+   * Adaptive concurrency limit of this instance (docs/adr/0024): requests beyond it get 503 +
+   * Retry-After before any work. It starts at CONCURRENCY_LIMIT_INITIAL and moves with latency
+   * between CONCURRENCY_LIMIT_MIN and MAX_IN_FLIGHT_REQUESTS (the ceiling).
+   */
   MAX_IN_FLIGHT_REQUESTS: envInt(256, 1, 100_000),
+  CONCURRENCY_LIMIT_INITIAL: envInt(32, 1, 100_000),
+  CONCURRENCY_LIMIT_MIN: envInt(4, 1, 100_000),
   /** Deadline of the gateway's own Redis commands (rate limits, idempotency, revocations). */
   REDIS_COMMAND_TIMEOUT_MS: envInt(1_000, 50, 30_000),
 });
