@@ -14,6 +14,7 @@ import {
   type ListIncidentsQuery,
   type UpdateIncidentRequest,
 } from '@gad/contracts';
+import { describeChange } from '@gad/audit';
 import { currentTraceparent } from '@gad/observability';
 import { DispatchTransactions, type DispatchTx } from '../timeline/dispatch-transactions.service';
 import { actorOf, toTimelineEntry } from '../timeline/timeline.mapper';
@@ -141,6 +142,14 @@ export class IncidentsService {
         return current;
       }
       const updated = await this.repository.update(tx.client, user.agencyId, id, changes);
+      // Before and after images of the changed fields (docs/adr/0021).
+      describeChange(
+        {
+          before: { ...imageOf(diff, 'from'), version: current.version },
+          after: { ...imageOf(diff, 'to'), version: updated.version },
+        },
+        id,
+      );
       tx.note({
         agencyId: user.agencyId,
         incidentId: id,
@@ -268,4 +277,12 @@ function changesOf(
     diff.description = { from: current.description, to: request.description };
   }
   return { changes, diff };
+}
+
+/** One side (`from` or `to`) of an incident diff, as the audit trail's before or after image. */
+function imageOf(
+  diff: Partial<Record<string, { from: unknown; to: unknown }>>,
+  side: 'from' | 'to',
+): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(diff).map(([field, change]) => [field, change?.[side]]));
 }

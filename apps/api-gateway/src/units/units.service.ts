@@ -15,6 +15,7 @@ import {
   type UnitUpdatedV1,
   type UpdateUnitRequest,
 } from '@gad/contracts';
+import { describeChange } from '@gad/audit';
 import { currentTraceparent } from '@gad/observability';
 import { DispatchTransactions, type DispatchTx } from '../timeline/dispatch-transactions.service';
 import { actorOf } from '../timeline/timeline.mapper';
@@ -103,13 +104,14 @@ export class UnitsService {
   async update(user: AccessClaims, id: string, request: UpdateUnitRequest): Promise<Unit> {
     try {
       const row = await this.transactions.run(async (tx) => {
-        await this.lockOrThrow(tx, user.agencyId, id);
+        const before = await this.lockOrThrow(tx, user.agencyId, id);
         const updated = await this.repository.update(tx.client, user.agencyId, id, {
           callSign: request.callSign,
           type: request.type,
           capabilities: request.capabilities && unique(request.capabilities),
           crew: request.crew && unique(request.crew),
         });
+        describeChange({ before: toUnit(before), after: toUnit(updated) }, id);
         tx.emit(
           this.unitUpdated(user.agencyId, actorOf(user), {
             unitId: updated.id,
@@ -134,6 +136,7 @@ export class UnitsService {
         throw UnitException.busy(id, unit.status);
       }
       await this.repository.retire(tx.client, user.agencyId, id);
+      describeChange({ before: toUnit(unit) }, id);
       tx.emit(
         this.unitUpdated(user.agencyId, actorOf(user), {
           unitId: id,
@@ -168,11 +171,13 @@ export class UnitsService {
       if (open && !WORKING_UNIT_STATUSES.includes(request.status)) {
         throw UnitException.assignmentOpen(id, open, request.status);
       }
-      return this.transition(tx, unit, request.status, {
+      const moved = await this.transition(tx, unit, request.status, {
         actor: actorOf(user),
         agencyId: user.agencyId,
         reason: request.reason,
       });
+      describeChange({ before: { status: unit.status }, after: { status: moved.status } }, id);
+      return moved;
     });
     return toUnit(row);
   }

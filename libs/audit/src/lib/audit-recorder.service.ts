@@ -345,8 +345,32 @@ export class AuditRecorder implements OnApplicationShutdown {
     return jobs.length;
   }
 
-  /** Waits until every buffered entry has reached Redis (or the deadline passes). */
+  /**
+   * Waits until every entry recorded so far has reached the queue: background outbox inserts,
+   * the outbox rows (the relay is nudged) and the memory buffer; false when the deadline passes.
+   */
   async flush(timeoutMs = 10_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    await Promise.all([...this.writing]);
+    const outbox = this.options.outbox;
+    while (outbox && !this.closed) {
+      const unsent = await outbox.writer
+        .unsent(outbox.database.pool, AUDIT_OUTBOX_STREAM)
+        .catch(() => -1);
+      if (unsent === 0) {
+        break;
+      }
+      if (Date.now() >= deadline) {
+        return false;
+      }
+      outbox.relay.nudge();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return this.flushBuffer(Math.max(0, deadline - Date.now()));
+  }
+
+  /** Waits until every buffered entry has reached Redis (or the deadline passes). */
+  private async flushBuffer(timeoutMs: number): Promise<boolean> {
     if (this.buffer.length === 0 && !this.inFlight) {
       return true;
     }
@@ -365,8 +389,9 @@ export class AuditRecorder implements OnApplicationShutdown {
     if (this.closed) {
       return;
     }
+    // Rows already in the outbox are durable: the relay (of this or another replica) moves them.
     await Promise.all([...this.writing]);
-    const drained = await this.flush(timeoutMs);
+    const drained = await this.flushBuffer(timeoutMs);
     this.closed = true;
     if (this.timer) {
       clearTimeout(this.timer);

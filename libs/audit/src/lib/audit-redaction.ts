@@ -1,6 +1,6 @@
 /** Keys whose values never reach the audit trail (matched case-insensitively, anywhere in the name). */
 const SECRET_KEY =
-  /pass(word|wd|phrase)?$|secret|token|authorization|cookie|api[-_]?key|credential|private[-_]?key|otp|^pin$|signature/i;
+  /pass(word|wd|phrase)?$|secret|token|authorization|cookie|api[-_]?key|credential|private[-_]?key|otp|^pin$|signature|hash$/i;
 
 export const REDACTED = '[REDACTED]';
 

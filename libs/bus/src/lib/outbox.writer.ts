@@ -79,6 +79,16 @@ export class OutboxWriter {
     );
   }
 
+  /** Rows of `stream` not relayed yet. */
+  async unsent(executor: SqlExecutor, stream: string): Promise<number> {
+    const result = (await executor.query(
+      `SELECT count(*)::int AS n FROM ${this.table} WHERE sent_at IS NULL AND stream = $1`,
+      [stream],
+    )) as { rows?: Array<{ n: number }> } | Array<{ n: number }>;
+    const rows = Array.isArray(result) ? result : (result.rows ?? []);
+    return rows[0]?.n ?? 0;
+  }
+
   /** The row of one envelope for {@link appendItems} (with the active `traceparent`). */
   item(stream: string, envelope: Envelope): { stream: string; json: string } {
     return { stream, json: JSON.stringify(withTraceparent(envelope)) };

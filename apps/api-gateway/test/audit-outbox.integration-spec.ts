@@ -1,0 +1,68 @@
+/**
+ * The audit entry of a change commits with the change (docs/adr/0021): api-gateway in-process
+ * against the real PostgreSQL, Redis and BullMQ queue.
+ */
+import { AUDIT_OUTBOX_STREAM } from '@gad/audit';
+import { AuditActions, type User } from '@gad/contracts';
+import { IdentityTestApp } from './identity-test-app';
+
+describe('api-gateway audit outbox', () => {
+  let gw: IdentityTestApp;
+  let admin: string;
+
+  beforeAll(async () => {
+    gw = await IdentityTestApp.start();
+    admin = await gw.adminToken();
+  });
+
+  afterAll(async () => {
+    await gw?.close();
+  });
+
+  it('a role change is answered only with its entry committed, holding the old and the new roles', async () => {
+    const id = await gw.createUser(admin, { username: 'promotee', password: 'promotee password' });
+    const changed = await gw.send<User>('PUT', `/v1/users/${id}/roles`, {
+      token: admin,
+      body: { roles: ['dispatcher', 'supervisor'] },
+    });
+    expect(changed.status).toBe(200);
+
+    // Already in the outbox when the response arrived: written in the transaction of the change.
+    const rows = await gw.query<{ entry: Record<string, unknown> }>(
+      `SELECT envelope AS entry FROM dispatch.outbox
+        WHERE stream = $1 AND envelope->'object'->>'id' = $2 AND envelope->>'action' = $3`,
+      [AUDIT_OUTBOX_STREAM, id, AuditActions.RolesChanged],
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.entry).toMatchObject({
+      outcome: 'success',
+      changes: {
+        before: { id, roles: ['dispatcher'] },
+        after: { id, roles: ['dispatcher', 'supervisor'] },
+      },
+    });
+
+    // Relayed to the audit queue once, with the same id.
+    const queued = (await gw.auditEntries()).filter(
+      (entry) => entry.action === AuditActions.RolesChanged && entry.object?.id === id,
+    );
+    expect(queued.map((entry) => entry.id)).toEqual([rows[0]?.entry['id']]);
+  });
+
+  it('a refused change leaves the data as it was and records the refusal', async () => {
+    const me = await gw.send<User>('GET', '/v1/me', { token: admin });
+    const demote = await gw.send('PUT', `/v1/users/${me.body.id}/roles`, {
+      token: admin,
+      body: { roles: ['dispatcher'] },
+    });
+    expect(demote.status).toBe(409);
+    expect((await gw.send<User>('GET', '/v1/me', { token: admin })).body.roles).toContain('admin');
+    expect(await gw.auditEntries()).toContainEqual(
+      expect.objectContaining({
+        action: AuditActions.RolesChanged,
+        outcome: 'failed',
+        object: { type: 'user', id: me.body.id },
+      }),
+    );
+  });
+});
