@@ -19,6 +19,11 @@ import { AssignmentsModule } from './assignments/assignments.module';
 import { AcksModule } from './acks/acks.module';
 import { AllCallsModule } from './all-calls/all-calls.module';
 import { AgenciesModule } from './agencies/agencies.module';
+import { CallsModule } from './calls/calls.module';
+import { IncidentTypesModule } from './incident-types/incident-types.module';
+import { NotesModule } from './notes/notes.module';
+import { DispatchPlansModule } from './dispatch-plans/dispatch-plans.module';
+import { IncidentLinksModule } from './incident-links/incident-links.module';
 import { HazardsModule } from './hazards/hazards.module';
 
 @Module({})
@@ -76,6 +81,11 @@ export class AppModule {
         HazardsModule,
         AllCallsModule,
         AgenciesModule,
+        IncidentTypesModule,
+        CallsModule,
+        NotesModule,
+        DispatchPlansModule,
+        IncidentLinksModule,
       ],
     };
   }

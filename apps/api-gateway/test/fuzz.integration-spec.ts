@@ -16,6 +16,7 @@ const RUNS = 12;
 const OPERATOR = { username: 'fuzz-ops', password: 'platform operator password' };
 const ALL = Object.values(operations) as HttpOperation[];
 const SOME_ID = '0190f0f0-0000-7000-8000-00000000f00d';
+const OTHER_ID = '0190f0f0-0000-7000-8000-00000000beef';
 
 const printable = fc.stringMatching(/^[\x21-\x7e][\x20-\x7e]{0,80}$/);
 
@@ -126,7 +127,10 @@ const SAMPLES: Record<string, Sample> = {
     query: { status: 'new', priority: 'P1', type: 'fire', from: NOW, to: LATER, limit: '10' },
   },
   updateIncident: { params: { id: SOME_ID }, body: { type: 'flood', address: 'Calle 2' } },
-  changeIncidentStatus: { params: { id: SOME_ID }, body: { status: 'cancelled', reason: 'dup' } },
+  changeIncidentStatus: {
+    params: { id: SOME_ID },
+    body: { status: 'cancelled', reason: 'dup', disposition: 'duplicate', summary: 'same fire' },
+  },
   getIncidentTimeline: { params: { id: SOME_ID } },
   createAssignment: { params: { id: SOME_ID }, body: { unitId: 'u1', note: 'go' } },
   listIncidentAssignments: { params: { id: SOME_ID } },
@@ -158,6 +162,14 @@ const SAMPLES: Record<string, Sample> = {
   setUserRoles: { params: { id: SOME_ID }, body: { roles: ['dispatcher'] } },
   setUserPassword: { params: { id: SOME_ID }, body: { password: 'a long enough password' } },
   unlockUser: { params: { id: SOME_ID } },
+  verifyMfa: { body: { challengeToken: 'c'.repeat(40), code: '123456' } },
+  getMyMfa: {},
+  enrolTotp: {},
+  confirmTotp: { body: { code: '123456' } },
+  resetUserMfa: { params: { id: SOME_ID } },
+  listMySessions: {},
+  endMySession: { params: { id: SOME_ID } },
+  endUserSessions: { params: { id: SOME_ID } },
   disableUser: { params: { id: SOME_ID } },
   enableUser: { params: { id: SOME_ID } },
   platformLogin: { body: { username: 'nobody', password: 'not the password' } },
@@ -223,6 +235,71 @@ const SAMPLES: Record<string, Sample> = {
   createAgencyWebhook: { body: { url: 'https://hooks.example.org/gad', description: 'CAD' } },
   listAgencyWebhooks: {},
   deleteAgencyWebhook: { params: { id: SOME_ID } },
+  createCall: {
+    body: {
+      channel: 'phone',
+      callerName: 'Ana García',
+      callbackNumber: '+34 600 111 222',
+      locationText: 'Calle Mayor 1',
+      location: { type: 'Point', coordinates: [-3.7, 40.4] },
+      receivedAt: NOW,
+      incidentType: 'structure_fire',
+      description: 'smoke from a window',
+    },
+  },
+  listCalls: {
+    query: { unlinked: 'true', incidentId: SOME_ID, from: NOW, to: LATER, limit: '10' },
+  },
+  getCall: { params: { id: SOME_ID } },
+  linkCall: { params: { id: SOME_ID }, body: { incidentId: OTHER_ID } },
+  createIncidentFromCall: {
+    params: { id: SOME_ID },
+    body: {
+      type: 'structure_fire',
+      priority: 'P1',
+      location: { type: 'Point', coordinates: [-3.7, 40.4] },
+      description: 'two floors',
+    },
+  },
+  listIncidentTypes: {},
+  createIncidentType: {
+    body: {
+      code: 'structure_fire',
+      nameEs: 'Incendio de estructura',
+      nameEn: 'Structure fire',
+      defaultPriority: 'P1',
+      plan: [{ unitType: 'ambulance', capabilities: ['als'], count: 1 }],
+    },
+  },
+  getIncidentType: { params: { code: 'structure_fire' } },
+  updateIncidentType: {
+    params: { code: 'structure_fire' },
+    body: {
+      nameEs: 'Incendio',
+      nameEn: 'Fire',
+      defaultPriority: 'P2',
+      plan: [{ unitType: 'engine', capabilities: ['ladder'], count: 2 }],
+      active: true,
+    },
+  },
+  getIncidentPlan: { params: { id: SOME_ID } },
+  dispatchIncidentPlan: { params: { id: SOME_ID }, body: { maxDistanceM: 5000, note: 'go' } },
+  addIncidentNote: {
+    params: { id: SOME_ID },
+    body: { text: 'Two people inside', corrects: OTHER_ID, unitId: 'u1' },
+  },
+  listIncidentNotes: { params: { id: SOME_ID } },
+  addUnitNote: { params: { id: 'u1' }, body: { text: 'Pump 2 down', corrects: OTHER_ID } },
+  listUnitNotes: { params: { id: 'u1' } },
+  mergeIncident: {
+    params: { id: SOME_ID },
+    body: { primaryIncidentId: OTHER_ID, reason: 'same fire' },
+  },
+  splitIncident: {
+    params: { id: SOME_ID },
+    body: { callIds: [OTHER_ID], type: 'flood', priority: 'P3', reason: 'another event' },
+  },
+  getIncidentLinks: { params: { id: SOME_ID } },
 };
 
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T/;

@@ -186,6 +186,7 @@ describe('api-gateway incidents', () => {
       const reply = await t.send<Incident>(dispatcher, 'POST', path, {
         status,
         reason: `to ${status}`,
+        ...(status === 'closed' ? { disposition: 'resolved' } : {}),
       });
       expect({ status, code: reply.status, now: reply.body.status }).toEqual({
         status,

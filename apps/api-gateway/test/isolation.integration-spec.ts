@@ -22,9 +22,16 @@ interface Seeds {
   unit(): Promise<string>;
   assignment(): Promise<string>;
   user(): Promise<string>;
+  /** A live session of B's user {@link user}. */
+  session(): Promise<string>;
   geofence(): Promise<string>;
   allCall(): Promise<string>;
   webhook(): Promise<string>;
+  call(): Promise<string>;
+  /** A call of B linked to {@link incident}. */
+  linkedCall(): Promise<string>;
+  otherIncident(): Promise<string>;
+  incidentType(): Promise<string>;
 }
 
 /**
@@ -77,6 +84,9 @@ const fixtures: Record<string, (seeds: Seeds) => Promise<Attempt>> = {
     body: { password: 'taken over by agency a' },
   }),
   unlockUser: async (s) => ({ params: { id: await s.user() } }),
+  resetUserMfa: async (s) => ({ params: { id: await s.user() } }),
+  endUserSessions: async (s) => ({ params: { id: await s.user() } }),
+  endMySession: async (s) => ({ params: { id: await s.session() } }),
   disableUser: async (s) => ({ params: { id: await s.user() } }),
   enableUser: async (s) => ({ params: { id: await s.user() } }),
   getUserContacts: async (s) => ({ params: { id: await s.user() } }),
@@ -90,6 +100,35 @@ const fixtures: Record<string, (seeds: Seeds) => Promise<Attempt>> = {
     body: { channels: ['in_app'], quietHours: null },
   }),
   getAllCall: async (s) => ({ params: { id: await s.allCall() } }),
+  getCall: async (s) => ({ params: { id: await s.call() } }),
+  linkCall: async (s) => ({
+    params: { id: await s.call() },
+    body: { incidentId: await s.incident() },
+  }),
+  createIncidentFromCall: async (s) => ({ params: { id: await s.call() }, body: {} }),
+  getIncidentType: async (s) => ({ params: { code: await s.incidentType() } }),
+  updateIncidentType: async (s) => ({
+    params: { code: await s.incidentType() },
+    body: { defaultPriority: 'P4' },
+  }),
+  getIncidentPlan: async (s) => ({ params: { id: await s.incident() } }),
+  dispatchIncidentPlan: async (s) => ({ params: { id: await s.incident() }, body: {} }),
+  addIncidentNote: async (s) => ({
+    params: { id: await s.incident() },
+    body: { text: 'written by agency a' },
+  }),
+  listIncidentNotes: async (s) => ({ params: { id: await s.incident() } }),
+  addUnitNote: async (s) => ({ params: { id: await s.unit() }, body: { text: 'agency a' } }),
+  listUnitNotes: async (s) => ({ params: { id: await s.unit() } }),
+  mergeIncident: async (s) => ({
+    params: { id: await s.incident() },
+    body: { primaryIncidentId: await s.otherIncident() },
+  }),
+  splitIncident: async (s) => ({
+    params: { id: await s.incident() },
+    body: { callIds: [await s.linkedCall()] },
+  }),
+  getIncidentLinks: async (s) => ({ params: { id: await s.incident() } }),
   deleteAgencyWebhook: async (s) => ({ params: { id: await s.webhook() } }),
   // Platform routes (docs/adr/0018): no agency token reaches them, whatever its roles.
   getPlatformAgency: async () => ({ params: { agencyId: AGENCY_B }, status: 403 }),
@@ -203,10 +242,46 @@ describe('cross-agency isolation on every route with an id', () => {
           })
         ).id,
     );
+    const newCall = async () =>
+      (
+        await asB<{ id: string }>('POST', '/v1/calls', {
+          channel: 'phone',
+          callerName: 'B caller',
+          locationText: 'B street 1',
+          location: { type: 'Point', coordinates: [-3.7, 40.4] },
+          incidentType: 'fire',
+        })
+      ).id;
     seeds = {
       incident,
       unit,
       geofence,
+      call: once(newCall),
+      linkedCall: once(async () => {
+        const id = await newCall();
+        await asB('POST', `/v1/calls/${id}/link`, { incidentId: await incident() });
+        return id;
+      }),
+      otherIncident: once(
+        async () =>
+          (
+            await asB<{ id: string }>('POST', '/v1/incidents', {
+              type: 'fire',
+              priority: 'P2',
+              location: { type: 'Point', coordinates: [-3.7, 40.4] },
+            })
+          ).id,
+      ),
+      incidentType: once(async () => {
+        await asB('POST', '/v1/incident-types', {
+          code: 'b_fire',
+          nameEs: 'Incendio B',
+          nameEn: 'B fire',
+          defaultPriority: 'P2',
+          plan: [{ unitType: 'patrol', count: 1 }],
+        });
+        return 'b_fire';
+      }),
       // To B's zone, where no unit has a position: no commands, so nothing of B moves meanwhile.
       allCall: once(
         async () =>
@@ -246,6 +321,13 @@ describe('cross-agency isolation on every route with an id', () => {
             })
           ).id,
       ),
+      session: once(async () => {
+        await seeds.user();
+        const reply = await gw.send<{ sessionId: string }>('POST', '/v1/auth/login', {
+          body: { login: 'b-officer', password: 'agency b password', agency: AGENCY_B },
+        });
+        return reply.body.sessionId;
+      }),
     };
   }, 150_000);
 

@@ -328,7 +328,7 @@ describe('an agency can go live (issue #18)', () => {
     for (const status of ['resolved', 'closed'] as const) {
       await dispatcher.call('changeIncidentStatus', {
         params: { id: incident.id },
-        body: { status },
+        body: { status, ...(status === 'closed' ? { disposition: 'resolved' } : {}) },
       });
     }
 

@@ -51,6 +51,13 @@ export function applySettingsChange(
       : {}),
     ...(change.mfaRequiredRoles !== undefined ? { mfaRequiredRoles: change.mfaRequiredRoles } : {}),
     ...(change.responseTargetsS !== undefined ? { responseTargetsS: change.responseTargetsS } : {}),
+    ...(change.dispositionCodes !== undefined ? { dispositionCodes: change.dispositionCodes } : {}),
+    ...(change.callDuplicateWindowS !== undefined
+      ? { callDuplicateWindowS: change.callDuplicateWindowS }
+      : {}),
+    ...(change.callDuplicateDistanceM !== undefined
+      ? { callDuplicateDistanceM: change.callDuplicateDistanceM }
+      : {}),
     escalation: { ...current.escalation, ...(change.escalation ?? {}) },
   };
   const settings = agencySettingsSchema.parse(next);

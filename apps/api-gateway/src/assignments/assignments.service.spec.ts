@@ -1,6 +1,7 @@
 import type { AccessClaims, Envelope, GeoNearestResponse } from '@gad/contracts';
 import type { AgencySettingsReader } from '../agencies/agency-settings.reader';
 import type { HazardsService } from '../hazards/hazards.service';
+import type { IncidentTypesService } from '../incident-types/incident-types.service';
 import { IncidentsService } from '../incidents/incidents.service';
 import type { IncidentRow, IncidentsRepository } from '../incidents/incidents.repository';
 import type { ServiceRpcClient } from '../rpc/service-rpc.client';
@@ -29,6 +30,12 @@ const incident: IncidentRow = {
   created_at: now,
   updated_at: now,
   version: 1,
+  disposition_code: null,
+  disposition_summary: null,
+  disposition_by: null,
+  disposition_at: null,
+  merged_into_id: null,
+  split_from_id: null,
   created_us: '0',
 };
 
@@ -117,7 +124,12 @@ describe('AssignmentsService (nearest strategy)', () => {
     agencySettings = { nearestMaxAgeS: jest.fn().mockResolvedValue(undefined) };
     sut = new AssignmentsService(
       assignmentsRepository,
-      new IncidentsService(incidentsRepository, {} as TimelineRepository, transactions),
+      new IncidentsService(
+        incidentsRepository,
+        {} as TimelineRepository,
+        transactions,
+        {} as IncidentTypesService,
+      ),
       new UnitsService(unitsRepository, transactions),
       transactions,
       rpc as unknown as ServiceRpcClient,

@@ -25,6 +25,7 @@ import {
 } from '../incidents/incident-status.constants';
 import { IncidentException } from '../incidents/incidents.exception';
 import { toIncident } from '../incidents/incidents.mapper';
+import type { IncidentRow } from '../incidents/incidents.repository';
 import { ifMatchAccepts, IncidentsService } from '../incidents/incidents.service';
 import { AgencySettingsReader } from '../agencies/agency-settings.reader';
 import { HazardsService } from '../hazards/hazards.service';
@@ -99,20 +100,6 @@ export class AssignmentsService {
         ...(suggested.callSign ? { callSign: suggested.callSign } : {}),
         distanceM: Math.round(suggested.distanceM),
       };
-      const created = await this.repository
-        .insert(tx.client, {
-          id: uuidv7(),
-          agencyId: user.agencyId,
-          incidentId,
-          unitId: unit.id,
-          createdBy: user.sub,
-          recommendation,
-        })
-        .catch((error: unknown) => {
-          // The unit already has an open assignment (the unique index is the last word).
-          throw isUniqueViolation(error) ? UnitException.busy(unit.id, unit.status) : error;
-        });
-      const actor = actorOf(user);
       if (candidates) {
         tx.note({
           agencyId: user.agencyId,
@@ -137,59 +124,100 @@ export class AssignmentsService {
           },
         });
       }
-      tx.note({
-        agencyId: user.agencyId,
-        incidentId,
-        kind: 'assignment.created',
-        actor,
-        message: recommendation
-          ? `suggested ${recommendation.callSign ?? recommendation.unitId} at ${metres(recommendation.distanceM)}; ${user.sub} chose ${unit.call_sign}`
-          : `${user.sub} assigned ${unit.call_sign}`,
-        reason: request.note,
-        detail: {
-          assignmentId: created.id,
-          unitId: unit.id,
-          callSign: unit.call_sign,
-          strategy: 'strategy' in request ? request.strategy : 'unit',
-          ...(recommendation ? { recommendation } : {}),
-        },
+      const { assignment: created } = await this.assignInTx(tx, user, incident, unit, {
+        recommendation,
+        note: request.note,
+        strategy: 'strategy' in request ? request.strategy : 'unit',
       });
-      tx.emit(
-        createEnvelope({
-          type: EventTypes.AssignmentCreated,
-          agencyId: user.agencyId,
-          actor,
-          traceparent: currentTraceparent(),
-          data: toAssignmentCreatedV1(
-            created,
-            incident,
-            await this.hazards.noticesAt(
-              user.agencyId,
-              Number(incident.lon),
-              Number(incident.lat),
-              tx.client,
-            ),
-          ),
-        }),
-      );
-      // Recommendation and decision first, then what follows from them.
-      await this.units.transition(tx, unit, 'dispatched', {
-        actor,
-        agencyId: user.agencyId,
-        incidentId,
-      });
-      if (incident.status === 'new') {
-        await this.incidents.transition(tx, incident, 'dispatched', {
-          actor,
-          reason: `${unit.call_sign} dispatched`,
-        });
-      }
       return created;
     });
     if (candidates) {
       dispatchInstruments().nearest.add(1, { outcome: 'assigned' });
     }
     return toAssignment(row);
+  }
+
+  /**
+   * Assigns a locked, assignable unit to a locked, assignable incident in the caller's
+   * transaction: the assignment, its timeline entry and `assignment.created`, the unit dispatched
+   * and a new incident dispatched. Returns the incident as it is afterwards.
+   */
+  async assignInTx(
+    tx: DispatchTx,
+    user: AccessClaims,
+    incident: IncidentRow,
+    unit: UnitRow,
+    options: {
+      recommendation?: AssignmentRecommendation;
+      note?: string;
+      strategy: string;
+      reason?: string;
+    },
+  ): Promise<{ assignment: AssignmentRow; incident: IncidentRow }> {
+    const { recommendation } = options;
+    const created = await this.repository
+      .insert(tx.client, {
+        id: uuidv7(),
+        agencyId: user.agencyId,
+        incidentId: incident.id,
+        unitId: unit.id,
+        createdBy: user.sub,
+        recommendation,
+      })
+      .catch((error: unknown) => {
+        // The unit already has an open assignment (the unique index is the last word).
+        throw isUniqueViolation(error) ? UnitException.busy(unit.id, unit.status) : error;
+      });
+    const actor = actorOf(user);
+    tx.note({
+      agencyId: user.agencyId,
+      incidentId: incident.id,
+      kind: 'assignment.created',
+      actor,
+      message: recommendation
+        ? `suggested ${recommendation.callSign ?? recommendation.unitId} at ${metres(recommendation.distanceM)}; ${user.sub} chose ${unit.call_sign}`
+        : `${user.sub} assigned ${unit.call_sign}`,
+      reason: options.note,
+      detail: {
+        assignmentId: created.id,
+        unitId: unit.id,
+        callSign: unit.call_sign,
+        strategy: options.strategy,
+        ...(recommendation ? { recommendation } : {}),
+      },
+    });
+    tx.emit(
+      createEnvelope({
+        type: EventTypes.AssignmentCreated,
+        agencyId: user.agencyId,
+        actor,
+        traceparent: currentTraceparent(),
+        data: toAssignmentCreatedV1(
+          created,
+          incident,
+          await this.hazards.noticesAt(
+            user.agencyId,
+            Number(incident.lon),
+            Number(incident.lat),
+            tx.client,
+          ),
+        ),
+      }),
+    );
+    // Recommendation and decision first, then what follows from them.
+    await this.units.transition(tx, unit, 'dispatched', {
+      actor,
+      agencyId: user.agencyId,
+      incidentId: incident.id,
+    });
+    const after =
+      incident.status === 'new'
+        ? await this.incidents.transition(tx, incident, 'dispatched', {
+            actor,
+            reason: options.reason ?? `${unit.call_sign} dispatched`,
+          })
+        : incident;
+    return { assignment: created, incident: after };
   }
 
   async listByIncident(user: AccessClaims, incidentId: string): Promise<AssignmentList> {
@@ -245,6 +273,7 @@ export class AssignmentsService {
     request: ChangeIncidentStatusRequest,
     ifMatch?: string,
   ): Promise<Incident> {
+    const disposition = await this.dispositionOf(user.agencyId, request);
     const row = await this.transactions.run(async (tx) => {
       const incident = await this.incidents.lockOrThrow(tx, user.agencyId, incidentId);
       if (ifMatch && !ifMatchAccepts(ifMatch, incident.version)) {
@@ -257,6 +286,7 @@ export class AssignmentsService {
       const updated = await this.incidents.transition(tx, incident, request.status, {
         actor,
         reason: request.reason,
+        disposition,
       });
       if (FINAL_INCIDENT_STATUSES.includes(request.status)) {
         const open = await this.repository.lockOpenByIncident(tx.client, user.agencyId, incidentId);
@@ -271,6 +301,33 @@ export class AssignmentsService {
       return updated;
     });
     return toIncident(row);
+  }
+
+  /**
+   * The disposition of a status change: required to close (`closed`), allowed on a cancellation,
+   * always a code of the agency's list (422 naming the allowed codes otherwise).
+   */
+  private async dispositionOf(
+    agencyId: string,
+    request: ChangeIncidentStatusRequest,
+  ): Promise<{ code: string; summary?: string } | undefined> {
+    if (request.disposition === undefined && request.status !== 'closed') {
+      return undefined;
+    }
+    const allowed = (await this.agencySettings.settings(agencyId)).dispositionCodes;
+    if (request.disposition === undefined) {
+      throw IncidentException.dispositionRequired(allowed);
+    }
+    if (
+      !allowed.includes(request.disposition) ||
+      !FINAL_INCIDENT_STATUSES.includes(request.status)
+    ) {
+      throw IncidentException.dispositionUnknown(request.disposition, allowed);
+    }
+    return {
+      code: request.disposition,
+      ...(request.summary ? { summary: request.summary } : {}),
+    };
   }
 
   /**
@@ -397,6 +454,28 @@ export class AssignmentsService {
   ) {
     const incident = await this.incidents.get(user, incidentId);
     const [lon, lat] = incident.location.coordinates;
+    return this.nearest(
+      user,
+      { lon, lat },
+      {
+        limit: NEAREST_CANDIDATES,
+        capabilities: request.capabilities,
+        maxDistanceM: request.maxDistanceM,
+      },
+    );
+  }
+
+  /**
+   * The closest available units with a fresh position (geo-service `geo.nearest`), under the
+   * agency's staleness limit, optionally with required capabilities and a radius.
+   */
+  async nearest(
+    user: AccessClaims,
+    point: { lon: number; lat: number },
+    options: { limit: number; capabilities?: readonly string[]; maxDistanceM?: number },
+  ) {
+    const { lon, lat } = point;
+    const request = options;
     // The agency's staleness limit (settings), shared with GET /v1/units/nearest; without one,
     // geo-service applies its NEAREST_MAX_POSITION_AGE_S.
     const maxAgeS = await this.agencySettings.nearestMaxAgeS(user.agencyId);
@@ -404,9 +483,9 @@ export class AssignmentsService {
       agencyId: user.agencyId,
       lon,
       lat,
-      limit: NEAREST_CANDIDATES,
+      limit: request.limit,
       ...(maxAgeS !== undefined ? { maxAgeS } : {}),
-      ...(request.capabilities?.length ? { capabilities: request.capabilities } : {}),
+      ...(request.capabilities?.length ? { capabilities: [...request.capabilities] } : {}),
       ...(request.maxDistanceM ? { maxDistanceM: request.maxDistanceM } : {}),
     };
     return this.rpc.call(

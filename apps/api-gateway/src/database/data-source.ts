@@ -5,6 +5,7 @@ import { ScopeCommandAcks1732280000000 } from './migrations/1732280000000-scope-
 import { ScopeUserNamesPerAgency1732290000000 } from './migrations/1732290000000-scope-user-names-per-agency';
 import { CreatePlatformOperatorsAndAgencySettings1765050000000 } from './migrations/1765050000000-create-platform-operators-and-agency-settings';
 import { CreateHazardsAndResponseTimes1765500000001 } from './migrations/1765500000001-create-hazards-and-response-times';
+import { CreateCallsTypesNotes1765400000001 } from './migrations/1765400000001-create-calls-types-notes';
 import { AddMfaAndIdleSessions1765200000001 } from './migrations/1765200000001-add-mfa-and-idle-sessions';
 
 /** The schema api-gateway owns (dispatch domain, identity, `dispatch.outbox`). */
@@ -19,5 +20,6 @@ export const dispatchMigrations = [
   ScopeUserNamesPerAgency1732290000000,
   CreatePlatformOperatorsAndAgencySettings1765050000000,
   AddMfaAndIdleSessions1765200000001,
+  CreateCallsTypesNotes1765400000001,
   CreateHazardsAndResponseTimes1765500000001,
 ];

@@ -9,6 +9,10 @@ export enum IncidentErrorCode {
   PreconditionRequired = 'precondition_required',
   InvalidCursor = 'invalid_cursor',
   NotAssignable = 'incident_not_assignable',
+  DispositionRequired = 'disposition_required',
+  DispositionUnknown = 'disposition_unknown',
+  NotOpen = 'incident_not_open',
+  SameIncident = 'incident_same',
 }
 
 export class IncidentException extends DomainException {
@@ -58,6 +62,42 @@ export class IncidentException extends DomainException {
       409,
       `Incident ${id} is ${status}: units can no longer be assigned`,
       { extensions: { currentStatus: status } },
+    );
+  }
+
+  static dispositionRequired(allowed: readonly string[]): IncidentException {
+    return new IncidentException(
+      IncidentErrorCode.DispositionRequired,
+      422,
+      'Closing an incident needs a disposition code of the agency’s list',
+      { extensions: { allowed: [...allowed] } },
+    );
+  }
+
+  static dispositionUnknown(code: string, allowed: readonly string[]): IncidentException {
+    return new IncidentException(
+      IncidentErrorCode.DispositionUnknown,
+      422,
+      `Disposition ${code} is not in the agency’s list`,
+      { extensions: { allowed: [...allowed] } },
+    );
+  }
+
+  /** Closed, cancelled or merged: calls, merges and splits need an open incident. */
+  static notOpen(id: string, status: IncidentStatus): IncidentException {
+    return new IncidentException(
+      IncidentErrorCode.NotOpen,
+      409,
+      `Incident ${id} is ${status}: it takes no more calls or links`,
+      { extensions: { currentStatus: status } },
+    );
+  }
+
+  static sameIncident(id: string): IncidentException {
+    return new IncidentException(
+      IncidentErrorCode.SameIncident,
+      409,
+      `Incident ${id} cannot be merged into itself`,
     );
   }
 }

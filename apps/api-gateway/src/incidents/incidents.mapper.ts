@@ -20,6 +20,17 @@ export function toIncident(row: IncidentRow): Incident {
     createdAt: new Date(row.created_at).toISOString(),
     updatedAt: new Date(row.updated_at).toISOString(),
     version: row.version,
+    disposition:
+      row.disposition_code === null || row.disposition_code === undefined
+        ? null
+        : {
+            code: row.disposition_code,
+            summary: row.disposition_summary,
+            by: row.disposition_by ?? '',
+            at: new Date(row.disposition_at ?? row.updated_at).toISOString(),
+          },
+    mergedIntoId: row.merged_into_id ?? null,
+    splitFromId: row.split_from_id ?? null,
   };
 }
 
@@ -45,6 +56,7 @@ export function toIncidentStatusChangedV1(
   row: IncidentRow,
   previousStatus: IncidentStatus,
   reason: string | undefined,
+  disposition?: string,
 ): IncidentStatusChangedV1 {
   return {
     incidentId: row.id,
@@ -52,6 +64,7 @@ export function toIncidentStatusChangedV1(
     previousStatus,
     priority: row.priority,
     ...(reason ? { reason } : {}),
+    ...(disposition ? { disposition } : {}),
     changedAt: new Date(row.updated_at).toISOString(),
   };
 }

@@ -8,12 +8,16 @@ VALUES ($1, $2, $3, $4, ST_SetSRID(ST_MakePoint($5, $6), 4326)::geography, $7, $
 RETURNING id, agency_id, type, priority, status,
   ST_X(location::geometry) AS lon, ST_Y(location::geometry) AS lat,
   address, description, created_by, created_at, updated_at, version,
+  disposition_code, disposition_summary, disposition_by, disposition_at,
+  merged_into_id, split_from_id,
   ((extract(epoch FROM created_at) * 1000000)::bigint)::text AS created_us;
 
 -- name: find_by_id
 SELECT id, agency_id, type, priority, status,
   ST_X(location::geometry) AS lon, ST_Y(location::geometry) AS lat,
   address, description, created_by, created_at, updated_at, version,
+  disposition_code, disposition_summary, disposition_by, disposition_at,
+  merged_into_id, split_from_id,
   ((extract(epoch FROM created_at) * 1000000)::bigint)::text AS created_us
 FROM dispatch.incidents WHERE agency_id = $1 AND id = $2;
 
@@ -22,6 +26,8 @@ FROM dispatch.incidents WHERE agency_id = $1 AND id = $2;
 SELECT id, agency_id, type, priority, status,
   ST_X(location::geometry) AS lon, ST_Y(location::geometry) AS lat,
   address, description, created_by, created_at, updated_at, version,
+  disposition_code, disposition_summary, disposition_by, disposition_at,
+  merged_into_id, split_from_id,
   ((extract(epoch FROM created_at) * 1000000)::bigint)::text AS created_us
 FROM dispatch.incidents WHERE agency_id = $1 AND id = $2 FOR NO KEY UPDATE;
 
@@ -32,6 +38,8 @@ FROM dispatch.incidents WHERE agency_id = $1 AND id = $2 FOR NO KEY UPDATE;
 SELECT id, agency_id, type, priority, status,
   ST_X(location::geometry) AS lon, ST_Y(location::geometry) AS lat,
   address, description, created_by, created_at, updated_at, version,
+  disposition_code, disposition_summary, disposition_by, disposition_at,
+  merged_into_id, split_from_id,
   ((extract(epoch FROM created_at) * 1000000)::bigint)::text AS created_us
 FROM dispatch.incidents
  WHERE agency_id = $1
@@ -70,6 +78,8 @@ WITH changed AS (
 SELECT id, agency_id, type, priority, status,
   ST_X(location::geometry) AS lon, ST_Y(location::geometry) AS lat,
   address, description, created_by, created_at, updated_at, version,
+  disposition_code, disposition_summary, disposition_by, disposition_at,
+  merged_into_id, split_from_id,
   ((extract(epoch FROM created_at) * 1000000)::bigint)::text AS created_us
 FROM changed;
 
@@ -82,5 +92,44 @@ WITH changed AS (
 SELECT id, agency_id, type, priority, status,
   ST_X(location::geometry) AS lon, ST_Y(location::geometry) AS lat,
   address, description, created_by, created_at, updated_at, version,
+  disposition_code, disposition_summary, disposition_by, disposition_at,
+  merged_into_id, split_from_id,
   ((extract(epoch FROM created_at) * 1000000)::bigint)::text AS created_us
 FROM changed;
+
+-- The disposition of an ending incident (the caller holds the row lock).
+-- name: set_disposition
+UPDATE dispatch.incidents
+   SET disposition_code = $3, disposition_summary = $4, disposition_by = $5,
+       disposition_at = now()
+ WHERE agency_id = $1 AND id = $2;
+
+-- A duplicate remembers its primary (the caller holds both row locks).
+-- name: set_merged_into
+UPDATE dispatch.incidents SET merged_into_id = $3 WHERE agency_id = $1 AND id = $2;
+
+-- name: set_split_from
+UPDATE dispatch.incidents SET split_from_id = $3 WHERE agency_id = $1 AND id = $2;
+
+-- Incidents merged into, or split off, an incident.
+-- name: linked
+SELECT id, merged_into_id, split_from_id
+  FROM dispatch.incidents
+ WHERE agency_id = $1 AND (merged_into_id = $2 OR split_from_id = $2)
+ ORDER BY created_at, id;
+
+-- Open incidents of a type within $5 metres of a point created in the $6 seconds before $7,
+-- nearest first (call intake duplicate flag; incidents_open_location_idx).
+-- name: open_near
+SELECT id, type, status, created_at,
+  ST_Distance(location, ST_SetSRID(ST_MakePoint($3, $4), 4326)::geography) AS distance_m
+  FROM dispatch.incidents
+ WHERE agency_id = $1
+   AND lower(type) = lower($2)
+   AND status NOT IN ('closed','cancelled')
+   AND merged_into_id IS NULL
+   AND ST_DWithin(location, ST_SetSRID(ST_MakePoint($3, $4), 4326)::geography, $5)
+   AND created_at >= $7::timestamptz - $6 * interval '1 second'
+   AND created_at <= $7::timestamptz + interval '5 minutes'
+ ORDER BY distance_m, created_at DESC
+ LIMIT 5;

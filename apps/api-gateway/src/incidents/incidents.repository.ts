@@ -10,6 +10,11 @@ const LOCK = sqlOf(SQL, 'lock');
 const LIST = sqlOf(SQL, 'list');
 const UPDATE = sqlOf(SQL, 'update');
 const SET_STATUS = sqlOf(SQL, 'set_status');
+const SET_DISPOSITION = sqlOf(SQL, 'set_disposition');
+const SET_MERGED_INTO = sqlOf(SQL, 'set_merged_into');
+const SET_SPLIT_FROM = sqlOf(SQL, 'set_split_from');
+const LINKED = sqlOf(SQL, 'linked');
+const OPEN_NEAR = sqlOf(SQL, 'open_near');
 
 export interface IncidentRow {
   id: string;
@@ -25,8 +30,29 @@ export interface IncidentRow {
   created_at: Date;
   updated_at: Date;
   version: number;
+  disposition_code: string | null;
+  disposition_summary: string | null;
+  disposition_by: string | null;
+  disposition_at: Date | null;
+  merged_into_id: string | null;
+  split_from_id: string | null;
   /** `created_at` in microseconds since the epoch (exact cursor key). */
   created_us: string;
+}
+
+/** An open incident near a point (call intake duplicate flag). */
+export interface NearbyIncidentRow {
+  id: string;
+  type: string;
+  status: IncidentStatus;
+  created_at: Date;
+  distance_m: number;
+}
+
+export interface IncidentDispositionChange {
+  code: string;
+  summary: string | null;
+  by: string;
 }
 
 export interface NewIncident {
@@ -158,6 +184,69 @@ export class IncidentsRepository {
       client,
     );
     return rows[0];
+  }
+
+  /** Records how an incident ended (the caller holds the row lock). */
+  async setDisposition(
+    client: SqlClient,
+    agencyId: string,
+    id: string,
+    disposition: IncidentDispositionChange,
+  ): Promise<void> {
+    await this.database.result(
+      {
+        text: SET_DISPOSITION,
+        values: [agencyId, id, disposition.code, disposition.summary, disposition.by],
+      },
+      client,
+    );
+  }
+
+  async setMergedInto(
+    client: SqlClient,
+    agencyId: string,
+    id: string,
+    primaryId: string,
+  ): Promise<void> {
+    await this.database.result(
+      { text: SET_MERGED_INTO, values: [agencyId, id, primaryId] },
+      client,
+    );
+  }
+
+  async setSplitFrom(
+    client: SqlClient,
+    agencyId: string,
+    id: string,
+    fromId: string,
+  ): Promise<void> {
+    await this.database.result({ text: SET_SPLIT_FROM, values: [agencyId, id, fromId] }, client);
+  }
+
+  /** Incidents merged into or split off `id`. */
+  async linked(
+    agencyId: string,
+    id: string,
+  ): Promise<{ id: string; merged_into_id: string | null; split_from_id: string | null }[]> {
+    return this.database.rows({ text: LINKED, values: [agencyId, id] });
+  }
+
+  /** Open incidents of `type` within `distanceM` of a point, created within `windowS` before `at`. */
+  async openNear(
+    agencyId: string,
+    near: {
+      type: string;
+      lon: number;
+      lat: number;
+      distanceM: number;
+      windowS: number;
+      at: string;
+    },
+  ): Promise<NearbyIncidentRow[]> {
+    return this.database.rows<NearbyIncidentRow>({
+      text: OPEN_NEAR,
+      values: [agencyId, near.type, near.lon, near.lat, near.distanceM, near.windowS, near.at],
+    });
   }
 
   async setStatus(

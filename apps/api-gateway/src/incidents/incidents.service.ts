@@ -8,6 +8,7 @@ import {
   type CreateIncidentRequest,
   type Incident,
   type IncidentList,
+  type IncidentPriority,
   type IncidentStatus,
   type IncidentTimeline,
   type IncidentUpdatedV1,
@@ -16,6 +17,7 @@ import {
 } from '@gad/contracts';
 import { describeChange } from '@gad/audit';
 import { currentTraceparent } from '@gad/observability';
+import { IncidentTypesService } from '../incident-types/incident-types.service';
 import { DispatchTransactions, type DispatchTx } from '../timeline/dispatch-transactions.service';
 import { actorOf, toTimelineEntry } from '../timeline/timeline.mapper';
 import { TimelineRepository } from '../timeline/timeline.repository';
@@ -37,6 +39,8 @@ import {
 export interface IncidentStatusCause {
   actor: Actor;
   reason?: string;
+  /** How an ending incident ended (recorded on the incident, in the timeline and the event). */
+  disposition?: { code: string; summary?: string };
 }
 
 /** `If-Match` values (`"3"`, `W/"3"`, `"2", "3"`, `*`) → whether `version` matches. */
@@ -55,43 +59,60 @@ export class IncidentsService {
     private readonly repository: IncidentsRepository,
     private readonly timeline: TimelineRepository,
     private readonly transactions: DispatchTransactions,
+    private readonly types: IncidentTypesService,
   ) {}
 
-  /** Stores a new incident, its first timeline entry and its `incident.created` event together. */
+  /**
+   * Stores a new incident, its first timeline entry and its `incident.created` event together.
+   * Without a priority, the type's default from the agency's catalogue applies.
+   */
   async create(user: AccessClaims, request: CreateIncidentRequest): Promise<Incident> {
-    const [lon, lat] = request.location.coordinates;
-    const row = await this.transactions.run(async (tx) => {
-      const inserted = await this.repository.insert(tx.client, {
-        id: uuidv7(),
-        agencyId: user.agencyId,
-        type: request.type,
-        priority: request.priority,
-        lon,
-        lat,
-        address: request.address,
-        description: request.description,
-        createdBy: user.sub,
-      });
-      tx.note({
-        agencyId: user.agencyId,
-        incidentId: inserted.id,
-        kind: 'incident.created',
-        actor: actorOf(user),
-        message: `${user.sub} created a ${inserted.priority} ${inserted.type} incident`,
-        detail: { priority: inserted.priority, type: inserted.type, status: inserted.status },
-      });
-      tx.emit(
-        createEnvelope({
-          type: EventTypes.IncidentCreated,
-          agencyId: user.agencyId,
-          actor: actorOf(user),
-          traceparent: currentTraceparent(),
-          data: toIncidentCreatedV1(toIncident(inserted)),
-        }),
-      );
-      return inserted;
-    });
+    const priority = await this.types.priorityFor(user.agencyId, request.type, request.priority);
+    const row = await this.transactions.run((tx) =>
+      this.insert(tx, user, { ...request, priority }),
+    );
     return toIncident(row);
+  }
+
+  /**
+   * Inserts an incident in the caller's transaction with its `incident.created` timeline entry and
+   * event (call intake and splits create incidents inside their own transaction).
+   */
+  async insert(
+    tx: DispatchTx,
+    user: AccessClaims,
+    request: CreateIncidentRequest & { priority: IncidentPriority },
+  ): Promise<IncidentRow> {
+    const [lon, lat] = request.location.coordinates;
+    const inserted = await this.repository.insert(tx.client, {
+      id: uuidv7(),
+      agencyId: user.agencyId,
+      type: request.type,
+      priority: request.priority,
+      lon,
+      lat,
+      address: request.address,
+      description: request.description,
+      createdBy: user.sub,
+    });
+    tx.note({
+      agencyId: user.agencyId,
+      incidentId: inserted.id,
+      kind: 'incident.created',
+      actor: actorOf(user),
+      message: `${user.sub} created a ${inserted.priority} ${inserted.type} incident`,
+      detail: { priority: inserted.priority, type: inserted.type, status: inserted.status },
+    });
+    tx.emit(
+      createEnvelope({
+        type: EventTypes.IncidentCreated,
+        agencyId: user.agencyId,
+        actor: actorOf(user),
+        traceparent: currentTraceparent(),
+        data: toIncidentCreatedV1(toIncident(inserted)),
+      }),
+    );
+    return inserted;
   }
 
   async get(user: AccessClaims, id: string): Promise<Incident> {
@@ -209,15 +230,33 @@ export class IncidentsService {
     if (!canIncidentMove(incident.status, to)) {
       throw IncidentException.transitionInvalid(incident.status, to);
     }
+    if (cause.disposition) {
+      await this.repository.setDisposition(tx.client, incident.agency_id, incident.id, {
+        code: cause.disposition.code,
+        summary: cause.disposition.summary ?? null,
+        by: cause.actor.id,
+      });
+    }
     const updated = await this.repository.setStatus(tx.client, incident.agency_id, incident.id, to);
     tx.note({
       agencyId: incident.agency_id,
       incidentId: incident.id,
       kind: 'incident.status_changed',
       actor: cause.actor,
-      message: `${cause.actor.id} moved the incident from ${incident.status} to ${to}`,
+      message: `${cause.actor.id} moved the incident from ${incident.status} to ${to}${
+        cause.disposition ? ` (${cause.disposition.code})` : ''
+      }`,
       reason: cause.reason,
-      detail: { from: incident.status, to },
+      detail: {
+        from: incident.status,
+        to,
+        ...(cause.disposition
+          ? {
+              disposition: cause.disposition.code,
+              ...(cause.disposition.summary ? { summary: cause.disposition.summary } : {}),
+            }
+          : {}),
+      },
     });
     tx.emit(
       createEnvelope({
@@ -225,7 +264,12 @@ export class IncidentsService {
         agencyId: incident.agency_id,
         actor: cause.actor,
         traceparent: currentTraceparent(),
-        data: toIncidentStatusChangedV1(updated, incident.status, cause.reason),
+        data: toIncidentStatusChangedV1(
+          updated,
+          incident.status,
+          cause.reason,
+          cause.disposition?.code,
+        ),
       }),
     );
     return updated;

@@ -18,6 +18,10 @@ import { incidentUpdatedV1 } from './incident-updated/v1';
 import { incidentStatusChangedV1 } from './incident-status-changed/v1';
 import { agencySettingsChangedV1 } from './agency-settings-changed/v1';
 import { userChangedV1 } from './user-changed/v1';
+import { callReceivedV1 } from './call-received/v1';
+import { callLinkedV1 } from './call-linked/v1';
+import { noteAddedV1 } from './note-added/v1';
+import { incidentsLinkedV1 } from './incidents-linked/v1';
 
 /**
  * Every event type and version that travels on a stream, with its `data` schema. Consumers validate
@@ -43,6 +47,10 @@ export const EventSchemas = {
   'incident.status_changed': { 1: incidentStatusChangedV1 },
   'agency.settings_changed': { 1: agencySettingsChangedV1 },
   'user.changed': { 1: userChangedV1 },
+  'call.received': { 1: callReceivedV1 },
+  'call.linked': { 1: callLinkedV1 },
+  'note.added': { 1: noteAddedV1 },
+  'incidents.linked': { 1: incidentsLinkedV1 },
 } as const satisfies Record<string, Record<number, z.ZodType>>;
 
 export type EventType = keyof typeof EventSchemas;
@@ -71,6 +79,10 @@ export const EventTypes = {
   IncidentStatusChanged: 'incident.status_changed',
   AgencySettingsChanged: 'agency.settings_changed',
   UserChanged: 'user.changed',
+  CallReceived: 'call.received',
+  CallLinked: 'call.linked',
+  NoteAdded: 'note.added',
+  IncidentsLinked: 'incidents.linked',
 } as const satisfies Record<string, EventType>;
 
 export type EventDataResult = { success: true; data: unknown } | { success: false; error: string };

@@ -2,6 +2,26 @@ import { z } from 'zod';
 import { num, text, timestamp } from '../primitives/primitives.schema';
 import { roleSchema } from './auth.schema';
 import { localeSchema } from './users.schema';
+import { dispositionCodeSchema } from './incidents.schema';
+
+/** Dispositions of a new agency (how an incident ended). */
+export const DEFAULT_DISPOSITION_CODES = [
+  'resolved',
+  'false_alarm',
+  'unfounded',
+  'transferred',
+  'duplicate',
+] as const;
+
+const dispositionCodesSchema = z
+  .array(dispositionCodeSchema)
+  .min(1)
+  .max(50)
+  .refine((codes) => new Set(codes).size === codes.length, { message: 'codes must be unique' });
+/** Seconds after an incident's creation in which a new call near it is a possible duplicate (0 = off). */
+const callDuplicateWindowSchema = num().int().min(0).max(86_400);
+/** Metres around an open incident in which a new call of its type is a possible duplicate. */
+const callDuplicateDistanceSchema = num().int().min(1).max(50_000);
 
 /** True when `value` names a time zone of the IANA database that this runtime knows. */
 function isIanaTimeZone(value: string): boolean {
@@ -115,6 +135,12 @@ export const agencySettingsSchema = z.strictObject({
   mfaRequiredRoles: mfaRolesSchema.default([]),
   /** Response-time target per priority (reports). */
   responseTargetsS: responseTargetsSchema.default({ ...DEFAULT_RESPONSE_TARGETS_S }),
+  /** Codes a closed incident's disposition must be one of (`duplicate` is used by merges). */
+  dispositionCodes: dispositionCodesSchema.default([...DEFAULT_DISPOSITION_CODES]),
+  /** Call intake: a call within this many seconds of an open incident's creation... */
+  callDuplicateWindowS: callDuplicateWindowSchema.default(1_800),
+  /** ...and this many metres of it, of the same type, is flagged as a possible duplicate. */
+  callDuplicateDistanceM: callDuplicateDistanceSchema.default(300),
 });
 export type AgencySettings = z.infer<typeof agencySettingsSchema>;
 
@@ -128,6 +154,9 @@ export const DEFAULT_AGENCY_SETTINGS: AgencySettings = {
   allowedWebhookHosts: [],
   mfaRequiredRoles: [],
   responseTargetsS: { ...DEFAULT_RESPONSE_TARGETS_S },
+  dispositionCodes: [...DEFAULT_DISPOSITION_CODES],
+  callDuplicateWindowS: 1_800,
+  callDuplicateDistanceM: 300,
 };
 
 /**
@@ -145,6 +174,9 @@ export const updateAgencySettingsRequestSchema = z
     allowedWebhookHosts: uniqueHosts.optional(),
     mfaRequiredRoles: mfaRolesSchema.optional(),
     responseTargetsS: responseTargetsSchema.optional(),
+    dispositionCodes: dispositionCodesSchema.optional(),
+    callDuplicateWindowS: callDuplicateWindowSchema.optional(),
+    callDuplicateDistanceM: callDuplicateDistanceSchema.optional(),
   })
   .refine((value) => Object.keys(value).length > 0, { message: 'nothing to update' });
 export type UpdateAgencySettingsRequest = z.infer<typeof updateAgencySettingsRequestSchema>;

@@ -15,14 +15,33 @@ export const incidentStatusSchema = z.enum([
 export type IncidentPriority = z.infer<typeof incidentPrioritySchema>;
 export type IncidentStatus = z.infer<typeof incidentStatusSchema>;
 
+/**
+ * `POST /v1/incidents`. `priority` may be left out when `type` is a code of the agency's incident
+ * type catalogue (its default priority applies).
+ */
 export const createIncidentRequestSchema = z.strictObject({
   type: text().trim().min(1).max(64),
-  priority: incidentPrioritySchema,
+  priority: incidentPrioritySchema.optional(),
   location: pointSchema,
   address: text().trim().max(500).optional(),
   description: text().trim().max(4000).optional(),
 });
 export type CreateIncidentRequest = z.infer<typeof createIncidentRequestSchema>;
+
+/** A disposition code of the agency's list (agency settings `dispositionCodes`). */
+export const dispositionCodeSchema = text()
+  .trim()
+  .min(1)
+  .max(40)
+  .regex(/^[a-z][a-z0-9_]*$/, 'lowercase letters, digits and "_"');
+
+export const incidentDispositionSchema = z.object({
+  code: text(),
+  summary: text().nullable(),
+  by: text(),
+  at: timestamp(),
+});
+export type IncidentDisposition = z.infer<typeof incidentDispositionSchema>;
 
 export const incidentSchema = z.object({
   id: text().uuid(),
@@ -38,6 +57,12 @@ export const incidentSchema = z.object({
   updatedAt: timestamp(),
   /** Optimistic-concurrency version; the `ETag` is `"<version>"`. */
   version: num().int().min(1).optional(),
+  /** How the incident ended (set when it is closed, or cancelled with a disposition). */
+  disposition: incidentDispositionSchema.nullable().optional(),
+  /** The primary incident this one was merged into as a duplicate. */
+  mergedIntoId: z.uuid().nullable().optional(),
+  /** The incident this one was split off. */
+  splitFromId: z.uuid().nullable().optional(),
 });
 export type Incident = z.infer<typeof incidentSchema>;
 
@@ -57,9 +82,16 @@ export const updateIncidentRequestSchema = z
   });
 export type UpdateIncidentRequest = z.infer<typeof updateIncidentRequestSchema>;
 
+/**
+ * `POST /v1/incidents/{id}/status`. Closing (`closed`) needs a `disposition` code of the agency's
+ * list (422 `disposition_required` / `disposition_unknown` naming the allowed codes); a
+ * cancellation may carry one. `summary` goes with the disposition.
+ */
 export const changeIncidentStatusRequestSchema = z.strictObject({
   status: incidentStatusSchema,
   reason: text().trim().min(1).max(500).optional(),
+  disposition: dispositionCodeSchema.optional(),
+  summary: text().trim().min(1).max(4000).optional(),
 });
 export type ChangeIncidentStatusRequest = z.infer<typeof changeIncidentStatusRequestSchema>;
 
@@ -105,6 +137,11 @@ export const timelineEntryKindSchema = z.enum([
   'assignment.recommended',
   'assignment.created',
   'assignment.updated',
+  'call.linked',
+  'note.added',
+  'incident.merged',
+  'incident.split',
+  'plan.dispatched',
 ]);
 export type TimelineEntryKind = z.infer<typeof timelineEntryKindSchema>;
 

@@ -12,7 +12,7 @@ export type UserStatus = z.infer<typeof userStatusSchema>;
 const rolesSchema = z
   .array(roleSchema)
   .min(1)
-  .max(6)
+  .max(7)
   .refine((roles) => new Set(roles).size === roles.length, { message: 'roles must be unique' });
 
 export const usernameSchema = text()

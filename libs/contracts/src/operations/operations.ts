@@ -67,6 +67,7 @@ import {
   userSchema,
 } from '../http/users.schema';
 import { allCallOperations } from './all-call-operations';
+import { cadOperations } from './cad-operations';
 import { cadReportOperations } from './cad-report-operations';
 import { defineOperation } from './define-operation';
 import { identityOperations } from './identity-operations';
@@ -74,7 +75,15 @@ import { notificationSetupOperations } from './notification-setup-operations';
 import { platformOperations } from './platform-operations';
 
 /** Every role (routes any authenticated caller may use). */
-const ALL_ROLES = ['admin', 'supervisor', 'dispatcher', 'officer', 'auditor', 'service'] as const;
+const ALL_ROLES = [
+  'admin',
+  'supervisor',
+  'dispatcher',
+  'officer',
+  'auditor',
+  'service',
+  'call_taker',
+] as const;
 /** Who may read the agency's users. */
 const USER_READERS = ['admin', 'supervisor', 'auditor'] as const;
 
@@ -130,7 +139,7 @@ export const operations = {
     path: '/v1/incidents/{id}',
     summary: 'One incident of the caller’s agency',
     tag: 'incidents',
-    roles: ['dispatcher', 'supervisor', 'admin', 'auditor', 'officer'],
+    roles: ['dispatcher', 'supervisor', 'admin', 'auditor', 'officer', 'call_taker'],
     params: idParamsSchema,
     success: { status: 200, schema: incidentSchema, description: 'The incident' },
     errors: [404, 422],
@@ -365,7 +374,7 @@ export const operations = {
     path: '/v1/incidents',
     summary: 'Incidents of the caller’s agency, newest first, filtered, with cursor pagination',
     tag: 'incidents',
-    roles: ['dispatcher', 'supervisor', 'admin', 'auditor', 'officer'],
+    roles: ['dispatcher', 'supervisor', 'admin', 'auditor', 'officer', 'call_taker'],
     query: listIncidentsQuerySchema,
     success: { status: 200, schema: incidentListSchema, description: 'A page of incidents' },
     errors: [422],
@@ -652,6 +661,7 @@ export const operations = {
   ...notificationSetupOperations,
   ...identityOperations,
   ...cadReportOperations,
+  ...cadOperations,
 } as const;
 
 export type Operations = typeof operations;

@@ -9,6 +9,8 @@ export const incidentStatusChangedV1 = z.object({
   previousStatus: incidentStatusSchema,
   priority: incidentPrioritySchema,
   reason: text().max(500).optional(),
+  /** The disposition code an ending incident was closed (or cancelled) with. */
+  disposition: text().max(40).optional(),
   changedAt: timestamp(),
 });
 export type IncidentStatusChangedV1 = z.infer<typeof incidentStatusChangedV1>;
