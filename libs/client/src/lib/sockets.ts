@@ -576,6 +576,9 @@ export interface FieldConnection {
   close(): void;
 }
 
+/** Commands whose `traceparent` a field connection keeps for their acks. */
+const MAX_TRACED_COMMANDS = 1_000;
+
 /** In-order, duplicate-free delivery of one recipient log's commands. */
 class SeqOrderer {
   private readonly early = new Map<number, DeliveredCommand>();
@@ -620,14 +623,23 @@ class SeqOrderer {
  * {@link ConnectOptions.token} and the README's reconnect contract). Every (re)connection sends
  * the last seqs handled, so the gateway (any instance) replays what was missed; commands reach
  * `onCommand` once each, in order, and are acked `delivered` automatically; a lasting gap asks
- * for a `resume`.
+ * for a `resume`. Acks carry the `traceparent` their command arrived with (docs/adr/0020).
  */
 export function connectField(options: FieldConnectOptions): FieldConnection {
   const ackTimeoutMs = options.ackTimeoutMs ?? 5_000;
   const gapTimeoutMs = options.gapTimeoutMs ?? 1_000;
   let gapTimer: ReturnType<typeof setTimeout> | undefined;
 
+  // The trace each command arrived in, returned on its acks so they join the dispatcher's trace
+  // (the newest commands only: an ack of an older one starts its own trace).
+  const traces = new Map<string, string>();
   const handle = (command: DeliveredCommand): void => {
+    if (command.traceparent) {
+      traces.set(command.commandId, command.traceparent);
+      if (traces.size > MAX_TRACED_COMMANDS) {
+        traces.delete(traces.keys().next().value as string);
+      }
+    }
     if (options.autoAckDelivered ?? true) {
       void connection.ack(command.commandId, 'delivered').catch(() => undefined);
     }
@@ -668,10 +680,15 @@ export function connectField(options: FieldConnectOptions): FieldConnection {
     get lastUserSeq() {
       return logs.user.last;
     },
-    ack: (commandId, stage, reason) =>
-      socket
-        .timeout(ackTimeoutMs)
-        .emitWithAck('command.ack', { commandId, stage, ...(reason ? { reason } : {}) }),
+    ack: (commandId, stage, reason) => {
+      const traceparent = traces.get(commandId);
+      return socket.timeout(ackTimeoutMs).emitWithAck('command.ack', {
+        commandId,
+        stage,
+        ...(reason ? { reason } : {}),
+        ...(traceparent ? { traceparent } : {}),
+      });
+    },
     reportPositions: (fixes) => socket.timeout(ackTimeoutMs).emitWithAck('position', fixes),
     resume: () =>
       socket
