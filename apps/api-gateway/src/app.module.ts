@@ -25,6 +25,7 @@ import { NotesModule } from './notes/notes.module';
 import { DispatchPlansModule } from './dispatch-plans/dispatch-plans.module';
 import { IncidentLinksModule } from './incident-links/incident-links.module';
 import { HazardsModule } from './hazards/hazards.module';
+import { ReportsModule } from './reports/reports.module';
 
 @Module({})
 export class AppModule {
@@ -79,6 +80,7 @@ export class AppModule {
         AssignmentsModule,
         AcksModule,
         HazardsModule,
+        ReportsModule,
         AllCallsModule,
         AgenciesModule,
         IncidentTypesModule,

@@ -3,6 +3,7 @@ import { UnitOfWork } from '@gad/bus';
 import { Streams, type Envelope } from '@gad/contracts';
 import type { PoolClient } from 'pg';
 import { dispatchInstruments } from './dispatch.metrics';
+import { ResponseTimesRepository } from '../reports/response-times.repository';
 import { TimelineRepository, type NewTimelineEntry } from './timeline.repository';
 
 /** One dispatch-domain transaction: the change, its timeline entries and its events. */
@@ -31,6 +32,7 @@ export class DispatchTransactions {
   constructor(
     private readonly unitOfWork: UnitOfWork,
     private readonly timeline: TimelineRepository,
+    private readonly responseTimes: ResponseTimesRepository,
   ) {}
 
   async run<T>(work: (tx: DispatchTx) => Promise<T>): Promise<T> {
@@ -48,6 +50,10 @@ export class DispatchTransactions {
         note: (entry) => entries.push(entry),
       });
       await this.timeline.append(tx.client, entries);
+      // The response-time summary follows the timeline in the same transaction (docs/adr/0027).
+      await this.responseTimes.refresh(tx.client, [
+        ...new Set(entries.map((entry) => entry.incidentId)),
+      ]);
       return value;
     });
     const counter = dispatchInstruments().events;

@@ -259,6 +259,119 @@ export class GadRestClient {
       this.call('getAllCall', { params: { id } }) as Promise<WithMeta<AllCall>>,
   };
 
+  /** Premise and hazard information (sent with the dispatch command to the units going there). */
+  readonly hazards = {
+    create: (
+      request: CallInput<'createHazard'>['body'],
+      options: { idempotencyKey?: string } = {},
+    ): Promise<WithMeta<CallResult<'createHazard'>>> =>
+      this.call('createHazard', { body: request }, options),
+    list: (
+      query: CallInput<'listHazards'>['query'] = {},
+    ): Promise<WithMeta<CallResult<'listHazards'>>> => this.call('listHazards', { query }),
+    get: (id: string): Promise<WithMeta<CallResult<'getHazard'>>> =>
+      this.call('getHazard', { params: { id } }),
+    update: (
+      id: string,
+      change: CallInput<'updateHazard'>['body'],
+    ): Promise<WithMeta<CallResult<'updateHazard'>>> =>
+      this.call('updateHazard', { params: { id }, body: change }),
+    delete: (id: string): Promise<WithMeta<CallResult<'deleteHazard'>>> =>
+      this.call('deleteHazard', { params: { id } }),
+    /** The hazards at an incident's location, most severe first. */
+    ofIncident: (incidentId: string): Promise<WithMeta<CallResult<'getIncidentHazards'>>> =>
+      this.call('getIncidentHazards', { params: { id: incidentId } }),
+  };
+
+  /** Response-time figures and their CSV export. */
+  readonly reports = {
+    /** An incident's milestones and intervals. */
+    incidentResponseTimes: (
+      incidentId: string,
+    ): Promise<WithMeta<CallResult<'getIncidentResponseTimes'>>> =>
+      this.call('getIncidentResponseTimes', { params: { id: incidentId } }),
+    responseFigures: (
+      query: NonNullable<CallInput<'getResponseFigures'>['query']>,
+    ): Promise<WithMeta<CallResult<'getResponseFigures'>>> =>
+      this.call('getResponseFigures', { query }),
+    /** The CSV export as an open response: read `body` as a stream, or `text()` for a small range. */
+    exportResponseTimes: (
+      query: NonNullable<CallInput<'exportResponseTimes'>['query']>,
+      options: { signal?: AbortSignal } = {},
+    ): Promise<Response> => this.stream('exportResponseTimes', { query }, options),
+  };
+
+  /** The incident flight recorder. */
+  readonly replay = {
+    /** The incident, its units' statuses and positions as they were at `at`. */
+    at: (incidentId: string, at: string): Promise<WithMeta<CallResult<'getIncidentReplay'>>> =>
+      this.call('getIncidentReplay', { params: { id: incidentId }, query: { at } }),
+    /** One frame every `stepS` of `[from, to]`, each validated, as the server streams them. */
+    frames: (
+      incidentId: string,
+      query: NonNullable<CallInput<'streamIncidentReplay'>['query']>,
+      options: { signal?: AbortSignal } = {},
+    ): AsyncGenerator<CallResult<'getIncidentReplay'>> =>
+      this.ndjson(
+        this.stream('streamIncidentReplay', { params: { id: incidentId }, query }, options),
+        (line) => operations.getIncidentReplay.success.schema.parse(line),
+      ),
+  };
+
+  /**
+   * Calls an operation that answers a stream (CSV, NDJSON) and returns the open `Response` with
+   * its body unread: authentication, refresh, retries and problem errors as {@link call}; no
+   * timeout on the body (pass a `signal` to stop).
+   */
+  async stream<K extends OperationId>(
+    operationId: K,
+    input?: CallInput<K>,
+    options: CallOptions = {},
+  ): Promise<Response> {
+    const operation = operations[operationId] as HttpOperation;
+    if (!operation) {
+      throw new TypeError(`unknown operation ${String(operationId)}`);
+    }
+    const result = await this.request(operation, (input ?? {}) as RequestParts, options, true);
+    return result.body as Response;
+  }
+
+  private async *ndjson<T>(
+    response: Promise<Response>,
+    parse: (value: unknown) => T,
+  ): AsyncGenerator<T> {
+    const body = (await response).body;
+    if (!body) {
+      return;
+    }
+    const reader = body.getReader();
+    const decoder = new TextDecoder();
+    let buffered = '';
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        buffered += done ? decoder.decode() : decoder.decode(value, { stream: true });
+        let newline = buffered.indexOf('\n');
+        while (newline >= 0) {
+          const line = buffered.slice(0, newline).trim();
+          buffered = buffered.slice(newline + 1);
+          if (line.length > 0) {
+            yield parse(JSON.parse(line));
+          }
+          newline = buffered.indexOf('\n');
+        }
+        if (done) {
+          break;
+        }
+      }
+      if (buffered.trim().length > 0) {
+        yield parse(JSON.parse(buffered));
+      }
+    } finally {
+      await reader.cancel().catch(() => undefined);
+    }
+  }
+
   readonly units = {
     nearest: (params: NearestUnitsParams): Promise<WithMeta<NearestUnitsResponse>> =>
       this.call('nearestUnits', { query: params }) as Promise<WithMeta<NearestUnitsResponse>>,
@@ -283,6 +396,7 @@ export class GadRestClient {
     operation: HttpOperation,
     input: RequestParts,
     options: CallOptions,
+    raw = false,
   ): Promise<WithMeta<unknown>> {
     const url = new URL(
       buildPath(operation.path, input.params) + queryString(input.query),
@@ -327,7 +441,9 @@ export class GadRestClient {
           method: operation.method,
           headers,
           body,
-          signal: withTimeout(options.signal, this.options.timeoutMs ?? 10_000),
+          signal: raw
+            ? options.signal
+            : withTimeout(options.signal, this.options.timeoutMs ?? 10_000),
         });
       } catch (error) {
         if (options.signal?.aborted) {
@@ -347,7 +463,7 @@ export class GadRestClient {
 
       if (response.ok) {
         return {
-          body: await this.parseBody(operation, response),
+          body: raw ? response : await this.parseBody(operation, response),
           meta: {
             status: response.status,
             traceId: response.headers.get('x-trace-id') ?? undefined,

@@ -1,0 +1,111 @@
+-- The response-time summary (`dispatch.incident_response_times`): one row per incident with its
+-- milestones, kept from the timeline by the dispatch unit of work, and the figures read from it
+-- through the covering index `incident_response_times_range_idx` (docs/adr/0027).
+
+-- Recomputes the milestones of incidents `$1` from their timeline, in the writer's transaction.
+-- Concurrent writers each see their own entries; LEAST keeps the earliest of what each saw, so
+-- the row never loses a milestone to a race. Zone: the geohash-5 cell (~5 km) of the location.
+-- name: refresh
+INSERT INTO dispatch.incident_response_times AS r
+  (incident_id, agency_id, priority, type, zone, created_at, call_received_at, first_dispatch_at,
+   first_en_route_at, first_on_scene_at, cleared_at)
+SELECT i.id, i.agency_id, i.priority, i.type, ST_GeoHash(i.location::geometry, 5), i.created_at,
+       t.call_received_at, t.first_dispatch_at, t.first_en_route_at, t.first_on_scene_at,
+       t.cleared_at
+  FROM dispatch.incidents i
+  CROSS JOIN LATERAL (
+    SELECT min((e.detail->>'receivedAt')::timestamptz) FILTER (WHERE e.kind = 'call.linked')
+             AS call_received_at,
+           min(e.at) FILTER (WHERE e.kind = 'assignment.created') AS first_dispatch_at,
+           min(e.at) FILTER (WHERE e.kind = 'assignment.updated' AND e.detail->>'to' = 'en_route')
+             AS first_en_route_at,
+           min(e.at) FILTER (WHERE e.kind = 'assignment.updated' AND e.detail->>'to' = 'on_scene')
+             AS first_on_scene_at,
+           min(e.at) FILTER (WHERE e.kind = 'incident.status_changed'
+                               AND e.detail->>'to' IN ('resolved', 'closed')) AS cleared_at
+      FROM dispatch.incident_timeline e
+     WHERE e.agency_id = i.agency_id AND e.incident_id = i.id
+  ) t
+ WHERE i.id = ANY($1::uuid[])
+ON CONFLICT (incident_id) DO UPDATE
+   SET priority = excluded.priority,
+       type = excluded.type,
+       zone = excluded.zone,
+       call_received_at = LEAST(r.call_received_at, excluded.call_received_at),
+       first_dispatch_at = LEAST(r.first_dispatch_at, excluded.first_dispatch_at),
+       first_en_route_at = LEAST(r.first_en_route_at, excluded.first_en_route_at),
+       first_on_scene_at = LEAST(r.first_on_scene_at, excluded.first_on_scene_at),
+       cleared_at = LEAST(r.cleared_at, excluded.cleared_at);
+
+-- name: find
+SELECT incident_id, priority, type, zone, created_at, call_received_at, first_dispatch_at,
+       first_en_route_at, first_on_scene_at, cleared_at
+  FROM dispatch.incident_response_times
+ WHERE agency_id = $1 AND incident_id = $2;
+
+-- The figures of incidents created in [$2, $3) ($4 priorities, $5 type, $6 zone: NULL = all),
+-- grouped by the dimensions switched on ($7 priority, $8 type, $9 zone, $10 period of size $11 in
+-- time zone $12); $13..$16 the targets of P1..P4 in seconds. Intervals start at the first call
+-- when it came before the incident's creation, else at the creation.
+-- name: figures
+WITH r AS (
+  SELECT CASE WHEN $7::boolean THEN priority END AS g_priority,
+         CASE WHEN $8::boolean THEN type END AS g_type,
+         CASE WHEN $9::boolean THEN zone END AS g_zone,
+         CASE WHEN $10::boolean
+              THEN date_trunc($11::text, created_at AT TIME ZONE $12::text) AT TIME ZONE $12::text
+         END AS g_period,
+         CASE WHEN call_received_at <= created_at
+              THEN extract(epoch FROM created_at - call_received_at) END AS call_to_create,
+         extract(epoch FROM first_dispatch_at - created_at) AS create_to_dispatch,
+         extract(epoch FROM first_en_route_at - first_dispatch_at) AS dispatch_to_en_route,
+         extract(epoch FROM first_on_scene_at - first_en_route_at) AS en_route_to_on_scene,
+         extract(epoch FROM first_on_scene_at - LEAST(call_received_at, created_at)) AS response,
+         extract(epoch FROM cleared_at - first_on_scene_at) AS on_scene_to_cleared,
+         CASE priority WHEN 'P1' THEN $13::float8 WHEN 'P2' THEN $14::float8
+                       WHEN 'P3' THEN $15::float8 ELSE $16::float8 END AS target
+    FROM dispatch.incident_response_times
+   WHERE agency_id = $1 AND created_at >= $2 AND created_at < $3
+     AND ($4::text[] IS NULL OR priority = ANY($4::text[]))
+     AND ($5::text IS NULL OR type = $5::text)
+     AND ($6::text IS NULL OR zone = $6::text)
+)
+SELECT g_priority, g_type, g_zone, g_period, count(*)::int AS count,
+       count(call_to_create)::int AS call_to_create_n,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY call_to_create) AS call_to_create_p50,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY call_to_create) AS call_to_create_p90,
+       count(create_to_dispatch)::int AS create_to_dispatch_n,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY create_to_dispatch) AS create_to_dispatch_p50,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY create_to_dispatch) AS create_to_dispatch_p90,
+       count(dispatch_to_en_route)::int AS dispatch_to_en_route_n,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY dispatch_to_en_route) AS dispatch_to_en_route_p50,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY dispatch_to_en_route) AS dispatch_to_en_route_p90,
+       count(en_route_to_on_scene)::int AS en_route_to_on_scene_n,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY en_route_to_on_scene) AS en_route_to_on_scene_p50,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY en_route_to_on_scene) AS en_route_to_on_scene_p90,
+       count(response)::int AS response_n,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY response) AS response_p50,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY response) AS response_p90,
+       count(on_scene_to_cleared)::int AS on_scene_to_cleared_n,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY on_scene_to_cleared) AS on_scene_to_cleared_p50,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY on_scene_to_cleared) AS on_scene_to_cleared_p90,
+       count(*) FILTER (WHERE response <= target)::int AS within_target
+  FROM r
+ GROUP BY g_priority, g_type, g_zone, g_period
+ ORDER BY g_priority, g_type, g_zone, g_period;
+
+-- One row per incident created in [$2, $3) (filters as in `figures`), oldest first, for the CSV
+-- export through a cursor; $7..$10 the targets of P1..P4.
+-- name: export
+SELECT incident_id, priority, type, zone, call_received_at, created_at, first_dispatch_at,
+       first_en_route_at, first_on_scene_at, cleared_at,
+       extract(epoch FROM first_on_scene_at - LEAST(call_received_at, created_at)) AS response_s,
+       extract(epoch FROM first_on_scene_at - LEAST(call_received_at, created_at))
+         <= CASE priority WHEN 'P1' THEN $7::float8 WHEN 'P2' THEN $8::float8
+                          WHEN 'P3' THEN $9::float8 ELSE $10::float8 END AS within_target
+  FROM dispatch.incident_response_times
+ WHERE agency_id = $1 AND created_at >= $2 AND created_at < $3
+   AND ($4::text[] IS NULL OR priority = ANY($4::text[]))
+   AND ($5::text IS NULL OR type = $5::text)
+   AND ($6::text IS NULL OR zone = $6::text)
+ ORDER BY created_at, incident_id;
