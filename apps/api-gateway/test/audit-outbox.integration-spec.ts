@@ -65,4 +65,18 @@ describe('api-gateway audit outbox', () => {
       }),
     );
   });
+
+  it('failed access without a valid token is audited before the 401 is answered', async () => {
+    const refused = await gw.send('GET', '/v1/me', { token: 'not-a-token' });
+    expect(refused.status).toBe(401);
+    const rows = await gw.query<{ entry: Record<string, unknown> }>(
+      `SELECT envelope AS entry FROM dispatch.outbox
+        WHERE stream = $1 AND envelope->>'action' = $2 AND envelope->>'reason' = $3`,
+      [AUDIT_OUTBOX_STREAM, AuditActions.PermissionDenied, 'not authenticated'],
+    );
+    expect(rows[0]?.entry).toMatchObject({
+      outcome: 'denied',
+      details: { method: 'GET', route: '/v1/me' },
+    });
+  });
 });

@@ -73,8 +73,10 @@ export class GatewayAuthGuard implements CanActivate {
       await this.inner.canActivate(context);
     } catch (error) {
       if (request.user) {
-        this.recordDenial(context, request, 'role not allowed');
+        await this.recordDenial(context, request, 'role not allowed');
       } else {
+        // Failed access without a valid token is audited too (CJIS 5.4.1.1, NIST AU-2).
+        await this.recordDenial(context, request, 'not authenticated');
         await this.limitPerIp(request);
       }
       throw error;
@@ -89,11 +91,11 @@ export class GatewayAuthGuard implements CanActivate {
       context.getHandler(),
     );
     if (!platformSeparationAllows(user, operation?.path)) {
-      this.recordDenial(context, request, 'platform and agency tokens are kept apart');
+      await this.recordDenial(context, request, 'platform and agency tokens are kept apart');
       throw AuthException.forbidden('This token may not reach this route');
     }
     if (user.mfaPending && !MFA_PENDING_OPERATIONS.has(operation?.operationId ?? '')) {
-      this.recordDenial(context, request, 'MFA enrolment required by the agency');
+      await this.recordDenial(context, request, 'MFA enrolment required by the agency');
       throw CredentialsException.mfaEnrolmentRequired();
     }
     // Both Redis lookups at once (one pipelined write); a revoked session's request still counts
@@ -103,7 +105,7 @@ export class GatewayAuthGuard implements CanActivate {
       this.rateLimits.consumeUser(user.agencyId, user.sub),
     ]);
     if (revoked) {
-      this.recordDenial(context, request, 'session revoked');
+      await this.recordDenial(context, request, 'session revoked');
       throw CredentialsException.sessionRevoked();
     }
     this.refuseWhenLimited(decision);
@@ -126,12 +128,17 @@ export class GatewayAuthGuard implements CanActivate {
     }
   }
 
-  private recordDenial(context: ExecutionContext, request: Request, reason: string): void {
+  /** The refusal is in the audit outbox before the 401/403 is answered (docs/adr/0021). */
+  private async recordDenial(
+    context: ExecutionContext,
+    request: Request,
+    reason: string,
+  ): Promise<void> {
     const operation = this.reflector.get<HttpOperation | undefined>(
       HTTP_OPERATION_KEY,
       context.getHandler(),
     );
-    this.audit.record({
+    await this.audit.write({
       ...httpAuditContext(request),
       action: AuditActions.PermissionDenied,
       outcome: 'denied',

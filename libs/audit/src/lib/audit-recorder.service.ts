@@ -18,6 +18,7 @@ import { Queue } from 'bullmq';
 import { redisClientFromUrl, type Database } from '@gad/platform';
 import type { Redis } from 'ioredis';
 import { redact, sanitizeText } from './audit-redaction';
+import { requestAuditScope } from './audit-scope';
 import { fromStorableJson, toStorableJson } from './storable-json';
 
 /**
@@ -290,6 +291,8 @@ export class AuditRecorder implements OnApplicationShutdown {
 
   private track(write: Promise<void>): void {
     this.writing.add(write);
+    // An audited request answers only after the entries recorded while it ran are durable.
+    requestAuditScope.getStore()?.writes.add(write);
     void write.finally(() => this.writing.delete(write));
   }
 

@@ -7,12 +7,12 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { isSpanContextValid, trace } from '@opentelemetry/api';
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { runInTransaction, withTransactionObserver, type TransactionObserver } from '@gad/bus';
 import { uuidv7, type Actor, type AuditOutcome } from '@gad/contracts';
 import { createLogger } from '@gad/observability';
 import { Observable, from, throwError } from 'rxjs';
 import { catchError, concatMap, mergeMap } from 'rxjs/operators';
+import { requestAuditScope, type RequestAuditScope } from './audit-scope';
 import { AUDITED_METADATA, type AuditedOptions } from './audited.decorator';
 import { AuditRecorder, type AuditRecordInput } from './audit-recorder.service';
 
@@ -62,33 +62,6 @@ interface Pending {
   mutating: boolean;
 }
 
-/** What the handler of the current request tells the audit trail about its change. */
-interface RequestAuditScope {
-  changes?: { before?: unknown; after?: unknown };
-  objectId?: string;
-}
-
-const requestScope = new AsyncLocalStorage<RequestAuditScope>();
-
-/**
- * Gives the audit entry of the current request (or socket command) the before and after images of
- * its change, e.g. `describeChange({ before: { roles: old }, after: { roles: next } })` in the
- * service, before its unit of work commits (docs/adr/0021). Without it the entry of a create or
- * update keeps the handler's result as `after`. Outside an audited request it does nothing.
- */
-export function describeChange(
-  changes: { before?: unknown; after?: unknown },
-  objectId?: string,
-): void {
-  const scope = requestScope.getStore();
-  if (scope) {
-    scope.changes = changes;
-    if (objectId !== undefined) {
-      scope.objectId = objectId;
-    }
-  }
-}
-
 const header = (value: string | string[] | undefined): string | undefined =>
   Array.isArray(value) ? value[0] : value;
 
@@ -125,7 +98,7 @@ export class AuditInterceptor implements NestInterceptor {
     }
     // One id for the request's entry: a retried transaction writes the same entry again.
     const id = uuidv7();
-    const scope: RequestAuditScope = {};
+    const scope: RequestAuditScope = { writes: new Set() };
     let written = false;
     let inAttempt = false;
     const observer: TransactionObserver = pending.mutating
@@ -151,6 +124,8 @@ export class AuditInterceptor implements NestInterceptor {
       : {};
     let done = false;
     const finish = async (outcome: AuditOutcome, result?: unknown, reason?: string) => {
+      // Entries the handler recorded outside a transaction are durable before the answer too.
+      await Promise.all([...scope.writes]);
       if (done || written) {
         return;
       }
@@ -164,7 +139,7 @@ export class AuditInterceptor implements NestInterceptor {
       }
     };
     const handled = new Observable<unknown>((subscriber) =>
-      requestScope.run(scope, () =>
+      requestAuditScope.run(scope, () =>
         withTransactionObserver(observer, () => next.handle().subscribe(subscriber)),
       ),
     );
