@@ -11,6 +11,7 @@ import {
   nodeRuntimeVariables,
   repoRoot,
   runBin,
+  runtimeRoleOf,
 } from './deploy-test-helpers';
 
 interface ComposeService {
@@ -60,28 +61,51 @@ describe('docker/compose.yml', () => {
     expect(env.OTEL_TRACES_EXPORTER).toBe('otlp');
   });
 
-  it('runs the migration step before every app that owns a schema', () => {
-    const migrate = compose.services['migrate'] as ComposeService & {
+  it('bootstraps the roles, migrates as gad_migrator, and runs each app as its runtime role', () => {
+    type OneShot = ComposeService & {
       command?: string[];
       depends_on?: Record<string, { condition: string }>;
     };
+    const roles = compose.services['db-roles'] as OneShot;
+    expect(roles?.command).toEqual(['node', 'tools/scripts/db-migrate.mjs', 'roles']);
+    expect(roles?.environment).toEqual({
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://postgres@postgres:5432/gad',
+    });
+    const migrate = compose.services['migrate'] as OneShot;
     expect(migrate?.command).toEqual(['node', 'tools/scripts/db-migrate.mjs', 'up']);
+    expect(migrate?.depends_on?.['db-roles']).toEqual({
+      condition: 'service_completed_successfully',
+    });
     expect(migrate?.environment).toEqual({
       NODE_ENV: 'production',
-      DATABASE_URL: expect.stringMatching(/^postgres:\/\/[^/]*@postgres:5432\//),
+      DATABASE_URL: 'postgres://gad_migrator@postgres:5432/gad',
     });
     for (const app of appNames) {
-      const service = compose.services[app] as ComposeService & {
-        depends_on?: Record<string, { condition: string }>;
-      };
+      const service = compose.services[app] as OneShot;
       if (service.environment?.DATABASE_URL !== undefined) {
         expect({ app, migrate: service.depends_on?.['migrate'] }).toEqual({
           app,
           migrate: { condition: 'service_completed_successfully' },
         });
-        expect(service.environment.DATABASE_URL).toBe(migrate?.environment?.DATABASE_URL);
+        expect(service.environment.DATABASE_URL).toBe(
+          `postgres://${runtimeRoleOf(app)}@postgres:5432/gad`,
+        );
       }
     }
+  });
+
+  it('gives api-gateway a first login and notification-service its sealing key, both required', () => {
+    const gateway = compose.services['api-gateway'].environment ?? {};
+    const notify = compose.services['notification-service'].environment ?? {};
+    for (const value of [
+      gateway.BOOTSTRAP_PLATFORM_ADMIN_USERNAME,
+      gateway.BOOTSTRAP_PLATFORM_ADMIN_PASSWORD,
+      notify.NOTIFY_SECRETS_KEY,
+    ]) {
+      expect(() => interpolate(String(value), {})).toThrow(/is required/);
+    }
+    expect(gateway.AUTH_DEV_LOGIN).toBe('false');
   });
 
   it('fails loudly when a secret is not provided', () => {

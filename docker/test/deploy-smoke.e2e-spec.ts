@@ -11,11 +11,14 @@
 //   - PORT -> a free port (the files' fixed ports may be taken on a shared machine), and
 //     REDIS_KEY_PREFIX -> a unique prefix (isolation on the shared Redis).
 //
-// Then the migration step runs with the environment of compose's `migrate` service / the k8s
-// `db-migrate` Job (`node tools/scripts/db-migrate.mjs up`), and the BUILT services (dist/, `npm
-// run build`) boot in production mode. Each must answer `GET /health/ready` 200, and each service
-// that owns a schema must hold connections to the deployment's database (a service that fell back to
-// a default URL would be ready against some other database). No container engine runs here: the
+// Then the role bootstrap runs (compose: its `db-roles` one-shot; k8s: what CloudNativePG's managed
+// roles do, as the test database's superuser), the migration step runs with the environment of
+// compose's `migrate` service / the k8s `db-migrate` Job (`node tools/scripts/db-migrate.mjs up`,
+// as gad_migrator), and the BUILT services (dist/, `npm run build`) boot in production mode. Each
+// must answer `GET /health/ready` 200, and each service that owns a schema must hold connections
+// to the deployment's database, logged in as its own runtime role (docs/adr/0025) — a service
+// that fell back to a default URL would be ready against some other database. URLs keep the
+// files' role names; the loopback PostgreSQL trusts them, so passwords are not checked here. No container engine runs here: the
 // images themselves are not built (docker/README.md).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -34,10 +37,12 @@ import { Client } from 'pg';
 import { parse, parseAllDocuments } from 'yaml';
 import {
   appNames,
+  databaseSecrets,
   envSchemas,
   generatedSecrets,
   interpolate,
   repoRoot,
+  runtimeRoleOf,
 } from './deploy-test-helpers';
 
 jest.setTimeout(300_000);
@@ -46,6 +51,8 @@ type Env = Record<string, string>;
 
 /** What a deployment file gives the migration step and each service. */
 interface DeploymentEnv {
+  /** The role bootstrap's environment (compose's `db-roles`); k8s: CloudNativePG does it. */
+  readonly roles: Env | undefined;
   readonly migrate: Env | undefined;
   readonly services: Readonly<Record<string, Env | undefined>>;
 }
@@ -77,6 +84,7 @@ function composeEnv(secrets: Env): DeploymentEnv {
     );
   };
   return {
+    roles: envOf('db-roles'),
     migrate: envOf('migrate'),
     services: Object.fromEntries(appNames.map((app) => [app, envOf(app)])),
   };
@@ -94,7 +102,10 @@ interface K8sContainer {
   env?: Array<{
     name: string;
     value?: string;
-    valueFrom?: { secretKeyRef?: { name: string; key: string }; fieldRef?: { fieldPath: string } };
+    valueFrom?: {
+      secretKeyRef?: { name: string; key: string; optional?: boolean };
+      fieldRef?: { fieldPath: string };
+    };
   }>;
 }
 
@@ -133,8 +144,13 @@ function k8sEnv(overlay: string, secrets: Env): DeploymentEnv {
       Object.assign(env, find('ConfigMap', source.configMapRef?.name ?? '')?.data ?? {});
     }
     for (const variable of container.env ?? []) {
-      if (variable.valueFrom?.secretKeyRef) {
-        const secret = secrets[variable.name];
+      const secretRef = variable.valueFrom?.secretKeyRef;
+      if (secretRef) {
+        // By `<secret>/<key>` (per-service database URLs), else by the variable it fills.
+        const secret = secrets[`${secretRef.name}/${secretRef.key}`] ?? secrets[variable.name];
+        if (secret === undefined && secretRef.optional) {
+          continue; // an optional key the operator did not set (Telegram, SMTP)
+        }
         if (secret === undefined) {
           throw new Error(
             `${name}: the test supplies no value for the Secret behind ${variable.name}`,
@@ -150,6 +166,7 @@ function k8sEnv(overlay: string, secrets: Env): DeploymentEnv {
     return env;
   };
   return {
+    roles: undefined,
     migrate: envOf('Job', 'db-migrate'),
     services: Object.fromEntries(appNames.map((app) => [app, envOf('Deployment', app)])),
   };
@@ -178,7 +195,11 @@ function toLoopback(env: Env, loopback: Loopback): Env {
       ['postgres', 'postgresql'].includes(protocol) &&
       ['postgres', 'gad-pg-rw'].includes(url.hostname)
     ) {
-      mapped[key] = loopback.databaseUrl;
+      // The loopback database, logged in as the file's role.
+      const local = new URL(loopback.databaseUrl);
+      local.username = url.username;
+      local.password = url.password;
+      mapped[key] = local.toString();
     } else if (['redis', 'rediss'].includes(protocol) && url.hostname === 'redis') {
       mapped[key] = loopback.redisUrl;
     } else if (protocol === 'redis+cluster' && url.hostname === 'redis-cluster') {
@@ -201,6 +222,8 @@ interface Outcome {
   readonly status: string;
   /** Connections this app holds to the deployment's database, counted right after readiness. */
   readonly databaseConnections?: number;
+  /** The roles those connections logged in as. */
+  readonly databaseRoles?: string[];
 }
 
 interface Started {
@@ -228,8 +251,11 @@ function startProcess(args: string[], env: Env): Started {
 
 const tail = (output: string[]) => output.slice(-15).join('\n');
 
-async function runMigrationStep(env: Env): Promise<{ code: number | null; output: string }> {
-  const run = startProcess(['tools/scripts/db-migrate.mjs', 'up'], env);
+async function runMigrationStep(
+  env: Env,
+  command = 'up',
+): Promise<{ code: number | null; output: string }> {
+  const run = startProcess(['tools/scripts/db-migrate.mjs', command], env);
   const code = await run.exited;
   return { code, output: run.output.join('\n') };
 }
@@ -253,16 +279,22 @@ async function readyWithin(port: number, started: Started, timeoutMs: number): P
   return `not ready within ${timeoutMs} ms:\n${tail(started.output)}`;
 }
 
-async function connectionsOf(databaseUrl: string, app: string): Promise<number> {
+async function connectionsOf(
+  databaseUrl: string,
+  app: string,
+): Promise<{ databaseConnections: number; databaseRoles: string[] }> {
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const { rows } = await client.query<{ count: string }>(
-      `SELECT count(*) AS count FROM pg_stat_activity
-       WHERE datname = current_database() AND application_name = $1`,
+    const { rows } = await client.query<{ role: string; count: string }>(
+      `SELECT usename AS role, count(*) AS count FROM pg_stat_activity
+       WHERE datname = current_database() AND application_name = $1 GROUP BY usename ORDER BY 1`,
       [app],
     );
-    return Number(rows[0]?.count ?? 0);
+    return {
+      databaseConnections: rows.reduce((sum, row) => sum + Number(row.count), 0),
+      databaseRoles: rows.map((row) => row.role),
+    };
   } finally {
     await client.end();
   }
@@ -298,7 +330,7 @@ async function bootAll(
         const status = await readyWithin(port, run, 120_000);
         outcomes[app] =
           status === 'ready' && databaseApps.includes(app)
-            ? { status, databaseConnections: await connectionsOf(loopback.databaseUrl, app) }
+            ? { status, ...(await connectionsOf(loopback.databaseUrl, app)) }
             : { status };
       }),
     );
@@ -330,9 +362,9 @@ async function startCollectorSink(): Promise<{ url: string; server: Server }> {
   return { url: `http://127.0.0.1:${port}`, server };
 }
 
-/** The secrets an operator provides, by the variable the files put them in. */
-function operatorSecrets(databaseUrl: string): Env {
-  return { ...generatedSecrets(), DATABASE_URL: databaseUrl };
+/** The secrets an operator provides: by `<secret>/<key>` or the variable the files put them in. */
+function operatorSecrets(): Env {
+  return { ...generatedSecrets(), ...databaseSecrets(appNames) };
 }
 
 interface Half {
@@ -357,6 +389,7 @@ describe.each(halves.filter((half) => half.enabled))('deploy smoke: $name', (hal
   let cluster: RedisClusterHandle | undefined;
   let collector: { url: string; server: Server };
   const redisPrefix = isolatedRedisPrefix();
+  let roles: { code: number | null; output: string } | undefined;
   let migration: { code: number | null; output: string } | undefined;
   let deployment: DeploymentEnv;
   let outcomes: Record<string, Outcome> = {};
@@ -372,9 +405,15 @@ describe.each(halves.filter((half) => half.enabled))('deploy smoke: $name', (hal
       collectorUrl: collector.url,
       redisKeyPrefix: redisPrefix.prefix,
     };
-    // In-cluster URL of the Secret; mapped to the test database like every other in-cluster URL.
-    deployment = half.environment(operatorSecrets('postgres://gad:secret@gad-pg-rw:5432/gad'));
-    if (deployment.migrate) {
+    // In-cluster URLs of the Secrets; mapped to the test database like every other in-cluster URL.
+    deployment = half.environment(operatorSecrets());
+    // The role bootstrap: compose's one-shot, or (k8s) CloudNativePG's managed roles, for which
+    // the same command stands in as the cluster's superuser.
+    roles = await runMigrationStep(
+      { ...IMAGE_ENV, ...toLoopback(deployment.roles ?? { DATABASE_URL: database.url }, loopback) },
+      'roles',
+    );
+    if (roles.code === 0 && deployment.migrate) {
       migration = await runMigrationStep({
         ...IMAGE_ENV,
         ...toLoopback(deployment.migrate, loopback),
@@ -392,8 +431,13 @@ describe.each(halves.filter((half) => half.enabled))('deploy smoke: $name', (hal
     await database?.drop();
   }, 60_000);
 
-  it('has a migration step that applies every schema in production mode', () => {
+  it('bootstraps the roles, then migrates every schema as gad_migrator in production mode', () => {
+    expect({ code: roles?.code, output: roles?.output }).toEqual({
+      code: 0,
+      output: expect.stringContaining('roles ready'),
+    });
     expect(deployment.migrate).toEqual(expect.objectContaining({ NODE_ENV: 'production' }));
+    expect(new URL(deployment.migrate?.['DATABASE_URL'] ?? 'x:').username).toBe('gad_migrator');
     expect({ code: migration?.code, output: migration?.output }).toEqual({
       code: 0,
       output: expect.stringMatching(/pending: none/),
@@ -411,6 +455,11 @@ describe.each(halves.filter((half) => half.enabled))('deploy smoke: $name', (hal
         connections: expect.any(Number),
       });
       expect(outcomes[app]?.databaseConnections).toBeGreaterThan(0);
+      // Logged in as its runtime role only (DML on its own schema), never the migrator.
+      expect({ app, roles: outcomes[app]?.databaseRoles }).toEqual({
+        app,
+        roles: [runtimeRoleOf(app)],
+      });
     }
   });
 });

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import {
   applyProductionRules,
@@ -24,9 +25,34 @@ export const envSchemas: Readonly<Record<string, ZodType & { shape?: Record<stri
 
 export const appNames = Object.keys(envSchemas);
 
-/** Freshly generated stand-ins for the secrets an operator provides (nothing is committed). */
+/**
+ * Freshly generated stand-ins for the secrets an operator provides (nothing is committed), by the
+ * variable the files put them in. Optional ones (Telegram, SMTP) are left out: a deployment must
+ * start without them.
+ */
 export function generatedSecrets(): Record<string, string> {
-  return { ...jwtEnvOf(createTestKeyPair()), AUDIT_SIGNING_KEY: createAuditSigningKeyPem() };
+  return {
+    ...jwtEnvOf(createTestKeyPair()),
+    AUDIT_SIGNING_KEY: createAuditSigningKeyPem(),
+    NOTIFY_SECRETS_KEY: randomBytes(32).toString('base64'),
+    BOOTSTRAP_PLATFORM_ADMIN_USERNAME: 'platform.admin',
+    BOOTSTRAP_PLATFORM_ADMIN_PASSWORD: randomBytes(18).toString('base64url'),
+  };
+}
+
+/** The runtime role a service logs in as (tools/scripts/db-migrate.mjs, docs/adr/0025). */
+export const runtimeRoleOf = (app: string): string => `gad_${app.replaceAll('-', '_')}`;
+
+/**
+ * The k8s Secrets' database URLs (`gad-pg-<app>/uri`, `gad-pg-migrator/uri`), by `<secret>/<key>`,
+ * each with its role and an in-cluster host.
+ */
+export function databaseSecrets(apps: readonly string[]): Record<string, string> {
+  const uri = (role: string) => `postgresql://${role}:${role}-password@gad-pg-rw:5432/gad`;
+  return {
+    'gad-pg-migrator/uri': uri('gad_migrator'),
+    ...Object.fromEntries(apps.map((app) => [`gad-pg-${app}/uri`, uri(runtimeRoleOf(app))])),
+  };
 }
 
 /** Runs a command of node_modules/.bin; returns its exit status and output. */

@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import {
@@ -9,6 +10,7 @@ import {
   generatedSecrets,
   nodeRuntimeVariables,
   repoRoot,
+  runtimeRoleOf,
 } from './deploy-test-helpers';
 
 interface K8sObject {
@@ -26,7 +28,10 @@ interface Container {
   env?: Array<{
     name: string;
     value?: string;
-    valueFrom?: { secretKeyRef?: { name: string; key: string }; fieldRef?: { fieldPath: string } };
+    valueFrom?: {
+      secretKeyRef?: { name: string; key: string; optional?: boolean };
+      fieldRef?: { fieldPath: string };
+    };
   }>;
   readinessProbe?: { httpGet?: { path: string } };
   livenessProbe?: { httpGet?: { path: string } };
@@ -140,7 +145,7 @@ describeIfKubectl.each(['overlays/dev', 'overlays/prod'])('k8s %s', (overlay) =>
     // The environment the pod gets satisfies the app's schema (secrets stand in for the Secrets).
     const secrets: Record<string, string> = {
       ...generatedSecrets(),
-      DATABASE_URL: 'postgres://gad:secret@gad-pg-rw:5432/gad',
+      DATABASE_URL: `postgresql://${runtimeRoleOf(app)}:secret@gad-pg-rw:5432/gad`,
     };
     const env: Record<string, string> = {};
     for (const source of container.envFrom ?? []) {
@@ -152,6 +157,10 @@ describeIfKubectl.each(['overlays/dev', 'overlays/prod'])('k8s %s', (overlay) =>
     }
     for (const variable of container.env ?? []) {
       if (variable.valueFrom?.secretKeyRef) {
+        // Optional keys (Telegram, SMTP) may be absent: the app must start without them.
+        if (variable.valueFrom.secretKeyRef.optional && secrets[variable.name] === undefined) {
+          continue;
+        }
         expect(secrets[variable.name]).toBeDefined();
         env[variable.name] = secrets[variable.name];
       } else if (variable.valueFrom?.fieldRef) {
@@ -172,6 +181,13 @@ describeIfKubectl.each(['overlays/dev', 'overlays/prod'])('k8s %s', (overlay) =>
       app,
       postgresClient: 'DATABASE_URL' in env,
     });
+    // ... and logs in as its own runtime role (docs/adr/0025), never as the migration role.
+    if ('DATABASE_URL' in env) {
+      expect(container.env?.find((variable) => variable.name === 'DATABASE_URL')).toEqual({
+        name: 'DATABASE_URL',
+        valueFrom: { secretKeyRef: { name: `gad-pg-${app}`, key: 'uri' } },
+      });
+    }
     const known = Object.keys(schema.shape ?? {});
     expect(
       Object.keys(env).filter((key) => !known.includes(key) && !nodeRuntimeVariables.includes(key)),
@@ -200,7 +216,10 @@ describeIfKubectl.each(['overlays/dev', 'overlays/prod'])('k8s %s', (overlay) =>
     expect(container.command).toEqual(['node', 'tools/scripts/db-migrate.mjs', 'up']);
     expect(container.env).toEqual([
       { name: 'NODE_ENV', value: 'production' },
-      { name: 'DATABASE_URL', valueFrom: { secretKeyRef: { name: 'gad-pg-app', key: 'uri' } } },
+      {
+        name: 'DATABASE_URL',
+        valueFrom: { secretKeyRef: { name: 'gad-pg-migrator', key: 'uri' } },
+      },
     ]);
     expect(container.securityContext?.readOnlyRootFilesystem).toBe(true);
   });
@@ -218,6 +237,163 @@ describeIfKubectl.each(['overlays/dev', 'overlays/prod'])('k8s %s', (overlay) =>
     if (overlay.endsWith('prod')) {
       expect(spec.instances).toBeGreaterThanOrEqual(2);
     }
+  });
+
+  it('creates the migration role and every runtime role in CloudNativePG, not in a migration', () => {
+    const spec = find('Cluster', 'gad-pg')?.spec as {
+      bootstrap: { initdb: { owner: string; secret: { name: string } } };
+      managed: {
+        roles: Array<{
+          name: string;
+          login: boolean;
+          inRoles?: string[];
+          passwordSecret?: { name: string };
+        }>;
+      };
+    };
+    expect(spec.bootstrap.initdb.owner).toBe('gad_migrator');
+    expect(spec.bootstrap.initdb.secret.name).toBe('gad-pg-migrator');
+    const roles = Object.fromEntries(spec.managed.roles.map((role) => [role.name, role]));
+    expect(roles['gad_audit_writer']).toEqual(expect.objectContaining({ login: false }));
+    expect(roles['gad_migrator']?.inRoles).toEqual(['gad_audit_writer']);
+    const databaseApps = appNames.filter((app) =>
+      (
+        find('Deployment', app)?.spec as { template: { spec: PodSpec } }
+      ).template.spec.containers[0].env?.some((variable) => variable.name === 'DATABASE_URL'),
+    );
+    expect(databaseApps).toHaveLength(4);
+    for (const app of databaseApps) {
+      expect({ app, role: roles[runtimeRoleOf(app)] }).toEqual({
+        app,
+        role: expect.objectContaining({ login: true, passwordSecret: { name: `gad-pg-${app}` } }),
+      });
+    }
+    expect(roles['gad_audit_log_worker']?.inRoles).toEqual(['gad_audit_writer']);
+  });
+
+  it('backs PostgreSQL up to an object store with WAL archiving, nightly (not in dev)', () => {
+    const spec = find('Cluster', 'gad-pg')?.spec as {
+      backup?: {
+        retentionPolicy: string;
+        barmanObjectStore: { destinationPath: string; wal: object };
+      };
+    };
+    const scheduled = find('ScheduledBackup', 'gad-pg-nightly');
+    if (overlay.endsWith('prod')) {
+      expect(spec.backup?.barmanObjectStore.destinationPath).toMatch(/^s3:\/\//);
+      expect(spec.backup?.barmanObjectStore.wal).toEqual(
+        expect.objectContaining({ compression: 'gzip' }),
+      );
+      expect(spec.backup?.retentionPolicy).toBe('30d');
+      expect(scheduled?.spec).toEqual(
+        expect.objectContaining({ cluster: { name: 'gad-pg' }, schedule: expect.any(String) }),
+      );
+    } else {
+      expect({ backup: spec.backup, scheduled }).toEqual({
+        backup: undefined,
+        scheduled: undefined,
+      });
+    }
+  });
+
+  it('routes REST to api-gateway and socket.io to ws-gateway with sticky sessions', () => {
+    type Ingress = K8sObject & {
+      metadata: { annotations?: Record<string, string> };
+      spec: {
+        ingressClassName: string;
+        tls: Array<{ secretName: string }>;
+        rules: Array<{
+          http: {
+            paths: Array<{
+              path: string;
+              backend: { service: { name: string; port: { name: string } } };
+            }>;
+          };
+        }>;
+      };
+    };
+    const ingresses = objects.filter((object) => object.kind === 'Ingress') as Ingress[];
+    const routes = ingresses.flatMap((ingress) =>
+      ingress.spec.rules.flatMap((rule) =>
+        rule.http.paths.map((path) => ({
+          path: path.path,
+          service: path.backend.service.name,
+          affinity: ingress.metadata.annotations?.['nginx.ingress.kubernetes.io/affinity'],
+        })),
+      ),
+    );
+    expect(routes).toEqual([
+      { path: '/v1', service: 'api-gateway', affinity: undefined },
+      { path: '/socket.io/', service: 'ws-gateway', affinity: 'cookie' },
+    ]);
+    for (const ingress of ingresses) {
+      expect(ingress.spec.ingressClassName).toBe('nginx');
+      expect(ingress.spec.tls[0]?.secretName).toBe('gad-tls');
+    }
+  });
+
+  it('references a Secret for every credential, each covered by the ExternalSecret example', () => {
+    const referenced = new Set<string>();
+    for (const object of objects) {
+      const pod = (object.spec as { template?: { spec?: PodSpec } } | undefined)?.template?.spec;
+      for (const container of pod?.containers ?? []) {
+        for (const variable of container.env ?? []) {
+          if (variable.valueFrom?.secretKeyRef) {
+            referenced.add(
+              `${variable.valueFrom.secretKeyRef.name}/${variable.valueFrom.secretKeyRef.key}`,
+            );
+          }
+        }
+      }
+    }
+    const cluster = find('Cluster', 'gad-pg')?.spec as {
+      managed: { roles: Array<{ passwordSecret?: { name: string } }> };
+      backup?: {
+        barmanObjectStore: { s3Credentials: Record<string, { name: string; key: string }> };
+      };
+    };
+    for (const role of cluster.managed.roles) {
+      if (role.passwordSecret) {
+        referenced.add(`${role.passwordSecret.name}/password`);
+      }
+    }
+    for (const credential of Object.values(cluster.backup?.barmanObjectStore.s3Credentials ?? {})) {
+      referenced.add(`${credential.name}/${credential.key}`);
+    }
+    // Every credential the services read comes from a Secret, never a ConfigMap or a value.
+    for (const name of [
+      'gad-jwt/private-key',
+      'gad-jwt/public-key',
+      'gad-audit-signing/private-key',
+      'gad-notify/secrets-key',
+      'gad-notify/telegram-bot-token',
+      'gad-notify/smtp-password',
+      'gad-bootstrap/platform-admin-password',
+      'gad-pg-migrator/uri',
+    ]) {
+      expect(referenced).toContain(name);
+    }
+    const examples = parseAllDocuments(
+      readFileSync(join(repoRoot, 'k8s', 'examples', 'external-secrets.yaml'), 'utf8'),
+    ).map(
+      (document) =>
+        document.toJS() as {
+          kind: string;
+          spec: {
+            target: { name: string; template?: { data?: Record<string, string> } };
+            data: Array<{ secretKey: string }>;
+          };
+        },
+    );
+    const provided = new Set(
+      examples.flatMap((example) => [
+        ...example.spec.data.map((entry) => `${example.spec.target.name}/${entry.secretKey}`),
+        ...Object.keys(example.spec.target.template?.data ?? {}).map(
+          (key) => `${example.spec.target.name}/${key}`,
+        ),
+      ]),
+    );
+    expect([...referenced].filter((reference) => !provided.has(reference))).toEqual([]);
   });
 
   it('denies by default and lets only the architecture flows through', () => {
