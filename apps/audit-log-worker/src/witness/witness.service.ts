@@ -45,7 +45,10 @@ export class WitnessService implements OnModuleDestroy {
   constructor(
     private readonly signer: CheckpointSigner,
     @Inject(WITNESS_OPTIONS) private readonly options: WitnessOptions,
-  ) {}
+  ) {
+    // Exported from the start (at 0), so its alert has a series to watch.
+    this.failures.add(0);
+  }
 
   get enabled(): boolean {
     return Boolean(this.options.dir);
