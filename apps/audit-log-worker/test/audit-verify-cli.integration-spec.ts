@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import {
@@ -8,6 +10,7 @@ import {
   uniqueRedisPrefix,
   type TestDatabase,
 } from '@gad/testing';
+import { chainHash } from '../src/chain/chain-hash';
 import {
   createWorkerParts,
   makeEntry,
@@ -30,7 +33,12 @@ function runCli(args: string[], env: Record<string, string>): Promise<CliResult>
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['-r', './tools/scripts/register-paths.js', 'dist/apps/audit-log-worker/src/verify/audit-verify.cli.js', ...args],
+      [
+        '-r',
+        './tools/scripts/register-paths.js',
+        'dist/apps/audit-log-worker/src/verify/audit-verify.cli.js',
+        ...args,
+      ],
       { cwd: ROOT, env: { ...process.env, ...env }, timeout: 60_000 },
       (error, stdout) => resolve({ code: error ? Number(error.code ?? 2) : 0, stdout }),
     );
@@ -38,6 +46,8 @@ function runCli(args: string[], env: Record<string, string>): Promise<CliResult>
 }
 
 describe('audit:verify CLI (real PostgreSQL)', () => {
+  // Each case starts the CLI as a process several times (Node, then the built app's modules).
+  jest.setTimeout(180_000);
   let database: TestDatabase;
   let parts: WorkerParts;
   const signingKey = newSigningKey();
@@ -101,5 +111,62 @@ describe('audit:verify CLI (real PostgreSQL)', () => {
     });
     expect(otherKey.code).toBe(1);
     expect(otherKey.stdout).toContain('checkpoint_signature_invalid');
+  });
+
+  it('checks the chain against the witness with --witness and names the entries in doubt', async () => {
+    const witnessDir = await mkdtemp(join(tmpdir(), 'gad-witness-cli-'));
+    const witnessed = await createWorkerParts({
+      databaseUrl: database.url,
+      signingKey,
+      redisUrl: testStack.redisUrl,
+      keyPrefix: uniqueRedisPrefix(),
+      checkpointEvery: 5,
+      witnessDir,
+    });
+    const env = { DATABASE_URL: database.url, AUDIT_SIGNING_KEY: signingKey };
+    try {
+      const agency = uniqueId('ag');
+      await witnessed.ingest.append(Array.from({ length: 5 }, () => makeEntry(agency)));
+      await witnessed.witness.flush();
+      const intact = await runCli(['--agency', agency, '--witness', witnessDir], env);
+      expect(intact).toMatchObject({ code: 0 });
+      expect(intact.stdout).toContain('witness (1 files, 2 lines) vouches through 5');
+
+      // A DBA appends a forged entry with a correct hash at the head; the worker chains onto it.
+      const admin = new Client({ connectionString: database.url });
+      await admin.connect();
+      try {
+        const head = await admin.query<{ hash: string }>(
+          'SELECT hash FROM audit.entries WHERE agency_id = $1 AND seq = 5',
+          [agency],
+        );
+        const forged = makeEntry(agency);
+        await admin.query(
+          `INSERT INTO audit.entries (agency_id, seq, id, prev_hash, hash, entry)
+           VALUES ($1, 6, $2, $3, $4, $5::jsonb)`,
+          [
+            agency,
+            forged.id,
+            head.rows[0]?.hash,
+            chainHash(head.rows[0]?.hash ?? '', forged),
+            JSON.stringify(forged),
+          ],
+        );
+      } finally {
+        await admin.end();
+      }
+      await witnessed.ingest.append(Array.from({ length: 3 }, () => makeEntry(agency)));
+      await witnessed.witness.flush();
+
+      expect(await runCli(['--agency', agency], env)).toMatchObject({ code: 0 });
+      const broken = await runCli(['--agency', agency, '--witness', witnessDir], env);
+      expect(broken.code).toBe(1);
+      expect(broken.stdout).toContain('first broken entry seq 6');
+      expect(broken.stdout).toContain('unwitnessed_entry');
+      expect(broken.stdout).toContain('entries in doubt 6..6');
+    } finally {
+      await witnessed.close();
+      await rm(witnessDir, { recursive: true, force: true });
+    }
   });
 });
