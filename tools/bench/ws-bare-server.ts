@@ -35,10 +35,9 @@ async function bareServerRole(): Promise<void> {
   server.adapter(createShardedAdapter(pub, sub, { channelPrefix: `${prefix}socket.io` }));
   server.on('connection', (socket) => {
     const unit = String(socket.handshake.auth['unit']);
-    void socket.join(['agency:bench', `unit:${unit}`]);
+    void socket.join(['agency:bench', unitRoom(unit)]);
   });
-  const consumer =
-    process.env['BENCH_DURABLE'] === '1' ? durableConsumer(server, pub, prefix) : undefined;
+  const consumer = process.env['BENCH_DURABLE'] === '1' ? durableConsumer(server, pub) : undefined;
   await new Promise<void>((resolve) => http.listen(port, '127.0.0.1', resolve));
   const send = (message: FromChild) => process.send?.(message);
   process.on('message', (message: ToChild) => {
@@ -53,7 +52,7 @@ async function bareServerRole(): Promise<void> {
           for (; sent < due; sent += 1) {
             const unit = `unit-${Math.floor(Math.random() * message.units)}`;
             server
-              .to(`unit:${unit}`)
+              .to(unitRoom(unit))
               .emit('cmd', { sentAt: now(), commandId: randomUUID(), seq: sent });
           }
           await sleep(5);
@@ -75,61 +74,35 @@ async function bareServerRole(): Promise<void> {
   await new Promise(() => undefined);
 }
 
-/** Stream of the durable baseline's commands (one entry per command, field `command`). */
-export const BARE_OUTBOUND = 'bench:bare:outbound';
+/** A unit's room, spelt as the gateway's (`roomOf.unit`), so the same relay call serves both. */
+function unitRoom(unit: string): string {
+  return `agency:bench:unit:${unit}`;
+}
 
 /**
- * The Redis work of the gateway's command path without the gateway: a consumer group member reads
- * the commands (COUNT 100, blocking), appends each to its unit's log with the gateway's own Lua
- * script, emits it to the unit's room and acknowledges the batch. No envelope validation, Nest,
- * telemetry, auth or per-recipient ordering.
+ * The Redis work of the gateway's command path without the gateway (docs/adr/0020): the producer
+ * (the bench) appends each command to its unit's log and publishes it in one call of the gateway's
+ * own script; each server subscribes to the command channel and emits each message to its own
+ * sockets in the room, with the seq. No envelope validation, Nest, telemetry or auth.
  */
-function durableConsumer(server: Server, pub: Redis, prefix: string): { stop(): void } {
-  const redis = pub.duplicate();
-  const blocking = pub.duplicate();
-  const key = `${prefix}${BARE_OUTBOUND}`;
-  const consumer = `bare-${process.pid}`;
-  let running = true;
-  // The gateway's own script, handed over by the bench (importing @gad/bus here would load it all).
-  const lua = process.env['BENCH_APPEND_SCRIPT'] ?? '';
-  redis.defineCommand('benchAppend', { numberOfKeys: 3, lua });
-  const append = (redis as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[
-    'benchAppend'
-  ].bind(redis);
-  void (async () => {
-    await redis.xgroup('CREATE', key, 'bare', '0', 'MKSTREAM').catch(() => undefined);
-    while (running) {
-      const reply = (await blocking
-        .xreadgroup('GROUP', 'bare', consumer, 'COUNT', 100, 'BLOCK', 1000, 'STREAMS', key, '>')
-        .catch(() => null)) as Array<[string, Array<[string, string[]]>]> | null;
-      const entries = reply?.[0]?.[1] ?? [];
-      await Promise.all(
-        entries.map(async ([, fields]) => {
-          const command = JSON.parse(fields[1]) as { commandId: string; unit: string };
-          const base = `${prefix}bench:cmdlog:${command.unit}`;
-          const [seq] = (await append(
-            `${base}:seq`,
-            `${base}:log`,
-            `${base}:ids`,
-            command.commandId,
-            fields[1],
-            Date.now(),
-            1000,
-            86_400_000,
-            86_460,
-            2_592_000,
-          )) as [number, number];
-          server.to(`unit:${command.unit}`).emit('cmd', { ...command, seq });
-        }),
-      );
-      if (entries.length > 0) await redis.xack(key, 'bare', ...entries.map(([id]) => id));
+function durableConsumer(server: Server, pub: Redis): { stop(): void } {
+  const subscriber = pub.duplicate();
+  const channel = process.env['BENCH_CHANNEL'] ?? '';
+  subscriber.on('message', (_channel: string, message: string) => {
+    const first = message.indexOf('|');
+    const second = message.indexOf('|', first + 1);
+    const room = message.slice(0, first);
+    if (!server.of('/').adapter.rooms.has(room)) {
+      return;
     }
-  })();
+    const command = JSON.parse(message.slice(second + 1)) as { payload?: { sentAt?: number } };
+    const seq = Number(message.slice(first + 1, second));
+    server.local.to(room).emit('cmd', { ...command, seq, sentAt: command.payload?.sentAt });
+  });
+  void subscriber.subscribe(channel);
   return {
     stop: () => {
-      running = false;
-      blocking.disconnect();
-      redis.disconnect();
+      subscriber.disconnect();
     },
   };
 }

@@ -18,8 +18,14 @@ import {
   startServiceProcess,
   type ServiceProcess,
 } from '@gad/testing';
-import { COMMAND_LOG_APPEND_SCRIPT } from '@gad/contracts';
-import { Redis } from 'ioredis';
+import {
+  COMMAND_LOG_APPEND_SCRIPT,
+  commandAppendCall,
+  commandChannelOf,
+  type CommandIssuedV1,
+  type Envelope,
+} from '@gad/contracts';
+import { Redis, type ChainableCommander } from 'ioredis';
 import { SignJWT } from 'jose';
 import { execSync, fork, type ChildProcess } from 'node:child_process';
 import { randomUUID, createPrivateKey } from 'node:crypto';
@@ -29,7 +35,6 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { io, type Socket } from 'socket.io-client';
 import { analysis, parseBenchFlags } from './report';
-import { BARE_OUTBOUND } from './ws-bare-server';
 
 const now = (): number => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -209,23 +214,58 @@ async function clientRole(): Promise<void> {
 }
 
 /**
- * Publishes `rate` commands a second for `durationMs`, what is due every 5 ms in one pipeline (as
- * the gateway's producers do); `entry` gives each command's stream key, field and value.
+ * Issues `rate` commands a second for `durationMs` to random units of `units`, what is due every
+ * 5 ms in one pipeline, the way notification-service's relay does (docs/adr/0020): one call of the
+ * command log script per command appends it to the unit's log and publishes it on the command
+ * channel. `payload.sentAt` is the send time the devices measure from.
  */
-async function publishCommands(
+async function relayCommands(
   redis: Redis,
+  prefix: string,
+  agencyId: string,
   rate: number,
   durationMs: number,
-  entry: () => [string, string, string],
+  units: number,
 ): Promise<void> {
+  if (!('benchRelay' in redis)) {
+    redis.defineCommand('benchRelay', { numberOfKeys: 3, lua: COMMAND_LOG_APPEND_SCRIPT });
+  }
+  const add = (pipeline: ChainableCommander) => {
+    const envelope: Envelope<CommandIssuedV1> = {
+      id: uuidv7(),
+      type: 'command.issued',
+      version: 1,
+      occurredAt: new Date().toISOString(),
+      agencyId,
+      actor: { kind: 'service', id: 'bench' },
+      data: {
+        commandId: randomUUID(),
+        recipient: { kind: 'unit', id: `unit-${Math.floor(Math.random() * units)}` },
+        kind: 'dispatch',
+        critical: true,
+        title: 'bench',
+        body: 'bench command',
+        locale: 'en',
+        payload: { sentAt: now() },
+        issuedAt: new Date().toISOString(),
+      },
+    };
+    const { keys, args } = commandAppendCall(prefix, envelope, Date.now(), {
+      maxLen: 1_000,
+      maxAgeMs: 86_400_000,
+    });
+    (pipeline as unknown as Record<string, (...a: unknown[]) => void>)['benchRelay'](
+      ...keys,
+      ...args,
+    );
+  };
   const start = now();
   let sent = 0;
   while (now() - start < durationMs) {
     const due = Math.floor(((now() - start) / 1000) * rate);
     const pipeline = redis.pipeline();
     for (; sent < due; sent += 1) {
-      const [key, field, value] = entry();
-      pipeline.xadd(key, 'MAXLEN', '~', '100000', '*', field, value);
+      add(pipeline);
     }
     await pipeline.exec();
     await sleep(5);
@@ -429,14 +469,14 @@ async function startBare(
         BENCH_PREFIX: prefix,
         BENCH_REDIS_URL: flags.redisUrl,
         BENCH_DURABLE: durable ? '1' : '0',
-        BENCH_APPEND_SCRIPT: COMMAND_LOG_APPEND_SCRIPT,
+        BENCH_CHANNEL: commandChannelOf(prefix),
       }),
     ),
   );
   const redis = durable ? new Redis(flags.redisUrl) : undefined;
   return {
     label: durable
-      ? 'bare socket.io + the same Redis work per command (stream, consumer group, Lua log, XACK)'
+      ? "bare socket.io + the producer's single Redis call per command (log append + publish)"
       : 'bare socket.io + sharded redis adapter',
     pids: servers.map((s) => s.pid ?? 0),
     urls: ports.map((port) => `http://127.0.0.1:${port}`),
@@ -445,15 +485,7 @@ async function startBare(
         await request(servers[0], { type: 'unicast', rate, durationMs, units }, 'done');
         return;
       }
-      await publishCommands(redis, rate, durationMs, () => [
-        `${prefix}${BARE_OUTBOUND}`,
-        'command',
-        JSON.stringify({
-          sentAt: now(),
-          commandId: randomUUID(),
-          unit: `unit-${Math.floor(Math.random() * units)}`,
-        }),
-      ]);
+      await relayCommands(redis, prefix, 'bench', rate, durationMs, units);
     },
     broadcast: async () => {
       await request(servers[0], { type: 'broadcast', agencyId: 'bench' }, 'done');
@@ -512,23 +544,7 @@ async function startGateways(
     pids: gateways.map((g) => g.pid),
     urls: gateways.map((g) => g.url),
     unicast: async (rate, durationMs, units) => {
-      await publishCommands(redis, rate, durationMs, () => [
-        `${prefix}gad:notify:outbound`,
-        'envelope',
-        JSON.stringify(
-          envelope('command.issued', {
-            commandId: randomUUID(),
-            recipient: { kind: 'unit', id: `unit-${Math.floor(Math.random() * units)}` },
-            kind: 'dispatch',
-            critical: true,
-            title: 'bench',
-            body: 'bench command',
-            locale: 'en',
-            payload: { sentAt: now() },
-            issuedAt: new Date().toISOString(),
-          }),
-        ),
-      ]);
+      await relayCommands(redis, prefix, agencyId, rate, durationMs, units);
     },
     broadcast: async () => {
       await xadd(
@@ -592,7 +608,7 @@ function report(rows: Row[], flags: Flags, seconds: number, root: string): strin
     `Command: \`node tools/bench/run.mjs ws\` (\`npm run bench -- ws\`, after \`node tools/scripts/build.mjs\`). Whole run ${fmt(seconds, 0)} s.`,
     `Recorded ${new Date().toISOString()} on ${cpus().length} CPUs (${cpu}), Node ${process.version}, Redis on loopback; both servers, ${flags.clients} client processes and Redis share the machine (and it is shared with other work).`,
     '',
-    `Method: ${flags.sockets} websocket sockets from ${flags.clients} client processes (socket.io-client, websocket transport, half to each instance). The baseline is two bare socket.io 4 servers with the same sharded Redis adapter and options (ping 25 s, 16 KB frames, no deflate), each socket in an agency room and its unit room; they run their own entry (\`tools/bench/ws-bare-server.ts\`), which loads only socket.io, the adapter and ioredis. The gateway runs as two built processes (\`LOG_LEVEL=warn\`); sockets are \`/field\` officers with their own ES256 token (verified at the handshake, per-user quota entry in Redis, token bucket, expiry timer, unit + user rooms). RSS is the sum over both server processes (\`/proc/<pid>/status\` VmRSS) 3 s after the last handshake minus before the first, divided by the sockets; the line below the table adds the same reading ${flags.settle} s after the last handshake (by then the gateway's periodic work, instance heartbeats and dead-instance checks every 500 ms and send-buffer sweeps every 2 s, has run, and V8 may have given back heap). Unicast: ${flags.rate} msg/s for ${flags.duration} s to random units; the bare server emits \`io.to(unit room)\` on one instance, the gateway path is the real one (\`command.issued\` XADD on \`gad:notify:outbound\` → consumer group → Lua append to the unit's command log → room emit → adapter), latency from the send (XADD) to the device's handler. The second baseline runs the same two bare servers with that Redis work and nothing else: the bench XADDs each command (what is due every 5 ms in one pipeline, as for the gateway) to a stream read by a consumer group of both servers (COUNT 100, blocking), each entry is appended with the gateway's own Lua script (\`COMMAND_LOG_APPEND_SCRIPT\`) and emitted to the unit's room, then the batch is acknowledged. Broadcast: ${flags.broadcasts} broadcasts 1 s apart to every socket (gateway: \`incident.created\` XADD on \`gad:dispatch:events\` → the agency room of ${flags.sockets} \`/dispatch\` consoles, latency from the envelope's \`occurredAt\`, ms precision), p99 over every delivery.`,
+    `Method: ${flags.sockets} websocket sockets from ${flags.clients} client processes (socket.io-client, websocket transport, half to each instance). The baseline is two bare socket.io 4 servers with the same sharded Redis adapter and options (ping 25 s, 16 KB frames, no deflate), each socket in an agency room and its unit room; they run their own entry (\`tools/bench/ws-bare-server.ts\`), which loads only socket.io, the adapter and ioredis. The gateway runs as two built processes (\`LOG_LEVEL=warn\`); sockets are \`/field\` officers with their own ES256 token (verified at the handshake, per-user quota entry in Redis, token bucket, expiry timer, unit + user rooms). RSS is the sum over both server processes (\`/proc/<pid>/status\` VmRSS) 3 s after the last handshake minus before the first, divided by the sockets; the line below the table adds the same reading ${flags.settle} s after the last handshake (by then the gateway's periodic work, instance heartbeats and dead-instance checks every 500 ms and send-buffer sweeps every 2 s, has run, and V8 may have given back heap). Unicast: ${flags.rate} msg/s for ${flags.duration} s to random units; the bare server emits \`io.to(unit room)\` on one instance, the gateway path is the real one (docs/adr/0020: the bench, as notification-service's relay, appends each command to the unit's log and publishes it in one call of \`COMMAND_LOG_APPEND_SCRIPT\`, what is due every 5 ms in one pipeline → each instance's command channel subscriber → its own sockets in the unit's room), latency from the send to the device's handler. The second baseline (the durable one) runs the same two bare servers with that single Redis call and nothing else: the same script, each server subscribed to the channel emits the message to its own sockets in the room. Broadcast: ${flags.broadcasts} broadcasts 1 s apart to every socket (gateway: \`incident.created\` XADD on \`gad:dispatch:events\` → the agency room of ${flags.sockets} \`/dispatch\` consoles, latency from the envelope's \`occurredAt\`, ms precision), p99 over every delivery.`,
     '',
     '| run | sockets | connect (s) | RSS per socket (KB) | unicast recv/sent | server CPU ms per unicast | p50 (ms) | p95 (ms) | p99 (ms) | max (ms) | broadcast recv/expected | p50 (ms) | p99 (ms) | max (ms) |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -602,10 +618,10 @@ function report(rows: Row[], flags: Flags, seconds: number, root: string): strin
     ),
     '',
     `- idle socket: gateway **${fmt(gateway.rssPerSocketKb, 1)} KB**, bare ${fmt(bare.rssPerSocketKb, 1)} KB (ratio ${fmt(ratio)}) — budget ≤ 20 KB and ≤ 1.5× bare: ${verdict(gateway.rssPerSocketKb <= 20 && ratio <= 1.5)}; ${flags.settle} s after the last handshake: gateway ${fmt(gateway.rssPerSocketLateKb, 1)} KB, bare ${fmt(bare.rssPerSocketLateKb, 1)} KB`,
-    `- unicast at ${flags.rate} msg/s across two instances: gateway p95 **${fmt(gateway.unicast.p95)} ms**, p99 **${fmt(gateway.unicast.p99)} ms** (bare ${fmt(bare.unicast.p95)} / ${fmt(bare.unicast.p99)} ms; bare with the same Redis work ${fmt(durable.unicast.p95)} / ${fmt(durable.unicast.p99)} ms, ${verdict(durable.unicast.p95 <= 5 && durable.unicast.p99 <= 15)} by that baseline itself) — budget p95 ≤ 5 ms, p99 ≤ 15 ms: ${verdict(gateway.unicast.p95 <= 5 && gateway.unicast.p99 <= 15)}`,
+    `- unicast at ${flags.rate} msg/s across two instances: gateway p95 **${fmt(gateway.unicast.p95)} ms**, p99 **${fmt(gateway.unicast.p99)} ms**, CPU ${fmt(gateway.unicast.cpuPerMessageMs, 3)} ms per command; durable baseline ${fmt(durable.unicast.p95)} / ${fmt(durable.unicast.p99)} ms, ${fmt(durable.unicast.cpuPerMessageMs, 3)} ms; bare ${fmt(bare.unicast.p95)} / ${fmt(bare.unicast.p99)} ms — budgets (issue #20): durable p99 ≤ 2× bare (${fmt(durable.unicast.p99 / bare.unicast.p99)}×): ${verdict(durable.unicast.p99 <= 2 * bare.unicast.p99)}; gateway p95 and p99 ≤ 1.5× durable (${fmt(gateway.unicast.p95 / durable.unicast.p95)}× / ${fmt(gateway.unicast.p99 / durable.unicast.p99)}×) and CPU ≤ 1.5× (${fmt(gateway.unicast.cpuPerMessageMs / durable.unicast.cpuPerMessageMs)}×): ${verdict(gateway.unicast.p95 <= 1.5 * durable.unicast.p95 && gateway.unicast.p99 <= 1.5 * durable.unicast.p99 && gateway.unicast.cpuPerMessageMs <= 1.5 * durable.unicast.cpuPerMessageMs)}`,
     `- broadcast to ${flags.sockets} sockets: gateway p99 **${fmt(gateway.broadcast.p99)} ms** (bare ${fmt(bare.broadcast.p99)} ms), ${gateway.broadcast.received}/${gateway.broadcast.expected} delivered — budget p99 ≤ 400 ms, fully delivered: ${verdict(gateway.broadcast.p99 <= 400 && gateway.broadcast.received === gateway.broadcast.expected)}`,
     '',
-    'The gateway unicast includes a stream hop and a Redis Lua call per command that the bare emit does not have (the durability the bare path lacks); the second baseline adds exactly that Redis work to bare socket.io, so the gateway is compared with it for what its own code (validation, Nest, telemetry, auth state, ordering) costs. The box is shared with other work; rerun before drawing conclusions.',
+    "The gateway unicast includes the producer's Redis call per command (log append + publish, the durability the bare emit lacks); the second baseline adds exactly that call to bare socket.io, so the gateway is compared with it for what its own code (Nest, telemetry, auth state) costs. The box is shared with other work; rerun before drawing conclusions.",
     '',
     analysis(root, 'ws'),
   ];
