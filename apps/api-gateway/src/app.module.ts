@@ -26,6 +26,7 @@ import { DispatchPlansModule } from './dispatch-plans/dispatch-plans.module';
 import { IncidentLinksModule } from './incident-links/incident-links.module';
 import { HazardsModule } from './hazards/hazards.module';
 import { ReportsModule } from './reports/reports.module';
+import { ReplayModule } from './replay/replay.module';
 
 @Module({})
 export class AppModule {
@@ -81,6 +82,7 @@ export class AppModule {
         AcksModule,
         HazardsModule,
         ReportsModule,
+        ReplayModule,
         AllCallsModule,
         AgenciesModule,
         IncidentTypesModule,
