@@ -186,6 +186,11 @@ describe('audit witness against the database superuser (real PostgreSQL)', () =>
       reason: 'missing_entry',
       inDoubt: { fromSeq: 6, toSeq: 10 },
     });
+
+    // The worker notices when it next seals: its last checkpoint (10) is gone from the chain.
+    const before = parts.checkpoints.tamperDetected;
+    await write(agency, 5);
+    expect(parts.checkpoints.tamperDetected).toBe(before + 1);
   });
 
   it('detects history rewritten with recomputed hashes and its checkpoint deleted, naming the range in doubt', async () => {

@@ -13,10 +13,11 @@ describe('CheckpointService', () => {
   const chains = {} as ChainRepository;
   let publisher: jest.Mocked<CheckpointPublisher>;
   let stored: CheckpointRecord[];
-  const tx = (lastSeq: number): ChainTransaction => ({
+  const tx = (lastSeq: number, hashes: Record<number, string> = {}): ChainTransaction => ({
     head: jest.fn(),
     existingIds: jest.fn(),
     insertEntries: jest.fn(),
+    hashAt: jest.fn(async (_agencyId: string, seq: number) => hashes[seq]),
     lastCheckpointSeq: jest.fn(async () => lastSeq),
     insertCheckpoint: jest.fn(async (checkpoint: CheckpointRecord) => {
       stored.push(checkpoint);
@@ -67,5 +68,26 @@ describe('CheckpointService', () => {
       expect.objectContaining({ seq: 1 }),
       expect.objectContaining({ seq: 2 }),
     ]);
+  });
+
+  it('detects a chain that no longer chains to the last checkpoint it sealed, and still seals it', async () => {
+    const sut = new CheckpointService(chains, signer, publisher, { every: 2, intervalMs: 1_000 });
+    const sealed = await sut.checkpointIfDue(tx(0), 'ag', { seq: 2, hash: 'a'.repeat(64) });
+    await sut.committed([sealed as CheckpointRecord]);
+
+    // Intact: the entry at 2 still has the sealed hash.
+    await sut.checkpointIfDue(tx(2, { 2: 'a'.repeat(64) }), 'ag', { seq: 4, hash: 'b'.repeat(64) });
+    expect(sut.tamperDetected).toBe(0);
+
+    // The sealed checkpoint row is gone, the entry at 2 was rewritten, the head cut back.
+    expect(
+      await sut.checkpointIfDue(tx(0, { 2: 'a'.repeat(64) }), 'ag', {
+        seq: 6,
+        hash: 'c'.repeat(64),
+      }),
+    ).toMatchObject({ seq: 6, prevCheckpointSeq: 0 });
+    await sut.checkpointIfDue(tx(2, { 2: 'f'.repeat(64) }), 'ag', { seq: 6, hash: 'c'.repeat(64) });
+    await sut.checkpointIfDue(tx(0), 'ag', { seq: 1, hash: 'd'.repeat(64) }, true);
+    expect(sut.tamperDetected).toBe(3);
   });
 });

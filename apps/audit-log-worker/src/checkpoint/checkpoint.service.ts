@@ -44,6 +44,14 @@ export class CheckpointService implements OnApplicationBootstrap, OnModuleDestro
     .createCounter('gad_audit_checkpoints_total', {
       description: 'Signed audit checkpoints stored',
     });
+  private readonly tamperCounter = metrics
+    .getMeter('audit-log-worker')
+    .createCounter('gad_audit_chain_tamper_detected_total', {
+      description: 'Chains whose head no longer chains to the last checkpoint this worker sealed',
+    });
+  /** The last checkpoint this process sealed (and witnessed) per chain. */
+  private readonly sealedHeads = new Map<string, { seq: number; headHash: string }>();
+  private tamperCount = 0;
 
   constructor(
     private readonly chains: ChainRepository,
@@ -51,7 +59,14 @@ export class CheckpointService implements OnApplicationBootstrap, OnModuleDestro
     @Inject(CHECKPOINT_PUBLISHER) private readonly publisher: CheckpointPublisher,
     @Inject(CHECKPOINT_POLICY) private readonly policy: CheckpointPolicy,
     @Optional() private readonly witness?: WitnessService,
-  ) {}
+  ) {
+    this.tamperCounter.add(0);
+  }
+
+  /** Times a chain was found not to chain to the last checkpoint this process sealed. */
+  get tamperDetected(): number {
+    return this.tamperCount;
+  }
 
   /** Starts the interval timer. */
   start(): void {
@@ -107,6 +122,7 @@ export class CheckpointService implements OnApplicationBootstrap, OnModuleDestro
       }
       return undefined;
     }
+    await this.checkChainsToSealed(tx, agencyId, head, lastSeq);
     const payload = {
       checkpointId: uuidv7(),
       agencyId,
@@ -121,6 +137,42 @@ export class CheckpointService implements OnApplicationBootstrap, OnModuleDestro
     await tx.insertCheckpoint(checkpoint);
     this.dirty.delete(agencyId);
     return checkpoint;
+  }
+
+  /**
+   * Before sealing: the chain must still chain to the last checkpoint this process sealed (and
+   * witnessed): that checkpoint still stored, the head not behind it, its entry with the sealed
+   * hash. Otherwise someone with database rights deleted or rewrote what was sealed: logged as an
+   * error and counted (`gad_audit_chain_tamper_detected_total`); the entries are still chained and
+   * sealed (the verifier locates the damage against the witness), never dropped.
+   */
+  private async checkChainsToSealed(
+    tx: ChainTransaction,
+    agencyId: string,
+    head: ChainHead,
+    lastSeq: number,
+  ): Promise<void> {
+    const sealed = this.sealedHeads.get(agencyId);
+    if (!sealed) {
+      return;
+    }
+    let problem: string | undefined;
+    if (lastSeq < sealed.seq) {
+      problem = `the last stored checkpoint is at ${lastSeq}, but this worker sealed ${sealed.seq}`;
+    } else if (head.seq < sealed.seq) {
+      problem = `the head ${head.seq} is behind the checkpoint this worker sealed at ${sealed.seq}`;
+    } else if ((await tx.hashAt(agencyId, sealed.seq)) !== sealed.headHash) {
+      problem = `entry ${sealed.seq} no longer has the hash this worker sealed`;
+    }
+    if (problem) {
+      this.tamperCount += 1;
+      this.tamperCounter.add(1);
+      this.logger.error(
+        { agencyId, sealedSeq: sealed.seq, headSeq: head.seq, lastCheckpointSeq: lastSeq },
+        `audit chain does not chain to the last sealed checkpoint: ${problem} ` +
+          '(run npm run audit:verify -- --witness)',
+      );
+    }
   }
 
   /** Signs a checkpoint now for every chain this replica extended since its last checkpoint. */
@@ -160,6 +212,15 @@ export class CheckpointService implements OnApplicationBootstrap, OnModuleDestro
         ...checkpoints.map((checkpoint) => ({ kind: 'checkpoint' as const, ...checkpoint })),
       ];
       void this.witness.append(records);
+    }
+    for (const checkpoint of checkpoints) {
+      const known = this.sealedHeads.get(checkpoint.agencyId);
+      if (!known || known.seq < checkpoint.seq) {
+        this.sealedHeads.set(checkpoint.agencyId, {
+          seq: checkpoint.seq,
+          headHash: checkpoint.headHash,
+        });
+      }
     }
     this.created.add(checkpoints.length);
     const batch = [...this.unpublished, ...checkpoints];

@@ -27,6 +27,9 @@ SELECT agency_id, seq, id, prev_hash, hash, entry::jsonb, clock_timestamp()
 FROM unnest($1::text[], $2::bigint[], $3::uuid[], $4::text[], $5::text[], $6::text[])
   AS u(agency_id, seq, id, prev_hash, hash, entry);
 
+-- name: hash_at
+SELECT hash FROM audit.entries WHERE agency_id = $1 AND seq = $2 LIMIT 1;
+
 -- name: last_checkpoint_seq
 SELECT seq FROM audit.checkpoints WHERE agency_id = $1 ORDER BY seq DESC LIMIT 1;
 

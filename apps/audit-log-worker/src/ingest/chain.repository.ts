@@ -10,6 +10,7 @@ const HEAD = sqlOf(SQL, 'head');
 const EXISTING_IDS = sqlOf(SQL, 'existing_ids');
 const INSERT_ENTRIES = sqlOf(SQL, 'insert_entries');
 const LAST_CHECKPOINT_SEQ = sqlOf(SQL, 'last_checkpoint_seq');
+const HASH_AT = sqlOf(SQL, 'hash_at');
 const INSERT_CHECKPOINT = sqlOf(SQL, 'insert_checkpoint');
 
 export interface ChainHead {
@@ -45,6 +46,8 @@ export interface ChainTransaction {
   existingIds(agencyId: string, ids: readonly string[]): Promise<Set<string>>;
   insertEntries(entries: readonly NewChainEntry[]): Promise<void>;
   lastCheckpointSeq(agencyId: string): Promise<number>;
+  /** Stored hash of entry `seq` (undefined when there is none). */
+  hashAt(agencyId: string, seq: number): Promise<string | undefined>;
   insertCheckpoint(checkpoint: CheckpointRecord): Promise<void>;
 }
 
@@ -119,6 +122,13 @@ function transactionOf(client: PoolClient): ChainTransaction {
           entries.map((entry) => entry.canonical),
         ],
       });
+    },
+    async hashAt(agencyId, seq) {
+      const rows = await queryRows<{ hash: string }>(client, {
+        text: HASH_AT,
+        values: [agencyId, seq],
+      });
+      return rows[0]?.hash;
     },
     async lastCheckpointSeq(agencyId) {
       const rows = await queryRows<{ seq: string }>(client, {
