@@ -5,6 +5,8 @@
 //   npm run db:migrate -- up        # applies what is pending, under a PostgreSQL advisory lock
 //   npm run db:migrate -- roles     # bootstrap (an admin runs it once): the migration role and the
 //                                   # runtime roles (docs/adr/0025, docs/operations/migrations.md)
+//   npm run db:migrate -- roles --adopt   # also hands existing service schemas (created by another
+//                                   # owner, e.g. before the roles) and all in them to gad_migrator
 //
 // Reads DATABASE_URL (required when NODE_ENV=production, like the services). Runs the BUILT
 // migrations (`npm run build` first; the image holds dist/): every `*.js` file under
@@ -35,9 +37,10 @@ const require = createRequire(import.meta.url);
 const log = (message) => console.log(`db-migrate: ${message}`);
 
 const command = process.argv[2] ?? 'status';
-if (!['status', 'up', 'roles'].includes(command)) {
+const adopt = process.argv.slice(3).includes('--adopt');
+if (!['status', 'up', 'roles'].includes(command) || (adopt && command !== 'roles')) {
   console.error(
-    'usage: node tools/scripts/db-migrate.mjs status|up|roles (npm run db:migrate -- up)',
+    'usage: node tools/scripts/db-migrate.mjs status|up|roles [--adopt] (npm run db:migrate -- up)',
   );
   process.exit(2);
 }
@@ -159,6 +162,50 @@ async function grantRuntimeRole(dataSource, app, schema) {
 }
 
 /**
+ * Makes the migrator the owner of a schema created by another role and of everything in it:
+ * tables (partitions one by one), views, sequences not owned by a column, functions and types.
+ */
+async function adoptSchema(client, schema) {
+  const to = quoteIdent(MIGRATOR_ROLE);
+  await client.query(`ALTER SCHEMA ${quoteIdent(schema)} OWNER TO ${to}`);
+  const { rows: relations } = await client.query(
+    `SELECT c.oid::regclass::text AS name, c.relkind AS kind FROM pg_class c
+     WHERE c.relnamespace = $1::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+       AND NOT (c.relkind = 'S' AND EXISTS (
+         SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i')))`,
+    [schema],
+  );
+  const keyword = {
+    r: 'TABLE',
+    p: 'TABLE',
+    f: 'FOREIGN TABLE',
+    v: 'VIEW',
+    m: 'MATERIALIZED VIEW',
+    S: 'SEQUENCE',
+  };
+  for (const { name, kind } of relations) {
+    await client.query(`ALTER ${keyword[kind]} ${name} OWNER TO ${to}`);
+  }
+  const { rows: routines } = await client.query(
+    `SELECT p.oid::regprocedure::text AS name FROM pg_proc p WHERE p.pronamespace = $1::regnamespace`,
+    [schema],
+  );
+  for (const { name } of routines) {
+    await client.query(`ALTER ROUTINE ${name} OWNER TO ${to}`);
+  }
+  const { rows: types } = await client.query(
+    `SELECT t.oid::regtype::text AS name FROM pg_type t
+     WHERE t.typnamespace = $1::regnamespace AND t.typtype IN ('e', 'd', 'r')
+        OR (t.typnamespace = $1::regnamespace AND t.typtype = 'c' AND EXISTS (
+          SELECT 1 FROM pg_class c WHERE c.oid = t.typrelid AND c.relkind = 'c'))`,
+    [schema],
+  );
+  for (const { name } of types) {
+    await client.query(`ALTER TYPE ${name} OWNER TO ${to}`);
+  }
+}
+
+/**
  * Bootstrap, run by an administrator: the migration role, each app's runtime role, the audit
  * writer role and its members, CREATE on the database for the migrator, superuser-only extensions.
  * Idempotent; sets a role's password when `DB_PASSWORD_<ROLE>` is given.
@@ -212,10 +259,15 @@ async function createRoles(databaseUrl, found) {
       [found.map((entry) => entry.schema), MIGRATOR_ROLE],
     );
     for (const { schema, owner } of foreign) {
-      log(
-        `schema ${schema} is owned by ${owner}, not ${MIGRATOR_ROLE}: migrations run as ` +
-          `${MIGRATOR_ROLE} cannot alter it (docs/operations/migrations.md, "Roles")`,
-      );
+      if (adopt) {
+        await adoptSchema(client, schema);
+        log(`schema ${schema}: handed from ${owner} to ${MIGRATOR_ROLE} with everything in it`);
+      } else {
+        log(
+          `schema ${schema} is owned by ${owner}, not ${MIGRATOR_ROLE}: migrations run as ` +
+            `${MIGRATOR_ROLE} cannot alter it; run \`db:migrate -- roles --adopt\` as a superuser`,
+        );
+      }
     }
     log(
       `roles ready: ${[MIGRATOR_ROLE, ...apps.map((app) => runtimeRoleOf(app))].join(', ')}` +

@@ -17,6 +17,12 @@
 //   npm start -- --logs               also stream every service log line to the terminal (prefixed)
 //   npm start -- --dev-login          enable POST /v1/auth/dev-login (AUTH_DEV_LOGIN=true); off by default
 //
+// Database roles (docs/adr/0025): DATABASE_URL (default: the local stack's superuser) is the
+// administrator's. Before the services start, `db-migrate.mjs roles --adopt` creates the migration
+// role and the runtime roles and hands the service schemas to gad_migrator, `db-migrate.mjs up`
+// migrates as gad_migrator, and each service logs in as its own runtime role (gad_<app>, DML on its
+// schema only) with MIGRATIONS_AT_BOOT=false, as in production. The demo seed keeps DATABASE_URL.
+//
 // Env: DATABASE_URL, REDIS_URL, LOG_LEVEL (passed to every service; see tools/scripts/services.cjs),
 // CORS_ORIGINS (default: the console's http://127.0.0.1:3005 and http://localhost:3005),
 // START_ROOT_DIR (a tree holding dist/apps/* other than this repository: for testing this script),
@@ -31,6 +37,7 @@ import {
   buildStep,
   installStep,
   killRunning,
+  mustRun,
   parseArgs,
   repoRoot,
   seconds,
@@ -39,6 +46,7 @@ import {
   StepError,
 } from './common.mjs';
 import {
+  defaults,
   serviceCommand,
   serviceEnv,
   services as defaultServices,
@@ -272,15 +280,51 @@ function startOverrides(name, options) {
   }
 }
 
+/** The administrator's database URL (the local stack's superuser unless DATABASE_URL says). */
+const adminDatabaseUrl = () => process.env.DATABASE_URL || defaults.databaseUrl;
+
+/** The same database as another login role (the local stack trusts 127.0.0.1). */
+function databaseUrlAs(role) {
+  const url = new URL(adminDatabaseUrl());
+  url.username = role;
+  url.password = process.env[`DB_PASSWORD_${role.toUpperCase()}`] ?? '';
+  return url.toString();
+}
+
+/** Roles, then migrations as gad_migrator (this repository's build; skipped for START_ROOT_DIR). */
+const withRoles = rootDir === repoRoot;
+
+async function databaseStep() {
+  if (!withRoles) {
+    console.log('\n(database roles and migrations skipped: START_ROOT_DIR)');
+    return;
+  }
+  const migrate = (args, databaseUrl) =>
+    mustRun(process.execPath, [join(repoRoot, 'tools', 'scripts', 'db-migrate.mjs'), ...args], {
+      env: { ...process.env, NODE_ENV: 'development', DATABASE_URL: databaseUrl },
+      timeoutMs: 10 * 60_000,
+    });
+  await step('database roles, then migrations as gad_migrator', async () => {
+    await migrate(['roles', '--adopt'], adminDatabaseUrl());
+    await migrate(['up'], databaseUrlAs('gad_migrator'));
+  });
+}
+
 function startService({ name, port }, options) {
   const { command, args, cwd } = serviceCommand(name, { rootDir });
   const env = serviceEnv(name, {
     port,
-    databaseUrl: process.env.DATABASE_URL,
+    databaseUrl: withRoles
+      ? databaseUrlAs(`gad_${name.replaceAll('-', '_')}`)
+      : process.env.DATABASE_URL,
     redisUrl: process.env.REDIS_URL,
     logLevel: process.env.LOG_LEVEL,
     nodeEnv: process.env.NODE_ENV || 'development',
-    overrides: startOverrides(name, options),
+    overrides: {
+      ...startOverrides(name, options),
+      // Migrated by the database step: services only check their schema, as in production.
+      ...(withRoles ? { MIGRATIONS_AT_BOOT: 'false' } : {}),
+    },
   });
   return startProcess(name, { command, args, cwd, env, port });
 }
@@ -607,6 +651,7 @@ async function main() {
   } else {
     await buildStep();
   }
+  await databaseStep();
 
   const missing = services.filter(
     ({ name }) => !existsSync(serviceCommand(name, { rootDir }).entry),
