@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
 import { AuditRecorder } from '@gad/audit';
@@ -24,6 +27,8 @@ import {
 } from '@gad/testing';
 import { AppModule } from '../src/app.module';
 import { auditLogWorkerEnvSchema } from '../src/audit-log-worker.config';
+import { CheckpointSigner } from '../src/chain/checkpoint-signer';
+import { readWitness } from '../src/witness/witness-log';
 import { newSigningKey } from './support/audit-worker.harness';
 
 describe('audit-log-worker app (Nest wiring and bus RPCs, real PostgreSQL and Redis)', () => {
@@ -34,9 +39,12 @@ describe('audit-log-worker app (Nest wiring and bus RPCs, real PostgreSQL and Re
   let inspector: Redis;
   const keyPrefix = uniqueRedisPrefix();
   const requestedBy = { actor: { kind: 'user' as const, id: 'auditor-9', roles: ['auditor'] } };
+  const signingKey = newSigningKey();
+  let witnessDir: string;
 
   beforeAll(async () => {
     database = await createTestDatabase();
+    witnessDir = await mkdtemp(join(tmpdir(), 'gad-witness-app-'));
     const port = await freePort();
     const env = {
       NODE_ENV: 'test',
@@ -45,8 +53,9 @@ describe('audit-log-worker app (Nest wiring and bus RPCs, real PostgreSQL and Re
       DATABASE_URL: database.url,
       REDIS_URL: testStack.redisUrl,
       REDIS_KEY_PREFIX: keyPrefix,
-      AUDIT_SIGNING_KEY: newSigningKey(),
+      AUDIT_SIGNING_KEY: signingKey,
       AUDIT_CHECKPOINT_EVERY: '3',
+      AUDIT_WITNESS_DIR: witnessDir,
     };
     const config = loadConfig('audit-log-worker', auditLogWorkerEnvSchema, env);
     app = await bootstrapService({
@@ -87,6 +96,7 @@ describe('audit-log-worker app (Nest wiring and bus RPCs, real PostgreSQL and Re
     await deleteKeysWithPrefix(inspector, keyPrefix);
     inspector.disconnect();
     await database.drop();
+    await rm(witnessDir, { recursive: true, force: true });
   });
 
   it('stores recorded entries and answers audit.query and audit.verify over the bus', async () => {
@@ -155,6 +165,20 @@ describe('audit-log-worker app (Nest wiring and bus RPCs, real PostgreSQL and Re
     const first = published[0]?.data as { seq: number; count: number };
     expect(first.seq).toBeGreaterThanOrEqual(3);
     expect(first.count).toBe(first.seq);
+
+    // ...and written to the witness (AUDIT_WITNESS_DIR), with the write segments from entry 1.
+    const signer = new CheckpointSigner(signingKey);
+    const witnessed = await waitFor(
+      async () => {
+        const witness = await readWitness(witnessDir, signer);
+        const mine = witness.forAgency(agencyId);
+        return mine.checkpoints.length > 0 ? { witness, mine } : undefined;
+      },
+      { description: 'checkpoint in the witness' },
+    );
+    expect(witnessed.witness.problems).toEqual([]);
+    expect(witnessed.mine.checkpoints[0]).toMatchObject({ seq: first.seq });
+    expect(Math.min(...witnessed.mine.segments.map((segment) => segment.fromSeq))).toBe(1);
   });
 
   it('replies to a bad request with a typed error', async () => {
