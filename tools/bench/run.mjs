@@ -16,6 +16,10 @@ const benches = {
     describe: 'POST/GET /v1/incidents on the api-gateway vs bare Fastify + pg',
   },
   bus: { file: 'bus.bench.ts', describe: 'Redis Streams bus (@gad/bus) vs raw ioredis' },
+  rpc: {
+    file: 'rpc.bench.ts',
+    describe: 'one read over the bus RPC stream vs HTTP keep-alive vs Redis pub/sub (ADR 0024)',
+  },
   geo: {
     file: 'geo.bench.ts',
     describe: 'nearest (db, pgbench, HTTP) over 100k/1M units; ingestion',

@@ -12,7 +12,6 @@ import { DocsModule } from './docs/docs.module';
 import { GeoModule } from './geo/geo.module';
 import { IncidentsModule } from './incidents/incidents.module';
 import { NotificationsModule } from './notifications/notifications.module';
-import { rpcHttpOf } from './rpc/rpc-http.config';
 import { RpcModule } from './rpc/rpc.module';
 import { UnitsModule } from './units/units.module';
 import { AssignmentsModule } from './assignments/assignments.module';
@@ -56,7 +55,7 @@ export class AppModule {
           prefix: config.REDIS_KEY_PREFIX,
           instanceId,
           rpcTimeoutMs: config.RPC_TIMEOUT_MS,
-          http: rpcHttpOf(config),
+          pubsubRpc: config.RPC_PUBSUB,
         }),
         // Global: the dispatch unit of work and identity write their events into it.
         OutboxModule.forSchema(DISPATCH_SCHEMA, { pollIntervalMs: config.OUTBOX_POLL_MS }),

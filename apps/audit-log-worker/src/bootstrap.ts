@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { connectBusTransport, httpRpcOptionsOf } from '@gad/bus';
+import { connectBusTransport } from '@gad/bus';
 import { exitOnConfigError } from '@gad/config';
 import { bootstrapService } from '@gad/platform';
 import { AppModule } from './app.module';
@@ -14,8 +14,8 @@ export async function bootstrap(): Promise<void> {
     port: config.PORT,
     host: config.HOST,
     configure: async (app) => {
-      // Serves the audit.query / audit.verify RPCs on gad:rpc:audit-log-worker, and over HTTP
-      // keep-alive on RPC_HTTP_PORT when set (docs/adr/0024).
+      // Serves the audit.query / audit.verify RPCs on gad:rpc:audit-log-worker, and over pub/sub
+      // request/reply (docs/adr/0024).
       await connectBusTransport(app, {
         redis: config.REDIS_URL,
         prefix: config.REDIS_KEY_PREFIX,
@@ -23,7 +23,7 @@ export async function bootstrap(): Promise<void> {
         consumer: instanceId,
         streams: [],
         rpc: true,
-        http: httpRpcOptionsOf(config),
+        pubsub: true,
       });
     },
   });

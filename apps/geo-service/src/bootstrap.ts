@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { connectBusTransport, httpRpcOptionsOf } from '@gad/bus';
+import { connectBusTransport } from '@gad/bus';
 import { exitOnConfigError, type EnvSource } from '@gad/config';
 import { GEO_RPC_SERVICE, Streams } from '@gad/contracts';
 import { bootstrapService } from '@gad/platform';
@@ -39,8 +39,8 @@ export async function startGeoService(
         concurrency: config.INGEST_CONCURRENCY,
         batchSize: Math.max(100, config.INGEST_CONCURRENCY),
         rpc: true,
-        // Reads (nearest, tracks, geofences) over HTTP keep-alive when RPC_HTTP_PORT is set (ADR 0024).
-        http: httpRpcOptionsOf(config),
+        // Reads (nearest, tracks, geofences) also over pub/sub request/reply (docs/adr/0024).
+        pubsub: true,
       });
     },
   });

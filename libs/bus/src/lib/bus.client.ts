@@ -1,7 +1,7 @@
 import type { Envelope } from '@gad/contracts';
 import type { OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { HttpRpcClient, type HttpRpcClientOptions } from './http-rpc.client';
+import { NO_PUBSUB_INSTANCE, PubSubRpcClient } from './pubsub-rpc';
 import { IdempotencyGuard, type IdempotencyGuardOptions } from './idempotency.guard';
 import {
   closeRedis,
@@ -25,10 +25,10 @@ export interface BusClientOptions {
   /** `XADD MAXLEN ~` of published streams. Default 100,000. */
   maxLen?: number;
   /**
-   * Services called over pooled HTTP keep-alive instead of their RPC stream (docs/adr/0024): their
-   * base URLs and the shared token. Services without a URL are called over the stream.
+   * Call services over Redis pub/sub request/reply when one of their instances serves it
+   * (docs/adr/0024), else over their RPC stream. Default false.
    */
-  http?: Pick<HttpRpcClientOptions, 'urls' | 'token' | 'maxSockets'>;
+  pubsubRpc?: boolean;
   logger?: BusLogger;
 }
 
@@ -37,7 +37,7 @@ export class BusClient implements OnApplicationShutdown {
   readonly publisher: StreamPublisher;
   private readonly redis: Redis;
   private readonly rpc: RpcClient;
-  private readonly httpRpc?: HttpRpcClient;
+  private readonly pubsubRpc?: PubSubRpcClient;
   private closing?: Promise<void>;
 
   constructor(private readonly options: BusClientOptions) {
@@ -61,11 +61,14 @@ export class BusClient implements OnApplicationShutdown {
       maxLen: options.maxLen,
       logger,
     });
-    if (options.http && Object.keys(options.http.urls).length > 0) {
-      this.httpRpc = new HttpRpcClient({
-        ...options.http,
+    if (options.pubsubRpc) {
+      this.pubsubRpc = new PubSubRpcClient(this.redis, {
+        redis: options.redis,
+        prefix: options.prefix,
         instanceId: options.instanceId,
         defaultTimeoutMs: options.rpcTimeoutMs,
+        commandTimeoutMs,
+        logger,
       });
     }
   }
@@ -76,17 +79,20 @@ export class BusClient implements OnApplicationShutdown {
   }
 
   /**
-   * Calls `pattern` on `service` (over HTTP when it has a URL, else its RPC stream); rejects with
-   * `RpcTimeoutError` or `RpcRemoteError`.
+   * Calls `pattern` on `service` (over pub/sub when enabled and an instance serves it, else its RPC
+   * stream); rejects with `RpcTimeoutError` or `RpcRemoteError`.
    */
-  request<TResponse = unknown>(
+  async request<TResponse = unknown>(
     service: string,
     pattern: string,
     data: unknown,
     options?: RpcRequestOptions,
   ): Promise<TResponse> {
-    if (this.httpRpc?.serves(service)) {
-      return this.httpRpc.request<TResponse>(service, pattern, data, options);
+    if (this.pubsubRpc) {
+      const reply = await this.pubsubRpc.request<TResponse>(service, pattern, data, options);
+      if (reply !== NO_PUBSUB_INSTANCE) {
+        return reply;
+      }
     }
     return this.rpc.request<TResponse>(service, pattern, data, options);
   }
@@ -98,7 +104,7 @@ export class BusClient implements OnApplicationShutdown {
 
   close(): Promise<void> {
     this.closing ??= (async () => {
-      this.httpRpc?.close();
+      await this.pubsubRpc?.close();
       await this.rpc.close();
       await closeRedis(this.redis);
     })();

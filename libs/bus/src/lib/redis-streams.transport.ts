@@ -7,7 +7,7 @@ import { lastValueFrom } from 'rxjs';
 import { BusContext } from './bus.context';
 import { busInstruments } from './bus.metrics';
 import { eventIntakeOf, parseEvent, type EventIntake } from './event-intake';
-import { HttpRpcServer, type HttpRpcServerOptions } from './http-rpc.server';
+import { PubSubRpcServer } from './pubsub-rpc';
 import {
   closeRedis,
   DEFAULT_COMMAND_TIMEOUT_MS,
@@ -37,10 +37,10 @@ export interface RedisStreamsTransportOptions extends ConsumerTuning {
   /** RPC requests handled at the same time per instance. Default 16. */
   rpcConcurrency?: number;
   /**
-   * Also serve the `@MessagePattern` handlers over pooled HTTP keep-alive on this port
-   * (docs/adr/0024); the stream stays served for callers without the HTTP address.
+   * Also serve the `@MessagePattern` handlers over Redis pub/sub request/reply (docs/adr/0024), for
+   * callers that read; the stream stays served. Default false.
    */
-  http?: Omit<HttpRpcServerOptions, 'logger'>;
+  pubsub?: boolean;
   logger?: BusLogger;
 }
 
@@ -64,9 +64,7 @@ export class RedisStreamsTransport
   private eventConsumer?: StreamConsumer;
   private rpcConsumer?: StreamConsumer;
   private replyRedis?: Redis;
-  private httpServer?: HttpRpcServer;
-  /** Port the HTTP RPC server listens on (once started with `http`). */
-  httpPort?: number;
+  private pubsubServer?: PubSubRpcServer;
   /** Handler per event type (see {@link getHandlerByPattern}). */
   private readonly handlerOf = new Map<string, MessageHandler | null>();
   /** Intake per event type with a handler (see {@link intakeOf}). */
@@ -97,7 +95,7 @@ export class RedisStreamsTransport
     await Promise.all([
       this.eventConsumer?.stop(),
       this.rpcConsumer?.stop(),
-      this.httpServer?.close(),
+      this.pubsubServer?.close(),
     ]);
     if (this.replyRedis) {
       await closeRedis(this.replyRedis);
@@ -152,13 +150,20 @@ export class RedisStreamsTransport
         await this.rpcConsumer.start();
         started.push(this.rpcConsumer);
       }
-      if (options.http) {
-        this.httpServer = new HttpRpcServer(
-          { ...options.http, logger: this.busLogger },
-          (envelope, deadline, callerGone) =>
+      if (options.pubsub) {
+        this.pubsubServer = new PubSubRpcServer(
+          {
+            redis: options.redis,
+            prefix: options.prefix,
+            service: options.service,
+            instanceId: options.consumer,
+            commandTimeoutMs: options.commandTimeoutMs,
+            logger: this.busLogger,
+          },
+          (envelope, deadline) =>
             otelContext.with(contextFromTraceparent(envelope.traceparent), () =>
-              this.answer(envelope, deadline, callerGone, {
-                stream: 'http',
+              this.answer(envelope, deadline, {
+                stream: 'pubsub',
                 key: '',
                 id: envelope.id,
                 group: options.service,
@@ -168,11 +173,11 @@ export class RedisStreamsTransport
               }),
             ),
         );
-        this.httpPort = await this.httpServer.listen();
+        await this.pubsubServer.start();
       }
     } catch (error) {
       await Promise.all(started.map((consumer) => consumer.stop()));
-      await this.httpServer?.close();
+      await this.pubsubServer?.close();
       if (this.replyRedis) {
         await closeRedis(this.replyRedis);
       }
@@ -246,7 +251,7 @@ export class RedisStreamsTransport
       busInstruments().unhandled.add(1, { stream: delivery.stream, group: delivery.group });
       return;
     }
-    const reply = await this.answer(envelope, deadline, () => false, delivery);
+    const reply = await this.answer(envelope, deadline, delivery);
     await sendRpcReply(this.replyRedis as Redis, replyTo, envelope.id, reply);
   }
 
@@ -254,11 +259,10 @@ export class RedisStreamsTransport
   private async answer(
     envelope: Envelope,
     deadline: number,
-    callerGone: () => boolean,
     delivery: Delivery,
   ): Promise<RpcReply> {
-    if ((Number.isFinite(deadline) && Date.now() > deadline) || callerGone()) {
-      // The caller has given up already (deadline or cancellation): do not start the work.
+    if (Number.isFinite(deadline) && Date.now() > deadline) {
+      // The caller has given up already: do not start the work.
       busInstruments().unhandled.add(1, { stream: delivery.stream, group: delivery.group });
       return { ok: false, error: { code: 'upstream_timeout', message: 'deadline passed' } };
     }

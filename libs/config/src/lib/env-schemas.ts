@@ -127,13 +127,3 @@ export function corsSettingsOf(service: string, env: CorsEnv): CorsSettings {
 
 export type ServiceEnv = z.infer<typeof serviceEnvSchema>;
 export type DatabaseEnv = z.infer<typeof databaseEnvSchema>;
-
-/**
- * Synchronous reads over pooled HTTP keep-alive (docs/adr/0024), served by geo-service and
- * audit-log-worker beside their RPC streams: the port (unset: not served) and the shared secret
- * callers present (at least 32 characters; required when the port is set).
- */
-export const rpcHttpServerEnvSchema = z.object({
-  RPC_HTTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
-  RPC_HTTP_TOKEN: z.string().min(32).optional(),
-});

@@ -8,7 +8,6 @@ import {
   databaseEnvSchema,
   envBool,
   envInt,
-  envUrl,
   serviceEnvSchema,
 } from '../env-schemas';
 
@@ -35,13 +34,10 @@ export const apiGatewayEnvSchema = serviceEnvSchema.extend(databaseEnvSchema.sha
   /** Deadline of request/reply calls to other services over the bus. */
   RPC_TIMEOUT_MS: envInt(2_000, 50, 30_000),
   /**
-   * Base URLs of geo-service's and audit-log-worker's HTTP RPC servers (their `RPC_HTTP_PORT`):
-   * reads go there over pooled keep-alive instead of their RPC streams (docs/adr/0024). Unset: the
-   * stream. RPC_HTTP_TOKEN is the servers' shared secret (required when a URL is set).
+   * Reads from geo-service and audit-log-worker over Redis pub/sub request/reply when an instance
+   * serves it (docs/adr/0024); false: always over their RPC streams.
    */
-  GEO_SERVICE_RPC_URL: envUrl(['http']).optional(),
-  AUDIT_LOG_WORKER_RPC_URL: envUrl(['http']).optional(),
-  RPC_HTTP_TOKEN: z.string().min(32).optional(),
+  RPC_PUBSUB: envBool(true),
   /** Consecutive upstream failures (timeouts, unreachable) that open a service's circuit. */
   RPC_BREAKER_THRESHOLD: envInt(10, 1, 1_000),
   /** How long an open circuit refuses calls (503) before letting one through to probe. */

@@ -3,16 +3,9 @@
  * docker/test holds compose and the k8s overlays to. Variables are listed in the app's README.
  */
 import { z } from 'zod';
-import {
-  databaseEnvSchema,
-  envInt,
-  rpcHttpServerEnvSchema,
-  serviceEnvSchema,
-} from '../env-schemas';
+import { databaseEnvSchema, envInt, serviceEnvSchema } from '../env-schemas';
 
 export const auditLogWorkerEnvSchema = serviceEnvSchema.extend(databaseEnvSchema.shape).extend({
-  /** RPC_HTTP_PORT, RPC_HTTP_TOKEN: its reads served over HTTP keep-alive (docs/adr/0024). */
-  ...rpcHttpServerEnvSchema.shape,
   PORT: envInt(3003, 1, 65535),
   /** Ed25519 private key (PKCS#8, PEM or base64 DER) that signs checkpoints. */
   AUDIT_SIGNING_KEY: z.string().min(40),

@@ -3,16 +3,9 @@
  * docker/test holds compose and the k8s overlays to. Variables are listed in the app's README.
  */
 import { z } from 'zod';
-import {
-  databaseEnvSchema,
-  envInt,
-  rpcHttpServerEnvSchema,
-  serviceEnvSchema,
-} from '../env-schemas';
+import { databaseEnvSchema, envInt, serviceEnvSchema } from '../env-schemas';
 
 export const geoServiceEnvSchema = serviceEnvSchema.extend(databaseEnvSchema.shape).extend({
-  /** RPC_HTTP_PORT, RPC_HTTP_TOKEN: its reads served over HTTP keep-alive (docs/adr/0024). */
-  ...rpcHttpServerEnvSchema.shape,
   PORT: envInt(3002, 1, 65535),
   /** Name of this instance in consumer groups and logs (defaults to geo-service:host:pid). */
   INSTANCE_ID: z.string().min(1).optional(),

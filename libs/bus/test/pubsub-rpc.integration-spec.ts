@@ -2,6 +2,7 @@ import {
   BusClient,
   BusContext,
   BusRpcExceptionFilter,
+  PubSubRpcKeys,
   RedisStreamsTransport,
   RpcRemoteError,
   RpcTimeoutError,
@@ -17,22 +18,24 @@ import { Redis } from 'ioredis';
 import { CapturingLogger } from './bus-test-helpers';
 
 const prefix = uniqueRedisPrefix();
-const token = 'test-rpc-token-0123456789abcdef-0123456789';
 const TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+const contextManager = new AsyncLocalStorageContextManager();
 
+/** What the handlers saw, per serving instance. */
 const seen = {
-  slowStarted: 0,
-  slowFinished: 0,
+  byInstance: new Map<string, number>(),
   traceparents: [] as Array<string | undefined>,
   activeTraceIds: [] as Array<string | undefined>,
+  slowFinished: 0,
 };
-const contextManager = new AsyncLocalStorageContextManager();
 
 @Controller()
 class ReadHandler {
   @MessagePattern('geo.nearest')
   nearest(@Payload() data: { lon: number }, @Ctx() ctx: BusContext) {
     const envelope = ctx.getEnvelope();
+    const consumer = ctx.getDelivery().consumer;
+    seen.byInstance.set(consumer, (seen.byInstance.get(consumer) ?? 0) + 1);
     seen.traceparents.push(envelope.traceparent);
     seen.activeTraceIds.push(trace.getSpanContext(otelContext.active())?.traceId);
     return { units: [`u@${data.lon}`], agencyId: envelope.agencyId, actor: envelope.actor };
@@ -40,7 +43,6 @@ class ReadHandler {
 
   @MessagePattern('geo.slow')
   async slow(@Payload() data: { ms: number }) {
-    seen.slowStarted += 1;
     await new Promise((resolve) => setTimeout(resolve, data.ms));
     seen.slowFinished += 1;
     return { done: true };
@@ -55,56 +57,62 @@ class ReadHandler {
 @Module({ controllers: [ReadHandler] })
 class ReadModule {}
 
-let app: INestMicroservice;
-let transport: RedisStreamsTransport;
+async function startInstance(consumer: string, pubsub = true): Promise<INestMicroservice> {
+  const moduleRef = await Test.createTestingModule({ imports: [ReadModule] }).compile();
+  const app = moduleRef.createNestMicroservice({
+    strategy: new RedisStreamsTransport({
+      redis: testStack.redisUrl,
+      prefix,
+      service: 'geo-service',
+      consumer,
+      streams: [],
+      rpc: true,
+      pubsub,
+      blockMs: 50,
+      logger: new CapturingLogger(),
+    }),
+    logger: false,
+  });
+  app.useGlobalFilters(new BusRpcExceptionFilter());
+  await app.listen();
+  return app;
+}
+
+const apps: INestMicroservice[] = [];
 let client: BusClient;
 const redis = new Redis(testStack.redisUrl);
 
 beforeAll(async () => {
   otelContext.setGlobalContextManager(contextManager.enable());
-  const moduleRef = await Test.createTestingModule({ imports: [ReadModule] }).compile();
-  transport = new RedisStreamsTransport({
-    redis: testStack.redisUrl,
-    prefix,
-    service: 'geo-service',
-    consumer: 'geo-1',
-    streams: [],
-    rpc: false,
-    http: { port: 0, host: '127.0.0.1', token },
-    logger: new CapturingLogger(),
-  });
-  app = moduleRef.createNestMicroservice({ strategy: transport, logger: false });
-  app.useGlobalFilters(new BusRpcExceptionFilter());
-  await app.listen();
+  apps.push(await startInstance('geo-1'), await startInstance('geo-2'));
   client = new BusClient({
     redis: testStack.redisUrl,
     prefix,
     instanceId: 'gateway-1',
     rpcTimeoutMs: 10_000,
-    http: { urls: { 'geo-service': `http://127.0.0.1:${transport.httpPort}` }, token },
+    pubsubRpc: true,
     logger: new CapturingLogger(),
   });
 });
 
 afterAll(async () => {
   await client?.close();
-  await app?.close();
+  for (const app of apps) {
+    await app.close();
+  }
   await deleteKeysWithPrefix(redis, prefix);
   await redis.quit();
   otelContext.disable();
 });
 
-describe('RPC over HTTP keep-alive (ADR 0024)', () => {
-  it('answers a @MessagePattern handler with the caller agency, actor and trace context', async () => {
+describe('RPC over Redis pub/sub (ADR 0024)', () => {
+  it('answers with the caller agency, actor and trace context, without touching the stream', async () => {
     const reply = await otelContext.with(contextFromTraceparent(TRACEPARENT), () =>
       client.request(
         'geo-service',
         'geo.nearest',
         { lon: 7 },
-        {
-          agencyId: 'agency-a',
-          actor: { kind: 'user', id: 'u1', roles: ['dispatcher'] },
-        },
+        { agencyId: 'agency-a', actor: { kind: 'user', id: 'u1', roles: ['dispatcher'] } },
       ),
     );
 
@@ -113,12 +121,15 @@ describe('RPC over HTTP keep-alive (ADR 0024)', () => {
       agencyId: 'agency-a',
       actor: { kind: 'user', id: 'u1', roles: ['dispatcher'] },
     });
-    // The caller's trace continues in the service (same trace id).
     expect(seen.traceparents.at(-1)).toMatch(/^00-0af7651916cd43dd8448eb211c80319c-/);
     expect(seen.activeTraceIds.at(-1)).toBe('0af7651916cd43dd8448eb211c80319c');
+    // The service's RPC stream (created empty with its consumer group) got no request.
+    const [stream] = await redis.keys(`${prefix}*gad:rpc:geo-service`);
+    expect(stream ? await redis.xlen(stream) : 0).toBe(0);
   });
 
-  it('serves many concurrent calls over the pooled connections', async () => {
+  it('spreads concurrent calls over the live instances', async () => {
+    seen.byInstance.clear();
     const replies = await Promise.all(
       Array.from({ length: 200 }, (_, i) =>
         client.request<{ units: string[] }>('geo-service', 'geo.nearest', { lon: i }),
@@ -127,6 +138,8 @@ describe('RPC over HTTP keep-alive (ADR 0024)', () => {
     expect(replies.map((reply) => reply.units[0])).toEqual(
       Array.from({ length: 200 }, (_, i) => `u@${i}`),
     );
+    expect(seen.byInstance.get('geo-1')).toBeGreaterThan(0);
+    expect(seen.byInstance.get('geo-2')).toBeGreaterThan(0);
   });
 
   it('keeps remote error codes and names unknown patterns', async () => {
@@ -139,57 +152,37 @@ describe('RPC over HTTP keep-alive (ADR 0024)', () => {
     );
   });
 
-  it('gives up at the deadline and the pool keeps serving', async () => {
-    const before = seen.slowStarted;
+  it('gives up at the deadline, and later calls are answered', async () => {
+    const before = seen.slowFinished;
     await expect(
       client.request('geo-service', 'geo.slow', { ms: 400 }, { timeoutMs: 100 }),
     ).rejects.toBeInstanceOf(RpcTimeoutError);
-    await waitFor(() => seen.slowFinished === before + 1, { description: 'the slow call ended' });
-    // A later call on the pool is answered normally.
+    await waitFor(() => seen.slowFinished > before, { description: 'the slow call ended' });
     await expect(client.request('geo-service', 'geo.nearest', { lon: 1 })).resolves.toMatchObject({
       units: ['u@1'],
     });
   });
 
-  it('refuses callers without the token, and bad bodies, changing nothing', async () => {
-    const url = `http://127.0.0.1:${transport.httpPort}/rpc/geo.nearest`;
-    const unauthenticated = await fetch(url, {
-      method: 'POST',
-      body: '{}',
-      headers: { connection: 'close' },
-    });
-    expect(unauthenticated.status).toBe(401);
-    const wrong = await fetch(url, {
-      method: 'POST',
-      body: '{}',
-      headers: { authorization: `Bearer ${token.replace('a', 'b')}`, connection: 'close' },
-    });
-    expect(wrong.status).toBe(401);
-    const garbage = await fetch(url, {
-      method: 'POST',
-      body: 'not json',
-      headers: { authorization: `Bearer ${token}`, connection: 'close' },
-    });
-    expect(garbage.status).toBe(400);
-    await expect(client.request('geo-service', 'geo.nearest', { lon: 2 })).resolves.toMatchObject({
-      units: ['u@2'],
-    });
-  });
-
-  it('reports an unreachable service as rpc_send_failed', async () => {
-    const offline = new BusClient({
-      redis: testStack.redisUrl,
-      prefix,
-      instanceId: 'gateway-2',
-      http: { urls: { 'geo-service': 'http://127.0.0.1:1' }, token },
-      logger: new CapturingLogger(),
-    });
-    try {
-      await expect(offline.request('geo-service', 'geo.nearest', {})).rejects.toMatchObject({
-        code: 'rpc_send_failed',
-      });
-    } finally {
-      await offline.close();
+  it('moves on from an instance that has gone, and falls back to the stream when none serves pub/sub', async () => {
+    // geo-2 stops: its heartbeat entry stays until it expires, but PUBLISH finds nobody there.
+    const keys = new PubSubRpcKeys(prefix);
+    await apps[1]?.close();
+    apps.splice(1, 1);
+    await redis.zadd(keys.instances('geo-service'), Date.now(), 'geo-2');
+    seen.byInstance.clear();
+    for (let i = 0; i < 10; i += 1) {
+      await expect(client.request('geo-service', 'geo.nearest', { lon: i })).resolves.toBeDefined();
     }
+    expect([...seen.byInstance.keys()]).toEqual(['geo-1']);
+
+    // Only a stream-only instance left: calls still succeed, over the stream.
+    await apps[0]?.close();
+    apps.splice(0, 1);
+    apps.push(await startInstance('geo-3', false));
+    await redis.del(keys.instances('geo-service'));
+    await expect(client.request('geo-service', 'geo.nearest', { lon: 3 })).resolves.toMatchObject({
+      units: ['u@3'],
+    });
+    expect(seen.byInstance.get('geo-3')).toBe(1);
   });
 });
