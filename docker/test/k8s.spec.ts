@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import {
   appNames,
   configIssues,
@@ -98,8 +98,8 @@ describeIfKubectl.each(['overlays/dev', 'overlays/prod'])('k8s %s', (overlay) =>
     const invalid: string[] = [];
     for (const object of objects) {
       const Model = modelOf(object.apiVersion, object.kind);
-      if (object.apiVersion === 'postgresql.cnpg.io/v1') {
-        continue; // custom resource: checked below
+      if (['postgresql.cnpg.io/v1', 'monitoring.coreos.com/v1'].includes(object.apiVersion)) {
+        continue; // custom resources: checked below
       }
       if (!Model) {
         invalid.push(`${object.kind} ${object.metadata.name}: unknown ${object.apiVersion}`);
@@ -396,6 +396,37 @@ describeIfKubectl.each(['overlays/dev', 'overlays/prod'])('k8s %s', (overlay) =>
     expect([...referenced].filter((reference) => !provided.has(reference))).toEqual([]);
   });
 
+  it('carries the alert rules of docs/operations/alerts.yml and scrapes every service', () => {
+    const alerts = parse(
+      readFileSync(join(repoRoot, 'docs', 'operations', 'alerts.yml'), 'utf8'),
+    ) as { groups: Array<{ rules: Array<{ alert: string }> }> };
+    const rule = find('PrometheusRule', 'gad-alerts')?.spec as typeof alerts;
+    const names = (rules: typeof alerts) =>
+      rules.groups.flatMap((group) => group.rules.map((entry) => entry.alert));
+    expect(names(rule)).toEqual(names(alerts));
+    expect(names(rule)).toEqual(
+      expect.arrayContaining([
+        'GadNotifyChannelFailing',
+        'GadNotifyEscalationsHigh',
+        'GadNotifyAckLatencyHigh',
+      ]),
+    );
+    const monitor = find('ServiceMonitor', 'gad-services')?.spec as {
+      selector: { matchLabels: Record<string, string> };
+      endpoints: Array<{ port: string; path: string }>;
+    };
+    expect(monitor.endpoints).toEqual([
+      expect.objectContaining({ port: 'http', path: '/metrics' }),
+    ]);
+    for (const app of appNames) {
+      const service = find('Service', app);
+      expect({ app, labels: service?.metadata.labels }).toEqual({
+        app,
+        labels: expect.objectContaining(monitor.selector.matchLabels),
+      });
+    }
+  });
+
   it('denies by default and lets only the architecture flows through', () => {
     const policies = objects.filter((object) => object.kind === 'NetworkPolicy');
     const deny = policies.find((policy) => policy.metadata.name === 'default-deny');
@@ -422,5 +453,16 @@ describeIfKubectl.each(['overlays/dev', 'overlays/prod'])('k8s %s', (overlay) =>
       expect(find('StatefulSet', 'redis')).toBeDefined();
       expect(common?.data?.REDIS_URL).toBe('redis://redis:6379');
     }
+  });
+});
+
+describe('k8s/base/monitoring', () => {
+  it('is what k8s/generate-monitoring.mjs generates from docs/operations/alerts.yml', () => {
+    const result = spawnSync(
+      process.execPath,
+      [join(repoRoot, 'k8s', 'generate-monitoring.mjs'), '--check'],
+      { encoding: 'utf8' },
+    );
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
   });
 });
