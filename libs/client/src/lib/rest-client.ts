@@ -18,6 +18,10 @@ import {
   type PositionsBatchRequest,
   type PositionsIngestResult,
   type TokenResponse,
+  type LoginRequest,
+  type LoginResponse,
+  type SessionList,
+  type SessionTokens,
 } from '@gad/contracts';
 import {
   ClientErrorCode,
@@ -234,6 +238,25 @@ export class GadRestClient {
       (await this.call('devLogin', { body: request })).body,
     /** Refreshes the access token now (the client also does this by itself when needed). */
     refresh: (): Promise<boolean> => this.refreshTokens(),
+    /**
+     * Password login: keeps the session tokens, or returns the MFA challenge (`mfaRequired`) of a
+     * user with TOTP; then {@link verifyMfa} with a code.
+     */
+    login: async (request: LoginRequest): Promise<LoginResponse> =>
+      (await this.call('login', { body: request })).body,
+    /** Second login step: the challenge and a TOTP or recovery code; keeps the session tokens. */
+    verifyMfa: async (challengeToken: string, code: string): Promise<SessionTokens> =>
+      (await this.call('verifyMfa', { body: { challengeToken, code } })).body,
+    /** The caller's live sessions. */
+    sessions: async (): Promise<SessionList> => (await this.call('listMySessions')).body,
+    /** Ends one of the caller's sessions. */
+    endSession: async (sessionId: string): Promise<void> => {
+      await this.call('endMySession', { params: { id: sessionId } });
+    },
+    /** Admin: ends every session of a user of the agency. */
+    endUserSessions: async (userId: string): Promise<void> => {
+      await this.call('endUserSessions', { params: { id: userId } });
+    },
   };
 
   readonly incidents = {
