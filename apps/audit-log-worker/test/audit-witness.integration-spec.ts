@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -342,6 +342,9 @@ describe('audit witness against the database superuser (real PostgreSQL)', () =>
       expect((await readWitness(dir, parts.signer)).problems).toEqual([]);
       const [file] = await readdir(dir);
       const path = join(dir, file ?? '');
+      // A write torn by a crash (no newline) is skipped, not taken for tampering.
+      await appendFile(path, '{"at":"2026-');
+      expect(await readWitness(dir, parts.signer)).toMatchObject({ lines: 3, problems: [] });
       const lines = (await readFile(path, 'utf8')).split('\n');
       await writeFile(path, [lines[0], lines[2], ''].join('\n'));
       expect((await readWitness(dir, parts.signer)).problems).toEqual([

@@ -84,7 +84,7 @@ async function main(): Promise<number> {
   const signer = new CheckpointSigner(env.AUDIT_SIGNING_KEY || undefined, extraKeys);
   const range = { ...bound(values.from, 'from'), ...bound(values.to, 'to') };
   const witness: WitnessContents | undefined = values.witness
-    ? await readWitness(values.witness, signer)
+    ? await readWitness(values.witness, signer, values.agency)
     : undefined;
   const dataSource = await openAuditDataSource({
     url: values['database-url'] ?? env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/gad',

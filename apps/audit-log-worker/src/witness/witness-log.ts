@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { canonicalJson } from '../chain/canonical-json';
 import { GENESIS_HASH } from '../chain/chain-hash';
 import type { CheckpointSigner } from '../chain/checkpoint-signer';
@@ -70,12 +72,14 @@ export interface WitnessContents {
 
 /**
  * Reads a witness file, or every `*.jsonl` file of a witness directory (one per worker process),
- * checking each file's line chain and every signature against the configured keys. A last line
- * without its newline is a write torn by a crash and is skipped.
+ * line by line, checking each file's line chain and every signature against the configured keys.
+ * Keeps the records of `agencyId` only, when given (a witness holds every agency's records). A last
+ * line without its newline is a write torn by a crash and is skipped.
  */
 export async function readWitness(
   path: string,
   signer: CheckpointSigner,
+  agencyId?: string,
 ): Promise<WitnessContents> {
   const files = (await stat(path)).isDirectory()
     ? (await readdir(path))
@@ -87,11 +91,11 @@ export async function readWitness(
   const records: WitnessRecord[] = [];
   let lines = 0;
   for (const file of files) {
-    const text = await readFile(file, 'utf8');
-    const complete = text.endsWith('\n') ? text : text.slice(0, text.lastIndexOf('\n') + 1);
+    const torn = !(await endsWithNewline(file));
     let prev = GENESIS_HASH;
     let n = 0;
-    for (const line of complete.split('\n').filter((item) => item.length > 0)) {
+    let pending: string | undefined;
+    const take = (line: string): void => {
       n += 1;
       lines += 1;
       const where = `${file} line ${n}`;
@@ -101,7 +105,7 @@ export async function readWitness(
       } catch {
         problems.push(`${where}: not JSON`);
         prev = sha256(line);
-        continue;
+        return;
       }
       const { sig, ...body } = parsed;
       if (body.n !== n || body.prev !== prev) {
@@ -111,18 +115,28 @@ export async function readWitness(
         problems.push(`${where}: no valid signature by a trusted key`);
       } else if (!recordIsSigned(signer, body.record)) {
         problems.push(`${where}: the ${body.record.kind} it holds has no valid signature`);
-      } else {
+      } else if (agencyId === undefined || body.record.agencyId === agencyId) {
         records.push(body.record);
       }
       prev = sha256(line);
+    };
+    const input = createReadStream(file, { encoding: 'utf8' });
+    for await (const line of createInterface({ input, crlfDelay: Infinity })) {
+      if (pending !== undefined && pending.length > 0) {
+        take(pending);
+      }
+      pending = line;
+    }
+    if (pending !== undefined && pending.length > 0 && !torn) {
+      take(pending);
     }
   }
   return {
     files: files.length,
     lines,
     problems,
-    forAgency(agencyId) {
-      const mine = records.filter((record) => record.agencyId === agencyId);
+    forAgency(wanted) {
+      const mine = records.filter((record) => record.agencyId === wanted);
       return {
         segments: mine.flatMap(({ kind, ...rest }) =>
           kind === 'segment' ? [rest as WitnessSegment] : [],
@@ -136,6 +150,21 @@ export async function readWitness(
       };
     },
   };
+}
+
+async function endsWithNewline(file: string): Promise<boolean> {
+  const handle = await open(file, 'r');
+  try {
+    const { size } = await handle.stat();
+    if (size === 0) {
+      return true;
+    }
+    const last = Buffer.alloc(1);
+    await handle.read(last, 0, 1, size - 1);
+    return last[0] === 0x0a;
+  } finally {
+    await handle.close();
+  }
 }
 
 function recordIsSigned(signer: CheckpointSigner, record: WitnessRecord): boolean {
