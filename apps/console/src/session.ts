@@ -4,6 +4,7 @@ import {
   type ClientTokens,
   type GadRestClient,
 } from '@gad/client';
+import { isMfaChallenge } from '@gad/contracts';
 import type { ConsoleConfig } from './config';
 
 const STORAGE_KEY = 'gad-console-session';
@@ -60,11 +61,29 @@ export class Session {
     return readStored() !== undefined;
   }
 
-  async login(login: string, password: string, agency?: string): Promise<SessionUser> {
+  /**
+   * The password step: the user, or for a user with MFA the challenge to answer with a code
+   * ({@link verifyMfa}).
+   */
+  async login(
+    login: string,
+    password: string,
+    agency?: string,
+  ): Promise<SessionUser | { challengeToken: string }> {
     this.ended = false;
-    await this.api.ops.login({
+    const { body } = await this.api.ops.login({
       body: { login, password, ...(agency ? { agency } : {}) },
     });
+    if (isMfaChallenge(body)) {
+      return { challengeToken: body.challengeToken };
+    }
+    return this.loadUser();
+  }
+
+  /** The second step: a TOTP or recovery code for the challenge of {@link login}. */
+  async verifyMfa(challengeToken: string, code: string): Promise<SessionUser> {
+    this.ended = false;
+    await this.api.auth.verifyMfa(challengeToken, code.trim());
     return this.loadUser();
   }
 
