@@ -3,6 +3,7 @@ import {
   EventTypes,
   Streams,
   createEnvelope,
+  traceIdOf,
   uuidv7,
   type AssignmentCreatedV1,
   type AssignmentUnacknowledgedV1,
@@ -88,7 +89,11 @@ describe('dispatch flow: command, acknowledgement and escalation', () => {
     }
   });
 
-  async function login(userId: string, roles: ('dispatcher' | 'officer')[], unitId?: string) {
+  async function login(
+    userId: string,
+    roles: ('admin' | 'dispatcher' | 'officer')[],
+    unitId?: string,
+  ) {
     const client = createGadClient({ baseUrl: services['api-gateway'].url });
     await client.auth.devLogin({ agencyId, userId, roles, ...(unitId ? { unitId } : {}) });
     return client;
@@ -188,6 +193,88 @@ describe('dispatch flow: command, acknowledgement and escalation', () => {
     expect(view.items[0]?.stages.delivered).toBeDefined();
     expect(view.items[0]?.escalations).toEqual([]);
   }, 60_000);
+
+  it("keeps one trace from the dispatcher's assignment POST to the device and the recorded acceptance", async () => {
+    const admin = await login('admin-1', ['admin']);
+    const { body: unit } = await admin.ops.createUnit({
+      body: { callSign: 'T-1', type: 'patrol', capabilities: [], crew: ['officer-t1'] },
+    });
+    await admin.ops.changeUnitStatus({
+      params: { id: unit.id },
+      body: { status: 'available', reason: 'on duty' },
+    });
+    const officer = await login('officer-t1', ['officer'], unit.id);
+    const received: DeliveredCommand[] = [];
+    const device = connectField({
+      url: services['ws-gateway'].url,
+      token: officer.getAccessToken() as string,
+      transports: ['websocket'],
+      onCommand: (command) => received.push(command),
+    });
+    devices.push(device);
+    await waitFor(() => device.socket.connected, { description: 'device connected' });
+    const dispatcher = await login('dispatcher-1', ['dispatcher']);
+    const { body: incident } = await dispatcher.incidents.create({
+      type: 'cardiac_arrest',
+      priority: 'P1',
+      location: { type: 'Point', coordinates: [-3.7038, 40.4168] },
+    });
+
+    // The dispatcher's POST starts the trace (as a browser or a proxy would send it).
+    const traceId = uuidv7().replace(/-/g, '');
+    const response = await fetch(
+      `${services['api-gateway'].url}/v1/incidents/${incident.id}/assignments`,
+      {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${dispatcher.getAccessToken() as string}`,
+          'content-type': 'application/json',
+          'idempotency-key': uuidv7(),
+          traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
+        },
+        body: JSON.stringify({ unitId: unit.id }),
+      },
+    );
+    expect(response.status).toBe(201);
+    const { id: assignmentId } = (await response.json()) as { id: string };
+    const command = await waitFor(() => received.find((c) => c.assignmentId === assignmentId), {
+      description: 'the command on the officer device',
+      timeoutMs: 15_000,
+    });
+    // The command carries the dispatch's trace; connectField returns it on the ack.
+    expect(traceIdOf(command.traceparent)).toBe(traceId);
+    expect(await device.ack(command.commandId, 'accepted')).toMatchObject({ ok: true });
+    const acks = await waitFor(
+      async () => {
+        const found = (await raw<{ commandId: string; stage: string }>(Streams.FieldAcks)).filter(
+          (e) => e.data.commandId === command.commandId && e.data.stage === 'accepted',
+        );
+        return found.length > 0 && found;
+      },
+      { description: 'the accepted ack on gad:field:acks' },
+    );
+    expect(acks.map((envelope) => traceIdOf(envelope.traceparent))).toEqual([traceId]);
+    // The acceptance api-gateway records (assignment → accepted) is in the same trace.
+    const accepted = await waitFor(
+      async () =>
+        (await raw<{ assignmentId: string; status: string }>(Streams.DispatchEvents)).find(
+          (e) =>
+            e.type === EventTypes.AssignmentUpdated &&
+            e.data.assignmentId === assignmentId &&
+            e.data.status === 'accepted',
+        ),
+      { description: 'the recorded acceptance', timeoutMs: 15_000 },
+    );
+    expect(traceIdOf(accepted.traceparent)).toBe(traceId);
+  }, 60_000);
+
+  /** Every envelope on a stream, in stream order. */
+  async function raw<T>(stream: string): Promise<Envelope<T>[]> {
+    const entries = await redis.xrange(`${prefix}${stream}`, '-', '+');
+    return entries.map(
+      ([, fields]) => JSON.parse(fields[fields.indexOf('envelope') + 1] as string) as Envelope<T>,
+    );
+  }
 
   it('resumes an escalation after notification-service is SIGKILLed, with no step repeated', async () => {
     const traceId = uuidv7().replace(/-/g, '');
