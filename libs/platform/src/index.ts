@@ -60,7 +60,12 @@ export {
   type TransactionOptions,
 } from './lib/database/database';
 export { boolArray, numberArray, textArray, timestampArray } from './lib/database/pg-array';
-export { redisClientFromUrl, isClusterUrl, parseClusterUrl } from './lib/redis/redis-client';
+export {
+  redisClientFromUrl,
+  redisTlsFromUrl,
+  isClusterUrl,
+  parseClusterUrl,
+} from './lib/redis/redis-client';
 export {
   RedisModule,
   REDIS_CLIENT,

@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createConnection } from 'node:net';
+import { createConnection, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { freePort } from './free-port';
 import { waitFor } from './wait-for';
 
@@ -17,14 +18,24 @@ export interface RedisServerHandle {
   dispose(): Promise<void>;
 }
 
-function ping(port: number): Promise<boolean> {
+/** Options of a private server: extra redis-server arguments (`--requirepass`, ACLs), TLS only. */
+export interface RedisServerOptions {
+  readonly args?: readonly string[];
+  /** TLS only (`--port 0 --tls-port <port>`, client certificates not required); url is rediss://. */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly caFile: string };
+}
+
+function ping(port: number, tls: boolean): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
+    const socket: Socket = tls
+      ? tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false })
+      : createConnection({ host: '127.0.0.1', port });
     socket.setTimeout(500);
-    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once(tls ? 'secureConnect' : 'connect', () => socket.write('PING\r\n'));
     socket.once('data', (data) => {
       socket.destroy();
-      resolve(data.toString().startsWith('+PONG'));
+      // A server that requires AUTH answers -NOAUTH: it is up.
+      resolve(/^(\+PONG|-NOAUTH)/.test(data.toString()));
     });
     socket.once('error', () => resolve(false));
     socket.once('timeout', () => {
@@ -38,7 +49,9 @@ function ping(port: number): Promise<boolean> {
  * A private redis-server on a free high port, for tests that stop, kill or restart Redis. The
  * machine's own Redis on 6379 is never touched.
  */
-export async function startRedisServer(): Promise<RedisServerHandle> {
+export async function startRedisServer(
+  options: RedisServerOptions = {},
+): Promise<RedisServerHandle> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'gad-redis-'));
   let child: ChildProcess | undefined;
@@ -53,8 +66,22 @@ export async function startRedisServer(): Promise<RedisServerHandle> {
     child = spawn(
       'redis-server',
       [
-        '--port',
-        String(port),
+        ...(options.tls
+          ? [
+              '--port',
+              '0',
+              '--tls-port',
+              String(port),
+              '--tls-cert-file',
+              options.tls.certFile,
+              '--tls-key-file',
+              options.tls.keyFile,
+              '--tls-ca-cert-file',
+              options.tls.caFile,
+              '--tls-auth-clients',
+              'no',
+            ]
+          : ['--port', String(port)]),
         '--bind',
         '127.0.0.1',
         '--save',
@@ -63,13 +90,14 @@ export async function startRedisServer(): Promise<RedisServerHandle> {
         'no',
         '--dir',
         dir,
+        ...(options.args ?? []),
       ],
       { stdio: 'ignore' },
     );
     const started = child;
     spawned.add(started);
     started.once('exit', () => spawned.delete(started));
-    await waitFor(() => ping(port), {
+    await waitFor(() => ping(port, Boolean(options.tls)), {
       description: `redis-server on port ${port}`,
       timeoutMs: 10_000,
     });
@@ -89,7 +117,7 @@ export async function startRedisServer(): Promise<RedisServerHandle> {
   await start();
   return {
     port,
-    url: `redis://127.0.0.1:${port}`,
+    url: `${options.tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`,
     stop,
     start,
     dispose: async () => {

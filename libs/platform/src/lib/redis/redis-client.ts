@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 
 /*
@@ -7,6 +9,42 @@ import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
  */
 
 const CLUSTER_SCHEME = /^rediss?\+cluster:\/\//i;
+
+/**
+ * TLS settings a `rediss://` / `rediss+cluster://` URL may carry as query parameters, so REDIS_URL
+ * stays the one Redis setting of every service (k8s: a Secret's `uri`):
+ *   `tls_ca_file`     PEM file of the CA(s) that signed the server certificate (a private CA);
+ *   `tls_servername`  the name the certificate must carry when it differs from the URL's host.
+ * The certificate is always verified. AUTH: `redis://user:password@host` (ACL user) or
+ * `redis://:password@host` (requirepass), percent-encoded.
+ */
+const TLS_PARAMS = { tls_ca_file: 'ca', tls_servername: 'servername' } as const;
+
+/** The URL without its TLS parameters, and the TLS options they give (undefined: none). */
+export function redisTlsFromUrl(url: string): { url: string; tls: ConnectionOptions | undefined } {
+  const parsed = new URL(url);
+  const secure = parsed.protocol.startsWith('rediss');
+  let tls: ConnectionOptions | undefined = secure ? {} : undefined;
+  for (const [param, option] of Object.entries(TLS_PARAMS)) {
+    const value = parsed.searchParams.get(param);
+    if (value === null) {
+      continue;
+    }
+    if (!secure) {
+      throw new Error(`REDIS_URL: ${param} needs a rediss:// (TLS) URL`);
+    }
+    parsed.searchParams.delete(param);
+    tls = {
+      ...tls,
+      ...(option === 'ca' ? { ca: readFileSync(value, 'utf8') } : { servername: value }),
+    };
+  }
+  const unknown = [...parsed.searchParams.keys()].filter((key) => key.startsWith('tls_'));
+  if (unknown.length > 0) {
+    throw new Error(`REDIS_URL: unknown TLS parameter(s) ${unknown.join(', ')}`);
+  }
+  return { url: parsed.toString(), tls };
+}
 
 /** True for `redis+cluster://` / `rediss+cluster://` URLs (docs/adr/0002-redis-cluster.md). */
 export function isClusterUrl(url: string): boolean {
@@ -23,7 +61,8 @@ export function parseClusterUrl(url: string): {
   nodes: Array<{ host: string; port: number }>;
   redisOptions: RedisOptions;
 } {
-  const parsed = new URL(url);
+  const { url: plain, tls } = redisTlsFromUrl(url);
+  const parsed = new URL(plain);
   const seeds = [parsed.host, ...(parsed.searchParams.get('nodes') ?? '').split(',')].filter(
     (seed) => seed.length > 0,
   );
@@ -38,8 +77,8 @@ export function parseClusterUrl(url: string): {
   if (parsed.password) {
     redisOptions.password = decodeURIComponent(parsed.password);
   }
-  if (parsed.protocol.startsWith('rediss')) {
-    redisOptions.tls = {};
+  if (tls) {
+    redisOptions.tls = tls;
   }
   return { nodes, redisOptions };
 }
@@ -55,7 +94,8 @@ export function parseClusterUrl(url: string): {
  */
 export function redisClientFromUrl(url: string, options: RedisOptions = {}): Redis {
   if (!isClusterUrl(url)) {
-    return new Redis(url, options);
+    const { url: plain, tls } = redisTlsFromUrl(url);
+    return new Redis(plain, tls ? { ...options, tls: { ...tls, ...options.tls } } : options);
   }
   const { nodes, redisOptions } = parseClusterUrl(url);
   const clusterOptions: ClusterOptions = {
