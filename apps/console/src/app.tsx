@@ -2,6 +2,7 @@ import type L from 'leaflet';
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { ConsoleConfig } from './config';
 import { AllCallPanel } from './all-call-panel';
+import { CallIntakePanel } from './call-intake-panel';
 import { CreateIncidentPanel } from './create-incident-panel';
 import {
   I18nContext,
@@ -195,24 +196,35 @@ function ConsoleView({
       }
       side={
         view.kind === 'create' ? (
-          <CreateIncidentPanel
-            session={session}
-            point={picked}
-            onPoint={setPicked}
-            mapCentre={() => {
-              const centre = mapRef.current?.getCenter();
-              return centre ? [centre.lat, centre.lng] : undefined;
-            }}
-            onCreated={(incident) => {
-              store.putIncident(incident);
-              setPicked(undefined);
-              setView({ kind: 'incident', id: incident.id });
-            }}
-            onCancel={() => {
-              setPicked(undefined);
-              setView({ kind: 'queue' });
-            }}
-          />
+          <>
+            <CallIntakePanel
+              session={session}
+              point={picked}
+              onCreated={(incident) => {
+                store.putIncident(incident);
+                setPicked(undefined);
+                setView({ kind: 'incident', id: incident.id });
+              }}
+            />
+            <CreateIncidentPanel
+              session={session}
+              point={picked}
+              onPoint={setPicked}
+              mapCentre={() => {
+                const centre = mapRef.current?.getCenter();
+                return centre ? [centre.lat, centre.lng] : undefined;
+              }}
+              onCreated={(incident) => {
+                store.putIncident(incident);
+                setPicked(undefined);
+                setView({ kind: 'incident', id: incident.id });
+              }}
+              onCancel={() => {
+                setPicked(undefined);
+                setView({ kind: 'queue' });
+              }}
+            />
+          </>
         ) : view.kind === 'units' ? (
           <UnitsPanel session={session} store={store} />
         ) : view.kind === 'all-call' ? (

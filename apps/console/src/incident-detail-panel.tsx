@@ -1,13 +1,15 @@
 import { isGadProblemError } from '@gad/client';
-import type {
-  IncidentPriority,
-  IncidentStatus,
-  NearestUnitsResponse,
-  TimelineEntry,
+import {
+  DEFAULT_DISPOSITION_CODES,
+  type IncidentPriority,
+  type IncidentStatus,
+  type NearestUnitsResponse,
+  type PlanProposal,
+  type TimelineEntry,
 } from '@gad/contracts';
 import { useCallback, useEffect, useState } from 'react';
 import { describeProblem } from './create-incident-panel';
-import { useI18n } from './i18n';
+import { useI18n, type Translate } from './i18n';
 import { PrioritySelect } from './priority-select';
 import type { Session } from './session';
 import type { ConsoleStore, EscalationView, IncidentView } from './store';
@@ -57,6 +59,18 @@ export function IncidentDetailPanel(props: IncidentDetailPanelProps) {
   const [nearest, setNearest] = useState<NearestUnitsResponse>();
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<Message>();
+  const [dispositions, setDispositions] = useState<readonly string[]>(DEFAULT_DISPOSITION_CODES);
+  const [disposition, setDisposition] = useState<string>('');
+  const [summary, setSummary] = useState('');
+  const [plan, setPlan] = useState<PlanProposal>();
+
+  useEffect(() => {
+    // The agency's own disposition codes (closing needs one of them).
+    session.api.ops
+      .getAgencySettings()
+      .then(({ body }) => setDispositions(body.settings.dispositionCodes))
+      .catch(() => undefined);
+  }, [session]);
 
   const load = useCallback(async () => {
     const api = session.api;
@@ -121,7 +135,15 @@ export function IncidentDetailPanel(props: IncidentDetailPanelProps) {
   const applyStatus = () =>
     change(() =>
       session.api.ops.changeIncidentStatus(
-        { params: { id: incident.id }, body: { status } },
+        {
+          params: { id: incident.id },
+          body: {
+            status,
+            ...(disposition && (status === 'closed' || status === 'cancelled')
+              ? { disposition, ...(summary.trim() ? { summary: summary.trim() } : {}) }
+              : {}),
+          },
+        },
         { ifMatch: etag ?? versionTag(incident) },
       ),
     );
@@ -133,6 +155,53 @@ export function IncidentDetailPanel(props: IncidentDetailPanelProps) {
       const [lon, lat] = incident.location.coordinates as [number, number];
       const { body } = await session.api.units.nearest({ lon, lat, limit: 5 });
       setNearest(body);
+    } catch (caught) {
+      setMessage({ kind: 'error', text: describeProblem(caught) });
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  /** The response plan of the incident's type, with the nearest eligible unit per requirement. */
+  async function proposePlan() {
+    setBusy(true);
+    setMessage(undefined);
+    try {
+      const { body } = await session.api.ops.getIncidentPlan({ params: { id: incident.id } });
+      setPlan(body);
+    } catch (caught) {
+      setPlan(undefined);
+      setMessage({ kind: 'error', text: describeProblem(caught) });
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  /** Dispatches every proposed unit in one step and says what could not be filled. */
+  async function dispatchPlan() {
+    setBusy(true);
+    setMessage(undefined);
+    try {
+      const { body } = await session.api.ops.dispatchIncidentPlan({
+        params: { id: incident.id },
+        body: {},
+      });
+      store.putAssignments(body.assignments);
+      setPlan(undefined);
+      setMessage(
+        body.unfilled.length === 0
+          ? { kind: 'ok', text: t('planDispatched', { count: body.assignments.length }) }
+          : {
+              kind: 'error',
+              text: t('planUnfilled', {
+                count: body.assignments.length,
+                missing: body.unfilled
+                  .map((line) => `${line.missing} × ${describeLine(line)}`)
+                  .join(', '),
+              }),
+            },
+      );
+      void store.refreshIncident(incident.id);
     } catch (caught) {
       setMessage({ kind: 'error', text: describeProblem(caught) });
     } finally {
@@ -251,10 +320,38 @@ export function IncidentDetailPanel(props: IncidentDetailPanelProps) {
             ))}
           </select>
         </label>
+        {status === 'closed' || status === 'cancelled' ? (
+          <>
+            <label>
+              {t('disposition')}
+              <select
+                data-testid="disposition-select"
+                value={disposition}
+                onChange={(e) => setDisposition(e.target.value)}
+              >
+                <option value="">—</option>
+                {dispositions.map((code) => (
+                  <option key={code} value={code}>
+                    {dispositionLabel(t, code)}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label>
+              {t('summary')}
+              <input
+                data-testid="disposition-summary"
+                value={summary}
+                maxLength={4000}
+                onChange={(e) => setSummary(e.target.value)}
+              />
+            </label>
+          </>
+        ) : null}
         <button
           type="button"
           data-testid="apply-status"
-          disabled={busy || status === incident.status}
+          disabled={busy || status === incident.status || (status === 'closed' && !disposition)}
           onClick={applyStatus}
         >
           {t('apply')}
@@ -307,7 +404,40 @@ export function IncidentDetailPanel(props: IncidentDetailPanelProps) {
         <button type="button" className="secondary" disabled={busy} onClick={() => dispatch()}>
           {t('dispatchNearest')}
         </button>
+        <button type="button" data-testid="propose-plan" disabled={busy} onClick={proposePlan}>
+          {t('responsePlan')}
+        </button>
       </div>
+      {plan ? (
+        <div className="plan" data-testid="plan">
+          <h3>{t('responsePlan')}</h3>
+          <ul>
+            {plan.lines.map((line) => (
+              <li key={line.index} data-testid="plan-line" data-missing={line.missing}>
+                <strong>
+                  {line.count} × {describeLine(line)}
+                </strong>
+                {': '}
+                {[
+                  ...line.assigned.map((unit) => `${unit.callSign} ✓`),
+                  ...line.recommended.map(
+                    (unit) => `${unit.callSign} (${Math.round(unit.distanceM ?? 0)} m)`,
+                  ),
+                ].join(', ') || '—'}
+                {line.missing > 0 ? ` — ${t('planMissing', { count: line.missing })}` : null}
+              </li>
+            ))}
+          </ul>
+          <button
+            type="button"
+            data-testid="dispatch-plan"
+            disabled={busy || plan.lines.every((line) => line.recommended.length === 0)}
+            onClick={dispatchPlan}
+          >
+            {t('dispatchPlan')}
+          </button>
+        </div>
+      ) : null}
       {nearest ? (
         <div className="recommendations" data-testid="recommendations">
           <h3>{t('recommendations')}</h3>
@@ -372,3 +502,15 @@ export function IncidentDetailPanel(props: IncidentDetailPanelProps) {
 
 const versionTag = (incident: IncidentView): string | undefined =>
   incident.version !== undefined ? `"${incident.version}"` : undefined;
+
+/** A disposition's name in the console's language (the code itself for an agency's own). */
+function dispositionLabel(t: Translate, code: string): string {
+  const label = t(`disposition_${code}`);
+  return label === `disposition_${code}` ? code : label;
+}
+
+/** "engine with als" for a plan line. */
+function describeLine(line: { unitType: string | null; capabilities: readonly string[] }): string {
+  const what = line.unitType ?? '*';
+  return line.capabilities.length > 0 ? `${what} + ${line.capabilities.join(', ')}` : what;
+}

@@ -350,6 +350,11 @@ describe('dispatch console in Chromium', () => {
     await b.getByTestId('filter-status').selectOption('all');
     for (const status of ['resolved', 'closed']) {
       await detail.getByTestId('status-select').selectOption(status);
+      if (status === 'closed') {
+        // Closing takes a disposition of the agency's list.
+        await detail.getByTestId('disposition-select').selectOption('false_alarm');
+        await detail.getByTestId('disposition-summary').fill('Smoke from a barbecue');
+      }
       await detail.getByTestId('apply-status').click();
       await detail.locator(`[data-testid=detail-status][data-status=${status}]`).waitFor();
     }

@@ -154,6 +154,11 @@ describe('dispatch feed: live changes and catch-up after a reconnect', () => {
       { ifMatch: meta.etag },
     );
     expect(updated.meta.status).toBe(200);
+    const note = await dispatcher.call('addIncidentNote', {
+      params: { id: incident.id },
+      body: { text: 'Two people on the third floor' },
+    });
+    expect(note.meta.status).toBe(201);
     for (const status of ['dispatched', 'resolved', 'closed'] as const) {
       await dispatcher.call('changeIncidentStatus', {
         params: { id: incident.id },
@@ -163,6 +168,7 @@ describe('dispatch feed: live changes and catch-up after a reconnect', () => {
     const expected = [
       'incident.created',
       'incident.updated',
+      'note.added',
       'incident.status_changed',
       'incident.status_changed',
       'incident.status_changed',
@@ -189,7 +195,8 @@ describe('dispatch feed: live changes and catch-up after a reconnect', () => {
       incidentEvents(online.events, incident.id).map((entry) => entry.feedId),
     );
     expect((caught[1].event.data as IncidentUpdatedV1).changes.priority).toBe('P1');
-    expect(caught.slice(2).map((entry) => (entry.event.data as { status: string }).status)).toEqual(
+    expect((caught[2].event.data as { text: string }).text).toBe('Two people on the third floor');
+    expect(caught.slice(3).map((entry) => (entry.event.data as { status: string }).status)).toEqual(
       ['dispatched', 'resolved', 'closed'],
     );
     expect(offline.resyncs).toEqual([]);

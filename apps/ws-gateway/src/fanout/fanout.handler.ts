@@ -68,6 +68,27 @@ export class FanoutHandler {
     await this.fanout.toZone(event);
   }
 
+  /** Call intake, notes and linked incidents (#23): incident ones also to its subscribers. */
+  @OnEvent([EventTypes.CallLinked, EventTypes.IncidentsLinked], byAgency)
+  async onIncidentLinks(
+    @Payload() event: EventEnvelope<'call.linked' | 'incidents.linked'>,
+  ): Promise<void> {
+    await this.fanout.toAgencyAndIncident(event);
+  }
+
+  @OnEvent(EventTypes.CallReceived, byAgency)
+  async onCallReceived(@Payload() event: EventEnvelope<'call.received'>): Promise<void> {
+    await this.fanout.toAgency(event);
+  }
+
+  @OnEvent(EventTypes.NoteAdded, byAgency)
+  async onNoteAdded(@Payload() event: EventEnvelope<'note.added'>): Promise<void> {
+    const { incidentId } = event.data;
+    await (incidentId
+      ? this.fanout.toAgencyAndIncident({ ...event, data: { ...event.data, incidentId } })
+      : this.fanout.toAgency(event));
+  }
+
   @OnEvent(EventTypes.UnitMoved)
   onUnitMoved(@Payload() event: EventEnvelope<'unit.moved'>): void {
     this.coalescer.add(event.agencyId, event.data);

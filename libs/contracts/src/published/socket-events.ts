@@ -123,6 +123,19 @@ export const dispatchServerEvents = {
   ),
   'geofence.exited': envelope('geofence.exited', 'A unit left a zone (agency, zone subscribers)'),
   'geofence.dwell': envelope('geofence.dwell', 'A unit stayed in a zone past its dwell time'),
+  'note.added': envelope(
+    'note.added',
+    'A note was added to an incident (agency and incident subscribers) or to a unit',
+  ),
+  'call.received': envelope('call.received', 'A call was taken (possible duplicate flagged)'),
+  'call.linked': envelope(
+    'call.linked',
+    'A call was linked to an incident (agency and incident subscribers)',
+  ),
+  'incidents.linked': envelope(
+    'incidents.linked',
+    'A duplicate was merged into its primary, or calls split off into a new incident',
+  ),
   'units.moved': {
     summary: 'Coalesced newest fix per unit (volatile, about every 500 ms)',
     payload: unitsMovedBatchSchema,

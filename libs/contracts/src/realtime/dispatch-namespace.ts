@@ -11,6 +11,10 @@ import type { GeofenceEnteredV1 } from '../events/geofence-entered/v1';
 import type { GeofenceExitedV1 } from '../events/geofence-exited/v1';
 import type { IncidentCreatedV1 } from '../events/incident-created/v1';
 import type { IncidentStatusChangedV1 } from '../events/incident-status-changed/v1';
+import type { NoteAddedV1 } from '../events/note-added/v1';
+import type { CallReceivedV1 } from '../events/call-received/v1';
+import type { CallLinkedV1 } from '../events/call-linked/v1';
+import type { IncidentsLinkedV1 } from '../events/incidents-linked/v1';
 import type { IncidentUpdatedV1 } from '../events/incident-updated/v1';
 import type { UnitMovedV1 } from '../events/unit-moved/v1';
 import type { UnitStatusChangedV1 } from '../events/unit-status-changed/v1';
@@ -164,7 +168,8 @@ export type ConsoleCommandAcknowledged = CommandAcknowledgedV1;
  * Events the server emits on `/dispatch`. Domain events are forwarded in their envelope with the
  * socket event name = the envelope `type` and a second argument {@link FeedMeta} (the event's feed
  * id): every one to every console of the agency (never another agency's), `incident.*`,
- * `assignment.*` and `command.acknowledged` also to the incident's subscribers, `geofence.*` also
+ * `assignment.*`, `command.acknowledged`, incident notes, `call.linked` and `incidents.linked`
+ * also to the incident's subscribers, `geofence.*` also
  * to the zone's (and a perimeter incident's) subscribers. A socket in several of the rooms gets an
  * event once. These are the events of {@link DISPATCH_FEED_EVENTS}; `units.moved` is volatile and
  * not part of the feed.
@@ -182,6 +187,10 @@ export interface DispatchServerToClientEvents {
   'geofence.entered': FeedListener<GeofenceEnteredV1>;
   'geofence.exited': FeedListener<GeofenceExitedV1>;
   'geofence.dwell': FeedListener<GeofenceDwellV1>;
+  'note.added': FeedListener<NoteAddedV1>;
+  'call.received': FeedListener<CallReceivedV1>;
+  'call.linked': FeedListener<CallLinkedV1>;
+  'incidents.linked': FeedListener<IncidentsLinkedV1>;
   'units.moved': (batch: UnitsMovedBatch) => void;
   notice: (notice: ServerNotice) => void;
   error: (error: SocketError) => void;
@@ -201,6 +210,10 @@ export const DISPATCH_FEED_EVENTS = [
   'geofence.entered',
   'geofence.exited',
   'geofence.dwell',
+  'note.added',
+  'call.received',
+  'call.linked',
+  'incidents.linked',
 ] as const satisfies readonly (keyof DispatchServerToClientEvents)[];
 export type DispatchFeedEvent = (typeof DISPATCH_FEED_EVENTS)[number];
 
