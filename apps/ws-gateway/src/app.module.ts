@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { AuditModule } from '@gad/audit';
 import { BusModule } from '@gad/bus';
 import { ConfigModule, RedisModule } from '@gad/platform';
 import { CommandsModule } from './commands/commands.module';
@@ -21,6 +22,12 @@ export class AppModule {
           redis: config.REDIS_URL,
           prefix: config.REDIS_KEY_PREFIX,
           instanceId: instanceIdOf(config),
+        }),
+        // No database: entries go to the audit queue, awaited before the socket is answered (ADR 0021).
+        AuditModule.forRoot({
+          service: 'ws-gateway',
+          redisUrl: config.REDIS_URL,
+          keyPrefix: config.REDIS_KEY_PREFIX,
         }),
         // The features; each folder under src/ is one module.
         RealtimeModule,

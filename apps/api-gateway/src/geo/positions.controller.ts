@@ -1,5 +1,6 @@
 import { Controller } from '@nestjs/common';
 import {
+  AuditActions,
   GEO_RPC_SERVICE,
   GeoRpcPatterns,
   operations,
@@ -61,9 +62,12 @@ export class PositionsController {
     return hazards.length > 0 ? { ...units, hazards } : units;
   }
 
-  /** Not audited per fix: positions are telemetry, not decisions. Officers: own unit only. */
+  /**
+   * Audited per request in summary form (who, when, the unit), not per fix: positions are
+   * telemetry (docs/adr/0021). Officers: own unit only.
+   */
   @HttpOperation(operations.reportPositions)
-  @Audited({ skip: true })
+  @Audited({ action: AuditActions.PositionsReported, objectType: 'unit', captureResult: false })
   reportPositions(
     @CurrentUser() user: AccessClaims,
     @OperationBody(operations.reportPositions) body: PositionsBatchRequest,
@@ -86,6 +90,7 @@ export class PositionsController {
   }
 
   @HttpOperation(operations.unitTrack)
+  @Audited({ action: AuditActions.TrackRead, objectType: 'unit', idParam: 'unitId' })
   track(
     @CurrentUser() user: AccessClaims,
     @OperationParams(operations.unitTrack) params: { unitId: string },

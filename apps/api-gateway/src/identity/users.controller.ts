@@ -60,6 +60,7 @@ export class UsersController {
   }
 
   @HttpOperation(operations.listUsers)
+  @Audited({ action: AuditActions.UserRead, objectType: 'user' })
   list(
     @CurrentUser() caller: AccessClaims,
     @OperationQuery(operations.listUsers) query: ListUsersQuery,
@@ -77,6 +78,7 @@ export class UsersController {
   }
 
   @HttpOperation(operations.getUser)
+  @Audited({ action: AuditActions.UserRead, objectType: 'user' })
   get(
     @CurrentUser() caller: AccessClaims,
     @OperationParams(operations.getUser) params: IdParams,

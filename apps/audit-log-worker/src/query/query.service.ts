@@ -36,7 +36,7 @@ export class QueryService {
     const rows = await this.repository.find({ agencyId, ...filters, beforeSeq, limit: limit + 1 });
     const items = rows.slice(0, limit).map(toStoredEntry);
     const last = items[items.length - 1];
-    this.audit(AuditActions.AuditQueried, agencyId, requestedBy, {
+    await this.audit(AuditActions.AuditQueried, agencyId, requestedBy, {
       filters: { ...filters, ...(cursor ? { cursor } : {}), limit },
       returned: items.length,
     });
@@ -46,7 +46,7 @@ export class QueryService {
   async verify(request: AuditVerifyRequest): Promise<AuditVerifyReply> {
     const { agencyId, requestedBy, ...range } = request;
     const reply = await this.verifier.verify(agencyId, range);
-    this.audit(AuditActions.AuditVerified, agencyId, requestedBy, {
+    await this.audit(AuditActions.AuditVerified, agencyId, requestedBy, {
       range,
       valid: reply.valid,
       entriesChecked: reply.entriesChecked,
@@ -55,13 +55,14 @@ export class QueryService {
     return reply;
   }
 
-  private audit(
+  private async audit(
     action: string,
     agencyId: string,
     requestedBy: Requester,
     details: Record<string, unknown>,
-  ): void {
-    this.recorder.record({
+  ): Promise<void> {
+    // On the queue before the answer leaves (docs/adr/0021): a read of the trail is never unrecorded.
+    await this.recorder.write({
       agencyId,
       actor: requestedBy.actor,
       action,

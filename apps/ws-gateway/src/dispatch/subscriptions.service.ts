@@ -3,6 +3,7 @@ import { roomOf, type SubscriptionRequest } from '@gad/contracts';
 import type { AuthedSocket } from '../realtime/socket-auth';
 import { WsException } from '../realtime/ws.exception';
 import { OwnershipRepository } from '../ownership/ownership.repository';
+import { SocketAuditService } from '../realtime/socket-audit.service';
 
 /**
  * Console subscriptions to an incident's or a zone's events. Rooms are qualified by the caller's
@@ -11,11 +12,22 @@ import { OwnershipRepository } from '../ownership/ownership.repository';
  */
 @Injectable()
 export class SubscriptionsService {
-  constructor(private readonly ownership: OwnershipRepository) {}
+  constructor(
+    private readonly ownership: OwnershipRepository,
+    private readonly audit: SocketAuditService,
+  ) {}
 
+  /** Joins the room; the subscription (or its refusal) is audited before the ack (ADR 0021). */
   async subscribe(socket: AuthedSocket, request: SubscriptionRequest): Promise<string> {
-    const room = await this.roomFor(socket, request);
+    let room: string;
+    try {
+      room = await this.roomFor(socket, request);
+    } catch (error) {
+      await this.audit.subscribed(socket, request, 'denied', (error as Error).message);
+      throw error;
+    }
     await socket.join(room);
+    await this.audit.subscribed(socket, request, 'success');
     return room;
   }
 

@@ -131,6 +131,7 @@ export class FanoutService {
         const sid = (socket?.data as SocketIdentity | undefined)?.user.sid;
         if (socket && (!revocation.sessionId || !sid || sid === revocation.sessionId)) {
           socket.emit('notice', notice);
+          (socket.data as SocketIdentity).revokedFor = revocation.reason;
           // This namespace's socket only: the connection may carry another user's socket.
           socket.disconnect();
           disconnected += 1;

@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import type { Namespace, Socket } from 'socket.io';
 import { instanceIdOf, WS_GATEWAY_CONFIG, type WsGatewayConfig } from '../ws-gateway.config';
 import { NamespacesRegistry } from './namespaces.registry';
+import { SocketAuditService } from './socket-audit.service';
 import { authenticateHandshake, type AuthedSocket, type NamespacePolicy } from './socket-auth';
 import { socketMember, SocketQuotaRepository, type SocketLease } from './socket-quota.repository';
 import { TokenBucket } from './token-bucket';
@@ -61,6 +62,7 @@ export class ConnectionService implements OnApplicationBootstrap, OnApplicationS
     @Inject(JwtVerifier) private readonly verifier: JwtVerifier,
     private readonly quota: SocketQuotaRepository,
     private readonly namespaces: NamespacesRegistry,
+    private readonly audit: SocketAuditService,
   ) {
     const id = instanceIdOf(config).replaceAll('|', '_');
     this.incarnation = `${id}#${randomBytes(4).toString('hex')}`;
@@ -85,14 +87,16 @@ export class ConnectionService implements OnApplicationBootstrap, OnApplicationS
   /** socket.io namespace middleware: a refusal reaches the client as `connect_error` with a code. */
   middleware(policy: NamespacePolicy) {
     return (socket: Socket, next: (error?: Error) => void): void => {
+      // The connect or the refusal is in the audit queue before the client hears of it (ADR 0021).
       this.admit(socket as AuthedSocket, policy).then(
-        () => next(),
-        (error: unknown) => {
+        () => this.audit.connected(socket, policy).then(() => next()),
+        async (error: unknown) => {
           const refusal = error instanceof WsException ? error : WsException.unavailable();
           if (!(error instanceof WsException)) {
             this.logger.warn({ err: error }, 'handshake failed');
           }
           this.metrics.rejected.add(1, { namespace: policy.name, code: refusal.code });
+          await this.audit.refused(socket, policy, refusal.code, refusal.message);
           next(refusal.toConnectError());
         },
       );
@@ -129,6 +133,7 @@ export class ConnectionService implements OnApplicationBootstrap, OnApplicationS
       Math.min(Math.max(data.expiresAt - now, 0), MAX_TIMER_MS),
     );
     this.metrics.sockets.add(1, { namespace: policy.name });
+    socket.once('disconnect', (reason: string) => this.audit.disconnected(socket, policy, reason));
     socket.once('disconnect', () => {
       clearTimeout(data.expiryTimer);
       this.metrics.sockets.add(-1, { namespace: policy.name });

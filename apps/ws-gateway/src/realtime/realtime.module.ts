@@ -4,6 +4,7 @@ import { WS_GATEWAY_CONFIG, type WsGatewayConfig } from '../ws-gateway.config';
 import { ConnectionService } from './connection.service';
 import { ConsumerFailoverService } from './consumer-failover.service';
 import { NamespacesRegistry } from './namespaces.registry';
+import { SocketAuditService } from './socket-audit.service';
 import { WsRedisKeys } from './redis-keys';
 import { SOCKET_QUOTA_KEYS, SocketQuotaRepository } from './socket-quota.repository';
 
@@ -32,7 +33,8 @@ import { SOCKET_QUOTA_KEYS, SocketQuotaRepository } from './socket-quota.reposit
     SocketQuotaRepository,
     ConnectionService,
     ConsumerFailoverService,
+    SocketAuditService,
   ],
-  exports: [NamespacesRegistry, ConnectionService],
+  exports: [NamespacesRegistry, ConnectionService, SocketAuditService],
 })
 export class RealtimeModule {}

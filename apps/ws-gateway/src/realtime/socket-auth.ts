@@ -26,6 +26,8 @@ export interface SocketIdentity {
   lease?: SocketLease;
   bucket?: TokenBucket;
   expiryTimer?: NodeJS.Timeout;
+  /** Set when a session revocation disconnects the socket: the reason, for the audit trail. */
+  revokedFor?: string;
 }
 
 export type AuthedSocket = Socket<

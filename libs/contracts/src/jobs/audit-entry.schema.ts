@@ -31,6 +31,18 @@ export const AuditActions = {
   CommandAcknowledged: 'command.ack',
   AuditQueried: 'audit.query',
   AuditVerified: 'audit.verify',
+  // Reads of sensitive resources, in summary form: who, which resource, when (docs/adr/0021).
+  TrackRead: 'track.read',
+  UserRead: 'user.read',
+  PositionsReported: 'position.ingest',
+  // ws-gateway: connections, refusals, subscriptions and revocation disconnects.
+  SocketConnected: 'socket.connect',
+  SocketRefused: 'socket.connect_refused',
+  SocketDisconnected: 'socket.disconnect',
+  SocketSubscribed: 'socket.subscribe',
+  SocketRevoked: 'socket.revoked_disconnect',
+  // geo-service: a unit entering or leaving a geofence.
+  GeofenceTransition: 'geofence.transition',
 } as const;
 export type AuditAction = (typeof AuditActions)[keyof typeof AuditActions];
 
