@@ -77,7 +77,11 @@ export class LoginThrottle {
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     @Inject(API_GATEWAY_CONFIG) private readonly config: ApiGatewayConfig,
-  ) {}
+  ) {
+    // Exported from the start, so the alerts on attacks always have a series.
+    locks.add(0, { scope: 'account' });
+    failures.add(0);
+  }
 
   /** Seconds until `account` may try again from `source` (0: now). */
   async retryAfter(account: string, source: string): Promise<number> {
