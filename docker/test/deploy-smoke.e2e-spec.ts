@@ -364,7 +364,12 @@ async function startCollectorSink(): Promise<{ url: string; server: Server }> {
 
 /** The secrets an operator provides: by `<secret>/<key>` or the variable the files put them in. */
 function operatorSecrets(): Env {
-  return { ...generatedSecrets(), ...databaseSecrets(appNames) };
+  return {
+    ...generatedSecrets(),
+    ...databaseSecrets(appNames),
+    // The prod overlay's Redis Cluster; mapped to the local cluster (no password there).
+    'gad-redis/url': 'redis+cluster://:redis-password@redis-cluster:6379',
+  };
 }
 
 interface Half {

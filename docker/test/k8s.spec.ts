@@ -146,6 +146,9 @@ describeIfKubectl.each(['overlays/dev', 'overlays/prod'])('k8s %s', (overlay) =>
     const secrets: Record<string, string> = {
       ...generatedSecrets(),
       DATABASE_URL: `postgresql://${runtimeRoleOf(app)}:secret@gad-pg-rw:5432/gad`,
+      REDIS_URL: overlay.endsWith('prod')
+        ? 'redis+cluster://:secret@redis-cluster:6379'
+        : 'redis://:secret@redis:6379',
     };
     const env: Record<string, string> = {};
     for (const source of container.envFrom ?? []) {
@@ -370,6 +373,8 @@ describeIfKubectl.each(['overlays/dev', 'overlays/prod'])('k8s %s', (overlay) =>
       'gad-notify/smtp-password',
       'gad-bootstrap/platform-admin-password',
       'gad-pg-migrator/uri',
+      'gad-redis/url',
+      'gad-redis/password',
     ]) {
       expect(referenced).toContain(name);
     }
@@ -439,8 +444,13 @@ describeIfKubectl.each(['overlays/dev', 'overlays/prod'])('k8s %s', (overlay) =>
     expect(JSON.stringify(fromIngress[0].spec)).toContain('["api-gateway","ws-gateway"]');
   });
 
-  it('runs Redis as the overlay expects', () => {
-    const common = find('ConfigMap', 'gad-common');
+  it('runs Redis as the overlay expects, with a password from the gad-redis Secret', () => {
+    const redisPassword = { secretKeyRef: { name: 'gad-redis', key: 'password' } };
+    const containerOf = (kind: string, name: string) =>
+      podSpecOf(find(kind, name) as K8sObject).containers[0] as Container & {
+        command?: string[];
+        args?: string[];
+      };
     if (overlay.endsWith('prod')) {
       const statefulSet = find('StatefulSet', 'redis-cluster');
       expect((statefulSet?.spec as { replicas: number }).replicas).toBe(6);
@@ -448,10 +458,23 @@ describeIfKubectl.each(['overlays/dev', 'overlays/prod'])('k8s %s', (overlay) =>
         'cluster-enabled yes',
       );
       expect(find('Job', 'redis-cluster-bootstrap')).toBeDefined();
-      expect(common?.data?.REDIS_URL).toMatch(/^redis\+cluster:\/\//);
+      const server = containerOf('StatefulSet', 'redis-cluster');
+      expect(server.command?.join(' ')).toMatch(/--requirepass "\$REDISCLI_AUTH" --masterauth/);
+      for (const container of [server, containerOf('Job', 'redis-cluster-bootstrap')]) {
+        expect(container.env).toContainEqual({ name: 'REDISCLI_AUTH', valueFrom: redisPassword });
+      }
     } else {
-      expect(find('StatefulSet', 'redis')).toBeDefined();
-      expect(common?.data?.REDIS_URL).toBe('redis://redis:6379');
+      const server = containerOf('StatefulSet', 'redis');
+      expect(server.args?.join(' ')).toContain('--requirepass $(REDISCLI_AUTH)');
+      expect(server.env).toContainEqual({ name: 'REDISCLI_AUTH', valueFrom: redisPassword });
+    }
+    // REDIS_URL carries the password: every service reads it from the Secret, never a ConfigMap.
+    expect(find('ConfigMap', 'gad-common')?.data?.REDIS_URL).toBeUndefined();
+    for (const app of appNames) {
+      expect(containerOf('Deployment', app).env).toContainEqual({
+        name: 'REDIS_URL',
+        valueFrom: { secretKeyRef: { name: 'gad-redis', key: 'url' } },
+      });
     }
   });
 });
