@@ -1,0 +1,384 @@
+import type {
+  Assignment,
+  AssignmentCreatedV1,
+  Hazard,
+  HazardList,
+  IncidentHazards,
+  IncidentReplayFrame,
+  IncidentResponseTimes,
+  NearestUnitsResponse,
+  PositionsIngestResult,
+  ResponseFigures,
+  Unit,
+} from '@gad/contracts';
+import {
+  createTestDatabase,
+  startServiceProcess,
+  waitFor,
+  type ServiceProcess,
+  type TestDatabase,
+} from '@gad/testing';
+import { DispatchTestApp, POINT, type Caller } from './dispatch-test-app';
+
+/**
+ * Issue #23 part B against the real api-gateway (in process), geo-service (the built app as a
+ * process), PostgreSQL/PostGIS and Redis: premise and hazard information (CRUD, at a point, with
+ * the nearest units, in `assignment.created` for the command), the response-time figures of an
+ * incident taken from call to cleared (per incident, grouped, CSV export) and the flight recorder
+ * at three moments and as a stream of frames.
+ */
+describe('api-gateway hazards, response-time figures and the flight recorder', () => {
+  const agencyId = 'agency-cad-b';
+  const scene = { lon: -3.6905, lat: 40.4192 };
+  let t: DispatchTestApp;
+  let geoDb: TestDatabase;
+  let geo: ServiceProcess;
+  let dispatcher: Caller;
+  let supervisor: Caller;
+  let tracker: Caller;
+  let outsider: Caller;
+
+  beforeAll(async () => {
+    t = await DispatchTestApp.start();
+    geoDb = await createTestDatabase();
+    geo = await startServiceProcess({
+      app: 'geo-service',
+      env: {
+        DATABASE_URL: geoDb.url,
+        REDIS_URL: t.config.REDIS_URL,
+        REDIS_KEY_PREFIX: t.config.REDIS_KEY_PREFIX,
+      },
+      readyTimeoutMs: 60_000,
+    });
+    dispatcher = await t.caller(agencyId, 'dispatcher-1', ['dispatcher']);
+    supervisor = await t.caller(agencyId, 'supervisor-1', ['supervisor']);
+    tracker = await t.caller(agencyId, 'tracker-1', ['service']);
+    outsider = await t.caller(`${agencyId}-other`, 'supervisor-x', ['supervisor', 'dispatcher']);
+  }, 120_000);
+
+  afterAll(async () => {
+    await geo?.stop();
+    await t?.close();
+    await geoDb?.drop();
+  }, 60_000);
+
+  const square = (lon: number, lat: number, half: number) => ({
+    type: 'Polygon' as const,
+    coordinates: [
+      [
+        [lon - half, lat - half],
+        [lon + half, lat - half],
+        [lon + half, lat + half],
+        [lon - half, lat + half],
+        [lon - half, lat - half],
+      ] as [number, number][],
+    ],
+  });
+
+  it('keeps hazards per agency and finds those that apply at a point, most severe first', async () => {
+    const dog = await t.send<Hazard>(dispatcher, 'POST', '/v1/hazards', {
+      title: 'Dog on premises',
+      severity: 'caution',
+      address: 'Calle de Alcalá 50',
+      area: POINT(scene.lon + 0.0001, scene.lat),
+    });
+    expect(dog.status).toBe(201);
+    expect(dog.body).toMatchObject({
+      agencyId,
+      radiusM: 25,
+      severity: 'caution',
+      createdBy: 'dispatcher-1',
+    });
+    const oxygen = await t.send<Hazard>(supervisor, 'POST', '/v1/hazards', {
+      title: 'Oxygen in use',
+      details: 'Home oxygen, 3rd floor',
+      severity: 'danger',
+      area: square(scene.lon, scene.lat, 0.001),
+    });
+    expect(oxygen.status).toBe(201);
+    const farAway = await t.send<Hazard>(dispatcher, 'POST', '/v1/hazards', {
+      title: 'Far away',
+      area: POINT(scene.lon + 0.05, scene.lat),
+    });
+    expect(farAway.status).toBe(201);
+
+    // A bow-tie polygon and an unknown key are refused; nothing is stored.
+    const bowTie = await t.send(dispatcher, 'POST', '/v1/hazards', {
+      title: 'Bad',
+      area: {
+        type: 'Polygon',
+        coordinates: [
+          [
+            [0, 0],
+            [1, 1],
+            [1, 0],
+            [0, 1],
+            [0, 0],
+          ],
+        ],
+      },
+    });
+    expect(bowTie).toMatchObject({ status: 422, body: { code: 'hazard_area_invalid' } });
+    expect(
+      (await t.send(dispatcher, 'POST', '/v1/hazards', { title: 'x', area: POINT(0, 0), extra: 1 }))
+        .status,
+    ).toBe(422);
+
+    const here = await t.send<HazardList>(
+      dispatcher,
+      'GET',
+      `/v1/hazards?lon=${scene.lon}&lat=${scene.lat}`,
+    );
+    expect(here.body.items.map((hazard) => hazard.title)).toEqual([
+      'Oxygen in use',
+      'Dog on premises',
+    ]);
+    const all = await t.send<HazardList>(dispatcher, 'GET', '/v1/hazards?limit=2');
+    expect(all.body.items).toHaveLength(2);
+    expect(all.body.nextCursor).toBeDefined();
+
+    // Another agency neither sees nor changes them.
+    expect((await t.send(outsider, 'GET', `/v1/hazards/${dog.body.id}`)).status).toBe(404);
+    expect(
+      (await t.send(outsider, 'PATCH', `/v1/hazards/${dog.body.id}`, { title: 'x' })).status,
+    ).toBe(404);
+    expect((await t.send(outsider, 'DELETE', `/v1/hazards/${dog.body.id}`)).status).toBe(404);
+    expect((await t.send<HazardList>(outsider, 'GET', '/v1/hazards')).body.items).toEqual([]);
+
+    const renamed = await t.send<Hazard>(dispatcher, 'PATCH', `/v1/hazards/${farAway.body.id}`, {
+      title: 'Far away (checked)',
+      details: 'gone',
+    });
+    expect(renamed.body).toMatchObject({ title: 'Far away (checked)', details: 'gone' });
+    expect((await t.send(dispatcher, 'DELETE', `/v1/hazards/${farAway.body.id}`)).status).toBe(204);
+    expect((await t.send(dispatcher, 'GET', `/v1/hazards/${farAway.body.id}`)).status).toBe(404);
+  });
+
+  it('shows the hazards with the nearest units, sends them with the dispatch, and reports the response times and the replay', async () => {
+    const unit = (
+      await t.send<Unit>(dispatcher, 'POST', '/v1/units', { callSign: 'Bomba 7', type: 'engine' })
+    ).body;
+    await t.send(dispatcher, 'POST', `/v1/units/${unit.id}/status`, { status: 'available' });
+    const report = async (lon: number, lat: number, seq: number, at: Date) =>
+      expect(
+        (
+          await t.send<PositionsIngestResult>(tracker, 'POST', '/v1/positions', {
+            positions: [
+              {
+                unitId: unit.id,
+                position: POINT(lon, lat),
+                recordedAt: at.toISOString(),
+                seq,
+                // Wide enough that moving closer within a second is no teleport.
+                accuracyM: 250,
+              },
+            ],
+          })
+        ).body,
+      ).toMatchObject({ rejected: [], duplicates: 0, late: 0, accepted: 1 });
+    await report(scene.lon + 0.01, scene.lat, 1, new Date(Date.now() - 600_000));
+
+    const nearest = await waitFor(
+      async () => {
+        const reply = await t.send<NearestUnitsResponse>(
+          dispatcher,
+          'GET',
+          `/v1/units/nearest?lon=${scene.lon}&lat=${scene.lat}&maxAgeS=3600`,
+        );
+        return reply.body.items.some((item) => item.unitId === unit.id) && reply.body;
+      },
+      { description: 'geo-service knows the unit', timeoutMs: 15_000 },
+    );
+    expect(nearest.hazards?.map((hazard) => hazard.title)).toEqual([
+      'Oxygen in use',
+      'Dog on premises',
+    ]);
+
+    const incident = (
+      await t.send<{ id: string; createdAt: string }>(dispatcher, 'POST', '/v1/incidents', {
+        type: 'structure_fire',
+        priority: 'P1',
+        location: POINT(scene.lon, scene.lat),
+      })
+    ).body;
+    const hazards = await t.send<IncidentHazards>(
+      dispatcher,
+      'GET',
+      `/v1/incidents/${incident.id}/hazards`,
+    );
+    expect(hazards.body.items.map((hazard) => hazard.severity)).toEqual(['danger', 'caution']);
+    expect((await t.send(outsider, 'GET', `/v1/incidents/${incident.id}/hazards`)).status).toBe(
+      404,
+    );
+
+    const beforeDispatch = new Date();
+    const assignment = (
+      await t.send<Assignment>(dispatcher, 'POST', `/v1/incidents/${incident.id}/assignments`, {
+        unitId: unit.id,
+      })
+    ).body;
+    const created = await t.waitForEvent<AssignmentCreatedV1>(
+      (event) => event.type === 'assignment.created' && event.data.assignmentId === assignment.id,
+    );
+    expect(created.data.hazards).toEqual([
+      expect.objectContaining({
+        title: 'Oxygen in use',
+        severity: 'danger',
+        details: 'Home oxygen, 3rd floor',
+      }),
+      expect.objectContaining({
+        title: 'Dog on premises',
+        severity: 'caution',
+        address: 'Calle de Alcalá 50',
+      }),
+    ]);
+
+    const step = async (status: string) =>
+      expect(
+        (await t.send(dispatcher, 'POST', `/v1/assignments/${assignment.id}/status`, { status }))
+          .status,
+      ).toBe(200);
+    await step('en_route');
+    const enRouteAt = new Date();
+    await report(scene.lon + 0.005, scene.lat, 2, enRouteAt);
+    await waitFor(async () => Date.now() > enRouteAt.getTime() + 20, {
+      description: 'a moment later',
+    });
+    const whileEnRoute = new Date();
+    await step('on_scene');
+    await report(scene.lon, scene.lat, 3, new Date());
+    const resolved = await t.send(dispatcher, 'POST', `/v1/incidents/${incident.id}/status`, {
+      status: 'resolved',
+    });
+    expect(resolved.status).toBe(200);
+    const afterResolved = new Date(Date.now() + 5);
+    await waitFor(async () => Date.now() > afterResolved.getTime(), { description: 'after' });
+
+    // Response times: every milestone in order, within the P1 target.
+    const times = (
+      await t.send<IncidentResponseTimes>(
+        supervisor,
+        'GET',
+        `/v1/incidents/${incident.id}/response-times`,
+      )
+    ).body;
+    const m = times.milestones;
+    expect(m.callReceivedAt).toBeNull();
+    const order = [m.createdAt, m.firstDispatchAt, m.firstEnRouteAt, m.firstOnSceneAt, m.clearedAt];
+    expect(order.every((value) => value !== null)).toBe(true);
+    expect([...order].sort()).toEqual(order);
+    expect(times).toMatchObject({
+      priority: 'P1',
+      type: 'structure_fire',
+      targetS: 480,
+      withinTarget: true,
+    });
+    expect(times.intervalsS.response).toBeGreaterThan(0);
+
+    const range = `from=${encodeURIComponent(new Date(Date.now() - 3_600_000).toISOString())}&to=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`;
+    const figures = await t.send<ResponseFigures>(
+      supervisor,
+      'GET',
+      `/v1/reports/response-times?${range}&groupBy=priority,type`,
+    );
+    expect(figures.status).toBe(200);
+    expect(figures.body.groups).toEqual([
+      expect.objectContaining({
+        key: { priority: 'P1', type: 'structure_fire' },
+        count: 1,
+        withinTarget: { count: 1, share: 1 },
+      }),
+    ]);
+    expect(figures.body.groups[0]?.intervals.response.medianS).toBeCloseTo(
+      times.intervalsS.response ?? -1,
+      1,
+    );
+    expect((await t.send(dispatcher, 'GET', `/v1/reports/response-times?${range}`)).status).toBe(
+      403,
+    );
+    expect(
+      (await t.send<ResponseFigures>(outsider, 'GET', `/v1/reports/response-times?${range}`)).body
+        .groups,
+    ).toEqual([]);
+    expect(
+      (
+        await t.send(
+          supervisor,
+          'GET',
+          `/v1/reports/response-times?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z`,
+        )
+      ).status,
+    ).toBe(422);
+
+    const csv = await fetch(`${t.baseUrl}/v1/reports/response-times/export?${range}`, {
+      headers: { authorization: `Bearer ${supervisor.token}` },
+    });
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    const lines = (await csv.text()).trim().split('\r\n');
+    expect(lines[0]).toBe(
+      'incident_id,priority,type,zone,call_received_at,created_at,first_dispatch_at,first_en_route_at,first_on_scene_at,cleared_at,response_s,within_target',
+    );
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(new RegExp(`^${incident.id},P1,structure_fire,ezjm\\w,,`));
+    expect(lines[1]?.endsWith(',true')).toBe(true);
+
+    // The flight recorder at three moments.
+    const replay = async (at: Date) =>
+      (
+        await t.send<IncidentReplayFrame>(
+          supervisor,
+          'GET',
+          `/v1/incidents/${incident.id}/replay?at=${encodeURIComponent(at.toISOString())}`,
+        )
+      ).body;
+    const first = await replay(beforeDispatch);
+    expect(first).toMatchObject({
+      existed: true,
+      incident: { status: 'new', priority: 'P1' },
+      units: [],
+    });
+    const second = await replay(whileEnRoute);
+    expect(second.incident?.status).toBe('dispatched');
+    expect(second.units).toEqual([
+      expect.objectContaining({
+        unitId: unit.id,
+        callSign: 'Bomba 7',
+        status: 'en_route',
+        position: POINT(scene.lon + 0.005, scene.lat),
+      }),
+    ]);
+    const third = await replay(afterResolved);
+    expect(third.incident?.status).toBe('resolved');
+    expect(third.units[0]).toMatchObject({
+      status: 'on_scene',
+      position: POINT(scene.lon, scene.lat),
+    });
+    expect(
+      (
+        await t.send(
+          outsider,
+          'GET',
+          `/v1/incidents/${incident.id}/replay?at=${encodeURIComponent(afterResolved.toISOString())}`,
+        )
+      ).status,
+    ).toBe(404);
+
+    // ... and as a stream of frames, one a second.
+    // Whole steps back from the end, so the last frame is at `afterResolved` and the first before the incident.
+    const steps = Math.ceil((afterResolved.getTime() - Date.parse(incident.createdAt)) / 1000) + 1;
+    const from = new Date(afterResolved.getTime() - steps * 1000);
+    const framesReply = await fetch(
+      `${t.baseUrl}/v1/incidents/${incident.id}/replay/frames?from=${encodeURIComponent(from.toISOString())}&to=${encodeURIComponent(afterResolved.toISOString())}&stepS=1`,
+      { headers: { authorization: `Bearer ${supervisor.token}` } },
+    );
+    expect(framesReply.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
+    const frames = (await framesReply.text())
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as IncidentReplayFrame);
+    expect(frames).toHaveLength(steps + 1);
+    expect(frames[0]).toMatchObject({ existed: false, incident: null });
+    expect(frames[frames.length - 1]?.incident?.status).toBe('resolved');
+  });
+});
