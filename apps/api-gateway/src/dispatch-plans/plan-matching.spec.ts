@@ -18,12 +18,12 @@ describe('response plan matching', () => {
     expect(unitFits({ count: 1 }, unit('x', 'anything'))).toBe(true);
   });
 
-  it('counts each unit on one line at most, in order, up to each count', () => {
+  it('counts each unit on one line at most, up to each count, the narrower line first', () => {
     const sut = matchUnits(
       [{ count: 1 }, { unitType: 'engine', count: 2 }],
       [unit('e1', 'engine'), unit('e2', 'engine'), unit('e3', 'engine')],
     );
-    expect(sut.map((line) => line.map((u) => u.unitId))).toEqual([['e1'], ['e2', 'e3']]);
+    expect(sut.map((line) => line.map((u) => u.unitId))).toEqual([['e3'], ['e1', 'e2']]);
   });
 
   it('fills the narrowest line first so a general line never takes the only fitting unit', () => {
