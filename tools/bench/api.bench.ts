@@ -1,7 +1,8 @@
 /*
  * `npm run bench -- api`: POST /v1/incidents and GET /v1/incidents on the built api-gateway at a
  * fixed rate (autocannon), next to a bare Fastify + pg server running the same SQL in the same run.
- * Flags: --seconds 10 --rate 500 --connections 20 --seed 10000 --no-write
+ * Flags: --seconds 10 --rate 500 --connections 20 --seed 10000[,1000000] --no-write
+ * (`--seed` lists incident counts: the runs repeat at each, adding incidents up to the next)
  */
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -28,7 +29,8 @@ interface Flags {
   seconds: number;
   rate: number;
   connections: number;
-  seed: number;
+  /** Incidents seeded, ascending: the four runs repeat at each count. */
+  seed: number[];
   write: boolean;
 }
 
@@ -193,7 +195,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     seconds: 10,
     rate: 500,
     connections: 20,
-    seed: 10_000,
+    seed: [10_000],
     write: true,
   });
   const benchStart = performance.now();
@@ -225,6 +227,8 @@ export async function main(args: string[], { root }: { root: string }): Promise<
         RATE_LIMIT_IP_POINTS: '10000000',
         RATE_LIMIT_USER_POINTS: '10000000',
         MAX_IN_FLIGHT_REQUESTS: '10000',
+        // A fixed limit: the adaptive one (ADR 0024) would shed when latency moves.
+        CONCURRENCY_LIMIT_MIN: '10000',
       },
       readyTimeoutMs: 60_000,
     });
@@ -238,53 +242,64 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     await client.connect();
     pgVersion = (await client.query<{ v: string }>("SELECT current_setting('server_version') AS v"))
       .rows[0].v;
-    await client.query(
-      `INSERT INTO dispatch.incidents (id, agency_id, type, priority, location, created_by, created_at)
-       SELECT gen_random_uuid(), $1, 'seed', (ARRAY['P1','P2','P3','P4'])[1 + g % 4],
-              ST_SetSRID(ST_MakePoint(-3.7 + random() * 0.2, 40.4 + random() * 0.2), 4326)::geography,
-              'seed', now() - g * interval '1 second'
-         FROM generate_series(1, $2::int) AS g`,
-      [AGENCY, flags.seed],
-    );
-    await client.query('VACUUM ANALYZE dispatch.incidents');
-    await client.end();
-    log(`seeded ${flags.seed} incidents; api-gateway ${gateway.url}`);
     bare = await startBare(root, database.url);
-
-    const at = `@ ${flags.rate}/s`;
-    rows.push(
-      await run(
-        `api-gateway POST /v1/incidents ${at}`,
-        gateway.url,
-        'POST',
-        '/v1/incidents',
-        accessToken,
-        flags,
-      ),
-    );
-    rows.push(
-      await run(
-        `bare Fastify + pg POST ${at}`,
-        bare.url,
-        'POST',
-        '/v1/incidents',
-        undefined,
-        flags,
-      ),
-    );
-    rows.push(
-      await run(
-        `api-gateway GET /v1/incidents ${at}`,
-        gateway.url,
-        'GET',
-        '/v1/incidents',
-        accessToken,
-        flags,
-      ),
-    );
-    rows.push(
-      await run(`bare Fastify + pg GET ${at}`, bare.url, 'GET', '/v1/incidents', undefined, flags),
-    );
+    let seeded = 0;
+    for (const size of flags.seed) {
+      await client.query(
+        `INSERT INTO dispatch.incidents (id, agency_id, type, priority, location, created_by, created_at)
+         SELECT gen_random_uuid(), $1, 'seed', (ARRAY['P1','P2','P3','P4'])[1 + g % 4],
+                ST_SetSRID(ST_MakePoint(-3.7 + random() * 0.2, 40.4 + random() * 0.2), 4326)::geography,
+                'seed', now() - g * interval '1 second'
+           FROM generate_series($3::int + 1, $2::int) AS g`,
+        [AGENCY, size, seeded],
+      );
+      seeded = Math.max(seeded, size);
+      await client.query('VACUUM ANALYZE dispatch.incidents');
+      log(`seeded ${seeded} incidents; api-gateway ${gateway.url}`);
+      const at = `@ ${flags.rate}/s`;
+      const n = `${size.toLocaleString('en')} incidents:`;
+      rows.push(
+        await run(
+          `${n} api-gateway POST /v1/incidents ${at}`,
+          gateway.url,
+          'POST',
+          '/v1/incidents',
+          accessToken,
+          flags,
+        ),
+      );
+      rows.push(
+        await run(
+          `${n} bare Fastify + pg POST ${at}`,
+          bare.url,
+          'POST',
+          '/v1/incidents',
+          undefined,
+          flags,
+        ),
+      );
+      rows.push(
+        await run(
+          `${n} api-gateway GET /v1/incidents ${at}`,
+          gateway.url,
+          'GET',
+          '/v1/incidents',
+          accessToken,
+          flags,
+        ),
+      );
+      rows.push(
+        await run(
+          `${n} bare Fastify + pg GET ${at}`,
+          bare.url,
+          'GET',
+          '/v1/incidents',
+          undefined,
+          flags,
+        ),
+      );
+    }
+    await client.end();
   } finally {
     bare?.stop();
     await gateway?.stop();
@@ -294,11 +309,16 @@ export async function main(args: string[], { root }: { root: string }): Promise<
 
   const verdict = (row: Latency): string =>
     row.p95 <= 20 && row.p99 <= 50 ? 'met' : '**NOT met**';
-  const [postGw, postBare, getGw, getBare] = rows;
-  const summary = [
-    `- POST /v1/incidents at ${flags.rate}/s: p95 **${fmt(postGw.p95)} ms**, p99 **${fmt(postGw.p99)} ms** — budget p95 ≤ 20 ms, p99 ≤ 50 ms: ${verdict(postGw)}; bare baseline p95 ${fmt(postBare.p95)} ms (gateway/bare ${fmt(postGw.p95 / postBare.p95, 1)}×)`,
-    `- GET /v1/incidents at ${flags.rate}/s: p95 **${fmt(getGw.p95)} ms**, p99 **${fmt(getGw.p99)} ms** — budget: ${verdict(getGw)}; bare baseline p95 ${fmt(getBare.p95)} ms (gateway/bare ${fmt(getGw.p95 / getBare.p95, 1)}×)`,
-  ];
+  const summary: string[] = [];
+  for (const [index, size] of flags.seed.entries()) {
+    const [postGw, postBare, getGw, getBare] = rows.slice(index * 4, index * 4 + 4);
+    if (!postGw || !postBare || !getGw || !getBare) continue;
+    const n = `${size.toLocaleString('en')} incidents`;
+    summary.push(
+      `- ${n}, POST /v1/incidents at ${flags.rate}/s: p95 **${fmt(postGw.p95)} ms**, p99 **${fmt(postGw.p99)} ms** — budget p95 ≤ 20 ms, p99 ≤ 50 ms: ${verdict(postGw)}; bare baseline p95 ${fmt(postBare.p95)} ms (gateway/bare ${fmt(postGw.p95 / postBare.p95, 1)}×)`,
+      `- ${n}, GET /v1/incidents at ${flags.rate}/s: p95 **${fmt(getGw.p95)} ms**, p99 **${fmt(getGw.p99)} ms** — budget: ${verdict(getGw)}; bare baseline p95 ${fmt(getBare.p95)} ms (gateway/bare ${fmt(getGw.p95 / getBare.p95, 1)}×)`,
+    );
+  }
   const totalSeconds = (performance.now() - benchStart) / 1_000;
   console.log(`\n${table(rows)}\n\n${summary.join('\n')}\n`);
   const section = [
@@ -307,7 +327,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     `Command: \`node tools/bench/run.mjs api${args.length ? ` ${args.join(' ')}` : ''}\` (\`npm run bench -- api\`, after \`node tools/scripts/build.mjs\`). Whole run ${fmt(totalSeconds, 0)} s.`,
     `Recorded ${new Date().toISOString()} on ${machine()}, load average ${fmt(loadBefore, 1)} at the start and ${fmt(loadavg()[0], 1)} at the end, Node ${process.version}, PostgreSQL ${pgVersion}, Redis on loopback; the bench, the servers, PostgreSQL and Redis share the machine (and it is shared with other work).`,
     '',
-    `Method: a throwaway database (cloned from \`gad_test\`, dropped afterwards) with ${flags.seed.toLocaleString('en')} seeded incidents of the agency; the built api-gateway runs as a process (\`LOG_LEVEL=warn\`, edge limits raised so no request is shed), with a dispatcher token. autocannon, ${flags.connections} connections at a fixed ${flags.rate} req/s for ${flags.seconds} s per run: \`POST /v1/incidents\` (one transaction: incident, timeline entry, outbox row; then audit, relay to the stream) and \`GET /v1/incidents\` (first page of 50, newest first). The baseline is a bare Fastify + pg process (pool of 10, no auth, validation, audit, rate limit or relay) running the same statements. p50/p95/p99 are per-response times of successful answers.`,
+    `Method: a throwaway database (cloned from \`gad_test\`, dropped afterwards) with ${flags.seed.map((n) => n.toLocaleString('en')).join(', then ')} seeded incidents of the agency (the runs repeat at each count); the built api-gateway runs as a process (\`LOG_LEVEL=warn\`, edge limits raised and the concurrency limit fixed so no request is shed), with a dispatcher token. autocannon, ${flags.connections} connections at a fixed ${flags.rate} req/s for ${flags.seconds} s per run: \`POST /v1/incidents\` (one transaction: incident, timeline entry, outbox row; then audit, relay to the stream) and \`GET /v1/incidents\` (first page of 50, newest first). The baseline is a bare Fastify + pg process (pool of 10, no auth, validation, audit, rate limit or relay) running the same statements. p50/p95/p99 are per-response times of successful answers.`,
     '',
     table(rows),
     '',
