@@ -1,11 +1,72 @@
 // Shared by test.mjs and start.mjs: timed steps, child commands in their own process group (so a
 // timeout or Ctrl-C stops the whole tree), dependency install, stack set-up and build.
-import { spawn } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { repoRoot } from './services.mjs';
 
 export { repoRoot };
+
+/** The project's Node LTS line, exact version (`.node-version`; CI's setup-node reads it too). */
+export function projectNodeVersion() {
+  return readFileSync(join(repoRoot, '.node-version'), 'utf8').trim();
+}
+
+/**
+ * One Node LTS line for `npm start` and `npm test`, installed by the project itself: with
+ * `GAD_NODE=project`, a script running on another Node than `.node-version` installs that version
+ * from the npm registry (`node-<platform>-<arch>`, whose tarball carries `bin/node`: no install
+ * scripts) into `.tools/node-<version>/` once, and runs itself again with it (its PATH first, so
+ * every child process gets it too); this process only forwards signals and exits with its code.
+ * Opt-in until the whole suite has passed on it (docker/README.md, "Node").
+ */
+export async function runOnProjectNode() {
+  if (process.env.GAD_NODE !== 'project') {
+    return;
+  }
+  const version = projectNodeVersion();
+  if (process.versions.node === version) {
+    return;
+  }
+  const pkg = `node-${process.platform}-${process.arch}`;
+  const dir = join(repoRoot, '.tools', `node-${version}`);
+  const binary = join(dir, 'node_modules', pkg, 'bin', 'node');
+  if (!existsSync(binary)) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'package.json'), '{ "private": true }\n');
+    console.log(`Node ${version} (${pkg}) -> ${relative(repoRoot, dir)} (npm registry, once)`);
+    const installed = spawnSync(
+      'npm',
+      [
+        'install',
+        '--no-audit',
+        '--no-fund',
+        '--ignore-scripts',
+        '--no-package-lock',
+        `${pkg}@${version}`,
+      ],
+      { cwd: dir, stdio: 'inherit' },
+    );
+    if (installed.status !== 0 || !existsSync(binary)) {
+      console.error(
+        `could not install ${pkg}@${version}; unset GAD_NODE to use ${process.version}`,
+      );
+      process.exit(1);
+    }
+  }
+  console.log(`running on Node ${version} (.node-version) instead of ${process.version}`);
+  const child = spawn(binary, [...process.execArgv, process.argv[1], ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: { ...process.env, PATH: `${dirname(binary)}:${process.env.PATH ?? ''}` },
+  });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.on(signal, () => child.kill(signal));
+  }
+  const code = await new Promise((resolve) =>
+    child.on('close', (status, signal) => resolve(status ?? (signal ? 1 : 0))),
+  );
+  process.exit(code);
+}
 
 export const bin = (name) => join(repoRoot, 'node_modules', '.bin', name);
 

@@ -39,6 +39,7 @@ import {
   killRunning,
   mustRun,
   parseArgs,
+  runOnProjectNode,
   repoRoot,
   seconds,
   stackStep,
@@ -52,6 +53,9 @@ import {
   services as defaultServices,
   serviceUrls,
 } from './services.mjs';
+
+// GAD_NODE=project: run on the project's Node LTS line (.node-version), installed if needed.
+await runOnProjectNode();
 
 const rootDir = process.env.START_ROOT_DIR || repoRoot;
 /** START_PORT_BASE: ports base, base+1, ... instead of 3000-3004 (this script's own test). */

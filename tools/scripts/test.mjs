@@ -18,12 +18,16 @@ import {
   killRunning,
   mustRun,
   parseArgs,
+  runOnProjectNode,
   repoRoot,
   seconds,
   stackStep,
   step,
   StepError,
 } from './common.mjs';
+
+// GAD_NODE=project: run on the project's Node LTS line (.node-version), installed if needed.
+await runOnProjectNode();
 
 const startedAt = Date.now();
 const minute = 60_000;
