@@ -76,26 +76,6 @@ WHERE agency_id = $1 AND id = $2 RETURNING id, agency_id, username, email, displ
 -- name: delete
 DELETE FROM dispatch.users WHERE agency_id = $1 AND id = $2 RETURNING id;
 
--- Records a failed login atomically: keeps the failures inside the window (after $3), adds this
--- one ($2), and locks an active account when they reach the threshold ($4).
--- name: record_failed_login
-WITH previous AS (SELECT status FROM dispatch.users WHERE id = $1 FOR UPDATE),
-kept AS (
-  SELECT array(SELECT f FROM unnest(u.recent_failures) f WHERE f > $3 ORDER BY f)
-         || $2::timestamptz AS failures
-  FROM dispatch.users u WHERE u.id = $1
-)
-UPDATE dispatch.users u SET
-  recent_failures = kept.failures,
-  status = CASE WHEN u.status = 'active' AND cardinality(kept.failures) >= $4
-                THEN 'locked' ELSE u.status END,
-  status_reason = CASE WHEN u.status = 'active' AND cardinality(kept.failures) >= $4
-                       THEN 'failed_logins' ELSE u.status_reason END,
-  updated_at = $2
-FROM kept, previous WHERE u.id = $1
-RETURNING u.status, previous.status AS previous_status,
-          cardinality(kept.failures) AS failures;
-
 -- name: record_login
 UPDATE dispatch.users SET last_login_at = $2, last_seen_at = $2, recent_failures = '{}'
 WHERE id = $1;

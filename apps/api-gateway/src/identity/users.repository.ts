@@ -16,7 +16,6 @@ const SET_ROLES = sqlOf(SQL, 'set_roles');
 const SET_PASSWORD = sqlOf(SQL, 'set_password');
 const SET_STATUS = sqlOf(SQL, 'set_status');
 const DELETE = sqlOf(SQL, 'delete');
-const RECORD_FAILED_LOGIN = sqlOf(SQL, 'record_failed_login');
 const RECORD_LOGIN = sqlOf(SQL, 'record_login');
 const TOUCH = sqlOf(SQL, 'touch');
 const DISABLE_INACTIVE = sqlOf(SQL, 'disable_inactive');
@@ -58,12 +57,6 @@ export interface UserProfileChange {
   locale?: Locale;
 }
 
-export interface FailureResult {
-  status: UserStatus;
-  previous_status: UserStatus;
-  failures: number;
-}
-
 /** Postgres unique violation on one of the users' unique indexes. */
 export function uniqueViolation(error: unknown): 'username' | 'email' | undefined {
   const record = error as {
@@ -81,9 +74,9 @@ export function uniqueViolation(error: unknown): 'username' | 'email' | undefine
 
 /**
  * The only place with SQL for users. Every statement that reads or changes an agency's users is
- * scoped by `agency_id`; the only unscoped ones are the pre-authentication lookups (login name,
- * failed logins) and the system sweeps. `client` is the caller's transaction; methods without
- * one run on the pool.
+ * scoped by `agency_id`; the only unscoped ones are the pre-authentication lookup (login name)
+ * and the system sweeps. `client` is the caller's transaction; methods without one run on the
+ * pool.
  */
 @Injectable()
 export class UsersRepository {
@@ -229,23 +222,6 @@ export class UsersRepository {
       client,
     );
     return (rowCount ?? 0) > 0;
-  }
-
-  /**
-   * Records a failed login atomically: keeps the failures inside the window, adds this one, and
-   * locks an active account when they reach the threshold.
-   */
-  async recordFailedLogin(
-    id: string,
-    now: Date,
-    windowStart: Date,
-    threshold: number,
-  ): Promise<FailureResult> {
-    const rows = await this.database.rows<FailureResult>({
-      text: RECORD_FAILED_LOGIN,
-      values: [id, now, windowStart, threshold],
-    });
-    return rows[0];
   }
 
   async recordLogin(client: SqlClient, id: string, now: Date): Promise<void> {
