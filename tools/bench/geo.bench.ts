@@ -419,6 +419,16 @@ async function ingestThroughStream(
     }
   }
   const total = envelopes.length * flags.fixesPerEntry;
+  // geo-service's counters are cumulative: a later run (another geofence count) reads deltas.
+  const metricOf = async (): Promise<(name: string) => number> => {
+    const text = await (await fetch(`${geo.url}/metrics`)).text();
+    return (name: string): number =>
+      text
+        .split('\n')
+        .filter((line) => line.startsWith(name))
+        .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
+  };
+  const metricBefore = await metricOf();
   const geoCpuStart = cpuMsOf(geo.pid);
   const start = now();
   let published = 0;
@@ -453,12 +463,8 @@ async function ingestThroughStream(
     )
     .catch(() => ({ rows: [{ n: Number.NaN }] }));
   const geoCpuMs = cpuMsOf(geo.pid) - geoCpuStart;
-  const metricsText = await (await fetch(`${geo.url}/metrics`)).text();
-  const metric = (name: string): number =>
-    metricsText
-      .split('\n')
-      .filter((line) => line.startsWith(name))
-      .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
+  const metricAfter = await metricOf();
+  const metric = (name: string): number => metricAfter(name) - metricBefore(name);
   const batches = metric('gad_geo_ingest_batch_size_count');
   const meanBatch = metric('gad_geo_ingest_batch_size_sum') / batches;
   const meanBatchMs =
