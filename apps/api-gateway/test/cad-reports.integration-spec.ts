@@ -219,6 +219,7 @@ describe('api-gateway hazards, response-time figures and the flight recorder', (
     ).body;
     const created = await t.waitForEvent<AssignmentCreatedV1>(
       (event) => event.type === 'assignment.created' && event.data.assignmentId === assignment.id,
+      'assignment.created of the dispatch',
     );
     expect(created.data.hazards).toEqual([
       expect.objectContaining({

@@ -32,6 +32,7 @@ interface Seeds {
   linkedCall(): Promise<string>;
   otherIncident(): Promise<string>;
   incidentType(): Promise<string>;
+  hazard(): Promise<string>;
 }
 
 /**
@@ -129,6 +130,19 @@ const fixtures: Record<string, (seeds: Seeds) => Promise<Attempt>> = {
     body: { callIds: [await s.linkedCall()] },
   }),
   getIncidentLinks: async (s) => ({ params: { id: await s.incident() } }),
+  getHazard: async (s) => ({ params: { id: await s.hazard() } }),
+  updateHazard: async (s) => ({ params: { id: await s.hazard() }, body: { title: 'stolen' } }),
+  deleteHazard: async (s) => ({ params: { id: await s.hazard() } }),
+  getIncidentHazards: async (s) => ({ params: { id: await s.incident() } }),
+  getIncidentResponseTimes: async (s) => ({ params: { id: await s.incident() } }),
+  getIncidentReplay: async (s) => ({
+    params: { id: await s.incident() },
+    query: { at: new Date().toISOString() },
+  }),
+  streamIncidentReplay: async (s) => ({
+    params: { id: await s.incident() },
+    query: { from: new Date(Date.now() - 60_000).toISOString(), to: new Date().toISOString() },
+  }),
   deleteAgencyWebhook: async (s) => ({ params: { id: await s.webhook() } }),
   // Platform routes (docs/adr/0018): no agency token reaches them, whatever its roles.
   getPlatformAgency: async () => ({ params: { agencyId: AGENCY_B }, status: 403 }),
@@ -256,6 +270,15 @@ describe('cross-agency isolation on every route with an id', () => {
       incident,
       unit,
       geofence,
+      hazard: once(
+        async () =>
+          (
+            await asB<{ id: string }>('POST', '/v1/hazards', {
+              title: 'B dog on premises',
+              area: { type: 'Point', coordinates: [-3.7, 40.4] },
+            })
+          ).id,
+      ),
       call: once(newCall),
       linkedCall: once(async () => {
         const id = await newCall();
