@@ -15,6 +15,8 @@ import { actorOf } from './users.service';
 import { UsersRepository } from './users.repository';
 
 const PERIOD_S = 30;
+/** Development tokens name users that have no row (their ids are not UUIDs). */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const RECOVERY_CODES = 10;
 /** Audit actions of MFA (`<noun>.<verb>`). */
 export const MfaAuditActions = {
@@ -74,6 +76,10 @@ export class MfaService {
   }
 
   async status(caller: AccessClaims): Promise<MfaStatus> {
+    if (!UUID.test(caller.sub)) {
+      const required = await this.requiredFor(caller.agencyId, caller.roles);
+      return { totp: false, recoveryCodesLeft: 0, required };
+    }
     const [row, left, required] = await Promise.all([
       this.mfa.find(caller.agencyId, caller.sub),
       this.mfa.recoveryCodesLeft(caller.agencyId, caller.sub),
@@ -84,7 +90,9 @@ export class MfaService {
 
   /** A new unconfirmed secret (409 when TOTP is already confirmed: an admin resets it first). */
   async enrol(caller: AccessClaims): Promise<TotpEnrolment> {
-    const user = await this.users.find(caller.agencyId, caller.sub);
+    const user = UUID.test(caller.sub)
+      ? await this.users.find(caller.agencyId, caller.sub)
+      : undefined;
     if (!user) {
       throw IdentityException.userNotFound(caller.sub);
     }
@@ -109,6 +117,9 @@ export class MfaService {
    * caller's session now counts as MFA-proved (its next refresh says so).
    */
   async confirm(caller: AccessClaims, code: string): Promise<RecoveryCodes> {
+    if (!UUID.test(caller.sub)) {
+      throw IdentityException.mfaNotStarted();
+    }
     const now = this.clock.now();
     const codes = Array.from({ length: RECOVERY_CODES }, newRecoveryCode);
     await this.unitOfWork.run(async (tx) => {
