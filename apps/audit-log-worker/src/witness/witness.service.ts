@@ -1,7 +1,12 @@
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
 import { metrics } from '@opentelemetry/api';
 import { createLogger } from '@gad/observability';
 import { GENESIS_HASH } from '../chain/chain-hash';
@@ -27,7 +32,7 @@ const MAX_PENDING = 100_000;
  * end in a torn line).
  */
 @Injectable()
-export class WitnessService implements OnModuleDestroy {
+export class WitnessService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = createLogger('audit-witness');
   private readonly failures = metrics
     .getMeter('audit-log-worker')
@@ -52,6 +57,16 @@ export class WitnessService implements OnModuleDestroy {
 
   get enabled(): boolean {
     return Boolean(this.options.dir);
+  }
+
+  /** Says at boot when the chain has no witness: tampering by a database superuser goes unseen. */
+  onApplicationBootstrap(): void {
+    if (!this.enabled) {
+      this.logger.warn(
+        'AUDIT_WITNESS_DIR is not set: the audit chain has no witness outside the database ' +
+          '(docs/adr/0022)',
+      );
+    }
   }
 
   /**
