@@ -1,6 +1,7 @@
--- Partition maintenance of `audit.entries`; runs as the schema owner (DDL). The statements that
--- name a partition (its heads, detach, drop) are built in retention.repository.ts from a name
--- checked against `entries_pYYYYMM`.
+-- Partition maintenance of `audit.entries`. Creating, detaching and dropping partitions runs in
+-- the schema owner's SECURITY DEFINER functions (migration 1765300000002): the worker's runtime
+-- role may only SELECT and INSERT (ADR 0025). A partition's heads are read by a statement built in
+-- retention.repository.ts from a name checked against `entries_pYYYYMM`.
 
 -- name: ensure_partitions
 SELECT audit.ensure_partitions($1, $2) AS created;
@@ -17,3 +18,6 @@ INSERT INTO audit.purges
   (agency_id, through_seq, through_hash, partition, purged_at, key_id, signature)
 SELECT agency_id, seq, hash, $4, $5, $6, signature
 FROM unnest($1::text[], $2::bigint[], $3::text[], $7::text[]) AS u(agency_id, seq, hash, signature);
+
+-- name: drop_expired_partition
+SELECT audit.drop_expired_partition($1);

@@ -7,6 +7,7 @@ const SQL = loadSqlFile(join(__dirname, 'retention.repository.sql'));
 const ENSURE_PARTITIONS = sqlOf(SQL, 'ensure_partitions');
 const PARTITIONS = sqlOf(SQL, 'partitions');
 const INSERT_PURGES = sqlOf(SQL, 'insert_purges');
+const DROP_EXPIRED_PARTITION = sqlOf(SQL, 'drop_expired_partition');
 
 export interface PartitionHead {
   agencyId: string;
@@ -14,7 +15,7 @@ export interface PartitionHead {
   hash: string;
 }
 
-/** Partition maintenance; runs as the schema owner (DDL), never as `gad_audit_writer`. */
+/** Partition maintenance; its DDL runs in the schema owner's SECURITY DEFINER functions. */
 @Injectable()
 export class RetentionRepository {
   constructor(private readonly database: Database) {}
@@ -77,17 +78,23 @@ export class RetentionRepository {
           ],
         });
       }
-      await client.query(
-        `ALTER TABLE audit.entries DETACH PARTITION audit.${quoteIdent(partition)}`,
-      );
-      await client.query(`DROP TABLE audit.${quoteIdent(partition)}`);
+      // Detach and drop in the schema owner's function: the runtime role has SELECT and INSERT
+      // only (ADR 0025); the function refuses partitions under 12 months old or uncovered.
+      await queryResult(client, {
+        text: DROP_EXPIRED_PARTITION,
+        values: [checkedPartition(partition)],
+      });
     });
   }
 }
 
 function quoteIdent(name: string): string {
+  return `"${checkedPartition(name)}"`;
+}
+
+function checkedPartition(name: string): string {
   if (!/^entries_p[0-9]{6}$/.test(name)) {
     throw new Error(`not an audit partition: ${name}`);
   }
-  return `"${name}"`;
+  return name;
 }
