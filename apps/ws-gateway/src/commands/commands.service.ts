@@ -170,7 +170,8 @@ export class CommandsService {
       ...(traceparent ? { traceparent } : {}),
     });
     await this.bus.publish(Streams.FieldAcks, envelope);
-    await this.fanout.commandAcknowledged(envelope);
+    // Not awaited: the device's ack is answered once the ack is on the stream.
+    this.fanout.commandAcknowledged(envelope);
   }
 
   /** The command in the log of the socket's unit, else of its user (both read at once). */

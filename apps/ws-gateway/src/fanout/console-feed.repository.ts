@@ -67,6 +67,32 @@ export class ConsoleFeedRepository {
     return results[0][1] as string;
   }
 
+  /**
+   * Appends several events of one agency to its feed in one round trip, in the given order;
+   * answers their feed ids (same order).
+   */
+  async appendMany(agencyId: string, envelopes: readonly Envelope[]): Promise<string[]> {
+    const key = this.feedKey(agencyId);
+    const multi = this.redis.multi();
+    for (const envelope of envelopes) {
+      multi.xadd(
+        key,
+        'MAXLEN',
+        '~',
+        this.config.WS_FEED_MAX_LEN,
+        '*',
+        'envelope',
+        JSON.stringify(envelope),
+      );
+    }
+    const results = await multi.expire(key, this.config.WS_FEED_TTL_S).exec();
+    const failed = results?.find(([error]) => error);
+    if (!results || failed) {
+      throw failed?.[0] ?? new Error('feed append failed');
+    }
+    return results.slice(0, envelopes.length).map(([, id]) => id as string);
+  }
+
   /** Entries after `afterId` (exclusive, oldest first, at most `limit`) and the trim watermark. */
   async after(agencyId: string, afterId: string, limit: number): Promise<FeedRange> {
     const key = this.feedKey(agencyId);

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { SerialByKey } from '@gad/bus';
 import {
   roomOf,
   SocketErrorCodes,
@@ -16,6 +15,11 @@ import { NamespacesRegistry } from '../realtime/namespaces.registry';
 import type { SocketIdentity } from '../realtime/socket-auth';
 import { wsInstruments } from '../realtime/ws.metrics';
 import { ConsoleFeedRepository } from './console-feed.repository';
+
+interface AckQueue {
+  pending: Envelope<CommandAcknowledgedV1>[];
+  draining: boolean;
+}
 
 /** Server-side event that carries a revocation to the other gateway instances. */
 export const REVOKE_EVENT = 'gad:sessions-revoked';
@@ -38,7 +42,8 @@ export interface Revocation {
 export class FanoutService {
   private readonly logger = createLogger('fanout');
   private readonly metrics = wsInstruments();
-  private readonly byAgency = new SerialByKey();
+  /** Acks waiting for their agency's feed append, per agency. */
+  private readonly ackQueues = new Map<string, AckQueue>();
 
   constructor(
     private readonly namespaces: NamespacesRegistry,
@@ -86,15 +91,49 @@ export class FanoutService {
   /**
    * `command.acknowledged`, on the instance that received the device's ack (docs/adr/0020): each
    * stage of each device's acknowledgement, with its command's references, to every console of
-   * the agency and the incident's subscribers. One agency's acks are appended and emitted one at a
-   * time, so on this instance feed ids grow in the order consoles receive them.
+   * the agency and the incident's subscribers. Queued per agency and not awaited by the device's
+   * ack: the acks that arrive while one agency's append is in flight go in the next append, all
+   * in one round trip and in arrival order, so on this instance feed ids grow in the order
+   * consoles receive them. A failed append is logged and counted (the consoles see the stage on
+   * their next reload; the ack itself is on `gad:field:acks` already).
    */
-  commandAcknowledged(envelope: Envelope<CommandAcknowledgedV1>): Promise<void> {
-    const rooms = [roomOf.agency(envelope.agencyId)];
-    if (envelope.data.incidentId) {
-      rooms.push(roomOf.incident(envelope.agencyId, envelope.data.incidentId));
+  commandAcknowledged(envelope: Envelope<CommandAcknowledgedV1>): void {
+    const queue = this.ackQueues.get(envelope.agencyId) ?? { pending: [], draining: false };
+    this.ackQueues.set(envelope.agencyId, queue);
+    queue.pending.push(envelope);
+    if (!queue.draining) {
+      void this.drainAcks(envelope.agencyId, queue);
     }
-    return this.byAgency.run(envelope.agencyId, () => this.publish(envelope, rooms));
+  }
+
+  private async drainAcks(agencyId: string, queue: AckQueue): Promise<void> {
+    queue.draining = true;
+    try {
+      while (queue.pending.length > 0) {
+        const batch = queue.pending.splice(0);
+        try {
+          const ids = await this.feed.appendMany(agencyId, batch);
+          batch.forEach((envelope, index) => {
+            const rooms = [roomOf.agency(agencyId)];
+            if (envelope.data.incidentId) {
+              rooms.push(roomOf.incident(agencyId, envelope.data.incidentId));
+            }
+            this.emit(envelope, rooms, { feedId: ids[index] });
+          });
+        } catch (error) {
+          this.metrics.sendErrors.add(batch.length, { reason: 'ack_feed_append' });
+          this.logger.warn(
+            { err: error, agencyId, acks: batch.length },
+            'acks not appended to the console feed',
+          );
+        }
+      }
+    } finally {
+      queue.draining = false;
+      if (queue.pending.length === 0 && this.ackQueues.get(agencyId) === queue) {
+        this.ackQueues.delete(agencyId);
+      }
+    }
   }
 
   /**
