@@ -1,4 +1,10 @@
-import { EventSchemas, envelopeSchema, type PositionFix } from '@gad/contracts';
+import {
+  AuditActions,
+  EventSchemas,
+  auditEntrySchema,
+  envelopeSchema,
+  type PositionFix,
+} from '@gad/contracts';
 import { DomainException } from '@gad/platform';
 import { createGeoHarness, type GeoHarness } from './geo-test-harness';
 
@@ -286,6 +292,26 @@ describe('geofences (PostGIS)', () => {
             at: at(0).toISOString(),
           }),
         },
+      ]);
+    });
+
+    it('audits each transition in the transaction that fires it (docs/adr/0021)', async () => {
+      await report('u-audited', inside[0], inside[1], 0);
+      const rows: Array<{ entry: Record<string, unknown> }> = await h.dataSource.query(
+        `SELECT envelope AS entry FROM geo.outbox
+         WHERE stream = 'queue:audit' AND envelope->'object'->>'id' = $1`,
+        ['u-audited'],
+      );
+      expect(rows.map((row) => auditEntrySchema.parse(row.entry))).toEqual([
+        expect.objectContaining({
+          agencyId: AGENCY,
+          service: 'geo-service',
+          actor: { kind: 'service', id: 'geo-service' },
+          action: AuditActions.GeofenceTransition,
+          outcome: 'success',
+          object: { type: 'unit', id: 'u-audited' },
+          details: { event: 'geofence.entered', geofenceId: fenceId, at: at(0).toISOString() },
+        }),
       ]);
     });
 

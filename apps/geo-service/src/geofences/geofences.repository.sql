@@ -291,9 +291,31 @@ outboxed AS (
   FROM events e
   ORDER BY e.unit_id, e.ord, e.geofence_id
   RETURNING 1
+),
+-- The audit entry of each transition, in the same transaction: a row of stream $12 (`queue:audit`)
+-- that the outbox relay adds to the BullMQ queue `audit` (docs/adr/0021).
+audited AS (
+  INSERT INTO geo.outbox (stream, envelope)
+  SELECT $12::text,
+         jsonb_build_object(
+           'id', geo.uuid_v7(),
+           'occurredAt', geo.iso_time(clock_timestamp()),
+           'agencyId', $1::text,
+           'actor', jsonb_build_object('kind', 'service', 'id', 'geo-service'),
+           'service', 'geo-service',
+           'action', 'geofence.transition',
+           'outcome', 'success',
+           'object', jsonb_build_object('type', 'unit', 'id', e.unit_id),
+           'details', jsonb_build_object('event', e.type, 'geofenceId', e.geofence_id,
+                                         'at', e.data->'at')
+         )
+  FROM events e
+  ORDER BY e.unit_id, e.ord, e.geofence_id
+  RETURNING 1
 )
 SELECT e.type, count(*)::int AS count,
        (SELECT count(*) FROM outboxed)::int AS outboxed,
+       (SELECT count(*) FROM audited)::int AS audited,
        (SELECT count(*) FROM upserted)::int AS upserted,
        (SELECT count(*) FROM removed)::int AS removed
 FROM events e

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
+import { AUDIT_OUTBOX_STREAM } from '@gad/audit';
 import type { GeofenceKind } from '@gad/contracts';
 import {
   boolArray,
@@ -243,7 +244,7 @@ export class GeofencesRepository {
     traceparent: string | undefined,
   ): Promise<Map<string, number>> {
     const rows = await queryRows<{ type: string; count: number }>(tx, {
-      name: 'geo_geofence_evaluate_v2',
+      name: 'geo_geofence_evaluate_v3',
       text: EVALUATE,
       values: [
         agencyId,
@@ -257,6 +258,7 @@ export class GeofencesRepository {
         traceparent ?? null,
         timestampArray(fixes.map((fix) => fix.previousAt)),
         numberArray(fixes.map((fix) => fix.previousAccuracyM)),
+        AUDIT_OUTBOX_STREAM,
       ],
     });
     return new Map(rows.map((row) => [row.type, row.count]));

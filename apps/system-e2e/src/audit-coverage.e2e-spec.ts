@@ -1,0 +1,139 @@
+import { connectDispatch, createGadClient, subscribe, type DispatchSocket } from '@gad/client';
+import { AuditActions } from '@gad/contracts';
+import {
+  createAuditSigningKeyPem,
+  createTestEnvironment,
+  startTestApp,
+  waitFor,
+  type ServiceProcess,
+  type TestEnvironment,
+} from '@gad/testing';
+import { Client } from 'pg';
+
+/**
+ * What CJIS 5.4 / NIST AU-2 ask to be audited beyond changes (docs/adr/0021), against the built
+ * services: ws-gateway's socket connects, refusals, subscriptions and logoffs, and api-gateway's
+ * reads of user data in summary form (who, which resource, when; not the data).
+ */
+describe('audit coverage of sockets and sensitive reads', () => {
+  const agencyId = `agency-${Date.now().toString(36)}`;
+  let environment: TestEnvironment | undefined;
+  const services: Record<string, ServiceProcess> = {};
+  let db: Client | undefined;
+
+  beforeAll(async () => {
+    const env = await createTestEnvironment({ AUDIT_SIGNING_KEY: createAuditSigningKeyPem() });
+    environment = env;
+    services['audit-log-worker'] = await startTestApp('audit-log-worker', env);
+    services['api-gateway'] = await startTestApp('api-gateway', env);
+    services['ws-gateway'] = await startTestApp('ws-gateway', env);
+    db = new Client({ connectionString: env.database.url });
+    await db.connect();
+  }, 180_000);
+
+  afterAll(async () => {
+    await db?.end();
+    await Promise.all(Object.values(services).map((service) => service.stop()));
+    await environment?.cleanUp();
+  }, 60_000);
+
+  afterEach(() => {
+    const state = expect.getState();
+    if (state.assertionCalls !== state.numPassingAsserts) {
+      for (const service of Object.values(services)) {
+        console.log(service.tail(40));
+      }
+    }
+  });
+
+  const entries = async (action: string) =>
+    (
+      await (db as Client).query<{ agency_id: string; entry: Record<string, unknown> }>(
+        `SELECT agency_id, entry FROM audit.entries WHERE action = $1 ORDER BY seq`,
+        [action],
+      )
+    ).rows;
+
+  const connect = (token: string): Promise<DispatchSocket> => {
+    const socket = connectDispatch({
+      url: services['ws-gateway'].url,
+      token,
+      transports: ['websocket'],
+    });
+    return new Promise((resolve, reject) => {
+      socket.once('connect', () => resolve(socket));
+      socket.once('connect_error', (error) => {
+        socket.disconnect();
+        reject(error);
+      });
+    });
+  };
+
+  it('audits a socket connect, a subscription, a refused handshake and the logoff', async () => {
+    const env = environment as TestEnvironment;
+    const token = await env.signToken({ userId: 'dispatcher-7', agencyId, roles: ['dispatcher'] });
+    const socket = await connect(token);
+    const ack = await subscribe(socket, { kind: 'incident', id: 'inc-42' });
+    expect(ack).toMatchObject({ ok: true });
+    // Entries that answer something are on the audit queue before the answer: in the chain soon.
+    const connected = await waitFor(
+      async () =>
+        (await entries(AuditActions.SocketConnected)).find((e) => e.agency_id === agencyId),
+      { description: 'the socket.connect entry', timeoutMs: 15_000 },
+    );
+    expect(connected.entry).toMatchObject({
+      service: 'ws-gateway',
+      outcome: 'success',
+      actor: { kind: 'user', id: 'dispatcher-7', roles: ['dispatcher'] },
+      details: expect.objectContaining({ namespace: 'dispatch' }),
+    });
+    const subscribed = await waitFor(
+      async () =>
+        (await entries(AuditActions.SocketSubscribed)).find((e) => e.agency_id === agencyId),
+      { description: 'the socket.subscribe entry', timeoutMs: 15_000 },
+    );
+    expect(subscribed.entry).toMatchObject({
+      outcome: 'success',
+      object: { type: 'incident', id: 'inc-42' },
+    });
+
+    await expect(connect('not-a-token')).rejects.toBeDefined();
+    const refused = await waitFor(async () => (await entries(AuditActions.SocketRefused))[0], {
+      description: 'the socket.connect_refused entry',
+      timeoutMs: 15_000,
+    });
+    expect(refused.entry).toMatchObject({
+      outcome: 'denied',
+      actor: { kind: 'user', id: 'anonymous' },
+      details: expect.objectContaining({ namespace: 'dispatch' }),
+    });
+
+    socket.disconnect();
+    const loggedOff = await waitFor(
+      async () =>
+        (await entries(AuditActions.SocketDisconnected)).find((e) => e.agency_id === agencyId),
+      { description: 'the socket.disconnect entry', timeoutMs: 15_000 },
+    );
+    expect(loggedOff.entry).toMatchObject({ actor: { id: 'dispatcher-7' }, outcome: 'success' });
+  });
+
+  it('audits reads of user data in summary form, without the data', async () => {
+    const env = environment as TestEnvironment;
+    const admin = createGadClient({
+      baseUrl: services['api-gateway'].url,
+      accessToken: await env.signToken({ userId: 'admin-7', agencyId, roles: ['admin'] }),
+    });
+    await admin.call('listUsers', { query: {} });
+    const read = await waitFor(
+      async () => (await entries(AuditActions.UserRead)).find((e) => e.agency_id === agencyId),
+      { description: 'the user.read entry', timeoutMs: 15_000 },
+    );
+    expect(read.entry).toMatchObject({
+      outcome: 'success',
+      actor: { id: 'admin-7' },
+      object: { type: 'user' },
+      details: { method: 'GET', route: '/v1/users' },
+    });
+    expect(read.entry['changes']).toBeUndefined();
+  });
+});
