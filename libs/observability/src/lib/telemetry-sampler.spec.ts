@@ -1,5 +1,5 @@
 import { ROOT_CONTEXT, SamplingDecision, SpanKind, TraceFlags, trace } from '@opentelemetry/api';
-import { samplerFor } from './telemetry';
+import { instrumentations, samplerFor } from './telemetry';
 import type { TelemetrySettings } from './telemetry-settings';
 
 const settings = (tracesExporter: TelemetrySettings['tracesExporter']): TelemetrySettings => ({
@@ -39,5 +39,35 @@ describe('samplerFor', () => {
     expect(samplerFor(settings('otlp'))).toBeUndefined();
     expect(samplerFor(settings('memory'))).toBeUndefined();
     expect(samplerFor({ ...settings('none'), tracesSampler: 'always_on' })).toBeUndefined();
+  });
+});
+
+describe('instrumentations', () => {
+  const names = (tracesExporter: TelemetrySettings['tracesExporter']): string[] => {
+    const list = instrumentations({ tracesExporter });
+    list.forEach((instrumentation) => instrumentation.disable());
+    return list.map((instrumentation) => instrumentation.instrumentationName);
+  };
+
+  it('leaves out the span-only instrumentations when nothing is exported, keeping metrics and propagation', () => {
+    const none = names('none');
+    expect(none).toEqual(
+      expect.arrayContaining([
+        '@opentelemetry/instrumentation-http',
+        '@opentelemetry/instrumentation-pg',
+        '@opentelemetry/instrumentation-socket.io',
+      ]),
+    );
+    expect(none).not.toContain('@opentelemetry/instrumentation-nestjs-core');
+    expect(none).not.toContain('@opentelemetry/instrumentation-ioredis');
+  });
+
+  it('patches everything when spans are exported', () => {
+    expect(names('otlp')).toEqual(
+      expect.arrayContaining([
+        '@opentelemetry/instrumentation-nestjs-core',
+        '@opentelemetry/instrumentation-ioredis',
+      ]),
+    );
   });
 });

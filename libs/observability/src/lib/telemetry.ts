@@ -104,13 +104,21 @@ export function telemetryResource(
     .merge(detectResources({ detectors: [envDetector] }));
 }
 
-function instrumentations() {
+/**
+ * What is patched. Without a trace exporter nothing this service records leaves it, so the
+ * instrumentations that only make spans (Nest's handlers and guards, ioredis commands) are left
+ * out: they cost about 1-2 % of api-gateway's CPU per request in a profile (docs/adr/0024) and
+ * show nobody anything. HTTP (context propagation, trace ids, `http_server_*` metrics), pg
+ * (`db_client_*` metrics), socket.io (trace ids of socket events) and runtime metrics stay.
+ */
+export function instrumentations(settings: Pick<TelemetrySettings, 'tracesExporter'>) {
+  const exported = settings.tracesExporter !== 'none';
   return [
     new HttpInstrumentation(),
-    new NestInstrumentation(),
+    ...(exported ? [new NestInstrumentation()] : []),
     new PgInstrumentation({ requireParentSpan: true }),
     // Blocking stream reads of idle consumers would otherwise make a root span every few seconds.
-    new IORedisInstrumentation({ requireParentSpan: true }),
+    ...(exported ? [new IORedisInstrumentation({ requireParentSpan: true })] : []),
     new SocketIoInstrumentation(),
     new RuntimeNodeInstrumentation(),
   ];
@@ -145,7 +153,7 @@ export function startTelemetry(options: StartTelemetryOptions): TelemetryHandle 
     spanProcessors: [processor],
     sampler: samplerFor(settings),
     metricReaders: [prometheus],
-    instrumentations: instrumentations(),
+    instrumentations: instrumentations(settings),
   });
   sdk.start();
   state = { sdk, settings, prometheus, memoryExporter };
