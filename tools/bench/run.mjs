@@ -41,6 +41,10 @@ const benches = {
     file: 'console.bench.ts',
     describe: 'the browser console in Chromium (2000 units, 50 incidents) vs a bare Leaflet page',
   },
+  reports: {
+    file: 'reports.bench.ts',
+    describe: 'response-time figures route vs the bare aggregate SQL over a year of incidents',
+  },
   dispatch: {
     file: 'dispatch.bench.ts',
     describe: 'assignment → officer device → ack recorded (ws-gateway + notification-service)',
