@@ -188,36 +188,25 @@ export class CommandsService {
           }),
         );
       }
-      return true;
-    });
-
-    const traceId = currentTraceId();
-    for (const command of created) {
-      notifyMetrics.commandsIssued.add(1, { priority: a.priority });
-      this.audit.record({
-        agencyId,
-        actor: SERVICE_ACTOR,
-        action: NotifyAuditActions.CommandIssued,
-        object: { type: 'command', id: command.commandId },
-        ...(traceId ? { traceId } : {}),
-        details: {
-          assignmentId: a.assignmentId,
-          incidentId: a.incidentId,
-          unitId: a.unitId,
-          userId: command.userId,
-          priority: a.priority,
-          sourceEventId: envelope.id,
-        },
-      });
-      this.logger.info(
-        { commandId: command.commandId, assignmentId: a.assignmentId, userId: command.userId },
-        'command issued',
-      );
-    }
-    for (const skipped of crew.skipped) {
-      notifyMetrics.recipientsSkipped.add(1, { reason: skipped.reason });
-    }
-    if (created.length > 0 || crew.skipped.length > 0) {
+      // The audit entries commit with the commands they describe (docs/adr/0021).
+      const traceId = currentTraceId();
+      for (const command of created) {
+        this.audit.record({
+          agencyId,
+          actor: SERVICE_ACTOR,
+          action: NotifyAuditActions.CommandIssued,
+          object: { type: 'command', id: command.commandId },
+          ...(traceId ? { traceId } : {}),
+          details: {
+            assignmentId: a.assignmentId,
+            incidentId: a.incidentId,
+            unitId: a.unitId,
+            userId: command.userId,
+            priority: a.priority,
+            sourceEventId: envelope.id,
+          },
+        });
+      }
       for (const skipped of crew.skipped) {
         this.audit.record({
           agencyId,
@@ -229,6 +218,18 @@ export class CommandsService {
           details: { userId: skipped.userId, unitId: a.unitId, sourceEventId: envelope.id },
         });
       }
+      return true;
+    });
+
+    for (const command of created) {
+      notifyMetrics.commandsIssued.add(1, { priority: a.priority });
+      this.logger.info(
+        { commandId: command.commandId, assignmentId: a.assignmentId, userId: command.userId },
+        'command issued',
+      );
+    }
+    for (const skipped of crew.skipped) {
+      notifyMetrics.recipientsSkipped.add(1, { reason: skipped.reason });
     }
 
     // Outside channels and the ladder: (re)queued on every delivery of the event, under fixed ids.
