@@ -4,7 +4,7 @@
  */
 import { AUDIT_OUTBOX_STREAM } from '@gad/audit';
 import { AuditActions, type User } from '@gad/contracts';
-import { IdentityTestApp } from './identity-test-app';
+import { ADMIN, IdentityTestApp } from './identity-test-app';
 
 describe('api-gateway audit outbox', () => {
   let gw: IdentityTestApp;
@@ -78,5 +78,18 @@ describe('api-gateway audit outbox', () => {
       outcome: 'denied',
       details: { method: 'GET', route: '/v1/me' },
     });
+  });
+
+  it('a logon (a route that records its own entries) is answered only with its entry in the outbox', async () => {
+    const before = await gw.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM dispatch.outbox WHERE stream = $1 AND envelope->>'action' = $2`,
+      [AUDIT_OUTBOX_STREAM, AuditActions.LoginSucceeded],
+    );
+    expect((await gw.login(ADMIN.username, ADMIN.password)).status).toBe(200);
+    const after = await gw.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM dispatch.outbox WHERE stream = $1 AND envelope->>'action' = $2`,
+      [AUDIT_OUTBOX_STREAM, AuditActions.LoginSucceeded],
+    );
+    expect(after[0]?.n).toBe((before[0]?.n ?? 0) + 1);
   });
 });

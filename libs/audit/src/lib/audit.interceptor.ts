@@ -84,17 +84,17 @@ export class AuditInterceptor implements NestInterceptor {
       context.getHandler(),
       context.getClass(),
     ]);
-    if (options?.skip) {
-      return next.handle();
-    }
-    const pending =
-      context.getType() === 'http'
+    const pending = options?.skip
+      ? undefined
+      : context.getType() === 'http'
         ? this.fromHttp(context, options)
         : context.getType() === 'ws'
           ? this.fromSocket(context, options)
           : undefined;
     if (!pending) {
-      return next.handle();
+      // Handlers that record their own entries (login, platform routes...) answer only once those
+      // entries are in the outbox, too.
+      return this.awaitingOwnRecords(next);
     }
     // One id for the request's entry: a retried transaction writes the same entry again.
     const id = uuidv7();
@@ -158,6 +158,20 @@ export class AuditInterceptor implements NestInterceptor {
           ),
         ).pipe(mergeMap(() => throwError(() => error)));
       }),
+    );
+  }
+
+  private awaitingOwnRecords(next: CallHandler): Observable<unknown> {
+    const scope: RequestAuditScope = { writes: new Set() };
+    const settled = () => Promise.all([...scope.writes]);
+    return new Observable<unknown>((subscriber) =>
+      requestAuditScope.run(scope, () => next.handle().subscribe(subscriber)),
+    ).pipe(
+      concatMap(async (value) => {
+        await settled();
+        return value;
+      }),
+      catchError((error: unknown) => from(settled()).pipe(mergeMap(() => throwError(() => error)))),
     );
   }
 
