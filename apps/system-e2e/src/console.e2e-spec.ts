@@ -437,4 +437,29 @@ describe('dispatch console in Chromium', () => {
     await shot(a, 'console-live-map');
     expect(pageErrors).toEqual([]);
   }, 90_000);
+
+  it('takes a call near an open incident of its type and links it there (issue #23)', async () => {
+    const { body: open } = await admin.ops.createIncident({
+      body: { type: 'gas_leak', priority: 'P2', location: { type: 'Point', coordinates: SOL } },
+    });
+    const a = await openConsole('dispatcher-a');
+    await a.keyboard.press('n');
+    const form = a.getByTestId('create-incident-form');
+    await form.waitFor();
+    // The call's point: about 55 m north of the open incident.
+    await form.locator('input[name=lat]').fill(String(SOL[1] + 0.0005));
+    await form.locator('input[name=lon]').fill(String(SOL[0]));
+    await a.getByTestId('call-caller').fill('Lucía');
+    await a.getByTestId('call-number').fill('+34 600 000 111');
+    await a.getByTestId('call-location').fill('Puerta del Sol 3');
+    await a.getByTestId('call-type').fill('gas_leak');
+    await a.getByTestId('take-call').click();
+    await a.getByTestId('duplicate-candidate').first().waitFor();
+    await a.getByTestId('link-call').first().click();
+    const detail = a.getByTestId('incident-detail');
+    await detail.waitFor();
+    expect(await detail.getAttribute('data-incident-id')).toBe(open.id);
+    const { body: links } = await admin.ops.getIncidentLinks({ params: { id: open.id } });
+    expect(links.calls.map((call) => call.callerName)).toEqual(['Lucía']);
+  });
 });
