@@ -104,11 +104,18 @@ export class ReplayService {
         address: incident.address,
         createdAt: incident.createdAt,
       },
-      timeline: timeline.map((row) => ({
-        kind: row.kind,
-        at: new Date(row.at).toISOString(),
-        detail: row.detail,
-      })),
+      // In the order things happened (time, then append order), whatever order the list has.
+      timeline: [...timeline]
+        .sort(
+          (a, b) =>
+            new Date(a.at).getTime() - new Date(b.at).getTime() ||
+            Number(BigInt(a.id) - BigInt(b.id)),
+        )
+        .map((row) => ({
+          kind: row.kind,
+          at: new Date(row.at).toISOString(),
+          detail: row.detail,
+        })),
       assignments: assignments.map((row) => ({
         id: row.id,
         unitId: row.unit_id,
