@@ -38,6 +38,7 @@ describe('from the call to the report (#23)', () => {
   beforeAll(async () => {
     environment = await createTestEnvironment({ OUTBOX_POLL_MS: '50' });
     services.push(await startTestApp('geo-service', environment));
+    services.push(await startTestApp('audit-log-worker', environment));
     api = await startTestApp('api-gateway', environment);
     services.push(api);
     services.push(await startTestApp('notification-service', environment));
@@ -354,5 +355,25 @@ describe('from the call to the report (#23)', () => {
       position: at(0),
     });
     expect(afterwards.units.map((unit) => unit.status)).toEqual(['cleared', 'cleared']);
+
+    // Each look at the recorder is in the audit trail, with the moment asked and no frame content.
+    const audited = await waitFor(
+      async () => {
+        const { body } = await dispatcher.audit.list({
+          action: 'incident.replay',
+          objectId: incidentId,
+        });
+        return body.items.length === 3 && body.items;
+      },
+      { description: 'three audited replay reads', timeoutMs: 20_000 },
+    );
+    expect(
+      audited
+        .map((stored) => (stored.entry.changes?.after as { replayAt?: string }).replayAt)
+        .sort(),
+    ).toEqual(
+      [beforeDispatch, whileEnRoute, afterClose].map((moment) => moment.toISOString()).sort(),
+    );
+    expect(audited.every((stored) => stored.entry.actor.id === 'dispatcher-1')).toBe(true);
   }, 180_000);
 });
