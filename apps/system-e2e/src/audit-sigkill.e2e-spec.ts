@@ -1,4 +1,4 @@
-import { createGadClient, type GadRestClient } from '@gad/client';
+import { connectDispatch, createGadClient, type GadRestClient } from '@gad/client';
 import {
   createAuditSigningKeyPem,
   createTestEnvironment,
@@ -34,6 +34,7 @@ describe('audit entries survive SIGKILL under write load', () => {
     environment = env;
     services['audit-log-worker'] = await startTestApp('audit-log-worker', env);
     services['api-gateway'] = await startTestApp('api-gateway', env);
+    services['ws-gateway'] = await startTestApp('ws-gateway', env);
     db = new Client({ connectionString: env.database.url });
     await db.connect();
   }, 180_000);
@@ -167,5 +168,73 @@ describe('audit entries survive SIGKILL under write load', () => {
       before: { status: 'off_duty' },
       after: { status: 'available' },
     });
+  }, 600_000);
+
+  it('0 admitted sockets without their socket.connect entry after repeated SIGKILLs of ws-gateway', async () => {
+    const env = environment as TestEnvironment;
+    const token = await env.signToken({
+      userId: 'console-1',
+      agencyId,
+      roles: ['dispatcher'],
+      expiresInS: 3_600,
+    });
+    const admitted = new Set<string>();
+    let running = true;
+    // Each worker: open a socket, note the id the server admitted it with, close it, again.
+    const worker = async (): Promise<void> => {
+      while (running) {
+        const socket = connectDispatch({
+          url: services['ws-gateway'].url,
+          token,
+          transports: ['websocket'],
+        });
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 3_000);
+          socket.once('connect', () => {
+            admitted.add(socket.id as string);
+            clearTimeout(timer);
+            resolve();
+          });
+          socket.once('connect_error', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+        socket.disconnect();
+      }
+    };
+    const load = Array.from({ length: WORKERS }, () => worker());
+    try {
+      for (let round = 0; round < ROUNDS; round += 1) {
+        const target = admitted.size + WRITES_PER_ROUND;
+        await waitFor(() => admitted.size >= target, {
+          description: `${WRITES_PER_ROUND} admitted sockets before killing ws-gateway`,
+          timeoutMs: 60_000,
+        });
+        await services['ws-gateway'].kill();
+        services['ws-gateway'] = await startTestApp('ws-gateway', env);
+      }
+    } finally {
+      running = false;
+      await Promise.all(load);
+    }
+
+    const pg = db as Client;
+    let missing: string[] = [];
+    await waitFor(
+      async () => {
+        const { rows } = await pg.query<{ socket_id: string }>(
+          `SELECT entry->'details'->>'socketId' AS socket_id FROM audit.entries
+            WHERE agency_id = $1 AND action = 'socket.connect'`,
+          [agencyId],
+        );
+        const audited = new Set(rows.map((row) => row.socket_id));
+        missing = [...admitted].filter((id) => !audited.has(id));
+        return missing.length === 0;
+      },
+      { description: 'every admitted socket in the audit chain', timeoutMs: 60_000 },
+    ).catch(() => undefined);
+    expect(admitted.size).toBeGreaterThanOrEqual(ROUNDS * WRITES_PER_ROUND);
+    expect(missing).toEqual([]);
   }, 600_000);
 });
