@@ -92,4 +92,26 @@ describe('api-gateway audit outbox', () => {
     );
     expect(after[0]?.n).toBe((before[0]?.n ?? 0) + 1);
   });
+
+  it('a configuration change (an incident type) commits its entry with the old and new values', async () => {
+    const created = await gw.send('POST', '/v1/incident-types', {
+      token: admin,
+      body: { code: 'gas_leak', nameEs: 'Fuga', nameEn: 'Leak', defaultPriority: 'P2', plan: [] },
+    });
+    expect(created.status).toBe(201);
+    const changed = await gw.send('PATCH', '/v1/incident-types/gas_leak', {
+      token: admin,
+      body: { defaultPriority: 'P1' },
+    });
+    expect(changed.status).toBe(200);
+    const rows = await gw.query<{ entry: { changes?: Record<string, Record<string, unknown>> } }>(
+      `SELECT envelope AS entry FROM dispatch.outbox
+        WHERE stream = $1 AND envelope->'object'->>'id' = 'gas_leak'
+          AND envelope->'details'->>'method' = 'PATCH'`,
+      [AUDIT_OUTBOX_STREAM],
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.entry.changes?.['before']).toMatchObject({ defaultPriority: 'P2' });
+    expect(rows[0]?.entry.changes?.['after']).toMatchObject({ defaultPriority: 'P1' });
+  });
 });

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
 import type { IncidentPriority, PlanRequirement } from '@gad/contracts';
-import { Database, loadSqlFile, sqlOf } from '@gad/platform';
+import { Database, loadSqlFile, sqlOf, type SqlClient } from '@gad/platform';
 
 const SQL = loadSqlFile(join(__dirname, 'incident-types.repository.sql'));
 const INSERT = sqlOf(SQL, 'insert');
@@ -41,23 +41,33 @@ export class IncidentTypesRepository {
     agencyId: string,
     code: string,
     fields: Required<Omit<IncidentTypeFields, 'active'>>,
+    client: SqlClient = this.database.pool,
   ): Promise<IncidentTypeRow | undefined> {
-    const rows = await this.database.rows<IncidentTypeRow>({
-      text: INSERT,
-      values: [
-        agencyId,
-        code,
-        fields.nameEs,
-        fields.nameEn,
-        fields.defaultPriority,
-        JSON.stringify(fields.plan),
-      ],
-    });
+    const rows = await this.database.rows<IncidentTypeRow>(
+      {
+        text: INSERT,
+        values: [
+          agencyId,
+          code,
+          fields.nameEs,
+          fields.nameEn,
+          fields.defaultPriority,
+          JSON.stringify(fields.plan),
+        ],
+      },
+      client,
+    );
     return rows[0];
   }
 
-  async find(agencyId: string, code: string): Promise<IncidentTypeRow | undefined> {
-    return (await this.database.rows<IncidentTypeRow>({ text: FIND, values: [agencyId, code] }))[0];
+  async find(
+    agencyId: string,
+    code: string,
+    client: SqlClient = this.database.pool,
+  ): Promise<IncidentTypeRow | undefined> {
+    return (
+      await this.database.rows<IncidentTypeRow>({ text: FIND, values: [agencyId, code] }, client)
+    )[0];
   }
 
   /** The active catalogue entry of an incident's type, if its type is one. */
@@ -78,19 +88,23 @@ export class IncidentTypesRepository {
     agencyId: string,
     code: string,
     fields: IncidentTypeFields,
+    client: SqlClient = this.database.pool,
   ): Promise<IncidentTypeRow | undefined> {
-    const rows = await this.database.rows<IncidentTypeRow>({
-      text: UPDATE,
-      values: [
-        agencyId,
-        code,
-        fields.nameEs ?? null,
-        fields.nameEn ?? null,
-        fields.defaultPriority ?? null,
-        fields.plan ? JSON.stringify(fields.plan) : null,
-        fields.active ?? null,
-      ],
-    });
+    const rows = await this.database.rows<IncidentTypeRow>(
+      {
+        text: UPDATE,
+        values: [
+          agencyId,
+          code,
+          fields.nameEs ?? null,
+          fields.nameEn ?? null,
+          fields.defaultPriority ?? null,
+          fields.plan ? JSON.stringify(fields.plan) : null,
+          fields.active ?? null,
+        ],
+      },
+      client,
+    );
     return rows[0];
   }
 }

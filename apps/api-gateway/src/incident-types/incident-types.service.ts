@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { describeChange } from '@gad/audit';
+import { UnitOfWork } from '@gad/bus';
 import type {
   AccessClaims,
   CreateIncidentTypeRequest,
@@ -14,7 +16,10 @@ import { IncidentTypesRepository, type IncidentTypeRow } from './incident-types.
 /** The agency's incident type catalogue: names, default priority and response plan. */
 @Injectable()
 export class IncidentTypesService {
-  constructor(private readonly repository: IncidentTypesRepository) {}
+  constructor(
+    private readonly repository: IncidentTypesRepository,
+    private readonly unitOfWork: UnitOfWork,
+  ) {}
 
   async list(user: AccessClaims): Promise<IncidentTypeList> {
     return { items: (await this.repository.list(user.agencyId)).map(toIncidentType) };
@@ -29,12 +34,20 @@ export class IncidentTypesService {
   }
 
   async create(user: AccessClaims, request: CreateIncidentTypeRequest): Promise<IncidentType> {
-    const row = await this.repository.insert(user.agencyId, request.code, {
-      nameEs: request.nameEs,
-      nameEn: request.nameEn,
-      defaultPriority: request.defaultPriority,
-      plan: request.plan,
-    });
+    // A configuration change: its audit entry commits with it (docs/adr/0021).
+    const row = await this.unitOfWork.run((tx) =>
+      this.repository.insert(
+        user.agencyId,
+        request.code,
+        {
+          nameEs: request.nameEs,
+          nameEn: request.nameEn,
+          defaultPriority: request.defaultPriority,
+          plan: request.plan,
+        },
+        tx.client,
+      ),
+    );
     if (!row) {
       throw IncidentTypeException.exists(request.code);
     }
@@ -46,7 +59,14 @@ export class IncidentTypesService {
     code: string,
     request: UpdateIncidentTypeRequest,
   ): Promise<IncidentType> {
-    const row = await this.repository.update(user.agencyId, code, request);
+    const row = await this.unitOfWork.run(async (tx) => {
+      const before = await this.repository.find(user.agencyId, code, tx.client);
+      const after = await this.repository.update(user.agencyId, code, request, tx.client);
+      if (before && after) {
+        describeChange({ before: toIncidentType(before), after: toIncidentType(after) }, code);
+      }
+      return after;
+    });
     if (!row) {
       throw IncidentTypeException.notFound(code);
     }
