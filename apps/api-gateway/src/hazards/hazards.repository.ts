@@ -56,24 +56,34 @@ export class HazardsRepository {
     agencyId: string,
     createdBy: string,
     fields: HazardFields,
+    client: SqlClient = this.database.pool,
   ): Promise<HazardRow> {
-    const [row] = await this.database.rows<HazardRow>({
-      text: INSERT,
-      values: [id, agencyId, ...this.values(fields), createdBy],
-    });
+    const [row] = await this.database.rows<HazardRow>(
+      { text: INSERT, values: [id, agencyId, ...this.values(fields), createdBy] },
+      client,
+    );
     return row as HazardRow;
   }
 
-  async update(agencyId: string, id: string, fields: HazardFields): Promise<HazardRow | undefined> {
-    const [row] = await this.database.rows<HazardRow>({
-      text: UPDATE,
-      values: [agencyId, id, ...this.values(fields)],
-    });
+  async update(
+    agencyId: string,
+    id: string,
+    fields: HazardFields,
+    client: SqlClient = this.database.pool,
+  ): Promise<HazardRow | undefined> {
+    const [row] = await this.database.rows<HazardRow>(
+      { text: UPDATE, values: [agencyId, id, ...this.values(fields)] },
+      client,
+    );
     return row;
   }
 
-  async delete(agencyId: string, id: string): Promise<boolean> {
-    const result = await this.database.result({ text: DELETE, values: [agencyId, id] });
+  async delete(
+    agencyId: string,
+    id: string,
+    client: SqlClient = this.database.pool,
+  ): Promise<boolean> {
+    const result = await this.database.result({ text: DELETE, values: [agencyId, id] }, client);
     return (result.rowCount ?? 0) > 0;
   }
 

@@ -10,6 +10,8 @@ import {
   type ListHazardsQuery,
   type UpdateHazardRequest,
 } from '@gad/contracts';
+import { describeChange } from '@gad/audit';
+import { UnitOfWork } from '@gad/bus';
 import type { SqlClient } from '@gad/platform';
 import { IncidentsService } from '../incidents/incidents.service';
 import { HazardException } from './hazards.exception';
@@ -31,6 +33,7 @@ export class HazardsService {
   constructor(
     private readonly repository: HazardsRepository,
     private readonly incidents: IncidentsService,
+    private readonly unitOfWork: UnitOfWork,
   ) {}
 
   async create(user: AccessClaims, request: CreateHazardRequest): Promise<Hazard> {
@@ -44,7 +47,13 @@ export class HazardsService {
       expiresAt: request.expiresAt ?? null,
     };
     await this.assertValidArea(fields);
-    return toHazard(await this.repository.insert(uuidv7(), user.agencyId, user.sub, fields));
+    // Hazard changes commit with their audit entry (docs/adr/0021).
+    const id = uuidv7();
+    return toHazard(
+      await this.unitOfWork.run((tx) =>
+        this.repository.insert(id, user.agencyId, user.sub, fields, tx.client),
+      ),
+    );
   }
 
   async list(user: AccessClaims, query: ListHazardsQuery): Promise<HazardList> {
@@ -89,7 +98,13 @@ export class HazardsService {
     if (request.area) {
       await this.assertValidArea(fields);
     }
-    const updated = await this.repository.update(user.agencyId, id, fields);
+    const updated = await this.unitOfWork.run(async (tx) => {
+      const row = await this.repository.update(user.agencyId, id, fields, tx.client);
+      if (row) {
+        describeChange({ before: toHazard(current), after: toHazard(row) }, id);
+      }
+      return row;
+    });
     if (!updated) {
       throw HazardException.notFound(id);
     }
@@ -97,7 +112,14 @@ export class HazardsService {
   }
 
   async delete(user: AccessClaims, id: string): Promise<void> {
-    if (!(await this.repository.delete(user.agencyId, id))) {
+    const deleted = await this.unitOfWork.run(async (tx) => {
+      const before = await this.repository.findById(user.agencyId, id);
+      if (before) {
+        describeChange({ before: toHazard(before) }, id);
+      }
+      return this.repository.delete(user.agencyId, id, tx.client);
+    });
+    if (!deleted) {
       throw HazardException.notFound(id);
     }
   }
