@@ -211,15 +211,13 @@ export class AgenciesService {
       }
       const updated = await this.agencies.setSettings(tx.client, id, settings, now);
       this.emitSettings(tx, actor, updated, changed, now);
+      // A configuration change: its entry commits with it (docs/adr/0021).
+      this.record(actor, meta, id, PlatformAuditActions.AgencySettingsChanged, {
+        before: pick(before, changed),
+        after: pick(settingsOf(updated.settings), changed),
+      });
       return { row: updated, before, changed };
     });
-    if (outcome.changed.length > 0) {
-      const after = settingsOf(outcome.row.settings);
-      this.record(actor, meta, id, PlatformAuditActions.AgencySettingsChanged, {
-        before: pick(outcome.before, outcome.changed),
-        after: pick(after, outcome.changed),
-      });
-    }
     return toSettingsResponse(outcome.row);
   }
 
