@@ -2,6 +2,7 @@ import {
   agencySettingsSchema,
   DEFAULT_AGENCY_SETTINGS,
   PLATFORM_AGENCY_ID,
+  roleSchema,
   updateAgencySettingsRequestSchema,
 } from '@gad/contracts';
 import { platformSeparationAllows } from '../auth/gateway-auth.guard';
@@ -33,6 +34,18 @@ describe('agency settings', () => {
     expect(same.changed).toEqual([]);
     const cleared = applySettingsChange(first.settings, { escalation: { P3: null } });
     expect(cleared.settings.escalation.P3).toBeNull();
+  });
+
+  it('lets the MFA policy name every role once, call takers included, and no role twice', () => {
+    const every = [...roleSchema.options];
+    expect(every).toContain('call_taker');
+    expect(updateAgencySettingsRequestSchema.safeParse({ mfaRequiredRoles: every }).success).toBe(
+      true,
+    );
+    const twice = updateAgencySettingsRequestSchema.safeParse({
+      mfaRequiredRoles: ['dispatcher', 'dispatcher'],
+    });
+    expect(twice.success).toBe(false);
   });
 
   it('refuses what is not a setting', () => {

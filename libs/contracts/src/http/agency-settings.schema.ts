@@ -100,9 +100,10 @@ export const responseTargetsSchema = z.strictObject({
 export type ResponseTargets = z.infer<typeof responseTargetsSchema>;
 export const DEFAULT_RESPONSE_TARGETS_S: ResponseTargets = { P1: 480, P2: 900, P3: 1_800, P4: 3_600 };
 
+// At most every role once: the bound follows the role list (a new role, e.g. call_taker, can be named too).
 const mfaRolesSchema = z
   .array(roleSchema)
-  .max(6)
+  .max(roleSchema.options.length)
   .refine((roles) => new Set(roles).size === roles.length, { message: 'roles must be unique' });
 
 /**
