@@ -116,7 +116,15 @@ export const responseFigureGroupSchema = z.object({
   }),
   /** Incidents created in the range (and the group). */
   count: num().int(),
-  intervals: z.record(responseIntervalSchema, intervalFiguresSchema),
+  /** One entry per interval (named properties, so the published schema defines each). */
+  intervals: z.object({
+    callToCreate: intervalFiguresSchema,
+    createToDispatch: intervalFiguresSchema,
+    dispatchToEnRoute: intervalFiguresSchema,
+    enRouteToOnScene: intervalFiguresSchema,
+    response: intervalFiguresSchema,
+    onSceneToCleared: intervalFiguresSchema,
+  }),
   /** Incidents with a unit on scene within the agency's target for their priority / those with one on scene. */
   withinTarget: z.object({ count: num().int(), share: num().nullable() }),
 });
@@ -127,7 +135,7 @@ export const responseFiguresSchema = z.object({
   to: timestamp(),
   groupBy: z.array(responseGroupBySchema),
   /** The agency's targets used (seconds per priority). */
-  targetsS: z.record(incidentPrioritySchema, num()),
+  targetsS: z.object({ P1: num(), P2: num(), P3: num(), P4: num() }),
   groups: z.array(responseFigureGroupSchema),
 });
 export type ResponseFigures = z.infer<typeof responseFiguresSchema>;
