@@ -10,6 +10,7 @@ import type { RecipientsService } from '../recipients/recipients.service';
 import { defaultRecipient } from '../recipients/recipient';
 import type { AgencySettingsCache } from './agency-settings.service';
 import { EscalationService } from './escalation.service';
+import { COMMAND_SINK } from '../notify.constants';
 
 const NOW = new Date('2026-11-22T10:00:05.000Z');
 
@@ -120,7 +121,7 @@ describe('EscalationService', () => {
 
   it('re-sends an undelivered command with the same id, adds Telegram and audits the step', async () => {
     await expect(sut.fire(job('undelivered'))).resolves.toBe('fired');
-    const resent = appended.find((a) => a.stream === 'gad:notify:outbound')?.envelopes ?? [];
+    const resent = appended.find((a) => a.stream === COMMAND_SINK)?.envelopes ?? [];
     expect(resent.map((e) => (e.data as { commandId: string }).commandId)).toEqual([
       command().commandId,
     ]);
