@@ -11,7 +11,7 @@ import {
   type CircuitBreakerPolicy,
 } from 'cockatiel';
 import { DeliveriesRepository } from '../commands/deliveries.repository';
-import { notifyMetrics } from '../metrics/notify.metrics';
+import { exportNotifyMetricsFromStart, notifyMetrics } from '../metrics/notify.metrics';
 import {
   NOTIFICATION_SERVICE_CONFIG,
   type NotificationServiceConfig,
@@ -47,6 +47,7 @@ export class DeliveryService {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(NOTIFICATION_SERVICE_CONFIG) config: NotificationServiceConfig,
   ) {
+    exportNotifyMetricsFromStart();
     const breaker = (channel: DeliveryChannel): CircuitBreakerPolicy => {
       const policy = circuitBreaker(
         handleWhen((error) => !(error instanceof PermanentDeliveryError)),

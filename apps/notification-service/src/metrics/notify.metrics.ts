@@ -21,3 +21,14 @@ export const notifyMetrics = {
     unit: 'ms',
   }),
 };
+
+/**
+ * Gives the counters the alert rules read a series from the start (0), so an alert on their rate
+ * evaluates instead of seeing nothing until the first delivery or escalation
+ * (docs/operations/alerts.yml: GadNotifyChannelFailing, GadNotifyEscalationsHigh). The ack-latency
+ * histogram has no such zero: it appears with the first acknowledgement.
+ */
+export function exportNotifyMetricsFromStart(): void {
+  notifyMetrics.deliveries.add(0, { channel: 'socket', outcome: 'sent' });
+  notifyMetrics.escalations.add(0, { step: 'undelivered', priority: 'P1' });
+}
