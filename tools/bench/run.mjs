@@ -5,6 +5,10 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runOnProjectNode } from '../scripts/common.mjs';
+
+// The project's Node LTS line (.node-version), installed if needed; GAD_NODE=system keeps this one.
+await runOnProjectNode();
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');

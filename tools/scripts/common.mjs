@@ -13,15 +13,15 @@ export function projectNodeVersion() {
 }
 
 /**
- * One Node LTS line for `npm start` and `npm test`, installed by the project itself: with
- * `GAD_NODE=project`, a script running on another Node than `.node-version` installs that version
- * from the npm registry (`node-<platform>-<arch>`, whose tarball carries `bin/node`: no install
- * scripts) into `.tools/node-<version>/` once, and runs itself again with it (its PATH first, so
- * every child process gets it too); this process only forwards signals and exits with its code.
- * Opt-in until the whole suite has passed on it (docker/README.md, "Node").
+ * One Node LTS line for `npm start` and `npm test`, installed by the project itself: a script
+ * running on another Node than `.node-version` installs that version from the npm registry
+ * (`node-<platform>-<arch>`, whose tarball carries `bin/node`: no install scripts) into
+ * `.tools/node-<version>/` once, and runs itself again with it (its PATH first, so every child
+ * process gets it too); this process only forwards signals and exits with its code.
+ * `GAD_NODE=system` keeps the machine's Node instead (docker/README.md, "Node").
  */
 export async function runOnProjectNode() {
-  if (process.env.GAD_NODE !== 'project') {
+  if (process.env.GAD_NODE === 'system') {
     return;
   }
   const version = projectNodeVersion();
@@ -49,7 +49,7 @@ export async function runOnProjectNode() {
     );
     if (installed.status !== 0 || !existsSync(binary)) {
       console.error(
-        `could not install ${pkg}@${version}; unset GAD_NODE to use ${process.version}`,
+        `could not install ${pkg}@${version}; set GAD_NODE=system to use ${process.version}`,
       );
       process.exit(1);
     }

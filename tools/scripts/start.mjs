@@ -54,7 +54,7 @@ import {
   serviceUrls,
 } from './services.mjs';
 
-// GAD_NODE=project: run on the project's Node LTS line (.node-version), installed if needed.
+// The project's Node LTS line (.node-version), installed if needed; GAD_NODE=system keeps this one.
 await runOnProjectNode();
 
 const rootDir = process.env.START_ROOT_DIR || repoRoot;

@@ -26,7 +26,7 @@ import {
   StepError,
 } from './common.mjs';
 
-// GAD_NODE=project: run on the project's Node LTS line (.node-version), installed if needed.
+// The project's Node LTS line (.node-version), installed if needed; GAD_NODE=system keeps this one.
 await runOnProjectNode();
 
 const startedAt = Date.now();
