@@ -10,11 +10,13 @@ import { createShardedAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
-import { performance } from 'node:perf_hooks';
 import { Server } from 'socket.io';
 import type { FromChild, ToChild } from './ws.bench';
 
-const now = (): number => performance.timeOrigin + performance.now();
+// CLOCK_MONOTONIC (libuv's hrtime), one clock for every process on the machine: a sender and a
+// receiver in different processes compare exactly. `performance.timeOrigin` is taken per process
+// and differed by a few ms between them (negative latencies on Node 24).
+const now = (): number => Number(process.hrtime.bigint()) / 1e6;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function bareServerRole(): Promise<void> {

@@ -32,11 +32,13 @@ import { randomUUID, createPrivateKey } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { io, type Socket } from 'socket.io-client';
 import { analysis, parseBenchFlags } from './report';
 
-const now = (): number => performance.timeOrigin + performance.now();
+// CLOCK_MONOTONIC (libuv's hrtime), one clock for every process on the machine: a sender and a
+// receiver in different processes compare exactly. `performance.timeOrigin` is taken per process
+// and differed by a few ms between them (negative latencies on Node 24).
+const now = (): number => Number(process.hrtime.bigint()) / 1e6;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const fmt = (value: number, digits = 2): string =>
   Number.isFinite(value) ? value.toFixed(digits) : 'n/a';
@@ -171,7 +173,7 @@ async function clientRole(): Promise<void> {
           });
           socket.on('cmd', (command: { sentAt: number }) => unicast.push(now() - command.sentAt));
           socket.on('incident.created', (event: { occurredAt: string }) => {
-            broadcast.push(now() - Date.parse(event.occurredAt));
+            broadcast.push(Date.now() - Date.parse(event.occurredAt));
           });
           socket.on('bcast', (event: { sentAt: number }) => broadcast.push(now() - event.sentAt));
           await new Promise<void>((resolve) => {
