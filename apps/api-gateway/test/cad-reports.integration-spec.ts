@@ -11,14 +11,14 @@ import type {
   ResponseFigures,
   Unit,
 } from '@gad/contracts';
+import { waitFor } from '@gad/testing';
 import {
-  createTestDatabase,
-  startServiceProcess,
-  waitFor,
-  type ServiceProcess,
-  type TestDatabase,
-} from '@gad/testing';
-import { DispatchTestApp, POINT, type Caller } from './dispatch-test-app';
+  DispatchTestApp,
+  POINT,
+  startGeoServiceBeside,
+  type Caller,
+  type GeoServiceBeside,
+} from './dispatch-test-app';
 
 /**
  * Issue #23 part B against the real api-gateway (in process), geo-service (the built app as a
@@ -31,8 +31,7 @@ describe('api-gateway hazards, response-time figures and the flight recorder', (
   const agencyId = 'agency-cad-b';
   const scene = { lon: -3.6905, lat: 40.4192 };
   let t: DispatchTestApp;
-  let geoDb: TestDatabase;
-  let geo: ServiceProcess;
+  let geo: GeoServiceBeside;
   let dispatcher: Caller;
   let supervisor: Caller;
   let tracker: Caller;
@@ -40,16 +39,7 @@ describe('api-gateway hazards, response-time figures and the flight recorder', (
 
   beforeAll(async () => {
     t = await DispatchTestApp.start();
-    geoDb = await createTestDatabase();
-    geo = await startServiceProcess({
-      app: 'geo-service',
-      env: {
-        DATABASE_URL: geoDb.url,
-        REDIS_URL: t.config.REDIS_URL,
-        REDIS_KEY_PREFIX: t.config.REDIS_KEY_PREFIX,
-      },
-      readyTimeoutMs: 60_000,
-    });
+    geo = await startGeoServiceBeside(t);
     dispatcher = await t.caller(agencyId, 'dispatcher-1', ['dispatcher']);
     supervisor = await t.caller(agencyId, 'supervisor-1', ['supervisor']);
     tracker = await t.caller(agencyId, 'tracker-1', ['service']);
@@ -59,7 +49,6 @@ describe('api-gateway hazards, response-time figures and the flight recorder', (
   afterAll(async () => {
     await geo?.stop();
     await t?.close();
-    await geoDb?.drop();
   }, 60_000);
 
   const square = (lon: number, lat: number, half: number) => ({

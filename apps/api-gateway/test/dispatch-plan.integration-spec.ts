@@ -8,14 +8,14 @@ import type {
   PositionsIngestResult,
   Unit,
 } from '@gad/contracts';
+import { waitFor } from '@gad/testing';
 import {
-  createTestDatabase,
-  startServiceProcess,
-  waitFor,
-  type ServiceProcess,
-  type TestDatabase,
-} from '@gad/testing';
-import { DispatchTestApp, POINT, type Caller } from './dispatch-test-app';
+  DispatchTestApp,
+  POINT,
+  startGeoServiceBeside,
+  type Caller,
+  type GeoServiceBeside,
+} from './dispatch-test-app';
 
 /**
  * Response plans against the real geo-service (built app as a process on the same Redis prefix):
@@ -27,8 +27,7 @@ describe('api-gateway dispatch plan with geo-service', () => {
   const agencyId = 'agency-p';
   const scene = { lon: -3.7038, lat: 40.4168 };
   let t: DispatchTestApp;
-  let geoDb: TestDatabase;
-  let geo: ServiceProcess;
+  let geo: GeoServiceBeside;
   let dispatcher: Caller;
   let supervisor: Caller;
   let tracker: Caller;
@@ -84,16 +83,7 @@ describe('api-gateway dispatch plan with geo-service', () => {
 
   beforeAll(async () => {
     t = await DispatchTestApp.start();
-    geoDb = await createTestDatabase();
-    geo = await startServiceProcess({
-      app: 'geo-service',
-      env: {
-        DATABASE_URL: geoDb.url,
-        REDIS_URL: t.config.REDIS_URL,
-        REDIS_KEY_PREFIX: t.config.REDIS_KEY_PREFIX,
-      },
-      readyTimeoutMs: 60_000,
-    });
+    geo = await startGeoServiceBeside(t);
     dispatcher = await t.caller(agencyId, 'dispatcher-1', ['dispatcher']);
     supervisor = await t.caller(agencyId, 'supervisor-1', ['supervisor']);
     tracker = await t.caller(agencyId, 'tracker-1', ['service']);
@@ -124,13 +114,12 @@ describe('api-gateway dispatch plan with geo-service', () => {
   afterAll(async () => {
     await geo?.stop();
     await t?.close();
-    await geoDb?.drop();
   }, 60_000);
 
   afterEach(() => {
     const state = expect.getState();
     if (state.assertionCalls !== state.numPassingAsserts && geo) {
-      console.log(geo.tail(30));
+      console.log(geo.process.tail(30));
     }
   });
 

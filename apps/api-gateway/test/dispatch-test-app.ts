@@ -14,9 +14,11 @@ import {
   createTestDatabase,
   createTestKeyPair,
   freePort,
+  startServiceProcess,
   testStack,
   uniqueRedisPrefix,
   waitFor,
+  type ServiceProcess,
   type TestDatabase,
 } from '@gad/testing';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -158,6 +160,37 @@ export class DispatchTestApp {
     );
     return rows.map((row) => row.envelope);
   }
+}
+
+/** geo-service beside a {@link DispatchTestApp}: the built app as a process on its own database. */
+export interface GeoServiceBeside {
+  process: ServiceProcess;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts geo-service (the built app) on a new test database and the gateway's Redis and key
+ * prefix, so nearest, plan and replay requests reach a real geo-service; `stop()` stops it and
+ * drops its database.
+ */
+export async function startGeoServiceBeside(t: DispatchTestApp): Promise<GeoServiceBeside> {
+  const database = await createTestDatabase();
+  const process = await startServiceProcess({
+    app: 'geo-service',
+    env: {
+      DATABASE_URL: database.url,
+      REDIS_URL: t.config.REDIS_URL,
+      REDIS_KEY_PREFIX: t.config.REDIS_KEY_PREFIX,
+    },
+    readyTimeoutMs: 60_000,
+  });
+  return {
+    process,
+    stop: async () => {
+      await process.stop();
+      await database.drop();
+    },
+  };
 }
 
 export const POINT = (lon: number, lat: number) => ({
