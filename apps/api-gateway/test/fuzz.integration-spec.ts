@@ -609,6 +609,8 @@ describe('api-gateway under generated invalid input', () => {
           const reply = await gw.send(operation.method, pathOf(operation, values), {
             token: tokenFor(operation),
             body: operation.body ? {} : undefined,
+            // `..` as a parameter reaches the server as such, not resolved to another route.
+            verbatimPath: true,
           });
           expectCleanRefusal(operation, reply, values);
         }),

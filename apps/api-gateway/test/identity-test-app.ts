@@ -12,6 +12,7 @@ import {
   type TestDatabase,
 } from '@gad/testing';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { request } from 'node:http';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { apiGatewayEnvSchema, type ApiGatewayConfig } from '../src/api-gateway.config';
@@ -32,6 +33,11 @@ export interface SendOptions {
   headers?: Record<string, string>;
   /** Raw body (not JSON-encoded). */
   raw?: string;
+  /**
+   * Send the path exactly as given (node:http), without the URL parser's dot-segment removal:
+   * `fetch` turns `/v1/incidents/../hazards` into `/v1/hazards`, another operation.
+   */
+  verbatimPath?: boolean;
 }
 
 export const ADMIN = {
@@ -131,7 +137,9 @@ export class IdentityTestApp {
     ) {
       headers['content-type'] = 'application/json';
     }
-    const response = await fetch(`${this.baseUrl}${path}`, { method, headers, body });
+    const response = options.verbatimPath
+      ? await sendVerbatim(`${this.baseUrl}${path}`, method, headers, body)
+      : await fetch(`${this.baseUrl}${path}`, { method, headers, body });
     const text = await response.text();
     let parsed: unknown = undefined;
     try {
@@ -207,4 +215,44 @@ export class IdentityTestApp {
       connection.disconnect();
     }
   }
+}
+
+/** One HTTP request whose path goes on the wire unchanged (no dot-segment removal). */
+function sendVerbatim(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body: string | undefined,
+): Promise<Response> {
+  const origin = new URL(url.slice(0, url.indexOf('/', 'http://'.length)));
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: origin.hostname,
+        port: origin.port,
+        method,
+        path: url.slice(origin.origin.length),
+        headers,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          const replyHeaders = new Headers();
+          for (const [name, value] of Object.entries(res.headers)) {
+            if (value !== undefined) replyHeaders.set(name, String(value));
+          }
+          resolve(
+            new Response(Buffer.concat(chunks).toString('utf8') || null, {
+              status: res.statusCode ?? 0,
+              headers: replyHeaders,
+            }),
+          );
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
 }
