@@ -187,6 +187,19 @@ async function startRedisCluster(options = {}) {
         list.filter((node) => node.role === 'replica').length === count - count / (replicas + 1)
       );
     }, 'replicas attached');
+    // ... and in sync: until a replica's first full sync is done it confirms no write, and every
+    // `WAIT 1` answers 0 (a publisher then treats the cluster as having no replica).
+    await waitUntil(async () => {
+      const list = await nodes(ports[0]);
+      const states = await Promise.all(
+        list
+          .filter((node) => node.role === 'replica')
+          .map((node) => cli(node.port, ['info', 'replication'])),
+      );
+      return states.every(
+        (info) => /master_link_status:up/.test(info) && /master_sync_in_progress:0/.test(info),
+      );
+    }, 'replicas in sync');
   } catch (error) {
     await stop();
     throw error;

@@ -146,16 +146,26 @@ describe('bus on a Redis Cluster', () => {
       });
     }
     const acknowledged: string[] = [];
+    let unreplicated = 0;
+    const resolvedIds: string[] = [];
     let publishErrors = 0;
     let lastPublishError = '';
     let stop = false;
-    // A steady producer: each publish that resolved was acknowledged by the primary and a replica.
+    // A steady producer. An acknowledged event is one the primary and a replica confirmed: a
+    // publish whose WAIT timed out (this 2-core machine under a parallel test run sometimes keeps a
+    // replica from answering in 2 s) resolves for availability but says it is not replicated, and
+    // the bus promises nothing for it if its primary dies (PublishReceipt, ADR 0002).
     const producing = (async () => {
       for (let batch = 0; !stop && batch < 400; batch += 1) {
         const envelopes = [testEnvelope({ batch, n: 0 }), testEnvelope({ batch, n: 1 })];
         try {
-          await publisher.publish(stream, envelopes);
-          acknowledged.push(...envelopes.map((envelope) => envelope.id));
+          const receipt = await publisher.publishWithReceipt(stream, envelopes);
+          resolvedIds.push(...envelopes.map((envelope) => envelope.id));
+          if (receipt.replicated) {
+            acknowledged.push(...envelopes.map((envelope) => envelope.id));
+          } else {
+            unreplicated += envelopes.length;
+          }
         } catch (error) {
           // Not acknowledged: the caller (the outbox relay) would retry it.
           publishErrors += 1;
@@ -169,20 +179,24 @@ describe('bus on a Redis Cluster', () => {
     const primary = await cluster.primaryOf(`${prefix}{bus}:${stream}`);
     await cluster.kill(primary);
     const countAtKill = acknowledged.length;
+    const resolvedAtKill = resolvedIds.length;
     await cluster.waitFailover(primary);
-    // Work resumes by itself: new events are published and handled after the failover.
-    await waitFor(() => acknowledged.length >= countAtKill + 40, {
-      description: `publishing resumed after the failover (errors: ${publishErrors})`,
+    const resolvedAtFailover = resolvedIds.length;
+    // Work resumes by itself: new events are published and handled after the failover (the new
+    // primary has no replica until the killed node returns, so they are not confirmed by one).
+    await waitFor(() => resolvedIds.length >= resolvedAtKill + 40, {
+      description: `publishing resumed after the failover (errors: ${publishErrors}, last: ${lastPublishError})`,
       timeoutMs: 20_000,
     });
     stop = true;
     await producing;
-    await waitFor(() => acknowledged.every((id) => handled.has(id)), {
+    const afterFailover = resolvedIds.slice(resolvedAtFailover);
+    await waitFor(() => [...acknowledged, ...afterFailover].every((id) => handled.has(id)), {
       description: 'every acknowledged event handled',
       timeoutMs: 20_000,
     }).catch(async (error: Error) => {
       // Tell a lost entry (not in the stream) from one not yet handled (in the stream).
-      const missing = new Set(acknowledged.filter((id) => !handled.has(id)));
+      const missing = new Set([...acknowledged, ...afterFailover].filter((id) => !handled.has(id)));
       const entries = (await redis.xrange(`${prefix}{bus}:${stream}`, '-', '+')) as Array<
         [string, string[]]
       >;
@@ -190,14 +204,18 @@ describe('bus on a Redis Cluster', () => {
         [...missing].some((id) => fields[1]?.includes(id)),
       ).length;
       throw new Error(
-        `${error.message}: ${missing.size} of ${acknowledged.length} unhandled, ${inStream} of them in the stream, ${publishErrors} publish errors`,
+        `${error.message}: ${missing.size} of ${acknowledged.length} unhandled, ${inStream} of them in the stream, ${publishErrors} publish errors, ${unreplicated} not confirmed by a replica`,
       );
     });
     expect(acknowledged.filter((id) => !handled.has(id))).toEqual([]);
-    expect(acknowledged.length).toBeGreaterThan(countAtKill);
+    // Replica-confirmed events were in flight when the primary died (the test is not vacuous).
+    expect(countAtKill).toBeGreaterThan(0);
+    // Every event published after the failover is handled too, confirmed by a replica or not.
+    expect(afterFailover.length).toBeGreaterThan(0);
+    expect(afterFailover.filter((id) => !handled.has(id))).toEqual([]);
 
     console.log(
-      `failover: ${acknowledged.length} acknowledged, ${handled.size} handled, ` +
+      `failover: ${acknowledged.length} acknowledged, ${unreplicated} not confirmed by a replica, ${handled.size} handled, ` +
         `${publishErrors} publish errors during the failover (${lastPublishError}), ` +
         `${deliveries.length} deliveries`,
     );

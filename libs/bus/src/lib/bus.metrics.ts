@@ -3,6 +3,7 @@ import { metrics, type Counter, type Meter } from '@opentelemetry/api';
 export const BUS_METER_NAME = '@gad/bus';
 
 export interface BusInstruments {
+  unreplicated: Counter;
   published: Counter;
   consumed: Counter;
   failed: Counter;
@@ -29,6 +30,10 @@ export function busInstruments(): BusInstruments {
   const instruments: BusInstruments = {
     published: meter.createCounter('gad_bus_published', {
       description: 'Envelopes appended to a stream by the bus (attribute: stream)',
+    }),
+    unreplicated: meter.createCounter('gad_bus_unreplicated', {
+      description:
+        'Envelopes a Redis Cluster primary took without a replica confirming them in time (attribute: stream); lost if that primary dies before replicating',
     }),
     consumed: meter.createCounter('gad_bus_consumed', {
       description: 'Entries handled successfully and acknowledged (attributes: stream, group)',

@@ -1,5 +1,5 @@
 import type { Envelope } from '@gad/contracts';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { busInstruments } from './bus.metrics';
 import { Fields, StreamKeys } from './stream-keys';
 import { isClusterConnection } from './redis-connection';
@@ -27,6 +27,17 @@ export interface PublisherOptions {
   replicaRetryMs?: number;
 }
 
+/** What a publish did: the entry ids in order, and whether the replicas asked for confirmed them. */
+export interface PublishReceipt {
+  ids: string[];
+  /**
+   * True when `replicaAcks` replicas confirmed the entries (always on a standalone server, which
+   * asks for none). False when WAIT timed out or was skipped: the primary has the entries, and a
+   * crash of that primary before it replicates them loses them.
+   */
+  replicated: boolean;
+}
+
 /**
  * Appends envelopes to streams. Many envelopes go in one pipelined round trip; each gets the
  * active `traceparent` unless it already has one. Resolves with the entry ids in order.
@@ -52,8 +63,16 @@ export class StreamPublisher {
   }
 
   async publish(stream: string, envelopes: Envelope | readonly Envelope[]): Promise<string[]> {
+    return (await this.publishWithReceipt(stream, envelopes)).ids;
+  }
+
+  /** `publish`, also telling whether a replica confirmed the entries (see PublishReceipt). */
+  async publishWithReceipt(
+    stream: string,
+    envelopes: Envelope | readonly Envelope[],
+  ): Promise<PublishReceipt> {
     const list = Array.isArray(envelopes) ? envelopes : [envelopes as Envelope];
-    return this.publishRaw(
+    return this.publishRawWithReceipt(
       list.map((envelope) => ({ stream, json: JSON.stringify(withTraceparent(envelope)) })),
     );
   }
@@ -63,9 +82,34 @@ export class StreamPublisher {
    * trip and in the given order (used by the outbox relay).
    */
   async publishRaw(items: ReadonlyArray<{ stream: string; json: string }>): Promise<string[]> {
+    return (await this.publishRawWithReceipt(items)).ids;
+  }
+
+  async publishRawWithReceipt(
+    items: ReadonlyArray<{ stream: string; json: string }>,
+  ): Promise<PublishReceipt> {
     if (items.length === 0) {
-      return [];
+      return { ids: [], replicated: true };
     }
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.appendOnce(items);
+      } catch (error) {
+        // After a failover the pipeline may reach a node that no longer serves the slot. ioredis
+        // follows MOVED for a pipeline only when every reply is MOVED, and WAIT (keyless) answers
+        // anyway, so it never does here: refresh the slot map and send again. A MOVED command was
+        // not executed, so this appends nothing twice.
+        if (attempt >= 3 || !this.keys.cluster || !/^(MOVED|ASK) /.test((error as Error).message)) {
+          throw error;
+        }
+        await refreshSlots(this.redis as unknown as Cluster);
+      }
+    }
+  }
+
+  private async appendOnce(
+    items: ReadonlyArray<{ stream: string; json: string }>,
+  ): Promise<PublishReceipt> {
     const pipeline = this.redis.pipeline();
     const counts = new Map<string, number>();
     for (const { stream, json } of items) {
@@ -87,15 +131,22 @@ export class StreamPublisher {
     }
     const replies = await execPipeline(pipeline.exec());
     const ids = wait ? replies.slice(0, -1) : replies;
-    if (wait && Number(replies[replies.length - 1]) < this.replicaAcks) {
+    const confirmed = wait ? Number(replies[replies.length - 1]) : 0;
+    if (wait && confirmed < this.replicaAcks) {
       this.replicasMissingUntil = Date.now() + this.replicaRetryMs;
     }
-    const { published } = busInstruments();
+    const replicated = this.replicaAcks === 0 || confirmed >= this.replicaAcks;
+    const { published, unreplicated } = busInstruments();
     for (const [stream, count] of counts) {
       published.add(count, { stream });
+      if (!replicated) unreplicated.add(count, { stream });
     }
-    return ids.map(String);
+    return { ids: ids.map(String), replicated };
   }
+}
+
+function refreshSlots(cluster: Cluster): Promise<void> {
+  return new Promise((resolve) => cluster.refreshSlotsCache(() => resolve()));
 }
 
 /** Runs a pipeline and throws the first command error (a pipeline resolves even when commands fail). */
