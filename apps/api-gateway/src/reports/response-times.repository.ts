@@ -1,13 +1,18 @@
 import { join } from 'node:path';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { IncidentPriority, ResponseTargets } from '@gad/contracts';
 import { Database, loadSqlFile, sqlOf, type SqlClient } from '@gad/platform';
+import type { PoolClient } from 'pg';
+import { API_GATEWAY_CONFIG, type ApiGatewayConfig } from '../api-gateway.config';
 
 const SQL = loadSqlFile(join(__dirname, 'response-times.repository.sql'));
 const REFRESH = sqlOf(SQL, 'refresh');
 const FIND = sqlOf(SQL, 'find');
 const FIGURES = sqlOf(SQL, 'figures');
 const EXPORT = sqlOf(SQL, 'export');
+
+/** A report reads one consistent snapshot and writes nothing. */
+const REPORT_BEGIN = 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY';
 
 /** Rows the CSV export fetches from its cursor at a time. */
 export const EXPORT_FETCH_ROWS = 2_000;
@@ -88,7 +93,18 @@ function targetValues(targets: ResponseTargets): number[] {
 /** The only place with SQL for the response-time summary and its figures. Scoped by agency. */
 @Injectable()
 export class ResponseTimesRepository {
-  constructor(private readonly database: Database) {}
+  constructor(
+    private readonly database: Database,
+    @Inject(API_GATEWAY_CONFIG) private readonly config: ApiGatewayConfig,
+  ) {}
+
+  /** This transaction only: the reports' statement timeout (REPORTS_STATEMENT_TIMEOUT_MS). */
+  private async setReportTimeout(client: PoolClient): Promise<void> {
+    await client.query({
+      text: "SELECT set_config('statement_timeout', $1, true)",
+      values: [String(this.config.REPORTS_STATEMENT_TIMEOUT_MS)],
+    });
+  }
 
   /** Recomputes the summary rows of `incidentIds` in the caller's transaction. */
   async refresh(client: SqlClient, incidentIds: readonly string[]): Promise<void> {
@@ -106,20 +122,38 @@ export class ResponseTimesRepository {
     return row;
   }
 
+  /** The figures, read in one read-only snapshot with the reports' statement timeout. */
   figures(filters: ResponseFilters, grouping: ResponseGrouping): Promise<ResponseFiguresRow[]> {
-    return this.database.rows<ResponseFiguresRow>({
-      text: FIGURES,
-      values: [
-        ...filterValues(filters),
-        grouping.priority,
-        grouping.type,
-        grouping.zone,
-        grouping.period,
-        grouping.periodSize,
-        grouping.timeZone,
-        ...targetValues(filters.targets),
-      ],
-    });
+    return this.database.transaction(
+      async (client) => {
+        await this.setReportTimeout(client);
+        return this.figuresIn(client, filters, grouping);
+      },
+      { begin: REPORT_BEGIN, attempts: 1 },
+    );
+  }
+
+  private figuresIn(
+    client: PoolClient,
+    filters: ResponseFilters,
+    grouping: ResponseGrouping,
+  ): Promise<ResponseFiguresRow[]> {
+    return this.database.rows<ResponseFiguresRow>(
+      {
+        text: FIGURES,
+        values: [
+          ...filterValues(filters),
+          grouping.priority,
+          grouping.type,
+          grouping.zone,
+          grouping.period,
+          grouping.periodSize,
+          grouping.timeZone,
+          ...targetValues(filters.targets),
+        ],
+      },
+      client,
+    );
   }
 
   /**
@@ -131,8 +165,9 @@ export class ResponseTimesRepository {
     const client = await this.database.pool.connect();
     let open = false;
     try {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      await client.query(REPORT_BEGIN);
       open = true;
+      await this.setReportTimeout(client);
       await client.query({
         text: `DECLARE response_export NO SCROLL CURSOR FOR ${EXPORT}`,
         values: [...filterValues(filters), ...targetValues(filters.targets)],

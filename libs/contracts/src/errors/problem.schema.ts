@@ -38,6 +38,8 @@ export const CommonErrorCode = {
   UpstreamTimeout: 'upstream_timeout',
   /** A service behind the edge failed in a way it did not name (its cause is logged, not sent). */
   UpstreamUnavailable: 'upstream_unavailable',
+  /** A database statement ran past its statement timeout (e.g. a report over a very large range). */
+  QueryTimeout: 'query_timeout',
   Internal: 'internal_error',
 } as const;
 export type CommonErrorCode = (typeof CommonErrorCode)[keyof typeof CommonErrorCode];

@@ -161,6 +161,21 @@ describe('toProblem', () => {
     expect(unexpected).toBe(true);
   });
 
+  it('answers a statement cancelled at its timeout (SQLSTATE 57014) as 503 query_timeout', () => {
+    const cancelled = Object.assign(new Error('canceling statement due to statement timeout'), {
+      code: '57014',
+    });
+    const { problem, unexpected } = toProblem(cancelled, context);
+    expect(problemSchema.parse(problem)).toBeTruthy();
+    expect(problem).toMatchObject({ status: 503, code: 'query_timeout' });
+    expect(JSON.stringify(problem)).not.toMatch(/57014|canceling/);
+    expect(unexpected).toBe(true);
+    // Wrapped by TypeORM as QueryFailedError: the same.
+    expect(
+      toProblem({ message: 'x', driverError: { code: '57014' } }, context).problem,
+    ).toMatchObject({ status: 503, code: 'query_timeout' });
+  });
+
   it('echoes only a bounded prefix of a long path', () => {
     const path = `/v1/${'a'.repeat(10_000)}`;
     const { problem } = toProblem(new NotFoundException(`Cannot GET ${path}`), {

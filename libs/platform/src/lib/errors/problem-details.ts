@@ -123,6 +123,18 @@ function httpExceptionDetail(exception: HttpException): string {
   return exception.message;
 }
 
+const QUERY_TIMEOUT_DETAIL =
+  'The query ran longer than this service allows. Narrow the request (e.g. a shorter range) or try again later.';
+
+/** PostgreSQL cancelled the statement at its `statement_timeout` (SQLSTATE 57014). */
+function isStatementTimeout(exception: unknown): boolean {
+  if (typeof exception !== 'object' || exception === null) {
+    return false;
+  }
+  const record = exception as { code?: unknown; driverError?: { code?: unknown } };
+  return (record.driverError?.code ?? record.code) === '57014';
+}
+
 /** A client error raised by Fastify itself (content-type parsers, body limit) that Nest did not wrap. */
 function clientErrorStatus(exception: unknown): number | undefined {
   if (!(exception instanceof Error)) {
@@ -170,6 +182,13 @@ export function toProblem(exception: unknown, context: ProblemContext): MappedPr
     return {
       problem: build(effective, codeForStatus(effective), detail, context),
       unexpected: effective >= 500,
+    };
+  }
+  if (isStatementTimeout(exception)) {
+    return {
+      problem: build(503, CommonErrorCode.QueryTimeout, QUERY_TIMEOUT_DETAIL, context),
+      // Logged with its cause: an SRE sees which statement outgrew its timeout.
+      unexpected: true,
     };
   }
   const clientStatus = clientErrorStatus(exception);
