@@ -114,4 +114,23 @@ describe('api-gateway audit outbox', () => {
     expect(rows[0]?.entry.changes?.['before']).toMatchObject({ defaultPriority: 'P2' });
     expect(rows[0]?.entry.changes?.['after']).toMatchObject({ defaultPriority: 'P1' });
   });
+  it('an agency rename commits its entry with the old and the new name', async () => {
+    const before = await gw.send<{ id: string; name: string }>('GET', '/v1/agency', {
+      token: admin,
+    });
+    const renamed = await gw.send<{ id: string; name: string }>('PATCH', '/v1/agency', {
+      token: admin,
+      body: { name: 'Renamed Agency' },
+    });
+    expect(renamed.status).toBe(200);
+    const rows = await gw.query<{ entry: { changes?: Record<string, Record<string, unknown>> } }>(
+      `SELECT envelope AS entry FROM dispatch.outbox
+        WHERE stream = $1 AND envelope->'object'->>'type' = 'agency'
+          AND envelope->'details'->>'route' = '/v1/agency'`,
+      [AUDIT_OUTBOX_STREAM],
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.entry.changes?.['before']).toMatchObject({ name: before.body.name });
+    expect(rows[0]?.entry.changes?.['after']).toMatchObject({ name: 'Renamed Agency' });
+  });
 });

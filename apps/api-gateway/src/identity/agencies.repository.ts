@@ -42,8 +42,16 @@ export class AgenciesRepository {
     await this.database.result({ text: ENSURE, values: [id, name, now] }, client);
   }
 
-  async rename(id: string, name: string, now: Date): Promise<AgencyRow | undefined> {
-    const rows = await this.database.rows<AgencyRow>({ text: RENAME, values: [id, name, now] });
+  async rename(
+    id: string,
+    name: string,
+    now: Date,
+    client?: SqlClient,
+  ): Promise<AgencyRow | undefined> {
+    const rows = await this.database.rows<AgencyRow>(
+      { text: RENAME, values: [id, name, now] },
+      client,
+    );
     return rows[0];
   }
 

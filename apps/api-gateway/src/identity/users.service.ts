@@ -59,10 +59,20 @@ export class UsersService {
   }
 
   async renameAgency(caller: AccessClaims, request: UpdateAgencyRequest): Promise<Agency> {
-    const row = await this.agencies.rename(caller.agencyId, request.name, this.clock.now());
-    if (!row) {
-      throw IdentityException.agencyNotFound();
-    }
+    const now = this.clock.now();
+    // The rename and its entry (old and new name) commit together (docs/adr/0021).
+    const row = await this.unitOfWork.run(async (tx) => {
+      const before = await this.agencies.lock(tx.client, caller.agencyId);
+      if (!before) {
+        throw IdentityException.agencyNotFound();
+      }
+      const after = await this.agencies.rename(caller.agencyId, request.name, now, tx.client);
+      describeChange(
+        { before: toAgency(before), after: toAgency(after ?? before) },
+        caller.agencyId,
+      );
+      return after ?? before;
+    });
     return toAgency(row);
   }
 
