@@ -145,11 +145,12 @@ export class AllCallsRepository {
     at: Date,
     reason: string | undefined,
     userId: string,
+    client?: SqlClient,
   ): Promise<{ command: AllCallCommandRow; changed: boolean } | undefined> {
-    const [row] = await this.database.rows<AllCallCommandRow & { was_set: boolean }>({
-      text: RECORD_STAGE,
-      values: [agencyId, commandId, stage, at, reason ?? null, userId],
-    });
+    const [row] = await this.database.rows<AllCallCommandRow & { was_set: boolean }>(
+      { text: RECORD_STAGE, values: [agencyId, commandId, stage, at, reason ?? null, userId] },
+      client,
+    );
     if (!row) {
       return undefined;
     }

@@ -73,11 +73,12 @@ export class AssignmentsRepository {
     assignmentId: string,
     reason: string,
     at: Date,
+    client?: SqlClient,
   ): Promise<boolean> {
-    const rows = await this.database.rows({
-      text: SETTLE_ASSIGNMENT,
-      values: [agencyId, assignmentId, at, reason],
-    });
+    const rows = await this.database.rows(
+      { text: SETTLE_ASSIGNMENT, values: [agencyId, assignmentId, at, reason] },
+      client,
+    );
     return rows.length > 0;
   }
 

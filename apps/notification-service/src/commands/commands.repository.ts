@@ -145,11 +145,15 @@ export class CommandsRepository {
     stage: CommandAckStage,
     at: Date,
     reason: string | undefined,
+    client?: SqlClient,
   ): Promise<{ command: CommandRecord; changed: boolean } | undefined> {
-    const [row] = await this.database.rows<CommandRow & { was_set: boolean }>({
-      text: RECORD_STAGE[stage],
-      values: [agencyId, commandId, at, stage === 'declined' ? (reason ?? null) : null],
-    });
+    const [row] = await this.database.rows<CommandRow & { was_set: boolean }>(
+      {
+        text: RECORD_STAGE[stage],
+        values: [agencyId, commandId, at, stage === 'declined' ? (reason ?? null) : null],
+      },
+      client,
+    );
     return row ? { command: toCommand(row), changed: !row.was_set } : undefined;
   }
 }

@@ -332,26 +332,20 @@ export class CommandsService {
   async onAcknowledged(envelope: Envelope<CommandAcknowledgedV1>): Promise<void> {
     const ack = envelope.data;
     const at = new Date(ack.receivedAt);
-    const result = await this.commands.recordStage(
-      envelope.agencyId,
-      ack.commandId,
-      ack.stage,
-      at,
-      ack.reason,
-    );
-    if (!result) {
-      this.logger.debug({ commandId: ack.commandId }, 'ack for an unknown command ignored');
-      return;
-    }
-    const { command, changed } = result;
-    if (command.userId === ack.userId) {
-      await this.recipients.active(envelope.agencyId, ack.userId);
-    }
-    if (changed) {
-      notifyMetrics.ackLatency.record(Math.max(0, at.getTime() - command.issuedAt.getTime()), {
-        stage: ack.stage,
-        priority: command.priority,
-      });
+    // The stage and its audit entry commit together (docs/adr/0021).
+    const result = await this.unitOfWork.run(async (tx) => {
+      const recorded = await this.commands.recordStage(
+        envelope.agencyId,
+        ack.commandId,
+        ack.stage,
+        at,
+        ack.reason,
+        tx.client,
+      );
+      if (!recorded?.changed) {
+        return recorded;
+      }
+      const { command } = recorded;
       const traceId = currentTraceId();
       this.audit.record({
         agencyId: envelope.agencyId,
@@ -367,6 +361,21 @@ export class CommandsService {
           receivedAt: ack.receivedAt,
           ...(ack.deviceId ? { deviceId: ack.deviceId } : {}),
         },
+      });
+      return recorded;
+    });
+    if (!result) {
+      this.logger.debug({ commandId: ack.commandId }, 'ack for an unknown command ignored');
+      return;
+    }
+    const { command, changed } = result;
+    if (command.userId === ack.userId) {
+      await this.recipients.active(envelope.agencyId, ack.userId);
+    }
+    if (changed) {
+      notifyMetrics.ackLatency.record(Math.max(0, at.getTime() - command.issuedAt.getTime()), {
+        stage: ack.stage,
+        priority: command.priority,
       });
       this.logger.info(
         { commandId: command.commandId, stage: ack.stage, assignmentId: command.assignmentId },
@@ -408,23 +417,27 @@ export class CommandsService {
   }
 
   private async settle(agencyId: string, assignmentId: string, reason: string): Promise<void> {
-    const settled = await this.assignments.settleAssignment(
-      agencyId,
-      assignmentId,
-      reason,
-      this.clock.now(),
-    );
-    await this.queues.cancelEscalation(assignmentId, ['undelivered', 'unaccepted']);
-    if (settled) {
-      const traceId = currentTraceId();
-      this.audit.record({
+    // The settlement and its audit entry commit together (docs/adr/0021).
+    await this.unitOfWork.run(async (tx) => {
+      const settled = await this.assignments.settleAssignment(
         agencyId,
-        actor: SERVICE_ACTOR,
-        action: NotifyAuditActions.EscalationCancelled,
-        object: { type: 'assignment', id: assignmentId },
+        assignmentId,
         reason,
-        ...(traceId ? { traceId } : {}),
-      });
-    }
+        this.clock.now(),
+        tx.client,
+      );
+      if (settled) {
+        const traceId = currentTraceId();
+        this.audit.record({
+          agencyId,
+          actor: SERVICE_ACTOR,
+          action: NotifyAuditActions.EscalationCancelled,
+          object: { type: 'assignment', id: assignmentId },
+          reason,
+          ...(traceId ? { traceId } : {}),
+        });
+      }
+    });
+    await this.queues.cancelEscalation(assignmentId, ['undelivered', 'unaccepted']);
   }
 }
