@@ -1,4 +1,10 @@
-import type { Envelope, User, UserChangedV1 } from '@gad/contracts';
+import type {
+  AgencySettingsResponse,
+  Envelope,
+  IncidentTypeList,
+  User,
+  UserChangedV1,
+} from '@gad/contracts';
 import { Database } from '@gad/platform';
 import { seedDemo } from '../src/identity/seed-demo.cli';
 import { ADMIN, IdentityTestApp } from './identity-test-app';
@@ -104,5 +110,48 @@ describe('api-gateway user.changed events', () => {
       await seedDemo(database);
       expect(await changesOf(seeded.users[0]?.id ?? '')).toHaveLength(2);
     }
+  });
+
+  it('gives the demo agency incident types with response plans and a disposition list', async () => {
+    const database = gw.app.get(Database);
+    const seeded = await seedDemo(database);
+    const dispatcher = seeded.users.find((user) => user.role === 'dispatcher');
+    const login = await gw.login(dispatcher?.username ?? '', dispatcher?.password ?? '');
+    expect(login.status).toBe(200);
+    const token = login.body.accessToken;
+
+    const types = await gw.send<IncidentTypeList>('GET', '/v1/incident-types', { token });
+    expect(types.status).toBe(200);
+    const fire = types.body.items.find((type) => type.code === 'structure_fire');
+    expect(fire).toMatchObject({ active: true, defaultPriority: 'P1' });
+    expect(fire?.plan).toEqual([
+      { unitType: 'patrol', count: 2 },
+      { unitType: 'ambulance', capabilities: ['als'], count: 1 },
+    ]);
+    expect(types.body.items.map((type) => type.code).sort()).toEqual(
+      [...seeded.incidentTypes].sort(),
+    );
+    expect(types.body.items.every((type) => type.plan.length > 0)).toBe(true);
+
+    const settings = await gw.send<AgencySettingsResponse>('GET', '/v1/agency/settings', {
+      token,
+    });
+    expect(settings.status).toBe(200);
+    expect(settings.body.settings.dispositionCodes).toEqual(
+      expect.arrayContaining(['resolved', 'false_alarm']),
+    );
+
+    // An agency's own edit of a demo type survives seeding again.
+    const admin = seeded.users.find((user) => user.role === 'admin');
+    const adminToken = (await gw.login(admin?.username ?? '', admin?.password ?? '')).body
+      .accessToken;
+    const edited = await gw.send('PATCH', '/v1/incident-types/theft', {
+      token: adminToken,
+      body: { defaultPriority: 'P4' },
+    });
+    expect(edited.status).toBe(200);
+    await seedDemo(database);
+    const again = await gw.send<IncidentTypeList>('GET', '/v1/incident-types', { token });
+    expect(again.body.items.find((type) => type.code === 'theft')?.defaultPriority).toBe('P4');
   });
 });

@@ -1,20 +1,24 @@
 /**
  * Seeds the local demo agency that `npm start` runs: agency `demo` ("Madrid demo") with one
- * admin, supervisor, dispatcher and officer, each with a known demo password. Idempotent: a second
- * run finds the agency and the users, puts their roles and demo passwords back and re-activates
- * them (a locked or disabled demo user can log in again). Refused when NODE_ENV is production:
+ * admin, supervisor, dispatcher and officer, each with a known demo password, and the incident
+ * types the fleet simulator creates, with response plans for its patrols and `als` ambulances (the
+ * dispositions are the agency settings' defaults). Idempotent: a second run finds the agency and
+ * the users, puts their roles and demo passwords back and re-activates them (a locked or disabled
+ * demo user can log in again); a type the agency already has is left as the agency edited it. Refused when NODE_ENV is production:
  * demo passwords are public (they are printed and written in docs/quickstart.md).
  *
  *   npm run demo:seed            (after the build; npm start runs it)
  *
- * Prints one JSON line: { agency: { id, name }, users: [{ role, username, password, id }] }.
+ * Prints one JSON line: { agency: { id, name }, incidentTypes: [code], users: [{ role, username,
+ * password, id }] }.
  * Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/gad), NODE_ENV.
  * Exit code 0 = seeded, 2 = refused, usage, configuration or connection error.
  */
 import { databaseEnvSchema, loadConfig, serviceEnvSchema } from '@gad/config';
-import { uuidv7, type Role } from '@gad/contracts';
+import { uuidv7, type IncidentPriority, type PlanRequirement, type Role } from '@gad/contracts';
 import { createDataSource, Database, initializeDataSource } from '@gad/platform';
 import { DISPATCH_SCHEMA, dispatchMigrations } from '../database/data-source';
+import { IncidentTypesRepository } from '../incident-types/incident-types.repository';
 import { AgenciesRepository } from './agencies.repository';
 import { PasswordService } from './password.service';
 import { appendUserChanged } from './user-events';
@@ -62,6 +66,69 @@ export const DEMO_USERS: readonly DemoUser[] = Object.freeze([
   },
 ]);
 
+export interface DemoIncidentType {
+  code: string;
+  nameEs: string;
+  nameEn: string;
+  defaultPriority: IncidentPriority;
+  plan: PlanRequirement[];
+}
+
+/**
+ * The demo's incident type catalogue: the codes the fleet simulator creates incidents with
+ * (tools/simulator), with plans its units (`patrol`, `ambulance` with `als`) can fill.
+ */
+export const DEMO_INCIDENT_TYPES: readonly DemoIncidentType[] = Object.freeze([
+  {
+    code: 'structure_fire',
+    nameEs: 'Incendio en vivienda',
+    nameEn: 'Structure fire',
+    defaultPriority: 'P1',
+    plan: [
+      { unitType: 'patrol', count: 2 },
+      { unitType: 'ambulance', capabilities: ['als'], count: 1 },
+    ],
+  },
+  {
+    code: 'medical_emergency',
+    nameEs: 'Emergencia sanitaria',
+    nameEn: 'Medical emergency',
+    defaultPriority: 'P1',
+    plan: [{ unitType: 'ambulance', capabilities: ['als'], count: 1 }],
+  },
+  {
+    code: 'traffic_collision',
+    nameEs: 'Colisión de tráfico',
+    nameEn: 'Traffic collision',
+    defaultPriority: 'P2',
+    plan: [
+      { unitType: 'patrol', count: 1 },
+      { unitType: 'ambulance', capabilities: ['als'], count: 1 },
+    ],
+  },
+  {
+    code: 'theft',
+    nameEs: 'Robo con fuerza',
+    nameEn: 'Burglary',
+    defaultPriority: 'P3',
+    plan: [{ unitType: 'patrol', count: 1 }],
+  },
+  {
+    code: 'public_disorder',
+    nameEs: 'Alteración del orden público',
+    nameEn: 'Public disorder',
+    defaultPriority: 'P2',
+    plan: [{ unitType: 'patrol', count: 2 }],
+  },
+  {
+    code: 'welfare_check',
+    nameEs: 'Aviso de persona desorientada',
+    nameEn: 'Welfare check',
+    defaultPriority: 'P3',
+    plan: [{ unitType: 'patrol', count: 1 }],
+  },
+]);
+
 /** Roles of each demo user: the admin also dispatches and supervises (the simulator uses it). */
 function rolesOf(user: DemoUser): Role[] {
   return user.role === 'admin' ? ['admin', 'supervisor', 'dispatcher'] : [user.role];
@@ -69,6 +136,8 @@ function rolesOf(user: DemoUser): Role[] {
 
 export interface SeededDemo {
   agency: { id: string; name: string };
+  /** Codes of the demo's incident types (new or already there). */
+  incidentTypes: string[];
   users: Array<{ role: Role; username: string; password: string; id: string }>;
 }
 
@@ -76,6 +145,7 @@ export interface SeededDemo {
 export async function seedDemo(database: Database, now = new Date()): Promise<SeededDemo> {
   const agencies = new AgenciesRepository(database);
   const users = new UsersRepository(database);
+  const incidentTypes = new IncidentTypesRepository(database);
   const passwords = new PasswordService();
   const hashes = await Promise.all(DEMO_USERS.map((user) => passwords.hash(user.password)));
   const ids = await database.transaction(async (client) => {
@@ -120,10 +190,15 @@ export async function seedDemo(database: Database, now = new Date()): Promise<Se
       status: 'active' as const,
     }));
     await appendUserChanged(client, { kind: 'system', id: 'demo-seed' }, rows, now);
+    for (const type of DEMO_INCIDENT_TYPES) {
+      // Inserts only a missing code: an agency's own edits of a demo type survive a re-seed.
+      await incidentTypes.insert(DEMO_AGENCY.id, type.code, type, client);
+    }
     return seeded;
   });
   return {
     agency: { ...DEMO_AGENCY },
+    incidentTypes: DEMO_INCIDENT_TYPES.map((type) => type.code),
     users: DEMO_USERS.map((user, index) => ({
       role: user.role,
       username: user.username,
