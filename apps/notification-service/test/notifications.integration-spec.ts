@@ -143,7 +143,7 @@ describe('notification-service', () => {
       description: 'Telegram message to the officer',
     });
     const unacknowledgedSoFar = await h.entries(
-      Streams.DispatchEvents,
+      Streams.NotifyEvents,
       EventTypes.AssignmentUnacknowledged,
     );
     expect(
@@ -158,7 +158,7 @@ describe('notification-service', () => {
       async () =>
         (
           await h.entries<AssignmentUnacknowledgedV1>(
-            Streams.DispatchEvents,
+            Streams.NotifyEvents,
             EventTypes.AssignmentUnacknowledged,
           )
         ).find((e) => e.envelope.data.assignmentId === event.data.assignmentId),
@@ -440,7 +440,7 @@ describe('notification-service', () => {
       async () =>
         (
           await h.entries<AssignmentUnacknowledgedV1>(
-            Streams.DispatchEvents,
+            Streams.NotifyEvents,
             EventTypes.AssignmentUnacknowledged,
           )
         ).find((e) => e.envelope.data.assignmentId === offDuty.data.assignmentId),

@@ -304,7 +304,7 @@ describe('dispatch flow: command, acknowledgement and escalation', () => {
       async () => {
         const found = (
           await entries<AssignmentUnacknowledgedV1>(
-            Streams.DispatchEvents,
+            Streams.NotifyEvents,
             EventTypes.AssignmentUnacknowledged,
           )
         ).filter((e) => e.assignmentId === event.data.assignmentId);

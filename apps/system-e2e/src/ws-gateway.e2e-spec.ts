@@ -585,8 +585,9 @@ describe('ws-gateway (two instances)', () => {
       lastStage: 'delivered',
       waitedMs: 30_000,
     };
+    // notification-service's own stream (docs/adr/0028).
     await bus.publish(
-      Streams.DispatchEvents,
+      Streams.NotifyEvents,
       createEnvelope({
         type: EventTypes.AssignmentUnacknowledged,
         agencyId: agencyA,

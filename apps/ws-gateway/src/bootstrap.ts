@@ -41,8 +41,9 @@ export async function bootstrap(): Promise<void> {
         // Named after the incarnation in the instance registry: survivors know when it died.
         consumer: connections.incarnation,
         // Not commands (the command channel, CommandChannelSubscriber) nor acks (fed to the
-        // consoles by the instance that receives them): docs/adr/0020.
-        streams: [Streams.DispatchEvents, Streams.GeoEvents],
+        // consoles by the instance that receives them): docs/adr/0020. notification-service's
+        // escalations come on its own stream (docs/adr/0028).
+        streams: [Streams.DispatchEvents, Streams.GeoEvents, Streams.NotifyEvents],
         rpc: false,
         // Entries of a batch are handled concurrently (one agency's feed events stay in order).
         concurrency: 32,

@@ -172,7 +172,7 @@ export class CommandsService {
           now,
         );
         tx.emit(
-          Streams.DispatchEvents,
+          Streams.NotifyEvents,
           createEnvelope({
             type: EventTypes.AssignmentUnacknowledged,
             agencyId,

@@ -146,7 +146,7 @@ describe('EscalationService', () => {
       }),
     ]);
     await expect(sut.fire(job('unaccepted'))).resolves.toBe('fired');
-    const events = appended.find((a) => a.stream === 'gad:dispatch:events')?.envelopes ?? [];
+    const events = appended.find((a) => a.stream === 'gad:notify:events')?.envelopes ?? [];
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({
       type: 'assignment.unacknowledged',

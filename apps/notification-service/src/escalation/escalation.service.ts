@@ -170,7 +170,7 @@ export class EscalationService {
         waitedMs: Math.max(0, Math.round(waitedMs)),
       };
       tx.emit(
-        Streams.DispatchEvents,
+        Streams.NotifyEvents,
         createEnvelope({
           type: EventTypes.AssignmentUnacknowledged,
           agencyId: job.agencyId,

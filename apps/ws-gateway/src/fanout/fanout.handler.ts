@@ -12,7 +12,7 @@ import { PositionCoalescer } from './position-coalescer';
 const byAgency = { orderKey: (event: { agencyId: string }) => `feed:${event.agencyId}` };
 
 /**
- * Bus handlers of group `ws-gateway` on `gad:dispatch:events` and `gad:geo:events`: each event is handled by one instance and emitted through the adapter.
+ * Bus handlers of group `ws-gateway` on `gad:dispatch:events`, `gad:geo:events` and `gad:notify:events` (`assignment.unacknowledged`, docs/adr/0028): each event is handled by one instance and emitted through the adapter.
  * Commands do not come through here (they come over the command channel, see `CommandsService`),
  * nor acks (the receiving instance feeds them to the consoles, docs/adr/0020). The transport validates every event against the registry first
  * (`@OnEvent`).

@@ -28,6 +28,7 @@ const eventStreamRules: [match: string, stream: string][] = [
   ['command.acknowledged', Streams.FieldAcks],
   ['command.issued', Streams.NotifyOutbound],
   ['notice.', Streams.NotifyOutbound],
+  ['assignment.unacknowledged', Streams.NotifyEvents],
   ['audit.', AUDIT_EVENTS_STREAM],
 ];
 

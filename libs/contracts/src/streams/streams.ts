@@ -8,6 +8,8 @@ export const Streams = {
   GeoEvents: 'gad:geo:events',
   FieldAcks: 'gad:field:acks',
   NotifyOutbound: 'gad:notify:outbound',
+  /** notification-service's own events (`assignment.unacknowledged`), docs/adr/0028. */
+  NotifyEvents: 'gad:notify:events',
 } as const;
 export type StreamName = (typeof Streams)[keyof typeof Streams];
 

@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { text, num } from '../../primitives/primitives.schema';
 
 /**
- * `assignment.unacknowledged` v1 on `gad:dispatch:events` (producer: notification-service): a
- * command was not accepted in time, so the dispatcher can reassign.
+ * `assignment.unacknowledged` v1 on `gad:notify:events` (producer: notification-service, on its own
+ * stream, docs/adr/0028; consumer: ws-gateway, to the agency's consoles): a command was not accepted
+ * in time, or nobody of the unit could be paged (`waitedMs` 0), so the dispatcher can reassign.
  */
 export const assignmentUnacknowledgedV1 = z.object({
   assignmentId: z.uuid(),
