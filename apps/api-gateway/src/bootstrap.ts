@@ -18,8 +18,8 @@ export interface StartApiGatewayOptions {
 }
 
 /**
- * Starts the api-gateway: REST plus the bus transport for `command.issued` (gad:notify:outbound)
- * and `command.acknowledged` (gad:field:acks), which advance assignments.
+ * Starts the api-gateway: REST plus the bus transport for `command.acknowledged`
+ * (gad:field:acks), which advances assignments (docs/adr/0028).
  */
 export async function startApiGateway(
   config: ApiGatewayConfig,
@@ -43,7 +43,7 @@ export async function startApiGateway(
         prefix: config.REDIS_KEY_PREFIX,
         service: API_GATEWAY_SERVICE,
         consumer: instanceId,
-        streams: [Streams.FieldAcks, Streams.NotifyOutbound],
+        streams: [Streams.FieldAcks],
         rpc: false,
       });
     },

@@ -20,7 +20,8 @@ import { DispatchTestApp, POINT, type Caller } from './dispatch-test-app';
  * The acknowledgement loop with the real producers: a dispatcher assigns a unit over REST, the
  * built notification-service turns `assignment.created` into a command for the crew, the built
  * ws-gateway delivers it to the officer's `/field` socket, the device acknowledges, and the
- * assignment (read back over REST) walks notified → delivered → accepted.
+ * assignment (read back over REST) walks proposed → delivered → accepted, learning the assignment
+ * from the ack alone (docs/adr/0028).
  */
 describe('api-gateway acks from notification-service and ws-gateway', () => {
   const agencyId = 'agency-f';
@@ -127,6 +128,6 @@ describe('api-gateway acks from notification-service and ws-gateway', () => {
       description: 'assignment accepted',
       timeoutMs: 15_000,
     });
-    expect(Object.keys(accepted.steps)).toEqual(['proposed', 'notified', 'delivered', 'accepted']);
+    expect(Object.keys(accepted.steps)).toEqual(['proposed', 'delivered', 'accepted']);
   });
 });

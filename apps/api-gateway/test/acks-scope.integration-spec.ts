@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { uuidv7, type Assignment, type CommandAckStage, type Unit } from '@gad/contracts';
 import { AcksService } from '../src/acks/acks.service';
 import { dispatchInstruments } from '../src/timeline/dispatch.metrics';
-import { commandIssued, deviceAck, DispatchTestApp, POINT, type Caller } from './dispatch-test-app';
+import { deviceAck, DispatchTestApp, POINT, type Caller } from './dispatch-test-app';
 
 /**
- * `dispatch.command_acks` keeps only acks of a command's recipient: acks for unknown command ids,
- * for another unit's commands, or early acks that turn out foreign are dropped (counted and
- * logged), so no officer can grow the table or move someone else's assignment.
+ * `dispatch.command_acks` keeps only acks that move an assignment of their agency, from its unit:
+ * acks naming no assignment, an unknown one, or coming from someone not of the unit (a supervisor
+ * acknowledging the escalation alert about it, another unit's officer) store nothing and move
+ * nothing (dropped ones counted and logged), so no officer can grow the table or move someone
+ * else's assignment.
  */
 describe('api-gateway acks scope', () => {
   const agencyId = 'agency-acks-scope';
@@ -51,8 +53,12 @@ describe('api-gateway acks scope', () => {
     return { assignment: assignment.body, unit };
   }
 
-  const ack = (commandId: string, stage: CommandAckStage, userId: string, unitId?: string) =>
-    deviceAck(agencyId, commandId, stage, { userId, unitId });
+  const ack = (
+    commandId: string,
+    stage: CommandAckStage,
+    userId: string,
+    { unitId, assignmentId }: { unitId?: string; assignmentId?: string } = {},
+  ) => deviceAck(agencyId, commandId, stage, { userId, unitId, assignmentId });
 
   const stored = async (commandId?: string): Promise<number> =>
     Number(
@@ -68,82 +74,53 @@ describe('api-gateway acks scope', () => {
   const statusOf = async (id: string) =>
     (await t.send<Assignment>(dispatcher, 'GET', `/v1/assignments/${id}`)).body.status;
 
-  it('drops acks for command ids that no command has, random or long past', async () => {
+  it('stores nothing for acks naming no assignment or an unknown one', async () => {
     const before = await stored();
-    for (let i = 0; i < 20; i += 1) {
-      await acks.commandAcknowledged(ack(randomUUID(), 'accepted', 'officer-x', 'unit-x'));
+    const add = jest.spyOn(dispatchInstruments().acks, 'add');
+    try {
+      for (let i = 0; i < 10; i += 1) {
+        // A notice's or an all-call's ack: not an assignment's.
+        await acks.commandAcknowledged(ack(uuidv7(), 'seen', 'officer-x', { unitId: 'unit-x' }));
+        await acks.commandAcknowledged(
+          ack(randomUUID(), 'accepted', 'officer-x', {
+            unitId: 'unit-x',
+            assignmentId: randomUUID(),
+          }),
+        );
+      }
+      expect(await stored()).toBe(before);
+      expect(add.mock.calls.filter(([, a]) => a?.['reason'] === 'unknown')).toHaveLength(10);
+    } finally {
+      add.mockRestore();
     }
-    const hourAgo = uuidv7(Date.now() - 3_600_000);
-    await acks.commandAcknowledged(ack(hourAgo, 'seen', 'officer-x', 'unit-x'));
-    expect(await stored()).toBe(before);
   });
 
-  it('drops acks of another unit’s command and applies the recipient’s', async () => {
+  it('drops acks not from the assigned unit and applies the unit’s', async () => {
     const { assignment, unit } = await dispatched(['officer-1']);
-    const command = commandIssued(assignment);
-    await acks.commandIssued(command);
-    const commandId = command.data.commandId;
+    const commandId = uuidv7();
+    const assignmentId = assignment.id;
 
-    await acks.commandAcknowledged(ack(commandId, 'declined', 'officer-9', 'unit-other'));
-    await acks.commandAcknowledged(ack(commandId, 'accepted', 'officer-9'));
+    await acks.commandAcknowledged(
+      ack(commandId, 'declined', 'officer-9', { unitId: 'unit-other', assignmentId }),
+    );
+    // A supervisor acknowledging the escalation alert that names the assignment.
+    await acks.commandAcknowledged(ack(uuidv7(), 'accepted', 'supervisor-1', { assignmentId }));
     expect(await stored(commandId)).toBe(0);
-    expect(await statusOf(assignment.id)).toBe('notified');
+    expect(await statusOf(assignment.id)).toBe('proposed');
 
-    // The unit's device (token unitId) and its crew (user id) are the recipient.
-    await acks.commandAcknowledged(ack(commandId, 'delivered', 'officer-7', unit.id));
-    await acks.commandAcknowledged(ack(commandId, 'accepted', 'officer-1'));
+    // The unit's device (token unitId) and its crew (user id) are the unit.
+    await acks.commandAcknowledged(
+      ack(commandId, 'delivered', 'officer-7', { unitId: unit.id, assignmentId }),
+    );
+    expect(await statusOf(assignment.id)).toBe('delivered');
+    await acks.commandAcknowledged(ack(commandId, 'accepted', 'officer-1', { assignmentId }));
     expect(await stored(commandId)).toBe(2);
     expect(await statusOf(assignment.id)).toBe('accepted');
 
     // The recipient re-sending the same ack (new envelope ids) stores nothing more.
     for (let i = 0; i < 10; i += 1) {
-      await acks.commandAcknowledged(ack(commandId, 'accepted', 'officer-1'));
+      await acks.commandAcknowledged(ack(commandId, 'accepted', 'officer-1', { assignmentId }));
     }
     expect(await stored(commandId)).toBe(2);
-  });
-
-  it('keeps an early ack only until its command shows it came from someone else', async () => {
-    const { assignment, unit } = await dispatched(['officer-1']);
-    const command = commandIssued(assignment);
-    const commandId = command.data.commandId;
-    await acks.commandAcknowledged(ack(commandId, 'declined', 'officer-9', 'unit-other'));
-    await acks.commandAcknowledged(ack(commandId, 'seen', 'officer-2', unit.id));
-    expect(await stored(commandId)).toBe(2);
-
-    await acks.commandIssued(command);
-    const { rows } = await t.pg.query<{ user_id: string; applied: boolean }>(
-      `SELECT user_id, applied_at IS NOT NULL AS applied FROM dispatch.command_acks
-        WHERE command_id = $1`,
-      [commandId],
-    );
-    expect(rows).toEqual([{ user_id: 'officer-2', applied: true }]);
-    expect(await statusOf(assignment.id)).toBe('seen');
-  });
-
-  it('counts and deletes only pending acks past their age, one by one', async () => {
-    const stale = uuidv7(Date.now() - 3_600_000);
-    await t.pg.query(
-      `INSERT INTO dispatch.command_acks
-         (event_id, agency_id, command_id, stage, user_id, unit_id, received_at)
-       VALUES ($1, $2, $3, 'delivered', 'officer-5', 'unit-5', now() - interval '11 minutes')`,
-      [uuidv7(), agencyId, stale],
-    );
-    const add = jest.spyOn(dispatchInstruments().acks, 'add');
-    const expired = () =>
-      add.mock.calls.filter(([, attributes]) => attributes?.['reason'] === 'expired');
-    try {
-      const first = uuidv7();
-      await acks.commandAcknowledged(ack(first, 'delivered', 'officer-3', 'unit-3'));
-      expect(expired()).toEqual([[1, { outcome: 'dropped', reason: 'expired' }]]);
-      expect(await stored(stale)).toBe(0);
-
-      // A fresh pending ack is neither counted nor deleted as stale.
-      add.mockClear();
-      await acks.commandAcknowledged(ack(uuidv7(), 'delivered', 'officer-4', 'unit-4'));
-      expect(expired()).toEqual([]);
-      expect(await stored(first)).toBe(1);
-    } finally {
-      add.mockRestore();
-    }
   });
 });

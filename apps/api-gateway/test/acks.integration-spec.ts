@@ -1,6 +1,7 @@
 import { StreamPublisher } from '@gad/bus';
 import {
   Streams,
+  uuidv7,
   type Assignment,
   type CommandAckStage,
   type IncidentTimeline,
@@ -8,12 +9,12 @@ import {
 } from '@gad/contracts';
 import { waitFor } from '@gad/testing';
 import { Redis } from 'ioredis';
-import { commandIssued, deviceAck, DispatchTestApp, POINT, type Caller } from './dispatch-test-app';
+import { deviceAck, DispatchTestApp, POINT, type Caller } from './dispatch-test-app';
 
 /**
- * Device acknowledgements advancing assignments through the real streams: `command.issued` on
- * gad:notify:outbound maps a command to its assignment, `command.acknowledged` on gad:field:acks
- * moves it forward — idempotent by envelope id, monotonic, and in either arrival order.
+ * Device acknowledgements advancing assignments through the real stream: `command.acknowledged` on
+ * gad:field:acks names its command's assignment (ws-gateway adds it after the recipient check) and
+ * moves it forward — idempotent by envelope id, monotonic, scoped to the agency (docs/adr/0028).
  */
 describe('api-gateway acks', () => {
   const agencyId = 'agency-k';
@@ -62,8 +63,13 @@ describe('api-gateway acks', () => {
     return { assignment: assignment.body, unit };
   }
 
-  const ack = (commandId: string, stage: CommandAckStage, reason?: string) =>
-    deviceAck(agencyId, commandId, stage, { reason });
+  /** An officer's ack of the command sent for `assignment`, as ws-gateway publishes it. */
+  const ack = (
+    assignment: Assignment,
+    commandId: string,
+    stage: CommandAckStage,
+    reason?: string,
+  ) => deviceAck(agencyId, commandId, stage, { reason, assignmentId: assignment.id });
 
   const get = async (id: string) =>
     (await t.send<Assignment>(dispatcher, 'GET', `/v1/assignments/${id}`)).body;
@@ -71,32 +77,24 @@ describe('api-gateway acks', () => {
     waitFor(async () => (await get(id)).status === status && get(id), {
       description: `assignment ${id} ${status}`,
     });
-  const handledAcks = async (commandId: string) =>
+  const storedAcks = async (commandId: string) =>
     (
-      await t.pg.query<{ event_id: string; applied: boolean }>(
-        `SELECT event_id, applied_at IS NOT NULL AS applied FROM dispatch.command_acks
-          WHERE command_id = $1`,
+      await t.pg.query<{ event_id: string; stage: string }>(
+        `SELECT event_id, stage FROM dispatch.command_acks WHERE command_id = $1`,
         [commandId],
       )
     ).rows;
 
-  it('command.issued notifies; delivered, seen and accepted acks advance the assignment', async () => {
+  it('delivered, seen and accepted acks advance the assignment, each a timeline entry', async () => {
     const { assignment } = await dispatched();
-    const command = commandIssued(assignment);
-    await publisher.publish(Streams.NotifyOutbound, command);
-    await statusBecomes(assignment.id, 'notified');
+    const commandId = uuidv7();
     for (const stage of ['delivered', 'seen', 'accepted'] as const) {
-      await publisher.publish(Streams.FieldAcks, ack(command.data.commandId, stage));
+      await publisher.publish(Streams.FieldAcks, ack(assignment, commandId, stage));
       await statusBecomes(assignment.id, stage);
     }
     const accepted = await get(assignment.id);
-    expect(Object.keys(accepted.steps)).toEqual([
-      'proposed',
-      'notified',
-      'delivered',
-      'seen',
-      'accepted',
-    ]);
+    // No `notified` step: the device's `delivered` is the first thing the dispatcher learns.
+    expect(Object.keys(accepted.steps)).toEqual(['proposed', 'delivered', 'seen', 'accepted']);
     const timeline = await t.send<IncidentTimeline>(
       dispatcher,
       'GET',
@@ -107,8 +105,7 @@ describe('api-gateway acks', () => {
         .filter((e) => e.kind === 'assignment.updated')
         .map((e) => `${e.actor.id}: ${e.message}`),
     ).toEqual([
-      'notification-service: K-1: proposed → notified',
-      'officer-1: K-1: notified → delivered',
+      'officer-1: K-1: proposed → delivered',
       'officer-1: K-1: delivered → seen',
       'officer-1: K-1: seen → accepted',
     ]);
@@ -116,64 +113,41 @@ describe('api-gateway acks', () => {
 
   it('ignores a redelivered ack and never moves an assignment back', async () => {
     const { assignment } = await dispatched();
-    const command = commandIssued(assignment);
-    await publisher.publish(Streams.NotifyOutbound, command);
-    const accepted = ack(command.data.commandId, 'accepted');
+    const commandId = uuidv7();
+    const accepted = ack(assignment, commandId, 'accepted');
     await publisher.publish(Streams.FieldAcks, accepted);
     await statusBecomes(assignment.id, 'accepted');
-    const late = ack(command.data.commandId, 'delivered');
+    const late = ack(assignment, commandId, 'delivered');
     await publisher.publish(Streams.FieldAcks, [accepted, late]);
-    await waitFor(async () => (await handledAcks(command.data.commandId)).length === 2, {
+    await waitFor(async () => (await storedAcks(commandId)).length === 2, {
       description: 'the late ack recorded',
     });
-    expect(await handledAcks(command.data.commandId)).toEqual(
+    expect(await storedAcks(commandId)).toEqual(
       expect.arrayContaining([
-        { event_id: accepted.id, applied: true },
-        { event_id: late.id, applied: true },
+        { event_id: accepted.id, stage: 'accepted' },
+        { event_id: late.id, stage: 'delivered' },
       ]),
     );
+    expect((await get(assignment.id)).status).toBe('accepted');
+    // A later ack of an earlier stage is recorded and changes nothing either.
+    await publisher.publish(Streams.FieldAcks, ack(assignment, commandId, 'seen'));
+    await waitFor(async () => (await storedAcks(commandId)).length === 3, {
+      description: 'the third ack recorded',
+    });
     expect((await get(assignment.id)).status).toBe('accepted');
     const updates = (await t.outbox()).filter(
       (e) =>
         e.type === 'assignment.updated' &&
         (e.data as { assignmentId: string }).assignmentId === assignment.id,
     );
-    expect(updates.map((e) => (e.data as { status: string }).status)).toEqual([
-      'notified',
-      'accepted',
-    ]);
-    // The same command.issued again changes nothing.
-    await publisher.publish(Streams.NotifyOutbound, command);
-    await publisher.publish(Streams.FieldAcks, ack(command.data.commandId, 'seen'));
-    await waitFor(async () => (await handledAcks(command.data.commandId)).length === 3, {
-      description: 'the third ack recorded',
-    });
-    expect((await get(assignment.id)).status).toBe('accepted');
-  });
-
-  it('applies an ack that arrived before its command.issued once the command is known', async () => {
-    const { assignment } = await dispatched();
-    const command = commandIssued(assignment);
-    await publisher.publish(Streams.FieldAcks, ack(command.data.commandId, 'seen'));
-    await waitFor(async () => (await handledAcks(command.data.commandId)).length === 1, {
-      description: 'the early ack kept',
-    });
-    expect(await handledAcks(command.data.commandId)).toEqual([
-      expect.objectContaining({ applied: false }),
-    ]);
-    expect((await get(assignment.id)).status).toBe('proposed');
-    await publisher.publish(Streams.NotifyOutbound, command);
-    await statusBecomes(assignment.id, 'seen');
-    expect((await handledAcks(command.data.commandId))[0].applied).toBe(true);
+    expect(updates.map((e) => (e.data as { status: string }).status)).toEqual(['accepted']);
   });
 
   it('a declined ack records the reason and frees the unit', async () => {
     const { assignment, unit } = await dispatched();
-    const command = commandIssued(assignment);
-    await publisher.publish(Streams.NotifyOutbound, command);
     await publisher.publish(
       Streams.FieldAcks,
-      ack(command.data.commandId, 'declined', 'already busy'),
+      ack(assignment, uuidv7(), 'declined', 'already busy'),
     );
     const declined = await statusBecomes(assignment.id, 'declined');
     expect(declined).toMatchObject({ declineReason: 'already busy' });
@@ -181,18 +155,16 @@ describe('api-gateway acks', () => {
     expect(freed.body.status).toBe('available');
   });
 
-  it('ignores commands and acks naming another agency’s assignment', async () => {
+  it('ignores acks naming another agency’s assignment', async () => {
     const { assignment } = await dispatched();
-    const foreign = { ...commandIssued(assignment), agencyId: 'agency-other' };
-    await publisher.publish(Streams.NotifyOutbound, foreign);
-    const marker = commandIssued((await dispatched()).assignment);
-    await publisher.publish(Streams.NotifyOutbound, marker);
+    const foreign = { ...ack(assignment, uuidv7(), 'accepted'), agencyId: 'agency-other' };
+    await publisher.publish(Streams.FieldAcks, foreign);
+    const { assignment: other } = await dispatched();
+    const marker = ack(other, uuidv7(), 'seen');
+    await publisher.publish(Streams.FieldAcks, marker);
     // Entries are handled in order: once the marker is handled, the foreign one was too.
-    await statusBecomes(marker.data.assignmentId as string, 'notified');
+    await statusBecomes(other.id, 'seen');
     expect((await get(assignment.id)).status).toBe('proposed');
-    const { rows } = await t.pg.query('SELECT 1 FROM dispatch.commands WHERE command_id = $1', [
-      foreign.data.commandId,
-    ]);
-    expect(rows).toEqual([]);
+    expect(await storedAcks(foreign.data.commandId)).toEqual([]);
   });
 });

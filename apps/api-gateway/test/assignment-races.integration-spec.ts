@@ -1,6 +1,6 @@
 import { uuidv7, type Assignment, type CommandAckStage, type Unit } from '@gad/contracts';
 import { AcksService } from '../src/acks/acks.service';
-import { commandIssued, deviceAck, DispatchTestApp, POINT, type Caller } from './dispatch-test-app';
+import { deviceAck, DispatchTestApp, POINT, type Caller } from './dispatch-test-app';
 
 /**
  * A dispatcher clearing an assignment while the acks consumer applies the officer's ack to the same
@@ -24,7 +24,7 @@ describe('api-gateway assignment races', () => {
     await t?.close();
   });
 
-  async function notifiedAssignment(
+  async function issuedAssignment(
     unit: Unit,
   ): Promise<{ assignment: Assignment; command: string }> {
     const incident = await t.send<{ id: string }>(dispatcher, 'POST', '/v1/incidents', {
@@ -40,13 +40,11 @@ describe('api-gateway assignment races', () => {
       { unitId: unit.id },
     );
     expect(assignment.status).toBe(201);
-    const command = uuidv7();
-    await acks.commandIssued(commandIssued(assignment.body, command));
-    return { assignment: assignment.body, command };
+    return { assignment: assignment.body, command: uuidv7() };
   }
 
-  const ack = (commandId: string, unitId: string, stage: CommandAckStage) =>
-    deviceAck(agencyId, commandId, stage, { unitId });
+  const ack = (commandId: string, unitId: string, stage: CommandAckStage, assignmentId: string) =>
+    deviceAck(agencyId, commandId, stage, { unitId, assignmentId });
 
   it('clearing over REST while the ack consumer accepts never deadlocks nor leaves the unit busy', async () => {
     const unit = (
@@ -63,7 +61,7 @@ describe('api-gateway assignment races', () => {
 
     const failures: string[] = [];
     for (let round = 0; round < 50; round += 1) {
-      const { assignment, command } = await notifiedAssignment(unit);
+      const { assignment, command } = await issuedAssignment(unit);
       const stage: CommandAckStage = round % 2 === 0 ? 'accepted' : 'declined';
       const [cleared, acked] = await Promise.allSettled([
         t.send<{ code?: string; detail?: string }>(
@@ -72,7 +70,7 @@ describe('api-gateway assignment races', () => {
           `/v1/assignments/${assignment.id}/status`,
           { status: 'cleared' },
         ),
-        acks.commandAcknowledged(ack(command, unit.id, stage)),
+        acks.commandAcknowledged(ack(command, unit.id, stage, assignment.id)),
       ]);
       if (cleared.status === 'rejected') {
         failures.push(`round ${round}: request failed: ${String(cleared.reason)}`);

@@ -1,12 +1,9 @@
 import { createPrivateKey } from 'node:crypto';
 import {
   createEnvelope,
-  uuidv7,
   type AccessClaims,
-  type Assignment,
   type CommandAckStage,
   type CommandAcknowledgedV1,
-  type CommandIssuedV1,
   type Envelope,
   type Role,
 } from '@gad/contracts';
@@ -198,30 +195,6 @@ export const POINT = (lon: number, lat: number) => ({
   coordinates: [lon, lat] as [number, number],
 });
 
-/** `command.issued` for an assignment's unit, as notification-service publishes it. */
-export function commandIssued(
-  assignment: Pick<Assignment, 'agencyId' | 'id' | 'incidentId' | 'unitId'>,
-  commandId: string = uuidv7(),
-): Envelope<CommandIssuedV1> {
-  return createEnvelope<CommandIssuedV1>({
-    type: 'command.issued',
-    agencyId: assignment.agencyId,
-    actor: { kind: 'service', id: 'notification-service' },
-    data: {
-      commandId,
-      recipient: { kind: 'unit', id: assignment.unitId },
-      kind: 'dispatch',
-      critical: true,
-      assignmentId: assignment.id,
-      incidentId: assignment.incidentId,
-      title: 'Robbery',
-      body: 'Go',
-      locale: 'en',
-      issuedAt: new Date().toISOString(),
-    },
-  });
-}
-
 /** `command.acknowledged` from an officer's device, as ws-gateway publishes it. */
 export function deviceAck(
   agencyId: string,
@@ -231,7 +204,8 @@ export function deviceAck(
     userId = 'officer-1',
     unitId,
     reason,
-  }: { userId?: string; unitId?: string; reason?: string } = {},
+    assignmentId,
+  }: { userId?: string; unitId?: string; reason?: string; assignmentId?: string } = {},
 ): Envelope<CommandAcknowledgedV1> {
   return createEnvelope<CommandAcknowledgedV1>({
     type: 'command.acknowledged',
@@ -244,6 +218,7 @@ export function deviceAck(
       userId,
       ...(unitId ? { unitId } : {}),
       receivedAt: new Date().toISOString(),
+      ...(assignmentId ? { assignmentId } : {}),
     },
   });
 }
