@@ -1,8 +1,11 @@
 /*
  * `npm run bench -- api`: POST /v1/incidents and GET /v1/incidents on the built api-gateway at a
  * fixed rate (autocannon), next to a bare Fastify + pg server running the same SQL in the same run.
- * Flags: --seconds 10 --rate 500 --connections 20 --seed 10000[,1000000] --no-write
- * (`--seed` lists incident counts: the runs repeat at each, adding incidents up to the next)
+ * Flags: --seconds 10 --rate 500 --connections 20 --seed 10000[,1000000] --audit both|on
+ * --rounds 2 --warmup 3 --no-write
+ * (`--seed` lists incident counts: the runs repeat at each, adding incidents up to the next;
+ * `--audit both` also runs the same POST on a second api-gateway without the request's audit
+ * entry, `--rounds` times alternating with the first, for the audit budget of issue #19)
  */
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -21,9 +24,23 @@ import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { startBareServer, type BareServer } from './bare-server';
-import { fmt, machine, percentile, progress as log, writeSection, parseBenchFlags } from './report';
+import {
+  cpuMsOf,
+  fmt,
+  machine,
+  percentile,
+  progress as log,
+  writeSection,
+  parseBenchFlags,
+} from './report';
 
 const AGENCY = 'bench-agency';
+/** `application_name` of the bare server's connections (the gateway's is `api-gateway`). */
+const BARE_APPLICATION = 'gad-bench-bare';
+/** Preloaded into the second gateway only: its audit interceptor passes requests through. */
+const WITHOUT_AUDIT_PRELOAD = 'without-audit.preload.js';
+/** Audit budget (issue #19): with its entry a REST write costs at most this times without. */
+const AUDIT_BUDGET = 1.15;
 
 interface Flags {
   seconds: number;
@@ -31,7 +48,27 @@ interface Flags {
   connections: number;
   /** Incidents seeded, ascending: the four runs repeat at each count. */
   seed: number[];
+  /** `both`: POST also on a gateway without the request's audit entry; `on`: the deployed one only. */
+  audit: string;
+  /** POST runs per gateway when `--audit both`, alternating which goes first (ABBA...). */
+  rounds: number;
+  /** Seconds of unrecorded load on each server before the first recorded run. */
+  warmup: number;
   write: boolean;
+}
+
+/** The processes whose CPU a run is charged with: a server and its PostgreSQL backends. */
+interface CpuProbe {
+  pid: number;
+  admin: Client;
+  database: string;
+  applicationName: string;
+}
+
+/** CPU (ms) of a probe's server process and of its PostgreSQL backends, by backend pid. */
+interface CpuSnapshot {
+  server: number;
+  backends: Map<number, number>;
 }
 
 interface Latency {
@@ -42,6 +79,9 @@ interface Latency {
   p95: number;
   p99: number;
   max: number;
+  /** CPU per answered request (µs): the server process, and its PostgreSQL backends. */
+  cpuServerUs: number;
+  cpuDatabaseUs: number;
   note: string;
 }
 
@@ -122,21 +162,55 @@ function startBare(root: string, databaseUrl: string): Promise<BareServer> {
   return startBareServer(root, BARE_SERVER, { DATABASE_URL: databaseUrl });
 }
 
-async function run(
-  label: string,
+async function cpuSnapshot(probe: CpuProbe): Promise<CpuSnapshot> {
+  const { rows } = await probe.admin.query<{ pid: number }>(
+    'SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = $2',
+    [probe.database, probe.applicationName],
+  );
+  return {
+    server: cpuMsOf(probe.pid),
+    backends: new Map(rows.map(({ pid }) => [pid, cpuMsOf(pid)])),
+  };
+}
+
+/** CPU (ms) spent between two snapshots; a backend opened in between counts from 0. */
+function cpuSpent(before: CpuSnapshot, after: CpuSnapshot): { server: number; database: number } {
+  let database = 0;
+  for (const [pid, ms] of after.backends) {
+    if (Number.isFinite(ms)) database += ms - (before.backends.get(pid) ?? 0);
+  }
+  return { server: after.server - before.server, database };
+}
+
+/** One autocannon run against a server, with the CPU it cost. */
+interface Load {
+  samples: number[];
+  errors: Record<string, number>;
+  failures: number;
+  timeouts: number;
+  seconds: number;
+  autocannonP99: number;
+  cpuServerMs: number;
+  cpuDatabaseMs: number;
+}
+
+async function load(
   url: string,
   method: 'GET' | 'POST',
   path: string,
   token: string | undefined,
   flags: Flags,
-): Promise<Latency> {
+  seconds: number,
+  probe: CpuProbe,
+): Promise<Load> {
   const samples: number[] = [];
   const errors: Record<string, number> = {};
+  const cpuBefore = await cpuSnapshot(probe);
   const started = performance.now();
   const instance = autocannon({
     url,
     connections: flags.connections,
-    duration: flags.seconds,
+    duration: seconds,
     overallRate: flags.rate,
     headers: {
       ...(token ? { authorization: `Bearer ${token}` } : {}),
@@ -150,32 +224,55 @@ async function run(
     else errors[status] = (errors[status] ?? 0) + 1;
   });
   const result = await instance;
-  const seconds = (performance.now() - started) / 1_000;
-  const sorted = [...samples].sort((a, b) => a - b);
-  const problems = Object.entries(errors).map(([status, n]) => `${n}× ${status}`);
-  if (result.errors || result.timeouts) {
-    problems.push(`${result.errors} errors, ${result.timeouts} timeouts`);
+  const elapsed = (performance.now() - started) / 1_000;
+  const cpu = cpuSpent(cpuBefore, await cpuSnapshot(probe));
+  return {
+    samples,
+    errors,
+    failures: result.errors,
+    timeouts: result.timeouts,
+    seconds: elapsed,
+    autocannonP99: result.latency.p99,
+    cpuServerMs: cpu.server,
+    cpuDatabaseMs: cpu.database,
+  };
+}
+
+/** One table row from one or more runs of the same requests (their samples and CPU pooled). */
+function summarise(label: string, loads: readonly Load[]): Latency {
+  const sorted = loads.flatMap((l) => l.samples).sort((a, b) => a - b);
+  const seconds = loads.reduce((sum, l) => sum + l.seconds, 0);
+  const errors: Record<string, number> = {};
+  for (const l of loads) {
+    for (const [status, n] of Object.entries(l.errors)) errors[status] = (errors[status] ?? 0) + n;
   }
+  const problems = Object.entries(errors).map(([status, n]) => `${n}× ${status}`);
+  const failures = loads.reduce((sum, l) => sum + l.failures, 0);
+  const timeouts = loads.reduce((sum, l) => sum + l.timeouts, 0);
+  if (failures || timeouts) problems.push(`${failures} errors, ${timeouts} timeouts`);
+  const perRequestUs = (ms: number): number => (ms * 1_000) / Math.max(1, sorted.length);
   return {
     label,
-    count: samples.length,
-    throughput: samples.length / seconds,
+    count: sorted.length,
+    throughput: sorted.length / seconds,
     p50: percentile(sorted, 50),
     p95: percentile(sorted, 95),
     p99: percentile(sorted, 99),
     max: sorted[sorted.length - 1] ?? Number.NaN,
-    note: `autocannon p99 ${result.latency.p99} ms (coordinated-omission corrected)${problems.length ? `; ${problems.join(', ')}` : ''}`,
+    cpuServerUs: perRequestUs(loads.reduce((sum, l) => sum + l.cpuServerMs, 0)),
+    cpuDatabaseUs: perRequestUs(loads.reduce((sum, l) => sum + l.cpuDatabaseMs, 0)),
+    note: `autocannon p99 ${loads.map((l) => l.autocannonP99).join(' / ')} ms (coordinated-omission corrected)${loads.length > 1 ? `; ${loads.length} runs pooled` : ''}${problems.length ? `; ${problems.join(', ')}` : ''}`,
   };
 }
 
 function table(rows: Latency[]): string {
   const lines = [
-    '| run | answered | req/s | p50 (ms) | p95 (ms) | p99 (ms) | max (ms) | notes |',
-    '|---|---:|---:|---:|---:|---:|---:|---|',
+    '| run | answered | req/s | p50 (ms) | p95 (ms) | p99 (ms) | max (ms) | CPU/req server (µs) | CPU/req PostgreSQL (µs) | notes |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.label} | ${r.count} | ${fmt(r.throughput, 0)} | ${fmt(r.p50)} | ${fmt(r.p95)} | ${fmt(r.p99)} | ${fmt(r.max)} | ${r.note} |`,
+      `| ${r.label} | ${r.count} | ${fmt(r.throughput, 0)} | ${fmt(r.p50)} | ${fmt(r.p95)} | ${fmt(r.p99)} | ${fmt(r.max)} | ${fmt(r.cpuServerUs, 0)} | ${fmt(r.cpuDatabaseUs, 0)} | ${r.note} |`,
     );
   }
   return lines.join('\n');
@@ -190,133 +287,289 @@ async function dropPrefix(redisUrl: string, prefix: string): Promise<void> {
   }
 }
 
+/** An api-gateway of the bench in its own throwaway database and Redis prefix. */
+interface Gateway {
+  process: ServiceProcess;
+  database: TestDatabase;
+  prefix: string;
+  token: string;
+  probe: CpuProbe;
+}
+
+async function startGateway(
+  database: TestDatabase,
+  prefix: string,
+  redisUrl: string,
+  admin: Client,
+  extraEnv: Record<string, string>,
+): Promise<Gateway> {
+  const jwt = createTestKeyPair();
+  const gateway = await startServiceProcess({
+    app: 'api-gateway',
+    env: {
+      DATABASE_URL: database.url,
+      REDIS_URL: redisUrl,
+      REDIS_KEY_PREFIX: prefix,
+      LOG_LEVEL: 'warn',
+      JWT_PRIVATE_KEY: jwt.privateKeyPem,
+      AUTH_DEV_LOGIN: 'true',
+      // The edge limits would answer most of the load with 429/503.
+      RATE_LIMIT_IP_POINTS: '10000000',
+      RATE_LIMIT_USER_POINTS: '10000000',
+      MAX_IN_FLIGHT_REQUESTS: '10000',
+      // A fixed limit: the adaptive one (ADR 0024) would shed when latency moves.
+      CONCURRENCY_LIMIT_MIN: '10000',
+      ...extraEnv,
+    },
+    readyTimeoutMs: 60_000,
+  });
+  const login = await fetch(`${gateway.url}/v1/auth/dev-login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ agencyId: AGENCY, userId: 'bench', roles: ['dispatcher'] }),
+  });
+  const { accessToken } = (await login.json()) as { accessToken: string };
+  return {
+    process: gateway,
+    database,
+    prefix,
+    token: accessToken,
+    probe: { pid: gateway.pid, admin, database: database.name, applicationName: 'api-gateway' },
+  };
+}
+
+async function seedIncidents(database: TestDatabase, from: number, to: number): Promise<void> {
+  const client = new Client({ connectionString: database.url });
+  await client.connect();
+  try {
+    await client.query(
+      `INSERT INTO dispatch.incidents (id, agency_id, type, priority, location, created_by, created_at)
+       SELECT gen_random_uuid(), $1, 'seed', (ARRAY['P1','P2','P3','P4'])[1 + g % 4],
+              ST_SetSRID(ST_MakePoint(-3.7 + random() * 0.2, 40.4 + random() * 0.2), 4326)::geography,
+              'seed', now() - g * interval '1 second'
+         FROM generate_series($3::int + 1, $2::int) AS g`,
+      [AGENCY, to, from],
+    );
+    await client.query('VACUUM ANALYZE dispatch.incidents');
+  } finally {
+    await client.end();
+  }
+}
+
+/** `incident.create` audit entries in a gateway's outbox (sent or not). */
+async function createEntries(gateway: Gateway): Promise<number> {
+  const client = new Client({ connectionString: gateway.database.url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM dispatch.outbox
+        WHERE stream = 'queue:audit' AND envelope->>'action' = 'incident.create'`,
+    );
+    return rows[0].n;
+  } finally {
+    await client.end();
+  }
+}
+
+const ratio = (withAudit: number, without: number): number => withAudit / without;
+
 export async function main(args: string[], { root }: { root: string }): Promise<void> {
   const flags: Flags = parseBenchFlags('api', args, {
     seconds: 10,
     rate: 500,
     connections: 20,
     seed: [10_000],
+    audit: 'both',
+    rounds: 2,
+    warmup: 3,
     write: true,
   });
+  if (flags.audit !== 'both' && flags.audit !== 'on') {
+    throw new Error(`--audit takes both or on, not ${flags.audit}`);
+  }
+  const compareAudit = flags.audit === 'both';
+  const rounds = Math.max(1, Math.floor(flags.rounds));
   const benchStart = performance.now();
   const loadBefore = loadavg()[0];
   if (!existsSync(join(root, 'dist', 'apps', 'api-gateway', 'src', 'main.js'))) {
     throw new Error('dist/apps/api-gateway is missing: run node tools/scripts/build.mjs first');
   }
   const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
-  const prefix = uniqueRedisPrefix();
-  let database: TestDatabase | undefined;
-  let gateway: ServiceProcess | undefined;
+  const databases: TestDatabase[] = [];
+  const prefixes: string[] = [];
+  const gateways: Gateway[] = [];
+  let admin: Client | undefined;
   let bare: BareServer | undefined;
   const rows: Latency[] = [];
+  const auditPairs: { size: number; withAudit: Latency; without: Latency }[] = [];
   let pgVersion = '?';
+  let entries: { withAudit: number; without: number } | undefined;
   try {
-    database = await createTestDatabase();
-    log(`throwaway database ${database.name}, redis prefix ${prefix}`);
-    const jwt = createTestKeyPair();
-    gateway = await startServiceProcess({
-      app: 'api-gateway',
-      env: {
-        DATABASE_URL: database.url,
-        REDIS_URL: redisUrl,
-        REDIS_KEY_PREFIX: prefix,
-        LOG_LEVEL: 'warn',
-        JWT_PRIVATE_KEY: jwt.privateKeyPem,
-        AUTH_DEV_LOGIN: 'true',
-        // The edge limits would answer most of the load with 429/503.
-        RATE_LIMIT_IP_POINTS: '10000000',
-        RATE_LIMIT_USER_POINTS: '10000000',
-        MAX_IN_FLIGHT_REQUESTS: '10000',
-        // A fixed limit: the adaptive one (ADR 0024) would shed when latency moves.
-        CONCURRENCY_LIMIT_MIN: '10000',
-      },
-      readyTimeoutMs: 60_000,
-    });
-    const login = await fetch(`${gateway.url}/v1/auth/dev-login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ agencyId: AGENCY, userId: 'bench', roles: ['dispatcher'] }),
-    });
-    const { accessToken } = (await login.json()) as { accessToken: string };
-    const client = new Client({ connectionString: database.url });
-    await client.connect();
-    pgVersion = (await client.query<{ v: string }>("SELECT current_setting('server_version') AS v"))
+    const newDatabase = async (): Promise<TestDatabase> => {
+      const database = await createTestDatabase();
+      databases.push(database);
+      return database;
+    };
+    const newPrefix = (): string => {
+      const prefix = uniqueRedisPrefix();
+      prefixes.push(prefix);
+      return prefix;
+    };
+    const mainDatabase = await newDatabase();
+    admin = new Client({ connectionString: mainDatabase.url });
+    await admin.connect();
+    pgVersion = (await admin.query<{ v: string }>("SELECT current_setting('server_version') AS v"))
       .rows[0].v;
-    bare = await startBare(root, database.url);
+    const withAudit = await startGateway(mainDatabase, newPrefix(), redisUrl, admin, {});
+    gateways.push(withAudit);
+    log(`throwaway database ${mainDatabase.name}, redis prefix ${withAudit.prefix}`);
+    let without: Gateway | undefined;
+    if (compareAudit) {
+      // The same build with its audit interceptor passing requests through (bench-only preload),
+      // in a database and Redis prefix of its own so neither relay moves the other's rows.
+      const preload = join(root, 'tools', 'bench', WITHOUT_AUDIT_PRELOAD);
+      without = await startGateway(await newDatabase(), newPrefix(), redisUrl, admin, {
+        NODE_OPTIONS: `${process.env['NODE_OPTIONS'] ?? ''} --require ${preload}`.trim(),
+      });
+      gateways.push(without);
+      log(`without-audit api-gateway in ${without.database.name}, redis prefix ${without.prefix}`);
+    }
+    const bareUrl = new URL(mainDatabase.url);
+    bareUrl.searchParams.set('application_name', BARE_APPLICATION);
+    bare = await startBare(root, bareUrl.toString());
+    const bareProbe: CpuProbe = {
+      pid: bare.pid,
+      admin,
+      database: mainDatabase.name,
+      applicationName: BARE_APPLICATION,
+    };
     let seeded = 0;
     for (const size of flags.seed) {
-      await client.query(
-        `INSERT INTO dispatch.incidents (id, agency_id, type, priority, location, created_by, created_at)
-         SELECT gen_random_uuid(), $1, 'seed', (ARRAY['P1','P2','P3','P4'])[1 + g % 4],
-                ST_SetSRID(ST_MakePoint(-3.7 + random() * 0.2, 40.4 + random() * 0.2), 4326)::geography,
-                'seed', now() - g * interval '1 second'
-           FROM generate_series($3::int + 1, $2::int) AS g`,
-        [AGENCY, size, seeded],
-      );
+      for (const gateway of gateways) await seedIncidents(gateway.database, seeded, size);
       seeded = Math.max(seeded, size);
-      await client.query('VACUUM ANALYZE dispatch.incidents');
-      log(`seeded ${seeded} incidents; api-gateway ${gateway.url}`);
+      log(`seeded ${seeded} incidents; api-gateway ${withAudit.process.url}`);
+      if (size === flags.seed[0] && flags.warmup > 0) {
+        log(`warm-up: ${flags.warmup} s on each server (not recorded)`);
+        for (const gateway of gateways) {
+          for (const method of ['POST', 'GET'] as const) {
+            await load(
+              gateway.process.url,
+              method,
+              '/v1/incidents',
+              gateway.token,
+              flags,
+              flags.warmup,
+              gateway.probe,
+            );
+          }
+        }
+        for (const method of ['POST', 'GET'] as const) {
+          await load(bare.url, method, '/v1/incidents', undefined, flags, flags.warmup, bareProbe);
+        }
+      }
       const at = `@ ${flags.rate}/s`;
       const n = `${size.toLocaleString('en')} incidents:`;
-      rows.push(
-        await run(
-          `${n} api-gateway POST /v1/incidents ${at}`,
-          gateway.url,
+      const post = (gateway: Gateway): Promise<Load> =>
+        load(
+          gateway.process.url,
           'POST',
           '/v1/incidents',
-          accessToken,
+          gateway.token,
           flags,
-        ),
+          flags.seconds,
+          gateway.probe,
+        );
+      const withLoads: Load[] = [];
+      const withoutLoads: Load[] = [];
+      for (let round = 0; round < (without ? rounds : 1); round += 1) {
+        // Alternating order (with, without, without, with, ...): drift of the shared machine
+        // during the run weighs on both sides alike.
+        if (without && round % 2 === 1) withoutLoads.push(await post(without));
+        withLoads.push(await post(withAudit));
+        if (without && round % 2 === 0) withoutLoads.push(await post(without));
+      }
+      const postWith = summarise(`${n} api-gateway POST /v1/incidents ${at}`, withLoads);
+      rows.push(postWith);
+      rows.push(
+        summarise(`${n} bare Fastify + pg POST ${at}`, [
+          await load(bare.url, 'POST', '/v1/incidents', undefined, flags, flags.seconds, bareProbe),
+        ]),
       );
       rows.push(
-        await run(
-          `${n} bare Fastify + pg POST ${at}`,
-          bare.url,
-          'POST',
-          '/v1/incidents',
-          undefined,
-          flags,
-        ),
+        summarise(`${n} api-gateway GET /v1/incidents ${at}`, [
+          await load(
+            withAudit.process.url,
+            'GET',
+            '/v1/incidents',
+            withAudit.token,
+            flags,
+            flags.seconds,
+            withAudit.probe,
+          ),
+        ]),
       );
       rows.push(
-        await run(
-          `${n} api-gateway GET /v1/incidents ${at}`,
-          gateway.url,
-          'GET',
-          '/v1/incidents',
-          accessToken,
-          flags,
-        ),
+        summarise(`${n} bare Fastify + pg GET ${at}`, [
+          await load(bare.url, 'GET', '/v1/incidents', undefined, flags, flags.seconds, bareProbe),
+        ]),
       );
-      rows.push(
-        await run(
-          `${n} bare Fastify + pg GET ${at}`,
-          bare.url,
-          'GET',
-          '/v1/incidents',
-          undefined,
-          flags,
-        ),
-      );
+      if (without) {
+        const postWithout = summarise(
+          `${n} api-gateway POST /v1/incidents without its audit entry ${at}`,
+          withoutLoads,
+        );
+        rows.push(postWithout);
+        auditPairs.push({ size, withAudit: postWith, without: postWithout });
+      }
     }
-    await client.end();
+    if (without) {
+      entries = {
+        withAudit: await createEntries(withAudit),
+        without: await createEntries(without),
+      };
+      if (entries.without !== 0 || entries.withAudit === 0) {
+        throw new Error(
+          `the audit switch did not hold: ${entries.withAudit} incident.create entries with audit, ${entries.without} without`,
+        );
+      }
+    }
   } finally {
     bare?.stop();
-    await gateway?.stop();
-    await database?.drop();
-    await dropPrefix(redisUrl, prefix);
+    for (const gateway of gateways) await gateway.process.stop();
+    await admin?.end().catch(() => undefined);
+    for (const database of databases) await database.drop();
+    for (const prefix of prefixes) await dropPrefix(redisUrl, prefix);
   }
 
   const verdict = (row: Latency): string =>
     row.p95 <= 20 && row.p99 <= 50 ? 'met' : '**NOT met**';
+  const perSize = rows.length / flags.seed.length;
   const summary: string[] = [];
   for (const [index, size] of flags.seed.entries()) {
-    const [postGw, postBare, getGw, getBare] = rows.slice(index * 4, index * 4 + 4);
+    const [postGw, postBare, getGw, getBare] = rows.slice(index * perSize, index * perSize + 4);
     if (!postGw || !postBare || !getGw || !getBare) continue;
     const n = `${size.toLocaleString('en')} incidents`;
     summary.push(
       `- ${n}, POST /v1/incidents at ${flags.rate}/s: p95 **${fmt(postGw.p95)} ms**, p99 **${fmt(postGw.p99)} ms** — budget p95 ≤ 20 ms, p99 ≤ 50 ms: ${verdict(postGw)}; bare baseline p95 ${fmt(postBare.p95)} ms (gateway/bare ${fmt(postGw.p95 / postBare.p95, 1)}×)`,
       `- ${n}, GET /v1/incidents at ${flags.rate}/s: p95 **${fmt(getGw.p95)} ms**, p99 **${fmt(getGw.p99)} ms** — budget: ${verdict(getGw)}; bare baseline p95 ${fmt(getBare.p95)} ms (gateway/bare ${fmt(getGw.p95 / getBare.p95, 1)}×)`,
+    );
+  }
+  for (const { size, withAudit, without } of auditPairs) {
+    const cpu = (row: Latency): number => row.cpuServerUs + row.cpuDatabaseUs;
+    const ratios: [string, number][] = [
+      ['p50', ratio(withAudit.p50, without.p50)],
+      ['p95', ratio(withAudit.p95, without.p95)],
+      ['p99', ratio(withAudit.p99, without.p99)],
+      ['CPU/req (gateway + its PostgreSQL backends)', ratio(cpu(withAudit), cpu(without))],
+    ];
+    const over = ratios.filter(([, r]) => !(r <= AUDIT_BUDGET)).map(([name]) => name);
+    summary.push(
+      `- ${size.toLocaleString('en')} incidents, POST /v1/incidents with its audit entry in the transaction vs without (same build, same run, ${withAudit.count} and ${without.count} answers): p50 ${fmt(withAudit.p50)} vs ${fmt(without.p50)} ms, p95 ${fmt(withAudit.p95)} vs ${fmt(without.p95)} ms, p99 ${fmt(withAudit.p99)} vs ${fmt(without.p99)} ms, CPU per request ${fmt(withAudit.cpuServerUs, 0)} + ${fmt(withAudit.cpuDatabaseUs, 0)} vs ${fmt(without.cpuServerUs, 0)} + ${fmt(without.cpuDatabaseUs, 0)} µs (gateway + PostgreSQL); ratios ${ratios.map(([name, r]) => `${name} **${fmt(r)}×**`).join(', ')} — budget ≤ ${AUDIT_BUDGET}×: ${over.length === 0 ? 'met' : `**NOT met** (${over.join(', ')})`}`,
+    );
+  }
+  if (entries) {
+    summary.push(
+      `- check: ${entries.withAudit} \`incident.create\` entries in the outbox of the gateway with audit (warm-up included), ${entries.without} in the one without`,
     );
   }
   const totalSeconds = (performance.now() - benchStart) / 1_000;
@@ -327,7 +580,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     `Command: \`node tools/bench/run.mjs api${args.length ? ` ${args.join(' ')}` : ''}\` (\`npm run bench -- api\`, after \`node tools/scripts/build.mjs\`). Whole run ${fmt(totalSeconds, 0)} s.`,
     `Recorded ${new Date().toISOString()} on ${machine()}, load average ${fmt(loadBefore, 1)} at the start and ${fmt(loadavg()[0], 1)} at the end, Node ${process.version}, PostgreSQL ${pgVersion}, Redis on loopback; the bench, the servers, PostgreSQL and Redis share the machine (and it is shared with other work).`,
     '',
-    `Method: a throwaway database (cloned from \`gad_test\`, dropped afterwards) with ${flags.seed.map((n) => n.toLocaleString('en')).join(', then ')} seeded incidents of the agency (the runs repeat at each count); the built api-gateway runs as a process (\`LOG_LEVEL=warn\`, edge limits raised and the concurrency limit fixed so no request is shed), with a dispatcher token. autocannon, ${flags.connections} connections at a fixed ${flags.rate} req/s for ${flags.seconds} s per run: \`POST /v1/incidents\` (one transaction: incident, timeline entry, outbox row; then audit, relay to the stream) and \`GET /v1/incidents\` (first page of 50, newest first). The baseline is a bare Fastify + pg process (pool of 10, no auth, validation, audit, rate limit or relay) running the same statements. p50/p95/p99 are per-response times of successful answers.`,
+    `Method: a throwaway database (cloned from \`gad_test\`, dropped afterwards) with ${flags.seed.map((n) => n.toLocaleString('en')).join(', then ')} seeded incidents of the agency (the runs repeat at each count); the built api-gateway runs as a process (\`LOG_LEVEL=warn\`, edge limits raised and the concurrency limit fixed so no request is shed), with a dispatcher token. autocannon, ${flags.connections} connections at a fixed ${flags.rate} req/s for ${flags.seconds} s per run, after ${flags.warmup} s of unrecorded load per server and route: \`POST /v1/incidents\` (one transaction: incident, timeline entry, the request's audit entry and the event as outbox rows in one INSERT; the relay then moves the event to its stream and the entry to the BullMQ queue \`audit\`) and \`GET /v1/incidents\` (first page of 50, newest first). The baseline is a bare Fastify + pg process (pool of 10, no auth, validation, audit, rate limit or relay) running the same statements. p50/p95/p99 are per-response times of successful answers. CPU per request is the CPU time (/proc) of the server process and of its PostgreSQL backends (\`pg_stat_activity\` by database and \`application_name\`) during the run, divided by the answers; Redis's CPU is not counted (the Redis server is shared with other work).${compareAudit ? ` Audit budget (issue #19): a second api-gateway of the same build, in its own throwaway database and Redis prefix, runs with \`tools/bench/${WITHOUT_AUDIT_PRELOAD}\` preloaded (\`NODE_OPTIONS=--require\`, that process only), which makes the audit interceptor pass requests straight to their handler: the same POST without the request's audit entry (no entry built, validated or serialised, no outbox row, nothing for the relay to add to BullMQ). Nothing in the apps can switch auditing off. The two POST runs alternate ${rounds} times (with/without, then without/with, ...), each side's samples and CPU pooled; the bench fails unless the gateway with audit has \`incident.create\` entries in its outbox and the one without has none.` : ''}`,
     '',
     table(rows),
     '',
