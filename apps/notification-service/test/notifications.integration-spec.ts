@@ -35,6 +35,8 @@ describe('notification-service', () => {
   beforeAll(async () => {
     await h.setUp();
     await h.startInProcess();
+    // Every scenario below then also proves its changes commit with their audit entries.
+    await h.requireAuditWithEveryChange();
     escalations = new Queue(NotifyQueueNames.Escalation, {
       connection: h.redis,
       prefix: notifyQueuePrefix(h.prefix),
@@ -64,6 +66,34 @@ describe('notification-service', () => {
     const job = await escalations.getJob(NotifyQueues.escalationJobId(assignmentId, step));
     return job ? await job.isDelayed() : false;
   };
+
+  it('refuses to commit an audited change without its audit entry (the guard the scenarios run under)', async () => {
+    const event = h.assignment({ priority: 'P3', crew: [] });
+    await h.publish(Streams.DispatchEvents, event);
+    await waitFor(
+      async () =>
+        (
+          await h.sql(`SELECT 1 FROM notify.assignments WHERE assignment_id = $1`, [
+            event.data.assignmentId,
+          ])
+        ).length > 0,
+      { description: 'the unstaffed assignment is stored' },
+    );
+    await expect(
+      h.sql(`UPDATE notify.assignments SET settled_at = now() WHERE assignment_id = $1`, [
+        event.data.assignmentId,
+      ]),
+    ).rejects.toThrow('without an audit entry in its transaction');
+    // The unstaffed assignment's immediate escalation step committed with its entry.
+    await waitFor(
+      async () =>
+        (await h.auditEntries()).some(
+          (entry) =>
+            entry.action === 'command.escalation' && entry.object?.id === event.data.assignmentId,
+        ),
+      { description: 'the unstaffed step has its entry on the audit queue' },
+    );
+  });
 
   it('sends a command to the officer once, records acks and stops the ladder on accept', async () => {
     const event = h.assignment({ priority: 'P1', crew: ['officer-a'] });

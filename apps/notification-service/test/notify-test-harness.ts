@@ -1,4 +1,4 @@
-import { auditQueuePrefix } from '@gad/audit';
+import { AUDIT_OUTBOX_STREAM, auditQueuePrefix } from '@gad/audit';
 import { BusClient } from '@gad/bus';
 import {
   DEFAULT_AGENCY_SETTINGS,
@@ -264,6 +264,55 @@ export class NotifyHarness {
   /** Audit entries this service put on the `audit` queue. */
   async auditEntries(): Promise<AuditEntry[]> {
     return queuedAuditEntries(this.redis, auditQueuePrefix(this.prefix));
+  }
+
+  /**
+   * From now on PostgreSQL refuses to commit an audited change of notify's tables unless the same
+   * transaction wrote an audit entry into `notify.outbox` (docs/adr/0021): a command stage, a
+   * settlement, an escalation step, an all-call, its commands' stages, a delivery sent or failed,
+   * a suppressed notice. A deferred constraint trigger checks at COMMIT, after the outbox insert.
+   */
+  async requireAuditWithEveryChange(): Promise<void> {
+    const stages = ['delivered_at', 'seen_at', 'accepted_at', 'declined_at']
+      .map((column) => `OLD.${column} IS DISTINCT FROM NEW.${column}`)
+      .join(' OR ');
+    const guard = (name: string, event: string, table: string, when: string) =>
+      `CREATE CONSTRAINT TRIGGER ${name} AFTER ${event} ON notify.${table}
+         DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (${when})
+         EXECUTE FUNCTION notify.test_require_audit_in_transaction()`;
+    await this.sql(`
+      CREATE FUNCTION notify.test_require_audit_in_transaction() RETURNS trigger
+      LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NOT EXISTS (
+          SELECT 1 FROM notify.outbox
+           WHERE stream = '${AUDIT_OUTBOX_STREAM}'
+             AND xmin::text = (txid_current() % 4294967296)::text
+        ) THEN
+          RAISE EXCEPTION 'notify.% changed without an audit entry in its transaction', TG_TABLE_NAME;
+        END IF;
+        RETURN NULL;
+      END $$`);
+    await this.sql(guard('audited_stage', 'UPDATE', 'commands', stages));
+    await this.sql(guard('audited_stage', 'UPDATE', 'all_call_commands', stages));
+    await this.sql(
+      guard(
+        'audited_settle',
+        'UPDATE',
+        'assignments',
+        'OLD.settled_at IS DISTINCT FROM NEW.settled_at',
+      ),
+    );
+    await this.sql(guard('audited_step', 'INSERT', 'escalations', 'true'));
+    await this.sql(guard('audited_all_call', 'INSERT', 'all_calls', 'true'));
+    await this.sql(
+      guard(
+        'audited_delivery',
+        'INSERT',
+        'deliveries',
+        `NEW.outcome IN ('sent', 'failed') OR (NEW.outcome = 'suppressed' AND NEW.notice_id IS NOT NULL)`,
+      ),
+    );
   }
 
   async sql<R>(text: string, values: unknown[] = []): Promise<R[]> {

@@ -141,6 +141,20 @@ export class AllCallEscalationService {
           }),
         ),
       );
+      // The step's entry commits with the step (docs/adr/0021).
+      const traceId = currentTraceId();
+      this.audit.record({
+        agencyId: job.agencyId,
+        actor: SERVICE_ACTOR,
+        action: 'all_call.escalation',
+        object: { type: 'all_call', id: job.allCallId },
+        ...(traceId ? { traceId } : {}),
+        details: {
+          step: job.step,
+          units: pending.map((command) => command.unit_id),
+          supervisors: supervisors.length,
+        },
+      });
       return true;
     });
     if (!fresh) {
@@ -157,19 +171,6 @@ export class AllCallEscalationService {
         }
       }
     }
-    const traceId = currentTraceId();
-    this.audit.record({
-      agencyId: job.agencyId,
-      actor: SERVICE_ACTOR,
-      action: 'all_call.escalation',
-      object: { type: 'all_call', id: job.allCallId },
-      ...(traceId ? { traceId } : {}),
-      details: {
-        step: job.step,
-        units: pending.map((command) => command.unit_id),
-        supervisors: supervisors.length,
-      },
-    });
     this.logger.info(
       { allCallId: job.allCallId, step: job.step, units: pending.length },
       'all-call escalated',

@@ -89,13 +89,7 @@ export class AllCallsService {
           }),
         ),
       );
-      return true;
-    });
-    if (units.length > 0) {
-      // Scheduled again on a retry (the first may have failed after the commit): job ids dedupe.
-      await this.escalation.schedule(agencyId, allCallId, request.priority);
-    }
-    if (fresh) {
+      // The entry commits with the all-call it describes (docs/adr/0021).
       const traceId = currentTraceId();
       this.audit.record({
         agencyId,
@@ -109,6 +103,13 @@ export class AllCallsService {
           ...(request.zoneId ? { zoneId: request.zoneId } : {}),
         },
       });
+      return true;
+    });
+    if (units.length > 0) {
+      // Scheduled again on a retry (the first may have failed after the commit): job ids dedupe.
+      await this.escalation.schedule(agencyId, allCallId, request.priority);
+    }
+    if (fresh) {
       this.logger.info({ allCallId, agencyId, units: units.length }, 'all-call issued');
     }
     return this.get(agencyId, allCallId);
@@ -129,31 +130,35 @@ export class AllCallsService {
   /** A device's acknowledgement: recorded when the command is an all-call's, else ignored. */
   async onAcknowledged(envelope: Envelope<CommandAcknowledgedV1>): Promise<void> {
     const ack = envelope.data;
-    const result = await this.repository.recordStage(
-      envelope.agencyId,
-      ack.commandId,
-      ack.stage,
-      new Date(ack.receivedAt),
-      ack.reason,
-      ack.userId,
-    );
-    if (!result?.changed) {
-      return;
-    }
-    const traceId = currentTraceId();
-    this.audit.record({
-      agencyId: envelope.agencyId,
-      actor: { kind: 'user', id: ack.userId },
-      action: AllCallAuditActions.Acknowledged,
-      object: { type: 'command', id: ack.commandId },
-      ...(ack.reason ? { reason: ack.reason } : {}),
-      ...(traceId ? { traceId } : {}),
-      details: {
-        stage: ack.stage,
-        allCallId: result.command.all_call_id,
-        unitId: result.command.unit_id,
-        ...(ack.deviceId ? { deviceId: ack.deviceId } : {}),
-      },
+    // The stage and its audit entry commit together (docs/adr/0021).
+    await this.unitOfWork.run(async (tx) => {
+      const result = await this.repository.recordStage(
+        envelope.agencyId,
+        ack.commandId,
+        ack.stage,
+        new Date(ack.receivedAt),
+        ack.reason,
+        ack.userId,
+        tx.client,
+      );
+      if (!result?.changed) {
+        return;
+      }
+      const traceId = currentTraceId();
+      this.audit.record({
+        agencyId: envelope.agencyId,
+        actor: { kind: 'user', id: ack.userId },
+        action: AllCallAuditActions.Acknowledged,
+        object: { type: 'command', id: ack.commandId },
+        ...(ack.reason ? { reason: ack.reason } : {}),
+        ...(traceId ? { traceId } : {}),
+        details: {
+          stage: ack.stage,
+          allCallId: result.command.all_call_id,
+          unitId: result.command.unit_id,
+          ...(ack.deviceId ? { deviceId: ack.deviceId } : {}),
+        },
+      });
     });
   }
 }

@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AuditRecorder } from '@gad/audit';
 import { AuditActions } from '@gad/contracts';
 import { createLogger } from '@gad/observability';
-import { CLOCK, type Clock } from '@gad/platform';
+import { UnitOfWork } from '@gad/bus';
+import { CLOCK, type Clock, type SqlClient } from '@gad/platform';
 import {
   BrokenCircuitError,
   ConsecutiveBreaker,
@@ -44,6 +45,7 @@ export class DeliveryService {
     private readonly webhook: WebhookChannel,
     private readonly email: EmailChannel,
     private readonly audit: AuditRecorder,
+    private readonly unitOfWork: UnitOfWork,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(NOTIFICATION_SERVICE_CONFIG) config: NotificationServiceConfig,
   ) {
@@ -69,9 +71,13 @@ export class DeliveryService {
 
   /** One attempt (`attempt` of `maxAttempts`); throws nothing, tells the caller what to do. */
   async deliver(job: DeliveryJob, attempt: number, maxAttempts: number): Promise<DeliveryResult> {
-    const log = async (outcome: 'sent' | 'failed' | 'retrying', detail?: string) => {
+    const log = async (
+      outcome: 'sent' | 'failed' | 'retrying',
+      detail?: string,
+      client?: SqlClient,
+    ) => {
       notifyMetrics.deliveries.add(1, { channel: job.channel, outcome });
-      await this.deliveries.insertDelivery(undefined, {
+      await this.deliveries.insertDelivery(client, {
         agencyId: job.agencyId,
         ...(job.commandId ? { commandId: job.commandId } : {}),
         ...(job.noticeId ? { noticeId: job.noticeId } : {}),
@@ -85,8 +91,11 @@ export class DeliveryService {
     };
     try {
       const detail = await this.breakers[job.channel].execute(() => this.send(job, log));
-      await log('sent', detail);
-      this.audited(job, 'success', attempt);
+      // The delivery record and its audit entry commit together (docs/adr/0021).
+      await this.unitOfWork.run(async (tx) => {
+        await log('sent', detail, tx.client);
+        this.audited(job, 'success', attempt);
+      });
       return 'sent';
     } catch (error) {
       const message =
@@ -94,8 +103,10 @@ export class DeliveryService {
           ? `${job.channel} circuit open`
           : (error as Error).message;
       if (error instanceof PermanentDeliveryError || attempt >= maxAttempts) {
-        await log('failed', message);
-        this.audited(job, 'failed', attempt, message);
+        await this.unitOfWork.run(async (tx) => {
+          await log('failed', message, tx.client);
+          this.audited(job, 'failed', attempt, message);
+        });
         this.logger.warn({ channel: job.channel, attempt, error: message }, 'delivery failed');
         return 'failed';
       }

@@ -187,6 +187,15 @@ export class CommandsService {
             },
           }),
         );
+        // The step commits with its entry, like every step of the ladder (docs/adr/0021).
+        this.audit.record({
+          agencyId,
+          actor: SERVICE_ACTOR,
+          action: NotifyAuditActions.Escalated,
+          object: { type: 'assignment', id: a.assignmentId },
+          reason: 'unaccepted',
+          details: { step: 'unaccepted', priority: a.priority, unstaffed: true, waitedMs: 0 },
+        });
       }
       // The audit entries commit with the commands they describe (docs/adr/0021).
       const traceId = currentTraceId();

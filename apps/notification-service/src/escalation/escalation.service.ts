@@ -102,10 +102,11 @@ export class EscalationService {
           at: now,
         });
       }
+      this.auditStep(job, { resent: pending.map((c) => c.commandId) });
       return true;
     });
     if (fresh) {
-      this.recorded(job, { resent: pending.map((c) => c.commandId) });
+      this.counted(job, { resent: pending.map((c) => c.commandId) });
     }
     const profiles = await this.recipients.profiles(
       job.agencyId,
@@ -203,10 +204,15 @@ export class EscalationService {
           });
         });
       tx.emit(COMMAND_SINK, alerts);
+      this.auditStep(job, {
+        lastStage: lastStage ?? 'none',
+        waitedMs,
+        supervisors: supervisors.length,
+      });
       return true;
     });
     if (fresh) {
-      this.recorded(job, {
+      this.counted(job, {
         lastStage: lastStage ?? 'none',
         waitedMs,
         supervisors: supervisors.length,
@@ -238,8 +244,8 @@ export class EscalationService {
     );
   }
 
-  private recorded(job: EscalationJob, details: Record<string, unknown>): void {
-    notifyMetrics.escalations.add(1, { step: job.step, priority: job.priority });
+  /** The step's audit entry, inside the step's transaction: it commits with it (docs/adr/0021). */
+  private auditStep(job: EscalationJob, details: Record<string, unknown>): void {
     const traceId = currentTraceId();
     this.audit.record({
       agencyId: job.agencyId,
@@ -250,6 +256,10 @@ export class EscalationService {
       ...(traceId ? { traceId } : {}),
       details: { step: job.step, priority: job.priority, ...details },
     });
+  }
+
+  private counted(job: EscalationJob, details: Record<string, unknown>): void {
+    notifyMetrics.escalations.add(1, { step: job.step, priority: job.priority });
     this.logger.info(
       { assignmentId: job.assignmentId, step: job.step, agencyId: job.agencyId, ...details },
       'escalation step fired',

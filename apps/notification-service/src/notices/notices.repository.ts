@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
-import { Database, loadSqlFile, sqlOf } from '@gad/platform';
+import { Database, loadSqlFile, sqlOf, type SqlClient } from '@gad/platform';
 
 const SQL = loadSqlFile(join(__dirname, 'notices.repository.sql'));
 const INSERT_NOTICE = sqlOf(SQL, 'insert_notice');
@@ -18,11 +18,12 @@ export class NoticesRepository {
     sourceEventId: string,
     userId: string,
     kind: string,
+    client?: SqlClient,
   ): Promise<boolean> {
-    const rows = await this.database.rows({
-      text: INSERT_NOTICE,
-      values: [noticeId, agencyId, sourceEventId, userId, kind],
-    });
+    const rows = await this.database.rows(
+      { text: INSERT_NOTICE, values: [noticeId, agencyId, sourceEventId, userId, kind] },
+      client,
+    );
     return rows.length > 0;
   }
 
@@ -30,11 +31,12 @@ export class NoticesRepository {
     agencyId: string,
     sourceEventId: string,
     userId: string,
+    client?: SqlClient,
   ): Promise<string | undefined> {
-    const [row] = await this.database.rows<{ notice_id: string }>({
-      text: NOTICE_ID_OF,
-      values: [agencyId, sourceEventId, userId],
-    });
+    const [row] = await this.database.rows<{ notice_id: string }>(
+      { text: NOTICE_ID_OF, values: [agencyId, sourceEventId, userId] },
+      client,
+    );
     return row?.notice_id;
   }
 }

@@ -6,6 +6,7 @@ import {
   type GeofenceEnteredV1,
   type IncidentCreatedV1,
 } from '@gad/contracts';
+import { UnitOfWork } from '@gad/bus';
 import { createLogger, currentTraceId } from '@gad/observability';
 import { CLOCK, type Clock } from '@gad/platform';
 import { DeliveriesRepository } from '../commands/deliveries.repository';
@@ -39,6 +40,7 @@ export class NoticesService {
     private readonly recipients: RecipientsService,
     private readonly queues: NotifyQueues,
     private readonly audit: AuditRecorder,
+    private readonly unitOfWork: UnitOfWork,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -99,24 +101,30 @@ export class NoticesService {
     const webhooks = await this.webhooks.activeWebhooks(envelope.agencyId);
     const traceId = currentTraceId();
     for (const user of users) {
-      const fresh = await this.notices.insertNotice(
-        envelope.agencyId,
-        uuidv7(now.getTime()),
-        envelope.id,
-        user.userId,
-        kind,
-      );
-      const noticeId = await this.notices.noticeIdOf(envelope.agencyId, envelope.id, user.userId);
-      if (!noticeId) {
-        continue;
-      }
       const text = render(user.locale);
       const outside = outsideChannelsFor(user, false, now);
-      if (outside.suppressed && fresh) {
-        notifyMetrics.deliveries.add(1, { channel: 'any', outcome: 'suppressed' });
-        await this.deliveries.insertDelivery(undefined, {
+      // The notice, a suppressed delivery and its audit entry commit together (docs/adr/0021).
+      const { noticeId, suppressed } = await this.unitOfWork.run(async (tx) => {
+        const fresh = await this.notices.insertNotice(
+          envelope.agencyId,
+          uuidv7(now.getTime()),
+          envelope.id,
+          user.userId,
+          kind,
+          tx.client,
+        );
+        const id = await this.notices.noticeIdOf(
+          envelope.agencyId,
+          envelope.id,
+          user.userId,
+          tx.client,
+        );
+        if (!id || !outside.suppressed || !fresh) {
+          return { noticeId: id, suppressed: false };
+        }
+        await this.deliveries.insertDelivery(tx.client, {
           agencyId: envelope.agencyId,
-          noticeId,
+          noticeId: id,
           channel: user.channels.find((c) => c !== 'in_app') ?? 'in_app',
           target: `user:${user.userId}`,
           attempt: 1,
@@ -130,10 +138,17 @@ export class NoticesService {
           action: NotifyAuditActions.NoticeSent,
           outcome: 'denied',
           reason: 'quiet hours',
-          object: { type: 'notice', id: noticeId },
+          object: { type: 'notice', id },
           ...(traceId ? { traceId } : {}),
           details: { kind, userId: user.userId, sourceEventId: envelope.id },
         });
+        return { noticeId: id, suppressed: true };
+      });
+      if (!noticeId) {
+        continue;
+      }
+      if (suppressed) {
+        notifyMetrics.deliveries.add(1, { channel: 'any', outcome: 'suppressed' });
       }
       for (const channel of outside.channels) {
         const target = channel === 'telegram' ? user.telegramChatId : user.email;
