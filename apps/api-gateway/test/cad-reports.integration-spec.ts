@@ -1,8 +1,10 @@
 import type {
   Assignment,
   AssignmentCreatedV1,
+  Geofence,
   Hazard,
   HazardList,
+  Incident,
   IncidentHazards,
   IncidentReplayFrame,
   IncidentResponseTimes,
@@ -370,5 +372,122 @@ describe('api-gateway hazards, response-time figures and the flight recorder', (
     expect(frames).toHaveLength(steps + 1);
     expect(frames[0]).toMatchObject({ existed: false, incident: null });
     expect(frames[frames.length - 1]?.incident?.status).toBe('resolved');
+  });
+
+  it("reports an incident under the agency's named zone containing it, else its cell, and never under another agency's zone", async () => {
+    const zoneAgency = 'agency-cad-zones';
+    const zd = await t.caller(zoneAgency, 'dispatcher-z', ['dispatcher']);
+    const zs = await t.caller(zoneAgency, 'supervisor-z', ['supervisor']);
+    const other = await t.caller(`${zoneAgency}-other`, 'supervisor-o', [
+      'supervisor',
+      'dispatcher',
+    ]);
+    const fence = async (
+      caller: Caller,
+      name: string,
+      kind: string,
+      lon: number,
+      lat: number,
+      half: number,
+    ) => {
+      const reply = await t.send<Geofence>(caller, 'POST', '/v1/geofences', {
+        name,
+        kind,
+        geometry: square(lon, lat, half),
+      });
+      expect(reply.status).toBe(201);
+      return reply.body;
+    };
+    const centro = await fence(zs, 'Distrito Centro', 'zone', -5.99, 37.39, 0.02);
+    // A beat inside the district: the smaller zone names the incidents in it.
+    const sol = await fence(zs, 'Barrio Sol', 'zone', -5.995, 37.395, 0.003);
+    // Not a zone: a restricted area names nothing.
+    await fence(zs, 'Cuartel', 'restricted_area', -5.9, 37.39, 0.01);
+    // Another agency's zone covering all of ours.
+    await fence(other, 'Zona Ajena', 'zone', -5.95, 37.39, 0.2);
+
+    const create = async (caller: Caller, lon: number, lat: number) => {
+      const reply = await t.send<Incident>(caller, 'POST', '/v1/incidents', {
+        type: 'theft',
+        priority: 'P2',
+        location: POINT(lon, lat),
+      });
+      expect(reply.status).toBe(201);
+      return reply.body;
+    };
+    const cell = /^[0-9b-hjkmnp-z]{5}$/;
+    const inCentro = await create(zd, -5.98, 37.38);
+    expect(inCentro.zone).toEqual({ id: centro.id, name: 'Distrito Centro', source: 'geofence' });
+    const inSol = await create(zd, -5.995, 37.395);
+    expect(inSol.zone).toEqual({ id: sol.id, name: 'Barrio Sol', source: 'geofence' });
+    const outside = await create(zd, -5.9, 37.39);
+    expect(outside.zone).toMatchObject({ id: null, source: 'cell' });
+    expect(outside.zone?.name).toMatch(cell);
+    const foreign = await create(other, -5.98, 37.38);
+    expect(foreign.zone?.name).toBe('Zona Ajena');
+
+    const range = `from=${encodeURIComponent(new Date(Date.now() - 3_600_000).toISOString())}&to=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`;
+    const byZone = async (caller: Caller, filter = '') => {
+      const reply = await t.send<ResponseFigures>(
+        caller,
+        'GET',
+        `/v1/reports/response-times?${range}&groupBy=zone${filter}`,
+      );
+      expect(reply.status).toBe(200);
+      return Object.fromEntries(reply.body.groups.map((group) => [group.key.zone, group.count]));
+    };
+    expect(await byZone(zs)).toEqual({
+      'Barrio Sol': 1,
+      'Distrito Centro': 1,
+      [outside.zone?.name ?? '?']: 1,
+    });
+    expect(await byZone(zs, `&zone=${encodeURIComponent('Distrito Centro')}`)).toEqual({
+      'Distrito Centro': 1,
+    });
+    // The other agency's zone names none of ours, and ours none of theirs.
+    expect(await byZone(zs, `&zone=${encodeURIComponent('Zona Ajena')}`)).toEqual({});
+    expect(await byZone(other)).toEqual({ 'Zona Ajena': 1 });
+
+    const csv = await fetch(
+      `${t.baseUrl}/v1/reports/response-times/export?${range}&zone=${encodeURIComponent('Barrio Sol')}`,
+      { headers: { authorization: `Bearer ${zs.token}` } },
+    );
+    const lines = (await csv.text()).trim().split('\r\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]?.startsWith(`${inSol.id},P2,theft,Barrio Sol,`)).toBe(true);
+
+    // Moved into the district, the incident is reported there.
+    const moved = await t.send<Incident>(
+      zd,
+      'PATCH',
+      `/v1/incidents/${outside.id}`,
+      { location: POINT(-5.985, 37.385), reason: 'address corrected' },
+      { 'if-match': `"${outside.version}"` },
+    );
+    expect(moved.status).toBe(200);
+    expect(moved.body.zone).toEqual({ id: centro.id, name: 'Distrito Centro', source: 'geofence' });
+    expect(await byZone(zs, `&zone=${encodeURIComponent('Distrito Centro')}`)).toEqual({
+      'Distrito Centro': 2,
+    });
+    const times = await t.send<IncidentResponseTimes>(
+      zs,
+      'GET',
+      `/v1/incidents/${outside.id}/response-times`,
+    );
+    expect(times.body).toMatchObject({
+      zone: 'Distrito Centro',
+      zoneId: centro.id,
+      zoneSource: 'geofence',
+    });
+
+    // geo-service down: the incident is still created, under its cell, and says the lookup failed.
+    await geo.process.stop();
+    const blind = await create(zd, -5.98, 37.38);
+    expect(blind.zone).toMatchObject({ id: null, source: 'unresolved' });
+    expect(blind.zone?.name).toMatch(cell);
+    expect(
+      (await t.send<IncidentResponseTimes>(zs, 'GET', `/v1/incidents/${blind.id}/response-times`))
+        .body,
+    ).toMatchObject({ zone: blind.zone?.name, zoneId: null, zoneSource: 'unresolved' });
   });
 });

@@ -36,6 +36,9 @@ const incident: IncidentRow = {
   disposition_at: null,
   merged_into_id: null,
   split_from_id: null,
+  zone_id: null,
+  zone_name: 'ezjmg',
+  zone_source: 'cell',
   created_us: '0',
 };
 

@@ -137,13 +137,17 @@ export class CallsService {
     if (!location) {
       throw CallException.locationRequired(id);
     }
-    const priority = await this.types.priorityFor(user.agencyId, type, request.priority);
+    const [priority, zone] = await Promise.all([
+      this.types.priorityFor(user.agencyId, type, request.priority),
+      this.incidents.zoneAt(user, location.coordinates),
+    ]);
     const { call, incident } = await this.transactions.run(async (tx) => {
       // The new incident is nobody else's to lock yet: the call's lock comes first here.
       const locked = await this.unlinkedCall(tx, user.agencyId, id);
       const created = await this.incidents.insert(tx, user, {
         type,
         priority,
+        zone,
         location,
         ...(locked.location_text ? { address: locked.location_text } : {}),
         ...((request.description ?? locked.description)

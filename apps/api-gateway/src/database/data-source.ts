@@ -8,6 +8,7 @@ import { CreateHazardsAndResponseTimes1765500000001 } from './migrations/1765500
 import { CreateCallsTypesNotes1765400000001 } from './migrations/1765400000001-create-calls-types-notes';
 import { AddMfaAndIdleSessions1765200000001 } from './migrations/1765200000001-add-mfa-and-idle-sessions';
 import { DropDispatchCommands1796700000000 } from './migrations/1796700000000-drop-dispatch-commands';
+import { AddIncidentZones1796720000000 } from './migrations/1796720000000-add-incident-zones';
 
 /** The schema api-gateway owns (dispatch domain, identity, `dispatch.outbox`). */
 export const DISPATCH_SCHEMA = 'dispatch';
@@ -24,4 +25,5 @@ export const dispatchMigrations = [
   CreateCallsTypesNotes1765400000001,
   CreateHazardsAndResponseTimes1765500000001,
   DropDispatchCommands1796700000000,
+  AddIncidentZones1796720000000,
 ];

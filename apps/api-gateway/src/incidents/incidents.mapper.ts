@@ -31,6 +31,9 @@ export function toIncident(row: IncidentRow): Incident {
           },
     mergedIntoId: row.merged_into_id ?? null,
     splitFromId: row.split_from_id ?? null,
+    ...(row.zone_name
+      ? { zone: { id: row.zone_id ?? null, name: row.zone_name, source: row.zone_source } }
+      : {}),
   };
 }
 

@@ -1,15 +1,19 @@
 -- Incidents (`dispatch.incidents`). Every statement is scoped by agency and answers the same
--- columns (`created_us`: `created_at` in microseconds since the epoch, the exact cursor key).
+-- columns (`created_us`: `created_at` in microseconds since the epoch, the exact cursor key;
+-- `zone_name`: the zone geofence's name, else the geohash-5 cell of the location).
 
 -- name: insert
 INSERT INTO dispatch.incidents
-  (id, agency_id, type, priority, location, address, description, created_by)
-VALUES ($1, $2, $3, $4, ST_SetSRID(ST_MakePoint($5, $6), 4326)::geography, $7, $8, $9)
+  (id, agency_id, type, priority, location, address, description, created_by, zone_id, zone_name,
+   zone_source)
+VALUES ($1, $2, $3, $4, ST_SetSRID(ST_MakePoint($5, $6), 4326)::geography, $7, $8, $9, $10, $11,
+        $12)
 RETURNING id, agency_id, type, priority, status,
   ST_X(location::geometry) AS lon, ST_Y(location::geometry) AS lat,
   address, description, created_by, created_at, updated_at, version,
   disposition_code, disposition_summary, disposition_by, disposition_at,
-  merged_into_id, split_from_id,
+  merged_into_id, split_from_id, zone_id, zone_source,
+  COALESCE(zone_name, ST_GeoHash(location::geometry, 5)) AS zone_name,
   ((extract(epoch FROM created_at) * 1000000)::bigint)::text AS created_us;
 
 -- name: find_by_id
@@ -17,7 +21,8 @@ SELECT id, agency_id, type, priority, status,
   ST_X(location::geometry) AS lon, ST_Y(location::geometry) AS lat,
   address, description, created_by, created_at, updated_at, version,
   disposition_code, disposition_summary, disposition_by, disposition_at,
-  merged_into_id, split_from_id,
+  merged_into_id, split_from_id, zone_id, zone_source,
+  COALESCE(zone_name, ST_GeoHash(location::geometry, 5)) AS zone_name,
   ((extract(epoch FROM created_at) * 1000000)::bigint)::text AS created_us
 FROM dispatch.incidents WHERE agency_id = $1 AND id = $2;
 
@@ -27,7 +32,8 @@ SELECT id, agency_id, type, priority, status,
   ST_X(location::geometry) AS lon, ST_Y(location::geometry) AS lat,
   address, description, created_by, created_at, updated_at, version,
   disposition_code, disposition_summary, disposition_by, disposition_at,
-  merged_into_id, split_from_id,
+  merged_into_id, split_from_id, zone_id, zone_source,
+  COALESCE(zone_name, ST_GeoHash(location::geometry, 5)) AS zone_name,
   ((extract(epoch FROM created_at) * 1000000)::bigint)::text AS created_us
 FROM dispatch.incidents WHERE agency_id = $1 AND id = $2 FOR NO KEY UPDATE;
 
@@ -39,7 +45,8 @@ SELECT id, agency_id, type, priority, status,
   ST_X(location::geometry) AS lon, ST_Y(location::geometry) AS lat,
   address, description, created_by, created_at, updated_at, version,
   disposition_code, disposition_summary, disposition_by, disposition_at,
-  merged_into_id, split_from_id,
+  merged_into_id, split_from_id, zone_id, zone_source,
+  COALESCE(zone_name, ST_GeoHash(location::geometry, 5)) AS zone_name,
   ((extract(epoch FROM created_at) * 1000000)::bigint)::text AS created_us
 FROM dispatch.incidents
  WHERE agency_id = $1
@@ -60,7 +67,8 @@ FROM dispatch.incidents
  LIMIT $13;
 
 -- Applies changes and bumps the version (the caller holds the row lock); null $3-$6 keep a
--- value, $7/$9 say whether address/description were given ($8/$10 null clears them).
+-- value, $7/$9 say whether address/description were given ($8/$10 null clears them), $11 whether
+-- the zone was looked up again ($12-$14, with a new location).
 -- name: update
 WITH changed AS (
   UPDATE dispatch.incidents SET
@@ -70,6 +78,9 @@ WITH changed AS (
                    ELSE ST_SetSRID(ST_MakePoint($5::float8, $6::float8), 4326)::geography END,
    address = CASE WHEN $7::bool THEN $8 ELSE address END,
    description = CASE WHEN $9::bool THEN $10 ELSE description END,
+   zone_id = CASE WHEN $11::bool THEN $12::uuid ELSE zone_id END,
+   zone_name = CASE WHEN $11::bool THEN $13::text ELSE zone_name END,
+   zone_source = CASE WHEN $11::bool THEN $14::text ELSE zone_source END,
    version = version + 1,
    updated_at = now()
  WHERE agency_id = $1 AND id = $2
@@ -79,7 +90,8 @@ SELECT id, agency_id, type, priority, status,
   ST_X(location::geometry) AS lon, ST_Y(location::geometry) AS lat,
   address, description, created_by, created_at, updated_at, version,
   disposition_code, disposition_summary, disposition_by, disposition_at,
-  merged_into_id, split_from_id,
+  merged_into_id, split_from_id, zone_id, zone_source,
+  COALESCE(zone_name, ST_GeoHash(location::geometry, 5)) AS zone_name,
   ((extract(epoch FROM created_at) * 1000000)::bigint)::text AS created_us
 FROM changed;
 
@@ -93,7 +105,8 @@ SELECT id, agency_id, type, priority, status,
   ST_X(location::geometry) AS lon, ST_Y(location::geometry) AS lat,
   address, description, created_by, created_at, updated_at, version,
   disposition_code, disposition_summary, disposition_by, disposition_at,
-  merged_into_id, split_from_id,
+  merged_into_id, split_from_id, zone_id, zone_source,
+  COALESCE(zone_name, ST_GeoHash(location::geometry, 5)) AS zone_name,
   ((extract(epoch FROM created_at) * 1000000)::bigint)::text AS created_us
 FROM changed;
 

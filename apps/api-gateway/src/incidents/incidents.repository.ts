@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
-import type { IncidentPriority, IncidentStatus } from '@gad/contracts';
+import type { IncidentPriority, IncidentStatus, IncidentZoneSource } from '@gad/contracts';
 import { Database, loadSqlFile, sqlOf, type SqlClient } from '@gad/platform';
 
 const SQL = loadSqlFile(join(__dirname, 'incidents.repository.sql'));
@@ -36,6 +36,11 @@ export interface IncidentRow {
   disposition_at: Date | null;
   merged_into_id: string | null;
   split_from_id: string | null;
+  /** The zone geofence containing the location when it was set (null: none or not known). */
+  zone_id: string | null;
+  /** The zone geofence's name, else the geohash-5 cell of the location. */
+  zone_name: string;
+  zone_source: IncidentZoneSource;
   /** `created_at` in microseconds since the epoch (exact cursor key). */
   created_us: string;
 }
@@ -65,6 +70,14 @@ export interface NewIncident {
   address?: string;
   description?: string;
   createdBy: string;
+  zone: IncidentZoneValue;
+}
+
+/** The zone stored on an incident: a geofence (id and name) or none (the cell applies). */
+export interface IncidentZoneValue {
+  id: string | null;
+  name: string | null;
+  source: IncidentZoneSource;
 }
 
 /** Fields to change; `null` clears address/description, `undefined` keeps the value. */
@@ -72,6 +85,8 @@ export interface IncidentChanges {
   type?: string;
   priority?: IncidentPriority;
   location?: { lon: number; lat: number };
+  /** The zone looked up again for the new location. */
+  zone?: IncidentZoneValue;
   address?: string | null;
   description?: string | null;
 }
@@ -107,6 +122,9 @@ export class IncidentsRepository {
           incident.address ?? null,
           incident.description ?? null,
           incident.createdBy,
+          incident.zone.id,
+          incident.zone.name,
+          incident.zone.source,
         ],
       },
       client,
@@ -179,6 +197,10 @@ export class IncidentsRepository {
           changes.address ?? null,
           changes.description !== undefined,
           changes.description ?? null,
+          changes.zone !== undefined,
+          changes.zone?.id ?? null,
+          changes.zone?.name ?? null,
+          changes.zone?.source ?? null,
         ],
       },
       client,

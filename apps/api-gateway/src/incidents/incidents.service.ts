@@ -18,6 +18,7 @@ import {
 import { describeChange } from '@gad/audit';
 import { currentTraceparent } from '@gad/observability';
 import { IncidentTypesService } from '../incident-types/incident-types.service';
+import { ZonesService, type ZoneLookup } from '../zones/zones.service';
 import { DispatchTransactions, type DispatchTx } from '../timeline/dispatch-transactions.service';
 import { actorOf, toTimelineEntry } from '../timeline/timeline.mapper';
 import { TimelineRepository } from '../timeline/timeline.repository';
@@ -60,30 +61,45 @@ export class IncidentsService {
     private readonly timeline: TimelineRepository,
     private readonly transactions: DispatchTransactions,
     private readonly types: IncidentTypesService,
+    private readonly zones: ZonesService,
   ) {}
 
   /**
    * Stores a new incident, its first timeline entry and its `incident.created` event together.
-   * Without a priority, the type's default from the agency's catalogue applies.
+   * Without a priority, the type's default from the agency's catalogue applies. Its zone is looked
+   * up beside the priority, before the transaction.
    */
   async create(user: AccessClaims, request: CreateIncidentRequest): Promise<Incident> {
-    const priority = await this.types.priorityFor(user.agencyId, request.type, request.priority);
+    const [priority, zone] = await Promise.all([
+      this.types.priorityFor(user.agencyId, request.type, request.priority),
+      this.zoneAt(user, request.location.coordinates),
+    ]);
     const row = await this.transactions.run((tx) =>
-      this.insert(tx, user, { ...request, priority }),
+      this.insert(tx, user, { ...request, priority, zone }),
     );
     return toIncident(row);
   }
 
+  /** The agency's zone geofence at a point (never throws: `unresolved` when geo-service fails). */
+  zoneAt(
+    user: AccessClaims,
+    [lon, lat]: readonly [number, number] | number[],
+  ): Promise<ZoneLookup> {
+    return this.zones.zoneAt(user, lon, lat);
+  }
+
   /**
    * Inserts an incident in the caller's transaction with its `incident.created` timeline entry and
-   * event (call intake and splits create incidents inside their own transaction).
+   * event (call intake and splits create incidents inside their own transaction). A caller that
+   * did not look the zone up before its transaction has it looked up here.
    */
   async insert(
     tx: DispatchTx,
     user: AccessClaims,
-    request: CreateIncidentRequest & { priority: IncidentPriority },
+    request: CreateIncidentRequest & { priority: IncidentPriority; zone?: ZoneLookup },
   ): Promise<IncidentRow> {
     const [lon, lat] = request.location.coordinates;
+    const zone = request.zone ?? (await this.zoneAt(user, [lon, lat]));
     const inserted = await this.repository.insert(tx.client, {
       id: uuidv7(),
       agencyId: user.agencyId,
@@ -94,6 +110,7 @@ export class IncidentsService {
       address: request.address,
       description: request.description,
       createdBy: user.sub,
+      zone,
     });
     tx.note({
       agencyId: user.agencyId,
@@ -153,12 +170,19 @@ export class IncidentsService {
     if (!ifMatch) {
       throw IncidentException.preconditionRequired();
     }
+    // A new location may lie in another zone: looked up before the transaction, kept if it moved.
+    const zone = request.location
+      ? await this.zoneAt(user, request.location.coordinates)
+      : undefined;
     const row = await this.transactions.run(async (tx) => {
       const current = await this.lockOrThrow(tx, user.agencyId, id);
       if (!ifMatchAccepts(ifMatch, current.version)) {
         throw IncidentException.versionMismatch(id, current.version);
       }
       const { changes, diff } = changesOf(current, request);
+      if (changes.location && zone) {
+        changes.zone = zone;
+      }
       if (Object.keys(changes).length === 0) {
         return current;
       }

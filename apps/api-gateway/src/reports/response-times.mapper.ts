@@ -8,6 +8,7 @@ import {
 } from '@gad/contracts';
 import type {
   FigureInterval,
+  IncidentResponseTimesRow,
   ResponseExportRow,
   ResponseFiguresRow,
   ResponseTimesRow,
@@ -38,7 +39,7 @@ function startOf(row: ResponseTimesRow): Date {
 }
 
 export function toIncidentResponseTimes(
-  row: ResponseTimesRow,
+  row: ResponseTimesRow & Partial<Pick<IncidentResponseTimesRow, 'zone_id' | 'zone_source'>>,
   targets: ResponseTargets,
 ): IncidentResponseTimes {
   const start = startOf(row);
@@ -61,6 +62,7 @@ export function toIncidentResponseTimes(
     priority: row.priority,
     type: row.type,
     zone: row.zone,
+    ...(row.zone_source ? { zoneId: row.zone_id ?? null, zoneSource: row.zone_source } : {}),
     milestones: {
       callReceivedAt: iso(row.call_received_at),
       createdAt: new Date(row.created_at).toISOString(),

@@ -4,12 +4,14 @@
 
 -- Recomputes the milestones of incidents `$1` from their timeline, in the writer's transaction.
 -- Concurrent writers each see their own entries; LEAST keeps the earliest of what each saw, so
--- the row never loses a milestone to a race. Zone: the geohash-5 cell (~5 km) of the location.
+-- the row never loses a milestone to a race. Zone: the name of the agency's zone geofence the
+-- incident was found in when created or moved, else the geohash-5 cell (~5 km) of the location.
 -- name: refresh
 INSERT INTO dispatch.incident_response_times AS r
   (incident_id, agency_id, priority, type, zone, created_at, call_received_at, first_dispatch_at,
    first_en_route_at, first_on_scene_at, cleared_at)
-SELECT i.id, i.agency_id, i.priority, i.type, ST_GeoHash(i.location::geometry, 5), i.created_at,
+SELECT i.id, i.agency_id, i.priority, i.type,
+       COALESCE(i.zone_name, ST_GeoHash(i.location::geometry, 5)), i.created_at,
        t.call_received_at, t.first_dispatch_at, t.first_en_route_at, t.first_on_scene_at,
        t.cleared_at
   FROM dispatch.incidents i
@@ -37,11 +39,14 @@ ON CONFLICT (incident_id) DO UPDATE
        first_on_scene_at = LEAST(r.first_on_scene_at, excluded.first_on_scene_at),
        cleared_at = LEAST(r.cleared_at, excluded.cleared_at);
 
+-- The summary of one incident, with how its zone was found (from the incident).
 -- name: find
-SELECT incident_id, priority, type, zone, created_at, call_received_at, first_dispatch_at,
-       first_en_route_at, first_on_scene_at, cleared_at
-  FROM dispatch.incident_response_times
- WHERE agency_id = $1 AND incident_id = $2;
+SELECT r.incident_id, r.priority, r.type, r.zone, i.zone_id, i.zone_source, r.created_at,
+       r.call_received_at, r.first_dispatch_at, r.first_en_route_at, r.first_on_scene_at,
+       r.cleared_at
+  FROM dispatch.incident_response_times r
+  JOIN dispatch.incidents i ON i.agency_id = r.agency_id AND i.id = r.incident_id
+ WHERE r.agency_id = $1 AND r.incident_id = $2;
 
 -- The figures of incidents created in [$2, $3) ($4 priorities, $5 type, $6 zone: NULL = all),
 -- grouped by the dimensions switched on ($7 priority, $8 type, $9 zone, $10 period of size $11 in

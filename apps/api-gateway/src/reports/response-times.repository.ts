@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
-import type { IncidentPriority, ResponseTargets } from '@gad/contracts';
+import type { IncidentPriority, IncidentZoneSource, ResponseTargets } from '@gad/contracts';
 import { Database, loadSqlFile, sqlOf, type SqlClient } from '@gad/platform';
 import type { PoolClient } from 'pg';
 import { API_GATEWAY_CONFIG, type ApiGatewayConfig } from '../api-gateway.config';
@@ -28,6 +28,12 @@ export interface ResponseTimesRow {
   first_en_route_at: Date | null;
   first_on_scene_at: Date | null;
   cleared_at: Date | null;
+}
+
+/** One incident's summary with how its zone was found. */
+export interface IncidentResponseTimesRow extends ResponseTimesRow {
+  zone_id: string | null;
+  zone_source: IncidentZoneSource;
 }
 
 export interface ResponseExportRow extends ResponseTimesRow {
@@ -114,8 +120,8 @@ export class ResponseTimesRepository {
     await this.database.result({ text: REFRESH, values: [[...incidentIds]] }, client);
   }
 
-  async find(agencyId: string, incidentId: string): Promise<ResponseTimesRow | undefined> {
-    const [row] = await this.database.rows<ResponseTimesRow>({
+  async find(agencyId: string, incidentId: string): Promise<IncidentResponseTimesRow | undefined> {
+    const [row] = await this.database.rows<IncidentResponseTimesRow>({
       text: FIND,
       values: [agencyId, incidentId],
     });

@@ -116,11 +116,12 @@ export class ServiceRpcClient {
     pattern: string,
     data: unknown,
     replySchema: S,
+    options: { timeoutMs?: number } = {},
   ): Promise<z.infer<S>> {
     try {
       const reply = await this.breakerOf(service).execute(() =>
         this.bus.request<unknown>(service, pattern, data, {
-          timeoutMs: this.config.RPC_TIMEOUT_MS,
+          timeoutMs: options.timeoutMs ?? this.config.RPC_TIMEOUT_MS,
           agencyId: user.agencyId,
           actor: { kind: 'user', id: user.sub, roles: user.roles },
         }),

@@ -8,6 +8,7 @@ import {
   geoGeofenceListRequestSchema,
   geoGeofenceUnitsInsideRequestSchema,
   geoGeofenceUpdateRequestSchema,
+  geoGeofenceZoneAtRequestSchema,
   GeoRpcPatterns,
   type Geofence,
   type GeofenceListResponse,
@@ -17,12 +18,14 @@ import {
   type GeoGeofenceListRequest,
   type GeoGeofenceUnitsInsideReply,
   type GeoGeofenceUpdateRequest,
+  type GeoGeofenceZoneAtReply,
+  type GeoGeofenceZoneAtRequest,
 } from '@gad/contracts';
 import { ZodPipe } from '@gad/platform';
 import { GeofencesService } from './geofences.service';
 import { AgencyScopeGuard } from '../rpc/agency-scope.guard';
 
-/** Geofence CRUD RPCs (`geo.geofences.*`) and the units inside a fence. */
+/** Geofence CRUD RPCs (`geo.geofences.*`), the units inside a fence and the zone at a point. */
 // Keeps domain error codes in RPC replies (also when the transport's global filter is not applied).
 @UseFilters(new BusRpcExceptionFilter())
 @UseGuards(AgencyScopeGuard)
@@ -50,6 +53,14 @@ export class GeofencesHandler {
     request: GeoGeofenceGetRequest,
   ): Promise<GeoGeofenceUnitsInsideReply> {
     return this.geofences.unitsInside(request.agencyId, request.id);
+  }
+
+  @MessagePattern(GeoRpcPatterns.GeofenceZoneAt)
+  zoneAt(
+    @Payload(new ZodPipe(geoGeofenceZoneAtRequestSchema, 'query'))
+    request: GeoGeofenceZoneAtRequest,
+  ): Promise<GeoGeofenceZoneAtReply> {
+    return this.geofences.zoneAt(request);
   }
 
   @MessagePattern(GeoRpcPatterns.GeofenceList)

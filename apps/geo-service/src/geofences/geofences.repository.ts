@@ -26,6 +26,7 @@ const EVALUATE = sqlOf(SQL, 'evaluate');
 const UNITS_TOUCHING_FENCES = sqlOf(SQL, 'units_touching_fences');
 const DWELL_DUE = sqlOf(SQL, 'dwell_due');
 const UNITS_INSIDE = sqlOf(SQL, 'units_inside');
+const ZONE_AT = sqlOf(SQL, 'zone_at');
 
 export interface GeofenceRow {
   id: string;
@@ -144,6 +145,20 @@ export class GeofencesRepository {
       values: [agencyId, id],
     });
     return rows.map((row) => row.unit_id);
+  }
+
+  /** The agency's zone containing a point (the smallest of overlapping ones), if any. */
+  async zoneAt(
+    agencyId: string,
+    lon: number,
+    lat: number,
+  ): Promise<{ id: string; name: string } | undefined> {
+    const rows = await queryRows<{ id: string; name: string }>(this.pool, {
+      name: 'geo_geofence_zone_at_v1',
+      text: ZONE_AT,
+      values: [agencyId, lon, lat],
+    });
+    return rows[0];
   }
 
   async findById(agencyId: string, id: string): Promise<GeofenceRow | undefined> {

@@ -8,6 +8,8 @@ import {
   type GeoGeofenceListRequest,
   type GeoGeofenceUnitsInsideReply,
   type GeoGeofenceUpdateRequest,
+  type GeoGeofenceZoneAtReply,
+  type GeoGeofenceZoneAtRequest,
 } from '@gad/contracts';
 import { CLOCK, type Clock } from '@gad/platform';
 import { GEO_SERVICE_CONFIG, type GeoServiceConfig } from '../geo-service.config';
@@ -97,6 +99,12 @@ export class GeofencesService {
       throw GeofenceException.notFound(id);
     }
     return { unitIds: await this.repository.unitsInside(agencyId, id) };
+  }
+
+  /** The agency's zone geofence containing a point (incident reporting zones), or `null`. */
+  async zoneAt(request: GeoGeofenceZoneAtRequest): Promise<GeoGeofenceZoneAtReply> {
+    const zone = await this.repository.zoneAt(request.agencyId, request.lon, request.lat);
+    return { zone: zone ? { id: zone.id, name: zone.name } : null };
   }
 
   async list(request: GeoGeofenceListRequest): Promise<GeofenceListResponse> {

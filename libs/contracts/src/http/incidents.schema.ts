@@ -43,6 +43,24 @@ export const incidentDispositionSchema = z.object({
 });
 export type IncidentDisposition = z.infer<typeof incidentDispositionSchema>;
 
+/**
+ * How an incident's zone was found when it was created or moved: `geofence` a zone geofence of the
+ * agency (kind `zone`) contains the location; `cell` none does, so the geohash-5 cell (~5 km) of
+ * the location is the zone; `unresolved` geo-service did not answer in time, so the cell is used.
+ */
+export const incidentZoneSourceSchema = z.enum(['geofence', 'cell', 'unresolved']);
+export type IncidentZoneSource = z.infer<typeof incidentZoneSourceSchema>;
+
+/** The zone an incident is reported under (response-time figures `zone`). */
+export const incidentZoneSchema = z.object({
+  /** The zone geofence (`null` for a cell). */
+  id: z.uuid().nullable(),
+  /** The zone geofence's name, or the geohash-5 cell of the location. */
+  name: text(),
+  source: incidentZoneSourceSchema,
+});
+export type IncidentZone = z.infer<typeof incidentZoneSchema>;
+
 export const incidentSchema = z.object({
   id: text().uuid(),
   agencyId: text(),
@@ -63,6 +81,8 @@ export const incidentSchema = z.object({
   mergedIntoId: z.uuid().nullable().optional(),
   /** The incident this one was split off. */
   splitFromId: z.uuid().nullable().optional(),
+  /** The zone the incident is reported under (the agency's zone geofence at its location). */
+  zone: incidentZoneSchema.optional(),
 });
 export type Incident = z.infer<typeof incidentSchema>;
 

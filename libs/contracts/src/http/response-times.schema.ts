@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { num, text, timestamp } from '../primitives/primitives.schema';
-import { incidentPrioritySchema } from './incidents.schema';
+import { incidentPrioritySchema, incidentZoneSourceSchema } from './incidents.schema';
 
 /**
  * The milestones of an incident, from its timeline: the first call received (linked calls), the
@@ -33,7 +33,12 @@ export const incidentResponseTimesSchema = z.object({
   incidentId: z.uuid(),
   priority: incidentPrioritySchema,
   type: text(),
+  /** The agency's zone geofence containing the location (its name), else its geohash-5 cell. */
   zone: text(),
+  /** The zone geofence (`null` for a cell). */
+  zoneId: z.uuid().nullable().optional(),
+  /** How the zone was found (`unresolved`: geo-service did not answer, the cell is used). */
+  zoneSource: incidentZoneSourceSchema.optional(),
   milestones: responseMilestonesSchema,
   /** Seconds per interval (absent while one of its ends is missing). */
   intervalsS: z.partialRecord(responseIntervalSchema, num()),
@@ -66,8 +71,11 @@ const responseFilters = {
   to: timestamp(),
   priority: csvOf(incidentPrioritySchema, 4).optional(),
   type: text().trim().min(1).max(64).optional(),
-  /** A zone (the geohash-5 cell of the incident's location, ~5 km). */
-  zone: text().trim().min(1).max(12).optional(),
+  /**
+   * A zone: the name of one of the agency's zone geofences, or a geohash-5 cell (~5 km) for
+   * incidents no zone contained.
+   */
+  zone: text().trim().min(1).max(200).optional(),
 };
 
 /** Query of `GET /v1/reports/response-times` (at most 400 days). */

@@ -30,6 +30,8 @@ export const GeoRpcPatterns = {
   GeofenceDelete: 'geo.geofences.delete',
   /** -> `GeoGeofenceUnitsInsideReply`: the units inside a zone now (all-calls to a zone). */
   GeofenceUnitsInside: 'geo.geofences.units_inside',
+  /** -> `GeoGeofenceZoneAtReply`: the agency's zone geofence containing a point (incident zones). */
+  GeofenceZoneAt: 'geo.geofences.zone_at',
   RetentionSet: 'geo.retention.set',
 } as const;
 
@@ -91,6 +93,21 @@ export const geoGeofenceUnitsInsideReplySchema = z.object({
   unitIds: z.array(text()),
 });
 export type GeoGeofenceUnitsInsideReply = z.infer<typeof geoGeofenceUnitsInsideReplySchema>;
+
+/**
+ * `geo.geofences.zone_at`: the agency's geofence of kind `zone` (not expired) containing a point;
+ * the smallest when zones overlap (a beat inside a district), `null` when none does.
+ */
+export const geoGeofenceZoneAtRequestSchema = z.strictObject({
+  agencyId: agencyIdSchema,
+  lon: num().min(-180).max(180),
+  lat: num().min(-90).max(90),
+});
+export type GeoGeofenceZoneAtRequest = z.infer<typeof geoGeofenceZoneAtRequestSchema>;
+export const geoGeofenceZoneAtReplySchema = z.object({
+  zone: z.object({ id: z.uuid(), name: text() }).nullable(),
+});
+export type GeoGeofenceZoneAtReply = z.infer<typeof geoGeofenceZoneAtReplySchema>;
 
 /** `geo.geofences.list` -> `GeofenceListResponse`. */
 export const geoGeofenceListRequestSchema = listGeofencesQuerySchema.extend({

@@ -38,6 +38,11 @@ export const apiGatewayEnvSchema = serviceEnvSchema.extend(databaseEnvSchema.sha
    * serves it (docs/adr/0024); false: always over their RPC streams.
    */
   RPC_PUBSUB: envBool(true),
+  /**
+   * Deadline of the zone lookup when an incident is created or moved (geo-service's zone geofence
+   * at its location); past it the incident is stored with its geohash cell, zone `unresolved`.
+   */
+  ZONE_LOOKUP_TIMEOUT_MS: envInt(500, 50, 30_000),
   /** Consecutive upstream failures (timeouts, unreachable) that open a service's circuit. */
   RPC_BREAKER_THRESHOLD: envInt(10, 1, 1_000),
   /** How long an open circuit refuses calls (503) before letting one through to probe. */
