@@ -26,7 +26,7 @@ export function dispatchInstruments(): DispatchInstruments {
     }),
     acks: meter.createCounter('gad_dispatch_acks', {
       description:
-        'Command acknowledgements handled (attributes stage, outcome: applied|ignored|duplicate|pending|dropped, reason)',
+        'Command acknowledgements handled (attributes stage, outcome: applied|ignored|duplicate|dropped, reason: unknown|foreign)',
     }),
     nearest: meter.createCounter('gad_dispatch_nearest', {
       description: 'Nearest-unit assignment requests (attribute outcome: assigned|no_unit)',
