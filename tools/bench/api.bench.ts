@@ -25,13 +25,15 @@ import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { startBareServer, type BareServer } from './bare-server';
 import {
-  cpuMsOf,
+  cpuSnapshot,
+  cpuSpent,
   fmt,
   machine,
   percentile,
   progress as log,
   writeSection,
   parseBenchFlags,
+  type CpuProbe,
 } from './report';
 
 const AGENCY = 'bench-agency';
@@ -55,20 +57,6 @@ interface Flags {
   /** Seconds of unrecorded load on each server before the first recorded run. */
   warmup: number;
   write: boolean;
-}
-
-/** The processes whose CPU a run is charged with: a server and its PostgreSQL backends. */
-interface CpuProbe {
-  pid: number;
-  admin: Client;
-  database: string;
-  applicationName: string;
-}
-
-/** CPU (ms) of a probe's server process and of its PostgreSQL backends, by backend pid. */
-interface CpuSnapshot {
-  server: number;
-  backends: Map<number, number>;
 }
 
 interface Latency {
@@ -162,26 +150,6 @@ function startBare(root: string, databaseUrl: string): Promise<BareServer> {
   return startBareServer(root, BARE_SERVER, { DATABASE_URL: databaseUrl });
 }
 
-async function cpuSnapshot(probe: CpuProbe): Promise<CpuSnapshot> {
-  const { rows } = await probe.admin.query<{ pid: number }>(
-    'SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = $2',
-    [probe.database, probe.applicationName],
-  );
-  return {
-    server: cpuMsOf(probe.pid),
-    backends: new Map(rows.map(({ pid }) => [pid, cpuMsOf(pid)])),
-  };
-}
-
-/** CPU (ms) spent between two snapshots; a backend opened in between counts from 0. */
-function cpuSpent(before: CpuSnapshot, after: CpuSnapshot): { server: number; database: number } {
-  let database = 0;
-  for (const [pid, ms] of after.backends) {
-    if (Number.isFinite(ms)) database += ms - (before.backends.get(pid) ?? 0);
-  }
-  return { server: after.server - before.server, database };
-}
-
 /** One autocannon run against a server, with the CPU it cost. */
 interface Load {
   samples: number[];
@@ -233,7 +201,7 @@ async function load(
     timeouts: result.timeouts,
     seconds: elapsed,
     autocannonP99: result.latency.p99,
-    cpuServerMs: cpu.server,
+    cpuServerMs: cpu.process,
     cpuDatabaseMs: cpu.database,
   };
 }

@@ -3,6 +3,7 @@ import { execSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import type { Client } from 'pg';
 
 export const fmt = (value: number, digits = 2): string =>
   Number.isFinite(value) ? value.toFixed(digits) : 'n/a';
@@ -54,6 +55,49 @@ export function cpuMsOf(pid: number): number {
   } catch {
     return Number.NaN;
   }
+}
+
+/** The processes a run's CPU is charged to: a process and its PostgreSQL backends. */
+export interface CpuProbe {
+  pid: number;
+  /** A connection that can read `pg_stat_activity` (the bench's superuser one). */
+  admin: Pick<Client, 'query'>;
+  database: string;
+  /** Only backends with this `application_name`; every backend of `database` without it. */
+  applicationName?: string;
+}
+
+/** CPU (ms) of a probe's process and of its PostgreSQL backends, by backend pid. */
+export interface CpuSnapshot {
+  process: number;
+  backends: Map<number, number>;
+}
+
+export async function cpuSnapshot(probe: CpuProbe): Promise<CpuSnapshot> {
+  const { rows } = await probe.admin.query<{ pid: number }>(
+    `SELECT pid FROM pg_stat_activity
+      WHERE datname = $1 AND ($2::text IS NULL OR application_name = $2) AND pid <> pg_backend_pid()`,
+    [probe.database, probe.applicationName ?? null],
+  );
+  return {
+    process: cpuMsOf(probe.pid),
+    backends: new Map(rows.map(({ pid }) => [pid, cpuMsOf(pid)])),
+  };
+}
+
+/**
+ * CPU (ms) spent between two snapshots by the process and its backends (a backend opened in
+ * between counts from 0; one closed in between is missed, so runs keep their pools busy).
+ */
+export function cpuSpent(
+  before: CpuSnapshot,
+  after: CpuSnapshot,
+): { process: number; database: number } {
+  let database = 0;
+  for (const [pid, ms] of after.backends) {
+    if (Number.isFinite(ms)) database += ms - (before.backends.get(pid) ?? 0);
+  }
+  return { process: after.process - before.process, database };
 }
 
 type FlagValue = number | string | boolean | number[];
