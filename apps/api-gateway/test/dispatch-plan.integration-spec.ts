@@ -1,5 +1,6 @@
 import type {
   Assignment,
+  CreatedIncident,
   DispatchPlanResult,
   Envelope,
   IncidentTimeline,
@@ -121,6 +122,57 @@ describe('api-gateway dispatch plan with geo-service', () => {
     if (state.assertionCalls !== state.numPassingAsserts && geo) {
       console.log(geo.process.tail(30));
     }
+  });
+
+  it('answers a create with the type’s plan proposal when asked, and null for a type without a plan', async () => {
+    const created = await t.send<CreatedIncident>(
+      dispatcher,
+      'POST',
+      '/v1/incidents?propose=plan',
+      {
+        type: 'structure_fire',
+        location: POINT(scene.lon, scene.lat),
+      },
+    );
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ type: 'structure_fire', priority: 'P1', status: 'new' });
+    expect(created.body.plan?.incidentId).toBe(created.body.id);
+    expect(
+      created.body.plan?.lines.map((line) => ({
+        unitType: line.unitType,
+        recommended: line.recommended.map((unit) => unit.callSign),
+        missing: line.missing,
+      })),
+    ).toEqual([
+      { unitType: 'engine', recommended: ['E1', 'E2'], missing: 0 },
+      { unitType: 'ambulance', recommended: ['A2'], missing: 0 },
+    ]);
+    // Proposed, not dispatched: the units stay available.
+    expect(await unitStatus('E1')).toBe('available');
+
+    const plain = await t.send<CreatedIncident>(dispatcher, 'POST', '/v1/incidents', {
+      type: 'structure_fire',
+      location: POINT(scene.lon, scene.lat),
+    });
+    expect(plain.status).toBe(201);
+    expect(plain.body).not.toHaveProperty('plan');
+
+    const noPlan = await t.send<CreatedIncident>(dispatcher, 'POST', '/v1/incidents?propose=plan', {
+      type: 'lost_dog',
+      priority: 'P4',
+      location: POINT(scene.lon, scene.lat),
+    });
+    expect(noPlan.status).toBe(201);
+    expect(noPlan.body.plan).toBeNull();
+    expect(
+      (
+        await t.send(dispatcher, 'POST', '/v1/incidents?propose=everything', {
+          type: 'lost_dog',
+          priority: 'P4',
+          location: POINT(scene.lon, scene.lat),
+        })
+      ).status,
+    ).toBe(422);
   });
 
   it('proposes the nearest eligible unit per requirement and dispatches the plan in one step', async () => {

@@ -48,6 +48,7 @@ const SAMPLES: Record<string, Sample> = {
   },
   getJwks: {},
   createIncident: {
+    query: { propose: 'plan' },
     body: {
       type: 'fire',
       priority: 'P2',

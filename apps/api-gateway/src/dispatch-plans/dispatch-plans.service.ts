@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { createLogger } from '@gad/observability';
 import type {
   AccessClaims,
   DispatchPlanRequest,
@@ -20,7 +21,7 @@ import { actorOf } from '../timeline/timeline.mapper';
 import { ASSIGNABLE_UNIT_STATUSES } from '../units/unit-status.constants';
 import { UnitsRepository, type UnitRow } from '../units/units.repository';
 import { UnitsService } from '../units/units.service';
-import { DispatchPlanException } from './dispatch-plans.exception';
+import { DispatchPlanErrorCode, DispatchPlanException } from './dispatch-plans.exception';
 import { fillOrder, matchUnits, unitFits, type MatchableUnit } from './plan-matching';
 
 /** Closest available units asked from geo-service per plan line. */
@@ -44,6 +45,8 @@ interface Assigned extends MatchableUnit {
  */
 @Injectable()
 export class DispatchPlansService {
+  private readonly logger = createLogger('dispatch-plans');
+
   constructor(
     private readonly assignments: AssignmentsService,
     private readonly assignmentRows: AssignmentsRepository,
@@ -53,6 +56,24 @@ export class DispatchPlansService {
     private readonly unitRows: UnitsRepository,
     private readonly transactions: DispatchTransactions,
   ) {}
+
+  /**
+   * The proposal for an incident just created, or `null` when its type has no plan or it cannot
+   * be made now (geo-service unavailable): the create has committed and answers either way.
+   */
+  async proposalAfterCreate(user: AccessClaims, incidentId: string): Promise<PlanProposal | null> {
+    try {
+      return await this.proposal(user, incidentId);
+    } catch (error) {
+      if ((error as { code?: string }).code !== DispatchPlanErrorCode.NoPlan) {
+        this.logger.warn(
+          { agencyId: user.agencyId, incidentId, err: (error as Error).message },
+          'plan proposal after create failed: answered without it',
+        );
+      }
+      return null;
+    }
+  }
 
   async proposal(user: AccessClaims, incidentId: string): Promise<PlanProposal> {
     const incident = await this.incidents.get(user, incidentId);

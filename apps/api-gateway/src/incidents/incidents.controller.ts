@@ -1,7 +1,10 @@
 import { Controller, Headers, Res } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import {
   operations,
   type AccessClaims,
+  type CreatedIncident,
+  type CreateIncidentQuery,
   type CreateIncidentRequest,
   type Incident,
   type IncidentList,
@@ -18,10 +21,11 @@ import {
   OperationQuery,
 } from '@gad/platform';
 import type { FastifyReply } from 'fastify';
+import { DispatchPlansService } from '../dispatch-plans/dispatch-plans.service';
 import { etagOf } from './incidents.mapper';
 import { IncidentsService } from './incidents.service';
 
-function withEtag(reply: FastifyReply, incident: Incident): Incident {
+function withEtag<T extends Incident>(reply: FastifyReply, incident: T): T {
   if (incident.version !== undefined) {
     void reply.header('etag', etagOf(incident.version));
   }
@@ -30,16 +34,35 @@ function withEtag(reply: FastifyReply, incident: Incident): Incident {
 
 @Controller()
 export class IncidentsController {
-  constructor(private readonly incidents: IncidentsService) {}
+  constructor(
+    private readonly incidents: IncidentsService,
+    private readonly modules: ModuleRef,
+  ) {}
 
+  /**
+   * The dispatch-plans module builds on this one (it needs incidents), so its service is looked up
+   * when a create asks for the proposal instead of importing that module back.
+   */
+  private get plans(): DispatchPlansService {
+    return this.modules.get(DispatchPlansService, { strict: false });
+  }
+
+  /** With `propose=plan`, the type's plan proposal comes with the incident (after the commit). */
   @HttpOperation(operations.createIncident)
   @Audited({ action: 'incident.create', objectType: 'incident' })
   async create(
     @CurrentUser() user: AccessClaims,
+    @OperationQuery(operations.createIncident) query: CreateIncidentQuery,
     @OperationBody(operations.createIncident) body: CreateIncidentRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<Incident> {
-    return withEtag(reply, await this.incidents.create(user, body));
+  ): Promise<CreatedIncident> {
+    const incident = await this.incidents.create(user, body);
+    return withEtag(
+      reply,
+      query.propose === 'plan'
+        ? { ...incident, plan: await this.plans.proposalAfterCreate(user, incident.id) }
+        : incident,
+    );
   }
 
   @HttpOperation(operations.listIncidents)

@@ -6,10 +6,10 @@ import {
   type AuditQueryResponse,
   type AuditVerifyParams,
   type AuditVerifyResponse,
+  type CreatedIncident,
   type CreateIncidentRequest,
   type DevLoginRequest,
   type HttpOperation,
-  type Incident,
   type NearestUnitsResponse,
   type OperationId,
   type OperationInput,
@@ -260,11 +260,16 @@ export class GadRestClient {
   };
 
   readonly incidents = {
+    /** With `proposePlan`, the answer carries the type's plan proposal (`plan`, null without one). */
     create: (
       request: CreateIncidentRequest,
-      options: { idempotencyKey?: string } = {},
-    ): Promise<WithMeta<Incident>> =>
-      this.call('createIncident', { body: request }, options) as Promise<WithMeta<Incident>>,
+      options: { idempotencyKey?: string; proposePlan?: boolean } = {},
+    ): Promise<WithMeta<CreatedIncident>> =>
+      this.call(
+        'createIncident',
+        { body: request, ...(options.proposePlan ? { query: { propose: 'plan' as const } } : {}) },
+        { ...(options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : {}) },
+      ) as Promise<WithMeta<CreatedIncident>>,
   };
 
   /**

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { num, text } from '../primitives/primitives.schema';
 import { assignmentSchema } from './assignments.schema';
+import { incidentSchema } from './incidents.schema';
 
 export const planUnitSchema = z.object({
   unitId: text(),
@@ -33,6 +34,22 @@ export const planProposalSchema = z.object({
   lines: z.array(planLineSchema),
 });
 export type PlanProposal = z.infer<typeof planProposalSchema>;
+
+/** Query of `POST /v1/incidents`: `propose=plan` answers the type's plan proposal with the incident. */
+export const createIncidentQuerySchema = z.strictObject({
+  propose: z.enum(['plan']).optional(),
+});
+export type CreateIncidentQuery = z.infer<typeof createIncidentQuerySchema>;
+
+/**
+ * `POST /v1/incidents` answer: the incident, and with `propose=plan` its type's plan proposal
+ * (`GET /v1/incidents/{id}/plan`) — `null` when the type has no response plan or the proposal
+ * could not be made now (that route then says why); the incident is created either way.
+ */
+export const createdIncidentSchema = incidentSchema.extend({
+  plan: planProposalSchema.nullable().optional(),
+});
+export type CreatedIncident = z.infer<typeof createdIncidentSchema>;
 
 /** `POST /v1/incidents/{id}/plan/dispatch`. */
 export const dispatchPlanRequestSchema = z.strictObject({

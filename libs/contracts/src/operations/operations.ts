@@ -25,6 +25,7 @@ import {
   listIncidentsQuerySchema,
   updateIncidentRequestSchema,
 } from '../http/incidents.schema';
+import { createdIncidentSchema, createIncidentQuerySchema } from '../http/dispatch-plans.schema';
 import {
   changeUnitStatusRequestSchema,
   createUnitRequestSchema,
@@ -128,8 +129,13 @@ export const operations = {
     summary: 'Create an incident',
     tag: 'incidents',
     roles: ['dispatcher', 'supervisor', 'admin'],
+    query: createIncidentQuerySchema,
     body: createIncidentRequestSchema,
-    success: { status: 201, schema: incidentSchema, description: 'The new incident' },
+    success: {
+      status: 201,
+      schema: createdIncidentSchema,
+      description: 'The new incident (with `propose=plan`, its type’s plan proposal)',
+    },
     errors: [409, 422],
     idempotent: true,
   }),
