@@ -137,6 +137,32 @@ describe('AuditRecorder with the service outbox (real PostgreSQL, Redis and Bull
     expect(stored?.object).toEqual({ type: 'user', id: 'inc\u0000x' });
   });
 
+  // Entries without such characters skip the escaping walk; each trigger alone must still take it,
+  // and text that only looks like an escape must come back as it was.
+  it.each([
+    ['only a NUL', 'a\u0000b'],
+    ['only a lone high surrogate', 'a\ud800b'],
+    ['only a lone low surrogate', 'a\udfffb'],
+    ['only the escape mark', '\ue000 leading mark'],
+    ['a backslash and u0000 as text', 'C:\\u0000\\ud800 \\ue000'],
+    ['a surrogate pair and accents', '\ud83d\ude91 ambulancia, calle Núñez'],
+    ['nothing special', 'plain reason'],
+  ])('the queued entry equals what was recorded: %s', async (_case, reason) => {
+    let id = '';
+    await uow.run(async (tx) => {
+      await tx.client.query(`INSERT INTO ${schema}.users VALUES ($1, '{}')`, [
+        `u-${reason.length}-${Date.now()}`,
+      ]);
+      id = recorder.record(entry('u-x', { reason, details: { [reason]: [reason] } }));
+    });
+    await waitFor(async () => (await queued()).some((e) => e.id === id), {
+      description: 'the entry on the audit queue',
+    });
+    const stored = (await queued()).find((e) => e.id === id);
+    expect(stored?.reason).toBe(reason);
+    expect(stored?.details).toEqual({ [reason]: [reason] });
+  });
+
   it('write() outside a transaction has its row in the outbox before it resolves', async () => {
     const id = await recorder.write(entry('u-11', { action: 'track.read', changes: undefined }));
     expect((await outboxRows()).map((row) => row.envelope.id)).toContain(id);

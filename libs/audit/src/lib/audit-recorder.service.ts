@@ -143,6 +143,8 @@ export class AuditRecorder implements OnApplicationShutdown {
   private jobsEnqueued = 0;
   private drainedWaiters: Array<() => void> = [];
   private readonly writing = new Set<Promise<void>>();
+  /** Entries {@link write} adds to the queue at the end of this event-loop turn, with their callers. */
+  private turnBatch: Array<{ entry: AuditEntry; done: () => void }> = [];
 
   private readonly overflowCounter = metrics
     .getMeter('@gad/audit')
@@ -250,7 +252,7 @@ export class AuditRecorder implements OnApplicationShutdown {
 
   /** Entries of rows relayed from the outbox, to the queue (the relay's `queue:audit` sink). */
   async deliver(rows: readonly string[]): Promise<void> {
-    const entries = rows.map((row) => fromStorableJson<AuditEntry>(JSON.parse(row)));
+    const entries = rows.map((row) => fromStoredRow(row));
     await this.addEntries(entries);
     this.enqueuedCounter.add(entries.length, { service: this.options.service });
   }
@@ -278,15 +280,33 @@ export class AuditRecorder implements OnApplicationShutdown {
     }
   }
 
-  private async enqueueNow(entry: AuditEntry): Promise<void> {
+  /**
+   * Resolves once the entry is on the queue (or, failing that, buffered and logged). Entries
+   * written in the same event-loop turn leave in one `addBulk`, in jobs of up to `entriesPerJob`:
+   * a connection storm at ws-gateway audits hundreds of handshakes at once, and a job, a Lua call
+   * and a round trip per entry were most of the garbage a handshake left behind
+   * (tools/bench/analysis/ws.md).
+   */
+  private enqueueNow(entry: AuditEntry): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.turnBatch.push({ entry, done: resolve }) === 1) {
+        setImmediate(() => void this.enqueueTurnBatch());
+      }
+    });
+  }
+
+  private async enqueueTurnBatch(): Promise<void> {
+    const batch = this.turnBatch;
+    this.turnBatch = [];
+    const entries = batch.map((item) => item.entry);
     try {
-      await this.addEntries([entry]);
-      this.jobsEnqueued += 1;
-      this.enqueuedCounter.add(1, { service: this.options.service });
+      this.jobsEnqueued += await this.addEntries(entries);
+      this.enqueuedCounter.add(entries.length, { service: this.options.service });
     } catch (error) {
       this.failed((error as Error).message);
-      this.bufferEntry(entry);
+      entries.forEach((entry) => this.bufferEntry(entry));
     }
+    batch.forEach((item) => item.done());
   }
 
   private track(write: Promise<void>): void {
@@ -538,7 +558,29 @@ export class AuditRecorder implements OnApplicationShutdown {
   }
 }
 
-/** An entry as an outbox row: JSON text `jsonb` can hold (NUL and lone surrogates escaped). */
+/**
+ * What in an entry's JSON text may need the stored form: `JSON.stringify` writes NUL as `\u0000`
+ * and an unpaired surrogate as `\udXXX` (lowercase), and the escape mark as it is. A string that
+ * merely contains such text (a backslash, `u0000`) also matches: it takes the slow path, which
+ * leaves it as it is.
+ */
+const MAY_NEED_ESCAPE = /\\u0000|\\ud[89a-f]|\ue000/;
+/** A stored row holds an escaped string only if the mark appears in it (raw or as an escape). */
+const MAY_HOLD_ESCAPED = /\ue000|\\u[eE]000/;
+
+/**
+ * An entry as an outbox row: JSON text `jsonb` can hold (NUL and lone surrogates escaped). Almost
+ * every entry holds none of them and needs no escaping; its stored form is then its plain JSON, and
+ * the copy `toStorableJson` makes of the whole entry (the request's after-image included) is
+ * skipped: the in-transaction write of a request's entry costs one `JSON.stringify`.
+ */
 function storedRow(entry: AuditEntry): string {
-  return JSON.stringify(toStorableJson(entry));
+  const json = JSON.stringify(entry);
+  return MAY_NEED_ESCAPE.test(json) ? JSON.stringify(toStorableJson(entry)) : json;
+}
+
+/** The entry of a relayed outbox row (the original: escaped strings restored). */
+function fromStoredRow(row: string): AuditEntry {
+  const value: unknown = JSON.parse(row);
+  return MAY_HOLD_ESCAPED.test(row) ? fromStorableJson<AuditEntry>(value) : (value as AuditEntry);
 }
