@@ -133,4 +133,17 @@ describe('api-gateway audit outbox', () => {
     expect(rows[0]?.entry.changes?.['before']).toMatchObject({ name: before.body.name });
     expect(rows[0]?.entry.changes?.['after']).toMatchObject({ name: 'Renamed Agency' });
   });
+  it('the first admin from the bootstrap configuration committed with its entry', async () => {
+    const me = await gw.send<User>('GET', '/v1/me', { token: admin });
+    const rows = await gw.query<{ entry: Record<string, unknown> }>(
+      `SELECT envelope AS entry FROM dispatch.outbox
+        WHERE stream = $1 AND envelope->'object'->>'id' = $2 AND envelope->>'action' = $3`,
+      [AUDIT_OUTBOX_STREAM, me.body.id, AuditActions.Created],
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.entry).toMatchObject({
+      actor: { kind: 'service', id: 'api-gateway' },
+      reason: 'first admin from the bootstrap configuration',
+    });
+  });
 });

@@ -1,9 +1,8 @@
-import { auditQueuePrefix } from '@gad/audit';
-import type { CreatedAgencyAdmin, PlatformAgency } from '@gad/contracts';
+import { AUDIT_OUTBOX_STREAM } from '@gad/audit';
+import type { AuditEntry, CreatedAgencyAdmin, PlatformAgency } from '@gad/contracts';
 import {
   createTestDatabase,
   deleteKeysWithPrefix,
-  queuedAuditEntries,
   testStack,
   uniqueRedisPrefix,
   type TestDatabase,
@@ -41,6 +40,15 @@ describe('platform CLI', () => {
       write.mockRestore();
       error.mockRestore();
     }
+  }
+
+  /** Audit entries the CLI wrote into `dispatch.outbox` (stream `queue:audit`). */
+  async function outboxEntries(): Promise<AuditEntry[]> {
+    const { rows } = await pg.query<{ entry: AuditEntry }>(
+      `SELECT envelope AS entry FROM dispatch.outbox WHERE stream = $1 ORDER BY id`,
+      [AUDIT_OUTBOX_STREAM],
+    );
+    return rows.map((row) => row.entry);
   }
 
   beforeAll(async () => {
@@ -135,9 +143,10 @@ describe('platform CLI', () => {
     );
     expect(events.rowCount).toBe(2);
 
-    const redis = new Redis(testStack.redisUrl, { maxRetriesPerRequest: null });
-    try {
-      const entries = await queuedAuditEntries(redis, auditQueuePrefix(prefix));
+    // Each action's entry was written in the action's transaction, into the outbox the running
+    // gateways relay (docs/adr/0021).
+    {
+      const entries = await outboxEntries();
       const actions = entries.map((entry) => `${entry.agencyId} ${entry.action}`);
       expect(actions).toEqual(
         expect.arrayContaining([
@@ -150,8 +159,6 @@ describe('platform CLI', () => {
         ]),
       );
       expect(entries.every((entry) => entry.actor.id.startsWith('platform-cli:'))).toBe(true);
-    } finally {
-      redis.disconnect();
     }
   });
 
@@ -163,5 +170,16 @@ describe('platform CLI', () => {
     expect(again.code).toBe(1);
     const rows = await pg.query('SELECT username FROM dispatch.platform_operators');
     expect(rows.rows).toEqual([{ username: 'ops-2' }]);
+    // One entry, committed with the operator it describes; the refused second run wrote none.
+    const entries = (await outboxEntries()).filter(
+      (entry) => entry.object?.type === 'platform_operator',
+    );
+    expect(entries).toEqual([
+      expect.objectContaining({
+        agencyId: '_platform',
+        action: 'object.create',
+        object: { type: 'platform_operator', id: created.out?.created },
+      }),
+    ]);
   });
 });

@@ -8,7 +8,7 @@ import {
   type TokenResponse,
 } from '@gad/contracts';
 import { createLogger } from '@gad/observability';
-import { Database } from '@gad/platform';
+import { UnitOfWork } from '@gad/bus';
 import { API_GATEWAY_CONFIG, type ApiGatewayConfig } from '../api-gateway.config';
 import { CredentialsException } from '../auth/auth.exception';
 import { TokenService } from '../auth/token.service';
@@ -19,20 +19,26 @@ import type { AuditMeta } from './agencies.service';
 
 /**
  * Creates a platform operator unless one exists (first start) or, with `always`, unless the name is
- * taken (CLI). In one transaction serialised by an advisory lock. Returns the new id or undefined.
+ * taken (CLI). In one unit of work serialised by an advisory lock; `audited` records the entry of
+ * the new operator in it, so the operator and its entry commit together (docs/adr/0021). Returns
+ * the new id or undefined.
  */
 export async function createPlatformOperatorRow(
-  database: Database,
+  unitOfWork: UnitOfWork,
   operators: PlatformOperatorsRepository,
   operator: { username: string; passwordHash: string; now: Date },
   always: boolean,
+  audited: (id: string) => void,
 ): Promise<string | undefined> {
-  return database.transaction(async (client) => {
-    await operators.lockBootstrap(client);
-    if (!always && (await operators.any(client))) {
+  return unitOfWork.run(async (tx) => {
+    await operators.lockBootstrap(tx.client);
+    if (!always && (await operators.any(tx.client))) {
       return undefined;
     }
-    const row = await operators.insert(client, { id: uuidv7(), ...operator });
+    const row = await operators.insert(tx.client, { id: uuidv7(), ...operator });
+    if (row) {
+      audited(row.id);
+    }
     return row?.id;
   });
 }
@@ -47,7 +53,7 @@ export class PlatformOperatorsService implements OnApplicationBootstrap {
   private readonly logger = createLogger('platform-operators');
 
   constructor(
-    private readonly database: Database,
+    private readonly unitOfWork: UnitOfWork,
     private readonly operators: PlatformOperatorsRepository,
     private readonly passwords: PasswordService,
     private readonly tokens: TokenService,
@@ -63,21 +69,22 @@ export class PlatformOperatorsService implements OnApplicationBootstrap {
       return;
     }
     const id = await createPlatformOperatorRow(
-      this.database,
+      this.unitOfWork,
       this.operators,
       { username, passwordHash: await this.passwords.hash(password), now: this.clock.now() },
       false,
+      (created) =>
+        this.audit.record({
+          agencyId: PLATFORM_AGENCY_ID,
+          actor: { kind: 'service', id: 'api-gateway' },
+          action: AuditActions.Created,
+          outcome: 'success',
+          object: { type: 'platform_operator', id: created },
+          reason: 'first platform operator from the bootstrap configuration',
+        }),
     );
     if (id) {
       this.logger.info({ operatorId: id }, 'first platform operator created');
-      this.audit.record({
-        agencyId: PLATFORM_AGENCY_ID,
-        actor: { kind: 'service', id: 'api-gateway' },
-        action: AuditActions.Created,
-        outcome: 'success',
-        object: { type: 'platform_operator', id },
-        reason: 'first platform operator from the bootstrap configuration',
-      });
     }
   }
 

@@ -101,10 +101,20 @@ export async function platformCli(argv: string[]): Promise<number> {
     maxRetriesPerRequest: 1,
     lazyConnect: true,
   });
+  const database = new Database(dataSource);
+  // The running gateways' relays poll the outbox (audit rows included): nothing to nudge or
+  // deliver from here.
+  const relay = {
+    nudge: () => undefined,
+    registerSink: () => undefined,
+  } as unknown as OutboxRelay;
+  const writer = new OutboxWriter(DISPATCH_SCHEMA);
+  // Every action's entry is an outbox row in the action's transaction (docs/adr/0021).
   const audit = new AuditRecorder({
     service: 'api-gateway',
     redisUrl: env.REDIS_URL,
     keyPrefix: env.REDIS_KEY_PREFIX,
+    outbox: { database, writer, relay },
   });
   const actor: Actor = { kind: 'system', id: `platform-cli:${userInfo().username}`.slice(0, 200) };
   const print = (value: unknown): number => {
@@ -113,10 +123,7 @@ export async function platformCli(argv: string[]): Promise<number> {
   };
   try {
     await initializeDataSource(dataSource, { migrationsRun: true });
-    const database = new Database(dataSource);
-    // The running gateways' relays poll the outbox: nothing to nudge from here.
-    const relay = { nudge: () => undefined } as unknown as OutboxRelay;
-    const unitOfWork = new UnitOfWork(database, new OutboxWriter(DISPATCH_SCHEMA), relay);
+    const unitOfWork = new UnitOfWork(database, writer, relay);
     const passwords = new PasswordService();
     const revocations = new SessionRevocations(
       redis,
@@ -170,7 +177,7 @@ export async function platformCli(argv: string[]): Promise<number> {
           return 2;
         }
         const id = await createPlatformOperatorRow(
-          database,
+          unitOfWork,
           new PlatformOperatorsRepository(database),
           {
             username: username.data,
@@ -178,18 +185,19 @@ export async function platformCli(argv: string[]): Promise<number> {
             now: new Date(),
           },
           true,
+          (created) =>
+            audit.record({
+              agencyId: PLATFORM_AGENCY_ID,
+              actor,
+              action: AuditActions.Created,
+              outcome: 'success',
+              object: { type: 'platform_operator', id: created },
+            }),
         );
         if (!id) {
           process.stderr.write('a platform operator of this name exists; nothing created\n');
           return 1;
         }
-        audit.record({
-          agencyId: PLATFORM_AGENCY_ID,
-          actor,
-          action: AuditActions.Created,
-          outcome: 'success',
-          object: { type: 'platform_operator', id },
-        });
         return print({ created: id, username: username.data });
       }
       default:

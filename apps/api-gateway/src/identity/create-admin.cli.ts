@@ -11,6 +11,7 @@
  * 1 = an admin already exists, 2 = usage, configuration or connection error.
  */
 import { parseArgs } from 'node:util';
+import { OutboxRelay, OutboxWriter, UnitOfWork } from '@gad/bus';
 import { databaseEnvSchema, loadConfig } from '@gad/config';
 import { agencyIdSchema, passwordSchema, usernameSchema } from '@gad/contracts';
 import { createDataSource, Database, initializeDataSource } from '@gad/platform';
@@ -66,8 +67,10 @@ export async function createAdminCli(argv: string[]): Promise<number> {
   try {
     await initializeDataSource(dataSource, { migrationsRun: true });
     const database = new Database(dataSource);
+    // Nothing to nudge: the running gateways' relays poll the outbox.
+    const relay = { nudge: () => undefined } as unknown as OutboxRelay;
     const store = {
-      database,
+      unitOfWork: new UnitOfWork(database, new OutboxWriter(DISPATCH_SCHEMA), relay),
       agencies: new AgenciesRepository(database),
       users: new UsersRepository(database),
     };

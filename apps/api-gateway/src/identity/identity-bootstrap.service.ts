@@ -1,8 +1,8 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { AuditRecorder } from '@gad/audit';
+import { UnitOfWork } from '@gad/bus';
 import { AuditActions, uuidv7 } from '@gad/contracts';
 import { createLogger } from '@gad/observability';
-import { Database } from '@gad/platform';
 import { API_GATEWAY_CONFIG, type ApiGatewayConfig } from '../api-gateway.config';
 import { IDENTITY_CLOCK, type Clock } from './identity.constants';
 import { AgenciesRepository } from './agencies.repository';
@@ -18,24 +18,27 @@ export interface FirstAdmin {
   password: string;
 }
 
-/** Where the first admin is written: the database and the agencies and users repositories. */
+/** Where the first admin is written: a unit of work and the agencies and users repositories. */
 export interface FirstAdminStore {
-  database: Database;
+  unitOfWork: UnitOfWork;
   agencies: AgenciesRepository;
   users: UsersRepository;
 }
 
 /**
  * In one transaction serialised by an advisory lock: unless an admin exists anywhere, creates the
- * agency (if new) and the admin user. Returns the new user's id, or undefined.
+ * agency (if new) and the admin user. `audited` records the new admin's entry in that transaction,
+ * so the admin and the entry commit together (docs/adr/0021). Returns the new user's id, or
+ * undefined.
  */
 export function createFirstAdminRow(
-  { database, agencies, users }: FirstAdminStore,
+  { unitOfWork, agencies, users }: FirstAdminStore,
   admin: Omit<FirstAdmin, 'password'>,
   passwordHash: string,
   now: Date,
+  audited?: (id: string) => void,
 ): Promise<string | undefined> {
-  return database.transaction(async (client) => {
+  return unitOfWork.run(async ({ client }) => {
     await users.lockBootstrap(client);
     if (await users.anyAdmin(client)) {
       return undefined;
@@ -56,6 +59,7 @@ export function createFirstAdminRow(
       client,
     );
     await appendUserChanged(client, { kind: 'system', id: 'bootstrap' }, [row], now);
+    audited?.(row.id);
     return row.id;
   });
 }
@@ -70,7 +74,7 @@ export class IdentityBootstrap implements OnApplicationBootstrap {
   private readonly logger = createLogger('identity-bootstrap');
 
   constructor(
-    private readonly database: Database,
+    private readonly unitOfWork: UnitOfWork,
     private readonly agencies: AgenciesRepository,
     private readonly users: UsersRepository,
     private readonly passwords: PasswordService,
@@ -104,21 +108,22 @@ export class IdentityBootstrap implements OnApplicationBootstrap {
     const passwordHash = await this.passwords.hash(admin.password);
     const now = this.clock.now();
     const id = await createFirstAdminRow(
-      { database: this.database, agencies: this.agencies, users: this.users },
+      { unitOfWork: this.unitOfWork, agencies: this.agencies, users: this.users },
       admin,
       passwordHash,
       now,
+      (created) =>
+        this.audit.record({
+          agencyId: admin.agencyId,
+          actor: { kind: 'service', id: 'api-gateway' },
+          action: AuditActions.Created,
+          outcome: 'success',
+          object: { type: 'user', id: created },
+          reason: 'first admin from the bootstrap configuration',
+        }),
     );
     if (id) {
       this.logger.info({ agencyId: admin.agencyId, userId: id }, 'first admin created');
-      this.audit.record({
-        agencyId: admin.agencyId,
-        actor: { kind: 'service', id: 'api-gateway' },
-        action: AuditActions.Created,
-        outcome: 'success',
-        object: { type: 'user', id },
-        reason: 'first admin from the bootstrap configuration',
-      });
     }
     return id;
   }
