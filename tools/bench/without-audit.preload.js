@@ -6,18 +6,26 @@
 // reads it: production cannot switch auditing off, and no env var or build flag of the services
 // exists for it. The bench checks that it took effect (no incident.create entry in that
 // gateway's outbox) and fails otherwise.
+//
+// It loads nothing itself: the app must load its modules in its own order, after its telemetry
+// bootstrap has hooked `require` (pg, ioredis and http are instrumented only when loaded after
+// it). So it waits for the first module that exports `AuditInterceptor`, as the app loads it, and
+// patches that class.
 'use strict';
-const path = require('node:path');
+const Module = require('node:module');
 
-// Same resolution as the app (the @gad/* aliases to dist/), so this patches the very module the
-// app loads next: Node caches it by file name.
-require('../scripts/register-paths.js');
-const audit = require(path.join(__dirname, '..', '..', 'dist', 'libs', 'audit', 'src', 'index.js'));
-
-const prototype = audit.AuditInterceptor && audit.AuditInterceptor.prototype;
-if (!prototype || typeof prototype.intercept !== 'function') {
-  throw new Error('without-audit.preload: AuditInterceptor.prototype.intercept not found in dist');
-}
-prototype.intercept = function interceptWithoutAudit(_context, next) {
-  return next.handle();
+const load = Module._load;
+Module._load = function loadAndPatch(...args) {
+  const exported = load.apply(this, args);
+  const prototype = exported && exported.AuditInterceptor && exported.AuditInterceptor.prototype;
+  if (prototype) {
+    if (typeof prototype.intercept !== 'function') {
+      throw new Error('without-audit.preload: AuditInterceptor.prototype.intercept not found');
+    }
+    prototype.intercept = function interceptWithoutAudit(_context, next) {
+      return next.handle();
+    };
+    Module._load = load;
+  }
+  return exported;
 };
