@@ -84,6 +84,57 @@ describe('geofences (PostGIS)', () => {
   }
 
   describe('CRUD and validation', () => {
+    it("names the agency's smallest zone at a point, never another kind, an expired zone or another agency's", async () => {
+      // An agency of its own: the other tests list and count AGENCY's fences.
+      const ZONES = 'agency-zones';
+      const fence = (
+        agencyId: string,
+        name: string,
+        kind: 'zone' | 'restricted_area' | 'perimeter',
+        geometry: ReturnType<typeof square>,
+        extra: { incidentId?: string; expiresAt?: string } = {},
+      ) =>
+        h.geofences.create({
+          agencyId,
+          name,
+          kind,
+          geometry,
+          minInsideS: 0,
+          minOutsideS: 0,
+          ...extra,
+        });
+      const zoneAt = (agencyId: string, lon: number, lat: number) =>
+        h.geofences.zoneAt({ agencyId, lon, lat });
+
+      const district = await fence(ZONES, 'District 9', 'zone', square(120, -30, 1));
+      const beat = await fence(ZONES, 'Beat 9A', 'zone', square(120.2, -29.8, 0.2));
+      await fence(ZONES, 'Range', 'restricted_area', square(120.6, -29.4, 0.2));
+      await fence(ZONES, 'Cordon', 'perimeter', square(120.6, -29.8, 0.2), {
+        incidentId: 'incident-z',
+      });
+      await fence(ZONES, 'Old beat', 'zone', square(120.6, -29.1, 0.05), {
+        expiresAt: new Date(Date.now() + 1_000).toISOString(),
+      });
+      await fence('another-agency', 'Theirs', 'zone', square(119, -31, 5));
+
+      expect(await zoneAt(ZONES, 120.3, -29.7)).toEqual({
+        zone: { id: beat.id, name: 'Beat 9A' },
+      });
+      expect(await zoneAt(ZONES, 120.1, -29.9)).toEqual({
+        zone: { id: district.id, name: 'District 9' },
+      });
+      // A restricted area or a perimeter inside the district is not a zone: the district names it.
+      expect((await zoneAt(ZONES, 120.7, -29.3)).zone?.name).toBe('District 9');
+      expect((await zoneAt(ZONES, 120.7, -29.7)).zone?.name).toBe('District 9');
+      // Outside every zone of the agency (inside another agency's): none.
+      expect(await zoneAt(ZONES, 122, -30.5)).toEqual({ zone: null });
+      expect((await zoneAt('another-agency', 120.3, -29.7)).zone?.name).toBe('Theirs');
+      // The smaller zone names its points only while it lasts.
+      expect((await zoneAt(ZONES, 120.62, -29.08)).zone?.name).toBe('Old beat');
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      expect((await zoneAt(ZONES, 120.62, -29.08)).zone?.name).toBe('District 9');
+    });
+
     it('creates, reads, lists, updates and deletes a fence', async () => {
       const created = await h.geofences.create({
         agencyId: AGENCY,
@@ -615,6 +666,19 @@ describe('geofences (PostGIS)', () => {
       }
       const got = await events(unit);
       expect(got.map((event) => event.type)).toEqual(['geofence.entered', 'geofence.dwell']);
+      // The timer's dwell has its audit entry, written by the statement that fired it.
+      const audited: Array<{ entry: Record<string, unknown> }> = await h.dataSource.query(
+        `SELECT envelope AS entry FROM geo.outbox
+         WHERE stream = 'queue:audit' AND envelope->'object'->>'id' = $1
+           AND envelope->'details'->>'event' = 'geofence.dwell'`,
+        [unit],
+      );
+      expect(audited.map((row) => auditEntrySchema.parse(row.entry))).toEqual([
+        expect.objectContaining({
+          action: AuditActions.GeofenceTransition,
+          details: { event: 'geofence.dwell', geofenceId: fence.id, at: at(130).toISOString() },
+        }),
+      ]);
       expect(got[1].data).toMatchObject({
         geofenceId: fence.id,
         unitId: unit,

@@ -328,7 +328,10 @@ GROUP BY e.type;
 -- first, at most $3 rows. Rows and units another transaction holds (an ingestion evaluating the
 -- unit, another replica's pass) are skipped and left to the next pass; an ingestion that waits for
 -- this pass's lock on the unit then sees `dwell_notified` set, so dwell fires once per stay.
--- $1 stream name, $2 now (server clock), $3 limit. Returns the number of events written.
+-- Each event's audit entry (`geofence.transition`, as for a fix's transitions) is a row of stream
+-- $4 (`queue:audit`) in the same statement, so it commits with the event (docs/adr/0021).
+-- $1 stream name, $2 now (server clock), $3 limit, $4 audit stream. Returns the number of events
+-- written.
 WITH due AS (
   SELECT m.agency_id, m.geofence_id, m.unit_id, m.state_since,
          g.name, g.kind, g.incident_id, g.dwell_threshold_s,
@@ -379,8 +382,28 @@ outboxed AS (
   FROM due d
   ORDER BY d.state_since, d.agency_id, d.unit_id, d.geofence_id
   RETURNING 1
+),
+audited AS (
+  INSERT INTO geo.outbox (stream, envelope)
+  SELECT $4::text,
+         jsonb_build_object(
+           'id', geo.uuid_v7(),
+           'occurredAt', geo.iso_time(clock_timestamp()),
+           'agencyId', d.agency_id,
+           'actor', jsonb_build_object('kind', 'service', 'id', 'geo-service'),
+           'service', 'geo-service',
+           'action', 'geofence.transition',
+           'outcome', 'success',
+           'object', jsonb_build_object('type', 'unit', 'id', d.unit_id),
+           'details', jsonb_build_object('event', 'geofence.dwell', 'geofenceId', d.geofence_id,
+             'at', geo.iso_time(d.state_since + make_interval(secs => d.dwell_threshold_s)))
+         )
+  FROM due d
+  ORDER BY d.state_since, d.agency_id, d.unit_id, d.geofence_id
+  RETURNING 1
 )
-SELECT (SELECT count(*) FROM outboxed)::int AS fired, (SELECT count(*) FROM marked)::int AS marked;
+SELECT (SELECT count(*) FROM outboxed)::int AS fired, (SELECT count(*) FROM marked)::int AS marked,
+       (SELECT count(*) FROM audited)::int AS audited;
 
 -- name: units_inside
 -- Units inside a fence now (membership state after hysteresis), for all-calls to a zone.

@@ -281,13 +281,14 @@ export class GeofencesRepository {
 
   /**
    * Writes `geofence.dwell` to `geo.outbox` for stays past their threshold at `now` that no fix
-   * fired it for (units that stopped reporting), at most `limit`; returns how many.
+   * fired it for (units that stopped reporting), at most `limit`, each with its audit entry in
+   * the same statement (docs/adr/0021); returns how many.
    */
   async fireDueDwells(stream: string, now: Date, limit: number): Promise<number> {
     const rows = await queryRows<{ fired: number }>(this.pool, {
-      name: 'geo_geofence_dwell_due_v1',
+      name: 'geo_geofence_dwell_due_v2',
       text: DWELL_DUE,
-      values: [stream, now, limit],
+      values: [stream, now, limit, AUDIT_OUTBOX_STREAM],
     });
     return rows[0]?.fired ?? 0;
   }
