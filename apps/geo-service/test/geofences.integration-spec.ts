@@ -6,6 +6,7 @@ import {
   type PositionFix,
 } from '@gad/contracts';
 import { DomainException } from '@gad/platform';
+import { waitFor } from '@gad/testing';
 import { createGeoHarness, type GeoHarness } from './geo-test-harness';
 
 const AGENCY = 'agency-fences';
@@ -131,8 +132,10 @@ describe('geofences (PostGIS)', () => {
       expect((await zoneAt('another-agency', 120.3, -29.7)).zone?.name).toBe('Theirs');
       // The smaller zone names its points only while it lasts.
       expect((await zoneAt(ZONES, 120.62, -29.08)).zone?.name).toBe('Old beat');
-      await new Promise((resolve) => setTimeout(resolve, 1_100));
-      expect((await zoneAt(ZONES, 120.62, -29.08)).zone?.name).toBe('District 9');
+      await waitFor(async () => (await zoneAt(ZONES, 120.62, -29.08)).zone?.name === 'District 9', {
+        description: 'the expired beat no longer names its points',
+        timeoutMs: 10_000,
+      });
     });
 
     it('creates, reads, lists, updates and deletes a fence', async () => {
