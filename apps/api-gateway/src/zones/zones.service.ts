@@ -7,6 +7,7 @@ import {
   type AccessClaims,
 } from '@gad/contracts';
 import { createLogger } from '@gad/observability';
+import { DomainException } from '@gad/platform';
 import { API_GATEWAY_CONFIG, type ApiGatewayConfig } from '../api-gateway.config';
 import { ServiceRpcClient } from '../rpc/service-rpc.client';
 
@@ -54,10 +55,13 @@ export class ZonesService {
         : { source: 'cell', id: null, name: null };
     } catch (error) {
       unresolved.add(1);
-      this.logger.warn(
-        { agencyId: user.agencyId, err: (error as Error).message },
-        'zone lookup failed: the incident is reported under its geohash cell',
-      );
+      // An open circuit (503) was logged once when it opened; anything else is logged here.
+      if (!(error instanceof DomainException && error.status === 503)) {
+        this.logger.warn(
+          { agencyId: user.agencyId, err: (error as Error).message },
+          'zone lookup failed: the incident is reported under its geohash cell',
+        );
+      }
       return { source: 'unresolved', id: null, name: null };
     }
   }
