@@ -6,13 +6,7 @@
  * older baseline); the buffered recorder path of ws-gateway (no database); and the synchronous
  * cost of record() in each.
  */
-import {
-  AUDIT_OUTBOX_STREAM,
-  AuditRecorder,
-  AUDIT_JOB_OPTIONS,
-  auditQueuePrefix,
-  type AuditLogger,
-} from '@gad/audit';
+import { AuditRecorder, AUDIT_JOB_OPTIONS, auditQueuePrefix, type AuditLogger } from '@gad/audit';
 import { OutboxRelay, OutboxWriter, UnitOfWork, outboxTableDdl } from '@gad/bus';
 import {
   AUDIT_ENTRIES_JOB,
@@ -181,14 +175,14 @@ async function startOutboxService(
     logger: silent,
     outbox: { database, writer, relay },
   });
-  // Counts what each delivery carries (the recorder stays the sink; the job shape is its own).
+  // Counts what each delivery carries: the relay calls the recorder's own deliver (its sink, with
+  // its linger), which this wraps.
   const deliveries: number[] = [];
-  relay.registerSink(AUDIT_OUTBOX_STREAM, {
-    deliver: async (rows) => {
-      await recorder.deliver(rows);
-      deliveries.push(rows.length);
-    },
-  });
+  const deliver = recorder.deliver.bind(recorder);
+  recorder.deliver = async (rows) => {
+    await deliver(rows);
+    deliveries.push(rows.length);
+  };
   relay.start();
   return { dataSource, relay, recorder, uow: new UnitOfWork(database, writer, relay), deliveries };
 }
@@ -567,7 +561,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     `Command: \`node tools/bench/run.mjs audit${args.length ? ` ${args.join(' ')}` : ''}\` (\`npm run bench -- audit\`, after \`node tools/scripts/build.mjs\`). Whole run ${fmt(totalSeconds, 0)} s.`,
     `Recorded ${new Date().toISOString()} on ${machine()}, load average ${fmt(loadBefore, 1)} at the start and ${fmt(loadavg()[0], 1)} at the end, Node ${process.version}, PostgreSQL ${pgVersion}, Redis on loopback; the bench, the worker, PostgreSQL and Redis share the machine (and it is shared with other work).`,
     '',
-    `Method: a throwaway database (cloned from \`gad_test\`, dropped afterwards) and a private Redis key prefix; the built audit-log-worker runs as a process with its defaults (\`LOG_LEVEL=warn\`). The bench process plays a database service as api-gateway runs it (ADR 0021): a pool of ${POOL_SIZE}, the \`${OUTBOX_SCHEMA}.outbox\` with its \`OutboxRelay\` (poll ${OUTBOX_POLL_MS} ms, nudged after each commit, 500 rows per relay transaction), \`UnitOfWork\` and the \`AuditRecorder\` with the outbox (at most ${flags.perJob} entries per BullMQ job). Each change is a unit of work that updates one of ${TARGETS.toLocaleString('en')} incident rows (priority, version, updated_at of a table beside the outbox) and records a typical interceptor entry (before/after, source, trace id) for one of ${flags.agencies} agencies (${flags.agencies} chains): the entry is one more row in the outbox \`INSERT\` of that transaction; ${flags.concurrency} changes are in flight at once. After an unrecorded warm-up of 2,000 changes, ${flags.entries.toLocaleString('en')} changes are made; throughput is the entries counted in \`audit.entries\` divided by the time from the first change to the last stored row (polled every 100 ms). The relay hands each batch of rows to the recorder, which adds it with one \`addBulk\` as jobs of up to ${flags.perJob} entries, so the entries per job depend on how many commits a relay pass finds (given in the notes). **Like for like:** the raw BullMQ row replays the very \`addBulk\` calls of the audit run — the same number of calls, entries per call and entries per job, the same entry data and job options, awaited one after another as the relay awaits them — into a no-op \`Worker\` (concurrency 1000) in the bench process, so BullMQ does the same work per entry on both sides and the difference is the database: the changes' transactions, the outbox rows, the relay's reads and marks, the worker's chained rows. The one-entry-per-job raw row is the baseline earlier runs compared with (ADR 0007: BullMQ's cost is per job, so it is slower per entry; not like for like). ${flags.buffered ? `The buffered row is ws-gateway's path (no database): \`record()\` into the bounded memory buffer, flushed with \`addBulk\` (${flags.slice} calls per event-loop turn). ` : ''}Each \`record()\` call is timed on its own: that is what it adds to a request.`,
+    `Method: a throwaway database (cloned from \`gad_test\`, dropped afterwards) and a private Redis key prefix; the built audit-log-worker runs as a process with its defaults (\`LOG_LEVEL=warn\`). The bench process plays a database service as api-gateway runs it (ADR 0021): a pool of ${POOL_SIZE}, the \`${OUTBOX_SCHEMA}.outbox\` with its \`OutboxRelay\` (poll ${OUTBOX_POLL_MS} ms, nudged after each commit, 500 rows per relay transaction), \`UnitOfWork\` and the \`AuditRecorder\` with the outbox (at most ${flags.perJob} entries per BullMQ job). Each change is a unit of work that updates one of ${TARGETS.toLocaleString('en')} incident rows (priority, version, updated_at of a table beside the outbox) and records a typical interceptor entry (before/after, source, trace id) for one of ${flags.agencies} agencies (${flags.agencies} chains): the entry is one more row in the outbox \`INSERT\` of that transaction; ${flags.concurrency} changes are in flight at once. After an unrecorded warm-up of 2,000 changes, ${flags.entries.toLocaleString('en')} changes are made; throughput is the entries counted in \`audit.entries\` divided by the time from the first change to the last stored row (polled every 100 ms). The relay hands each batch of rows to the recorder, which adds it with one \`addBulk\` as jobs of up to ${flags.perJob} entries; after a delivery the next audit rows wait up to the recorder's \`relayLingerMs\` (50 ms) for the next one, so the entries per job depend on how many commits that window holds (given in the notes). **Like for like:** the raw BullMQ row replays the very \`addBulk\` calls of the audit run — the same number of calls, entries per call and entries per job, the same entry data and job options, awaited one after another as the relay awaits them — into a no-op \`Worker\` (concurrency 1000) in the bench process, so BullMQ does the same work per entry on both sides and the difference is the database: the changes' transactions, the outbox rows, the relay's reads and marks, the worker's chained rows. The one-entry-per-job raw row is the baseline earlier runs compared with (ADR 0007: BullMQ's cost is per job, so it is slower per entry; not like for like). ${flags.buffered ? `The buffered row is ws-gateway's path (no database): \`record()\` into the bounded memory buffer, flushed with \`addBulk\` (${flags.slice} calls per event-loop turn). ` : ''}Each \`record()\` call is timed on its own: that is what it adds to a request.`,
     '',
     throughputTable,
     '',

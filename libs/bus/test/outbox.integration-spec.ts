@@ -152,4 +152,53 @@ describe('transactional outbox', () => {
     expect(logger.count(/outbox relay failing/)).toBe(1);
     expect(logger.count(/recovered/)).toBeGreaterThanOrEqual(1);
   });
+
+  it('a lingering sink gets the rows of several commits in one delivery; events are not held', async () => {
+    await Promise.all(relays.splice(0).map((relay) => relay.stop()));
+    const relay = startRelay();
+    const sinkStream = 'queue:linger';
+    const deliveries: string[][] = [];
+    relay.registerSink(
+      sinkStream,
+      {
+        deliver: async (rows) => {
+          deliveries.push(rows.map((row) => (JSON.parse(row) as { n: string }).n));
+        },
+      },
+      // Long enough that the commits below all fall inside it.
+      { lingerMs: 3_000 },
+    );
+    const commitRow = async (n: string): Promise<void> => {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        await writer.appendJson(client, sinkStream, [JSON.stringify({ n })]);
+        await client.query('COMMIT');
+      } finally {
+        client.release();
+      }
+      relay.nudge();
+    };
+    const eventsBefore = await redis.xlen(`${prefix}${stream}`);
+
+    // The sink was idle: the first row goes at once, on its own.
+    await commitRow('a');
+    await waitFor(() => deliveries.length === 1, { description: 'the first delivery' });
+    await commitRow('b');
+    await commitRow('c');
+    // An event committed after them is relayed while they wait.
+    await appendInTransaction([testEnvelope({ n: 200 })]);
+    relay.nudge();
+    await waitFor(async () => (await redis.xlen(`${prefix}${stream}`)) === eventsBefore + 1, {
+      description: 'the event relayed',
+    });
+    expect(deliveries).toEqual([['a']]);
+
+    await waitFor(() => deliveries.length === 2, {
+      description: 'the held rows delivered',
+      timeoutMs: 15_000,
+    });
+    expect(deliveries).toEqual([['a'], ['b', 'c']]);
+    await waitFor(async () => (await unsentCount()) === 0, { description: 'rows marked sent' });
+  });
 });

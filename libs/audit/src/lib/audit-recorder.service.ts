@@ -67,6 +67,15 @@ export interface AuditRecorderOptions {
    * Without it (ws-gateway) {@link AuditRecorder.write} awaits the queue itself.
    */
   outbox?: AuditOutboxPort;
+  /**
+   * With an outbox: after the relay handed entries to the queue, the next ones wait up to this
+   * long (default 50 ms) so one `addBulk` carries the entries of many commits. Its cost is per
+   * call (about 300 µs of the service's CPU whether the job holds 1 entry or 20), so under load
+   * one call per commit made the audit entry cost more than the rest of the write. The entry is
+   * durable in the outbox from its commit; only its arrival in the chain waits. An entry that
+   * finds the relay idle for longer goes at once.
+   */
+  relayLingerMs?: number;
 }
 
 /** What a caller supplies; `id`, `occurredAt` and `service` are filled in when absent. */
@@ -186,9 +195,11 @@ export class AuditRecorder implements OnApplicationShutdown {
       prefix: auditQueuePrefix(options.keyPrefix),
     });
     this.queue.on('error', () => undefined);
-    options.outbox?.relay.registerSink(AUDIT_OUTBOX_STREAM, {
-      deliver: (rows) => this.deliver(rows),
-    });
+    options.outbox?.relay.registerSink(
+      AUDIT_OUTBOX_STREAM,
+      { deliver: (rows) => this.deliver(rows) },
+      { lingerMs: options.relayLingerMs ?? 50 },
+    );
     metrics
       .getMeter('@gad/audit')
       .createObservableGauge('gad_audit_record_buffered', {
@@ -253,7 +264,7 @@ export class AuditRecorder implements OnApplicationShutdown {
   /** Entries of rows relayed from the outbox, to the queue (the relay's `queue:audit` sink). */
   async deliver(rows: readonly string[]): Promise<void> {
     const entries = rows.map((row) => fromStoredRow(row));
-    await this.addEntries(entries);
+    this.jobsEnqueued += await this.addEntries(entries);
     this.enqueuedCounter.add(entries.length, { service: this.options.service });
   }
 
