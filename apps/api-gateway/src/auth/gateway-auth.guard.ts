@@ -10,7 +10,7 @@ import {
   RateLimitService,
   type RateDecision,
 } from '../edge/rate-limit.service';
-import { SessionRevocations } from '../identity/session-revocations.service';
+import { revokedSessionKey, SessionRevocations } from '../identity/session-revocations.service';
 import { CredentialsException } from './auth.exception';
 
 type Request = HttpRequestLike & { user?: AccessClaims };
@@ -98,12 +98,18 @@ export class GatewayAuthGuard implements CanActivate {
       await this.recordDenial(context, request, 'MFA enrolment required by the agency');
       throw CredentialsException.mfaEnrolmentRequired();
     }
-    // Both Redis lookups at once (one pipelined write); a revoked session's request still counts
+    // The session's deny-list entry is read by the same Redis command that takes the user's token
+    // (PostgreSQL decides while Redis does not answer); a revoked session's request still counts
     // against its user's rate limit, which only ever refuses sooner.
-    const [revoked, decision] = await Promise.all([
-      user.sid ? this.revocations.isRevoked(user.agencyId, user.sid) : false,
-      this.rateLimits.consumeUser(user.agencyId, user.sub),
-    ]);
+    const taken = await this.rateLimits.consumeUser(
+      user.agencyId,
+      user.sub,
+      user.sid ? revokedSessionKey(user.sid) : undefined,
+    );
+    const decision = taken.decision;
+    const revoked =
+      user.sid !== undefined &&
+      (taken.revoked ?? (await this.revocations.isRevokedInDatabase(user.agencyId, user.sid)));
     if (revoked) {
       await this.recordDenial(context, request, 'session revoked');
       throw CredentialsException.sessionRevoked();

@@ -6,6 +6,15 @@ import { API_GATEWAY_CONFIG, type ApiGatewayConfig } from '../api-gateway.config
 
 export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
+/**
+ * A user's request: its rate decision, and whether the key checked beside it exists (a revoked
+ * session); `revoked` is undefined when Redis did not answer (the caller asks PostgreSQL).
+ */
+export interface UserDecision {
+  decision: RateDecision;
+  revoked: boolean | undefined;
+}
+
 const rejected = metrics.getMeter('api-gateway').createCounter('gad_http_rate_limited_total', {
   description: 'Requests refused with 429 by the rate limits',
 });
@@ -15,7 +24,9 @@ export const SESSION_REFRESH_POINTS = 30;
 
 /**
  * One token bucket: `capacity` tokens, refilled continuously at `capacity` per `windowMs`; a
- * request takes one token. Returns `{allowed, waitMs}`; Redis' own clock, so every instance agrees.
+ * request takes one token. Returns `{allowed, waitMs, revoked}`; Redis' own clock, so every
+ * instance agrees. With a second key (a session's deny-list entry) it also answers whether that key
+ * exists: the per-user limit and the session check of a request are one command, not two.
  */
 const TOKEN_BUCKET_SCRIPT = `
 local capacity = tonumber(ARGV[1])
@@ -36,14 +47,16 @@ else
 end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', now)
 redis.call('PEXPIRE', KEYS[1], math.ceil((capacity - tokens) / per_ms) + 1000)
-return {allowed, wait}`;
+local revoked = 0
+if KEYS[2] then
+  revoked = redis.call('EXISTS', KEYS[2])
+end
+return {allowed, wait, revoked}`;
 
 const TOKEN_BUCKET_COMMAND = 'gadTakeToken';
-type TokenBucketCommand = (
-  key: string,
-  capacity: number,
-  perMs: number,
-) => Promise<[number, number]>;
+/** The same script with the deny-list key as a second key. */
+const TOKEN_BUCKET_AND_CHECK_COMMAND = 'gadTakeTokenAndCheck';
+type TokenBucketCommand = (...args: (string | number)[]) => Promise<[number, number, number]>;
 
 interface Bucket {
   prefix: string;
@@ -107,6 +120,12 @@ export class RateLimitService {
     if (!(TOKEN_BUCKET_COMMAND in redis)) {
       redis.defineCommand(TOKEN_BUCKET_COMMAND, { numberOfKeys: 1, lua: TOKEN_BUCKET_SCRIPT });
     }
+    if (!(TOKEN_BUCKET_AND_CHECK_COMMAND in redis)) {
+      redis.defineCommand(TOKEN_BUCKET_AND_CHECK_COMMAND, {
+        numberOfKeys: 2,
+        lua: TOKEN_BUCKET_SCRIPT,
+      });
+    }
     const windowMs = config.RATE_LIMIT_WINDOW_SECONDS * 1000;
     this.perIp = { prefix: 'rl:ip', capacity: config.RATE_LIMIT_IP_POINTS, windowMs };
     this.perUser = { prefix: 'rl:user', capacity: config.RATE_LIMIT_USER_POINTS, windowMs };
@@ -117,8 +136,13 @@ export class RateLimitService {
     return this.consume(this.perIp, ip, 'ip');
   }
 
-  consumeUser(agencyId: string, userId: string): Promise<RateDecision> {
-    return this.consume(this.perUser, `${agencyId}:${userId}`, 'user');
+  /**
+   * The per-user limit; with `deniedKey` (the deny-list key of the token's session) the same Redis
+   * command also answers whether that key exists, so a request with a session costs one command.
+   */
+  async consumeUser(agencyId: string, userId: string, deniedKey?: string): Promise<UserDecision> {
+    const taken = await this.take(this.perUser, `${agencyId}:${userId}`, deniedKey);
+    return { decision: this.decide(taken, 'user'), revoked: taken.revoked };
   }
 
   /** Token refreshes of one session (they are not limited per IP: see the edge hook). */
@@ -127,24 +151,42 @@ export class RateLimitService {
   }
 
   private async consume(bucket: Bucket, key: string, scope: string): Promise<RateDecision> {
-    let taken: { allowed: boolean; waitMs: number };
+    return this.decide(await this.take(bucket, key), scope);
+  }
+
+  /** A token of `bucket` in Redis (and whether `deniedKey` exists), or in memory when Redis fails. */
+  private async take(
+    bucket: Bucket,
+    key: string,
+    deniedKey?: string,
+  ): Promise<{ allowed: boolean; waitMs: number; revoked?: boolean }> {
     try {
       if (this.redis.status !== 'ready') {
         throw new Error(`redis connection ${this.redis.status}`);
       }
-      const takeToken = (this.redis as unknown as Record<string, TokenBucketCommand>)[
-        TOKEN_BUCKET_COMMAND
-      ] as TokenBucketCommand;
-      const [allowed, waitMs] = await takeToken.call(
-        this.redis,
-        `${bucket.prefix}:${key}`,
-        bucket.capacity,
-        bucket.capacity / bucket.windowMs,
-      );
-      taken = { allowed: allowed === 1, waitMs };
+      const commands = this.redis as unknown as Record<string, TokenBucketCommand>;
+      const perMs = bucket.capacity / bucket.windowMs;
+      const [allowed, waitMs, revoked] = deniedKey
+        ? await commands[TOKEN_BUCKET_AND_CHECK_COMMAND].call(
+            this.redis,
+            `${bucket.prefix}:${key}`,
+            deniedKey,
+            bucket.capacity,
+            perMs,
+          )
+        : await commands[TOKEN_BUCKET_COMMAND].call(
+            this.redis,
+            `${bucket.prefix}:${key}`,
+            bucket.capacity,
+            perMs,
+          );
+      return { allowed: allowed === 1, waitMs, ...(deniedKey ? { revoked: revoked === 1 } : {}) };
     } catch {
-      taken = this.insurance.take(bucket, key);
+      return this.insurance.take(bucket, key);
     }
+  }
+
+  private decide(taken: { allowed: boolean; waitMs: number }, scope: string): RateDecision {
     if (taken.allowed) {
       return { allowed: true };
     }

@@ -16,13 +16,15 @@ import { SessionsRepository } from './sessions.repository';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-const key = (sessionId: string): string => `auth:revoked-session:${sessionId}`;
+/** The deny-list key of a revoked session (the guard checks it with the user's rate limit). */
+export const revokedSessionKey = (sessionId: string): string => `auth:revoked-session:${sessionId}`;
 
 /**
  * Ends sessions: revokes them in PostgreSQL with a `user.sessions_revoked` event in the same
  * transaction (ws-gateway disconnects the sockets), then deny-lists their ids in Redis for the
  * lifetime of an access token so the access tokens already issued stop working at once. The guard
- * asks Redis and falls back to PostgreSQL when Redis does not answer.
+ * reads the deny-list in Redis (with the user's rate limit) and asks PostgreSQL when Redis does
+ * not answer.
  */
 @Injectable()
 export class SessionRevocations {
@@ -104,7 +106,7 @@ export class SessionRevocations {
     try {
       const pipeline = this.redis.pipeline();
       for (const sessionId of sessionIds) {
-        pipeline.set(key(sessionId), '1', 'EX', this.config.JWT_ACCESS_TTL_SECONDS);
+        pipeline.set(revokedSessionKey(sessionId), '1', 'EX', this.config.JWT_ACCESS_TTL_SECONDS);
       }
       await pipeline.exec();
     } catch (error) {
@@ -116,16 +118,12 @@ export class SessionRevocations {
     }
   }
 
-  /** Whether the session of an access token has been revoked. */
-  async isRevoked(agencyId: string, sessionId: string): Promise<boolean> {
-    try {
-      if ((await this.redis.exists(key(sessionId))) === 1) {
-        return true;
-      }
-    } catch {
-      return this.sessions.isRevoked(agencyId, sessionId);
-    }
-    return false;
+  /**
+   * Whether the session of an access token has been revoked, from PostgreSQL (while Redis does not
+   * answer; the guard reads the deny-list with the rate limit, `RateLimitService.consumeUser`).
+   */
+  isRevokedInDatabase(agencyId: string, sessionId: string): Promise<boolean> {
+    return this.sessions.isRevoked(agencyId, sessionId);
   }
 
   /** Revokes in its own transaction and deny-lists (logout, token reuse, admin actions). */
