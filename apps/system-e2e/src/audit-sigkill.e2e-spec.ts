@@ -1,12 +1,23 @@
+import { randomBytes } from 'node:crypto';
 import { connectDispatch, createGadClient, type GadRestClient } from '@gad/client';
+import {
+  EventTypes,
+  Streams,
+  createEnvelope,
+  uuidv7,
+  type AssignmentCreatedV1,
+  type AssignmentUpdatedV1,
+} from '@gad/contracts';
 import {
   createAuditSigningKeyPem,
   createTestEnvironment,
   startTestApp,
+  testStack,
   waitFor,
   type ServiceProcess,
   type TestEnvironment,
 } from '@gad/testing';
+import { Redis } from 'ioredis';
 import { Client } from 'pg';
 
 /**
@@ -14,11 +25,15 @@ import { Client } from 'pg';
  * then the audit-log-worker are killed with SIGKILL again and again (no shutdown hook runs), and
  * restarted. Afterwards every change that PostgreSQL holds (each incident and unit created, each
  * unit status change) has its audit entry in the chain, and every request that was answered 2xx
- * is among those changes: 0 missing. Bounded in count (rounds, writes per round) and in time.
+ * is among those changes: 0 missing. notification-service and geo-service are killed the same
+ * way while they consume assignments and ingest positions. Bounded in count (rounds, writes per
+ * round) and in time.
  */
 const ROUNDS = 3;
 const WRITES_PER_ROUND = 25;
 const WORKERS = 4;
+/** notification-service and geo-service are killed together this many times. */
+const SERVICE_ROUNDS = 2;
 
 describe('audit entries survive SIGKILL under write load', () => {
   const agencyId = `agency-${Date.now().toString(36)}`;
@@ -33,6 +48,9 @@ describe('audit entries survive SIGKILL under write load', () => {
     });
     environment = env;
     services['audit-log-worker'] = await startTestApp('audit-log-worker', env);
+    // Services that own a schema migrate it at boot: one after another.
+    services['geo-service'] = await startTestApp('geo-service', env);
+    services['notification-service'] = await startTestApp('notification-service', env);
     services['api-gateway'] = await startTestApp('api-gateway', env);
     services['ws-gateway'] = await startTestApp('ws-gateway', env);
     db = new Client({ connectionString: env.database.url });
@@ -236,5 +254,185 @@ describe('audit entries survive SIGKILL under write load', () => {
     ).catch(() => undefined);
     expect(admitted.size).toBeGreaterThanOrEqual(ROUNDS * WRITES_PER_ROUND);
     expect(missing).toEqual([]);
+  }, 600_000);
+  it('0 changes without their audit entry after repeated SIGKILLs of notification-service and geo-service', async () => {
+    const env = environment as TestEnvironment;
+    const token = await env.signToken({
+      userId: 'tracker-1',
+      agencyId,
+      roles: ['service'],
+      expiresInS: 3_600,
+    });
+    const redis = new Redis(testStack.redisUrl);
+    const prefix = env.env['REDIS_KEY_PREFIX'] ?? '';
+    const actor = { kind: 'user' as const, id: 'dispatcher-1', roles: ['dispatcher'] };
+    let published = 0;
+    const reported = new Set<string>(); // trace ids of position batches answered 200
+    let running = true;
+
+    // notification-service: an assignment of a unit nobody staffs (its escalation step is
+    // recorded at once, with a command.escalation entry), then cleared (the settlement, with a
+    // command.escalation_cancel entry). Its consumers take them from the stream at their pace.
+    const dispatcher = async (): Promise<void> => {
+      while (running) {
+        const assignmentId = uuidv7();
+        const incidentId = uuidv7();
+        const unitId = `unit-${published % 7}`;
+        const created = createEnvelope<AssignmentCreatedV1>({
+          type: EventTypes.AssignmentCreated,
+          agencyId,
+          actor,
+          data: {
+            assignmentId,
+            incidentId,
+            unitId,
+            status: 'notified',
+            priority: 'P3',
+            incidentType: 'structure_fire',
+            location: { type: 'Point', coordinates: [-3.7038, 40.4168] },
+            crew: [],
+            createdAt: new Date().toISOString(),
+          },
+        });
+        const cleared = createEnvelope<AssignmentUpdatedV1>({
+          type: EventTypes.AssignmentUpdated,
+          agencyId,
+          actor,
+          data: {
+            assignmentId,
+            incidentId,
+            unitId,
+            status: 'cleared',
+            previousStatus: 'notified',
+            changedAt: new Date().toISOString(),
+          },
+        });
+        await redis
+          .pipeline()
+          .xadd(`${prefix}${Streams.DispatchEvents}`, '*', 'envelope', JSON.stringify(created))
+          .xadd(`${prefix}${Streams.DispatchEvents}`, '*', 'envelope', JSON.stringify(cleared))
+          .exec();
+        published += 1;
+        await new Promise((resolve) => setTimeout(resolve, 40));
+      }
+    };
+    // geo-service: trackers report fixes over REST; each answered batch has its position.ingest
+    // entry (found by the batch's trace id). A batch in flight when geo-service dies fails.
+    const tracker = async (index: number): Promise<void> => {
+      let seq = 0;
+      while (running) {
+        const traceId = randomBytes(16).toString('hex');
+        seq += 1;
+        try {
+          const response = await fetch(`${services['api-gateway'].url}/v1/positions`, {
+            method: 'POST',
+            headers: {
+              authorization: `Bearer ${token}`,
+              'content-type': 'application/json',
+              traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01`,
+            },
+            body: JSON.stringify({
+              positions: [
+                {
+                  unitId: `tracked-${index}`,
+                  position: { type: 'Point', coordinates: [-3.7 + seq / 100_000, 40.41] },
+                  recordedAt: new Date().toISOString(),
+                  seq,
+                },
+              ],
+            }),
+            signal: AbortSignal.timeout(5_000),
+          });
+          if (response.status === 200) {
+            reported.add(traceId);
+          }
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      }
+    };
+    const load = [dispatcher(), ...Array.from({ length: 2 }, (_, index) => tracker(index))];
+
+    const pg = db as Client;
+    const stored = async (): Promise<number> =>
+      (
+        await pg.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM notify.assignments WHERE agency_id = $1',
+          [agencyId],
+        )
+      ).rows[0]?.n ?? 0;
+    // Both die together in each round (restarting a service is most of this test's time).
+    const victims = ['notification-service', 'geo-service'];
+    try {
+      for (let round = 0; round < SERVICE_ROUNDS; round += 1) {
+        const assignments = (await stored()) + WRITES_PER_ROUND / 5;
+        const batches = reported.size + WRITES_PER_ROUND / 5;
+        await waitFor(async () => (await stored()) >= assignments && reported.size >= batches, {
+          description: `assignments stored and batches answered before killing ${victims.join(', ')}`,
+          timeoutMs: 60_000,
+        });
+        await Promise.all(victims.map((victim) => services[victim].kill()));
+        await Promise.all(
+          victims.map(async (victim) => {
+            services[victim] = await startTestApp(victim, env);
+          }),
+        );
+      }
+      // Load goes on until the restarted services wrote again.
+      const assignments = (await stored()) + WRITES_PER_ROUND / 5;
+      const batches = reported.size + WRITES_PER_ROUND / 5;
+      await waitFor(async () => (await stored()) >= assignments && reported.size >= batches, {
+        description: 'assignments stored and batches answered after the last restart',
+        timeoutMs: 60_000,
+      });
+    } finally {
+      running = false;
+      await Promise.all(load);
+    }
+    redis.disconnect();
+
+    const rows = async (sql: string): Promise<string[]> =>
+      (await pg.query<{ id: string }>(sql, [agencyId])).rows.map((row) => row.id);
+    const assignments = await rows(
+      'SELECT assignment_id AS id FROM notify.assignments WHERE agency_id = $1',
+    );
+    const settled = await rows(
+      'SELECT assignment_id AS id FROM notify.assignments WHERE agency_id = $1 AND settled_at IS NOT NULL',
+    );
+    const audited = async (action: string, column: string): Promise<Set<string>> =>
+      new Set(
+        (
+          await pg.query<{ id: string }>(
+            `SELECT DISTINCT ${column} AS id FROM audit.entries
+              WHERE agency_id = $1 AND action = $2 AND outcome = 'success'`,
+            [agencyId, action],
+          )
+        ).rows.map((row) => row.id),
+      );
+    let gaps: Record<string, string[]> = {};
+    await waitFor(
+      async () => {
+        const escalated = await audited('command.escalation', 'object_id');
+        const cancelled = await audited('command.escalation_cancel', 'object_id');
+        const ingested = await audited('position.ingest', `entry->>'traceId'`);
+        gaps = {
+          'command.escalation': assignments.filter((id) => !escalated.has(id)),
+          'command.escalation_cancel': settled.filter((id) => !cancelled.has(id)),
+          'position.ingest': [...reported].filter((id) => !ingested.has(id)),
+        };
+        return Object.values(gaps).every((ids) => ids.length === 0);
+      },
+      { description: 'every committed change in the audit chain', timeoutMs: 60_000 },
+    ).catch(() => undefined);
+    expect(assignments.length).toBeGreaterThanOrEqual(
+      ((SERVICE_ROUNDS + 1) * WRITES_PER_ROUND) / 5,
+    );
+    expect(settled.length).toBeGreaterThan(0);
+    expect(reported.size).toBeGreaterThanOrEqual(((SERVICE_ROUNDS + 1) * WRITES_PER_ROUND) / 5);
+    expect(gaps).toEqual({
+      'command.escalation': [],
+      'command.escalation_cancel': [],
+      'position.ingest': [],
+    });
   }, 600_000);
 });
