@@ -80,6 +80,34 @@ describe('AuditRecorder against a Redis that goes away (private redis-server)', 
     }
   });
 
+  it('write(): entries written in one event-loop turn leave in one addBulk, each call resolving once its entry is queued', async () => {
+    const sut = new AuditRecorder({
+      service: 'ws-gateway',
+      redisUrl: redis.url,
+      keyPrefix,
+      logger,
+      entriesPerJob: 2,
+    });
+    try {
+      // Connected: a first entry reached the queue.
+      await sut.write(entry('ag-4', 0));
+      expect(await sut.flush()).toBe(true);
+
+      const ids = await Promise.all([1, 2, 3].map((i) => sut.write(entry('ag-4', i))));
+      // Resolved means queued; one write per entry would have made three single-entry jobs.
+      const jobs = await Promise.all(
+        [`${ids[0]}_${ids[1]}`, ids[2] ?? ''].map((id) => queue.getJob(id)),
+      );
+      expect(jobs.map((job) => job?.data.entries.map((stored) => stored.id))).toEqual([
+        [ids[0], ids[1]],
+        [ids[2]],
+      ]);
+      expect(sut.pending).toBe(0);
+    } finally {
+      await sut.close();
+    }
+  });
+
   it('buffers while Redis is down and delivers every entry after it returns', async () => {
     const sut = new AuditRecorder({
       service: 'api-gateway',
