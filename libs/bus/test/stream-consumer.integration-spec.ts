@@ -45,6 +45,39 @@ afterAll(async () => {
 });
 
 describe('StreamConsumer', () => {
+  it('handles the streams of one read side by side: a slow batch on one does not hold another', async () => {
+    const slow = 'side:slow';
+    const quick = 'side:quick';
+    // Both entries are there before the group reads, so its first read returns both streams.
+    const [held] = await publisher.publish(slow, testEnvelope({ index: 1 }));
+    await publisher.publish(quick, testEnvelope({ index: 2 }));
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const handled: string[] = [];
+    await startConsumer({
+      group: 'side',
+      consumer: 'c1',
+      streams: [slow, quick],
+      groupStartId: '0',
+      handler: async (_envelope: Envelope, delivery: Delivery) => {
+        if (delivery.stream === slow) {
+          await gate;
+        }
+        handled.push(delivery.stream);
+      },
+    });
+    try {
+      await waitFor(() => handled.includes(quick), {
+        description: 'the quick stream handled while the slow one waits',
+      });
+      expect(handled).toEqual([quick]);
+    } finally {
+      release();
+    }
+    await waitFor(() => handled.includes(slow), { description: 'the slow entry handled' });
+    expect(held).toBeDefined();
+  });
+
   it('delivers every entry to each group exactly once (two groups, three consumers each)', async () => {
     const stream = 'once:events';
     const seen = new Map<string, string[]>();

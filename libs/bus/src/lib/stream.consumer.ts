@@ -67,8 +67,9 @@ export interface ConsumerTuning {
   /** How often DLQ length and group lag are sampled for the gauges. Default 15,000 ms. */
   statsIntervalMs?: number;
   /**
-   * Entries of one batch handled at the same time. Default 1 (entries of a stream are handled in
-   * order); RPC request streams use more.
+   * Entries of one batch of a stream handled at the same time. Default 1 (entries of a stream are
+   * handled in order); RPC request streams use more. The streams of one read are handled side by
+   * side, each with this concurrency.
    */
   concurrency?: number;
 }
@@ -264,10 +265,19 @@ export class StreamConsumer {
           ...this.streams.map(({ key }) => key),
           ...this.streams.map(() => '>'),
         );
-        for (const [key, entries] of parseStreamsReply(reply)) {
-          const stream = this.streams.find((item) => item.key === key)?.stream ?? key;
-          await this.processBatch(key, stream, entries, () => 1);
-        }
+        // The streams of one read side by side: one stream's slow batch (a transaction per
+        // `assignment.created`) does not hold another's (the acks) until it ends. Each stream's
+        // entries keep their own order and concurrency; `orderKey`s are serialised by the transport.
+        await Promise.all(
+          parseStreamsReply(reply).map(([key, entries]) =>
+            this.processBatch(
+              key,
+              this.streams.find((item) => item.key === key)?.stream ?? key,
+              entries,
+              () => 1,
+            ),
+          ),
+        );
         if (this.outage) {
           this.outage = false;
           this.logger.log('stream reads recovered');
