@@ -18,11 +18,17 @@ const repoRoot = path.resolve(__dirname, '..', '..');
  * survives into the old generation: ingestion with 1,000 geofences measured 10,337 and 10,453
  * positions/s against 9,712 and 9,151 with the default, at 57 instead of 64-69 µs of CPU per fix
  * (docs/benchmarks.md, Geo, 2026-12-02). It costs up to about 100 MiB of memory.
+ *
+ * ws-gateway: `--max-semi-space-size=8` (MiB) caps the young generation, which a connection storm
+ * grows to its default maximum (about 64 MiB per process on Node 24) and V8 then keeps while the
+ * sockets sit idle: one gateway with 5,000 idle `/field` sockets read 35.8 KB of RSS per socket
+ * with the default and 20.9-21.6 KB with 8 (4: 20.6-21.6 KB; 16: 27.8 KB), 15 s after the last
+ * handshake (tools/bench/analysis/ws.md, 2026-12-07).
  */
 const services = Object.freeze(
   [
     { name: 'api-gateway', port: 3000, nodeOptions: [] },
-    { name: 'ws-gateway', port: 3001, nodeOptions: [] },
+    { name: 'ws-gateway', port: 3001, nodeOptions: ['--max-semi-space-size=8'] },
     { name: 'geo-service', port: 3002, nodeOptions: ['--max-semi-space-size=32'] },
     { name: 'audit-log-worker', port: 3003, nodeOptions: [] },
     { name: 'notification-service', port: 3004, nodeOptions: [] },
