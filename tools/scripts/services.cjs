@@ -21,9 +21,10 @@ const repoRoot = path.resolve(__dirname, '..', '..');
  *
  * ws-gateway: `--max-semi-space-size=8` (MiB) caps the young generation, which a connection storm
  * grows to its default maximum (about 64 MiB per process on Node 24) and V8 then keeps while the
- * sockets sit idle: one gateway with 5,000 idle `/field` sockets read 35.8 KB of RSS per socket
- * with the default and 20.9-21.6 KB with 8 (4: 20.6-21.6 KB; 16: 27.8 KB), 15 s after the last
- * handshake (tools/bench/analysis/ws.md, 2026-12-07).
+ * sockets sit idle: one gateway with 5,000 idle `/field` sockets read 34.7 KB of RSS per socket
+ * with the default and 23.2-26.9 KB with 8, 15 s after the last handshake, in runs on a quiet
+ * machine (loaded: 35.8 against 21.3 KB; 4 MiB 20.7-21.9, 16 MiB 28.4), with no measurable cost
+ * in CPU per unicast (tools/bench/analysis/ws.md, 2026-12-07).
  */
 const services = Object.freeze(
   [
