@@ -1,11 +1,20 @@
-import { startRedisServer, type RedisServerHandle } from '@gad/testing';
+import { redisClientFromUrl } from '@gad/platform';
+import {
+  startRedisCluster,
+  startRedisServer,
+  waitFor,
+  type RedisClusterHandle,
+  type RedisServerHandle,
+} from '@gad/testing';
 import { ADMIN, IdentityTestApp } from './identity-test-app';
 
 /**
  * The guard reads a session's deny-list entry in the same Redis command that takes the user's
- * rate-limit token; while Redis does not answer, PostgreSQL decides. Against a private
- * redis-server that the test stops: a logged-out session's access token stays refused and the
- * user's other session is still served.
+ * rate-limit token (two pipelined commands on a Redis Cluster, where the keys lie in different
+ * slots); while Redis does not answer, PostgreSQL decides. Against a private redis-server that the
+ * test stops, and a private 6-node cluster: a logged-out session's access token stays refused,
+ * the user's other session is still served, and on the cluster the user's bucket is in Redis
+ * (shared by every instance), not in the instance's memory.
  */
 describe('api-gateway session check while Redis is down', () => {
   let redisServer: RedisServerHandle;
@@ -48,5 +57,51 @@ describe('api-gateway session check while Redis is down', () => {
     });
     const served = await gw.send('GET', '/v1/me', { token: staying.accessToken });
     expect(served.status).toBe(200);
+
+    // Redis back: the gateway is ready again before the app closes.
+    await redisServer.start();
+    await waitFor(async () => (await gw.send('GET', '/health/ready')).status === 200, {
+      description: 'api-gateway ready again',
+      timeoutMs: 20_000,
+    });
+  }, 45_000);
+});
+
+describe('api-gateway session check on a Redis Cluster', () => {
+  let cluster: RedisClusterHandle;
+  let gw: IdentityTestApp;
+
+  beforeAll(async () => {
+    cluster = await startRedisCluster();
+    gw = await IdentityTestApp.start({ REDIS_URL: cluster.url });
+  }, 90_000);
+
+  afterAll(async () => {
+    await gw?.close();
+    await cluster?.stop();
+  }, 60_000);
+
+  it('refuses a revoked session and keeps the user rate limit in the cluster', async () => {
+    const leaving = (await gw.login(ADMIN.username, ADMIN.password)).body;
+    const staying = (await gw.login(ADMIN.username, ADMIN.password)).body;
+    expect((await gw.send('POST', '/v1/auth/logout', { token: leaving.accessToken })).status).toBe(
+      204,
+    );
+
+    const revoked = await gw.send('GET', '/v1/me', { token: leaving.accessToken });
+    expect({ status: revoked.status, code: revoked.body['code'] }).toEqual({
+      status: 401,
+      code: 'session_revoked',
+    });
+    const me = await gw.send<{ id: string }>('GET', '/v1/me', { token: staying.accessToken });
+    expect(me.status).toBe(200);
+
+    const redis = redisClientFromUrl(cluster.url, { maxRetriesPerRequest: 20 });
+    try {
+      const bucket = `${gw.config.REDIS_KEY_PREFIX}rl:user:${ADMIN.agencyId}:${me.body.id}`;
+      expect(await redis.exists(bucket)).toBe(1);
+    } finally {
+      redis.disconnect();
+    }
   }, 30_000);
 });

@@ -111,6 +111,12 @@ export class RateLimitService {
   private readonly perUser: Bucket;
   private readonly perSession: Bucket;
   private readonly insurance = new MemoryBuckets();
+  /**
+   * A Redis Cluster refuses a script whose keys lie in different slots (`CROSSSLOT`), and a user's
+   * bucket and a session's deny-list entry do: there the two go as two commands in one pipelined
+   * write (auto-pipelining), elsewhere as one script.
+   */
+  private readonly oneCommand: boolean;
 
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
@@ -126,6 +132,7 @@ export class RateLimitService {
         lua: TOKEN_BUCKET_SCRIPT,
       });
     }
+    this.oneCommand = (redis as { isCluster?: unknown }).isCluster !== true;
     const windowMs = config.RATE_LIMIT_WINDOW_SECONDS * 1000;
     this.perIp = { prefix: 'rl:ip', capacity: config.RATE_LIMIT_IP_POINTS, windowMs };
     this.perUser = { prefix: 'rl:user', capacity: config.RATE_LIMIT_USER_POINTS, windowMs };
@@ -138,11 +145,23 @@ export class RateLimitService {
 
   /**
    * The per-user limit; with `deniedKey` (the deny-list key of the token's session) the same Redis
-   * command also answers whether that key exists, so a request with a session costs one command.
+   * command also answers whether that key exists, so a request with a session costs one command
+   * (two pipelined on a Redis Cluster).
    */
   async consumeUser(agencyId: string, userId: string, deniedKey?: string): Promise<UserDecision> {
-    const taken = await this.take(this.perUser, `${agencyId}:${userId}`, deniedKey);
-    return { decision: this.decide(taken, 'user'), revoked: taken.revoked };
+    const key = `${agencyId}:${userId}`;
+    if (!deniedKey || this.oneCommand) {
+      const taken = await this.take(this.perUser, key, deniedKey);
+      return { decision: this.decide(taken, 'user'), revoked: taken.revoked };
+    }
+    const [taken, revoked] = await Promise.all([
+      this.take(this.perUser, key),
+      this.redis.exists(deniedKey).then(
+        (found) => found === 1,
+        () => undefined,
+      ),
+    ]);
+    return { decision: this.decide(taken, 'user'), revoked };
   }
 
   /** Token refreshes of one session (they are not limited per IP: see the edge hook). */
