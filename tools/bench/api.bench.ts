@@ -258,6 +258,8 @@ async function dropPrefix(redisUrl: string, prefix: string): Promise<void> {
 /** An api-gateway of the bench in its own throwaway database and Redis prefix. */
 interface Gateway {
   process: ServiceProcess;
+  /** The geo-service beside it: an incident create looks up its named zone there (as deployed). */
+  geo: ServiceProcess;
   database: TestDatabase;
   prefix: string;
   token: string;
@@ -272,6 +274,18 @@ async function startGateway(
   extraEnv: Record<string, string>,
 ): Promise<Gateway> {
   const jwt = createTestKeyPair();
+  // As deployed: POST /v1/incidents asks geo-service for the zone at the incident's location
+  // (ZONE_LOOKUP_TIMEOUT_MS); without one, creates would wait for the lookup's deadline.
+  const geo = await startServiceProcess({
+    app: 'geo-service',
+    env: {
+      DATABASE_URL: database.url,
+      REDIS_URL: redisUrl,
+      REDIS_KEY_PREFIX: prefix,
+      LOG_LEVEL: 'warn',
+    },
+    readyTimeoutMs: 60_000,
+  });
   const gateway = await startServiceProcess({
     app: 'api-gateway',
     env: {
@@ -299,6 +313,7 @@ async function startGateway(
   const { accessToken } = (await login.json()) as { accessToken: string };
   return {
     process: gateway,
+    geo,
     database,
     prefix,
     token: accessToken,
@@ -503,7 +518,10 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     }
   } finally {
     bare?.stop();
-    for (const gateway of gateways) await gateway.process.stop();
+    for (const gateway of gateways) {
+      await gateway.process.stop();
+      await gateway.geo.stop();
+    }
     await admin?.end().catch(() => undefined);
     for (const database of databases) await database.drop();
     for (const prefix of prefixes) await dropPrefix(redisUrl, prefix);
@@ -548,7 +566,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     `Command: \`node tools/bench/run.mjs api${args.length ? ` ${args.join(' ')}` : ''}\` (\`npm run bench -- api\`, after \`node tools/scripts/build.mjs\`). Whole run ${fmt(totalSeconds, 0)} s.`,
     `Recorded ${new Date().toISOString()} on ${machine()}, load average ${fmt(loadBefore, 1)} at the start and ${fmt(loadavg()[0], 1)} at the end, Node ${process.version}, PostgreSQL ${pgVersion}, Redis on loopback; the bench, the servers, PostgreSQL and Redis share the machine (and it is shared with other work).`,
     '',
-    `Method: a throwaway database (cloned from \`gad_test\`, dropped afterwards) with ${flags.seed.map((n) => n.toLocaleString('en')).join(', then ')} seeded incidents of the agency (the runs repeat at each count); the built api-gateway runs as a process (\`LOG_LEVEL=warn\`, edge limits raised and the concurrency limit fixed so no request is shed), with a dispatcher token. autocannon, ${flags.connections} connections at a fixed ${flags.rate} req/s for ${flags.seconds} s per run, after ${flags.warmup} s of unrecorded load per server and route: \`POST /v1/incidents\` (one transaction: incident, timeline entry, the request's audit entry and the event as outbox rows in one INSERT; the relay then moves the event to its stream and the entry to the BullMQ queue \`audit\`) and \`GET /v1/incidents\` (first page of 50, newest first). The baseline is a bare Fastify + pg process (pool of 10, no auth, validation, audit, rate limit or relay) running the same statements. p50/p95/p99 are per-response times of successful answers. CPU per request is the CPU time (/proc) of the server process and of its PostgreSQL backends (\`pg_stat_activity\` by database and \`application_name\`) during the run, divided by the answers; Redis's CPU is not counted (the Redis server is shared with other work).${compareAudit ? ` Audit budget (issue #19): a second api-gateway of the same build, in its own throwaway database and Redis prefix, runs with \`tools/bench/${WITHOUT_AUDIT_PRELOAD}\` preloaded (\`NODE_OPTIONS=--require\`, that process only), which makes the audit interceptor pass requests straight to their handler: the same POST without the request's audit entry (no entry built, validated or serialised, no outbox row, nothing for the relay to add to BullMQ). Nothing in the apps can switch auditing off. The two POST runs alternate ${rounds} times (with/without, then without/with, ...), each side's samples and CPU pooled; the bench fails unless the gateway with audit has \`incident.create\` entries in its outbox and the one without has none.` : ''}`,
+    `Method: a throwaway database (cloned from \`gad_test\`, dropped afterwards) with ${flags.seed.map((n) => n.toLocaleString('en')).join(', then ')} seeded incidents of the agency (the runs repeat at each count); the built api-gateway runs as a process beside a built geo-service (which answers each create's zone lookup, as deployed) (\`LOG_LEVEL=warn\`, edge limits raised and the concurrency limit fixed so no request is shed), with a dispatcher token. autocannon, ${flags.connections} connections at a fixed ${flags.rate} req/s for ${flags.seconds} s per run, after ${flags.warmup} s of unrecorded load per server and route: \`POST /v1/incidents\` (one transaction: incident, timeline entry, the request's audit entry and the event as outbox rows in one INSERT; the relay then moves the event to its stream and the entry to the BullMQ queue \`audit\`) and \`GET /v1/incidents\` (first page of 50, newest first). The baseline is a bare Fastify + pg process (pool of 10, no auth, validation, audit, rate limit or relay) running the same statements. p50/p95/p99 are per-response times of successful answers. CPU per request is the CPU time (/proc) of the server process and of its PostgreSQL backends (\`pg_stat_activity\` by database and \`application_name\`) during the run, divided by the answers; Redis's CPU and geo-service's (the zone lookup) are not counted (the Redis server is shared with other work).${compareAudit ? ` Audit budget (issue #19): a second api-gateway of the same build, in its own throwaway database and Redis prefix, runs with \`tools/bench/${WITHOUT_AUDIT_PRELOAD}\` preloaded (\`NODE_OPTIONS=--require\`, that process only), which makes the audit interceptor pass requests straight to their handler: the same POST without the request's audit entry (no entry built, validated or serialised, no outbox row, nothing for the relay to add to BullMQ). Nothing in the apps can switch auditing off. The two POST runs alternate ${rounds} times (with/without, then without/with, ...), each side's samples and CPU pooled; the bench fails unless the gateway with audit has \`incident.create\` entries in its outbox and the one without has none.` : ''}`,
     '',
     table(rows),
     '',
