@@ -16,6 +16,7 @@ export * from './realtime/dispatch-namespace';
 export * from './jobs/audit-entry.schema';
 export * from './http/audit.schema';
 export * from './rpc/audit.schema';
+export * from './rpc/rpc-audit.schema';
 export * from './events/audit-checkpoint/v1';
 export * from './http/positions.schema';
 export * from './http/geofences.schema';

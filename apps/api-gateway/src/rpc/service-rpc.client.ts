@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { metrics } from '@opentelemetry/api';
+import { forwardedAuditOptions } from '@gad/audit';
 import { BusClient, RpcRemoteError, RpcTimeoutError } from '@gad/bus';
 import {
   BrokenCircuitError,
@@ -124,6 +125,8 @@ export class ServiceRpcClient {
           timeoutMs: options.timeoutMs ?? this.config.RPC_TIMEOUT_MS,
           agencyId: user.agencyId,
           actor: { kind: 'user', id: user.sub, roles: user.roles },
+          // A change's entry is recorded by the service in the change's transaction (ADR 0021).
+          ...forwardedAuditOptions(),
         }),
       );
       return replySchema.parse(reply);

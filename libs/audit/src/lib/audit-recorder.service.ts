@@ -92,6 +92,8 @@ export interface AuditRecordInput {
   details?: Record<string, unknown>;
   id?: string;
   occurredAt?: Date;
+  /** The service the entry is of, when not the recorder's own (an entry forwarded over RPC). */
+  service?: string;
 }
 
 /** Thrown synchronously by {@link AuditRecorder.record} when an entry cannot be valid (a caller bug). */
@@ -206,6 +208,16 @@ export class AuditRecorder implements OnApplicationShutdown {
         description: 'Audit entries waiting in memory for Redis',
       })
       .addCallback((result) => result.observe(this.buffer.length));
+  }
+
+  /** Whether entries recorded inside a `UnitOfWork` transaction commit with it (an outbox). */
+  get recordsInTransactions(): boolean {
+    return this.options.outbox !== undefined;
+  }
+
+  /** The entry `input` becomes (validated, redacted), without recording it. */
+  entryOf(input: AuditRecordInput): AuditEntry {
+    return this.toEntry(input);
   }
 
   /** Entries waiting in memory. */
@@ -452,7 +464,7 @@ export class AuditRecorder implements OnApplicationShutdown {
       occurredAt: occurredAt.toISOString(),
       agencyId: input.agencyId,
       actor: input.actor,
-      service: this.options.service,
+      service: input.service ?? this.options.service,
       action: input.action,
       outcome: input.outcome ?? 'success',
     };

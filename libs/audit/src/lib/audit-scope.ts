@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { RpcAudit } from '@gad/contracts';
 
 /** What one audited request (or socket command) gathers while its handler runs. */
 export interface RequestAuditScope {
@@ -7,6 +8,13 @@ export interface RequestAuditScope {
   objectId?: string;
   /** Outbox inserts of entries recorded during the request: awaited before it is answered. */
   readonly writes: Set<Promise<void>>;
+  /**
+   * A change request's entry for a service to record with the change it makes over RPC (envelope
+   * `audit`); undefined once the entry is recorded (docs/adr/0021).
+   */
+  forward?: () => RpcAudit | undefined;
+  /** The serving service recorded the forwarded entry: the request does not record it again. */
+  forwarded?: (entryId: string) => void;
 }
 
 export const requestAuditScope = new AsyncLocalStorage<RequestAuditScope>();
@@ -28,4 +36,18 @@ export function describeChange(
       scope.objectId = objectId;
     }
   }
+}
+
+/**
+ * RPC request options that hand the current request's audit entry to the serving service, which
+ * records it in the transaction of the change (docs/adr/0021): spread them into `bus.request()`.
+ * Empty outside an audited change request (reads, events, jobs) or once its entry is recorded.
+ */
+export function forwardedAuditOptions(): {
+  audit?: RpcAudit;
+  onAuditRecorded?: (entryId: string) => void;
+} {
+  const scope = requestAuditScope.getStore();
+  const audit = scope?.forward?.();
+  return audit ? { audit, onAuditRecorded: (entryId) => scope?.forwarded?.(entryId) } : {};
 }

@@ -7,8 +7,13 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { isSpanContextValid, trace } from '@opentelemetry/api';
-import { runInTransaction, withTransactionObserver, type TransactionObserver } from '@gad/bus';
-import { uuidv7, type Actor, type AuditOutcome } from '@gad/contracts';
+import {
+  BusContext,
+  runInTransaction,
+  withTransactionObserver,
+  type TransactionObserver,
+} from '@gad/bus';
+import { uuidv7, type Actor, type AuditOutcome, type RpcAudit } from '@gad/contracts';
 import { createLogger } from '@gad/observability';
 import { Observable, from, throwError } from 'rxjs';
 import { catchError, concatMap, mergeMap } from 'rxjs/operators';
@@ -84,6 +89,12 @@ export class AuditInterceptor implements NestInterceptor {
       context.getHandler(),
       context.getClass(),
     ]);
+    if (context.getType() === 'rpc') {
+      const forwarded = this.fromRpc(context);
+      if (forwarded) {
+        return this.recordForwarded(forwarded.ctx, forwarded.audit, next);
+      }
+    }
     const pending = options?.skip
       ? undefined
       : context.getType() === 'http'
@@ -122,6 +133,25 @@ export class AuditInterceptor implements NestInterceptor {
           },
         }
       : {};
+    if (pending.mutating) {
+      // A change another service makes over RPC carries this entry and commits it (ADR 0021).
+      scope.forward = () => {
+        if (written || done) {
+          return undefined;
+        }
+        const input = this.inputOf(pending, scope, id, 'success', undefined);
+        try {
+          const entry = this.recorder.entryOf(input) as RpcAudit['entry'];
+          return { entry, captureResult: pending.captureResult, idParam: pending.idParam };
+        } catch (error) {
+          this.logInvalid(input, error);
+          return undefined;
+        }
+      };
+      scope.forwarded = () => {
+        written = true;
+      };
+    }
     let done = false;
     const finish = async (outcome: AuditOutcome, result?: unknown, reason?: string) => {
       // Entries the handler recorded outside a transaction are durable before the answer too.
@@ -158,6 +188,80 @@ export class AuditInterceptor implements NestInterceptor {
           ),
         ).pipe(mergeMap(() => throwError(() => error)));
       }),
+    );
+  }
+
+  /** The bus context and forwarded entry of an RPC request that carries one (envelope `audit`). */
+  private fromRpc(context: ExecutionContext): { ctx: BusContext; audit: RpcAudit } | undefined {
+    const ctx = context.switchToRpc().getContext<unknown>();
+    if (!(ctx instanceof BusContext) || !this.recorder.recordsInTransactions) {
+      return undefined;
+    }
+    const audit = ctx.getEnvelope().audit;
+    return audit ? { ctx, audit } : undefined;
+  }
+
+  /**
+   * Serving side of a change forwarded over RPC: the caller's entry commits with the first unit of
+   * work the handler commits, completed with the before and after images (`describeChange`, or the
+   * work's result as `after`), and the reply says so. A handler that commits nothing (a refusal, a
+   * failure, a read) records nothing: the caller records the request's outcome itself.
+   */
+  private recordForwarded(
+    ctx: BusContext,
+    audit: RpcAudit,
+    next: CallHandler,
+  ): Observable<unknown> {
+    const scope: RequestAuditScope = { writes: new Set() };
+    const { entry } = audit;
+    const pending: Pending = {
+      base: {
+        ...entry,
+        occurredAt: new Date(entry.occurredAt),
+        // Redacted already; the images of the change are completed here.
+        changes: undefined,
+      },
+      captureResult: audit.captureResult,
+      idParam: audit.idParam,
+      mutating: true,
+    };
+    if (entry.changes) {
+      scope.changes = entry.changes;
+    }
+    let recorded = false;
+    let inAttempt = false;
+    const observer: TransactionObserver = {
+      beforeCommit: (tx, result) => {
+        inAttempt = false;
+        if (recorded) {
+          return;
+        }
+        const input = this.inputOf(pending, scope, entry.id, 'success', result);
+        try {
+          runInTransaction(tx, () => this.recorder.record(input));
+          inAttempt = true;
+        } catch (error) {
+          this.logInvalid(input, error);
+        }
+      },
+      afterCommit: () => {
+        if (inAttempt && !recorded) {
+          recorded = true;
+          ctx.markAuditRecorded(entry.id);
+        }
+      },
+    };
+    const settled = () => Promise.all([...scope.writes]);
+    return new Observable<unknown>((subscriber) =>
+      requestAuditScope.run(scope, () =>
+        withTransactionObserver(observer, () => next.handle().subscribe(subscriber)),
+      ),
+    ).pipe(
+      concatMap(async (value) => {
+        await settled();
+        return value;
+      }),
+      catchError((error: unknown) => from(settled()).pipe(mergeMap(() => throwError(() => error)))),
     );
   }
 

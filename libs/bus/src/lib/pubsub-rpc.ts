@@ -10,7 +10,13 @@ import {
   type BusLogger,
   type RedisConnection,
 } from './redis-connection';
-import type { RpcReply, RpcRequestOptions } from './rpc.client';
+import {
+  auditWatchOf,
+  noteAudited,
+  type AuditWatch,
+  type RpcReply,
+  type RpcRequestOptions,
+} from './rpc.client';
 import { withTraceparent } from './trace-propagation';
 
 /*
@@ -213,6 +219,7 @@ interface Pending {
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
   timer: NodeJS.Timeout;
+  audit?: AuditWatch;
 }
 
 /** Sentinel: no live instance serves the service over pub/sub (the caller uses the stream). */
@@ -268,6 +275,7 @@ export class PubSubRpcClient {
         type: pattern,
         agencyId: options.agencyId ?? 'system',
         actor: options.actor ?? { kind: 'service', id: this.options.instanceId },
+        ...(options.audit ? { audit: options.audit } : {}),
         data,
       }),
     );
@@ -277,7 +285,7 @@ export class PubSubRpcClient {
         this.pending.delete(envelope.id);
         reject(new RpcTimeoutError(service, pattern, timeoutMs));
       }, timeoutMs);
-      this.pending.set(envelope.id, { resolve, reject, timer });
+      this.pending.set(envelope.id, { resolve, reject, timer, audit: auditWatchOf(options) });
     });
     for (const instanceId of candidates) {
       let receivers: number;
@@ -388,6 +396,7 @@ export class PubSubRpcClient {
     this.pending.delete(correlationId);
     clearTimeout(call.timer);
     if (reply?.ok) {
+      noteAudited(call.audit, reply);
       call.resolve(reply.data);
     } else {
       call.reject(

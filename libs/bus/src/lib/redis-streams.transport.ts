@@ -274,13 +274,11 @@ export class RedisStreamsTransport
         error: { code: 'pattern_not_found', message: `no handler for ${envelope.type}` },
       };
     } else {
+      const ctx = new BusContext([envelope, delivery]);
       try {
-        const data = await this.invoke(
-          handler,
-          envelope.data,
-          new BusContext([envelope, delivery]),
-        );
-        reply = { ok: true, data: data ?? null };
+        const data = await this.invoke(handler, envelope.data, ctx);
+        const audited = ctx.getAuditRecorded();
+        reply = { ok: true, data: data ?? null, ...(audited ? { audited } : {}) };
       } catch (error) {
         reply = { ok: false, error: toRpcError(error) };
         if (reply.error.code === 'internal_error') {

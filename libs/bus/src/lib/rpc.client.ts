@@ -1,4 +1,4 @@
-import { createEnvelope, isStableErrorCode, type Actor } from '@gad/contracts';
+import { createEnvelope, isStableErrorCode, type Actor, type RpcAudit } from '@gad/contracts';
 import type { Redis } from 'ioredis';
 import { busInstruments } from './bus.metrics';
 import { BusClosedError, RpcRemoteError, RpcTimeoutError } from './bus.exception';
@@ -18,7 +18,13 @@ import { withTraceparent } from './trace-propagation';
 
 /** What a responder writes to the caller's reply stream (`reply` field, JSON). */
 export type RpcReply =
-  { ok: true; data: unknown } | { ok: false; error: { code: string; message: string } };
+  | {
+      ok: true;
+      data: unknown;
+      /** The id of the request's `audit` entry, when the handler recorded it with its change. */
+      audited?: string;
+    }
+  | { ok: false; error: { code: string; message: string } };
 
 export interface RpcRequestOptions {
   /** Deadline from now. Default: the client's `defaultTimeoutMs` (5,000 ms). */
@@ -27,6 +33,10 @@ export interface RpcRequestOptions {
   agencyId?: string;
   /** Envelope `actor`. Default `{ kind: 'service', id: <instanceId> }`. */
   actor?: Actor;
+  /** Envelope `audit`: the request's entry, for the serving service to record with its change. */
+  audit?: RpcAudit;
+  /** Called before the result resolves when the serving service recorded `audit` (docs/adr/0021). */
+  onAuditRecorded?: (entryId: string) => void;
 }
 
 export interface RpcClientOptions {
@@ -47,6 +57,28 @@ interface PendingCall {
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
   timer: NodeJS.Timeout;
+  /** The `audit` entry's id and who to tell when the reply says it was recorded. */
+  audit?: AuditWatch;
+}
+
+/** What a caller waits to learn about the `audit` entry it sent. */
+export interface AuditWatch {
+  entryId: string;
+  recorded: (entryId: string) => void;
+}
+
+/** The {@link AuditWatch} of a request's options, if it carries an entry someone watches. */
+export function auditWatchOf(options: RpcRequestOptions): AuditWatch | undefined {
+  return options.audit && options.onAuditRecorded
+    ? { entryId: options.audit.entry.id, recorded: options.onAuditRecorded }
+    : undefined;
+}
+
+/** Tells the caller its `audit` entry was recorded, when the reply says so for that entry. */
+export function noteAudited(watch: AuditWatch | undefined, reply: RpcReply | undefined): void {
+  if (watch && reply?.ok && reply.audited === watch.entryId) {
+    watch.recorded(watch.entryId);
+  }
 }
 
 /**
@@ -89,6 +121,7 @@ export class RpcClient {
         type: pattern,
         agencyId: options.agencyId ?? 'system',
         actor: options.actor ?? { kind: 'service', id: this.options.instanceId },
+        ...(options.audit ? { audit: options.audit } : {}),
         data,
       }),
     );
@@ -97,7 +130,7 @@ export class RpcClient {
         this.pending.delete(envelope.id);
         reject(new RpcTimeoutError(service, pattern, timeoutMs));
       }, timeoutMs);
-      this.pending.set(envelope.id, { resolve, reject, timer });
+      this.pending.set(envelope.id, { resolve, reject, timer, audit: auditWatchOf(options) });
     });
     // Not awaited: the deadline bounds the caller's wait even while Redis holds the XADD, and the
     // result is returned (so handled) before its timer can reject it. A failed send settles it.
@@ -216,6 +249,7 @@ export class RpcClient {
     this.pending.delete(correlationId);
     clearTimeout(call.timer);
     if (reply.ok) {
+      noteAudited(call.audit, reply);
       call.resolve(reply.data);
     } else {
       call.reject(

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { num, text, timestamp } from '../primitives/primitives.schema';
 import { UUID_V7_PATTERN, uuidv7 } from './uuidv7';
+import { actorSchema, type Actor } from './actor.schema';
+import { rpcAuditSchema, type RpcAudit } from '../rpc/rpc-audit.schema';
 
 /** W3C Trace Context `traceparent` header value. */
 export const traceparentSchema = text().regex(
@@ -8,12 +10,7 @@ export const traceparentSchema = text().regex(
   'must be a W3C traceparent',
 );
 
-export const actorSchema = z.object({
-  kind: z.enum(['user', 'service', 'device', 'system']),
-  id: text().min(1).max(200),
-  roles: z.array(text()).optional(),
-});
-export type Actor = z.infer<typeof actorSchema>;
+export { actorSchema, type Actor } from './actor.schema';
 
 /**
  * Every message on a stream travels in this envelope. `id` is the idempotency key: consumers
@@ -27,6 +24,11 @@ export const envelopeSchema = z.object({
   agencyId: text().min(1).max(100),
   actor: actorSchema,
   traceparent: traceparentSchema.optional(),
+  /**
+   * RPC requests of a change only: the audit entry of the request that caused it, recorded by the
+   * serving service in the transaction of the change (docs/adr/0021). Absent on events and reads.
+   */
+  audit: rpcAuditSchema.optional(),
   data: z.unknown(),
 });
 export type Envelope<TData = unknown> = Omit<z.infer<typeof envelopeSchema>, 'data'> & {
@@ -42,6 +44,7 @@ export interface NewEnvelope<TData> {
   traceparent?: string;
   occurredAt?: Date;
   id?: string;
+  audit?: RpcAudit;
 }
 
 export function createEnvelope<TData>(input: NewEnvelope<TData>): Envelope<TData> {
@@ -54,6 +57,7 @@ export function createEnvelope<TData>(input: NewEnvelope<TData>): Envelope<TData
     agencyId: input.agencyId,
     actor: input.actor,
     ...(input.traceparent ? { traceparent: input.traceparent } : {}),
+    ...(input.audit ? { audit: input.audit } : {}),
     data: input.data,
   };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { anyText, text } from '../primitives/primitives.schema';
-import { actorSchema } from '../envelope/envelope.schema';
+import { actorSchema } from '../envelope/actor.schema';
 import { UUID_V7_PATTERN } from '../envelope/uuidv7';
 
 /** Outcome of an audited action (NIST AU-3 "outcome"). */
