@@ -48,9 +48,6 @@ export class AppModule {
           redisUrl: config.REDIS_URL,
           keyPrefix: config.REDIS_KEY_PREFIX,
           outbox: true,
-          // Records the entry of a change api-gateway forwards over RPC (envelope `audit`) in the
-          // change's transaction.
-          interceptAll: true,
         }),
         RetentionModule,
         UnitsModule,

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { AuditInterceptor } from '@gad/audit';
 import { connectBusTransport } from '@gad/bus';
 import { exitOnConfigError, type EnvSource } from '@gad/config';
 import { GEO_RPC_SERVICE, Streams } from '@gad/contracts';
@@ -29,19 +30,24 @@ export async function startGeoService(
     handleSignals: options.handleSignals,
     env: options.env,
     configure: async (app) => {
-      await connectBusTransport(app, {
-        redis: config.REDIS_URL,
-        prefix: config.REDIS_KEY_PREFIX,
-        service: GEO_RPC_SERVICE,
-        consumer: instanceId,
-        streams: [Streams.GeoPositions, Streams.DispatchEvents],
-        // Entries are handled concurrently and merged into ingestion batches (IngestBatcher).
-        concurrency: config.INGEST_CONCURRENCY,
-        batchSize: Math.max(100, config.INGEST_CONCURRENCY),
-        rpc: true,
-        // Reads (nearest, tracks, geofences) also over pub/sub request/reply (docs/adr/0024).
-        pubsub: true,
-      });
+      await connectBusTransport(
+        app,
+        {
+          redis: config.REDIS_URL,
+          prefix: config.REDIS_KEY_PREFIX,
+          service: GEO_RPC_SERVICE,
+          consumer: instanceId,
+          streams: [Streams.GeoPositions, Streams.DispatchEvents],
+          // Entries are handled concurrently and merged into ingestion batches (IngestBatcher).
+          concurrency: config.INGEST_CONCURRENCY,
+          batchSize: Math.max(100, config.INGEST_CONCURRENCY),
+          rpc: true,
+          // Reads (nearest, tracks, geofences) also over pub/sub request/reply (docs/adr/0024).
+          pubsub: true,
+        },
+        // A change api-gateway forwards records its request's audit entry in its transaction.
+        [app.get(AuditInterceptor)],
+      );
     },
   });
 }

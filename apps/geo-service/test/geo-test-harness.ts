@@ -1,4 +1,5 @@
 import type { Envelope } from '@gad/contracts';
+import { OutboxRelay, OutboxWriter, UnitOfWork } from '@gad/bus';
 import { createDataSource, Database, initializeDataSource, type Clock } from '@gad/platform';
 import { createTestDatabase, type TestDatabase } from '@gad/testing';
 import type { DataSource } from 'typeorm';
@@ -97,7 +98,17 @@ export async function createGeoHarness(env: Record<string, string> = {}): Promis
     clock,
     sink,
     positions,
-    geofences: new GeofencesService(geofencesRepository, clock, config),
+    geofences: new GeofencesService(
+      geofencesRepository,
+      // No relay runs here: these changes carry no audit entry, so nothing is nudged.
+      new UnitOfWork(
+        database,
+        new OutboxWriter(GEO_SCHEMA),
+        new OutboxRelay({ runner: database, redis: 'redis://127.0.0.1:1', schema: GEO_SCHEMA }),
+      ),
+      clock,
+      config,
+    ),
     dwell: new GeofenceDwellService(geofencesRepository, new GeoOutbox(), clock, config),
     nearest: new NearestService(new NearestRepository(database), clock, config),
     units: new UnitsService(new UnitsRepository(database)),

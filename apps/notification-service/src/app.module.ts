@@ -58,9 +58,6 @@ export class AppModule {
           keyPrefix: config.REDIS_KEY_PREFIX,
           // Entries in the outbox, in the transaction of their change (docs/adr/0021).
           outbox: true,
-          // Records the entry of a change api-gateway forwards over RPC (envelope `audit`) in the
-          // change's transaction.
-          interceptAll: true,
         }),
         // Global: the commands and the escalation ladder write events into it.
         OutboxModule.forSchema(NOTIFY_SCHEMA, { pollIntervalMs: config.OUTBOX_POLL_MS }),

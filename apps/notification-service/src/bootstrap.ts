@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { AuditInterceptor } from '@gad/audit';
 import { connectBusTransport } from '@gad/bus';
 import { exitOnConfigError, type EnvSource } from '@gad/config';
 import { NOTIFY_RPC_SERVICE, Streams } from '@gad/contracts';
@@ -35,16 +36,21 @@ export async function startNotificationService(
     handleSignals: options.handleSignals,
     env: options.env,
     configure: async (app) => {
-      await connectBusTransport(app, {
-        redis: config.REDIS_URL,
-        prefix: config.REDIS_KEY_PREFIX,
-        service: NOTIFY_RPC_SERVICE,
-        consumer: instanceId,
-        streams: [Streams.DispatchEvents, Streams.GeoEvents, Streams.FieldAcks],
-        concurrency: config.CONSUMER_CONCURRENCY,
-        batchSize: Math.max(100, config.CONSUMER_CONCURRENCY),
-        rpc: true,
-      });
+      await connectBusTransport(
+        app,
+        {
+          redis: config.REDIS_URL,
+          prefix: config.REDIS_KEY_PREFIX,
+          service: NOTIFY_RPC_SERVICE,
+          consumer: instanceId,
+          streams: [Streams.DispatchEvents, Streams.GeoEvents, Streams.FieldAcks],
+          concurrency: config.CONSUMER_CONCURRENCY,
+          batchSize: Math.max(100, config.CONSUMER_CONCURRENCY),
+          rpc: true,
+        },
+        // A change api-gateway forwards records its request's audit entry in its transaction.
+        [app.get(AuditInterceptor)],
+      );
     },
   });
 }

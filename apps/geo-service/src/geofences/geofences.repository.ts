@@ -117,8 +117,9 @@ export class GeofencesRepository {
     return rows[0];
   }
 
-  async insert(fence: NewGeofence): Promise<void> {
-    await queryRows(this.pool, {
+  /** `client`: the unit of work's transaction (the change commits with its audit entry). */
+  async insert(fence: NewGeofence, client: Pool | PoolClient = this.pool): Promise<void> {
+    await queryRows(client, {
       name: 'geo_geofence_insert_v1',
       text: INSERT,
       values: [
@@ -161,8 +162,12 @@ export class GeofencesRepository {
     return rows[0];
   }
 
-  async findById(agencyId: string, id: string): Promise<GeofenceRow | undefined> {
-    const rows = await queryRows<GeofenceRow>(this.pool, {
+  async findById(
+    agencyId: string,
+    id: string,
+    client: Pool | PoolClient = this.pool,
+  ): Promise<GeofenceRow | undefined> {
+    const rows = await queryRows<GeofenceRow>(client, {
       name: 'geo_geofence_select_one_v1',
       text: SELECT_ONE,
       values: [agencyId, id],
@@ -183,9 +188,14 @@ export class GeofencesRepository {
   }
 
   /** `ok: false` without `currentVersion` when the fence does not exist. */
-  async update(agencyId: string, id: string, changes: GeofenceChanges): Promise<UpdateOutcome> {
+  async update(
+    agencyId: string,
+    id: string,
+    changes: GeofenceChanges,
+    client: Pool | PoolClient = this.pool,
+  ): Promise<UpdateOutcome> {
     const value = <T>(change: Change<T>): T | null => (change.set ? change.value : null);
-    const rows = await queryRows(this.pool, {
+    const rows = await queryRows(client, {
       name: 'geo_geofence_update_v1',
       text: UPDATE,
       values: [
@@ -210,7 +220,7 @@ export class GeofencesRepository {
     if (rows.length > 0) {
       return { ok: true };
     }
-    const current = await queryRows<{ version: number }>(this.pool, {
+    const current = await queryRows<{ version: number }>(client, {
       name: 'geo_geofence_version_of_v1',
       text: VERSION_OF,
       values: [agencyId, id],
@@ -218,8 +228,12 @@ export class GeofencesRepository {
     return { ok: false, currentVersion: current[0]?.version };
   }
 
-  async delete(agencyId: string, id: string): Promise<boolean> {
-    const rows = await queryRows(this.pool, {
+  async delete(
+    agencyId: string,
+    id: string,
+    client: Pool | PoolClient = this.pool,
+  ): Promise<boolean> {
+    const rows = await queryRows(client, {
       name: 'geo_geofence_delete_v1',
       text: DELETE,
       values: [agencyId, id],

@@ -95,6 +95,8 @@ describe('GeofencesService', () => {
     } as never;
     sut = new GeofencesService(
       repository as unknown as GeofencesRepository,
+      // The unit of work's transaction is not what these cases check: the work runs without one.
+      { run: (work: (tx: unknown) => unknown) => work({ client: undefined }) } as never,
       { now: () => NOW },
       config,
     );
@@ -114,6 +116,7 @@ describe('GeofencesService', () => {
     expect(created.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
     expect(repository.insert).toHaveBeenCalledWith(
       expect.objectContaining({ id: created.id, agencyId: 'ag', geometryType: 'Polygon' }),
+      undefined,
     );
   });
 

@@ -11,7 +11,10 @@ import {
   type GeoGeofenceZoneAtReply,
   type GeoGeofenceZoneAtRequest,
 } from '@gad/contracts';
+import { describeChange } from '@gad/audit';
+import { UnitOfWork } from '@gad/bus';
 import { CLOCK, type Clock } from '@gad/platform';
+import type { PoolClient } from 'pg';
 import { GEO_SERVICE_CONFIG, type GeoServiceConfig } from '../geo-service.config';
 import { GeofenceException } from './geofences.exception';
 import { toGeofence } from './geofences.mapper';
@@ -58,6 +61,7 @@ const change = <T>(value: T | undefined): Change<T> =>
 export class GeofencesService {
   constructor(
     private readonly repository: GeofencesRepository,
+    private readonly unitOfWork: UnitOfWork,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(GEO_SERVICE_CONFIG) private readonly config: GeoServiceConfig,
   ) {}
@@ -68,25 +72,31 @@ export class GeofencesService {
     }
     const geoJson = await this.validGeoJson(request.geometry);
     const id = uuidv7(this.clock.now().getTime());
-    await this.repository.insert({
-      id,
-      agencyId: request.agencyId,
-      name: request.name,
-      kind: request.kind,
-      incidentId: request.incidentId ?? null,
-      geometryType: request.geometry.type,
-      geoJson,
-      minInsideS: request.minInsideS,
-      minOutsideS: request.minOutsideS,
-      dwellThresholdS: request.dwellThresholdS ?? null,
-      accuracyMarginM: request.accuracyMarginM ?? null,
-      expiresAt: request.expiresAt ? new Date(request.expiresAt) : null,
+    // One transaction: the fence and the audit entry api-gateway forwarded (docs/adr/0021).
+    return this.unitOfWork.run(async ({ client }) => {
+      await this.repository.insert(
+        {
+          id,
+          agencyId: request.agencyId,
+          name: request.name,
+          kind: request.kind,
+          incidentId: request.incidentId ?? null,
+          geometryType: request.geometry.type,
+          geoJson,
+          minInsideS: request.minInsideS,
+          minOutsideS: request.minOutsideS,
+          dwellThresholdS: request.dwellThresholdS ?? null,
+          accuracyMarginM: request.accuracyMarginM ?? null,
+          expiresAt: request.expiresAt ? new Date(request.expiresAt) : null,
+        },
+        client,
+      );
+      return this.get(request.agencyId, id, client);
     });
-    return this.get(request.agencyId, id);
   }
 
-  async get(agencyId: string, id: string): Promise<Geofence> {
-    const row = await this.repository.findById(agencyId, id);
+  async get(agencyId: string, id: string, client?: PoolClient): Promise<Geofence> {
+    const row = await this.repository.findById(agencyId, id, client);
     if (!row) {
       throw GeofenceException.notFound(id);
     }
@@ -125,35 +135,49 @@ export class GeofencesService {
     const geometry = request.geometry
       ? { type: request.geometry.type, geoJson: await this.validGeoJson(request.geometry) }
       : undefined;
-    const outcome = await this.repository.update(request.agencyId, request.id, {
-      name: change(request.name),
-      geometry: change(geometry),
-      minInsideS: request.minInsideS,
-      minOutsideS: request.minOutsideS,
-      dwellThresholdS: change(request.dwellThresholdS),
-      accuracyMarginM: change(request.accuracyMarginM),
-      expiresAt: change(
-        request.expiresAt === undefined
-          ? undefined
-          : request.expiresAt === null
-            ? null
-            : new Date(request.expiresAt),
-      ),
-      expectedVersion: request.expectedVersion,
+    return this.unitOfWork.run(async ({ client }) => {
+      const before = await this.repository.findById(request.agencyId, request.id, client);
+      const outcome = await this.repository.update(
+        request.agencyId,
+        request.id,
+        {
+          name: change(request.name),
+          geometry: change(geometry),
+          minInsideS: request.minInsideS,
+          minOutsideS: request.minOutsideS,
+          dwellThresholdS: change(request.dwellThresholdS),
+          accuracyMarginM: change(request.accuracyMarginM),
+          expiresAt: change(
+            request.expiresAt === undefined
+              ? undefined
+              : request.expiresAt === null
+                ? null
+                : new Date(request.expiresAt),
+          ),
+          expectedVersion: request.expectedVersion,
+        },
+        client,
+      );
+      if (!outcome.ok) {
+        throw outcome.currentVersion === undefined
+          ? GeofenceException.notFound(request.id)
+          : GeofenceException.versionConflict(request.id, outcome.currentVersion);
+      }
+      const after = await this.get(request.agencyId, request.id, client);
+      describeChange({ before: before && toGeofence(before), after }, request.id);
+      return after;
     });
-    if (!outcome.ok) {
-      throw outcome.currentVersion === undefined
-        ? GeofenceException.notFound(request.id)
-        : GeofenceException.versionConflict(request.id, outcome.currentVersion);
-    }
-    return this.get(request.agencyId, request.id);
   }
 
   async delete(agencyId: string, id: string): Promise<{ deleted: true }> {
-    if (!(await this.repository.delete(agencyId, id))) {
-      throw GeofenceException.notFound(id);
-    }
-    return { deleted: true };
+    return this.unitOfWork.run(async ({ client }) => {
+      const before = await this.repository.findById(agencyId, id, client);
+      if (!(await this.repository.delete(agencyId, id, client))) {
+        throw GeofenceException.notFound(id);
+      }
+      describeChange({ before: before && toGeofence(before) }, id);
+      return { deleted: true } as const;
+    });
   }
 
   /** The geometry as GeoJSON text once it passed the shape checks and `ST_IsValid`. */

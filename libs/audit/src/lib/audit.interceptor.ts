@@ -91,9 +91,8 @@ export class AuditInterceptor implements NestInterceptor {
     ]);
     if (context.getType() === 'rpc') {
       const forwarded = this.fromRpc(context);
-      if (forwarded) {
-        return this.recordForwarded(forwarded.ctx, forwarded.audit, next);
-      }
+      // Events and requests without an entry to record: nothing to do here.
+      return forwarded ? this.recordForwarded(forwarded.ctx, forwarded.audit, next) : next.handle();
     }
     const pending = options?.skip
       ? undefined

@@ -1,4 +1,4 @@
-import type { INestApplication } from '@nestjs/common';
+import type { INestApplication, NestInterceptor } from '@nestjs/common';
 import type { NestMicroservice } from '@nestjs/microservices';
 import { BusRpcExceptionFilter } from './bus-rpc-exception.filter';
 import {
@@ -18,6 +18,12 @@ import {
 export async function connectBusTransport(
   app: INestApplication,
   options: RedisStreamsTransportOptions,
+  /**
+   * Interceptors of every handler of the transport: the app's `APP_INTERCEPTOR`s do not reach a
+   * connected microservice (e.g. `AuditInterceptor`, which records the audit entry a forwarded
+   * change carries in its transaction; docs/adr/0021).
+   */
+  interceptors: NestInterceptor[] = [],
 ): Promise<RedisStreamsTransport> {
   const transport = new RedisStreamsTransport(options);
   const microservice = app.connectMicroservice(
@@ -25,6 +31,9 @@ export async function connectBusTransport(
     { deferInitialization: true },
   ) as NestMicroservice;
   microservice.useGlobalFilters(new BusRpcExceptionFilter());
+  if (interceptors.length > 0) {
+    microservice.useGlobalInterceptors(...interceptors);
+  }
   microservice.setIsInitHookCalled(true);
   await app.startAllMicroservices();
   return transport;
