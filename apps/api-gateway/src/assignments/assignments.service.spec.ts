@@ -11,6 +11,7 @@ import type { UnitRow, UnitsRepository } from '../units/units.repository';
 import { UnitsService } from '../units/units.service';
 import type { AssignmentRow, AssignmentsRepository, NewAssignment } from './assignments.repository';
 import { AssignmentsService } from './assignments.service';
+import type { ZonesService } from '../zones/zones.service';
 
 const agencyId = 'agency-1';
 const user: AccessClaims = { sub: 'dispatcher-1', agencyId, roles: ['dispatcher'] };
@@ -132,6 +133,7 @@ describe('AssignmentsService (nearest strategy)', () => {
         {} as TimelineRepository,
         transactions,
         {} as IncidentTypesService,
+        {} as ZonesService,
       ),
       new UnitsService(unitsRepository, transactions),
       transactions,
