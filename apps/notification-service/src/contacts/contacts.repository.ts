@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
-import { Database, loadSqlFile, sqlOf } from '@gad/platform';
+import { Database, loadSqlFile, sqlOf, type SqlClient } from '@gad/platform';
 
 const SQL = loadSqlFile(join(__dirname, 'contacts.repository.sql'));
 const CONTACTS = sqlOf(SQL, 'contacts');
@@ -29,26 +29,32 @@ export type VerificationKind = 'telegram' | 'email';
 export class ContactsRepository {
   constructor(private readonly database: Database) {}
 
-  async contacts(agencyId: string, userId: string): Promise<ContactsRow> {
-    const [row] = await this.database.rows<ContactsRow>({
-      text: CONTACTS,
-      values: [agencyId, userId],
-    });
+  async contacts(agencyId: string, userId: string, client?: SqlClient): Promise<ContactsRow> {
+    const [row] = await this.database.rows<ContactsRow>(
+      { text: CONTACTS, values: [agencyId, userId] },
+      client,
+    );
     return row as ContactsRow;
   }
 
-  async putVerification(v: {
-    agencyId: string;
-    userId: string;
-    kind: VerificationKind;
-    codeHash: string;
-    email?: string;
-    expiresAt: Date;
-  }): Promise<void> {
-    await this.database.result({
-      text: PUT_VERIFICATION,
-      values: [v.agencyId, v.userId, v.kind, v.codeHash, v.email ?? null, v.expiresAt],
-    });
+  async putVerification(
+    v: {
+      agencyId: string;
+      userId: string;
+      kind: VerificationKind;
+      codeHash: string;
+      email?: string;
+      expiresAt: Date;
+    },
+    client?: SqlClient,
+  ): Promise<void> {
+    await this.database.result(
+      {
+        text: PUT_VERIFICATION,
+        values: [v.agencyId, v.userId, v.kind, v.codeHash, v.email ?? null, v.expiresAt],
+      },
+      client,
+    );
   }
 
   /** Spends a live Telegram link code: whose it was, or undefined. */
@@ -75,16 +81,29 @@ export class ContactsRepository {
     return row ? { codeHash: row.code_hash, email: row.email } : undefined;
   }
 
-  async dropVerification(agencyId: string, userId: string, kind: VerificationKind): Promise<void> {
-    await this.database.result({ text: DROP_VERIFICATION, values: [agencyId, userId, kind] });
+  async dropVerification(
+    agencyId: string,
+    userId: string,
+    kind: VerificationKind,
+    client?: SqlClient,
+  ): Promise<void> {
+    await this.database.result(
+      { text: DROP_VERIFICATION, values: [agencyId, userId, kind] },
+      client,
+    );
   }
 
   async setTelegramChat(agencyId: string, userId: string, chatId: string): Promise<void> {
     await this.database.result({ text: SET_TELEGRAM_CHAT, values: [agencyId, userId, chatId] });
   }
 
-  async setEmail(agencyId: string, userId: string, email: string): Promise<void> {
-    await this.database.result({ text: SET_EMAIL, values: [agencyId, userId, email] });
+  async setEmail(
+    agencyId: string,
+    userId: string,
+    email: string,
+    client?: SqlClient,
+  ): Promise<void> {
+    await this.database.result({ text: SET_EMAIL, values: [agencyId, userId, email] }, client);
   }
 
   async setPreferences(
@@ -94,19 +113,23 @@ export class ContactsRepository {
       channels?: readonly string[];
       quietHours?: { start: string; end: string; timeZone: string } | null;
     },
+    client?: SqlClient,
   ): Promise<void> {
-    await this.database.result({
-      text: SET_PREFERENCES,
-      values: [
-        agencyId,
-        userId,
-        p.channels ?? null,
-        p.quietHours?.start ?? null,
-        p.quietHours?.end ?? null,
-        p.quietHours?.timeZone ?? null,
-        p.channels !== undefined,
-        p.quietHours !== undefined,
-      ],
-    });
+    await this.database.result(
+      {
+        text: SET_PREFERENCES,
+        values: [
+          agencyId,
+          userId,
+          p.channels ?? null,
+          p.quietHours?.start ?? null,
+          p.quietHours?.end ?? null,
+          p.quietHours?.timeZone ?? null,
+          p.channels !== undefined,
+          p.quietHours !== undefined,
+        ],
+      },
+      client,
+    );
   }
 }

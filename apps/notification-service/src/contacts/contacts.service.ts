@@ -6,8 +6,10 @@ import type {
   NotificationPreferencesRequest,
   TelegramLink,
 } from '@gad/contracts';
+import { describeChange } from '@gad/audit';
+import { UnitOfWork } from '@gad/bus';
 import { createLogger } from '@gad/observability';
-import { CLOCK, type Clock } from '@gad/platform';
+import { CLOCK, type Clock, type SqlClient } from '@gad/platform';
 import { EmailChannel } from '../channels/email.channel';
 import {
   NOTIFICATION_SERVICE_CONFIG,
@@ -53,24 +55,26 @@ export class ContactsService {
   constructor(
     private readonly repository: ContactsRepository,
     private readonly email: EmailChannel,
+    private readonly unitOfWork: UnitOfWork,
     @Inject(NOTIFICATION_SERVICE_CONFIG) private readonly config: NotificationServiceConfig,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async get(agencyId: string, userId: string): Promise<ContactSettings> {
-    return toSettings(userId, await this.repository.contacts(agencyId, userId));
+  async get(agencyId: string, userId: string, client?: SqlClient): Promise<ContactSettings> {
+    return toSettings(userId, await this.repository.contacts(agencyId, userId, client));
   }
 
   /** A fresh link code (the previous one stops working) and the bot's deep link. */
   async telegramLink(agencyId: string, userId: string): Promise<TelegramLink> {
     const code = randomBytes(18).toString('base64url');
     const expiresAt = new Date(this.clock.now().getTime() + LINK_CODE_TTL_MS);
-    await this.repository.putVerification({
-      agencyId,
-      userId,
-      kind: 'telegram',
-      codeHash: sha256(`telegram:${code}`),
-      expiresAt,
+    // The code with the audit entry api-gateway forwarded (docs/adr/0021); the entry never holds it.
+    await this.unitOfWork.run(async ({ client }) => {
+      await this.repository.putVerification(
+        { agencyId, userId, kind: 'telegram', codeHash: sha256(`telegram:${code}`), expiresAt },
+        client,
+      );
+      describeChange({ after: { telegramLinkExpiresAt: expiresAt.toISOString() } }, userId);
     });
     const bot = this.config.TELEGRAM_BOT_USERNAME;
     return {
@@ -94,14 +98,8 @@ export class ContactsService {
   /** Sends a 6-digit code to `email`; the address is paged only once the code comes back. */
   async startEmail(agencyId: string, userId: string, email: string): Promise<ContactSettings> {
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-    await this.repository.putVerification({
-      agencyId,
-      userId,
-      kind: 'email',
-      codeHash: emailCodeHash(agencyId, userId, code),
-      email,
-      expiresAt: new Date(this.clock.now().getTime() + EMAIL_CODE_TTL_MS),
-    });
+    // The mail goes first: the pending address and its audit entry commit together only once it
+    // was sent (docs/adr/0021), so a failed send leaves no change and no success entry.
     try {
       await this.email.send(
         email,
@@ -109,14 +107,29 @@ export class ContactsService {
         `Código / code: ${code}\n\nIntrodúzcalo en GAD Dispatch para recibir avisos en esta dirección.\nEnter it in GAD Dispatch to receive alerts at this address.\nValid ${EMAIL_CODE_TTL_MS / 60_000} min.`,
       );
     } catch (error) {
-      await this.repository.dropVerification(agencyId, userId, 'email');
       throw new ContactsException(
         ContactsExceptionCode.EmailNotSent,
         502,
         `the verification e-mail could not be sent: ${(error as Error).message}`,
       );
     }
-    return this.get(agencyId, userId);
+    return this.unitOfWork.run(async ({ client }) => {
+      const before = await this.get(agencyId, userId, client);
+      await this.repository.putVerification(
+        {
+          agencyId,
+          userId,
+          kind: 'email',
+          codeHash: emailCodeHash(agencyId, userId, code),
+          email,
+          expiresAt: new Date(this.clock.now().getTime() + EMAIL_CODE_TTL_MS),
+        },
+        client,
+      );
+      const after = await this.get(agencyId, userId, client);
+      describeChange({ before: before.email, after: after.email }, userId);
+      return after;
+    });
   }
 
   async verifyEmail(agencyId: string, userId: string, code: string): Promise<ContactSettings> {
@@ -133,9 +146,14 @@ export class ContactsService {
     if (!timingSafeEqual(expected, given)) {
       throw new ContactsException(ContactsExceptionCode.InvalidCode, 422, 'wrong code');
     }
-    await this.repository.setEmail(agencyId, userId, pending.email);
-    await this.repository.dropVerification(agencyId, userId, 'email');
-    return this.get(agencyId, userId);
+    return this.unitOfWork.run(async ({ client }) => {
+      const before = await this.get(agencyId, userId, client);
+      await this.repository.setEmail(agencyId, userId, pending.email, client);
+      await this.repository.dropVerification(agencyId, userId, 'email', client);
+      const after = await this.get(agencyId, userId, client);
+      describeChange({ before: before.email, after: after.email }, userId);
+      return after;
+    });
   }
 
   async setPreferences(
@@ -143,7 +161,12 @@ export class ContactsService {
     userId: string,
     preferences: NotificationPreferencesRequest,
   ): Promise<ContactSettings> {
-    await this.repository.setPreferences(agencyId, userId, preferences);
-    return this.get(agencyId, userId);
+    return this.unitOfWork.run(async ({ client }) => {
+      const before = await this.get(agencyId, userId, client);
+      await this.repository.setPreferences(agencyId, userId, preferences, client);
+      const after = await this.get(agencyId, userId, client);
+      describeChange({ before, after }, userId);
+      return after;
+    });
   }
 }

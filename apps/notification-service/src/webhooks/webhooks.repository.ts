@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
-import { Database, loadSqlFile, sqlOf } from '@gad/platform';
+import { Database, loadSqlFile, sqlOf, type SqlClient } from '@gad/platform';
 import type { SealedSecret } from './secret-box';
 
 const SQL = loadSqlFile(join(__dirname, 'webhooks.repository.sql'));
@@ -47,35 +47,44 @@ const toWebhook = (row: WebhookRow): StoredWebhook => ({
 export class WebhookSetupRepository {
   constructor(private readonly database: Database) {}
 
-  async insert(w: {
-    webhookId: string;
-    agencyId: string;
-    url: string;
-    description?: string;
-    sealed: SealedSecret;
-  }): Promise<StoredWebhook> {
-    const [row] = await this.database.rows<WebhookRow>({
-      text: INSERT,
-      values: [
-        w.webhookId,
-        w.agencyId,
-        w.url,
-        w.description ?? null,
-        w.sealed.ciphertext,
-        w.sealed.keyId,
-      ],
-    });
+  async insert(
+    w: {
+      webhookId: string;
+      agencyId: string;
+      url: string;
+      description?: string;
+      sealed: SealedSecret;
+    },
+    client?: SqlClient,
+  ): Promise<StoredWebhook> {
+    const [row] = await this.database.rows<WebhookRow>(
+      {
+        text: INSERT,
+        values: [
+          w.webhookId,
+          w.agencyId,
+          w.url,
+          w.description ?? null,
+          w.sealed.ciphertext,
+          w.sealed.keyId,
+        ],
+      },
+      client,
+    );
     return toWebhook(row as WebhookRow);
   }
 
-  async list(agencyId: string): Promise<StoredWebhook[]> {
-    const rows = await this.database.rows<WebhookRow>({ text: LIST, values: [agencyId] });
+  async list(agencyId: string, client?: SqlClient): Promise<StoredWebhook[]> {
+    const rows = await this.database.rows<WebhookRow>({ text: LIST, values: [agencyId] }, client);
     return rows.map(toWebhook);
   }
 
   /** True when a webhook of the agency was deleted. */
-  async delete(agencyId: string, webhookId: string): Promise<boolean> {
-    const result = await this.database.result({ text: DELETE, values: [agencyId, webhookId] });
+  async delete(agencyId: string, webhookId: string, client?: SqlClient): Promise<boolean> {
+    const result = await this.database.result(
+      { text: DELETE, values: [agencyId, webhookId] },
+      client,
+    );
     return (result.rowCount ?? 0) > 0;
   }
 

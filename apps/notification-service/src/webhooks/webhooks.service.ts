@@ -7,6 +7,8 @@ import {
   type Webhook,
   type WebhookList,
 } from '@gad/contracts';
+import { describeChange } from '@gad/audit';
+import { UnitOfWork } from '@gad/bus';
 import { createLogger } from '@gad/observability';
 import { AgencySettingsCache } from '../escalation/agency-settings.service';
 import {
@@ -61,6 +63,7 @@ export class WebhooksService {
 
   constructor(
     private readonly repository: WebhookSetupRepository,
+    private readonly unitOfWork: UnitOfWork,
     private readonly agencySettings: AgencySettingsCache,
     @Inject(NOTIFICATION_SERVICE_CONFIG) config: NotificationServiceConfig,
   ) {
@@ -97,14 +100,24 @@ export class WebhooksService {
     }
     const webhookId = uuidv7();
     const secret = `whsec_${randomBytes(32).toString('base64url')}`;
-    const stored = await this.repository.insert({
-      webhookId,
-      agencyId: request.agencyId,
-      url: request.url,
-      ...(request.description ? { description: request.description } : {}),
-      sealed: box.seal(secret, aadOf(request.agencyId, webhookId)),
-    });
-    return { ...toContract(stored), secret };
+    const sealed = box.seal(secret, aadOf(request.agencyId, webhookId));
+    // One transaction: the webhook and the audit entry api-gateway forwarded (docs/adr/0021). Its
+    // result, the entry's after image, holds no secret.
+    const created = await this.unitOfWork.run(async ({ client }) =>
+      toContract(
+        await this.repository.insert(
+          {
+            webhookId,
+            agencyId: request.agencyId,
+            url: request.url,
+            ...(request.description ? { description: request.description } : {}),
+            sealed,
+          },
+          client,
+        ),
+      ),
+    );
+    return { ...created, secret };
   }
 
   async list(agencyId: string): Promise<WebhookList> {
@@ -112,10 +125,16 @@ export class WebhooksService {
   }
 
   async delete(agencyId: string, webhookId: string): Promise<{ deleted: true }> {
-    if (!(await this.repository.delete(agencyId, webhookId))) {
-      throw new WebhooksException(WebhooksExceptionCode.NotFound, 404, 'no such webhook');
-    }
-    return { deleted: true };
+    return this.unitOfWork.run(async ({ client }) => {
+      const before = (await this.repository.list(agencyId, client)).find(
+        (webhook) => webhook.webhookId === webhookId,
+      );
+      if (!(await this.repository.delete(agencyId, webhookId, client))) {
+        throw new WebhooksException(WebhooksExceptionCode.NotFound, 404, 'no such webhook');
+      }
+      describeChange({ before: before && toContract(before) }, webhookId);
+      return { deleted: true } as const;
+    });
   }
 
   /** Hosts the agency allows to be non-public: its `allowedWebhookHosts` setting. */
