@@ -1,5 +1,13 @@
 import { createPublicKey, randomBytes } from 'node:crypto';
-import type { ContactSettings, CreatedWebhook, TelegramLink, WebhookList } from '@gad/contracts';
+import { AUDIT_OUTBOX_STREAM } from '@gad/audit';
+import {
+  AuditActions,
+  type AuditEntry,
+  type ContactSettings,
+  type CreatedWebhook,
+  type TelegramLink,
+  type WebhookList,
+} from '@gad/contracts';
 import {
   createTestDatabase,
   startServiceProcess,
@@ -95,6 +103,56 @@ describe('notification set-up over REST', () => {
       204,
     );
     expect((await t.send<WebhookList>(admin, 'GET', '/v1/agency/webhooks')).body.items).toEqual([]);
+  }, 30_000);
+
+  it('has notification-service commit the request entry of a forwarded change with it, once', async () => {
+    const created = await t.send<CreatedWebhook>(admin, 'POST', '/v1/agency/webhooks', {
+      url: 'https://93.184.215.14/gad/audited',
+    });
+    expect(created.status).toBe(201);
+    // Committed in notification-service's transaction (docs/adr/0021), not again by the gateway.
+    const served = await notifyPg.query<{ entry: AuditEntry }>(
+      `SELECT envelope AS entry FROM notify.outbox
+        WHERE stream = $1 AND envelope->'object'->>'id' = $2`,
+      [AUDIT_OUTBOX_STREAM, created.body.id],
+    );
+    expect(served.rows).toHaveLength(1);
+    const entry = served.rows[0]?.entry;
+    expect(entry).toMatchObject({
+      service: 'api-gateway',
+      agencyId: 'agency-w',
+      actor: { kind: 'user', id: 'admin-1' },
+      action: AuditActions.Created,
+      outcome: 'success',
+      object: { type: 'webhook', id: created.body.id },
+      changes: { after: { id: created.body.id, url: 'https://93.184.215.14/gad/audited' } },
+    });
+    expect(JSON.stringify(entry)).not.toContain(created.body.secret);
+    const atGateway = await t.pg.query(
+      `SELECT 1 FROM dispatch.outbox WHERE stream = $1 AND envelope->>'id' = $2`,
+      [AUDIT_OUTBOX_STREAM, entry?.id],
+    );
+    expect(atGateway.rows).toHaveLength(0);
+
+    // A change the service refuses: no success entry there; the gateway records the refusal.
+    const refused = await t.send(admin, 'POST', '/v1/agency/webhooks', {
+      url: 'https://10.0.0.9/audited',
+    });
+    expect(refused.status).toBe(422);
+    const failed = await t.pg.query<{ entry: AuditEntry }>(
+      `SELECT envelope AS entry FROM dispatch.outbox
+        WHERE stream = $1 AND envelope->>'outcome' = 'failed'
+          AND envelope->>'reason' LIKE '%invalid_webhook_target%'
+          AND envelope->'actor'->>'id' = 'admin-1'`,
+      [AUDIT_OUTBOX_STREAM],
+    );
+    expect(failed.rows.length).toBeGreaterThan(0);
+    const failedIds = failed.rows.map((row) => row.entry.id);
+    const leaked = await notifyPg.query(
+      `SELECT 1 FROM notify.outbox WHERE stream = $1 AND envelope->>'id' = ANY($2::text[])`,
+      [AUDIT_OUTBOX_STREAM, failedIds],
+    );
+    expect(leaked.rows).toHaveLength(0);
   }, 30_000);
 
   it.each([

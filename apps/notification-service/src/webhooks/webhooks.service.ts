@@ -103,8 +103,8 @@ export class WebhooksService {
     const sealed = box.seal(secret, aadOf(request.agencyId, webhookId));
     // One transaction: the webhook and the audit entry api-gateway forwarded (docs/adr/0021). Its
     // result, the entry's after image, holds no secret.
-    const created = await this.unitOfWork.run(async ({ client }) =>
-      toContract(
+    const created = await this.unitOfWork.run(async ({ client }) => {
+      const webhook = toContract(
         await this.repository.insert(
           {
             webhookId,
@@ -115,8 +115,10 @@ export class WebhooksService {
           },
           client,
         ),
-      ),
-    );
+      );
+      describeChange({ after: webhook }, webhookId);
+      return webhook;
+    });
     return { ...created, secret };
   }
 
