@@ -7,6 +7,7 @@ import {
   RpcRemoteError,
   RpcTimeoutError,
 } from '@gad/bus';
+import { uuidv7, type RpcAudit } from '@gad/contracts';
 import { Controller, Module, type INestMicroservice } from '@nestjs/common';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
@@ -46,6 +47,16 @@ class ReadHandler {
     await new Promise((resolve) => setTimeout(resolve, data.ms));
     seen.slowFinished += 1;
     return { done: true };
+  }
+
+  /** Marks the request's audit entry recorded when asked to, as the audit interceptor does. */
+  @MessagePattern('geo.audited')
+  audited(@Payload() data: { record: boolean }, @Ctx() ctx: BusContext) {
+    const audit = ctx.getEnvelope().audit;
+    if (audit && data.record) {
+      ctx.markAuditRecorded(audit.entry.id);
+    }
+    return { carried: audit?.entry.id ?? null };
   }
 
   @MessagePattern('geo.fail')
@@ -105,6 +116,37 @@ afterAll(async () => {
   otelContext.disable();
 });
 
+/** A request's audit entry, as api-gateway forwards it with a change (ADR 0021). */
+function forwardedAudit(): RpcAudit {
+  return {
+    entry: {
+      id: uuidv7(),
+      occurredAt: new Date().toISOString(),
+      agencyId: 'agency-a',
+      actor: { kind: 'user', id: 'u1' },
+      service: 'api-gateway',
+      action: 'geofence.create',
+      outcome: 'success',
+    },
+    captureResult: true,
+    idParam: 'id',
+  };
+}
+
+/** Calls `geo.audited` with an entry; the ids the reply confirmed as recorded. */
+async function callAudited(record: boolean): Promise<{ sent: string; confirmed: string[] }> {
+  const audit = forwardedAudit();
+  const confirmed: string[] = [];
+  const reply = await client.request<{ carried: string | null }>(
+    'geo-service',
+    'geo.audited',
+    { record },
+    { audit, onAuditRecorded: (id) => confirmed.push(id) },
+  );
+  expect(reply.carried).toBe(audit.entry.id);
+  return { sent: audit.entry.id, confirmed };
+}
+
 describe('RPC over Redis pub/sub (ADR 0024)', () => {
   it('answers with the caller agency, actor and trace context, without touching the stream', async () => {
     const reply = await otelContext.with(contextFromTraceparent(TRACEPARENT), () =>
@@ -163,6 +205,13 @@ describe('RPC over Redis pub/sub (ADR 0024)', () => {
     });
   });
 
+  it('carries a forwarded audit entry and tells the caller only when the handler recorded it', async () => {
+    const recorded = await callAudited(true);
+    expect(recorded.confirmed).toEqual([recorded.sent]);
+    const notRecorded = await callAudited(false);
+    expect(notRecorded.confirmed).toEqual([]);
+  });
+
   it('moves on from an instance that has gone, and falls back to the stream when none serves pub/sub', async () => {
     // geo-2 stops: its heartbeat entry stays until it expires, but PUBLISH finds nobody there.
     const keys = new PubSubRpcKeys(prefix);
@@ -184,5 +233,10 @@ describe('RPC over Redis pub/sub (ADR 0024)', () => {
       units: ['u@3'],
     });
     expect(seen.byInstance.get('geo-3')).toBe(1);
+
+    // Over the stream too, the entry travels in the envelope and its recording comes back.
+    const recorded = await callAudited(true);
+    expect(recorded.confirmed).toEqual([recorded.sent]);
+    expect((await callAudited(false)).confirmed).toEqual([]);
   });
 });
