@@ -10,10 +10,12 @@
  * Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/gad). Exit code 0 = created,
  * 1 = an admin already exists, 2 = usage, configuration or connection error.
  */
+import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
+import { recordInCurrentTransaction } from '@gad/audit';
 import { OutboxRelay, OutboxWriter, UnitOfWork } from '@gad/bus';
 import { databaseEnvSchema, loadConfig } from '@gad/config';
-import { agencyIdSchema, passwordSchema, usernameSchema } from '@gad/contracts';
+import { AuditActions, agencyIdSchema, passwordSchema, usernameSchema } from '@gad/contracts';
 import { createDataSource, Database, initializeDataSource } from '@gad/platform';
 import { z } from 'zod';
 import { DISPATCH_SCHEMA, dispatchMigrations } from '../database/data-source';
@@ -75,7 +77,29 @@ export async function createAdminCli(argv: string[]): Promise<number> {
       users: new UsersRepository(database),
     };
     const passwordHash = await new PasswordService().hash(env.ADMIN_PASSWORD);
-    const id = await createFirstAdminRow(store, args.data, passwordHash, new Date());
+    // The admin's entry commits with the admin, as an outbox row the running gateways relay
+    // (this tool has no Redis; docs/adr/0021).
+    const id = await createFirstAdminRow(store, args.data, passwordHash, new Date(), (created) =>
+      recordInCurrentTransaction(
+        {
+          agencyId: args.data.agencyId,
+          actor: { kind: 'system', id: `admin-create:${userInfo().username}`.slice(0, 200) },
+          action: AuditActions.Created,
+          outcome: 'success',
+          object: { type: 'user', id: created },
+          changes: {
+            after: {
+              id: created,
+              agencyId: args.data.agencyId,
+              username: args.data.username.trim().toLowerCase(),
+              roles: ['admin'],
+            },
+          },
+          reason: 'first admin from npm run admin:create',
+        },
+        'api-gateway',
+      ),
+    );
     if (!id) {
       process.stderr.write(
         'an admin already exists; nothing created. Later admins (of any agency): ' +

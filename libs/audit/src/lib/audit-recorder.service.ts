@@ -458,55 +458,7 @@ export class AuditRecorder implements OnApplicationShutdown {
   }
 
   private toEntry(input: AuditRecordInput): AuditEntry {
-    const occurredAt = input.occurredAt ?? new Date();
-    const candidate: Record<string, unknown> = {
-      id: input.id ?? uuidv7(occurredAt.getTime()),
-      occurredAt: occurredAt.toISOString(),
-      agencyId: input.agencyId,
-      actor: input.actor,
-      service: input.service ?? this.options.service,
-      action: input.action,
-      outcome: input.outcome ?? 'success',
-    };
-    if (input.object) {
-      candidate['object'] = input.object;
-    }
-    if (input.reason !== undefined) {
-      candidate['reason'] = sanitizeText(input.reason, 2_000);
-    }
-    if (input.changes) {
-      const changes: Record<string, unknown> = {};
-      if (input.changes.before !== undefined) {
-        changes['before'] = redact(input.changes.before);
-      }
-      if (input.changes.after !== undefined) {
-        changes['after'] = redact(input.changes.after);
-      }
-      candidate['changes'] = changes;
-    }
-    if (input.source) {
-      const source: Record<string, string> = {};
-      if (input.source.ip) {
-        source['ip'] = sanitizeText(input.source.ip, 100);
-      }
-      if (input.source.userAgent) {
-        source['userAgent'] = sanitizeText(input.source.userAgent, 500);
-      }
-      candidate['source'] = source;
-    }
-    if (input.traceId !== undefined) {
-      candidate['traceId'] = input.traceId;
-    }
-    if (input.details) {
-      candidate['details'] = redact(input.details);
-    }
-    const parsed = auditEntrySchema.safeParse(candidate);
-    if (!parsed.success) {
-      throw new AuditEntryInvalidError(
-        parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '),
-      );
-    }
-    return parsed.data;
+    return auditEntryOf(input, this.options.service);
   }
 
   private schedule(delayMs: number): void {
@@ -579,6 +531,78 @@ export class AuditRecorder implements OnApplicationShutdown {
       waiter();
     }
   }
+}
+
+/**
+ * The entry `input` becomes for `service` (id and time filled in, text sanitised, secrets redacted),
+ * validated. Throws {@link AuditEntryInvalidError} when it cannot be valid.
+ */
+export function auditEntryOf(input: AuditRecordInput, service: string): AuditEntry {
+  const occurredAt = input.occurredAt ?? new Date();
+  const candidate: Record<string, unknown> = {
+    id: input.id ?? uuidv7(occurredAt.getTime()),
+    occurredAt: occurredAt.toISOString(),
+    agencyId: input.agencyId,
+    actor: input.actor,
+    service: input.service ?? service,
+    action: input.action,
+    outcome: input.outcome ?? 'success',
+  };
+  if (input.object) {
+    candidate['object'] = input.object;
+  }
+  if (input.reason !== undefined) {
+    candidate['reason'] = sanitizeText(input.reason, 2_000);
+  }
+  if (input.changes) {
+    const changes: Record<string, unknown> = {};
+    if (input.changes.before !== undefined) {
+      changes['before'] = redact(input.changes.before);
+    }
+    if (input.changes.after !== undefined) {
+      changes['after'] = redact(input.changes.after);
+    }
+    candidate['changes'] = changes;
+  }
+  if (input.source) {
+    const source: Record<string, string> = {};
+    if (input.source.ip) {
+      source['ip'] = sanitizeText(input.source.ip, 100);
+    }
+    if (input.source.userAgent) {
+      source['userAgent'] = sanitizeText(input.source.userAgent, 500);
+    }
+    candidate['source'] = source;
+  }
+  if (input.traceId !== undefined) {
+    candidate['traceId'] = input.traceId;
+  }
+  if (input.details) {
+    candidate['details'] = redact(input.details);
+  }
+  const parsed = auditEntrySchema.safeParse(candidate);
+  if (!parsed.success) {
+    throw new AuditEntryInvalidError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '),
+    );
+  }
+  return parsed.data;
+}
+
+/**
+ * Records an entry in the `UnitOfWork` transaction the caller runs in, as a `queue:audit` outbox
+ * row, without a recorder: for command-line tools that have no Redis (`npm run admin:create`). The
+ * running services' relays deliver the row (docs/adr/0021). Returns the entry id; throws when no
+ * unit-of-work transaction runs or the entry cannot be valid.
+ */
+export function recordInCurrentTransaction(input: AuditRecordInput, service: string): string {
+  const tx = currentTransaction();
+  if (!tx) {
+    throw new Error('recordInCurrentTransaction: no unit-of-work transaction runs');
+  }
+  const entry = auditEntryOf(input, service);
+  tx.appendRows(AUDIT_OUTBOX_STREAM, [storedRow(entry)]);
+  return entry.id;
 }
 
 /**
