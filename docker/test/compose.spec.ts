@@ -129,4 +129,17 @@ describe('docker/compose.yml', () => {
       expect(targets).toContain(`${app}:${port}`);
     }
   });
+
+  it('gives audit-log-worker its witness on a volume outside the database (ADR 0022)', () => {
+    const worker = compose.services['audit-log-worker'] as ComposeService & { volumes?: string[] };
+    const dir = worker.environment?.['AUDIT_WITNESS_DIR'];
+    expect(dir).toBe('/var/lib/gad/audit-witness');
+    // A named volume (the root filesystem is read-only), not the database's.
+    expect(worker.volumes).toEqual([`audit-witness:${String(dir)}`]);
+    const file = parse(readFileSync(composeFile, 'utf8')) as { volumes?: Record<string, unknown> };
+    expect(Object.keys(file.volumes ?? {})).toContain('audit-witness');
+    // The image creates the mount point for the service user, so a fresh volume is writable.
+    const dockerfile = readFileSync(join(repoRoot, 'docker', 'Dockerfile'), 'utf8');
+    expect(dockerfile).toContain(`chown node:node ${String(dir)}`);
+  });
 });

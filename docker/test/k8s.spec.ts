@@ -37,6 +37,7 @@ interface Container {
   livenessProbe?: { httpGet?: { path: string } };
   lifecycle?: { preStop?: { exec?: { command: string[] } } };
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  volumeMounts?: Array<{ name: string; mountPath: string }>;
   securityContext?: {
     readOnlyRootFilesystem?: boolean;
     allowPrivilegeEscalation?: boolean;
@@ -46,8 +47,9 @@ interface Container {
 
 interface PodSpec {
   terminationGracePeriodSeconds?: number;
-  securityContext?: { runAsNonRoot?: boolean };
+  securityContext?: { runAsNonRoot?: boolean; fsGroup?: number };
   containers: Container[];
+  volumes?: Array<{ name: string; persistentVolumeClaim?: { claimName: string } }>;
 }
 
 const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' });
@@ -112,6 +114,20 @@ describeIfKubectl.each(['overlays/dev', 'overlays/prod'])('k8s %s', (overlay) =>
       }
     }
     expect(invalid).toEqual([]);
+  });
+
+  it('mounts the audit witness on a persistent volume every worker replica shares (ADR 0022)', () => {
+    const pod = podSpecOf(find('Deployment', 'audit-log-worker') as K8sObject);
+    const dir = find('ConfigMap', 'audit-log-worker')?.data?.['AUDIT_WITNESS_DIR'];
+    expect(dir).toBe('/var/lib/gad/audit-witness');
+    const mount = pod.containers[0]?.volumeMounts?.find((m) => m.mountPath === dir);
+    expect(mount).toBeDefined();
+    const volume = pod.volumes?.find((v) => v.name === mount?.name);
+    const claimName = volume?.persistentVolumeClaim?.claimName;
+    expect(claimName).toBe('audit-witness');
+    const claim = find('PersistentVolumeClaim', claimName as string);
+    expect((claim?.spec as { accessModes?: string[] }).accessModes).toEqual(['ReadWriteMany']);
+    expect(pod.securityContext?.fsGroup).toBe(1000);
   });
 
   it('commits no Secret values', () => {
