@@ -78,6 +78,61 @@ describe('StreamConsumer', () => {
     expect(held).toBeDefined();
   });
 
+  it('reads on while an entry runs: a later entry of the stream is handled before a slow one ends', async () => {
+    const stream = 'overlap:events';
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const handled: number[] = [];
+    let started = false;
+    await startConsumer({
+      group: 'overlap',
+      consumer: 'c1',
+      streams: [stream],
+      concurrency: 4,
+      handler: async (envelope: Envelope) => {
+        const { index } = envelope.data as { index: number };
+        if (index === 1) {
+          started = true;
+          await gate;
+        }
+        handled.push(index);
+      },
+    });
+    await publisher.publish(stream, testEnvelope({ index: 1 }));
+    // Published once the first entry runs: it comes with a later read, not in the same batch.
+    await waitFor(() => started, { description: 'the first entry read and running' });
+    await publisher.publish(stream, testEnvelope({ index: 2 }));
+    try {
+      await waitFor(() => handled.includes(2), {
+        description: 'the second entry handled while the first still runs',
+      });
+      expect(handled).toEqual([2]);
+    } finally {
+      release();
+    }
+    await waitFor(() => handled.includes(1), { description: 'the slow entry handled' });
+  });
+
+  it('keeps stream order across reads with concurrency 1', async () => {
+    const stream = 'inorder:events';
+    const handled: number[] = [];
+    await startConsumer({
+      group: 'inorder',
+      consumer: 'c1',
+      streams: [stream],
+      batchSize: 3,
+      handler: async (envelope: Envelope) => {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        handled.push((envelope.data as { index: number }).index);
+      },
+    });
+    for (let index = 0; index < 20; index += 1) {
+      await publisher.publish(stream, testEnvelope({ index }));
+    }
+    await waitFor(() => handled.length === 20, { description: 'all 20 entries handled' });
+    expect(handled).toEqual(Array.from({ length: 20 }, (_, index) => index));
+  });
+
   it('delivers every entry to each group exactly once (two groups, three consumers each)', async () => {
     const stream = 'once:events';
     const seen = new Map<string, string[]>();

@@ -67,9 +67,10 @@ export interface ConsumerTuning {
   /** How often DLQ length and group lag are sampled for the gauges. Default 15,000 ms. */
   statsIntervalMs?: number;
   /**
-   * Entries of one batch of a stream handled at the same time. Default 1 (entries of a stream are
-   * handled in order); RPC request streams use more. The streams of one read are handled side by
-   * side, each with this concurrency.
+   * Entries of a stream handled at the same time. Default 1 (entries of a stream are handled in
+   * order); RPC request streams use more. Entries start in stream order; the next read is made as
+   * soon as every entry read so far has started, not when the batch has ended. The streams of
+   * one read are handled side by side, each with this concurrency.
    */
   concurrency?: number;
 }
@@ -88,6 +89,16 @@ export interface StreamConsumerOptions extends ConsumerTuning {
 }
 
 type Outcome = 'ack' | 'retry' | 'done';
+
+interface Lane {
+  stream: string;
+  key: string;
+  /** Read, waiting for a free handler slot (in stream order). */
+  queue: StreamEntry[];
+  running: number;
+  toAck: string[];
+  ackScheduled: boolean;
+}
 
 /** KEYS[1] stream, ARGV[1] group, ARGV[2] consumer: deletes the consumer only when it holds nothing. */
 const DELETE_CONSUMER_WITHOUT_PENDING = `
@@ -127,6 +138,12 @@ export class StreamConsumer {
   private nextReclaimAt = 0;
   private nextStatsAt = 0;
   private outage = false;
+  /** Per stream: entries read and not started yet, handlers running, ids waiting for XACK. */
+  private readonly lanes = new Map<string, Lane>();
+  /** Handlers and XACKs of read entries still under way (awaited by `stop()`). */
+  private readonly inFlight = new Set<Promise<void>>();
+  /** Resolved when a handler of a read entry finishes (the loop waits on it while entries queue). */
+  private progress?: { promise: Promise<void>; resolve: () => void };
 
   constructor(private readonly options: StreamConsumerOptions) {
     this.keys = new StreamKeys(options.prefix, isClusterConnection(options.redis));
@@ -144,6 +161,9 @@ export class StreamConsumer {
     this.concurrency = Math.max(1, options.concurrency ?? 1);
     if (this.streams.length === 0) {
       throw new Error('StreamConsumer needs at least one stream');
+    }
+    for (const { stream, key } of this.streams) {
+      this.lanes.set(key, { stream, key, queue: [], running: 0, toAck: [], ackScheduled: false });
     }
   }
 
@@ -252,6 +272,13 @@ export class StreamConsumer {
         if (!this.running) {
           break;
         }
+        // The next read is made as soon as every entry read so far has started (not when the
+        // batch has ended): an entry that arrives while a slow handler runs is not held back by
+        // it. Entries still waiting for a free handler slot are not added to.
+        if ([...this.lanes.values()].some((lane) => lane.queue.length > 0)) {
+          await this.nextProgress();
+          continue;
+        }
         const reply = await (this.blocking as Redis).call(
           'XREADGROUP',
           'GROUP',
@@ -265,19 +292,17 @@ export class StreamConsumer {
           ...this.streams.map(({ key }) => key),
           ...this.streams.map(() => '>'),
         );
-        // The streams of one read side by side: one stream's slow batch (a transaction per
-        // `assignment.created`) does not hold another's (the acks) until it ends. Each stream's
-        // entries keep their own order and concurrency; `orderKey`s are serialised by the transport.
-        await Promise.all(
-          parseStreamsReply(reply).map(([key, entries]) =>
-            this.processBatch(
-              key,
-              this.streams.find((item) => item.key === key)?.stream ?? key,
-              entries,
-              () => 1,
-            ),
-          ),
-        );
+        // The streams of one read side by side: one stream's slow entries (a transaction per
+        // `assignment.created`) do not hold another's (the acks). Each stream's entries start in
+        // stream order, at most `concurrency` at a time; `orderKey`s are serialised by the
+        // transport in that start order.
+        for (const [key, entries] of parseStreamsReply(reply)) {
+          const lane = this.lanes.get(key);
+          if (lane) {
+            lane.queue.push(...entries);
+            this.pump(lane);
+          }
+        }
         if (this.outage) {
           this.outage = false;
           this.logger.log('stream reads recovered');
@@ -305,6 +330,76 @@ export class StreamConsumer {
         backoffMs = Math.min(backoffMs * 2, 5_000);
       }
     }
+    // Entries already read are handled and acknowledged before the loop counts as done.
+    while (this.inFlight.size > 0) {
+      await Promise.all([...this.inFlight]);
+    }
+  }
+
+  /** Starts the lane's queued entries, in order, while it has free handler slots. */
+  private pump(lane: Lane): void {
+    while (lane.running < this.concurrency && lane.queue.length > 0) {
+      const [id, fields] = lane.queue.shift() as StreamEntry;
+      lane.running += 1;
+      const done: Promise<void> = this.processOne(lane.key, lane.stream, id, fields, 1)
+        .then(
+          (outcome) => {
+            if (outcome === 'ack') {
+              this.acknowledge(lane, id);
+            }
+          },
+          (error: unknown) => {
+            // Left pending (e.g. the DLQ write failed): reclaimed later like a crashed handler.
+            this.logger.warn(`handling ${lane.stream} ${id} failed: ${errorMessage(error)}`);
+          },
+        )
+        .finally(() => {
+          lane.running -= 1;
+          this.inFlight.delete(done);
+          this.pump(lane);
+          const progress = this.progress;
+          this.progress = undefined;
+          progress?.resolve();
+        });
+      this.inFlight.add(done);
+    }
+  }
+
+  /** XACKs the entries of a lane that finished in the same event-loop turn in one call. */
+  private acknowledge(lane: Lane, id: string): void {
+    lane.toAck.push(id);
+    if (lane.ackScheduled) {
+      return;
+    }
+    lane.ackScheduled = true;
+    const flushed: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(async () => {
+        lane.ackScheduled = false;
+        const ids = lane.toAck.splice(0);
+        await (this.redis as Redis).xack(lane.key, this.options.group, ...ids);
+        busInstruments().consumed.add(ids.length, {
+          stream: lane.stream,
+          group: this.options.group,
+        });
+      })
+      .catch((error: unknown) => {
+        // Still pending: reclaimed and handled again (handlers are idempotent by id).
+        this.logger.warn(`XACK on ${lane.stream} failed: ${errorMessage(error)}`);
+      })
+      .finally(() => this.inFlight.delete(flushed));
+    this.inFlight.add(flushed);
+  }
+
+  /** Resolves when the next handler of a read entry finishes. */
+  private nextProgress(): Promise<void> {
+    if (!this.progress) {
+      let resolve: () => void = () => undefined;
+      const promise = new Promise<void>((r) => {
+        resolve = r;
+      });
+      this.progress = { promise, resolve };
+    }
+    return this.progress.promise;
   }
 
   /** XAUTOCLAIM idle pending entries of any consumer in the group and handle them here. */
