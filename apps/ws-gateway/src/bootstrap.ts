@@ -7,11 +7,14 @@ import type { Redis } from 'ioredis';
 import { AppModule } from './app.module';
 import { ConnectionService } from './realtime/connection.service';
 import { ConsumerFailoverService } from './realtime/consumer-failover.service';
+import { nudgeMemoryReducer } from './realtime/memory-reducer-nudge';
 import { RedisIoAdapter } from './realtime/redis-io.adapter';
 import { loadWsGatewayConfig } from './ws-gateway.config';
 
 export async function bootstrap(): Promise<void> {
   const config = exitOnConfigError(loadWsGatewayConfig);
+  // A connection storm's garbage is given back once the sockets idle (Node 24 needs the nudge).
+  nudgeMemoryReducer();
   await bootstrapService({
     name: 'ws-gateway',
     module: AppModule.forRoot(config),
