@@ -304,6 +304,7 @@ describe('audit chain (real PostgreSQL and Redis)', () => {
         new QueryRepository(new Database(parts.dataSource)),
         parts.verifier,
         recorder,
+        { dir: undefined },
       );
       const requestedBy = { actor: { kind: 'user' as const, id: 'auditor-2', roles: ['auditor'] } };
       const answer = await sut.query({ agencyId: agency, requestedBy, limit: 10 });
@@ -395,6 +396,7 @@ describe('audit chain (real PostgreSQL and Redis)', () => {
         new QueryRepository(new Database(parts.dataSource)),
         parts.verifier,
         recorder,
+        { dir: undefined },
       );
       const requestedBy = { actor: { kind: 'user' as const, id: 'auditor-1', roles: ['auditor'] } };
       const first = await sut.query({ agencyId: agency, requestedBy, actorId: 'alice', limit: 4 });

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -179,6 +179,34 @@ describe('audit-log-worker app (Nest wiring and bus RPCs, real PostgreSQL and Re
     expect(witnessed.witness.problems).toEqual([]);
     expect(witnessed.mine.checkpoints[0]).toMatchObject({ seq: first.seq });
     expect(Math.min(...witnessed.mine.segments.map((segment) => segment.fromSeq))).toBe(1);
+
+    // audit.verify (GET /v1/audit/verify) checks against that witness and says so.
+    const againstWitness = await bus.request<AuditVerifyReply>(
+      AUDIT_RPC_SERVICE,
+      AuditRpcPatterns.Verify,
+      { agencyId, requestedBy },
+    );
+    expect(againstWitness).toMatchObject({ valid: true, witness: { checked: true } });
+    expect(againstWitness.witness?.files).toBeGreaterThanOrEqual(1);
+    expect(againstWitness.witnessedThroughSeq).toBeGreaterThanOrEqual(first.seq);
+
+    // A witness line that does not verify (here a forged file) makes the answer invalid.
+    const forged = join(witnessDir, 'zz-forged.jsonl');
+    await writeFile(forged, '{"v":1,"n":0,"prev":"","record":{"kind":"segment"},"sig":"x"}\n');
+    try {
+      const doubted = await bus.request<AuditVerifyReply>(
+        AUDIT_RPC_SERVICE,
+        AuditRpcPatterns.Verify,
+        { agencyId, requestedBy },
+      );
+      expect(doubted).toMatchObject({
+        valid: false,
+        witness: { checked: true },
+        firstBreak: { reason: 'witness_invalid' },
+      });
+    } finally {
+      await rm(forged);
+    }
   });
 
   it('replies to a bad request with a typed error', async () => {

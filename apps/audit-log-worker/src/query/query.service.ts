@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { AuditRecorder } from '@gad/audit';
 import {
   AuditActions,
@@ -9,6 +9,7 @@ import {
   type AuditVerifyRequest,
 } from '@gad/contracts';
 import { VerifyService } from '../verify/verify.service';
+import { WITNESS_OPTIONS, type WitnessOptions } from '../witness/witness.service';
 import { AuditQueryException } from './query.exception';
 import { QueryRepository } from './query.repository';
 import { decodeCursor, encodeCursor, toStoredEntry } from './query.mapper';
@@ -22,6 +23,7 @@ export class QueryService {
     private readonly repository: QueryRepository,
     private readonly verifier: VerifyService,
     private readonly recorder: AuditRecorder,
+    @Inject(WITNESS_OPTIONS) private readonly witness: WitnessOptions,
   ) {}
 
   async query(request: AuditQueryRequest): Promise<AuditQueryReply> {
@@ -45,11 +47,15 @@ export class QueryService {
 
   async verify(request: AuditVerifyRequest): Promise<AuditVerifyReply> {
     const { agencyId, requestedBy, ...range } = request;
-    const reply = await this.verifier.verify(agencyId, range);
+    // Against the witness outside the database whenever this worker keeps one (docs/adr/0022).
+    const reply = this.witness.dir
+      ? await this.verifier.verifyWithWitness(agencyId, range, this.witness.dir)
+      : { ...(await this.verifier.verify(agencyId, range)), witness: { checked: false } };
     await this.audit(AuditActions.AuditVerified, agencyId, requestedBy, {
       range,
       valid: reply.valid,
       entriesChecked: reply.entriesChecked,
+      witnessChecked: reply.witness?.checked ?? false,
       ...(reply.firstBreak ? { firstBreakSeq: reply.firstBreak.seq } : {}),
     });
     return reply;

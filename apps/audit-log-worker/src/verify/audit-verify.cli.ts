@@ -28,7 +28,6 @@ import { z } from 'zod';
 import { CheckpointSigner } from '../chain/checkpoint-signer';
 import { openAuditDataSource } from '../database/data-source';
 import { VerifyRepository } from './verify.repository';
-import { readWitness, type WitnessContents } from '../witness/witness-log';
 import { VerifyService } from './verify.service';
 
 /** What the CLI reads from the environment (each optional; `--database-url` wins over the variable). */
@@ -83,9 +82,6 @@ async function main(): Promise<number> {
   }
   const signer = new CheckpointSigner(env.AUDIT_SIGNING_KEY || undefined, extraKeys);
   const range = { ...bound(values.from, 'from'), ...bound(values.to, 'to') };
-  const witness: WitnessContents | undefined = values.witness
-    ? await readWitness(values.witness, signer, values.agency)
-    : undefined;
   const dataSource = await openAuditDataSource({
     url: values['database-url'] ?? env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/gad',
     poolSize: 1,
@@ -93,27 +89,15 @@ async function main(): Promise<number> {
     applicationName: 'audit-verify',
   });
   try {
-    const verified = await new VerifyService(
-      new VerifyRepository(new Database(dataSource)),
-      signer,
-    ).verify(values.agency, range, witness?.forAgency(values.agency));
+    const verifier = new VerifyService(new VerifyRepository(new Database(dataSource)), signer);
     // A witness that does not verify is itself evidence of tampering: reported before the chain.
-    const [witnessProblem] = witness?.problems ?? [];
-    const report: AuditVerifyReply = witnessProblem
-      ? {
-          ...verified,
-          valid: false,
-          firstBreak: {
-            seq: 0,
-            reason: 'witness_invalid',
-            detail: `${witness?.problems.length} witness line(s) do not verify; first: ${witnessProblem}`,
-          },
-        }
-      : verified;
+    const report: AuditVerifyReply = values.witness
+      ? await verifier.verifyWithWitness(values.agency, range, values.witness)
+      : await verifier.verify(values.agency, range);
     const witnessNote =
       report.witnessedThroughSeq === undefined
         ? ''
-        : `; witness (${witness?.files} files, ${witness?.lines} lines) vouches through ${report.witnessedThroughSeq}` +
+        : `; witness (${report.witness?.files} files, ${report.witness?.lines} lines) vouches through ${report.witnessedThroughSeq}` +
           (report.lastSeq > report.witnessedThroughSeq
             ? `, ${report.lastSeq - report.witnessedThroughSeq} entries after it unwitnessed (tail)`
             : '');

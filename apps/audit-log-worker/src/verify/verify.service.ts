@@ -3,7 +3,7 @@ import type { AuditChainBreak, AuditVerifyRange, AuditVerifyReply } from '@gad/c
 import { chainHash, GENESIS_HASH } from '../chain/chain-hash';
 import { CheckpointSigner } from '../chain/checkpoint-signer';
 import { isPurgeAnchorSigned } from '../chain/purge-anchor';
-import type { AgencyWitness, WitnessSegment } from '../witness/witness-log';
+import { readWitness, type AgencyWitness, type WitnessSegment } from '../witness/witness-log';
 import { VerifyRepository, type CheckpointRow } from './verify.repository';
 
 const PAGE = 2_000;
@@ -36,6 +36,33 @@ export class VerifyService {
     private readonly repository: VerifyRepository,
     private readonly signer: CheckpointSigner,
   ) {}
+
+  /**
+   * {@link verify} against the witness at `path` (a witness directory or one of its files). A
+   * witness whose lines do not verify is itself evidence of tampering: reported as the first break
+   * (`witness_invalid`). The reply says what was read (`witness`).
+   */
+  async verifyWithWitness(
+    agencyId: string,
+    range: AuditVerifyRange,
+    path: string,
+  ): Promise<AuditVerifyReply> {
+    const witness = await readWitness(path, this.signer, agencyId);
+    const verified = await this.verify(agencyId, range, witness.forAgency(agencyId));
+    const [problem] = witness.problems;
+    const report: AuditVerifyReply = problem
+      ? {
+          ...verified,
+          valid: false,
+          firstBreak: {
+            seq: 0,
+            reason: 'witness_invalid',
+            detail: `${witness.problems.length} witness line(s) do not verify; first: ${problem}`,
+          },
+        }
+      : verified;
+    return { ...report, witness: { checked: true, files: witness.files, lines: witness.lines } };
+  }
 
   async verify(
     agencyId: string,

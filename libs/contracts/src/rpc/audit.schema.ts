@@ -98,6 +98,18 @@ export const auditVerifyReplySchema = z.object({
    * after it are the unwitnessed tail.
    */
   witnessedThroughSeq: num().int().optional(),
+  /**
+   * Whether the chain was checked against the witness outside the database (docs/adr/0022):
+   * `checked` is true when the worker has one (`AUDIT_WITNESS_DIR`), with the files and lines read.
+   * Without it, only what the database vouches for was checked (see ADR 0022's Consequences).
+   */
+  witness: z
+    .object({
+      checked: z.boolean(),
+      files: num().int().min(0).optional(),
+      lines: num().int().min(0).optional(),
+    })
+    .optional(),
   /** The first broken entry, when `valid` is false. */
   firstBreak: auditChainBreakSchema.optional(),
 });
