@@ -21,7 +21,15 @@ export class AcksHandler {
     orderKey: (event) => `command:${event.agencyId}:${event.data.commandId}`,
   })
   async onAcknowledged(@Payload() event: EventEnvelope<'command.acknowledged'>): Promise<void> {
-    await this.commands.onAcknowledged(event);
-    await this.allCalls.onAcknowledged(event);
+    // ws-gateway names the command's assignment or all-call on the ack (docs/adr/0020): a dispatch
+    // command has no all-call and an all-call's command no assignment, so an ack naming one is
+    // not looked for (a transaction) among the other's commands. An ack naming neither (a notice,
+    // or from an older ws-gateway) is tried on both, as before.
+    if (event.data.allCallId === undefined) {
+      await this.commands.onAcknowledged(event);
+    }
+    if (event.data.assignmentId === undefined) {
+      await this.allCalls.onAcknowledged(event);
+    }
   }
 }

@@ -378,9 +378,6 @@ export class CommandsService {
       return;
     }
     const { command, changed } = result;
-    if (command.userId === ack.userId) {
-      await this.recipients.active(envelope.agencyId, ack.userId);
-    }
     if (changed) {
       notifyMetrics.ackLatency.record(Math.max(0, at.getTime() - command.issuedAt.getTime()), {
         stage: ack.stage,
@@ -391,16 +388,25 @@ export class CommandsService {
         'command acknowledged',
       );
     }
-    if (ack.stage === 'accepted' || ack.stage === 'declined') {
-      await this.settle(envelope.agencyId, command.assignmentId, ack.stage);
-    } else {
-      const commands = await this.commands.commandsOfAssignment(
-        envelope.agencyId,
-        command.assignmentId,
-      );
-      if (commands.every((c) => c.deliveredAt)) {
-        await this.queues.cancelEscalation(command.assignmentId, ['undelivered']);
-      }
+    // Side by side: the next ack of this command (accepted after delivered) waits for them.
+    await Promise.all([
+      command.userId === ack.userId
+        ? this.recipients.active(envelope.agencyId, ack.userId)
+        : undefined,
+      ack.stage === 'accepted' || ack.stage === 'declined'
+        ? this.settle(envelope.agencyId, command.assignmentId, ack.stage)
+        : this.stopUndeliveredIfAllDelivered(envelope.agencyId, command.assignmentId),
+    ]);
+  }
+
+  /** The `undelivered` step goes once every command of the assignment is delivered. */
+  private async stopUndeliveredIfAllDelivered(
+    agencyId: string,
+    assignmentId: string,
+  ): Promise<void> {
+    const commands = await this.commands.commandsOfAssignment(agencyId, assignmentId);
+    if (commands.every((c) => c.deliveredAt)) {
+      await this.queues.cancelEscalation(assignmentId, ['undelivered']);
     }
   }
 
