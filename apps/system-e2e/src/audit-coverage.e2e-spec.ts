@@ -13,7 +13,8 @@ import { Client } from 'pg';
 /**
  * What CJIS 5.4 / NIST AU-2 ask to be audited beyond changes (docs/adr/0021), against the built
  * services: ws-gateway's socket connects, refusals, subscriptions and logoffs, and api-gateway's
- * reads of user data in summary form (who, which resource, when; not the data).
+ * reads of user data in summary form (who, which resource, when; not the data); and a change
+ * api-gateway forwards over RPC, whose request entry geo-service commits with the change.
  */
 describe('audit coverage of sockets and sensitive reads', () => {
   const agencyId = `agency-${Date.now().toString(36)}`;
@@ -27,6 +28,7 @@ describe('audit coverage of sockets and sensitive reads', () => {
     services['audit-log-worker'] = await startTestApp('audit-log-worker', env);
     services['api-gateway'] = await startTestApp('api-gateway', env);
     services['ws-gateway'] = await startTestApp('ws-gateway', env);
+    services['geo-service'] = await startTestApp('geo-service', env);
     db = new Client({ connectionString: env.database.url });
     await db.connect();
   }, 180_000);
@@ -135,5 +137,58 @@ describe('audit coverage of sockets and sensitive reads', () => {
       details: { method: 'GET', route: '/v1/users' },
     });
     expect(read.entry['changes']).toBeUndefined();
+  });
+
+  it('chains the entry of a geofence change forwarded to geo-service once, with its images', async () => {
+    const env = environment as TestEnvironment;
+    const supervisor = createGadClient({
+      baseUrl: services['api-gateway'].url,
+      accessToken: await env.signToken({ userId: 'sup-9', agencyId, roles: ['supervisor'] }),
+    });
+    const ring: Array<[number, number]> = [
+      [-3.71, 40.41],
+      [-3.69, 40.41],
+      [-3.69, 40.43],
+      [-3.71, 40.43],
+      [-3.71, 40.41],
+    ];
+    const { body: fence } = await supervisor.call('createGeofence', {
+      body: { name: 'Depot', kind: 'zone', geometry: { type: 'Polygon', coordinates: [ring] } },
+    });
+    await supervisor.call('updateGeofence', {
+      params: { id: fence.id },
+      body: { name: 'Depot North', expectedVersion: fence.version },
+    });
+    const chained = async (action: string) =>
+      (await entries(action)).filter(
+        (e) => e.agency_id === agencyId && (e.entry['object'] as { id?: string })?.id === fence.id,
+      );
+    const created = await waitFor(async () => (await chained('geofence.create'))[0], {
+      description: 'the geofence.create entry in the chain',
+      timeoutMs: 15_000,
+    });
+    expect(created.entry).toMatchObject({
+      service: 'api-gateway',
+      outcome: 'success',
+      actor: { id: 'sup-9' },
+      changes: { after: { id: fence.id, name: 'Depot' } },
+    });
+    const updated = await waitFor(async () => (await chained('geofence.update'))[0], {
+      description: 'the geofence.update entry in the chain',
+      timeoutMs: 15_000,
+    });
+    expect(updated.entry).toMatchObject({
+      changes: { before: { name: 'Depot' }, after: { name: 'Depot North' } },
+    });
+    // Committed by geo-service (its outbox), not written again by api-gateway.
+    const rows = await (db as Client).query<{ schema: string }>(
+      `SELECT 'geo' AS schema FROM geo.outbox WHERE envelope->>'id' = ANY($1::text[])
+        UNION ALL
+       SELECT 'dispatch' FROM dispatch.outbox WHERE envelope->>'id' = ANY($1::text[])`,
+      [[created.entry['id'], updated.entry['id']]],
+    );
+    expect(rows.rows.map((row) => row.schema)).toEqual(['geo', 'geo']);
+    expect(await chained('geofence.create')).toHaveLength(1);
+    expect(await chained('geofence.update')).toHaveLength(1);
   });
 });
