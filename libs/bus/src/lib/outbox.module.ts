@@ -7,8 +7,9 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { Database } from '@gad/platform';
+import { Pool } from 'pg';
 import { BUS_OPTIONS, type BusModuleOptions } from './bus.module';
-import { OutboxRelay } from './outbox.relay';
+import { OutboxRelay, pgPoolTransactionRunner } from './outbox.relay';
 import { OutboxWriter } from './outbox.writer';
 import { UnitOfWork } from './unit-of-work';
 
@@ -19,9 +20,15 @@ export interface OutboxSchemaOptions {
   global?: boolean;
 }
 
+/** The relay's own database connection (see {@link OutboxModule.forSchema}). */
+const OUTBOX_RELAY_POOL = Symbol('OUTBOX_RELAY_POOL');
+
 @Injectable()
 class OutboxRelayLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
-  constructor(@Inject(OutboxRelay) private readonly relay: OutboxRelay) {}
+  constructor(
+    @Inject(OutboxRelay) private readonly relay: OutboxRelay,
+    @Inject(OUTBOX_RELAY_POOL) private readonly pool: Pool,
+  ) {}
 
   onApplicationBootstrap(): void {
     this.relay.start();
@@ -29,6 +36,7 @@ class OutboxRelayLifecycle implements OnApplicationBootstrap, OnApplicationShutd
 
   async onApplicationShutdown(): Promise<void> {
     await this.relay.stop();
+    await this.pool.end();
   }
 }
 
@@ -41,9 +49,10 @@ export class OutboxModule {
    * The outbox of the service that owns `schema`, set up the same way in every database app:
    * the {@link UnitOfWork} that writes a change and its events together, the {@link OutboxWriter}
    * of `<schema>.outbox`, and the {@link OutboxRelay} that moves committed rows to their streams
-   * (its transactions through `DatabaseModule`'s `Database`, Redis and key prefix from
-   * `BusModule`), started after bootstrap and drained on shutdown. Needs `DatabaseModule` and
-   * `BusModule` (both global).
+   * (its transactions on a connection of its own, opened with the options of `DatabaseModule`'s
+   * pool, so a relay pass never queues behind the service's handlers for a pooled connection nor
+   * holds one of them while it delivers; Redis and key prefix from `BusModule`), started after
+   * bootstrap and drained on shutdown. Needs `DatabaseModule` and `BusModule` (both global).
    */
   static forSchema(schema: string, options: OutboxSchemaOptions = {}): DynamicModule {
     return {
@@ -52,11 +61,17 @@ export class OutboxModule {
       providers: [
         { provide: OutboxWriter, useFactory: () => new OutboxWriter(schema) },
         {
+          provide: OUTBOX_RELAY_POOL,
+          inject: [Database],
+          useFactory: (database: Database) =>
+            new Pool({ ...database.pool.options, max: 1, min: 0 }),
+        },
+        {
           provide: OutboxRelay,
-          inject: [Database, BUS_OPTIONS],
-          useFactory: (database: Database, bus: BusModuleOptions) =>
+          inject: [OUTBOX_RELAY_POOL, BUS_OPTIONS],
+          useFactory: (pool: Pool, bus: BusModuleOptions) =>
             new OutboxRelay({
-              runner: { transaction: (fn) => database.transaction(fn) },
+              runner: pgPoolTransactionRunner(pool),
               schema,
               redis: bus.redis,
               prefix: bus.prefix,
