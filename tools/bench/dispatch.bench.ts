@@ -223,26 +223,21 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     devices.push(...connected);
     progress(`${devices.length} officer sockets connected to ws-gateway`);
 
+    // "Recorded" is the commit of the acceptance: a trigger of this bench's database NOTIFYs the
+    // assignment when `accepted_at` is set, and PostgreSQL delivers it at the commit (no polling
+    // period added to the figure).
     const pending = new Set<string>();
     const recorded = new Map<string, number>();
-    let polling = true;
-    const poller = (async () => {
-      while (polling || pending.size > 0) {
-        if (pending.size > 0) {
-          const ids = [...pending];
-          const { rows } = await pg.query<{ assignment_id: string }>(
-            `SELECT assignment_id FROM notify.commands WHERE accepted_at IS NOT NULL AND assignment_id = ANY($1::uuid[])`,
-            [ids],
-          );
-          const t = now();
-          for (const row of rows) {
-            recorded.set(row.assignment_id, t);
-            pending.delete(row.assignment_id);
-          }
-        }
-        await sleep(10);
-      }
-    })();
+    await pg.query(`
+      CREATE FUNCTION public.bench_accepted() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN PERFORM pg_notify('bench_accepted', NEW.assignment_id::text); RETURN NEW; END $$;
+      CREATE TRIGGER bench_accepted AFTER UPDATE OF accepted_at ON notify.commands FOR EACH ROW
+        WHEN (OLD.accepted_at IS NULL AND NEW.accepted_at IS NOT NULL)
+        EXECUTE FUNCTION public.bench_accepted();
+      LISTEN bench_accepted;`);
+    pg.on('notification', ({ payload }) => {
+      if (payload && pending.delete(payload)) recorded.set(payload, now());
+    });
 
     const dispatched = await paced(flags.rate, flags.duration * 1000, () => {
       const i = Math.floor(Math.random() * flags.sockets);
@@ -272,10 +267,8 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     });
     const deadline = now() + 20_000;
     while (pending.size > 0 && now() < deadline) await sleep(50);
-    polling = false;
     const lostAcks = pending.size;
     pending.clear();
-    await poller;
 
     const receipt: number[] = [];
     const endToEnd: number[] = [];
@@ -285,6 +278,47 @@ export async function main(args: string[], { root }: { root: string }): Promise<
       const a = recorded.get(assignmentId);
       if (a !== undefined) endToEnd.push(a - t0);
     }
+    // Where the end to end time goes (stderr only): the stored times of each command.
+    const { rows: times } = await pg.query<{
+      assignment_id: string;
+      issued: number;
+      committed: number;
+      relayed: number;
+      acked: number;
+    }>(
+      `SELECT c.assignment_id,
+              extract(epoch FROM c.issued_at) * 1000 AS issued,
+              extract(epoch FROM o.created_at) * 1000 AS committed,
+              extract(epoch FROM o.sent_at) * 1000 AS relayed,
+              extract(epoch FROM c.accepted_at) * 1000 AS acked
+         FROM notify.commands c
+         JOIN notify.outbox o ON o.stream = 'queue:commands'
+          AND o.envelope -> 'data' ->> 'commandId' = c.command_id::text`,
+    );
+    const segments: Record<string, number[]> = {
+      'appended → handler starts': [],
+      'handler starts → its transaction starts': [],
+      'transaction starts → relay transaction starts': [],
+      'relay transaction starts → command on device': [],
+      'command on device → ack at ws-gateway': [],
+      'ack at ws-gateway → seen recorded': [],
+    };
+    const seg = Object.values(segments);
+    for (const t of times) {
+      const t0 = published.get(t.assignment_id);
+      const onDevice = received.get(t.assignment_id);
+      const seen = recorded.get(t.assignment_id);
+      if (t0 === undefined || onDevice === undefined || seen === undefined) continue;
+      const points = [t0, t.issued, t.committed, t.relayed, onDevice, t.acked, seen].map(Number);
+      points.slice(1).forEach((point, index) => seg[index]?.push(point - (points[index] ?? 0)));
+    }
+    for (const [label, values] of Object.entries(segments)) {
+      const s = stats(values);
+      progress(
+        `  ${label}: p50 ${fmt(s.p50)} / p95 ${fmt(s.p95)} / p99 ${fmt(s.p99)} ms (n ${s.n})`,
+      );
+    }
+
     // Audit: every issued command and every acceptance has its entry on the audit queue.
     await sleep(1_000);
     const entries = await queuedAuditEntries(redis, auditQueuePrefix(prefix));
@@ -318,7 +352,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
         .map((l) => fmt(l, 1))
         .join(' / ')} on 2 cores). Whole run ${fmt(seconds, 0)} s.`,
       '',
-      `${flags.sockets} authenticated \`/field\` officer sockets on one ws-gateway; ${flags.rate} P1 dispatches/s for ${flags.duration} s, each an \`assignment.created\` appended to \`gad:dispatch:events\` as the api-gateway's outbox relay does (the REST edge is not in this path). notification-service issues the command (its outbox relay appends it to the unit's log and publishes it on \`gad:ws:commands\` in one Redis call, docs/adr/0020), ws-gateway emits it, the device acks \`delivered\` and \`accepted\`, ws-gateway checks them against the log and publishes them on \`gad:field:acks\` with the command's assignment (docs/adr/0028), notification-service records them. "Ack recorded" is observed by polling \`notify.commands.accepted_at\` every 10 ms (adds up to ~10 ms).`,
+      `${flags.sockets} authenticated \`/field\` officer sockets on one ws-gateway; ${flags.rate} P1 dispatches/s for ${flags.duration} s, each an \`assignment.created\` appended to \`gad:dispatch:events\` as the api-gateway's outbox relay does (the REST edge is not in this path). notification-service issues the command (its outbox relay appends it to the unit's log and publishes it on \`gad:ws:commands\` in one Redis call, docs/adr/0020), ws-gateway emits it, the device acks \`delivered\` and \`accepted\`, ws-gateway checks them against the log and publishes them on \`gad:field:acks\` with the command's assignment (docs/adr/0028), notification-service records them. "Acceptance recorded" is the commit that sets \`notify.commands.accepted_at\`, observed with LISTEN/NOTIFY (a trigger the bench adds to its own database).`,
       '',
       '| path (ms) | n | p50 | p95 | p99 | max |',
       '|---|---|---|---|---|---|',
