@@ -1,9 +1,17 @@
 import { connectDispatch, createGadClient, subscribe, type DispatchSocket } from '@gad/client';
-import { AuditActions } from '@gad/contracts';
+import { BusClient } from '@gad/bus';
+import {
+  AuditActions,
+  GEO_RPC_SERVICE,
+  GeoRpcPatterns,
+  uuidv7,
+  type RpcAudit,
+} from '@gad/contracts';
 import {
   createAuditSigningKeyPem,
   createTestEnvironment,
   startTestApp,
+  testStack,
   waitFor,
   type ServiceProcess,
   type TestEnvironment,
@@ -190,5 +198,72 @@ describe('audit coverage of sockets and sensitive reads', () => {
     expect(rows.rows.map((row) => row.schema)).toEqual(['geo', 'geo']);
     expect(await chained('geofence.create')).toHaveLength(1);
     expect(await chained('geofence.update')).toHaveLength(1);
+  });
+
+  it('chains a forwarded entry once when its RPC is delivered twice (idempotent by entry id)', async () => {
+    const env = environment as TestEnvironment;
+    const supervisor = createGadClient({
+      baseUrl: services['api-gateway'].url,
+      accessToken: await env.signToken({ userId: 'sup-9', agencyId, roles: ['supervisor'] }),
+    });
+    const ring: Array<[number, number]> = [
+      [-3.61, 40.41],
+      [-3.59, 40.41],
+      [-3.59, 40.43],
+      [-3.61, 40.43],
+      [-3.61, 40.41],
+    ];
+    const { body: fence } = await supervisor.call('createGeofence', {
+      body: { name: 'Yard', kind: 'zone', geometry: { type: 'Polygon', coordinates: [ring] } },
+    });
+    const bus = new BusClient({
+      redis: testStack.redisUrl,
+      prefix: env.redis.prefix,
+      instanceId: `e2e-retry-${Date.now()}`,
+    });
+    try {
+      const audit = (name: string): RpcAudit => ({
+        entry: {
+          id: uuidv7(),
+          occurredAt: new Date().toISOString(),
+          agencyId,
+          actor: { kind: 'user', id: 'sup-9', roles: ['supervisor'] },
+          service: 'api-gateway',
+          action: 'geofence.update',
+          object: { type: 'geofence', id: fence.id },
+          outcome: 'success',
+          details: { name },
+        },
+        captureResult: true,
+        idParam: 'id',
+      });
+      const rename = (forwarded: RpcAudit, name: string) =>
+        bus.request(
+          GEO_RPC_SERVICE,
+          GeoRpcPatterns.GeofenceUpdate,
+          { agencyId, id: fence.id, name },
+          { agencyId, actor: forwarded.entry.actor, audit: forwarded, timeoutMs: 10_000 },
+        );
+      // The same request twice, as a redelivered RPC would arrive; then a later one.
+      const retried = audit('Yard B');
+      await rename(retried, 'Yard B');
+      await rename(retried, 'Yard B');
+      const later = audit('Yard C');
+      await rename(later, 'Yard C');
+      const { rows: outbox } = await (db as Client).query(
+        `SELECT 1 FROM geo.outbox WHERE envelope->>'id' = $1`,
+        [retried.entry.id],
+      );
+      expect(outbox).toHaveLength(2);
+      const chained = async (id: string) =>
+        (await entries('geofence.update')).filter((e) => e.entry['id'] === id);
+      await waitFor(async () => (await chained(later.entry.id)).length === 1, {
+        description: 'the later update in the chain',
+        timeoutMs: 15_000,
+      });
+      expect(await chained(retried.entry.id)).toHaveLength(1);
+    } finally {
+      await bus.close();
+    }
   });
 });
