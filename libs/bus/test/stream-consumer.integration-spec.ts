@@ -113,6 +113,43 @@ describe('StreamConsumer', () => {
     await waitFor(() => handled.includes(1), { description: 'the slow entry handled' });
   });
 
+  it('keeps reading a stream while another one has entries waiting for a handler slot', async () => {
+    const busy = 'queued:busy';
+    const other = 'queued:other';
+    // Two entries on the busy stream in the first read: the second waits for the first (concurrency 1).
+    await publisher.publish(busy, testEnvelope({ index: 1 }));
+    await publisher.publish(busy, testEnvelope({ index: 2 }));
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const handled: string[] = [];
+    let started = false;
+    await startConsumer({
+      group: 'queued',
+      consumer: 'c1',
+      streams: [busy, other],
+      groupStartId: '0',
+      handler: async (envelope: Envelope, delivery: Delivery) => {
+        if (delivery.stream === busy && (envelope.data as { index: number }).index === 1) {
+          started = true;
+          await gate;
+        }
+        handled.push(`${delivery.stream}:${(envelope.data as { index: number }).index}`);
+      },
+    });
+    await waitFor(() => started, { description: 'the first busy entry running' });
+    await publisher.publish(other, testEnvelope({ index: 3 }));
+    try {
+      await waitFor(() => handled.includes(`${other}:3`), {
+        description: 'the other stream read and handled while the busy one has an entry queued',
+      });
+      expect(handled).toEqual([`${other}:3`]);
+    } finally {
+      release();
+    }
+    await waitFor(() => handled.length === 3, { description: 'the busy entries handled' });
+    expect(handled).toEqual([`${other}:3`, `${busy}:1`, `${busy}:2`]);
+  });
+
   it('keeps stream order across reads with concurrency 1', async () => {
     const stream = 'inorder:events';
     const handled: number[] = [];
@@ -303,7 +340,11 @@ describe('StreamConsumer', () => {
 
     await publisher.publish(stream, testEnvelope({ index: 3 }));
     await waitFor(() => handled.includes(3), { description: 'a later entry handled' });
-    expect(Number((await redis.xpending(`${prefix}${stream}`, 'strict'))[0])).toBe(0);
+    // Acknowledged once its handler resolved (just after it): nothing stays pending.
+    await waitFor(
+      async () => Number((await redis.xpending(`${prefix}${stream}`, 'strict'))[0]) === 0,
+      { description: 'no entry left pending' },
+    );
   });
 
   it('sends malformed entries to the DLQ at once and keeps the group flowing', async () => {

@@ -108,6 +108,9 @@ return redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2]) and 1
 
 const TRACER_NAME = '@gad/bus';
 
+/** Block time of reads that leave out a stream whose entries wait for a handler slot. */
+const QUEUED_LANE_BLOCK_MS = 10;
+
 /**
  * A member of a consumer group reading one or more streams: blocking reads in batches, the handler
  * runs inside a CONSUMER span whose parent is the envelope's `traceparent`, entries are acknowledged
@@ -272,10 +275,13 @@ export class StreamConsumer {
         if (!this.running) {
           break;
         }
-        // The next read is made as soon as every entry read so far has started (not when the
+        // A stream is read again as soon as every entry read from it has started (not when its
         // batch has ended): an entry that arrives while a slow handler runs is not held back by
-        // it. Entries still waiting for a free handler slot are not added to.
-        if ([...this.lanes.values()].some((lane) => lane.queue.length > 0)) {
+        // it. A stream whose entries still wait for a free handler slot is left out of the read,
+        // and the others are read with a short block, so it joins the reads soon after its queue
+        // has drained while the others (the acks beside a backlog of assignments) keep flowing.
+        const open = [...this.lanes.values()].filter((lane) => lane.queue.length === 0);
+        if (open.length === 0) {
           await this.nextProgress();
           continue;
         }
@@ -287,10 +293,12 @@ export class StreamConsumer {
           'COUNT',
           this.batchSize,
           'BLOCK',
-          this.blockMs,
+          open.length < this.lanes.size
+            ? Math.min(this.blockMs, QUEUED_LANE_BLOCK_MS)
+            : this.blockMs,
           'STREAMS',
-          ...this.streams.map(({ key }) => key),
-          ...this.streams.map(() => '>'),
+          ...open.map(({ key }) => key),
+          ...open.map(() => '>'),
         );
         // The streams of one read side by side: one stream's slow entries (a transaction per
         // `assignment.created`) do not hold another's (the acks). Each stream's entries start in
