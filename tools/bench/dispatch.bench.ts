@@ -6,7 +6,7 @@
  * without the REST edge. Baseline in the same run: a bare socket.io server with the same number of
  * sockets, server emit → client ack at the same rate (the transport floor).
  *
- *   node tools/bench/run.mjs dispatch [--sockets 2000] [--rate 50] [--duration 20] [--no-write]
+ *   node tools/bench/run.mjs dispatch [--sockets 2000] [--rate 50] [--duration 20] [--warmup 2] [--no-write]
  */
 import { auditQueuePrefix } from '@gad/audit';
 import { uuidv7, type DeliveredCommand } from '@gad/contracts';
@@ -48,6 +48,8 @@ interface Flags {
   sockets: number;
   rate: number;
   duration: number;
+  /** Seconds of dispatches at the same rate before the measured ones (not counted). */
+  warmup: number;
   redisUrl: string;
   write: boolean;
 }
@@ -152,6 +154,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     sockets: 2_000,
     rate: 50,
     duration: 20,
+    warmup: 2,
     redisUrl: process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379',
     write: true,
   });
@@ -235,11 +238,13 @@ export async function main(args: string[], { root }: { root: string }): Promise<
         WHEN (OLD.accepted_at IS NULL AND NEW.accepted_at IS NOT NULL)
         EXECUTE FUNCTION public.bench_accepted();
       LISTEN bench_accepted;`);
+    const warming = new Set<string>();
     pg.on('notification', ({ payload }) => {
       if (payload && pending.delete(payload)) recorded.set(payload, now());
+      if (payload) warming.delete(payload);
     });
 
-    const dispatched = await paced(flags.rate, flags.duration * 1000, () => {
+    const dispatch = (measured: boolean): void => {
       const i = Math.floor(Math.random() * flags.sockets);
       const assignmentId = uuidv7();
       const envelope = {
@@ -261,10 +266,21 @@ export async function main(args: string[], { root }: { root: string }): Promise<
           createdAt: new Date().toISOString(),
         },
       };
-      published.set(assignmentId, now());
-      pending.add(assignmentId);
+      if (measured) {
+        published.set(assignmentId, now());
+        pending.add(assignmentId);
+      } else {
+        warming.add(assignmentId);
+      }
       void redis.xadd(`${prefix}gad:dispatch:events`, '*', 'envelope', JSON.stringify(envelope));
-    });
+    };
+    // Warm-up (not counted): the first dispatches after the services start run cold code (JIT,
+    // first statements and scripts) and were the slowest of a run.
+    await paced(flags.rate, flags.warmup * 1000, () => dispatch(false));
+    const warmDeadline = now() + 10_000;
+    while (warming.size > 0 && now() < warmDeadline) await sleep(50);
+    progress(`warm-up: ${Math.round(flags.rate * flags.warmup)} dispatches not counted`);
+    const dispatched = await paced(flags.rate, flags.duration * 1000, () => dispatch(true));
     const deadline = now() + 20_000;
     while (pending.size > 0 && now() < deadline) await sleep(50);
     const lostAcks = pending.size;
@@ -348,11 +364,11 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     const section = [
       '## Dispatch',
       '',
-      `Command: \`node tools/bench/run.mjs dispatch --sockets ${flags.sockets} --rate ${flags.rate} --duration ${flags.duration}\` (\`npm run bench -- dispatch\`, after \`node tools/scripts/build.mjs\`). ${new Date().toISOString().slice(0, 10)}, ${machine()}, everything on one box (bench clients, ws-gateway, notification-service, PostgreSQL, Redis) with other work running (load average at the end ${loadavg()
+      `Command: \`node tools/bench/run.mjs dispatch --sockets ${flags.sockets} --rate ${flags.rate} --duration ${flags.duration} --warmup ${flags.warmup}\` (\`npm run bench -- dispatch\`, after \`node tools/scripts/build.mjs\`). ${new Date().toISOString().slice(0, 10)}, ${machine()}, everything on one box (bench clients, ws-gateway, notification-service, PostgreSQL, Redis) with other work running (load average at the end ${loadavg()
         .map((l) => fmt(l, 1))
         .join(' / ')} on 2 cores). Whole run ${fmt(seconds, 0)} s.`,
       '',
-      `${flags.sockets} authenticated \`/field\` officer sockets on one ws-gateway; ${flags.rate} P1 dispatches/s for ${flags.duration} s, each an \`assignment.created\` appended to \`gad:dispatch:events\` as the api-gateway's outbox relay does (the REST edge is not in this path). notification-service issues the command (its outbox relay appends it to the unit's log and publishes it on \`gad:ws:commands\` in one Redis call, docs/adr/0020), ws-gateway emits it, the device acks \`delivered\` and \`accepted\`, ws-gateway checks them against the log and publishes them on \`gad:field:acks\` with the command's assignment (docs/adr/0028), notification-service records them. "Acceptance recorded" is the commit that sets \`notify.commands.accepted_at\`, observed with LISTEN/NOTIFY (a trigger the bench adds to its own database).`,
+      `${flags.sockets} authenticated \`/field\` officer sockets on one ws-gateway; ${flags.rate} P1 dispatches/s for ${flags.duration} s (after ${flags.warmup} s of the same, not counted), each an \`assignment.created\` appended to \`gad:dispatch:events\` as the api-gateway's outbox relay does (the REST edge is not in this path). notification-service issues the command (its outbox relay appends it to the unit's log and publishes it on \`gad:ws:commands\` in one Redis call, docs/adr/0020), ws-gateway emits it, the device acks \`delivered\` and \`accepted\`, ws-gateway checks them against the log and publishes them on \`gad:field:acks\` with the command's assignment (docs/adr/0028), notification-service records them. "Acceptance recorded" is the commit that sets \`notify.commands.accepted_at\`, observed with LISTEN/NOTIFY (a trigger the bench adds to its own database).`,
       '',
       '| path (ms) | n | p50 | p95 | p99 | max |',
       '|---|---|---|---|---|---|',
