@@ -234,4 +234,35 @@ describe('geofence changes forwarded with their audit entry (real PostgreSQL and
     );
     expect(rows).toEqual([{ name: 'Yard' }]);
   });
+
+  it('commits the same request entry with each delivery of a redelivered change (the chain keeps one)', async () => {
+    const recorded: string[] = [];
+    const fence = await call<Geofence>(
+      GeoRpcPatterns.GeofenceCreate,
+      {
+        agencyId,
+        name: 'Gate',
+        kind: 'zone',
+        geometry: { type: 'Polygon', coordinates: [SQUARE] },
+        minInsideS: 0,
+        minOutsideS: 0,
+      },
+      forwarded('geofence.create'),
+      recorded,
+    );
+    // The same request delivered twice (an RPC retried after a lost reply): each delivery commits
+    // its change with the one entry id it carries; audit-log-worker chains an id once.
+    const rename = forwarded('geofence.update', fence.id);
+    for (let delivery = 0; delivery < 2; delivery += 1) {
+      await call(
+        GeoRpcPatterns.GeofenceUpdate,
+        { agencyId, id: fence.id, name: 'Gate B' },
+        rename,
+        recorded,
+      );
+    }
+    const rows = await outboxEntries(rename.entry.id);
+    expect(rows).toHaveLength(2);
+    expect(new Set(rows.map((row) => row.id))).toEqual(new Set([rename.entry.id]));
+  });
 });
