@@ -57,36 +57,21 @@ describe('notification setup changes forwarded with their audit entry', () => {
         ).length === 1,
       { description: 'the user followed from user.changed' },
     );
-    await h.sql(`
-      CREATE FUNCTION notify.test_require_forwarded_audit() RETURNS trigger
-      LANGUAGE plpgsql AS $$
-      BEGIN
-        IF NOT EXISTS (
-          SELECT 1 FROM notify.outbox
-           WHERE stream = '${AUDIT_OUTBOX_STREAM}'
-             AND xmin::text = (txid_current() % 4294967296)::text
-        ) THEN
-          RAISE EXCEPTION 'notify.% changed without an audit entry in its transaction', TG_TABLE_NAME;
-        END IF;
-        RETURN NULL;
-      END $$`);
-    const guard = (name: string, event: string, table: string, when: string) =>
-      h.sql(`CREATE CONSTRAINT TRIGGER ${name} AFTER ${event} ON notify.${table}
-               DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (${when})
-               EXECUTE FUNCTION notify.test_require_forwarded_audit()`);
     const contactColumns = ['email', 'channels', 'quiet_start', 'quiet_end', 'quiet_time_zone']
       .map((column) => `OLD.${column} IS DISTINCT FROM NEW.${column}`)
       .join(' OR ');
-    await guard('audited_contacts', 'UPDATE', 'recipients', contactColumns);
-    await guard('audited_new_code', 'INSERT', 'contact_verifications', 'true');
-    await guard(
-      'audited_code',
-      'UPDATE',
-      'contact_verifications',
-      'OLD.code_hash IS DISTINCT FROM NEW.code_hash',
-    );
-    await guard('audited_webhook_insert', 'INSERT', 'webhooks', 'true');
-    await guard('audited_webhook_delete', 'DELETE', 'webhooks', 'true');
+    await h.requireAuditOn([
+      ['audited_contacts', 'UPDATE', 'recipients', contactColumns],
+      ['audited_new_code', 'INSERT', 'contact_verifications', 'true'],
+      [
+        'audited_code',
+        'UPDATE',
+        'contact_verifications',
+        'OLD.code_hash IS DISTINCT FROM NEW.code_hash',
+      ],
+      ['audited_webhook_insert', 'INSERT', 'webhooks', 'true'],
+      ['audited_webhook_delete', 'DELETE', 'webhooks', 'true'],
+    ]);
   }, 60_000);
 
   afterAll(async () => {

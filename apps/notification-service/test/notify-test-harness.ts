@@ -276,12 +276,28 @@ export class NotifyHarness {
     const stages = ['delivered_at', 'seen_at', 'accepted_at', 'declined_at']
       .map((column) => `OLD.${column} IS DISTINCT FROM NEW.${column}`)
       .join(' OR ');
-    const guard = (name: string, event: string, table: string, when: string) =>
-      `CREATE CONSTRAINT TRIGGER ${name} AFTER ${event} ON notify.${table}
-         DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (${when})
-         EXECUTE FUNCTION notify.test_require_audit_in_transaction()`;
+    await this.requireAuditOn([
+      ['audited_stage', 'UPDATE', 'commands', stages],
+      ['audited_stage', 'UPDATE', 'all_call_commands', stages],
+      ['audited_settle', 'UPDATE', 'assignments', 'OLD.settled_at IS DISTINCT FROM NEW.settled_at'],
+      ['audited_step', 'INSERT', 'escalations', 'true'],
+      ['audited_all_call', 'INSERT', 'all_calls', 'true'],
+      [
+        'audited_delivery',
+        'INSERT',
+        'deliveries',
+        `NEW.outcome IN ('sent', 'failed') OR (NEW.outcome = 'suppressed' AND NEW.notice_id IS NOT NULL)`,
+      ],
+    ]);
+  }
+
+  /**
+   * Refuses, at commit, any change matched by `guards` ([trigger name, event, notify table,
+   * WHEN condition]) whose transaction wrote no audit outbox row (deferred constraint triggers).
+   */
+  async requireAuditOn(guards: ReadonlyArray<[string, string, string, string]>): Promise<void> {
     await this.sql(`
-      CREATE FUNCTION notify.test_require_audit_in_transaction() RETURNS trigger
+      CREATE OR REPLACE FUNCTION notify.test_require_audit_in_transaction() RETURNS trigger
       LANGUAGE plpgsql AS $$
       BEGIN
         IF NOT EXISTS (
@@ -293,26 +309,11 @@ export class NotifyHarness {
         END IF;
         RETURN NULL;
       END $$`);
-    await this.sql(guard('audited_stage', 'UPDATE', 'commands', stages));
-    await this.sql(guard('audited_stage', 'UPDATE', 'all_call_commands', stages));
-    await this.sql(
-      guard(
-        'audited_settle',
-        'UPDATE',
-        'assignments',
-        'OLD.settled_at IS DISTINCT FROM NEW.settled_at',
-      ),
-    );
-    await this.sql(guard('audited_step', 'INSERT', 'escalations', 'true'));
-    await this.sql(guard('audited_all_call', 'INSERT', 'all_calls', 'true'));
-    await this.sql(
-      guard(
-        'audited_delivery',
-        'INSERT',
-        'deliveries',
-        `NEW.outcome IN ('sent', 'failed') OR (NEW.outcome = 'suppressed' AND NEW.notice_id IS NOT NULL)`,
-      ),
-    );
+    for (const [name, event, table, when] of guards) {
+      await this.sql(`CREATE CONSTRAINT TRIGGER ${name} AFTER ${event} ON notify.${table}
+         DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (${when})
+         EXECUTE FUNCTION notify.test_require_audit_in_transaction()`);
+    }
   }
 
   async sql<R>(text: string, values: unknown[] = []): Promise<R[]> {
