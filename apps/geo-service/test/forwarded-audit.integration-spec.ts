@@ -132,6 +132,23 @@ describe('geofence changes forwarded with their audit entry (real PostgreSQL and
     });
   }
 
+  /** Creates a zone fence over SQUARE through the RPC, as api-gateway forwards it. */
+  function createFence(name: string, audit: RpcAudit, recorded: string[]): Promise<Geofence> {
+    return call<Geofence>(
+      GeoRpcPatterns.GeofenceCreate,
+      {
+        agencyId,
+        name,
+        kind: 'zone',
+        geometry: { type: 'Polygon', coordinates: [SQUARE] },
+        minInsideS: 0,
+        minOutsideS: 0,
+      },
+      audit,
+      recorded,
+    );
+  }
+
   async function outboxEntries(id: string): Promise<AuditEntry[]> {
     const { rows } = await pg.query<{ envelope: AuditEntry }>(
       `SELECT envelope FROM geo.outbox WHERE stream = $1 AND envelope->>'id' = $2`,
@@ -143,19 +160,7 @@ describe('geofence changes forwarded with their audit entry (real PostgreSQL and
   it('commits a created, updated and deleted fence with its request entry and images', async () => {
     const recorded: string[] = [];
     const create = forwarded('geofence.create');
-    const fence = await call<Geofence>(
-      GeoRpcPatterns.GeofenceCreate,
-      {
-        agencyId,
-        name: 'Depot',
-        kind: 'zone',
-        geometry: { type: 'Polygon', coordinates: [SQUARE] },
-        minInsideS: 0,
-        minOutsideS: 0,
-      },
-      create,
-      recorded,
-    );
+    const fence = await createFence('Depot', create, recorded);
     expect(recorded).toEqual([create.entry.id]);
     const [created] = await outboxEntries(create.entry.id);
     expect(created).toMatchObject({
@@ -194,19 +199,7 @@ describe('geofence changes forwarded with their audit entry (real PostgreSQL and
   it('leaves no success entry for a change it refuses, and the caller records the refusal', async () => {
     const recorded: string[] = [];
     const create = forwarded('geofence.create');
-    const fence = await call<Geofence>(
-      GeoRpcPatterns.GeofenceCreate,
-      {
-        agencyId,
-        name: 'Yard',
-        kind: 'zone',
-        geometry: { type: 'Polygon', coordinates: [SQUARE] },
-        minInsideS: 0,
-        minOutsideS: 0,
-      },
-      create,
-      recorded,
-    );
+    const fence = await createFence('Yard', create, recorded);
     const stale = forwarded('geofence.update', fence.id);
     await expect(
       call(
@@ -237,19 +230,7 @@ describe('geofence changes forwarded with their audit entry (real PostgreSQL and
 
   it('commits the same request entry with each delivery of a redelivered change (the chain keeps one)', async () => {
     const recorded: string[] = [];
-    const fence = await call<Geofence>(
-      GeoRpcPatterns.GeofenceCreate,
-      {
-        agencyId,
-        name: 'Gate',
-        kind: 'zone',
-        geometry: { type: 'Polygon', coordinates: [SQUARE] },
-        minInsideS: 0,
-        minOutsideS: 0,
-      },
-      forwarded('geofence.create'),
-      recorded,
-    );
+    const fence = await createFence('Gate', forwarded('geofence.create'), recorded);
     // The same request delivered twice (an RPC retried after a lost reply): each delivery commits
     // its change with the one entry id it carries; audit-log-worker chains an id once.
     const rename = forwarded('geofence.update', fence.id);
