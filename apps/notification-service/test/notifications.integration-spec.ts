@@ -436,6 +436,20 @@ describe('notification-service', () => {
         data: { userId: 'officer-out', reason: 'logout', revokedAt: new Date().toISOString() },
       }),
     );
+    // Events are ordered per order key (a user's events, a unit's events), not across keys, and
+    // entries of different keys run side by side: the logout is applied before the assignment
+    // that must honour it is published.
+    await waitFor(
+      async () =>
+        (
+          await h.sql(
+            `SELECT 1 FROM notify.recipients
+              WHERE agency_id = $1 AND user_id = 'officer-out' AND logged_out_at IS NOT NULL`,
+            [h.agencyId],
+          )
+        ).length === 1,
+      { description: 'the logout applied' },
+    );
     const event = h.assignment({
       priority: 'P2',
       crew: ['officer-on', 'officer-off', 'officer-out'],
