@@ -27,6 +27,16 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startBareServer, type BareServer } from './bare-server';
 import {
+  BOX,
+  checkpoint,
+  devLoginToken,
+  NEAREST_AGENCY as AGENCY,
+  NEAREST_LIMIT as LIMIT,
+  nearestPath,
+  randomPoint,
+  seedUnits,
+} from './nearest';
+import {
   analysis,
   cpuMsOf,
   fmt,
@@ -69,14 +79,10 @@ interface Ingest {
   note: string;
 }
 
-const AGENCY = 'bench-nearest';
 const INGEST_AGENCY = 'bench-ingest';
 const RAW_AGENCY = 'bench-raw';
-/** Seeded units and fences live in this box (about 68 x 89 km around Madrid). */
-const BOX = { lon: -3.9, lat: 40.0, size: 0.8 };
 const UNBOUNDED_RADIUS_M = 20_100_000;
 const EXCLUSION_SCAN_LIMIT = 1_000;
-const LIMIT = 5;
 const BARE_LABEL = 'bare Fastify + pg, same statements (no auth, no RPC hop)';
 
 const now = (): number => performance.now();
@@ -132,41 +138,6 @@ function cpuPerRequest(
   return Object.keys(before)
     .map((name) => `${name} ${fmt((after[name] - before[name]) / Math.max(1, requests), 2)}`)
     .join(', ');
-}
-
-const randomPoint = (): [number, number] => [
-  BOX.lon + Math.random() * BOX.size,
-  BOX.lat + Math.random() * BOX.size,
-];
-
-/** Seeds units `from..to` in one INSERT ... SELECT generate_series (70 % available, 20 % busy). */
-async function seedUnits(client: Client, from: number, to: number): Promise<void> {
-  await client.query(
-    `INSERT INTO geo.units (agency_id, unit_id, call_sign, status, capabilities, location,
-                            recorded_at, seq, accuracy_m, received_at, projection_at)
-     SELECT $1, 'u' || g, 'CS-' || g,
-            CASE WHEN g % 10 < 7 THEN 'available' WHEN g % 10 < 9 THEN 'busy' END,
-            CASE WHEN g % 5 = 0 THEN ARRAY['als'] ELSE '{}'::text[] END,
-            ST_SetSRID(ST_MakePoint($4 + random() * $6, $5 + random() * $6), 4326)::geography,
-            now() - random() * interval '10 minutes', 1, 5, now(), now()
-     FROM generate_series($2::int, $3::int) g`,
-    [AGENCY, from, to, BOX.lon, BOX.lat, BOX.size],
-  );
-  await client.query('VACUUM ANALYZE geo.units');
-  await checkpoint(client);
-}
-
-/**
- * Writes the seeding's dirty pages out before a measured phase: otherwise the checkpointer flushes
- * the seeded million rows while the phase runs, and the phase measures that disk I/O. Needs a
- * superuser (or pg_checkpoint); skipped with a note otherwise.
- */
-async function checkpoint(client: Client): Promise<void> {
-  try {
-    await client.query('CHECKPOINT');
-  } catch (error) {
-    log(`CHECKPOINT skipped: ${error instanceof Error ? error.message : String(error)}`);
-  }
 }
 
 /** The service's two statements, run back to back as `NearestService` does. */
@@ -321,13 +292,7 @@ async function http(
     requests: [
       {
         method: 'GET',
-        setupRequest: (request: Record<string, unknown>) => {
-          const [lon, lat] = randomPoint();
-          return {
-            ...request,
-            path: `/v1/units/nearest?lon=${lon.toFixed(6)}&lat=${lat.toFixed(6)}&limit=${LIMIT}&maxAgeS=86400`,
-          };
-        },
+        setupRequest: (request: Record<string, unknown>) => ({ ...request, path: nearestPath() }),
       },
     ],
   });
@@ -643,12 +608,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     });
     const barePids = { 'bare server': bare.pid };
     log(`bare Fastify + pg baseline ${bare.url}`);
-    const login = await fetch(`${gateway.url}/v1/auth/dev-login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ agencyId: AGENCY, userId: 'bench', roles: ['dispatcher'] }),
-    });
-    const { accessToken } = (await login.json()) as { accessToken: string };
+    const accessToken = await devLoginToken(gateway.url, AGENCY);
 
     const client = new Client({ connectionString: database.url });
     await client.connect();
