@@ -1,4 +1,4 @@
-import { loadConfig, serviceEnvSchema, type EnvSource } from '@gad/config';
+import { ConfigError, loadConfig, serviceEnvSchema, type EnvSource } from '@gad/config';
 import { z } from 'zod';
 
 export const telemetryEnvSchema = serviceEnvSchema
@@ -28,6 +28,19 @@ let current: TelemetrySettings | undefined;
 /** Validates the telemetry variables of `env` (default: the process environment) and remembers them. */
 export function loadTelemetrySettings(serviceName: string, env?: EnvSource): TelemetrySettings {
   const config = loadConfig(serviceName, telemetryEnvSchema, env);
+  // The OTLP exporter would fall back to localhost: a production deployment names its collector.
+  if (
+    config.NODE_ENV === 'production' &&
+    config.OTEL_TRACES_EXPORTER === 'otlp' &&
+    !config.OTEL_EXPORTER_OTLP_ENDPOINT
+  ) {
+    throw new ConfigError(serviceName, [
+      {
+        name: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+        message: 'is required in production when OTEL_TRACES_EXPORTER=otlp',
+      },
+    ]);
+  }
   current = {
     serviceName,
     nodeEnv: config.NODE_ENV,
