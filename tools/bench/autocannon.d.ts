@@ -8,6 +8,13 @@ declare module 'autocannon' {
     headers?: Record<string, string>;
     body?: string;
     setupRequest?: (request: Record<string, unknown>) => Record<string, unknown>;
+    /** Called with each response's status, body and headers (lower-case names). */
+    onResponse?: (
+      status: number,
+      body: string,
+      context: unknown,
+      headers: Record<string, string | undefined>,
+    ) => void;
   }
 
   interface AutocannonOptions {

@@ -28,6 +28,10 @@ const benches = {
     file: 'geo.bench.ts',
     describe: 'nearest (db, pgbench, HTTP) over 100k/1M units; ingestion',
   },
+  overload: {
+    file: 'overload.bench.ts',
+    describe: 'nearest at 3x the measured maximum: accepted p99 vs unloaded, 504s, 503 latency',
+  },
   ws: {
     file: 'ws.bench.ts',
     describe: 'ws-gateway ×2 vs bare socket.io: idle RSS, unicast, broadcast',

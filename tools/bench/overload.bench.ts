@@ -1,0 +1,413 @@
+/*
+ * `npm run bench -- overload`: shedding under overload (issue #21). The built api-gateway and
+ * geo-service, as deployed (adaptive concurrency limit, ADR 0024), answer `GET /v1/units/nearest`:
+ * first unthrottled (the measured maximum), then at a fraction of it (unloaded), then at
+ * `--factor` (3) × the maximum for `--seconds`, then at the unloaded rate again (recovery).
+ * It reports the p99 of accepted (200) requests under overload against the unloaded p99, the
+ * 504s, the latency of the 503 refusals and whether they carry Retry-After, and the CPU of each
+ * process. Flags: --units 10000 --warmup 2 --max-seconds 5 --seconds 10 --recovery-seconds 5
+ * --connections 32 --overload-connections 256 --unloaded-share 0.3 --factor 3
+ * --gateway-env KEY=value,KEY=value (the api-gateway only) --no-write
+ */
+import {
+  createTestDatabase,
+  createTestKeyPair,
+  deleteKeysWithPrefix,
+  startServiceProcess,
+  uniqueRedisPrefix,
+  type ServiceProcess,
+  type TestDatabase,
+} from '@gad/testing';
+import autocannon from 'autocannon';
+import { Redis } from 'ioredis';
+import { Client } from 'pg';
+import { existsSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { devLoginToken, NEAREST_AGENCY, nearestPath, seedUnits } from './nearest';
+import {
+  cpuMsOf,
+  cpuSnapshot,
+  cpuSpent,
+  fmt,
+  machine,
+  parseBenchFlags,
+  percentile,
+  progress as log,
+  writeSection,
+  type CpuProbe,
+} from './report';
+
+interface Flags {
+  /** Units seeded in the agency the nearest requests query. */
+  units: number;
+  /** Seconds of unrecorded unthrottled load before the first measured phase. */
+  warmup: number;
+  /** Seconds of the unthrottled run that measures the maximum. */
+  maxSeconds: number;
+  /** Seconds of the unloaded and the overload phases. */
+  seconds: number;
+  /** Seconds of the recovery phase (the unloaded rate again, after the overload). */
+  recoverySeconds: number;
+  /** Connections of the unthrottled and unloaded runs. */
+  connections: number;
+  /** Connections of the overload run: enough that the generator can offer the rate. */
+  overloadConnections: number;
+  /** The unloaded rate as a share of the measured maximum. */
+  unloadedShare: number;
+  /** The overload rate as a multiple of the measured maximum. */
+  factor: number;
+  /** `KEY=value,KEY=value` set on the api-gateway only (e.g. to compare limiter settings). */
+  gatewayEnv: string;
+  write: boolean;
+}
+
+/** The heading of this bench's part of tools/bench/analysis/api.md (appended to its section). */
+const ANALYSIS_HEADING = '### Overload';
+
+/** The "### Overload ..." part of tools/bench/analysis/api.md, up to the next `###` heading. */
+function overloadAnalysis(root: string): string {
+  const file = join(root, 'tools', 'bench', 'analysis', 'api.md');
+  if (!existsSync(file)) return '';
+  const text = readFileSync(file, 'utf8');
+  const start = text.indexOf(`\n${ANALYSIS_HEADING}`);
+  if (start === -1) return '';
+  const end = text.indexOf('\n### ', start + 1);
+  return text.slice(start + 1, end === -1 ? undefined : end).trimEnd();
+}
+
+/** Budgets of issue #21. */
+const ACCEPTED_P99_BUDGET = 3;
+const SHED_MS_BUDGET = 10;
+
+/** One autocannon phase against the gateway: latencies by status, headers of the 503s, CPU. */
+interface Phase {
+  label: string;
+  /** Target rate (req/s), or undefined when unthrottled. */
+  rate?: number;
+  connections: number;
+  seconds: number;
+  /** Requests answered (any status) per second: what the generator really offered. */
+  sent: number;
+  ok: number[];
+  /** 503 answers by problem code (`overloaded` from the limiter, `upstream_unavailable` ...). */
+  shed: number[];
+  shedCodes: Record<string, number>;
+  shedWithRetryAfter: number;
+  statuses: Record<string, number>;
+  errors: number;
+  timeouts: number;
+  /** CPU ms of each process during the phase, and of the database's PostgreSQL backends. */
+  cpu: Record<string, number>;
+  /** The gateway's adaptive limit sampled from its /metrics during the phase. */
+  limits: number[];
+}
+
+/** The gateway's `gad_http_concurrency_limit` gauge (undefined when /metrics does not answer). */
+async function scrapeLimit(gatewayUrl: string): Promise<number | undefined> {
+  try {
+    const text = await (await fetch(`${gatewayUrl}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith('gad_http_concurrency_limit'));
+    return line === undefined ? undefined : Number(line.split(' ').pop());
+  } catch {
+    return undefined;
+  }
+}
+
+async function phase(
+  label: string,
+  gateway: ServiceProcess,
+  token: string,
+  probes: { pids: Record<string, number>; database: CpuProbe },
+  options: { seconds: number; connections: number; rate?: number },
+): Promise<Phase> {
+  const ok: number[] = [];
+  const shed: number[] = [];
+  const shedCodes: Record<string, number> = {};
+  const statuses: Record<string, number> = {};
+  let shedWithRetryAfter = 0;
+  const limits: number[] = [];
+  const cpuOf = (): Record<string, number> => ({
+    ...Object.fromEntries(Object.entries(probes.pids).map(([name, pid]) => [name, cpuMsOf(pid)])),
+    'bench (autocannon)': (process.cpuUsage().user + process.cpuUsage().system) / 1_000,
+  });
+  const before = cpuOf();
+  const dbBefore = await cpuSnapshot(probes.database);
+  const started = performance.now();
+  const scraper = setInterval(() => {
+    void scrapeLimit(gateway.url).then((limit) => {
+      if (limit !== undefined) limits.push(limit);
+    });
+  }, 250);
+  const instance = autocannon({
+    url: gateway.url,
+    connections: options.connections,
+    duration: options.seconds,
+    ...(options.rate ? { overallRate: options.rate } : {}),
+    headers: { authorization: `Bearer ${token}` },
+    requests: [
+      {
+        method: 'GET',
+        setupRequest: (request: Record<string, unknown>) => ({ ...request, path: nearestPath() }),
+        onResponse: (status: number, body: string, _context: unknown, headers: ResponseHeaders) => {
+          if (status !== 503) return;
+          if (Number(headers['retry-after']) >= 1) shedWithRetryAfter += 1;
+          let code = '?';
+          try {
+            code = String((JSON.parse(body) as { code?: unknown }).code);
+          } catch {
+            // not problem+json: counted as '?'
+          }
+          shedCodes[code] = (shedCodes[code] ?? 0) + 1;
+        },
+      },
+    ],
+  });
+  instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
+    statuses[status] = (statuses[status] ?? 0) + 1;
+    if (status === 200) ok.push(ms);
+    else if (status === 503) shed.push(ms);
+  });
+  const result = await instance;
+  clearInterval(scraper);
+  const seconds = (performance.now() - started) / 1_000;
+  const after = cpuOf();
+  const db = cpuSpent(dbBefore, await cpuSnapshot(probes.database));
+  const cpu = Object.fromEntries(Object.keys(before).map((k) => [k, after[k] - before[k]]));
+  cpu['PostgreSQL backends'] = db.database;
+  const answered = Object.values(statuses).reduce((sum, n) => sum + n, 0);
+  return {
+    label,
+    rate: options.rate,
+    connections: options.connections,
+    seconds,
+    sent: answered / seconds,
+    ok: ok.sort((a, b) => a - b),
+    shed: shed.sort((a, b) => a - b),
+    shedCodes,
+    shedWithRetryAfter,
+    statuses,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    cpu,
+    limits,
+  };
+}
+
+/** autocannon hands `onResponse` the headers as a plain object of lower-case names. */
+type ResponseHeaders = Record<string, string | undefined>;
+
+const count = (p: Phase, status: number): number => p.statuses[status] ?? 0;
+
+function table(phases: Phase[]): string {
+  const lines = [
+    '| phase | offered (req/s) | answered (/s) | 200 (/s) | 200 p50 / p99 / max (ms) | 503 | 503 p50 / p99 / max (ms) | 503 with Retry-After | 504 | other | CPU busy, % of one core | CPU ms per 200 | adaptive limit min / mean / max |',
+    '|---|---:|---:|---:|---|---:|---|---:|---:|---|---|---|---|',
+  ];
+  for (const p of phases) {
+    const other = Object.entries(p.statuses)
+      .filter(([status]) => !['200', '503', '504'].includes(status))
+      .map(([status, n]) => `${n}× ${status}`);
+    if (p.errors || p.timeouts) other.push(`${p.errors} errors, ${p.timeouts} timeouts`);
+    const lat = (sorted: number[]): string =>
+      sorted.length
+        ? `${fmt(percentile(sorted, 50), 1)} / ${fmt(percentile(sorted, 99), 1)} / ${fmt(sorted[sorted.length - 1] ?? Number.NaN, 1)}`
+        : '–';
+    const busy = Object.entries(p.cpu)
+      .map(([name, ms]) => `${name} ${fmt((ms / (p.seconds * 1_000)) * 100, 0)}`)
+      .join(', ');
+    const perOk = Object.entries(p.cpu)
+      .filter(([name]) => !name.startsWith('bench'))
+      .map(([name, ms]) => `${name} ${fmt(ms / Math.max(1, p.ok.length), 2)}`)
+      .join(', ');
+    const limits = p.limits.length
+      ? `${Math.min(...p.limits)} / ${fmt(p.limits.reduce((s, n) => s + n, 0) / p.limits.length, 0)} / ${Math.max(...p.limits)}`
+      : '–';
+    const codes = Object.entries(p.shedCodes)
+      .map(([code, n]) => `${n} ${code}`)
+      .join(', ');
+    lines.push(
+      `| ${p.label} | ${p.rate ? fmt(p.rate, 0) : `unthrottled, ${p.connections} connections`} | ${fmt(p.sent, 0)} | ${fmt(p.ok.length / p.seconds, 0)} | ${lat(p.ok)} | ${count(p, 503)}${codes ? ` (${codes})` : ''} | ${lat(p.shed)} | ${p.shedWithRetryAfter} | ${count(p, 504)} | ${other.join(', ') || '–'} | ${busy} | ${perOk} | ${limits} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+export async function main(args: string[], { root }: { root: string }): Promise<void> {
+  const flags: Flags = parseBenchFlags('overload', args, {
+    units: 10_000,
+    warmup: 2,
+    maxSeconds: 5,
+    seconds: 10,
+    recoverySeconds: 5,
+    connections: 32,
+    overloadConnections: 256,
+    unloadedShare: 0.3,
+    factor: 3,
+    gatewayEnv: '',
+    write: true,
+  });
+  const benchStart = performance.now();
+  const loadBefore = loadavg()[0];
+  for (const app of ['geo-service', 'api-gateway']) {
+    if (!existsSync(join(root, 'dist', 'apps', app, 'src', 'main.js'))) {
+      throw new Error(`dist/apps/${app} is missing: run node tools/scripts/build.mjs first`);
+    }
+  }
+  const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+  const prefix = uniqueRedisPrefix();
+  let database: TestDatabase | undefined;
+  let admin: Client | undefined;
+  const services: ServiceProcess[] = [];
+  const phases: Phase[] = [];
+  let gatewayErrors = 0;
+  let pgVersion = '?';
+  try {
+    database = await createTestDatabase();
+    log(`throwaway database ${database.name}, redis prefix ${prefix}`);
+    admin = new Client({ connectionString: database.url });
+    await admin.connect();
+    pgVersion = (await admin.query<{ v: string }>("SELECT current_setting('server_version') AS v"))
+      .rows[0].v;
+    const env = {
+      DATABASE_URL: database.url,
+      REDIS_URL: redisUrl,
+      REDIS_KEY_PREFIX: prefix,
+      LOG_LEVEL: 'warn',
+      JWT_PRIVATE_KEY: createTestKeyPair().privateKeyPem,
+      AUTH_DEV_LOGIN: 'true',
+      // Only the per-IP and per-user rate limits are out of the way: the concurrency limit is the
+      // deployed one, which is what this bench measures.
+      RATE_LIMIT_IP_POINTS: '10000000',
+      RATE_LIMIT_USER_POINTS: '10000000',
+    };
+    const geo = await startServiceProcess({ app: 'geo-service', env, readyTimeoutMs: 60_000 });
+    services.push(geo);
+    const gatewayEnv = Object.fromEntries(
+      flags.gatewayEnv
+        .split(',')
+        .filter(Boolean)
+        .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+    );
+    const gateway = await startServiceProcess({
+      app: 'api-gateway',
+      env: { ...env, ...gatewayEnv },
+      readyTimeoutMs: 60_000,
+    });
+    services.push(gateway);
+    log(`geo-service ${geo.url}, api-gateway ${gateway.url}`);
+    // After geo-service's start: it migrates its schema.
+    await seedUnits(admin, 1, flags.units);
+    log(`seeded ${flags.units} units`);
+    const token = await devLoginToken(gateway.url, NEAREST_AGENCY);
+    const probes = {
+      pids: { 'api-gateway': gateway.pid, 'geo-service': geo.pid },
+      database: { pid: 0, admin, database: database.name },
+    };
+    if (flags.warmup > 0) {
+      log(`warm-up, ${flags.warmup} s unthrottled (not recorded)`);
+      await phase('warm-up', gateway, token, probes, {
+        seconds: flags.warmup,
+        connections: flags.connections,
+      });
+    }
+    log(`maximum: unthrottled, ${flags.connections} connections, ${flags.maxSeconds} s`);
+    const max = await phase('maximum', gateway, token, probes, {
+      seconds: flags.maxSeconds,
+      connections: flags.connections,
+    });
+    phases.push(max);
+    const maxRate = max.ok.length / max.seconds;
+    if (!(maxRate > 0)) throw new Error('the unthrottled run answered no request with 200');
+    const unloadedRate = Math.max(1, Math.round(maxRate * flags.unloadedShare));
+    const overloadRate = Math.round(maxRate * flags.factor);
+    log(
+      `maximum ${fmt(maxRate, 0)} req/s answered; unloaded ${unloadedRate}/s, ${flags.seconds} s`,
+    );
+    phases.push(
+      await phase(
+        `unloaded (${fmt(flags.unloadedShare * 100, 0)} % of max)`,
+        gateway,
+        token,
+        probes,
+        {
+          seconds: flags.seconds,
+          connections: flags.connections,
+          rate: unloadedRate,
+        },
+      ),
+    );
+    log(`overload ${overloadRate}/s, ${flags.overloadConnections} connections, ${flags.seconds} s`);
+    phases.push(
+      await phase(`overload (${flags.factor}× max)`, gateway, token, probes, {
+        seconds: flags.seconds,
+        connections: flags.overloadConnections,
+        rate: overloadRate,
+      }),
+    );
+    if (flags.recoverySeconds > 0) {
+      log(`recovery: ${unloadedRate}/s again, ${flags.recoverySeconds} s`);
+      phases.push(
+        await phase('recovery (unloaded rate again)', gateway, token, probes, {
+          seconds: flags.recoverySeconds,
+          connections: flags.connections,
+          rate: unloadedRate,
+        }),
+      );
+    }
+    gatewayErrors = gateway.logs.filter(
+      (line) => line.json?.['level'] === 'error' || line.json?.['level'] === 50,
+    ).length;
+  } finally {
+    await Promise.all(services.map((service) => service.stop()));
+    await admin?.end().catch(() => undefined);
+    await database?.drop();
+    const redis = new Redis(redisUrl);
+    await deleteKeysWithPrefix(redis, prefix);
+    await redis.quit();
+  }
+
+  const [max, unloaded, overload] = phases;
+  const summary: string[] = [];
+  if (max && unloaded && overload) {
+    const unloadedP99 = percentile(unloaded.ok, 99);
+    const acceptedP99 = percentile(overload.ok, 99);
+    const ratio = acceptedP99 / unloadedP99;
+    const shedP99 = percentile(overload.shed, 99);
+    const shedMax = overload.shed[overload.shed.length - 1] ?? Number.NaN;
+    const n504 = phases.reduce((sum, p) => sum + count(p, 504), 0);
+    const overloadShed = count(overload, 503);
+    const verdict = (ok: boolean): string => (ok ? 'met' : '**NOT met**');
+    const offeredShare = overload.sent / (overload.rate ?? 1);
+    summary.push(
+      `- measured maximum: **${fmt(max.ok.length / max.seconds, 0)} req/s** answered 200 unthrottled (${max.connections} connections; ${count(max, 503)} × 503 in that run)`,
+      `- accepted p99 under ${flags.factor}× overload **${fmt(acceptedP99, 1)} ms** against the unloaded p99 **${fmt(unloadedP99, 1)} ms**: **${fmt(ratio, 2)}×** — budget ≤ ${ACCEPTED_P99_BUDGET}×: ${verdict(ratio <= ACCEPTED_P99_BUDGET)} (${overload.ok.length} accepted, ${fmt(overload.ok.length / overload.seconds, 0)}/s = ${fmt((overload.ok.length / overload.seconds / (max.ok.length / max.seconds)) * 100, 0)} % of the maximum)`,
+      `- 504 answers in all phases: **${n504}** — budget 0: ${verdict(n504 === 0)}`,
+      `- 503 answers under overload: ${overloadShed}, p50 ${fmt(percentile(overload.shed, 50), 1)} ms, p99 **${fmt(shedP99, 1)} ms**, max ${fmt(shedMax, 1)} ms — budget ≤ ${SHED_MS_BUDGET} ms (p99): ${verdict(shedP99 <= SHED_MS_BUDGET)}; ${overload.shedWithRetryAfter} of ${overloadShed} carry Retry-After (${verdict(overload.shedWithRetryAfter === overloadShed)})`,
+      `- the generator offered ${fmt(overload.sent, 0)} of the ${fmt(overload.rate ?? Number.NaN, 0)} req/s asked (${fmt(offeredShare * 100, 0)} %)${offeredShare < 0.9 ? ': **it could not offer the rate** (the 2 cores it shares with the services were saturated), so the overload was smaller than asked' : ''}; ${gatewayErrors} api-gateway error log lines`,
+    );
+  }
+  const totalSeconds = (performance.now() - benchStart) / 1_000;
+  console.log(`\n${table(phases)}\n\n${summary.join('\n')}\n`);
+  log(`done in ${fmt(totalSeconds, 0)} s`);
+
+  const section = [
+    '## Overload',
+    '',
+    `Command: \`node tools/bench/run.mjs overload${args.length ? ` ${args.join(' ')}` : ''}\` (\`npm run bench -- overload\`, after \`node tools/scripts/build.mjs\`). Whole run ${fmt(totalSeconds, 0)} s.`,
+    `Recorded ${new Date().toISOString()} on ${machine()}, load average ${fmt(loadBefore, 1)} at the start and ${fmt(loadavg()[0], 1)} at the end, Node ${process.version}, PostgreSQL ${pgVersion}, Redis on loopback; the bench (autocannon), both services, PostgreSQL and Redis share the machine (and it is shared with other work).`,
+    '',
+    `Method (issue #21: "overload at 3× the measured maximum: p99 of accepted requests ≤ 3× unloaded p99; 0 × 504; shed answers in ≤ 10 ms"): a throwaway database (cloned from \`gad_test\`, dropped afterwards) with ${flags.units.toLocaleString('en')} units seeded as in the geo bench; the built geo-service and api-gateway run as processes (\`LOG_LEVEL=warn\`) with the deployed adaptive concurrency limit (ADR 0024) and only the per-IP and per-user rate limits raised${flags.gatewayEnv ? ` (api-gateway also with \`${flags.gatewayEnv}\`)` : ''}. All requests are \`GET /v1/units/nearest\` for a uniform random point with a dispatcher token (as in the geo bench). After ${flags.warmup} s of unrecorded load, autocannon runs: unthrottled with ${flags.connections} connections for ${flags.maxSeconds} s (the measured maximum is its 200 answers per second); ${fmt(flags.unloadedShare * 100, 0)} % of that rate for ${flags.seconds} s with ${flags.connections} connections (unloaded); ${flags.factor}× the maximum for ${flags.seconds} s with ${flags.overloadConnections} connections (overload); the unloaded rate again for ${flags.recoverySeconds} s (recovery). Latencies are per response (autocannon's response time of each request, from its send), split by status; a 503's problem code and its Retry-After header are read from each answer. CPU is /proc time of each process and of the database's PostgreSQL backends during the phase (Redis's is not counted: it is shared); "busy" is that time over the phase's wall time. The adaptive limit is the gateway's \`gad_http_concurrency_limit\` gauge scraped from its /metrics every 250 ms.`,
+    '',
+    table(phases),
+    '',
+    summary.join('\n'),
+    '',
+    overloadAnalysis(root),
+  ].join('\n');
+  if (flags.write) {
+    writeSection(root, '## Overload', section);
+    log('wrote the "## Overload" section of docs/benchmarks.md');
+  }
+}
