@@ -108,9 +108,11 @@ export interface IncidentFilter {
 export class IncidentsRepository {
   constructor(private readonly database: Database) {}
 
+  /** Prepared once per connection: every incident create runs it (POST /v1/incidents, intake). */
   async insert(client: SqlClient, incident: NewIncident): Promise<IncidentRow> {
     const rows = await this.database.rows<IncidentRow>(
       {
+        name: 'dispatch_incident_insert_v1',
         text: INSERT,
         values: [
           incident.id,

@@ -1,43 +1,7 @@
 -- The response-time summary (`dispatch.incident_response_times`): one row per incident with its
--- milestones, kept from the timeline by the dispatch unit of work, and the figures read from it
--- through the covering index `incident_response_times_range_idx` (docs/adr/0027).
-
--- Recomputes the milestones of incidents `$1` from their timeline, in the writer's transaction.
--- Concurrent writers each see their own entries; LEAST keeps the earliest of what each saw, so
--- the row never loses a milestone to a race. Zone: the name of the agency's zone geofence the
--- incident was found in when created or moved, else the geohash-5 cell (~5 km) of the location.
--- name: refresh
-INSERT INTO dispatch.incident_response_times AS r
-  (incident_id, agency_id, priority, type, zone, created_at, call_received_at, first_dispatch_at,
-   first_en_route_at, first_on_scene_at, cleared_at)
-SELECT i.id, i.agency_id, i.priority, i.type,
-       COALESCE(i.zone_name, ST_GeoHash(i.location::geometry, 5)), i.created_at,
-       t.call_received_at, t.first_dispatch_at, t.first_en_route_at, t.first_on_scene_at,
-       t.cleared_at
-  FROM dispatch.incidents i
-  CROSS JOIN LATERAL (
-    SELECT min((e.detail->>'receivedAt')::timestamptz) FILTER (WHERE e.kind = 'call.linked')
-             AS call_received_at,
-           min(e.at) FILTER (WHERE e.kind = 'assignment.created') AS first_dispatch_at,
-           min(e.at) FILTER (WHERE e.kind = 'assignment.updated' AND e.detail->>'to' = 'en_route')
-             AS first_en_route_at,
-           min(e.at) FILTER (WHERE e.kind = 'assignment.updated' AND e.detail->>'to' = 'on_scene')
-             AS first_on_scene_at,
-           min(e.at) FILTER (WHERE e.kind = 'incident.status_changed'
-                               AND e.detail->>'to' IN ('resolved', 'closed')) AS cleared_at
-      FROM dispatch.incident_timeline e
-     WHERE e.agency_id = i.agency_id AND e.incident_id = i.id
-  ) t
- WHERE i.id = ANY($1::uuid[])
-ON CONFLICT (incident_id) DO UPDATE
-   SET priority = excluded.priority,
-       type = excluded.type,
-       zone = excluded.zone,
-       call_received_at = LEAST(r.call_received_at, excluded.call_received_at),
-       first_dispatch_at = LEAST(r.first_dispatch_at, excluded.first_dispatch_at),
-       first_en_route_at = LEAST(r.first_en_route_at, excluded.first_en_route_at),
-       first_on_scene_at = LEAST(r.first_on_scene_at, excluded.first_on_scene_at),
-       cleared_at = LEAST(r.cleared_at, excluded.cleared_at);
+-- milestones, kept from the timeline by the statement that appends a dispatch transaction's entries
+-- (timeline.repository.sql `append`), and the figures read from it through the covering index
+-- `incident_response_times_range_idx` (docs/adr/0027).
 
 -- The summary of one incident, with how its zone was found (from the incident).
 -- name: find

@@ -1,12 +1,11 @@
 import { join } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
 import type { IncidentPriority, IncidentZoneSource, ResponseTargets } from '@gad/contracts';
-import { Database, loadSqlFile, sqlOf, type SqlClient } from '@gad/platform';
+import { Database, loadSqlFile, sqlOf } from '@gad/platform';
 import type { PoolClient } from 'pg';
 import { API_GATEWAY_CONFIG, type ApiGatewayConfig } from '../api-gateway.config';
 
 const SQL = loadSqlFile(join(__dirname, 'response-times.repository.sql'));
-const REFRESH = sqlOf(SQL, 'refresh');
 const FIND = sqlOf(SQL, 'find');
 const FIGURES = sqlOf(SQL, 'figures');
 const EXPORT = sqlOf(SQL, 'export');
@@ -110,14 +109,6 @@ export class ResponseTimesRepository {
       text: "SELECT set_config('statement_timeout', $1, true)",
       values: [String(this.config.REPORTS_STATEMENT_TIMEOUT_MS)],
     });
-  }
-
-  /** Recomputes the summary rows of `incidentIds` in the caller's transaction. */
-  async refresh(client: SqlClient, incidentIds: readonly string[]): Promise<void> {
-    if (incidentIds.length === 0) {
-      return;
-    }
-    await this.database.result({ text: REFRESH, values: [[...incidentIds]] }, client);
   }
 
   async find(agencyId: string, incidentId: string): Promise<IncidentResponseTimesRow | undefined> {

@@ -3,7 +3,6 @@ import { UnitOfWork } from '@gad/bus';
 import { Streams, type Envelope } from '@gad/contracts';
 import type { PoolClient } from 'pg';
 import { dispatchInstruments } from './dispatch.metrics';
-import { ResponseTimesRepository } from '../reports/response-times.repository';
 import { TimelineRepository, type NewTimelineEntry } from './timeline.repository';
 
 /** One dispatch-domain transaction: the change, its timeline entries and its events. */
@@ -32,7 +31,6 @@ export class DispatchTransactions {
   constructor(
     private readonly unitOfWork: UnitOfWork,
     private readonly timeline: TimelineRepository,
-    private readonly responseTimes: ResponseTimesRepository,
   ) {}
 
   async run<T>(work: (tx: DispatchTx) => Promise<T>): Promise<T> {
@@ -49,11 +47,8 @@ export class DispatchTransactions {
         },
         note: (entry) => entries.push(entry),
       });
+      // One statement: the entries and the response-time summary they move (docs/adr/0027).
       await this.timeline.append(tx.client, entries);
-      // The response-time summary follows the timeline in the same transaction (docs/adr/0027).
-      await this.responseTimes.refresh(tx.client, [
-        ...new Set(entries.map((entry) => entry.incidentId)),
-      ]);
       return value;
     });
     const counter = dispatchInstruments().events;

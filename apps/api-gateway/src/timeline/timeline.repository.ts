@@ -34,29 +34,30 @@ export interface TimelineRow {
 export class TimelineRepository {
   constructor(private readonly database: Database) {}
 
-  /** Appends entries in the caller's transaction, in order. */
+  /**
+   * Appends entries in the caller's transaction, in order, and recomputes the response-time
+   * summary of their incidents in the same statement (docs/adr/0027). Prepared once per
+   * connection: every dispatch write runs it, and its text never changes.
+   */
   async append(client: SqlClient, entries: readonly NewTimelineEntry[]): Promise<void> {
     if (entries.length === 0) {
       return;
     }
-    const params: unknown[] = [];
-    const values = entries.map((entry) => {
-      const base = params.length;
-      params.push(
-        entry.agencyId,
-        entry.incidentId,
-        entry.kind,
-        entry.actor.kind,
-        entry.actor.id,
-        entry.message,
-        entry.reason ?? null,
-        JSON.stringify(entry.detail ?? {}),
-      );
-      const slot = (offset: number) => `$${base + offset}`;
-      return `(${slot(1)}, ${slot(2)}::uuid, ${slot(3)}, ${slot(4)}, ${slot(5)}, ${slot(6)}, ${slot(7)}, ${slot(8)}::jsonb)`;
-    });
     await this.database.result(
-      { text: APPEND.replace('{rows}', values.join(', ')), values: params },
+      {
+        name: 'dispatch_timeline_append_v1',
+        text: APPEND,
+        values: [
+          entries.map((entry) => entry.agencyId),
+          entries.map((entry) => entry.incidentId),
+          entries.map((entry) => entry.kind),
+          entries.map((entry) => entry.actor.kind),
+          entries.map((entry) => entry.actor.id),
+          entries.map((entry) => entry.message),
+          entries.map((entry) => entry.reason ?? null),
+          entries.map((entry) => JSON.stringify(entry.detail ?? {})),
+        ],
+      },
       client,
     );
   }
