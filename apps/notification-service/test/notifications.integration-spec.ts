@@ -149,6 +149,74 @@ describe('notification-service', () => {
     expect(Number(issuedRows[0]?.n)).toBe(1);
   });
 
+  it('keeps the undelivered step until every device of the crew has the command, and pages again an officer whose device acknowledged after a logout', async () => {
+    await h.upsertRecipient({ userId: 'officer-x' });
+    await h.upsertRecipient({ userId: 'officer-y' });
+    const event = h.assignment({
+      priority: 'P1',
+      crew: ['officer-x', 'officer-y'],
+      unitId: 'unit-40',
+    });
+    await h.publish(Streams.DispatchEvents, event);
+    const commands = await waitFor(
+      async () => {
+        const found = await h.commandsFor(event.data.assignmentId);
+        return found.length === 2 && found;
+      },
+      { description: 'a command to each of the crew' },
+    );
+    const commandOf = (userId: string) =>
+      commands.find((c) => c.recipient.id === userId)?.commandId as string;
+    // officer-y logs out while the command is on the way.
+    await h.publish(
+      Streams.DispatchEvents,
+      createEnvelope({
+        type: EventTypes.UserSessionsRevoked,
+        agencyId: h.agencyId,
+        actor: { kind: 'user', id: 'officer-y' },
+        data: { userId: 'officer-y', reason: 'logout', revokedAt: new Date().toISOString() },
+      }),
+    );
+    const loggedOut = async () =>
+      (
+        await h.sql(
+          `SELECT 1 FROM notify.recipients
+            WHERE agency_id = $1 AND user_id = 'officer-y' AND logged_out_at IS NOT NULL`,
+          [h.agencyId],
+        )
+      ).length === 1;
+    await waitFor(loggedOut, { description: 'the logout applied' });
+
+    await h.ack(commandOf('officer-x'), 'officer-x', 'delivered');
+    await waitFor(
+      async () =>
+        (await h.notifications(event.data.incidentId)).items.some(
+          (i) => i.userId === 'officer-x' && i.stages.delivered,
+        ),
+      { description: "officer-x's delivery recorded" },
+    );
+    expect(await pendingStep(event.data.assignmentId, 'undelivered')).toBe(true);
+
+    await h.ack(commandOf('officer-y'), 'officer-y', 'delivered');
+    await waitFor(async () => !(await pendingStep(event.data.assignmentId, 'undelivered')), {
+      description: 'the last delivery cancels the undelivered step',
+    });
+    expect(await pendingStep(event.data.assignmentId, 'unaccepted')).toBe(true);
+    await waitFor(async () => !(await loggedOut()), {
+      description: "officer-y's own ack logs them in again",
+    });
+    const next = h.assignment({ priority: 'P2', crew: ['officer-y'], unitId: 'unit-41' });
+    await h.publish(Streams.DispatchEvents, next);
+    const paged = await waitFor(
+      async () => {
+        const found = await h.commandsFor(next.data.assignmentId);
+        return found.length > 0 && found;
+      },
+      { description: 'officer-y paged again' },
+    );
+    expect(paged.map((c) => c.recipient.id)).toEqual(['officer-y']);
+  }, 30_000);
+
   it('escalates an unanswered P1: re-send with Telegram, then supervisor and assignment.unacknowledged', async () => {
     const event = h.assignment({ priority: 'P1', crew: ['officer-a'] });
     await h.publish(Streams.DispatchEvents, event);

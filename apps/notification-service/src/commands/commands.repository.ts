@@ -136,24 +136,61 @@ export class CommandsRepository {
   }
 
   /**
-   * Records a stage reported by a device (the first report of each stage wins). Returns the
-   * command after the update, and whether the stage was new.
+   * Records a stage reported by a device (the first report of each stage wins), in one statement
+   * with what the ack implies (commands.repository.sql): the recipient logged in again when the
+   * ack is their own, the assignment settled on accept or decline (`settledAt`). Returns the
+   * command after the update, whether the stage was new, whether every command of the assignment
+   * is now delivered (delivered, seen) and whether this ack settled the assignment (accepted,
+   * declined).
    */
   async recordStage(
-    agencyId: string,
-    commandId: string,
-    stage: CommandAckStage,
-    at: Date,
-    reason: string | undefined,
+    ack: {
+      agencyId: string;
+      commandId: string;
+      stage: CommandAckStage;
+      at: Date;
+      reason: string | undefined;
+      userId: string;
+      settledAt: Date;
+    },
     client?: SqlClient,
-  ): Promise<{ command: CommandRecord; changed: boolean } | undefined> {
-    const [row] = await this.database.rows<CommandRow & { was_set: boolean }>(
+  ): Promise<RecordedStage | undefined> {
+    const { agencyId, commandId, stage, at, reason, userId, settledAt } = ack;
+    const settles = stage === 'accepted' || stage === 'declined';
+    const [row] = await this.database.rows<
+      CommandRow & { was_set: boolean; all_delivered?: boolean; settled?: boolean }
+    >(
       {
         text: RECORD_STAGE[stage],
-        values: [agencyId, commandId, at, stage === 'declined' ? (reason ?? null) : null],
+        values: [
+          agencyId,
+          commandId,
+          at,
+          stage === 'declined' ? (reason ?? null) : null,
+          userId,
+          ...(settles ? [settledAt] : []),
+        ],
       },
       client,
     );
-    return row ? { command: toCommand(row), changed: !row.was_set } : undefined;
+    return row
+      ? {
+          command: toCommand(row),
+          changed: !row.was_set,
+          allDelivered: row.all_delivered === true,
+          settled: row.settled === true,
+        }
+      : undefined;
   }
+}
+
+/** What {@link CommandsRepository.recordStage} did. */
+export interface RecordedStage {
+  command: CommandRecord;
+  /** The stage was not recorded before. */
+  changed: boolean;
+  /** delivered, seen: every command of the assignment is delivered now. */
+  allDelivered: boolean;
+  /** accepted, declined: this ack settled the assignment. */
+  settled: boolean;
 }

@@ -337,40 +337,62 @@ export class CommandsService {
     }
   }
 
-  /** A device reported a stage: record it, and stop the ladder on accept/decline. */
+  /**
+   * A device reported a stage: record it, and stop the ladder on accept/decline. One transaction
+   * of one statement and the audit entries (commands.repository.sql, `record_stage_*`): the
+   * stage, the recipient logged in again, the settlement on accept/decline; then the ladder's
+   * jobs that can no longer fire are removed. The next ack of the same command waits for this
+   * handler (the ack's `orderKey`), so it is kept to that transaction and the job removal.
+   */
   async onAcknowledged(envelope: Envelope<CommandAcknowledgedV1>): Promise<void> {
     const ack = envelope.data;
     const at = new Date(ack.receivedAt);
-    // The stage and its audit entry commit together (docs/adr/0021).
+    // The stage, the settlement and their audit entries commit together (docs/adr/0021).
     const result = await this.unitOfWork.run(async (tx) => {
       const recorded = await this.commands.recordStage(
-        envelope.agencyId,
-        ack.commandId,
-        ack.stage,
-        at,
-        ack.reason,
+        {
+          agencyId: envelope.agencyId,
+          commandId: ack.commandId,
+          stage: ack.stage,
+          at,
+          reason: ack.reason,
+          userId: ack.userId,
+          settledAt: this.clock.now(),
+        },
         tx.client,
       );
-      if (!recorded?.changed) {
+      if (!recorded) {
         return recorded;
       }
       const { command } = recorded;
       const traceId = currentTraceId();
-      this.audit.record({
-        agencyId: envelope.agencyId,
-        actor: { kind: 'user', id: ack.userId },
-        action: AuditActions.CommandAcknowledged,
-        object: { type: 'command', id: command.commandId },
-        ...(ack.reason ? { reason: ack.reason } : {}),
-        ...(traceId ? { traceId } : {}),
-        details: {
-          stage: ack.stage,
-          assignmentId: command.assignmentId,
-          unitId: command.unitId,
-          receivedAt: ack.receivedAt,
-          ...(ack.deviceId ? { deviceId: ack.deviceId } : {}),
-        },
-      });
+      if (recorded.changed) {
+        this.audit.record({
+          agencyId: envelope.agencyId,
+          actor: { kind: 'user', id: ack.userId },
+          action: AuditActions.CommandAcknowledged,
+          object: { type: 'command', id: command.commandId },
+          ...(ack.reason ? { reason: ack.reason } : {}),
+          ...(traceId ? { traceId } : {}),
+          details: {
+            stage: ack.stage,
+            assignmentId: command.assignmentId,
+            unitId: command.unitId,
+            receivedAt: ack.receivedAt,
+            ...(ack.deviceId ? { deviceId: ack.deviceId } : {}),
+          },
+        });
+      }
+      if (recorded.settled) {
+        this.audit.record({
+          agencyId: envelope.agencyId,
+          actor: SERVICE_ACTOR,
+          action: NotifyAuditActions.EscalationCancelled,
+          object: { type: 'assignment', id: command.assignmentId },
+          reason: ack.stage,
+          ...(traceId ? { traceId } : {}),
+        });
+      }
       return recorded;
     });
     if (!result) {
@@ -388,25 +410,10 @@ export class CommandsService {
         'command acknowledged',
       );
     }
-    // Side by side: the next ack of this command (accepted after delivered) waits for them.
-    await Promise.all([
-      command.userId === ack.userId
-        ? this.recipients.active(envelope.agencyId, ack.userId)
-        : undefined,
-      ack.stage === 'accepted' || ack.stage === 'declined'
-        ? this.settle(envelope.agencyId, command.assignmentId, ack.stage)
-        : this.stopUndeliveredIfAllDelivered(envelope.agencyId, command.assignmentId),
-    ]);
-  }
-
-  /** The `undelivered` step goes once every command of the assignment is delivered. */
-  private async stopUndeliveredIfAllDelivered(
-    agencyId: string,
-    assignmentId: string,
-  ): Promise<void> {
-    const commands = await this.commands.commandsOfAssignment(agencyId, assignmentId);
-    if (commands.every((c) => c.deliveredAt)) {
-      await this.queues.cancelEscalation(assignmentId, ['undelivered']);
+    if (ack.stage === 'accepted' || ack.stage === 'declined') {
+      await this.queues.cancelEscalation(command.assignmentId, ['undelivered', 'unaccepted']);
+    } else if (result.allDelivered) {
+      await this.queues.cancelEscalation(command.assignmentId, ['undelivered']);
     }
   }
 

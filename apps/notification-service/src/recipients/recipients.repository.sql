@@ -30,9 +30,8 @@ ON CONFLICT (agency_id, user_id) DO UPDATE SET
 INSERT INTO notify.recipients (agency_id, user_id, logged_out_at) VALUES ($1, $2, $3)
 ON CONFLICT (agency_id, user_id) DO UPDATE SET logged_out_at = $3, updated_at = now();
 
--- name: mark_active
-UPDATE notify.recipients SET logged_out_at = NULL, updated_at = now()
- WHERE agency_id = $1 AND user_id = $2 AND logged_out_at IS NOT NULL;
+-- A device's own ack logs its user in again: in the ack's statement (commands.repository.sql,
+-- record_stage_*).
 
 -- A user as of `user.changed` (roles, locale, whether the account may be paged); an older change
 -- than the one applied changes nothing. Contact channels and preferences are kept.

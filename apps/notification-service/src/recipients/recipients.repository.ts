@@ -9,7 +9,6 @@ const FIND_MANY = sqlOf(SQL, 'find_many');
 const FIND_BY_ROLES = sqlOf(SQL, 'find_by_roles');
 const UPSERT = sqlOf(SQL, 'upsert');
 const MARK_LOGGED_OUT = sqlOf(SQL, 'mark_logged_out');
-const MARK_ACTIVE = sqlOf(SQL, 'mark_active');
 const FOLLOW_USER = sqlOf(SQL, 'follow_user');
 const FORGET_USER = sqlOf(SQL, 'forget_user');
 
@@ -122,10 +121,5 @@ export class RecipientsRepository {
   /** All of a user's sessions were revoked: their devices are logged out. */
   async markLoggedOut(agencyId: string, userId: string, at: Date): Promise<void> {
     await this.database.result({ text: MARK_LOGGED_OUT, values: [agencyId, userId, at] });
-  }
-
-  /** A device of the user spoke (an ack): they are logged in again. */
-  async markActive(agencyId: string, userId: string): Promise<void> {
-    await this.database.result({ text: MARK_ACTIVE, values: [agencyId, userId] });
   }
 }

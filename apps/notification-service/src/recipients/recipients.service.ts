@@ -93,10 +93,6 @@ export class RecipientsService {
     return this.repository.markLoggedOut(agencyId, userId, at);
   }
 
-  active(agencyId: string, userId: string): Promise<void> {
-    return this.repository.markActive(agencyId, userId);
-  }
-
   unitStatus(agencyId: string, unitId: string, status: string, at: Date): Promise<void> {
     return this.unitStatuses.setUnitStatus(agencyId, unitId, status, at);
   }
