@@ -67,12 +67,21 @@ interface RegisteredSink {
   lingerMs: number;
   /** `Date.now()` of this relay's last delivery to the sink. */
   deliveredAt: number;
+  /**
+   * The last delivery came from a full batch: more rows were waiting (a backlog), so the next
+   * ones are not held. Lingering gathers the rows of many commits into one call; a backlog
+   * already gives full calls, and holding it back would only idle the relay.
+   */
+  backlog: boolean;
 }
 
 interface OutboxRow {
   id: string;
   stream: string;
+  /** Events: the envelope as `pg` parsed the jsonb (a sink's rows come as `text`). */
   envelope: unknown;
+  /** Sink rows: the row's JSON text as PostgreSQL prints it, handed to the sink unparsed. */
+  text: string | null;
 }
 
 function rowsOf(result: unknown): OutboxRow[] {
@@ -140,7 +149,12 @@ export class OutboxRelay {
     if (!stream.startsWith(OUTBOX_SINK_PREFIX)) {
       throw new Error(`a sink stream starts with ${OUTBOX_SINK_PREFIX}: ${stream}`);
     }
-    this.sinks.set(stream, { sink, lingerMs: Math.max(0, options.lingerMs ?? 0), deliveredAt: 0 });
+    this.sinks.set(stream, {
+      sink,
+      lingerMs: Math.max(0, options.lingerMs ?? 0),
+      deliveredAt: 0,
+      backlog: false,
+    });
   }
 
   /** Relays now instead of at the next poll (call after committing rows). */
@@ -188,14 +202,20 @@ export class OutboxRelay {
       this.heldUntil = 0;
       for (const [stream, registered] of this.sinks) {
         const due = registered.deliveredAt + registered.lingerMs;
-        if (registered.lingerMs > 0 && due > startedAt) {
+        if (registered.lingerMs > 0 && !registered.backlog && due > startedAt) {
           held.push(stream);
           this.heldUntil = this.heldUntil === 0 ? due : Math.min(this.heldUntil, due);
         }
       }
+      // A sink's rows are read as text: the sink parses them once, instead of pg parsing the
+      // jsonb and the relay stringifying it again. Events keep their compact JSON text.
       const rows = rowsOf(
         await q.query(
-          `SELECT id, stream, envelope FROM ${this.table}
+          `SELECT id, stream,
+                  CASE WHEN starts_with(stream, '${OUTBOX_SINK_PREFIX}') THEN envelope::text END AS text,
+                  CASE WHEN starts_with(stream, '${OUTBOX_SINK_PREFIX}') THEN NULL ELSE envelope END
+                    AS envelope
+           FROM ${this.table}
            WHERE sent_at IS NULL AND NOT (stream = ANY($2::text[])) ORDER BY id LIMIT $1`,
           [this.batchSize, held],
         ),
@@ -203,12 +223,14 @@ export class OutboxRelay {
       if (rows.length === 0) {
         return 0;
       }
+      const backlog = rows.length >= this.batchSize;
       const toStreams: { stream: string; json: string }[] = [];
       const toSinks = new Map<RegisteredSink, string[]>();
       const sent: string[] = [];
       for (const row of rows) {
-        const json = typeof row.envelope === 'string' ? row.envelope : JSON.stringify(row.envelope);
         if (!row.stream.startsWith(OUTBOX_SINK_PREFIX)) {
+          const json =
+            typeof row.envelope === 'string' ? row.envelope : JSON.stringify(row.envelope);
           toStreams.push({ stream: row.stream, json });
           sent.push(row.id);
           continue;
@@ -223,22 +245,23 @@ export class OutboxRelay {
           continue;
         }
         const list = toSinks.get(sink) ?? [];
-        list.push(json);
+        list.push(row.text ?? JSON.stringify(row.envelope));
         toSinks.set(sink, list);
         sent.push(row.id);
       }
+      if (sent.length === 0) {
+        return 0;
+      }
+      // The rows are marked sent while they are delivered: the mark commits only after every
+      // delivery succeeded (a failed one rolls it back), and the UPDATE is off the relay's path.
       await Promise.all([
+        q.query(`UPDATE ${this.table} SET sent_at = now() WHERE id = ANY($1::bigint[])`, [sent]),
         publisher.publishRaw(toStreams),
         ...[...toSinks].map(async ([registered, list]) => {
           await registered.sink.deliver(list);
           registered.deliveredAt = Date.now();
+          registered.backlog = backlog;
         }),
-      ]);
-      if (sent.length === 0) {
-        return 0;
-      }
-      await q.query(`UPDATE ${this.table} SET sent_at = now() WHERE id = ANY($1::bigint[])`, [
-        sent,
       ]);
       return sent.length;
     });
