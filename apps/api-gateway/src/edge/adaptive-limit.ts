@@ -6,6 +6,9 @@
  * the limit grows by a queue allowance (√limit); when they take longer it shrinks in proportion,
  * so queueing inside the process stays bounded and the excess is refused at once instead of
  * waiting for a deadline. A limit nobody reaches (fewer than half of it in flight) is not grown.
+ * While requests are held at the limit and slower than the long-term time, that time rises ten
+ * times more slowly than otherwise (docs/adr/0032): under a sustained overload the latency it
+ * admits stays near the unloaded one instead of drifting up with its own queue.
  *
  * Pure and clock-injected: the edge feeds it samples, tests feed it numbers.
  */
@@ -13,12 +16,18 @@ export interface AdaptiveLimitOptions {
   initial: number;
   min: number;
   max: number;
-  /** Accepted ratio of recent to long-term latency before the limit shrinks. Default 2. */
+  /** Accepted ratio of recent to long-term latency before the limit shrinks. Default 1.5. */
   tolerance?: number;
   /** Weight of a new estimate in the limit. Default 0.2. */
   smoothing?: number;
   /** Windows averaged into the long-term latency. Default 100. */
   longWindows?: number;
+  /**
+   * Windows averaged into the long-term latency while it rises with requests held at the limit
+   * (overload): the target then moves this slowly, so a sustained overload cannot raise the
+   * latency it admits. Default 1000 (about 100 s of 100 ms windows).
+   */
+  overloadWindows?: number;
   /** A window closes after this long and at least `windowSamples` samples. Defaults 100 ms, 10. */
   windowMs?: number;
   windowSamples?: number;
@@ -99,11 +108,20 @@ export class AdaptiveLimit {
 
   private update(shortRtt: number, maxInFlight: number, dropped: boolean): void {
     const { min, max } = this.options;
-    const longWindows = this.options.longWindows ?? 100;
+    const limited = maxInFlight >= this.limitValue / 2;
     if (this.longRtt === 0) {
       this.longRtt = shortRtt;
     } else {
-      this.longRtt += (shortRtt - this.longRtt) / longWindows;
+      // Requests held at the limit and slower than usual: the latency is (at least partly) our
+      // own queueing, so it must not become the new normal (Gradient2's drift under sustained
+      // load: the limit would climb to its ceiling and admit ever slower requests). Near its
+      // floor the limit cannot shrink the queue further, so the latency is the service's own
+      // (it got slower for good): follow it at the usual pace.
+      const queueing = limited && shortRtt > this.longRtt && this.limitValue >= 2 * min;
+      const windows = queueing
+        ? (this.options.overloadWindows ?? 1_000)
+        : (this.options.longWindows ?? 100);
+      this.longRtt += (shortRtt - this.longRtt) / windows;
     }
     // After a long overload the long-term latency has crept up: pull it back down quickly once
     // requests are fast again (Gradient2's drift recovery).
@@ -115,11 +133,11 @@ export class AdaptiveLimit {
       this.limitValue = clamp(this.limitValue * 0.9, min, max);
       return;
     }
-    if (maxInFlight < this.limitValue / 2) {
+    if (!limited) {
       // Not limited by us: no evidence that a higher limit would be safe.
       return;
     }
-    const tolerance = this.options.tolerance ?? 2;
+    const tolerance = this.options.tolerance ?? 1.5;
     const gradient = clamp((tolerance * this.longRtt) / Math.max(shortRtt, 1e-3), 0.5, 1);
     const queue = Math.sqrt(this.limitValue);
     const estimate = this.limitValue * gradient + queue;
