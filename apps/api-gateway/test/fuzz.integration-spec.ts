@@ -378,6 +378,24 @@ function leavesOf(value: unknown, path: (string | number)[] = []): Leaf[] {
   return typeof value === 'string' || typeof value === 'number' ? [{ path, value }] : [];
 }
 
+/** Paths of the objects nested in a sample body (the body itself left out). */
+function nestedObjectsOf(value: unknown, path: (string | number)[] = []): (string | number)[][] {
+  if (Array.isArray(value)) {
+    return value.flatMap((item, index) => nestedObjectsOf(item, [...path, index]));
+  }
+  if (value !== null && typeof value === 'object') {
+    return [
+      ...(path.length > 0 ? [path] : []),
+      ...Object.entries(value).flatMap(([key, item]) => nestedObjectsOf(item, [...path, key])),
+    ];
+  }
+  return [];
+}
+
+function leafAt(value: unknown, path: (string | number)[]): unknown {
+  return path.reduce<unknown>((at, key) => (at as Record<string | number, unknown>)[key], value);
+}
+
 function withLeaf(value: unknown, path: (string | number)[], leaf: unknown): unknown {
   if (path.length === 0) {
     return leaf;
@@ -749,6 +767,29 @@ describe('api-gateway under generated invalid input', () => {
       const reply = await sendSample(operation, { ...sample, body });
       expectFieldRefusal(operation, reply, '/body', body);
     }
+  });
+
+  it('refuses an unknown key in every object nested in a body (never stripped)', async () => {
+    let nested = 0;
+    for (const operation of ALL.filter((candidate) => candidate.body)) {
+      const sample = SAMPLES[operation.operationId] ?? {};
+      for (const path of nestedObjectsOf(sample.body)) {
+        nested += 1;
+        const object = leafAt(sample.body, path) as object;
+        const body = withLeaf(sample.body, path, { ...object, extra: 1 });
+        const reply = await sendSample(operation, { ...sample, body });
+        expectCleanRefusal(operation, reply, body);
+        const pointer = `/body/${path.join('/')}`;
+        const errors = ((reply.body as { errors?: { pointer: string }[] }).errors ?? []).map(
+          (error) => error.pointer,
+        );
+        const seen = { operation: operation.operationId, pointer, status: reply.status, errors };
+        const named = errors.some((found) => found === pointer || found.startsWith(`${pointer}/`));
+        expect({ ...seen, named }).toEqual({ ...seen, status: 422, named: true });
+      }
+    }
+    // location, positions[] and their points, geofence geometry, hazard area, ...
+    expect(nested).toBeGreaterThan(8);
   });
 
   it('refuses NUL, bad timestamps and loose numbers in every query parameter', async () => {

@@ -135,6 +135,9 @@ describe('ws-gateway under naughty socket payloads', () => {
       { ...base, accuracyM: SUBNORMAL },
       { ...base, speedMps: SUBNORMAL },
       { ...base, position: { type: 'Point', coordinates: [SUBNORMAL, 40.4] } },
+      // Unknown keys are refused, never stripped: in the fix and in its point.
+      { ...base, extra: 1 },
+      { ...base, position: { type: 'Point', coordinates: [-3.7, 40.4], extra: 1 } },
     ];
   }
 

@@ -12,3 +12,12 @@ export const pointSchema = z.object({
   coordinates: positionSchema,
 });
 export type GeoPoint = z.infer<typeof pointSchema>;
+
+/**
+ * A point in a request (REST body, socket payload): like every request object it refuses unknown
+ * keys (422 naming them) instead of dropping them. Responses and events keep {@link pointSchema}.
+ */
+export const pointInputSchema = z.strictObject({
+  type: z.literal('Point'),
+  coordinates: positionSchema,
+});

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { num, queryNumber, text, timestamp } from '../primitives/primitives.schema';
-import { pointSchema } from '../geo/geojson.schema';
+import { pointInputSchema, pointSchema } from '../geo/geojson.schema';
 import { incidentPrioritySchema, incidentSchema, incidentStatusSchema } from './incidents.schema';
 
 /** How a call reached the centre. */
@@ -28,7 +28,7 @@ export const createCallRequestSchema = z
       .regex(/^\+?[0-9][0-9 ()-]{1,30}$/, 'a telephone number')
       .optional(),
     locationText: text().trim().min(1).max(500).optional(),
-    location: pointSchema.optional(),
+    location: pointInputSchema.optional(),
     /** When the call was answered (default: now). */
     receivedAt: timestamp().optional(),
     /** The incident type the caller describes (a code of the agency's catalogue or free text). */
@@ -102,7 +102,7 @@ export type LinkCallRequest = z.infer<typeof linkCallRequestSchema>;
 export const createIncidentFromCallRequestSchema = z.strictObject({
   type: text().trim().min(1).max(64).optional(),
   priority: incidentPrioritySchema.optional(),
-  location: pointSchema.optional(),
+  location: pointInputSchema.optional(),
   description: text().trim().min(1).max(4000).optional(),
 });
 export type CreateIncidentFromCallRequest = z.infer<typeof createIncidentFromCallRequestSchema>;

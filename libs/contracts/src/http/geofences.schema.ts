@@ -26,6 +26,12 @@ export const geofenceGeometrySchema = z.discriminatedUnion('type', [
 ]);
 export type GeofenceGeometry = z.infer<typeof geofenceGeometrySchema>;
 
+/** The geometry in a request: unknown keys refused (422), as in every request object. */
+export const geofenceGeometryInputSchema = z.discriminatedUnion('type', [
+  z.strictObject(geofencePolygonSchema.shape),
+  z.strictObject(geofenceMultiPolygonSchema.shape),
+]);
+
 const seconds = num()
   .int()
   .min(0)
@@ -35,7 +41,7 @@ const seconds = num()
 export const createGeofenceRequestSchema = z.strictObject({
   name: text().trim().min(1).max(200),
   kind: geofenceKindSchema,
-  geometry: geofenceGeometrySchema,
+  geometry: geofenceGeometryInputSchema,
   /** Required for `perimeter`. */
   incidentId: text().min(1).max(100).optional(),
   /** Hysteresis: time a unit must stay inside before `geofence.entered` fires. */
@@ -54,7 +60,7 @@ export type CreateGeofenceRequest = z.infer<typeof createGeofenceRequestSchema>;
 /** Body of `PATCH /v1/geofences/:id`: any subset; `null` clears an optional setting. */
 export const updateGeofenceRequestSchema = z.strictObject({
   name: text().trim().min(1).max(200).optional(),
-  geometry: geofenceGeometrySchema.optional(),
+  geometry: geofenceGeometryInputSchema.optional(),
   minInsideS: seconds.optional(),
   minOutsideS: seconds.optional(),
   dwellThresholdS: seconds.min(1).nullable().optional(),

@@ -3,6 +3,7 @@ import { num, queryNumber, text, timestamp } from '../primitives/primitives.sche
 import {
   latitudeSchema,
   longitudeSchema,
+  pointInputSchema,
   pointSchema,
   positionSchema,
 } from '../geo/geojson.schema';
@@ -37,6 +38,12 @@ export const hazardPolygonSchema = z.object({
 export const hazardAreaSchema = z.discriminatedUnion('type', [pointSchema, hazardPolygonSchema]);
 export type HazardArea = z.infer<typeof hazardAreaSchema>;
 
+/** The area in a request: unknown keys refused (422), as in every request object. */
+export const hazardAreaInputSchema = z.discriminatedUnion('type', [
+  pointInputSchema,
+  z.strictObject(hazardPolygonSchema.shape),
+]);
+
 /**
  * `POST /v1/hazards`: premise and hazard information of the agency ("dog on premises", "oxygen in
  * use"), attached to an address point (matched within `radiusM`, 25 m by default) or a polygon
@@ -47,7 +54,7 @@ export const createHazardRequestSchema = z.strictObject({
   details: text().trim().max(2000).optional(),
   severity: hazardSeveritySchema.default('caution'),
   address: text().trim().max(500).optional(),
-  area: hazardAreaSchema,
+  area: hazardAreaInputSchema,
   radiusM: num().min(0).max(5_000).optional(),
   /** No longer shown nor sent from this moment (a temporary hazard). */
   expiresAt: timestamp().optional(),
@@ -61,7 +68,7 @@ export const updateHazardRequestSchema = z
     details: text().trim().max(2000).nullable().optional(),
     severity: hazardSeveritySchema.optional(),
     address: text().trim().max(500).nullable().optional(),
-    area: hazardAreaSchema.optional(),
+    area: hazardAreaInputSchema.optional(),
     radiusM: num().min(0).max(5_000).optional(),
     expiresAt: timestamp().nullable().optional(),
   })

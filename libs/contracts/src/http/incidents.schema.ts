@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { num, queryNumber, text, timestamp } from '../primitives/primitives.schema';
-import { pointSchema } from '../geo/geojson.schema';
+import { pointInputSchema, pointSchema } from '../geo/geojson.schema';
 import { bboxSchema } from './positions.schema';
 
 export const incidentPrioritySchema = z.enum(['P1', 'P2', 'P3', 'P4']);
@@ -22,7 +22,7 @@ export type IncidentStatus = z.infer<typeof incidentStatusSchema>;
 export const createIncidentRequestSchema = z.strictObject({
   type: text().trim().min(1).max(64),
   priority: incidentPrioritySchema.optional(),
-  location: pointSchema,
+  location: pointInputSchema,
   address: text().trim().max(500).optional(),
   description: text().trim().max(4000).optional(),
 });
@@ -91,7 +91,7 @@ export const updateIncidentRequestSchema = z
   .strictObject({
     type: text().trim().min(1).max(64).optional(),
     priority: incidentPrioritySchema.optional(),
-    location: pointSchema.optional(),
+    location: pointInputSchema.optional(),
     address: text().trim().max(500).nullable().optional(),
     description: text().trim().max(4000).nullable().optional(),
     /** Why the change was made (kept in the timeline). */

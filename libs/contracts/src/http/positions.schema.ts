@@ -9,13 +9,13 @@ export const MAX_POSITIONS_PER_BATCH = 500;
  * A point whose coordinates are only required to be finite numbers: geo-service rejects fixes
  * with out-of-range coordinates one by one (reason `out_of_range`) instead of failing the batch.
  */
-export const reportedPointSchema = z.object({
+export const reportedPointSchema = z.strictObject({
   type: z.literal('Point'),
   coordinates: z.tuple([num(), num()]),
 });
 
 /** One fix from a field device or tracker. Device time (`recordedAt`) orders fixes, then `seq`. */
-export const positionFixSchema = z.object({
+export const positionFixSchema = z.strictObject({
   unitId: text().min(1).max(100),
   position: reportedPointSchema,
   /** Device time of the fix. */

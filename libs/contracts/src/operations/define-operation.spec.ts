@@ -25,9 +25,22 @@ describe('defineOperation', () => {
     ['body', { body: z.union([strict, loose]) }],
     ['body', { body: loose.transform((value) => value) }],
     ['body', { body: z.array(strict) }],
-  ])('refuses an operation whose %s is not a strict object', (part, request) => {
+    ['body.location', { body: z.strictObject({ location: loose }) }],
+    ['body.location', { body: z.strictObject({ location: loose.optional() }) }],
+    ['body.items[]', { body: z.strictObject({ items: z.array(loose) }) }],
+    [
+      'body.items[].position',
+      { body: z.strictObject({ items: z.array(z.strictObject({ position: loose })) }) },
+    ],
+    [
+      'body.area',
+      { body: z.strictObject({ area: z.discriminatedUnion('name', [strict, loose]) }) },
+    ],
+    ['body.pair[1]', { body: z.strictObject({ pair: z.tuple([strict, loose]) }) }],
+    ['body.byKey{}', { body: z.strictObject({ byKey: z.record(z.string(), loose) }) }],
+  ])('refuses an operation where %s is not a strict object', (where, request) => {
     expect(() => defineOperation({ ...base, ...request } as HttpOperation)).toThrow(
-      `operation probe: its ${part} schema must be a z.strictObject`,
+      `operation probe: ${where} must be a z.strictObject`,
     );
   });
 
@@ -35,7 +48,14 @@ describe('defineOperation', () => {
     const request = {
       params: z.strictObject({ id: z.uuid() }),
       query: strict.partial(),
-      body: z.union([strict.refine(() => true), z.strictObject({ other: text() })]),
+      body: z.union([
+        strict.refine(() => true),
+        z.strictObject({
+          other: text(),
+          nested: z.array(strict).optional(),
+          tags: z.array(text()),
+        }),
+      ]),
     };
     expect(defineOperation({ ...base, ...request }).body).toBe(request.body);
     expect(() =>

@@ -35,43 +35,80 @@ export interface HttpOperation<
 }
 
 /**
- * The objects a request schema parses (each option of a union), through `.refine`, `.default`,
- * `.optional` and pipes; `undefined` in the list for anything that is not an object.
+ * Where a request schema parses an object that is not strict, as paths (`body.location`,
+ * `body.positions[].position`): through unions, pipes, `.refine`, `.default`, `.optional`, and
+ * inside objects through arrays, tuples, records and lazy schemas. At the top (`top`), anything
+ * but an object is reported too: a request part is an object.
  */
-function requestObjectsOf(schema: z.ZodType): (z.core.$ZodObjectDef | undefined)[] {
-  const def = (schema as unknown as { _zod: { def: z.core.$ZodTypeDef } })._zod.def;
-  const inner = (next: unknown) => requestObjectsOf(next as z.ZodType);
+function looseObjectPaths(
+  schema: z.core.$ZodType,
+  path: string,
+  top: boolean,
+  seen: Set<unknown>,
+): string[] {
+  const def = schema._zod.def;
+  const at = (next: unknown, where = path, atTop = top) =>
+    looseObjectPaths(next as z.core.$ZodType, where, atTop, seen);
   switch (def.type) {
-    case 'object':
-      return [def as z.core.$ZodObjectDef];
+    case 'object': {
+      if (seen.has(schema)) return [];
+      seen.add(schema);
+      const object = def as z.core.$ZodObjectDef;
+      const own = object.catchall?._zod.def.type === 'never' ? [] : [path];
+      return [
+        ...own,
+        ...Object.entries(object.shape).flatMap(([key, field]) =>
+          at(field, `${path}.${key}`, false),
+        ),
+      ];
+    }
     case 'union':
-      return (def as z.core.$ZodUnionDef).options.flatMap(inner);
+      return (def as z.core.$ZodUnionDef).options.flatMap((option) => at(option));
     case 'pipe':
-      return inner((def as z.core.$ZodPipeDef).in);
+      return at((def as z.core.$ZodPipeDef).in);
     case 'optional':
     case 'nullable':
     case 'default':
     case 'prefault':
     case 'readonly':
-      return inner((def as z.core.$ZodOptionalDef).innerType);
+    case 'catch':
+    case 'nonoptional':
+      return at((def as z.core.$ZodOptionalDef).innerType);
+    case 'array':
+      return top ? [path] : at((def as z.core.$ZodArrayDef).element, `${path}[]`);
+    case 'tuple': {
+      const tuple = def as z.core.$ZodTupleDef;
+      if (top) return [path];
+      return [
+        ...tuple.items.flatMap((item, index) => at(item, `${path}[${index}]`)),
+        ...(tuple.rest ? at(tuple.rest, `${path}[]`) : []),
+      ];
+    }
+    case 'record':
+      return top ? [path] : at((def as z.core.$ZodRecordDef).valueType, `${path}{}`);
+    case 'lazy':
+      if (seen.has(schema)) return [];
+      seen.add(schema);
+      return at((def as z.core.$ZodLazyDef).getter());
     default:
-      return [undefined];
+      return top ? [path] : [];
   }
 }
 
 /**
- * Every request part is a strict object (`z.strictObject`): an unknown key in the path, query or
- * body is refused at the edge with 422 naming it, never stripped or forwarded to a service. Checked
- * when the registry is built, so a loose schema fails every import of `@gad/contracts` at once.
+ * Every request part is a strict object (`z.strictObject`), and so is every object nested in it: an
+ * unknown key anywhere in the path, query or body is refused at the edge with 422 naming it, never
+ * stripped or forwarded to a service. Checked when the registry is built, so a loose schema fails
+ * every import of `@gad/contracts` at once.
  */
 function assertStrictRequest(operation: HttpOperation): void {
   for (const part of ['params', 'query', 'body'] as const) {
     const schema = operation[part];
     if (!schema) continue;
-    const objects = requestObjectsOf(schema);
-    if (objects.some((object) => object?.catchall?._zod.def.type !== 'never')) {
+    const loose = looseObjectPaths(schema, part, true, new Set());
+    if (loose.length > 0) {
       throw new Error(
-        `operation ${operation.operationId}: its ${part} schema must be a z.strictObject ` +
+        `operation ${operation.operationId}: ${loose.join(', ')} must be a z.strictObject ` +
           '(unknown keys are refused with 422, like every other operation)',
       );
     }
