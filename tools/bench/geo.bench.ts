@@ -39,6 +39,8 @@ import {
 import {
   analysis,
   cpuMsOf,
+  cpuSnapshot,
+  cpuSpent,
   fmt,
   machine,
   percentile,
@@ -56,6 +58,11 @@ interface Flags {
   /** Geofence counts: ingestion runs once per count, each with its own agency and fences. */
   fences: number[];
   fixesPerEntry: number;
+  /**
+   * `--no-nearest`: seed the units of `sizes` but skip the nearest runs (db, pgbench, HTTP), so
+   * only ingestion is measured, against the same tables as in a full run.
+   */
+  nearest: boolean;
   write: boolean;
 }
 
@@ -363,6 +370,7 @@ async function ingestThroughStream(
   geo: ServiceProcess,
   fences: number,
   agencyId: string,
+  databaseName: string,
 ): Promise<Ingest> {
   const units = Math.max(1, Math.floor(flags.ingest / 20));
   const redis = new Redis(redisUrl);
@@ -394,6 +402,14 @@ async function ingestThroughStream(
         .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
   };
   const metricBefore = await metricOf();
+  // geo-service's PostgreSQL backends (its pool, application_name geo-service) with the process.
+  const probe = {
+    pid: geo.pid,
+    admin: client,
+    database: databaseName,
+    applicationName: 'geo-service',
+  };
+  const cpuBefore = await cpuSnapshot(probe);
   const geoCpuStart = cpuMsOf(geo.pid);
   const start = now();
   let published = 0;
@@ -428,6 +444,7 @@ async function ingestThroughStream(
     )
     .catch(() => ({ rows: [{ n: Number.NaN }] }));
   const geoCpuMs = cpuMsOf(geo.pid) - geoCpuStart;
+  const pgCpuMs = cpuSpent(cpuBefore, await cpuSnapshot(probe)).database;
   const metricAfter = await metricOf();
   const metric = (name: string): number => metricAfter(name) - metricBefore(name);
   const batches = metric('gad_geo_ingest_batch_size_count');
@@ -443,17 +460,25 @@ async function ingestThroughStream(
     fixes: stored,
     seconds,
     throughput: stored / seconds,
-    note: `${units} units, ${flags.fixesPerEntry} fixes per stream entry, published as fast as possible; ${stored}/${total} stored; ${Number.isFinite(rows[0].n) ? `${rows[0].n} geofence events in the outbox; ` : ''}${errorLines} geo-service error log lines; ${batches} batches of ${fmt(meanBatch, 0)} fixes on average, ${fmt(meanBatchMs, 1)} ms per batch (gad_geo_ingest_batch_duration_seconds); geo-service CPU ${fmt((geoCpuMs / Math.max(1, stored)) * 1_000, 0)} µs per fix`,
+    note: `${units} units, ${flags.fixesPerEntry} fixes per stream entry, published as fast as possible; ${stored}/${total} stored; ${Number.isFinite(rows[0].n) ? `${rows[0].n} geofence events in the outbox; ` : ''}${errorLines} geo-service error log lines; ${batches} batches of ${fmt(meanBatch, 0)} fixes on average, ${fmt(meanBatchMs, 1)} ms per batch (gad_geo_ingest_batch_duration_seconds); geo-service CPU ${fmt((geoCpuMs / Math.max(1, stored)) * 1_000, 0)} µs per fix, its PostgreSQL backends ${fmt((pgCpuMs / Math.max(1, stored)) * 1_000, 0)} µs per fix`,
   };
 }
 
 /** The same `ingest_batch` statement from pg, 4 connections, 500 fixes per call, no geofences. */
-async function ingestRaw(flags: Flags, databaseUrl: string, sql: string): Promise<Ingest> {
+async function ingestRaw(
+  flags: Flags,
+  databaseUrl: string,
+  sql: string,
+  admin: Client,
+  databaseName: string,
+): Promise<Ingest> {
   const units = Math.max(1, Math.floor(flags.ingest / 20));
   const fixes = [...fixStream(flags.ingest, units, Date.now() - 60_000)];
   const batches: PositionFix[][] = [];
   for (let i = 0; i < fixes.length; i += 500) batches.push(fixes.slice(i, i + 500));
-  const pool = new Pool({ connectionString: databaseUrl, max: 4 });
+  const pool = new Pool({ connectionString: databaseUrl, max: 4, application_name: 'bench-raw' });
+  const probe = { pid: process.pid, admin, database: databaseName, applicationName: 'bench-raw' };
+  const cpuBefore = await cpuSnapshot(probe);
   let next = 0;
   const start = now();
   const worker = async (): Promise<void> => {
@@ -479,13 +504,14 @@ async function ingestRaw(flags: Flags, databaseUrl: string, sql: string): Promis
   };
   await Promise.all([worker(), worker(), worker(), worker()]);
   const seconds = (now() - start) / 1_000;
+  const pgCpuMs = cpuSpent(cpuBefore, await cpuSnapshot(probe)).database;
   await pool.end();
   return {
     label: 'raw pg: the same ingest_batch statement, no geofences',
     fixes: fixes.length,
     seconds,
     throughput: fixes.length / seconds,
-    note: `${units} units, 500 fixes per statement, 4 connections in parallel (no validation, no teleport read, no geofence evaluation, no stream)`,
+    note: `${units} units, 500 fixes per statement, 4 connections in parallel (no validation, no teleport read, no geofence evaluation, no stream); PostgreSQL backends ${fmt((pgCpuMs / fixes.length) * 1_000, 0)} µs per fix`,
   };
 }
 
@@ -551,6 +577,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     ingest: 200_000,
     fences: [1_000],
     fixesPerEntry: 50,
+    nearest: true,
     write: true,
   });
   const benchStart = now();
@@ -628,6 +655,10 @@ export async function main(args: string[], { root }: { root: string }): Promise<
       await seedUnits(client, seeded + 1, size);
       seeded = size;
       log(`seeded ${size} units (${fmt((now() - t) / 1_000, 1)} s incl. VACUUM ANALYZE)`);
+      if (!flags.nearest) {
+        // Seeded all the same: ingestion then meets the tables as in a full run.
+        continue;
+      }
       const units = `${size.toLocaleString('en')}`;
       log(`database-only nearest_available, ${flags.duration} s`);
       nearest.push(
@@ -697,11 +728,20 @@ export async function main(args: string[], { root }: { root: string }): Promise<
       log(`ingestion: ${fences} geofences, ${flags.ingest} fixes through ${Streams.GeoPositions}`);
       await seedFences(client, fences, agencyId);
       ingest.push(
-        await ingestThroughStream(flags, client, redisUrl, prefix, geo, fences, agencyId),
+        await ingestThroughStream(
+          flags,
+          client,
+          redisUrl,
+          prefix,
+          geo,
+          fences,
+          agencyId,
+          database.name,
+        ),
       );
     }
     log(`ingestion baseline: the same ingest_batch statement from pg`);
-    ingest.push(await ingestRaw(flags, database.url, ingestSql));
+    ingest.push(await ingestRaw(flags, database.url, ingestSql, client, database.name));
     console.log(ingestTable(ingest));
     await client.end();
   } finally {
