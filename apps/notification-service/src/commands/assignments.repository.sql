@@ -1,9 +1,7 @@
 -- Assignments as notification-service follows them (`notify.assignments`): one row per
 -- assignment.created, settled when the ladder must stop.
 
--- name: insert_assignment
-INSERT INTO notify.assignments (agency_id, assignment_id, incident_id, unit_id, priority, created_at)
-VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING assignment_id;
+-- Stored with its commands in one statement: commands.repository.sql, issue_assignment_commands.
 
 -- name: find_assignment
 SELECT * FROM notify.assignments WHERE agency_id = $1 AND assignment_id = $2;

@@ -4,7 +4,6 @@ import type { IncidentPriority } from '@gad/contracts';
 import { Database, loadSqlFile, sqlOf, type SqlClient } from '@gad/platform';
 
 const SQL = loadSqlFile(join(__dirname, 'assignments.repository.sql'));
-const INSERT_ASSIGNMENT = sqlOf(SQL, 'insert_assignment');
 const FIND_ASSIGNMENT = sqlOf(SQL, 'find_assignment');
 const SETTLE_ASSIGNMENT = sqlOf(SQL, 'settle_assignment');
 const UNSETTLED_OF_INCIDENT = sqlOf(SQL, 'unsettled_assignments_of_incident');
@@ -33,18 +32,6 @@ interface AssignmentRow {
 @Injectable()
 export class AssignmentsRepository {
   constructor(private readonly database: Database) {}
-
-  /** Inside the caller's transaction; false when the assignment was already stored. */
-  async insertAssignment(client: SqlClient, a: AssignmentRecord): Promise<boolean> {
-    const rows = await this.database.rows(
-      {
-        text: INSERT_ASSIGNMENT,
-        values: [a.agencyId, a.assignmentId, a.incidentId, a.unitId, a.priority, a.createdAt],
-      },
-      client,
-    );
-    return rows.length > 0;
-  }
 
   async findAssignment(
     agencyId: string,

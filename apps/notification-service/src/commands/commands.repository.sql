@@ -1,10 +1,32 @@
 -- Commands to officers (`notify.commands`) and the stages their devices reported.
 
--- name: insert_command
-INSERT INTO notify.commands (command_id, agency_id, assignment_id, incident_id, unit_id, user_id,
-    priority, critical, locale, title, body, payload, issued_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-ON CONFLICT (agency_id, assignment_id, user_id) DO NOTHING RETURNING command_id;
+-- An assignment and its commands, one per pageable crew member, each with its in-app delivery
+-- row, in one statement (the commands' transaction adds only its outbox rows): nothing when the
+-- assignment was already stored (a second delivery of assignment.created). $1 agency, $2
+-- assignment, $3 incident, $4 unit, $5 priority, $6 the assignment's creation, $7 critical, $8
+-- issued at; per command $9 ids, $10 users, $11 locales, $12 titles, $13 bodies, $14 payloads.
+-- `inserted`: the assignment is new; `command_ids`: the commands inserted.
+-- name: issue_assignment_commands
+WITH assignment AS (
+  INSERT INTO notify.assignments (agency_id, assignment_id, incident_id, unit_id, priority,
+      created_at)
+  VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING assignment_id
+), commands AS (
+  INSERT INTO notify.commands (command_id, agency_id, assignment_id, incident_id, unit_id, user_id,
+      priority, critical, locale, title, body, payload, issued_at)
+  SELECT c.command_id, $1, assignment.assignment_id, $3, $4, c.user_id, $5, $7, c.locale, c.title,
+         c.body, c.payload, $8
+    FROM assignment,
+         unnest($9::uuid[], $10::text[], $11::text[], $12::text[], $13::text[], $14::jsonb[])
+           WITH ORDINALITY AS c(command_id, user_id, locale, title, body, payload, n)
+   ORDER BY c.n
+  ON CONFLICT (agency_id, assignment_id, user_id) DO NOTHING RETURNING command_id, user_id
+), deliveries AS (
+  INSERT INTO notify.deliveries (agency_id, command_id, channel, target, attempt, outcome, at)
+  SELECT $1, command_id, 'in_app', 'user:' || user_id, 1, 'sent', $8 FROM commands
+)
+SELECT EXISTS (SELECT 1 FROM assignment) AS inserted,
+       ARRAY(SELECT command_id FROM commands) AS command_ids;
 
 -- name: commands_of_assignment
 SELECT * FROM notify.commands WHERE agency_id = $1 AND assignment_id = $2 ORDER BY user_id;

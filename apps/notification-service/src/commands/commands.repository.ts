@@ -4,7 +4,7 @@ import type { CommandAckStage, IncidentPriority } from '@gad/contracts';
 import { Database, loadSqlFile, sqlOf, type SqlClient } from '@gad/platform';
 
 const SQL = loadSqlFile(join(__dirname, 'commands.repository.sql'));
-const INSERT_COMMAND = sqlOf(SQL, 'insert_command');
+const ISSUE_ASSIGNMENT_COMMANDS = sqlOf(SQL, 'issue_assignment_commands');
 const COMMANDS_OF_ASSIGNMENT = sqlOf(SQL, 'commands_of_assignment');
 const COMMANDS_OF_INCIDENT = sqlOf(SQL, 'commands_of_incident');
 /** One statement per stage: the columns a stage sets (a later stage implies the earlier ones). */
@@ -91,32 +91,51 @@ export class CommandsRepository {
   constructor(private readonly database: Database) {}
 
   /**
-   * Inside the caller's transaction: inserts the command unless the user already has one for the
-   * assignment; true when inserted.
+   * Inside the caller's transaction, in one statement: stores the assignment and, when it is new,
+   * its commands (one per user; a user who already has one is left out) with their in-app
+   * delivery rows. Returns whether the assignment was new and the ids of the commands inserted.
    */
-  async insertCommand(client: SqlClient, c: NewCommand): Promise<boolean> {
-    const rows = await this.database.rows(
+  async issueAssignmentCommands(
+    client: SqlClient,
+    assignment: {
+      agencyId: string;
+      assignmentId: string;
+      incidentId: string;
+      unitId: string;
+      priority: IncidentPriority;
+      createdAt: Date;
+      critical: boolean;
+      issuedAt: Date;
+    },
+    commands: readonly Pick<
+      NewCommand,
+      'commandId' | 'userId' | 'locale' | 'title' | 'body' | 'payload'
+    >[],
+  ): Promise<{ inserted: boolean; commandIds: Set<string> }> {
+    const a = assignment;
+    const [row] = await this.database.rows<{ inserted: boolean; command_ids: string[] }>(
       {
-        text: INSERT_COMMAND,
+        text: ISSUE_ASSIGNMENT_COMMANDS,
         values: [
-          c.commandId,
-          c.agencyId,
-          c.assignmentId,
-          c.incidentId,
-          c.unitId,
-          c.userId,
-          c.priority,
-          c.critical,
-          c.locale,
-          c.title,
-          c.body,
-          JSON.stringify(c.payload),
-          c.issuedAt,
+          a.agencyId,
+          a.assignmentId,
+          a.incidentId,
+          a.unitId,
+          a.priority,
+          a.createdAt,
+          a.critical,
+          a.issuedAt,
+          commands.map((c) => c.commandId),
+          commands.map((c) => c.userId),
+          commands.map((c) => c.locale),
+          commands.map((c) => c.title),
+          commands.map((c) => c.body),
+          commands.map((c) => JSON.stringify(c.payload)),
         ],
       },
       client,
     );
-    return rows.length > 0;
+    return { inserted: row?.inserted === true, commandIds: new Set(row?.command_ids ?? []) };
   }
 
   async commandsOfAssignment(agencyId: string, assignmentId: string): Promise<CommandRecord[]> {

@@ -93,52 +93,54 @@ export class CommandsService {
 
     const fresh = await this.unitOfWork.run(async (tx) => {
       created.length = 0;
-      const inserted = await this.assignments.insertAssignment(tx.client, {
+      const candidates: NewCommand[] = crew.pageable.map((recipient) => ({
+        commandId: uuidv7(now.getTime()),
         agencyId,
         assignmentId: a.assignmentId,
         incidentId: a.incidentId,
         unitId: a.unitId,
+        userId: recipient.userId,
         priority: a.priority,
-        createdAt: new Date(a.createdAt),
-      });
-      if (!inserted) {
-        return false;
-      }
-      for (const recipient of crew.pageable) {
-        const rendered = templates.command(recipient.locale, {
+        critical,
+        locale: recipient.locale,
+        ...templates.command(recipient.locale, {
           priority: a.priority,
           incidentType: a.incidentType,
           unitId: a.unitId,
           coordinates: a.location.coordinates,
           ...(a.callSign ? { callSign: a.callSign } : {}),
           ...(a.address ? { address: a.address } : {}),
-        });
-        const command: NewCommand = {
-          commandId: uuidv7(now.getTime()),
+        }),
+        payload: {
+          priority: a.priority,
+          incidentType: a.incidentType,
+          location: a.location,
+          ...(a.address ? { address: a.address } : {}),
+          unitId: a.unitId,
+          ...(a.callSign ? { callSign: a.callSign } : {}),
+          ...(a.hazards && a.hazards.length > 0 ? { hazards: a.hazards } : {}),
+        },
+        issuedAt: now,
+      }));
+      // The assignment, its commands and their in-app delivery rows: one statement.
+      const issued = await this.commands.issueAssignmentCommands(
+        tx.client,
+        {
           agencyId,
           assignmentId: a.assignmentId,
           incidentId: a.incidentId,
           unitId: a.unitId,
-          userId: recipient.userId,
           priority: a.priority,
+          createdAt: new Date(a.createdAt),
           critical,
-          locale: recipient.locale,
-          ...rendered,
-          payload: {
-            priority: a.priority,
-            incidentType: a.incidentType,
-            location: a.location,
-            ...(a.address ? { address: a.address } : {}),
-            unitId: a.unitId,
-            ...(a.callSign ? { callSign: a.callSign } : {}),
-            ...(a.hazards && a.hazards.length > 0 ? { hazards: a.hazards } : {}),
-          },
           issuedAt: now,
-        };
-        if (await this.commands.insertCommand(tx.client, command)) {
-          created.push(command);
-        }
+        },
+        candidates,
+      );
+      if (!issued.inserted) {
+        return false;
       }
+      created.push(...candidates.filter((c) => issued.commandIds.has(c.commandId)));
       tx.emit(
         COMMAND_SINK,
         created.map((command) =>
@@ -151,17 +153,6 @@ export class CommandsService {
           }),
         ),
       );
-      for (const command of created) {
-        await this.deliveries.insertDelivery(tx.client, {
-          agencyId,
-          commandId: command.commandId,
-          channel: 'in_app',
-          target: `user:${command.userId}`,
-          attempt: 1,
-          outcome: 'sent',
-          at: now,
-        });
-      }
       if (crew.pageable.length === 0) {
         // Nobody can take it: tell the dispatcher at once so the unit can be replaced.
         await this.escalations.insertEscalation(
