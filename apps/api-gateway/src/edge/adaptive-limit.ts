@@ -38,6 +38,8 @@ export class AdaptiveLimit {
   private limitValue: number;
   private inFlightCount = 0;
   private longRtt = 0;
+  /** The most requests finished per ms in a window, decaying slowly: what the service can do. */
+  private peakThroughput = 0;
   private windowStart: number;
   private windowSum = 0;
   private windowCount = 0;
@@ -96,6 +98,7 @@ export class AdaptiveLimit {
       return;
     }
     const shortRtt = this.windowSum / this.windowCount;
+    const throughput = this.windowCount / Math.max(now - this.windowStart, 1e-3);
     const maxInFlight = this.windowMaxInFlight;
     const windowDropped = this.windowDropped;
     this.windowStart = now;
@@ -103,24 +106,29 @@ export class AdaptiveLimit {
     this.windowCount = 0;
     this.windowMaxInFlight = 0;
     this.windowDropped = false;
-    this.update(shortRtt, maxInFlight, windowDropped);
+    this.update(shortRtt, throughput, maxInFlight, windowDropped);
   }
 
-  private update(shortRtt: number, maxInFlight: number, dropped: boolean): void {
+  private update(
+    shortRtt: number,
+    throughput: number,
+    maxInFlight: number,
+    dropped: boolean,
+  ): void {
     const { min, max } = this.options;
+    const longWindows = this.options.longWindows ?? 100;
     const limited = maxInFlight >= this.limitValue / 2;
+    this.peakThroughput = Math.max(throughput, this.peakThroughput * (1 - 1 / longWindows));
     if (this.longRtt === 0) {
       this.longRtt = shortRtt;
     } else {
-      // Requests held at the limit and slower than usual: the latency is (at least partly) our
-      // own queueing, so it must not become the new normal (Gradient2's drift under sustained
-      // load: the limit would climb to its ceiling and admit ever slower requests). Near its
-      // floor the limit cannot shrink the queue further, so the latency is the service's own
-      // (it got slower for good): follow it at the usual pace.
-      const queueing = limited && shortRtt > this.longRtt && this.limitValue >= 2 * min;
-      const windows = queueing
-        ? (this.options.overloadWindows ?? 1_000)
-        : (this.options.longWindows ?? 100);
+      // Slower than usual with requests held at the limit while the service still finishes
+      // about as many as it ever did: by Little's law the extra latency is our own queue, and it
+      // must not become the new normal (Gradient2's drift under sustained load: the limit would
+      // climb to its ceiling and admit ever slower requests). When fewer finish, the service
+      // itself got slower (a slow database, a starved CPU): follow it at the usual pace.
+      const queueing = limited && shortRtt > this.longRtt && throughput >= this.peakThroughput / 2;
+      const windows = queueing ? (this.options.overloadWindows ?? 1_000) : longWindows;
       this.longRtt += (shortRtt - this.longRtt) / windows;
     }
     // After a long overload the long-term latency has crept up: pull it back down quickly once
