@@ -21,8 +21,9 @@ import {
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
-import { existsSync, readFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { devLoginToken, NEAREST_AGENCY, nearestPath, seedUnits } from './nearest';
@@ -102,6 +103,38 @@ interface Phase {
   cpu: Record<string, number>;
   /** The gateway's adaptive limit sampled from its /metrics during the phase. */
   limits: number[];
+  /** Wall-clock bounds of the phase (ms since the epoch), to match the gateway's loop samples. */
+  startedAt: number;
+  endedAt: number;
+  /** Event-loop delay of the bench process (autocannon) during the phase: p99 and max, ms. */
+  benchLoop: { p99: number; max: number };
+  /** The gateway's event-loop delay (from loop-delay.preload.js) during the phase. */
+  gatewayLoop?: { p99: number; max: number; elu: number };
+}
+
+/** The preload that samples the gateway's event loop (bench-only, like without-audit.preload.js). */
+const LOOP_DELAY_PRELOAD = 'loop-delay.preload.js';
+
+interface LoopSample {
+  t: number;
+  p50: number;
+  p99: number;
+  max: number;
+  elu: number;
+}
+
+/** The gateway's loop over a phase: the worst 250 ms p99 and max, and the mean utilisation. */
+function gatewayLoopOf(samples: LoopSample[], phase: Phase): Phase['gatewayLoop'] {
+  const inside = samples.filter((s) => s.t > phase.startedAt + 250 && s.t <= phase.endedAt);
+  if (inside.length === 0) return undefined;
+  return {
+    p99: percentile(
+      inside.map((s) => s.p99).sort((a, b) => a - b),
+      50,
+    ),
+    max: Math.max(...inside.map((s) => s.max)),
+    elu: inside.reduce((sum, s) => sum + s.elu, 0) / inside.length,
+  };
 }
 
 /** The gateway's `gad_http_concurrency_limit` gauge (undefined when /metrics does not answer). */
@@ -134,6 +167,9 @@ async function phase(
   });
   const before = cpuOf();
   const dbBefore = await cpuSnapshot(probes.database);
+  const benchLoop = monitorEventLoopDelay({ resolution: 2 });
+  benchLoop.enable();
+  const startedAt = Date.now();
   const started = performance.now();
   const scraper = setInterval(() => {
     void scrapeLimit(gateway.url).then((limit) => {
@@ -171,7 +207,10 @@ async function phase(
   });
   const result = await instance;
   clearInterval(scraper);
+  benchLoop.disable();
+  const endedAt = Date.now();
   const seconds = (performance.now() - started) / 1_000;
+  const loopMs = (ns: number): number => Math.max(0, ns / 1e6 - 2);
   const after = cpuOf();
   const db = cpuSpent(dbBefore, await cpuSnapshot(probes.database));
   const cpu = Object.fromEntries(Object.keys(before).map((k) => [k, after[k] - before[k]]));
@@ -192,6 +231,9 @@ async function phase(
     timeouts: result.timeouts,
     cpu,
     limits,
+    startedAt,
+    endedAt,
+    benchLoop: { p99: loopMs(benchLoop.percentile(99)), max: loopMs(benchLoop.max) },
   };
 }
 
@@ -202,8 +244,8 @@ const count = (p: Phase, status: number): number => p.statuses[status] ?? 0;
 
 function table(phases: Phase[]): string {
   const lines = [
-    '| phase | offered (req/s) | answered (/s) | 200 (/s) | 200 p50 / p99 / max (ms) | 503 | 503 p50 / p99 / max (ms) | 503 with Retry-After | 504 | other | CPU busy, % of one core | CPU ms per 200 | adaptive limit min / mean / max |',
-    '|---|---:|---:|---:|---|---:|---|---:|---:|---|---|---|---|',
+    '| phase | offered (req/s) | answered (/s) | 200 (/s) | 200 p50 / p99 / max (ms) | 503 | 503 p50 / p99 / max (ms) | 503 with Retry-After | 504 | other | CPU busy, % of one core | CPU ms per 200 | adaptive limit min / mean / max | event-loop delay p99 / max (ms): api-gateway (median 250 ms p99), bench | api-gateway loop utilisation |',
+    '|---|---:|---:|---:|---|---:|---|---:|---:|---|---|---|---|---|---:|',
   ];
   for (const p of phases) {
     const other = Object.entries(p.statuses)
@@ -227,8 +269,9 @@ function table(phases: Phase[]): string {
     const codes = Object.entries(p.shedCodes)
       .map(([code, n]) => `${n} ${code}`)
       .join(', ');
+    const loops = `${p.gatewayLoop ? `${fmt(p.gatewayLoop.p99, 1)} / ${fmt(p.gatewayLoop.max, 1)}` : '–'}; ${fmt(p.benchLoop.p99, 1)} / ${fmt(p.benchLoop.max, 1)}`;
     lines.push(
-      `| ${p.label} | ${p.rate ? fmt(p.rate, 0) : `unthrottled, ${p.connections} connections`} | ${fmt(p.sent, 0)} | ${fmt(p.ok.length / p.seconds, 0)} | ${lat(p.ok)} | ${count(p, 503)}${codes ? ` (${codes})` : ''} | ${lat(p.shed)} | ${p.shedWithRetryAfter} | ${count(p, 504)} | ${other.join(', ') || '–'} | ${busy} | ${perOk} | ${limits} |`,
+      `| ${p.label} | ${p.rate ? fmt(p.rate, 0) : `unthrottled, ${p.connections} connections`} | ${fmt(p.sent, 0)} | ${fmt(p.ok.length / p.seconds, 0)} | ${lat(p.ok)} | ${count(p, 503)}${codes ? ` (${codes})` : ''} | ${lat(p.shed)} | ${p.shedWithRetryAfter} | ${count(p, 504)} | ${other.join(', ') || '–'} | ${busy} | ${perOk} | ${limits} | ${loops} | ${p.gatewayLoop ? fmt(p.gatewayLoop.elu, 2) : '–'} |`,
     );
   }
   return lines.join('\n');
@@ -263,6 +306,8 @@ export async function main(args: string[], { root }: { root: string }): Promise<
   const phases: Phase[] = [];
   let gatewayErrors = 0;
   let pgVersion = '?';
+  const loopDir = mkdtempSync(join(tmpdir(), 'gad-overload-'));
+  const loopFile = join(loopDir, 'loop-delay.jsonl');
   try {
     database = await createTestDatabase();
     log(`throwaway database ${database.name}, redis prefix ${prefix}`);
@@ -292,7 +337,13 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     );
     const gateway = await startServiceProcess({
       app: 'api-gateway',
-      env: { ...env, ...gatewayEnv },
+      env: {
+        ...env,
+        NODE_OPTIONS:
+          `${process.env['NODE_OPTIONS'] ?? ''} --require ${join(root, 'tools', 'bench', LOOP_DELAY_PRELOAD)}`.trim(),
+        GAD_BENCH_LOOP_DELAY_FILE: loopFile,
+        ...gatewayEnv,
+      },
       readyTimeoutMs: 60_000,
     });
     services.push(gateway);
@@ -356,6 +407,13 @@ export async function main(args: string[], { root }: { root: string }): Promise<
         }),
       );
     }
+    const loopSamples = existsSync(loopFile)
+      ? readFileSync(loopFile, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => JSON.parse(line) as LoopSample)
+      : [];
+    for (const p of phases) p.gatewayLoop = gatewayLoopOf(loopSamples, p);
     gatewayErrors = gateway.logs.filter(
       (line) => line.json?.['level'] === 'error' || line.json?.['level'] === 50,
     ).length;
@@ -363,6 +421,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     await Promise.all(services.map((service) => service.stop()));
     await admin?.end().catch(() => undefined);
     await database?.drop();
+    rmSync(loopDir, { recursive: true, force: true });
     const redis = new Redis(redisUrl);
     await deleteKeysWithPrefix(redis, prefix);
     await redis.quit();
@@ -398,7 +457,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     `Command: \`node tools/bench/run.mjs overload${args.length ? ` ${args.join(' ')}` : ''}\` (\`npm run bench -- overload\`, after \`node tools/scripts/build.mjs\`). Whole run ${fmt(totalSeconds, 0)} s.`,
     `Recorded ${new Date().toISOString()} on ${machine()}, load average ${fmt(loadBefore, 1)} at the start and ${fmt(loadavg()[0], 1)} at the end, Node ${process.version}, PostgreSQL ${pgVersion}, Redis on loopback; the bench (autocannon), both services, PostgreSQL and Redis share the machine (and it is shared with other work).`,
     '',
-    `Method (issue #21: "overload at 3× the measured maximum: p99 of accepted requests ≤ 3× unloaded p99; 0 × 504; shed answers in ≤ 10 ms"): a throwaway database (cloned from \`gad_test\`, dropped afterwards) with ${flags.units.toLocaleString('en')} units seeded as in the geo bench; the built geo-service and api-gateway run as processes (\`LOG_LEVEL=warn\`) with the deployed adaptive concurrency limit (ADR 0024) and only the per-IP and per-user rate limits raised${flags.gatewayEnv ? ` (api-gateway also with \`${flags.gatewayEnv}\`)` : ''}. All requests are \`GET /v1/units/nearest\` for a uniform random point with a dispatcher token (as in the geo bench). After ${flags.warmup} s of unrecorded load, autocannon runs: unthrottled with ${flags.connections} connections for ${flags.maxSeconds} s (the measured maximum is its 200 answers per second); ${fmt(flags.unloadedShare * 100, 0)} % of that rate for ${flags.seconds} s with ${flags.connections} connections (unloaded); ${flags.factor}× the maximum for ${flags.seconds} s with ${flags.overloadConnections} connections (overload); the unloaded rate again for ${flags.recoverySeconds} s (recovery). Latencies are per response (autocannon's response time of each request, from its send), split by status; a 503's problem code and its Retry-After header are read from each answer. CPU is /proc time of each process and of the database's PostgreSQL backends during the phase (Redis's is not counted: it is shared); "busy" is that time over the phase's wall time. The adaptive limit is the gateway's \`gad_http_concurrency_limit\` gauge scraped from its /metrics every 250 ms.`,
+    `Method (issue #21: "overload at 3× the measured maximum: p99 of accepted requests ≤ 3× unloaded p99; 0 × 504; shed answers in ≤ 10 ms"): a throwaway database (cloned from \`gad_test\`, dropped afterwards) with ${flags.units.toLocaleString('en')} units seeded as in the geo bench; the built geo-service and api-gateway run as processes (\`LOG_LEVEL=warn\`) with the deployed adaptive concurrency limit (ADR 0024) and only the per-IP and per-user rate limits raised${flags.gatewayEnv ? ` (api-gateway also with \`${flags.gatewayEnv}\`)` : ''}. All requests are \`GET /v1/units/nearest\` for a uniform random point with a dispatcher token (as in the geo bench). After ${flags.warmup} s of unrecorded load, autocannon runs: unthrottled with ${flags.connections} connections for ${flags.maxSeconds} s (the measured maximum is its 200 answers per second); ${fmt(flags.unloadedShare * 100, 0)} % of that rate for ${flags.seconds} s with ${flags.connections} connections (unloaded); ${flags.factor}× the maximum for ${flags.seconds} s with ${flags.overloadConnections} connections (overload); the unloaded rate again for ${flags.recoverySeconds} s (recovery). Latencies are per response (autocannon's response time of each request, from its send), split by status; a 503's problem code and its Retry-After header are read from each answer. CPU is /proc time of each process and of the database's PostgreSQL backends during the phase (Redis's is not counted: it is shared); "busy" is that time over the phase's wall time. The adaptive limit is the gateway's \`gad_http_concurrency_limit\` gauge scraped from its /metrics every 250 ms. A shed request is answered in the event-loop tick that reads it, so a 503's latency is mostly time spent waiting for a loop: the api-gateway's (\`tools/bench/${LOOP_DELAY_PRELOAD}\`, preloaded into it, samples its loop every 2 ms; the table gives the median over the phase of each 250 ms p99, the phase's max, and the loop's utilisation, which counts time the process was runnable but not scheduled as busy) and the bench's own, where autocannon reads the answers.`,
     '',
     table(phases),
     '',
