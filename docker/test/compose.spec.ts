@@ -95,12 +95,13 @@ describe('docker/compose.yml', () => {
     }
   });
 
-  it('gives api-gateway a first login and notification-service its sealing key, both required', () => {
+  it('gives api-gateway a first login and its TOTP sealing key, notification-service its sealing key, all required', () => {
     const gateway = compose.services['api-gateway'].environment ?? {};
     const notify = compose.services['notification-service'].environment ?? {};
     for (const value of [
       gateway.BOOTSTRAP_PLATFORM_ADMIN_USERNAME,
       gateway.BOOTSTRAP_PLATFORM_ADMIN_PASSWORD,
+      gateway.MFA_SECRETS_KEY,
       notify.NOTIFY_SECRETS_KEY,
     ]) {
       expect(() => interpolate(String(value), {})).toThrow(/is required/);

@@ -35,6 +35,7 @@ export function generatedSecrets(): Record<string, string> {
     ...jwtEnvOf(createTestKeyPair()),
     AUDIT_SIGNING_KEY: createAuditSigningKeyPem(),
     NOTIFY_SECRETS_KEY: randomBytes(32).toString('base64'),
+    MFA_SECRETS_KEY: randomBytes(32).toString('base64'),
     BOOTSTRAP_PLATFORM_ADMIN_USERNAME: 'platform.admin',
     BOOTSTRAP_PLATFORM_ADMIN_PASSWORD: randomBytes(18).toString('base64url'),
   };

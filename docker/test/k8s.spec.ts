@@ -383,6 +383,7 @@ describeIfKubectl.each(['overlays/dev', 'overlays/prod'])('k8s %s', (overlay) =>
     for (const name of [
       'gad-jwt/private-key',
       'gad-jwt/public-key',
+      'gad-mfa/secrets-key',
       'gad-audit-signing/private-key',
       'gad-notify/secrets-key',
       'gad-notify/telegram-bot-token',

@@ -5,6 +5,7 @@ import {
   type SessionTokens,
 } from '@gad/contracts';
 import { Secret, TOTP } from 'otpauth';
+import { TotpSecrets } from '../src/identity/totp-secrets.service';
 import { IdentityTestApp } from './identity-test-app';
 
 /**
@@ -179,6 +180,55 @@ describe('api-gateway identity: MFA, idle timeout, throttling, sessions, trusted
     const trail = JSON.stringify(audit);
     expect(trail).not.toContain(started.body.secret);
     expect(trail).not.toContain(codes[2]);
+  });
+
+  it('keeps TOTP secrets sealed at rest and bound to their user; seals older ones at boot', async () => {
+    const storedOf = async (userId: string): Promise<string> =>
+      (
+        await gw.query<{ totp_secret: string }>(
+          'SELECT totp_secret FROM dispatch.user_mfa WHERE user_id = $1',
+          [userId],
+        )
+      )[0]?.totp_secret ?? '';
+    /** Logs in with the password, then answers the challenge with `code`: the status. */
+    const secondStep = async (username: string, code: string): Promise<number> => {
+      const challenged = await login(username);
+      const challengeToken = (challenged.body as { challengeToken: string }).challengeToken;
+      return (await gw.send('POST', '/v1/auth/mfa', { body: { challengeToken, code } })).status;
+    };
+    const alice = await gw.createUser(admin, { username: 'sealed-alice', password: PASSWORD });
+    const bob = await gw.createUser(admin, { username: 'sealed-bob', password: PASSWORD });
+    const aliceSecret = (await enrol((await session('sealed-alice')).accessToken)).secret;
+    const bobSecret = (await enrol((await session('sealed-bob')).accessToken)).secret;
+
+    // A database reader sees no secret: only the key's id and AES-GCM ciphertext.
+    const aliceStored = await storedOf(alice);
+    expect(aliceStored).toMatch(/^v1:k1:[A-Za-z0-9+/=]+\.[A-Za-z0-9+/=]+\.[A-Za-z0-9+/=]+$/);
+    expect(aliceStored).not.toContain(aliceSecret);
+    expect(await secondStep('sealed-alice', codeOf(aliceSecret, 1))).toBe(200);
+
+    // Alice's sealed secret copied into Bob's row does not open there: her codes do not log Bob in.
+    await gw.query('UPDATE dispatch.user_mfa SET totp_secret = $2 WHERE user_id = $1', [
+      bob,
+      aliceStored,
+    ]);
+    expect(await secondStep('sealed-bob', codeOf(aliceSecret, -1))).toBe(401);
+    expect(await secondStep('sealed-bob', codeOf(bobSecret, -1))).toBe(401);
+
+    // A secret stored before sealing (base32) still works, and the boot pass seals it in place.
+    await gw.query('UPDATE dispatch.user_mfa SET totp_secret = $2 WHERE user_id = $1', [
+      bob,
+      bobSecret,
+    ]);
+    expect(await secondStep('sealed-bob', codeOf(bobSecret, 1))).toBe(200);
+    await gw.app.get(TotpSecrets).onApplicationBootstrap();
+    const bobStored = await storedOf(bob);
+    expect(bobStored).toMatch(/^v1:k1:/);
+    expect(bobStored).not.toContain(bobSecret);
+    expect(await storedOf(alice)).toBe(aliceStored);
+    // Each time step is accepted once: forget the steps used above to log in once more.
+    await gw.query('UPDATE dispatch.user_mfa SET last_step = 0 WHERE user_id = $1', [bob]);
+    expect(await secondStep('sealed-bob', codeOf(bobSecret))).toBe(200);
   });
 
   it('forces the roles the agency names to enrol; the admin’s reset ends the sessions', async () => {

@@ -10,6 +10,7 @@ export {
   type RequestLocation,
 } from './lib/errors/validation.exception';
 export { toJsonPointer, escapePointerToken } from './lib/errors/json-pointer';
+export { SecretBox, type SealedSecret } from './lib/crypto/secret-box';
 export {
   toProblem,
   problemType,

@@ -13,6 +13,7 @@ import { LoginThrottle } from './login-throttle.service';
 import { MfaController } from './mfa.controller';
 import { MfaRepository } from './mfa.repository';
 import { MfaService } from './mfa.service';
+import { TotpSecrets } from './totp-secrets.service';
 import { SessionsController } from './sessions.controller';
 import { SessionsService } from './sessions.service';
 import { UsersController } from './users.controller';
@@ -37,6 +38,7 @@ import { UsersService } from './users.service';
     InactivitySweep,
     MfaRepository,
     MfaService,
+    TotpSecrets,
     LoginThrottle,
     SessionsService,
   ],

@@ -43,3 +43,15 @@ RETURNING user_id;
 -- name: recovery_codes_left
 SELECT count(*)::int AS n FROM dispatch.user_recovery_codes
 WHERE agency_id = $1 AND user_id = $2 AND used_at IS NULL;
+
+-- Secrets not sealed with the current key (stored before sealing, or with an earlier key), by
+-- user id after $3.
+-- name: find_unsealed
+SELECT user_id, agency_id, totp_secret
+FROM dispatch.user_mfa WHERE totp_secret NOT LIKE $1 || '%' AND user_id::text > $3
+ORDER BY user_id::text LIMIT $2;
+
+-- Replaces a stored secret by its sealed form, only while it is still what was read.
+-- name: replace_secret
+UPDATE dispatch.user_mfa SET totp_secret = $4
+WHERE agency_id = $1 AND user_id = $2 AND totp_secret = $3;

@@ -12,11 +12,13 @@ const DELETE_RECOVERY_CODES = sqlOf(SQL, 'delete_recovery_codes');
 const INSERT_RECOVERY_CODES = sqlOf(SQL, 'insert_recovery_codes');
 const USE_RECOVERY_CODE = sqlOf(SQL, 'use_recovery_code');
 const RECOVERY_CODES_LEFT = sqlOf(SQL, 'recovery_codes_left');
+const FIND_UNSEALED = sqlOf(SQL, 'find_unsealed');
+const REPLACE_SECRET = sqlOf(SQL, 'replace_secret');
 
 export interface MfaRow {
   user_id: string;
   agency_id: string;
-  /** Base32 TOTP secret. */
+  /** The TOTP secret as stored: sealed (`TotpSecrets`), or base32 from before sealing. */
   totp_secret: string;
   confirmed_at: Date | null;
   /** Last TOTP time step accepted (bigint as text). */
@@ -94,6 +96,35 @@ export class MfaRepository {
       values: [agencyId, userId, digest, now],
     });
     return rows.length > 0;
+  }
+
+  /**
+   * Up to `limit` stored secrets that do not start with `sealedPrefix` (the current key's), of
+   * users after `afterUserId` in user id order.
+   */
+  async findUnsealed(
+    sealedPrefix: string,
+    limit: number,
+    afterUserId = '',
+  ): Promise<Pick<MfaRow, 'user_id' | 'agency_id' | 'totp_secret'>[]> {
+    return this.database.rows({
+      text: FIND_UNSEALED,
+      values: [sealedPrefix, limit, afterUserId],
+    });
+  }
+
+  /** Replaces a stored secret while it is still `stored`; false when it changed meanwhile. */
+  async replaceSecret(
+    agencyId: string,
+    userId: string,
+    stored: string,
+    replacement: string,
+  ): Promise<boolean> {
+    const result = await this.database.result({
+      text: REPLACE_SECRET,
+      values: [agencyId, userId, stored, replacement],
+    });
+    return (result.rowCount ?? 0) > 0;
   }
 
   async recoveryCodesLeft(agencyId: string, userId: string): Promise<number> {

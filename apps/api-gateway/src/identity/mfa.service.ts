@@ -8,9 +8,10 @@ import { settingsOf } from '../agencies/agency-settings';
 import { AgenciesRepository } from './agencies.repository';
 import { IDENTITY_CLOCK, type Clock } from './identity.constants';
 import { IdentityException } from './identity.exception';
-import { MfaRepository } from './mfa.repository';
+import { MfaRepository, type MfaRow } from './mfa.repository';
 import { SessionRevocations } from './session-revocations.service';
 import { SessionsRepository } from './sessions.repository';
+import { TotpSecrets } from './totp-secrets.service';
 import { actorOf } from './users.service';
 import { UsersRepository } from './users.repository';
 
@@ -54,6 +55,7 @@ export type SecondFactor = 'totp' | 'recovery_code' | 'invalid';
 export class MfaService {
   constructor(
     private readonly mfa: MfaRepository,
+    private readonly secrets: TotpSecrets,
     private readonly agencies: AgenciesRepository,
     private readonly users: UsersRepository,
     private readonly sessions: SessionsRepository,
@@ -100,7 +102,7 @@ export class MfaService {
     const started = await this.mfa.start(
       caller.agencyId,
       caller.sub,
-      secret.base32,
+      this.secrets.seal(caller.agencyId, caller.sub, secret.base32),
       this.clock.now(),
     );
     if (!started) {
@@ -130,7 +132,7 @@ export class MfaService {
       if (row.confirmed_at) {
         throw IdentityException.mfaAlreadyEnrolled();
       }
-      const step = this.acceptedStep(row.totp_secret, Number(row.last_step), code, now);
+      const step = this.acceptedStep(row, code, now);
       if (step === undefined) {
         throw IdentityException.mfaCodeIncorrect();
       }
@@ -164,7 +166,7 @@ export class MfaService {
       if (!row?.confirmed_at) {
         return 'invalid';
       }
-      const step = this.acceptedStep(row.totp_secret, Number(row.last_step), code, now);
+      const step = this.acceptedStep(row, code, now);
       if (step === undefined) {
         return 'invalid';
       }
@@ -194,12 +196,12 @@ export class MfaService {
   }
 
   /** The time step a code matches (newer than the last one accepted), if any. */
-  private acceptedStep(
-    secret: string,
-    lastStep: number,
-    code: string,
-    now: Date,
-  ): number | undefined {
+  private acceptedStep(row: MfaRow, code: string, now: Date): number | undefined {
+    const secret = this.secrets.open(row.agency_id, row.user_id, row.totp_secret);
+    if (secret === undefined) {
+      return undefined;
+    }
+    const lastStep = Number(row.last_step);
     const delta = this.totp(secret, 'user').validate({
       token: code,
       timestamp: now.getTime(),

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
-import { Database, loadSqlFile, sqlOf, type SqlClient } from '@gad/platform';
-import type { SealedSecret } from './secret-box';
+import { Database, loadSqlFile, sqlOf, type SealedSecret, type SqlClient } from '@gad/platform';
 
 const SQL = loadSqlFile(join(__dirname, 'webhooks.repository.sql'));
 const INSERT = sqlOf(SQL, 'insert');

@@ -15,7 +15,7 @@ import {
   NOTIFICATION_SERVICE_CONFIG,
   type NotificationServiceConfig,
 } from '../notification-service.config';
-import { SecretBox } from './secret-box';
+import { SecretBox } from '@gad/platform';
 import { WebhookTargetError, parseWebhookTarget, resolveWebhookTarget } from './webhook-target';
 import {
   WebhookSetupRepository,

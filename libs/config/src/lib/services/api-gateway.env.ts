@@ -10,6 +10,10 @@ import {
   envInt,
   serviceEnvSchema,
 } from '../env-schemas';
+import { requiredInProduction } from '../production-rules';
+
+/** Seals TOTP secrets outside production only (a fixed, public key: never use it for real data). */
+const DEVELOPMENT_MFA_SECRETS_KEY = 'Z2FkLWRpc3BhdGNoIGRldmVsb3BtZW50LW9ubHkga2U=';
 
 const pem = (kind: string) =>
   z
@@ -95,6 +99,18 @@ export const apiGatewayEnvSchema = serviceEnvSchema.extend(databaseEnvSchema.sha
   AUTH_THROTTLE_MAX_DELAY_SECONDS: envInt(900, 1, 86_400),
   /** Issuer shown by authenticator apps next to the account (TOTP). */
   AUTH_MFA_ISSUER: z.string().min(1).max(64).default('GAD Dispatch'),
+  /**
+   * Key sealing TOTP secrets at rest (AES-256-GCM, bound to the user's row): base64 of 32 random
+   * bytes, named MFA_SECRETS_KEY_ID in what it seals. Required in production; elsewhere a fixed
+   * development key applies.
+   */
+  MFA_SECRETS_KEY: requiredInProduction(z.string().min(40).default(DEVELOPMENT_MFA_SECRETS_KEY)),
+  MFA_SECRETS_KEY_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,32}$/)
+    .default('k1'),
+  /** Earlier keys still opening what they sealed while rotating: `<id>:<base64>,...`. */
+  MFA_SECRETS_PREVIOUS_KEYS: z.string().default(''),
   /**
    * Proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For is believed: the client address
    * of rate limits, login throttling, sessions and audit. Empty: the peer address, headers ignored.
