@@ -15,6 +15,7 @@ describe('CheckpointService', () => {
   let stored: CheckpointRecord[];
   const tx = (lastSeq: number, hashes: Record<number, string> = {}): ChainTransaction => ({
     head: jest.fn(),
+    states: jest.fn(),
     existingIds: jest.fn(),
     insertEntries: jest.fn(),
     hashAt: jest.fn(async (_agencyId: string, seq: number) => hashes[seq]),
@@ -48,10 +49,10 @@ describe('CheckpointService', () => {
       intervalMs: 1_000,
     });
     expect(
-      await sut.checkpointIfDue(tx(3), 'ag', { seq: 3, hash: 'c'.repeat(64) }, true),
+      await sut.checkpointIfDue(tx(3), 'ag', { seq: 3, hash: 'c'.repeat(64) }, { force: true }),
     ).toBeUndefined();
     expect(
-      await sut.checkpointIfDue(tx(3), 'ag', { seq: 4, hash: 'c'.repeat(64) }, true),
+      await sut.checkpointIfDue(tx(3), 'ag', { seq: 4, hash: 'c'.repeat(64) }, { force: true }),
     ).toMatchObject({
       count: 1,
     });
@@ -87,7 +88,7 @@ describe('CheckpointService', () => {
       }),
     ).toMatchObject({ seq: 6, prevCheckpointSeq: 0 });
     await sut.checkpointIfDue(tx(2, { 2: 'f'.repeat(64) }), 'ag', { seq: 6, hash: 'c'.repeat(64) });
-    await sut.checkpointIfDue(tx(0), 'ag', { seq: 1, hash: 'd'.repeat(64) }, true);
+    await sut.checkpointIfDue(tx(0), 'ag', { seq: 1, hash: 'd'.repeat(64) }, { force: true });
     expect(sut.tamperDetected).toBe(3);
   });
 });

@@ -107,14 +107,15 @@ export class CheckpointService implements OnApplicationBootstrap, OnModuleDestro
   /**
    * Within a write transaction holding `agencyId`'s lock: signs and stores a checkpoint for `head`
    * when the chain has grown by `every` since the last one (or by anything, when `force`).
+   * `lastCheckpointSeq`, when given, was read under the same lock in this transaction.
    */
   async checkpointIfDue(
     tx: ChainTransaction,
     agencyId: string,
     head: ChainHead,
-    force = false,
+    { force = false, lastCheckpointSeq }: { force?: boolean; lastCheckpointSeq?: number } = {},
   ): Promise<CheckpointRecord | undefined> {
-    const lastSeq = await tx.lastCheckpointSeq(agencyId);
+    const lastSeq = lastCheckpointSeq ?? (await tx.lastCheckpointSeq(agencyId));
     const grown = head.seq - lastSeq;
     if (grown <= 0 || (!force && grown < this.policy.every)) {
       if (grown > 0) {
@@ -182,7 +183,7 @@ export class CheckpointService implements OnApplicationBootstrap, OnModuleDestro
       try {
         const checkpoint = await this.chains.withChains([agencyId], async (tx) => {
           const head = await tx.head(agencyId);
-          return head ? this.checkpointIfDue(tx, agencyId, head, true) : undefined;
+          return head ? this.checkpointIfDue(tx, agencyId, head, { force: true }) : undefined;
         });
         this.dirty.delete(agencyId);
         if (checkpoint) {

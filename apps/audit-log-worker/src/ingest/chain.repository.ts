@@ -6,6 +6,8 @@ import type { PoolClient } from 'pg';
 const SQL = loadSqlFile(join(__dirname, 'chain.repository.sql'));
 const AGENCIES_WRITTEN_SINCE = sqlOf(SQL, 'agencies_written_since');
 const LOCK_CHAIN = sqlOf(SQL, 'lock_chain');
+const LOCK_CHAINS = sqlOf(SQL, 'lock_chains');
+const CHAIN_STATES = sqlOf(SQL, 'chain_states');
 const HEAD = sqlOf(SQL, 'head');
 const EXISTING_IDS = sqlOf(SQL, 'existing_ids');
 const INSERT_ENTRIES = sqlOf(SQL, 'insert_entries');
@@ -40,9 +42,19 @@ export interface CheckpointRecord {
   signature: string;
 }
 
+/** A chain as a batch's write finds it (read under the chain's lock). */
+export interface ChainState {
+  head: ChainHead | undefined;
+  lastCheckpointSeq: number;
+  /** Ids asked about that this chain already holds. */
+  storedIds: Set<string>;
+}
+
 /** What a write transaction may do while it holds the chain locks. */
 export interface ChainTransaction {
   head(agencyId: string): Promise<ChainHead | undefined>;
+  /** Head, last checkpoint and which of `ids` each chain holds, for many chains in one query. */
+  states(agencyIds: readonly string[], ids: readonly string[]): Promise<Map<string, ChainState>>;
   existingIds(agencyId: string, ids: readonly string[]): Promise<Set<string>>;
   insertEntries(entries: readonly NewChainEntry[]): Promise<void>;
   lastCheckpointSeq(agencyId: string): Promise<number>;
@@ -56,7 +68,8 @@ export const AUDIT_WRITER_ROLE = 'gad_audit_writer';
 
 /**
  * Writes to the agencies' chains. One transaction per call, as role `gad_audit_writer`, holding a
- * transaction-scoped advisory lock per agency (taken in sorted order, so replicas never deadlock):
+ * transaction-scoped advisory lock per agency (taken in one statement, in byte order of the agency
+ * id, so replicas never deadlock):
  * exactly one writer extends a chain at a time, and the head is read inside that transaction.
  * `recorded_at` is `clock_timestamp()` taken after the lock, so it grows with `seq` in every chain
  * and a monthly partition holds a contiguous run of each chain.
@@ -78,13 +91,18 @@ export class ChainRepository {
     agencyIds: readonly string[],
     work: (tx: ChainTransaction) => Promise<T>,
   ): Promise<T> {
-    return this.database.transaction(async (client) => {
-      await client.query(`SET LOCAL ROLE ${AUDIT_WRITER_ROLE}`);
-      for (const agencyId of [...new Set(agencyIds)].sort()) {
-        await queryResult(client, { text: LOCK_CHAIN, values: [agencyId] });
-      }
-      return work(transactionOf(client));
-    });
+    const agencies = [...new Set(agencyIds)];
+    return this.database.transaction(
+      async (client) => {
+        if (agencies.length === 1) {
+          await queryResult(client, { text: LOCK_CHAIN, values: agencies });
+        } else if (agencies.length > 1) {
+          await queryResult(client, { text: LOCK_CHAINS, values: [agencies] });
+        }
+        return work(transactionOf(client));
+      },
+      { begin: `BEGIN; SET LOCAL ROLE ${AUDIT_WRITER_ROLE}` },
+    );
   }
 }
 
@@ -96,6 +114,28 @@ function transactionOf(client: PoolClient): ChainTransaction {
         values: [agencyId],
       });
       return rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].hash } : undefined;
+    },
+    async states(agencyIds, ids) {
+      const rows = await queryRows<{
+        agency_id: string;
+        seq: string | null;
+        hash: string | null;
+        checkpoint_seq: string | null;
+        stored_ids: string[] | null;
+      }>(client, { text: CHAIN_STATES, values: [agencyIds, ids] });
+      return new Map(
+        rows.map((row) => [
+          row.agency_id,
+          {
+            head:
+              row.seq === null || row.hash === null
+                ? undefined
+                : { seq: Number(row.seq), hash: row.hash },
+            lastCheckpointSeq: row.checkpoint_seq === null ? 0 : Number(row.checkpoint_seq),
+            storedIds: new Set(row.stored_ids ?? []),
+          },
+        ]),
+      );
     },
     async existingIds(agencyId, ids) {
       if (ids.length === 0) {

@@ -6,7 +6,12 @@ import { GENESIS_HASH, chainHashOfCanonical } from '../chain/chain-hash';
 import { toStorableJson } from '../chain/storable-json';
 import { CheckpointService } from '../checkpoint/checkpoint.service';
 import type { WitnessSegment } from '../witness/witness-log';
-import { ChainRepository, type CheckpointRecord, type NewChainEntry } from './chain.repository';
+import {
+  ChainRepository,
+  type ChainHead,
+  type CheckpointRecord,
+  type NewChainEntry,
+} from './chain.repository';
 
 export interface IngestResult {
   inserted: number;
@@ -14,6 +19,22 @@ export interface IngestResult {
   checkpoints: CheckpointRecord[];
   /** What each chain gained, for the witness (docs/adr/0022). */
   segments: WitnessSegment[];
+}
+
+/**
+ * What in an entry's canonical JSON may need the stored form: `JSON.stringify` writes NUL as
+ * `\u0000` and an unpaired surrogate as `\udXXX`, and the escape mark as it is.
+ */
+const MAY_NEED_ESCAPE = /\\u0000|\\ud[89a-f]|\ue000/;
+
+/**
+ * The canonical JSON of an entry's stored form (NUL and lone surrogates escaped: jsonb cannot hold
+ * them; the stored form is what is hashed). Almost no entry holds one: its stored form is itself,
+ * and the copy `toStorableJson` makes of it is skipped.
+ */
+function storedCanonicalJson(entry: AuditEntry): string {
+  const canonical = canonicalJson(entry);
+  return MAY_NEED_ESCAPE.test(canonical) ? canonicalJson(toStorableJson(entry)) : canonical;
 }
 
 /**
@@ -58,30 +79,33 @@ export class IngestService {
         checkpoints: [],
         segments: [],
       };
+      // Every chain's head, last checkpoint and stored ids in one query, all rows in one INSERT:
+      // a batch costs the same few round trips however many chains it extends.
+      const states = await tx.states(
+        agencies,
+        entries.map((entry) => entry.id),
+      );
+      const rows: NewChainEntry[] = [];
+      const heads: { agencyId: string; head: ChainHead; lastCheckpointSeq: number }[] = [];
       for (const agencyId of agencies) {
+        const state = states.get(agencyId);
+        const stored = state?.storedIds ?? new Set<string>();
         const candidates = [...(byAgency.get(agencyId)?.values() ?? [])];
-        const stored = await tx.existingIds(
-          agencyId,
-          candidates.map((entry) => entry.id),
-        );
         const fresh = candidates.filter((entry) => !stored.has(entry.id));
         outcome.duplicates +=
           entries.filter((entry) => entry.agencyId === agencyId).length - fresh.length;
         if (fresh.length === 0) {
           continue;
         }
-        const head = (await tx.head(agencyId)) ?? { seq: 0, hash: GENESIS_HASH };
+        const head = state?.head ?? { seq: 0, hash: GENESIS_HASH };
         let { seq, hash } = head;
-        const rows: NewChainEntry[] = fresh.map((entry) => {
-          // NUL and lone surrogates escaped (jsonb cannot hold them): the stored form is hashed.
-          const canonical = canonicalJson(toStorableJson(entry));
+        for (const entry of fresh) {
+          const canonical = storedCanonicalJson(entry);
           const prevHash = hash;
           seq += 1;
           hash = chainHashOfCanonical(prevHash, canonical);
-          return { agencyId, seq, id: entry.id, prevHash, hash, canonical };
-        });
-        await tx.insertEntries(rows);
-        outcome.inserted += rows.length;
+          rows.push({ agencyId, seq, id: entry.id, prevHash, hash, canonical });
+        }
         outcome.segments.push({
           agencyId,
           fromSeq: head.seq + 1,
@@ -89,7 +113,18 @@ export class IngestService {
           prevHash: head.hash,
           headHash: hash,
         });
-        const checkpoint = await this.checkpoints.checkpointIfDue(tx, agencyId, { seq, hash });
+        heads.push({
+          agencyId,
+          head: { seq, hash },
+          lastCheckpointSeq: state?.lastCheckpointSeq ?? 0,
+        });
+      }
+      await tx.insertEntries(rows);
+      outcome.inserted += rows.length;
+      for (const { agencyId, head, lastCheckpointSeq } of heads) {
+        const checkpoint = await this.checkpoints.checkpointIfDue(tx, agencyId, head, {
+          lastCheckpointSeq,
+        });
         if (checkpoint) {
           outcome.checkpoints.push(checkpoint);
         }
