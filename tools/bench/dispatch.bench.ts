@@ -7,6 +7,13 @@
  * sockets, server emit → client ack at the same rate (the transport floor).
  *
  *   node tools/bench/run.mjs dispatch [--sockets 2000] [--rate 50] [--duration 20] [--warmup 2] [--no-write]
+ *     [--stalls] [--trace <file>]
+ *
+ * Diagnostics (stderr only, not in docs/benchmarks.md): the segments of each dispatch's time (from
+ * the stored times of its command) and its 10 slowest dispatches; `--stalls` preloads
+ * tools/bench/stall-monitor.preload.js into the services and the bench and reports each process's
+ * CPU per dispatch, event-loop stalls and GC pauses in the measured window, and how many stalls
+ * were the whole box's (every process late at once); `--trace` writes each dispatch's times.
  */
 import { auditQueuePrefix } from '@gad/audit';
 import { uuidv7, type DeliveredCommand } from '@gad/contracts';
@@ -21,10 +28,10 @@ import {
 } from '@gad/testing';
 import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { loadavg } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
@@ -52,6 +59,10 @@ interface Flags {
   warmup: number;
   redisUrl: string;
   write: boolean;
+  /** Record event-loop stalls, GC pauses and CPU of every process (stall-monitor.preload.js). */
+  stalls: boolean;
+  /** A file for each dispatch's times (JSON lines), '' for none. */
+  trace: string;
 }
 
 interface Stats {
@@ -149,6 +160,57 @@ async function baseline(flags: Flags): Promise<Stats & { lost: number }> {
   return { ...stats(latencies), lost: sent - latencies.length };
 }
 
+interface MonitorLine {
+  k: 'stall' | 'gc' | 'cpu';
+  at: number;
+  late?: number;
+  d?: number;
+  kind?: string;
+  ms?: number;
+}
+
+/**
+ * Per process, in the measured window (first measured dispatch sent → last one seen): CPU per
+ * dispatch, event-loop stalls (≥ 15 / ≥ 50 ms, longest), GC pauses (≥ 2 ms: count, sum, longest),
+ * and how many of its stalls of 40 ms and more overlapped one of every other process (the whole
+ * box held up, not this process's own work).
+ */
+function reportStalls(dir: string, start: number, end: number, dispatches: number): void {
+  const processes = readdirSync(dir)
+    .filter((f) => f.endsWith('.jsonl'))
+    .map((f) => ({
+      name: f.replace(/-\d+\.jsonl$/, ''),
+      lines: readFileSync(join(dir, f), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as MonitorLine),
+    }));
+  const inWindow = (l: MonitorLine) => l.at >= start && l.at <= end;
+  const stallsOf = (lines: MonitorLine[]) => lines.filter((l) => l.k === 'stall' && inWindow(l));
+  progress(`  processes in the measured window (${fmt((end - start) / 1000, 1)} s):`);
+  for (const { name, lines } of processes) {
+    const cpu = lines.filter((l) => l.k === 'cpu');
+    const before = [...cpu].reverse().find((l) => l.at <= start) ?? cpu[0];
+    const after = cpu.find((l) => l.at >= end) ?? cpu[cpu.length - 1];
+    const cpuMs = (after?.ms ?? 0) - (before?.ms ?? 0);
+    const stalls = stallsOf(lines);
+    const gcs = lines.filter((l) => l.k === 'gc' && inWindow(l));
+    const long = stalls.filter((l) => (l.late ?? 0) >= 40);
+    const others = processes.filter((p) => p.name !== name).map((p) => stallsOf(p.lines));
+    const boxWide = long.filter((l) =>
+      others.every((o) =>
+        o.some((x) => x.at < l.at + (l.late ?? 0) && x.at + (x.late ?? 0) > l.at),
+      ),
+    ).length;
+    progress(
+      `    ${name}: CPU ${fmt(cpuMs / Math.max(1, dispatches), 2)} ms per dispatch; stalls ≥ 15 ms ${stalls.length}, ≥ 50 ms ${stalls.filter((l) => (l.late ?? 0) >= 50).length}, longest ${fmt(Math.max(0, ...stalls.map((l) => l.late ?? 0)), 0)} ms (of ${long.length} ≥ 40 ms, ${boxWide} with every other process late too); GC ≥ 2 ms ${gcs.length}, ${fmt(
+        gcs.reduce((sum, l) => sum + (l.d ?? 0), 0),
+        0,
+      )} ms in all, longest ${fmt(Math.max(0, ...gcs.map((l) => l.d ?? 0)), 0)} ms`,
+    );
+  }
+}
+
 export async function main(args: string[], { root }: { root: string }): Promise<void> {
   const flags: Flags = parseBenchFlags('dispatch', args, {
     sockets: 2_000,
@@ -157,7 +219,17 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     warmup: 2,
     redisUrl: process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379',
     write: true,
+    stalls: false,
+    trace: '',
   });
+  const stallDir = flags.stalls ? mkdtempSync(join(tmpdir(), 'gad-dispatch-stalls-')) : undefined;
+  if (stallDir) {
+    const preload = join(__dirname, 'stall-monitor.preload.js');
+    process.env['GAD_BENCH_STALL_DIR'] = stallDir;
+    process.env['GAD_SERVICE_NODE_ARGS'] =
+      `${process.env['GAD_SERVICE_NODE_ARGS'] ?? ''} -r ${preload}`.trim();
+    await import(preload);
+  }
   if (!existsSync(join(root, 'dist', 'apps', 'notification-service', 'src', 'main.js'))) {
     throw new Error('build first: node tools/scripts/build.mjs');
   }
@@ -333,6 +405,49 @@ export async function main(args: string[], { root }: { root: string }): Promise<
       progress(
         `  ${label}: p50 ${fmt(s.p50)} / p95 ${fmt(s.p95)} / p99 ${fmt(s.p99)} ms (n ${s.n})`,
       );
+    }
+    const traced = times.flatMap((t) => {
+      const t0 = published.get(t.assignment_id);
+      const onDevice = received.get(t.assignment_id);
+      const seen = recorded.get(t.assignment_id);
+      return t0 === undefined
+        ? []
+        : [
+            {
+              id: t.assignment_id,
+              points: [t0, t.issued, t.committed, t.relayed, onDevice, t.acked, seen].map((v) =>
+                v === undefined || v === null ? null : Number(v),
+              ),
+            },
+          ];
+    });
+    const firstSent = Math.min(...published.values());
+    const slowest = traced
+      .filter((t) => t.points[6] !== null)
+      .sort(
+        (a, b) =>
+          (b.points[6] as number) -
+          (b.points[0] as number) -
+          ((a.points[6] as number) - (a.points[0] as number)),
+      )
+      .slice(0, 10);
+    progress('  slowest dispatches (sent at +s: end to end = the six segments above, ms):');
+    for (const t of slowest) {
+      const p = t.points as number[];
+      progress(
+        `    +${fmt(((p[0] as number) - firstSent) / 1000, 2)} s: ${fmt((p[6] as number) - (p[0] as number), 0)} = ${p
+          .slice(1)
+          .map((point, index) => fmt(point - (p[index] as number), 0))
+          .join(' + ')}`,
+      );
+    }
+    if (flags.trace) {
+      writeFileSync(flags.trace, traced.map((t) => JSON.stringify(t)).join('\n') + '\n');
+      progress(`  each dispatch's times: ${flags.trace}`);
+    }
+    if (stallDir) {
+      const lastSeen = Math.max(...recorded.values(), ...received.values());
+      reportStalls(stallDir, firstSent, lastSeen, published.size);
     }
 
     // Audit: every issued command and every acceptance has its entry on the audit queue.
