@@ -145,6 +145,39 @@ describe('api-gateway hazards, response-time figures and the flight recorder', (
     expect((await t.send(dispatcher, 'GET', `/v1/hazards/${farAway.body.id}`)).status).toBe(404);
   });
 
+  it('shows a hazard with the nearest units at once when written here, and within seconds when another replica wrote it', async () => {
+    const nearestHazards = async (caller: Caller) =>
+      (
+        await t.send<NearestUnitsResponse>(
+          caller,
+          'GET',
+          `/v1/units/nearest?lon=${scene.lon}&lat=${scene.lat}&maxAgeS=3600`,
+        )
+      ).body.hazards?.map((hazard) => hazard.title) ?? [];
+    const here = await t.caller(`${agencyId}-here`, 'dispatcher-h', ['dispatcher']);
+    expect(await nearestHazards(here)).toEqual([]);
+    await t.send(here, 'POST', '/v1/hazards', {
+      title: 'Gas main',
+      severity: 'danger',
+      area: POINT(scene.lon, scene.lat),
+    });
+    expect(await nearestHazards(here)).toEqual(['Gas main']);
+
+    // Written by another api-gateway replica: this one has not seen the write.
+    const elsewhere = await t.caller(`${agencyId}-elsewhere`, 'dispatcher-e', ['dispatcher']);
+    expect(await nearestHazards(elsewhere)).toEqual([]);
+    await t.pg.query(
+      `INSERT INTO dispatch.hazards (id, agency_id, title, severity, area, radius_m, created_by)
+       VALUES (gen_random_uuid(), $1, 'Collapsed roof', 'danger',
+               ST_SetSRID(ST_MakePoint($2, $3), 4326)::geography, 25, 'other-replica')`,
+      [`${agencyId}-elsewhere`, scene.lon, scene.lat],
+    );
+    await waitFor(async () => (await nearestHazards(elsewhere)).includes('Collapsed roof'), {
+      description: "the other replica's hazard shows with the nearest units",
+      timeoutMs: 5_000,
+    });
+  });
+
   it('shows the hazards with the nearest units, sends them with the dispatch, and reports the response times and the replay', async () => {
     const unit = (
       await t.send<Unit>(dispatcher, 'POST', '/v1/units', { callSign: 'Bomba 7', type: 'engine' })

@@ -57,7 +57,7 @@ export class PositionsController {
         { ...query, ...(maxAgeS !== undefined ? { maxAgeS } : {}), agencyId: user.agencyId },
         operations.nearestUnits.success.schema,
       ),
-      this.hazards.noticesAt(user.agencyId, query.lon, query.lat),
+      this.hazards.noticesForNearest(user.agencyId, query.lon, query.lat),
     ]);
     return hazards.length > 0 ? { ...units, hazards } : units;
   }

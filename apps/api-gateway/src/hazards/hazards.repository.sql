@@ -53,3 +53,12 @@ SELECT h.id, h.agency_id, h.title, h.details, h.severity, h.address,
    AND ST_DWithin(h.area, here.g, h.radius_m)
  ORDER BY CASE h.severity WHEN 'danger' THEN 0 WHEN 'caution' THEN 1 ELSE 2 END, h.id
  LIMIT $4;
+
+-- Whether the agency has a hazard in force (not deleted, not expired). The nearest route asks this
+-- at most once a second per replica and skips the point lookup while the answer is no
+-- (hazards.service.ts, docs/adr/0034).
+-- name: any_in_force
+SELECT EXISTS (
+  SELECT 1 FROM dispatch.hazards
+   WHERE agency_id = $1 AND deleted_at IS NULL AND (expires_at IS NULL OR expires_at > now())
+) AS any;

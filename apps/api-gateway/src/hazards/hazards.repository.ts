@@ -11,6 +11,7 @@ const DELETE = sqlOf(SQL, 'delete');
 const FIND_BY_ID = sqlOf(SQL, 'find_by_id');
 const LIST = sqlOf(SQL, 'list');
 const AT_POINT = sqlOf(SQL, 'at_point');
+const ANY_IN_FORCE = sqlOf(SQL, 'any_in_force');
 
 export interface HazardRow {
   id: string;
@@ -108,6 +109,15 @@ export class HazardsRepository {
       { text: AT_POINT, values: [agencyId, lon, lat, limit] },
       client,
     );
+  }
+
+  /** Whether the agency has a hazard that is neither deleted nor expired. */
+  async anyInForce(agencyId: string): Promise<boolean> {
+    const [row] = await this.database.rows<{ any: boolean }>({
+      text: ANY_IN_FORCE,
+      values: [agencyId],
+    });
+    return row?.any ?? false;
   }
 
   private values(fields: HazardFields): unknown[] {

@@ -22,6 +22,12 @@ import { HazardsRepository, type HazardFields, type HazardRow } from './hazards.
 export const DEFAULT_POINT_RADIUS_M = 25;
 /** At most this many hazards travel with a recommendation or a command. */
 export const MAX_HAZARD_NOTICES = 20;
+/**
+ * How long a replica trusts that an agency has no hazard in force before asking again (ms): a
+ * hazard written through another replica shows with the nearest units within this time; one
+ * written through this replica shows at once (docs/adr/0034).
+ */
+export const HAZARD_PRESENCE_READ_CACHE_MS = 1_000;
 
 /**
  * Premise and hazard information of an agency: kept per address point or polygon, shown with
@@ -30,6 +36,11 @@ export const MAX_HAZARD_NOTICES = 20;
  */
 @Injectable()
 export class HazardsService {
+  /** Per agency: whether it had a hazard in force when last asked, and until when that holds. */
+  private readonly presence = new Map<string, { any: boolean; expiresAt: number }>();
+  /** Bumped by every hazard write of this replica: a read begun before it is not remembered. */
+  private writes = 0;
+
   constructor(
     private readonly repository: HazardsRepository,
     private readonly incidents: IncidentsService,
@@ -49,11 +60,11 @@ export class HazardsService {
     await this.assertValidArea(fields);
     // Hazard changes commit with their audit entry (docs/adr/0021).
     const id = uuidv7();
-    return toHazard(
-      await this.unitOfWork.run((tx) =>
-        this.repository.insert(id, user.agencyId, user.sub, fields, tx.client),
-      ),
+    const row = await this.unitOfWork.run((tx) =>
+      this.repository.insert(id, user.agencyId, user.sub, fields, tx.client),
     );
+    this.written(user.agencyId);
+    return toHazard(row);
   }
 
   async list(user: AccessClaims, query: ListHazardsQuery): Promise<HazardList> {
@@ -105,6 +116,8 @@ export class HazardsService {
       }
       return row;
     });
+    // An update may give an expired hazard a new expiry: it is in force again.
+    this.written(user.agencyId);
     if (!updated) {
       throw HazardException.notFound(id);
     }
@@ -119,6 +132,7 @@ export class HazardsService {
       }
       return this.repository.delete(user.agencyId, id, tx.client);
     });
+    this.written(user.agencyId);
     if (!deleted) {
       throw HazardException.notFound(id);
     }
@@ -132,6 +146,29 @@ export class HazardsService {
     return { items: rows.map(toHazard) };
   }
 
+  /**
+   * The hazards at a point for the nearest-unit answer: {@link noticesAt}, skipped while this
+   * replica knows that the agency has no hazard in force. That is asked at most once per
+   * {@link HAZARD_PRESENCE_READ_CACHE_MS} per agency, so an agency without hazards pays no
+   * point lookup per request (docs/adr/0034); an agency with hazards gets the point lookup on
+   * every request, as before.
+   */
+  async noticesForNearest(agencyId: string, lon: number, lat: number): Promise<HazardNotice[]> {
+    const now = Date.now();
+    let known = this.presence.get(agencyId);
+    if (!known || known.expiresAt <= now) {
+      const writes = this.writes;
+      known = {
+        any: await this.repository.anyInForce(agencyId),
+        expiresAt: now + HAZARD_PRESENCE_READ_CACHE_MS,
+      };
+      if (writes === this.writes) {
+        this.presence.set(agencyId, known);
+      }
+    }
+    return known.any ? this.noticesAt(agencyId, lon, lat) : [];
+  }
+
   /** What travels with a recommendation or a command at a point, most severe first. */
   async noticesAt(
     agencyId: string,
@@ -141,6 +178,12 @@ export class HazardsService {
   ): Promise<HazardNotice[]> {
     const rows = await this.repository.atPoint(agencyId, lon, lat, MAX_HAZARD_NOTICES, client);
     return rows.map(toHazardNotice);
+  }
+
+  /** After a committed hazard write: this replica asks again on the next nearest request. */
+  private written(agencyId: string): void {
+    this.writes += 1;
+    this.presence.delete(agencyId);
   }
 
   private async found(agencyId: string, id: string): Promise<HazardRow> {
