@@ -485,7 +485,7 @@ async function ingestRaw(
     while (next < batches.length) {
       const batch = batches[next++];
       await pool.query({
-        name: 'geo_positions_ingest_v2',
+        name: 'geo_positions_ingest_v3',
         text: sql,
         values: [
           RAW_AGENCY,

@@ -5,7 +5,8 @@
 -- each unit's latest position forward only when the batch's newest fix is newer (device time,
 -- then sequence). Returns the counts, the fixes appended (unit, device time in ms, sequence), the
 -- units whose latest position moved and, of those, the ones that had no position before (their
--- first report, for the initial geofence state). The final SELECT reads geo.units as it was
+-- first report, for the initial geofence state). The appended fixes are listed only when some fix
+-- was not appended (a duplicate). The final SELECT reads geo.units as it was
 -- before this statement (one snapshot for all parts).
 -- Joins between CTEs are avoided on purpose: their row estimates are 1 and nested loops over
 -- 500 x 500 rows would dominate; lookups go through the primary key instead.
@@ -56,11 +57,15 @@ latest AS (
 )
 SELECT
   (SELECT count(*) FROM history)::int AS inserted,
-  -- The fixes appended (not duplicates): each is evaluated against the geofences.
-  (SELECT array_agg(h.unit_id) FROM history h) AS stored_units,
-  (SELECT array_agg((extract(epoch FROM h.recorded_at) * 1000)::float8) FROM history h)
-    AS stored_times_ms,
-  (SELECT array_agg(h.seq::float8) FROM history h) AS stored_seqs,
+  -- The fixes appended (not duplicates): each is evaluated against the geofences. Null when every
+  -- fix of the batch was appended (no duplicate, the usual case): the caller then has them all.
+  CASE WHEN (SELECT count(*) FROM history) < cardinality($2::text[])
+       THEN COALESCE((SELECT array_agg(h.unit_id) FROM history h), '{}') END AS stored_units,
+  CASE WHEN (SELECT count(*) FROM history) < cardinality($2::text[])
+       THEN COALESCE((SELECT array_agg((extract(epoch FROM h.recorded_at) * 1000)::float8)
+                      FROM history h), '{}') END AS stored_times_ms,
+  CASE WHEN (SELECT count(*) FROM history) < cardinality($2::text[])
+       THEN COALESCE((SELECT array_agg(h.seq::float8) FROM history h), '{}') END AS stored_seqs,
   (SELECT count(*)
      FROM history h
     WHERE (h.recorded_at, h.seq) < (
@@ -78,7 +83,11 @@ SELECT
 
 -- name: latest_of_units
 -- The stored latest fix of some units (reference of the teleport check): one primary-key lookup
--- per unit (LIMIT 1 keeps the planner from turning it into a scan of the agency's units).
+-- per unit (LIMIT 1 keeps the planner from turning it into a scan of the agency's units). Units
+-- without a position are dropped outside the lookup: with `location IS NOT NULL` inside it, the
+-- partial GiST indexes on (agency_id, location) qualified too, and a generic plan made while
+-- geo.units was empty (a new deployment's first batch) scanned one of them for the agency on every
+-- lookup until the table was next analyzed (517 µs of backend CPU per fix, docs/benchmarks.md).
 SELECT u.*
 FROM unnest($2::text[]) AS k (unit_id)
 CROSS JOIN LATERAL (
@@ -88,9 +97,10 @@ CROSS JOIN LATERAL (
          recorded_at,
          accuracy_m
   FROM geo.units
-  WHERE agency_id = $1::text AND unit_id = k.unit_id AND location IS NOT NULL
+  WHERE agency_id = $1::text AND unit_id = k.unit_id
   LIMIT 1
-) u;
+) u
+WHERE u.lon IS NOT NULL;
 
 -- name: latest_in_bbox
 -- Latest positions inside a plain lon/lat rectangle, edges included: longitude in [$2, $4] (or,

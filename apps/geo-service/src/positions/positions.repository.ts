@@ -192,7 +192,7 @@ export class PositionsRepository {
       moved_units: string[];
       first_report_units: string[];
     }>(client, {
-      name: 'geo_positions_ingest_v2',
+      name: 'geo_positions_ingest_v3',
       text: INGEST_BATCH,
       values: [
         agencyId,
@@ -213,12 +213,16 @@ export class PositionsRepository {
       inserted: row.inserted,
       late: row.late,
       moved: movedUnits(fixes, row.moved_units, firstReports),
-      stored: fixesWithKeys(
-        fixes,
-        row.stored_units ?? [],
-        row.stored_times_ms ?? [],
-        row.stored_seqs ?? [],
-      ),
+      // Listed only when some fix was a duplicate; otherwise every fix was appended.
+      stored:
+        row.stored_units === null
+          ? [...fixes]
+          : fixesWithKeys(
+              fixes,
+              row.stored_units,
+              row.stored_times_ms ?? [],
+              row.stored_seqs ?? [],
+            ),
       firstReports,
     };
   }
@@ -231,7 +235,7 @@ export class PositionsRepository {
       recorded_at: Date;
       accuracy_m: number | null;
     }>(this.pool, {
-      name: 'geo_positions_latest_of_v1',
+      name: 'geo_positions_latest_of_v2',
       text: LATEST_OF_UNITS,
       values: [agencyId, unitIds],
     });
