@@ -5,13 +5,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { BusClient } from '@gad/bus';
-import {
-  createEnvelope,
-  EventTypes,
-  Streams,
-  type Envelope,
-  type UnitMovedV1,
-} from '@gad/contracts';
+import { createEnvelope, EventTypes, Streams, type Envelope } from '@gad/contracts';
 import { createLogger } from '@gad/observability';
 import { GEO_SERVICE_CONFIG, type GeoServiceConfig } from '../geo-service.config';
 import { geoInstruments } from '../metrics/geo.metrics';
@@ -29,8 +23,9 @@ export class BusUnitMovedSink extends UnitMovedSink {
     super();
   }
 
+  /** Thousands of events per flush: appended by the bus's bulk script, not one XADD each. */
   publish(stream: string, envelopes: readonly Envelope[]): Promise<unknown> {
-    return this.bus.publish(stream, envelopes);
+    return this.bus.publisher.publishBulk(stream, envelopes);
   }
 }
 
@@ -41,7 +36,8 @@ export class BusUnitMovedSink extends UnitMovedSink {
 @Injectable()
 export class UnitMovedService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = createLogger('unit-moved');
-  private pending = new Map<string, { agencyId: string; data: UnitMovedV1; at: number }>();
+  /** Newest fix per agency and unit; turned into event data only when published. */
+  private pending = new Map<string, { agencyId: string; moved: MovedUnit; at: number }>();
   private timer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -57,7 +53,7 @@ export class UnitMovedService implements OnApplicationBootstrap, OnApplicationSh
     if (current && current.at > at) {
       return;
     }
-    this.pending.set(key, { agencyId, data: toUnitMovedV1(moved), at });
+    this.pending.set(key, { agencyId, moved, at });
   }
 
   /** Publishes what is pending (one event per unit). */
@@ -87,7 +83,7 @@ export class UnitMovedService implements OnApplicationBootstrap, OnApplicationSh
         type: EventTypes.UnitMoved,
         agencyId: entry.agencyId,
         actor: { kind: 'service', id: 'geo-service' },
-        data: entry.data,
+        data: toUnitMovedV1(entry.moved),
       }),
     );
     try {
