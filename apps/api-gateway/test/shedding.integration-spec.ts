@@ -60,6 +60,8 @@ describe('api-gateway sheds load before timing out', () => {
       expect(shed.headers.get('content-type')).toMatch(/^application\/problem\+json/);
       expect(problemSchema.parse(shed.body)).toMatchObject({ status: 503, code: 'overloaded' });
       expect(Number(shed.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      // Refused before Fastify, yet correlatable like every other answer.
+      expect(shed.headers.get('x-request-id')).toBeTruthy();
     }
   });
 
