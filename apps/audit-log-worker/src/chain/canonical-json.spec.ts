@@ -21,9 +21,20 @@ describe('canonicalJson', () => {
     expect(canonicalJson(JSON.parse(JSON.stringify(entry)))).toBe(canonicalJson(entry));
   });
 
+  it('sorts keys that look like array indexes as text too, and keeps a __proto__ member', () => {
+    expect(canonicalJson({ b: { '10': 1, '9': 2, a: 3 }, a: [{ '2': 0, '1': 0 }] })).toBe(
+      '{"a":[{"1":0,"2":0}],"b":{"10":1,"9":2,"a":3}}',
+    );
+    expect(canonicalJson(JSON.parse('{"z":1,"__proto__":{"y":2,"x":1}}'))).toBe(
+      '{"__proto__":{"x":1,"y":2},"z":1}',
+    );
+  });
+
   it('rejects values JSON cannot hold', () => {
     expect(() => canonicalJson({ n: Number.NaN })).toThrow(TypeError);
     expect(() => canonicalJson({ b: BigInt(1) })).toThrow(TypeError);
+    expect(() => canonicalJson({ a: [{ f: () => 1 }] })).toThrow(TypeError);
+    expect(() => canonicalJson({ '1': { n: Number.POSITIVE_INFINITY } })).toThrow(TypeError);
   });
 });
 

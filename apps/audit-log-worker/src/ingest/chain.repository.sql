@@ -51,12 +51,15 @@ SELECT seq, hash FROM (
 -- name: existing_ids
 SELECT id::text AS id FROM audit.entries WHERE agency_id = $1 AND id = ANY($2::uuid[]);
 
--- `recorded_at` is taken after the lock, so it grows with `seq` in every chain.
+-- `recorded_at` is taken after the lock, so it grows with `seq` in every chain. The entries come as
+-- one JSON array of their canonical texts ($6), element i for row i.
 -- name: insert_entries
 INSERT INTO audit.entries (agency_id, seq, id, prev_hash, hash, entry, recorded_at)
-SELECT agency_id, seq, id, prev_hash, hash, entry::jsonb, clock_timestamp()
-FROM unnest($1::text[], $2::bigint[], $3::uuid[], $4::text[], $5::text[], $6::text[])
-  AS u(agency_id, seq, id, prev_hash, hash, entry);
+SELECT agency_id, seq, id, prev_hash, hash, entry, clock_timestamp()
+FROM ROWS FROM (
+  unnest($1::text[]), unnest($2::bigint[]), unnest($3::uuid[]), unnest($4::text[]),
+  unnest($5::text[]), jsonb_array_elements($6::jsonb)
+) AS u(agency_id, seq, id, prev_hash, hash, entry);
 
 -- name: hash_at
 SELECT hash FROM audit.entries WHERE agency_id = $1 AND seq = $2 LIMIT 1;

@@ -159,7 +159,9 @@ function transactionOf(client: PoolClient): ChainTransaction {
           entries.map((entry) => entry.id),
           entries.map((entry) => entry.prevHash),
           entries.map((entry) => entry.hash),
-          entries.map((entry) => entry.canonical),
+          // Canonical texts are JSON already: joined, they are the array's text as it is (a
+          // text[] parameter would escape every quote of every entry, in JavaScript).
+          `[${entries.map((entry) => entry.canonical).join(',')}]`,
         ],
       });
     },
