@@ -6,7 +6,7 @@
  * It reports the p99 of accepted (200) requests under overload against the unloaded p99, the
  * 504s, the latency of the 503 refusals and whether they carry Retry-After, and the CPU of each
  * process. Flags: --units 10000 --warmup 2 --max-seconds 5 --seconds 10 --recovery-seconds 5
- * --connections 32 --overload-connections 256 --unloaded-share 0.3 --factor 3
+ * --connections 32 --overload-connections 256 --unloaded-share 0.3 --factor 3 --refusal-seconds 5
  * --gateway-env KEY=value,KEY=value (the api-gateway only) --no-write
  */
 import {
@@ -22,6 +22,7 @@ import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
@@ -59,6 +60,8 @@ interface Flags {
   unloadedShare: number;
   /** The overload rate as a multiple of the measured maximum. */
   factor: number;
+  /** Seconds of the refusals-only run (a second gateway refusing everything); 0 skips it. */
+  refusalSeconds: number;
   /** `KEY=value,KEY=value` set on the api-gateway only (e.g. to compare limiter settings). */
   gatewayEnv: string;
   write: boolean;
@@ -261,7 +264,7 @@ function table(phases: Phase[]): string {
       .join(', ');
     const perOk = Object.entries(p.cpu)
       .filter(([name]) => !name.startsWith('bench'))
-      .map(([name, ms]) => `${name} ${fmt(ms / Math.max(1, p.ok.length), 2)}`)
+      .map(([name, ms]) => `${name} ${p.ok.length ? fmt(ms / p.ok.length, 2) : '–'}`)
       .join(', ');
     const limits = p.limits.length
       ? `${Math.min(...p.limits)} / ${fmt(p.limits.reduce((s, n) => s + n, 0) / p.limits.length, 0)} / ${Math.max(...p.limits)}`
@@ -288,6 +291,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     overloadConnections: 256,
     unloadedShare: 0.3,
     factor: 3,
+    refusalSeconds: 5,
     gatewayEnv: '',
     write: true,
   });
@@ -305,6 +309,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
   const services: ServiceProcess[] = [];
   const phases: Phase[] = [];
   let gatewayErrors = 0;
+  let refusals: Phase | undefined;
   let pgVersion = '?';
   const loopDir = mkdtempSync(join(tmpdir(), 'gad-overload-'));
   const loopFile = join(loopDir, 'loop-delay.jsonl');
@@ -407,13 +412,50 @@ export async function main(args: string[], { root }: { root: string }): Promise<
         }),
       );
     }
+    if (flags.refusalSeconds > 0) {
+      // What a refusal costs, alone: a second gateway whose one slot is held by a request whose
+      // body never comes, so the limit refuses every other request.
+      const refusing = await startServiceProcess({
+        app: 'api-gateway',
+        env: {
+          ...env,
+          ...gatewayEnv,
+          MAX_IN_FLIGHT_REQUESTS: '1',
+          CONCURRENCY_LIMIT_MIN: '1',
+          CONCURRENCY_LIMIT_INITIAL: '1',
+        },
+        readyTimeoutMs: 60_000,
+      });
+      services.push(refusing);
+      const url = new URL(refusing.url);
+      const hold = connect(Number(url.port), url.hostname);
+      hold.write(
+        'POST /v1/auth/dev-login HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{',
+      );
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      log(
+        `refusals only: ${overloadRate}/s on a gateway whose one slot is held, ${flags.refusalSeconds} s`,
+      );
+      refusals = await phase(
+        'refusals only (a second gateway, its one slot held)',
+        refusing,
+        token,
+        { pids: { 'api-gateway': refusing.pid }, database: probes.database },
+        { seconds: flags.refusalSeconds, connections: flags.connections, rate: overloadRate },
+      );
+      phases.push(refusals);
+      hold.destroy();
+    }
     const loopSamples = existsSync(loopFile)
       ? readFileSync(loopFile, 'utf8')
           .split('\n')
           .filter(Boolean)
           .map((line) => JSON.parse(line) as LoopSample)
       : [];
-    for (const p of phases) p.gatewayLoop = gatewayLoopOf(loopSamples, p);
+    for (const p of phases) {
+      // The refusing gateway has no loop sampler: the samples are the first one's.
+      if (p !== refusals) p.gatewayLoop = gatewayLoopOf(loopSamples, p);
+    }
     gatewayErrors = gateway.logs.filter(
       (line) => line.json?.['level'] === 'error' || line.json?.['level'] === 50,
     ).length;
@@ -444,6 +486,11 @@ export async function main(args: string[], { root }: { root: string }): Promise<
       `- accepted p99 under ${flags.factor}× overload **${fmt(acceptedP99, 1)} ms** against the unloaded p99 **${fmt(unloadedP99, 1)} ms**: **${fmt(ratio, 2)}×** — budget ≤ ${ACCEPTED_P99_BUDGET}×: ${verdict(ratio <= ACCEPTED_P99_BUDGET)} (${overload.ok.length} accepted, ${fmt(overload.ok.length / overload.seconds, 0)}/s = ${fmt((overload.ok.length / overload.seconds / (max.ok.length / max.seconds)) * 100, 0)} % of the maximum)`,
       `- 504 answers in all phases: **${n504}** — budget 0: ${verdict(n504 === 0)}`,
       `- 503 answers under overload: ${overloadShed}, p50 ${fmt(percentile(overload.shed, 50), 1)} ms, p99 **${fmt(shedP99, 1)} ms**, max ${fmt(shedMax, 1)} ms — budget ≤ ${SHED_MS_BUDGET} ms (p99): ${verdict(shedP99 <= SHED_MS_BUDGET)}; ${overload.shedWithRetryAfter} of ${overloadShed} carry Retry-After (${verdict(overload.shedWithRetryAfter === overloadShed)})`,
+      ...(refusals
+        ? [
+            `- refusals alone (a second api-gateway whose one slot is held, ${fmt(refusals.sent, 0)} req/s offered): **${fmt(((refusals.cpu['api-gateway'] ?? Number.NaN) * 1_000) / Math.max(1, count(refusals, 503)), 0)} µs** of gateway CPU per 503; 503 p50/p99/max ${fmt(percentile(refusals.shed, 50), 1)}/${fmt(percentile(refusals.shed, 99), 1)}/${fmt(refusals.shed[refusals.shed.length - 1] ?? Number.NaN, 1)} ms`,
+          ]
+        : []),
       `- the generator offered ${fmt(overload.sent, 0)} of the ${fmt(overload.rate ?? Number.NaN, 0)} req/s asked (${fmt(offeredShare * 100, 0)} %)${offeredShare < 0.9 ? ': **it could not offer the rate** (the 2 cores it shares with the services were saturated), so the overload was smaller than asked' : ''}; ${gatewayErrors} api-gateway error log lines`,
     );
   }
@@ -457,7 +504,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     `Command: \`node tools/bench/run.mjs overload${args.length ? ` ${args.join(' ')}` : ''}\` (\`npm run bench -- overload\`, after \`node tools/scripts/build.mjs\`). Whole run ${fmt(totalSeconds, 0)} s.`,
     `Recorded ${new Date().toISOString()} on ${machine()}, load average ${fmt(loadBefore, 1)} at the start and ${fmt(loadavg()[0], 1)} at the end, Node ${process.version}, PostgreSQL ${pgVersion}, Redis on loopback; the bench (autocannon), both services, PostgreSQL and Redis share the machine (and it is shared with other work).`,
     '',
-    `Method (issue #21: "overload at 3× the measured maximum: p99 of accepted requests ≤ 3× unloaded p99; 0 × 504; shed answers in ≤ 10 ms"): a throwaway database (cloned from \`gad_test\`, dropped afterwards) with ${flags.units.toLocaleString('en')} units seeded as in the geo bench; the built geo-service and api-gateway run as processes (\`LOG_LEVEL=warn\`) with the deployed adaptive concurrency limit (ADR 0024) and only the per-IP and per-user rate limits raised${flags.gatewayEnv ? ` (api-gateway also with \`${flags.gatewayEnv}\`)` : ''}. All requests are \`GET /v1/units/nearest\` for a uniform random point with a dispatcher token (as in the geo bench). After ${flags.warmup} s of unrecorded load, autocannon runs: unthrottled with ${flags.connections} connections for ${flags.maxSeconds} s (the measured maximum is its 200 answers per second); ${fmt(flags.unloadedShare * 100, 0)} % of that rate for ${flags.seconds} s with ${flags.connections} connections (unloaded); ${flags.factor}× the maximum for ${flags.seconds} s with ${flags.overloadConnections} connections (overload); the unloaded rate again for ${flags.recoverySeconds} s (recovery). Latencies are per response (autocannon's response time of each request, from its send), split by status; a 503's problem code and its Retry-After header are read from each answer. CPU is /proc time of each process and of the database's PostgreSQL backends during the phase (Redis's is not counted: it is shared); "busy" is that time over the phase's wall time. The adaptive limit is the gateway's \`gad_http_concurrency_limit\` gauge scraped from its /metrics every 250 ms. A shed request is answered in the event-loop tick that reads it, so a 503's latency is mostly time spent waiting for a loop: the api-gateway's (\`tools/bench/${LOOP_DELAY_PRELOAD}\`, preloaded into it, samples its loop every 2 ms; the table gives the median over the phase of each 250 ms p99, the phase's max, and the loop's utilisation, which counts time the process was runnable but not scheduled as busy) and the bench's own, where autocannon reads the answers.`,
+    `Method (issue #21: "overload at 3× the measured maximum: p99 of accepted requests ≤ 3× unloaded p99; 0 × 504; shed answers in ≤ 10 ms"): a throwaway database (cloned from \`gad_test\`, dropped afterwards) with ${flags.units.toLocaleString('en')} units seeded as in the geo bench; the built geo-service and api-gateway run as processes (\`LOG_LEVEL=warn\`) with the deployed adaptive concurrency limit (ADR 0024) and only the per-IP and per-user rate limits raised${flags.gatewayEnv ? ` (api-gateway also with \`${flags.gatewayEnv}\`)` : ''}. All requests are \`GET /v1/units/nearest\` for a uniform random point with a dispatcher token (as in the geo bench). After ${flags.warmup} s of unrecorded load, autocannon runs: unthrottled with ${flags.connections} connections for ${flags.maxSeconds} s (the measured maximum is its 200 answers per second); ${fmt(flags.unloadedShare * 100, 0)} % of that rate for ${flags.seconds} s with ${flags.connections} connections (unloaded); ${flags.factor}× the maximum for ${flags.seconds} s with ${flags.overloadConnections} connections (overload); the unloaded rate again for ${flags.recoverySeconds} s (recovery)${flags.refusalSeconds > 0 ? `; then the overload rate for ${flags.refusalSeconds} s on a second api-gateway (same settings, limit fixed at 1) whose one slot is held by a POST whose body never comes, so every request is refused: the CPU one refusal costs` : ''}. Latencies are per response (autocannon's response time of each request, from its send), split by status; a 503's problem code and its Retry-After header are read from each answer. CPU is /proc time of each process and of the database's PostgreSQL backends during the phase (Redis's is not counted: it is shared); "busy" is that time over the phase's wall time. The adaptive limit is the gateway's \`gad_http_concurrency_limit\` gauge scraped from its /metrics every 250 ms. A shed request is answered in the event-loop tick that reads it, so a 503's latency is mostly time spent waiting for a loop: the api-gateway's (\`tools/bench/${LOOP_DELAY_PRELOAD}\`, preloaded into it, samples its loop every 2 ms; the table gives the median over the phase of each 250 ms p99, the phase's max, and the loop's utilisation, which counts time the process was runnable but not scheduled as busy) and the bench's own, where autocannon reads the answers.`,
     '',
     table(phases),
     '',
