@@ -24,6 +24,7 @@ import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { startBareServer, type BareServer } from './bare-server';
+import { seedIncidents } from './incidents';
 import {
   cpuSnapshot,
   cpuSpent,
@@ -321,24 +322,6 @@ async function startGateway(
   };
 }
 
-async function seedIncidents(database: TestDatabase, from: number, to: number): Promise<void> {
-  const client = new Client({ connectionString: database.url });
-  await client.connect();
-  try {
-    await client.query(
-      `INSERT INTO dispatch.incidents (id, agency_id, type, priority, location, created_by, created_at)
-       SELECT gen_random_uuid(), $1, 'seed', (ARRAY['P1','P2','P3','P4'])[1 + g % 4],
-              ST_SetSRID(ST_MakePoint(-3.7 + random() * 0.2, 40.4 + random() * 0.2), 4326)::geography,
-              'seed', now() - g * interval '1 second'
-         FROM generate_series($3::int + 1, $2::int) AS g`,
-      [AGENCY, to, from],
-    );
-    await client.query('VACUUM ANALYZE dispatch.incidents');
-  } finally {
-    await client.end();
-  }
-}
-
 /** `incident.create` audit entries in a gateway's outbox (sent or not). */
 async function createEntries(gateway: Gateway): Promise<number> {
   const client = new Client({ connectionString: gateway.database.url });
@@ -428,7 +411,9 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     };
     let seeded = 0;
     for (const size of flags.seed) {
-      for (const gateway of gateways) await seedIncidents(gateway.database, seeded, size);
+      for (const gateway of gateways) {
+        await seedIncidents(gateway.database.url, AGENCY, seeded, size);
+      }
       seeded = Math.max(seeded, size);
       log(`seeded ${seeded} incidents; api-gateway ${withAudit.process.url}`);
       if (size === flags.seed[0] && flags.warmup > 0) {
