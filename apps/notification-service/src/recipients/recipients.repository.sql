@@ -3,6 +3,14 @@
 -- name: find_many
 SELECT * FROM notify.recipients WHERE agency_id = $1 AND user_id = ANY($2::text[]);
 
+-- A unit's crew in one statement (a dispatch's lookup): the stored profiles of the users ($2; a
+-- user without one is absent) and the unit's duty status ($3) on every row, one row of nulls
+-- with the status when no user has a profile.
+-- name: find_crew
+SELECT u.status AS crew_unit_status, r.*
+  FROM (SELECT (SELECT status FROM notify.units WHERE agency_id = $1 AND unit_id = $3) AS status) u
+  LEFT JOIN notify.recipients r ON r.agency_id = $1 AND r.user_id = ANY($2::text[]);
+
 -- name: find_by_roles
 SELECT * FROM notify.recipients WHERE agency_id = $1 AND roles && $2::text[] AND account_active
  ORDER BY user_id LIMIT 500;

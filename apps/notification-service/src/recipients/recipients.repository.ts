@@ -6,6 +6,7 @@ import type { Recipient } from './recipient';
 
 const SQL = loadSqlFile(join(__dirname, 'recipients.repository.sql'));
 const FIND_MANY = sqlOf(SQL, 'find_many');
+const FIND_CREW = sqlOf(SQL, 'find_crew');
 const FIND_BY_ROLES = sqlOf(SQL, 'find_by_roles');
 const UPSERT = sqlOf(SQL, 'upsert');
 const MARK_LOGGED_OUT = sqlOf(SQL, 'mark_logged_out');
@@ -64,6 +65,27 @@ export class RecipientsRepository {
       values: [agencyId, userIds],
     });
     return rows.map(toRecipient);
+  }
+
+  /**
+   * The stored profiles of a unit's crew (users without one are absent) and the unit's duty
+   * status, in one statement.
+   */
+  async findCrew(
+    agencyId: string,
+    unitId: string,
+    userIds: readonly string[],
+  ): Promise<{ profiles: Recipient[]; unitStatus: string | undefined }> {
+    const rows = await this.database.rows<
+      { crew_unit_status: string | null } & (RecipientRow | { user_id: null })
+    >({
+      text: FIND_CREW,
+      values: [agencyId, userIds, unitId],
+    });
+    return {
+      profiles: rows.flatMap((row) => (row.user_id === null ? [] : [toRecipient(row)])),
+      unitStatus: rows[0]?.crew_unit_status ?? undefined,
+    };
   }
 
   async findByRoles(agencyId: string, roles: readonly string[]): Promise<Recipient[]> {

@@ -34,10 +34,7 @@ export class RecipientsService {
     allCall = false,
   ): Promise<CrewResolution> {
     const unique = [...new Set(crew)];
-    const [profiles, unitStatus] = await Promise.all([
-      this.repository.findMany(agencyId, unique),
-      this.unitStatuses.unitStatus(agencyId, unitId),
-    ]);
+    const { profiles, unitStatus } = await this.repository.findCrew(agencyId, unitId, unique);
     const byId = new Map(profiles.map((p) => [p.userId, p]));
     const resolution: CrewResolution = { pageable: [], skipped: [] };
     for (const userId of unique) {

@@ -5,5 +5,4 @@ INSERT INTO notify.units (agency_id, unit_id, status, updated_at) VALUES ($1, $2
 ON CONFLICT (agency_id, unit_id) DO UPDATE SET status = $3, updated_at = $4
  WHERE notify.units.updated_at <= $4;
 
--- name: unit_status
-SELECT status FROM notify.units WHERE agency_id = $1 AND unit_id = $2;
+-- Read with the unit's crew: recipients.repository.sql, find_crew.

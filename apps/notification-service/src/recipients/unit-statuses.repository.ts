@@ -4,7 +4,6 @@ import { Database, loadSqlFile, sqlOf } from '@gad/platform';
 
 const SQL = loadSqlFile(join(__dirname, 'unit-statuses.repository.sql'));
 const SET_UNIT_STATUS = sqlOf(SQL, 'set_unit_status');
-const UNIT_STATUS = sqlOf(SQL, 'unit_status');
 
 /** The unit status projection (`notify.units`): whether a unit's crew is worth paging. */
 @Injectable()
@@ -17,13 +16,5 @@ export class UnitStatusesRepository {
       text: SET_UNIT_STATUS,
       values: [agencyId, unitId, status, at],
     });
-  }
-
-  async unitStatus(agencyId: string, unitId: string): Promise<string | undefined> {
-    const [row] = await this.database.rows<{ status: string }>({
-      text: UNIT_STATUS,
-      values: [agencyId, unitId],
-    });
-    return row?.status;
   }
 }
