@@ -122,8 +122,11 @@ WITH fix AS (
               $10::timestamptz[], $11::real[])
        AS f (unit_id, t, lon, lat, accuracy_m, first_report, prev_t, prev_accuracy_m)
 ),
+-- The fences each fix is inside of, with the columns the evaluation needs (read by the same index
+-- scan, so the statement never joins the agency's whole fence table).
 hit AS (
-  SELECT f.unit_id, g.id AS geofence_id
+  SELECT f.unit_id, g.id AS geofence_id, g.name, g.kind, g.incident_id,
+         g.min_inside_s, g.min_outside_s, g.dwell_threshold_s, g.accuracy_margin_m
   FROM fix f
   JOIN geo.geofences g
     ON g.agency_id = $1
@@ -144,35 +147,46 @@ member AS (
     OFFSET 0
   ) m
 ),
+-- Every (unit, fence) to evaluate: the fences the fix is inside of (target inside), and the
+-- fences the unit has a membership row for but the fix is not inside of (target outside), whose
+-- columns come from a primary-key lookup each (expired fences are left out, as in `hit`).
 pair AS (
-  SELECT unit_id, geofence_id FROM hit
-  UNION
-  SELECT unit_id, geofence_id FROM member
+  SELECT h.*, 'inside' AS target FROM hit h
+  UNION ALL
+  SELECT m.unit_id, g.id, g.name, g.kind, g.incident_id,
+         g.min_inside_s, g.min_outside_s, g.dwell_threshold_s, g.accuracy_margin_m, 'outside'
+  FROM member m
+  CROSS JOIN LATERAL (
+    SELECT *
+    FROM geo.geofences g
+    WHERE g.id = m.geofence_id
+      AND g.agency_id = $1
+      AND (g.expires_at IS NULL OR g.expires_at > now())
+    OFFSET 0
+  ) g
+  WHERE NOT EXISTS (
+    SELECT 1 FROM hit h WHERE h.unit_id = m.unit_id AND h.geofence_id = m.geofence_id
+  )
 ),
 observed AS (
   SELECT f.unit_id, f.t, f.lon, f.lat, f.first_report,
-         g.id AS geofence_id, g.name, g.kind, g.incident_id,
-         g.min_inside_s, g.min_outside_s, g.dwell_threshold_s,
+         k.geofence_id, k.name, k.kind, k.incident_id,
+         k.min_inside_s, k.min_outside_s, k.dwell_threshold_s,
          m.state AS old_state,
          m.state_since AS old_state_since,
          m.pending_state AS old_pending_state,
          m.pending_since AS old_pending_since,
          COALESCE(m.dwell_notified, false) AS old_dwell_notified,
          COALESCE(m.state, 'outside') AS s0,
-         CASE WHEN h.geofence_id IS NULL THEN 'outside' ELSE 'inside' END AS target
+         k.target
   FROM pair k
   JOIN fix f ON f.unit_id = k.unit_id
-  JOIN geo.geofences g
-    ON g.id = k.geofence_id
-   AND g.agency_id = $1
-   AND (g.expires_at IS NULL OR g.expires_at > now())
   LEFT JOIN member m ON m.unit_id = k.unit_id AND m.geofence_id = k.geofence_id
-  LEFT JOIN hit h ON h.unit_id = k.unit_id AND h.geofence_id = k.geofence_id
-  WHERE (g.accuracy_margin_m IS NULL OR f.accuracy_m IS NULL OR f.accuracy_m <= g.accuracy_margin_m)
+  WHERE (k.accuracy_margin_m IS NULL OR f.accuracy_m IS NULL OR f.accuracy_m <= k.accuracy_margin_m)
     AND (m.evaluated_at IS NULL OR f.t > m.evaluated_at)
     AND (f.prev_t IS NULL OR f.t > f.prev_t
-         OR (g.accuracy_margin_m IS NOT NULL AND f.prev_accuracy_m IS NOT NULL
-             AND f.prev_accuracy_m > g.accuracy_margin_m))
+         OR (k.accuracy_margin_m IS NOT NULL AND f.prev_accuracy_m IS NOT NULL
+             AND f.prev_accuracy_m > k.accuracy_margin_m))
 ),
 pending AS (
   SELECT o.*,

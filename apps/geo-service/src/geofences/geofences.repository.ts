@@ -273,7 +273,7 @@ export class GeofencesRepository {
     traceparent: string | undefined,
   ): Promise<Map<string, number>> {
     const rows = await queryRows<{ type: string; count: number }>(tx, {
-      name: 'geo_geofence_evaluate_v4',
+      name: 'geo_geofence_evaluate_v5',
       text: EVALUATE,
       values: [
         agencyId,
