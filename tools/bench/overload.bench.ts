@@ -1,12 +1,15 @@
 /*
  * `npm run bench -- overload`: shedding under overload (issue #21). The built api-gateway and
- * geo-service, as deployed (adaptive concurrency limit, ADR 0024), answer `GET /v1/units/nearest`:
- * first unthrottled (the measured maximum), then at a fraction of it (unloaded), then at
- * `--factor` (3) × the maximum for `--seconds`, then at the unloaded rate again (recovery).
- * It reports the p99 of accepted (200) requests under overload against the unloaded p99, the
- * 504s, the latency of the 503 refusals and whether they carry Retry-After, and the CPU of each
- * process. Flags: --units 10000 --warmup 2 --max-seconds 5 --seconds 10 --recovery-seconds 5
- * --connections 32 --overload-connections 256 --unloaded-share 0.3 --factor 3 --refusal-seconds 5
+ * geo-service, as deployed (adaptive concurrency limit, ADR 0024 and 0032), answer each route in
+ * turn (`GET /v1/units/nearest`, then `GET /v1/incidents`): first unthrottled (the measured
+ * maximum), then at a fraction of it (unloaded), then at `--factor` (3) × the maximum for
+ * `--seconds`, then at the unloaded rate again (recovery); last, a second gateway that refuses
+ * everything shows what one refusal costs. It reports the p99 of accepted (200) requests under
+ * overload against the unloaded p99, the 504s, the latency of the 503 refusals and whether they
+ * carry Retry-After, the CPU of each process and the event-loop delays.
+ * Flags: --routes nearest,incidents --units 10000 --incidents 10000 --warmup 2 --max-seconds 5
+ * --seconds 10 --recovery-seconds 5 --connections 32 --overload-connections 256
+ * --unloaded-share 0.3 --factor 3 --refusal-seconds 5
  * --gateway-env KEY=value,KEY=value (the api-gateway only) --no-write
  */
 import {
@@ -27,6 +30,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { seedIncidents } from './incidents';
 import { devLoginToken, NEAREST_AGENCY, nearestPath, seedUnits } from './nearest';
 import {
   cpuMsOf,
@@ -41,9 +45,25 @@ import {
   type CpuProbe,
 } from './report';
 
+/** The routes the bench can overload: the request path of each (one per request). */
+const ROUTES: Record<string, { describe: string; path: () => string }> = {
+  nearest: {
+    describe: '`GET /v1/units/nearest` for a uniform random point (as in the geo bench)',
+    path: nearestPath,
+  },
+  incidents: {
+    describe: '`GET /v1/incidents` (first page of 50, newest first, as in the api bench)',
+    path: () => '/v1/incidents',
+  },
+};
+
 interface Flags {
+  /** Routes overloaded one after the other (`nearest`, `incidents`), comma separated. */
+  routes: string;
   /** Units seeded in the agency the nearest requests query. */
   units: number;
+  /** Incidents seeded in the same agency (when `incidents` is among the routes). */
+  incidents: number;
   /** Seconds of unrecorded unthrottled load before the first measured phase. */
   warmup: number;
   /** Seconds of the unthrottled run that measures the maximum. */
@@ -156,7 +176,7 @@ async function phase(
   gateway: ServiceProcess,
   token: string,
   probes: { pids: Record<string, number>; database: CpuProbe },
-  options: { seconds: number; connections: number; rate?: number },
+  options: { seconds: number; connections: number; rate?: number; path: () => string },
 ): Promise<Phase> {
   const ok: number[] = [];
   const shed: number[] = [];
@@ -188,7 +208,7 @@ async function phase(
     requests: [
       {
         method: 'GET',
-        setupRequest: (request: Record<string, unknown>) => ({ ...request, path: nearestPath() }),
+        setupRequest: (request: Record<string, unknown>) => ({ ...request, path: options.path() }),
         onResponse: (status: number, body: string, _context: unknown, headers: ResponseHeaders) => {
           if (status !== 503) return;
           if (Number(headers['retry-after']) >= 1) shedWithRetryAfter += 1;
@@ -282,7 +302,9 @@ function table(phases: Phase[]): string {
 
 export async function main(args: string[], { root }: { root: string }): Promise<void> {
   const flags: Flags = parseBenchFlags('overload', args, {
+    routes: 'nearest,incidents',
     units: 10_000,
+    incidents: 10_000,
     warmup: 2,
     maxSeconds: 5,
     seconds: 10,
@@ -295,6 +317,10 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     gatewayEnv: '',
     write: true,
   });
+  const routes = flags.routes.split(',').filter(Boolean);
+  for (const route of routes) {
+    if (!ROUTES[route]) throw new Error(`--routes takes ${Object.keys(ROUTES).join(', ')}`);
+  }
   const benchStart = performance.now();
   const loadBefore = loadavg()[0];
   for (const app of ['geo-service', 'api-gateway']) {
@@ -308,6 +334,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
   let admin: Client | undefined;
   const services: ServiceProcess[] = [];
   const phases: Phase[] = [];
+  const runs: { route: string; max: Phase; unloaded: Phase; overload: Phase }[] = [];
   let gatewayErrors = 0;
   let refusals: Phase | undefined;
   let pgVersion = '?';
@@ -356,61 +383,79 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     // After geo-service's start: it migrates its schema.
     await seedUnits(admin, 1, flags.units);
     log(`seeded ${flags.units} units`);
+    if (routes.includes('incidents')) {
+      await seedIncidents(database.url, NEAREST_AGENCY, 0, flags.incidents);
+      log(`seeded ${flags.incidents} incidents`);
+    }
     const token = await devLoginToken(gateway.url, NEAREST_AGENCY);
     const probes = {
       pids: { 'api-gateway': gateway.pid, 'geo-service': geo.pid },
       database: { pid: 0, admin, database: database.name },
     };
-    if (flags.warmup > 0) {
-      log(`warm-up, ${flags.warmup} s unthrottled (not recorded)`);
-      await phase('warm-up', gateway, token, probes, {
-        seconds: flags.warmup,
+    let overloadRate = 0;
+    for (const route of routes) {
+      const path = ROUTES[route]?.path ?? nearestPath;
+      if (flags.warmup > 0) {
+        log(`${route}: warm-up, ${flags.warmup} s unthrottled (not recorded)`);
+        await phase('warm-up', gateway, token, probes, {
+          seconds: flags.warmup,
+          connections: flags.connections,
+          path,
+        });
+      }
+      log(
+        `${route}: maximum: unthrottled, ${flags.connections} connections, ${flags.maxSeconds} s`,
+      );
+      const max = await phase(`${route}: maximum`, gateway, token, probes, {
+        seconds: flags.maxSeconds,
         connections: flags.connections,
+        path,
       });
-    }
-    log(`maximum: unthrottled, ${flags.connections} connections, ${flags.maxSeconds} s`);
-    const max = await phase('maximum', gateway, token, probes, {
-      seconds: flags.maxSeconds,
-      connections: flags.connections,
-    });
-    phases.push(max);
-    const maxRate = max.ok.length / max.seconds;
-    if (!(maxRate > 0)) throw new Error('the unthrottled run answered no request with 200');
-    const unloadedRate = Math.max(1, Math.round(maxRate * flags.unloadedShare));
-    const overloadRate = Math.round(maxRate * flags.factor);
-    log(
-      `maximum ${fmt(maxRate, 0)} req/s answered; unloaded ${unloadedRate}/s, ${flags.seconds} s`,
-    );
-    phases.push(
-      await phase(
-        `unloaded (${fmt(flags.unloadedShare * 100, 0)} % of max)`,
+      phases.push(max);
+      const maxRate = max.ok.length / max.seconds;
+      if (!(maxRate > 0)) throw new Error('the unthrottled run answered no request with 200');
+      const unloadedRate = Math.max(1, Math.round(maxRate * flags.unloadedShare));
+      overloadRate ||= Math.round(maxRate * flags.factor);
+      const routeOverloadRate = Math.round(maxRate * flags.factor);
+      log(
+        `${route}: maximum ${fmt(maxRate, 0)} req/s answered; unloaded ${unloadedRate}/s, ${flags.seconds} s`,
+      );
+      const unloaded = await phase(
+        `${route}: unloaded (${fmt(flags.unloadedShare * 100, 0)} % of max)`,
+        gateway,
+        token,
+        probes,
+        { seconds: flags.seconds, connections: flags.connections, rate: unloadedRate, path },
+      );
+      phases.push(unloaded);
+      log(
+        `${route}: overload ${routeOverloadRate}/s, ${flags.overloadConnections} connections, ${flags.seconds} s`,
+      );
+      const overload = await phase(
+        `${route}: overload (${flags.factor}× max)`,
         gateway,
         token,
         probes,
         {
           seconds: flags.seconds,
-          connections: flags.connections,
-          rate: unloadedRate,
+          connections: flags.overloadConnections,
+          rate: routeOverloadRate,
+          path,
         },
-      ),
-    );
-    log(`overload ${overloadRate}/s, ${flags.overloadConnections} connections, ${flags.seconds} s`);
-    phases.push(
-      await phase(`overload (${flags.factor}× max)`, gateway, token, probes, {
-        seconds: flags.seconds,
-        connections: flags.overloadConnections,
-        rate: overloadRate,
-      }),
-    );
-    if (flags.recoverySeconds > 0) {
-      log(`recovery: ${unloadedRate}/s again, ${flags.recoverySeconds} s`);
-      phases.push(
-        await phase('recovery (unloaded rate again)', gateway, token, probes, {
-          seconds: flags.recoverySeconds,
-          connections: flags.connections,
-          rate: unloadedRate,
-        }),
       );
+      phases.push(overload);
+      runs.push({ route, max, unloaded, overload });
+      if (flags.recoverySeconds > 0) {
+        log(`${route}: recovery: ${unloadedRate}/s again, ${flags.recoverySeconds} s`);
+        phases.push(
+          await phase(`${route}: recovery (unloaded rate again)`, gateway, token, probes, {
+            seconds: flags.recoverySeconds,
+            connections: flags.connections,
+            rate: unloadedRate,
+            path,
+          }),
+        );
+      }
     }
     if (flags.refusalSeconds > 0) {
       // What a refusal costs, alone: a second gateway whose one slot is held by a request whose
@@ -436,12 +481,26 @@ export async function main(args: string[], { root }: { root: string }): Promise<
       log(
         `refusals only: ${overloadRate}/s on a gateway whose one slot is held, ${flags.refusalSeconds} s`,
       );
+      const refusingProbes = { pids: { 'api-gateway': refusing.pid }, database: probes.database };
+      const firstPath = ROUTES[routes[0] ?? 'nearest']?.path ?? nearestPath;
+      // Unrecorded: a fresh process's first refusals run cold code.
+      await phase('warm-up', refusing, token, refusingProbes, {
+        seconds: 1,
+        connections: flags.connections,
+        rate: overloadRate,
+        path: firstPath,
+      });
       refusals = await phase(
         'refusals only (a second gateway, its one slot held)',
         refusing,
         token,
-        { pids: { 'api-gateway': refusing.pid }, database: probes.database },
-        { seconds: flags.refusalSeconds, connections: flags.connections, rate: overloadRate },
+        refusingProbes,
+        {
+          seconds: flags.refusalSeconds,
+          connections: flags.connections,
+          rate: overloadRate,
+          path: firstPath,
+        },
       );
       phases.push(refusals);
       hold.destroy();
@@ -469,29 +528,31 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     await redis.quit();
   }
 
-  const [max, unloaded, overload] = phases;
   const summary: string[] = [];
-  if (max && unloaded && overload) {
+  const verdict = (ok: boolean): string => (ok ? 'met' : '**NOT met**');
+  const n504 = phases.reduce((sum, p) => sum + count(p, 504), 0);
+  for (const { route, max, unloaded, overload } of runs) {
     const unloadedP99 = percentile(unloaded.ok, 99);
     const acceptedP99 = percentile(overload.ok, 99);
     const ratio = acceptedP99 / unloadedP99;
     const shedP99 = percentile(overload.shed, 99);
     const shedMax = overload.shed[overload.shed.length - 1] ?? Number.NaN;
-    const n504 = phases.reduce((sum, p) => sum + count(p, 504), 0);
     const overloadShed = count(overload, 503);
-    const verdict = (ok: boolean): string => (ok ? 'met' : '**NOT met**');
+    const maxRate = max.ok.length / max.seconds;
     const offeredShare = overload.sent / (overload.rate ?? 1);
     summary.push(
-      `- measured maximum: **${fmt(max.ok.length / max.seconds, 0)} req/s** answered 200 unthrottled (${max.connections} connections; ${count(max, 503)} × 503 in that run)`,
-      `- accepted p99 under ${flags.factor}× overload **${fmt(acceptedP99, 1)} ms** against the unloaded p99 **${fmt(unloadedP99, 1)} ms**: **${fmt(ratio, 2)}×** — budget ≤ ${ACCEPTED_P99_BUDGET}×: ${verdict(ratio <= ACCEPTED_P99_BUDGET)} (${overload.ok.length} accepted, ${fmt(overload.ok.length / overload.seconds, 0)}/s = ${fmt((overload.ok.length / overload.seconds / (max.ok.length / max.seconds)) * 100, 0)} % of the maximum)`,
-      `- 504 answers in all phases: **${n504}** — budget 0: ${verdict(n504 === 0)}`,
-      `- 503 answers under overload: ${overloadShed}, p50 ${fmt(percentile(overload.shed, 50), 1)} ms, p99 **${fmt(shedP99, 1)} ms**, max ${fmt(shedMax, 1)} ms — budget ≤ ${SHED_MS_BUDGET} ms (p99): ${verdict(shedP99 <= SHED_MS_BUDGET)}; ${overload.shedWithRetryAfter} of ${overloadShed} carry Retry-After (${verdict(overload.shedWithRetryAfter === overloadShed)})`,
-      ...(refusals
-        ? [
-            `- refusals alone (a second api-gateway whose one slot is held, ${fmt(refusals.sent, 0)} req/s offered): **${fmt(((refusals.cpu['api-gateway'] ?? Number.NaN) * 1_000) / Math.max(1, count(refusals, 503)), 0)} µs** of gateway CPU per 503; 503 p50/p99/max ${fmt(percentile(refusals.shed, 50), 1)}/${fmt(percentile(refusals.shed, 99), 1)}/${fmt(refusals.shed[refusals.shed.length - 1] ?? Number.NaN, 1)} ms`,
-          ]
-        : []),
-      `- the generator offered ${fmt(overload.sent, 0)} of the ${fmt(overload.rate ?? Number.NaN, 0)} req/s asked (${fmt(offeredShare * 100, 0)} %)${offeredShare < 0.9 ? ': **it could not offer the rate** (the 2 cores it shares with the services were saturated), so the overload was smaller than asked' : ''}; ${gatewayErrors} api-gateway error log lines`,
+      `- ${route}: measured maximum **${fmt(maxRate, 0)} req/s** answered 200 unthrottled (${max.connections} connections; ${count(max, 503)} × 503 in that run)`,
+      `- ${route}: accepted p99 under ${flags.factor}× overload **${fmt(acceptedP99, 1)} ms** against the unloaded p99 **${fmt(unloadedP99, 1)} ms**: **${fmt(ratio, 2)}×** — budget ≤ ${ACCEPTED_P99_BUDGET}×: ${verdict(ratio <= ACCEPTED_P99_BUDGET)} (${overload.ok.length} accepted, ${fmt(overload.ok.length / overload.seconds, 0)}/s = ${fmt((overload.ok.length / overload.seconds / maxRate) * 100, 0)} % of the maximum)`,
+      `- ${route}: 503 answers under overload: ${overloadShed}, p50 ${fmt(percentile(overload.shed, 50), 1)} ms, p99 **${fmt(shedP99, 1)} ms**, max ${fmt(shedMax, 1)} ms — budget ≤ ${SHED_MS_BUDGET} ms (p99): ${verdict(shedP99 <= SHED_MS_BUDGET)}; ${overload.shedWithRetryAfter} of ${overloadShed} carry Retry-After (${verdict(overload.shedWithRetryAfter === overloadShed)})`,
+      `- ${route}: the generator offered ${fmt(overload.sent, 0)} of the ${fmt(overload.rate ?? Number.NaN, 0)} req/s asked (${fmt(offeredShare * 100, 0)} %)${offeredShare < 0.9 ? ': **it could not offer the rate** (the 2 cores it shares with the services were saturated), so the overload was smaller than asked' : ''}`,
+    );
+  }
+  summary.push(
+    `- 504 answers in all phases: **${n504}** — budget 0: ${verdict(n504 === 0)}; ${gatewayErrors} api-gateway error log lines`,
+  );
+  if (refusals) {
+    summary.push(
+      `- refusals alone (a second api-gateway whose one slot is held, ${fmt(refusals.sent, 0)} req/s offered): **${fmt(((refusals.cpu['api-gateway'] ?? Number.NaN) * 1_000) / Math.max(1, count(refusals, 503)), 0)} µs** of gateway CPU per 503; 503 p50/p99/max ${fmt(percentile(refusals.shed, 50), 1)}/${fmt(percentile(refusals.shed, 99), 1)}/${fmt(refusals.shed[refusals.shed.length - 1] ?? Number.NaN, 1)} ms`,
     );
   }
   const totalSeconds = (performance.now() - benchStart) / 1_000;
@@ -504,7 +565,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     `Command: \`node tools/bench/run.mjs overload${args.length ? ` ${args.join(' ')}` : ''}\` (\`npm run bench -- overload\`, after \`node tools/scripts/build.mjs\`). Whole run ${fmt(totalSeconds, 0)} s.`,
     `Recorded ${new Date().toISOString()} on ${machine()}, load average ${fmt(loadBefore, 1)} at the start and ${fmt(loadavg()[0], 1)} at the end, Node ${process.version}, PostgreSQL ${pgVersion}, Redis on loopback; the bench (autocannon), both services, PostgreSQL and Redis share the machine (and it is shared with other work).`,
     '',
-    `Method (issue #21: "overload at 3× the measured maximum: p99 of accepted requests ≤ 3× unloaded p99; 0 × 504; shed answers in ≤ 10 ms"): a throwaway database (cloned from \`gad_test\`, dropped afterwards) with ${flags.units.toLocaleString('en')} units seeded as in the geo bench; the built geo-service and api-gateway run as processes (\`LOG_LEVEL=warn\`) with the deployed adaptive concurrency limit (ADR 0024) and only the per-IP and per-user rate limits raised${flags.gatewayEnv ? ` (api-gateway also with \`${flags.gatewayEnv}\`)` : ''}. All requests are \`GET /v1/units/nearest\` for a uniform random point with a dispatcher token (as in the geo bench). After ${flags.warmup} s of unrecorded load, autocannon runs: unthrottled with ${flags.connections} connections for ${flags.maxSeconds} s (the measured maximum is its 200 answers per second); ${fmt(flags.unloadedShare * 100, 0)} % of that rate for ${flags.seconds} s with ${flags.connections} connections (unloaded); ${flags.factor}× the maximum for ${flags.seconds} s with ${flags.overloadConnections} connections (overload); the unloaded rate again for ${flags.recoverySeconds} s (recovery)${flags.refusalSeconds > 0 ? `; then the overload rate for ${flags.refusalSeconds} s on a second api-gateway (same settings, limit fixed at 1) whose one slot is held by a POST whose body never comes, so every request is refused: the CPU one refusal costs` : ''}. Latencies are per response (autocannon's response time of each request, from its send), split by status; a 503's problem code and its Retry-After header are read from each answer. CPU is /proc time of each process and of the database's PostgreSQL backends during the phase (Redis's is not counted: it is shared); "busy" is that time over the phase's wall time. The adaptive limit is the gateway's \`gad_http_concurrency_limit\` gauge scraped from its /metrics every 250 ms. A shed request is answered in the event-loop tick that reads it, so a 503's latency is mostly time spent waiting for a loop: the api-gateway's (\`tools/bench/${LOOP_DELAY_PRELOAD}\`, preloaded into it, samples its loop every 2 ms; the table gives the median over the phase of each 250 ms p99, the phase's max, and the loop's utilisation, which counts time the process was runnable but not scheduled as busy) and the bench's own, where autocannon reads the answers.`,
+    `Method (issue #21: "overload at 3× the measured maximum: p99 of accepted requests ≤ 3× unloaded p99; 0 × 504; shed answers in ≤ 10 ms"): a throwaway database (cloned from \`gad_test\`, dropped afterwards) with ${flags.units.toLocaleString('en')} units seeded as in the geo bench${routes.includes('incidents') ? ` and ${flags.incidents.toLocaleString('en')} incidents of the same agency as in the api bench` : ''}; the built geo-service and api-gateway run as processes (\`LOG_LEVEL=warn\`) with the deployed adaptive concurrency limit (ADR 0024) and only the per-IP and per-user rate limits raised${flags.gatewayEnv ? ` (api-gateway also with \`${flags.gatewayEnv}\`)` : ''}. Requests carry a dispatcher token; each route in turn (${routes.map((r) => `${r}: ${ROUTES[r]?.describe ?? r}`).join('; ')}), after ${flags.warmup} s of unrecorded load, autocannon runs: unthrottled with ${flags.connections} connections for ${flags.maxSeconds} s (the measured maximum is its 200 answers per second); ${fmt(flags.unloadedShare * 100, 0)} % of that rate for ${flags.seconds} s with ${flags.connections} connections (unloaded); ${flags.factor}× the maximum for ${flags.seconds} s with ${flags.overloadConnections} connections (overload); the unloaded rate again for ${flags.recoverySeconds} s (recovery)${flags.refusalSeconds > 0 ? `; then the first route's overload rate for ${flags.refusalSeconds} s on a second api-gateway (same settings, limit fixed at 1) whose one slot is held by a POST whose body never comes, so every request is refused, after 1 s unrecorded: the CPU one refusal costs` : ''}. Latencies are per response (autocannon's response time of each request, from its send), split by status; a 503's problem code and its Retry-After header are read from each answer. CPU is /proc time of each process and of the database's PostgreSQL backends during the phase (Redis's is not counted: it is shared); "busy" is that time over the phase's wall time. The adaptive limit is the gateway's \`gad_http_concurrency_limit\` gauge scraped from its /metrics every 250 ms. A shed request is answered in the event-loop tick that reads it, so a 503's latency is mostly time spent waiting for a loop: the api-gateway's (\`tools/bench/${LOOP_DELAY_PRELOAD}\`, preloaded into it, samples its loop every 2 ms; the table gives the median over the phase of each 250 ms p99, the phase's max, and the loop's utilisation, which counts time the process was runnable but not scheduled as busy) and the bench's own, where autocannon reads the answers.`,
     '',
     table(phases),
     '',

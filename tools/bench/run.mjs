@@ -30,7 +30,7 @@ const benches = {
   },
   overload: {
     file: 'overload.bench.ts',
-    describe: 'nearest at 3x the measured maximum: accepted p99 vs unloaded, 504s, 503 latency',
+    describe: 'nearest, incidents at 3x their measured maximum: accepted p99, 504s, 503 latency',
   },
   ws: {
     file: 'ws.bench.ts',
