@@ -64,7 +64,7 @@ export class OutboxWriter {
   }
 
   /**
-   * Writes already serialised rows (JSON text `jsonb` can hold) for `stream`, in order. Rows for a
+   * Writes already serialised rows (each one JSON value `jsonb` can hold) for `stream`, in order. Rows for a
    * sink stream (`queue:<name>`, e.g. the audit outbox's `queue:audit`) are relayed by the sink the
    * relay registered for it instead of `XADD` (docs/adr/0021).
    */
@@ -74,8 +74,8 @@ export class OutboxWriter {
     }
     await executor.query(
       `INSERT INTO ${this.table} (stream, envelope)
-       SELECT $1, e FROM unnest($2::jsonb[]) WITH ORDINALITY AS t(e, n) ORDER BY n`,
-      [stream, rows],
+       SELECT $1, e FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS t(e, n) ORDER BY n`,
+      [stream, jsonArrayOf(rows)],
     );
   }
 
@@ -104,8 +104,18 @@ export class OutboxWriter {
     }
     await executor.query(
       `INSERT INTO ${this.table} (stream, envelope)
-       SELECT s, e FROM unnest($1::text[], $2::jsonb[]) WITH ORDINALITY AS t(s, e, n) ORDER BY n`,
-      [items.map((item) => item.stream), items.map((item) => item.json)],
+       SELECT s, e FROM ROWS FROM (unnest($1::text[]), jsonb_array_elements($2::jsonb))
+         WITH ORDINALITY AS t(s, e, n) ORDER BY n`,
+      [items.map((item) => item.stream), jsonArrayOf(items.map((item) => item.json))],
     );
   }
+}
+
+/**
+ * Rows (each a JSON text) as the text of one JSON array: joined as they are. A `jsonb[]` parameter
+ * made pg escape every quote of every row in JavaScript (the audit entry of a request carries its
+ * after-image), and PostgreSQL unescape the array before parsing each row.
+ */
+function jsonArrayOf(rows: readonly string[]): string {
+  return `[${rows.join(',')}]`;
 }
