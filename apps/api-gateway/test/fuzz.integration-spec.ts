@@ -461,6 +461,9 @@ function pathOf(operation: HttpOperation, params: Record<string, string> = {}): 
  * nothing (every dispatch table has the same number of rows before and after).
  */
 describe('api-gateway under generated invalid input', () => {
+  // Each test sends a few thousand requests (every operation × every class): minutes on a busy
+  // 2-core machine, not the 30 s of a single-request test.
+  jest.setTimeout(180_000);
   let gw: IdentityTestApp;
   let token = '';
   let platformToken = '';
