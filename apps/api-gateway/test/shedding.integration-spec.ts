@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { Client as PgClient } from 'pg';
 import { problemSchema } from '@gad/contracts';
 import { waitFor } from '@gad/testing';
@@ -63,6 +64,48 @@ describe('api-gateway sheds load before timing out', () => {
       // Refused before Fastify, yet correlatable like every other answer.
       expect(shed.headers.get('x-request-id')).toBeTruthy();
     }
+  });
+
+  it('refuses a request with a body without reading it, and its connection serves the next one', async () => {
+    const id = await gw.createUser(admin, { username: 'contended-body' });
+    const lock = new PgClient({ connectionString: gw.db.url });
+    await lock.connect();
+    await lock.query('BEGIN');
+    await lock.query('SELECT 1 FROM dispatch.users WHERE id = $1 FOR UPDATE', [id]);
+    const held: Promise<Reply>[] = [];
+    const socket = connect(Number(new URL(gw.baseUrl).port), '127.0.0.1');
+    try {
+      // Fill the limit with requests waiting on the row lock (the rest are refused at once).
+      for (let i = 0; i < 40; i += 1) {
+        held.push(
+          gw.send('PATCH', `/v1/users/${id}`, { token: admin, body: { displayName: `B${i}` } }),
+        );
+      }
+      const refusedFirst = await Promise.race(held);
+      expect(refusedFirst.status).toBe(503);
+      // One keep-alive connection: a PATCH with a body that the limit refuses, then a probe.
+      let received = '';
+      socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+      const body = JSON.stringify({ displayName: 'x'.repeat(2_000) });
+      socket.write(
+        `PATCH /v1/users/${id} HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer ${admin}\r\n` +
+          `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+      await waitFor(() => received.includes('\r\n\r\n{'), { description: 'the refusal' });
+      socket.write('GET /health/live HTTP/1.1\r\nHost: gw\r\n\r\n');
+      await waitFor(() => (received.match(/HTTP\/1\.1 \d{3}/g) ?? []).length >= 2, {
+        description: 'the probe answered on the same connection',
+      });
+      const statuses = (received.match(/HTTP\/1\.1 (\d{3})/g) ?? []).map((line) => line.slice(9));
+      expect(statuses).toEqual(['503', '200']);
+      expect(received).toMatch(/retry-after: 1\r\n/i);
+    } finally {
+      socket.destroy();
+      await lock.query('COMMIT');
+      await lock.end();
+    }
+    const statuses = (await Promise.all(held)).map((reply) => reply.status);
+    expect(statuses.every((status) => status === 200 || status === 503)).toBe(true);
   });
 
   it('serves a burst without any 504: each request is either answered or refused at once', async () => {
