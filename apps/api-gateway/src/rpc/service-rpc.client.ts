@@ -117,7 +117,14 @@ export class ServiceRpcClient {
     pattern: string,
     data: unknown,
     replySchema: S,
-    options: { timeoutMs?: number } = {},
+    options: {
+      timeoutMs?: number;
+      /**
+       * The call only reads (e.g. the zone lookup of a create): the request's audit entry is not
+       * built and sent along, since a read commits nothing for the service to record it with.
+       */
+      read?: boolean;
+    } = {},
   ): Promise<z.infer<S>> {
     try {
       const reply = await this.breakerOf(service).execute(() =>
@@ -126,7 +133,7 @@ export class ServiceRpcClient {
           agencyId: user.agencyId,
           actor: { kind: 'user', id: user.sub, roles: user.roles },
           // A change's entry is recorded by the service in the change's transaction (ADR 0021).
-          ...forwardedAuditOptions(),
+          ...(options.read ? {} : forwardedAuditOptions()),
         }),
       );
       return replySchema.parse(reply);

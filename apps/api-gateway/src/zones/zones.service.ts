@@ -48,7 +48,7 @@ export class ZonesService {
         GeoRpcPatterns.GeofenceZoneAt,
         { agencyId: user.agencyId, lon, lat },
         geoGeofenceZoneAtReplySchema,
-        { timeoutMs: this.config.ZONE_LOOKUP_TIMEOUT_MS },
+        { timeoutMs: this.config.ZONE_LOOKUP_TIMEOUT_MS, read: true },
       );
       return reply.zone
         ? { source: 'geofence', id: reply.zone.id, name: reply.zone.name }
