@@ -25,8 +25,9 @@ export interface AdaptiveLimitOptions {
   longWindows?: number;
   /**
    * Windows averaged into the long-term latency while it rises with requests held at the limit
-   * (overload): the target then moves this slowly, so a sustained overload cannot raise the
-   * latency it admits. Default 1000 (about 100 s of 100 ms windows).
+   * and the windows still finish at least half as many requests as the best recent one (our own
+   * queue, not a slower service): the target then moves this slowly, so a sustained overload
+   * cannot raise the latency it admits. Default 1000 (about 100 s of 100 ms windows).
    */
   overloadWindows?: number;
   /** A window closes after this long and at least `windowSamples` samples. Defaults 100 ms, 10. */
@@ -39,7 +40,7 @@ export class AdaptiveLimit {
   private limitValue: number;
   private inFlightCount = 0;
   private longRtt = 0;
-  /** The most requests finished per ms in a window, decaying slowly: what the service can do. */
+  /** The most requests finished per ms in a window, decaying over `longWindows` windows. */
   private peakThroughput = 0;
   private windowStart: number;
   private windowSum = 0;
