@@ -9,7 +9,7 @@ describe('a service process started with bootstrapService', () => {
 
   beforeAll(async () => {
     fixture = await startFixtureProcess('serve-fixture.ts', { SHUTDOWN_TIMEOUT_MS: '10000' });
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     if (fixture && fixture.child.exitCode === null) {
@@ -101,7 +101,7 @@ describe('a service process whose shutdown exceeds SHUTDOWN_TIMEOUT_MS', () => {
 
   beforeAll(async () => {
     fixture = await startFixtureProcess('serve-fixture.ts', { SHUTDOWN_TIMEOUT_MS: '200' });
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     if (fixture && fixture.child.exitCode === null) {

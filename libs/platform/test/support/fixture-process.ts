@@ -78,7 +78,8 @@ export async function startFixtureProcess(
         }
         return lines.find(predicate);
       },
-      { description, timeoutMs: 30_000 },
+      // ts-node compiles the fixture and Nest at start: over 30 s on a loaded 2-core machine.
+      { description, timeoutMs: 100_000 },
     );
   const fixture = { url: `http://127.0.0.1:${port}`, child, lines, output, exited, waitForLine };
   await waitForLine((line) => line['msg'] === 'fixture-service listening', 'the fixture to listen');
