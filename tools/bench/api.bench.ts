@@ -346,7 +346,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     connections: 20,
     seed: [10_000],
     audit: 'both',
-    rounds: 2,
+    rounds: 4,
     warmup: 3,
     write: true,
   });
