@@ -30,6 +30,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { startBareServer, type BareServer } from './bare-server';
 import { seedIncidents } from './incidents';
 import { devLoginToken, NEAREST_AGENCY, nearestPath, seedUnits } from './nearest';
 import {
@@ -100,6 +101,21 @@ function overloadAnalysis(root: string): string {
   const end = text.indexOf('\n### ', start + 1);
   return text.slice(start + 1, end === -1 ? undefined : end).trimEnd();
 }
+
+/**
+ * The cheapest HTTP refusal this machine allows: node:http answering every request with the same
+ * 503 problem+json and Retry-After, no framework, no limiter (the refusals' baseline).
+ */
+const BARE_REFUSAL_SERVER = `
+const http = require('node:http');
+const body = JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503,
+  detail: 'The server is busy; retry after 1 s', code: 'overloaded' });
+http.createServer((request, response) => {
+  response.writeHead(503, { 'content-type': 'application/problem+json; charset=utf-8',
+    'content-length': Buffer.byteLength(body), 'retry-after': '1' });
+  response.end(body);
+}).listen(Number(process.env.PORT), '127.0.0.1', () => console.log('ready'));
+`;
 
 /** Budgets of issue #21. */
 const ACCEPTED_P99_BUDGET = 3;
@@ -173,7 +189,7 @@ async function scrapeLimit(gatewayUrl: string): Promise<number | undefined> {
 
 async function phase(
   label: string,
-  gateway: ServiceProcess,
+  gateway: Pick<ServiceProcess, 'url'>,
   token: string,
   probes: { pids: Record<string, number>; database: CpuProbe },
   options: { seconds: number; connections: number; rate?: number; path: () => string },
@@ -337,6 +353,8 @@ export async function main(args: string[], { root }: { root: string }): Promise<
   const runs: { route: string; max: Phase; unloaded: Phase; overload: Phase }[] = [];
   let gatewayErrors = 0;
   let refusals: Phase | undefined;
+  let bareRefusals: Phase | undefined;
+  let bare: BareServer | undefined;
   let pgVersion = '?';
   const loopDir = mkdtempSync(join(tmpdir(), 'gad-overload-'));
   const loopFile = join(loopDir, 'loop-delay.jsonl');
@@ -504,6 +522,28 @@ export async function main(args: string[], { root }: { root: string }): Promise<
       );
       phases.push(refusals);
       hold.destroy();
+      bare = await startBareServer(root, BARE_REFUSAL_SERVER, {});
+      const bareProbes = { pids: { 'bare node:http': bare.pid }, database: probes.database };
+      await phase('warm-up', bare, token, bareProbes, {
+        seconds: 1,
+        connections: flags.connections,
+        rate: overloadRate,
+        path: firstPath,
+      });
+      log(`bare node:http 503s: ${overloadRate}/s, ${flags.refusalSeconds} s`);
+      bareRefusals = await phase(
+        'bare node:http answering 503 (baseline)',
+        bare,
+        token,
+        bareProbes,
+        {
+          seconds: flags.refusalSeconds,
+          connections: flags.connections,
+          rate: overloadRate,
+          path: firstPath,
+        },
+      );
+      phases.push(bareRefusals);
     }
     const loopSamples = existsSync(loopFile)
       ? readFileSync(loopFile, 'utf8')
@@ -512,13 +552,14 @@ export async function main(args: string[], { root }: { root: string }): Promise<
           .map((line) => JSON.parse(line) as LoopSample)
       : [];
     for (const p of phases) {
-      // The refusing gateway has no loop sampler: the samples are the first one's.
-      if (p !== refusals) p.gatewayLoop = gatewayLoopOf(loopSamples, p);
+      // The refusing gateway and the bare server have no loop sampler.
+      if (p !== refusals && p !== bareRefusals) p.gatewayLoop = gatewayLoopOf(loopSamples, p);
     }
     gatewayErrors = gateway.logs.filter(
       (line) => line.json?.['level'] === 'error' || line.json?.['level'] === 50,
     ).length;
   } finally {
+    bare?.stop();
     await Promise.all(services.map((service) => service.stop()));
     await admin?.end().catch(() => undefined);
     await database?.drop();
@@ -551,8 +592,12 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     `- 504 answers in all phases: **${n504}** — budget 0: ${verdict(n504 === 0)}; ${gatewayErrors} api-gateway error log lines`,
   );
   if (refusals) {
+    const perRefusal = (p: Phase, name: string): number =>
+      ((p.cpu[name] ?? Number.NaN) * 1_000) / Math.max(1, count(p, 503));
+    const ours = perRefusal(refusals, 'api-gateway');
+    const floor = bareRefusals ? perRefusal(bareRefusals, 'bare node:http') : Number.NaN;
     summary.push(
-      `- refusals alone (a second api-gateway whose one slot is held, ${fmt(refusals.sent, 0)} req/s offered): **${fmt(((refusals.cpu['api-gateway'] ?? Number.NaN) * 1_000) / Math.max(1, count(refusals, 503)), 0)} µs** of gateway CPU per 503; 503 p50/p99/max ${fmt(percentile(refusals.shed, 50), 1)}/${fmt(percentile(refusals.shed, 99), 1)}/${fmt(refusals.shed[refusals.shed.length - 1] ?? Number.NaN, 1)} ms`,
+      `- refusals alone (a second api-gateway whose one slot is held, ${fmt(refusals.sent, 0)} req/s offered): **${fmt(ours, 0)} µs** of gateway CPU per 503${bareRefusals ? ` against ${fmt(floor, 0)} µs for bare node:http answering the same 503 (${fmt(ours / floor, 2)}×)` : ''}; 503 p50/p99/max ${fmt(percentile(refusals.shed, 50), 1)}/${fmt(percentile(refusals.shed, 99), 1)}/${fmt(refusals.shed[refusals.shed.length - 1] ?? Number.NaN, 1)} ms${bareRefusals ? ` (bare ${fmt(percentile(bareRefusals.shed, 50), 1)}/${fmt(percentile(bareRefusals.shed, 99), 1)}/${fmt(bareRefusals.shed[bareRefusals.shed.length - 1] ?? Number.NaN, 1)} ms)` : ''}`,
     );
   }
   const totalSeconds = (performance.now() - benchStart) / 1_000;
@@ -565,7 +610,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     `Command: \`node tools/bench/run.mjs overload${args.length ? ` ${args.join(' ')}` : ''}\` (\`npm run bench -- overload\`, after \`node tools/scripts/build.mjs\`). Whole run ${fmt(totalSeconds, 0)} s.`,
     `Recorded ${new Date().toISOString()} on ${machine()}, load average ${fmt(loadBefore, 1)} at the start and ${fmt(loadavg()[0], 1)} at the end, Node ${process.version}, PostgreSQL ${pgVersion}, Redis on loopback; the bench (autocannon), both services, PostgreSQL and Redis share the machine (and it is shared with other work).`,
     '',
-    `Method (issue #21: "overload at 3× the measured maximum: p99 of accepted requests ≤ 3× unloaded p99; 0 × 504; shed answers in ≤ 10 ms"): a throwaway database (cloned from \`gad_test\`, dropped afterwards) with ${flags.units.toLocaleString('en')} units seeded as in the geo bench${routes.includes('incidents') ? ` and ${flags.incidents.toLocaleString('en')} incidents of the same agency as in the api bench` : ''}; the built geo-service and api-gateway run as processes (\`LOG_LEVEL=warn\`) with the deployed adaptive concurrency limit (ADR 0024) and only the per-IP and per-user rate limits raised${flags.gatewayEnv ? ` (api-gateway also with \`${flags.gatewayEnv}\`)` : ''}. Requests carry a dispatcher token; each route in turn (${routes.map((r) => `${r}: ${ROUTES[r]?.describe ?? r}`).join('; ')}), after ${flags.warmup} s of unrecorded load, autocannon runs: unthrottled with ${flags.connections} connections for ${flags.maxSeconds} s (the measured maximum is its 200 answers per second); ${fmt(flags.unloadedShare * 100, 0)} % of that rate for ${flags.seconds} s with ${flags.connections} connections (unloaded); ${flags.factor}× the maximum for ${flags.seconds} s with ${flags.overloadConnections} connections (overload); the unloaded rate again for ${flags.recoverySeconds} s (recovery)${flags.refusalSeconds > 0 ? `; then the first route's overload rate for ${flags.refusalSeconds} s on a second api-gateway (same settings, limit fixed at 1) whose one slot is held by a POST whose body never comes, so every request is refused, after 1 s unrecorded: the CPU one refusal costs` : ''}. Latencies are per response (autocannon's response time of each request, from its send), split by status; a 503's problem code and its Retry-After header are read from each answer. CPU is /proc time of each process and of the database's PostgreSQL backends during the phase (Redis's is not counted: it is shared); "busy" is that time over the phase's wall time. The adaptive limit is the gateway's \`gad_http_concurrency_limit\` gauge scraped from its /metrics every 250 ms. A shed request is answered in the event-loop tick that reads it, so a 503's latency is mostly time spent waiting for a loop: the api-gateway's (\`tools/bench/${LOOP_DELAY_PRELOAD}\`, preloaded into it, samples its loop every 2 ms; the table gives the median over the phase of each 250 ms p99, the phase's max, and the loop's utilisation, which counts time the process was runnable but not scheduled as busy) and the bench's own, where autocannon reads the answers.`,
+    `Method (issue #21: "overload at 3× the measured maximum: p99 of accepted requests ≤ 3× unloaded p99; 0 × 504; shed answers in ≤ 10 ms"): a throwaway database (cloned from \`gad_test\`, dropped afterwards) with ${flags.units.toLocaleString('en')} units seeded as in the geo bench${routes.includes('incidents') ? ` and ${flags.incidents.toLocaleString('en')} incidents of the same agency as in the api bench` : ''}; the built geo-service and api-gateway run as processes (\`LOG_LEVEL=warn\`) with the deployed adaptive concurrency limit (ADR 0024) and only the per-IP and per-user rate limits raised${flags.gatewayEnv ? ` (api-gateway also with \`${flags.gatewayEnv}\`)` : ''}. Requests carry a dispatcher token; each route in turn (${routes.map((r) => `${r}: ${ROUTES[r]?.describe ?? r}`).join('; ')}), after ${flags.warmup} s of unrecorded load, autocannon runs: unthrottled with ${flags.connections} connections for ${flags.maxSeconds} s (the measured maximum is its 200 answers per second); ${fmt(flags.unloadedShare * 100, 0)} % of that rate for ${flags.seconds} s with ${flags.connections} connections (unloaded); ${flags.factor}× the maximum for ${flags.seconds} s with ${flags.overloadConnections} connections (overload); the unloaded rate again for ${flags.recoverySeconds} s (recovery)${flags.refusalSeconds > 0 ? `; then the first route's overload rate for ${flags.refusalSeconds} s on a second api-gateway (same settings, limit fixed at 1) whose one slot is held by a POST whose body never comes, so every request is refused, after 1 s unrecorded: the CPU one refusal costs; and the same load on a bare node:http server answering every request with the same 503 problem+json and Retry-After (the cheapest refusal this machine allows)` : ''}. Latencies are per response (autocannon's response time of each request, from its send), split by status; a 503's problem code and its Retry-After header are read from each answer. CPU is /proc time of each process and of the database's PostgreSQL backends during the phase (Redis's is not counted: it is shared); "busy" is that time over the phase's wall time. The adaptive limit is the gateway's \`gad_http_concurrency_limit\` gauge scraped from its /metrics every 250 ms. A shed request is answered in the event-loop tick that reads it, so a 503's latency is mostly time spent waiting for a loop: the api-gateway's (\`tools/bench/${LOOP_DELAY_PRELOAD}\`, preloaded into it, samples its loop every 2 ms; the table gives the median over the phase of each 250 ms p99, the phase's max, and the loop's utilisation, which counts time the process was runnable but not scheduled as busy) and the bench's own, where autocannon reads the answers.`,
     '',
     table(phases),
     '',
