@@ -84,6 +84,8 @@ interface Ingest {
   seconds: number;
   throughput: number;
   note: string;
+  /** CPU µs per fix: geo-service and its PostgreSQL backends (stream), the backends (raw). */
+  cpuUsPerFix: number;
 }
 
 const INGEST_AGENCY = 'bench-ingest';
@@ -460,6 +462,7 @@ async function ingestThroughStream(
     fixes: stored,
     seconds,
     throughput: stored / seconds,
+    cpuUsPerFix: ((geoCpuMs + pgCpuMs) / Math.max(1, stored)) * 1_000,
     note: `${units} units, ${flags.fixesPerEntry} fixes per stream entry, published as fast as possible; ${stored}/${total} stored; ${Number.isFinite(rows[0].n) ? `${rows[0].n} geofence events in the outbox; ` : ''}${errorLines} geo-service error log lines; ${batches} batches of ${fmt(meanBatch, 0)} fixes on average, ${fmt(meanBatchMs, 1)} ms per batch (gad_geo_ingest_batch_duration_seconds); geo-service CPU ${fmt((geoCpuMs / Math.max(1, stored)) * 1_000, 0)} µs per fix, its PostgreSQL backends ${fmt((pgCpuMs / Math.max(1, stored)) * 1_000, 0)} µs per fix`,
   };
 }
@@ -511,6 +514,7 @@ async function ingestRaw(
     fixes: fixes.length,
     seconds,
     throughput: fixes.length / seconds,
+    cpuUsPerFix: (pgCpuMs / fixes.length) * 1_000,
     note: `${units} units, 500 fixes per statement, 4 connections in parallel (no validation, no teleport read, no geofence evaluation, no stream); PostgreSQL backends ${fmt((pgCpuMs / fixes.length) * 1_000, 0)} µs per fix`,
   };
 }
@@ -783,7 +787,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     for (const [index, fences] of flags.fences.entries()) {
       const stream = ingest[index] as Ingest;
       summary.push(
-        `- ingestion: **${fmt(stream.throughput, 0)} positions/s** from the stream with ${fences} geofences — budget ≥ 10,000/s: ${verdict(stream.throughput >= 10_000)}; raw ingest_batch baseline ${fmt(raw.throughput, 0)}/s (service/raw ${fmt((stream.throughput / raw.throughput) * 100, 1)} %)`,
+        `- ingestion: **${fmt(stream.throughput, 0)} positions/s** from the stream with ${fences} geofences — budget ≥ 10,000/s: ${verdict(stream.throughput >= 10_000)}; raw ingest_batch baseline ${fmt(raw.throughput, 0)}/s (service/raw ${fmt((stream.throughput / raw.throughput) * 100, 1)} %); CPU per fix ${fmt(stream.cpuUsPerFix, 0)} µs in geo-service and its PostgreSQL backends against ${fmt(raw.cpuUsPerFix, 0)} µs in the raw statement's backends (raw/service ${fmt((raw.cpuUsPerFix / stream.cpuUsPerFix) * 100, 1)} %, steadier than the throughput ratio on a shared machine)`,
       );
     }
   }
@@ -798,7 +802,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     `Command: \`node tools/bench/run.mjs geo${args.length ? ` ${args.join(' ')}` : ''}\` (\`npm run bench -- geo\`, after \`node tools/scripts/build.mjs\`). Whole run ${fmt(totalSeconds, 0)} s.`,
     `Recorded ${new Date().toISOString()} on ${machine()}, load average ${fmt(loadBefore, 1)} at the start and ${fmt(loadavg()[0], 1)} at the end, Node ${process.version}, PostgreSQL ${pgVersion}, PostGIS ${postgisVersion}, Redis on loopback; the bench, both services, PostgreSQL and Redis share the machine (and it is shared with other work).`,
     '',
-    `Method: a throwaway database (cloned from \`gad_test\`, dropped afterwards); the built geo-service and api-gateway run as processes (\`LOG_LEVEL=warn\`). Units are seeded with one \`INSERT ... SELECT generate_series\` (70 % available, 20 % busy, 10 % without status, 20 % with capability \`als\`, uniform in a ${BOX.size}° box around Madrid, fixes up to 10 min old), then \`VACUUM ANALYZE\` and a \`CHECKPOINT\` (so no phase measures the seeding's disk writes); the 1M run adds 900k units to the same agency. Each query is for a uniform random point, limit ${LIMIT}, no radius, capability or age filter (HTTP sends \`maxAgeS=86400\`, older than any seeded fix, instead of getting geo-service's 300 s default). "db" runs geo-service's prepared statements from \`nearest.repository.sql\` (same names and parameters) on one pg connection with geo-service's connection settings (JIT off, generic plans), one after the other, after a 1 s warm-up; pgbench runs \`nearest_available\` with \`-M prepared\` and the same settings, one client, latencies from its per-transaction log. HTTP is autocannon against \`GET /v1/units/nearest\` with a dispatcher token: ${flags.connections} connections at a fixed ${flags.rate} req/s, then unthrottled ("max"); the same two runs then go to a bare Fastify + pg process (pool of 10 with geo-service's connection settings, running geo-service's two prepared statements as it runs them, no auth, validation, RPC hop over Redis or telemetry), which shows what this machine allows any HTTP service doing this query; p50/p95/p99 are per-response times of 200 answers, the notes add autocannon's coordinated-omission-corrected p97.5/p99. Ingestion publishes ${flags.ingest.toLocaleString('en')} fixes (${flags.fixesPerEntry} per \`positions.reported\` entry) to \`${Streams.GeoPositions}\` as fast as possible with ${flags.fences.join(', then ')} zone geofences (0.02° squares) of the agency active (one agency per count), and divides the fixes stored in \`geo.positions\` by the time from the first publish to the last stored row (polled every 250 ms); the baseline calls the same \`ingest_batch\` statement directly.`,
+    `Method: a throwaway database (cloned from \`gad_test\`, dropped afterwards); the built geo-service and api-gateway run as processes (\`LOG_LEVEL=warn\`). Units are seeded with one \`INSERT ... SELECT generate_series\` (70 % available, 20 % busy, 10 % without status, 20 % with capability \`als\`, uniform in a ${BOX.size}° box around Madrid, fixes up to 10 min old), then \`VACUUM ANALYZE\` and a \`CHECKPOINT\` (so no phase measures the seeding's disk writes); the 1M run adds 900k units to the same agency. Each query is for a uniform random point, limit ${LIMIT}, no radius, capability or age filter (HTTP sends \`maxAgeS=86400\`, older than any seeded fix, instead of getting geo-service's 300 s default). "db" runs geo-service's prepared statements from \`nearest.repository.sql\` (same names and parameters) on one pg connection with geo-service's connection settings (JIT off, generic plans), one after the other, after a 1 s warm-up; pgbench runs \`nearest_available\` with \`-M prepared\` and the same settings, one client, latencies from its per-transaction log. HTTP is autocannon against \`GET /v1/units/nearest\` with a dispatcher token: ${flags.connections} connections at a fixed ${flags.rate} req/s, then unthrottled ("max"); the same two runs then go to a bare Fastify + pg process (pool of 10 with geo-service's connection settings, running geo-service's two prepared statements as it runs them, no auth, validation, RPC hop over Redis or telemetry), which shows what this machine allows any HTTP service doing this query; p50/p95/p99 are per-response times of 200 answers, the notes add autocannon's coordinated-omission-corrected p97.5/p99. Ingestion publishes ${flags.ingest.toLocaleString('en')} fixes (${flags.fixesPerEntry} per \`positions.reported\` entry) to \`${Streams.GeoPositions}\` as fast as possible with ${flags.fences.join(', then ')} zone geofences (0.02° squares) of the agency active (one agency per count), and divides the fixes stored in \`geo.positions\` by the time from the first publish to the last stored row (polled every 250 ms); the baseline calls the same \`ingest_batch\` statement directly. CPU per fix is read from \`/proc\` over each ingestion run: geo-service's process and its PostgreSQL backends (\`application_name\` geo-service) for the stream, the baseline's backends for the raw statement; while the machine is CPU-bound, raw/service CPU per fix is what the throughput ratio tends to, and it moves less with other load on the machine. \`--no-nearest\` seeds the units but skips the nearest runs (ingestion only).`,
     '',
     latencyTable(nearest),
     '',
