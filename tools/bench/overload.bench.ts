@@ -366,6 +366,9 @@ export async function main(args: string[], { root }: { root: string }): Promise<
   let pgVersion = '?';
   const loopDir = mkdtempSync(join(tmpdir(), 'gad-overload-'));
   const loopFile = join(loopDir, 'loop-delay.jsonl');
+  const refusingLoopFile = join(loopDir, 'loop-delay-refusing.jsonl');
+  const preload =
+    `${process.env['NODE_OPTIONS'] ?? ''} --require ${join(root, 'tools', 'bench', LOOP_DELAY_PRELOAD)}`.trim();
   try {
     database = await createTestDatabase();
     log(`throwaway database ${database.name}, redis prefix ${prefix}`);
@@ -397,8 +400,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
       app: 'api-gateway',
       env: {
         ...env,
-        NODE_OPTIONS:
-          `${process.env['NODE_OPTIONS'] ?? ''} --require ${join(root, 'tools', 'bench', LOOP_DELAY_PRELOAD)}`.trim(),
+        NODE_OPTIONS: preload,
         GAD_BENCH_LOOP_DELAY_FILE: loopFile,
         ...gatewayEnv,
       },
@@ -490,6 +492,8 @@ export async function main(args: string[], { root }: { root: string }): Promise<
         app: 'api-gateway',
         env: {
           ...env,
+          NODE_OPTIONS: preload,
+          GAD_BENCH_LOOP_DELAY_FILE: refusingLoopFile,
           ...gatewayEnv,
           MAX_IN_FLIGHT_REQUESTS: '1',
           CONCURRENCY_LIMIT_MIN: '1',
@@ -557,16 +561,19 @@ export async function main(args: string[], { root }: { root: string }): Promise<
       );
       phases.push(bareRefusals);
     }
-    const loopSamples = existsSync(loopFile)
-      ? readFileSync(loopFile, 'utf8')
-          .split('\n')
-          .filter(Boolean)
-          .map((line) => JSON.parse(line) as LoopSample)
-      : [];
+    const samplesOf = (file: string): LoopSample[] =>
+      existsSync(file)
+        ? readFileSync(file, 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((line) => JSON.parse(line) as LoopSample)
+        : [];
+    const loopSamples = samplesOf(loopFile);
     for (const p of phases) {
-      // The refusing gateway and the bare server have no loop sampler.
+      // The bare server has no loop sampler; the refusing gateway has its own.
       if (p !== refusals && p !== bareRefusals) p.gatewayLoop = gatewayLoopOf(loopSamples, p);
     }
+    if (refusals) refusals.gatewayLoop = gatewayLoopOf(samplesOf(refusingLoopFile), refusals);
     gatewayErrors = gateway.logs.filter(
       (line) => line.json?.['level'] === 'error' || line.json?.['level'] === 50,
     ).length;
