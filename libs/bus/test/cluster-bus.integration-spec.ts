@@ -102,6 +102,20 @@ describe('bus on a Redis Cluster', () => {
     expect(await redis.xlen(`${prefix}{bus}:${streams[0]}`)).toBe(20);
   });
 
+  it('appends a bulk publish on the tagged slot, in order, confirmed by a replica', async () => {
+    const stream = 'bulk:events';
+    const envelopes = Array.from({ length: 1_200 }, (_, index) => testEnvelope({ index }));
+    const receipt = await publisher.publishBulk(stream, envelopes);
+    expect(receipt.replicated).toBe(true);
+    const entries = (await redis.xrange(`${prefix}{bus}:${stream}`, '-', '+')) as Array<
+      [string, string[]]
+    >;
+    expect(entries.map(([id]) => id)).toEqual(receipt.ids);
+    expect(entries.map(([, fields]) => (JSON.parse(fields[1]) as Envelope).id)).toEqual(
+      envelopes.map((envelope) => envelope.id),
+    );
+  });
+
   it('moves a poison entry to the DLQ and acknowledges it in one transaction', async () => {
     const stream = 'poison:events';
     const handled: number[] = [];
