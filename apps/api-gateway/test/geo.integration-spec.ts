@@ -195,10 +195,37 @@ describe('api-gateway geo routes', () => {
       recordedAt,
       seq: 1,
     });
+    // Positions are taken for units of the caller's agency only: create the three.
+    const names = new Map<string, string>();
+    for (const name of ['w-madrid', 'w-fiji', 'w-pole']) {
+      const unit = await send<{ id: string }>(dispatcher, 'POST', '/v1/units', {
+        callSign: name.toUpperCase(),
+        type: 'patrol',
+      });
+      expect(unit.status).toBe(201);
+      names.set(name, unit.body.id);
+      names.set(unit.body.id, name);
+    }
+    const idOf = (name: string) => names.get(name) ?? name;
     const reported = await send(tracker, 'POST', '/v1/positions', {
-      positions: [at('w-madrid', -3.7, 40.4), at('w-fiji', 179.5, -17), at('w-pole', 10, 89.9)],
+      positions: [
+        at(idOf('w-madrid'), -3.7, 40.4),
+        at('w-not-ours', -3.7, 40.4),
+        at(idOf('w-fiji'), 179.5, -17),
+        { ...at(idOf('w-madrid'), 200, 40.4), seq: 2 },
+        at(idOf('w-pole'), 10, 89.9),
+      ],
     });
-    expect(reported.body).toMatchObject({ accepted: 3, rejected: [] });
+    // Rejections name the fixes by their index in the request, whichever side refused them.
+    expect(reported.body).toEqual({
+      accepted: 3,
+      late: 0,
+      duplicates: 0,
+      rejected: [
+        { index: 1, unitId: 'w-not-ours', reason: 'unknown_unit' },
+        { index: 3, unitId: idOf('w-madrid'), reason: 'out_of_range' },
+      ],
+    });
     const ids = async (bbox: string) => {
       const answer = await send<PositionsInBboxResponse>(
         dispatcher,
@@ -206,7 +233,7 @@ describe('api-gateway geo routes', () => {
         `/v1/positions?bbox=${bbox}`,
       );
       expect(answer.status).toBe(200);
-      return answer.body.items.map((item) => item.unitId);
+      return answer.body.items.map((item) => names.get(item.unitId) ?? item.unitId).sort();
     };
     expect(await ids('-180,-90,180,90')).toEqual(['w-fiji', 'w-madrid', 'w-pole']);
     expect(await ids('-100,-90,100,90')).toEqual(['w-madrid', 'w-pole']);

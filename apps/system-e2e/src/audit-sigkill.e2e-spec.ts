@@ -266,6 +266,23 @@ describe('audit entries survive SIGKILL under write load', () => {
     const redis = new Redis(testStack.redisUrl);
     const prefix = env.env['REDIS_KEY_PREFIX'] ?? '';
     const actor = { kind: 'user' as const, id: 'dispatcher-1', roles: ['dispatcher'] };
+    // The tracked units: positions are taken for units of the agency only.
+    const unitToken = await env.signToken({
+      userId: 'dispatcher-1',
+      agencyId,
+      roles: ['dispatcher'],
+      expiresInS: 3_600,
+    });
+    const tracked: string[] = [];
+    for (const index of [0, 1]) {
+      const created = await fetch(`${services['api-gateway'].url}/v1/units`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${unitToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ callSign: `TRACKED-${index}`, type: 'patrol' }),
+      });
+      expect(created.status).toBe(201);
+      tracked.push(((await created.json()) as { id: string }).id);
+    }
     let published = 0;
     const reported = new Set<string>(); // trace ids of position batches answered 200
     let running = true;
@@ -334,7 +351,7 @@ describe('audit entries survive SIGKILL under write load', () => {
             body: JSON.stringify({
               positions: [
                 {
-                  unitId: `tracked-${index}`,
+                  unitId: tracked[index],
                   position: { type: 'Point', coordinates: [-3.7 + seq / 100_000, 40.41] },
                   recordedAt: new Date().toISOString(),
                   seq,

@@ -70,3 +70,8 @@ SELECT id FROM dispatch.assignments
 -- name: retire
 UPDATE dispatch.units SET retired_at = now(), updated_at = now()
  WHERE agency_id = $1 AND id = $2 AND retired_at IS NULL;
+
+-- Which of these ids are active units of the agency.
+-- name: existing_ids
+SELECT id FROM dispatch.units
+ WHERE agency_id = $1 AND id = ANY ($2::text[]) AND retired_at IS NULL;

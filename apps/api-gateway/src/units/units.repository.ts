@@ -13,6 +13,7 @@ const UPDATE = sqlOf(SQL, 'update');
 const SET_STATUS = sqlOf(SQL, 'set_status');
 const OPEN_ASSIGNMENT_OF = sqlOf(SQL, 'open_assignment_of');
 const RETIRE = sqlOf(SQL, 'retire');
+const EXISTING_IDS = sqlOf(SQL, 'existing_ids');
 
 export interface UnitRow {
   id: string;
@@ -69,6 +70,15 @@ export class UnitsRepository {
       client,
     );
     return rows[0];
+  }
+
+  /** The ids among `ids` that are active units of the agency. */
+  async existingIds(agencyId: string, ids: readonly string[]): Promise<Set<string>> {
+    const rows = await this.database.rows<{ id: string }>({
+      text: EXISTING_IDS,
+      values: [agencyId, [...ids]],
+    });
+    return new Set(rows.map((row) => row.id));
   }
 
   async findById(agencyId: string, id: string): Promise<UnitRow | undefined> {

@@ -38,6 +38,8 @@ export const positionsBatchRequestSchema = z.strictObject({
 export type PositionsBatchRequest = z.infer<typeof positionsBatchRequestSchema>;
 
 export const positionRejectReasonSchema = z.enum([
+  /** Not an active unit of the caller's agency (REST batches; a socket reports its own unit). */
+  'unknown_unit',
   'out_of_range',
   'accuracy',
   'teleport',
