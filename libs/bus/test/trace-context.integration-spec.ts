@@ -94,7 +94,9 @@ describe('trace context across the bus', () => {
     expect(consumerSpan?.parentSpanContext?.spanId).toBe(published.spanId);
     expect(consumerSpan?.attributes['messaging.destination.name']).toBe(stream);
 
-    const [, rows] = captured[0] as [string, string[]];
-    expect(JSON.parse(rows[0]).traceparent).toContain(outboxTraceId);
+    // The statement's rows as the text of one JSON array.
+    const [, rows] = captured[0] as [string, string];
+    const [row] = JSON.parse(rows) as Array<{ traceparent?: string }>;
+    expect(row?.traceparent).toContain(outboxTraceId);
   });
 });
