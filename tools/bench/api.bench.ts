@@ -114,8 +114,8 @@ fastify.post('/v1/incidents', async (request, reply) => {
       ['${AGENCY}', row.id, 'incident.created', 'user', 'bench', 'bench created an incident', null, '{}']);
     await client.query(
       \`INSERT INTO dispatch.outbox (stream, envelope)
-       SELECT $1, e FROM unnest($2::jsonb[]) WITH ORDINALITY AS t(e, n) ORDER BY n\`,
-      ['bench:none', [JSON.stringify({ type: 'incident.created', data: { incidentId: row.id } })]]);
+       SELECT $1, e FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS t(e, n) ORDER BY n\`,
+      ['bench:none', '[' + JSON.stringify({ type: 'incident.created', data: { incidentId: row.id } }) + ']']);
     await client.query('COMMIT');
     reply.code(201);
     return row;
