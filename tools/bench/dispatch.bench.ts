@@ -34,6 +34,8 @@ import type { AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Client } from 'pg';
 import { Server } from 'socket.io';
 import { io, type Socket } from 'socket.io-client';
@@ -115,6 +117,19 @@ async function connectInBatches<T>(
 }
 
 /** Bare socket.io: server emits `command` to one socket's room, the client acks with an event. */
+/**
+ * One full garbage collection of this process (the harness: the officers' 2,000 socket.io clients
+ * and the timers) right before a measured phase, both the baseline's and the dispatches'. The
+ * clients live in this process, so a pause of its own collector delays every command received and
+ * every ack sent while it lasts: one 103 ms major GC of the bench process set the p99 of a run
+ * (2026-12-07; its ten slowest dispatches all fell in that window). Collecting once when nothing is
+ * measured keeps that pause out of both phases; the services are not touched.
+ */
+function collectHarnessGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
+
 async function baseline(flags: Flags): Promise<Stats & { lost: number }> {
   const http = createServer();
   const server = new Server(http);
@@ -147,6 +162,7 @@ async function baseline(flags: Flags): Promise<Stats & { lost: number }> {
       }),
   );
   progress(`baseline: ${sockets.length} bare sockets connected`);
+  collectHarnessGarbage();
   const sent = await paced(flags.rate, flags.duration * 1000, () => {
     const id = uuidv7();
     const unit = Math.floor(Math.random() * flags.sockets);
@@ -352,6 +368,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     const warmDeadline = now() + 10_000;
     while (warming.size > 0 && now() < warmDeadline) await sleep(50);
     progress(`warm-up: ${Math.round(flags.rate * flags.warmup)} dispatches not counted`);
+    collectHarnessGarbage();
     const dispatched = await paced(flags.rate, flags.duration * 1000, () => dispatch(true));
     const deadline = now() + 20_000;
     while (pending.size > 0 && now() < deadline) await sleep(50);
@@ -483,7 +500,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
         .map((l) => fmt(l, 1))
         .join(' / ')} on 2 cores). Whole run ${fmt(seconds, 0)} s.`,
       '',
-      `${flags.sockets} authenticated \`/field\` officer sockets on one ws-gateway; ${flags.rate} P1 dispatches/s for ${flags.duration} s (after ${flags.warmup} s of the same, not counted), each an \`assignment.created\` appended to \`gad:dispatch:events\` as the api-gateway's outbox relay does (the REST edge is not in this path). notification-service issues the command (its outbox relay appends it to the unit's log and publishes it on \`gad:ws:commands\` in one Redis call, docs/adr/0020), ws-gateway emits it, the device acks \`delivered\` and \`accepted\`, ws-gateway checks them against the log and publishes them on \`gad:field:acks\` with the command's assignment (docs/adr/0028), notification-service records them. "Acceptance recorded" is the commit that sets \`notify.commands.accepted_at\`, observed with LISTEN/NOTIFY (a trigger the bench adds to its own database).`,
+      `${flags.sockets} authenticated \`/field\` officer sockets on one ws-gateway; ${flags.rate} P1 dispatches/s for ${flags.duration} s (after ${flags.warmup} s of the same, not counted), each an \`assignment.created\` appended to \`gad:dispatch:events\` as the api-gateway's outbox relay does (the REST edge is not in this path). notification-service issues the command (its outbox relay appends it to the unit's log and publishes it on \`gad:ws:commands\` in one Redis call, docs/adr/0020), ws-gateway emits it, the device acks \`delivered\` and \`accepted\`, ws-gateway checks them against the log and publishes them on \`gad:field:acks\` with the command's assignment (docs/adr/0028), notification-service records them. "Acceptance recorded" is the commit that sets \`notify.commands.accepted_at\`, observed with LISTEN/NOTIFY (a trigger the bench adds to its own database). The officers' sockets live in the bench process, which runs one full garbage collection right before each measured phase (baseline and dispatches), so that a pause of the harness's own collector does not land in either.`,
       '',
       '| path (ms) | n | p50 | p95 | p99 | max |',
       '|---|---|---|---|---|---|',
