@@ -8,12 +8,7 @@ const ISSUE_ASSIGNMENT_COMMANDS = sqlOf(SQL, 'issue_assignment_commands');
 const COMMANDS_OF_ASSIGNMENT = sqlOf(SQL, 'commands_of_assignment');
 const COMMANDS_OF_INCIDENT = sqlOf(SQL, 'commands_of_incident');
 /** One statement per stage: the columns a stage sets (a later stage implies the earlier ones). */
-const RECORD_STAGE: Record<CommandAckStage, string> = {
-  delivered: sqlOf(SQL, 'record_stage_delivered'),
-  seen: sqlOf(SQL, 'record_stage_seen'),
-  accepted: sqlOf(SQL, 'record_stage_accepted'),
-  declined: sqlOf(SQL, 'record_stage_declined'),
-};
+const RECORD_STAGE = sqlOf(SQL, 'record_stage');
 
 export interface CommandRecord {
   commandId: string;
@@ -175,19 +170,19 @@ export class CommandsRepository {
     client?: SqlClient,
   ): Promise<RecordedStage | undefined> {
     const { agencyId, commandId, stage, at, reason, userId, settledAt } = ack;
-    const settles = stage === 'accepted' || stage === 'declined';
     const [row] = await this.database.rows<
       CommandRow & { was_set: boolean; all_delivered?: boolean; settled?: boolean }
     >(
       {
-        text: RECORD_STAGE[stage],
+        text: RECORD_STAGE,
         values: [
           agencyId,
           commandId,
           at,
           stage === 'declined' ? (reason ?? null) : null,
           userId,
-          ...(settles ? [settledAt] : []),
+          stage,
+          settledAt,
         ],
       },
       client,
