@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
 import type { CommandAckStage, IncidentPriority } from '@gad/contracts';
 import { Database, loadSqlFile, sqlOf, type SqlClient } from '@gad/platform';
+import type { AssignmentRecord } from './assignments.repository';
 
 const SQL = loadSqlFile(join(__dirname, 'commands.repository.sql'));
 const ISSUE_ASSIGNMENT_COMMANDS = sqlOf(SQL, 'issue_assignment_commands');
@@ -92,16 +93,7 @@ export class CommandsRepository {
    */
   async issueAssignmentCommands(
     client: SqlClient,
-    assignment: {
-      agencyId: string;
-      assignmentId: string;
-      incidentId: string;
-      unitId: string;
-      priority: IncidentPriority;
-      createdAt: Date;
-      critical: boolean;
-      issuedAt: Date;
-    },
+    assignment: Omit<AssignmentRecord, 'settledAt'> & { critical: boolean; issuedAt: Date },
     commands: readonly Pick<
       NewCommand,
       'commandId' | 'userId' | 'locale' | 'title' | 'body' | 'payload'
