@@ -16,8 +16,7 @@
  * were the whole box's (every process late at once); `--trace` writes each dispatch's times.
  */
 import { auditQueuePrefix } from '@gad/audit';
-import { uuidv7, type DeliveredCommand } from '@gad/contracts';
-import { connectField, type FieldConnection } from '@gad/client';
+import { uuidv7 } from '@gad/contracts';
 import {
   createTestDatabase,
   createTestKeyPair,
@@ -28,6 +27,7 @@ import {
 } from '@gad/testing';
 import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
+import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -38,7 +38,6 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Client } from 'pg';
 import { Server } from 'socket.io';
-import { io, type Socket } from 'socket.io-client';
 import { fmt, machine, percentile, progress, writeSection, parseBenchFlags } from './report';
 
 /** Kept with the figures: what the run shows and what it does not. */
@@ -101,36 +100,101 @@ async function paced(rate: number, durationMs: number, fn: (i: number) => void):
   return sent;
 }
 
-async function connectInBatches<T>(
-  count: number,
-  connect: (i: number) => Promise<T>,
-): Promise<T[]> {
-  const out: T[] = [];
-  for (let i = 0; i < count; i += 200) {
-    out.push(
-      ...(await Promise.all(
-        Array.from({ length: Math.min(200, count - i) }, (_, j) => connect(i + j)),
-      )),
-    );
+/** Messages of the devices process (dispatch-devices.js). */
+type FromDevices =
+  | { type: 'ready' | 'closed' }
+  | { type: 'connected'; ok: number; failed: number }
+  | { type: 'command'; assignmentId: string; commandId: string; at: number };
+
+/**
+ * The devices process: the baseline's clients and the officers' devices run in a forked process of
+ * their own (`dispatch-devices.js`, no ts-node), so a garbage collection of this process, which
+ * holds ts-node and the TypeScript compiler and pauses 80-100 ms at a major GC, delays no device.
+ * Its times are CLOCK_MONOTONIC; `hrOffset` turns them into this process's clock.
+ */
+class Devices {
+  private readonly hrOffset = now() - Number(process.hrtime.bigint()) / 1e6;
+  private onCommand?: (assignmentId: string, commandId: string, at: number) => void;
+
+  private constructor(private readonly child: ChildProcess) {
+    child.on('message', (message: FromDevices) => {
+      if (message.type === 'command') {
+        this.onCommand?.(message.assignmentId, message.commandId, message.at + this.hrOffset);
+      }
+    });
   }
-  return out;
+
+  static async start(): Promise<Devices> {
+    const child = fork(join(__dirname, 'dispatch-devices.js'), [], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const devices = new Devices(child);
+    await devices.next('ready');
+    return devices;
+  }
+
+  private next<T extends FromDevices['type']>(type: T): Promise<Extract<FromDevices, { type: T }>> {
+    return new Promise((resolve, reject) => {
+      const onMessage = (message: FromDevices) => {
+        if (message.type !== type) return;
+        this.child.off('message', onMessage);
+        this.child.off('exit', onExit);
+        resolve(message as Extract<FromDevices, { type: T }>);
+      };
+      const onExit = (code: number | null) =>
+        reject(new Error(`the devices process exited (${code}) before '${type}'`));
+      this.child.on('message', onMessage);
+      this.child.once('exit', onExit);
+    });
+  }
+
+  /** Plain socket.io clients (auth `{ unit }`) that answer each `command` with an `ack`. */
+  async connectBare(url: string, count: number): Promise<number> {
+    this.child.send({ type: 'bare', url, count });
+    return this.connected();
+  }
+
+  /** Officers' field connections; `onCommand` gets each assignment's first command on arrival. */
+  async connectField(
+    url: string,
+    tokens: string[],
+    onCommand: (assignmentId: string, commandId: string, at: number) => void,
+  ): Promise<number> {
+    this.onCommand = onCommand;
+    this.child.send({ type: 'field', url, tokens });
+    return this.connected();
+  }
+
+  private async connected(): Promise<number> {
+    const { ok, failed } = await this.next('connected');
+    if (failed > 0) throw new Error(`${failed} device connections failed`);
+    return ok;
+  }
+
+  async closeAll(): Promise<void> {
+    this.child.send({ type: 'close' });
+    await this.next('closed');
+  }
+
+  stop(): void {
+    this.child.kill();
+  }
 }
 
 /** Bare socket.io: server emits `command` to one socket's room, the client acks with an event. */
 /**
- * One full garbage collection of this process (the harness: the officers' 2,000 socket.io clients
- * and the timers) right before a measured phase, both the baseline's and the dispatches'. The
- * clients live in this process, so a pause of its own collector delays every command received and
- * every ack sent while it lasts: one 103 ms major GC of the bench process set the p99 of a run
- * (2026-12-07; its ten slowest dispatches all fell in that window). Collecting once when nothing is
- * measured keeps that pause out of both phases; the services are not touched.
+ * One full garbage collection of this process right before a measured phase, both the baseline's
+ * and the dispatches'. It stamps the sends and the recorded acceptances (LISTEN/NOTIFY), so a
+ * pause of its collector (80-100 ms for a major GC of a heap holding ts-node) would delay those
+ * stamps; collecting when nothing is measured keeps a warm-up's garbage out of the window. The
+ * services are not touched.
  */
 function collectHarnessGarbage(): void {
   setFlagsFromString('--expose-gc');
   (runInNewContext('gc') as () => void)();
 }
 
-async function baseline(flags: Flags): Promise<Stats & { lost: number }> {
+async function baseline(flags: Flags, devices: Devices): Promise<Stats & { lost: number }> {
   const http = createServer();
   const server = new Server(http);
   const sentAt = new Map<string, number>();
@@ -147,21 +211,8 @@ async function baseline(flags: Flags): Promise<Stats & { lost: number }> {
   });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-  const sockets = await connectInBatches(
-    flags.sockets,
-    (i) =>
-      new Promise<Socket>((resolve, reject) => {
-        const socket = io(url, {
-          transports: ['websocket'],
-          auth: { unit: `unit-${i}` },
-          reconnection: false,
-        });
-        socket.on('command', (command: { id: string }) => socket.emit('ack', command.id));
-        socket.once('connect', () => resolve(socket));
-        socket.once('connect_error', reject);
-      }),
-  );
-  progress(`baseline: ${sockets.length} bare sockets connected`);
+  const connected = await devices.connectBare(url, flags.sockets);
+  progress(`baseline: ${connected} bare sockets connected (devices process)`);
   collectHarnessGarbage();
   const sent = await paced(flags.rate, flags.duration * 1000, () => {
     const id = uuidv7();
@@ -171,7 +222,7 @@ async function baseline(flags: Flags): Promise<Stats & { lost: number }> {
   });
   const deadline = now() + 10_000;
   while (latencies.length < sent && now() < deadline) await sleep(20);
-  sockets.forEach((s) => s.disconnect());
+  await devices.closeAll();
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return { ...stats(latencies), lost: sent - latencies.length };
 }
@@ -253,7 +304,14 @@ export async function main(args: string[], { root }: { root: string }): Promise<
   progress(
     `dispatch bench: ${flags.sockets} officer sockets, ${flags.rate} dispatches/s for ${flags.duration} s`,
   );
-  const bare = await baseline(flags);
+  const devices = await Devices.start();
+  let bare: Stats & { lost: number };
+  try {
+    bare = await baseline(flags, devices);
+  } catch (error) {
+    devices.stop();
+    throw error;
+  }
   progress(`baseline p99 ${fmt(bare.p99)} ms`);
 
   const database = await createTestDatabase();
@@ -269,7 +327,6 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     OUTBOX_POLL_MS: '100',
   };
   const services: ServiceProcess[] = [];
-  const devices: FieldConnection[] = [];
   const redis = new Redis(flags.redisUrl);
   const pg = new Client({ connectionString: database.url });
   try {
@@ -292,27 +349,15 @@ export async function main(args: string[], { root }: { root: string }): Promise<
         .setIssuedAt()
         .setExpirationTime('1h')
         .sign(jwt.privateKey);
-    const connected = await connectInBatches(flags.sockets, async (i) => {
-      const token = await sign(i);
-      return new Promise<FieldConnection>((resolve, reject) => {
-        const device: FieldConnection = connectField({
-          url: ws.url,
-          token,
-          transports: ['websocket'],
-          onCommand: (command: DeliveredCommand) => {
-            if (command.assignmentId && !received.has(command.assignmentId)) {
-              received.set(command.assignmentId, now());
-              commandIds.push(command.commandId);
-              void device.ack(command.commandId, 'accepted').catch(() => undefined);
-            }
-          },
-        });
-        device.socket.once('connect', () => resolve(device));
-        device.socket.once('connect_error', reject);
-      });
+    const tokens = await Promise.all(Array.from({ length: flags.sockets }, (_, i) => sign(i)));
+    // Each assignment's first command, on arrival at a device (the device accepts it at once).
+    const connected = await devices.connectField(ws.url, tokens, (assignmentId, commandId, at) => {
+      if (!received.has(assignmentId)) {
+        received.set(assignmentId, at);
+        commandIds.push(commandId);
+      }
     });
-    devices.push(...connected);
-    progress(`${devices.length} officer sockets connected to ws-gateway`);
+    progress(`${connected} officer sockets connected to ws-gateway (devices process)`);
 
     // "Recorded" is the commit of the acceptance: a trigger of this bench's database NOTIFYs the
     // assignment when `accepted_at` is set, and PostgreSQL delivers it at the commit (no polling
@@ -500,7 +545,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
         .map((l) => fmt(l, 1))
         .join(' / ')} on 2 cores). Whole run ${fmt(seconds, 0)} s.`,
       '',
-      `${flags.sockets} authenticated \`/field\` officer sockets on one ws-gateway; ${flags.rate} P1 dispatches/s for ${flags.duration} s (after ${flags.warmup} s of the same, not counted), each an \`assignment.created\` appended to \`gad:dispatch:events\` as the api-gateway's outbox relay does (the REST edge is not in this path). notification-service issues the command (its outbox relay appends it to the unit's log and publishes it on \`gad:ws:commands\` in one Redis call, docs/adr/0020), ws-gateway emits it, the device acks \`delivered\` and \`accepted\`, ws-gateway checks them against the log and publishes them on \`gad:field:acks\` with the command's assignment (docs/adr/0028), notification-service records them. "Acceptance recorded" is the commit that sets \`notify.commands.accepted_at\`, observed with LISTEN/NOTIFY (a trigger the bench adds to its own database). The officers' sockets live in the bench process, which runs one full garbage collection right before each measured phase (baseline and dispatches), so that a pause of the harness's own collector does not land in either.`,
+      `${flags.sockets} authenticated \`/field\` officer sockets on one ws-gateway; ${flags.rate} P1 dispatches/s for ${flags.duration} s (after ${flags.warmup} s of the same, not counted), each an \`assignment.created\` appended to \`gad:dispatch:events\` as the api-gateway's outbox relay does (the REST edge is not in this path). notification-service issues the command (its outbox relay appends it to the unit's log and publishes it on \`gad:ws:commands\` in one Redis call, docs/adr/0020), ws-gateway emits it, the device acks \`delivered\` and \`accepted\`, ws-gateway checks them against the log and publishes them on \`gad:field:acks\` with the command's assignment (docs/adr/0028), notification-service records them. "Acceptance recorded" is the commit that sets \`notify.commands.accepted_at\`, observed with LISTEN/NOTIFY (a trigger the bench adds to its own database). The officers' devices and the baseline's clients (the same ${flags.sockets} sockets' worth) run in a forked process of their own that loads only socket.io-client and the built \`@gad/client\` (\`tools/bench/dispatch-devices.js\`), so the measuring process's garbage collections (it holds ts-node) delay no device; it runs one full collection right before each measured phase.`,
       '',
       '| path (ms) | n | p50 | p95 | p99 | max |',
       '|---|---|---|---|---|---|',
@@ -518,7 +563,8 @@ export async function main(args: string[], { root }: { root: string }): Promise<
       progress('docs/benchmarks.md updated (## Dispatch)');
     }
   } finally {
-    devices.forEach((d) => d.close());
+    await devices.closeAll().catch(() => undefined);
+    devices.stop();
     await Promise.all(services.map((s) => s.stop()));
     redis.disconnect();
     await pg.end().catch(() => undefined);
