@@ -1,6 +1,6 @@
 /*
  * `npm run bench -- overload`: shedding under overload (issue #21). The built api-gateway and
- * geo-service, as deployed (adaptive concurrency limit, ADR 0024 and 0032), answer each route in
+ * geo-service, as deployed (adaptive concurrency limit, ADR 0024 and 0030), answer each route in
  * turn (`GET /v1/units/nearest`, then `GET /v1/incidents`): first unthrottled (the measured
  * maximum), then at a fraction of it (unloaded), then at `--factor` (3) × the maximum for
  * `--seconds`, then at the unloaded rate again (recovery); last, a second gateway that refuses

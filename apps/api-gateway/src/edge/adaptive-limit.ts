@@ -7,7 +7,7 @@
  * so queueing inside the process stays bounded and the excess is refused at once instead of
  * waiting for a deadline. A limit nobody reaches (fewer than half of it in flight) is not grown.
  * While requests are held at the limit, slower than the long-term time, and still finish about as
- * fast as they ever did, that time rises ten times more slowly than otherwise (docs/adr/0032):
+ * fast as they ever did, that time rises ten times more slowly than otherwise (docs/adr/0030):
  * under a sustained overload the latency it admits stays near the unloaded one instead of
  * drifting up with its own queue.
  *

@@ -35,7 +35,7 @@ const REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
 
 /**
  * The edge, before routing to Nest, guards and the database: (1) the adaptive concurrency limit of
- * this instance (latency based, {@link AdaptiveLimit}, docs/adr/0024 and 0032) sheds load with
+ * this instance (latency based, {@link AdaptiveLimit}, docs/adr/0024 and 0030) sheds load with
  * 503 + Retry-After at once, before a request can queue into its deadline; it sits in front of the
  * HTTP server's `request` event, so a refusal costs the HTTP parse and one write, without Fastify's
  * request and reply, routing, hooks or the http instrumentation's span and metrics (counted by

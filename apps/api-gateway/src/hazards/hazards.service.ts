@@ -25,7 +25,7 @@ export const MAX_HAZARD_NOTICES = 20;
 /**
  * How long a replica trusts that an agency has no hazard in force before asking again (ms): a
  * hazard written through another replica shows with the nearest units within this time; one
- * written through this replica shows at once (docs/adr/0034).
+ * written through this replica shows at once (docs/adr/0031).
  */
 export const HAZARD_PRESENCE_READ_CACHE_MS = 1_000;
 
@@ -150,7 +150,7 @@ export class HazardsService {
    * The hazards at a point for the nearest-unit answer: {@link noticesAt}, skipped while this
    * replica knows that the agency has no hazard in force. That is asked at most once per
    * {@link HAZARD_PRESENCE_READ_CACHE_MS} per agency, so an agency without hazards pays no
-   * point lookup per request (docs/adr/0034); an agency with hazards gets the point lookup on
+   * point lookup per request (docs/adr/0031); an agency with hazards gets the point lookup on
    * every request, as before.
    */
   async noticesForNearest(agencyId: string, lon: number, lat: number): Promise<HazardNotice[]> {
