@@ -56,7 +56,7 @@ SELECT h.id, h.agency_id, h.title, h.details, h.severity, h.address,
 
 -- Whether the agency has a hazard in force (not deleted, not expired). The nearest route asks this
 -- at most once a second per replica and skips the point lookup while the answer is no
--- (hazards.service.ts, docs/adr/0034).
+-- (hazards.service.ts, docs/adr/0031).
 -- name: any_in_force
 SELECT EXISTS (
   SELECT 1 FROM dispatch.hazards
