@@ -33,6 +33,9 @@ const writer = new OutboxWriter(schema);
 beforeAll(async () => {
   [database, server] = await Promise.all([createTestDatabase(), startRedisServer()]);
   pool = new Pool({ connectionString: database.url, max: 5 });
+  // pool.end() resolves while its idle clients are still closing; dropping the database then
+  // terminates them, and the pool re-emits that as 'error' (an unhandled one fails the suite).
+  pool.on('error', () => undefined);
   await pool.query(outboxTableDdl(schema));
   await pool.query(outboxTableDdl(schema)); // idempotent
   redis = new Redis(server.url, { commandTimeout: 1_000 });
