@@ -27,6 +27,7 @@ function codeOf(secret: string, stepsAhead = 0): string {
 
 const PASSWORD = 'a long enough password';
 const PROXY_FOR = (ip: string) => ({ 'x-forwarded-for': ip });
+const OPERATOR = { username: 'platform-ops', password: 'platform operator password' };
 
 describe('api-gateway identity: MFA, idle timeout, throttling, sessions, trusted proxies', () => {
   let gw: IdentityTestApp;
@@ -39,6 +40,8 @@ describe('api-gateway identity: MFA, idle timeout, throttling, sessions, trusted
       AUTH_THROTTLE_FREE_ATTEMPTS: '3',
       AUTH_THROTTLE_ACCOUNT_FREE_ATTEMPTS: '6',
       AUTH_IDLE_TIMEOUT_BY_ROLE: 'officer=28800',
+      BOOTSTRAP_PLATFORM_ADMIN_USERNAME: OPERATOR.username,
+      BOOTSTRAP_PLATFORM_ADMIN_PASSWORD: OPERATOR.password,
     });
     admin = await gw.adminToken();
   }, 60_000);
@@ -382,6 +385,47 @@ describe('api-gateway identity: MFA, idle timeout, throttling, sessions, trusted
         action: AuditActions.AccountLocked,
         details: expect.objectContaining({ scope: 'pair' }),
       }),
+    );
+  });
+
+  it('throttles guesses at a platform operator’s password, known name or not', async () => {
+    const operatorLogin = (username: string, password: string, ip: string) =>
+      gw.send<{ accessToken?: string }>('POST', '/v1/platform/auth/login', {
+        body: { username, password },
+        headers: PROXY_FOR(ip),
+      });
+    for (let attempt = 0; attempt < 4; attempt += 1) {
+      expect(
+        (await operatorLogin(OPERATOR.username, `wrong ${attempt}`, '203.0.113.9')).status,
+      ).toBe(401);
+    }
+    // The guessing address waits, even with the right password...
+    const throttled = await operatorLogin(OPERATOR.username, OPERATOR.password, '203.0.113.9');
+    expect(throttled.status).toBe(429);
+    expect(throttled.body).toMatchObject({ code: 'login_throttled' });
+    expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThan(0);
+    // ...while the operator at their own desk gets in.
+    const own = await operatorLogin(OPERATOR.username, OPERATOR.password, '198.51.100.40');
+    expect(own.status).toBe(200);
+    expect(own.body.accessToken).toEqual(expect.any(String));
+
+    // An unknown operator name answers the same way (no enumeration by 429 or its absence).
+    const unknown: number[] = [];
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      unknown.push(
+        (await operatorLogin('no-such-operator', 'whatever it is', '203.0.113.10')).status,
+      );
+    }
+    expect(unknown).toEqual([401, 401, 401, 401, 429]);
+
+    const platformAudit = (await gw.auditEntries()).filter(
+      (entry) => entry.agencyId === '_platform',
+    );
+    expect(platformAudit).toContainEqual(
+      expect.objectContaining({ action: AuditActions.AccountLocked, outcome: 'success' }),
+    );
+    expect(platformAudit).toContainEqual(
+      expect.objectContaining({ action: AuditActions.LoginFailed, outcome: 'denied' }),
     );
   });
 

@@ -13,6 +13,7 @@ import { API_GATEWAY_CONFIG, type ApiGatewayConfig } from '../api-gateway.config
 import { CredentialsException } from '../auth/auth.exception';
 import { TokenService } from '../auth/token.service';
 import { IDENTITY_CLOCK, type Clock } from '../identity/identity.constants';
+import { LoginThrottle } from '../identity/login-throttle.service';
 import { PasswordService } from '../identity/password.service';
 import { PlatformOperatorsRepository } from '../identity/platform-operators.repository';
 import type { AuditMeta } from './agencies.service';
@@ -58,6 +59,7 @@ export class PlatformOperatorsService implements OnApplicationBootstrap {
     private readonly passwords: PasswordService,
     private readonly tokens: TokenService,
     private readonly audit: AuditRecorder,
+    private readonly throttle: LoginThrottle,
     @Inject(IDENTITY_CLOCK) private readonly clock: Clock,
     @Inject(API_GATEWAY_CONFIG) private readonly config: ApiGatewayConfig,
   ) {}
@@ -88,18 +90,35 @@ export class PlatformOperatorsService implements OnApplicationBootstrap {
     }
   }
 
+  /**
+   * Failed operator logins are throttled as users' are (docs/adr/0023: per account and source,
+   * per source, per account over all sources; temporary locks that expire), under keys of their
+   * own; an unknown name is throttled like a known one, so a 429 tells nothing about it.
+   */
   async login(request: PlatformLoginRequest, meta: AuditMeta): Promise<TokenResponse> {
     const operator = await this.operators.findByUsername(request.username);
+    const source = meta.source?.ip?.slice(0, 100) ?? 'unknown';
+    const account = `platform:${operator?.id ?? `name:${request.username.toLowerCase().slice(0, 254)}`}`;
+    const wait = await this.throttle.retryAfter(account, source);
+    if (wait > 0) {
+      this.denied(meta, operator?.id ?? 'anonymous', 'throttled', { retryAfter: wait });
+      throw CredentialsException.throttled(wait);
+    }
     if (!operator) {
       await this.passwords.verifyDecoy(request.password);
       this.denied(meta, 'anonymous', 'unknown platform operator');
+      await this.failedAttempt(account, source, meta, 'anonymous');
       throw CredentialsException.invalidCredentials();
     }
     const ok = await this.passwords.verify(operator.password_hash, request.password);
     if (!ok || operator.status !== 'active') {
       this.denied(meta, operator.id, ok ? `operator ${operator.status}` : 'wrong password');
+      if (!ok) {
+        await this.failedAttempt(account, source, meta, operator.id);
+      }
       throw CredentialsException.invalidCredentials();
     }
+    await this.throttle.succeeded(account, source);
     await this.operators.recordLogin(operator.id, this.clock.now());
     const { token, expiresIn } = await this.tokens.issueAccessToken({
       sub: operator.id,
@@ -117,14 +136,45 @@ export class PlatformOperatorsService implements OnApplicationBootstrap {
     return { accessToken: token, tokenType: 'Bearer', expiresIn };
   }
 
-  private denied(meta: AuditMeta, id: string, reason: string): void {
+  /** Counts a failed password; audits the temporary locks it sets. */
+  private async failedAttempt(
+    account: string,
+    source: string,
+    meta: AuditMeta,
+    actorId: string,
+  ): Promise<void> {
+    const outcome = await this.throttle.failed(account, source);
+    for (const lock of outcome.locked) {
+      this.audit.record({
+        ...meta,
+        agencyId: PLATFORM_AGENCY_ID,
+        actor: { kind: 'user', id: actorId },
+        action: AuditActions.AccountLocked,
+        outcome: 'success',
+        ...(actorId === 'anonymous' ? {} : { object: { type: 'platform_operator', id: actorId } }),
+        reason:
+          lock.scope === 'account'
+            ? 'sustained failed logins from many sources: temporary lock'
+            : 'failed logins: temporary delay',
+        details: { scope: lock.scope, seconds: lock.seconds, failures: outcome.accountFailures },
+      });
+    }
+  }
+
+  private denied(
+    meta: AuditMeta,
+    id: string,
+    reason: string,
+    details?: Record<string, unknown>,
+  ): void {
     this.audit.record({
       ...meta,
       agencyId: PLATFORM_AGENCY_ID,
       actor: { kind: 'user', id },
       action: AuditActions.LoginFailed,
-      outcome: 'failed',
+      outcome: reason === 'throttled' ? 'denied' : 'failed',
       reason,
+      ...(details ? { details } : {}),
     });
   }
 }
