@@ -55,15 +55,35 @@ export interface GeoHarness {
   units: UnitsService;
   retention: RetentionService;
   unitMoved: UnitMovedService;
+  /** Holds this instance's copy of the agencies' fence boxes (`boxes`, docs/adr/0034). */
+  geofencesRepository: GeofencesRepository;
   close(): Promise<void>;
+}
+
+export interface GeoHarnessOptions {
+  /**
+   * Another instance's database: this one is a second geo-service replica on it (its own pool
+   * and fence box copies); closing it leaves the database.
+   */
+  shareDatabaseOf?: GeoHarness;
+  /**
+   * Reload the agency's fence box copy before each ingested batch, so every evaluation goes
+   * through the copy's candidates instead of the fence index probe (unless a fence changes in
+   * between, as another replica's change would).
+   */
+  freshFenceBoxes?: boolean;
 }
 
 /**
  * The geo-service domain wired by hand against a fresh PostGIS database with the migrations
  * applied (no Nest, no Redis): real SQL, real partitions.
  */
-export async function createGeoHarness(env: Record<string, string> = {}): Promise<GeoHarness> {
-  const db = await createTestDatabase();
+export async function createGeoHarness(
+  env: Record<string, string> = {},
+  options: GeoHarnessOptions = {},
+): Promise<GeoHarness> {
+  const shared = options.shareDatabaseOf;
+  const db = shared ? shared.db : await createTestDatabase();
   const dataSource = createDataSource({
     url: db.url,
     schema: GEO_SCHEMA,
@@ -90,7 +110,16 @@ export async function createGeoHarness(env: Record<string, string> = {}): Promis
     clock,
     config,
   );
-  await retention.runOnce();
+  if (options.freshFenceBoxes) {
+    const ingest = positions.ingest.bind(positions);
+    positions.ingest = async (agencyId, input, traceparent) => {
+      await geofencesRepository.boxes.refresh(agencyId);
+      return ingest(agencyId, input, traceparent);
+    };
+  }
+  if (!shared) {
+    await retention.runOnce();
+  }
   return {
     db,
     dataSource,
@@ -114,9 +143,12 @@ export async function createGeoHarness(env: Record<string, string> = {}): Promis
     units: new UnitsService(new UnitsRepository(database)),
     retention,
     unitMoved,
+    geofencesRepository,
     close: async () => {
       await dataSource.destroy();
-      await db.drop();
+      if (!shared) {
+        await db.drop();
+      }
     },
   };
 }

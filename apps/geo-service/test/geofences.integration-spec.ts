@@ -32,14 +32,20 @@ interface OutboxEvent {
   data: Record<string, unknown>;
 }
 
-describe('geofences (PostGIS)', () => {
+// Every scenario runs twice: as a replica without a current copy of the fence boxes (the
+// statement probes the fence index) and with the copy reloaded before each batch (the statement
+// tests the copy's candidates), docs/adr/0034.
+describe.each([
+  ['probing the fence index', false],
+  ['through the fence box copy', true],
+])('geofences (PostGIS), %s', (_mode, freshFenceBoxes) => {
   let h: GeoHarness;
   const base = Date.now() - 3_600_000;
   let seq = 0;
 
   beforeAll(async () => {
     // Test units jump between far-apart points every few seconds: no teleport check here.
-    h = await createGeoHarness({ POSITION_MAX_SPEED_MPS: '100000' });
+    h = await createGeoHarness({ POSITION_MAX_SPEED_MPS: '100000' }, { freshFenceBoxes });
   });
 
   afterAll(async () => {

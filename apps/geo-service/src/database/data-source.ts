@@ -2,6 +2,7 @@ import { GENERIC_PLAN_SETTINGS } from '@gad/platform';
 import { CreateGeoSchema1732300000000 } from './migrations/1732300000000-create-geo-schema';
 import { StoreGeofencesAsGeometry1796577516000 } from './migrations/1796577516000-store-geofences-as-geometry';
 import { PartitionMaintenanceAsOwner1765300000001 } from './migrations/1765300000001-partition-maintenance-as-owner';
+import { GeofenceVersions1797200000000 } from './migrations/1797200000000-geofence-versions';
 
 /** The schema geo-service owns. */
 export const GEO_SCHEMA = 'geo';
@@ -11,6 +12,7 @@ export const geoMigrations = [
   CreateGeoSchema1732300000000,
   StoreGeofencesAsGeometry1796577516000,
   PartitionMaintenanceAsOwner1765300000001,
+  GeofenceVersions1797200000000,
 ];
 
 /**

@@ -76,10 +76,17 @@ DELETE FROM geo.geofences WHERE agency_id = $1 AND id = $2 RETURNING id;
 -- Units of a batch that a geofence evaluation could concern: one of their fixes is inside a fence
 -- (not expired), or they have a membership row (inside or pending). The others' fixes change
 -- nothing, so a batch with several fixes per unit evaluates only these units' fixes.
--- $2 unit ids, $3 lon, $4 lat (arrays, one element per fix).
+-- $2 unit ids, $3 lon, $4 lat (arrays, one element per fix). As in `evaluate`, when $5 (the version
+-- of geo-service's copy of the fence boxes) is current, only the candidate pairs $6-$9 (unit id,
+-- fence id, lon, lat) are tested, by primary key; otherwise every fix probes the GiST index.
+WITH cur_version AS (
+  SELECT COALESCE((SELECT v.version FROM geo.geofence_versions v WHERE v.agency_id = $1), 0)
+         AS version
+)
 SELECT f.unit_id
 FROM unnest($2::text[], $3::float8[], $4::float8[]) AS f (unit_id, lon, lat)
-WHERE EXISTS (
+WHERE $5::bigint IS DISTINCT FROM (SELECT version FROM cur_version)
+  AND EXISTS (
   SELECT 1
   FROM geo.geofences g
   WHERE g.agency_id = $1
@@ -87,9 +94,43 @@ WHERE EXISTS (
     AND (g.expires_at IS NULL OR g.expires_at > now())
 )
 UNION
+SELECT c.unit_id
+FROM unnest($6::text[], $7::uuid[], $8::float8[], $9::float8[]) AS c (unit_id, geofence_id, lon, lat)
+WHERE $5::bigint = (SELECT version FROM cur_version)
+  AND EXISTS (
+  SELECT 1
+  FROM geo.geofences g
+  WHERE g.id = c.geofence_id
+    AND g.agency_id = $1
+    AND ST_Intersects(g.area_geom, ST_SetSRID(ST_MakePoint(c.lon, c.lat), 4326))
+    AND (g.expires_at IS NULL OR g.expires_at > now())
+)
+UNION
 SELECT m.unit_id
 FROM geo.geofence_membership m
 WHERE m.agency_id = $1 AND m.unit_id = ANY($2::text[]);
+
+-- name: fence_boxes
+-- The bounding box of each polygon of the agency's active fences (a fence cut at the antimeridian
+-- is a MultiPolygon: one box per part) and the agency's fence version, read in one snapshot, for
+-- geo-service's in-memory copy (docs/adr/0034). One row, parallel arrays. A fence that expires later
+-- is in the copy until then (`evaluate` checks expiry itself); an expired one never comes back
+-- without an update, which changes the version.
+SELECT COALESCE((SELECT v.version FROM geo.geofence_versions v WHERE v.agency_id = $1), 0)::text
+         AS version,
+       COALESCE(array_agg(b.id::text), '{}') AS ids,
+       COALESCE(array_agg(b.min_lon), '{}') AS min_lon,
+       COALESCE(array_agg(b.min_lat), '{}') AS min_lat,
+       COALESCE(array_agg(b.max_lon), '{}') AS max_lon,
+       COALESCE(array_agg(b.max_lat), '{}') AS max_lat
+FROM (
+  SELECT g.id, ST_XMin(d.geom) AS min_lon, ST_YMin(d.geom) AS min_lat,
+         ST_XMax(d.geom) AS max_lon, ST_YMax(d.geom) AS max_lat
+  FROM geo.geofences g
+  CROSS JOIN LATERAL ST_Dump(g.area_geom) d
+  WHERE g.agency_id = $1
+    AND (g.expires_at IS NULL OR g.expires_at > now())
+) b;
 
 -- name: evaluate
 -- Enter/exit/dwell detection, set-based over at most one fix per unit: the ingestion runs every
@@ -114,7 +155,9 @@ WHERE m.agency_id = $1 AND m.unit_id = ANY($2::text[]);
 -- Events go into geo.outbox in the same transaction. Returns event counts by type.
 -- $2 unit ids, $3 device times, $4 lon, $5 lat, $6 accuracy m, $7 first report flags (arrays),
 -- $8 stream name, $9 traceparent or null, $10 device time and $11 accuracy of each unit's latest
--- fix before the batch (arrays, null when none).
+-- fix before the batch (arrays, null when none), $12 audit stream, $13 version of geo-service's
+-- copy of the agency's fence boxes or null, $14-$17 the candidate pairs found in that copy (unit
+-- id, fence id, lon, lat; see `hit`). Also returns the agency's fence version (docs/adr/0034).
 WITH fix AS (
   SELECT f.unit_id, f.t, f.lon, f.lat, f.accuracy_m, f.first_report, f.prev_t, f.prev_accuracy_m,
          ST_SetSRID(ST_MakePoint(f.lon, f.lat), 4326) AS geom
@@ -122,8 +165,15 @@ WITH fix AS (
               $10::timestamptz[], $11::real[])
        AS f (unit_id, t, lon, lat, accuracy_m, first_report, prev_t, prev_accuracy_m)
 ),
--- The fences each fix is inside of, with the columns the evaluation needs (read by the same index
--- scan, so the statement never joins the agency's whole fence table).
+-- The fences each fix is inside of, with the columns the evaluation needs. When geo-service's copy
+-- of the agency's fence boxes ($13, its version) is the agency's version in this statement's
+-- snapshot, the candidates it found (fixes $14 at $16/$17 in the box of fence $15) are tested by
+-- primary-key lookup; otherwise (no copy, or a stale one) every fix probes the GiST index, reading
+-- the columns in the same scan. Exactly one branch runs (one-time filters on the version).
+cur_version AS (
+  SELECT COALESCE((SELECT v.version FROM geo.geofence_versions v WHERE v.agency_id = $1), 0)
+         AS version
+),
 hit AS (
   SELECT f.unit_id, g.id AS geofence_id, g.name, g.kind, g.incident_id,
          g.min_inside_s, g.min_outside_s, g.dwell_threshold_s, g.accuracy_margin_m
@@ -132,6 +182,22 @@ hit AS (
     ON g.agency_id = $1
    AND ST_Intersects(g.area_geom, f.geom)
    AND (g.expires_at IS NULL OR g.expires_at > now())
+  WHERE $13::bigint IS DISTINCT FROM (SELECT version FROM cur_version)
+  UNION ALL
+  SELECT c.unit_id, g.id, g.name, g.kind, g.incident_id,
+         g.min_inside_s, g.min_outside_s, g.dwell_threshold_s, g.accuracy_margin_m
+  FROM unnest($14::text[], $15::uuid[], $16::float8[], $17::float8[])
+       AS c (unit_id, geofence_id, lon, lat)
+  CROSS JOIN LATERAL (
+    SELECT *
+    FROM geo.geofences g
+    WHERE g.id = c.geofence_id
+      AND g.agency_id = $1
+      AND (g.expires_at IS NULL OR g.expires_at > now())
+    OFFSET 0
+  ) g
+  WHERE $13::bigint = (SELECT version FROM cur_version)
+    AND ST_Intersects(g.area_geom, ST_SetSRID(ST_MakePoint(c.lon, c.lat), 4326))
 ),
 member AS (
   -- One index lookup per unit of the batch (OFFSET 0 keeps the subquery from being flattened
@@ -340,9 +406,14 @@ SELECT e.type, count(*)::int AS count,
        (SELECT count(*) FROM outboxed)::int AS outboxed,
        (SELECT count(*) FROM audited)::int AS audited,
        (SELECT count(*) FROM upserted)::int AS upserted,
-       (SELECT count(*) FROM removed)::int AS removed
+       (SELECT count(*) FROM removed)::int AS removed,
+       NULL::text AS fences_version
 FROM events e
-GROUP BY e.type;
+GROUP BY e.type
+UNION ALL
+-- The agency's fence version this statement saw (the row with a null type), so geo-service knows
+-- when its copy of the boxes is stale.
+SELECT NULL, 0, 0, 0, 0, 0, (SELECT version FROM cur_version)::text;
 
 -- name: dwell_due
 -- `geofence.dwell` for units inside a fence past its `dwell_threshold_s` that no fix has fired it

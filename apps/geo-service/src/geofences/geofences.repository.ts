@@ -13,6 +13,8 @@ import {
   timestampArray,
 } from '@gad/platform';
 import type { Pool, PoolClient } from 'pg';
+import { createLogger } from '@gad/observability';
+import { FenceBoxCache, type FenceBoxIndex, type FenceBoxRows } from './fence-boxes';
 
 const SQL = loadSqlFile(join(__dirname, 'geofences.repository.sql'));
 const VALIDATE = sqlOf(SQL, 'validate_geometry');
@@ -27,6 +29,42 @@ const UNITS_TOUCHING_FENCES = sqlOf(SQL, 'units_touching_fences');
 const DWELL_DUE = sqlOf(SQL, 'dwell_due');
 const UNITS_INSIDE = sqlOf(SQL, 'units_inside');
 const ZONE_AT = sqlOf(SQL, 'zone_at');
+const FENCE_BOXES = sqlOf(SQL, 'fence_boxes');
+
+/** Candidate (fix, fence) pairs from a copy of the fence boxes, as the statements take them. */
+interface CandidatePairs {
+  version: string | null;
+  unitIds: string[];
+  fenceIds: string[];
+  lons: number[];
+  lats: number[];
+}
+
+/** The pairs of `fixes` (at most one per unit in `evaluate`) whose point is in a fence's box. */
+export function candidatePairs(
+  copy: FenceBoxIndex | undefined,
+  fixes: ReadonlyArray<{ unitId: string; lon: number; lat: number }>,
+): CandidatePairs {
+  const pairs: CandidatePairs = {
+    version: copy?.version ?? null,
+    unitIds: [],
+    fenceIds: [],
+    lons: [],
+    lats: [],
+  };
+  if (!copy) {
+    return pairs;
+  }
+  for (const fix of fixes) {
+    for (const fenceId of copy.candidates(fix.lon, fix.lat)) {
+      pairs.unitIds.push(fix.unitId);
+      pairs.fenceIds.push(fenceId);
+      pairs.lons.push(fix.lon);
+      pairs.lats.push(fix.lat);
+    }
+  }
+  return pairs;
+}
 
 export interface GeofenceRow {
   id: string;
@@ -101,7 +139,42 @@ export type UpdateOutcome = { ok: true } | { ok: false; currentVersion?: number 
 /** The only place with SQL for geofences and membership. Every statement is scoped by agency. */
 @Injectable()
 export class GeofencesRepository {
+  private readonly logger = createLogger('geo-geofences');
+  /**
+   * This process's copy of each agency's fence boxes (docs/adr/0034): loaded on an agency's first
+   * evaluation, reloaded when a statement reports another version; a stale copy is never used.
+   */
+  readonly boxes = new FenceBoxCache(
+    (agencyId) => this.fenceBoxes(agencyId),
+    (error) =>
+      this.logger.warn(
+        { error: error instanceof Error ? error.message : String(error) },
+        'could not load the fence boxes; the fence index is probed until a load succeeds',
+      ),
+  );
+
   constructor(private readonly database: Database) {}
+
+  /** The agency's fence boxes and version, in one snapshot (`fence_boxes`). */
+  async fenceBoxes(agencyId: string): Promise<FenceBoxRows> {
+    const rows = await queryRows<{
+      version: string;
+      ids: string[];
+      min_lon: number[];
+      min_lat: number[];
+      max_lon: number[];
+      max_lat: number[];
+    }>(this.pool, { name: 'geo_geofence_boxes_v1', text: FENCE_BOXES, values: [agencyId] });
+    const row = rows[0];
+    return {
+      version: row.version,
+      ids: row.ids,
+      minLon: row.min_lon,
+      minLat: row.min_lat,
+      maxLon: row.max_lon,
+      maxLat: row.max_lat,
+    };
+  }
 
   private get pool(): Pool {
     return this.database.pool;
@@ -247,14 +320,20 @@ export class GeofencesRepository {
     agencyId: string,
     fixes: ReadonlyArray<{ unitId: string; lon: number; lat: number }>,
   ): Promise<Set<string>> {
+    const pairs = candidatePairs(this.boxes.current(agencyId), fixes);
     const rows = await queryRows<{ unit_id: string }>(tx, {
-      name: 'geo_geofence_units_touching_v1',
+      name: 'geo_geofence_units_touching_v2',
       text: UNITS_TOUCHING_FENCES,
       values: [
         agencyId,
         textArray(fixes.map((fix) => fix.unitId)),
         numberArray(fixes.map((fix) => fix.lon)),
         numberArray(fixes.map((fix) => fix.lat)),
+        pairs.version,
+        textArray(pairs.unitIds),
+        textArray(pairs.fenceIds),
+        numberArray(pairs.lons),
+        numberArray(pairs.lats),
       ],
     });
     return new Set(rows.map((row) => row.unit_id));
@@ -263,7 +342,9 @@ export class GeofencesRepository {
   /**
    * Enter/exit/dwell detection for fixes of the batch, at most one per unit (the caller runs a
    * unit's fixes in device-time order, one statement each), inside the ingestion transaction;
-   * events are written to `geo.outbox`. Returns the number of events by type.
+   * events are written to `geo.outbox`. Returns the number of events by type. With a current copy
+   * of the agency's fence boxes only the fixes' candidate fences are tested; the statement checks
+   * the copy's version and probes the fence index itself when it is stale (docs/adr/0034).
    */
   async evaluate(
     tx: PoolClient,
@@ -272,25 +353,43 @@ export class GeofencesRepository {
     stream: string,
     traceparent: string | undefined,
   ): Promise<Map<string, number>> {
-    const rows = await queryRows<{ type: string; count: number }>(tx, {
-      name: 'geo_geofence_evaluate_v5',
-      text: EVALUATE,
-      values: [
-        agencyId,
-        textArray(fixes.map((fix) => fix.unitId)),
-        timestampArray(fixes.map((fix) => fix.recordedAt)),
-        numberArray(fixes.map((fix) => fix.lon)),
-        numberArray(fixes.map((fix) => fix.lat)),
-        numberArray(fixes.map((fix) => fix.accuracyM)),
-        boolArray(fixes.map((fix) => fix.firstReport)),
-        stream,
-        traceparent ?? null,
-        timestampArray(fixes.map((fix) => fix.previousAt)),
-        numberArray(fixes.map((fix) => fix.previousAccuracyM)),
-        AUDIT_OUTBOX_STREAM,
-      ],
-    });
-    return new Map(rows.map((row) => [row.type, row.count]));
+    const copy = this.boxes.current(agencyId);
+    const pairs = candidatePairs(copy, fixes);
+    const rows = await queryRows<{ type: string | null; count: number; fences_version: string }>(
+      tx,
+      {
+        name: 'geo_geofence_evaluate_v6',
+        text: EVALUATE,
+        values: [
+          agencyId,
+          textArray(fixes.map((fix) => fix.unitId)),
+          timestampArray(fixes.map((fix) => fix.recordedAt)),
+          numberArray(fixes.map((fix) => fix.lon)),
+          numberArray(fixes.map((fix) => fix.lat)),
+          numberArray(fixes.map((fix) => fix.accuracyM)),
+          boolArray(fixes.map((fix) => fix.firstReport)),
+          stream,
+          traceparent ?? null,
+          timestampArray(fixes.map((fix) => fix.previousAt)),
+          numberArray(fixes.map((fix) => fix.previousAccuracyM)),
+          AUDIT_OUTBOX_STREAM,
+          pairs.version,
+          textArray(pairs.unitIds),
+          textArray(pairs.fenceIds),
+          numberArray(pairs.lons),
+          numberArray(pairs.lats),
+        ],
+      },
+    );
+    const counts = new Map<string, number>();
+    for (const row of rows) {
+      if (row.type === null) {
+        this.boxes.observed(agencyId, row.fences_version);
+      } else {
+        counts.set(row.type, row.count);
+      }
+    }
+    return counts;
   }
 
   /**
