@@ -13,7 +13,7 @@ module.exports = {
     '^.+\\.ts$': ['ts-jest', { tsconfig: path.join(__dirname, 'tsconfig.spec.json') }],
   },
   moduleNameMapper: {
-    '^@gad/(audit|bus|client|config|contracts|observability|platform|testing)$': path.join(
+    '^@gad/(audit|bus|client|config|contracts|geo-read|observability|platform|testing)$': path.join(
       __dirname,
       'libs/$1/src/index.ts',
     ),

@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { AuditModule } from '@gad/audit';
 import { BusModule, OutboxModule } from '@gad/bus';
+import { GeoReadModule } from '@gad/geo-read';
 import { ConfigModule, DatabaseModule, RedisModule } from '@gad/platform';
 import { API_GATEWAY_CONFIG, type ApiGatewayConfig } from './api-gateway.config';
 import { AuditTrailModule } from './audit/audit-trail.module';
@@ -66,6 +67,15 @@ export class AppModule {
           interceptAll: true,
           // Entries in the outbox, in the transaction of their change (docs/adr/0021).
           outbox: true,
+        }),
+        // Nearest units read here, on a read-only pool, instead of over RPC (docs/adr/0032).
+        GeoReadModule.forRoot({
+          url: config.GEO_READ_DATABASE_URL ?? config.DATABASE_URL,
+          poolSize: config.GEO_READ_POOL_SIZE,
+          statementTimeoutMs: config.GEO_READ_STATEMENT_TIMEOUT_MS,
+          applicationName: 'api-gateway-geo-read',
+          maxPositionAgeS: config.NEAREST_MAX_POSITION_AGE_S,
+          exclusionScanLimit: config.NEAREST_EXCLUSION_SCAN_LIMIT,
         }),
         RpcModule,
         EdgeModule,

@@ -166,16 +166,17 @@ export interface GeoServiceBeside {
 }
 
 /**
- * Starts geo-service (the built app) on a new test database and the gateway's Redis and key
- * prefix, so nearest, plan and replay requests reach a real geo-service; `stop()` stops it and
- * drops its database.
+ * Starts geo-service (the built app) on the gateway's test database and its Redis and key
+ * prefix, so nearest, plan and replay requests reach a real geo-service; `stop()` stops it (the
+ * database goes with the gateway's `close()`).
  */
 export async function startGeoServiceBeside(t: DispatchTestApp): Promise<GeoServiceBeside> {
-  const database = await createTestDatabase();
   const process = await startServiceProcess({
     app: 'geo-service',
     env: {
-      DATABASE_URL: database.url,
+      // The gateway's database, as deployed (a schema per service): the gateway reads the nearest
+      // units from geo-service's tables on its read-only pool (docs/adr/0032).
+      DATABASE_URL: t.db.url,
       REDIS_URL: t.config.REDIS_URL,
       REDIS_KEY_PREFIX: t.config.REDIS_KEY_PREFIX,
     },
@@ -185,7 +186,6 @@ export async function startGeoServiceBeside(t: DispatchTestApp): Promise<GeoServ
     process,
     stop: async () => {
       await process.stop();
-      await database.drop();
     },
   };
 }

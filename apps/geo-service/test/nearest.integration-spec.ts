@@ -294,7 +294,7 @@ describe('geo.nearest (PostGIS)', () => {
 
   it('runs the prepared statement as a KNN scan of the GiST index', async () => {
     const sql = sqlOf(
-      loadSqlFile(join(__dirname, '../src/nearest/nearest.repository.sql')),
+      loadSqlFile(join(__dirname, '../../../libs/geo-read/src/lib/nearest.repository.sql')),
       'nearest_available',
     );
     const text = await h.dataSource.transaction(async (manager) => {
@@ -331,7 +331,7 @@ describe('geo.nearest (PostGIS)', () => {
     );
     await h.dataSource.query('ANALYZE geo.units');
     const sql = sqlOf(
-      loadSqlFile(join(__dirname, '../src/nearest/nearest.repository.sql')),
+      loadSqlFile(join(__dirname, '../../../libs/geo-read/src/lib/nearest.repository.sql')),
       'nearest_available',
     );
     const client = await pgPoolOf(h.dataSource).connect();

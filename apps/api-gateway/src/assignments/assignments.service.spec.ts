@@ -1,10 +1,10 @@
 import type { AccessClaims, Envelope, GeoNearestResponse } from '@gad/contracts';
+import type { GeoReadModel } from '@gad/geo-read';
 import type { AgencySettingsReader } from '../agencies/agency-settings.reader';
 import type { HazardsService } from '../hazards/hazards.service';
 import type { IncidentTypesService } from '../incident-types/incident-types.service';
 import { IncidentsService } from '../incidents/incidents.service';
 import type { IncidentRow, IncidentsRepository } from '../incidents/incidents.repository';
-import type { ServiceRpcClient } from '../rpc/service-rpc.client';
 import type { DispatchTransactions, DispatchTx } from '../timeline/dispatch-transactions.service';
 import type { NewTimelineEntry, TimelineRepository } from '../timeline/timeline.repository';
 import type { UnitRow, UnitsRepository } from '../units/units.repository';
@@ -58,13 +58,13 @@ function unit(id: string, callSign: string, status: UnitRow['status']): UnitRow 
   };
 }
 
-/** The nearest strategy with its ports mocked: repositories, the rpc client, the unit of work. */
+/** The nearest strategy with its ports mocked: repositories, the geo read model, the unit of work. */
 describe('AssignmentsService (nearest strategy)', () => {
   let units: Map<string, UnitRow>;
   let inserted: NewAssignment[];
   let notes: NewTimelineEntry[];
   let events: Envelope[];
-  let rpc: { call: jest.Mock };
+  let geoRead: { nearest: jest.Mock };
   let agencySettings: { nearestMaxAgeS: jest.Mock };
   let sut: AssignmentsService;
 
@@ -124,7 +124,7 @@ describe('AssignmentsService (nearest strategy)', () => {
         };
       }),
     } as unknown as AssignmentsRepository;
-    rpc = { call: jest.fn() };
+    geoRead = { nearest: jest.fn() };
     agencySettings = { nearestMaxAgeS: jest.fn().mockResolvedValue(undefined) };
     sut = new AssignmentsService(
       assignmentsRepository,
@@ -137,13 +137,13 @@ describe('AssignmentsService (nearest strategy)', () => {
       ),
       new UnitsService(unitsRepository, transactions),
       transactions,
-      rpc as unknown as ServiceRpcClient,
+      geoRead as unknown as GeoReadModel,
       agencySettings as unknown as AgencySettingsReader,
       { noticesAt: jest.fn().mockResolvedValue([]) } as unknown as HazardsService,
     );
   });
 
-  const geoSays = (reply: GeoNearestResponse) => rpc.call.mockResolvedValue(reply);
+  const geoSays = (reply: GeoNearestResponse) => geoRead.nearest.mockResolvedValue(reply);
   const candidate = (unitId: string, callSign: string, distanceM: number) => ({
     unitId,
     callSign,
@@ -152,16 +152,12 @@ describe('AssignmentsService (nearest strategy)', () => {
     recordedAt: now.toISOString(),
   });
 
-  it('asks geo-service for fresh available units with the capabilities, in the caller’s agency', async () => {
+  it('reads fresh available units with the capabilities, in the caller’s agency', async () => {
     geoSays({ items: [candidate('u-free', 'F-2', 850.4)] });
     await sut.create(user, incident.id, { strategy: 'nearest', capabilities: ['k9'] });
-    expect(rpc.call).toHaveBeenCalledWith(
-      'geo-service',
-      user,
-      'geo.nearest',
-      // No maxAgeS (the agency sets none): geo-service's NEAREST_MAX_POSITION_AGE_S decides.
+    expect(geoRead.nearest).toHaveBeenCalledWith(
+      // No maxAgeS (the agency sets none): NEAREST_MAX_POSITION_AGE_S decides.
       { agencyId, lon: -3.7, lat: 40.4, limit: 5, capabilities: ['k9'] },
-      expect.anything(),
     );
   });
 
@@ -170,13 +166,13 @@ describe('AssignmentsService (nearest strategy)', () => {
     geoSays({ items: [candidate('u-free', 'F-2', 850.4)] });
     await sut.create(user, incident.id, { strategy: 'nearest' });
     expect(agencySettings.nearestMaxAgeS).toHaveBeenCalledWith(agencyId);
-    expect(rpc.call).toHaveBeenCalledWith(
-      'geo-service',
-      user,
-      'geo.nearest',
-      { agencyId, lon: -3.7, lat: 40.4, limit: 5, maxAgeS: 90 },
-      expect.anything(),
-    );
+    expect(geoRead.nearest).toHaveBeenCalledWith({
+      agencyId,
+      lon: -3.7,
+      lat: 40.4,
+      limit: 5,
+      maxAgeS: 90,
+    });
   });
 
   it('takes the closest unit dispatch still sees as available and records suggestion and decision', async () => {
@@ -206,7 +202,7 @@ describe('AssignmentsService (nearest strategy)', () => {
     });
   });
 
-  it('answers 409 no_unit_available with geo-service’s exclusions and writes nothing', async () => {
+  it('answers 409 no_unit_available with the read’s exclusions and writes nothing', async () => {
     const excluded = { stale: 2, busy: 1, missingCapability: 0, unknownStatus: 0 };
     geoSays({ items: [candidate('u-busy', 'B-1', 500)], excluded });
     await expect(sut.create(user, incident.id, { strategy: 'nearest' })).rejects.toMatchObject({
@@ -223,6 +219,6 @@ describe('AssignmentsService (nearest strategy)', () => {
       code: 'unit_busy',
       status: 409,
     });
-    expect(rpc.call).not.toHaveBeenCalled();
+    expect(geoRead.nearest).not.toHaveBeenCalled();
   });
 });

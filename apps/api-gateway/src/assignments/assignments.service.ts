@@ -3,8 +3,6 @@ import {
   createEnvelope,
   EventTypes,
   GEO_RPC_SERVICE,
-  geoNearestResponseSchema,
-  GeoRpcPatterns,
   uuidv7,
   type AccessClaims,
   type Actor,
@@ -18,6 +16,7 @@ import {
   type Incident,
   type NearestUnit,
 } from '@gad/contracts';
+import { GeoReadModel } from '@gad/geo-read';
 import { currentTraceparent } from '@gad/observability';
 import {
   ASSIGNABLE_INCIDENT_STATUSES,
@@ -29,7 +28,6 @@ import type { IncidentRow } from '../incidents/incidents.repository';
 import { ifMatchAccepts, IncidentsService } from '../incidents/incidents.service';
 import { AgencySettingsReader } from '../agencies/agency-settings.reader';
 import { HazardsService } from '../hazards/hazards.service';
-import { ServiceRpcClient } from '../rpc/service-rpc.client';
 import { DispatchTransactions, type DispatchTx } from '../timeline/dispatch-transactions.service';
 import { dispatchInstruments } from '../timeline/dispatch.metrics';
 import { actorOf } from '../timeline/timeline.mapper';
@@ -68,7 +66,7 @@ export class AssignmentsService {
     private readonly incidents: IncidentsService,
     private readonly units: UnitsService,
     private readonly transactions: DispatchTransactions,
-    private readonly rpc: ServiceRpcClient,
+    private readonly geoRead: GeoReadModel,
     private readonly agencySettings: AgencySettingsReader,
     private readonly hazards: HazardsService,
   ) {}
@@ -466,7 +464,8 @@ export class AssignmentsService {
   }
 
   /**
-   * The closest available units with a fresh position (geo-service `geo.nearest`), under the
+   * The closest available units with a fresh position (`@gad/geo-read`, as geo-service's
+   * `geo.nearest` answers them), under the
    * agency's staleness limit, optionally with required capabilities and a radius.
    */
   async nearest(
@@ -477,7 +476,7 @@ export class AssignmentsService {
     const { lon, lat } = point;
     const request = options;
     // The agency's staleness limit (settings), shared with GET /v1/units/nearest; without one,
-    // geo-service applies its NEAREST_MAX_POSITION_AGE_S.
+    // NEAREST_MAX_POSITION_AGE_S applies.
     const maxAgeS = await this.agencySettings.nearestMaxAgeS(user.agencyId);
     const query: GeoNearestRequest = {
       agencyId: user.agencyId,
@@ -488,13 +487,9 @@ export class AssignmentsService {
       ...(request.capabilities?.length ? { capabilities: [...request.capabilities] } : {}),
       ...(request.maxDistanceM ? { maxDistanceM: request.maxDistanceM } : {}),
     };
-    return this.rpc.call(
-      GEO_RPC_SERVICE,
-      user,
-      GeoRpcPatterns.Nearest,
-      query,
-      geoNearestResponseSchema,
-    );
+    // Read here on the read-only geo pool (docs/adr/0032), from input validated by the route (the
+    // incident's stored location, the request's capabilities and radius).
+    return this.geoRead.nearest(query);
   }
 
   private async assignableUnit(tx: DispatchTx, agencyId: string, unitId: string): Promise<UnitRow> {

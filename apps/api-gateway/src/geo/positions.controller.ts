@@ -15,6 +15,7 @@ import {
   type UnitTrackResponse,
 } from '@gad/contracts';
 import { Audited } from '@gad/audit';
+import { GeoReadModel } from '@gad/geo-read';
 import {
   CurrentUser,
   HttpOperation,
@@ -28,11 +29,16 @@ import { ServiceRpcClient } from '../rpc/service-rpc.client';
 import { PositionsService } from './positions.service';
 import { UnitTracksService } from './unit-tracks.service';
 
-/** Positions, tracks and nearest units: geo reads and writes answered by geo-service over the bus (it owns the `geo` schema). */
+/**
+ * Positions, tracks and nearest units: geo reads and writes answered by geo-service over the bus
+ * (it owns the `geo` schema), but the nearest units, read here on the read-only geo pool
+ * (docs/adr/0032).
+ */
 @Controller()
 export class PositionsController {
   constructor(
     private readonly rpc: ServiceRpcClient,
+    private readonly geoRead: GeoReadModel,
     private readonly tracks: UnitTracksService,
     private readonly positions: PositionsService,
     private readonly agencySettings: AgencySettingsReader,
@@ -40,8 +46,10 @@ export class PositionsController {
   ) {}
 
   /**
-   * Without `maxAgeS`, the agency's staleness setting (else geo-service's default) applies. The
-   * premise and hazard information at the point comes with the units.
+   * Without `maxAgeS`, the agency's staleness setting (else NEAREST_MAX_POSITION_AGE_S) applies.
+   * The premise and hazard information at the point comes with the units. The query was validated
+   * by the route (the same schema as geo-service's `geo.nearest`) and is scoped to the caller's
+   * agency from the token; the rows are ours, so the answer is not validated again.
    */
   @HttpOperation(operations.nearestUnits)
   async nearest(
@@ -50,13 +58,11 @@ export class PositionsController {
   ): Promise<NearestUnitsResponse> {
     const maxAgeS = query.maxAgeS ?? (await this.agencySettings.nearestMaxAgeS(user.agencyId));
     const [units, hazards] = await Promise.all([
-      this.rpc.call(
-        GEO_RPC_SERVICE,
-        user,
-        GeoRpcPatterns.Nearest,
-        { ...query, ...(maxAgeS !== undefined ? { maxAgeS } : {}), agencyId: user.agencyId },
-        operations.nearestUnits.success.schema,
-      ),
+      this.geoRead.nearest({
+        ...query,
+        ...(maxAgeS !== undefined ? { maxAgeS } : {}),
+        agencyId: user.agencyId,
+      }),
       this.hazards.noticesForNearest(user.agencyId, query.lon, query.lat),
     ]);
     return hazards.length > 0 ? { ...units, hazards } : units;

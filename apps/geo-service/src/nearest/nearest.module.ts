@@ -1,10 +1,18 @@
 import { Module } from '@nestjs/common';
+import { Database } from '@gad/platform';
+import { NearestRepository } from '@gad/geo-read';
 import { NearestHandler } from './nearest.handler';
-import { NearestRepository } from './nearest.repository';
 import { NearestService } from './nearest.service';
 
 @Module({
   controllers: [NearestHandler],
-  providers: [NearestRepository, NearestService],
+  providers: [
+    {
+      provide: NearestRepository,
+      inject: [Database],
+      useFactory: (database: Database) => new NearestRepository(database),
+    },
+    NearestService,
+  ],
 })
 export class NearestModule {}

@@ -1,5 +1,5 @@
 import { geoServiceEnvSchema } from '../geo-service.config';
-import type { NearestRepository, NearestRow } from './nearest.repository';
+import type { NearestRepository, NearestRow } from '@gad/geo-read';
 import { NearestService } from './nearest.service';
 
 const NOW = new Date('2026-11-22T12:00:00.000Z');

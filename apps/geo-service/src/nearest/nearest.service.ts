@@ -1,46 +1,34 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { GeoNearestRequest, GeoNearestResponse } from '@gad/contracts';
+import { NearestReader, NearestRepository } from '@gad/geo-read';
 import { CLOCK, type Clock } from '@gad/platform';
 import { GEO_SERVICE_CONFIG, type GeoServiceConfig } from '../geo-service.config';
 import { geoInstruments } from '../metrics/geo.metrics';
-import { toExclusions, toNearestUnit } from './nearest.mapper';
-import { NearestRepository, UNBOUNDED_RADIUS_M, type NearestSearch } from './nearest.repository';
 
 /**
- * Nearest available units: a KNN scan over available units only (ranked and filtered on the
- * spheroid, see nearest.repository.sql), then the count of closer units that were left out (up to
- * the last answered unit, or the whole radius when fewer were found). Fixes older than `maxAgeS`,
- * or `NEAREST_MAX_POSITION_AGE_S` when the request names none, are stale.
+ * `geo.nearest` over RPC: the nearest read of `@gad/geo-read` (the same code api-gateway runs on
+ * its read-only pool, docs/adr/0032) on geo-service's pool, under its `NEAREST_*` settings, timed
+ * as `gad_geo_nearest_duration_seconds`.
  */
 @Injectable()
 export class NearestService {
+  private readonly reader: NearestReader;
+
   constructor(
-    private readonly repository: NearestRepository,
-    @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(GEO_SERVICE_CONFIG) private readonly config: GeoServiceConfig,
-  ) {}
+    repository: NearestRepository,
+    @Inject(CLOCK) clock: Clock,
+    @Inject(GEO_SERVICE_CONFIG) config: GeoServiceConfig,
+  ) {
+    this.reader = new NearestReader(repository, clock, {
+      maxPositionAgeS: config.NEAREST_MAX_POSITION_AGE_S,
+      exclusionScanLimit: config.NEAREST_EXCLUSION_SCAN_LIMIT,
+    });
+  }
 
   async nearest(request: GeoNearestRequest): Promise<GeoNearestResponse> {
-    const search: NearestSearch = {
-      agencyId: request.agencyId,
-      lon: request.lon,
-      lat: request.lat,
-      limit: request.limit,
-      capabilities: [...new Set(request.capabilities ?? [])],
-      oldest: new Date(
-        this.clock.now().getTime() -
-          (request.maxAgeS ?? this.config.NEAREST_MAX_POSITION_AGE_S) * 1000,
-      ),
-      radiusM: request.maxDistanceM ?? UNBOUNDED_RADIUS_M,
-    };
     const started = performance.now();
-    const rows = await this.repository.nearestAvailable(search);
-    const full = rows.length >= request.limit;
-    const boundM = full ? rows[rows.length - 1].distance_m : search.radiusM;
-    const scanLimit = this.config.NEAREST_EXCLUSION_SCAN_LIMIT;
-    const excluded =
-      scanLimit > 0 ? await this.repository.exclusions(search, boundM, scanLimit) : undefined;
+    const reply = await this.reader.nearest(request);
     geoInstruments().nearestDuration.record((performance.now() - started) / 1000);
-    return { items: rows.map(toNearestUnit), excluded: toExclusions(excluded) };
+    return reply;
   }
 }

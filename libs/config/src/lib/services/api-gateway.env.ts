@@ -8,6 +8,7 @@ import {
   databaseEnvSchema,
   envBool,
   envInt,
+  envUrl,
   serviceEnvSchema,
 } from '../env-schemas';
 import { requiredInProduction } from '../production-rules';
@@ -47,6 +48,22 @@ export const apiGatewayEnvSchema = serviceEnvSchema.extend(databaseEnvSchema.sha
    * at its location); past it the incident is stored with its geohash cell, zone `unresolved`.
    */
   ZONE_LOOKUP_TIMEOUT_MS: envInt(500, 50, 30_000),
+  /**
+   * The geo read model (docs/adr/0032): nearest units are read from geo-service's tables on a pool
+   * of their own, every transaction read-only. A role with SELECT on `geo.units` only
+   * (`gad_geo_reader`, docs/operations/migrations.md); unset: DATABASE_URL.
+   */
+  GEO_READ_DATABASE_URL: envUrl(['postgres', 'postgresql']).optional(),
+  GEO_READ_POOL_SIZE: envInt(10, 1, 100),
+  /** Deadline of each geo read (`statement_timeout`); past it the request answers 503. */
+  GEO_READ_STATEMENT_TIMEOUT_MS: envInt(2_000, 100, 60_000),
+  /**
+   * Staleness limit of nearest reads when neither the request nor the agency's settings name one
+   * (as geo-service's NEAREST_MAX_POSITION_AGE_S for its RPC callers).
+   */
+  NEAREST_MAX_POSITION_AGE_S: envInt(300, 1, 86_400),
+  /** Units scanned (closest first) to count those a nearest read excluded (0: none). */
+  NEAREST_EXCLUSION_SCAN_LIMIT: envInt(1_000, 0, 100_000),
   /** Consecutive upstream failures (timeouts, unreachable) that open a service's circuit. */
   RPC_BREAKER_THRESHOLD: envInt(10, 1, 1_000),
   /** How long an open circuit refuses calls (503) before letting one through to probe. */

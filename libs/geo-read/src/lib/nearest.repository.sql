@@ -1,4 +1,5 @@
--- geo.nearest (geo-service). Run as named prepared statements on the pg pool.
+-- geo.nearest (@gad/geo-read: geo-service's RPC and api-gateway's read-only pool, docs/adr/0032).
+-- Run as named prepared statements on the pg pool.
 -- Candidates are found on the sphere, through the GiST index (KNN `location <-> point` and
 -- ST_DWithin(..., false), agency first through btree_gist); the distance returned, the ranking and
 -- the radius test are on the WGS 84 spheroid (ST_Distance(..., true), geodesics). Sphere and

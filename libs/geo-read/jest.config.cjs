@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'geo-read',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

@@ -1,0 +1,20 @@
+/**
+ * Geo reads shared by geo-service (its `geo.nearest` RPC) and api-gateway (on a read-only pool of
+ * its own): the statements, their repository and the read itself (docs/adr/0032).
+ */
+export {
+  UNBOUNDED_RADIUS_M,
+  NearestRepository,
+  type ExclusionRow,
+  type NearestRow,
+  type NearestSearch,
+} from './lib/nearest.repository';
+export { NearestReader, type NearestReaderOptions } from './lib/nearest.reader';
+export { toExclusions, toNearestUnit } from './lib/nearest.mapper';
+export {
+  GEO_READ_CONNECTION_SETTINGS,
+  GEO_READ_SCHEMA,
+  GeoReadModel,
+  GeoReadModule,
+  type GeoReadModuleOptions,
+} from './lib/geo-read.module';
