@@ -591,7 +591,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
       throw new Error(`dist/apps/${app} is missing: run node tools/scripts/build.mjs first`);
     }
   }
-  const sql = loadSqlFile(join(root, 'apps/geo-service/src/nearest/nearest.repository.sql'));
+  const sql = loadSqlFile(join(root, 'libs/geo-read/src/lib/nearest.repository.sql'));
   const statements = {
     available: sqlOf(sql, 'nearest_available'),
     excluded: sqlOf(sql, 'nearest_excluded'),
