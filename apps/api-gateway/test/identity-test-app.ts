@@ -60,6 +60,8 @@ export class IdentityTestApp {
     readonly db: TestDatabase,
     readonly pg: Client,
     readonly redis: Redis,
+    /** The instance whose database and keys this one shares (a second replica), if any. */
+    private readonly twinOf?: IdentityTestApp,
   ) {}
 
   static async start(env: Record<string, string> = {}): Promise<IdentityTestApp> {
@@ -81,8 +83,25 @@ export class IdentityTestApp {
       BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
       ...env,
     });
+    return IdentityTestApp.boot(config, db);
+  }
+
+  /**
+   * A second replica of this gateway: the same database, Redis prefix and signing key, its own
+   * process state and port (closing it leaves the database and keys to this one).
+   */
+  async startTwin(): Promise<IdentityTestApp> {
+    return IdentityTestApp.boot(this.config, this.db, this);
+  }
+
+  private static async boot(
+    config: ApiGatewayConfig,
+    db: TestDatabase,
+    twinOf?: IdentityTestApp,
+  ): Promise<IdentityTestApp> {
+    const prefix = config.REDIS_KEY_PREFIX;
     const port = await freePort();
-    const root = AppModule.forRoot(config, `api-gateway-it:${prefix}`);
+    const root = AppModule.forRoot(config, `api-gateway-it:${prefix}${twinOf ? ':twin' : ''}`);
     // The docs module serves Swagger UI through @fastify/static, which Jest cannot load; /docs*
     // is outside the operation registry anyway (raw routes, covered by the docs tests).
     root.imports = root.imports?.filter((module) => module !== DocsModule);
@@ -97,12 +116,16 @@ export class IdentityTestApp {
     const pg = new Client({ connectionString: db.url });
     await pg.connect();
     const redis = new Redis(testStack.redisUrl, { keyPrefix: prefix });
-    return new IdentityTestApp(app, `http://127.0.0.1:${port}`, config, db, pg, redis);
+    return new IdentityTestApp(app, `http://127.0.0.1:${port}`, config, db, pg, redis, twinOf);
   }
 
   async close(): Promise<void> {
     await this.app.close();
     await this.pg.end();
+    if (this.twinOf) {
+      this.redis.disconnect();
+      return;
+    }
     await this.deleteOwnKeys();
     this.redis.disconnect();
     await this.db.drop();

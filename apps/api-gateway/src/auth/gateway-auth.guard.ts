@@ -10,8 +10,9 @@ import {
   RateLimitService,
   type RateDecision,
 } from '../edge/rate-limit.service';
-import { revokedSessionKey, SessionRevocations } from '../identity/session-revocations.service';
+import { SessionRevocations } from '../identity/session-revocations.service';
 import { CredentialsException } from './auth.exception';
+import { SessionDenyList } from './session-deny-list';
 
 type Request = HttpRequestLike & { user?: AccessClaims };
 
@@ -59,6 +60,7 @@ export class GatewayAuthGuard implements CanActivate {
     @Inject(JwtVerifier) verifier: JwtVerifier,
     private readonly revocations: SessionRevocations,
     private readonly rateLimits: RateLimitService,
+    private readonly denied: SessionDenyList,
     private readonly audit: AuditRecorder,
   ) {
     this.inner = new AuthGuard(reflector, verifier);
@@ -98,24 +100,34 @@ export class GatewayAuthGuard implements CanActivate {
       await this.recordDenial(context, request, 'MFA enrolment required by the agency');
       throw CredentialsException.mfaEnrolmentRequired();
     }
-    // The session's deny-list entry is read by the same Redis command that takes the user's token
-    // (PostgreSQL decides while Redis does not answer); a revoked session's request still counts
-    // against its user's rate limit, which only ever refuses sooner.
-    const taken = await this.rateLimits.consumeUser(
-      user.agencyId,
-      user.sub,
-      user.sid ? revokedSessionKey(user.sid) : undefined,
-    );
-    const decision = taken.decision;
-    const revoked =
-      user.sid !== undefined &&
-      (taken.revoked ?? (await this.revocations.isRevokedInDatabase(user.agencyId, user.sid)));
-    if (revoked) {
+    // Both from this instance's memory on a busy session (docs/adr/0035): the user's token from
+    // its lease of the shared bucket, the session's state from the deny-list kept current by
+    // pub/sub; Redis when not, PostgreSQL decides whether the session is revoked while Redis does
+    // not answer. A revoked session's request still counts against its user's rate limit, which
+    // only ever refuses sooner.
+    const sessionId = user.sid;
+    const taken = this.rateLimits.consumeUser(user.agencyId, user.sub);
+    const cached = sessionId === undefined ? false : this.denied.cached(sessionId);
+    // Both asked at once when neither is in memory (two commands in one pipelined write).
+    const asked =
+      cached === undefined && sessionId !== undefined
+        ? this.isRevoked(user.agencyId, sessionId)
+        : undefined;
+    asked?.catch(() => undefined); // awaited below; not unhandled while the rate limit answers
+    const decision = taken instanceof Promise ? await taken : taken;
+    if (cached ?? (await asked)) {
       await this.recordDenial(context, request, 'session revoked');
       throw CredentialsException.sessionRevoked();
     }
     this.refuseWhenLimited(decision);
     return true;
+  }
+
+  private async isRevoked(agencyId: string, sessionId: string): Promise<boolean> {
+    return (
+      (await this.denied.check(sessionId)) ??
+      (await this.revocations.isRevokedInDatabase(agencyId, sessionId))
+    );
   }
 
   /** The per-IP limit of a request that skipped it at the edge (it carried a bearer token). */

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { SessionDenyList } from '../auth/session-deny-list';
 import { IdentityBootstrap } from './identity-bootstrap.service';
 import { IDENTITY_CLOCK, systemClock } from './identity.constants';
 import { AgenciesRepository } from './agencies.repository';
@@ -33,6 +34,7 @@ import { UsersService } from './users.service';
     RefreshTokensRepository,
     PasswordService,
     SessionRevocations,
+    SessionDenyList,
     UsersService,
     IdentityBootstrap,
     InactivitySweep,
@@ -52,6 +54,7 @@ import { UsersService } from './users.service';
     RefreshTokensRepository,
     PasswordService,
     SessionRevocations,
+    SessionDenyList,
     IdentityBootstrap,
     MfaService,
     LoginThrottle,

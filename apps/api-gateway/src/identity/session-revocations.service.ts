@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { OutboxRelay, UnitOfWork, type UnitOfWorkTx } from '@gad/bus';
 import {
   createEnvelope,
@@ -11,20 +11,24 @@ import { currentTraceparent, createLogger } from '@gad/observability';
 import { REDIS_CLIENT } from '@gad/platform';
 import type { Redis } from 'ioredis';
 import { API_GATEWAY_CONFIG, type ApiGatewayConfig } from '../api-gateway.config';
+import {
+  revokedSessionKey,
+  revokedSessionsChannel,
+  SessionDenyList,
+} from '../auth/session-deny-list';
 import type { RevocationReason } from './identity.constants';
 import { SessionsRepository } from './sessions.repository';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** The deny-list key of a revoked session (the guard checks it with the user's rate limit). */
-export const revokedSessionKey = (sessionId: string): string => `auth:revoked-session:${sessionId}`;
+export { revokedSessionKey };
 
 /**
  * Ends sessions: revokes them in PostgreSQL with a `user.sessions_revoked` event in the same
  * transaction (ws-gateway disconnects the sockets), then deny-lists their ids in Redis for the
- * lifetime of an access token so the access tokens already issued stop working at once. The guard
- * reads the deny-list in Redis (with the user's rate limit) and asks PostgreSQL when Redis does
- * not answer.
+ * lifetime of an access token and publishes their ids, so the access tokens already issued stop
+ * working at once on every instance ({@link SessionDenyList}, docs/adr/0035). The guard asks
+ * PostgreSQL when Redis does not answer.
  */
 @Injectable()
 export class SessionRevocations {
@@ -36,6 +40,8 @@ export class SessionRevocations {
     private readonly unitOfWork: UnitOfWork,
     private readonly relay: OutboxRelay,
     @Inject(API_GATEWAY_CONFIG) private readonly config: ApiGatewayConfig,
+    /** This instance's view of the deny-list (absent in the platform CLI). */
+    @Optional() private readonly denied?: SessionDenyList,
   ) {}
 
   /**
@@ -103,12 +109,20 @@ export class SessionRevocations {
     if (sessionIds.length === 0) {
       return;
     }
+    // This instance refuses them before it answers, whatever Redis does.
+    this.denied?.markRevoked(sessionIds);
     try {
       const pipeline = this.redis.pipeline();
       for (const sessionId of sessionIds) {
         pipeline.set(revokedSessionKey(sessionId), '1', 'EX', this.config.JWT_ACCESS_TTL_SECONDS);
       }
-      await pipeline.exec();
+      // After the keys: an instance that hears the message and then asks Redis finds them.
+      pipeline.publish(revokedSessionsChannel(this.redis), sessionIds.join(','));
+      const results = await pipeline.exec();
+      const failed = results?.find(([error]) => error);
+      if (failed) {
+        throw failed[0];
+      }
     } catch (error) {
       // The guard still consults PostgreSQL whenever Redis fails; log for the SRE.
       this.logger.warn(
@@ -120,7 +134,7 @@ export class SessionRevocations {
 
   /**
    * Whether the session of an access token has been revoked, from PostgreSQL (while Redis does not
-   * answer; the guard reads the deny-list with the rate limit, `RateLimitService.consumeUser`).
+   * answer; the guard reads the deny-list through {@link SessionDenyList}).
    */
   isRevokedInDatabase(agencyId: string, sessionId: string): Promise<boolean> {
     return this.sessions.isRevoked(agencyId, sessionId);
