@@ -125,7 +125,7 @@ export class GeoReadModel implements OnModuleInit, OnApplicationShutdown {
     if (isStatementTimeout(error) || error instanceof DomainException) {
       return error;
     }
-    this.logger.warn({ err: (error as Error)?.message }, 'geo read failed');
+    // Logged once, with this cause, by the problem filter (a 503 is unexpected).
     return new DomainException(
       CommonErrorCode.UpstreamUnavailable,
       503,
