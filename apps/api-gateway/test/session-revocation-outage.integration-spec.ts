@@ -9,12 +9,11 @@ import {
 import { ADMIN, IdentityTestApp } from './identity-test-app';
 
 /**
- * The guard reads a session's deny-list entry in the same Redis command that takes the user's
- * rate-limit token (two pipelined commands on a Redis Cluster, where the keys lie in different
- * slots); while Redis does not answer, PostgreSQL decides. Against a private redis-server that the
- * test stops, and a private 6-node cluster: a logged-out session's access token stays refused,
- * the user's other session is still served, and on the cluster the user's bucket is in Redis
- * (shared by every instance), not in the instance's memory.
+ * The guard reads a session's deny-list entry from its memory, kept current by pub/sub, or from
+ * Redis (docs/adr/0035); while Redis does not answer, PostgreSQL decides. Against a private
+ * redis-server that the test stops, and a private 6-node cluster: a logged-out session's access
+ * token stays refused, the user's other session is still served, and on the cluster the user's
+ * bucket is in Redis (shared by every instance), not only in the instance's memory.
  */
 describe('api-gateway session check while Redis is down', () => {
   let redisServer: RedisServerHandle;
