@@ -205,6 +205,31 @@ describe('database roles: a migration role owns the schemas, runtime roles have 
     );
   });
 
+  it('gad_geo_reader reads geo.units and nothing else, and writes nothing (docs/adr/0032)', async () => {
+    const role = 'gad_geo_reader';
+    expect(await attempt(role, 'SELECT unit_id, location FROM geo.units LIMIT 1')).toBe('allowed');
+    expect({
+      insert: await attempt(role, `INSERT INTO geo.units (agency_id, unit_id) VALUES ('a', 'u')`),
+      update: await attempt(role, `UPDATE geo.units SET removed = true`),
+      delete: await attempt(role, 'DELETE FROM geo.units'),
+      positions: await attempt(role, 'SELECT 1 FROM geo.positions LIMIT 1'),
+      geofences: await attempt(role, 'SELECT 1 FROM geo.geofences LIMIT 1'),
+      create: await attempt(role, 'CREATE TABLE geo.intruder (id int)'),
+    }).toEqual({
+      insert: 'permission denied for table units',
+      update: 'permission denied for table units',
+      delete: 'permission denied for table units',
+      positions: 'permission denied for table positions',
+      geofences: 'permission denied for table geofences',
+      create: 'permission denied for schema geo',
+    });
+    for (const other of RUNTIME.filter((candidate) => candidate.schema !== 'geo')) {
+      expect(await attempt(role, `SELECT 1 FROM ${other.schema}.${other.table} LIMIT 1`)).toBe(
+        `permission denied for schema ${other.schema}`,
+      );
+    }
+  });
+
   it('a table a later migration adds is granted to the runtime role by default privileges', async () => {
     const migrator = await clientOf('gad_migrator');
     await migrator.query(

@@ -162,6 +162,7 @@ describeIfKubectl.each(['overlays/dev', 'overlays/prod'])('k8s %s', (overlay) =>
     const secrets: Record<string, string> = {
       ...generatedSecrets(),
       DATABASE_URL: `postgresql://${runtimeRoleOf(app)}:secret@gad-pg-rw:5432/gad`,
+      GEO_READ_DATABASE_URL: 'postgresql://gad_geo_reader:secret@gad-pg-rw:5432/gad',
       REDIS_URL: overlay.endsWith('prod')
         ? 'redis+cluster://:secret@redis-cluster:6379'
         : 'redis://:secret@redis:6379',

@@ -26,7 +26,8 @@
 // app's runtime role USAGE and DML on every table and sequence of its own schema only (audit:
 // SELECT and INSERT, never UPDATE/DELETE/TRUNCATE) and sets the same grants as the migrator's
 // DEFAULT PRIVILEGES there, so tables a later migration adds are covered the moment they exist.
-// Runtime roles never get CREATE or ownership: no DDL.
+// Runtime roles never get CREATE or ownership: no DDL. Reader roles (`gad_geo_reader`, ADR 0032)
+// are LOGIN roles with USAGE on one schema and SELECT on the tables another app reads, nothing else.
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -70,6 +71,12 @@ const MIGRATOR_ROLE = 'gad_migrator';
 const AUDIT_WRITER_ROLE = 'gad_audit_writer';
 /** Extensions migrations create that a non-superuser migrator may not. */
 const SUPERUSER_EXTENSIONS = ['postgis', 'btree_gist'];
+/**
+ * Read-only login roles of other apps' tables (docs/adr/0032): SELECT on these tables only, no
+ * default privileges (a new table is granted on purpose). `gad_geo_reader`: api-gateway's nearest
+ * reads (GEO_READ_DATABASE_URL).
+ */
+const READER_ROLES = [{ role: 'gad_geo_reader', schema: 'geo', tables: ['units'] }];
 /** Append-only schemas: their runtime role may only read and insert. */
 const APPEND_ONLY_SCHEMAS = new Set(['audit']);
 
@@ -162,6 +169,43 @@ async function grantRuntimeRole(dataSource, app, schema) {
 }
 
 /**
+ * SELECT on the tables of `schema` a reader role reads ({@link READER_ROLES}), under the migration
+ * lock; skipped, saying so, when the role does not exist.
+ */
+async function grantReaderRoles(dataSource, schema) {
+  const notes = [];
+  for (const reader of READER_ROLES.filter((entry) => entry.schema === schema)) {
+    const [{ present }] = await dataSource.query(
+      `SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1) AS present`,
+      [reader.role],
+    );
+    if (!present) {
+      notes.push(`no role ${reader.role}: no grants`);
+      continue;
+    }
+    const r = quoteIdent(reader.role);
+    const tables = reader.tables.map((table) => `${quoteIdent(schema)}.${quoteIdent(table)}`);
+    const queryRunner = dataSource.createQueryRunner();
+    await queryRunner.connect();
+    try {
+      await queryRunner.query('SELECT pg_advisory_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
+      try {
+        await queryRunner.query(`GRANT USAGE ON SCHEMA ${quoteIdent(schema)} TO ${r}`);
+        await queryRunner.query(`GRANT SELECT ON ${tables.join(', ')} TO ${r}`);
+      } finally {
+        await queryRunner
+          .query('SELECT pg_advisory_unlock($1::bigint)', [MIGRATION_LOCK_KEY])
+          .catch(() => undefined);
+      }
+    } finally {
+      await queryRunner.release();
+    }
+    notes.push(`${reader.role}: SELECT on ${tables.join(', ')}`);
+  }
+  return notes;
+}
+
+/**
  * Makes the migrator the owner of a schema created by another role and of everything in it:
  * tables (partitions one by one), views, sequences not owned by a column, functions and types.
  */
@@ -240,6 +284,12 @@ async function createRoles(databaseUrl, found) {
     for (const app of apps) {
       await ensureRole(runtimeRoleOf(app), true);
     }
+    const readers = READER_ROLES.filter((reader) =>
+      found.some((entry) => entry.schema === reader.schema),
+    ).map((reader) => reader.role);
+    for (const role of readers) {
+      await ensureRole(role, true);
+    }
     const [{ database }] = (await client.query('SELECT current_database() AS database')).rows;
     await client.query(
       `GRANT CREATE, CONNECT ON DATABASE ${quoteIdent(database)} TO ${quoteIdent(MIGRATOR_ROLE)}`,
@@ -270,7 +320,7 @@ async function createRoles(databaseUrl, found) {
       }
     }
     log(
-      `roles ready: ${[MIGRATOR_ROLE, ...apps.map((app) => runtimeRoleOf(app))].join(', ')}` +
+      `roles ready: ${[MIGRATOR_ROLE, ...apps.map((app) => runtimeRoleOf(app)), ...readers].join(', ')}` +
         `${apps.includes('audit-log-worker') ? `, ${AUDIT_WRITER_ROLE} (NOLOGIN)` : ''}`,
     );
   } finally {
@@ -311,6 +361,9 @@ async function main() {
           `${schema} (${app}): ${applied.length === 0 ? 'up to date' : `applied ${applied.join(', ')}`}`,
         );
         log(`${schema} (${app}): ${await grantRuntimeRole(dataSource, app, schema)}`);
+        for (const note of await grantReaderRoles(dataSource, schema)) {
+          log(`${schema} (${app}): ${note}`);
+        }
       }
       const status = await schemaMigrationStatus(dataSource);
       log(

@@ -326,6 +326,10 @@ function startService({ name, port }, options) {
     nodeEnv: process.env.NODE_ENV || 'development',
     overrides: {
       ...startOverrides(name, options),
+      // Nearest units are read as the read-only geo role (docs/adr/0032).
+      ...(withRoles && name === 'api-gateway'
+        ? { GEO_READ_DATABASE_URL: databaseUrlAs('gad_geo_reader') }
+        : {}),
       // Migrated by the database step: services only check their schema, as in production.
       ...(withRoles ? { MIGRATIONS_AT_BOOT: 'false' } : {}),
     },
