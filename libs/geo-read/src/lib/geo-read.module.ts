@@ -4,11 +4,7 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import {
-  CommonErrorCode,
-  type GeoNearestRequest,
-  type GeoNearestResponse,
-} from '@gad/contracts';
+import { CommonErrorCode, type GeoNearestRequest, type GeoNearestResponse } from '@gad/contracts';
 import { createLogger } from '@gad/observability';
 import {
   createDataSource,
@@ -72,7 +68,11 @@ export class GeoReadModel implements OnModuleInit, OnApplicationShutdown {
     clock: Clock,
     options: NearestReaderOptions,
   ) {
-    this.reader = new NearestReader(new NearestRepository(new Database(dataSource)), clock, options);
+    this.reader = new NearestReader(
+      new NearestRepository(new Database(dataSource)),
+      clock,
+      options,
+    );
   }
 
   async onModuleInit(): Promise<void> {

@@ -1,7 +1,11 @@
 import type { GeoNearestRequest, GeoNearestResponse } from '@gad/contracts';
 import type { Clock } from '@gad/platform';
 import { toExclusions, toNearestUnit } from './nearest.mapper';
-import { UNBOUNDED_RADIUS_M, type NearestRepository, type NearestSearch } from './nearest.repository';
+import {
+  UNBOUNDED_RADIUS_M,
+  type NearestRepository,
+  type NearestSearch,
+} from './nearest.repository';
 
 export interface NearestReaderOptions {
   /** Staleness limit when the request names no `maxAgeS` (`NEAREST_MAX_POSITION_AGE_S`). */
@@ -33,8 +37,7 @@ export class NearestReader {
       limit: request.limit,
       capabilities: [...new Set(request.capabilities ?? [])],
       oldest: new Date(
-        this.clock.now().getTime() -
-          (request.maxAgeS ?? this.options.maxPositionAgeS) * 1000,
+        this.clock.now().getTime() - (request.maxAgeS ?? this.options.maxPositionAgeS) * 1000,
       ),
       radiusM: request.maxDistanceM ?? UNBOUNDED_RADIUS_M,
     };
