@@ -50,9 +50,9 @@ afterAll(async () => {
   await Promise.all([database.drop(), server.dispose()]);
 });
 
-function startRelay(logger = new CapturingLogger()): OutboxRelay {
+function startRelay(logger = new CapturingLogger(), synchronousCommit = true): OutboxRelay {
   const relay = new OutboxRelay({
-    runner: pgPoolTransactionRunner(pool),
+    runner: pgPoolTransactionRunner(pool, { synchronousCommit }),
     schema,
     redis: { port: server.port, host: '127.0.0.1' },
     prefix,
@@ -203,5 +203,84 @@ describe('transactional outbox', () => {
     });
     expect(deliveries).toEqual([['a'], ['b', 'c']]);
     await waitFor(async () => (await unsentCount()) === 0, { description: 'rows marked sent' });
+  });
+
+  it('two relays nudged after every commit deliver each row once, in order (as OutboxModule runs them)', async () => {
+    await Promise.all(relays.splice(0).map((relay) => relay.stop()));
+    const raceStream = 'outbox:race';
+    const received: number[] = [];
+    const consumer = new StreamConsumer({
+      redis: server.url,
+      prefix,
+      group: 'race-reader',
+      consumer: 'c1',
+      streams: [raceStream],
+      blockMs: 50,
+      groupStartId: '0',
+      logger: new CapturingLogger(),
+      handler: (envelope: Envelope) => {
+        received.push((envelope.data as { n: number }).n);
+      },
+    });
+    consumers.push(consumer);
+    await consumer.start();
+    // Without the WAL flush wait, as OutboxModule's relay runs; both race for every pass.
+    const pair = [
+      startRelay(new CapturingLogger(), false),
+      startRelay(new CapturingLogger(), false),
+    ];
+    for (let n = 0; n < 120; n += 1) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        await writer.append(client, raceStream, [testEnvelope({ n })]);
+        await client.query('COMMIT');
+      } finally {
+        client.release();
+      }
+      pair.forEach((relay) => relay.nudge());
+    }
+    await waitFor(async () => (await unsentCount()) === 0, { description: 'rows marked sent' });
+    await waitFor(() => received.length >= 120, { description: '120 relayed events' });
+    expect(received).toEqual(Array.from({ length: 120 }, (_, n) => n));
+    expect(await redis.xlen(`${prefix}${raceStream}`)).toBe(120);
+  });
+
+  it('rows of a sink stream no sink serves wait (logged once) without holding up the others', async () => {
+    await Promise.all(relays.splice(0).map((relay) => relay.stop()));
+    const logger = new CapturingLogger();
+    const relay = startRelay(logger);
+    const orphan = 'queue:orphan';
+    const eventsBefore = await redis.xlen(`${prefix}${stream}`);
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await writer.appendJson(client, orphan, [JSON.stringify({ n: 'o1' })]);
+      await writer.append(client, stream, [testEnvelope({ n: 300 })]);
+      await writer.appendJson(client, orphan, [JSON.stringify({ n: 'o2' })]);
+      await client.query('COMMIT');
+    } finally {
+      client.release();
+    }
+    relay.nudge();
+    await waitFor(async () => (await redis.xlen(`${prefix}${stream}`)) === eventsBefore + 1, {
+      description: 'the event relayed past the waiting rows',
+    });
+    await waitFor(() => logger.count(/queue:orphan wait: no sink registered/) === 1, {
+      description: 'the waiting rows logged',
+    });
+    expect(await unsentCount()).toBe(2);
+
+    // A sink registered later (a relay that has it) takes them, in order.
+    const delivered: string[] = [];
+    relay.registerSink(orphan, {
+      deliver: async (rows) => {
+        delivered.push(...rows.map((row) => (JSON.parse(row) as { n: string }).n));
+      },
+    });
+    relay.nudge();
+    await waitFor(async () => (await unsentCount()) === 0, { description: 'the rows delivered' });
+    expect(delivered).toEqual(['o1', 'o2']);
+    expect(logger.count(/no sink registered/)).toBe(1);
   });
 });

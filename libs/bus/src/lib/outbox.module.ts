@@ -71,7 +71,9 @@ export class OutboxModule {
           inject: [OUTBOX_RELAY_POOL, BUS_OPTIONS],
           useFactory: (pool: Pool, bus: BusModuleOptions) =>
             new OutboxRelay({
-              runner: pgPoolTransactionRunner(pool),
+              // A pass commits only the marks of rows it delivered: no WAL flush wait (a mark
+              // lost to a PostgreSQL crash means a redelivery, never a loss; ADR 0004 note).
+              runner: pgPoolTransactionRunner(pool, { synchronousCommit: false }),
               schema,
               redis: bus.redis,
               prefix: bus.prefix,

@@ -1,6 +1,5 @@
 import type { Redis } from 'ioredis';
-import { runTransaction } from '@gad/platform';
-import type { Pool } from 'pg';
+import { escapeLiteral, type Pool, type QueryResult } from 'pg';
 import {
   closeRedis,
   DEFAULT_COMMAND_TIMEOUT_MS,
@@ -82,6 +81,16 @@ interface OutboxRow {
   envelope: unknown;
   /** Sink rows: the row's JSON text as PostgreSQL prints it, handed to the sink unparsed. */
   text: string | null;
+  /** Marked sent by this pass (to be delivered before it commits). */
+  marked: boolean;
+}
+
+/** Reason of a nudge's abort of the relay's wait (not an error). */
+const NUDGED = 'nudged';
+
+/** `ARRAY[...]::text[]` of `values` as SQL literals. */
+function textArray(values: readonly string[]): string {
+  return `ARRAY[${values.map((value) => escapeLiteral(value)).join(', ')}]::text[]`;
 }
 
 function rowsOf(result: unknown): OutboxRow[] {
@@ -160,7 +169,11 @@ export class OutboxRelay {
   /** Relays now instead of at the next poll (call after committing rows). */
   nudge(): void {
     this.nudged = true;
-    this.wake.abort();
+    // Once per wait: `abort()` without a reason builds a DOMException (a stack trace) on every
+    // call, also when already aborted, and every commit of the service nudges.
+    if (!this.wake.signal.aborted) {
+      this.wake.abort(NUDGED);
+    }
   }
 
   /** Stops after the current batch and closes the Redis connection. */
@@ -190,12 +203,6 @@ export class OutboxRelay {
       throw new Error(`redis is ${this.redis.status}`);
     }
     return this.options.runner.transaction(async (q: SqlExecutor) => {
-      const locked = rowsOf(
-        await q.query('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked', [this.table]),
-      )[0] as unknown as { locked: boolean } | undefined;
-      if (!locked?.locked) {
-        return 0;
-      }
       // Streams of lingering sinks delivered to less than their linger ago wait for a later pass.
       const startedAt = Date.now();
       const held: string[] = [];
@@ -207,55 +214,49 @@ export class OutboxRelay {
           this.heldUntil = this.heldUntil === 0 ? due : Math.min(this.heldUntil, due);
         }
       }
-      // A sink's rows are read as text: the sink parses them once, instead of pg parsing the
-      // jsonb and the relay stringifying it again. Events keep their compact JSON text.
-      const rows = rowsOf(
-        await q.query(
-          `SELECT id, stream,
-                  CASE WHEN starts_with(stream, '${OUTBOX_SINK_PREFIX}') THEN envelope::text END AS text,
-                  CASE WHEN starts_with(stream, '${OUTBOX_SINK_PREFIX}') THEN NULL ELSE envelope END
-                    AS envelope
-           FROM ${this.table}
-           WHERE sent_at IS NULL AND NOT (stream = ANY($2::text[])) ORDER BY id LIMIT $1`,
-          [this.batchSize, held],
-        ),
-      );
+      // One statement takes the lock, picks the unsent rows and marks the deliverable ones sent
+      // (docs/adr/0004, note of 2026-12-07); with `pgPoolTransactionRunner` it shares one round
+      // trip with BEGIN, and the pass ends with COMMIT once every delivery succeeded.
+      const rows = rowsOf(await q.query(this.passStatement(held)));
       if (rows.length === 0) {
         return 0;
       }
       const backlog = rows.length >= this.batchSize;
       const toStreams: { stream: string; json: string }[] = [];
       const toSinks = new Map<RegisteredSink, string[]>();
-      const sent: string[] = [];
+      let sent = 0;
       for (const row of rows) {
-        if (!row.stream.startsWith(OUTBOX_SINK_PREFIX)) {
-          const json =
-            typeof row.envelope === 'string' ? row.envelope : JSON.stringify(row.envelope);
-          toStreams.push({ stream: row.stream, json });
-          sent.push(row.id);
-          continue;
-        }
-        const sink = this.sinks.get(row.stream);
-        if (!sink) {
-          // Kept unsent until a relay that has the sink (e.g. after a rolling upgrade) takes it.
-          if (!this.warnedSinkless.has(row.stream)) {
+        if (!row.marked) {
+          // A sink stream no sink of this relay serves: kept unsent until a relay that has the
+          // sink (e.g. after a rolling upgrade) takes it. (Rows another relay sent between this
+          // statement's snapshot and its lock are not marked either, and are skipped.)
+          if (
+            row.stream.startsWith(OUTBOX_SINK_PREFIX) &&
+            !this.sinks.has(row.stream) &&
+            !this.warnedSinkless.has(row.stream)
+          ) {
             this.warnedSinkless.add(row.stream);
             this.logger.warn(`outbox rows for ${row.stream} wait: no sink registered`);
           }
           continue;
         }
+        sent += 1;
+        if (!row.stream.startsWith(OUTBOX_SINK_PREFIX)) {
+          const json =
+            typeof row.envelope === 'string' ? row.envelope : JSON.stringify(row.envelope);
+          toStreams.push({ stream: row.stream, json });
+          continue;
+        }
+        const sink = this.sinks.get(row.stream) as RegisteredSink;
         const list = toSinks.get(sink) ?? [];
         list.push(row.text ?? JSON.stringify(row.envelope));
         toSinks.set(sink, list);
-        sent.push(row.id);
       }
-      if (sent.length === 0) {
+      if (sent === 0) {
         return 0;
       }
-      // The rows are marked sent while they are delivered: the mark commits only after every
-      // delivery succeeded (a failed one rolls it back), and the UPDATE is off the relay's path.
+      // The mark commits only after every delivery succeeded (a failed one rolls it back).
       await Promise.all([
-        q.query(`UPDATE ${this.table} SET sent_at = now() WHERE id = ANY($1::bigint[])`, [sent]),
         publisher.publishRaw(toStreams),
         ...[...toSinks].map(async ([registered, list]) => {
           await registered.sink.deliver(list);
@@ -263,8 +264,39 @@ export class OutboxRelay {
           registered.backlog = backlog;
         }),
       ]);
-      return sent.length;
+      return sent;
     });
+  }
+
+  /**
+   * The statement of one pass, its values written as literals (no parameters: PostgreSQL's simple
+   * protocol, so a runner may send it in one message with BEGIN). In id order, up to `batchSize`
+   * unsent rows outside `held`, each with `marked` true if this statement marked it sent: rows of
+   * event streams and of streams this relay has a sink for. None when another relay holds the
+   * transaction-scoped advisory lock (the same key as before: `hashtext` of the table name). The
+   * UPDATE checks `sent_at IS NULL` again, so a row another relay sent and committed after this
+   * statement's snapshot but before it took the lock is not marked (PostgreSQL re-checks an
+   * updated row's latest version), and is not delivered twice.
+   */
+  private passStatement(held: readonly string[]): string {
+    const sinkPrefix = escapeLiteral(OUTBOX_SINK_PREFIX);
+    const isSink = (alias: string) => `starts_with(${alias}.stream, ${sinkPrefix})`;
+    return `WITH lock AS MATERIALIZED (
+  SELECT pg_try_advisory_xact_lock(hashtext(${escapeLiteral(this.table)})) AS locked
+), picked AS MATERIALIZED (
+  SELECT o.id, o.stream FROM ${this.table} o
+  WHERE (SELECT locked FROM lock) AND o.sent_at IS NULL AND NOT (o.stream = ANY(${textArray(held)}))
+  ORDER BY o.id LIMIT ${this.batchSize}
+), marked AS (
+  UPDATE ${this.table} o SET sent_at = now() FROM picked p
+  WHERE o.id = p.id AND o.sent_at IS NULL
+    AND (NOT ${isSink('p')} OR p.stream = ANY(${textArray([...this.sinks.keys()])}))
+  RETURNING o.id,
+    CASE WHEN ${isSink('o')} THEN o.envelope::text END AS text,
+    CASE WHEN ${isSink('o')} THEN NULL ELSE o.envelope END AS envelope
+)
+SELECT p.id, p.stream, m.text, m.envelope, m.id IS NOT NULL AS marked
+FROM picked p LEFT JOIN marked m ON m.id = p.id ORDER BY p.id`;
   }
 
   private async loop(): Promise<void> {
@@ -320,21 +352,71 @@ export class OutboxRelay {
 export interface PgPoolRunnerOptions {
   /** `SET LOCAL statement_timeout` for each transaction. Default 5,000 ms. */
   statementTimeoutMs?: number;
+  /**
+   * `false`: `SET LOCAL synchronous_commit = off` in each transaction, so COMMIT does not wait
+   * for its WAL flush. Default true. The relay's runner in `OutboxModule` sets it: a relay pass
+   * commits only the marks of rows it already delivered, so a mark lost to a PostgreSQL crash
+   * makes its rows be delivered again (at-least-once, as after a relay killed mid-pass), never
+   * lost; and a flush per pass cost more of PostgreSQL's CPU and the pass's time than the pass's
+   * statements (docs/adr/0004, note of 2026-12-07).
+   */
+  synchronousCommit?: boolean;
 }
 
-/** A {@link SqlTransactionRunner} over a `pg` Pool (`runTransaction` of `@gad/platform`, no retry). */
+/**
+ * A {@link SqlTransactionRunner} over a `pg` Pool: one client, commit on resolve, rollback on a
+ * throw, no retry. BEGIN (with `SET LOCAL statement_timeout`) is not sent on its own: it goes in
+ * the same message as the transaction's first statement when that one has no parameters (simple
+ * protocol; the relay's pass statement has none), else just before it. A transaction that runs no
+ * statement sends nothing. So the relay's pass is two round trips: BEGIN with the pass statement,
+ * then COMMIT.
+ */
 export function pgPoolTransactionRunner(
   pool: Pool,
   options: PgPoolRunnerOptions = {},
 ): SqlTransactionRunner {
   const statementTimeoutMs = Math.max(1, Math.floor(options.statementTimeoutMs ?? 5_000));
+  const begin =
+    `BEGIN; SET LOCAL statement_timeout = ${statementTimeoutMs}` +
+    (options.synchronousCommit === false ? '; SET LOCAL synchronous_commit = off' : '');
   return {
-    transaction<T>(fn: (executor: SqlExecutor) => Promise<T>): Promise<T> {
-      // The platform's transaction (one client, rollback on a throw), without its retry.
-      return runTransaction(pool, fn, {
-        begin: `BEGIN; SET LOCAL statement_timeout = ${statementTimeoutMs}`,
-        attempts: 1,
-      });
+    async transaction<T>(fn: (executor: SqlExecutor) => Promise<T>): Promise<T> {
+      const client = await pool.connect();
+      let begun = false;
+      let broken = false;
+      const executor: SqlExecutor = {
+        async query(sql: string, params?: unknown[]): Promise<unknown> {
+          if (!begun) {
+            begun = true;
+            if (!params || params.length === 0) {
+              return lastResult(await client.query(`${begin};\n${sql}`));
+            }
+            await client.query(begin);
+          }
+          return client.query(sql, params);
+        },
+      };
+      try {
+        const result = await fn(executor);
+        if (begun) {
+          await client.query('COMMIT');
+        }
+        return result;
+      } catch (error) {
+        if (begun) {
+          await client.query('ROLLBACK').catch(() => {
+            broken = true;
+          });
+        }
+        throw error;
+      } finally {
+        client.release(broken);
+      }
     },
   };
+}
+
+/** The last statement's result of a multi-statement simple query (pg returns one per statement). */
+function lastResult(results: QueryResult | QueryResult[]): QueryResult {
+  return Array.isArray(results) ? (results[results.length - 1] as QueryResult) : results;
 }
