@@ -72,7 +72,7 @@ export class OutboxModule {
           useFactory: (pool: Pool, bus: BusModuleOptions) =>
             new OutboxRelay({
               // A pass commits only the marks of rows it delivered: no WAL flush wait (a mark
-              // lost to a PostgreSQL crash means a redelivery, never a loss; ADR 0004 note).
+              // lost to a PostgreSQL crash means a redelivery, never a loss; docs/adr/0033).
               runner: pgPoolTransactionRunner(pool, { synchronousCommit: false }),
               schema,
               redis: bus.redis,

@@ -215,7 +215,7 @@ export class OutboxRelay {
         }
       }
       // One statement takes the lock, picks the unsent rows and marks the deliverable ones sent
-      // (docs/adr/0004, note of 2026-12-07); with `pgPoolTransactionRunner` it shares one round
+      // (docs/adr/0033); with `pgPoolTransactionRunner` it shares one round
       // trip with BEGIN, and the pass ends with COMMIT once every delivery succeeded.
       const rows = rowsOf(await q.query(this.passStatement(held)));
       if (rows.length === 0) {
@@ -358,7 +358,7 @@ export interface PgPoolRunnerOptions {
    * commits only the marks of rows it already delivered, so a mark lost to a PostgreSQL crash
    * makes its rows be delivered again (at-least-once, as after a relay killed mid-pass), never
    * lost; and a flush per pass cost more of PostgreSQL's CPU and the pass's time than the pass's
-   * statements (docs/adr/0004, note of 2026-12-07).
+   * statements (docs/adr/0033).
    */
   synchronousCommit?: boolean;
 }
