@@ -13,6 +13,8 @@ const BOX_MARGIN_DEG = 1e-9;
 const MAX_CELLS_PER_BOX = 256;
 /** Smallest grid cell side (degrees, about 10 m of latitude). */
 const MIN_CELL_DEG = 1e-4;
+/** Most cells of a grid (4 bytes each): the cell side grows to stay under it. */
+const MAX_CELLS = 1 << 20;
 
 /** What `geofences.repository.sql` `fence_boxes` returns: one box per polygon of each fence. */
 export interface FenceBoxRows {
@@ -25,22 +27,26 @@ export interface FenceBoxRows {
 }
 
 /**
- * A uniform grid over the boxes: the cell side is the median box side, so a typical box covers a
- * few cells; boxes covering more than `MAX_CELLS_PER_BOX` cells (a district, the whole world) are
- * kept in a list tested for every fix. Fences are plain lon/lat polygons tested on their
- * coordinates, so the boxes are in the same coordinates (a fence cut at the antimeridian is a
- * MultiPolygon whose parts get a box each).
+ * A uniform grid over the boxes: the cell side is the median box side (larger when the grid would
+ * exceed `MAX_CELLS` cells), so a typical box covers a few cells; boxes covering more than
+ * `MAX_CELLS_PER_BOX` cells (a district, the whole world) are kept in a list tested for every fix.
+ * The cells' box lists are stored compressed (one offset per cell into one array). Fences are
+ * plain lon/lat polygons tested on their coordinates, so the boxes are in the same coordinates (a
+ * fence cut at the antimeridian is a MultiPolygon whose parts get a box each).
  */
 export class FenceBoxIndex {
   private readonly boxes: Float64Array;
   private readonly fenceOf: Int32Array;
   private readonly fenceIds: string[];
-  private readonly cells = new Map<number, number[]>();
+  /** Boxes of cell `c`: `entries[offsets[c]]` to `entries[offsets[c + 1] - 1]`. */
+  private readonly offsets: Int32Array;
+  private readonly entries: Int32Array;
   private readonly wide: number[] = [];
   private readonly originLon: number;
   private readonly originLat: number;
   private readonly cell: number;
   private readonly columns: number;
+  private readonly rows: number;
 
   constructor(
     readonly version: string,
@@ -51,10 +57,11 @@ export class FenceBoxIndex {
     this.fenceIds = [];
     this.fenceOf = new Int32Array(count);
     this.boxes = new Float64Array(count * 4);
-    const sides: number[] = [];
+    const sides = new Float64Array(count);
     let originLon = Infinity;
     let originLat = Infinity;
     let endLon = -Infinity;
+    let endLat = -Infinity;
     for (let i = 0; i < count; i += 1) {
       let fence = fenceIndex.get(rows.ids[i]);
       if (fence === undefined) {
@@ -67,35 +74,61 @@ export class FenceBoxIndex {
       const minLat = rows.minLat[i] - BOX_MARGIN_DEG;
       const maxLon = rows.maxLon[i] + BOX_MARGIN_DEG;
       const maxLat = rows.maxLat[i] + BOX_MARGIN_DEG;
-      this.boxes.set([minLon, minLat, maxLon, maxLat], i * 4);
-      sides.push(Math.max(maxLon - minLon, maxLat - minLat));
+      this.boxes[i * 4] = minLon;
+      this.boxes[i * 4 + 1] = minLat;
+      this.boxes[i * 4 + 2] = maxLon;
+      this.boxes[i * 4 + 3] = maxLat;
+      sides[i] = Math.max(maxLon - minLon, maxLat - minLat);
       originLon = Math.min(originLon, minLon);
       originLat = Math.min(originLat, minLat);
       endLon = Math.max(endLon, maxLon);
+      endLat = Math.max(endLat, maxLat);
     }
-    sides.sort((a, b) => a - b);
-    this.cell = Math.max(sides[Math.floor(sides.length / 2)] ?? 1, MIN_CELL_DEG);
-    this.originLon = count > 0 ? originLon : 0;
-    this.originLat = count > 0 ? originLat : 0;
-    this.columns = count > 0 ? Math.floor((endLon - this.originLon) / this.cell) + 1 : 1;
+    if (count === 0) {
+      originLon = originLat = endLon = endLat = 0;
+    }
+    sides.sort();
+    const median = count > 0 ? sides[Math.floor(count / 2)] : 1;
+    const area =
+      Math.max(endLon - originLon, MIN_CELL_DEG) * Math.max(endLat - originLat, MIN_CELL_DEG);
+    this.cell = Math.max(median, MIN_CELL_DEG, Math.sqrt(area / MAX_CELLS));
+    this.originLon = originLon;
+    this.originLat = originLat;
+    this.columns = Math.floor((endLon - originLon) / this.cell) + 1;
+    this.rows = Math.floor((endLat - originLat) / this.cell) + 1;
+
+    // Two passes over the boxes: count per cell, then fill.
+    const counts = new Int32Array(this.columns * this.rows + 1);
+    const gridded = new Uint8Array(count);
     for (let i = 0; i < count; i += 1) {
-      const x0 = this.column(this.boxes[i * 4]);
-      const y0 = this.row(this.boxes[i * 4 + 1]);
-      const x1 = this.column(this.boxes[i * 4 + 2]);
-      const y1 = this.row(this.boxes[i * 4 + 3]);
+      const [x0, y0, x1, y1] = this.span(i);
       if ((x1 - x0 + 1) * (y1 - y0 + 1) > MAX_CELLS_PER_BOX) {
         this.wide.push(i);
         continue;
       }
+      gridded[i] = 1;
       for (let y = y0; y <= y1; y += 1) {
         for (let x = x0; x <= x1; x += 1) {
-          const key = y * this.columns + x;
-          const list = this.cells.get(key);
-          if (list) {
-            list.push(i);
-          } else {
-            this.cells.set(key, [i]);
-          }
+          counts[y * this.columns + x + 1] += 1;
+        }
+      }
+    }
+    for (let c = 1; c < counts.length; c += 1) {
+      counts[c] += counts[c - 1];
+    }
+    this.offsets = counts;
+    this.entries = new Int32Array(counts[counts.length - 1]);
+    const fill = counts.slice(0, counts.length - 1);
+    for (let i = 0; i < count; i += 1) {
+      if (!gridded[i]) {
+        continue;
+      }
+      const [x0, y0, x1, y1] = this.span(i);
+      for (let y = y0; y <= y1; y += 1) {
+        for (let x = x0; x <= x1; x += 1) {
+          const c = y * this.columns + x;
+          this.entries[fill[c]] = i;
+          fill[c] += 1;
         }
       }
     }
@@ -111,32 +144,40 @@ export class FenceBoxIndex {
     const found: number[] = [];
     const x = this.column(lon);
     const y = this.row(lat);
-    if (x >= 0 && x < this.columns && y >= 0) {
-      const list = this.cells.get(y * this.columns + x);
-      if (list) {
-        this.collect(list, lon, lat, found);
+    if (x >= 0 && x < this.columns && y >= 0 && y < this.rows) {
+      const c = y * this.columns + x;
+      for (let e = this.offsets[c]; e < this.offsets[c + 1]; e += 1) {
+        this.test(this.entries[e], lon, lat, found);
       }
     }
-    if (this.wide.length > 0) {
-      this.collect(this.wide, lon, lat, found);
+    for (const i of this.wide) {
+      this.test(i, lon, lat, found);
     }
     return found.map((fence) => this.fenceIds[fence]);
   }
 
-  private collect(list: readonly number[], lon: number, lat: number, found: number[]): void {
+  private test(i: number, lon: number, lat: number, found: number[]): void {
     const boxes = this.boxes;
-    for (const i of list) {
-      const at = i * 4;
-      if (
-        lon >= boxes[at] &&
-        lat >= boxes[at + 1] &&
-        lon <= boxes[at + 2] &&
-        lat <= boxes[at + 3] &&
-        !found.includes(this.fenceOf[i])
-      ) {
-        found.push(this.fenceOf[i]);
-      }
+    const at = i * 4;
+    if (
+      lon >= boxes[at] &&
+      lat >= boxes[at + 1] &&
+      lon <= boxes[at + 2] &&
+      lat <= boxes[at + 3] &&
+      !found.includes(this.fenceOf[i])
+    ) {
+      found.push(this.fenceOf[i]);
     }
+  }
+
+  /** The cells box `i` covers: [first column, first row, last column, last row]. */
+  private span(i: number): [number, number, number, number] {
+    return [
+      this.column(this.boxes[i * 4]),
+      this.row(this.boxes[i * 4 + 1]),
+      this.column(this.boxes[i * 4 + 2]),
+      this.row(this.boxes[i * 4 + 3]),
+    ];
   }
 
   private column(lon: number): number {
@@ -149,7 +190,7 @@ export class FenceBoxIndex {
 }
 
 /** Agencies with more boxes than this are not copied: their fixes take the index probe. */
-export const MAX_COPIED_BOXES = 200_000;
+export const MAX_COPIED_BOXES = 100_000;
 /** A copy found stale is reloaded at most this often per agency (the stale copy is unused meanwhile). */
 const RELOAD_MIN_INTERVAL_MS = 500;
 
