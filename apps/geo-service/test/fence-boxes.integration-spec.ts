@@ -139,6 +139,26 @@ describe('fence box copies across replicas (PostGIS)', () => {
     expect(await entered('u-upload')).toEqual([fence.id]);
   });
 
+  it('copies an agency whose fences include an empty one written by SQL', async () => {
+    const EMPTY = 'agency-empty-fence';
+    await a.dataSource.query(
+      `INSERT INTO geo.geofences (id, agency_id, name, kind, geometry_type, area_geom, vertex_count)
+       VALUES (geo.uuid_v7(), $1, 'Nothing', 'zone', 'MultiPolygon',
+               ST_GeomFromText('MULTIPOLYGON EMPTY', 4326), 0)`,
+      [EMPTY],
+    );
+    const fence = await b.geofences.create({ ...zone('Real', 70, 70), agencyId: EMPTY });
+    await a.geofencesRepository.boxes.refresh(EMPTY);
+    expect(a.geofencesRepository.boxes.current(EMPTY)?.fences).toBe(1);
+    await a.positions.ingest(EMPTY, [fix('u-empty', 70.005, 70.005, 0), fix('u-zero', 0, 0, 0)]);
+    const rows: Array<{ unit: string; fence: string }> = await a.dataSource.query(
+      `SELECT envelope->'data'->>'unitId' AS unit, envelope->'data'->>'geofenceId' AS fence
+       FROM geo.outbox WHERE envelope->>'agencyId' = $1 AND envelope->>'type' = 'geofence.entered'`,
+      [EMPTY],
+    );
+    expect(rows).toEqual([{ unit: 'u-empty', fence: fence.id }]);
+  });
+
   it('never misses a fence while another replica keeps creating them', async () => {
     // a's copy reloads in the background while b creates fences; each first fix inside the newest
     // fence must report it, whichever copy a holds at that moment.

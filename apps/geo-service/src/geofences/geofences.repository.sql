@@ -130,6 +130,8 @@ FROM (
   CROSS JOIN LATERAL ST_Dump(g.area_geom) d
   WHERE g.agency_id = $1
     AND (g.expires_at IS NULL OR g.expires_at > now())
+    -- An empty part has no box and holds no point (an empty MultiPolygon is a valid fence).
+    AND NOT ST_IsEmpty(d.geom)
 ) b;
 
 -- name: evaluate
