@@ -50,8 +50,13 @@ afterAll(async () => {
   await Promise.all([database.drop(), server.dispose()]);
 });
 
-function startRelay(logger = new CapturingLogger(), synchronousCommit = true): OutboxRelay {
+function startRelay(
+  logger = new CapturingLogger(),
+  synchronousCommit = true,
+  coalesceMs = 0,
+): OutboxRelay {
   const relay = new OutboxRelay({
+    coalesceMs,
     runner: pgPoolTransactionRunner(pool, { synchronousCommit }),
     schema,
     redis: { port: server.port, host: '127.0.0.1' },
@@ -282,5 +287,30 @@ describe('transactional outbox', () => {
     await waitFor(async () => (await unsentCount()) === 0, { description: 'the rows delivered' });
     expect(delivered).toEqual(['o1', 'o2']);
     expect(logger.count(/no sink registered/)).toBe(1);
+  });
+
+  it('with a coalescing window, a row that finds the relay idle goes at once; later ones follow in order', async () => {
+    await Promise.all(relays.splice(0).map((relay) => relay.stop()));
+    // A window far longer than the wait below: the first row must not wait for it.
+    const relay = startRelay(new CapturingLogger(), false, 60_000);
+    const before = await redis.xlen(`${prefix}${stream}`);
+    await appendInTransaction([testEnvelope({ n: 400 })]);
+    relay.nudge();
+    await waitFor(async () => (await redis.xlen(`${prefix}${stream}`)) === before + 1, {
+      description: 'the first row relayed without waiting for the window',
+    });
+    await appendInTransaction([testEnvelope({ n: 401 })]);
+    relay.nudge();
+    await appendInTransaction([testEnvelope({ n: 402 })]);
+    relay.nudge();
+    // Held by the window; stop() ends the wait, and the next relay takes the rows in order.
+    await Promise.all(relays.splice(0).map((r) => r.stop()));
+    startRelay(new CapturingLogger(), false, 5);
+    await waitFor(async () => (await unsentCount()) === 0, { description: 'the rows relayed' });
+    const entries = (await redis.xrange(`${prefix}${stream}`, '-', '+')) as Array<
+      [string, string[]]
+    >;
+    const relayed = entries.map(([, fields]) => JSON.parse(fields[1]).data.n as number);
+    expect(relayed.slice(-3)).toEqual([400, 401, 402]);
   });
 });

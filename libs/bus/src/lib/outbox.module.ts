@@ -16,6 +16,8 @@ import { UnitOfWork } from './unit-of-work';
 export interface OutboxSchemaOptions {
   /** Relay poll period when idle (the app's `OUTBOX_POLL_MS`). Default 500 ms. */
   pollIntervalMs?: number;
+  /** See `OutboxRelayOptions.coalesceMs` (default 0: off). */
+  coalesceMs?: number;
   /** Register globally (default true: one outbox per service, used by every feature module). */
   global?: boolean;
 }
@@ -80,6 +82,7 @@ export class OutboxModule {
               ...(options.pollIntervalMs !== undefined
                 ? { pollIntervalMs: options.pollIntervalMs }
                 : {}),
+              ...(options.coalesceMs !== undefined ? { coalesceMs: options.coalesceMs } : {}),
             }),
         },
         OutboxRelayLifecycle,

@@ -31,6 +31,14 @@ export interface OutboxRelayOptions {
   commandTimeoutMs?: number;
   /** `XADD MAXLEN ~`. Default 100,000. */
   maxLen?: number;
+  /**
+   * After a pass that relayed rows, the next pass starts no sooner than this long after it started
+   * (default 0: at once when nudged). Under a steady stream of commits one pass then carries the
+   * rows of several, instead of about one pass per commit; a row that finds the relay idle (the
+   * last pass relayed nothing) still goes at once. Rows wait at most this long more under load
+   * (docs/adr/0033).
+   */
+  coalesceMs?: number;
   logger?: BusLogger;
 }
 
@@ -125,6 +133,10 @@ export class OutboxRelay {
   /** When rows held back for a lingering sink become due (0: none held). */
   private heldUntil = 0;
   private readonly warnedSinkless = new Set<string>();
+  private readonly coalesceMs: number;
+  /** `Date.now()` when the last pass started, and whether it relayed rows. */
+  private passStartedAt = 0;
+  private passSent = false;
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.table = `${assertIdentifier(options.schema)}.outbox`;
@@ -133,6 +145,7 @@ export class OutboxRelay {
     this.batchSize = options.batchSize ?? 500;
     this.minBackoffMs = options.minBackoffMs ?? 200;
     this.maxBackoffMs = options.maxBackoffMs ?? 10_000;
+    this.coalesceMs = Math.max(0, options.coalesceMs ?? 0);
   }
 
   start(): void {
@@ -306,7 +319,10 @@ FROM picked p LEFT JOIN marked m ON m.id = p.id ORDER BY p.id`;
     while (this.running) {
       let sent = 0;
       try {
+        this.passStartedAt = Date.now();
+        this.passSent = false;
         sent = await this.relayOnce();
+        this.passSent = sent > 0;
         if (this.outageSince !== undefined) {
           this.logger.log(
             `outbox relay recovered after ${Date.now() - this.outageSince} ms; relaying backlog`,
@@ -334,6 +350,13 @@ FROM picked p LEFT JOIN marked m ON m.id = p.id ORDER BY p.id`;
 
   /** Waits for the next poll, a nudge or stop; returns at once if nudged since the last batch. */
   private async idle(): Promise<void> {
+    if (this.coalesceMs > 0 && this.passSent && this.running) {
+      // Rows keep arriving: let the commits of the window gather for one pass.
+      const wait = this.passStartedAt + this.coalesceMs - Date.now();
+      if (wait > 0) {
+        await sleep(wait, this.stopSignal.signal);
+      }
+    }
     if (this.nudged || !this.running) {
       this.nudged = false;
       return;
