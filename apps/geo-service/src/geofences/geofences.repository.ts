@@ -10,7 +10,6 @@ import {
   queryRows,
   sqlOf,
   textArray,
-  timestampArray,
 } from '@gad/platform';
 import type { Pool, PoolClient } from 'pg';
 import { createLogger } from '@gad/observability';
@@ -358,19 +357,19 @@ export class GeofencesRepository {
     const rows = await queryRows<{ type: string | null; count: number; fences_version: string }>(
       tx,
       {
-        name: 'geo_geofence_evaluate_v6',
+        name: 'geo_geofence_evaluate_v7',
         text: EVALUATE,
         values: [
           agencyId,
           textArray(fixes.map((fix) => fix.unitId)),
-          timestampArray(fixes.map((fix) => fix.recordedAt)),
+          numberArray(fixes.map((fix) => fix.recordedAt.getTime())),
           numberArray(fixes.map((fix) => fix.lon)),
           numberArray(fixes.map((fix) => fix.lat)),
           numberArray(fixes.map((fix) => fix.accuracyM)),
           boolArray(fixes.map((fix) => fix.firstReport)),
           stream,
           traceparent ?? null,
-          timestampArray(fixes.map((fix) => fix.previousAt)),
+          numberArray(fixes.map((fix) => (fix.previousAt ? fix.previousAt.getTime() : null))),
           numberArray(fixes.map((fix) => fix.previousAccuracyM)),
           AUDIT_OUTBOX_STREAM,
           pairs.version,

@@ -10,7 +10,7 @@ export function toUnitMovedV1(moved: MovedUnit): UnitMovedV1 {
   return {
     unitId: moved.unitId,
     position: point(moved.lon, moved.lat),
-    recordedAt: moved.recordedAt,
+    recordedAt: moved.recordedAt.toISOString(),
     seq: Number(moved.seq),
     ...(moved.accuracyM === null ? {} : { accuracyM: moved.accuracyM }),
     ...(moved.speedMps === null ? {} : { speedMps: moved.speedMps }),

@@ -26,7 +26,7 @@ describe('movedUnits', () => {
       ['a', 7, false],
       ['b', 1, true],
     ]);
-    expect(moved[0].recordedAt).toBe('2026-11-22T12:00:00.000Z');
+    expect(moved[0].recordedAt.toISOString()).toBe('2026-11-22T12:00:00.000Z');
   });
 });
 

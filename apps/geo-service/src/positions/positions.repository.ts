@@ -33,7 +33,8 @@ export interface StorableFix {
 /** A unit whose latest position moved forward in a batch. */
 export interface MovedUnit {
   unitId: string;
-  recordedAt: string;
+  /** Device time; turned into text only when a coalesced `unit.moved` is published. */
+  recordedAt: Date;
   seq: number;
   lon: number;
   lat: number;
@@ -118,7 +119,7 @@ export function movedUnits(
     .sort((a, b) => (a.unitId < b.unitId ? -1 : a.unitId > b.unitId ? 1 : 0))
     .map((fix) => ({
       unitId: fix.unitId,
-      recordedAt: fix.recordedAt.toISOString(),
+      recordedAt: fix.recordedAt,
       seq: fix.seq,
       lon: fix.lon,
       lat: fix.lat,
@@ -175,6 +176,11 @@ export class PositionsRepository {
     return this.database.transaction(fn, {
       begin: 'BEGIN; SET LOCAL plan_cache_mode = force_custom_plan',
     });
+  }
+
+  /** The rest of the transaction `tx` runs generic plans (see `transaction`). */
+  async useGenericPlans(client: PoolClient): Promise<void> {
+    await client.query('SET LOCAL plan_cache_mode = force_generic_plan');
   }
 
   /** One statement: history append + latest position per unit (see positions.repository.sql). */

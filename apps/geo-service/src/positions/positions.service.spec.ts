@@ -158,7 +158,9 @@ describe('validateBatch', () => {
 
 describe('PositionsService', () => {
   const config = geoServiceEnvSchema.parse({});
-  let positions: jest.Mocked<Pick<PositionsRepository, 'latestOf' | 'ingest' | 'transaction'>>;
+  let positions: jest.Mocked<
+    Pick<PositionsRepository, 'latestOf' | 'ingest' | 'transaction' | 'useGenericPlans'>
+  >;
   let geofences: jest.Mocked<Pick<GeofencesRepository, 'evaluate' | 'unitsTouchingFences'>>;
   let retention: jest.Mocked<Pick<RetentionService, 'ensurePartitionsFor'>>;
   let outbox: jest.Mocked<Pick<GeoOutbox, 'nudge'>>;
@@ -172,7 +174,7 @@ describe('PositionsService', () => {
     moved: [
       {
         unitId: 'u1',
-        recordedAt: NOW.toISOString(),
+        recordedAt: NOW,
         seq: 2,
         lon: 1,
         lat: 1,
@@ -191,6 +193,7 @@ describe('PositionsService', () => {
       latestOf: jest.fn().mockResolvedValue([]),
       ingest: jest.fn().mockResolvedValue(outcome),
       transaction: jest.fn((fn) => fn(tx as never)),
+      useGenericPlans: jest.fn().mockResolvedValue(undefined),
     } as never;
     geofences = {
       evaluate: jest.fn().mockResolvedValue(new Map([['geofence.entered', 1]])),

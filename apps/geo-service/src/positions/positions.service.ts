@@ -339,6 +339,11 @@ export class PositionsService {
     const attempt = async (): Promise<IngestOutcome> => {
       const { outcome, events } = await this.positions.transaction(async (tx) => {
         const stored = await this.positions.ingest(tx, agencyId, fixes);
+        // The geofence statements from here on run generic plans, planned once per connection
+        // (ingest_batch above keeps a plan per batch): with the candidates coming from the fence
+        // box copy (docs/adr/0034) their plans no longer depend on the batch's arrays, and
+        // planning `evaluate` was a sixth of its backend CPU per batch (ADR 0034, 2026-12-07).
+        await this.positions.useGenericPlans(tx);
         const counts = new Map<string, number>();
         let rounds = geofenceRounds(stored.stored, stored.firstReports, previous);
         if (rounds.length > 1) {

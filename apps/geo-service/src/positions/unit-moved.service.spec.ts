@@ -18,7 +18,7 @@ class FakeSink extends UnitMovedSink {
 
 const moved = (unitId: string, recordedAt: string, seq: number): MovedUnit => ({
   unitId,
-  recordedAt,
+  recordedAt: new Date(recordedAt),
   seq,
   lon: 1,
   lat: 2,

@@ -37,7 +37,8 @@ export class BusUnitMovedSink extends UnitMovedSink {
 export class UnitMovedService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = createLogger('unit-moved');
   /** Newest fix per agency and unit; turned into event data only when published. */
-  private pending = new Map<string, { agencyId: string; moved: MovedUnit; at: number }>();
+  private pending = new Map<string, Map<string, MovedUnit>>();
+  private pendingCount = 0;
   private timer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -46,14 +47,20 @@ export class UnitMovedService implements OnApplicationBootstrap, OnApplicationSh
     @Inject(GEO_SERVICE_CONFIG) private readonly config: GeoServiceConfig,
   ) {}
 
+  /** Called for every moved unit of every batch: no per-call key strings or date parsing. */
   offer(agencyId: string, moved: MovedUnit): void {
-    const key = `${agencyId}\u0000${moved.unitId}`;
-    const at = Date.parse(moved.recordedAt);
-    const current = this.pending.get(key);
-    if (current && current.at > at) {
+    let units = this.pending.get(agencyId);
+    if (!units) {
+      units = new Map();
+      this.pending.set(agencyId, units);
+    }
+    const current = units.get(moved.unitId);
+    if (current === undefined) {
+      this.pendingCount += 1;
+    } else if (current.recordedAt.getTime() > moved.recordedAt.getTime()) {
       return;
     }
-    this.pending.set(key, { agencyId, moved, at });
+    units.set(moved.unitId, moved);
   }
 
   /** Publishes what is pending (one event per unit). */
@@ -73,19 +80,25 @@ export class UnitMovedService implements OnApplicationBootstrap, OnApplicationSh
   }
 
   private async publishPending(): Promise<void> {
-    if (this.pending.size === 0) {
+    if (this.pendingCount === 0) {
       return;
     }
     const batch = this.pending;
     this.pending = new Map();
-    const envelopes = [...batch.values()].map((entry) =>
-      createEnvelope({
-        type: EventTypes.UnitMoved,
-        agencyId: entry.agencyId,
-        actor: { kind: 'service', id: 'geo-service' },
-        data: toUnitMovedV1(entry.moved),
-      }),
-    );
+    this.pendingCount = 0;
+    const envelopes: Envelope[] = [];
+    for (const [agencyId, units] of batch) {
+      for (const moved of units.values()) {
+        envelopes.push(
+          createEnvelope({
+            type: EventTypes.UnitMoved,
+            agencyId,
+            actor: { kind: 'service', id: 'geo-service' },
+            data: toUnitMovedV1(moved),
+          }),
+        );
+      }
+    }
     try {
       await this.sink.publish(Streams.GeoEvents, envelopes);
       geoInstruments().unitMoved.add(envelopes.length);
