@@ -1,6 +1,6 @@
 import type { SessionTokens } from '@gad/contracts';
 import { waitFor } from '@gad/testing';
-import { ADMIN, IdentityTestApp } from './identity-test-app';
+import { ADMIN, IdentityTestApp, type Reply } from './identity-test-app';
 
 /**
  * The per-IP limit is a token bucket (20 requests, refilled at 20 per 10 s here): a client that
@@ -73,12 +73,17 @@ describe('api-gateway rate limit recovery', () => {
       expect(refreshed.status).toBe(200);
       refreshToken = refreshed.body.refreshToken;
     }
-    // Guessing refresh tokens still counts against the address.
+    // Guessing refresh tokens still counts against the address. The bucket refills a token every
+    // 500 ms, so a guess the scheduler delays past that may spend it (401); the next is refused.
     await burstUntilLimited();
-    const guessed = await gw.send('POST', '/v1/auth/refresh', {
-      body: { refreshToken: 'x'.repeat(43) },
-    });
-    expect(guessed.status).toBe(429);
-    expect(Number(guessed.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    const guesses: Array<Reply<Record<string, unknown>>> = [];
+    for (let i = 0; i < 3 && guesses.at(-1)?.status !== 429; i += 1) {
+      guesses.push(
+        await gw.send('POST', '/v1/auth/refresh', { body: { refreshToken: 'x'.repeat(43) } }),
+      );
+    }
+    const refused = guesses.at(-1);
+    expect(refused?.status).toBe(429);
+    expect(Number(refused?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
   });
 });
