@@ -164,8 +164,7 @@ WITH fix AS (
   -- Device times arrive as epoch milliseconds (float8, exact for whole milliseconds): parsing
   -- them is cheaper than parsing timestamptz text, for the service and for this backend.
   SELECT f.unit_id, to_timestamp(f.t_ms / 1000) AS t, f.lon, f.lat, f.accuracy_m,
-         f.first_report, to_timestamp(f.prev_t_ms / 1000) AS prev_t, f.prev_accuracy_m,
-         ST_SetSRID(ST_MakePoint(f.lon, f.lat), 4326) AS geom
+         f.first_report, to_timestamp(f.prev_t_ms / 1000) AS prev_t, f.prev_accuracy_m
   FROM unnest($2::text[], $3::float8[], $4::float8[], $5::float8[], $6::real[], $7::bool[],
               $10::float8[], $11::real[])
        AS f (unit_id, t_ms, lon, lat, accuracy_m, first_report, prev_t_ms, prev_accuracy_m)
@@ -185,7 +184,8 @@ hit AS (
   FROM fix f
   JOIN geo.geofences g
     ON g.agency_id = $1
-   AND ST_Intersects(g.area_geom, f.geom)
+   -- The point is built here, not in `fix`: with a current copy no fix needs it.
+   AND ST_Intersects(g.area_geom, ST_SetSRID(ST_MakePoint(f.lon, f.lat), 4326))
    AND (g.expires_at IS NULL OR g.expires_at > now())
   WHERE $13::bigint IS DISTINCT FROM (SELECT version FROM cur_version)
   UNION ALL
