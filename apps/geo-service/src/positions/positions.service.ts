@@ -342,7 +342,7 @@ export class PositionsService {
         // The geofence statements from here on run generic plans, planned once per connection
         // (ingest_batch above keeps a plan per batch): with the candidates coming from the fence
         // box copy (docs/adr/0034) their plans no longer depend on the batch's arrays, and
-        // planning `evaluate` was a sixth of its backend CPU per batch (ADR 0034, 2026-12-07).
+        // planning `evaluate` per batch was about a quarter of its backend CPU (ADR 0034, 2026-12-07).
         await this.positions.useGenericPlans(tx);
         const counts = new Map<string, number>();
         let rounds = geofenceRounds(stored.stored, stored.firstReports, previous);
