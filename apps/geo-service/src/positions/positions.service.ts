@@ -339,10 +339,10 @@ export class PositionsService {
     const attempt = async (): Promise<IngestOutcome> => {
       const { outcome, events } = await this.positions.transaction(async (tx) => {
         const stored = await this.positions.ingest(tx, agencyId, fixes);
-        // The geofence statements from here on run generic plans, planned once per connection
-        // (ingest_batch above keeps a plan per batch): with the candidates coming from the fence
-        // box copy (docs/adr/0034) their plans no longer depend on the batch's arrays, and
-        // planning `evaluate` per batch was about a quarter of its backend CPU (ADR 0034, 2026-12-07).
+        // The geofence statements from here on run generic plans, made once per connection
+        // (ingest_batch above keeps a plan per batch): with the candidates from the fence box
+        // copy their plans no longer depend on the batch's arrays, and planning `evaluate` per
+        // batch was about a quarter of its backend CPU (docs/adr/0034, note of 2026-12-07).
         await this.positions.useGenericPlans(tx);
         const counts = new Map<string, number>();
         let rounds = geofenceRounds(stored.stored, stored.firstReports, previous);
