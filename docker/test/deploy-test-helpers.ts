@@ -52,6 +52,8 @@ export function databaseSecrets(apps: readonly string[]): Record<string, string>
   const uri = (role: string) => `postgresql://${role}:${role}-password@gad-pg-rw:5432/gad`;
   return {
     'gad-pg-migrator/uri': uri('gad_migrator'),
+    // api-gateway's read-only role for nearest units (docs/adr/0032).
+    'gad-pg-geo-reader/uri': uri('gad_geo_reader'),
     ...Object.fromEntries(apps.map((app) => [`gad-pg-${app}/uri`, uri(runtimeRoleOf(app))])),
   };
 }
