@@ -76,6 +76,8 @@ interface Latency {
   p99: number;
   max: number;
   note?: string;
+  /** CPU ms per answered request of the serving processes (the bench's own not counted). */
+  serverCpuMs?: number;
 }
 
 interface Ingest {
@@ -314,12 +316,18 @@ async function http(
   const problems = Object.entries(errors).map(([status, n]) => `${n}× ${status}`);
   if (result.errors || result.timeouts)
     problems.push(`${result.errors} errors, ${result.timeouts} timeouts`);
-  return summarise(
-    label,
-    samples,
-    seconds,
-    `${connections} connections; autocannon p97.5/p99 ${result.latency.p97_5}/${result.latency.p99} ms${rate ? ' (coordinated-omission corrected)' : ''}${problems.length ? `; ${problems.join(', ')}` : ''}; CPU ms per request: ${cpuPerRequest(cpuBefore, cpuAfter, samples.length)}`,
-  );
+  const serverCpuMs =
+    Object.keys(pids).reduce((sum, name) => sum + (cpuAfter[name] - cpuBefore[name]), 0) /
+    Math.max(1, samples.length);
+  return {
+    ...summarise(
+      label,
+      samples,
+      seconds,
+      `${connections} connections; autocannon p97.5/p99 ${result.latency.p97_5}/${result.latency.p99} ms${rate ? ' (coordinated-omission corrected)' : ''}${problems.length ? `; ${problems.join(', ')}` : ''}; CPU ms per request: ${cpuPerRequest(cpuBefore, cpuAfter, samples.length)}`,
+    ),
+    serverCpuMs,
+  };
 }
 
 /** `fixes` fixes for `units` units, one per unit per device second, in device-time order. */
@@ -720,10 +728,30 @@ export async function main(args: string[], { root }: { root: string }): Promise<
           );
         }
       }
+      // Issue #21: p95 at half of the bare server's maximum, ours against bare's at that rate.
+      const bareMax = nearest.at(-1) as Latency;
+      const half = Math.max(1, Math.round(bareMax.throughput / 2));
+      for (const target of [
+        { name: 'HTTP', pids, url: gateway.url, label: 'HTTP GET /v1/units/nearest' },
+        { name: 'bare Fastify + pg', pids: barePids, url: bare.url, label: BARE_LABEL },
+      ]) {
+        log(`${target.name} at ${half} req/s (half of bare's max), ${flags.duration} s`);
+        nearest.push(
+          await http(
+            target.pids,
+            target.url,
+            accessToken,
+            flags.duration,
+            flags.connections,
+            half,
+            `${units}|${target.label} @ ${half}/s (half of bare's max)`,
+          ),
+        );
+      }
       plans.push(
         `${units} units, nearest_available:\n${await explain(client, statements.available)}`,
       );
-      console.log(latencyTable(nearest.slice(-7)));
+      console.log(latencyTable(nearest.slice(-9)));
     }
 
     for (const [index, fences] of flags.fences.entries()) {
@@ -769,9 +797,19 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     const db = pick(size, 'db: nearest_available + ');
     const dbKnn = pick(size, 'db: nearest_available');
     const pgb = pick(size, 'pgbench');
-    const fixed = pick(size, 'HTTP GET /v1/units/nearest @');
+    const halfOurs = nearest.find(
+      (r) =>
+        r.label.startsWith(`${size.toLocaleString('en')}|HTTP GET /v1/units/nearest @`) &&
+        r.label.endsWith("(half of bare's max)"),
+    );
+    const halfBare = nearest.find(
+      (r) =>
+        r.label.startsWith(`${size.toLocaleString('en')}|${BARE_LABEL} @`) &&
+        r.label.endsWith("(half of bare's max)"),
+    );
+    const fixed = pick(size, `HTTP GET /v1/units/nearest @ ${flags.rate}/s`);
     const max = pick(size, 'HTTP GET /v1/units/nearest, max');
-    const bareFixed = pick(size, `${BARE_LABEL} @`);
+    const bareFixed = pick(size, `${BARE_LABEL} @ ${flags.rate}/s`);
     const bareMax = pick(size, `${BARE_LABEL}, max`);
     if (!db || !dbKnn || !pgb || !fixed || !max) continue;
     const bareText =
@@ -781,6 +819,14 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     summary.push(
       `- ${size.toLocaleString('en')} units: database p95 **${fmt(dbKnn.p95)} ms** for the KNN statement (${verdict(dbKnn.p95 <= 2)}) and **${fmt(db.p95)} ms** with the exclusion count the service adds (${verdict(db.p95 <= 2)}) — budget ≤ 2 ms; pgbench p95 ${fmt(pgb.p95)} ms (node pg / pgbench ${fmt(dbKnn.p95 / pgb.p95)}×); HTTP p95 at ${flags.rate}/s **${fmt(fixed.p95)} ms** (${fmt(fixed.p95 / db.p95, 1)}× the database) — budget ≤ 10 ms: ${verdict(fixed.p95 <= 10)}; HTTP max **${fmt(max.throughput, 0)} req/s** — budget ≥ 2,000: ${verdict(max.throughput >= 2_000)}${bareText}`,
     );
+    if (bareMax && halfOurs && halfBare && max.serverCpuMs && bareMax.serverCpuMs) {
+      const answered = max.throughput / bareMax.throughput;
+      const cpu = max.serverCpuMs / bareMax.serverCpuMs;
+      const p95 = halfOurs.p95 / halfBare.p95;
+      summary.push(
+        `- ${size.toLocaleString('en')} units, issue #21 ratios to the bare server in this run: most answered **${fmt(answered * 100, 0)} %** of bare's (${fmt(max.throughput, 0)} vs ${fmt(bareMax.throughput, 0)} req/s) — budget ≥ 60 %: ${verdict(answered >= 0.6)}; CPU per request at the maximum **${fmt(cpu)}×** (api-gateway + geo-service ${fmt(max.serverCpuMs)} ms vs ${fmt(bareMax.serverCpuMs)} ms) — budget ≤ 2.5×: ${verdict(cpu <= 2.5)}; p95 at ${halfOurs.label.split('@ ')[1]?.split('/s')[0]} req/s (half of bare's max) **${fmt(p95)}×** (${fmt(halfOurs.p95)} vs ${fmt(halfBare.p95)} ms; ${halfOurs.count} and ${halfBare.count} answered) — budget ≤ 1.5×: ${verdict(p95 <= 1.5)}`,
+      );
+    }
   }
   const raw = ingest.at(-1);
   if (raw && ingest.length === flags.fences.length + 1) {
@@ -802,7 +848,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     `Command: \`node tools/bench/run.mjs geo${args.length ? ` ${args.join(' ')}` : ''}\` (\`npm run bench -- geo\`, after \`node tools/scripts/build.mjs\`). Whole run ${fmt(totalSeconds, 0)} s.`,
     `Recorded ${new Date().toISOString()} on ${machine()}, load average ${fmt(loadBefore, 1)} at the start and ${fmt(loadavg()[0], 1)} at the end, Node ${process.version}, PostgreSQL ${pgVersion}, PostGIS ${postgisVersion}, Redis on loopback; the bench, both services, PostgreSQL and Redis share the machine (and it is shared with other work).`,
     '',
-    `Method: a throwaway database (cloned from \`gad_test\`, dropped afterwards); the built geo-service and api-gateway run as processes (\`LOG_LEVEL=warn\`). Units are seeded with one \`INSERT ... SELECT generate_series\` (70 % available, 20 % busy, 10 % without status, 20 % with capability \`als\`, uniform in a ${BOX.size}° box around Madrid, fixes up to 10 min old), then \`VACUUM ANALYZE\` and a \`CHECKPOINT\` (so no phase measures the seeding's disk writes); the 1M run adds 900k units to the same agency. Each query is for a uniform random point, limit ${LIMIT}, no radius, capability or age filter (HTTP sends \`maxAgeS=86400\`, older than any seeded fix, instead of getting geo-service's 300 s default). "db" runs geo-service's prepared statements from \`nearest.repository.sql\` (same names and parameters) on one pg connection with geo-service's connection settings (JIT off, generic plans), one after the other, after a 1 s warm-up; pgbench runs \`nearest_available\` with \`-M prepared\` and the same settings, one client, latencies from its per-transaction log. HTTP is autocannon against \`GET /v1/units/nearest\` with a dispatcher token: ${flags.connections} connections at a fixed ${flags.rate} req/s, then unthrottled ("max"); the same two runs then go to a bare Fastify + pg process (pool of 10 with geo-service's connection settings, running geo-service's two prepared statements as it runs them, no auth, validation, RPC hop over Redis or telemetry), which shows what this machine allows any HTTP service doing this query; p50/p95/p99 are per-response times of 200 answers, the notes add autocannon's coordinated-omission-corrected p97.5/p99. Ingestion publishes ${flags.ingest.toLocaleString('en')} fixes (${flags.fixesPerEntry} per \`positions.reported\` entry) to \`${Streams.GeoPositions}\` as fast as possible with ${flags.fences.join(', then ')} zone geofences (0.02° squares) of the agency active (one agency per count), and divides the fixes stored in \`geo.positions\` by the time from the first publish to the last stored row (polled every 250 ms); the baseline calls the same \`ingest_batch\` statement directly. CPU per fix is read from \`/proc\` over each ingestion run: geo-service's process and its PostgreSQL backends (\`application_name\` geo-service) for the stream, the baseline's backends for the raw statement; while the machine is CPU-bound, raw/service CPU per fix is what the throughput ratio tends to, and it moves less with other load on the machine. \`--no-nearest\` seeds the units but skips the nearest runs (ingestion only).`,
+    `Method: a throwaway database (cloned from \`gad_test\`, dropped afterwards); the built geo-service and api-gateway run as processes (\`LOG_LEVEL=warn\`). Units are seeded with one \`INSERT ... SELECT generate_series\` (70 % available, 20 % busy, 10 % without status, 20 % with capability \`als\`, uniform in a ${BOX.size}° box around Madrid, fixes up to 10 min old), then \`VACUUM ANALYZE\` and a \`CHECKPOINT\` (so no phase measures the seeding's disk writes); the 1M run adds 900k units to the same agency. Each query is for a uniform random point, limit ${LIMIT}, no radius, capability or age filter (HTTP sends \`maxAgeS=86400\`, older than any seeded fix, instead of getting geo-service's 300 s default). "db" runs geo-service's prepared statements from \`nearest.repository.sql\` (same names and parameters) on one pg connection with geo-service's connection settings (JIT off, generic plans), one after the other, after a 1 s warm-up; pgbench runs \`nearest_available\` with \`-M prepared\` and the same settings, one client, latencies from its per-transaction log. HTTP is autocannon against \`GET /v1/units/nearest\` with a dispatcher token: ${flags.connections} connections at a fixed ${flags.rate} req/s, then unthrottled ("max"); the same two runs then go to a bare Fastify + pg process (pool of 10 with geo-service's connection settings, running the same two prepared statements as api-gateway runs them on its read-only pool since ADR 0032, no auth, validation or telemetry), which shows what this machine allows any HTTP service doing this query; then each side runs at half of the bare server's maximum (the issue #21 p95 budget); CPU per request at the maximum is the serving processes' (api-gateway and geo-service, or the bare server), the bench's own not counted; p50/p95/p99 are per-response times of 200 answers, the notes add autocannon's coordinated-omission-corrected p97.5/p99. Ingestion publishes ${flags.ingest.toLocaleString('en')} fixes (${flags.fixesPerEntry} per \`positions.reported\` entry) to \`${Streams.GeoPositions}\` as fast as possible with ${flags.fences.join(', then ')} zone geofences (0.02° squares) of the agency active (one agency per count), and divides the fixes stored in \`geo.positions\` by the time from the first publish to the last stored row (polled every 250 ms); the baseline calls the same \`ingest_batch\` statement directly. CPU per fix is read from \`/proc\` over each ingestion run: geo-service's process and its PostgreSQL backends (\`application_name\` geo-service) for the stream, the baseline's backends for the raw statement; while the machine is CPU-bound, raw/service CPU per fix is what the throughput ratio tends to, and it moves less with other load on the machine. \`--no-nearest\` seeds the units but skips the nearest runs (ingestion only).`,
     '',
     latencyTable(nearest),
     '',
