@@ -63,6 +63,7 @@ const {
   MIGRATION_LOCK_KEY,
   runPendingMigrations,
   schemaMigrationStatus,
+  withMigrationLock,
 } = require('@gad/platform');
 
 /** The role that owns every schema and runs `up` (the database owner on CloudNativePG). */
@@ -130,42 +131,31 @@ function discoverSchemas() {
  */
 async function grantRuntimeRole(dataSource, app, schema) {
   const role = runtimeRoleOf(app);
-  const queryRunner = dataSource.createQueryRunner();
-  await queryRunner.connect();
-  try {
-    const [{ present, owner }] = await queryRunner.query(
-      `SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1) AS present, current_user AS owner`,
-      [role],
-    );
-    if (!present) {
-      return `no role ${role}: no grants (\`db:migrate -- roles\` creates it)`;
-    }
-    const tables = APPEND_ONLY_SCHEMAS.has(schema)
-      ? 'SELECT, INSERT'
-      : 'SELECT, INSERT, UPDATE, DELETE';
-    const s = quoteIdent(schema);
-    const r = quoteIdent(role);
-    const forOwner = `ALTER DEFAULT PRIVILEGES FOR ROLE ${quoteIdent(owner)} IN SCHEMA ${s}`;
-    await queryRunner.query('SELECT pg_advisory_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
-    try {
-      for (const statement of [
-        `GRANT USAGE ON SCHEMA ${s} TO ${r}`,
-        `GRANT ${tables} ON ALL TABLES IN SCHEMA ${s} TO ${r}`,
-        `GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${s} TO ${r}`,
-        `${forOwner} GRANT ${tables} ON TABLES TO ${r}`,
-        `${forOwner} GRANT USAGE, SELECT ON SEQUENCES TO ${r}`,
-      ]) {
-        await queryRunner.query(statement);
-      }
-    } finally {
-      await queryRunner
-        .query('SELECT pg_advisory_unlock($1::bigint)', [MIGRATION_LOCK_KEY])
-        .catch(() => undefined);
-    }
-    return `${role}: ${tables} on ${schema} (and default privileges of ${owner})`;
-  } finally {
-    await queryRunner.release();
+  const [{ present, owner }] = await dataSource.query(
+    `SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1) AS present, current_user AS owner`,
+    [role],
+  );
+  if (!present) {
+    return `no role ${role}: no grants (\`db:migrate -- roles\` creates it)`;
   }
+  const tables = APPEND_ONLY_SCHEMAS.has(schema)
+    ? 'SELECT, INSERT'
+    : 'SELECT, INSERT, UPDATE, DELETE';
+  const s = quoteIdent(schema);
+  const r = quoteIdent(role);
+  const forOwner = `ALTER DEFAULT PRIVILEGES FOR ROLE ${quoteIdent(owner)} IN SCHEMA ${s}`;
+  await withMigrationLock(dataSource, async (queryRunner) => {
+    for (const statement of [
+      `GRANT USAGE ON SCHEMA ${s} TO ${r}`,
+      `GRANT ${tables} ON ALL TABLES IN SCHEMA ${s} TO ${r}`,
+      `GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${s} TO ${r}`,
+      `${forOwner} GRANT ${tables} ON TABLES TO ${r}`,
+      `${forOwner} GRANT USAGE, SELECT ON SEQUENCES TO ${r}`,
+    ]) {
+      await queryRunner.query(statement);
+    }
+  });
+  return `${role}: ${tables} on ${schema} (and default privileges of ${owner})`;
 }
 
 /**
@@ -185,21 +175,10 @@ async function grantReaderRoles(dataSource, schema) {
     }
     const r = quoteIdent(reader.role);
     const tables = reader.tables.map((table) => `${quoteIdent(schema)}.${quoteIdent(table)}`);
-    const queryRunner = dataSource.createQueryRunner();
-    await queryRunner.connect();
-    try {
-      await queryRunner.query('SELECT pg_advisory_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
-      try {
-        await queryRunner.query(`GRANT USAGE ON SCHEMA ${quoteIdent(schema)} TO ${r}`);
-        await queryRunner.query(`GRANT SELECT ON ${tables.join(', ')} TO ${r}`);
-      } finally {
-        await queryRunner
-          .query('SELECT pg_advisory_unlock($1::bigint)', [MIGRATION_LOCK_KEY])
-          .catch(() => undefined);
-      }
-    } finally {
-      await queryRunner.release();
-    }
+    await withMigrationLock(dataSource, async (queryRunner) => {
+      await queryRunner.query(`GRANT USAGE ON SCHEMA ${quoteIdent(schema)} TO ${r}`);
+      await queryRunner.query(`GRANT SELECT ON ${tables.join(', ')} TO ${r}`);
+    });
     notes.push(`${reader.role}: SELECT on ${tables.join(', ')}`);
   }
   return notes;

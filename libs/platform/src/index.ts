@@ -46,6 +46,7 @@ export {
   runPendingMigrations,
   schemaMigrationStatus,
   SchemaVersionError,
+  withMigrationLock,
   type SchemaMigrationStatus,
 } from './lib/database/schema-migrations';
 export { loadSqlFile, sqlOf } from './lib/database/sql-file';

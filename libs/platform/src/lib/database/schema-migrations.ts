@@ -99,22 +99,19 @@ export async function assertSchemaCurrent(dataSource: DataSource): Promise<Schem
 }
 
 /**
- * Creates the schema and applies its pending migrations (each in its own transaction) while holding
- * the migration advisory lock on the same connection, so concurrent runs are harmless. Returns the
- * names of the migrations this call applied.
+ * Runs `work` on one connection of `dataSource` while holding the migration advisory lock there, so
+ * concurrent migrators (replicas starting together, the db-migrate step) take turns.
  */
-export async function runPendingMigrations(dataSource: DataSource): Promise<string[]> {
-  const schema = schemaOf(dataSource);
+export async function withMigrationLock<T>(
+  dataSource: DataSource,
+  work: (queryRunner: QueryRunner) => Promise<T>,
+): Promise<T> {
   const queryRunner = dataSource.createQueryRunner();
   await queryRunner.connect();
   try {
     await queryRunner.query('SELECT pg_advisory_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
     try {
-      await queryRunner.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-      const executor = new MigrationExecutor(dataSource, queryRunner);
-      executor.transaction = 'each';
-      const applied = await executor.executePendingMigrations();
-      return applied.map((migration) => migration.name);
+      return await work(queryRunner);
     } finally {
       // A broken connection has released its session lock already: keep the original error.
       await queryRunner
@@ -124,4 +121,20 @@ export async function runPendingMigrations(dataSource: DataSource): Promise<stri
   } finally {
     await queryRunner.release();
   }
+}
+
+/**
+ * Creates the schema and applies its pending migrations (each in its own transaction) while holding
+ * the migration advisory lock on the same connection, so concurrent runs are harmless. Returns the
+ * names of the migrations this call applied.
+ */
+export async function runPendingMigrations(dataSource: DataSource): Promise<string[]> {
+  const schema = schemaOf(dataSource);
+  return withMigrationLock(dataSource, async (queryRunner) => {
+    await queryRunner.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    const executor = new MigrationExecutor(dataSource, queryRunner);
+    executor.transaction = 'each';
+    const applied = await executor.executePendingMigrations();
+    return applied.map((migration) => migration.name);
+  });
 }
