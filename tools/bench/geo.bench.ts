@@ -697,10 +697,11 @@ export async function main(args: string[], { root }: { root: string }): Promise<
       bench.label = `${units}|${bench.label}`;
       nearest.push(bench);
       // The same three runs against the real path, then against the bare baseline.
-      for (const target of [
+      const targets = [
         { name: 'HTTP', pids, url: gateway.url, label: 'HTTP GET /v1/units/nearest' },
         { name: 'bare Fastify + pg', pids: barePids, url: bare.url, label: BARE_LABEL },
-      ]) {
+      ];
+      for (const target of targets) {
         log(`${target.name} warm-up, 2 s (not recorded)`);
         await http(
           target.pids,
@@ -731,10 +732,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
       // Issue #21: p95 at half of the bare server's maximum, ours against bare's at that rate.
       const bareMax = nearest.at(-1) as Latency;
       const half = Math.max(1, Math.round(bareMax.throughput / 2));
-      for (const target of [
-        { name: 'HTTP', pids, url: gateway.url, label: 'HTTP GET /v1/units/nearest' },
-        { name: 'bare Fastify + pg', pids: barePids, url: bare.url, label: BARE_LABEL },
-      ]) {
+      for (const target of targets) {
         log(`${target.name} at ${half} req/s (half of bare's max), ${flags.duration} s`);
         nearest.push(
           await http(
