@@ -1,24 +1,8 @@
 import type { PositionFix } from '@gad/contracts';
 import { waitFor } from '@gad/testing';
-import { createGeoHarness, type GeoHarness } from './geo-test-harness';
+import { createGeoHarness, square, type GeoHarness } from './geo-test-harness';
 
 const AGENCY = 'agency-replicas';
-
-/** A square of `size` degrees with its south-west corner at (lon, lat). */
-function square(lon: number, lat: number, size: number) {
-  return {
-    type: 'Polygon' as const,
-    coordinates: [
-      [
-        [lon, lat],
-        [lon + size, lat],
-        [lon + size, lat + size],
-        [lon, lat + size],
-        [lon, lat],
-      ] as Array<[number, number]>,
-    ],
-  };
-}
 
 /**
  * Two geo-service replicas on one database (docs/adr/0034): `a` ingests with its in-memory copy of

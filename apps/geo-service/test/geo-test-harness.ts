@@ -19,6 +19,22 @@ import { RetentionService } from '../src/retention/retention.service';
 import { UnitsRepository } from '../src/units/units.repository';
 import { UnitsService } from '../src/units/units.service';
 
+/** A square of `size` degrees with its south-west corner at (lon, lat). */
+export function square(lon: number, lat: number, size: number) {
+  return {
+    type: 'Polygon' as const,
+    coordinates: [
+      [
+        [lon, lat],
+        [lon + size, lat],
+        [lon + size, lat + size],
+        [lon, lat + size],
+        [lon, lat],
+      ] as Array<[number, number]>,
+    ],
+  };
+}
+
 /** A clock the test can move; real time unless set. */
 export class TestClock implements Clock {
   private fixed?: Date;

@@ -7,25 +7,9 @@ import {
 } from '@gad/contracts';
 import { DomainException } from '@gad/platform';
 import { waitFor } from '@gad/testing';
-import { createGeoHarness, type GeoHarness } from './geo-test-harness';
+import { createGeoHarness, square, type GeoHarness } from './geo-test-harness';
 
 const AGENCY = 'agency-fences';
-
-/** A square of `size` degrees with its south-west corner at (lon, lat). */
-function square(lon: number, lat: number, size: number) {
-  return {
-    type: 'Polygon' as const,
-    coordinates: [
-      [
-        [lon, lat],
-        [lon + size, lat],
-        [lon + size, lat + size],
-        [lon, lat + size],
-        [lon, lat],
-      ] as Array<[number, number]>,
-    ],
-  };
-}
 
 interface OutboxEvent {
   type: string;
