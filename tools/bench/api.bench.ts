@@ -20,7 +20,6 @@ import {
   type ServiceProcess,
   type TestDatabase,
 } from '@gad/testing';
-import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { startBareServer, type BareServer } from './bare-server';
@@ -36,9 +35,10 @@ import {
   parseBenchFlags,
   type CpuProbe,
 } from './report';
+import { generateLoad } from './load';
 
 const AGENCY = 'bench-agency';
-/** `application_name` of the bare server's connections (the gateway's is `api-gateway`). */
+/** `application_name` of the bare server's connections (the gateway's: see `startGateway`). */
 const BARE_APPLICATION = 'gad-bench-bare';
 /** Preloaded into the second gateway only: its audit interceptor passes requests through. */
 const WITHOUT_AUDIT_PRELOAD = 'without-audit.preload.js';
@@ -176,7 +176,7 @@ async function load(
   const errors: Record<string, number> = {};
   const cpuBefore = await cpuSnapshot(probe);
   const started = performance.now();
-  const instance = autocannon({
+  const instance = generateLoad({
     url,
     connections: flags.connections,
     duration: seconds,
@@ -318,7 +318,13 @@ async function startGateway(
     database,
     prefix,
     token: accessToken,
-    probe: { pid: gateway.pid, admin, database: database.name, applicationName: 'api-gateway' },
+    // Both of the gateway's pools: its own and the geo read pool (docs/adr/0032).
+    probe: {
+      pid: gateway.pid,
+      admin,
+      database: database.name,
+      applicationName: ['api-gateway', 'api-gateway-geo-read'],
+    },
   };
 }
 

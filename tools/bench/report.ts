@@ -63,8 +63,8 @@ export interface CpuProbe {
   /** A connection that can read `pg_stat_activity` (the bench's superuser one). */
   admin: Pick<Client, 'query'>;
   database: string;
-  /** Only backends with this `application_name`; every backend of `database` without it. */
-  applicationName?: string;
+  /** Only backends with (one of) these `application_name`s; every backend of `database` without. */
+  applicationName?: string | readonly string[];
 }
 
 /** CPU (ms) of a probe's process and of its PostgreSQL backends, by backend pid. */
@@ -76,8 +76,9 @@ export interface CpuSnapshot {
 export async function cpuSnapshot(probe: CpuProbe): Promise<CpuSnapshot> {
   const { rows } = await probe.admin.query<{ pid: number }>(
     `SELECT pid FROM pg_stat_activity
-      WHERE datname = $1 AND ($2::text IS NULL OR application_name = $2) AND pid <> pg_backend_pid()`,
-    [probe.database, probe.applicationName ?? null],
+      WHERE datname = $1 AND ($2::text[] IS NULL OR application_name = ANY($2::text[]))
+        AND pid <> pg_backend_pid()`,
+    [probe.database, probe.applicationName === undefined ? null : [probe.applicationName].flat()],
   );
   return {
     process: cpuMsOf(probe.pid),
