@@ -20,6 +20,7 @@ import {
   type ServiceProcess,
   type TestDatabase,
 } from '@gad/testing';
+import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { startBareServer, type BareServer } from './bare-server';
@@ -35,7 +36,6 @@ import {
   parseBenchFlags,
   type CpuProbe,
 } from './report';
-import { generateLoad } from './load';
 
 const AGENCY = 'bench-agency';
 /** `application_name` of the bare server's connections (the gateway's: see `startGateway`). */
@@ -176,7 +176,7 @@ async function load(
   const errors: Record<string, number> = {};
   const cpuBefore = await cpuSnapshot(probe);
   const started = performance.now();
-  const instance = generateLoad({
+  const instance = autocannon({
     url,
     connections: flags.connections,
     duration: seconds,
