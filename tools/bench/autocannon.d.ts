@@ -2,7 +2,7 @@
 declare module 'autocannon' {
   import type { EventEmitter } from 'node:events';
 
-  interface AutocannonRequest {
+  export interface AutocannonRequest {
     method?: string;
     path?: string;
     headers?: Record<string, string>;
@@ -17,7 +17,7 @@ declare module 'autocannon' {
     ) => void;
   }
 
-  interface AutocannonOptions {
+  export interface AutocannonOptions {
     url: string;
     connections?: number;
     duration?: number;
@@ -27,7 +27,7 @@ declare module 'autocannon' {
     requests?: AutocannonRequest[];
   }
 
-  interface AutocannonResult {
+  export interface AutocannonResult {
     latency: Record<'p50' | 'p90' | 'p97_5' | 'p99' | 'average' | 'max', number>;
     requests: { average: number; total: number };
     errors: number;
@@ -35,7 +35,7 @@ declare module 'autocannon' {
     non2xx: number;
   }
 
-  type Instance = EventEmitter & PromiseLike<AutocannonResult> & { stop(): void };
+  export type Instance = EventEmitter & PromiseLike<AutocannonResult> & { stop(): void };
 
   function autocannon(options: AutocannonOptions): Instance;
   export default autocannon;

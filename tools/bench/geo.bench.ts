@@ -17,7 +17,6 @@ import {
   type ServiceProcess,
   type TestDatabase,
 } from '@gad/testing';
-import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import { Client, Pool } from 'pg';
 import { execFileSync } from 'node:child_process';
@@ -48,6 +47,7 @@ import {
   writeSection,
   parseBenchFlags,
 } from './report';
+import { generateLoad } from './load';
 
 interface Flags {
   sizes: number[];
@@ -291,10 +291,10 @@ async function http(
   const errors: Record<string, number> = {};
   const cpu = (): Record<string, number> => ({
     ...Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuMsOf(pid)])),
-    'bench (autocannon)': (process.cpuUsage().user + process.cpuUsage().system) / 1_000,
+    'bench (generator)': (process.cpuUsage().user + process.cpuUsage().system) / 1_000,
   });
   const cpuBefore = cpu();
-  const instance = autocannon({
+  const instance = generateLoad({
     url: baseUrl,
     connections,
     duration: seconds,
@@ -324,7 +324,7 @@ async function http(
       label,
       samples,
       seconds,
-      `${connections} connections; autocannon p97.5/p99 ${result.latency.p97_5}/${result.latency.p99} ms${rate ? ' (coordinated-omission corrected)' : ''}${problems.length ? `; ${problems.join(', ')}` : ''}; CPU ms per request: ${cpuPerRequest(cpuBefore, cpuAfter, samples.length)}`,
+      `${connections} connections; ${rate ? 'paced' : 'autocannon'} p97.5/p99 ${result.latency.p97_5}/${result.latency.p99} ms${problems.length ? `; ${problems.join(', ')}` : ''}; CPU ms per request: ${cpuPerRequest(cpuBefore, cpuAfter, samples.length)}`,
     ),
     serverCpuMs,
   };
@@ -846,7 +846,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     `Command: \`node tools/bench/run.mjs geo${args.length ? ` ${args.join(' ')}` : ''}\` (\`npm run bench -- geo\`, after \`node tools/scripts/build.mjs\`). Whole run ${fmt(totalSeconds, 0)} s.`,
     `Recorded ${new Date().toISOString()} on ${machine()}, load average ${fmt(loadBefore, 1)} at the start and ${fmt(loadavg()[0], 1)} at the end, Node ${process.version}, PostgreSQL ${pgVersion}, PostGIS ${postgisVersion}, Redis on loopback; the bench, both services, PostgreSQL and Redis share the machine (and it is shared with other work).`,
     '',
-    `Method: a throwaway database (cloned from \`gad_test\`, dropped afterwards); the built geo-service and api-gateway run as processes (\`LOG_LEVEL=warn\`). Units are seeded with one \`INSERT ... SELECT generate_series\` (70 % available, 20 % busy, 10 % without status, 20 % with capability \`als\`, uniform in a ${BOX.size}° box around Madrid, fixes up to 10 min old), then \`VACUUM ANALYZE\` and a \`CHECKPOINT\` (so no phase measures the seeding's disk writes); the 1M run adds 900k units to the same agency. Each query is for a uniform random point, limit ${LIMIT}, no radius, capability or age filter (HTTP sends \`maxAgeS=86400\`, older than any seeded fix, instead of getting geo-service's 300 s default). "db" runs geo-service's prepared statements from \`nearest.repository.sql\` (same names and parameters) on one pg connection with geo-service's connection settings (JIT off, generic plans), one after the other, after a 1 s warm-up; pgbench runs \`nearest_available\` with \`-M prepared\` and the same settings, one client, latencies from its per-transaction log. HTTP is autocannon against \`GET /v1/units/nearest\` with a dispatcher token: ${flags.connections} connections at a fixed ${flags.rate} req/s, then unthrottled ("max"); the same two runs then go to a bare Fastify + pg process (pool of 10 with geo-service's connection settings, running the same two prepared statements as api-gateway runs them on its read-only pool since ADR 0032, no auth, validation or telemetry), which shows what this machine allows any HTTP service doing this query; then each side runs at half of the bare server's maximum (the issue #21 p95 budget); CPU per request at the maximum is the serving processes' (api-gateway and geo-service, or the bare server), the bench's own not counted; p50/p95/p99 are per-response times of 200 answers, the notes add autocannon's coordinated-omission-corrected p97.5/p99. Ingestion publishes ${flags.ingest.toLocaleString('en')} fixes (${flags.fixesPerEntry} per \`positions.reported\` entry) to \`${Streams.GeoPositions}\` as fast as possible with ${flags.fences.join(', then ')} zone geofences (0.02° squares) of the agency active (one agency per count), and divides the fixes stored in \`geo.positions\` by the time from the first publish to the last stored row (polled every 250 ms); the baseline calls the same \`ingest_batch\` statement directly. CPU per fix is read from \`/proc\` over each ingestion run: geo-service's process and its PostgreSQL backends (\`application_name\` geo-service) for the stream, the baseline's backends for the raw statement; while the machine is CPU-bound, raw/service CPU per fix is what the throughput ratio tends to, and it moves less with other load on the machine. \`--no-nearest\` seeds the units but skips the nearest runs (ingestion only).`,
+    `Method: a throwaway database (cloned from \`gad_test\`, dropped afterwards); the built geo-service and api-gateway run as processes (\`LOG_LEVEL=warn\`). Units are seeded with one \`INSERT ... SELECT generate_series\` (70 % available, 20 % busy, 10 % without status, 20 % with capability \`als\`, uniform in a ${BOX.size}° box around Madrid, fixes up to 10 min old), then \`VACUUM ANALYZE\` and a \`CHECKPOINT\` (so no phase measures the seeding's disk writes); the 1M run adds 900k units to the same agency. Each query is for a uniform random point, limit ${LIMIT}, no radius, capability or age filter (HTTP sends \`maxAgeS=86400\`, older than any seeded fix, instead of getting geo-service's 300 s default). "db" runs geo-service's prepared statements from \`nearest.repository.sql\` (same names and parameters) on one pg connection with geo-service's connection settings (JIT off, generic plans), one after the other, after a 1 s warm-up; pgbench runs \`nearest_available\` with \`-M prepared\` and the same settings, one client, latencies from its per-transaction log. HTTP runs \`GET /v1/units/nearest\` with a dispatcher token: an open-loop generator (\`tools/bench/load.ts\`) sending ${flags.rate} req/s evenly spaced on at most ${flags.connections} keep-alive connections, then autocannon unthrottled with ${flags.connections} connections ("max"); the same two runs then go to a bare Fastify + pg process (pool of 10 with geo-service's connection settings, running the same two prepared statements as api-gateway runs them on its read-only pool since ADR 0032, no auth, validation or telemetry), which shows what this machine allows any HTTP service doing this query; then each side runs at half of the bare server's maximum (the issue #21 p95 budget); CPU per request at the maximum is the serving processes' (api-gateway and geo-service, or the bare server), the bench's own not counted; p50/p95/p99 are per-response times of 200 answers (at a rate: from the moment each request was due, so waiting for a free connection counts; until 2026-12-07 the rate runs used autocannon's \`overallRate\`, which sends each connection's quota for a second in one burst), the notes add the generator's p97.5/p99 over every answer. Ingestion publishes ${flags.ingest.toLocaleString('en')} fixes (${flags.fixesPerEntry} per \`positions.reported\` entry) to \`${Streams.GeoPositions}\` as fast as possible with ${flags.fences.join(', then ')} zone geofences (0.02° squares) of the agency active (one agency per count), and divides the fixes stored in \`geo.positions\` by the time from the first publish to the last stored row (polled every 250 ms); the baseline calls the same \`ingest_batch\` statement directly. CPU per fix is read from \`/proc\` over each ingestion run: geo-service's process and its PostgreSQL backends (\`application_name\` geo-service) for the stream, the baseline's backends for the raw statement; while the machine is CPU-bound, raw/service CPU per fix is what the throughput ratio tends to, and it moves less with other load on the machine. \`--no-nearest\` seeds the units but skips the nearest runs (ingestion only).`,
     '',
     latencyTable(nearest),
     '',

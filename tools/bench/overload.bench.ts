@@ -21,7 +21,6 @@ import {
   type ServiceProcess,
   type TestDatabase,
 } from '@gad/testing';
-import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -45,6 +44,7 @@ import {
   writeSection,
   type CpuProbe,
 } from './report';
+import { generateLoad } from './load';
 
 /** The routes the bench can overload: the request path of each (one per request). */
 const ROUTES: Record<string, { describe: string; path: () => string }> = {
@@ -121,7 +121,7 @@ http.createServer((request, response) => {
 const ACCEPTED_P99_BUDGET = 3;
 const SHED_MS_BUDGET = 10;
 
-/** One autocannon phase against the gateway: latencies by status, headers of the 503s, CPU. */
+/** One load phase against the gateway: latencies by status, headers of the 503s, CPU. */
 interface Phase {
   label: string;
   /** Target rate (req/s), or undefined when unthrottled. */
@@ -145,7 +145,7 @@ interface Phase {
   /** Wall-clock bounds of the phase (ms since the epoch), to match the gateway's loop samples. */
   startedAt: number;
   endedAt: number;
-  /** Event-loop delay of the bench process (autocannon) during the phase: p99 and max, ms. */
+  /** Event-loop delay of the bench process (the load generator) during the phase: p99 and max, ms. */
   benchLoop: { p99: number; max: number };
   /** The gateway's event-loop delay (from loop-delay.preload.js) during the phase. */
   gatewayLoop?: { p99: number; max: number; elu: number };
@@ -209,7 +209,7 @@ async function phase(
   const limits: number[] = [];
   const cpuOf = (): Record<string, number> => ({
     ...Object.fromEntries(Object.entries(probes.pids).map(([name, pid]) => [name, cpuMsOf(pid)])),
-    'bench (autocannon)': (process.cpuUsage().user + process.cpuUsage().system) / 1_000,
+    'bench (generator)': (process.cpuUsage().user + process.cpuUsage().system) / 1_000,
   });
   const before = cpuOf();
   const dbBefore = await cpuSnapshot(probes.database);
@@ -223,7 +223,7 @@ async function phase(
       if (limit !== undefined) limits.push(limit);
     });
   }, 250);
-  const instance = autocannon({
+  const instance = generateLoad({
     url: gateway.url,
     connections: options.connections,
     duration: options.seconds,
@@ -284,7 +284,7 @@ async function phase(
   };
 }
 
-/** autocannon hands `onResponse` the headers as a plain object of lower-case names. */
+/** The generator hands `onResponse` the headers as a plain object of lower-case names. */
 type ResponseHeaders = Record<string, string | undefined>;
 
 const count = (p: Phase, status: number): number => p.statuses[status] ?? 0;
@@ -627,9 +627,9 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     '## Overload',
     '',
     `Command: \`node tools/bench/run.mjs overload${args.length ? ` ${args.join(' ')}` : ''}\` (\`npm run bench -- overload\`, after \`node tools/scripts/build.mjs\`). Whole run ${fmt(totalSeconds, 0)} s.`,
-    `Recorded ${new Date().toISOString()} on ${machine()}, load average ${fmt(loadBefore, 1)} at the start and ${fmt(loadavg()[0], 1)} at the end, Node ${process.version}, PostgreSQL ${pgVersion}, Redis on loopback; the bench (autocannon), both services, PostgreSQL and Redis share the machine (and it is shared with other work).`,
+    `Recorded ${new Date().toISOString()} on ${machine()}, load average ${fmt(loadBefore, 1)} at the start and ${fmt(loadavg()[0], 1)} at the end, Node ${process.version}, PostgreSQL ${pgVersion}, Redis on loopback; the bench (its load generator), both services, PostgreSQL and Redis share the machine (and it is shared with other work).`,
     '',
-    `Method (issue #21: "overload at 3× the measured maximum: p99 of accepted requests ≤ 3× unloaded p99; 0 × 504; shed answers in ≤ 10 ms"): a throwaway database (cloned from \`gad_test\`, dropped afterwards) with ${flags.units.toLocaleString('en')} units seeded as in the geo bench${routes.includes('incidents') ? ` and ${flags.incidents.toLocaleString('en')} incidents of the same agency as in the api bench` : ''}; the built geo-service and api-gateway run as processes (\`LOG_LEVEL=warn\`) with the deployed adaptive concurrency limit (ADR 0024) and only the per-IP and per-user rate limits raised${flags.gatewayEnv ? ` (api-gateway also with \`${flags.gatewayEnv}\`)` : ''}. Requests carry a dispatcher token; each route in turn (${routes.map((r) => `${r}: ${ROUTES[r]?.describe ?? r}`).join('; ')}), after ${flags.warmup} s of unrecorded load, autocannon runs: unthrottled with ${flags.connections} connections for ${flags.maxSeconds} s (the measured maximum is its 200 answers per second); ${fmt(flags.unloadedShare * 100, 0)} % of that rate for ${flags.seconds} s with ${flags.connections} connections (unloaded); ${flags.factor}× the maximum for ${flags.seconds} s with ${flags.overloadConnections} connections (overload); the unloaded rate again for ${flags.recoverySeconds} s (recovery)${flags.refusalSeconds > 0 ? `; then the first route's overload rate for ${flags.refusalSeconds} s on a second api-gateway (same settings, limit fixed at 1) whose one slot is held by a POST whose body never comes, so every request is refused, after 1 s unrecorded: the CPU one refusal costs; and the same load on a bare node:http server answering every request with the same 503 problem+json and Retry-After (the cheapest refusal this machine allows)` : ''}. Latencies are per response (autocannon's response time of each request, from its send), split by status; a 503's problem code and its Retry-After header are read from each answer. CPU is /proc time of each process and of the database's PostgreSQL backends during the phase (Redis's is not counted: it is shared); "busy" is that time over the phase's wall time. The adaptive limit is the gateway's \`gad_http_concurrency_limit\` gauge scraped from its /metrics every 250 ms. A shed request is answered in the event-loop tick that reads it, so a 503's latency is mostly time spent waiting for a loop: the api-gateway's (\`tools/bench/${LOOP_DELAY_PRELOAD}\`, preloaded into it, samples its loop every 2 ms; the table gives the median over the phase of each 250 ms p99, the phase's max, and the loop's utilisation, which counts time the process was runnable but not scheduled as busy) and the bench's own, where autocannon reads the answers.`,
+    `Method (issue #21: "overload at 3× the measured maximum: p99 of accepted requests ≤ 3× unloaded p99; 0 × 504; shed answers in ≤ 10 ms"): a throwaway database (cloned from \`gad_test\`, dropped afterwards) with ${flags.units.toLocaleString('en')} units seeded as in the geo bench${routes.includes('incidents') ? ` and ${flags.incidents.toLocaleString('en')} incidents of the same agency as in the api bench` : ''}; the built geo-service and api-gateway run as processes (\`LOG_LEVEL=warn\`) with the deployed adaptive concurrency limit (ADR 0024) and only the per-IP and per-user rate limits raised${flags.gatewayEnv ? ` (api-gateway also with \`${flags.gatewayEnv}\`)` : ''}. Requests carry a dispatcher token; each route in turn (${routes.map((r) => `${r}: ${ROUTES[r]?.describe ?? r}`).join('; ')}), after ${flags.warmup} s of unrecorded load: autocannon unthrottled with ${flags.connections} connections for ${flags.maxSeconds} s (the measured maximum is its 200 answers per second), then an open-loop generator (\`tools/bench/load.ts\`: requests evenly spaced at the asked rate on at most the given number of keep-alive connections) at ${fmt(flags.unloadedShare * 100, 0)} % of that rate for ${flags.seconds} s with ${flags.connections} connections (unloaded); ${flags.factor}× the maximum for ${flags.seconds} s with ${flags.overloadConnections} connections (overload); the unloaded rate again for ${flags.recoverySeconds} s (recovery)${flags.refusalSeconds > 0 ? `; then the first route's overload rate for ${flags.refusalSeconds} s on a second api-gateway (same settings, limit fixed at 1) whose one slot is held by a POST whose body never comes, so every request is refused, after 1 s unrecorded: the CPU one refusal costs; and the same load on a bare node:http server answering every request with the same 503 problem+json and Retry-After (the cheapest refusal this machine allows)` : ''}. Latencies are per response, from the moment each request was due (a request waiting for a free connection counts its wait; autocannon's own response time in the unthrottled phase), split by status; until 2026-12-07 the paced phases used autocannon's \`overallRate\`, which sends each connection's quota for a second back to back when its one-second interval fires, so every phase arrived as one burst per second and the times measured the drain of a burst; a 503's problem code and its Retry-After header are read from each answer. CPU is /proc time of each process and of the database's PostgreSQL backends during the phase (Redis's is not counted: it is shared); "busy" is that time over the phase's wall time. The adaptive limit is the gateway's \`gad_http_concurrency_limit\` gauge scraped from its /metrics every 250 ms. A shed request is answered in the event-loop tick that reads it, so a 503's latency is mostly time spent waiting for a loop: the api-gateway's (\`tools/bench/${LOOP_DELAY_PRELOAD}\`, preloaded into it, samples its loop every 2 ms; the table gives the median over the phase of each 250 ms p99, the phase's max, and the loop's utilisation, which counts time the process was runnable but not scheduled as busy) and the bench's own, where the generator reads the answers.`,
     '',
     table(phases),
     '',
