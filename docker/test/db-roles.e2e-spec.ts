@@ -205,22 +205,36 @@ describe('database roles: a migration role owns the schemas, runtime roles have 
     );
   });
 
-  it('gad_geo_reader reads geo.units and nothing else, and writes nothing (docs/adr/0032)', async () => {
+  it('gad_geo_reader reads geo.units and geo.geofences and nothing else, and writes nothing (docs/adr/0032, 0036)', async () => {
     const role = 'gad_geo_reader';
     expect(await attempt(role, 'SELECT unit_id, location FROM geo.units LIMIT 1')).toBe('allowed');
+    // The zone lookup's columns (libs/geo-read zone.repository.sql).
+    expect(
+      await attempt(
+        role,
+        `SELECT id, name FROM geo.geofences
+          WHERE kind = 'zone' AND (expires_at IS NULL OR expires_at > now())
+            AND ST_Intersects(area_geom, ST_SetSRID(ST_MakePoint(0, 0), 4326))
+          ORDER BY ST_Area(area_geom), id LIMIT 1`,
+      ),
+    ).toBe('allowed');
     expect({
       insert: await attempt(role, `INSERT INTO geo.units (agency_id, unit_id) VALUES ('a', 'u')`),
       update: await attempt(role, `UPDATE geo.units SET removed = true`),
       delete: await attempt(role, 'DELETE FROM geo.units'),
+      fenceUpdate: await attempt(role, `UPDATE geo.geofences SET name = 'x'`),
+      fenceDelete: await attempt(role, 'DELETE FROM geo.geofences'),
       positions: await attempt(role, 'SELECT 1 FROM geo.positions LIMIT 1'),
-      geofences: await attempt(role, 'SELECT 1 FROM geo.geofences LIMIT 1'),
+      membership: await attempt(role, 'SELECT 1 FROM geo.geofence_membership LIMIT 1'),
       create: await attempt(role, 'CREATE TABLE geo.intruder (id int)'),
     }).toEqual({
       insert: 'permission denied for table units',
       update: 'permission denied for table units',
       delete: 'permission denied for table units',
+      fenceUpdate: 'permission denied for table geofences',
+      fenceDelete: 'permission denied for table geofences',
       positions: 'permission denied for table positions',
-      geofences: 'permission denied for table geofences',
+      membership: 'permission denied for table geofence_membership',
       create: 'permission denied for schema geo',
     });
     for (const other of RUNTIME.filter((candidate) => candidate.schema !== 'geo')) {

@@ -75,9 +75,9 @@ const SUPERUSER_EXTENSIONS = ['postgis', 'btree_gist'];
 /**
  * Read-only login roles of other apps' tables (docs/adr/0032): SELECT on these tables only, no
  * default privileges (a new table is granted on purpose). `gad_geo_reader`: api-gateway's nearest
- * reads (GEO_READ_DATABASE_URL).
+ * reads (`units`) and zone lookups (`geofences`, docs/adr/0036) (GEO_READ_DATABASE_URL).
  */
-const READER_ROLES = [{ role: 'gad_geo_reader', schema: 'geo', tables: ['units'] }];
+const READER_ROLES = [{ role: 'gad_geo_reader', schema: 'geo', tables: ['units', 'geofences'] }];
 /** Append-only schemas: their runtime role may only read and insert. */
 const APPEND_ONLY_SCHEMAS = new Set(['audit']);
 

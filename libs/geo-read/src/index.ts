@@ -1,6 +1,7 @@
 /**
- * Geo reads shared by geo-service (its `geo.nearest` RPC) and api-gateway (on a read-only pool of
- * its own): the statements, their repository and the read itself (docs/adr/0032).
+ * Geo reads shared by geo-service (its `geo.nearest` and `geo.geofences.zone_at` RPCs) and
+ * api-gateway (on a read-only pool of its own): the statements, their repositories and the reads
+ * themselves (docs/adr/0032, 0036).
  */
 export {
   UNBOUNDED_RADIUS_M,
@@ -11,6 +12,8 @@ export {
 } from './lib/nearest.repository';
 export { NearestReader, type NearestReaderOptions } from './lib/nearest.reader';
 export { toExclusions, toNearestUnit } from './lib/nearest.mapper';
+export { ZoneRepository, type ZoneRow } from './lib/zone.repository';
+export { ZoneReader } from './lib/zone.reader';
 export {
   GEO_READ_CONNECTION_SETTINGS,
   GEO_READ_SCHEMA,

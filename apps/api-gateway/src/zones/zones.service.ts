@@ -1,15 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { metrics } from '@opentelemetry/api';
-import {
-  GEO_RPC_SERVICE,
-  GeoRpcPatterns,
-  geoGeofenceZoneAtReplySchema,
-  type AccessClaims,
-} from '@gad/contracts';
+import type { AccessClaims } from '@gad/contracts';
+import { GeoReadModel } from '@gad/geo-read';
 import { createLogger } from '@gad/observability';
 import { DomainException } from '@gad/platform';
 import { API_GATEWAY_CONFIG, type ApiGatewayConfig } from '../api-gateway.config';
-import { ServiceRpcClient } from '../rpc/service-rpc.client';
 
 /**
  * The zone looked up for a location: a zone geofence of the agency (`geofence`), none
@@ -23,46 +18,70 @@ export type ZoneLookup =
 const unresolved = metrics
   .getMeter('api-gateway')
   .createCounter('gad_incident_zone_unresolved_total', {
-    description: 'Incidents created or moved while geo-service did not name their zone',
+    description: 'Incidents created or moved while their zone could not be looked up',
   });
 
+/** At most one warning per this many ms while the geo read pool cannot be reached. */
+const UNAVAILABLE_LOG_INTERVAL_MS = 10_000;
+
+/** A lookup given up at ZONE_LOOKUP_TIMEOUT_MS (the statement runs on to its statement timeout). */
+class ZoneLookupDeadline extends Error {}
+
 /**
- * Named zones (docs/adr/0027): asks geo-service, which owns the geofences, for the agency's zone
- * geofence containing a point, under a short deadline (ZONE_LOOKUP_TIMEOUT_MS) and the service's
- * circuit breaker. Never throws: an incident is created even when geo-service is down.
+ * Named zones (docs/adr/0027): the agency's zone geofence containing a point, read by the gateway
+ * itself with geo-service's statement on the read-only geo pool (`GeoReadModel.zoneAt`,
+ * docs/adr/0036; it was the `geo.geofences.zone_at` RPC). The agency is always the caller's. A
+ * lookup waits at most ZONE_LOOKUP_TIMEOUT_MS; the statement itself is cancelled at the pool's
+ * statement timeout (GEO_READ_STATEMENT_TIMEOUT_MS). Never throws: when the lookup fails
+ * (PostgreSQL unreachable, past either deadline) the incident is created under its cell and marked
+ * `unresolved`, as it was while geo-service was down.
  */
 @Injectable()
 export class ZonesService {
   private readonly logger = createLogger('zones');
+  private unavailableLoggedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
-    private readonly rpc: ServiceRpcClient,
+    private readonly geoRead: GeoReadModel,
     @Inject(API_GATEWAY_CONFIG) private readonly config: ApiGatewayConfig,
   ) {}
 
   async zoneAt(user: AccessClaims, lon: number, lat: number): Promise<ZoneLookup> {
+    let timer: NodeJS.Timeout | undefined;
     try {
-      const reply = await this.rpc.call(
-        GEO_RPC_SERVICE,
-        user,
-        GeoRpcPatterns.GeofenceZoneAt,
-        { agencyId: user.agencyId, lon, lat },
-        geoGeofenceZoneAtReplySchema,
-        { timeoutMs: this.config.ZONE_LOOKUP_TIMEOUT_MS, read: true },
-      );
+      const reply = await Promise.race([
+        this.geoRead.zoneAt({ agencyId: user.agencyId, lon, lat }),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new ZoneLookupDeadline('zone lookup past its deadline')),
+            this.config.ZONE_LOOKUP_TIMEOUT_MS,
+          );
+        }),
+      ]);
       return reply.zone
         ? { source: 'geofence', id: reply.zone.id, name: reply.zone.name }
         : { source: 'cell', id: null, name: null };
     } catch (error) {
       unresolved.add(1);
-      // An open circuit (503) was logged once when it opened; anything else is logged here.
-      if (!(error instanceof DomainException && error.status === 503)) {
-        this.logger.warn(
-          { agencyId: user.agencyId, err: (error as Error).message },
-          'zone lookup failed: the incident is reported under its geohash cell',
-        );
-      }
+      this.warn(user.agencyId, error);
       return { source: 'unresolved', id: null, name: null };
+    } finally {
+      clearTimeout(timer);
     }
+  }
+
+  /** Logs a failed lookup; an unreachable pool (503) at most once per interval, not per request. */
+  private warn(agencyId: string, error: unknown): void {
+    if (error instanceof DomainException && error.status === 503) {
+      const now = Date.now();
+      if (now - this.unavailableLoggedAt < UNAVAILABLE_LOG_INTERVAL_MS) {
+        return;
+      }
+      this.unavailableLoggedAt = now;
+    }
+    this.logger.warn(
+      { agencyId, err: (error as Error)?.message },
+      'zone lookup failed: the incident is reported under its geohash cell',
+    );
   }
 }

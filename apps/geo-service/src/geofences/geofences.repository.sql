@@ -1,4 +1,5 @@
--- Geofences (geo-service). Every statement is scoped by agency ($1).
+-- Geofences (geo-service). Every statement is scoped by agency ($1). The zone lookup (`zone_at`)
+-- is in libs/geo-read (zone.repository.sql): api-gateway runs it too (docs/adr/0036).
 
 -- name: validate_geometry
 -- $1 GeoJSON text. Parses with PostGIS and reports validity with the reason.
@@ -509,14 +510,3 @@ SELECT (SELECT count(*) FROM outboxed)::int AS fired, (SELECT count(*) FROM mark
 SELECT unit_id FROM geo.geofence_membership
  WHERE agency_id = $1 AND geofence_id = $2 AND state = 'inside'
  ORDER BY unit_id LIMIT 10000;
-
--- name: zone_at
--- The agency's zone (kind `zone`, not expired) containing a point, for the incident's reporting
--- zone: the smallest when zones overlap (a beat inside a district), then the oldest. A point on a
--- boundary is inside (geofences_area_idx).
-SELECT id, name FROM geo.geofences
- WHERE agency_id = $1 AND kind = 'zone'
-   AND (expires_at IS NULL OR expires_at > now())
-   AND ST_Intersects(area_geom, ST_SetSRID(ST_MakePoint($2::float8, $3::float8), 4326))
- ORDER BY ST_Area(area_geom), id
- LIMIT 1;

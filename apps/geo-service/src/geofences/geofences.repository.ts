@@ -11,6 +11,7 @@ import {
   sqlOf,
   textArray,
 } from '@gad/platform';
+import { ZoneRepository } from '@gad/geo-read';
 import type { Pool, PoolClient } from 'pg';
 import { createLogger } from '@gad/observability';
 import { FenceBoxCache, type FenceBoxIndex, type FenceBoxRows } from './fence-boxes';
@@ -27,7 +28,6 @@ const EVALUATE = sqlOf(SQL, 'evaluate');
 const UNITS_TOUCHING_FENCES = sqlOf(SQL, 'units_touching_fences');
 const DWELL_DUE = sqlOf(SQL, 'dwell_due');
 const UNITS_INSIDE = sqlOf(SQL, 'units_inside');
-const ZONE_AT = sqlOf(SQL, 'zone_at');
 const FENCE_BOXES = sqlOf(SQL, 'fence_boxes');
 
 /** Candidate (fix, fence) pairs from a copy of the fence boxes, as the statements take them. */
@@ -152,7 +152,12 @@ export class GeofencesRepository {
       ),
   );
 
-  constructor(private readonly database: Database) {}
+  /** The zone lookup (`geo.geofences.zone_at`), shared with api-gateway (docs/adr/0036). */
+  readonly zones: ZoneRepository;
+
+  constructor(private readonly database: Database) {
+    this.zones = new ZoneRepository(database);
+  }
 
   /** The agency's fence boxes and version, in one snapshot (`fence_boxes`). */
   async fenceBoxes(agencyId: string): Promise<FenceBoxRows> {
@@ -218,20 +223,6 @@ export class GeofencesRepository {
       values: [agencyId, id],
     });
     return rows.map((row) => row.unit_id);
-  }
-
-  /** The agency's zone containing a point (the smallest of overlapping ones), if any. */
-  async zoneAt(
-    agencyId: string,
-    lon: number,
-    lat: number,
-  ): Promise<{ id: string; name: string } | undefined> {
-    const rows = await queryRows<{ id: string; name: string }>(this.pool, {
-      name: 'geo_geofence_zone_at_v1',
-      text: ZONE_AT,
-      values: [agencyId, lon, lat],
-    });
-    return rows[0];
   }
 
   async findById(

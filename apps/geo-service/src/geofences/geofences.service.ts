@@ -13,6 +13,7 @@ import {
 } from '@gad/contracts';
 import { describeChange } from '@gad/audit';
 import { UnitOfWork } from '@gad/bus';
+import { ZoneReader } from '@gad/geo-read';
 import { CLOCK, type Clock } from '@gad/platform';
 import type { PoolClient } from 'pg';
 import { GEO_SERVICE_CONFIG, type GeoServiceConfig } from '../geo-service.config';
@@ -59,12 +60,16 @@ const change = <T>(value: T | undefined): Change<T> =>
 /** Geofence CRUD with geometry validation. Enter/exit detection runs in ingestion (SQL). */
 @Injectable()
 export class GeofencesService {
+  private readonly zones: ZoneReader;
+
   constructor(
     private readonly repository: GeofencesRepository,
     private readonly unitOfWork: UnitOfWork,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(GEO_SERVICE_CONFIG) private readonly config: GeoServiceConfig,
-  ) {}
+  ) {
+    this.zones = new ZoneReader(repository.zones);
+  }
 
   async create(request: GeoGeofenceCreateRequest): Promise<Geofence> {
     if (request.kind === 'perimeter' && !request.incidentId) {
@@ -111,10 +116,12 @@ export class GeofencesService {
     return { unitIds: await this.repository.unitsInside(agencyId, id) };
   }
 
-  /** The agency's zone geofence containing a point (incident reporting zones), or `null`. */
-  async zoneAt(request: GeoGeofenceZoneAtRequest): Promise<GeoGeofenceZoneAtReply> {
-    const zone = await this.repository.zoneAt(request.agencyId, request.lon, request.lat);
-    return { zone: zone ? { id: zone.id, name: zone.name } : null };
+  /**
+   * The agency's zone geofence containing a point (incident reporting zones), or `null`: the read
+   * api-gateway also runs itself (@gad/geo-read, docs/adr/0036).
+   */
+  zoneAt(request: GeoGeofenceZoneAtRequest): Promise<GeoGeofenceZoneAtReply> {
+    return this.zones.zoneAt(request);
   }
 
   async list(request: GeoGeofenceListRequest): Promise<GeofenceListResponse> {

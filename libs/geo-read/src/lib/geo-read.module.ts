@@ -4,7 +4,13 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { CommonErrorCode, type GeoNearestRequest, type GeoNearestResponse } from '@gad/contracts';
+import {
+  CommonErrorCode,
+  type GeoGeofenceZoneAtReply,
+  type GeoGeofenceZoneAtRequest,
+  type GeoNearestRequest,
+  type GeoNearestResponse,
+} from '@gad/contracts';
 import { createLogger } from '@gad/observability';
 import {
   createDataSource,
@@ -17,6 +23,8 @@ import {
 import type { DataSource } from 'typeorm';
 import { NearestReader, type NearestReaderOptions } from './nearest.reader';
 import { NearestRepository } from './nearest.repository';
+import { ZoneReader } from './zone.reader';
+import { ZoneRepository } from './zone.repository';
 
 /** The schema the reads query (search path of the read pool). */
 export const GEO_READ_SCHEMA = 'geo';
@@ -61,6 +69,7 @@ function isStatementTimeout(error: unknown): boolean {
 export class GeoReadModel implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = createLogger('geo-read');
   private readonly reader: NearestReader;
+  private readonly zones: ZoneReader;
   private opening?: Promise<void>;
 
   constructor(
@@ -68,11 +77,9 @@ export class GeoReadModel implements OnModuleInit, OnApplicationShutdown {
     clock: Clock,
     options: NearestReaderOptions,
   ) {
-    this.reader = new NearestReader(
-      new NearestRepository(new Database(dataSource)),
-      clock,
-      options,
-    );
+    const database = new Database(dataSource);
+    this.reader = new NearestReader(new NearestRepository(database), clock, options);
+    this.zones = new ZoneReader(new ZoneRepository(database));
   }
 
   async onModuleInit(): Promise<void> {
@@ -99,6 +106,20 @@ export class GeoReadModel implements OnModuleInit, OnApplicationShutdown {
     try {
       await this.open();
       return await this.reader.nearest(request);
+    } catch (error) {
+      throw this.unavailable(error);
+    }
+  }
+
+  /**
+   * The zone of `request.agencyId` (the caller's agency: the statement is filtered by it) at a
+   * point, or `null` (docs/adr/0036). Fails as `nearest` does (503 `upstream_unavailable` or
+   * `query_timeout`); the caller decides what an incident does without it.
+   */
+  async zoneAt(request: GeoGeofenceZoneAtRequest): Promise<GeoGeofenceZoneAtReply> {
+    try {
+      await this.open();
+      return await this.zones.zoneAt(request);
     } catch (error) {
       throw this.unavailable(error);
     }
