@@ -14,6 +14,7 @@ import type {
   Unit,
 } from '@gad/contracts';
 import { waitFor } from '@gad/testing';
+import { Client } from 'pg';
 import {
   DispatchTestApp,
   POINT,
@@ -513,9 +514,26 @@ describe('api-gateway hazards, response-time figures and the flight recorder', (
       zoneSource: 'geofence',
     });
 
-    // geo-service down: the incident is still created, under its cell, and says the lookup failed.
+    // geo-service down: the gateway reads the zone itself (docs/adr/0036).
     await geo.process.stop();
-    const blind = await create(zd, -5.98, 37.38);
+    expect((await create(zd, -5.98, 37.38)).zone).toEqual({
+      id: centro.id,
+      name: 'Distrito Centro',
+      source: 'geofence',
+    });
+    // The lookup failing (here: past ZONE_LOOKUP_TIMEOUT_MS behind a lock on the fences): the
+    // incident is still created, under its cell, and says the lookup failed.
+    const locker = new Client({ connectionString: t.db.url });
+    await locker.connect();
+    let blind: Incident;
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE geo.geofences IN ACCESS EXCLUSIVE MODE');
+      blind = await create(zd, -5.98, 37.38);
+      await locker.query('ROLLBACK');
+    } finally {
+      await locker.end();
+    }
     expect(blind.zone).toMatchObject({ id: null, source: 'unresolved' });
     expect(blind.zone?.name).toMatch(cell);
     expect(
