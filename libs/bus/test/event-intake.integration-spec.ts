@@ -14,6 +14,7 @@ const stream = 'intake:events';
 class Received {
   readonly incidents: Array<EventEnvelope<'incident.created'>> = [];
   readonly statuses: string[] = [];
+  readonly positions: Array<EventEnvelope<'positions.reported'>> = [];
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -25,6 +26,11 @@ class IntakeHandler {
   @OnEvent(EventTypes.IncidentCreated)
   onIncidentCreated(@Payload() event: EventEnvelope<'incident.created'>): void {
     this.received.incidents.push(event);
+  }
+
+  @OnEvent(EventTypes.PositionsReported)
+  onPositionsReported(@Payload() event: EventEnvelope<'positions.reported'>): void {
+    this.received.positions.push(event);
   }
 
   /** The first status of each unit is slow: the unit's later events must still wait for it. */
@@ -107,6 +113,43 @@ describe('typed event intake (@OnEvent on the Redis Streams transport)', () => {
       async () => Number((await redis.xpending(`${prefix}${stream}`, 'intake-service'))[0]) === 0,
       { description: 'both entries acknowledged' },
     );
+  });
+
+  it('takes plain position batches in one pass and still dead-letters a bad fix with its reason', async () => {
+    const received = app.get(Received);
+    const fix = {
+      unitId: 'unit-1',
+      position: { type: 'Point', coordinates: [-3.7, 40.4] },
+      recordedAt: '2026-12-07T10:00:00.000Z',
+      seq: 1,
+      accuracyM: 5,
+    };
+    const before = await redis.xlen(`${prefix}${stream}:dlq`);
+    const plain = testEnvelope(
+      { positions: [fix, { ...fix, seq: 2 }] },
+      EventTypes.PositionsReported,
+    );
+    const extra = testEnvelope({ positions: [fix], note: 'dropped' }, EventTypes.PositionsReported);
+    const bad = testEnvelope(
+      { positions: [fix, { ...fix, seq: 3, accuracyM: -1 }] },
+      EventTypes.PositionsReported,
+    );
+    await publisher.publish(stream, [plain, bad, extra]);
+
+    await waitFor(() => received.positions.length === 2, { description: 'the two valid batches' });
+    await waitFor(async () => (await redis.xlen(`${prefix}${stream}:dlq`)) === before + 1, {
+      description: 'the bad batch in the DLQ',
+    });
+    const byId = new Map(received.positions.map((event) => [event.id, event]));
+    expect(byId.get(plain.id)?.data).toEqual(plain.data);
+    // Left to the schema, which strips the unknown key as before.
+    expect(byId.get(extra.id)?.data).toEqual({ positions: [fix] });
+    expect(byId.has(bad.id)).toBe(false);
+    const dead = entryRecords(
+      (await redis.xrange(`${prefix}${stream}:dlq`, '-', '+')) as Array<[string, string[]]>,
+    ).find((entry) => (JSON.parse(entry.envelope) as { id: string }).id === bad.id);
+    expect(dead?.error).toMatch(/^invalid positions\.reported@v1: /);
+    expect(dead?.error).toContain('positions[1].accuracyM');
   });
 
   it('dead-letters an unknown version of a registered type', async () => {

@@ -112,19 +112,27 @@ const MAX_MS = Date.parse(TIMESTAMP_MAX);
 const OFFSET = /([+-])(\d{2}):?(\d{2})$/;
 
 /**
+ * The bounds of {@link timestamp} for a string that passed its date-time format: between
+ * {@link TIMESTAMP_MIN} and {@link TIMESTAMP_MAX} UTC with an offset within ±14:00.
+ */
+export function timestampInBounds(value: string): boolean {
+  const at = Date.parse(value);
+  const offset = OFFSET.exec(value);
+  const offsetMinutes = offset ? Number(offset[2]) * 60 + Number(offset[3]) : 0;
+  return !Number.isNaN(at) && offsetMinutes <= MAX_OFFSET_MINUTES && at >= MIN_MS && at <= MAX_MS;
+}
+
+/**
  * An RFC 3339 date-time with `Z` or an offset, bounded to what the database stores and what is
  * sensible: between {@link TIMESTAMP_MIN} and {@link TIMESTAMP_MAX} UTC, offsets within ±14:00.
  * Year 0 or `+23:59` answer 422 instead of reaching PostgreSQL.
  */
 export function timestamp() {
   return z.iso.datetime({ offset: true }).check((ctx) => {
-    const at = Date.parse(ctx.value);
-    if (Number.isNaN(at)) {
+    if (Number.isNaN(Date.parse(ctx.value))) {
       return; // Not a date-time at all: the format check above already reported it.
     }
-    const offset = OFFSET.exec(ctx.value);
-    const offsetMinutes = offset ? Number(offset[2]) * 60 + Number(offset[3]) : 0;
-    if (offsetMinutes > MAX_OFFSET_MINUTES || at < MIN_MS || at > MAX_MS) {
+    if (!timestampInBounds(ctx.value)) {
       ctx.issues.push({
         code: 'invalid_format',
         format: 'datetime',
