@@ -88,13 +88,16 @@ SELECT
 -- partial GiST indexes on (agency_id, location) qualified too, and a generic plan made while
 -- geo.units was empty (a new deployment's first batch) scanned one of them for the agency on every
 -- lookup until the table was next analyzed (517 µs of backend CPU per fix, docs/benchmarks.md).
+-- The device time comes as epoch milliseconds (float8, exact for whole milliseconds): node-postgres
+-- parses timestamptz text with a regular expression per row, about a microsecond of geo-service's
+-- CPU per fix (docs/adr/0037).
 SELECT u.*
 FROM unnest($2::text[]) AS k (unit_id)
 CROSS JOIN LATERAL (
   SELECT unit_id,
          ST_X(location::geometry) AS lon,
          ST_Y(location::geometry) AS lat,
-         recorded_at,
+         (extract(epoch FROM recorded_at) * 1000)::float8 AS recorded_ms,
          accuracy_m
   FROM geo.units
   WHERE agency_id = $1::text AND unit_id = k.unit_id

@@ -238,10 +238,10 @@ export class PositionsRepository {
       unit_id: string;
       lon: number;
       lat: number;
-      recorded_at: Date;
+      recorded_ms: number;
       accuracy_m: number | null;
     }>(this.pool, {
-      name: 'geo_positions_latest_of_v2',
+      name: 'geo_positions_latest_of_v3',
       text: LATEST_OF_UNITS,
       values: [agencyId, unitIds],
     });
@@ -249,7 +249,7 @@ export class PositionsRepository {
       unitId: row.unit_id,
       lon: row.lon,
       lat: row.lat,
-      recordedAt: row.recorded_at,
+      recordedAt: new Date(row.recorded_ms),
       accuracyM: row.accuracy_m,
     }));
   }
