@@ -6,7 +6,6 @@ import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporte
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core';
-import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
 import { SocketIoInstrumentation } from '@opentelemetry/instrumentation-socket.io';
 import {
@@ -27,6 +26,7 @@ import {
   type ReadableSpan,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
+import { LeanPgInstrumentation } from './pg-instrumentation';
 import { loadTelemetrySettings, type TelemetrySettings } from './telemetry-settings';
 
 export interface StartTelemetryOptions {
@@ -109,14 +109,16 @@ export function telemetryResource(
  * instrumentations that only make spans (Nest's handlers and guards, ioredis commands) are left
  * out: they cost about 1-2 % of api-gateway's CPU per request in a profile (docs/adr/0024) and
  * show nobody anything. HTTP (context propagation, trace ids, `http_server_*` metrics), pg
- * (`db_client_*` metrics), socket.io (trace ids of socket events) and runtime metrics stay.
+ * (`db_client_*` metrics), socket.io (trace ids of socket events) and runtime metrics stay. pg's
+ * patch skips its spans for queries under a span that is not recorded and records the same
+ * `db_client_operation_duration` histogram directly ({@link LeanPgInstrumentation}, docs/adr/0038).
  */
 export function instrumentations(settings: Pick<TelemetrySettings, 'tracesExporter'>) {
   const exported = settings.tracesExporter !== 'none';
   return [
     new HttpInstrumentation(),
     ...(exported ? [new NestInstrumentation()] : []),
-    new PgInstrumentation({ requireParentSpan: true }),
+    new LeanPgInstrumentation({ requireParentSpan: true }),
     // Blocking stream reads of idle consumers would otherwise make a root span every few seconds.
     ...(exported ? [new IORedisInstrumentation({ requireParentSpan: true })] : []),
     new SocketIoInstrumentation(),
