@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseEventData } from '../event-registry';
-import { isPlainPositionsReportedV1, positionsReportedV1 } from './v1';
+import { positionFixSchema } from '../../http/positions.schema';
+import { isPlainPositionsReportedV1, PLAIN_FIX_KEYS, positionsReportedV1 } from './v1';
 
 const fix = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
   unitId: 'unit-1',
@@ -86,6 +87,10 @@ const ODD: unknown[] = [
 const KEYS = [...Object.keys(fix()), 'extra', '__proto__x'];
 
 describe('positions.reported v1: one-pass check', () => {
+  it('knows the rules of every key of the fix schema (a new key needs its rules in the check)', () => {
+    expect([...PLAIN_FIX_KEYS].sort()).toEqual(Object.keys(positionFixSchema.shape).sort());
+  });
+
   it('accepts a plain batch, which parseEventData then hands on unchanged', () => {
     const data = {
       positions: [fix(), fix({ accuracyM: undefined }), { ...fix(), deviceId: undefined }].map(

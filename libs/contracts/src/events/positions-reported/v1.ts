@@ -16,8 +16,14 @@ export const positionsReportedV1 = z.object({
 });
 export type PositionsReportedV1 = z.infer<typeof positionsReportedV1>;
 
-/** The pattern `timestamp()` (zod's RFC 3339 date-time with offset) tests, read from the schema. */
-const DATE_TIME = (positionFixSchema.shape.recordedAt._zod.def as { pattern: RegExp }).pattern;
+/**
+ * The pattern `timestamp()` (zod's RFC 3339 date-time with offset) tests, read from the schema; if
+ * the schema ever stops having one, the check accepts nothing and the schema decides every entry.
+ */
+const recordedAtPattern: unknown = (
+  positionFixSchema.shape.recordedAt._zod.def as { pattern?: unknown }
+).pattern;
+const DATE_TIME = recordedAtPattern instanceof RegExp ? recordedAtPattern : undefined;
 
 const storableNumber = (value: unknown): value is number =>
   typeof value === 'number' &&
@@ -63,7 +69,7 @@ function isPlainFix(value: unknown): boolean {
     return false;
   }
   for (const key in value) {
-    if (!FIX_KEYS.has(key)) {
+    if (!PLAIN_FIX_KEYS.has(key)) {
       return false;
     }
   }
@@ -72,6 +78,7 @@ function isPlainFix(value: unknown): boolean {
     textOf(unitId, 1, 100) &&
     isPlainPoint(value.position) &&
     typeof recordedAt === 'string' &&
+    DATE_TIME !== undefined &&
     DATE_TIME.test(recordedAt) &&
     timestampInBounds(recordedAt) &&
     typeof seq === 'number' &&
@@ -84,7 +91,21 @@ function isPlainFix(value: unknown): boolean {
   );
 }
 
-const FIX_KEYS = new Set(Object.keys(positionFixSchema.shape));
+/**
+ * The keys the check knows the rules of, listed here and not read from the schema: a key added to
+ * `positionFixSchema` sends every fix carrying it to the schema until the check learns its rules
+ * (a spec compares this list with the schema's keys).
+ */
+export const PLAIN_FIX_KEYS: ReadonlySet<string> = new Set([
+  'unitId',
+  'position',
+  'recordedAt',
+  'seq',
+  'accuracyM',
+  'speedMps',
+  'headingDeg',
+  'deviceId',
+]);
 
 /**
  * One pass over `positions.reported` v1 data without copying it: true only when
