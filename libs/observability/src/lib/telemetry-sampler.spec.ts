@@ -1,5 +1,5 @@
 import { ROOT_CONTEXT, SamplingDecision, SpanKind, TraceFlags, trace } from '@opentelemetry/api';
-import { instrumentations, samplerFor } from './telemetry';
+import { instrumentations, recordsOnlySampledParents, samplerFor } from './telemetry';
 import type { TelemetrySettings } from './telemetry-settings';
 
 const settings = (tracesExporter: TelemetrySettings['tracesExporter']): TelemetrySettings => ({
@@ -39,6 +39,26 @@ describe('samplerFor', () => {
     expect(samplerFor(settings('otlp'))).toBeUndefined();
     expect(samplerFor(settings('memory'))).toBeUndefined();
     expect(samplerFor({ ...settings('none'), tracesSampler: 'always_on' })).toBeUndefined();
+  });
+});
+
+describe('recordsOnlySampledParents (the lean incoming HTTP path, docs/adr/0041)', () => {
+  it('holds for our default without an exporter and for OTEL_TRACES_SAMPLER=parentbased_always_off', () => {
+    expect(recordsOnlySampledParents(settings('none'))).toBe(true);
+    expect(
+      recordsOnlySampledParents({ ...settings('otlp'), tracesSampler: 'parentbased_always_off' }),
+    ).toBe(true);
+  });
+
+  it('does not hold for the OTel default with an exporter or any other sampler', () => {
+    expect(recordsOnlySampledParents(settings('otlp'))).toBe(false);
+    expect(recordsOnlySampledParents(settings('memory'))).toBe(false);
+    expect(recordsOnlySampledParents({ ...settings('none'), tracesSampler: 'always_on' })).toBe(
+      false,
+    );
+    expect(
+      recordsOnlySampledParents({ ...settings('none'), tracesSampler: 'parentbased_traceidratio' }),
+    ).toBe(false);
   });
 });
 

@@ -3,7 +3,6 @@ import { diag, metrics } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core';
 import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
@@ -26,6 +25,7 @@ import {
   type ReadableSpan,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
+import { LeanHttpInstrumentation } from './http-instrumentation';
 import { LeanPgInstrumentation } from './pg-instrumentation';
 import { loadTelemetrySettings, type TelemetrySettings } from './telemetry-settings';
 
@@ -105,6 +105,18 @@ export function telemetryResource(
 }
 
 /**
+ * Whether the sampler records a request only when its incoming `traceparent` is sampled: our
+ * default without an exporter ({@link samplerFor}) or `OTEL_TRACES_SAMPLER=parentbased_always_off`.
+ */
+export function recordsOnlySampledParents(
+  settings: Pick<TelemetrySettings, 'tracesExporter' | 'tracesSampler'>,
+): boolean {
+  return settings.tracesSampler === undefined
+    ? settings.tracesExporter === 'none'
+    : settings.tracesSampler === 'parentbased_always_off';
+}
+
+/**
  * What is patched. Without a trace exporter nothing this service records leaves it, so the
  * instrumentations that only make spans (Nest's handlers and guards, ioredis commands) are left
  * out: they cost about 1-2 % of api-gateway's CPU per request in a profile (docs/adr/0024) and
@@ -112,11 +124,19 @@ export function telemetryResource(
  * (`db_client_*` metrics), socket.io (trace ids of socket events) and runtime metrics stay. pg's
  * patch skips its spans for queries under a span that is not recorded and records the same
  * `db_client_operation_duration` histogram directly ({@link LeanPgInstrumentation}, docs/adr/0038).
+ * Under `parentbased_always_off`, an incoming HTTP request without a sampled `traceparent` builds
+ * no span attributes and records `http_server_request_duration` directly, in the incoming trace's
+ * context ({@link LeanHttpInstrumentation}, docs/adr/0041).
  */
-export function instrumentations(settings: Pick<TelemetrySettings, 'tracesExporter'>) {
+export function instrumentations(
+  settings: Pick<TelemetrySettings, 'tracesExporter' | 'tracesSampler'>,
+) {
   const exported = settings.tracesExporter !== 'none';
   return [
-    new HttpInstrumentation(),
+    new LeanHttpInstrumentation(
+      {},
+      { recordsOnlySampledParents: recordsOnlySampledParents(settings) },
+    ),
     ...(exported ? [new NestInstrumentation()] : []),
     new LeanPgInstrumentation({ requireParentSpan: true }),
     // Blocking stream reads of idle consumers would otherwise make a root span every few seconds.
