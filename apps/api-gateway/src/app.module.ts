@@ -64,7 +64,7 @@ export class AppModule {
           service: 'api-gateway',
           redisUrl: config.REDIS_URL,
           keyPrefix: config.REDIS_KEY_PREFIX,
-          interceptAll: true,
+          interceptAudited: true,
           // Entries in the outbox, in the transaction of their change (docs/adr/0021).
           outbox: true,
         }),

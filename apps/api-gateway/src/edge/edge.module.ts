@@ -1,17 +1,21 @@
 import { Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { EdgeHooks } from './edge-hooks.service';
+import { IdempotencyBinding } from './idempotency-binding';
 import { IdempotencyInterceptor } from './idempotency.interceptor';
 import { IdempotencyStore } from './idempotency.store';
 import { RateLimitService } from './rate-limit.service';
 
-/** Edge protections: load shedding and per-IP limits (Fastify hook), idempotency (interceptor). */
+/**
+ * Edge protections: load shedding and per-IP limits (Fastify hook), idempotency (interceptor bound
+ * to the routes of idempotent operations only, by {@link IdempotencyBinding}; docs/adr/0040).
+ */
 @Module({
   providers: [
     RateLimitService,
     EdgeHooks,
     IdempotencyStore,
-    { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
+    IdempotencyInterceptor,
+    IdempotencyBinding,
   ],
   exports: [RateLimitService],
 })

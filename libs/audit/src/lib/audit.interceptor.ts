@@ -72,8 +72,9 @@ const header = (value: string | string[] | undefined): string | undefined =>
 
 /**
  * Records every mutating HTTP request (POST/PUT/PATCH/DELETE), every `@Audited` handler and every
- * socket command after it finishes: success, `denied` (401/403) or `failed` with the reason. Bind it
- * globally (`AuditModule.forRoot({ interceptAll: true })` or `APP_INTERCEPTOR`).
+ * socket command after it finishes: success, `denied` (401/403) or `failed` with the reason. Bound
+ * to exactly the handlers `needsAuditInterceptor` selects (`AuditModule.forRoot({ interceptAudited:
+ * true })`, docs/adr/0040), to a gateway with `@UseInterceptors`, or globally (`APP_INTERCEPTOR`).
  */
 @Injectable()
 export class AuditInterceptor implements NestInterceptor {
