@@ -143,47 +143,6 @@ describe('AdaptiveLimit', () => {
     expect(sut.limit).toBeGreaterThan(before / 2);
   });
 
-  it('admits fewer while its own event loop is saturated, whatever the latency says', () => {
-    const clock = { t: 0 };
-    const loop = { busy: 0.5 };
-    const sut = new AdaptiveLimit({
-      initial: 64,
-      min: 4,
-      max: 256,
-      now: () => clock.t,
-      utilisation: () => loop.busy,
-      maxUtilisation: 0.9,
-    });
-    // Latency holds and requests are held at the limit: the limit grows as before.
-    drive(sut, clock, 10, 300, 100);
-    const grown = sut.limit;
-    expect(grown).toBeGreaterThan(64);
-    // Same latency, but the loop is busy 98 % of each window: the limit comes down.
-    loop.busy = 0.98;
-    drive(sut, clock, 10, 300, 300);
-    expect(sut.limit).toBeLessThan(grown / 4);
-    expect(sut.limit).toBeGreaterThanOrEqual(4);
-    // A loop with room again: it grows back.
-    loop.busy = 0.6;
-    const low = sut.limit;
-    drive(sut, clock, 10, 300, 100);
-    expect(sut.limit).toBeGreaterThan(low);
-  });
-
-  it('ignores a busy loop while it is not the limit that holds requests', () => {
-    const clock = { t: 0 };
-    const sut = new AdaptiveLimit({
-      initial: 64,
-      min: 4,
-      max: 256,
-      now: () => clock.t,
-      utilisation: () => 1,
-      maxUtilisation: 0.9,
-    });
-    drive(sut, clock, 10, 5, 500);
-    expect(sut.limit).toBe(64);
-  });
-
   it('backs off when requests time out upstream', () => {
     const { sut, clock } = setup(100);
     for (let i = 0; i < 20; i += 1) {

@@ -30,14 +30,6 @@ export interface AdaptiveLimitOptions {
    * cannot raise the latency it admits. Default 1000 (about 100 s of 100 ms windows).
    */
   overloadWindows?: number;
-  /**
-   * The share of the last window this process's event loop was busy (0-1), read once per window
-   * (`performance.eventLoopUtilization`): while it is above `maxUtilisation` and requests are held
-   * at the limit, the limit shrinks by a tenth per window and does not grow (docs/adr/0039).
-   */
-  utilisation?: () => number;
-  /** Loop utilisation above which a limited window shrinks the limit. Default 1 (never). */
-  maxUtilisation?: number;
   /** A window closes after this long and at least `windowSamples` samples. Defaults 100 ms, 10. */
   windowMs?: number;
   windowSamples?: number;
@@ -128,8 +120,6 @@ export class AdaptiveLimit {
     const { min, max } = this.options;
     const longWindows = this.options.longWindows ?? 100;
     const limited = maxInFlight >= this.limitValue / 2;
-    // Read every window, so that each reading covers exactly the last window.
-    const busy = this.options.utilisation?.() ?? 0;
     this.peakThroughput = Math.max(throughput, this.peakThroughput * (1 - 1 / longWindows));
     if (this.longRtt === 0) {
       this.longRtt = shortRtt;
@@ -155,13 +145,6 @@ export class AdaptiveLimit {
     }
     if (!limited) {
       // Not limited by us: no evidence that a higher limit would be safe.
-      return;
-    }
-    if (busy > (this.options.maxUtilisation ?? 1)) {
-      // This process's own loop is saturated: the requests it admits wait for the loop (so do
-      // the refusals, which are answered in the tick that reads them). Admit fewer, whatever
-      // the latency of the last window says, until the loop has room again.
-      this.limitValue = clamp(this.limitValue * 0.9, min, max);
       return;
     }
     const tolerance = this.options.tolerance ?? 1.5;

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { performance } from 'node:perf_hooks';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { metrics } from '@opentelemetry/api';
@@ -59,8 +58,6 @@ export class EdgeHooks implements OnModuleInit {
       initial: config.CONCURRENCY_LIMIT_INITIAL,
       min: Math.min(config.CONCURRENCY_LIMIT_MIN, config.MAX_IN_FLIGHT_REQUESTS),
       max: config.MAX_IN_FLIGHT_REQUESTS,
-      utilisation: loopUtilisation(),
-      maxUtilisation: config.CONCURRENCY_LIMIT_MAX_LOOP_PERCENT / 100,
     });
     meter
       .createObservableGauge('gad_http_in_flight', { description: 'Requests in flight' })
@@ -170,15 +167,4 @@ function refuseOverloaded(request: IncomingMessage, response: ServerResponse): v
       typeof requestId === 'string' && REQUEST_ID.test(requestId) ? requestId : randomUUID(),
   });
   response.end(body);
-}
-
-/** The share of the time since its previous call that this process's event loop was busy. */
-function loopUtilisation(): () => number {
-  let last = performance.eventLoopUtilization();
-  return () => {
-    const now = performance.eventLoopUtilization();
-    const { utilization } = performance.eventLoopUtilization(now, last);
-    last = now;
-    return utilization;
-  };
 }

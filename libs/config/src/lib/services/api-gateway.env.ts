@@ -182,12 +182,6 @@ export const apiGatewayEnvSchema = serviceEnvSchema.extend(databaseEnvSchema.sha
   MAX_IN_FLIGHT_REQUESTS: envInt(256, 1, 100_000),
   CONCURRENCY_LIMIT_INITIAL: envInt(32, 1, 100_000),
   CONCURRENCY_LIMIT_MIN: envInt(4, 1, 100_000),
-  /**
-   * While this instance's event loop was busy more than this share (percent) of a 100 ms window
-   * with requests held at the limit, the limit shrinks by a tenth per window (docs/adr/0039):
-   * refusals and admitted requests both wait for the loop. 100 turns it off.
-   */
-  CONCURRENCY_LIMIT_MAX_LOOP_PERCENT: envInt(90, 1, 100),
   /** Deadline of the gateway's own Redis commands (rate limits, idempotency, revocations). */
   REDIS_COMMAND_TIMEOUT_MS: envInt(1_000, 50, 30_000),
 });
