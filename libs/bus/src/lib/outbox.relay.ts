@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { escapeLiteral, type Pool, type QueryResult } from 'pg';
+import { createHash } from 'node:crypto';
+import { escapeLiteral, type Pool } from 'pg';
 import {
   closeRedis,
   DEFAULT_COMMAND_TIMEOUT_MS,
@@ -228,8 +229,9 @@ export class OutboxRelay {
         }
       }
       // One statement takes the lock, picks the unsent rows and marks the deliverable ones sent
-      // (docs/adr/0033); with `pgPoolTransactionRunner` it shares one round
-      // trip with BEGIN, and the pass ends with COMMIT once every delivery succeeded.
+      // (docs/adr/0033); `pgPoolTransactionRunner` runs it as a prepared statement (its text
+      // takes one form per set of held streams), and the pass ends with COMMIT once every
+      // delivery succeeded.
       const rows = rowsOf(await q.query(this.passStatement(held)));
       if (rows.length === 0) {
         return 0;
@@ -282,8 +284,8 @@ export class OutboxRelay {
   }
 
   /**
-   * The statement of one pass, its values written as literals (no parameters: PostgreSQL's simple
-   * protocol, so a runner may send it in one message with BEGIN). In id order, up to `batchSize`
+   * The statement of one pass, its values written as literals (no parameters: a runner may prepare
+   * it once per connection and run it with the simple or the extended protocol). In id order, up to `batchSize`
    * unsent rows outside `held`, each with `marked` true if this statement marked it sent: rows of
    * event streams and of streams this relay has a sink for. None when another relay holds the
    * transaction-scoped advisory lock (the same key as before: `hashtext` of the table name). The
@@ -388,11 +390,13 @@ export interface PgPoolRunnerOptions {
 
 /**
  * A {@link SqlTransactionRunner} over a `pg` Pool: one client, commit on resolve, rollback on a
- * throw, no retry. BEGIN (with `SET LOCAL statement_timeout`) is not sent on its own: it goes in
- * the same message as the transaction's first statement when that one has no parameters (simple
- * protocol; the relay's pass statement has none), else just before it. A transaction that runs no
- * statement sends nothing. So the relay's pass is two round trips: BEGIN with the pass statement,
- * then COMMIT.
+ * throw, no retry. BEGIN (with its `SET LOCAL`s) is not sent on its own message until the
+ * transaction's first statement: a transaction that runs no statement sends nothing. A statement
+ * without parameters (the relay's pass) runs as a named prepared statement, named by a hash of its
+ * text: each connection parses and plans it once, then only binds and executes it (planning the
+ * pass's CTE cost PostgreSQL about 0.5 ms per pass, more than running it; docs/adr/0033). So pass
+ * only statements whose text takes a bounded number of forms. A pass is three round trips: BEGIN,
+ * the pass, COMMIT.
  */
 export function pgPoolTransactionRunner(
   pool: Pool,
@@ -411,12 +415,12 @@ export function pgPoolTransactionRunner(
         async query(sql: string, params?: unknown[]): Promise<unknown> {
           if (!begun) {
             begun = true;
-            if (!params || params.length === 0) {
-              return lastResult(await client.query(`${begin};\n${sql}`));
-            }
             await client.query(begin);
           }
-          return client.query(sql, params);
+          if (params && params.length > 0) {
+            return client.query(sql, params);
+          }
+          return client.query({ name: preparedName(sql), text: sql });
         },
       };
       try {
@@ -439,7 +443,14 @@ export function pgPoolTransactionRunner(
   };
 }
 
-/** The last statement's result of a multi-statement simple query (pg returns one per statement). */
-function lastResult(results: QueryResult | QueryResult[]): QueryResult {
-  return Array.isArray(results) ? (results[results.length - 1] as QueryResult) : results;
+const preparedNames = new Map<string, string>();
+
+/** A prepared statement's name for `sql`: the same text always gets the same name. */
+function preparedName(sql: string): string {
+  let name = preparedNames.get(sql);
+  if (name === undefined) {
+    name = `gad_relay_${createHash('sha1').update(sql).digest('hex').slice(0, 16)}`;
+    preparedNames.set(sql, name);
+  }
+  return name;
 }
