@@ -1,15 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { SpanKind } from '@opentelemetry/api';
 import { waitFor } from '@gad/testing';
+import { startTracedServer, type TracedServer } from './fixtures/start-traced-server';
 
 // Incoming HTTP requests under `parentbased_always_off` (every service without a trace exporter):
 // a request without a sampled `traceparent` takes the lean path of LeanHttpInstrumentation (no span
 // attributes), keeps its trace context and records `http_server_request_duration` with the labels
 // the dashboards and alerts read; a sampled one gets the upstream server span (docs/adr/0041).
-// Instrumentation hooks `require`, which Jest bypasses: the server runs in a real Node process.
-const repoRoot = resolve(__dirname, '../../..');
 
 const CALLER_TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CALLER_SPAN_ID = '00f067aa0ba902b7';
@@ -27,61 +23,6 @@ interface SpanView {
 interface ContextView {
   traceparent?: string;
   recording: boolean;
-}
-
-interface TracedServer {
-  baseUrl: string;
-  lines: Record<string, unknown>[];
-  stop(): Promise<void>;
-}
-
-async function startTracedServer(env: Record<string, string>): Promise<TracedServer> {
-  const lines: Record<string, unknown>[] = [];
-  const output: string[] = [];
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      '-r',
-      'ts-node/register/transpile-only',
-      '-r',
-      'tsconfig-paths/register',
-      join(__dirname, 'fixtures/traced-server.ts'),
-    ],
-    {
-      cwd: repoRoot,
-      env: {
-        PATH: process.env['PATH'] ?? '',
-        TS_NODE_PROJECT: join(repoRoot, 'tsconfig.spec.json'),
-        LOG_LEVEL: 'info',
-        PORT: '0',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  const exited = new Promise((resolveExit) => child.once('close', (code) => resolveExit(code)));
-  for (const stream of [child.stdout, child.stderr]) {
-    if (!stream) continue;
-    createInterface({ input: stream }).on('line', (text) => {
-      output.push(text);
-      if (text.startsWith('{')) lines.push(JSON.parse(text) as Record<string, unknown>);
-    });
-  }
-  const listening = await waitFor(
-    () => {
-      if (child.exitCode !== null) throw new Error(`exited:\n${output.join('\n')}`);
-      return lines.find((line) => line['msg'] === 'traced-server listening');
-    },
-    { description: 'the traced server to listen', timeoutMs: 30_000 },
-  );
-  return {
-    baseUrl: String(listening['url']),
-    lines,
-    async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
 }
 
 /** The labels of each `http_server_request_duration_count` series and its count. */

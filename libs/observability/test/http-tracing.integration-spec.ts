@@ -1,12 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { SpanKind } from '@opentelemetry/api';
 import { waitFor } from '@gad/testing';
-
-// Instrumentation hooks `require`, which Jest's module registry bypasses: the traced server runs
-// in a real Node process, started like an app's main.ts.
-const repoRoot = resolve(__dirname, '../../..');
+import { startTracedServer, type TracedServer } from './fixtures/start-traced-server';
 
 interface SpanView {
   name: string;
@@ -17,61 +11,21 @@ interface SpanView {
 }
 
 describe('telemetry in a real process (OTEL_TRACES_EXPORTER=memory)', () => {
-  const lines: Record<string, unknown>[] = [];
-  const output: string[] = [];
-  let child: ChildProcess;
-  let exited: Promise<number | null>;
+  let server: TracedServer;
   let baseUrl: string;
+  let lines: Record<string, unknown>[];
 
   beforeAll(async () => {
-    child = spawn(
-      process.execPath,
-      [
-        '-r',
-        'ts-node/register/transpile-only',
-        '-r',
-        'tsconfig-paths/register',
-        join(__dirname, 'fixtures/traced-server.ts'),
-      ],
-      {
-        cwd: repoRoot,
-        env: {
-          PATH: process.env['PATH'] ?? '',
-          TS_NODE_PROJECT: join(repoRoot, 'tsconfig.spec.json'),
-          OTEL_TRACES_EXPORTER: 'memory',
-          // Standard OTel variables an operator sets: they name the service and add attributes.
-          OTEL_SERVICE_NAME: 'traced-server-eu1',
-          OTEL_RESOURCE_ATTRIBUTES: 'service.namespace=gad,deployment.environment.name=staging',
-          LOG_LEVEL: 'info',
-          PORT: '0',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    exited = new Promise((resolveExit) => child.once('close', (code) => resolveExit(code)));
-    for (const stream of [child.stdout, child.stderr]) {
-      if (!stream) continue;
-      createInterface({ input: stream }).on('line', (text) => {
-        output.push(text);
-        if (text.startsWith('{')) lines.push(JSON.parse(text) as Record<string, unknown>);
-      });
-    }
-    const listening = await waitFor(
-      () => {
-        if (child.exitCode !== null) throw new Error(`exited:\n${output.join('\n')}`);
-        return lines.find((line) => line['msg'] === 'traced-server listening');
-      },
-      { description: 'the traced server to listen', timeoutMs: 30_000 },
-    );
-    baseUrl = String(listening['url']);
+    server = await startTracedServer({
+      OTEL_TRACES_EXPORTER: 'memory',
+      // Standard OTel variables an operator sets: they name the service and add attributes.
+      OTEL_SERVICE_NAME: 'traced-server-eu1',
+      OTEL_RESOURCE_ATTRIBUTES: 'service.namespace=gad,deployment.environment.name=staging',
+    });
+    ({ baseUrl, lines } = server);
   }, 40_000);
 
-  afterAll(async () => {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-    }
-    await exited;
-  });
+  afterAll(() => server.stop());
 
   async function spans(): Promise<SpanView[]> {
     return (await (await fetch(`${baseUrl}/spans`)).json()) as SpanView[];

@@ -1,13 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { SpanKind } from '@opentelemetry/api';
 import { testStack, waitFor } from '@gad/testing';
+import { startTracedServer, type TracedServer } from './fixtures/start-traced-server';
 
 // pg's instrumentation under a trace that is not recorded (a service without an exporter, where
 // every request it starts is `parentbased_always_off`) and under a sampled one (docs/adr/0038).
-// Instrumentation hooks `require`, which Jest bypasses: the server runs in a real Node process.
-const repoRoot = resolve(__dirname, '../../..');
 
 interface SpanView {
   name: string;
@@ -18,61 +14,21 @@ interface SpanView {
 }
 
 describe('pg telemetry in a real process (parentbased_always_off, memory exporter)', () => {
-  const lines: Record<string, unknown>[] = [];
-  const output: string[] = [];
-  let child: ChildProcess;
-  let exited: Promise<number | null>;
+  let server: TracedServer;
   let baseUrl: string;
+  let lines: Record<string, unknown>[];
 
   beforeAll(async () => {
-    child = spawn(
-      process.execPath,
-      [
-        '-r',
-        'ts-node/register/transpile-only',
-        '-r',
-        'tsconfig-paths/register',
-        join(__dirname, 'fixtures/traced-server.ts'),
-      ],
-      {
-        cwd: repoRoot,
-        env: {
-          PATH: process.env['PATH'] ?? '',
-          TS_NODE_PROJECT: join(repoRoot, 'tsconfig.spec.json'),
-          OTEL_TRACES_EXPORTER: 'memory',
-          // What a service without an exporter runs: its own traces unrecorded, sampled parents followed.
-          OTEL_TRACES_SAMPLER: 'parentbased_always_off',
-          LOG_LEVEL: 'info',
-          PORT: '0',
-          DATABASE_URL: testStack.databaseUrl,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    exited = new Promise((resolveExit) => child.once('close', (code) => resolveExit(code)));
-    for (const stream of [child.stdout, child.stderr]) {
-      if (!stream) continue;
-      createInterface({ input: stream }).on('line', (text) => {
-        output.push(text);
-        if (text.startsWith('{')) lines.push(JSON.parse(text) as Record<string, unknown>);
-      });
-    }
-    const listening = await waitFor(
-      () => {
-        if (child.exitCode !== null) throw new Error(`exited:\n${output.join('\n')}`);
-        return lines.find((line) => line['msg'] === 'traced-server listening');
-      },
-      { description: 'the traced server to listen', timeoutMs: 30_000 },
-    );
-    baseUrl = String(listening['url']);
+    server = await startTracedServer({
+      OTEL_TRACES_EXPORTER: 'memory',
+      // What a service without an exporter runs: its own traces unrecorded, sampled parents followed.
+      OTEL_TRACES_SAMPLER: 'parentbased_always_off',
+      DATABASE_URL: testStack.databaseUrl,
+    });
+    ({ baseUrl, lines } = server);
   }, 40_000);
 
-  afterAll(async () => {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-    }
-    await exited;
-  });
+  afterAll(() => server.stop());
 
   async function spans(): Promise<SpanView[]> {
     return (await (await fetch(`${baseUrl}/spans`)).json()) as SpanView[];
