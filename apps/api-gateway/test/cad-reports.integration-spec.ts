@@ -18,6 +18,7 @@ import { Client } from 'pg';
 import {
   DispatchTestApp,
   POINT,
+  SQUARE,
   startGeoServiceBeside,
   type Caller,
   type GeoServiceBeside,
@@ -54,19 +55,6 @@ describe('api-gateway hazards, response-time figures and the flight recorder', (
     await t?.close();
   }, 60_000);
 
-  const square = (lon: number, lat: number, half: number) => ({
-    type: 'Polygon' as const,
-    coordinates: [
-      [
-        [lon - half, lat - half],
-        [lon + half, lat - half],
-        [lon + half, lat + half],
-        [lon - half, lat + half],
-        [lon - half, lat - half],
-      ] as [number, number][],
-    ],
-  });
-
   it('keeps hazards per agency and finds those that apply at a point, most severe first', async () => {
     const dog = await t.send<Hazard>(dispatcher, 'POST', '/v1/hazards', {
       title: 'Dog on premises',
@@ -85,7 +73,7 @@ describe('api-gateway hazards, response-time figures and the flight recorder', (
       title: 'Oxygen in use',
       details: 'Home oxygen, 3rd floor',
       severity: 'danger',
-      area: square(scene.lon, scene.lat, 0.001),
+      area: SQUARE(scene.lon, scene.lat, 0.001),
     });
     expect(oxygen.status).toBe(201);
     const farAway = await t.send<Hazard>(dispatcher, 'POST', '/v1/hazards', {
@@ -427,7 +415,7 @@ describe('api-gateway hazards, response-time figures and the flight recorder', (
       const reply = await t.send<Geofence>(caller, 'POST', '/v1/geofences', {
         name,
         kind,
-        geometry: square(lon, lat, half),
+        geometry: SQUARE(lon, lat, half),
       });
       expect(reply.status).toBe(201);
       return reply.body;

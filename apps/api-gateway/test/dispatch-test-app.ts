@@ -190,6 +190,20 @@ export async function startGeoServiceBeside(t: DispatchTestApp): Promise<GeoServ
   };
 }
 
+/** A GeoJSON square polygon centred on (lon, lat), `half` degrees to each side. */
+export const SQUARE = (lon: number, lat: number, half: number) => ({
+  type: 'Polygon' as const,
+  coordinates: [
+    [
+      [lon - half, lat - half],
+      [lon + half, lat - half],
+      [lon + half, lat + half],
+      [lon - half, lat + half],
+      [lon - half, lat - half],
+    ] as [number, number][],
+  ],
+});
+
 export const POINT = (lon: number, lat: number) => ({
   type: 'Point' as const,
   coordinates: [lon, lat] as [number, number],

@@ -6,25 +6,13 @@ import type { DataSource } from 'typeorm';
 import {
   DispatchTestApp,
   POINT,
+  SQUARE,
   startGeoServiceBeside,
   type Caller,
   type GeoServiceBeside,
 } from './dispatch-test-app';
 
 type CallWithIncident = { call: Call; incident: Incident };
-
-const square = (lon: number, lat: number, half: number) => ({
-  type: 'Polygon' as const,
-  coordinates: [
-    [
-      [lon - half, lat - half],
-      [lon + half, lat - half],
-      [lon + half, lat + half],
-      [lon - half, lat + half],
-      [lon - half, lat - half],
-    ] as [number, number][],
-  ],
-});
 
 const CELL = /^[0-9b-hjkmnp-z]{5}$/;
 
@@ -41,6 +29,25 @@ describe('api-gateway zone lookup on the read-only geo pool', () => {
   let callTakerA: Caller;
   let dispatcherB: Caller;
   const zones: Record<string, Geofence> = {};
+
+  /** A call at Plaza Nueva (-5.99, 37.39), then the incident made from it. */
+  const incidentFromCall = async (taker: Caller, app: DispatchTestApp): Promise<Incident> => {
+    const call = await app.send<Call>(taker, 'POST', '/v1/calls', {
+      channel: 'phone',
+      locationText: 'Plaza Nueva',
+      location: POINT(-5.99, 37.39),
+      incidentType: 'structure_fire',
+    });
+    expect(call.status).toBe(201);
+    const made = await app.send<CallWithIncident>(
+      taker,
+      'POST',
+      `/v1/calls/${call.body.id}/incident`,
+      { priority: 'P2' },
+    );
+    expect({ status: made.status, body: made.body }).toMatchObject({ status: 201 });
+    return made.body.incident;
+  };
 
   const create = async (caller: Caller, app: DispatchTestApp, lon: number, lat: number) => {
     const reply = await app.send<Incident>(caller, 'POST', '/v1/incidents', {
@@ -63,7 +70,7 @@ describe('api-gateway zone lookup on the read-only geo pool', () => {
       const reply = await t.send<Geofence>(caller, 'POST', '/v1/geofences', {
         name,
         kind,
-        geometry: square(-5.99 + dLon, 37.39, half),
+        geometry: SQUARE(-5.99 + dLon, 37.39, half),
       });
       expect(reply.status).toBe(201);
       zones[name] = reply.body;
@@ -115,21 +122,7 @@ describe('api-gateway zone lookup on the read-only geo pool', () => {
   });
 
   it('names the zone of the incident a call creates', async () => {
-    const call = await t.send<Call>(callTakerA, 'POST', '/v1/calls', {
-      channel: 'phone',
-      locationText: 'Plaza Nueva',
-      location: POINT(-5.99, 37.39),
-      incidentType: 'structure_fire',
-    });
-    expect(call.status).toBe(201);
-    const made = await t.send<CallWithIncident>(
-      callTakerA,
-      'POST',
-      `/v1/calls/${call.body.id}/incident`,
-      { priority: 'P2' },
-    );
-    expect({ status: made.status, body: made.body }).toMatchObject({ status: 201 });
-    expect(made.body.incident.zone).toEqual({
+    expect((await incidentFromCall(callTakerA, t)).zone).toEqual({
       id: zones['Beat'].id,
       name: 'Beat',
       source: 'geofence',
@@ -182,21 +175,10 @@ describe('api-gateway zone lookup on the read-only geo pool', () => {
         expect(incident.zone?.name).toMatch(CELL);
       }
       const taker = await down.caller('agency-a', 'taker-a', ['call_taker']);
-      const call = await down.send<Call>(taker, 'POST', '/v1/calls', {
-        channel: 'phone',
-        locationText: 'Plaza Nueva',
-        location: POINT(-5.99, 37.39),
-        incidentType: 'structure_fire',
+      expect((await incidentFromCall(taker, down)).zone).toMatchObject({
+        id: null,
+        source: 'unresolved',
       });
-      expect(call.status).toBe(201);
-      const made = await down.send<CallWithIncident>(
-        taker,
-        'POST',
-        `/v1/calls/${call.body.id}/incident`,
-        { priority: 'P2' },
-      );
-      expect({ status: made.status, body: made.body }).toMatchObject({ status: 201 });
-      expect(made.body.incident.zone).toMatchObject({ id: null, source: 'unresolved' });
     } finally {
       await down.close();
     }
