@@ -313,4 +313,40 @@ describe('transactional outbox', () => {
     const relayed = entries.map(([, fields]) => JSON.parse(fields[1]).data.n as number);
     expect(relayed.slice(-3)).toEqual([400, 401, 402]);
   });
+
+  it('a relay pass is planned once per connection, not on every pass', async () => {
+    await Promise.all(relays.splice(0).map((relay) => relay.stop()));
+    // One connection, so the relay's passes and the check below share its session.
+    const single = new Pool({ connectionString: database.url, max: 1 });
+    single.on('error', () => undefined);
+    const relay = new OutboxRelay({
+      runner: pgPoolTransactionRunner(single, { synchronousCommit: false }),
+      schema,
+      redis: { port: server.port, host: '127.0.0.1' },
+      prefix,
+      pollIntervalMs: 20,
+      logger: new CapturingLogger(),
+    });
+    relay.start();
+    try {
+      const before = await redis.xlen(`${prefix}${stream}`);
+      for (let n = 0; n < 5; n += 1) {
+        await appendInTransaction([testEnvelope({ n: 500 + n })]);
+        relay.nudge();
+        await waitFor(async () => (await redis.xlen(`${prefix}${stream}`)) === before + n + 1, {
+          description: `row ${n} relayed`,
+        });
+      }
+    } finally {
+      await relay.stop();
+    }
+    const { rows } = await single.query<{ generic_plans: string; custom_plans: string }>(
+      `SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name LIKE 'gad_relay_%'`,
+    );
+    await single.end();
+    // One statement for every pass (5 relaying, the idle ones between them), never re-planned.
+    expect(rows).toHaveLength(1);
+    expect(Number(rows[0].generic_plans)).toBeGreaterThanOrEqual(5);
+    expect(Number(rows[0].custom_plans)).toBe(0);
+  });
 });

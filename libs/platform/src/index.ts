@@ -52,6 +52,7 @@ export {
 export { loadSqlFile, sqlOf } from './lib/database/sql-file';
 export {
   Database,
+  commitWith,
   isRetryableTxError,
   queryResult,
   queryRows,

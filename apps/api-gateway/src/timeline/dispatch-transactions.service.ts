@@ -3,7 +3,7 @@ import { UnitOfWork } from '@gad/bus';
 import { Streams, type Envelope } from '@gad/contracts';
 import type { PoolClient } from 'pg';
 import { dispatchInstruments } from './dispatch.metrics';
-import { TimelineRepository, type NewTimelineEntry } from './timeline.repository';
+import { DISPATCH_BEGIN, TimelineRepository, type NewTimelineEntry } from './timeline.repository';
 
 /** One dispatch-domain transaction: the change, its timeline entries and its events. */
 export interface DispatchTx {
@@ -35,22 +35,25 @@ export class DispatchTransactions {
 
   async run<T>(work: (tx: DispatchTx) => Promise<T>): Promise<T> {
     let events: Envelope[] = [];
-    const result = await this.unitOfWork.run(async (tx) => {
-      events = [];
-      const entries: NewTimelineEntry[] = [];
-      const attempt = events;
-      const value = await work({
-        client: tx.client,
-        emit: (envelope) => {
-          attempt.push(envelope);
-          tx.emit(Streams.DispatchEvents, envelope);
-        },
-        note: (entry) => entries.push(entry),
-      });
-      // One statement: the entries and the response-time summary they move (docs/adr/0027).
-      await this.timeline.append(tx.client, entries);
-      return value;
-    });
+    const result = await this.unitOfWork.run(
+      async (tx) => {
+        events = [];
+        const entries: NewTimelineEntry[] = [];
+        const attempt = events;
+        const value = await work({
+          client: tx.client,
+          emit: (envelope) => {
+            attempt.push(envelope);
+            tx.emit(Streams.DispatchEvents, envelope);
+          },
+          note: (entry) => entries.push(entry),
+        });
+        // One statement: the entries and the response-time summary they move (docs/adr/0027).
+        await this.timeline.append(tx.client, entries);
+        return value;
+      },
+      { begin: DISPATCH_BEGIN },
+    );
     const counter = dispatchInstruments().events;
     for (const event of events) {
       counter.add(1, { type: event.type });

@@ -4,8 +4,13 @@ import type { Actor, TimelineEntryKind } from '@gad/contracts';
 import { Database, loadSqlFile, sqlOf, type SqlClient } from '@gad/platform';
 
 const SQL = loadSqlFile(join(__dirname, 'timeline.repository.sql'));
-/** Generic plans for the rest of the transaction (the append's own plan is then reused). */
-const GENERIC_PLANS = 'SET LOCAL plan_cache_mode = force_generic_plan';
+/**
+ * How every dispatch transaction opens (`DispatchTransactions`): generic plans for its prepared
+ * statements, set in the BEGIN's own round trip. The append needs it (see {@link
+ * TimelineRepository.append}); the other statements of a dispatch write look rows up by key, where
+ * the generic plan is the custom one.
+ */
+export const DISPATCH_BEGIN = 'BEGIN; SET LOCAL plan_cache_mode = force_generic_plan';
 const APPEND = sqlOf(SQL, 'append');
 const LIST = sqlOf(SQL, 'list');
 
@@ -42,14 +47,13 @@ export class TimelineRepository {
    * connection: every dispatch write runs it, and its text never changes. Run with a generic plan:
    * left to choose, PostgreSQL planned it again on every execution (a custom plan for the arrays'
    * values, about 0.3 ms of backend time per append, more than executing it); the generic plan
-   * reads the same indexes (one incident's rows). `SET LOCAL` holds until the caller's transaction
-   * ends; what follows it there is the outbox insert.
+   * reads the same indexes (one incident's rows). The caller's transaction opens with {@link
+   * DISPATCH_BEGIN}, which asks for it without a round trip of its own.
    */
   async append(client: SqlClient, entries: readonly NewTimelineEntry[]): Promise<void> {
     if (entries.length === 0) {
       return;
     }
-    await this.database.result({ text: GENERIC_PLANS }, client);
     await this.database.result(
       {
         name: 'dispatch_timeline_append_v1',

@@ -390,13 +390,14 @@ export interface PgPoolRunnerOptions {
 
 /**
  * A {@link SqlTransactionRunner} over a `pg` Pool: one client, commit on resolve, rollback on a
- * throw, no retry. BEGIN (with its `SET LOCAL`s) is not sent on its own message until the
- * transaction's first statement: a transaction that runs no statement sends nothing. A statement
- * without parameters (the relay's pass) runs as a named prepared statement, named by a hash of its
- * text: each connection parses and plans it once, then only binds and executes it (planning the
- * pass's CTE cost PostgreSQL about 0.5 ms per pass, more than running it; docs/adr/0033). So pass
- * only statements whose text takes a bounded number of forms. A pass is three round trips: BEGIN,
- * the pass, COMMIT.
+ * throw, no retry. BEGIN (with its `SET LOCAL`s) is not sent until the transaction's first
+ * statement: a transaction that runs no statement sends nothing. A statement without parameters
+ * (the relay's pass) is prepared once per connection with SQL `PREPARE`, named by a hash of its
+ * text, and run as `EXECUTE` in the same simple-query message as the BEGIN: PostgreSQL plans it
+ * once per connection (planning the pass's CTE cost about 0.5 ms per pass, more than running it)
+ * and a pass is two round trips, `BEGIN; …; EXECUTE` and `COMMIT` (docs/adr/0033). So pass only
+ * statements whose text takes a bounded number of forms. A statement with parameters runs on its
+ * own, unnamed, after the BEGIN.
  */
 export function pgPoolTransactionRunner(
   pool: Pool,
@@ -413,14 +414,28 @@ export function pgPoolTransactionRunner(
       let broken = false;
       const executor: SqlExecutor = {
         async query(sql: string, params?: unknown[]): Promise<unknown> {
-          if (!begun) {
-            begun = true;
-            await client.query(begin);
-          }
           if (params && params.length > 0) {
+            if (!begun) {
+              begun = true;
+              await client.query(begin);
+            }
             return client.query(sql, params);
           }
-          return client.query({ name: preparedName(sql), text: sql });
+          const name = preparedName(sql);
+          let prepared = preparedOn.get(client);
+          if (prepared === undefined) {
+            prepared = new Set();
+            preparedOn.set(client, prepared);
+          }
+          if (!prepared.has(name)) {
+            // On its own message, so the set only names statements the connection holds (a
+            // PREPARE that ran is not undone by a rollback; one that failed threw here).
+            await client.query(`PREPARE ${name} AS ${sql}`);
+            prepared.add(name);
+          }
+          const text = begun ? `EXECUTE ${name}` : `${begin}; EXECUTE ${name}`;
+          begun = true;
+          return lastResult(await client.query(text));
         },
       };
       try {
@@ -441,6 +456,14 @@ export function pgPoolTransactionRunner(
       }
     },
   };
+}
+
+/** Statements prepared on each pooled connection (by name); gone with the connection. */
+const preparedOn = new WeakMap<object, Set<string>>();
+
+/** The result of a message's last statement (a multi-statement message yields one per statement). */
+function lastResult(result: unknown): unknown {
+  return Array.isArray(result) ? result[result.length - 1] : result;
 }
 
 const preparedNames = new Map<string, string>();

@@ -1,4 +1,5 @@
 import type { Envelope } from '@gad/contracts';
+import { escapeLiteral } from 'pg';
 import { withTraceparent } from './trace-propagation';
 
 /**
@@ -94,6 +95,19 @@ export class OutboxWriter {
     return { stream, json: JSON.stringify(withTraceparent(envelope)) };
   }
 
+  /**
+   * The statement of {@link appendItems} with its values written in as literals (streams escaped,
+   * the rows' JSON dollar-quoted), for a caller that sends it in one message with other
+   * statements: the unit of work sends it with its COMMIT (`commitWith`, one round trip).
+   */
+  itemsStatement(items: ReadonlyArray<{ stream: string; json: string }>): string {
+    const streams = items.map((item) => escapeLiteral(item.stream)).join(', ');
+    const rows = dollarQuoted(jsonArrayOf(items.map((item) => item.json)));
+    return `INSERT INTO ${this.table} (stream, envelope)
+       SELECT s, e FROM ROWS FROM (unnest(ARRAY[${streams}]::text[]), jsonb_array_elements(${rows}::jsonb))
+         WITH ORDINALITY AS t(s, e, n) ORDER BY n`;
+  }
+
   /** Writes rows of several streams in one statement, in the given order. */
   async appendItems(
     executor: SqlExecutor,
@@ -109,6 +123,18 @@ export class OutboxWriter {
       [items.map((item) => item.stream), jsonArrayOf(items.map((item) => item.json))],
     );
   }
+}
+
+/**
+ * `text` as a dollar-quoted SQL literal, with a tag the text does not contain: nothing inside is
+ * escaped, so a JSON document of any size is written as it is.
+ */
+function dollarQuoted(text: string): string {
+  let tag = '$gad$';
+  for (let n = 0; text.includes(tag); n += 1) {
+    tag = `$gad${n}$`;
+  }
+  return `${tag}${text}${tag}`;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Envelope } from '@gad/contracts';
-import { Database, type TransactionOptions } from '@gad/platform';
+import { commitWith, Database, type TransactionOptions } from '@gad/platform';
 import type { PoolClient } from 'pg';
 import { OutboxRelay } from './outbox.relay';
 import { OutboxWriter } from './outbox.writer';
@@ -26,8 +26,8 @@ export interface UnitOfWorkOptions extends TransactionOptions {
 /**
  * The one unit of work of a service that owns data (docs/adr/0012): `work` runs in one transaction
  * (`Database.transaction`, retried as a whole on a serialization failure or deadlock), the events it
- * emitted are appended to `<schema>.outbox` in that transaction, and the relay is nudged after the
- * commit. Events queued by an attempt that rolled back are dropped. Provided by
+ * emitted are appended to `<schema>.outbox` in that transaction, in one statement sent with the
+ * COMMIT, and the relay is nudged after the commit. Events queued by an attempt that rolled back are dropped. Provided by
  * `OutboxModule.forSchema()`.
  */
 @Injectable()
@@ -77,18 +77,18 @@ export class UnitOfWork {
       );
       await runInTransaction(ambient, () => options.beforeCommit?.(client));
       observer?.beforeCommit?.(ambient, value);
-      if (rows.length === 0) {
-        for (const { stream, envelopes } of queued) {
-          await this.outbox.append(client, stream, envelopes);
-        }
-      } else {
-        // Events and rows (e.g. the audit entry) in one statement: one round trip per commit.
-        await this.outbox.appendItems(client, [
-          ...queued.flatMap(({ stream, envelopes }) =>
-            envelopes.map((envelope) => this.outbox.item(stream, envelope)),
-          ),
-          ...rows.flatMap(({ stream, rows: list }) => list.map((json) => ({ stream, json }))),
-        ]);
+      if (emitted > 0) {
+        // Events and rows (e.g. the audit entry) in one statement, sent with the COMMIT: one
+        // round trip for both.
+        await commitWith(
+          client,
+          this.outbox.itemsStatement([
+            ...queued.flatMap(({ stream, envelopes }) =>
+              envelopes.map((envelope) => this.outbox.item(stream, envelope)),
+            ),
+            ...rows.flatMap(({ stream, rows: list }) => list.map((json) => ({ stream, json }))),
+          ]),
+        );
       }
       return value;
     }, options);

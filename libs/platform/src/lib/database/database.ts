@@ -97,6 +97,22 @@ export async function runTransaction<T>(
   }
 }
 
+/** Clients whose transaction the work committed itself ({@link commitWith}). */
+const committedByWork = new WeakSet<PoolClient>();
+
+/**
+ * Runs `text` and COMMIT in one simple-query message: a transaction's last statement and its
+ * commit in one round trip. For the last step of a {@link runTransaction} work only (the unit of
+ * work's outbox insert); `runTransaction` then sends no COMMIT of its own. `text` has no
+ * parameters: its values are written into it as literals. If the statement fails, PostgreSQL
+ * skips the COMMIT and the transaction is rolled back as after any failed statement; a failure of
+ * the COMMIT itself (a serialization failure) rejects like one of `runTransaction`'s COMMIT.
+ */
+export async function commitWith(client: PoolClient, text: string): Promise<void> {
+  await client.query(`${text};\nCOMMIT`);
+  committedByWork.add(client);
+}
+
 async function transactionOnce<T>(
   pool: Pool,
   work: (client: PoolClient) => Promise<T>,
@@ -107,9 +123,12 @@ async function transactionOnce<T>(
   try {
     await client.query(begin);
     const result = await work(client);
-    await client.query('COMMIT');
+    if (!committedByWork.delete(client)) {
+      await client.query('COMMIT');
+    }
     return result;
   } catch (error) {
+    committedByWork.delete(client);
     await client.query('ROLLBACK').catch(() => {
       broken = true;
     });
