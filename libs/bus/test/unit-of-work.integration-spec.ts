@@ -173,6 +173,40 @@ describe('UnitOfWork (real PostgreSQL and Redis)', () => {
     expect(await outboxRows()).toHaveLength(2);
   });
 
+  it('writes queued for the commit run in order before the outbox rows, and roll back with them', async () => {
+    const insert = (name: string) => ({
+      name: 'uow_things_insert_v1',
+      text: `INSERT INTO ${schema}.things VALUES ($1)`,
+      values: [name],
+    });
+    await uow.run(async (tx) => {
+      tx.atCommit(insert('queued-1'));
+      // Too long to go as a literal: runs on its own, still in order and in the transaction.
+      tx.atCommit(insert(`queued-2 ${'x'.repeat(20_000)}`));
+      tx.atCommit(insert('queued-3'));
+      tx.emit('s:a', testEnvelope({ n: 1 }));
+    });
+    expect((await things()).map((name) => name.slice(0, 8))).toEqual([
+      'queued-1',
+      'queued-2',
+      'queued-3',
+    ]);
+    expect(await outboxRows()).toHaveLength(1);
+
+    // A queued write that fails takes the change and the events with it.
+    await database.pool.query(`TRUNCATE ${schema}.things`);
+    await expect(
+      uow.run(async (tx) => {
+        await tx.client.query(`INSERT INTO ${schema}.things VALUES ('before')`);
+        tx.atCommit(insert('dup'));
+        tx.atCommit(insert('dup'));
+        tx.emit('s:a', testEnvelope({ n: 2 }));
+      }),
+    ).rejects.toThrow(/duplicate key/);
+    expect(await things()).toEqual([]);
+    expect(await outboxRows()).toHaveLength(1);
+  });
+
   it('a change without events commits without an outbox row', async () => {
     await uow.run(async (tx) => {
       await tx.client.query(`INSERT INTO ${schema}.things VALUES ('quiet')`);

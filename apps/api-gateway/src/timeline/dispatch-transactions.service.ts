@@ -48,8 +48,12 @@ export class DispatchTransactions {
           },
           note: (entry) => entries.push(entry),
         });
-        // One statement: the entries and the response-time summary they move (docs/adr/0027).
-        await this.timeline.append(tx.client, entries);
+        // One statement: the entries and the response-time summary they move (docs/adr/0027),
+        // sent with the COMMIT.
+        const append = this.timeline.appendStatement(entries);
+        if (append) {
+          tx.atCommit(append);
+        }
         return value;
       },
       { begin: DISPATCH_BEGIN },

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
 import type { Actor, TimelineEntryKind } from '@gad/contracts';
-import { Database, loadSqlFile, sqlOf, type SqlClient } from '@gad/platform';
+import { Database, loadSqlFile, sqlOf, type SqlQuery } from '@gad/platform';
 
 const SQL = loadSqlFile(join(__dirname, 'timeline.repository.sql'));
 /**
@@ -42,35 +42,33 @@ export class TimelineRepository {
   constructor(private readonly database: Database) {}
 
   /**
-   * Appends entries in the caller's transaction, in order, and recomputes the response-time
-   * summary of their incidents in the same statement (docs/adr/0027). Prepared once per
-   * connection: every dispatch write runs it, and its text never changes. Run with a generic plan:
+   * The statement appending `entries` in order and recomputing the response-time summary of their
+   * incidents (docs/adr/0027), for the caller's transaction to run at its commit (`atCommit` of
+   * the unit of work); undefined for no entries. Prepared once per connection: every dispatch
+   * write runs it, and its text never changes. Run with a generic plan:
    * left to choose, PostgreSQL planned it again on every execution (a custom plan for the arrays'
    * values, about 0.3 ms of backend time per append, more than executing it); the generic plan
    * reads the same indexes (one incident's rows). The caller's transaction opens with {@link
    * DISPATCH_BEGIN}, which asks for it without a round trip of its own.
    */
-  async append(client: SqlClient, entries: readonly NewTimelineEntry[]): Promise<void> {
+  appendStatement(entries: readonly NewTimelineEntry[]): SqlQuery | undefined {
     if (entries.length === 0) {
-      return;
+      return undefined;
     }
-    await this.database.result(
-      {
-        name: 'dispatch_timeline_append_v1',
-        text: APPEND,
-        values: [
-          entries.map((entry) => entry.agencyId),
-          entries.map((entry) => entry.incidentId),
-          entries.map((entry) => entry.kind),
-          entries.map((entry) => entry.actor.kind),
-          entries.map((entry) => entry.actor.id),
-          entries.map((entry) => entry.message),
-          entries.map((entry) => entry.reason ?? null),
-          entries.map((entry) => JSON.stringify(entry.detail ?? {})),
-        ],
-      },
-      client,
-    );
+    return {
+      name: 'dispatch_timeline_append_v1',
+      text: APPEND,
+      values: [
+        entries.map((entry) => entry.agencyId),
+        entries.map((entry) => entry.incidentId),
+        entries.map((entry) => entry.kind),
+        entries.map((entry) => entry.actor.kind),
+        entries.map((entry) => entry.actor.id),
+        entries.map((entry) => entry.message),
+        entries.map((entry) => entry.reason ?? null),
+        entries.map((entry) => JSON.stringify(entry.detail ?? {})),
+      ],
+    };
   }
 
   async list(agencyId: string, incidentId: string): Promise<TimelineRow[]> {

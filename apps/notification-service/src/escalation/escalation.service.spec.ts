@@ -96,6 +96,7 @@ describe('EscalationService', () => {
       run: jest.fn(async (work: (tx: UnitOfWorkTx) => Promise<unknown>) =>
         work({
           client: {} as UnitOfWorkTx['client'],
+          atCommit: () => undefined,
           emit: (stream, envelopes) => {
             appended.push({
               stream,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Envelope } from '@gad/contracts';
-import { commitWith, Database, type TransactionOptions } from '@gad/platform';
+import { commitWith, Database, type SqlQuery, type TransactionOptions } from '@gad/platform';
 import type { PoolClient } from 'pg';
 import { OutboxRelay } from './outbox.relay';
 import { OutboxWriter } from './outbox.writer';
@@ -16,6 +16,11 @@ export interface UnitOfWorkTx {
   readonly client: PoolClient;
   /** Queues events for `stream`; written to the outbox, in emit order, before the commit. */
   emit(stream: string, envelopes: Envelope | readonly Envelope[]): void;
+  /**
+   * Queues a write (a repository's named statement) that runs at the commit, before the outbox
+   * rows, in the COMMIT's message (e.g. the dispatch timeline's append).
+   */
+  atCommit(statement: SqlQuery): void;
 }
 
 export interface UnitOfWorkOptions extends TransactionOptions {
@@ -27,7 +32,7 @@ export interface UnitOfWorkOptions extends TransactionOptions {
  * The one unit of work of a service that owns data (docs/adr/0012): `work` runs in one transaction
  * (`Database.transaction`, retried as a whole on a serialization failure or deadlock), the events it
  * emitted are appended to `<schema>.outbox` in that transaction, in one statement sent with the
- * COMMIT, and the relay is nudged after the commit. Events queued by an attempt that rolled back are dropped. Provided by
+ * COMMIT (with the writes queued by `atCommit`), and the relay is nudged after the commit. Events queued by an attempt that rolled back are dropped. Provided by
  * `OutboxModule.forSchema()`.
  */
 @Injectable()
@@ -46,6 +51,7 @@ export class UnitOfWork {
     const observer = currentTransactionObserver();
     const result = await this.database.transaction(async (client) => {
       const queued: { stream: string; envelopes: Envelope[] }[] = [];
+      const writes: SqlQuery[] = [];
       const rows: { stream: string; rows: string[] }[] = [];
       emitted = 0;
       const ambient: AmbientTransaction = {
@@ -73,22 +79,24 @@ export class UnitOfWork {
             }
             emitted += list.length;
           },
+          atCommit: (statement) => writes.push(statement),
         }),
       );
       await runInTransaction(ambient, () => options.beforeCommit?.(client));
       observer?.beforeCommit?.(ambient, value);
-      if (emitted > 0) {
-        // Events and rows (e.g. the audit entry) in one statement, sent with the COMMIT: one
-        // round trip for both.
-        await commitWith(
-          client,
-          this.outbox.itemsStatement([
-            ...queued.flatMap(({ stream, envelopes }) =>
-              envelopes.map((envelope) => this.outbox.item(stream, envelope)),
-            ),
-            ...rows.flatMap(({ stream, rows: list }) => list.map((json) => ({ stream, json }))),
-          ]),
-        );
+      const items = [
+        ...queued.flatMap(({ stream, envelopes }) =>
+          envelopes.map((envelope) => this.outbox.item(stream, envelope)),
+        ),
+        ...rows.flatMap(({ stream, rows: list }) => list.map((json) => ({ stream, json }))),
+      ];
+      if (writes.length > 0 || items.length > 0) {
+        // The queued writes, then the events and rows (e.g. the audit entry) in one statement,
+        // sent with the COMMIT: one round trip for all (docs/adr/0042).
+        await commitWith(client, [
+          ...writes,
+          ...(items.length > 0 ? [this.outbox.itemsStatement(items)] : []),
+        ]);
       }
       return value;
     }, options);

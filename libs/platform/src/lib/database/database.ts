@@ -1,7 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
 import { createLogger } from '@gad/observability';
-import type { Pool, PoolClient, QueryResult, QueryResultRow } from 'pg';
+import { createHash } from 'node:crypto';
+import { type Pool, type PoolClient, type QueryResult, type QueryResultRow } from 'pg';
+import { prepareValue } from 'pg/lib/utils';
 import { DataSource } from 'typeorm';
 import { pgPoolOf } from './create-data-source';
 
@@ -101,15 +103,34 @@ export async function runTransaction<T>(
 const committedByWork = new WeakSet<PoolClient>();
 
 /**
- * Runs `text` and COMMIT in one simple-query message: a transaction's last statement and its
- * commit in one round trip. For the last step of a {@link runTransaction} work only (the unit of
- * work's outbox insert); `runTransaction` then sends no COMMIT of its own. `text` has no
- * parameters: its values are written into it as literals. If the statement fails, PostgreSQL
- * skips the COMMIT and the transaction is rolled back as after any failed statement; a failure of
- * the COMMIT itself (a serialization failure) rejects like one of `runTransaction`'s COMMIT.
+ * Ends a transaction with `statements` and COMMIT in one simple-query message: its last writes and
+ * its commit in one round trip (docs/adr/0042). For the last step of a {@link runTransaction} work
+ * only (the unit of work's timeline and outbox inserts); `runTransaction` then sends no COMMIT of
+ * its own. A text has no parameters (its values written in as literals); a named {@link SqlQuery}
+ * goes as `EXECUTE` over a `PREPARE` of its text, as a transaction's first statement does, or, when
+ * its values cannot go as literals, on its own before the rest. If a statement fails, PostgreSQL
+ * skips what follows it and the transaction is rolled back as after any failed statement; a
+ * failure of the COMMIT itself (a serialization failure) rejects like `runTransaction`'s COMMIT.
  */
-export async function commitWith(client: PoolClient, text: string): Promise<void> {
-  await client.query(`${text};\nCOMMIT`);
+export async function commitWith(
+  client: PoolClient,
+  statements: ReadonlyArray<string | SqlQuery>,
+): Promise<void> {
+  let message: string[] = [];
+  for (const statement of statements) {
+    const text = typeof statement === 'string' ? statement : executeText(client, statement);
+    if (text !== undefined) {
+      message.push(text);
+      continue;
+    }
+    if (message.length > 0) {
+      await client.query(message.join(';\n'));
+      message = [];
+    }
+    await queryResult(client, statement as SqlQuery);
+  }
+  message.push('COMMIT');
+  await client.query(message.join(';\n'));
   committedByWork.add(client);
 }
 
@@ -119,23 +140,179 @@ async function transactionOnce<T>(
   begin: string,
 ): Promise<T> {
   const client = await pool.connect();
+  const opening = openWithFirstStatement(client, begin);
   let broken = false;
   try {
-    await client.query(begin);
     const result = await work(client);
-    if (!committedByWork.delete(client)) {
+    opening.done();
+    if (!committedByWork.delete(client) && opening.begun()) {
       await client.query('COMMIT');
     }
     return result;
   } catch (error) {
+    opening.done();
     committedByWork.delete(client);
-    await client.query('ROLLBACK').catch(() => {
-      broken = true;
-    });
+    if (opening.begun()) {
+      await client.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
+    }
     throw error;
   } finally {
     client.release(broken);
   }
+}
+
+type ClientQuery = (...args: unknown[]) => unknown;
+
+/** Statements each pooled connection holds from an SQL `PREPARE` (by name); gone with it. */
+const preparedOn = new WeakMap<PoolClient, Set<string>>();
+
+/** node-postgres's own `query` of a client whose method {@link openWithFirstStatement} replaced. */
+const originalQuery = new WeakMap<PoolClient, ClientQuery>();
+
+/**
+ * Sends `begin` in the same message as the transaction's first statement instead of a round trip
+ * of its own (docs/adr/0042): until the first `client.query`, nothing is sent. A named statement
+ * with values (a repository's prepared statement) goes as `BEGIN…; EXECUTE name(literals)` over
+ * an SQL `PREPARE` of its text, made once per connection under a name of its own; each value is
+ * written as the literal of the text node-postgres would bind (`prepareValue`), which PostgreSQL
+ * reads with the parameter's input function, as it reads a bound value. A statement without values
+ * is sent after `begin` in one simple-query message. Anything else (an unnamed statement with
+ * values, binary values, a row mode, a stream, a callback) is queued after `begin` as before:
+ * node-postgres sends its queue in order, so nothing here waits and no statement overtakes the
+ * BEGIN.
+ */
+function openWithFirstStatement(
+  client: PoolClient,
+  begin: string,
+): { begun(): boolean; done(): void } {
+  const original = client.query as unknown as ClientQuery;
+  const beginStatements = begin.split(';').length;
+  let begun = false;
+  const own = Object.prototype.hasOwnProperty.call(client, 'query');
+  const restore = () => {
+    // node-postgres's method is on the prototype: drop the own property that shadowed it.
+    if (own) {
+      (client as { query: unknown }).query = original;
+    } else {
+      delete (client as { query?: unknown }).query;
+    }
+    originalQuery.delete(client);
+  };
+  const patched: ClientQuery = (...args: unknown[]) => {
+    restore();
+    begun = true;
+    const folded = args.length === 1 ? foldedText(client, args[0], begin) : undefined;
+    if (folded === undefined) {
+      void (original.call(client, begin) as Promise<unknown>).catch(() => undefined);
+      return original.apply(client, args);
+    }
+    return (original.call(client, folded.text) as Promise<QueryResult[]>).then((results) => {
+      const own = results.slice(beginStatements);
+      return folded.execute || own.length === 1 ? own[own.length - 1] : own;
+    });
+  };
+  (client as { query: unknown }).query = patched;
+  originalQuery.set(client, original);
+  return {
+    begun: () => begun,
+    done: () => {
+      if (!begun) {
+        restore();
+      }
+    },
+  };
+}
+
+/**
+ * Values longer than this in all go bound, after a BEGIN of their own: a round trip matters less
+ * to such a statement than PostgreSQL lexing its values as literals.
+ */
+const FOLD_LIMIT_CHARS = 16_384;
+
+/** `text` as an SQL string literal (an `E''` one when it holds a backslash). */
+function quoted(text: string): string {
+  const inner = text.replaceAll("'", "''");
+  return text.includes('\\') ? ` E'${inner.replaceAll('\\', '\\\\')}'` : `'${inner}'`;
+}
+
+/** `begin` and the first statement as one message's text; undefined when it cannot go so. */
+function foldedText(
+  client: PoolClient,
+  first: unknown,
+  begin: string,
+): { text: string; execute: boolean } | undefined {
+  if (typeof first === 'string') {
+    return { text: `${begin};\n${first}`, execute: false };
+  }
+  if (typeof first !== 'object' || first === null) {
+    return undefined;
+  }
+  const config = first as Record<string, unknown>;
+  if (
+    typeof config['text'] !== 'string' ||
+    typeof config['submit'] === 'function' ||
+    config['rowMode'] !== undefined ||
+    config['types'] !== undefined
+  ) {
+    return undefined;
+  }
+  const values = Array.isArray(config['values']) ? (config['values'] as unknown[]) : [];
+  if (values.length === 0) {
+    return config['name'] === undefined
+      ? { text: `${begin};\n${config['text']}`, execute: false }
+      : undefined;
+  }
+  if (typeof config['name'] !== 'string') {
+    return undefined;
+  }
+  const execute = executeText(client, { name: config['name'], text: config['text'], values });
+  return execute === undefined ? undefined : { text: `${begin};\n${execute}`, execute: true };
+}
+
+/**
+ * `EXECUTE` of the named statement `query` with its values as literals, over an SQL `PREPARE` of
+ * its text made once per connection (queued now, ahead of whatever is sent next); undefined for a
+ * statement without a name or values, or whose values cannot go as literals (binary, or longer
+ * than {@link FOLD_LIMIT_CHARS} in all).
+ */
+function executeText(client: PoolClient, query: SqlQuery): string | undefined {
+  const values = query.values ?? [];
+  if (query.name === undefined || values.length === 0) {
+    return undefined;
+  }
+  const literals: string[] = [];
+  let length = 0;
+  for (const value of values) {
+    const bound = prepareValue(value) as unknown;
+    if (bound !== null && typeof bound !== 'string') {
+      return undefined; // binary (a Buffer): bound as before
+    }
+    const literal = bound === null ? 'NULL' : quoted(bound);
+    length += literal.length;
+    if (length > FOLD_LIMIT_CHARS) {
+      return undefined; // large values (e.g. a batch's arrays): bound, not lexed as text
+    }
+    literals.push(literal);
+  }
+  const name = `gad_tx_${createHash('sha1').update(query.name).update('\0').update(query.text).digest('hex').slice(0, 20)}`;
+  let prepared = preparedOn.get(client);
+  if (prepared === undefined) {
+    prepared = new Set();
+    preparedOn.set(client, prepared);
+  }
+  if (!prepared.has(name)) {
+    // On the unpatched method: a message of its own, outside the transaction when it comes first
+    // (a PREPARE is not undone by a rollback; one that failed is forgotten, and its EXECUTE fails
+    // with the same error).
+    const set = prepared.add(name);
+    const send = (originalQuery.get(client) ?? client.query) as ClientQuery;
+    void (send.call(client, `PREPARE ${name} AS ${query.text}`) as Promise<unknown>).catch(() =>
+      set.delete(name),
+    );
+  }
+  return `EXECUTE ${name}(${literals.join(', ')})`;
 }
 
 /**
