@@ -53,6 +53,7 @@ export { loadSqlFile, sqlOf } from './lib/database/sql-file';
 export {
   Database,
   commitWith,
+  connectClient,
   isRetryableTxError,
   queryResult,
   queryRows,

@@ -159,7 +159,7 @@ export class ResponseTimesRepository {
    * the connection.
    */
   async *exportRows(filters: ResponseFilters): AsyncGenerator<ResponseExportRow[]> {
-    const client = await this.database.pool.connect();
+    const client = await this.database.connect();
     let open = false;
     try {
       await client.query(REPORT_BEGIN);

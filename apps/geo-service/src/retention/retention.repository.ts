@@ -61,7 +61,7 @@ export class RetentionRepository {
   async withMaintenanceLock<T>(
     fn: (session: MaintenanceSession) => Promise<T>,
   ): Promise<T | undefined> {
-    const client = await this.database.pool.connect();
+    const client = await this.database.connect();
     try {
       const [locked] = await queryRows<{ locked: boolean }>(client, {
         text: TRY_LOCK,

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { createHash } from 'node:crypto';
+import { connectClient } from '@gad/platform';
 import { escapeLiteral, type Pool } from 'pg';
 import {
   closeRedis,
@@ -409,7 +410,7 @@ export function pgPoolTransactionRunner(
     (options.synchronousCommit === false ? '; SET LOCAL synchronous_commit = off' : '');
   return {
     async transaction<T>(fn: (executor: SqlExecutor) => Promise<T>): Promise<T> {
-      const client = await pool.connect();
+      const client = await connectClient(pool);
       let begun = false;
       let broken = false;
       const executor: SqlExecutor = {

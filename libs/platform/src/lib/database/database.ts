@@ -134,12 +134,34 @@ export async function commitWith(
   committedByWork.add(client);
 }
 
+/** Clients given an 'error' listener by {@link connectClient}. */
+const listened = new WeakSet<PoolClient>();
+
+/**
+ * Checks a client out of `pool` with an 'error' listener of its own. node-postgres emits 'error'
+ * on a client whose connection is lost (PostgreSQL restarted, the backend terminated); pg-pool
+ * listens only while the client is idle, so the loss of a checked-out connection was an unhandled
+ * 'error' event, which ends the process. With the listener it is logged; the statement in flight
+ * (and any after it) rejects, and the caller releases the client as broken. Every explicit
+ * checkout goes through here (`pool.query` has its own listener).
+ */
+export async function connectClient(pool: Pool): Promise<PoolClient> {
+  const client = await pool.connect();
+  if (!listened.has(client)) {
+    listened.add(client);
+    client.on('error', (error: Error) => {
+      logger.warn({ err: error }, 'database connection lost while in use');
+    });
+  }
+  return client;
+}
+
 async function transactionOnce<T>(
   pool: Pool,
   work: (client: PoolClient) => Promise<T>,
   begin: string,
 ): Promise<T> {
-  const client = await pool.connect();
+  const client = await connectClient(pool);
   const opening = openWithFirstStatement(client, begin);
   let broken = false;
   try {
@@ -327,6 +349,11 @@ export class Database {
   /** The pg pool beneath the DataSource (initialized by then). */
   get pool(): Pool {
     return pgPoolOf(this.dataSource);
+  }
+
+  /** A client of the pool for a session of several statements ({@link connectClient}); release it. */
+  connect(): Promise<PoolClient> {
+    return connectClient(this.pool);
   }
 
   rows<R extends QueryResultRow>(query: SqlQuery, client: SqlClient = this.pool): Promise<R[]> {
