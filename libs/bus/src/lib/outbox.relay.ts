@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { createHash } from 'node:crypto';
 import { connectClient } from '@gad/platform';
-import { escapeLiteral, type Pool } from 'pg';
+import { escapeLiteral, type Pool, type PoolClient } from 'pg';
 import {
   closeRedis,
   DEFAULT_COMMAND_TIMEOUT_MS,
@@ -15,7 +15,12 @@ import {
   type RedisConnection,
 } from './redis-connection';
 import { StreamPublisher } from './stream.publisher';
-import { assertIdentifier, type SqlExecutor, type SqlTransactionRunner } from './outbox.writer';
+import {
+  assertIdentifier,
+  type SqlExecutor,
+  type SqlTransactionRunner,
+  type SqlTransactionRunOptions,
+} from './outbox.writer';
 
 export interface OutboxRelayOptions {
   runner: SqlTransactionRunner;
@@ -217,6 +222,12 @@ export class OutboxRelay {
       // Checked before opening a transaction: no database work while Redis is away.
       throw new Error(`redis is ${this.redis.status}`);
     }
+    let relayed = 0;
+    const run: SqlTransactionRunOptions = {
+      // The next pass starts at once (commits came in during this one, or a backlog waits): its
+      // first message carries this pass's COMMIT, one round trip less (docs/adr/0033).
+      commitWithNext: () => this.running && (this.nudged || relayed >= this.batchSize),
+    };
     return this.options.runner.transaction(async (q: SqlExecutor) => {
       // Streams of lingering sinks delivered to less than their linger ago wait for a later pass.
       const startedAt = Date.now();
@@ -280,8 +291,9 @@ export class OutboxRelay {
           registered.backlog = backlog;
         }),
       ]);
+      relayed = rows.length;
       return sent;
-    });
+    }, run);
   }
 
   /**
@@ -334,6 +346,7 @@ FROM picked p LEFT JOIN marked m ON m.id = p.id ORDER BY p.id`;
         }
         backoffMs = this.minBackoffMs;
       } catch (error) {
+        await this.flushCommit();
         if (this.outageSince === undefined) {
           this.outageSince = Date.now();
           this.logger.warn(
@@ -349,6 +362,12 @@ FROM picked p LEFT JOIN marked m ON m.id = p.id ORDER BY p.id`;
         await this.idle();
       }
     }
+    await this.flushCommit();
+  }
+
+  /** Commits a pass whose COMMIT was left for the next pass, before the relay waits or stops. */
+  private async flushCommit(): Promise<void> {
+    await this.options.runner.flush?.();
   }
 
   /** Waits for the next poll, a nudge or stop; returns at once if nudged since the last batch. */
@@ -357,6 +376,7 @@ FROM picked p LEFT JOIN marked m ON m.id = p.id ORDER BY p.id`;
       // Rows keep arriving: let the commits of the window gather for one pass.
       const wait = this.passStartedAt + this.coalesceMs - Date.now();
       if (wait > 0) {
+        await this.flushCommit();
         await sleep(wait, this.stopSignal.signal);
       }
     }
@@ -364,6 +384,7 @@ FROM picked p LEFT JOIN marked m ON m.id = p.id ORDER BY p.id`;
       this.nudged = false;
       return;
     }
+    await this.flushCommit();
     this.wake = new AbortController();
     // Rows held for a lingering sink go when due, not at the next poll.
     const untilHeld = this.heldUntil > 0 ? this.heldUntil - Date.now() : this.pollIntervalMs;
@@ -398,7 +419,9 @@ export interface PgPoolRunnerOptions {
  * once per connection (planning the pass's CTE cost about 0.5 ms per pass, more than running it)
  * and a pass is two round trips, `BEGIN; …; EXECUTE` and `COMMIT` (docs/adr/0033). So pass only
  * statements whose text takes a bounded number of forms. A statement with parameters runs on its
- * own, unnamed, after the BEGIN.
+ * own, unnamed, after the BEGIN. With `commitWithNext` answering true, a transaction keeps its
+ * client and leaves its COMMIT to the next transaction's first message (`COMMIT; BEGIN …;
+ * EXECUTE`) or to `flush()`: back-to-back passes are one round trip each besides their delivery.
  */
 export function pgPoolTransactionRunner(
   pool: Pool,
@@ -408,17 +431,31 @@ export function pgPoolTransactionRunner(
   const begin =
     `BEGIN; SET LOCAL statement_timeout = ${statementTimeoutMs}` +
     (options.synchronousCommit === false ? '; SET LOCAL synchronous_commit = off' : '');
+  /** A client whose transaction committed its work but not yet its COMMIT (`commitWithNext`). */
+  let carried: PoolClient | undefined;
   return {
-    async transaction<T>(fn: (executor: SqlExecutor) => Promise<T>): Promise<T> {
-      const client = await connectClient(pool);
+    async transaction<T>(
+      fn: (executor: SqlExecutor) => Promise<T>,
+      run: SqlTransactionRunOptions = {},
+    ): Promise<T> {
+      const client = carried ?? (await connectClient(pool));
+      // The previous transaction's COMMIT, sent first in this one's first message.
+      let pendingCommit = carried !== undefined;
+      carried = undefined;
       let begun = false;
       let broken = false;
+      let keep = false;
+      const opening = (): string => {
+        const text = pendingCommit ? `COMMIT;\n${begin}` : begin;
+        pendingCommit = false;
+        begun = true;
+        return text;
+      };
       const executor: SqlExecutor = {
         async query(sql: string, params?: unknown[]): Promise<unknown> {
           if (params && params.length > 0) {
             if (!begun) {
-              begun = true;
-              await client.query(begin);
+              await client.query(opening());
             }
             return client.query(sql, params);
           }
@@ -434,24 +471,51 @@ export function pgPoolTransactionRunner(
             await client.query(`PREPARE ${name} AS ${sql}`);
             prepared.add(name);
           }
-          const text = begun ? `EXECUTE ${name}` : `${begin}; EXECUTE ${name}`;
-          begun = true;
+          const text = begun ? `EXECUTE ${name}` : `${opening()}; EXECUTE ${name}`;
           return lastResult(await client.query(text));
         },
       };
       try {
         const result = await fn(executor);
+        if (pendingCommit) {
+          await client.query('COMMIT'); // no statement of this one carried it
+        }
         if (begun) {
-          await client.query('COMMIT');
+          if (run.commitWithNext?.() === true) {
+            keep = true;
+            carried = client;
+          } else {
+            await client.query('COMMIT');
+          }
         }
         return result;
       } catch (error) {
-        if (begun) {
-          await client.query('ROLLBACK').catch(() => {
+        // A carried COMMIT not sent yet belongs to the previous transaction, which succeeded.
+        const end = pendingCommit ? 'COMMIT' : begun ? 'ROLLBACK' : undefined;
+        if (end !== undefined) {
+          await client.query(end).catch(() => {
             broken = true;
           });
         }
         throw error;
+      } finally {
+        if (!keep) {
+          client.release(broken);
+        }
+      }
+    },
+    async flush(): Promise<void> {
+      const client = carried;
+      carried = undefined;
+      if (client === undefined) {
+        return;
+      }
+      let broken = false;
+      try {
+        await client.query('COMMIT');
+      } catch {
+        // The marks are lost: their rows are delivered again (at-least-once), never lost.
+        broken = true;
       } finally {
         client.release(broken);
       }

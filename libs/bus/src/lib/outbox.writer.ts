@@ -12,7 +12,21 @@ export interface SqlExecutor {
 
 /** Runs `fn` inside one database transaction (commit on resolve, rollback on throw). */
 export interface SqlTransactionRunner {
-  transaction<T>(fn: (executor: SqlExecutor) => Promise<T>): Promise<T>;
+  transaction<T>(
+    fn: (executor: SqlExecutor) => Promise<T>,
+    options?: SqlTransactionRunOptions,
+  ): Promise<T>;
+  /** Sends the COMMIT a transaction left for the next one (`commitWithNext`), if any. */
+  flush?(): Promise<void>;
+}
+
+export interface SqlTransactionRunOptions {
+  /**
+   * Asked once `fn` resolved: true leaves the COMMIT to travel in the first message of the next
+   * transaction, which the caller starts at once, or to {@link SqlTransactionRunner.flush}. A
+   * runner that cannot carry it commits as usual.
+   */
+  commitWithNext?: () => boolean;
 }
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
