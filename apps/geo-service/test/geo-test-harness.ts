@@ -1,5 +1,5 @@
 import type { Envelope } from '@gad/contracts';
-import { OutboxRelay, OutboxWriter, UnitOfWork } from '@gad/bus';
+import { OutboxRelay, OutboxWriter, pgPoolTransactionRunner, UnitOfWork } from '@gad/bus';
 import { createDataSource, Database, initializeDataSource, type Clock } from '@gad/platform';
 import { createTestDatabase, type TestDatabase } from '@gad/testing';
 import { NearestRepository } from '@gad/geo-read';
@@ -149,7 +149,11 @@ export async function createGeoHarness(
       new UnitOfWork(
         database,
         new OutboxWriter(GEO_SCHEMA),
-        new OutboxRelay({ runner: database, redis: 'redis://127.0.0.1:1', schema: GEO_SCHEMA }),
+        new OutboxRelay({
+          runner: pgPoolTransactionRunner(database.pool),
+          redis: 'redis://127.0.0.1:1',
+          schema: GEO_SCHEMA,
+        }),
       ),
       clock,
       config,
