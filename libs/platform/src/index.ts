@@ -54,6 +54,7 @@ export {
   Database,
   commitWith,
   connectClient,
+  executeText,
   isRetryableTxError,
   queryResult,
   queryRows,

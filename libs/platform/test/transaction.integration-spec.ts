@@ -64,6 +64,12 @@ describe('runTransaction with the BEGIN in the first statement’s message (real
     const labels = awkward;
     const folded: unknown[] = [];
     const bound: unknown[] = [];
+    // The connection's first run of the statement is bound as usual and prepares it for the
+    // next transactions (executeText).
+    await runTransaction(pool, async (client) => {
+      await client.query({ ...TYPED, values: row('00000000-0000-4000-8000-0000000000ff', 'warm') });
+    });
+    await pool.query('TRUNCATE things');
     for (const [index, label] of labels.entries()) {
       await runTransaction(pool, async (client) => {
         // First statement: sent with the BEGIN. Second: bound as node-postgres binds it.
@@ -82,6 +88,13 @@ describe('runTransaction with the BEGIN in the first statement’s message (real
       });
     }
     expect(folded).toEqual(bound);
+    // The first statements went as EXECUTE of the connection's PREPARE (all but the value too
+    // long for a literal), not bound: the pool's one connection ran it that many times.
+    const { rows: runs } = await pool.query<{ n: number }>(
+      `SELECT (generic_plans + custom_plans)::int AS n FROM pg_prepared_statements
+       WHERE name LIKE 'gad_tx_%' AND statement LIKE '%INSERT INTO things%'`,
+    );
+    expect(runs[0]?.n).toBe(labels.length - 1);
     expect((folded[0] as { label: string }).label).toBe(labels[0]);
     expect(await count()).toBe(labels.length * 2);
   });

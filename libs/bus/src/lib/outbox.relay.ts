@@ -1,6 +1,5 @@
 import type { Redis } from 'ioredis';
-import { createHash } from 'node:crypto';
-import { connectClient } from '@gad/platform';
+import { connectClient, executeText } from '@gad/platform';
 import { escapeLiteral, type Pool, type PoolClient } from 'pg';
 import {
   closeRedis,
@@ -414,11 +413,11 @@ export interface PgPoolRunnerOptions {
  * A {@link SqlTransactionRunner} over a `pg` Pool: one client, commit on resolve, rollback on a
  * throw, no retry. BEGIN (with its `SET LOCAL`s) is not sent until the transaction's first
  * statement: a transaction that runs no statement sends nothing. A statement without parameters
- * (the relay's pass) is prepared once per connection with SQL `PREPARE`, named by a hash of its
- * text, and run as `EXECUTE` in the same simple-query message as the BEGIN: PostgreSQL plans it
- * once per connection (planning the pass's CTE cost about 0.5 ms per pass, more than running it)
- * and a pass is two round trips, `BEGIN; …; EXECUTE` and `COMMIT` (docs/adr/0033). So pass only
- * statements whose text takes a bounded number of forms. A statement with parameters runs on its
+ * (the relay's pass) goes in the same simple-query message as the BEGIN, as `EXECUTE` of an SQL
+ * `PREPARE` the connection holds from its first run (`executeText` of `@gad/platform`):
+ * PostgreSQL plans it once per connection (planning the pass's CTE cost about 0.5 ms per pass,
+ * more than running it) and a pass is two round trips, `BEGIN; …; EXECUTE` and `COMMIT`
+ * (docs/adr/0033). So pass only statements whose text takes a bounded number of forms. A statement with parameters runs on its
  * own, unnamed, after the BEGIN. With `commitWithNext` answering true, a transaction keeps its
  * client and leaves its COMMIT to the next transaction's first message (`COMMIT; BEGIN …;
  * EXECUTE`) or to `flush()`: back-to-back passes are one round trip each besides their delivery.
@@ -459,19 +458,9 @@ export function pgPoolTransactionRunner(
             }
             return client.query(sql, params);
           }
-          const name = preparedName(sql);
-          let prepared = preparedOn.get(client);
-          if (prepared === undefined) {
-            prepared = new Set();
-            preparedOn.set(client, prepared);
-          }
-          if (!prepared.has(name)) {
-            // On its own message, so the set only names statements the connection holds (a
-            // PREPARE that ran is not undone by a rollback; one that failed threw here).
-            await client.query(`PREPARE ${name} AS ${sql}`);
-            prepared.add(name);
-          }
-          const text = begun ? `EXECUTE ${name}` : `${opening()}; EXECUTE ${name}`;
+          const execute = executeText(client, { text: sql });
+          const statement = execute ?? sql; // planned this once, prepared for the next pass
+          const text = begun ? statement : `${opening()};\n${statement}`;
           return lastResult(await client.query(text));
         },
       };
@@ -523,22 +512,7 @@ export function pgPoolTransactionRunner(
   };
 }
 
-/** Statements prepared on each pooled connection (by name); gone with the connection. */
-const preparedOn = new WeakMap<object, Set<string>>();
-
 /** The result of a message's last statement (a multi-statement message yields one per statement). */
 function lastResult(result: unknown): unknown {
   return Array.isArray(result) ? result[result.length - 1] : result;
-}
-
-const preparedNames = new Map<string, string>();
-
-/** A prepared statement's name for `sql`: the same text always gets the same name. */
-function preparedName(sql: string): string {
-  let name = preparedNames.get(sql);
-  if (name === undefined) {
-    name = `gad_relay_${createHash('sha1').update(sql).digest('hex').slice(0, 16)}`;
-    preparedNames.set(sql, name);
-  }
-  return name;
 }

@@ -104,15 +104,16 @@ export class OutboxWriter {
     return rows[0]?.n ?? 0;
   }
 
-  /** The row of one envelope for {@link appendItems} (with the active `traceparent`). */
+  /** The row of one envelope for {@link itemsStatement} (with the active `traceparent`). */
   item(stream: string, envelope: Envelope): { stream: string; json: string } {
     return { stream, json: JSON.stringify(withTraceparent(envelope)) };
   }
 
   /**
-   * The statement of {@link appendItems} with its values written in as literals (streams escaped,
-   * the rows' JSON dollar-quoted), for a caller that sends it in one message with other
-   * statements: the unit of work sends it with its COMMIT (`commitWith`, one round trip).
+   * One statement writing rows of several streams in the given order, its values written in as
+   * literals (streams escaped, the rows' JSON dollar-quoted), for a caller that sends it in one
+   * message with other statements: the unit of work sends it with its COMMIT (`commitWith`, one
+   * round trip).
    */
   itemsStatement(items: ReadonlyArray<{ stream: string; json: string }>): string {
     const streams = items.map((item) => escapeLiteral(item.stream)).join(', ');
@@ -120,22 +121,6 @@ export class OutboxWriter {
     return `INSERT INTO ${this.table} (stream, envelope)
        SELECT s, e FROM ROWS FROM (unnest(ARRAY[${streams}]::text[]), jsonb_array_elements(${rows}::jsonb))
          WITH ORDINALITY AS t(s, e, n) ORDER BY n`;
-  }
-
-  /** Writes rows of several streams in one statement, in the given order. */
-  async appendItems(
-    executor: SqlExecutor,
-    items: ReadonlyArray<{ stream: string; json: string }>,
-  ): Promise<void> {
-    if (items.length === 0) {
-      return;
-    }
-    await executor.query(
-      `INSERT INTO ${this.table} (stream, envelope)
-       SELECT s, e FROM ROWS FROM (unnest($1::text[]), jsonb_array_elements($2::jsonb))
-         WITH ORDINALITY AS t(s, e, n) ORDER BY n`,
-      [items.map((item) => item.stream), jsonArrayOf(items.map((item) => item.json))],
-    );
   }
 }
 

@@ -196,12 +196,13 @@ const originalQuery = new WeakMap<PoolClient, ClientQuery>();
 /**
  * Sends `begin` in the same message as the transaction's first statement instead of a round trip
  * of its own (docs/adr/0042): until the first `client.query`, nothing is sent. A named statement
- * with values (a repository's prepared statement) goes as `BEGIN…; EXECUTE name(literals)` over
- * an SQL `PREPARE` of its text, made once per connection under a name of its own; each value is
- * written as the literal of the text node-postgres would bind (`prepareValue`), which PostgreSQL
- * reads with the parameter's input function, as it reads a bound value. A statement without values
- * is sent after `begin` in one simple-query message. Anything else (an unnamed statement with
- * values, binary values, a row mode, a stream, a callback) is queued after `begin` as before:
+ * (a repository's prepared statement) goes as `BEGIN…; EXECUTE name(literals)` once the
+ * connection holds an SQL `PREPARE` of its text ({@link executeText}); each value is written as
+ * the literal of the text node-postgres would bind (`prepareValue`), which PostgreSQL reads with
+ * the parameter's input function, as it reads a bound value. An unnamed statement without values
+ * is sent after `begin` in one simple-query message. Anything else (a statement the connection
+ * has not prepared yet, an unnamed one with values, binary values, a row mode, a stream, a
+ * callback) is queued after `begin` as before:
  * node-postgres sends its queue in order, so nothing here waits and no statement overtakes the
  * BEGIN.
  */
@@ -281,32 +282,31 @@ function foldedText(
     return undefined;
   }
   const values = Array.isArray(config['values']) ? (config['values'] as unknown[]) : [];
-  if (values.length === 0) {
-    return config['name'] === undefined
+  if (typeof config['name'] !== 'string') {
+    return values.length === 0
       ? { text: `${begin};\n${config['text']}`, execute: false }
       : undefined;
   }
-  if (typeof config['name'] !== 'string') {
-    return undefined;
-  }
-  const execute = executeText(client, { name: config['name'], text: config['text'], values });
+  const execute = executeText(client, { text: config['text'], values });
   return execute === undefined ? undefined : { text: `${begin};\n${execute}`, execute: true };
 }
 
+/** The `PREPARE` name of each statement text: the same text always gets the same name. */
+const preparedNames = new Map<string, string>();
+
 /**
- * `EXECUTE` of the named statement `query` with its values as literals, over an SQL `PREPARE` of
- * its text made once per connection (queued now, ahead of whatever is sent next); undefined for a
- * statement without a name or values, or whose values cannot go as literals (binary, or longer
- * than {@link FOLD_LIMIT_CHARS} in all).
+ * `EXECUTE` of `query` with its values written as literals, for a simple-query message that
+ * carries other statements too (a `BEGIN` or a `COMMIT`, docs/adr/0042), once the connection
+ * holds an SQL `PREPARE` of its text. The first time a connection meets the text this queues the
+ * `PREPARE` (ahead of whatever is sent next; a `PREPARE` is not undone by a rollback, and one that
+ * failed is forgotten and queued again later) and answers undefined: the caller runs the
+ * statement as usual this once, so its own errors reach the caller as they are. Undefined too for
+ * values that cannot go as literals (binary, or longer than {@link FOLD_LIMIT_CHARS} in all).
  */
-function executeText(client: PoolClient, query: SqlQuery): string | undefined {
-  const values = query.values ?? [];
-  if (query.name === undefined || values.length === 0) {
-    return undefined;
-  }
+export function executeText(client: PoolClient, query: SqlQuery): string | undefined {
   const literals: string[] = [];
   let length = 0;
-  for (const value of values) {
+  for (const value of query.values ?? []) {
     const bound = prepareValue(value) as unknown;
     if (bound !== null && typeof bound !== 'string') {
       return undefined; // binary (a Buffer): bound as before
@@ -318,23 +318,26 @@ function executeText(client: PoolClient, query: SqlQuery): string | undefined {
     }
     literals.push(literal);
   }
-  const name = `gad_tx_${createHash('sha1').update(query.name).update('\0').update(query.text).digest('hex').slice(0, 20)}`;
+  let name = preparedNames.get(query.text);
+  if (name === undefined) {
+    name = `gad_tx_${createHash('sha1').update(query.text).digest('hex').slice(0, 20)}`;
+    preparedNames.set(query.text, name);
+  }
   let prepared = preparedOn.get(client);
   if (prepared === undefined) {
     prepared = new Set();
     preparedOn.set(client, prepared);
   }
   if (!prepared.has(name)) {
-    // On the unpatched method: a message of its own, outside the transaction when it comes first
-    // (a PREPARE is not undone by a rollback; one that failed is forgotten, and its EXECUTE fails
-    // with the same error).
     const set = prepared.add(name);
+    const statement = name;
     const send = (originalQuery.get(client) ?? client.query) as ClientQuery;
     void (send.call(client, `PREPARE ${name} AS ${query.text}`) as Promise<unknown>).catch(() =>
-      set.delete(name),
+      set.delete(statement),
     );
+    return undefined;
   }
-  return `EXECUTE ${name}(${literals.join(', ')})`;
+  return literals.length > 0 ? `EXECUTE ${name}(${literals.join(', ')})` : `EXECUTE ${name}`;
 }
 
 /**
