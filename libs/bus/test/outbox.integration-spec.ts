@@ -389,3 +389,97 @@ describe('transactional outbox', () => {
     expect(Number(rows[0].custom_plans)).toBe(0);
   });
 });
+
+describe('relay pass cost', () => {
+  it('a pass over a backlog reads its batch, not the rows sent before it nor the rest of the backlog', async () => {
+    const history = 'history';
+    const batchSize = 500;
+    const single = new Pool({ connectionString: database.url, max: 1 });
+    single.on('error', () => undefined);
+    await single.query(outboxTableDdl(history));
+    // No vacuum between the drain and the pass: the unsent index still holds an entry for each
+    // row sent before, as it does between two autovacuums of a busy outbox.
+    await single.query(`ALTER TABLE ${history}.outbox SET (autovacuum_enabled = false)`);
+    const insertRows = (count: number) =>
+      single.query(
+        `INSERT INTO ${history}.outbox (stream, envelope)
+         SELECT 'outbox:history', jsonb_build_object('n', g) FROM generate_series(1, $1::int) g`,
+        [count],
+      );
+    const unsent = async () =>
+      Number(
+        (
+          await single.query<{ n: string }>(
+            `SELECT count(*) AS n FROM ${history}.outbox WHERE sent_at IS NULL`,
+          )
+        ).rows[0].n,
+      );
+    const runner = pgPoolTransactionRunner(single, { synchronousCommit: false });
+    const relay = new OutboxRelay({
+      runner,
+      schema: history,
+      redis: { port: server.port, host: '127.0.0.1' },
+      prefix,
+      pollIntervalMs: 20,
+      batchSize,
+      logger: new CapturingLogger(),
+    });
+    try {
+      await insertRows(20_000);
+      relay.start();
+      await waitFor(async () => (await unsent()) === 0, {
+        description: '20,000 rows relayed',
+        timeoutMs: 60_000,
+      });
+      await relay.stop();
+      expect(await redis.xlen(`${prefix}outbox:history`)).toBe(20_000);
+      await insertRows(4 * batchSize);
+      // The relay's transactions plan without bitmap scans (a bitmap scan of the unsent index
+      // reads the entry of every row sent since the last vacuum, on every pass).
+      const setting = await runner.transaction(async (q) =>
+        q.query(`SELECT current_setting('enable_bitmapscan') AS v`),
+      );
+      expect((setting as { rows: Array<{ v: string }> }).rows[0].v).toBe('off');
+      // The relay's own statement, as its connection prepared it, planned and run as the relay
+      // runs it, then rolled back.
+      const { rows: prepared } = await single.query<{ statement: string }>(
+        `SELECT statement FROM pg_prepared_statements WHERE statement LIKE '%${history}.outbox%'`,
+      );
+      expect(prepared).toHaveLength(1);
+      const pass = prepared[0].statement.replace(/^PREPARE \w+ AS /, '');
+      await single.query('BEGIN; SET LOCAL enable_bitmapscan = off');
+      const { rows: explained } = await single.query<{ 'QUERY PLAN': PlanNode[] }>(
+        `EXPLAIN (ANALYZE, FORMAT JSON) ${pass}`,
+      );
+      await single.query('ROLLBACK');
+      const root = explained[0]['QUERY PLAN'][0] as unknown as { Plan: PlanNode };
+      expect(root.Plan['Actual Rows']).toBe(batchSize);
+      const read = planNodes(root.Plan)
+        .filter((node) => node['Relation Name'] === 'outbox' || node['Index Name'] !== undefined)
+        .map((node) => ({
+          node: `${node['Node Type']} ${node['Index Name'] ?? node['Relation Name']}`,
+          rows: node['Actual Rows'] * (node['Actual Loops'] ?? 1),
+        }));
+      expect(read.length).toBeGreaterThan(0);
+      // Each scan of the outbox reads at most the batch: 22,000 entries of a bitmap index scan,
+      // or the 2,000-row backlog of a join to the unsent index, would show here.
+      expect(read.filter((scan) => scan.rows > batchSize)).toEqual([]);
+    } finally {
+      await relay.stop();
+      await single.end();
+    }
+  });
+});
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Name'?: string;
+  'Actual Rows': number;
+  'Actual Loops'?: number;
+  Plans?: PlanNode[];
+}
+
+function planNodes(node: PlanNode): PlanNode[] {
+  return [node, ...(node.Plans ?? []).flatMap(planNodes)];
+}
