@@ -59,7 +59,10 @@ export class AppModule {
           pubsubRpc: config.RPC_PUBSUB,
         }),
         // Global: the dispatch unit of work and identity write their events into it.
-        OutboxModule.forSchema(DISPATCH_SCHEMA, { pollIntervalMs: config.OUTBOX_POLL_MS }),
+        OutboxModule.forSchema(DISPATCH_SCHEMA, {
+          pollIntervalMs: config.OUTBOX_POLL_MS,
+          coalesceMs: config.OUTBOX_COALESCE_MS,
+        }),
         AuditModule.forRoot({
           service: 'api-gateway',
           redisUrl: config.REDIS_URL,

@@ -41,7 +41,10 @@ export class AppModule {
           instanceId,
         }),
         // Global: geofence events are written by the ingestion SQL and relayed to gad:geo:events.
-        OutboxModule.forSchema(GEO_SCHEMA, { pollIntervalMs: config.OUTBOX_POLL_MS }),
+        OutboxModule.forSchema(GEO_SCHEMA, {
+          pollIntervalMs: config.OUTBOX_POLL_MS,
+          coalesceMs: config.OUTBOX_COALESCE_MS,
+        }),
         // Entries in the outbox, in the transaction of their change (docs/adr/0021).
         AuditModule.forRoot({
           service: 'geo-service',

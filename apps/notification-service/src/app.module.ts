@@ -60,7 +60,10 @@ export class AppModule {
           outbox: true,
         }),
         // Global: the commands and the escalation ladder write events into it.
-        OutboxModule.forSchema(NOTIFY_SCHEMA, { pollIntervalMs: config.OUTBOX_POLL_MS }),
+        OutboxModule.forSchema(NOTIFY_SCHEMA, {
+          pollIntervalMs: config.OUTBOX_POLL_MS,
+          coalesceMs: config.OUTBOX_COALESCE_MS,
+        }),
         // The features; each folder under src/ is one module.
         RecipientsModule,
         QueuesModule,
