@@ -48,6 +48,9 @@ const AUDIT_BUDGET = 1.15;
 const LATENCY_BUDGET = 1.3;
 /** Issue #21: CPU per request (server + its PostgreSQL backends) against the bare server's. */
 const CPU_BUDGET = 2;
+/** The analysis is too long to append to the section; the section points to it. */
+const API_ANALYSIS_POINTER =
+  'Where the ratios go (profiles, statement times, what was tried and kept) is written down in `tools/bench/analysis/api.md`, newest first; its overload part is appended to the Overload section below.';
 
 interface Flags {
   seconds: number;
@@ -576,6 +579,8 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     table(rows),
     '',
     summary.join('\n'),
+    '',
+    API_ANALYSIS_POINTER,
   ].join('\n');
   if (flags.write) {
     writeSection(root, '## API', section);
