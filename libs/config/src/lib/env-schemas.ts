@@ -65,6 +65,18 @@ export const databaseEnvSchema = z.object({
   MIGRATIONS_AT_BOOT: productionDefault('false', envBool(true)),
 });
 
+/** The outbox relay of a service that writes events and audit entries through its outbox. */
+export const outboxEnvSchema = z.object({
+  /** Relay poll period while idle (the relay is also nudged after each commit). */
+  OUTBOX_POLL_MS: envInt(200, 10, 10_000),
+  /**
+   * A relay pass that sent rows is followed by the next no sooner than this after its start, so
+   * commits arriving meanwhile share one pass (0: each nudge starts a pass at once). A commit that
+   * finds the relay idle is relayed at once (docs/adr/0043).
+   */
+  OUTBOX_COALESCE_MS: envInt(10, 0, 1_000),
+});
+
 /**
  * Exact browser origins (`scheme://host[:port]`) or `*`. Browsers refuse a wildcard with
  * credentials, so {@link corsSettingsOf} refuses `*` while CORS_ALLOW_CREDENTIALS is true.

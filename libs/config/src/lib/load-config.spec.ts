@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { ConfigError, loadConfig } from './load-config';
 import { databaseEnvSchema, envInt, serviceEnvSchema } from './env-schemas';
+import { apiGatewayEnvSchema } from './services/api-gateway.env';
+import { geoServiceEnvSchema } from './services/geo-service.env';
+import { notificationServiceEnvSchema } from './services/notification-service.env';
 
 const schema = serviceEnvSchema.extend(databaseEnvSchema.shape).extend({
   PORT: envInt(3000, 1, 65535),
@@ -44,4 +47,23 @@ describe('loadConfig', () => {
   it('reports a missing required variable as required', () => {
     expect(() => loadConfig('x', schema, {})).toThrow(/JWT_SECRET: is required/);
   });
+});
+
+describe('the outbox relay settings every service with an outbox shares', () => {
+  const services = [
+    ['api-gateway', apiGatewayEnvSchema],
+    ['geo-service', geoServiceEnvSchema],
+    ['notification-service', notificationServiceEnvSchema],
+  ] as const;
+
+  it.each(services)(
+    '%s relays under load in passes 10 ms apart unless told otherwise',
+    (_, sut) => {
+      expect(sut.shape.OUTBOX_COALESCE_MS.parse(undefined)).toBe(10);
+      expect(sut.shape.OUTBOX_COALESCE_MS.parse('0')).toBe(0);
+      expect(sut.shape.OUTBOX_POLL_MS.parse(undefined)).toBe(200);
+      expect(sut.shape.OUTBOX_COALESCE_MS.safeParse('-1').success).toBe(false);
+      expect(sut.shape.OUTBOX_COALESCE_MS.safeParse('5000').success).toBe(false);
+    },
+  );
 });

@@ -9,6 +9,7 @@ import {
   envBool,
   envInt,
   envUrl,
+  outboxEnvSchema,
   serviceEnvSchema,
 } from '../env-schemas';
 import { requiredInProduction } from '../production-rules';
@@ -68,13 +69,8 @@ export const apiGatewayEnvSchema = serviceEnvSchema.extend(databaseEnvSchema.sha
   RPC_BREAKER_THRESHOLD: envInt(10, 1, 1_000),
   /** How long an open circuit refuses calls (503) before letting one through to probe. */
   RPC_BREAKER_HALF_OPEN_MS: envInt(5_000, 100, 600_000),
-  OUTBOX_POLL_MS: envInt(200, 10, 10_000),
-  /**
-   * A relay pass that sent rows is followed by the next no sooner than this after its start, so
-   * commits arriving meanwhile share one pass (0: each nudge starts a pass at once). A commit that
-   * finds the relay idle is relayed at once (docs/adr/0043).
-   */
-  OUTBOX_COALESCE_MS: envInt(10, 0, 1_000),
+  /** OUTBOX_POLL_MS, OUTBOX_COALESCE_MS: its outbox relay. */
+  ...outboxEnvSchema.shape,
   /**
    * Statement timeout of the response-time figures and their CSV export (one read-only snapshot
    * each), instead of DATABASE_STATEMENT_TIMEOUT_MS: a year of a large city's incidents takes

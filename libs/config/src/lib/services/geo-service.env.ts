@@ -3,7 +3,7 @@
  * docker/test holds compose and the k8s overlays to. Variables are listed in the app's README.
  */
 import { z } from 'zod';
-import { databaseEnvSchema, envInt, serviceEnvSchema } from '../env-schemas';
+import { databaseEnvSchema, envInt, outboxEnvSchema, serviceEnvSchema } from '../env-schemas';
 
 export const geoServiceEnvSchema = serviceEnvSchema.extend(databaseEnvSchema.shape).extend({
   PORT: envInt(3002, 1, 65535),
@@ -45,11 +45,6 @@ export const geoServiceEnvSchema = serviceEnvSchema.extend(databaseEnvSchema.sha
   NEAREST_MAX_POSITION_AGE_S: envInt(300, 1, 86_400),
   /** Units scanned (closest first) to count those `geo.nearest` excluded. */
   NEAREST_EXCLUSION_SCAN_LIMIT: envInt(1_000, 0, 100_000),
-  OUTBOX_POLL_MS: envInt(200, 10, 10_000),
-  /**
-   * A relay pass that sent rows is followed by the next no sooner than this after its start, so
-   * commits arriving meanwhile share one pass (0: each nudge starts a pass at once). A commit that
-   * finds the relay idle is relayed at once (docs/adr/0043).
-   */
-  OUTBOX_COALESCE_MS: envInt(10, 0, 1_000),
+  /** OUTBOX_POLL_MS, OUTBOX_COALESCE_MS: its outbox relay. */
+  ...outboxEnvSchema.shape,
 });

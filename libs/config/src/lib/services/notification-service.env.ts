@@ -3,7 +3,14 @@
  * docker/test holds compose and the k8s overlays to. Variables are listed in the app's README.
  */
 import { z } from 'zod';
-import { databaseEnvSchema, envBool, envInt, envUrl, serviceEnvSchema } from '../env-schemas';
+import {
+  databaseEnvSchema,
+  envBool,
+  envInt,
+  envUrl,
+  outboxEnvSchema,
+  serviceEnvSchema,
+} from '../env-schemas';
 
 export const notificationServiceEnvSchema = serviceEnvSchema
   .extend(databaseEnvSchema.shape)
@@ -56,13 +63,8 @@ export const notificationServiceEnvSchema = serviceEnvSchema
     DELIVERY_CONCURRENCY: envInt(16, 1, 1_000),
     /** Stream entries handled concurrently (events of one unit or one command stay in order). */
     CONSUMER_CONCURRENCY: envInt(32, 1, 1_000),
-    OUTBOX_POLL_MS: envInt(200, 10, 10_000),
-    /**
-     * A relay pass that sent rows is followed by the next no sooner than this after its start, so
-     * commits arriving meanwhile share one pass (0: each nudge starts a pass at once). A commit that
-     * finds the relay idle is relayed at once (docs/adr/0043).
-     */
-    OUTBOX_COALESCE_MS: envInt(10, 0, 1_000),
+    /** OUTBOX_POLL_MS, OUTBOX_COALESCE_MS: its outbox relay. */
+    ...outboxEnvSchema.shape,
     /**
      * Retention of the per-recipient command logs the relay appends to (docs/adr/0020): the newest
      * N commands, none older than the age. Keep equal to ws-gateway's WS_COMMAND_LOG_MAX_*.
