@@ -43,6 +43,9 @@ export class AppModule {
           poolSize: config.DATABASE_POOL_SIZE,
           statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
           applicationName: 'api-gateway',
+          // Every request runs on this pool: a connection opened after a quiet spell costs the
+          // request behind it a new backend (docs/adr/0044).
+          keepIdleConnections: true,
         }),
         RedisModule.forRoot({
           url: config.REDIS_URL,

@@ -2,7 +2,8 @@ import type { Call, Geofence, Incident } from '@gad/contracts';
 import { GeoReadModel } from '@gad/geo-read';
 import { freePort } from '@gad/testing';
 import { Client } from 'pg';
-import type { DataSource } from 'typeorm';
+import { pgPoolOf } from '@gad/platform';
+import { DataSource } from 'typeorm';
 import {
   DispatchTestApp,
   POINT,
@@ -161,6 +162,17 @@ describe('api-gateway zone lookup on the read-only geo pool', () => {
       `SELECT name FROM geo.geofences WHERE agency_id = 'agency-b'`,
     );
     expect(rows).toEqual([{ name: 'Theirs' }]);
+  });
+
+  it('keeps the connections of both its pools open through quiet spells (docs/adr/0044)', () => {
+    // pg-pool closes idle connections above `min` after its idle timeout; at `min` = `max` the
+    // connections a load opened stay, so the first request after a quiet spell gets a warm backend.
+    const geoRead = (t.app.get(GeoReadModel) as unknown as { dataSource: DataSource }).dataSource;
+    for (const dataSource of [t.app.get(DataSource), geoRead]) {
+      const { min, max } = pgPoolOf(dataSource).options;
+      expect({ min, max }).toEqual({ min: max, max: expect.any(Number) });
+      expect(max).toBeGreaterThan(0);
+    }
   });
 
   it('creates incidents and calls’ incidents under their cell, unresolved, while the geo database cannot be reached', async () => {

@@ -14,7 +14,14 @@ import {
   type RedisServerHandle,
   type TestDatabase,
 } from '@gad/testing';
-import { bootstrapService, DatabaseModule, REDIS_CLIENT, RedisModule } from '../src';
+import {
+  bootstrapService,
+  createDataSource,
+  DatabaseModule,
+  pgPoolOf,
+  REDIS_CLIENT,
+  RedisModule,
+} from '../src';
 
 startTelemetry({ serviceName: 'db-redis-it', env: { LOG_LEVEL: 'fatal' } });
 
@@ -178,5 +185,57 @@ describe('DatabaseModule and RedisModule', () => {
 
     expect(dataSource.isInitialized).toBe(false);
     expect(redis.status).toBe('end');
+  });
+});
+
+describe('createDataSource idle connections (docs/adr/0044)', () => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  /** Opens `n` connections at once, waits past the idle timeout, counts the backends left. */
+  async function backendsAfterQuietSpell(keepIdleConnections: boolean): Promise<number[]> {
+    const applicationName = `idle-it-${keepIdleConnections}`;
+    const dataSource = createDataSource({
+      url: database.url,
+      schema: 'public',
+      poolSize: 3,
+      idleTimeoutMs: 100,
+      keepIdleConnections,
+      applicationName,
+    });
+    await dataSource.initialize();
+    const observer = new Client({ connectionString: database.url });
+    await observer.connect();
+    const backends = async (): Promise<number> =>
+      (
+        await observer.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1',
+          [applicationName],
+        )
+      ).rows[0].n;
+    try {
+      await Promise.all([1, 2, 3].map(() => dataSource.query('SELECT pg_sleep(0.05)')));
+      const busy = await backends();
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      return [busy, await backends(), pgPoolOf(dataSource).totalCount];
+    } finally {
+      await observer.end();
+      await dataSource.destroy();
+    }
+  }
+
+  it('keeps the connections a load opened through a quiet spell', async () => {
+    expect(await backendsAfterQuietSpell(true)).toEqual([3, 3, 3]);
+  });
+
+  it('closes them after the idle timeout without keepIdleConnections', async () => {
+    expect(await backendsAfterQuietSpell(false)).toEqual([3, 0, 0]);
   });
 });

@@ -158,7 +158,7 @@ export class GeoReadModel implements OnModuleInit, OnApplicationShutdown {
 
 /**
  * {@link GeoReadModel} (global) on a read-only pg pool of its own. Connections open on demand and
- * close after 10 s idle; no migrations, no DDL, no health check of its own: the app's readiness
+ * stay open while idle (docs/adr/0044); no migrations, no DDL, no health check of its own: the app's readiness
  * stays its own database's, and a read that fails answers 503.
  */
 @Module({})
@@ -179,6 +179,8 @@ export class GeoReadModule {
                 statementTimeoutMs: options.statementTimeoutMs,
                 applicationName: options.applicationName,
                 settings: GEO_READ_CONNECTION_SETTINGS,
+                // Reads on a request's path: no new backend after a quiet spell (docs/adr/0044).
+                keepIdleConnections: true,
               }),
               options.clock ?? systemClock,
               {

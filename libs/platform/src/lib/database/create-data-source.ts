@@ -17,8 +17,14 @@ export interface CreateDataSourceOptions {
   migrations?: Migrations;
   /** pg pool size (default 10). */
   poolSize?: number;
-  /** Keep idle connections open instead of closing them after 10 s (default false). */
+  /**
+   * Keep idle connections open instead of closing them after `idleTimeoutMs` (default false).
+   * For pools on a request's path: a connection closed in a quiet spell is a new backend for the
+   * first request after it (docs/adr/0044).
+   */
   keepIdleConnections?: boolean;
+  /** How long an idle connection stays open without `keepIdleConnections` (default 10,000 ms). */
+  idleTimeoutMs?: number;
   /** Further server settings of every connection (`-c name=value` at connect). */
   settings?: Readonly<Record<string, string>>;
   /** Server-side `statement_timeout` of every connection (default 5000 ms). */
@@ -84,7 +90,9 @@ export function createDataSource(options: CreateDataSourceOptions): DataSource {
         `-c search_path=${options.schema},public -c jit=off`,
         ...settings.map(([name, value]) => `-c ${name}=${value}`),
       ].join(' '),
-      // pg-pool closes idle connections above `min` after `idleTimeoutMillis` (10 s).
+      // pg-pool closes idle connections above `min` after `idleTimeoutMillis` (10 s by default);
+      // `min` opens nothing by itself, it only keeps what the load opened.
+      ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMillis: options.idleTimeoutMs } : {}),
       ...(options.keepIdleConnections ? { min: options.poolSize ?? DEFAULT_POOL_SIZE } : {}),
     },
   });
