@@ -2,8 +2,9 @@
  * `npm run bench -- api`: POST /v1/incidents and GET /v1/incidents on the built api-gateway at a
  * fixed rate (evenly spaced, open loop: load.ts), next to a bare Fastify + pg server running the same SQL in the same run.
  * Flags: --seconds 10 --rate 500 --connections 20 --seed 10000[,1000000] --audit both|on
- * --rounds 2 --warmup 3 --no-write
- * (`--seed` lists incident counts: the runs repeat at each, adding incidents up to the next;
+ * --rounds 2 --warmup 3 --instances 1 --no-write
+ * (`--instances` runs that many api-gateway processes on one database and Redis prefix, the
+ * generator's connections spread over them, as replicas behind a Kubernetes Service; `--seed` lists incident counts: the runs repeat at each, adding incidents up to the next;
  * `--audit both` also runs the same POST on a second api-gateway without the request's audit
  * entry, `--rounds` times alternating with the first, for the audit budget of issue #19)
  */
@@ -64,6 +65,8 @@ interface Flags {
   rounds: number;
   /** Seconds of unrecorded load on each server before the first recorded run. */
   warmup: number;
+  /** api-gateway instances behind the generator's connections (`--instances`). */
+  instances: number;
   write: boolean;
 }
 
@@ -166,12 +169,13 @@ interface Load {
   timeouts: number;
   seconds: number;
   generatorP99: number;
+  slowest: { at: number; p50: number };
   cpuServerMs: number;
   cpuDatabaseMs: number;
 }
 
 async function load(
-  url: string,
+  url: string | readonly string[],
   method: 'GET' | 'POST',
   path: string,
   token: string | undefined,
@@ -183,8 +187,10 @@ async function load(
   const errors: Record<string, number> = {};
   const cpuBefore = await cpuSnapshot(probe);
   const started = performance.now();
+  const urls = [url].flat();
   const instance = generateLoad({
-    url,
+    url: urls[0],
+    urls,
     connections: flags.connections,
     duration: seconds,
     overallRate: flags.rate,
@@ -195,9 +201,12 @@ async function load(
     requests: [{ method, path, ...(method === 'POST' ? { body: INCIDENT_BODY } : {}) }],
   });
   const ok = method === 'POST' ? 201 : 200;
+  const due: number[] = [];
   instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
-    if (status === ok) samples.push(ms);
-    else errors[status] = (errors[status] ?? 0) + 1;
+    if (status === ok) {
+      samples.push(ms);
+      due.push(performance.now() - started - ms);
+    } else errors[status] = (errors[status] ?? 0) + 1;
   });
   const result = await instance;
   const elapsed = (performance.now() - started) / 1_000;
@@ -209,9 +218,36 @@ async function load(
     timeouts: result.timeouts,
     seconds: elapsed,
     generatorP99: result.latency.p99,
+    slowest: slowestWindow(due, samples),
     cpuServerMs: cpu.process,
     cpuDatabaseMs: cpu.database,
   };
+}
+
+/** Width of the windows in which {@link slowestWindow} looks for a stall. */
+const WINDOW_MS = 250;
+
+/**
+ * The 250 ms window (by due time) with the highest median latency: a p95 made by one stall (a cold
+ * pool, a pause) shows as a window far above the run's p50, a queue spread over the run does not.
+ */
+function slowestWindow(due: readonly number[], ms: readonly number[]): { at: number; p50: number } {
+  const windows = new Map<number, number[]>();
+  due.forEach((at, i) => {
+    const key = Math.floor(at / WINDOW_MS);
+    const list = windows.get(key) ?? [];
+    list.push(ms[i]);
+    windows.set(key, list);
+  });
+  let slowest = { at: Number.NaN, p50: Number.NaN };
+  for (const [key, list] of windows) {
+    const p50 = percentile(
+      [...list].sort((a, b) => a - b),
+      50,
+    );
+    if (!(p50 <= slowest.p50)) slowest = { at: (key * WINDOW_MS) / 1_000, p50 };
+  }
+  return slowest;
 }
 
 /** One table row from one or more runs of the same requests (their samples and CPU pooled). */
@@ -237,7 +273,7 @@ function summarise(label: string, loads: readonly Load[]): Latency {
     max: sorted[sorted.length - 1] ?? Number.NaN,
     cpuServerUs: perRequestUs(loads.reduce((sum, l) => sum + l.cpuServerMs, 0)),
     cpuDatabaseUs: perRequestUs(loads.reduce((sum, l) => sum + l.cpuDatabaseMs, 0)),
-    note: `generator p99 ${loads.map((l) => l.generatorP99).join(' / ')} ms (every response, from its due time)${loads.length > 1 ? `; ${loads.length} runs pooled` : ''}${problems.length ? `; ${problems.join(', ')}` : ''}`,
+    note: `generator p99 ${loads.map((l) => l.generatorP99).join(' / ')} ms (every response, from its due time); slowest ${WINDOW_MS} ms window p50 ${loads.map((l) => `${fmt(l.slowest.p50)} ms at ${fmt(l.slowest.at, 2)} s`).join(' / ')}${loads.length > 1 ? `; ${loads.length} runs pooled` : ''}${problems.length ? `; ${problems.join(', ')}` : ''}`,
   };
 }
 
@@ -265,7 +301,11 @@ async function dropPrefix(redisUrl: string, prefix: string): Promise<void> {
 
 /** An api-gateway of the bench in its own throwaway database and Redis prefix. */
 interface Gateway {
+  /** The first instance (the dev login, the log lines). */
   process: ServiceProcess;
+  /** Every instance, sharing the database and Redis prefix (`--instances`). */
+  instances: ServiceProcess[];
+  urls: string[];
   /** The geo-service beside it, as deployed (it creates the geo tables the zone lookup reads). */
   geo: ServiceProcess;
   database: TestDatabase;
@@ -280,6 +320,7 @@ async function startGateway(
   redisUrl: string,
   admin: Client,
   extraEnv: Record<string, string>,
+  instances: number,
 ): Promise<Gateway> {
   const jwt = createTestKeyPair();
   // As deployed: geo-service owns the geo schema; POST /v1/incidents reads the zone at the
@@ -294,14 +335,53 @@ async function startGateway(
     },
     readyTimeoutMs: 60_000,
   });
-  const gateway = await startServiceProcess({
+  // One at a time: each runs the migrations before it reports ready (they take a lock).
+  const started: ServiceProcess[] = [];
+  for (let i = 0; i < instances; i += 1) {
+    started.push(
+      await startGatewayProcess(database, prefix, redisUrl, jwt.privateKeyPem, extraEnv),
+    );
+  }
+  const gateway = started[0];
+  const login = await fetch(`${gateway.url}/v1/auth/dev-login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ agencyId: AGENCY, userId: 'bench', roles: ['dispatcher'] }),
+  });
+  const { accessToken } = (await login.json()) as { accessToken: string };
+  return {
+    process: gateway,
+    instances: started,
+    urls: started.map((instance) => instance.url),
+    geo,
+    database,
+    prefix,
+    token: accessToken,
+    // Both of the gateway's pools: its own and the geo read pool (docs/adr/0032).
+    probe: {
+      pid: started.map((instance) => instance.pid),
+      admin,
+      database: database.name,
+      applicationName: ['api-gateway', 'api-gateway-geo-read'],
+    },
+  };
+}
+
+function startGatewayProcess(
+  database: TestDatabase,
+  prefix: string,
+  redisUrl: string,
+  privateKeyPem: string,
+  extraEnv: Record<string, string>,
+): Promise<ServiceProcess> {
+  return startServiceProcess({
     app: 'api-gateway',
     env: {
       DATABASE_URL: database.url,
       REDIS_URL: redisUrl,
       REDIS_KEY_PREFIX: prefix,
       LOG_LEVEL: 'warn',
-      JWT_PRIVATE_KEY: jwt.privateKeyPem,
+      JWT_PRIVATE_KEY: privateKeyPem,
       AUTH_DEV_LOGIN: 'true',
       // The edge limits would answer most of the load with 429/503.
       RATE_LIMIT_IP_POINTS: '10000000',
@@ -313,26 +393,6 @@ async function startGateway(
     },
     readyTimeoutMs: 60_000,
   });
-  const login = await fetch(`${gateway.url}/v1/auth/dev-login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ agencyId: AGENCY, userId: 'bench', roles: ['dispatcher'] }),
-  });
-  const { accessToken } = (await login.json()) as { accessToken: string };
-  return {
-    process: gateway,
-    geo,
-    database,
-    prefix,
-    token: accessToken,
-    // Both of the gateway's pools: its own and the geo read pool (docs/adr/0032).
-    probe: {
-      pid: gateway.pid,
-      admin,
-      database: database.name,
-      applicationName: ['api-gateway', 'api-gateway-geo-read'],
-    },
-  };
 }
 
 /** `incident.create` audit entries in a gateway's outbox (sent or not). */
@@ -361,6 +421,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     audit: 'both',
     rounds: 4,
     warmup: 3,
+    instances: 1,
     write: true,
   });
   if (flags.audit !== 'both' && flags.audit !== 'on') {
@@ -399,7 +460,14 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     await admin.connect();
     pgVersion = (await admin.query<{ v: string }>("SELECT current_setting('server_version') AS v"))
       .rows[0].v;
-    const withAudit = await startGateway(mainDatabase, newPrefix(), redisUrl, admin, {});
+    const withAudit = await startGateway(
+      mainDatabase,
+      newPrefix(),
+      redisUrl,
+      admin,
+      {},
+      flags.instances,
+    );
     gateways.push(withAudit);
     log(`throwaway database ${mainDatabase.name}, redis prefix ${withAudit.prefix}`);
     let without: Gateway | undefined;
@@ -407,9 +475,16 @@ export async function main(args: string[], { root }: { root: string }): Promise<
       // The same build with its audit interceptor passing requests through (bench-only preload),
       // in a database and Redis prefix of its own so neither relay moves the other's rows.
       const preload = join(root, 'tools', 'bench', WITHOUT_AUDIT_PRELOAD);
-      without = await startGateway(await newDatabase(), newPrefix(), redisUrl, admin, {
-        NODE_OPTIONS: `${process.env['NODE_OPTIONS'] ?? ''} --require ${preload}`.trim(),
-      });
+      without = await startGateway(
+        await newDatabase(),
+        newPrefix(),
+        redisUrl,
+        admin,
+        {
+          NODE_OPTIONS: `${process.env['NODE_OPTIONS'] ?? ''} --require ${preload}`.trim(),
+        },
+        flags.instances,
+      );
       gateways.push(without);
       log(`without-audit api-gateway in ${without.database.name}, redis prefix ${without.prefix}`);
     }
@@ -434,7 +509,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
         for (const gateway of gateways) {
           for (const method of ['POST', 'GET'] as const) {
             await load(
-              gateway.process.url,
+              gateway.urls,
               method,
               '/v1/incidents',
               gateway.token,
@@ -452,7 +527,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
       const n = `${size.toLocaleString('en')} incidents:`;
       const post = (gateway: Gateway): Promise<Load> =>
         load(
-          gateway.process.url,
+          gateway.urls,
           'POST',
           '/v1/incidents',
           gateway.token,
@@ -479,7 +554,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
       rows.push(
         summarise(`${n} api-gateway GET /v1/incidents ${at}`, [
           await load(
-            withAudit.process.url,
+            withAudit.urls,
             'GET',
             '/v1/incidents',
             withAudit.token,
@@ -517,7 +592,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
   } finally {
     bare?.stop();
     for (const gateway of gateways) {
-      await gateway.process.stop();
+      for (const instance of gateway.instances) await instance.stop();
       await gateway.geo.stop();
     }
     await admin?.end().catch(() => undefined);
@@ -574,7 +649,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     `Command: \`node tools/bench/run.mjs api${args.length ? ` ${args.join(' ')}` : ''}\` (\`npm run bench -- api\`, after \`node tools/scripts/build.mjs\`). Whole run ${fmt(totalSeconds, 0)} s.`,
     `Recorded ${new Date().toISOString()} on ${machine()}, load average ${fmt(loadBefore, 1)} at the start and ${fmt(loadavg()[0], 1)} at the end, Node ${process.version}, PostgreSQL ${pgVersion}, Redis on loopback; the bench, the servers, PostgreSQL and Redis share the machine (and it is shared with other work).`,
     '',
-    `Method: a throwaway database (cloned from \`gad_test\`, dropped afterwards) with ${flags.seed.map((n) => n.toLocaleString('en')).join(', then ')} seeded incidents of the agency (the runs repeat at each count); the built api-gateway runs as a process beside a built geo-service, as deployed (each create reads its zone on the gateway's read-only geo pool, ADR 0036, whose PostgreSQL backends count as the gateway's) (\`LOG_LEVEL=warn\`, edge limits raised and the concurrency limit fixed so no request is shed), with a dispatcher token. An open-loop generator (\`tools/bench/load.ts\`) sending ${flags.rate} req/s evenly spaced (one every ${fmt(1_000 / flags.rate, 1)} ms) on at most ${flags.connections} keep-alive connections for ${flags.seconds} s per run, after ${flags.warmup} s of unrecorded load per server and route: \`POST /v1/incidents\` (one transaction: incident, timeline entry, the request's audit entry and the event as outbox rows in one INSERT; the relay then moves the event to its stream and the entry to the BullMQ queue \`audit\`) and \`GET /v1/incidents\` (first page of 50, newest first). The baseline is a bare Fastify + pg process (pool of 10, no auth, validation, audit, rate limit or relay) running the same statements. p50/p95/p99 are per-response times of successful answers, counted from the moment each request was due, so a request that waited for a free connection behind slow answers counts its wait (no coordinated omission); a server that cannot keep the rate builds a queue that these times show. (Until 2026-12-07 the runs used autocannon's \`overallRate\`, which sends each connection's quota for a second back to back when its one-second interval fires: 500/s arrived as bursts at each second, and the latencies measured how long a server took to drain one second's burst.) CPU per request is the CPU time (/proc) of the server process and of its PostgreSQL backends (\`pg_stat_activity\` by database and \`application_name\`) during the run, divided by the answers; Redis's CPU and geo-service's are not counted (the Redis server is shared with other work).${compareAudit ? ` Audit budget (issue #19): a second api-gateway of the same build, in its own throwaway database and Redis prefix, runs with \`tools/bench/${WITHOUT_AUDIT_PRELOAD}\` preloaded (\`NODE_OPTIONS=--require\`, that process only), which makes the audit interceptor pass requests straight to their handler: the same POST without the request's audit entry (no entry built, validated or serialised, no outbox row, nothing for the relay to add to BullMQ). Nothing in the apps can switch auditing off. The two POST runs alternate ${rounds} times (with/without, then without/with, ...), each side's samples and CPU pooled; the bench fails unless the gateway with audit has \`incident.create\` entries in its outbox and the one without has none.` : ''}`,
+    `Method: a throwaway database (cloned from \`gad_test\`, dropped afterwards) with ${flags.seed.map((n) => n.toLocaleString('en')).join(', then ')} seeded incidents of the agency (the runs repeat at each count); the built api-gateway runs as ${flags.instances === 1 ? 'a process' : `${flags.instances} processes (replicas on one database and Redis prefix; the generator's connections alternate between them, as a Kubernetes Service spreads connections; CPU is theirs summed)`} beside a built geo-service, as deployed (each create reads its zone on the gateway's read-only geo pool, ADR 0036, whose PostgreSQL backends count as the gateway's) (\`LOG_LEVEL=warn\`, edge limits raised and the concurrency limit fixed so no request is shed), with a dispatcher token. An open-loop generator (\`tools/bench/load.ts\`) sending ${flags.rate} req/s evenly spaced (one every ${fmt(1_000 / flags.rate, 1)} ms) on at most ${flags.connections} keep-alive connections for ${flags.seconds} s per run, after ${flags.warmup} s of unrecorded load per server and route: \`POST /v1/incidents\` (one transaction: incident, timeline entry, the request's audit entry and the event as outbox rows in one INSERT; the relay then moves the event to its stream and the entry to the BullMQ queue \`audit\`) and \`GET /v1/incidents\` (first page of 50, newest first). The baseline is a bare Fastify + pg process (pool of 10, no auth, validation, audit, rate limit or relay) running the same statements. p50/p95/p99 are per-response times of successful answers, counted from the moment each request was due, so a request that waited for a free connection behind slow answers counts its wait (no coordinated omission); a server that cannot keep the rate builds a queue that these times show. (Until 2026-12-07 the runs used autocannon's \`overallRate\`, which sends each connection's quota for a second back to back when its one-second interval fires: 500/s arrived as bursts at each second, and the latencies measured how long a server took to drain one second's burst.) CPU per request is the CPU time (/proc) of the server process and of its PostgreSQL backends (\`pg_stat_activity\` by database and \`application_name\`) during the run, divided by the answers; Redis's CPU and geo-service's are not counted (the Redis server is shared with other work).${compareAudit ? ` Audit budget (issue #19): a second api-gateway of the same build, in its own throwaway database and Redis prefix, runs with \`tools/bench/${WITHOUT_AUDIT_PRELOAD}\` preloaded (\`NODE_OPTIONS=--require\`, that process only), which makes the audit interceptor pass requests straight to their handler: the same POST without the request's audit entry (no entry built, validated or serialised, no outbox row, nothing for the relay to add to BullMQ). Nothing in the apps can switch auditing off. The two POST runs alternate ${rounds} times (with/without, then without/with, ...), each side's samples and CPU pooled; the bench fails unless the gateway with audit has \`incident.create\` entries in its outbox and the one without has none.` : ''}`,
     '',
     table(rows),
     '',

@@ -28,9 +28,22 @@ import autocannon, {
  * measure how long a server takes to drain a burst of one second's requests (its throughput at
  * that many connections), not the time to answer requests arriving at 500/s.
  */
-export function generateLoad(options: AutocannonOptions): Instance {
-  return options.overallRate ? paced(options, options.overallRate) : autocannon(options);
+export function generateLoad(options: LoadOptions): Instance {
+  if (options.overallRate) {
+    return paced(options, options.overallRate);
+  }
+  if (options.urls && options.urls.length > 1) {
+    throw new Error('unthrottled load goes to one url (autocannon); pass overallRate for several');
+  }
+  return autocannon(options);
 }
+
+/**
+ * autocannon's options, and for the paced generator `urls`: instances of one service behind one
+ * address as deployed (e.g. two api-gateway replicas behind a Kubernetes Service, which spreads
+ * connections). Connection `i` goes to `urls[i % urls.length]`; `url` is then the first of them.
+ */
+export type LoadOptions = AutocannonOptions & { urls?: readonly string[] };
 
 /** Requests not answered within this time count as timeouts (autocannon's default). */
 const TIMEOUT_MS = 10_000;
@@ -151,11 +164,13 @@ class Connection {
   }
 }
 
-function paced(options: AutocannonOptions, rate: number): Instance {
+function paced(options: LoadOptions, rate: number): Instance {
   const emitter = new EventEmitter();
   const url = new URL(options.url);
-  const host = url.hostname;
-  const port = Number(url.port || 80);
+  const targets = (options.urls?.length ? options.urls : [options.url]).map((target) => {
+    const parsed = new URL(target);
+    return { host: parsed.hostname, port: Number(parsed.port || 80) };
+  });
   const limit = options.connections ?? 10;
   const template: AutocannonRequest = options.requests?.[0] ?? {};
   const total = Math.max(1, Math.floor(rate * (options.duration ?? 10)));
@@ -232,7 +247,8 @@ function paced(options: AutocannonOptions, rate: number): Instance {
     if (connection) {
       connection.send(pending);
     } else if (connections.length < limit) {
-      const created = new Connection(host, port, onIdle);
+      const target = targets[connections.length % targets.length];
+      const created = new Connection(target.host, target.port, onIdle);
       connections.push(created);
       created.send(pending);
     } else {

@@ -59,7 +59,8 @@ export function cpuMsOf(pid: number): number {
 
 /** The processes a run's CPU is charged to: a process and its PostgreSQL backends. */
 export interface CpuProbe {
-  pid: number;
+  /** The server's process, or every instance of it (their CPU is summed). */
+  pid: number | readonly number[];
   /** A connection that can read `pg_stat_activity` (the bench's superuser one). */
   admin: Pick<Client, 'query'>;
   database: string;
@@ -81,7 +82,7 @@ export async function cpuSnapshot(probe: CpuProbe): Promise<CpuSnapshot> {
     [probe.database, probe.applicationName === undefined ? null : [probe.applicationName].flat()],
   );
   return {
-    process: cpuMsOf(probe.pid),
+    process: [probe.pid].flat().reduce((sum, pid) => sum + cpuMsOf(pid), 0),
     backends: new Map(rows.map(({ pid }) => [pid, cpuMsOf(pid)])),
   };
 }
