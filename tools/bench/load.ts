@@ -40,8 +40,9 @@ export function generateLoad(options: LoadOptions): Instance {
 
 /**
  * autocannon's options, and for the paced generator `urls`: instances of one service behind one
- * address as deployed (e.g. two api-gateway replicas behind a Kubernetes Service, which spreads
- * connections). Connection `i` goes to `urls[i % urls.length]`; `url` is then the first of them.
+ * address as deployed (e.g. api-gateway replicas behind a load balancer). Each request goes to the
+ * instance with the fewest requests in flight that has a free connection or may open one (least
+ * requests, as a balancing proxy does); `url` is then the first of them.
  */
 export type LoadOptions = AutocannonOptions & { urls?: readonly string[] };
 
@@ -58,6 +59,14 @@ interface Pending {
 }
 
 const HEADER_END = Buffer.from('\r\n\r\n');
+
+/** An instance the paced generator sends to: its free connections and requests in flight. */
+interface Target {
+  host: string;
+  port: number;
+  idle: Connection[];
+  inFlight: number;
+}
 
 /**
  * One keep-alive HTTP/1.1 connection sending one request at a time. A response is read by its
@@ -167,9 +176,9 @@ class Connection {
 function paced(options: LoadOptions, rate: number): Instance {
   const emitter = new EventEmitter();
   const url = new URL(options.url);
-  const targets = (options.urls?.length ? options.urls : [options.url]).map((target) => {
+  const targets: Target[] = (options.urls?.length ? options.urls : [options.url]).map((target) => {
     const parsed = new URL(target);
-    return { host: parsed.hostname, port: Number(parsed.port || 80) };
+    return { host: parsed.hostname, port: Number(parsed.port || 80), idle: [], inFlight: 0 };
   });
   const limit = options.connections ?? 10;
   const template: AutocannonRequest = options.requests?.[0] ?? {};
@@ -188,12 +197,33 @@ function paced(options: LoadOptions, rate: number): Instance {
     finish = resolve;
   });
   const connections: Connection[] = [];
-  const idle: Connection[] = [];
+  const targetOf = new Map<Connection, Target>();
   const waiting: Pending[] = [];
   const onIdle = (connection: Connection): void => {
+    const target = targetOf.get(connection) as Target;
     const next = waiting.shift();
-    if (next) connection.send(next);
-    else idle.push(connection);
+    if (next) {
+      connection.send(next);
+    } else {
+      target.inFlight -= 1;
+      target.idle.push(connection);
+    }
+  };
+  /** The request's connection: see {@link LoadOptions}; none when every connection is busy. */
+  const connectionFor = (): Connection | undefined => {
+    let best: Target | undefined;
+    for (const target of targets) {
+      if (target.idle.length === 0 && connections.length >= limit) continue;
+      if (!best || target.inFlight < best.inFlight) best = target;
+    }
+    if (!best) return undefined;
+    best.inFlight += 1;
+    const reused = best.idle.pop();
+    if (reused) return reused;
+    const created = new Connection(best.host, best.port, onIdle);
+    connections.push(created);
+    targetOf.set(created, best);
+    return created;
   };
 
   const settleIfDone = (): void => {
@@ -243,14 +273,9 @@ function paced(options: LoadOptions, rate: number): Instance {
         settleIfDone();
       },
     };
-    const connection = idle.pop();
+    const connection = connectionFor();
     if (connection) {
       connection.send(pending);
-    } else if (connections.length < limit) {
-      const target = targets[connections.length % targets.length];
-      const created = new Connection(target.host, target.port, onIdle);
-      connections.push(created);
-      created.send(pending);
     } else {
       waiting.push(pending);
     }
