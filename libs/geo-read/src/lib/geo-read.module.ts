@@ -158,8 +158,8 @@ export class GeoReadModel implements OnModuleInit, OnApplicationShutdown {
 
 /**
  * {@link GeoReadModel} (global) on a read-only pg pool of its own. Connections open on demand and
- * stay open while idle (docs/adr/0044); no migrations, no DDL, no health check of its own: the app's readiness
- * stays its own database's, and a read that fails answers 503.
+ * stay open while idle (docs/adr/0044); no migrations, no DDL, no health check of its own: the
+ * app's readiness stays its own database's, and a read that fails answers 503.
  */
 @Module({})
 export class GeoReadModule {
