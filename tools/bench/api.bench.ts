@@ -4,7 +4,9 @@
  * Flags: --seconds 10 --rate 500 --connections 20 --seed 10000[,1000000] --audit both|on
  * --rounds 2 --warmup 3 --instances 1 --no-write
  * (`--instances` runs that many api-gateway processes on one database and Redis prefix, the
- * generator sends each request to the one with the fewest in flight, as a balancing proxy would; `--seed` lists incident counts: the runs repeat at each, adding incidents up to the next;
+ * generator sends each request to the one with the fewest in flight, as a balancing proxy would;
+ * each keeps up to 21 PostgreSQL connections (ADR 0044), so `--audit both --instances 2`, four
+ * gateways, needs more than a default `max_connections` of 100; `--seed` lists incident counts: the runs repeat at each, adding incidents up to the next;
  * `--audit both` also runs the same POST on a second api-gateway without the request's audit
  * entry, `--rounds` times alternating with the first, for the audit budget of issue #19)
  */
@@ -25,6 +27,7 @@ import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { startBareServer, type BareServer } from './bare-server';
 import { seedIncidents } from './incidents';
+import { benchServiceEnv, devLoginToken } from './services';
 import {
   cpuSnapshot,
   cpuSpent,
@@ -322,33 +325,35 @@ async function startGateway(
   extraEnv: Record<string, string>,
   instances: number,
 ): Promise<Gateway> {
-  const jwt = createTestKeyPair();
+  const env = benchServiceEnv({
+    databaseUrl: database.url,
+    redisUrl,
+    prefix,
+    privateKeyPem: createTestKeyPair().privateKeyPem,
+  });
   // As deployed: geo-service owns the geo schema; POST /v1/incidents reads the zone at the
   // incident's location from it on the gateway's read-only geo pool (ADR 0036).
-  const geo = await startServiceProcess({
-    app: 'geo-service',
-    env: {
-      DATABASE_URL: database.url,
-      REDIS_URL: redisUrl,
-      REDIS_KEY_PREFIX: prefix,
-      LOG_LEVEL: 'warn',
-    },
-    readyTimeoutMs: 60_000,
-  });
+  const geo = await startServiceProcess({ app: 'geo-service', env, readyTimeoutMs: 60_000 });
   // One at a time: each runs the migrations before it reports ready (they take a lock).
   const started: ServiceProcess[] = [];
   for (let i = 0; i < instances; i += 1) {
     started.push(
-      await startGatewayProcess(database, prefix, redisUrl, jwt.privateKeyPem, extraEnv),
+      await startServiceProcess({
+        app: 'api-gateway',
+        env: {
+          ...env,
+          // The edge's in-flight limit would answer most of the load with 503, and the adaptive
+          // concurrency limit (ADR 0024) would shed when latency moves: both fixed out of the way.
+          MAX_IN_FLIGHT_REQUESTS: '10000',
+          CONCURRENCY_LIMIT_MIN: '10000',
+          ...extraEnv,
+        },
+        readyTimeoutMs: 60_000,
+      }),
     );
   }
   const gateway = started[0];
-  const login = await fetch(`${gateway.url}/v1/auth/dev-login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ agencyId: AGENCY, userId: 'bench', roles: ['dispatcher'] }),
-  });
-  const { accessToken } = (await login.json()) as { accessToken: string };
+  const accessToken = await devLoginToken(gateway.url, AGENCY);
   return {
     process: gateway,
     instances: started,
@@ -365,34 +370,6 @@ async function startGateway(
       applicationName: ['api-gateway', 'api-gateway-geo-read'],
     },
   };
-}
-
-function startGatewayProcess(
-  database: TestDatabase,
-  prefix: string,
-  redisUrl: string,
-  privateKeyPem: string,
-  extraEnv: Record<string, string>,
-): Promise<ServiceProcess> {
-  return startServiceProcess({
-    app: 'api-gateway',
-    env: {
-      DATABASE_URL: database.url,
-      REDIS_URL: redisUrl,
-      REDIS_KEY_PREFIX: prefix,
-      LOG_LEVEL: 'warn',
-      JWT_PRIVATE_KEY: privateKeyPem,
-      AUTH_DEV_LOGIN: 'true',
-      // The edge limits would answer most of the load with 429/503.
-      RATE_LIMIT_IP_POINTS: '10000000',
-      RATE_LIMIT_USER_POINTS: '10000000',
-      MAX_IN_FLIGHT_REQUESTS: '10000',
-      // A fixed limit: the adaptive one (ADR 0024) would shed when latency moves.
-      CONCURRENCY_LIMIT_MIN: '10000',
-      ...extraEnv,
-    },
-    readyTimeoutMs: 60_000,
-  });
 }
 
 /** `incident.create` audit entries in a gateway's outbox (sent or not). */

@@ -10,7 +10,6 @@ import { createEnvelope, Streams, type PositionFix } from '@gad/contracts';
 import { GENERIC_PLAN_SETTINGS, loadSqlFile, sqlOf } from '@gad/platform';
 import {
   createTestDatabase,
-  createTestKeyPair,
   deleteKeysWithPrefix,
   startServiceProcess,
   uniqueRedisPrefix,
@@ -28,13 +27,13 @@ import { startBareServer, type BareServer } from './bare-server';
 import {
   BOX,
   checkpoint,
-  devLoginToken,
   NEAREST_AGENCY as AGENCY,
   NEAREST_LIMIT as LIMIT,
   nearestPath,
   randomPoint,
   seedUnits,
 } from './nearest';
+import { benchServiceEnv, devLoginToken } from './services';
 import {
   analysis,
   cpuMsOf,
@@ -621,18 +620,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
   try {
     database = await createTestDatabase();
     log(`throwaway database ${database.name}, redis prefix ${prefix}`);
-    const jwt = createTestKeyPair();
-    const env = {
-      DATABASE_URL: database.url,
-      REDIS_URL: redisUrl,
-      REDIS_KEY_PREFIX: prefix,
-      LOG_LEVEL: 'warn',
-      JWT_PRIVATE_KEY: jwt.privateKeyPem,
-      AUTH_DEV_LOGIN: 'true',
-      // The edge rate limiter (per IP and per user) would answer most of the load with 429.
-      RATE_LIMIT_IP_POINTS: '10000000',
-      RATE_LIMIT_USER_POINTS: '10000000',
-    };
+    const env = benchServiceEnv({ databaseUrl: database.url, redisUrl, prefix });
     const geo = await startServiceProcess({ app: 'geo-service', env, readyTimeoutMs: 60_000 });
     services.push(geo);
     const gateway = await startServiceProcess({ app: 'api-gateway', env, readyTimeoutMs: 60_000 });

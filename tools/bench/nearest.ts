@@ -57,15 +57,3 @@ export async function checkpoint(client: Client): Promise<void> {
     log(`CHECKPOINT skipped: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
-
-/** A dispatcher's access token of `agencyId` from the gateway's dev login (`AUTH_DEV_LOGIN=true`). */
-export async function devLoginToken(gatewayUrl: string, agencyId: string): Promise<string> {
-  const login = await fetch(`${gatewayUrl}/v1/auth/dev-login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ agencyId, userId: 'bench', roles: ['dispatcher'] }),
-  });
-  if (!login.ok) throw new Error(`dev login answered ${login.status}: ${await login.text()}`);
-  const { accessToken } = (await login.json()) as { accessToken: string };
-  return accessToken;
-}

@@ -14,7 +14,6 @@
  */
 import {
   createTestDatabase,
-  createTestKeyPair,
   deleteKeysWithPrefix,
   startServiceProcess,
   uniqueRedisPrefix,
@@ -31,7 +30,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startBareServer, type BareServer } from './bare-server';
 import { seedIncidents } from './incidents';
-import { devLoginToken, NEAREST_AGENCY, nearestPath, seedUnits } from './nearest';
+import { NEAREST_AGENCY, nearestPath, seedUnits } from './nearest';
+import { benchServiceEnv, devLoginToken } from './services';
 import {
   cpuMsOf,
   cpuSnapshot,
@@ -376,18 +376,9 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     await admin.connect();
     pgVersion = (await admin.query<{ v: string }>("SELECT current_setting('server_version') AS v"))
       .rows[0].v;
-    const env = {
-      DATABASE_URL: database.url,
-      REDIS_URL: redisUrl,
-      REDIS_KEY_PREFIX: prefix,
-      LOG_LEVEL: 'warn',
-      JWT_PRIVATE_KEY: createTestKeyPair().privateKeyPem,
-      AUTH_DEV_LOGIN: 'true',
-      // Only the per-IP and per-user rate limits are out of the way: the concurrency limit is the
-      // deployed one, which is what this bench measures.
-      RATE_LIMIT_IP_POINTS: '10000000',
-      RATE_LIMIT_USER_POINTS: '10000000',
-    };
+    // Only the per-IP and per-user rate limits are out of the way: the concurrency limit is the
+    // deployed one, which is what this bench measures.
+    const env = benchServiceEnv({ databaseUrl: database.url, redisUrl, prefix });
     const geo = await startServiceProcess({ app: 'geo-service', env, readyTimeoutMs: 60_000 });
     services.push(geo);
     const gatewayEnv = Object.fromEntries(

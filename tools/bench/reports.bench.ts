@@ -12,7 +12,6 @@ import { performance } from 'node:perf_hooks';
 import { loadSqlFile, sqlOf } from '@gad/platform';
 import {
   createTestDatabase,
-  createTestKeyPair,
   deleteKeysWithPrefix,
   startServiceProcess,
   uniqueRedisPrefix,
@@ -22,6 +21,7 @@ import {
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { fmt, machine, percentile, progress as log, parseBenchFlags } from './report';
+import { benchServiceEnv } from './services';
 
 type Flags = { incidents: number; runs: number };
 
@@ -111,14 +111,7 @@ export async function main(args: string[], { root }: { root: string }): Promise<
     gateway = await startServiceProcess({
       app: 'api-gateway',
       env: {
-        DATABASE_URL: database.url,
-        REDIS_URL: redisUrl,
-        REDIS_KEY_PREFIX: prefix,
-        LOG_LEVEL: 'warn',
-        JWT_PRIVATE_KEY: createTestKeyPair().privateKeyPem,
-        AUTH_DEV_LOGIN: 'true',
-        RATE_LIMIT_IP_POINTS: '10000000',
-        RATE_LIMIT_USER_POINTS: '10000000',
+        ...benchServiceEnv({ databaseUrl: database.url, redisUrl, prefix }),
         // Default statement timeouts: the figures run under REPORTS_STATEMENT_TIMEOUT_MS (60 s),
         // everything else under DATABASE_STATEMENT_TIMEOUT_MS (5 s), as deployed.
       },
