@@ -238,4 +238,38 @@ describe('createDataSource idle connections (docs/adr/0044)', () => {
   it('closes them after the idle timeout without keepIdleConnections', async () => {
     expect(await backendsAfterQuietSpell(false)).toEqual([3, 0, 0]);
   });
+
+  it('replaces a kept connection whose backend PostgreSQL ended while it was idle', async () => {
+    const applicationName = 'idle-it-terminated';
+    const dataSource = createDataSource({
+      url: database.url,
+      schema: 'public',
+      poolSize: 2,
+      keepIdleConnections: true,
+      applicationName,
+    });
+    await dataSource.initialize();
+    const observer = new Client({ connectionString: database.url });
+    await observer.connect();
+    try {
+      await Promise.all([1, 2].map(() => dataSource.query('SELECT pg_sleep(0.05)')));
+      // As a restart or an administrator would: every idle backend of the pool is ended.
+      const { rows: ended } = await observer.query<{ pid: number; ended: boolean }>(
+        // The pool's backends first (OFFSET 0 keeps the filter apart from the call), then each ended.
+        `SELECT pid, pg_terminate_backend(pid) AS ended FROM (
+           SELECT pid FROM pg_stat_activity WHERE application_name = $1 OFFSET 0) pool`,
+        [applicationName],
+      );
+      expect(ended.map((row) => row.ended)).toEqual([true, true]);
+      await waitFor(async () => pgPoolOf(dataSource).totalCount === 0, {
+        description: 'the pool to drop the ended connections',
+      });
+
+      const [row] = (await dataSource.query('SELECT 1 AS one')) as { one: number }[];
+      expect(row).toEqual({ one: 1 });
+    } finally {
+      await observer.end();
+      await dataSource.destroy();
+    }
+  });
 });
