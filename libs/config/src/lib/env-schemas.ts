@@ -71,8 +71,9 @@ export const outboxEnvSchema = z.object({
   OUTBOX_POLL_MS: envInt(200, 10, 10_000),
   /**
    * A relay pass that sent rows is followed by the next no sooner than this after its start, so
-   * commits arriving meanwhile share one pass (0, the default: each nudge starts a pass at once).
-   * A commit that finds the relay idle is relayed at once (docs/adr/0043).
+   * commits arriving meanwhile share one pass (0, the default: each nudge starts a pass at once;
+   * api-gateway overrides it with 10, docs/adr/0045). A commit that finds the relay idle is relayed
+   * at once (docs/adr/0043).
    */
   OUTBOX_COALESCE_MS: envInt(0, 0, 1_000),
 });
