@@ -314,6 +314,32 @@ describe('transactional outbox', () => {
     expect(relayed.slice(-3)).toEqual([400, 401, 402]);
   });
 
+  it('stop() ends an idle relay at once, however long its poll interval, and a nudge still wakes it', async () => {
+    await Promise.all(relays.splice(0).map((relay) => relay.stop()));
+    const relay = new OutboxRelay({
+      runner: pgPoolTransactionRunner(pool),
+      schema,
+      redis: { port: server.port, host: '127.0.0.1' },
+      prefix,
+      pollIntervalMs: 10_000,
+      logger: new CapturingLogger(),
+    });
+    relays.push(relay);
+    relay.start();
+    const before = await redis.xlen(`${prefix}${stream}`);
+    await appendInTransaction([testEnvelope({ n: 500 })]);
+    relay.nudge();
+    await waitFor(async () => (await redis.xlen(`${prefix}${stream}`)) === before + 1, {
+      description: 'the nudged row relayed long before the next poll',
+    });
+    // Now idle until a nudge or the 10 s poll: stop() must not wait for the poll.
+    const stopped = await Promise.race([
+      relay.stop().then(() => 'stopped' as const),
+      new Promise<'still waiting'>((resolve) => setTimeout(() => resolve('still waiting'), 5_000)),
+    ]);
+    expect(stopped).toBe('stopped');
+  });
+
   it('back-to-back passes carry each COMMIT to the next: after a burst and a stop, every relayed row is marked', async () => {
     await Promise.all(relays.splice(0).map((relay) => relay.stop()));
     const relay = startRelay(new CapturingLogger(), false);

@@ -202,6 +202,7 @@ export class OutboxRelay {
     }
     this.running = false;
     this.stopSignal.abort();
+    this.wake.abort();
     await this.loopDone;
     if (this.redis) {
       await closeRedis(this.redis);
@@ -392,10 +393,9 @@ FROM picked p LEFT JOIN marked m ON m.id = p.id ORDER BY p.id`;
     this.wake = new AbortController();
     // Rows held for a lingering sink go when due, not at the next poll.
     const untilHeld = this.heldUntil > 0 ? this.heldUntil - Date.now() : this.pollIntervalMs;
-    await sleep(
-      Math.max(1, Math.min(this.pollIntervalMs, untilHeld)),
-      AbortSignal.any([this.wake.signal, this.stopSignal.signal]),
-    );
+    // `stop()` aborts `wake` too: one signal, not an `AbortSignal.any` per wait, whose composite
+    // signals and their weak bookkeeping outlive every scavenge until a full GC.
+    await sleep(Math.max(1, Math.min(this.pollIntervalMs, untilHeld)), this.wake.signal);
     this.nudged = false;
   }
 }
