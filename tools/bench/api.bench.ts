@@ -39,6 +39,7 @@ import {
   parseBenchFlags,
   type CpuProbe,
 } from './report';
+import { answerLog } from './answer-log';
 import { generateLoad } from './load';
 
 const AGENCY = 'bench-agency';
@@ -190,6 +191,7 @@ async function load(
   const errors: Record<string, number> = {};
   const cpuBefore = await cpuSnapshot(probe);
   const started = performance.now();
+  const log = answerLog(`${method} ${path} ${[url].flat().join(' ')}`);
   const urls = [url].flat();
   const instance = generateLoad({
     url: urls[0],
@@ -206,12 +208,14 @@ async function load(
   const ok = method === 'POST' ? 201 : 200;
   const due: number[] = [];
   instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
+    log?.record(performance.now() - started - ms, ms, status);
     if (status === ok) {
       samples.push(ms);
       due.push(performance.now() - started - ms);
     } else errors[status] = (errors[status] ?? 0) + 1;
   });
   const result = await instance;
+  log?.write();
   const elapsed = (performance.now() - started) / 1_000;
   const cpu = cpuSpent(cpuBefore, await cpuSnapshot(probe));
   return {

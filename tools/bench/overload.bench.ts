@@ -44,6 +44,7 @@ import {
   writeSection,
   type CpuProbe,
 } from './report';
+import { answerLog } from './answer-log';
 import { generateLoad } from './load';
 
 /** The routes the bench can overload: the request path of each (one per request). */
@@ -217,6 +218,7 @@ async function phase(
   benchLoop.enable();
   const startedAt = Date.now();
   const started = performance.now();
+  const log = answerLog(label);
   const scraper = setInterval(() => {
     if (options.scrape === false) return;
     void scrapeLimit(gateway.url).then((limit) => {
@@ -249,11 +251,13 @@ async function phase(
   });
   instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
     statuses[status] = (statuses[status] ?? 0) + 1;
+    log?.record(performance.now() - started - ms, ms, status);
     if (status === 200) ok.push(ms);
     else if (status === 503) shed.push(ms);
   });
   const result = await instance;
   clearInterval(scraper);
+  log?.write({ limits });
   benchLoop.disable();
   const endedAt = Date.now();
   const seconds = (performance.now() - started) / 1_000;
