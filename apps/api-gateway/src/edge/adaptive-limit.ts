@@ -3,10 +3,10 @@
  * (github.com/Netflix/concurrency-limits, docs/adr/0024). It compares the recent round-trip time
  * (`shortRtt`, the mean of the last window) with the long-term one (`longRtt`, an exponential
  * average over many windows): while requests take no longer than `tolerance` × the long-term time,
- * the limit grows by a queue allowance (√limit), smoothed; when they take longer it shrinks in
- * proportion at once (docs/adr/0047), so queueing inside the process stays bounded and the excess
- * is refused at once instead of waiting for a deadline. A limit nobody reaches (fewer than half
- * of it in flight) is not grown, and drifts back to the initial one (docs/adr/0047).
+ * the limit grows by a queue allowance (√limit); when they take longer it shrinks in proportion,
+ * so queueing inside the process stays bounded and the excess is refused at once instead of
+ * waiting for a deadline. A limit nobody reaches (fewer than half of it in flight) is not grown,
+ * and drifts back to the initial one (docs/adr/0047).
  * While requests are held at the limit, slower than the long-term time, and still finish about as
  * fast as they ever did, that time rises ten times more slowly than otherwise (docs/adr/0030):
  * under a sustained overload the latency it admits stays near the unloaded one instead of
@@ -159,12 +159,6 @@ export class AdaptiveLimit {
     const gradient = clamp((tolerance * this.longRtt) / Math.max(shortRtt, 1e-3), 0.5, 1);
     const queue = Math.sqrt(this.limitValue);
     const estimate = this.limitValue * gradient + queue;
-    if (estimate < this.limitValue) {
-      // Requests queue behind us: the limit comes down at once, not a fifth of the way per
-      // window, or the first windows of an overload admit a queue that makes the tail.
-      this.limitValue = clamp(estimate, min, max);
-      return;
-    }
     const smoothing = this.options.smoothing ?? 0.2;
     this.limitValue = clamp(this.limitValue * (1 - smoothing) + estimate * smoothing, min, max);
   }
