@@ -5,8 +5,7 @@
  * average over many windows): while requests take no longer than `tolerance` × the long-term time,
  * the limit grows by a queue allowance (√limit); when they take longer it shrinks in proportion,
  * so queueing inside the process stays bounded and the excess is refused at once instead of
- * waiting for a deadline. A limit nobody reaches (fewer than half of it in flight) is not grown,
- * and drifts back to the initial one (docs/adr/0047).
+ * waiting for a deadline. A limit nobody reaches (fewer than half of it in flight) is not grown.
  * While requests are held at the limit, slower than the long-term time, and still finish about as
  * fast as they ever did, that time rises ten times more slowly than otherwise (docs/adr/0030):
  * under a sustained overload the latency it admits stays near the unloaded one instead of
@@ -145,14 +144,7 @@ export class AdaptiveLimit {
       return;
     }
     if (!limited) {
-      // Not limited by us: no evidence that a higher limit would be safe. A limit grown in a
-      // busier spell and no longer reached drifts back to twice what is in flight (not below the
-      // initial one), so an overload that starts after a quiet spell is not first admitted with
-      // the concurrency of the last peak (docs/adr/0047).
-      const floor = Math.max(this.options.initial, 2 * maxInFlight);
-      if (this.limitValue > floor) {
-        this.limitValue = clamp(Math.max(floor, this.limitValue * UNUSED_DECAY), min, max);
-      }
+      // Not limited by us: no evidence that a higher limit would be safe.
       return;
     }
     const tolerance = this.options.tolerance ?? 1.5;
@@ -163,9 +155,6 @@ export class AdaptiveLimit {
     this.limitValue = clamp(this.limitValue * (1 - smoothing) + estimate * smoothing, min, max);
   }
 }
-
-/** Per window, an unreached limit loses a tenth, down to its floor. */
-const UNUSED_DECAY = 0.9;
 
 function clamp(value: number, min: number, max: number): number {
   return Math.min(max, Math.max(min, value));
