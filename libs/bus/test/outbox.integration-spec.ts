@@ -321,7 +321,7 @@ describe('transactional outbox', () => {
       schema,
       redis: { port: server.port, host: '127.0.0.1' },
       prefix,
-      pollIntervalMs: 10_000,
+      pollIntervalMs: 600_000,
       logger: new CapturingLogger(),
     });
     relays.push(relay);
@@ -332,11 +332,15 @@ describe('transactional outbox', () => {
     await waitFor(async () => (await redis.xlen(`${prefix}${stream}`)) === before + 1, {
       description: 'the nudged row relayed long before the next poll',
     });
-    // Now idle until a nudge or the 10 s poll: stop() must not wait for the poll.
+    // Now idle until a nudge or the 10-minute poll: stop() must not wait for the poll.
+    let bound: NodeJS.Timeout | undefined;
     const stopped = await Promise.race([
       relay.stop().then(() => 'stopped' as const),
-      new Promise<'still waiting'>((resolve) => setTimeout(() => resolve('still waiting'), 5_000)),
+      new Promise<'still waiting'>((resolve) => {
+        bound = setTimeout(() => resolve('still waiting'), 20_000);
+      }),
     ]);
+    clearTimeout(bound);
     expect(stopped).toBe('stopped');
   });
 
