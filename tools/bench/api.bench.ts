@@ -191,8 +191,8 @@ async function load(
   const errors: Record<string, number> = {};
   const cpuBefore = await cpuSnapshot(probe);
   const started = performance.now();
-  const log = answerLog(`${method} ${path} ${[url].flat().join(' ')}`);
   const urls = [url].flat();
+  const log = answerLog(`${method} ${path} ${urls.join(' ')}`);
   const instance = generateLoad({
     url: urls[0],
     urls,
@@ -208,10 +208,11 @@ async function load(
   const ok = method === 'POST' ? 201 : 200;
   const due: number[] = [];
   instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
-    log?.record(performance.now() - started - ms, ms, status);
+    const dueMs = performance.now() - started - ms;
+    log?.record(dueMs, ms, status);
     if (status === ok) {
       samples.push(ms);
-      due.push(performance.now() - started - ms);
+      due.push(dueMs);
     } else errors[status] = (errors[status] ?? 0) + 1;
   });
   const result = await instance;
